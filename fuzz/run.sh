@@ -1,0 +1,41 @@
+#!/bin/sh
+# Run every libFuzzer target for FUZZ_SECONDS seconds over a scratch copy of
+# its committed seed corpus (the committed corpus is never modified).
+# Fails if any target finds a crash, a leak or a timeout.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+BUILD=${BUILD:-build-fuzz}
+SECONDS_EACH=${FUZZ_SECONDS:-300}
+
+if [ ! -f "$BUILD/build.ninja" ]; then
+    CC=clang meson setup "$BUILD" -Dfuzzing=true \
+        -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
+fi
+ninja -C "$BUILD" >/dev/null || exit 1
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p fuzz/artifacts
+rc=0
+for target in "$BUILD"/fuzz/fuzz_*; do
+    [ -x "$target" ] || continue
+    name=$(basename "$target" | sed 's/^fuzz_//')
+    mkdir -p "$work/$name"
+    cp fuzz/corpus/"$name"/* "$work/$name"/ 2>/dev/null
+    dict=""
+    [ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
+    echo "fuzz: $name for ${SECONDS_EACH}s"
+    # shellcheck disable=SC2086
+    if ! "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
+        -timeout=10 -print_final_stats=1 $dict \
+        -artifact_prefix=fuzz/artifacts/"$name"- "$work/$name" \
+        > "$work/$name.log" 2>&1; then
+        echo "fuzz: $name FAILED; see fuzz/artifacts/ and below"
+        tail -n 60 "$work/$name.log"
+        rc=1
+    else
+        grep -E "stat::number_of_executed_units|Done" "$work/$name.log" |
+            tail -n 2
+    fi
+done
+exit $rc

@@ -1,0 +1,36 @@
+/*
+ * Library-internal: building a vouch_decision (evaluate.c fills it; the
+ * getters and the JSON are in decision.c). All strings of a decision live
+ * in one arena owned by it, so a decision costs a handful of allocations.
+ */
+#ifndef VOUCH_DECISION_INTERNAL_H
+#define VOUCH_DECISION_INTERNAL_H
+
+#include "vouch/evaluate.h"
+
+/* Allocate a decision with room for `image_count` images. NULL on ENOMEM. */
+vouch_decision *vouch__decision_new(size_t image_count);
+
+/* printf into the decision's arena; NULL on ENOMEM. */
+const char *vouch__decision_printf(vouch_decision *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Set image `index`; strings must come from vouch__decision_printf. */
+void vouch__decision_set_image(vouch_decision *d, size_t index,
+                               const char *image, vouch_verdict verdict,
+                               const char *reason);
+
+/* Give image `index` room for `count` attestor results. 0 or ENOMEM. */
+int vouch__decision_reserve_attestors(vouch_decision *d, size_t index,
+                                      size_t count);
+
+/* Append an attestor result to image `index` (room reserved before). */
+void vouch__decision_add_attestor(vouch_decision *d, size_t index,
+                                  const char *name, int satisfied,
+                                  const char *reason);
+
+/* Decide the outcome from the verdicts, and write the summary message. */
+int vouch__decision_finish(vouch_decision *d, int dry_run,
+                           int breakglass);
+
+#endif /* VOUCH_DECISION_INTERNAL_H */

@@ -1,0 +1,306 @@
+/*
+ * The decision (spec §4.1): for each image, in order, the project's exempt
+ * patterns, the system policy when enabled, then the default admission
+ * rule; AND over images and, for REQUIRE_ATTESTATION, over attestors.
+ * Enforcement (dry run, breakglass) is applied to the whole request.
+ *
+ * Nothing here can make an error into an ALLOW: a reference that does not
+ * parse, an attestor that is missing, a key that does not verify all deny
+ * the image with the cause in its reason.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vouch/evaluate.h"
+#include "vouch/image_ref.h"
+
+#include "decision.h"
+#include "internal.h"
+
+static const vouch_attestor *find_attestor(const vouch_evaluation_input *in,
+                                           const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < in->attestor_count; i++) {
+        const char *candidate = vouch_attestor_name(in->attestors[i]);
+
+        if (candidate != NULL && strcmp(candidate, name) == 0) {
+            return in->attestors[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Is `attestor` satisfied for the image with digest `digest`? Writes the
+ * per-attestor reason into the decision. Returns 1 satisfied, 0 not,
+ * VOUCH_ENOMEM.
+ */
+static int check_attestor(vouch_decision *d, size_t image_index,
+                          const vouch_evaluation_input *in, const char *name,
+                          const char *image, const char *digest)
+{
+    const vouch_attestor *attestor = find_attestor(in, name);
+    const char *note;
+    const char *reason = NULL;
+    vouch_error verr = VOUCH_ERROR_INIT;
+    size_t candidates = 0;
+    size_t i;
+
+    if (attestor == NULL) {
+        reason = vouch__decision_printf(d, "attestor %s does not exist "
+                                        "(or was not given), so it cannot "
+                                        "vouch for %s", name, image);
+        goto denied;
+    }
+    note = vouch_attestor_note_reference(attestor);
+    if (vouch_attestor_key_count(attestor) == 0) {
+        reason = vouch__decision_printf(d, "attestor %s has no public keys, "
+                                        "so it never accepts an "
+                                        "attestation", name);
+        goto denied;
+    }
+    for (i = 0; i < in->attestation_count; i++) {
+        const vouch_attestation *att = in->attestations[i];
+
+        /* The occurrence lookup of §3.4: this attestor's note, this
+         * digest. Only the digest is authoritative, so the same
+         * attestation serves the image pulled from another location. */
+        if (note == NULL ||
+            strcmp(vouch_attestation_note_name(att), note) != 0 ||
+            strcmp(vouch_attestation_resource_digest(att), digest) != 0) {
+            continue;
+        }
+        candidates++;
+        if (vouch_attestation_verify(att, attestor, digest, in->cache,
+                                     &verr) == 0) {
+            reason = vouch__decision_printf(d, "verified attestation on "
+                                            "note %s for %s", note, digest);
+            if (reason == NULL) {
+                return VOUCH_ENOMEM;
+            }
+            vouch__decision_add_attestor(d, image_index, name, 1, reason);
+            return 1;
+        }
+    }
+    if (candidates == 0) {
+        reason = vouch__decision_printf(d, "no attestation on note %s for "
+                                        "%s; sign one with a key of %s",
+                                        note != NULL ? note : "(none)",
+                                        digest, name);
+    } else if (candidates == 1) {
+        reason = vouch__decision_printf(d, "the attestation on note %s for "
+                                        "%s is not valid: %s", note, digest,
+                                        verr.message);
+    } else {
+        reason = vouch__decision_printf(d, "none of the %zu attestations "
+                                        "on note %s for %s is valid; the "
+                                        "last: %s", candidates, note,
+                                        digest, verr.message);
+    }
+
+denied:
+    if (reason == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    vouch__decision_add_attestor(d, image_index, name, 0, reason);
+    return 0;
+}
+
+static int require_attestation(vouch_decision *d, size_t index,
+                               const vouch_evaluation_input *in,
+                               const vouch_admission_rule *rule,
+                               const vouch_image_ref *ref)
+{
+    size_t count = vouch_admission_rule_attestor_count(rule);
+    const char *image = vouch_image_ref_string(ref);
+    const char *digest = vouch_image_ref_digest(ref);
+    const char *first_failure = NULL;
+    const char *reason;
+    size_t failed = 0;
+    size_t i;
+    int rc;
+
+    if (digest == NULL) {
+        reason = vouch__decision_printf(d, "the image is given by tag, not "
+                                        "by digest, and an attestor cannot "
+                                        "attest to an image deployed by "
+                                        "tag; deploy %s@sha256:...",
+                                        vouch_image_ref_name(ref));
+        if (reason == NULL) {
+            return VOUCH_ENOMEM;
+        }
+        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
+                                  reason);
+        return VOUCH_OK;
+    }
+    rc = vouch__decision_reserve_attestors(d, index, count);
+    if (rc < 0) {
+        return rc;
+    }
+    for (i = 0; i < count; i++) {
+        const char *name = vouch_admission_rule_attestor(rule, i);
+
+        rc = check_attestor(d, index, in, name, image, digest);
+        if (rc < 0) {
+            return rc;
+        }
+        if (rc == 0) {
+            if (failed == 0) {
+                first_failure = vouch_decision_attestor_reason(d, index, i);
+            }
+            failed++;
+        }
+    }
+    if (failed == 0) {
+        reason = vouch__decision_printf(d, "attested by every required "
+                                        "attestor (%zu)", count);
+        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_ALLOWED,
+                                  reason);
+    } else if (failed == 1) {
+        reason = vouch__decision_printf(d, "denied by the default admission "
+                                        "rule (REQUIRE_ATTESTATION): %s",
+                                        first_failure);
+        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
+                                  reason);
+    } else {
+        reason = vouch__decision_printf(d, "denied by the default admission "
+                                        "rule (REQUIRE_ATTESTATION): %zu of "
+                                        "%zu required attestors are not "
+                                        "satisfied; first: %s", failed,
+                                        count, first_failure);
+        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
+                                  reason);
+    }
+    return reason == NULL ? VOUCH_ENOMEM : VOUCH_OK;
+}
+
+static int evaluate_image(vouch_decision *d, size_t index,
+                          const vouch_evaluation_input *in)
+{
+    const char *given = in->images[index] != NULL ? in->images[index] : "";
+    const vouch_admission_rule *rule = vouch_policy_default_rule(in->policy);
+    vouch_image_ref *ref = NULL;
+    vouch_error perr = VOUCH_ERROR_INIT;
+    const char *image;
+    const char *reason = NULL;
+    vouch_verdict verdict = VOUCH_VERDICT_DENIED;
+    long match;
+    int rc = VOUCH_OK;
+
+    if (vouch_image_ref_parse(&ref, given, strlen(given), &perr) < 0) {
+        image = vouch__decision_printf(d, "%s", given);
+        reason = vouch__decision_printf(d, "not a valid image reference "
+                                        "(column %u: %s)", perr.column,
+                                        perr.message);
+        goto done;
+    }
+    image = vouch__decision_printf(d, "%s", vouch_image_ref_string(ref));
+
+    match = vouch_pattern_set_match_ref(vouch_policy_patterns(in->policy),
+                                        ref);
+    if (match >= 0) {
+        verdict = VOUCH_VERDICT_EXEMPT;
+        reason = vouch__decision_printf(d, "exempt: matches "
+                                        "admissionWhitelistPatterns[%ld] "
+                                        "'%s'", match,
+                                        vouch_policy_pattern(in->policy,
+                                                             (size_t)match));
+        goto done;
+    }
+    if (in->system_policy != NULL &&
+        vouch_policy_global_mode(in->policy) == VOUCH_GLOBAL_ENABLE) {
+        match = vouch_pattern_set_match_ref(
+            vouch_policy_patterns(in->system_policy), ref);
+        if (match >= 0) {
+            verdict = VOUCH_VERDICT_EXEMPT;
+            reason = vouch__decision_printf(
+                d, "exempt by the system policy (globalPolicyEvaluationMode "
+                "ENABLE): matches '%s'",
+                vouch_policy_pattern(in->system_policy, (size_t)match));
+            goto done;
+        }
+    }
+    switch (vouch_admission_rule_evaluation_mode(rule)) {
+    case VOUCH_ALWAYS_ALLOW:
+        verdict = VOUCH_VERDICT_ALLOWED;
+        reason = vouch__decision_printf(d, "allowed by the default "
+                                        "admission rule (ALWAYS_ALLOW)");
+        break;
+    case VOUCH_REQUIRE_ATTESTATION:
+        rc = require_attestation(d, index, in, rule, ref);
+        vouch_image_ref_free(ref);
+        return rc;
+    case VOUCH_ALWAYS_DENY:
+        reason = vouch__decision_printf(d, "denied by the default admission "
+                                        "rule (ALWAYS_DENY)");
+        break;
+    default:
+        reason = vouch__decision_printf(d, "the default admission rule has "
+                                        "no evaluation mode");
+        break;
+    }
+
+done:
+    vouch_image_ref_free(ref);
+    if (image == NULL || reason == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    vouch__decision_set_image(d, index, image, verdict, reason);
+    return rc;
+}
+
+VOUCH_API int vouch_evaluate(vouch_decision **out,
+                             const vouch_evaluation_input *in,
+                             vouch_error *err)
+{
+    vouch_decision *d = NULL;
+    const vouch_admission_rule *rule;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    if (in == NULL || in->version != VOUCH_EVALUATION_INPUT_VERSION ||
+        in->policy == NULL || (in->image_count > 0 && in->images == NULL) ||
+        (in->attestor_count > 0 && in->attestors == NULL) ||
+        (in->attestation_count > 0 && in->attestations == NULL)) {
+        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                "evaluation input is malformed (version, "
+                                "policy or a NULL list)");
+    }
+    if (in->image_count == 0) {
+        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                "no image to evaluate");
+    }
+    d = vouch__decision_new(in->image_count);
+    if (d == NULL) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    for (i = 0; i < in->image_count; i++) {
+        rc = evaluate_image(d, i, in);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    rule = vouch_policy_default_rule(in->policy);
+    rc = vouch__decision_finish(
+        d,
+        vouch_admission_rule_enforcement_mode(rule) ==
+            VOUCH_DRYRUN_AUDIT_LOG_ONLY,
+        in->breakglass != NULL && in->breakglass[0] != '\0');
+    if (rc < 0) {
+        goto cleanup;
+    }
+    *out = d;
+    d = NULL;
+
+cleanup:
+    vouch_decision_free(d);
+    if (rc == VOUCH_ENOMEM) {
+        vouch__error_set(err, rc, NULL, 0, 0,
+                         "out of memory while evaluating");
+    }
+    return rc;
+}
