@@ -1,0 +1,217 @@
+/*
+ * Argument scanning, file reading and error printing shared by every
+ * command of `vouch`.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_flag(int argc, char **argv, int *i, const char *flag,
+             const char **value)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(flag);
+
+    if (strncmp(arg, flag, n) != 0) {
+        return 0;
+    }
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (arg[n] != '\0') {
+        return 0;
+    }
+    if (*i + 1 >= argc) {
+        cli_fail("%s needs a value", flag);
+        return -1;
+    }
+    (*i)++;
+    *value = argv[*i];
+    return 1;
+}
+
+bool cli_switch(char **argv, int i, const char *flag)
+{
+    return strcmp(argv[i], flag) == 0;
+}
+
+bool cli_is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+int cli_global_flag(int argc, char **argv, int *i, cli_globals *g)
+{
+    static const char *const names[] = {
+        "--format", "--server", "--project", "--region"};
+    const char **slots[] = {&g->format, &g->server, &g->project, &g->region};
+    size_t k;
+
+    for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        int rc = cli_flag(argc, argv, i, names[k], slots[k]);
+
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("vouch: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_USAGE;
+}
+
+int cli_unknown(const char *command, const char *arg)
+{
+    if (arg[0] == '-') {
+        return cli_fail("unknown flag '%s' for '%s'; see '%s --help'", arg,
+                        command, command);
+    }
+    return cli_fail("unexpected argument '%s' for '%s'; see '%s --help'",
+                    arg, command, command);
+}
+
+int cli_fail_error(const vouch_error *err)
+{
+    char text[512];
+
+    vouch_error_format(err, text, sizeof(text));
+    fprintf(stderr, "vouch: %s\n", text);
+    return CLI_USAGE;
+}
+
+int cli_read_file(const char *path, size_t max, char **out, size_t *out_len)
+{
+    FILE *f = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+    int rc = CLI_USAGE;
+
+    *out = NULL;
+    *out_len = 0;
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        cli_fail("%s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    for (;;) {
+        size_t got;
+
+        if (len == cap) {
+            size_t want = cap == 0 ? 65536 : cap * 2;
+            char *grown;
+
+            if (want > max + 2) {
+                want = max + 2;
+            }
+            if (want <= len) {
+                cli_fail("%s: over the limit of %zu bytes for this kind of "
+                         "file", path, max);
+                goto cleanup;
+            }
+            grown = realloc(buf, want);
+            if (grown == NULL) {
+                cli_fail("%s: out of memory", path);
+                goto cleanup;
+            }
+            buf = grown;
+            cap = want;
+        }
+        got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    if (ferror(f)) {
+        cli_fail("%s: read error: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (len > max) {
+        cli_fail("%s: over the limit of %zu bytes for this kind of file",
+                 path, max);
+        goto cleanup;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    buf = NULL;
+    rc = CLI_OK;
+
+cleanup:
+    if (f != NULL && f != stdin) {
+        fclose(f);
+    }
+    free(buf);
+    return rc;
+}
+
+int cli_write(const char *data, size_t len)
+{
+    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+        return cli_fail("cannot write to standard output: %s",
+                        strerror(errno));
+    }
+    return CLI_OK;
+}
+
+int cli_output_format(const cli_globals *g, vouch_format fallback,
+                      bool allow_text, bool *text)
+{
+    if (text != NULL) {
+        *text = false;
+    }
+    if (g->format == NULL) {
+        return (int)fallback;
+    }
+    if (strcmp(g->format, "json") == 0) {
+        return VOUCH_FORMAT_JSON;
+    }
+    if (strcmp(g->format, "yaml") == 0) {
+        return VOUCH_FORMAT_YAML;
+    }
+    if (strcmp(g->format, "text") == 0 && allow_text && text != NULL) {
+        *text = true;
+        return (int)fallback;
+    }
+    cli_fail("--format must be %s, not '%s'",
+             allow_text ? "json, yaml or text" : "json or yaml", g->format);
+    return -1;
+}
+
+int cli_dispatch(const char *group, const cli_command *commands, int argc,
+                 char **argv, cli_globals *g)
+{
+    const cli_command *c;
+
+    if (argc < 1 || cli_is_help(argv[0])) {
+        printf("usage: vouch %s COMMAND [FLAGS]\n\ncommands:\n", group);
+        for (c = commands; c->name != NULL; c++) {
+            printf("  %-26s %s\n", c->name, c->summary);
+        }
+        printf("\nRun 'vouch %s COMMAND --help' for a command's flags.\n",
+               group);
+        return argc < 1 ? CLI_USAGE : CLI_OK;
+    }
+    for (c = commands; c->name != NULL; c++) {
+        if (strcmp(argv[0], c->name) == 0) {
+            return c->run(argc - 1, argv + 1, g);
+        }
+    }
+    return cli_fail("unknown command 'vouch %s %s'; see 'vouch %s --help'",
+                    group, argv[0], group);
+}
