@@ -97,7 +97,28 @@ int vouch__error_prefix(vouch_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof(prefix), fmt, ap);
     va_end(ap);
     memcpy(old, err->message, sizeof(old));
-    snprintf(err->message, sizeof(err->message), "%s: %s", prefix, old);
+    /* Truncation is fine here: the message is for people, and the
+     * prefix (the field path) matters most. */
+    {
+        size_t plen = strlen(prefix);
+        size_t olen = strlen(old);
+        size_t room = sizeof(err->message) - 1;
+
+        if (plen > room) {
+            plen = room;
+        }
+        memcpy(err->message, prefix, plen);
+        if (room - plen >= 2) {
+            memcpy(err->message + plen, ": ", 2);
+            plen += 2;
+            if (olen > room - plen) {
+                olen = room - plen;
+            }
+            memcpy(err->message + plen, old, olen);
+            plen += olen;
+        }
+        err->message[plen] = '\0';
+    }
     return err->code;
 }
 
