@@ -69,6 +69,22 @@ VOUCH_API const char *
 vouch_attestation_resource_digest(const vouch_attestation *a);
 
 /**
+ * Set the server-owned output fields of an occurrence (name, createTime,
+ * updateTime); NULL leaves a field as it is, "" clears it. Copied.
+ *
+ * @return 0; VOUCH_ENOMEM.
+ * Thread safety: not thread-safe; call before the attestation is shared.
+ */
+VOUCH_API int vouch_attestation_set_output_fields(vouch_attestation *a,
+                                                  const char *name,
+                                                  const char *create_time,
+                                                  const char *update_time,
+                                                  vouch_error *err);
+
+/** The occurrence's name ("projects/P/occurrences/ID"), or NULL. */
+VOUCH_API const char *vouch_attestation_name(const vouch_attestation *a);
+
+/**
  * The JSON (REST form, keys sorted) of an attestation occurrence.
  * @param[out] out  malloc'd; caller frees with vouch_free().
  */

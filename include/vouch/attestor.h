@@ -44,6 +44,19 @@ VOUCH_API int vouch_attestor_print(const vouch_attestor *attestor,
                                    vouch_format format, char **out,
                                    size_t *out_len, vouch_error *err);
 
+/**
+ * Set the server-owned output fields (name, etag, updateTime); NULL leaves
+ * a field as it is, "" clears it. Copied.
+ *
+ * @return 0; VOUCH_ENOMEM.
+ * Thread safety: not thread-safe; call before the attestor is shared.
+ */
+VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
+                                               const char *name,
+                                               const char *etag,
+                                               const char *update_time,
+                                               vouch_error *err);
+
 /*
  * Getters; strings borrowed, valid until the attestor is freed, NULL when
  * unset. Safe to call concurrently.
@@ -53,6 +66,9 @@ VOUCH_API const char *
 vouch_attestor_description(const vouch_attestor *attestor);
 VOUCH_API const char *
 vouch_attestor_note_reference(const vouch_attestor *attestor);
+VOUCH_API const char *vouch_attestor_etag(const vouch_attestor *attestor);
+VOUCH_API const char *
+vouch_attestor_update_time(const vouch_attestor *attestor);
 VOUCH_API size_t vouch_attestor_key_count(const vouch_attestor *attestor);
 VOUCH_API const vouch_public_key *
 vouch_attestor_key(const vouch_attestor *attestor, size_t index);

@@ -830,6 +830,47 @@ vouch_attestation_list_get(const vouch_attestation_list *list, size_t index)
     return index < list->count ? list->items[index] : NULL;
 }
 
+static int replace_field(char **field, const char *value)
+{
+    char *copy;
+
+    if (value == NULL) {
+        return VOUCH_OK;
+    }
+    if (value[0] == '\0') {
+        free(*field);
+        *field = NULL;
+        return VOUCH_OK;
+    }
+    copy = vouch__strdup(value);
+    if (copy == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    free(*field);
+    *field = copy;
+    return VOUCH_OK;
+}
+
+VOUCH_API int vouch_attestation_set_output_fields(vouch_attestation *a,
+                                                  const char *name,
+                                                  const char *create_time,
+                                                  const char *update_time,
+                                                  vouch_error *err)
+{
+    if (replace_field(&a->name, name) < 0 ||
+        replace_field(&a->create_time, create_time) < 0 ||
+        replace_field(&a->update_time, update_time) < 0) {
+        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                "out of memory");
+    }
+    return VOUCH_OK;
+}
+
+VOUCH_API const char *vouch_attestation_name(const vouch_attestation *a)
+{
+    return a->name;
+}
+
 VOUCH_API const char *vouch_attestation_note_name(const vouch_attestation *a)
 {
     return a->note_name;
@@ -1014,11 +1055,17 @@ VOUCH_API int vouch_signature_payload_create(const char *artifact_url,
                                     (int)(dlen > 140 ? 140 : dlen), at + 1);
         }
     }
-    rc = vouch_image_ref_parse(&ref, text, len, err);
-    if (rc < 0) {
-        vouch__error_set(err, rc, "--artifact-url", 0, (int)err->column,
-                         "%s", err->message);
-        goto cleanup;
+    {
+        /* A local error: `err` may be NULL, and its message must not be
+         * both the source and the destination of one printf. */
+        vouch_error ref_err = VOUCH_ERROR_INIT;
+
+        rc = vouch_image_ref_parse(&ref, text, len, &ref_err);
+        if (rc < 0) {
+            vouch__error_set(err, rc, "--artifact-url", 0,
+                             (int)ref_err.column, "%s", ref_err.message);
+            goto cleanup;
+        }
     }
     /* docker-reference is the URL's own text up to the tag or digest, not
      * the normalised name: gcloud does no Docker Hub expansion. */

@@ -1,0 +1,562 @@
+/*
+ * The Binary Authorization v1 Attestor (spec §2): reading, validating,
+ * printing. Public keys are parsed by key.c; this file owns the resource
+ * around them and the JSON field names of the attestor.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "vouch/attestor.h"
+
+#include "doc.h"
+#include "internal.h"
+#include "policy_internal.h"
+
+struct vouch_attestor {
+    char *name;
+    char *description;
+    char *update_time;
+    char *etag;
+    char *note_reference;
+    char *delegation_email;
+    vouch_public_key **keys;
+    size_t key_count;
+};
+
+static bool attestor_name_ok(const char *s, size_t n)
+{
+    static const char *const parts[] = {"projects", "attestors", NULL};
+
+    return vouch__resource_name_ok(s, n, parts, false);
+}
+
+static bool note_name_ok(const char *s, size_t n)
+{
+    static const char *const parts[] = {"projects", "notes", NULL};
+
+    return vouch__resource_name_ok(s, n, parts, false);
+}
+
+VOUCH_API void vouch_attestor_free(vouch_attestor *attestor)
+{
+    size_t i;
+
+    if (attestor == NULL) {
+        return;
+    }
+    for (i = 0; i < attestor->key_count; i++) {
+        vouch_public_key_free(attestor->keys[i]);
+    }
+    free(attestor->keys);
+    free(attestor->name);
+    free(attestor->description);
+    free(attestor->update_time);
+    free(attestor->etag);
+    free(attestor->note_reference);
+    free(attestor->delegation_email);
+    free(attestor);
+}
+
+static int oom(const vouch__doc *doc, vouch_error *err)
+{
+    return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                            "out of memory");
+}
+
+/* Re-anchor an error from key.c at the key's node and field path. */
+static int key_error(const vouch__doc *doc, struct fy_node *node,
+                     const vouch__path *path, const vouch_error *kerr,
+                     vouch_error *err)
+{
+    if (kerr->code == VOUCH_ENOMEM) {
+        return oom(doc, err);
+    }
+    return vouch__doc_fail(doc, node, path, err, kerr->code, "%s",
+                           kerr->message);
+}
+
+static int read_key(const vouch__doc *doc, struct fy_node *item,
+                    vouch__path *path, vouch_public_key **out,
+                    vouch_error *err)
+{
+    static const char *const fields[] = {
+        "id", "comment", "asciiArmoredPgpPublicKey", "pkixPublicKey", NULL};
+    static const char *const pkix_fields[] = {
+        "publicKeyPem", "signatureAlgorithm", NULL};
+    vouch_error kerr = VOUCH_ERROR_INIT;
+    struct fy_node *pgp;
+    struct fy_node *pkix;
+    char *id = NULL;
+    char *comment = NULL;
+    const char *text;
+    size_t len;
+    size_t saved;
+    int rc;
+
+    *out = NULL;
+    rc = vouch__doc_expect_mapping(doc, item, path, fields, err);
+    if (rc < 0) {
+        return rc;
+    }
+    pgp = vouch__doc_get(item, "asciiArmoredPgpPublicKey");
+    pkix = vouch__doc_get(item, "pkixPublicKey");
+    if ((pgp == NULL) == (pkix == NULL)) {
+        return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
+                               "exactly one of asciiArmoredPgpPublicKey and "
+                               "pkixPublicKey is required");
+    }
+    rc = vouch__doc_field_string(doc, item, path, "id", NULL, NULL, &id,
+                                 err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = vouch__doc_field_string(doc, item, path, "comment", NULL, NULL,
+                                 &comment, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (pgp != NULL) {
+        /* The API overwrites any id the caller gave a PGP key with its
+         * fingerprint; so does vouch. */
+        saved = vouch__path_push_key(path, "asciiArmoredPgpPublicKey");
+        rc = vouch__doc_string(doc, pgp, path, &text, &len, err);
+        if (rc == 0 && vouch_public_key_new_pgp(out, text, len, comment,
+                                                &kerr) < 0) {
+            rc = key_error(doc, pgp, path, &kerr, err);
+        }
+        vouch__path_pop(path, saved);
+        goto cleanup;
+    }
+
+    saved = vouch__path_push_key(path, "pkixPublicKey");
+    rc = vouch__doc_expect_mapping(doc, pkix, path, pkix_fields, err);
+    if (rc == 0) {
+        struct fy_node *pem = vouch__doc_get(pkix, "publicKeyPem");
+        struct fy_node *alg_node = vouch__doc_get(pkix,
+                                                  "signatureAlgorithm");
+        vouch_signature_algorithm alg =
+            VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
+
+        if (pem == NULL || alg_node == NULL) {
+            rc = vouch__doc_fail(doc, pkix, path, err, VOUCH_EINVAL,
+                                 "publicKeyPem and signatureAlgorithm are "
+                                 "both required");
+        } else {
+            size_t inner = vouch__path_push_key(path, "signatureAlgorithm");
+
+            rc = vouch__doc_string(doc, alg_node, path, &text, &len, err);
+            if (rc == 0 && vouch_signature_algorithm_parse(text, len, &alg,
+                                                           &kerr) < 0) {
+                rc = key_error(doc, alg_node, path, &kerr, err);
+            }
+            vouch__path_pop(path, inner);
+            if (rc == 0) {
+                vouch__path_push_key(path, "publicKeyPem");
+                rc = vouch__doc_string(doc, pem, path, &text, &len, err);
+                vouch__path_pop(path, inner);
+            }
+            if (rc == 0 &&
+                vouch_public_key_new_pkix(out, text, len, alg, id, comment,
+                                          &kerr) < 0) {
+                /* A bad id is the id's fault; the rest is the key's. */
+                if (id != NULL && strstr(kerr.message, "URI") != NULL) {
+                    vouch__path_pop(path, saved);
+                    vouch__path_push_key(path, "id");
+                    rc = key_error(doc, vouch__doc_get(item, "id"), path,
+                                   &kerr, err);
+                } else {
+                    rc = key_error(doc, pkix, path, &kerr, err);
+                }
+            }
+        }
+    }
+    vouch__path_pop(path, saved);
+
+cleanup:
+    free(id);
+    free(comment);
+    return rc;
+}
+
+static int read_keys(const vouch__doc *doc, struct fy_node *list,
+                     vouch__path *path, vouch_attestor *attestor,
+                     vouch_error *err)
+{
+    struct fy_node *item;
+    void *iter = NULL;
+    size_t count;
+    size_t i;
+    int rc;
+
+    rc = vouch__doc_expect_sequence(doc, list, path, err);
+    if (rc < 0) {
+        return rc;
+    }
+    count = (size_t)fy_node_sequence_item_count(list);
+    if (count > VOUCH_ATTESTOR_MAX_KEYS) {
+        return vouch__doc_fail(doc, list, path, err, VOUCH_ETOOBIG,
+                               "%zu keys; an attestor holds at most %u",
+                               count, VOUCH_ATTESTOR_MAX_KEYS);
+    }
+    if (count == 0) {
+        return VOUCH_OK;
+    }
+    attestor->keys = calloc(count, sizeof(*attestor->keys));
+    if (attestor->keys == NULL) {
+        return oom(doc, err);
+    }
+    while ((item = fy_node_sequence_iterate(list, &iter)) != NULL &&
+           attestor->key_count < count) {
+        size_t saved = vouch__path_push_index(path, attestor->key_count);
+        vouch_public_key *key = NULL;
+        const char *id;
+
+        rc = read_key(doc, item, path, &key, err);
+        if (rc < 0) {
+            return rc;
+        }
+        id = vouch_public_key_id(key);
+        for (i = 0; i < attestor->key_count; i++) {
+            if (strcmp(vouch_public_key_id(attestor->keys[i]), id) == 0) {
+                vouch_public_key_free(key);
+                return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
+                                       "key id '%s' is already used by "
+                                       "publicKeys[%zu]; ids must be "
+                                       "unique", id, i);
+            }
+        }
+        attestor->keys[attestor->key_count++] = key;
+        vouch__path_pop(path, saved);
+    }
+    return VOUCH_OK;
+}
+
+static int read_note(const vouch__doc *doc, struct fy_node *note,
+                     vouch__path *path, vouch_attestor *attestor,
+                     vouch_error *err)
+{
+    static const char *const fields[] = {
+        "noteReference", "publicKeys", "delegationServiceAccountEmail",
+        NULL};
+    struct fy_node *node;
+    size_t saved;
+    int rc;
+
+    rc = vouch__doc_expect_mapping(doc, note, path, fields, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = vouch__doc_field_string(doc, note, path, "noteReference",
+                                 note_name_ok,
+                                 "a note name (projects/PROJECT/notes/NOTE)",
+                                 &attestor->note_reference, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (attestor->note_reference == NULL) {
+        saved = vouch__path_push_key(path, "noteReference");
+        rc = vouch__doc_fail(doc, note, path, err, VOUCH_EINVAL,
+                             "required field is missing");
+        vouch__path_pop(path, saved);
+        return rc;
+    }
+    rc = vouch__doc_field_string(doc, note, path,
+                                 "delegationServiceAccountEmail", NULL, NULL,
+                                 &attestor->delegation_email, err);
+    if (rc < 0) {
+        return rc;
+    }
+    node = vouch__doc_get(note, "publicKeys");
+    if (node != NULL) {
+        saved = vouch__path_push_key(path, "publicKeys");
+        rc = read_keys(doc, node, path, attestor, err);
+        vouch__path_pop(path, saved);
+    }
+    return rc;
+}
+
+static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
+                         vouch_error *err)
+{
+    static const char *const fields[] = {
+        "name", "description", "updateTime", "etag", "userOwnedGrafeasNote",
+        "userOwnedDrydockNote", NULL};
+    struct fy_node *root = vouch__doc_root(doc);
+    struct fy_node *v1;
+    struct fy_node *v1beta1;
+    vouch__path path = VOUCH__PATH_INIT;
+    size_t saved;
+    int rc;
+
+    if (root != NULL && !fy_node_is_mapping(root) &&
+        !fy_node_is_scalar(root)) {
+        return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
+                               "an attestor must be a mapping, found a "
+                               "list");
+    }
+    rc = vouch__doc_expect_mapping(doc, root, &path, fields, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if ((rc = vouch__doc_field_string(doc, root, &path, "name",
+                                      attestor_name_ok,
+                                      "an attestor name "
+                                      "(projects/PROJECT/attestors/ID)",
+                                      &attestor->name, err)) < 0 ||
+        (rc = vouch__doc_field_string(doc, root, &path, "description", NULL,
+                                      NULL, &attestor->description,
+                                      err)) < 0 ||
+        (rc = vouch__doc_field_string(doc, root, &path, "etag", NULL, NULL,
+                                      &attestor->etag, err)) < 0 ||
+        (rc = vouch__doc_field_string(doc, root, &path, "updateTime",
+                                      vouch__timestamp_ok,
+                                      "an RFC 3339 UTC timestamp",
+                                      &attestor->update_time, err)) < 0) {
+        return rc;
+    }
+    v1 = vouch__doc_get(root, "userOwnedGrafeasNote");
+    v1beta1 = vouch__doc_get(root, "userOwnedDrydockNote");
+    if (v1 != NULL && v1beta1 != NULL) {
+        return vouch__doc_fail(doc, v1beta1, &path, err, VOUCH_EINVAL,
+                               "give userOwnedGrafeasNote or its v1beta1 "
+                               "name userOwnedDrydockNote, not both");
+    }
+    if (v1 == NULL && v1beta1 == NULL) {
+        saved = vouch__path_push_key(&path, "userOwnedGrafeasNote");
+        rc = vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
+                             "required field is missing");
+        vouch__path_pop(&path, saved);
+        return rc;
+    }
+    saved = vouch__path_push_key(&path, v1 != NULL ? "userOwnedGrafeasNote"
+                                                   : "userOwnedDrydockNote");
+    rc = read_note(doc, v1 != NULL ? v1 : v1beta1, &path, attestor, err);
+    vouch__path_pop(&path, saved);
+    return rc;
+}
+
+VOUCH_API int vouch_attestor_parse(vouch_attestor **out, const char *data,
+                                   size_t len, vouch_format format,
+                                   const char *source, vouch_error *err)
+{
+    vouch__doc doc;
+    vouch_attestor *attestor = NULL;
+    bool loaded = false;
+    int rc;
+
+    *out = NULL;
+    rc = vouch__doc_load(&doc, data, len, format, VOUCH_ATTESTOR_MAX_BYTES,
+                         source, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    loaded = true;
+    attestor = calloc(1, sizeof(*attestor));
+    if (attestor == NULL) {
+        rc = oom(&doc, err);
+        goto cleanup;
+    }
+    rc = read_attestor(&doc, attestor, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    *out = attestor;
+    attestor = NULL;
+
+cleanup:
+    vouch_attestor_free(attestor);
+    if (loaded) {
+        vouch__doc_close(&doc);
+    }
+    return rc;
+}
+
+/* ---- printing ------------------------------------------------------- */
+
+static int set_string(json_t *obj, const char *key, const char *value)
+{
+    if (value == NULL) {
+        return 0;
+    }
+    return json_object_set_new(obj, key, json_string(value));
+}
+
+static json_t *key_to_json(const vouch_public_key *key)
+{
+    json_t *obj = json_object();
+    int bad = 0;
+
+    if (obj == NULL) {
+        return NULL;
+    }
+    bad |= set_string(obj, "id", vouch_public_key_id(key));
+    bad |= set_string(obj, "comment", vouch_public_key_comment(key));
+    if (vouch_public_key_kind(key) == VOUCH_KEY_PGP) {
+        bad |= set_string(obj, "asciiArmoredPgpPublicKey",
+                          vouch_public_key_text(key));
+    } else {
+        json_t *pkix = json_object();
+
+        bad |= pkix == NULL;
+        bad |= json_object_set_new(obj, "pkixPublicKey", pkix);
+        bad |= set_string(pkix, "publicKeyPem", vouch_public_key_text(key));
+        bad |= set_string(pkix, "signatureAlgorithm",
+                          vouch_signature_algorithm_name(
+                              vouch_public_key_algorithm(key)));
+    }
+    if (bad) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* The REST JSON of an attestor; its field names are written only here. */
+static json_t *attestor_to_json(const vouch_attestor *attestor)
+{
+    json_t *root = json_object();
+    json_t *note = json_object();
+    json_t *keys = json_array();
+    size_t i;
+    int bad = root == NULL || note == NULL || keys == NULL;
+
+    bad |= set_string(root, "name", attestor->name);
+    bad |= set_string(root, "description", attestor->description);
+    bad |= set_string(root, "updateTime", attestor->update_time);
+    bad |= set_string(root, "etag", attestor->etag);
+    bad |= set_string(note, "noteReference", attestor->note_reference);
+    bad |= set_string(note, "delegationServiceAccountEmail",
+                      attestor->delegation_email);
+    for (i = 0; i < attestor->key_count && !bad; i++) {
+        bad |= json_array_append_new(keys, key_to_json(attestor->keys[i]));
+    }
+    if (attestor->key_count > 0) {
+        bad |= json_object_set(note, "publicKeys", keys);
+    }
+    bad |= json_object_set(root, "userOwnedGrafeasNote", note);
+    json_decref(keys);
+    json_decref(note);
+    if (bad) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+VOUCH_API int vouch_attestor_print(const vouch_attestor *attestor,
+                                   vouch_format format, char **out,
+                                   size_t *out_len, vouch_error *err)
+{
+    json_t *root;
+    int rc;
+
+    *out = NULL;
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (format != VOUCH_FORMAT_JSON && format != VOUCH_FORMAT_YAML) {
+        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                "output format must be JSON or YAML");
+    }
+    root = attestor_to_json(attestor);
+    if (root == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                "out of memory printing the attestor");
+    }
+    rc = vouch__json_print(root, format, out, out_len, err);
+    json_decref(root);
+    return rc;
+}
+
+static int replace(char **field, const char *value)
+{
+    char *copy = NULL;
+
+    if (value == NULL) {
+        return 0;
+    }
+    if (value[0] != '\0') {
+        copy = vouch__strdup(value);
+        if (copy == NULL) {
+            return VOUCH_ENOMEM;
+        }
+    }
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
+                                               const char *name,
+                                               const char *etag,
+                                               const char *update_time,
+                                               vouch_error *err)
+{
+    if (replace(&attestor->name, name) != 0 ||
+        replace(&attestor->etag, etag) != 0 ||
+        replace(&attestor->update_time, update_time) != 0) {
+        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                "out of memory");
+    }
+    return 0;
+}
+
+/* ---- getters -------------------------------------------------------- */
+
+VOUCH_API const char *vouch_attestor_name(const vouch_attestor *attestor)
+{
+    return attestor->name;
+}
+
+VOUCH_API const char *
+vouch_attestor_description(const vouch_attestor *attestor)
+{
+    return attestor->description;
+}
+
+VOUCH_API const char *
+vouch_attestor_note_reference(const vouch_attestor *attestor)
+{
+    return attestor->note_reference;
+}
+
+VOUCH_API const char *vouch_attestor_etag(const vouch_attestor *attestor)
+{
+    return attestor->etag;
+}
+
+VOUCH_API const char *
+vouch_attestor_update_time(const vouch_attestor *attestor)
+{
+    return attestor->update_time;
+}
+
+VOUCH_API size_t vouch_attestor_key_count(const vouch_attestor *attestor)
+{
+    return attestor->key_count;
+}
+
+VOUCH_API const vouch_public_key *
+vouch_attestor_key(const vouch_attestor *attestor, size_t index)
+{
+    return index < attestor->key_count ? attestor->keys[index] : NULL;
+}
+
+VOUCH_API const vouch_public_key *
+vouch_attestor_find_key(const vouch_attestor *attestor, const char *id,
+                        size_t id_len)
+{
+    size_t i;
+
+    for (i = 0; i < attestor->key_count; i++) {
+        const char *candidate = vouch_public_key_id(attestor->keys[i]);
+
+        if (strlen(candidate) == id_len &&
+            memcmp(candidate, id, id_len) == 0) {
+            return attestor->keys[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,443 @@
+/*
+ * YAML through libfyaml: loading one document with positions (JSON mode
+ * too), and printing a json_t in the style of `gcloud ... export`
+ * (PyYAML safe_dump: block style, sorted keys, 2-space indent, sequences
+ * not indented under their key, strings quoted only when needed).
+ */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "doc.h"
+
+/* ---- loading -------------------------------------------------------- */
+
+static int first_diag_error(struct fy_diag *diag, const char *source,
+                            const char *fallback, vouch_error *err)
+{
+    void *iter = NULL;
+    struct fy_diag_error *de;
+
+    if (diag != NULL) {
+        de = fy_diag_errors_iterate(diag, &iter);
+        if (de != NULL) {
+            return vouch__error_set(err, VOUCH_EPARSE, source, de->line,
+                                    de->column, "%s",
+                                    de->msg != NULL ? de->msg : fallback);
+        }
+    }
+    return vouch__error_set(err, VOUCH_EPARSE, source, 0, 0, "%s", fallback);
+}
+
+int vouch__yaml_load(struct fy_document **out, const char *data, size_t len,
+                     bool json, const char *source, vouch_error *err)
+{
+    struct fy_diag_cfg dcfg;
+    struct fy_diag *diag = NULL;
+    struct fy_parser *fyp = NULL;
+    struct fy_document *fyd = NULL;
+    struct fy_document *next = NULL;
+    struct fy_parse_cfg cfg;
+    int rc = 0;
+
+    *out = NULL;
+    if (!json) {
+        /* libfyaml 0.7.12 can loop forever scanning a malformed directive
+         * ("%" at the start of a line, found by fuzz_policy_yaml); vouch
+         * needs no %YAML or %TAG directive, so refuse them up front. */
+        size_t i;
+        int line = 1;
+
+        for (i = 0; i < len; i++) {
+            if (data[i] == '%' && (i == 0 || data[i - 1] == '\n')) {
+                return vouch__error_set(err, VOUCH_EPARSE, source, line, 1,
+                                        "YAML directives are not "
+                                        "accepted");
+            }
+            if (data[i] == '\n') {
+                line++;
+            }
+        }
+    }
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = NULL;
+    dcfg.colorize = false;
+    diag = fy_diag_create(&dcfg);
+    if (diag == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, source, 0, 0,
+                              "out of memory");
+        goto cleanup;
+    }
+    fy_diag_set_collect_errors(diag, true);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG |
+                (json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE);
+    cfg.diag = diag;
+    fyp = fy_parser_create(&cfg);
+    if (fyp == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, source, 0, 0,
+                              "out of memory");
+        goto cleanup;
+    }
+    if (fy_parser_set_string(fyp, len > 0 ? data : "", len) != 0) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, source, 0, 0,
+                              "cannot read the document");
+        goto cleanup;
+    }
+    fyd = fy_parse_load_document(fyp);
+    if (fyd == NULL) {
+        rc = first_diag_error(diag, source, "the document is empty", err);
+        goto cleanup;
+    }
+    next = fy_parse_load_document(fyp);
+    if (next != NULL) {
+        int line = 0;
+        int column = 0;
+        struct fy_node *root = fy_document_root(next);
+        struct fy_token *tok = NULL;
+
+        if (root != NULL && fy_node_is_scalar(root)) {
+            tok = fy_node_get_scalar_token(root);
+        }
+        if (tok != NULL) {
+            line = fy_token_start_mark(tok)->line + 1;
+            column = fy_token_start_mark(tok)->column + 1;
+        }
+        rc = vouch__error_set(err, VOUCH_EPARSE, source, line, column,
+                              "expected exactly one document, found more");
+        goto cleanup;
+    }
+    if (fy_parser_get_stream_error(fyp)) {
+        rc = first_diag_error(diag, source, "malformed document", err);
+        goto cleanup;
+    }
+    if (fy_document_root(fyd) == NULL) {
+        rc = vouch__error_set(err, VOUCH_EPARSE, source, 0, 0,
+                              "the document is empty");
+        goto cleanup;
+    }
+    *out = fyd;
+    fyd = NULL;
+
+cleanup:
+    if (next != NULL) {
+        fy_parse_document_destroy(fyp, next);
+    }
+    if (fyd != NULL) {
+        fy_parse_document_destroy(fyp, fyd);
+    }
+    if (fyp != NULL) {
+        fy_parser_destroy(fyp);
+    }
+    if (diag != NULL) {
+        fy_diag_destroy(diag);
+    }
+    return rc;
+}
+
+/* ---- printing ------------------------------------------------------- */
+
+/* PyYAML's YAML 1.1 implicit resolvers: a plain scalar that matches one of
+ * these would not read back as a string, so it is single-quoted. */
+static const char *const implicit_patterns[] = {
+    "^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON"
+    "|off|Off|OFF)$",
+    "^([-+]?([0-9][0-9_]*)\\.[0-9_]*([eE][-+][0-9]+)?"
+    "|\\.[0-9][0-9_]*([eE][-+][0-9]+)?"
+    "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*"
+    "|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$",
+    "^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)"
+    "|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$",
+    "^(<<|=|~|null|Null|NULL)$",
+    "^([0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
+    "([Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](\\.[0-9]*)?"
+    "([ \t]*(Z|[-+][0-9][0-9]?(:[0-9][0-9])?))?"
+    "|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9])$",
+};
+
+#define IMPLICIT_COUNT \
+    (sizeof(implicit_patterns) / sizeof(implicit_patterns[0]))
+
+typedef struct printer {
+    struct fy_document *fyd;
+    regex_t re[IMPLICIT_COUNT];
+    size_t re_count;
+} printer;
+
+enum quoting { QUOTE_NONE, QUOTE_SINGLE, QUOTE_DOUBLE };
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* PyYAML's analyze_scalar + choose_scalar_style, for block context. */
+static enum quoting choose_quoting(const printer *p, const char *s, size_t n)
+{
+    size_t i;
+    bool plain = true;
+
+    if (n == 0) {
+        return QUOTE_SINGLE;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '\n' || c == '\r' || (c < 0x20 && c != '\t') ||
+            c == 0x7f || c == '\t') {
+            return QUOTE_DOUBLE;
+        }
+    }
+    if (n >= 3 && (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0)) {
+        plain = false;
+    }
+    if (s[0] == ' ' || s[n - 1] == ' ') {
+        plain = false;
+    }
+    for (i = 0; i < n && plain; i++) {
+        char c = s[i];
+        bool followed_ws = i + 1 >= n || is_ws(s[i + 1]);
+
+        if (i == 0) {
+            if (strchr("#,[]{}&*!|>'\"%@`", c) != NULL) {
+                plain = false;
+            } else if ((c == '?' || c == ':' || c == '-') && followed_ws) {
+                plain = false;
+            }
+        } else {
+            if (c == ':' && followed_ws) {
+                plain = false;
+            } else if (c == '#' && s[i - 1] == ' ') {
+                plain = false;
+            }
+        }
+    }
+    if (plain) {
+        for (i = 0; i < p->re_count; i++) {
+            if (regexec(&p->re[i], s, 0, NULL, 0) == 0) {
+                plain = false;
+                break;
+            }
+        }
+    }
+    return plain ? QUOTE_NONE : QUOTE_SINGLE;
+}
+
+static struct fy_node *make_string(printer *p, const char *s, size_t n)
+{
+    enum quoting q;
+    char *buf = NULL;
+    size_t i;
+    size_t j = 0;
+
+    if (memchr(s, '\0', n) != NULL) {
+        q = QUOTE_DOUBLE;
+    } else {
+        q = choose_quoting(p, s, n);
+    }
+    if (q == QUOTE_NONE) {
+        return fy_node_create_scalar_copy(p->fyd, s, n);
+    }
+    if (q == QUOTE_SINGLE) {
+        size_t cap;
+
+        if (n > (SIZE_MAX - 3) / 2) {
+            return NULL;
+        }
+        cap = 2 * n + 3;
+        buf = malloc(cap);
+        if (buf == NULL) {
+            return NULL;
+        }
+        buf[j++] = '\'';
+        for (i = 0; i < n; i++) {
+            if (s[i] == '\'') {
+                buf[j++] = '\'';
+            }
+            buf[j++] = s[i];
+        }
+        buf[j++] = '\'';
+        /* The document keeps (and later frees) the source text. */
+        return fy_node_build_from_malloc_string(p->fyd, buf, j);
+    } else {
+        /* A JSON string literal is a valid YAML double-quoted scalar. */
+        json_t *str = json_stringn(s, n);
+
+        if (str == NULL) {
+            return NULL;
+        }
+        buf = json_dumps(str, JSON_ENCODE_ANY);
+        json_decref(str);
+        if (buf == NULL) {
+            return NULL;
+        }
+        return fy_node_build_from_malloc_string(p->fyd, buf, strlen(buf));
+    }
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static struct fy_node *build(printer *p, const json_t *v, int depth)
+{
+    struct fy_node *node = NULL;
+
+    if (depth > 64) {
+        return NULL;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t count = json_object_size(v);
+        const char **keys = NULL;
+        const char *key;
+        json_t *val;
+        size_t i = 0;
+
+        node = fy_node_create_mapping(p->fyd);
+        if (node == NULL || count == 0) {
+            return node;
+        }
+        keys = calloc(count, sizeof(*keys));
+        if (keys == NULL) {
+            fy_node_free(node);
+            return NULL;
+        }
+        json_object_foreach((json_t *)v, key, val) {
+            if (i < count) {
+                keys[i++] = key;
+            }
+        }
+        qsort(keys, i, sizeof(*keys), cmp_keys);
+        count = i;
+        for (i = 0; i < count; i++) {
+            struct fy_node *k = make_string(p, keys[i], strlen(keys[i]));
+            struct fy_node *child =
+                build(p, json_object_get(v, keys[i]), depth + 1);
+
+            if (k == NULL || child == NULL ||
+                fy_node_mapping_append(node, k, child) != 0) {
+                fy_node_free(k);
+                fy_node_free(child);
+                fy_node_free(node);
+                node = NULL;
+                break;
+            }
+        }
+        free(keys);
+        return node;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+
+        node = fy_node_create_sequence(p->fyd);
+        if (node == NULL) {
+            return NULL;
+        }
+        for (i = 0; i < json_array_size(v); i++) {
+            struct fy_node *child =
+                build(p, json_array_get(v, i), depth + 1);
+
+            if (child == NULL || fy_node_sequence_append(node, child) != 0) {
+                fy_node_free(child);
+                fy_node_free(node);
+                return NULL;
+            }
+        }
+        return node;
+    }
+    case JSON_STRING:
+        return make_string(p, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return fy_node_create_scalarf(p->fyd, "%" JSON_INTEGER_FORMAT,
+                                      json_integer_value(v));
+    case JSON_REAL:
+        return fy_node_create_scalarf(p->fyd, "%.17g", json_real_value(v));
+    case JSON_TRUE:
+        return fy_node_create_scalar(p->fyd, "true", 4);
+    case JSON_FALSE:
+        return fy_node_create_scalar(p->fyd, "false", 5);
+    case JSON_NULL:
+        return fy_node_create_scalar(p->fyd, "null", 4);
+    }
+    return NULL;
+}
+
+int vouch__yaml_from_json(const json_t *root, char **out, size_t *out_len,
+                          vouch_error *err)
+{
+    printer p;
+    struct fy_node *node = NULL;
+    char *text = NULL;
+    size_t n;
+    size_t i;
+    int rc = 0;
+
+    *out = NULL;
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    memset(&p, 0, sizeof(p));
+    for (i = 0; i < IMPLICIT_COUNT; i++) {
+        if (regcomp(&p.re[i], implicit_patterns[i],
+                    REG_EXTENDED | REG_NOSUB) != 0) {
+            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                  "cannot prepare the YAML printer");
+            goto cleanup;
+        }
+        p.re_count++;
+    }
+    p.fyd = fy_document_create(NULL);
+    if (p.fyd == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                              "out of memory printing YAML");
+        goto cleanup;
+    }
+    node = build(&p, root, 0);
+    if (node == NULL || fy_document_set_root(p.fyd, node) != 0) {
+        fy_node_free(node);
+        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                              "out of memory printing YAML");
+        goto cleanup;
+    }
+    text = fy_emit_document_to_string(
+        p.fyd, FYECF_MODE_BLOCK | FYECF_INDENT_2 | FYECF_WIDTH_INF |
+                   FYECF_DOC_START_MARK_OFF | FYECF_DOC_END_MARK_OFF |
+                   FYECF_VERSION_DIR_OFF | FYECF_TAG_DIR_OFF);
+    if (text == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                              "out of memory printing YAML");
+        goto cleanup;
+    }
+    n = strlen(text);
+    if (n == 0 || text[n - 1] != '\n') {
+        char *grown = realloc(text, n + 2);
+
+        if (grown == NULL) {
+            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                  "out of memory printing YAML");
+            goto cleanup;
+        }
+        text = grown;
+        text[n++] = '\n';
+        text[n] = '\0';
+    }
+    *out = text;
+    text = NULL;
+    if (out_len != NULL) {
+        *out_len = n;
+    }
+
+cleanup:
+    free(text);
+    if (p.fyd != NULL) {
+        fy_document_destroy(p.fyd);
+    }
+    for (i = 0; i < p.re_count; i++) {
+        regfree(&p.re[i]);
+    }
+    return rc;
+}

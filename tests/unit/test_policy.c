@@ -1,0 +1,607 @@
+/*
+ * Tests for src/engine/policy.c (include/vouch/policy.h).
+ *
+ * Sections:
+ *   fixtures      vouch_policy_parse + vouch_policy_print on tests/data/
+ *                 policies/ (spec §1.6 byte-for-byte, round trips)
+ *   getters       every getter on parsed and default policies
+ *   errors        every invalid-input path: code, line, column, field path
+ *   default       vouch_policy_new_default, vouch_policy_set_output_fields
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vouch/policy.h"
+
+static char *read_data(const char *name, size_t *len)
+{
+    const char *dir = getenv("VOUCH_TEST_DATA");
+    char path[1024];
+    FILE *f;
+    char *buf;
+    long n;
+
+    assert_non_null(dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static vouch_policy *parse_ok(const char *text, vouch_format format)
+{
+    vouch_policy *policy = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc = vouch_policy_parse(&policy, text, strlen(text), format, "t",
+                                &err);
+
+    if (rc != 0) {
+        fail_msg("parse failed: %s", err.message);
+    }
+    return policy;
+}
+
+static char *print(const vouch_policy *policy, vouch_format format)
+{
+    char *out = NULL;
+    size_t len = 0;
+
+    assert_int_equal(vouch_policy_print(policy, format, &out, &len, NULL), 0);
+    assert_non_null(out);
+    assert_int_equal(len, strlen(out));
+    return out;
+}
+
+/* Parse `text` and expect failure `code` at line:column naming `needle`. */
+static void expect_error(const char *text, vouch_format format, int code,
+                         unsigned line, unsigned column, const char *needle)
+{
+    vouch_policy *policy = (vouch_policy *)1;
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc = vouch_policy_parse(&policy, text, strlen(text), format,
+                                "p.doc", &err);
+
+    if (rc != code || err.line != line || err.column != column ||
+        strstr(err.message, needle) == NULL) {
+        fail_msg("for %s\n got %s %u:%u '%s'\n want %s %u:%u '%s'", text,
+                 vouch_code_name(rc), err.line, err.column, err.message,
+                 vouch_code_name(code), line, column, needle);
+    }
+    assert_null(policy);
+    assert_string_equal(err.source, "p.doc");
+}
+
+/* ---- fixtures --------------------------------------------------------- */
+
+static const char *const fixtures[] = {
+    "policies/default.yaml", "policies/default.json",
+    "policies/cloudrun.yaml", "policies/cloudrun.json",
+    "policies/gke.yaml",
+};
+
+static void test_policy_fixtures_round_trip(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+        size_t len = 0;
+        char *text = read_data(fixtures[i], &len);
+        vouch_policy *policy = NULL;
+        vouch_error err = VOUCH_ERROR_INIT;
+        char *yaml;
+        char *json;
+        vouch_policy *again;
+        char *yaml2;
+        char *json2;
+
+        assert_int_equal(vouch_policy_parse(&policy, text, len,
+                                            VOUCH_FORMAT_AUTO, fixtures[i],
+                                            &err), 0);
+        yaml = print(policy, VOUCH_FORMAT_YAML);
+        json = print(policy, VOUCH_FORMAT_JSON);
+        /* YAML -> parse -> print gives the same text in both formats. */
+        again = parse_ok(yaml, VOUCH_FORMAT_YAML);
+        yaml2 = print(again, VOUCH_FORMAT_YAML);
+        json2 = print(again, VOUCH_FORMAT_JSON);
+        assert_string_equal(yaml, yaml2);
+        assert_string_equal(json, json2);
+        vouch_policy_free(again);
+        vouch_free(yaml2);
+        vouch_free(json2);
+        again = parse_ok(json, VOUCH_FORMAT_JSON);
+        yaml2 = print(again, VOUCH_FORMAT_YAML);
+        json2 = print(again, VOUCH_FORMAT_JSON);
+        assert_string_equal(yaml, yaml2);
+        assert_string_equal(json, json2);
+        assert_int_equal(vouch_policy_pattern_count(again),
+                         vouch_policy_pattern_count(policy));
+        vouch_policy_free(again);
+        vouch_free(yaml2);
+        vouch_free(json2);
+        vouch_free(yaml);
+        vouch_free(json);
+        vouch_policy_free(policy);
+        free(text);
+    }
+}
+
+/* The gcloud examples of spec §1.6 print byte for byte. */
+static void test_policy_print_matches_gcloud_export(void **state)
+{
+    static const char *const names[] = { "policies/default.yaml",
+                                         "policies/cloudrun.yaml" };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        size_t len = 0;
+        char *text = read_data(names[i], &len);
+        vouch_policy *policy = parse_ok(text, VOUCH_FORMAT_YAML);
+        char *yaml = print(policy, VOUCH_FORMAT_YAML);
+
+        assert_string_equal(yaml, text);
+        vouch_free(yaml);
+        vouch_policy_free(policy);
+        free(text);
+    }
+}
+
+static void test_policy_print_json_is_sorted_and_indented(void **state)
+{
+    size_t len = 0;
+    char *text = read_data("policies/default.json", &len);
+    vouch_policy *policy = parse_ok(text, VOUCH_FORMAT_JSON);
+    char *json = print(policy, VOUCH_FORMAT_JSON);
+
+    (void)state;
+    assert_string_equal(json,
+                        "{\n"
+                        "  \"defaultAdmissionRule\": {\n"
+                        "    \"enforcementMode\": "
+                        "\"ENFORCED_BLOCK_AND_AUDIT_LOG\",\n"
+                        "    \"evaluationMode\": \"ALWAYS_ALLOW\"\n"
+                        "  },\n"
+                        "  \"globalPolicyEvaluationMode\": \"ENABLE\",\n"
+                        "  \"name\": \"projects/PROJECT_ID/policy\"\n"
+                        "}\n");
+    vouch_free(json);
+    vouch_policy_free(policy);
+    free(text);
+}
+
+static void test_policy_print_quotes_like_pyyaml(void **state)
+{
+    static const char doc[] =
+        "{\"description\": \"yes\", \"etag\": \"a: b\\tc\","
+        " \"defaultAdmissionRule\": {\"evaluationMode\": 1,"
+        " \"enforcementMode\": 2}}";
+    vouch_policy *policy = parse_ok(doc, VOUCH_FORMAT_JSON);
+    char *yaml = print(policy, VOUCH_FORMAT_YAML);
+
+    (void)state;
+    assert_string_equal(yaml, "defaultAdmissionRule:\n"
+                              "  enforcementMode: DRYRUN_AUDIT_LOG_ONLY\n"
+                              "  evaluationMode: ALWAYS_ALLOW\n"
+                              "description: 'yes'\n"
+                              "etag: \"a: b\\tc\"\n");
+    vouch_free(yaml);
+    assert_int_equal(vouch_policy_print(policy, VOUCH_FORMAT_AUTO, &yaml,
+                                        NULL, NULL), VOUCH_EINVAL);
+    assert_null(yaml);
+    vouch_policy_free(policy);
+}
+
+/* ---- getters ---------------------------------------------------------- */
+
+static void test_policy_getters(void **state)
+{
+    size_t len = 0;
+    char *text = read_data("policies/gke.yaml", &len);
+    vouch_policy *policy = parse_ok(text, VOUCH_FORMAT_YAML);
+    const vouch_admission_rule *rule = vouch_policy_default_rule(policy);
+
+    (void)state;
+    assert_string_equal(vouch_policy_name(policy),
+                        "projects/gke-project/policy");
+    assert_null(vouch_policy_description(policy));
+    assert_null(vouch_policy_etag(policy));
+    assert_null(vouch_policy_update_time(policy));
+    assert_int_equal(vouch_policy_global_mode(policy), VOUCH_GLOBAL_DISABLE);
+    assert_int_equal(vouch_policy_pattern_count(policy), 2);
+    assert_string_equal(vouch_policy_pattern(policy, 1),
+                        "gcr.io/gke-release/*");
+    assert_null(vouch_policy_pattern(policy, 2));
+    assert_int_equal(vouch_pattern_set_count(vouch_policy_patterns(policy)),
+                     2);
+    assert_true(vouch_pattern_set_match(vouch_policy_patterns(policy),
+                                        "gke.gcr.io/a/b", 14) == 0);
+    assert_int_equal(vouch_policy_rule_map_count(
+                         policy, VOUCH_CLUSTER_ADMISSION_RULES), 2);
+    assert_int_equal(vouch_policy_rule_map_count(
+                         policy, VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES),
+                     1);
+    assert_int_equal(
+        vouch_policy_rule_map_count(
+            policy, VOUCH_KUBERNETES_SERVICE_ACCOUNT_ADMISSION_RULES), 1);
+    assert_int_equal(vouch_policy_rule_map_count(
+                         policy, VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES),
+                     2);
+    assert_int_equal(vouch_admission_rule_evaluation_mode(rule),
+                     VOUCH_ALWAYS_DENY);
+    assert_int_equal(vouch_admission_rule_enforcement_mode(rule),
+                     VOUCH_ENFORCED_BLOCK_AND_AUDIT_LOG);
+    assert_int_equal(vouch_admission_rule_attestor_count(rule), 0);
+    assert_null(vouch_admission_rule_attestor(rule, 0));
+    assert_string_equal(vouch_evaluation_mode_name(VOUCH_REQUIRE_ATTESTATION),
+                        "REQUIRE_ATTESTATION");
+    assert_string_equal(vouch_enforcement_mode_name(
+                            VOUCH_DRYRUN_AUDIT_LOG_ONLY),
+                        "DRYRUN_AUDIT_LOG_ONLY");
+    vouch_policy_free(policy);
+    free(text);
+
+    text = read_data("policies/cloudrun.json", &len);
+    policy = parse_ok(text, VOUCH_FORMAT_JSON);
+    rule = vouch_policy_default_rule(policy);
+    assert_int_equal(vouch_admission_rule_attestor_count(rule), 2);
+    assert_string_equal(vouch_admission_rule_attestor(rule, 1),
+                        "projects/my-project/attestors/qa");
+    assert_string_equal(vouch_policy_update_time(policy),
+                        "2024-06-30T12:34:56.123456789Z");
+    assert_string_equal(vouch_policy_etag(policy), "\"Zm9vYmFy\"");
+    vouch_policy_free(policy);
+    free(text);
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+#define RULE "defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n" \
+             "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+
+static void test_policy_parse_rejects_unknown_enum(void **state)
+{
+    (void)state;
+    expect_error("defaultAdmissionRule:\n  evaluationMode: ALWAYS\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 2, 19,
+                 "defaultAdmissionRule.evaluationMode: unknown value "
+                 "'ALWAYS', expected one of ALWAYS_ALLOW, "
+                 "REQUIRE_ATTESTATION, ALWAYS_DENY");
+    expect_error("defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n"
+                 "  enforcementMode: BLOCK\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 3, 20,
+                 "defaultAdmissionRule.enforcementMode: unknown value "
+                 "'BLOCK'");
+    expect_error(RULE "globalPolicyEvaluationMode: ON\n", VOUCH_FORMAT_YAML,
+                 VOUCH_EINVAL, 4, 29, "globalPolicyEvaluationMode: unknown "
+                 "value 'ON', expected one of ENABLE, DISABLE");
+}
+
+static void test_policy_parse_rejects_unspecified(void **state)
+{
+    (void)state;
+    expect_error("defaultAdmissionRule:\n"
+                 "  evaluationMode: EVALUATION_MODE_UNSPECIFIED\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 2, 19,
+                 "defaultAdmissionRule.evaluationMode: "
+                 "EVALUATION_MODE_UNSPECIFIED is not allowed");
+    expect_error("{\"defaultAdmissionRule\": {\"evaluationMode\": 1,\n"
+                 " \"enforcementMode\": 0}}",
+                 VOUCH_FORMAT_JSON, VOUCH_EINVAL, 2, 21,
+                 "defaultAdmissionRule.enforcementMode: "
+                 "ENFORCEMENT_MODE_UNSPECIFIED is not allowed");
+    expect_error("{\"defaultAdmissionRule\": {\"evaluationMode\": 4,"
+                 " \"enforcementMode\": 1}}",
+                 VOUCH_FORMAT_JSON, VOUCH_EINVAL, 1, 45,
+                 "defaultAdmissionRule.evaluationMode: number is over the "
+                 "maximum of 3");
+    /* Numbers are a JSON-only spelling. */
+    expect_error("defaultAdmissionRule:\n  evaluationMode: 1\n"
+                 "  enforcementMode: 1\n", VOUCH_FORMAT_YAML, VOUCH_EINVAL,
+                 2, 19, "defaultAdmissionRule.evaluationMode: expected a "
+                 "string, found a number");
+}
+
+static void test_policy_parse_requires_fields(void **state)
+{
+    (void)state;
+    expect_error("name: projects/p/policy\n", VOUCH_FORMAT_YAML, VOUCH_EINVAL,
+                 1, 1, "defaultAdmissionRule: required field is missing");
+    expect_error("defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 2, 3,
+                 "defaultAdmissionRule.enforcementMode: required field is "
+                 "missing");
+    expect_error("defaultAdmissionRule: 7\n", VOUCH_FORMAT_YAML,
+                 VOUCH_EINVAL, 1, 23,
+                 "defaultAdmissionRule: expected a mapping, found a number");
+    expect_error("[1]", VOUCH_FORMAT_JSON, VOUCH_EINVAL, 1, 2,
+                 "a policy must be a mapping");
+}
+
+static void test_policy_parse_rejects_unknown_field(void **state)
+{
+    (void)state;
+    expect_error(RULE "colour: blue\n", VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 1,
+                 "colour: unknown field");
+    expect_error("defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+                 "  extra: 1\n", VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 3,
+                 "defaultAdmissionRule.extra: unknown field");
+    expect_error(RULE "admissionWhitelistPatterns:\n- name: x\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 5, 3,
+                 "admissionWhitelistPatterns[0].name: unknown field");
+}
+
+static void test_policy_parse_checks_attestor_list(void **state)
+{
+    (void)state;
+    expect_error("defaultAdmissionRule:\n"
+                 "  evaluationMode: REQUIRE_ATTESTATION\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 2, 3,
+                 "defaultAdmissionRule.requireAttestationsBy: must name at "
+                 "least one attestor when evaluationMode is "
+                 "REQUIRE_ATTESTATION");
+    expect_error("defaultAdmissionRule:\n"
+                 "  evaluationMode: ALWAYS_DENY\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+                 "  requireAttestationsBy: [projects/p/attestors/a]\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 27,
+                 "defaultAdmissionRule.requireAttestationsBy: must be empty "
+                 "when evaluationMode is ALWAYS_DENY");
+    expect_error("defaultAdmissionRule:\n"
+                 "  evaluationMode: REQUIRE_ATTESTATION\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+                 "  requireAttestationsBy:\n"
+                 "  - projects/p/attestors/a\n"
+                 "  - projects/p/attestor/b\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 6, 5,
+                 "defaultAdmissionRule.requireAttestationsBy[1]: "
+                 "'projects/p/attestor/b' is not an attestor name");
+    expect_error("defaultAdmissionRule:\n"
+                 "  evaluationMode: REQUIRE_ATTESTATION\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+                 "  requireAttestationsBy:\n"
+                 "  - projects/p/attestors/a\n"
+                 "  - projects/p/attestors/a\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 6, 5,
+                 "defaultAdmissionRule.requireAttestationsBy[1]: attestor "
+                 "projects/p/attestors/a is listed twice");
+    expect_error("defaultAdmissionRule:\n"
+                 "  evaluationMode: REQUIRE_ATTESTATION\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+                 "  requireAttestationsBy: projects/p/attestors/a\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 26,
+                 "defaultAdmissionRule.requireAttestationsBy: expected a "
+                 "list, found a string");
+    expect_error("defaultAdmissionRule:\n"
+                 "  evaluationMode: REQUIRE_ATTESTATION\n"
+                 "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+                 "  requireAttestationsBy: [projects//attestors/a]\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 27,
+                 "is not an attestor name");
+}
+
+static void test_policy_parse_checks_scalar_fields(void **state)
+{
+    (void)state;
+    expect_error(RULE "name: projects/p/policies\n", VOUCH_FORMAT_YAML,
+                 VOUCH_EINVAL, 4, 7, "name: 'projects/p/policies' is not a "
+                 "policy name");
+    expect_error(RULE "name: projects/a/b/policy\n", VOUCH_FORMAT_YAML,
+                 VOUCH_EINVAL, 4, 7, "is not a policy name");
+    expect_error(RULE "updateTime: '2024-02-30T00:00:00Z'\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 14,
+                 "updateTime: '2024-02-30T00:00:00Z' is not an RFC 3339");
+    expect_error(RULE "updateTime: '2024-01-01T00:00:00.1234567890Z'\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 14, "updateTime");
+    expect_error(RULE "updateTime: '2024-01-01T00:00:00+01:00'\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 14, "updateTime");
+    expect_error(RULE "description: true\n", VOUCH_FORMAT_YAML, VOUCH_EINVAL,
+                 4, 14, "description: expected a string, found a boolean");
+    expect_error(RULE "etag: ~\n", VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 7,
+                 "etag: expected a string, found null");
+    expect_error("{\"defaultAdmissionRule\": {\"evaluationMode\": 1,"
+                 " \"enforcementMode\": 1}, \"etag\": 5}",
+                 VOUCH_FORMAT_JSON, VOUCH_EINVAL, 1, 79,
+                 "etag: expected a string, found a number");
+}
+
+static void test_policy_parse_reports_pattern_column(void **state)
+{
+    (void)state;
+    /* The fault is the '*' in the registry, at column 17 of the line. */
+    expect_error(RULE "admissionWhitelistPatterns:\n- namePattern: g*r.io/x\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 5, 17,
+                 "admissionWhitelistPatterns[0].namePattern: ");
+    expect_error(RULE "admissionWhitelistPatterns:\n"
+                 "- namePattern: gcr.io/x/*\n"
+                 "- namePattern: \"gcr.io/n*x\"\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 6, 25,
+                 "admissionWhitelistPatterns[1].namePattern: ");
+    expect_error(RULE "admissionWhitelistPatterns:\n- {}\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 1,
+                 "admissionWhitelistPatterns[0].namePattern: required field");
+    expect_error(RULE "admissionWhitelistPatterns: {}\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 4, 1,
+                 "admissionWhitelistPatterns: expected a list, found a "
+                 "mapping");
+}
+
+static void test_policy_parse_checks_rule_map_keys(void **state)
+{
+    (void)state;
+    expect_error(RULE "clusterAdmissionRules:\n  nodot:\n"
+                 "    evaluationMode: ALWAYS_ALLOW\n"
+                 "    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 5, 3,
+                 "clusterAdmissionRules: key 'nodot' is not LOCATION.");
+    expect_error(RULE "kubernetesNamespaceAdmissionRules:\n  Bad_NS:\n"
+                 "    evaluationMode: ALWAYS_ALLOW\n"
+                 "    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 5, 3,
+                 "kubernetesNamespaceAdmissionRules: key 'Bad_NS'");
+    expect_error(RULE "kubernetesServiceAccountAdmissionRules:\n  ns-only:\n"
+                 "    evaluationMode: ALWAYS_ALLOW\n"
+                 "    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 5, 3,
+                 "kubernetesServiceAccountAdmissionRules: key 'ns-only'");
+    expect_error(RULE "istioServiceIdentityAdmissionRules:\n"
+                 "  spiffe://d/ns/n/x/s:\n"
+                 "    evaluationMode: ALWAYS_ALLOW\n"
+                 "    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 5, 3,
+                 "istioServiceIdentityAdmissionRules: key");
+    /* The value of a map entry is validated as an AdmissionRule. */
+    expect_error(RULE "clusterAdmissionRules:\n  us-east1.c1:\n"
+                 "    evaluationMode: REQUIRE_ATTESTATION\n"
+                 "    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n",
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 6, 5,
+                 "clusterAdmissionRules[\"us-east1.c1\"]"
+                 ".requireAttestationsBy: must name at least one");
+}
+
+static void test_policy_parse_rejects_malformed_documents(void **state)
+{
+    (void)state;
+    expect_error("{\"defaultAdmissionRule\": {}, \"defaultAdmissionRule\": {}}",
+                 VOUCH_FORMAT_JSON, VOUCH_EPARSE, 1, 51, "duplicate");
+    expect_error("{\"a\": }", VOUCH_FORMAT_JSON, VOUCH_EPARSE, 1, 7, "");
+    expect_error(RULE "name: a\nname: b\n", VOUCH_FORMAT_YAML, VOUCH_EPARSE,
+                 5, 1, "duplicate key");
+    expect_error(RULE "description: &a x\n", VOUCH_FORMAT_YAML,
+                 VOUCH_EPARSE, 4, 17, "anchors");
+    expect_error(RULE "description: !!str x\n", VOUCH_FORMAT_YAML,
+                 VOUCH_EPARSE, 4, 20, "tags");
+    expect_error(RULE "<<: {}\n", VOUCH_FORMAT_YAML, VOUCH_EPARSE, 4, 1,
+                 "merge keys");
+    expect_error(RULE "---\n" RULE, VOUCH_FORMAT_YAML, VOUCH_EPARSE, 0, 0,
+                 "exactly one document");
+    expect_error("", VOUCH_FORMAT_YAML, VOUCH_EPARSE, 0, 0, "empty");
+    expect_error("a: [1\n", VOUCH_FORMAT_YAML, VOUCH_EPARSE, 2, 1, "");
+    /* Regression (fuzz_policy_yaml): a directive line once hung libfyaml. */
+    expect_error(RULE "%    enforcementMode: \xe0\xb1N\n", VOUCH_FORMAT_YAML,
+                 VOUCH_EPARSE, 4, 1, "directives are not accepted");
+    expect_error("%YAML 1.2\n---\n" RULE, VOUCH_FORMAT_YAML, VOUCH_EPARSE,
+                 1, 1, "directives");
+}
+
+static void test_policy_parse_enforces_size_limit(void **state)
+{
+    vouch_policy *policy = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    static const char small[] = "{}";
+
+    (void)state;
+    /* The limit is checked before any byte is read. */
+    assert_int_equal(vouch_policy_parse(&policy, small,
+                                        VOUCH_POLICY_MAX_BYTES + 1u,
+                                        VOUCH_FORMAT_JSON, NULL, &err),
+                     VOUCH_ETOOBIG);
+    assert_null(policy);
+    assert_non_null(strstr(err.message, "over the limit"));
+}
+
+static void test_policy_parse_reads_only_len_bytes(void **state)
+{
+    char *buf;
+    size_t len = 0;
+    char *text = read_data("policies/default.yaml", &len);
+    vouch_policy *policy = NULL;
+
+    (void)state;
+    buf = malloc(len);
+    assert_non_null(buf);
+    memcpy(buf, text, len); /* no NUL: ASan catches any read past len */
+    assert_int_equal(vouch_policy_parse(&policy, buf, len, VOUCH_FORMAT_AUTO,
+                                        NULL, NULL), 0);
+    vouch_policy_free(policy);
+    free(buf);
+    free(text);
+}
+
+/* ---- default and output fields ------------------------------------ */
+
+static void test_policy_new_default_matches_spec(void **state)
+{
+    vouch_policy *policy = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    size_t len = 0;
+    char *text = read_data("policies/default.yaml", &len);
+    char *yaml;
+
+    (void)state;
+    assert_int_equal(vouch_policy_new_default(&policy, "PROJECT_ID", &err), 0);
+    yaml = print(policy, VOUCH_FORMAT_YAML);
+    assert_string_equal(yaml, text);
+    assert_int_equal(vouch_pattern_set_count(vouch_policy_patterns(policy)),
+                     0);
+    vouch_free(yaml);
+
+    assert_int_equal(vouch_policy_set_output_fields(policy, NULL, "\"e1\"",
+                                                    "2024-01-01T00:00:00Z",
+                                                    &err), 0);
+    assert_string_equal(vouch_policy_name(policy),
+                        "projects/PROJECT_ID/policy");
+    assert_string_equal(vouch_policy_etag(policy), "\"e1\"");
+    assert_int_equal(vouch_policy_set_output_fields(policy, "", "", NULL,
+                                                    &err), 0);
+    assert_null(vouch_policy_name(policy));
+    assert_null(vouch_policy_etag(policy));
+    assert_string_equal(vouch_policy_update_time(policy),
+                        "2024-01-01T00:00:00Z");
+    vouch_policy_free(policy);
+    free(text);
+
+    assert_int_equal(vouch_policy_new_default(&policy, "", &err),
+                     VOUCH_EINVAL);
+    assert_null(policy);
+    assert_int_equal(vouch_policy_new_default(&policy, "a/b", &err),
+                     VOUCH_EINVAL);
+    assert_null(policy);
+    vouch_policy_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy_fixtures_round_trip),
+        cmocka_unit_test(test_policy_print_matches_gcloud_export),
+        cmocka_unit_test(test_policy_print_json_is_sorted_and_indented),
+        cmocka_unit_test(test_policy_print_quotes_like_pyyaml),
+        cmocka_unit_test(test_policy_getters),
+        cmocka_unit_test(test_policy_parse_rejects_unknown_enum),
+        cmocka_unit_test(test_policy_parse_rejects_unspecified),
+        cmocka_unit_test(test_policy_parse_requires_fields),
+        cmocka_unit_test(test_policy_parse_rejects_unknown_field),
+        cmocka_unit_test(test_policy_parse_checks_attestor_list),
+        cmocka_unit_test(test_policy_parse_checks_scalar_fields),
+        cmocka_unit_test(test_policy_parse_reports_pattern_column),
+        cmocka_unit_test(test_policy_parse_checks_rule_map_keys),
+        cmocka_unit_test(test_policy_parse_rejects_malformed_documents),
+        cmocka_unit_test(test_policy_parse_enforces_size_limit),
+        cmocka_unit_test(test_policy_parse_reads_only_len_bytes),
+        cmocka_unit_test(test_policy_new_default_matches_spec),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
