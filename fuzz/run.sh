@@ -11,13 +11,17 @@ if [ ! -f "$BUILD/build.ninja" ]; then
     CC=clang meson setup "$BUILD" -Dfuzzing=true \
         -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
 fi
-ninja -C "$BUILD" >/dev/null || exit 1
+targets=$(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
+# shellcheck disable=SC2086
+ninja -C "$BUILD" $(for t in $targets; do printf 'fuzz/%s ' "$t"; done) \
+    >/dev/null || exit 1
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p fuzz/artifacts
 rc=0
-for target in "$BUILD"/fuzz/fuzz_*; do
+for t in $targets; do
+    target="$BUILD/fuzz/$t"
     [ -x "$target" ] || continue
     name=$(basename "$target" | sed 's/^fuzz_//')
     mkdir -p "$work/$name"

@@ -4,24 +4,19 @@
 #   2. the same suites built with -fsanitize=address,undefined (LSan on);
 #   3. every fuzz target under libFuzzer for a short bounded run over its
 #      committed seed corpus (FUZZ_SECONDS each, default 20).
-# Prints one closing line: "N passed, N failed".
+# Closes with one line counting every test run: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
 passed=0
 failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
-stage() {
-    name=$1
-    shift
-    echo "=== $name"
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "=== $name: ok"
-    else
-        failed=$((failed + 1))
-        echo "=== $name: FAILED"
-    fi
+count() {
+    # count OK FAILED: add to the totals.
+    passed=$((passed + $1))
+    failed=$((failed + $2))
 }
 
 setup() {
@@ -33,21 +28,47 @@ setup() {
     ninja -C "$dir" >/dev/null || ninja -C "$dir"
 }
 
-run_suites() {
+suites() {
     dir=$1
+    echo "=== tests in $dir"
     meson test -C "$dir" --no-rebuild --print-errorlogs \
-        --num-processes 2 --timeout-multiplier "${2:-1}"
+        --num-processes 2 --timeout-multiplier "${2:-1}" > "$log" 2>&1
+    rc=$?
+    grep -E "^ *[0-9]+/[0-9]+ " "$log" | sed 's/^ */  /'
+    ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log")
+    bad=$(sed -n 's/^\(Fail\|Timeout\|Unexpected Pass\): *\([0-9]*\).*/\2/p' \
+        "$log" | awk '{s += $1} END {print s + 0}')
+    if [ "$rc" -ne 0 ]; then
+        sed -n '/^=* [0-9]*\/[0-9]* =*$/,$p' "$log" | tail -n 200
+        [ "${bad:-0}" -eq 0 ] && bad=1
+    fi
+    count "${ok:-0}" "${bad:-0}"
 }
 
-stage "build" setup build
-stage "tests" run_suites build
-stage "build (asan+ubsan)" env CC=gcc setup build-san \
-    -Db_sanitize=address,undefined -Db_lundef=false
-stage "tests (asan+ubsan)" run_suites build-san 3
-stage "build (libFuzzer)" env CC=clang setup build-fuzz \
-    -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false
-stage "fuzz (bounded)" env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" \
-    BUILD=build-fuzz sh fuzz/run.sh
+if setup build; then
+    suites build
+else
+    echo "=== build FAILED"
+    count 0 1
+fi
+
+if env CC=gcc setup build-san -Db_sanitize=address,undefined \
+    -Db_lundef=false; then
+    suites build-san 3
+else
+    echo "=== sanitizer build FAILED"
+    count 0 1
+fi
+
+echo "=== fuzz targets (libFuzzer, ${FUZZ_SECONDS:-20}s each)"
+env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" BUILD=build-fuzz sh fuzz/run.sh \
+    > "$log" 2>&1
+rc=$?
+cat "$log"
+ran=$(grep -c "^fuzz: .* for " "$log")
+bad=$(grep -c "FAILED" "$log")
+[ "$rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+count $((ran - bad < 0 ? 0 : ran - bad)) "$bad"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
