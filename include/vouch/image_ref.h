@@ -7,8 +7,11 @@
  * otherwise the reference has no registry host and is taken, as Docker
  * does, to name Docker Hub: the registry becomes "docker.io" and a
  * single-component path gets "library/" in front ("nginx:1" ->
- * "docker.io/library/nginx:1"). Registry host names are lower-cased (DNS
- * is case-insensitive); paths must already be lower-case.
+ * "docker.io/library/nginx:1"). Docker Hub written out by any of its names
+ * ("docker.io", "index.docker.io") is the same registry and gets the same
+ * rule, so "docker.io/nginx", "index.docker.io/library/nginx" and "nginx"
+ * are one image. Registry host names are lower-cased (DNS is
+ * case-insensitive); paths must already be lower-case.
  */
 #ifndef VOUCH_IMAGE_REF_H
 #define VOUCH_IMAGE_REF_H

@@ -48,7 +48,8 @@ VOUCH_API int vouch_pattern_validate(const char *data, size_t len,
  *                  "pattern N:" (N 0-based) and err->column is the position
  *                  within that pattern.
  * @return 0; VOUCH_EINVAL; VOUCH_ETOOBIG (more than
- *         VOUCH_POLICY_MAX_PATTERNS); VOUCH_ENOMEM.
+ *         VOUCH_POLICY_MAX_PATTERNS, or one pattern over
+ *         VOUCH_PATTERN_MAX_BYTES: "pattern N: ..."); VOUCH_ENOMEM.
  * Thread safety: reentrant; the set is immutable and may be shared.
  */
 VOUCH_API int vouch_pattern_set_new(vouch_pattern_set **out,

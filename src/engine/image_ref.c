@@ -417,6 +417,25 @@ static int scan_digest(const char *data, size_t len, size_t *pos,
     return 0;
 }
 
+static bool host_is_docker_hub(const char *host, size_t len)
+{
+    static const char *const names[] = {"docker.io", "index.docker.io"};
+    size_t k;
+    size_t j;
+
+    for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        if (strlen(names[k]) != len) {
+            continue;
+        }
+        for (j = 0; j < len && to_lower(host[j]) == names[k][j]; j++) {
+        }
+        if (j == len) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int vouch__image_ref_scan(const char *data, size_t len, unsigned flags,
                           vouch__ref_parts *out, vouch_error *err)
 {
@@ -452,6 +471,12 @@ int vouch__image_ref_scan(const char *data, size_t len, unsigned flags,
         }
         out->host = data + i;
         out->host_len = first_end - i;
+        /* Docker Hub by any of its names is Docker Hub: "docker.io/nginx"
+         * and "index.docker.io/library/nginx" both mean "nginx". */
+        if (host_is_docker_hub(out->host, out->host_len)) {
+            out->host = NULL;
+            out->host_len = 0;
+        }
         i = first_end + 1;
     }
 

@@ -6,10 +6,11 @@
  * - a radix tree (path-compressed byte trie) over the normalised literal
  *   parts of the name patterns, each node carrying the lowest pattern index
  *   of each kind ending there: exact (gcr.io/p/app), star (the literal
- *   "gcr.io/p/" followed by '*') and star-star (followed by "**"). Children are stored contiguously and
- *   sorted by their first byte, so a match walks the name once, with a
- *   binary search per node: time proportional to the name's length,
- *   independent of the number of patterns. A node exists only where a
+ *   "gcr.io/p/" followed by '*') and star-star (followed by "**").
+ *   Children are stored contiguously and sorted by their first byte,
+ *   so a match walks the name once, with a binary search per node: time
+ *   proportional to the name's length, independent of the number of
+ *   patterns. A node exists only where a
  *   literal ends or two literals part, so there are at most 2n+1 nodes;
  *   labels point into the literal text.
  * - a hash table (open addressing) of the exact patterns that carry a tag

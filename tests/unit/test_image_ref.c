@@ -94,9 +94,13 @@ static const norm_case norm_cases[] = {
     { "localhost:5000", "docker.io/library/localhost:5000",
       "docker.io/library/localhost", "docker.io", "library/localhost",
       "5000", NULL },
-    /* docker.io given explicitly is a registry host: no "library/". */
-    { "docker.io/nginx", "docker.io/nginx", "docker.io/nginx", "docker.io",
-      "nginx", NULL, NULL },
+    /* Docker Hub by any of its names is Docker Hub, with "library/". */
+    { "docker.io/nginx", "docker.io/library/nginx",
+      "docker.io/library/nginx", "docker.io", "library/nginx", NULL, NULL },
+    { "INDEX.docker.io/library/nginx:1", "docker.io/library/nginx:1",
+      "docker.io/library/nginx", "docker.io", "library/nginx", "1", NULL },
+    { "index.docker.io/myuser/app", "docker.io/myuser/app",
+      "docker.io/myuser/app", "docker.io", "myuser/app", NULL, NULL },
     { "ab/a.b__c-d---e_f", "docker.io/ab/a.b__c-d---e_f",
       "docker.io/ab/a.b__c-d---e_f", "docker.io", "ab/a.b__c-d---e_f", NULL,
       NULL },
