@@ -15,11 +15,13 @@
  *   RNP checks the key's validity at the signature's creation time, so the
  *   status is RNP_SUCCESS -> valid (what kritis and the vectors expect).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rnp/rnp.h>
 #include <rnp/rnp_err.h>
@@ -34,6 +36,22 @@ struct vouch__pgp_key {
 
 /* ---------------------------------------------------------------------- */
 /* key import                                                              */
+
+/*
+ * Debian's librnp 0.16 logs its internal diagnostics ("signer's key not
+ * found") to stderr, interleaving them with vouch's own output; vouch's
+ * error already says what failed, in words for the user. RNP sends that
+ * log to the context's log fd, and takes ownership of the fd we give it.
+ * If /dev/null cannot be opened the log simply stays on stderr.
+ */
+static void quiet_rnp_log(rnp_ffi_t ffi)
+{
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+    if (fd >= 0 && rnp_ffi_set_log_fd(ffi, fd) != RNP_SUCCESS) {
+        close(fd);
+    }
+}
 
 static bool is_space(char c)
 {
@@ -169,6 +187,7 @@ int vouch__pgp_key_load(vouch__pgp_key **out, const char *armored,
                               "cannot create an OpenPGP context");
         goto cleanup;
     }
+    quiet_rnp_log(ffi);
     if (rnp_input_from_memory(&input, (const uint8_t *)armored, len,
                               false) != RNP_SUCCESS) {
         rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
