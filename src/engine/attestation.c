@@ -732,10 +732,13 @@ static int read_occurrence_list(vouch_attestation_list *list,
     if (rc < 0) {
         return rc;
     }
-    count = (size_t)fy_node_sequence_item_count(seq);
-    if (count == 0) {
+    /* A null node (an empty list, as for every sequence) has no item
+     * count: libfyaml returns -1 for anything that is not a sequence. */
+    if (seq == NULL || !fy_node_is_sequence(seq) ||
+        fy_node_sequence_item_count(seq) <= 0) {
         return VOUCH_OK;
     }
+    count = (size_t)fy_node_sequence_item_count(seq);
     list->items = calloc(count, sizeof(*list->items));
     if (list->items == NULL) {
         return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,

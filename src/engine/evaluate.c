@@ -108,13 +108,14 @@ denied:
     return 0;
 }
 
+/* `image` is the decision's own copy (arena) of the normalised reference:
+ * it outlives `ref`, which the caller frees. */
 static int require_attestation(vouch_decision *d, size_t index,
                                const vouch_evaluation_input *in,
                                const vouch_admission_rule *rule,
-                               const vouch_image_ref *ref)
+                               const vouch_image_ref *ref, const char *image)
 {
     size_t count = vouch_admission_rule_attestor_count(rule);
-    const char *image = vouch_image_ref_string(ref);
     const char *digest = vouch_image_ref_digest(ref);
     const char *first_failure = NULL;
     const char *reason;
@@ -140,8 +141,13 @@ static int require_attestation(vouch_decision *d, size_t index,
         return rc;
     }
     for (i = 0; i < count; i++) {
-        const char *name = vouch_admission_rule_attestor(rule, i);
+        /* The decision keeps its own copy: it may outlive the policy. */
+        const char *name = vouch__decision_printf(
+            d, "%s", vouch_admission_rule_attestor(rule, i));
 
+        if (name == NULL) {
+            return VOUCH_ENOMEM;
+        }
         rc = check_attestor(d, index, in, name, image, digest);
         if (rc < 0) {
             return rc;
@@ -229,7 +235,11 @@ static int evaluate_image(vouch_decision *d, size_t index,
                                         "admission rule (ALWAYS_ALLOW)");
         break;
     case VOUCH_REQUIRE_ATTESTATION:
-        rc = require_attestation(d, index, in, rule, ref);
+        if (image == NULL) {
+            vouch_image_ref_free(ref);
+            return VOUCH_ENOMEM;
+        }
+        rc = require_attestation(d, index, in, rule, ref, image);
         vouch_image_ref_free(ref);
         return rc;
     case VOUCH_ALWAYS_DENY:

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Run the benchmarks of BUILD (default: build) with their in-run reference.
+#
+#   sh bench/run.sh [BUILD]      (what `make bench` does)
+#
+# 1. `openssl speed -seconds 3 ecdsap256`: verifications per second of
+#    OpenSSL itself on this machine, the reference for a cold decision.
+# 2. Every bench binary that exists in BUILD/bench/ (bench_pattern,
+#    bench_policy_parse, bench_decision), each printing
+#    "bench_<name>: <figure> <value> <unit>" lines.
+# 3. The ratios: cold decision time / openssl verify time (goal < 1.3x) and
+#    warm decisions per second (goal > 1,000,000).
+# Benchmarks are built without sanitizers; run them on an idle machine.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+BUILD=${1:-build}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+rc=0
+
+if [ ! -d "$BUILD/bench" ]; then
+    echo "bench: no $BUILD/bench; build first (ninja -C $BUILD)" >&2
+    exit 2
+fi
+
+echo "== reference: openssl speed -seconds 3 ecdsap256"
+verify_s=$(openssl speed -seconds 3 ecdsap256 2>/dev/null |
+    awk '/ecdsa \(nistp256\)/ { print $NF; exit }')
+if [ -z "$verify_s" ]; then
+    echo "bench: could not read openssl's verify/s" >&2
+    rc=1
+else
+    echo "openssl: ecdsap256_verify ${verify_s} verify/s"
+fi
+
+for name in pattern policy_parse decision; do
+    exe="$BUILD/bench/bench_$name"
+    [ -x "$exe" ] || { echo "== bench_$name: not built, skipped"; continue; }
+    echo "== bench_$name"
+    if ! "$exe" | tee -a "$out"; then
+        echo "bench: bench_$name failed" >&2
+        rc=1
+    fi
+done
+
+cold=$(awk '$1 == "bench_decision:" && $2 == "cold_decision" { print $3 }' \
+    "$out")
+warm=$(awk '$1 == "bench_decision:" && $2 == "warm_decisions" { print $3 }' \
+    "$out")
+echo "== ratios"
+if [ -n "$cold" ] && [ -n "${verify_s:-}" ]; then
+    awk -v cold="$cold" -v vs="$verify_s" 'BEGIN {
+        ref = 1e6 / vs
+        r = cold / ref
+        printf "cold decision %.2f us / openssl verify %.2f us = %.2fx " \
+               "(goal < 1.3x): %s\n", cold, ref, r,
+               ((r < 1.3) ? "met" : "MISSED")
+    }'
+fi
+if [ -n "$warm" ]; then
+    awk -v warm="$warm" 'BEGIN {
+        printf "warm decisions %.0f /s (goal > 1000000): %s\n", warm,
+               ((warm > 1000000) ? "met" : "MISSED")
+    }'
+fi
+exit $rc
