@@ -113,6 +113,47 @@ const char *vouch__decision_printf(vouch_decision *d, const char *fmt, ...)
     return p;
 }
 
+const char *vouch__decision_copy(vouch_decision *d, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = arena_alloc(d, n);
+
+    if (p != NULL) {
+        memcpy(p, s, n);
+    }
+    return p;
+}
+
+const char *vouch__decision_join(vouch_decision *d, ...)
+{
+    va_list ap;
+    const char *part;
+    size_t n = 1;
+    char *out;
+    char *p;
+
+    va_start(ap, d);
+    while ((part = va_arg(ap, const char *)) != NULL) {
+        n += strlen(part);
+    }
+    va_end(ap);
+    out = arena_alloc(d, n);
+    if (out == NULL) {
+        return NULL;
+    }
+    p = out;
+    va_start(ap, d);
+    while ((part = va_arg(ap, const char *)) != NULL) {
+        size_t len = strlen(part);
+
+        memcpy(p, part, len);
+        p += len;
+    }
+    va_end(ap);
+    *p = '\0';
+    return out;
+}
+
 void vouch__decision_set_image(vouch_decision *d, size_t index,
                                const char *image, vouch_verdict verdict,
                                const char *reason)

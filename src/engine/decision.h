@@ -15,7 +15,15 @@ vouch_decision *vouch__decision_new(size_t image_count);
 const char *vouch__decision_printf(vouch_decision *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Set image `index`; strings must come from vouch__decision_printf. */
+/* Copy `s` into the decision's arena (cheaper than printf "%s"). */
+const char *vouch__decision_copy(vouch_decision *d, const char *s);
+
+/* Concatenate NULL-terminated string arguments into the arena (no
+ * format parsing: for the hot path of a warm decision). */
+const char *vouch__decision_join(vouch_decision *d, ...);
+
+/* Set image `index`; strings must live as long as the decision: from the
+ * arena, or static. */
 void vouch__decision_set_image(vouch_decision *d, size_t index,
                                const char *image, vouch_verdict verdict,
                                const char *reason);

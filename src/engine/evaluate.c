@@ -75,8 +75,9 @@ static int check_attestor(vouch_decision *d, size_t image_index,
         candidates++;
         if (vouch_attestation_verify(att, attestor, digest, in->cache,
                                      &verr) == 0) {
-            reason = vouch__decision_printf(d, "verified attestation on "
-                                            "note %s for %s", note, digest);
+            reason = vouch__decision_join(d, "verified attestation on "
+                                          "note ", note, " for ", digest,
+                                          (const char *)NULL);
             if (reason == NULL) {
                 return VOUCH_ENOMEM;
             }
@@ -142,8 +143,8 @@ static int require_attestation(vouch_decision *d, size_t index,
     }
     for (i = 0; i < count; i++) {
         /* The decision keeps its own copy: it may outlive the policy. */
-        const char *name = vouch__decision_printf(
-            d, "%s", vouch_admission_rule_attestor(rule, i));
+        const char *name = vouch__decision_copy(
+            d, vouch_admission_rule_attestor(rule, i));
 
         if (name == NULL) {
             return VOUCH_ENOMEM;
@@ -160,8 +161,7 @@ static int require_attestation(vouch_decision *d, size_t index,
         }
     }
     if (failed == 0) {
-        reason = vouch__decision_printf(d, "attested by every required "
-                                        "attestor (%zu)", count);
+        reason = "attested by every required attestor";
         vouch__decision_set_image(d, index, image, VOUCH_VERDICT_ALLOWED,
                                   reason);
     } else if (failed == 1) {
@@ -196,13 +196,13 @@ static int evaluate_image(vouch_decision *d, size_t index,
     int rc = VOUCH_OK;
 
     if (vouch_image_ref_parse(&ref, given, strlen(given), &perr) < 0) {
-        image = vouch__decision_printf(d, "%s", given);
+        image = vouch__decision_copy(d, given);
         reason = vouch__decision_printf(d, "not a valid image reference "
                                         "(column %u: %s)", perr.column,
                                         perr.message);
         goto done;
     }
-    image = vouch__decision_printf(d, "%s", vouch_image_ref_string(ref));
+    image = vouch__decision_copy(d, vouch_image_ref_string(ref));
 
     match = vouch_pattern_set_match_ref(vouch_policy_patterns(in->policy),
                                         ref);
@@ -231,8 +231,7 @@ static int evaluate_image(vouch_decision *d, size_t index,
     switch (vouch_admission_rule_evaluation_mode(rule)) {
     case VOUCH_ALWAYS_ALLOW:
         verdict = VOUCH_VERDICT_ALLOWED;
-        reason = vouch__decision_printf(d, "allowed by the default "
-                                        "admission rule (ALWAYS_ALLOW)");
+        reason = "allowed by the default admission rule (ALWAYS_ALLOW)";
         break;
     case VOUCH_REQUIRE_ATTESTATION:
         if (image == NULL) {
@@ -243,8 +242,7 @@ static int evaluate_image(vouch_decision *d, size_t index,
         vouch_image_ref_free(ref);
         return rc;
     case VOUCH_ALWAYS_DENY:
-        reason = vouch__decision_printf(d, "denied by the default admission "
-                                        "rule (ALWAYS_DENY)");
+        reason = "denied by the default admission rule (ALWAYS_DENY)";
         break;
     default:
         reason = vouch__decision_printf(d, "the default admission rule has "
