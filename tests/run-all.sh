@@ -52,8 +52,8 @@ else
     count 0 1
 fi
 
-if env CC=gcc setup build-san -Db_sanitize=address,undefined \
-    -Db_lundef=false; then
+if (export CC=gcc; setup build-san -Db_sanitize=address,undefined \
+    -Db_lundef=false); then
     suites build-san 3
 else
     echo "=== sanitizer build FAILED"
