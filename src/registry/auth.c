@@ -1,0 +1,640 @@
+/*
+ * Authentication for the registry client: the untrusted inputs (the
+ * WWW-Authenticate challenge a registry sends, the token server's answer,
+ * the credentials file) and the bearer-token dance. No message written
+ * here contains a secret.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "registry.h"
+#include "registry_internal.h"
+
+#define PARAM_MAX_BYTES 2048u
+#define TOKEN_MAX_CHARS 8192u
+#define DEFAULT_EXPIRES_IN 60L
+
+/* ---- WWW-Authenticate (RFC 7235 section 2.1, RFC 9110 section 11) ---- */
+
+static bool is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (c != '\0' &&
+           strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static void skip_ows(const char *data, size_t len, size_t *i)
+{
+    while (*i < len && (data[*i] == ' ' || data[*i] == '\t')) {
+        (*i)++;
+    }
+}
+
+static int challenge_fail(vouch_error *err, size_t pos, const char *what)
+{
+    return vouch__error_set(err, VOUCH_EPARSE, "WWW-Authenticate", 1,
+                            (int)pos + 1, "%s", what);
+}
+
+/* Read a token or a quoted-string at *i into a malloc'd string. */
+static int read_value(const char *data, size_t len, size_t *i, char **out,
+                      vouch_error *err)
+{
+    size_t start = *i;
+    char *buf = NULL;
+    size_t n = 0;
+
+    *out = NULL;
+    if (*i < len && data[*i] == '"') {
+        (*i)++;
+        buf = malloc(len - *i + 1);
+        if (buf == NULL) {
+            return VOUCH_ENOMEM;
+        }
+        while (*i < len && data[*i] != '"') {
+            unsigned char c = (unsigned char)data[*i];
+            if (c == '\\') {
+                (*i)++;
+                if (*i >= len) {
+                    break;
+                }
+                c = (unsigned char)data[*i];
+            }
+            if (c < 0x20 || c == 0x7f) {
+                free(buf);
+                return challenge_fail(err, *i, "control character in a "
+                                      "quoted parameter value");
+            }
+            buf[n++] = (char)c;
+            (*i)++;
+        }
+        if (*i >= len) {
+            free(buf);
+            return challenge_fail(err, start, "unterminated quoted "
+                                  "parameter value");
+        }
+        (*i)++; /* closing quote */
+        buf[n] = '\0';
+    } else {
+        while (*i < len && (is_tchar((unsigned char)data[*i]) ||
+                            data[*i] == '/' || data[*i] == ':')) {
+            (*i)++;
+        }
+        if (*i == start) {
+            return challenge_fail(err, start, "expected a parameter value "
+                                  "(token or quoted string)");
+        }
+        buf = vouch__strndup(data + start, *i - start);
+        if (buf == NULL) {
+            return VOUCH_ENOMEM;
+        }
+        n = *i - start;
+    }
+    if (n > PARAM_MAX_BYTES) {
+        free(buf);
+        return vouch__error_set(err, VOUCH_ETOOBIG, "WWW-Authenticate", 1,
+                                (int)start + 1, "parameter value longer "
+                                "than %u bytes", PARAM_MAX_BYTES);
+    }
+    *out = buf;
+    return 0;
+}
+
+void vouch__auth_challenge_clear(vouch__auth_challenge *c)
+{
+    free(c->realm);
+    free(c->service);
+    free(c->scope);
+    memset(c, 0, sizeof(*c));
+}
+
+int vouch__auth_challenge_parse(vouch__auth_challenge *out, const char *data,
+                                size_t len, vouch_error *err)
+{
+    size_t i = 0;
+    size_t start;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (len > VOUCH_REGISTRY_CHALLENGE_MAX_BYTES) {
+        return vouch__error_set(err, VOUCH_ETOOBIG, "WWW-Authenticate", 0, 0,
+                                "challenge of %zu bytes is over the limit "
+                                "of %u", len,
+                                VOUCH_REGISTRY_CHALLENGE_MAX_BYTES);
+    }
+    skip_ows(data, len, &i);
+    start = i;
+    while (i < len && is_tchar((unsigned char)data[i])) {
+        i++;
+    }
+    if (i == start) {
+        return challenge_fail(err, i, "expected an authentication scheme "
+                              "(Basic or Bearer)");
+    }
+    if (vouch__slice_eq(data + start, i - start, "Basic") ||
+        vouch__slice_eq(data + start, i - start, "basic") ||
+        vouch__slice_eq(data + start, i - start, "BASIC")) {
+        out->scheme = VOUCH__AUTH_BASIC;
+    } else if (vouch__slice_eq(data + start, i - start, "Bearer") ||
+               vouch__slice_eq(data + start, i - start, "bearer") ||
+               vouch__slice_eq(data + start, i - start, "BEARER")) {
+        out->scheme = VOUCH__AUTH_BEARER;
+    } else {
+        out->scheme = VOUCH__AUTH_OTHER;
+    }
+    if (i < len && data[i] != ' ' && data[i] != '\t' && data[i] != ',') {
+        return challenge_fail(err, i, "expected a space after the "
+                              "authentication scheme");
+    }
+    for (;;) {
+        size_t name_start;
+        size_t name_len;
+        char *value = NULL;
+        char **slot = NULL;
+
+        skip_ows(data, len, &i);
+        while (i < len && data[i] == ',') {
+            i++;
+            skip_ows(data, len, &i);
+        }
+        if (i >= len) {
+            break;
+        }
+        name_start = i;
+        while (i < len && is_tchar((unsigned char)data[i])) {
+            i++;
+        }
+        name_len = i - name_start;
+        if (name_len == 0) {
+            rc = challenge_fail(err, i, "expected a parameter name");
+            goto cleanup;
+        }
+        skip_ows(data, len, &i);
+        if (i >= len || data[i] != '=') {
+            /* a second challenge begins here: only the first is used */
+            break;
+        }
+        i++;
+        skip_ows(data, len, &i);
+        rc = read_value(data, len, &i, &value, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        if (vouch__slice_eq(data + name_start, name_len, "realm")) {
+            slot = &out->realm;
+        } else if (vouch__slice_eq(data + name_start, name_len, "service")) {
+            slot = &out->service;
+        } else if (vouch__slice_eq(data + name_start, name_len, "scope")) {
+            slot = &out->scope;
+        }
+        if (slot != NULL && *slot != NULL) {
+            free(value);
+            rc = challenge_fail(err, name_start, "parameter given twice");
+            goto cleanup;
+        }
+        if (slot != NULL) {
+            *slot = value;
+        } else {
+            free(value);
+        }
+        skip_ows(data, len, &i);
+        if (i < len && data[i] != ',') {
+            rc = challenge_fail(err, i, "expected ',' between parameters");
+            goto cleanup;
+        }
+    }
+
+cleanup:
+    if (rc < 0) {
+        vouch__auth_challenge_clear(out);
+    }
+    return rc;
+}
+
+/* ---- credentials file ---- */
+
+static void wipe_free(char *s)
+{
+    if (s != NULL) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+void vouch__credentials_free(vouch__credentials *creds)
+{
+    if (creds == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < creds->count; i++) {
+        free(creds->items[i].registry);
+        wipe_free(creds->items[i].username);
+        wipe_free(creds->items[i].password);
+    }
+    free(creds->items);
+    free(creds);
+}
+
+/* "https://index.docker.io/v1/" -> "docker.io"; "Host:5000/" ->
+ * "host:5000". NULL when nothing is left. */
+static char *normalise_key(const char *key)
+{
+    const char *p = key;
+    size_t n;
+    char *out;
+
+    if (strncmp(p, "https://", 8) == 0) {
+        p += 8;
+    } else if (strncmp(p, "http://", 7) == 0) {
+        p += 7;
+    }
+    n = strcspn(p, "/");
+    if (n == 0) {
+        return NULL;
+    }
+    out = vouch__strndup(p, n);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (char *c = out; *c; c++) {
+        if (*c >= 'A' && *c <= 'Z') {
+            *c = (char)(*c - 'A' + 'a');
+        }
+    }
+    if (strcmp(out, "index.docker.io") == 0 ||
+        strcmp(out, "registry-1.docker.io") == 0) {
+        free(out);
+        out = vouch__strdup("docker.io");
+    }
+    return out;
+}
+
+static int credential_from_json(vouch__credential *cred, const char *key,
+                                json_t *entry, const char *source,
+                                vouch_error *err)
+{
+    json_t *auth = json_object_get(entry, "auth");
+    json_t *user = json_object_get(entry, "username");
+    json_t *pass = json_object_get(entry, "password");
+    unsigned char *decoded = NULL;
+    size_t decoded_len = 0;
+    int rc = 0;
+
+    if (!json_is_object(entry)) {
+        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                "auths.\"%s\" must be an object", key);
+    }
+    cred->registry = normalise_key(key);
+    if (cred->registry == NULL) {
+        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                "auths.\"%s\": not a registry host", key);
+    }
+    if (user != NULL || pass != NULL) {
+        if (!json_is_string(user) || !json_is_string(pass)) {
+            return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                    "auths.\"%s\": username and password "
+                                    "must both be strings", key);
+        }
+        cred->username = vouch__strndup(json_string_value(user),
+                                         json_string_length(user));
+        cred->password = vouch__strndup(json_string_value(pass),
+                                         json_string_length(pass));
+    } else if (json_is_string(auth)) {
+        const char *colon;
+        if (vouch__base64_decode(json_string_value(auth),
+                                 json_string_length(auth), &decoded,
+                                 &decoded_len) < 0) {
+            return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                    "auths.\"%s\".auth is not base64",
+                                    key);
+        }
+        colon = memchr(decoded, ':', decoded_len);
+        if (colon == NULL) {
+            rc = vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                  "auths.\"%s\".auth must decode to "
+                                  "\"username:password\"", key);
+            goto cleanup;
+        }
+        cred->username = vouch__strndup((const char *)decoded,
+                                         (size_t)(colon -
+                                                  (const char *)decoded));
+        cred->password = vouch__strndup(colon + 1, decoded_len -
+                                         (size_t)(colon -
+                                                  (const char *)decoded) -
+                                         1);
+    } else {
+        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                "auths.\"%s\" needs \"username\" and "
+                                "\"password\", or \"auth\"", key);
+    }
+    if (cred->username == NULL || cred->password == NULL) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    if ((decoded != NULL && memchr(decoded, '\0', decoded_len) != NULL) ||
+        cred->username[0] == '\0' || strchr(cred->username, ':') != NULL) {
+        rc = vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                              "auths.\"%s\": the username must be non-empty "
+                              "and neither part may contain ':' (username) "
+                              "or NUL", key);
+        goto cleanup;
+    }
+
+cleanup:
+    if (decoded != NULL) {
+        OPENSSL_cleanse(decoded, decoded_len);
+        free(decoded);
+    }
+    return rc;
+}
+
+int vouch__credentials_parse(vouch__credentials **out, const char *data,
+                             size_t len, const char *source,
+                             vouch_error *err)
+{
+    vouch__credentials *creds = NULL;
+    json_t *root = NULL;
+    json_t *auths;
+    json_error_t jerr;
+    const char *key;
+    json_t *entry;
+    int rc = 0;
+
+    *out = NULL;
+    if (len > VOUCH_REGISTRY_CREDENTIALS_MAX_BYTES) {
+        return vouch__error_set(err, VOUCH_ETOOBIG, source, 0, 0,
+                                "credentials of %zu bytes are over the "
+                                "limit of %u", len,
+                                VOUCH_REGISTRY_CREDENTIALS_MAX_BYTES);
+    }
+    root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        return vouch__error_set(err, VOUCH_EPARSE, source, jerr.line,
+                                jerr.column, "%s", jerr.text);
+    }
+    auths = json_object_get(root, "auths");
+    if (!json_is_object(root) || !json_is_object(auths)) {
+        rc = vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                              "expected {\"auths\": {\"HOST\": {...}}}");
+        goto cleanup;
+    }
+    creds = calloc(1, sizeof(*creds));
+    if (creds == NULL) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    if (json_object_size(auths) > 0) {
+        creds->items = calloc(json_object_size(auths),
+                              sizeof(*creds->items));
+        if (creds->items == NULL) {
+            rc = VOUCH_ENOMEM;
+            goto cleanup;
+        }
+    }
+    json_object_foreach(auths, key, entry) {
+        vouch__credential *cred = &creds->items[creds->count++];
+        rc = credential_from_json(cred, key, entry, source, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    *out = creds;
+    creds = NULL;
+
+cleanup:
+    vouch__credentials_free(creds);
+    json_decref(root);
+    return rc;
+}
+
+const vouch__credential *vouch__credentials_find(
+    const vouch__credentials *creds, const char *registry)
+{
+    if (creds == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < creds->count; i++) {
+        if (strcmp(creds->items[i].registry, registry) == 0) {
+            return &creds->items[i];
+        }
+    }
+    return NULL;
+}
+
+/* ---- token server answer ---- */
+
+int vouch__token_parse(const char *data, size_t len, char **token_out,
+                       long *expires_in_out, vouch_error *err)
+{
+    json_t *root = NULL;
+    json_t *tok;
+    json_t *exp;
+    json_error_t jerr;
+    const char *t;
+    size_t tlen;
+    int rc = 0;
+
+    *token_out = NULL;
+    *expires_in_out = DEFAULT_EXPIRES_IN;
+    if (len > VOUCH_REGISTRY_TOKEN_MAX_BYTES) {
+        return vouch__error_set(err, VOUCH_ETOOBIG, "token response", 0, 0,
+                                "token response of %zu bytes is over the "
+                                "limit of %u", len,
+                                VOUCH_REGISTRY_TOKEN_MAX_BYTES);
+    }
+    root = json_loadb(data, len, 0, &jerr);
+    if (root == NULL) {
+        return vouch__error_set(err, VOUCH_EPARSE, "token response",
+                                jerr.line, jerr.column, "%s", jerr.text);
+    }
+    tok = json_object_get(root, "token");
+    if (!json_is_string(tok) || json_string_length(tok) == 0) {
+        tok = json_object_get(root, "access_token");
+    }
+    if (!json_is_string(tok) || json_string_length(tok) == 0) {
+        rc = vouch__error_set(err, VOUCH_EINVAL, "token response", 0, 0,
+                              "no \"token\" or \"access_token\" string");
+        goto cleanup;
+    }
+    t = json_string_value(tok);
+    tlen = json_string_length(tok);
+    if (tlen > TOKEN_MAX_CHARS) {
+        rc = vouch__error_set(err, VOUCH_ETOOBIG, "token response", 0, 0,
+                              "token longer than %u characters",
+                              TOKEN_MAX_CHARS);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < tlen; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c <= 0x20 || c >= 0x7f) {
+            rc = vouch__error_set(err, VOUCH_EINVAL, "token response", 0, 0,
+                                  "the token holds a character that cannot "
+                                  "go into an HTTP header (offset %zu)", i);
+            goto cleanup;
+        }
+    }
+    exp = json_object_get(root, "expires_in");
+    if (exp != NULL) {
+        if (!json_is_integer(exp) || json_integer_value(exp) < 1) {
+            rc = vouch__error_set(err, VOUCH_EINVAL, "token response", 0, 0,
+                                  "\"expires_in\" must be a positive "
+                                  "integer (seconds)");
+            goto cleanup;
+        }
+        *expires_in_out = json_integer_value(exp) > 86400 * 365
+                              ? 86400L * 365
+                              : (long)json_integer_value(exp);
+    }
+    *token_out = vouch__strndup(t, tlen);
+    if (*token_out == NULL) {
+        rc = VOUCH_ENOMEM;
+    }
+
+cleanup:
+    json_decref(root);
+    return rc;
+}
+
+/* ---- bearer tokens ---- */
+
+int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
+                                const vouch__auth_challenge *ch,
+                                vouch_error *err)
+{
+    vouch_registry *reg = ctx->reg;
+    CURLU *u = NULL;
+    char *scheme = NULL;
+    char *host = NULL;
+    char *port = NULL;
+    char *url = NULL;
+    char *token = NULL;
+    char scope[VOUCH_IMAGE_REF_MAX_BYTES + 32];
+    char peer[300];
+    char authority[280];
+    vouch__http_response resp = { 0 };
+    vouch__http_auth auth = { NULL, ctx->cred };
+    long expires_in = 0;
+    bool insecure;
+    int rc = 0;
+
+    if (ch->realm == NULL || ch->realm[0] == '\0') {
+        return vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                                "registry %s asked for a bearer token but "
+                                "named no realm", ctx->registry);
+    }
+    u = curl_url();
+    if (u == NULL) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    if (curl_url_set(u, CURLUPART_URL, ch->realm, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                              "registry %s named a token realm that is not "
+                              "a URL", ctx->registry);
+        goto cleanup;
+    }
+    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
+        snprintf(authority, sizeof(authority), "%s:%s", host, port);
+    } else {
+        snprintf(authority, sizeof(authority), "%s", host);
+    }
+    snprintf(peer, sizeof(peer), "token server %s", authority);
+    insecure = vouch__registry_host_is_insecure(
+        authority, (const char *const *)reg->insecure);
+    if (strcmp(scheme, "https") != 0 &&
+        !(strcmp(scheme, "http") == 0 && insecure)) {
+        rc = vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                              "registry %s named a token realm on %s over "
+                              "%s: only https is allowed for a host that is "
+                              "neither loopback nor listed as insecure",
+                              ctx->registry, authority, scheme);
+        goto cleanup;
+    }
+    snprintf(scope, sizeof(scope), "scope=repository:%s:pull", ctx->path);
+    if (curl_url_set(u, CURLUPART_QUERY, scope,
+                     CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    if (ch->service != NULL) {
+        char *svc = NULL;
+        size_t n = strlen(ch->service) + 9;
+        svc = malloc(n);
+        if (svc == NULL) {
+            rc = VOUCH_ENOMEM;
+            goto cleanup;
+        }
+        snprintf(svc, n, "service=%s", ch->service);
+        rc = curl_url_set(u, CURLUPART_QUERY, svc,
+                          CURLU_APPENDQUERY | CURLU_URLENCODE) == CURLUE_OK
+                 ? 0 : VOUCH_ENOMEM;
+        free(svc);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    rc = vouch__http_exchange(ctx, url, false, &auth,
+                              VOUCH_REGISTRY_TOKEN_MAX_BYTES,
+                       insecure, peer, &resp, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (resp.status != 200) {
+        char msg[VOUCH__REGMSG_SIZE];
+        vouch__registry_error_message(resp.body, resp.body_len, msg,
+                                      sizeof(msg));
+        rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                              "%s answered %ld for a pull token for %s on "
+                              "registry %s%s%s%s", peer, resp.status,
+                              ctx->path, ctx->registry,
+                              ctx->cred == NULL
+                                  ? " (no credentials configured)" : "",
+                              msg[0] != '\0' ? ": " : "", msg);
+        goto cleanup;
+    }
+    rc = vouch__token_parse(resp.body, resp.body_len, &token, &expires_in,
+                            err);
+    if (rc < 0) {
+        vouch__error_prefix(err, "%s for registry %s", peer, ctx->registry);
+        vouch__registry_set_source(err, ctx->image);
+        goto cleanup;
+    }
+    /* keep a margin so a token is not used in its last seconds */
+    if (expires_in > 10) {
+        expires_in -= expires_in > 60 ? 10 : 2;
+    }
+    rc = vouch__registry_cache_put(reg->tokens, ctx->token_key, token,
+                                   vouch__registry_now_ms(),
+                                   vouch__registry_now_ms() +
+                                       expires_in * 1000);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    wipe_free(ctx->token);
+    ctx->token = token;
+    token = NULL;
+
+cleanup:
+    if (resp.body != NULL) {
+        OPENSSL_cleanse(resp.body, resp.body_len);
+    }
+    vouch__http_response_clear(&resp);
+    wipe_free(token);
+    curl_free(url);
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
