@@ -1,0 +1,85 @@
+/*
+ * vouch — the store's private backend interface. store.c owns the public
+ * functions: URL dispatch, the connection pool (mutex + condition
+ * variable), argument checks, transaction bookkeeping, implicit
+ * transactions with retries, and page tokens. A backend (sqlite.c,
+ * postgres.c) only runs SQL on one connection.
+ *
+ * Every backend function that can fail returns 0 or a negative code and
+ * fills `err` with the SQL step that failed and the driver's message.
+ * VOUCH__STORE_ERETRY means "the transaction was rolled back by the
+ * database (serialization failure, deadlock, busy snapshot); running it
+ * again may succeed"; store.c never returns it to callers.
+ */
+#ifndef VOUCH_STORE_BACKEND_H
+#define VOUCH_STORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define VOUCH__STORE_ERETRY (-102)
+
+/* Default and largest page sizes of vouch_store_list. */
+#define VOUCH__STORE_PAGE_DEFAULT 100u
+#define VOUCH__STORE_PAGE_MAX     1000u
+
+/* Longest resource name a page token may carry. */
+#define VOUCH__STORE_NAME_MAX     4096u
+
+typedef struct vouch__store_backend {
+    const char *name;   /* "sqlite" or "postgres" */
+
+    /* Parse the URL (scheme already checked) into backend state `*out`
+     * shared by all connections; create directories. No connection. */
+    int (*open)(void **out, const char *url, vouch_error *err);
+    void (*close)(void *db);
+
+    /* One connection; the first one opened is passed to migrate(). */
+    int (*conn_open)(void *db, void **out, vouch_error *err);
+    void (*conn_close)(void *conn);
+    /* False when the connection is broken and must not be reused. */
+    bool (*conn_healthy)(void *conn);
+
+    int (*migrate)(void *conn, vouch_error *err);
+    int (*schema_version)(void *conn, int *out, vouch_error *err);
+    int (*ping)(void *conn, vouch_error *err);
+
+    int (*begin)(void *conn, bool write, vouch_error *err);
+    int (*commit)(void *conn, vouch_error *err);
+    void (*rollback)(void *conn);
+
+    int (*get)(void *conn, const char *kind, const char *name,
+               vouch_resource *out, vouch_error *err);
+    int (*create)(void *conn, const vouch_resource *r, vouch_error *err);
+    int (*replace)(void *conn, const vouch_resource *r,
+                   const char *expected_etag, bool upsert,
+                   vouch_error *err);
+    int (*remove)(void *conn, const char *kind, const char *name,
+                  const char *expected_etag, vouch_error *err);
+    /* Up to `limit` rows matching `q`'s filters with name > `after`
+     * (NULL: from the start), ordered by name. `*items` is calloc'd. */
+    int (*list)(void *conn, const vouch_resource_query *q,
+                const char *after, size_t limit, vouch_resource **items,
+                size_t *count, vouch_error *err);
+    int (*count)(void *conn, const char *kind, const char *attr1,
+                 uint64_t *out, vouch_error *err);
+    int (*generation)(void *conn, const char *kind, uint64_t *out,
+                      vouch_error *err);
+} vouch__store_backend;
+
+/*
+ * As vouch__error_set, but `code` may also be a store code
+ * (VOUCH_STORE_ECONFLICT, VOUCH_STORE_EABORTED, VOUCH__STORE_ERETRY; the
+ * last is stored in err->code as VOUCH_STORE_EABORTED). Returns `code`.
+ */
+int vouch__store_error(vouch_error *err, int code, const char *source,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+extern const vouch__store_backend vouch__store_sqlite;
+extern const vouch__store_backend vouch__store_postgres;
+
+#endif /* VOUCH_STORE_BACKEND_H */

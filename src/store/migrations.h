@@ -1,0 +1,73 @@
+/*
+ * vouch — the store schema, as numbered migrations shared by both
+ * backends. Migration N has the same meaning in SQLite and PostgreSQL;
+ * only the dialect differs (PostgreSQL compares names with COLLATE "C" so
+ * that list order and page tokens are byte order, as in SQLite).
+ *
+ * Each migration runs in one transaction together with the INSERT of its
+ * number into schema_version, so a crash leaves the schema at N or N-1,
+ * never in between. Never edit a released migration: append a new one.
+ */
+#ifndef VOUCH_STORE_MIGRATIONS_H
+#define VOUCH_STORE_MIGRATIONS_H
+
+typedef struct vouch__store_migration {
+    int version;
+    const char *sqlite;
+    const char *postgres;
+} vouch__store_migration;
+
+/* Created before anything else, outside the numbered list. */
+#define VOUCH__SCHEMA_VERSION_DDL \
+    "CREATE TABLE IF NOT EXISTS schema_version (" \
+    " version INTEGER PRIMARY KEY," \
+    " applied_at TEXT NOT NULL)"
+
+static const vouch__store_migration vouch__store_migrations[] = {
+    {
+        1,
+        /* SQLite */
+        "CREATE TABLE resources ("
+        " kind TEXT NOT NULL,"
+        " name TEXT NOT NULL,"
+        " parent TEXT NOT NULL,"
+        " json TEXT NOT NULL,"
+        " etag TEXT NOT NULL,"
+        " create_time TEXT NOT NULL,"
+        " update_time TEXT NOT NULL,"
+        " attr1 TEXT,"
+        " attr2 TEXT,"
+        " PRIMARY KEY (kind, name));"
+        "CREATE INDEX resources_name ON resources (name);"
+        "CREATE INDEX resources_parent ON resources (kind, parent, name);"
+        "CREATE INDEX resources_attr1 ON resources (kind, attr1, name);"
+        "CREATE INDEX resources_attr2 ON resources (kind, attr2, name);"
+        "CREATE TABLE generations ("
+        " kind TEXT PRIMARY KEY,"
+        " value INTEGER NOT NULL);",
+        /* PostgreSQL */
+        "CREATE TABLE resources ("
+        " kind TEXT COLLATE \"C\" NOT NULL,"
+        " name TEXT COLLATE \"C\" NOT NULL,"
+        " parent TEXT COLLATE \"C\" NOT NULL,"
+        " json TEXT NOT NULL,"
+        " etag TEXT NOT NULL,"
+        " create_time TEXT NOT NULL,"
+        " update_time TEXT NOT NULL,"
+        " attr1 TEXT COLLATE \"C\","
+        " attr2 TEXT COLLATE \"C\","
+        " PRIMARY KEY (kind, name));"
+        "CREATE INDEX resources_name ON resources (name);"
+        "CREATE INDEX resources_parent ON resources (kind, parent, name);"
+        "CREATE INDEX resources_attr1 ON resources (kind, attr1, name);"
+        "CREATE INDEX resources_attr2 ON resources (kind, attr2, name);"
+        "CREATE TABLE generations ("
+        " kind TEXT COLLATE \"C\" PRIMARY KEY,"
+        " value BIGINT NOT NULL);",
+    },
+};
+
+#define VOUCH__STORE_MIGRATION_COUNT \
+    (sizeof(vouch__store_migrations) / sizeof(vouch__store_migrations[0]))
+
+#endif /* VOUCH_STORE_MIGRATIONS_H */

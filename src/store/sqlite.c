@@ -1,0 +1,874 @@
+/*
+ * vouch — the SQLite store backend (the default; "sqlite:PATH").
+ *
+ * Every connection runs with WAL, synchronous=FULL (a commit is on disk
+ * when COMMIT returns, so kill -9 or power loss keeps it), foreign keys on
+ * and a 5 s busy timeout. Write transactions are BEGIN IMMEDIATE: the
+ * write lock is taken up front, so two writers queue instead of failing
+ * half-way. Readers never block writers (WAL).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "backend.h"
+#include "internal.h"
+#include "migrations.h"
+
+#define SQ_SRC "sqlite"
+#define SQ_DEFAULT_PATH "./var/vouch.db"
+#define SQ_BUSY_MS 5000
+
+#define SQ_COLUMNS \
+    "kind, name, parent, json, etag, create_time, update_time, attr1, attr2"
+
+typedef struct sq_db {
+    char *path;
+} sq_db;
+
+#define SQ_CACHE 16
+
+/* Prepared statements of the fixed SQL texts, keyed by the address of the
+ * string literal; reset after each use, finalized on close. */
+typedef struct sq_cached {
+    const char *sql;
+    sqlite3_stmt *st;
+} sq_cached;
+
+typedef struct sq_conn {
+    sqlite3 *db;
+    sq_cached cache[SQ_CACHE];
+    int ncache;
+} sq_conn;
+
+/* Fill `err` from the connection's last error, naming the step. */
+static int sq_fail(sqlite3 *db, int src, const char *step, vouch_error *err)
+{
+    const char *generic = sqlite3_errstr(src);
+    const char *msg = db != NULL ? sqlite3_errmsg(db) : generic;
+    bool same = strcmp(msg, generic) == 0;
+    int code = VOUCH_EIO;
+
+    if (src == SQLITE_NOMEM) {
+        code = VOUCH_ENOMEM;
+    } else if (src == SQLITE_BUSY_SNAPSHOT) {
+        code = VOUCH__STORE_ERETRY;
+    }
+    return vouch__store_error(err, code, SQ_SRC, "%s: %s%s%s%s", step, msg,
+                              same ? "" : " (", same ? "" : generic,
+                              same ? "" : ")");
+}
+
+static int sq_prepare(sq_conn *c, const char *sql, sqlite3_stmt **out,
+                      const char *step, vouch_error *err)
+{
+    int src;
+
+    *out = NULL;
+    src = sqlite3_prepare_v2(c->db, sql, -1, out, NULL);
+    if (src != SQLITE_OK) {
+        return sq_fail(c->db, src, step, err);
+    }
+    return 0;
+}
+
+/* sq_prepare for a string literal, kept prepared on the connection.
+ * Give it back with sq_finish(). */
+static int sq_stmt(sq_conn *c, const char *sql, sqlite3_stmt **out,
+                   const char *step, vouch_error *err)
+{
+    int src;
+    int i;
+
+    *out = NULL;
+    for (i = 0; i < c->ncache; i++) {
+        if (c->cache[i].sql == sql) {
+            *out = c->cache[i].st;
+            return 0;
+        }
+    }
+    src = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
+                             NULL);
+    if (src != SQLITE_OK) {
+        return sq_fail(c->db, src, step, err);
+    }
+    if (c->ncache < SQ_CACHE) {
+        c->cache[c->ncache].sql = sql;
+        c->cache[c->ncache].st = *out;
+        c->ncache++;
+    }
+    return 0;
+}
+
+/* Reset a cached statement (ending its read), finalize any other. */
+static void sq_finish(sq_conn *c, sqlite3_stmt *st)
+{
+    int i;
+
+    if (st == NULL) {
+        return;
+    }
+    for (i = 0; i < c->ncache; i++) {
+        if (c->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+static int sq_bind(sq_conn *c, sqlite3_stmt *st, int idx, const char *v,
+                   const char *step, vouch_error *err)
+{
+    int src;
+
+    if (v == NULL) {
+        src = sqlite3_bind_null(st, idx);
+    } else {
+        src = sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC);
+    }
+    if (src != SQLITE_OK) {
+        return sq_fail(c->db, src, step, err);
+    }
+    return 0;
+}
+
+/* Run a statement that returns no rows. */
+static int sq_done(sq_conn *c, sqlite3_stmt *st, const char *step,
+                   vouch_error *err)
+{
+    int src = sqlite3_step(st);
+
+    if (src != SQLITE_DONE) {
+        return sq_fail(c->db, src, step, err);
+    }
+    return 0;
+}
+
+static int sq_exec(sq_conn *c, const char *sql, const char *step,
+                   vouch_error *err)
+{
+    int src = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+    if (src != SQLITE_OK) {
+        return sq_fail(c->db, src, step, err);
+    }
+    return 0;
+}
+
+/* mkdir -p of the directory part of `path`. */
+static int make_parent_dirs(const char *path, vouch_error *err)
+{
+    char *copy = vouch__strdup(path);
+    char *p;
+    int rc = 0;
+
+    if (copy == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                                "out of memory");
+    }
+    for (p = copy + 1; *p != '\0'; p++) {
+        if (*p != '/') {
+            continue;
+        }
+        *p = '\0';
+        if (mkdir(copy, 0750) != 0 && errno != EEXIST) {
+            rc = vouch__error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
+                                  "cannot create directory %s: %s", copy,
+                                  strerror(errno));
+            break;
+        }
+        *p = '/';
+    }
+    free(copy);
+    return rc;
+}
+
+static int sq_open(void **out, const char *url, vouch_error *err)
+{
+    const char *path = url + strlen("sqlite:");
+    sq_db *db;
+    int rc;
+
+    *out = NULL;
+    if (strncmp(path, "//", 2) == 0) {
+        path += 2;   /* sqlite:///var/x.db is /var/x.db */
+    }
+    if (path[0] == '\0') {
+        path = SQ_DEFAULT_PATH;
+    }
+    if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) {
+        return vouch__error_set(err, VOUCH_EINVAL, SQ_SRC, 0, 0,
+                                "sqlite store needs a file path, not %s "
+                                "(each connection must see one database)",
+                                path);
+    }
+    rc = make_parent_dirs(path, err);
+    if (rc < 0) {
+        return rc;
+    }
+    db = calloc(1, sizeof(*db));
+    if (db == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                                "out of memory");
+    }
+    db->path = vouch__strdup(path);
+    if (db->path == NULL) {
+        free(db);
+        return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                                "out of memory");
+    }
+    *out = db;
+    return 0;
+}
+
+static void sq_close(void *vdb)
+{
+    sq_db *db = vdb;
+
+    if (db == NULL) {
+        return;
+    }
+    free(db->path);
+    free(db);
+}
+
+static void sq_conn_close(void *vc)
+{
+    sq_conn *c = vc;
+
+    int i;
+
+    if (c == NULL) {
+        return;
+    }
+    for (i = 0; i < c->ncache; i++) {
+        sqlite3_finalize(c->cache[i].st);
+    }
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static int sq_conn_open(void *vdb, void **out, vouch_error *err)
+{
+    sq_db *db = vdb;
+    sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    const unsigned char *mode;
+    int src;
+    int rc;
+
+    *out = NULL;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                                "out of memory");
+    }
+    src = sqlite3_open_v2(db->path, &c->db,
+                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                          SQLITE_OPEN_NOMUTEX, NULL);
+    if (src != SQLITE_OK) {
+        rc = vouch__error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
+                              "open %s: %s", db->path,
+                              c->db != NULL ? sqlite3_errmsg(c->db)
+                                            : sqlite3_errstr(src));
+        goto cleanup;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, SQ_BUSY_MS);
+    rc = sq_prepare(c, "PRAGMA journal_mode=WAL", &st,
+                    "PRAGMA journal_mode=WAL", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    src = sqlite3_step(st);
+    if (src != SQLITE_ROW) {
+        rc = sq_fail(c->db, src, "PRAGMA journal_mode=WAL", err);
+        goto cleanup;
+    }
+    mode = sqlite3_column_text(st, 0);
+    if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
+        rc = vouch__error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
+                              "PRAGMA journal_mode=WAL: %s stays in %s "
+                              "mode", db->path,
+                              mode != NULL ? (const char *)mode : "?");
+        goto cleanup;
+    }
+    rc = sq_exec(c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+                 "PRAGMA synchronous/foreign_keys", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    *out = c;
+    c = NULL;
+
+cleanup:
+    sqlite3_finalize(st);
+    sq_conn_close(c);
+    return rc;
+}
+
+static bool sq_conn_healthy(void *vc)
+{
+    sq_conn *c = vc;
+
+    /* A connection stuck inside a transaction must not be reused. */
+    return sqlite3_get_autocommit(c->db) != 0;
+}
+
+static int sq_begin(void *vc, bool write, vouch_error *err)
+{
+    return sq_exec(vc, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED",
+                   write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+}
+
+static void sq_rollback(void *vc)
+{
+    sq_conn *c = vc;
+
+    if (sqlite3_get_autocommit(c->db) == 0) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+}
+
+static int sq_commit(void *vc, vouch_error *err)
+{
+    int rc = sq_exec(vc, "COMMIT", "COMMIT", err);
+
+    if (rc < 0) {
+        sq_rollback(vc);
+    }
+    return rc;
+}
+
+static int sq_int_query(sq_conn *c, const char *sql, const char *a,
+                        const char *b, int64_t *out, const char *step,
+                        vouch_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src;
+    int rc;
+
+    *out = 0;
+    rc = sq_stmt(c, sql, &st, step, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (a != NULL) {
+        rc = sq_bind(c, st, 1, a, step, err);
+    }
+    if (rc == 0 && b != NULL) {
+        rc = sq_bind(c, st, 2, b, step, err);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+    } else if (src != SQLITE_DONE) {
+        rc = sq_fail(c->db, src, step, err);
+    }
+
+cleanup:
+    sq_finish(c, st);
+    return rc;
+}
+
+static int sq_schema_version(void *vc, int *out, vouch_error *err)
+{
+    int64_t v = 0;
+    int rc;
+
+    rc = sq_int_query(vc, "SELECT coalesce(max(version), 0) FROM "
+                      "schema_version", NULL, NULL, &v,
+                      "read schema_version", err);
+    *out = (int)v;
+    return rc;
+}
+
+static int sq_migrate(void *vc, vouch_error *err)
+{
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
+    int current = 0;
+    char step[64];
+    size_t i;
+    int rc;
+
+    rc = sq_exec(c, "BEGIN IMMEDIATE", "migrate: BEGIN IMMEDIATE", err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sq_exec(c, VOUCH__SCHEMA_VERSION_DDL,
+                 "migrate: create schema_version", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = sq_schema_version(c, &current, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (current > vouch__store_migrations[VOUCH__STORE_MIGRATION_COUNT - 1]
+                      .version) {
+        rc = vouch__error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
+                              "migrate: database schema version %d is newer "
+                              "than this vouch knows (%d)", current,
+                              vouch__store_migrations
+                                  [VOUCH__STORE_MIGRATION_COUNT - 1].version);
+        goto cleanup;
+    }
+    for (i = 0; i < VOUCH__STORE_MIGRATION_COUNT; i++) {
+        const vouch__store_migration *m = &vouch__store_migrations[i];
+
+        if (m->version <= current) {
+            continue;
+        }
+        snprintf(step, sizeof(step), "migrate: migration %d", m->version);
+        rc = sq_exec(c, m->sqlite, step, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        rc = sq_prepare(c, "INSERT INTO schema_version (version, "
+                        "applied_at) VALUES (?1, strftime("
+                        "'%Y-%m-%dT%H:%M:%fZ', 'now'))", &st, step, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        sqlite3_bind_int(st, 1, m->version);
+        rc = sq_done(c, st, step, err);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    rc = sq_exec(c, "COMMIT", "migrate: COMMIT", err);
+
+cleanup:
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        sq_rollback(c);
+    }
+    return rc;
+}
+
+static int sq_ping(void *vc, vouch_error *err)
+{
+    int64_t one = 0;
+
+    return sq_int_query(vc, "SELECT 1", NULL, NULL, &one, "ping", err);
+}
+
+static int col_dup(sqlite3_stmt *st, int i, char **out)
+{
+    const unsigned char *text;
+
+    *out = NULL;
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+        return 0;
+    }
+    text = sqlite3_column_text(st, i);
+    if (text == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    *out = vouch__strndup((const char *)text,
+                          (size_t)sqlite3_column_bytes(st, i));
+    return *out == NULL ? VOUCH_ENOMEM : 0;
+}
+
+/* Copy the SQ_COLUMNS of the current row into `r`. */
+static int row_to_resource(sqlite3_stmt *st, vouch_resource *r,
+                           vouch_error *err)
+{
+    char **fields[9];
+    int i;
+
+    fields[0] = &r->kind;
+    fields[1] = &r->name;
+    fields[2] = &r->parent;
+    fields[3] = &r->json;
+    fields[4] = &r->etag;
+    fields[5] = &r->create_time;
+    fields[6] = &r->update_time;
+    fields[7] = &r->attr1;
+    fields[8] = &r->attr2;
+    for (i = 0; i < 9; i++) {
+        if (col_dup(st, i, fields[i]) < 0) {
+            vouch_resource_clear(r);
+            return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                                    "out of memory reading a row");
+        }
+    }
+    return 0;
+}
+
+static int sq_get(void *vc, const char *kind, const char *name,
+                  vouch_resource *out, vouch_error *err)
+{
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
+    int src;
+    int rc;
+
+    rc = sq_stmt(c, "SELECT " SQ_COLUMNS " FROM resources "
+                    "WHERE kind = ?1 AND name = ?2", &st, "get", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    sq_bind(c, st, 1, kind, "get", err);
+    sq_bind(c, st, 2, name, "get", err);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        rc = row_to_resource(st, out, err);
+    } else if (src == SQLITE_DONE) {
+        rc = vouch__error_set(err, VOUCH_ENOTFOUND, SQ_SRC, 0, 0,
+                              "%s not found", name);
+    } else {
+        rc = sq_fail(c->db, src, "get", err);
+    }
+
+cleanup:
+    sq_finish(c, st);
+    return rc;
+}
+
+static int sq_bump(sq_conn *c, const char *kind, vouch_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    rc = sq_stmt(c, "INSERT INTO generations (kind, value) VALUES "
+                    "(?1, 1) ON CONFLICT (kind) DO UPDATE SET "
+                    "value = generations.value + 1", &st,
+                    "update generation", err);
+    if (rc == 0) {
+        rc = sq_bind(c, st, 1, kind, "update generation", err);
+    }
+    if (rc == 0) {
+        rc = sq_done(c, st, "update generation", err);
+    }
+    sq_finish(c, st);
+    return rc;
+}
+
+static int bind_resource(sq_conn *c, sqlite3_stmt *st,
+                         const vouch_resource *r, const char *step,
+                         vouch_error *err)
+{
+    const char *v[9];
+    int i;
+    int rc;
+
+    v[0] = r->kind;
+    v[1] = r->name;
+    v[2] = r->parent;
+    v[3] = r->json;
+    v[4] = r->etag;
+    v[5] = r->create_time;
+    v[6] = r->update_time;
+    v[7] = r->attr1;
+    v[8] = r->attr2;
+    for (i = 0; i < 9; i++) {
+        rc = sq_bind(c, st, i + 1, v[i], step, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int sq_insert(sq_conn *c, const vouch_resource *r, bool *inserted,
+                     const char *step, vouch_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *inserted = false;
+    rc = sq_stmt(c, "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
+                    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                    "ON CONFLICT (kind, name) DO NOTHING", &st, step, err);
+    if (rc == 0) {
+        rc = bind_resource(c, st, r, step, err);
+    }
+    if (rc == 0) {
+        rc = sq_done(c, st, step, err);
+    }
+    if (rc == 0) {
+        *inserted = sqlite3_changes(c->db) > 0;
+    }
+    sq_finish(c, st);
+    return rc;
+}
+
+static int sq_create(void *vc, const vouch_resource *r, vouch_error *err)
+{
+    sq_conn *c = vc;
+    bool inserted;
+    int rc;
+
+    rc = sq_insert(c, r, &inserted, "create", err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!inserted) {
+        return vouch__store_error(err, VOUCH_STORE_ECONFLICT, SQ_SRC,
+                                  "create: %s already exists", r->name);
+    }
+    return sq_bump(c, r->kind, err);
+}
+
+/* After an UPDATE/DELETE changed nothing: absent, or another etag? */
+static int explain_miss(sq_conn *c, const char *kind, const char *name,
+                        const char *expected_etag, bool upsert,
+                        const char *step, vouch_error *err)
+{
+    int64_t n = 0;
+    int rc;
+
+    rc = sq_int_query(c, "SELECT count(*) FROM resources WHERE kind = ?1 "
+                      "AND name = ?2", kind, name, &n, step, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (n > 0 || (upsert && expected_etag != NULL)) {
+        return vouch__store_error(err, VOUCH_STORE_EABORTED, SQ_SRC,
+                                  "%s: etag of %s is not %s", step, name,
+                                  expected_etag != NULL ? expected_etag
+                                                        : "(absent)");
+    }
+    return vouch__error_set(err, VOUCH_ENOTFOUND, SQ_SRC, 0, 0,
+                            "%s: %s not found", step, name);
+}
+
+static int sq_replace(void *vc, const vouch_resource *r,
+                      const char *expected_etag, bool upsert,
+                      vouch_error *err)
+{
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
+    bool changed = false;
+    int rc;
+
+    rc = sq_stmt(c, expected_etag != NULL
+                    ? "UPDATE resources SET json = ?3, etag = ?4, "
+                      "update_time = ?5, attr1 = ?6, attr2 = ?7 "
+                      "WHERE kind = ?1 AND name = ?2 AND etag = ?8"
+                    : "UPDATE resources SET json = ?3, etag = ?4, "
+                      "update_time = ?5, attr1 = ?6, attr2 = ?7 "
+                      "WHERE kind = ?1 AND name = ?2",
+                    &st, "replace", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    sq_bind(c, st, 1, r->kind, "replace", err);
+    sq_bind(c, st, 2, r->name, "replace", err);
+    sq_bind(c, st, 3, r->json, "replace", err);
+    sq_bind(c, st, 4, r->etag, "replace", err);
+    sq_bind(c, st, 5, r->update_time, "replace", err);
+    sq_bind(c, st, 6, r->attr1, "replace", err);
+    sq_bind(c, st, 7, r->attr2, "replace", err);
+    if (expected_etag != NULL) {
+        sq_bind(c, st, 8, expected_etag, "replace", err);
+    }
+    rc = sq_done(c, st, "replace", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    changed = sqlite3_changes(c->db) > 0;
+    if (!changed) {
+        if (upsert && expected_etag == NULL) {
+            rc = sq_insert(c, r, &changed, "replace (insert)", err);
+            if (rc < 0) {
+                goto cleanup;
+            }
+        }
+        if (!changed) {
+            rc = explain_miss(c, r->kind, r->name, expected_etag, upsert,
+                              "replace", err);
+            goto cleanup;
+        }
+    }
+    rc = sq_bump(c, r->kind, err);
+
+cleanup:
+    sq_finish(c, st);
+    return rc;
+}
+
+static int sq_remove(void *vc, const char *kind, const char *name,
+                     const char *expected_etag, vouch_error *err)
+{
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    rc = sq_stmt(c, expected_etag != NULL
+                    ? "DELETE FROM resources WHERE kind = ?1 AND "
+                      "name = ?2 AND etag = ?3"
+                    : "DELETE FROM resources WHERE kind = ?1 AND "
+                      "name = ?2", &st, "delete", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    sq_bind(c, st, 1, kind, "delete", err);
+    sq_bind(c, st, 2, name, "delete", err);
+    if (expected_etag != NULL) {
+        sq_bind(c, st, 3, expected_etag, "delete", err);
+    }
+    rc = sq_done(c, st, "delete", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (sqlite3_changes(c->db) == 0) {
+        rc = explain_miss(c, kind, name, expected_etag, false, "delete",
+                          err);
+        goto cleanup;
+    }
+    rc = sq_bump(c, kind, err);
+
+cleanup:
+    sq_finish(c, st);
+    return rc;
+}
+
+static int sq_list(void *vc, const vouch_resource_query *q,
+                   const char *after, size_t limit, vouch_resource **items,
+                   size_t *count, vouch_error *err)
+{
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
+    vouch_resource *rows = NULL;
+    size_t n = 0;
+    char sql[512];
+    const char *args[5];
+    int nargs = 0;
+    int i;
+    int src;
+    int rc;
+
+    *items = NULL;
+    *count = 0;
+    snprintf(sql, sizeof(sql), "SELECT " SQ_COLUMNS " FROM resources "
+             "WHERE 1 = 1%s%s%s%s%s ORDER BY name, kind LIMIT ?%d",
+             q->kind != NULL ? " AND kind = ?" : "",
+             q->parent != NULL ? " AND parent = ?" : "",
+             q->attr1 != NULL ? " AND attr1 = ?" : "",
+             q->attr2 != NULL ? " AND attr2 = ?" : "",
+             after != NULL ? " AND name > ?" : "",
+             (q->kind != NULL) + (q->parent != NULL) + (q->attr1 != NULL) +
+             (q->attr2 != NULL) + (after != NULL) + 1);
+    if (q->kind != NULL) {
+        args[nargs++] = q->kind;
+    }
+    if (q->parent != NULL) {
+        args[nargs++] = q->parent;
+    }
+    if (q->attr1 != NULL) {
+        args[nargs++] = q->attr1;
+    }
+    if (q->attr2 != NULL) {
+        args[nargs++] = q->attr2;
+    }
+    if (after != NULL) {
+        args[nargs++] = after;
+    }
+    rc = sq_prepare(c, sql, &st, "list", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    for (i = 0; i < nargs; i++) {
+        sq_bind(c, st, i + 1, args[i], "list", err);
+    }
+    sqlite3_bind_int64(st, nargs + 1, (sqlite3_int64)limit);
+    rows = calloc(limit, sizeof(*rows));
+    if (rows == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                              "out of memory for %zu rows", limit);
+        goto cleanup;
+    }
+    for (;;) {
+        src = sqlite3_step(st);
+        if (src == SQLITE_DONE) {
+            break;
+        }
+        if (src != SQLITE_ROW) {
+            rc = sq_fail(c->db, src, "list", err);
+            goto cleanup;
+        }
+        if (n == limit) {
+            break;
+        }
+        rc = row_to_resource(st, &rows[n], err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        n++;
+    }
+    *items = rows;
+    *count = n;
+    rows = NULL;
+    n = 0;
+
+cleanup:
+    for (; n > 0; n--) {
+        vouch_resource_clear(&rows[n - 1]);
+    }
+    free(rows);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_count(void *vc, const char *kind, const char *attr1,
+                    uint64_t *out, vouch_error *err)
+{
+    int64_t n = 0;
+    int rc;
+
+    rc = sq_int_query(vc, attr1 != NULL
+                      ? "SELECT count(*) FROM resources WHERE kind = ?1 "
+                        "AND attr1 = ?2"
+                      : "SELECT count(*) FROM resources WHERE kind = ?1",
+                      kind, attr1, &n, "count", err);
+    *out = (uint64_t)n;
+    return rc;
+}
+
+static int sq_generation(void *vc, const char *kind, uint64_t *out,
+                         vouch_error *err)
+{
+    int64_t n = 0;
+    int rc;
+
+    rc = sq_int_query(vc, "SELECT value FROM generations WHERE kind = ?1",
+                      kind, NULL, &n, "read generation", err);
+    *out = (uint64_t)n;
+    return rc;
+}
+
+const vouch__store_backend vouch__store_sqlite = {
+    "sqlite",
+    sq_open,
+    sq_close,
+    sq_conn_open,
+    sq_conn_close,
+    sq_conn_healthy,
+    sq_migrate,
+    sq_schema_version,
+    sq_ping,
+    sq_begin,
+    sq_commit,
+    sq_rollback,
+    sq_get,
+    sq_create,
+    sq_replace,
+    sq_remove,
+    sq_list,
+    sq_count,
+    sq_generation,
+};

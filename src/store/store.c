@@ -1,0 +1,768 @@
+/*
+ * vouch — the store's public functions (store.h): URL dispatch, the
+ * connection pool, argument checks, transaction bookkeeping, implicit
+ * transactions (with retries of serialization failures), page tokens.
+ * The SQL lives in the backends (sqlite.c, postgres.c).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "internal.h"
+
+#define STORE_SRC "store"
+#define POOL_DEFAULT 8u
+#define POOL_MAX 1024u
+#define RETRIES 8
+
+struct vouch_store_conn {
+    vouch_store *store;
+    void *impl;
+    bool in_tx;
+    bool tx_write;
+    vouch_store_conn *next_idle;
+};
+
+struct vouch_store {
+    const vouch__store_backend *be;
+    void *db;
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    size_t size;     /* most connections */
+    size_t opened;   /* connections that exist (idle or taken) */
+    vouch_store_conn *idle;
+};
+
+int vouch__store_error(vouch_error *err, int code, const char *source,
+                       const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL) {
+        return code;
+    }
+    va_start(ap, fmt);
+    vouch__error_setv(err, VOUCH_EIO, source, 0, 0, fmt, ap);
+    va_end(ap);
+    err->code = (vouch_code)(code == VOUCH__STORE_ERETRY
+                             ? VOUCH_STORE_EABORTED : code);
+    return code;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void vouch_resource_clear(vouch_resource *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    free(r->kind);
+    free(r->name);
+    free(r->parent);
+    free(r->json);
+    free(r->etag);
+    free(r->create_time);
+    free(r->update_time);
+    free(r->attr1);
+    free(r->attr2);
+    memset(r, 0, sizeof(*r));
+}
+
+void vouch_resource_page_clear(vouch_resource_page *page)
+{
+    size_t i;
+
+    if (page == NULL) {
+        return;
+    }
+    for (i = 0; i < page->count; i++) {
+        vouch_resource_clear(&page->items[i]);
+    }
+    free(page->items);
+    free(page->next_page_token);
+    memset(page, 0, sizeof(*page));
+}
+
+static void conn_destroy(vouch_store *store, vouch_store_conn *conn)
+{
+    if (conn == NULL) {
+        return;
+    }
+    store->be->conn_close(conn->impl);
+    free(conn);
+}
+
+static int conn_new(vouch_store *store, vouch_store_conn **out,
+                    vouch_error *err)
+{
+    vouch_store_conn *conn;
+    int rc;
+
+    *out = NULL;
+    conn = calloc(1, sizeof(*conn));
+    if (conn == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                                "out of memory for a connection");
+    }
+    conn->store = store;
+    rc = store->be->conn_open(store->db, &conn->impl, err);
+    if (rc < 0) {
+        free(conn);
+        return rc;
+    }
+    *out = conn;
+    return 0;
+}
+
+int vouch_store_open(vouch_store **out, const char *url,
+                     size_t pool_size, vouch_error *err)
+{
+    vouch_store *store = NULL;
+    vouch_store_conn *first = NULL;
+    bool locks = false;
+    int rc;
+
+    *out = NULL;
+    if (url == NULL) {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "store URL is missing");
+    }
+    if (pool_size > POOL_MAX) {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "pool size %zu is over the limit of %u",
+                                pool_size, POOL_MAX);
+    }
+    store = calloc(1, sizeof(*store));
+    if (store == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                                "out of memory for the store");
+    }
+    if (has_prefix(url, "sqlite:")) {
+        store->be = &vouch__store_sqlite;
+    } else if (has_prefix(url, "postgres://") ||
+               has_prefix(url, "postgresql://")) {
+        store->be = &vouch__store_postgres;
+    } else {
+        rc = vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                              "unknown store URL scheme (want sqlite:PATH "
+                              "or postgres://...)");
+        goto cleanup;
+    }
+    store->size = pool_size == 0 ? POOL_DEFAULT : pool_size;
+    if (pthread_mutex_init(&store->lock, NULL) != 0) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                              "cannot create the pool mutex");
+        goto cleanup;
+    }
+    if (pthread_cond_init(&store->freed, NULL) != 0) {
+        pthread_mutex_destroy(&store->lock);
+        rc = vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                              "cannot create the pool condition");
+        goto cleanup;
+    }
+    locks = true;
+    rc = store->be->open(&store->db, url, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = conn_new(store, &first, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = store->be->migrate(first->impl, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    store->idle = first;
+    store->opened = 1;
+    first = NULL;
+    *out = store;
+    store = NULL;
+
+cleanup:
+    if (store != NULL) {
+        conn_destroy(store, first);
+        if (store->db != NULL) {
+            store->be->close(store->db);
+        }
+        if (locks) {
+            pthread_cond_destroy(&store->freed);
+            pthread_mutex_destroy(&store->lock);
+        }
+        free(store);
+    }
+    return rc;
+}
+
+void vouch_store_close(vouch_store *store)
+{
+    vouch_store_conn *conn;
+
+    if (store == NULL) {
+        return;
+    }
+    while (store->idle != NULL) {
+        conn = store->idle;
+        store->idle = conn->next_idle;
+        conn_destroy(store, conn);
+    }
+    store->be->close(store->db);
+    pthread_cond_destroy(&store->freed);
+    pthread_mutex_destroy(&store->lock);
+    free(store);
+}
+
+const char *vouch_store_backend(const vouch_store *store)
+{
+    return store->be->name;
+}
+
+int vouch_store_acquire(vouch_store *store, vouch_store_conn **out,
+                        vouch_error *err)
+{
+    vouch_store_conn *conn = NULL;
+    int rc;
+
+    *out = NULL;
+    pthread_mutex_lock(&store->lock);
+    while (store->idle == NULL && store->opened >= store->size) {
+        pthread_cond_wait(&store->freed, &store->lock);
+    }
+    if (store->idle != NULL) {
+        conn = store->idle;
+        store->idle = conn->next_idle;
+        conn->next_idle = NULL;
+        pthread_mutex_unlock(&store->lock);
+        *out = conn;
+        return 0;
+    }
+    /* Reserve a slot, then connect without holding the lock. */
+    store->opened++;
+    pthread_mutex_unlock(&store->lock);
+    rc = conn_new(store, &conn, err);
+    if (rc < 0) {
+        pthread_mutex_lock(&store->lock);
+        store->opened--;
+        pthread_cond_signal(&store->freed);
+        pthread_mutex_unlock(&store->lock);
+        return rc;
+    }
+    *out = conn;
+    return 0;
+}
+
+void vouch_store_release(vouch_store_conn *conn)
+{
+    vouch_store *store;
+
+    if (conn == NULL) {
+        return;
+    }
+    store = conn->store;
+    if (conn->in_tx) {
+        store->be->rollback(conn->impl);
+        conn->in_tx = false;
+    }
+    if (!store->be->conn_healthy(conn->impl)) {
+        conn_destroy(store, conn);
+        pthread_mutex_lock(&store->lock);
+        store->opened--;
+        pthread_cond_signal(&store->freed);
+        pthread_mutex_unlock(&store->lock);
+        return;
+    }
+    pthread_mutex_lock(&store->lock);
+    conn->next_idle = store->idle;
+    store->idle = conn;
+    pthread_cond_signal(&store->freed);
+    pthread_mutex_unlock(&store->lock);
+}
+
+int vouch_store_ping(vouch_store_conn *conn, vouch_error *err)
+{
+    return conn->store->be->ping(conn->impl, err);
+}
+
+int vouch_store_schema_version(vouch_store *store, int *out,
+                               vouch_error *err)
+{
+    vouch_store_conn *conn = NULL;
+    int rc;
+
+    *out = 0;
+    rc = vouch_store_acquire(store, &conn, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = store->be->schema_version(conn->impl, out, err);
+    vouch_store_release(conn);
+    return rc;
+}
+
+/* A retry inside an explicit transaction is the caller's to make. */
+static int no_retry(int rc, vouch_error *err)
+{
+    if (rc == VOUCH__STORE_ERETRY) {
+        if (err != NULL) {
+            err->code = (vouch_code)VOUCH_STORE_EABORTED;
+        }
+        return VOUCH_STORE_EABORTED;
+    }
+    return rc;
+}
+
+int vouch_store_begin(vouch_store_conn *conn, bool write,
+                      vouch_error *err)
+{
+    int rc;
+
+    if (conn->in_tx) {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "begin: a transaction is already open on "
+                                "this connection");
+    }
+    rc = conn->store->be->begin(conn->impl, write, err);
+    if (rc < 0) {
+        return no_retry(rc, err);
+    }
+    conn->in_tx = true;
+    conn->tx_write = write;
+    return 0;
+}
+
+int vouch_store_commit(vouch_store_conn *conn, vouch_error *err)
+{
+    int rc;
+
+    if (!conn->in_tx) {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "commit: no transaction is open");
+    }
+    rc = conn->store->be->commit(conn->impl, err);
+    /* Whatever happened, the transaction is over: a failed COMMIT is
+     * rolled back by the backend. */
+    conn->in_tx = false;
+    return no_retry(rc, err);
+}
+
+void vouch_store_rollback(vouch_store_conn *conn)
+{
+    if (conn == NULL || !conn->in_tx) {
+        return;
+    }
+    conn->store->be->rollback(conn->impl);
+    conn->in_tx = false;
+}
+
+/*
+ * Run one operation: inside the caller's transaction when one is open
+ * (then a write needs a write transaction); else a read runs as its one
+ * SELECT and a write in a transaction of its own, both retried when the
+ * database asks for it.
+ */
+typedef struct op_args {
+    const char *kind;
+    const char *name;
+    const char *attr1;
+    const char *etag;
+    const vouch_resource *r;
+    bool upsert;
+    const vouch_resource_query *q;
+    const char *after;
+    size_t limit;
+    vouch_resource *res_out;
+    vouch_resource **items_out;
+    size_t *count_out;
+    uint64_t *u64_out;
+} op_args;
+
+typedef enum op_kind {
+    OP_GET, OP_CREATE, OP_REPLACE, OP_DELETE, OP_LIST, OP_COUNT, OP_GEN
+} op_kind;
+
+static const char *const op_names[] = {
+    "get", "create", "replace", "delete", "list", "count", "generation"
+};
+
+static int op_call(vouch_store_conn *conn, op_kind op, op_args *a,
+                   vouch_error *err)
+{
+    const vouch__store_backend *be = conn->store->be;
+
+    switch (op) {
+    case OP_GET:
+        return be->get(conn->impl, a->kind, a->name, a->res_out, err);
+    case OP_CREATE:
+        return be->create(conn->impl, a->r, err);
+    case OP_REPLACE:
+        return be->replace(conn->impl, a->r, a->etag, a->upsert, err);
+    case OP_DELETE:
+        return be->remove(conn->impl, a->kind, a->name, a->etag, err);
+    case OP_LIST:
+        return be->list(conn->impl, a->q, a->after, a->limit, a->items_out,
+                        a->count_out, err);
+    case OP_COUNT:
+        return be->count(conn->impl, a->kind, a->attr1, a->u64_out, err);
+    case OP_GEN:
+        return be->generation(conn->impl, a->kind, a->u64_out, err);
+    }
+    return VOUCH_EINVAL;
+}
+
+static void op_discard(op_kind op, op_args *a)
+{
+    size_t i;
+
+    if (op == OP_GET) {
+        vouch_resource_clear(a->res_out);
+    } else if (op == OP_LIST) {
+        for (i = 0; i < *a->count_out; i++) {
+            vouch_resource_clear(&(*a->items_out)[i]);
+        }
+        free(*a->items_out);
+        *a->items_out = NULL;
+        *a->count_out = 0;
+    }
+}
+
+static void backoff(int attempt)
+{
+    struct timespec ts;
+
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)(1000000L << (attempt < 6 ? attempt : 6));
+    nanosleep(&ts, NULL);
+}
+
+static int run_op(vouch_store_conn *conn, op_kind op, bool write,
+                  op_args *a, vouch_error *err)
+{
+    const vouch__store_backend *be = conn->store->be;
+    int attempt;
+    int rc = 0;
+
+    if (conn->in_tx) {
+        if (write && !conn->tx_write) {
+            return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                    "%s: a write needs a write transaction "
+                                    "(vouch_store_begin with write=true)",
+                                    op_names[op]);
+        }
+        return no_retry(op_call(conn, op, a, err), err);
+    }
+    for (attempt = 0; attempt < RETRIES; attempt++) {
+        if (attempt > 0) {
+            backoff(attempt);
+        }
+        if (!write) {
+            /* Every read is one SELECT, atomic on its own: no BEGIN and
+             * COMMIT round trips (the per-request generation check). */
+            rc = op_call(conn, op, a, err);
+            if (rc == VOUCH__STORE_ERETRY) {
+                op_discard(op, a);
+                continue;
+            }
+            return rc;
+        }
+        rc = be->begin(conn->impl, write, err);
+        if (rc == VOUCH__STORE_ERETRY) {
+            continue;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        rc = op_call(conn, op, a, err);
+        if (rc < 0) {
+            be->rollback(conn->impl);
+            if (rc == VOUCH__STORE_ERETRY) {
+                continue;
+            }
+            return rc;
+        }
+        rc = be->commit(conn->impl, err);
+        if (rc != VOUCH__STORE_ERETRY) {
+            return rc;
+        }
+        /* The commit failed and rolled back: drop what the attempt
+         * read before running it again. */
+        op_discard(op, a);
+    }
+    return no_retry(rc, err);
+}
+
+static int need(const char *value, const char *what, const char *op,
+                vouch_error *err)
+{
+    if (value == NULL || value[0] == '\0') {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "%s: %s is required", op, what);
+    }
+    return 0;
+}
+
+static int check_resource(const vouch_resource *r, const char *op,
+                          vouch_error *err)
+{
+    const char *values[7];
+    static const char *const names[7] = {
+        "kind", "name", "parent", "json", "etag", "create_time",
+        "update_time"
+    };
+    size_t i;
+    int rc;
+
+    if (r == NULL) {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "%s: resource is missing", op);
+    }
+    values[0] = r->kind;
+    values[1] = r->name;
+    values[2] = r->parent;
+    values[3] = r->json;
+    values[4] = r->etag;
+    values[5] = r->create_time;
+    values[6] = r->update_time;
+    for (i = 0; i < 7; i++) {
+        rc = need(values[i], names[i], op, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Both `kind` and `name` are required. */
+static int need_key(const char *kind, const char *name, const char *op,
+                    vouch_error *err)
+{
+    int rc = need(kind, "kind", op, err);
+
+    return rc < 0 ? rc : need(name, "name", op, err);
+}
+
+int vouch_store_get(vouch_store_conn *conn, const char *kind,
+                    const char *name, vouch_resource *out,
+                    vouch_error *err)
+{
+    op_args a;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = need_key(kind, name, "get", err);
+    if (rc < 0) {
+        return rc;
+    }
+    memset(&a, 0, sizeof(a));
+    a.kind = kind;
+    a.name = name;
+    a.res_out = out;
+    rc = run_op(conn, OP_GET, false, &a, err);
+    if (rc < 0) {
+        vouch_resource_clear(out);
+    }
+    return rc;
+}
+
+int vouch_store_create(vouch_store_conn *conn,
+                       const vouch_resource *r, vouch_error *err)
+{
+    op_args a;
+    int rc;
+
+    rc = check_resource(r, "create", err);
+    if (rc < 0) {
+        return rc;
+    }
+    memset(&a, 0, sizeof(a));
+    a.r = r;
+    return run_op(conn, OP_CREATE, true, &a, err);
+}
+
+int vouch_store_replace(vouch_store_conn *conn,
+                        const vouch_resource *r,
+                        const char *expected_etag, bool upsert,
+                        vouch_error *err)
+{
+    op_args a;
+    int rc;
+
+    rc = check_resource(r, "replace", err);
+    if (rc < 0) {
+        return rc;
+    }
+    memset(&a, 0, sizeof(a));
+    a.r = r;
+    a.etag = expected_etag;
+    a.upsert = upsert;
+    return run_op(conn, OP_REPLACE, true, &a, err);
+}
+
+int vouch_store_delete(vouch_store_conn *conn, const char *kind,
+                       const char *name, const char *expected_etag,
+                       vouch_error *err)
+{
+    op_args a;
+    int rc;
+
+    rc = need_key(kind, name, "delete", err);
+    if (rc < 0) {
+        return rc;
+    }
+    memset(&a, 0, sizeof(a));
+    a.kind = kind;
+    a.name = name;
+    a.etag = expected_etag;
+    return run_op(conn, OP_DELETE, true, &a, err);
+}
+
+/*
+ * Page tokens are the base64url (no padding) of the last name returned.
+ * A token must decode to 1..VOUCH__STORE_NAME_MAX printable ASCII bytes
+ * without spaces, which every resource name is; anything else is
+ * VOUCH_EINVAL.
+ */
+static int token_decode(const char *token, char **out, vouch_error *err)
+{
+    unsigned char *bin = NULL;
+    size_t len = 0;
+    size_t tlen;
+    size_t i;
+
+    *out = NULL;
+    tlen = strnlen(token, 4 * VOUCH__STORE_NAME_MAX / 3 + 8);
+    if (tlen == 0 || tlen > 4 * VOUCH__STORE_NAME_MAX / 3 + 4) {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "list: page token is %s",
+                                tlen == 0 ? "empty" : "too long");
+    }
+    if (vouch__base64_decode(token, tlen, &bin, &len) < 0) {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "list: page token is not base64url");
+    }
+    for (i = 0; i < len; i++) {
+        if (bin[i] < 0x21 || bin[i] > 0x7e) {
+            break;
+        }
+    }
+    if (len == 0 || i < len) {
+        free(bin);
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "list: page token does not come from a "
+                                "previous page");
+    }
+    *out = (char *)bin;
+    return 0;
+}
+
+int vouch_store_list(vouch_store_conn *conn,
+                     const vouch_resource_query *q,
+                     vouch_resource_page *out, vouch_error *err)
+{
+    vouch_resource *items = NULL;
+    size_t count = 0;
+    char *after = NULL;
+    char *token = NULL;
+    size_t size;
+    size_t i;
+    op_args a;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (q == NULL) {
+        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                "list: query is missing");
+    }
+    size = q->page_size == 0 ? VOUCH__STORE_PAGE_DEFAULT : q->page_size;
+    if (size > VOUCH__STORE_PAGE_MAX) {
+        size = VOUCH__STORE_PAGE_MAX;
+    }
+    if (q->page_token != NULL && q->page_token[0] != '\0') {
+        rc = token_decode(q->page_token, &after, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    memset(&a, 0, sizeof(a));
+    a.q = q;
+    a.after = after;
+    a.limit = size + 1;   /* one more tells whether a next page exists */
+    a.items_out = &items;
+    a.count_out = &count;
+    rc = run_op(conn, OP_LIST, false, &a, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (count > size) {
+        for (i = size; i < count; i++) {
+            vouch_resource_clear(&items[i]);
+        }
+        count = size;
+        rc = vouch__base64_encode((const unsigned char *)items[size - 1].name,
+                                  strlen(items[size - 1].name), true,
+                                  &token);
+        if (rc < 0) {
+            rc = vouch__error_set(err, (vouch_code)rc, STORE_SRC, 0, 0,
+                                  "list: cannot encode the page token");
+            goto cleanup;
+        }
+    }
+    out->items = items;
+    out->count = count;
+    out->next_page_token = token;
+    items = NULL;
+    count = 0;
+    token = NULL;
+
+cleanup:
+    for (i = 0; i < count; i++) {
+        vouch_resource_clear(&items[i]);
+    }
+    free(items);
+    free(after);
+    free(token);
+    return rc;
+}
+
+int vouch_store_count(vouch_store_conn *conn, const char *kind,
+                      const char *attr1, uint64_t *out,
+                      vouch_error *err)
+{
+    op_args a;
+    int rc;
+
+    *out = 0;
+    rc = need(kind, "kind", "count", err);
+    if (rc < 0) {
+        return rc;
+    }
+    memset(&a, 0, sizeof(a));
+    a.kind = kind;
+    a.attr1 = attr1;
+    a.u64_out = out;
+    return run_op(conn, OP_COUNT, false, &a, err);
+}
+
+int vouch_store_generation(vouch_store_conn *conn,
+                           const char *kind, uint64_t *out,
+                           vouch_error *err)
+{
+    op_args a;
+    int rc;
+
+    *out = 0;
+    rc = need(kind, "kind", "generation", err);
+    if (rc < 0) {
+        return rc;
+    }
+    memset(&a, 0, sizeof(a));
+    a.kind = kind;
+    a.u64_out = out;
+    return run_op(conn, OP_GEN, false, &a, err);
+}

@@ -1,0 +1,147 @@
+/*
+ * vouch — the store: one interface for the API server and the run
+ * platform, implemented by SQLite (sqlite.c, the default, embedded) and
+ * PostgreSQL (postgres.c, for several vouchd replicas on one database).
+ * No SQL exists outside src/store/.
+ *
+ * The store keeps *resources*: a kind ("policy", "attestor", "note",
+ * "occurrence", and later the run platform's kinds), a full resource name
+ * ("projects/p/attestors/a"), the parent collection it is listed under
+ * ("projects/p"), the resource's canonical JSON, an etag, create and
+ * update times, and up to two indexed attributes used by list filters
+ * (occurrences: attr1 = noteName, attr2 = resourceUri). The API layer owns
+ * the JSON; the store never parses it.
+ *
+ * Every request runs in one transaction (vouch_store_begin ... commit or
+ * rollback). Writes inside it are atomic and durable once commit returns
+ * 0 (SQLite WAL with synchronous=FULL; PostgreSQL's default).
+ *
+ * Each kind has a change counter ("generation") that every write of that
+ * kind increments in the same transaction; a process that caches a
+ * compiled policy or attestors checks it (cheap, one row) and reloads when
+ * it moved, so two vouchd processes on one database never serve each other
+ * stale data.
+ *
+ * Thread safety: a vouch_store is a pool; vouch_store_acquire() gives a
+ * connection (vouch_store_conn) to one thread for one request. Connections
+ * are not thread-safe; the store is.
+ */
+#ifndef VOUCH_STORE_H
+#define VOUCH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vouch/common.h"
+
+typedef struct vouch_store vouch_store;
+typedef struct vouch_store_conn vouch_store_conn;
+
+/* Codes beyond vouch_code that callers branch on. */
+#define VOUCH_STORE_ECONFLICT (-100) /* exists already (create) */
+#define VOUCH_STORE_EABORTED  (-101) /* etag mismatch, or serialization
+                                        failure after retries */
+
+typedef struct vouch_resource {
+    char *kind;
+    char *name;
+    char *parent;
+    char *json;          /* canonical JSON text of the resource */
+    char *etag;
+    char *create_time;   /* RFC 3339 UTC, e.g. 2026-11-29T12:00:00.123456Z */
+    char *update_time;
+    char *attr1;         /* may be NULL */
+    char *attr2;         /* may be NULL */
+} vouch_resource;
+
+typedef struct vouch_resource_page {
+    vouch_resource *items;
+    size_t count;
+    char *next_page_token;  /* NULL when this is the last page */
+} vouch_resource_page;
+
+/* A list query. NULL fields do not filter. Results are ordered by name. */
+typedef struct vouch_resource_query {
+    const char *kind;
+    const char *parent;
+    const char *attr1;       /* exact match */
+    const char *attr2;       /* exact match */
+    size_t page_size;        /* 0: the store's default (100); max 1000 */
+    const char *page_token;  /* from a previous page, or NULL */
+} vouch_resource_query;
+
+/**
+ * Open a store from a URL: "sqlite:PATH" (the file and its directory are
+ * created; schema migrated) or "postgres://..." / "postgresql://..."
+ * (libpq connection URI; schema migrated under an advisory lock).
+ *
+ * @param pool_size  connections for PostgreSQL (SQLite: one per thread,
+ *                   opened lazily, same limit).
+ * @return 0; VOUCH_EINVAL (unknown scheme); VOUCH_EIO (cannot open or
+ *         migrate: the message says why); VOUCH_ENOMEM.
+ */
+int vouch_store_open(vouch_store **out, const char *url, size_t pool_size,
+                     vouch_error *err);
+/* Close every connection. NULL is a no-op. Call after all releases. */
+void vouch_store_close(vouch_store *store);
+/* "sqlite" or "postgres". */
+const char *vouch_store_backend(const vouch_store *store);
+/* The schema version after migration. */
+int vouch_store_schema_version(vouch_store *store, int *out,
+                               vouch_error *err);
+
+/* Take a connection for one request (blocks while all are in use). */
+int vouch_store_acquire(vouch_store *store, vouch_store_conn **out,
+                        vouch_error *err);
+/* Give it back; rolls back an open transaction. NULL is a no-op. */
+void vouch_store_release(vouch_store_conn *conn);
+/* Is the database reachable (for /readyz)? 0 or VOUCH_EIO. */
+int vouch_store_ping(vouch_store_conn *conn, vouch_error *err);
+
+/* Transactions. `write` takes the write lock up front (SQLite BEGIN
+ * IMMEDIATE), so a read-modify-write never fails half-way. */
+int vouch_store_begin(vouch_store_conn *conn, bool write, vouch_error *err);
+int vouch_store_commit(vouch_store_conn *conn, vouch_error *err);
+void vouch_store_rollback(vouch_store_conn *conn);
+
+/* Get one resource by kind and name. VOUCH_ENOTFOUND when absent.
+ * Caller frees `out` fields with vouch_resource_clear(). */
+int vouch_store_get(vouch_store_conn *conn, const char *kind,
+                    const char *name, vouch_resource *out, vouch_error *err);
+
+/* Insert; VOUCH_STORE_ECONFLICT when the name exists. Every field of `r`
+ * but attr1/attr2 is required. Increments the kind's generation. */
+int vouch_store_create(vouch_store_conn *conn, const vouch_resource *r,
+                       vouch_error *err);
+
+/* Replace json/etag/update_time/attrs of an existing resource. When
+ * `expected_etag` is not NULL the stored etag must equal it, else
+ * VOUCH_STORE_EABORTED and nothing changes. VOUCH_ENOTFOUND when absent.
+ * With `upsert`, an absent resource is created instead. */
+int vouch_store_replace(vouch_store_conn *conn, const vouch_resource *r,
+                        const char *expected_etag, bool upsert,
+                        vouch_error *err);
+
+/* Delete; VOUCH_ENOTFOUND when absent; etag as for replace. */
+int vouch_store_delete(vouch_store_conn *conn, const char *kind,
+                       const char *name, const char *expected_etag,
+                       vouch_error *err);
+
+/* List one page. A malformed page token is VOUCH_EINVAL. */
+int vouch_store_list(vouch_store_conn *conn, const vouch_resource_query *q,
+                     vouch_resource_page *out, vouch_error *err);
+
+/* Count resources of `kind` whose attr1 equals `attr1` (e.g. occurrences
+ * of a note, to refuse deleting a note that has them). */
+int vouch_store_count(vouch_store_conn *conn, const char *kind,
+                      const char *attr1, uint64_t *out, vouch_error *err);
+
+/* The change counter of a kind (0 before the first write). */
+int vouch_store_generation(vouch_store_conn *conn, const char *kind,
+                           uint64_t *out, vouch_error *err);
+
+void vouch_resource_clear(vouch_resource *r);
+void vouch_resource_page_clear(vouch_resource_page *page);
+
+#endif /* VOUCH_STORE_H */
