@@ -1,0 +1,219 @@
+/*
+ * vouchd — the occurrence list filter.
+ */
+#include "filter.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct scanner {
+    const char *p;
+    size_t len;
+    size_t pos;
+    vouch_error *err;
+} scanner;
+
+static int fail(scanner *s, size_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(scanner *s, size_t pos, const char *fmt, ...)
+{
+    char message[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    if (s->err != NULL) {
+        memset(s->err, 0, sizeof(*s->err));
+        s->err->code = VOUCH_EINVAL;
+        s->err->line = 1;
+        s->err->column = (uint32_t)(pos + 1);
+        snprintf(s->err->source, sizeof(s->err->source), "filter");
+        snprintf(s->err->message, sizeof(s->err->message), "%s", message);
+    }
+    return VOUCH_EINVAL;
+}
+
+static void skip_blank(scanner *s)
+{
+    while (s->pos < s->len && (s->p[s->pos] == ' ' || s->p[s->pos] == '\t')) {
+        s->pos++;
+    }
+}
+
+static bool ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+/* A quoted string at s->pos into a malloc'd *out. */
+static int scan_string(scanner *s, char **out)
+{
+    size_t start = s->pos;
+    size_t n = 0;
+    char *buf;
+
+    *out = NULL;
+    if (s->pos >= s->len || s->p[s->pos] != '"') {
+        return fail(s, s->pos, "expected a quoted string (\"...\")");
+    }
+    buf = malloc(s->len - s->pos + 1);
+    if (buf == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    s->pos++;
+    for (;;) {
+        if (s->pos >= s->len) {
+            free(buf);
+            return fail(s, start, "string is not closed (missing '\"')");
+        }
+        char c = s->p[s->pos];
+        if (c == '"') {
+            s->pos++;
+            break;
+        }
+        if (c == '\\') {
+            if (s->pos + 1 >= s->len ||
+                (s->p[s->pos + 1] != '"' && s->p[s->pos + 1] != '\\')) {
+                free(buf);
+                return fail(s, s->pos,
+                            "only \\\" and \\\\ may be escaped in a string");
+            }
+            c = s->p[s->pos + 1];
+            s->pos++;
+        } else if (c == '\0') {
+            free(buf);
+            return fail(s, s->pos, "NUL byte in a string");
+        }
+        buf[n++] = c;
+        s->pos++;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+int api_filter_parse(const char *text, size_t len, api_filter *out,
+                     vouch_error *err)
+{
+    scanner s = { text, len, 0, err };
+    api_filter f = { NULL, NULL, NULL };
+    char *value = NULL;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (len > API_FILTER_MAX_BYTES) {
+        fail(&s, 0, "filter is %zu bytes; at most %u are accepted", len,
+             API_FILTER_MAX_BYTES);
+        if (err != NULL) {
+            err->code = VOUCH_ETOOBIG;
+        }
+        return VOUCH_ETOOBIG;
+    }
+    skip_blank(&s);
+    while (s.pos < s.len) {   /* an empty filter matches everything */
+        size_t field_pos;
+        size_t field_len;
+        char **slot;
+
+        skip_blank(&s);
+        field_pos = s.pos;
+        while (s.pos < s.len && ident_char(s.p[s.pos])) {
+            s.pos++;
+        }
+        field_len = s.pos - field_pos;
+        if (field_len == 0) {
+            rc = fail(&s, field_pos,
+                      "expected a field: resourceUrl, kind or noteName");
+            goto cleanup;
+        }
+        if (field_len == 11 &&
+            memcmp(s.p + field_pos, "resourceUrl", 11) == 0) {
+            slot = &f.resource_url;
+        } else if (field_len == 4 && memcmp(s.p + field_pos, "kind", 4) == 0) {
+            slot = &f.kind;
+        } else if (field_len == 8 &&
+                   memcmp(s.p + field_pos, "noteName", 8) == 0) {
+            slot = &f.note_name;
+        } else {
+            rc = fail(&s, field_pos,
+                      "unknown field '%.*s': only resourceUrl, kind and "
+                      "noteName can be filtered on",
+                      (int)(field_len > 64 ? 64 : field_len),
+                      s.p + field_pos);
+            goto cleanup;
+        }
+        if (*slot != NULL) {
+            rc = fail(&s, field_pos, "field '%.*s' appears twice",
+                      (int)field_len, s.p + field_pos);
+            goto cleanup;
+        }
+        skip_blank(&s);
+        if (s.pos >= s.len || s.p[s.pos] != '=') {
+            rc = fail(&s, s.pos, "expected '=' after '%.*s'",
+                      (int)field_len, s.p + field_pos);
+            goto cleanup;
+        }
+        s.pos++;
+        skip_blank(&s);
+        rc = scan_string(&s, &value);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        if (slot == &f.resource_url) {
+            const char *normal = api_resource_uri_normal(value);
+            memmove(value, normal, strlen(normal) + 1);
+        }
+        *slot = value;
+        value = NULL;
+        skip_blank(&s);
+        if (s.pos == s.len) {
+            break;
+        }
+        if (s.len - s.pos >= 3 && memcmp(s.p + s.pos, "AND", 3) == 0 &&
+            (s.len - s.pos == 3 || s.p[s.pos + 3] == ' ' ||
+             s.p[s.pos + 3] == '\t')) {
+            s.pos += 3;
+            skip_blank(&s);
+            if (s.pos == s.len) {
+                rc = fail(&s, s.pos, "expected a term after AND");
+                goto cleanup;
+            }
+            continue;
+        }
+        rc = fail(&s, s.pos, "expected AND or the end of the filter");
+        goto cleanup;
+    }
+    *out = f;
+    memset(&f, 0, sizeof(f));
+    rc = 0;
+
+cleanup:
+    free(value);
+    api_filter_clear(&f);
+    return rc;
+}
+
+void api_filter_clear(api_filter *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    free(f->resource_url);
+    free(f->kind);
+    free(f->note_name);
+    memset(f, 0, sizeof(*f));
+}
+
+const char *api_resource_uri_normal(const char *uri)
+{
+    if (strncmp(uri, "https://", 8) == 0) {
+        return uri + 8;
+    }
+    return uri;
+}

@@ -1,0 +1,29 @@
+/*
+ * vouchd — counters for GET /metrics (Prometheus text format 0.0.4):
+ * requests by route template, method and code; a latency histogram;
+ * decisions by outcome. Every function is thread-safe.
+ */
+#ifndef VOUCH_API_METRICS_H
+#define VOUCH_API_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct api_metrics api_metrics;
+
+int api_metrics_new(api_metrics **out);
+void api_metrics_free(api_metrics *m);
+
+/* `route` is a static template string (or "unmatched"). */
+void api_metrics_request(api_metrics *m, const char *route,
+                         const char *method, unsigned code,
+                         uint64_t latency_us);
+
+/* `outcome` is a static string ("VERIFIED", ...). */
+void api_metrics_decision(api_metrics *m, const char *outcome);
+
+/* The whole exposition, malloc'd (free()); NULL when out of memory. */
+char *api_metrics_render(api_metrics *m, uint64_t cache_hits,
+                         uint64_t cache_misses, size_t *len);
+
+#endif /* VOUCH_API_METRICS_H */

@@ -1,0 +1,44 @@
+/*
+ * vouchd — operations endpoints: GET /healthz (the process answers),
+ * GET /readyz (the store answers), GET /metrics (Prometheus text).
+ */
+#include <stdlib.h>
+
+#include "server.h"
+
+int api_healthz(api_request *req)
+{
+    return api_respond(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+int api_readyz(api_request *req)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+
+    if (vouch_store_ping(req->conn, &err) < 0) {
+        char text[400];
+        vouch_error_format(&err, text, sizeof(text));
+        return api_respond_error(req, API_UNAVAILABLE,
+                                 "store not reachable: %s", text);
+    }
+    return api_respond(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+int api_metrics_handler(api_request *req)
+{
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    size_t len = 0;
+    char *text;
+    int rc;
+
+    api_verify_cache_stats(req->server, &hits, &misses);
+    text = api_metrics_render(req->server->metrics, hits, misses, &len);
+    if (text == NULL) {
+        return api_respond_error(req, API_INTERNAL, "out of memory");
+    }
+    rc = api_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+                     text, len);
+    free(text);
+    return rc;
+}

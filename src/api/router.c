@@ -1,0 +1,245 @@
+/*
+ * vouchd — the route table and the matcher.
+ */
+#include "router.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TXN_R API_ROUTE_TXN
+#define TXN_W (API_ROUTE_TXN | API_ROUTE_WRITE)
+
+static const api_route routes[] = {
+    { API_GET, "/healthz", api_healthz, 0 },
+    { API_GET, "/readyz", api_readyz, API_ROUTE_CONN },
+    { API_GET, "/metrics", api_metrics_handler, 0 },
+
+    /* Binary Authorization v1 */
+    { API_GET, "/v1/projects/{p}/policy", api_get_policy, TXN_R },
+    { API_PUT, "/v1/projects/{p}/policy", api_put_policy, TXN_W },
+    { API_GET, "/v1/locations/{l}/policy", api_get_system_policy, 0 },
+    { API_POST, "/v1/projects/{p}/attestors", api_create_attestor, TXN_W },
+    { API_GET, "/v1/projects/{p}/attestors", api_list_attestors, TXN_R },
+    { API_GET, "/v1/projects/{p}/attestors/{a}", api_get_attestor, TXN_R },
+    { API_PUT, "/v1/projects/{p}/attestors/{a}", api_update_attestor,
+      TXN_W },
+    { API_DELETE, "/v1/projects/{p}/attestors/{a}", api_delete_attestor,
+      TXN_W },
+    { API_POST, "/v1/projects/{p}/attestors/{a}:validateAttestationOccurrence",
+      api_validate_attestation, TXN_R },
+
+    /* Container Analysis v1 */
+    { API_POST, "/v1/projects/{p}/notes", api_create_note, TXN_W },
+    { API_GET, "/v1/projects/{p}/notes", api_list_notes, TXN_R },
+    { API_GET, "/v1/projects/{p}/notes/{n}", api_get_note, TXN_R },
+    { API_DELETE, "/v1/projects/{p}/notes/{n}", api_delete_note, TXN_W },
+    { API_POST, "/v1/projects/{p}/occurrences", api_create_occurrence,
+      TXN_W },
+    { API_GET, "/v1/projects/{p}/occurrences", api_list_occurrences, TXN_R },
+    { API_POST, "/v1/projects/{p}/occurrences:batchCreate",
+      api_batch_create_occurrences, TXN_W },
+    { API_GET, "/v1/projects/{p}/occurrences/{o}", api_get_occurrence,
+      TXN_R },
+    { API_DELETE, "/v1/projects/{p}/occurrences/{o}", api_delete_occurrence,
+      TXN_W },
+};
+
+static const struct {
+    api_method m;
+    const char *name;
+} method_names[] = {
+    { API_GET, "GET" },
+    { API_POST, "POST" },
+    { API_PUT, "PUT" },
+    { API_DELETE, "DELETE" },
+    { API_PATCH, "PATCH" },
+    { API_HEAD, "HEAD" },
+};
+
+api_method api_method_parse(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
+        if (strcmp(name, method_names[i].name) == 0) {
+            return method_names[i].m;
+        }
+    }
+    return API_OTHER;
+}
+
+const char *api_method_name(api_method m)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
+        if (method_names[i].m == m) {
+            return method_names[i].name;
+        }
+    }
+    return "OTHER";
+}
+
+static bool id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+           c == '~';
+}
+
+typedef struct span {
+    size_t off;
+    size_t len;
+} span;
+
+/*
+ * Match one template against the path, segment by segment. Returns 1
+ * (match; the params' spans in `spans`), 0 (no match), 2 (the shape
+ * matches but a param is not a valid id; its span in *bad).
+ */
+static int match_template(const char *tpl, const char *path, size_t len,
+                          span *spans, size_t max, size_t *count, span *bad)
+{
+    size_t ti = 0;
+    size_t pi = 0;
+    size_t tlen = strlen(tpl);
+    bool bad_id = false;
+
+    *count = 0;
+    while (ti < tlen && pi <= len) {
+        /* Both are at the start of a segment, just after a '/'. */
+        if (tpl[ti] != '/' || pi >= len || path[pi] != '/') {
+            return 0;
+        }
+        ti++;
+        pi++;
+        size_t tend = ti;
+        while (tend < tlen && tpl[tend] != '/') {
+            tend++;
+        }
+        size_t pend = pi;
+        while (pend < len && path[pend] != '/') {
+            pend++;
+        }
+        if (tpl[ti] == '{') {
+            const char *close = memchr(tpl + ti, '}', tend - ti);
+            if (close == NULL) {
+                return 0;
+            }
+            size_t suffix_off = (size_t)(close - tpl) + 1;
+            size_t suffix_len = tend - suffix_off;
+            size_t seg_len = pend - pi;
+            if (seg_len <= suffix_len ||
+                memcmp(path + pend - suffix_len, tpl + suffix_off,
+                       suffix_len) != 0) {
+                return 0;
+            }
+            size_t plen = seg_len - suffix_len;
+            if (memchr(path + pi, ':', plen) != NULL) {
+                return 0;
+            }
+            if (*count >= max) {
+                return 0;
+            }
+            spans[*count].off = pi;
+            spans[*count].len = plen;
+            (*count)++;
+            if (!bad_id) {
+                bool ok = plen <= API_ID_MAX;
+                for (size_t k = 0; ok && k < plen; k++) {
+                    ok = id_char(path[pi + k]);
+                }
+                if (!ok) {
+                    bad_id = true;
+                    bad->off = pi;
+                    bad->len = plen;
+                }
+            }
+        } else {
+            if (pend - pi != tend - ti ||
+                memcmp(path + pi, tpl + ti, tend - ti) != 0) {
+                return 0;
+            }
+        }
+        ti = tend;
+        pi = pend;
+    }
+    if (ti != tlen || pi != len) {
+        return 0;
+    }
+    return bad_id ? 2 : 1;
+}
+
+int api_router_match(const char *path, size_t len, api_method method,
+                     const api_route **route_out, char **params,
+                     size_t max_params, char *allow, size_t allow_size)
+{
+    size_t n = sizeof(routes) / sizeof(routes[0]);
+    span spans[8];
+    span bad = { 0, 0 };
+    size_t count = 0;
+    unsigned allowed = 0;
+    bool any_bad = false;
+    size_t i;
+
+    *route_out = NULL;
+    if (allow_size > 0) {
+        allow[0] = '\0';
+    }
+    if (max_params > 8) {
+        max_params = 8;
+    }
+    for (i = 0; i < n; i++) {
+        int m = match_template(routes[i].template, path, len, spans,
+                               max_params, &count, &bad);
+        if (m == 0) {
+            continue;
+        }
+        if (m == 2) {
+            any_bad = true;
+            continue;
+        }
+        if (routes[i].method != method &&
+            !(method == API_HEAD && routes[i].method == API_GET)) {
+            allowed |= (unsigned)routes[i].method;
+            continue;
+        }
+        for (size_t k = 0; k < count; k++) {
+            params[k] = malloc(spans[k].len + 1);
+            if (params[k] == NULL) {
+                for (size_t j = 0; j < k; j++) {
+                    free(params[j]);
+                    params[j] = NULL;
+                }
+                return -1;
+            }
+            memcpy(params[k], path + spans[k].off, spans[k].len);
+            params[k][spans[k].len] = '\0';
+        }
+        *route_out = &routes[i];
+        return API_MATCH_OK;
+    }
+    if (any_bad) {
+        snprintf(allow, allow_size, "%.*s", (int)bad.len, path + bad.off);
+        return API_MATCH_BAD_ID;
+    }
+    if (allowed != 0) {
+        size_t used = 0;
+        for (i = 0; i < sizeof(method_names) / sizeof(method_names[0]);
+             i++) {
+            if ((allowed & (unsigned)method_names[i].m) == 0) {
+                continue;
+            }
+            int w = snprintf(allow + used, allow_size - used, "%s%s",
+                             used > 0 ? ", " : "", method_names[i].name);
+            if (w < 0 || (size_t)w >= allow_size - used) {
+                break;
+            }
+            used += (size_t)w;
+        }
+        return API_MATCH_METHOD;
+    }
+    return API_MATCH_NOT_FOUND;
+}

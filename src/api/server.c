@@ -1,0 +1,822 @@
+/*
+ * vouchd — the HTTP server core (libmicrohttpd, thread pool + epoll).
+ *
+ * Request lifetime: the first access-handler call creates an api_request
+ * (counted in flight), later calls accumulate the body under the limit,
+ * the last call dispatches it (route, store transaction, handler) and
+ * queues the response; the completion callback writes the access-log
+ * line, counts the metrics and frees the request.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MHD_RESULT enum MHD_Result
+
+static uint64_t elapsed_us(const struct timespec *start)
+{
+    struct timespec now;
+    int64_t us;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 +
+         (now.tv_nsec - start->tv_nsec) / 1000;
+    return us < 0 ? 0 : (uint64_t)us;
+}
+
+void api_now_rfc3339(char *buf, size_t size)
+{
+    struct timespec now;
+    struct tm tm;
+    char base[32];
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, size, "%s.%06ldZ", base, (long)(now.tv_nsec / 1000));
+}
+
+static void random_bytes(unsigned char *out, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = getrandom(out + got, len - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            /* Cannot happen on Linux >= 3.17 with a seeded pool; still,
+             * never return uninitialised bytes. */
+            memset(out + got, 0, len - got);
+            return;
+        }
+        got += (size_t)n;
+    }
+}
+
+void api_new_etag(char *buf, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[8];
+    char text[17];
+
+    random_bytes(raw, sizeof(raw));
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        text[2 * i] = hex[raw[i] >> 4];
+        text[2 * i + 1] = hex[raw[i] & 15];
+    }
+    text[16] = '\0';
+    snprintf(buf, size, "%s", text);
+}
+
+void api_new_uuid(char *buf, size_t size)
+{
+    unsigned char b[16];
+
+    random_bytes(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(buf, size,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+             b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+const char *api_query(const api_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->connection,
+                                       MHD_GET_ARGUMENT_KIND, name);
+}
+
+int api_respond(api_request *req, unsigned http, const char *content_type,
+                const char *body, size_t len)
+{
+    char *copy = malloc(len + 1);
+
+    if (copy == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    free(req->response);
+    req->response = copy;
+    req->response_len = len;
+    req->status = http;
+    req->content_type = content_type;
+    return 0;
+}
+
+int api_respond_json(api_request *req, unsigned http, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_SORT_KEYS | JSON_INDENT(2));
+
+    if (text == NULL) {
+        return api_respond_error(req, API_INTERNAL,
+                                 "cannot serialise the response");
+    }
+    size_t len = strlen(text);
+    char *with_nl = realloc(text, len + 2);
+    if (with_nl == NULL) {
+        free(text);
+        return api_respond_error(req, API_INTERNAL, "out of memory");
+    }
+    with_nl[len] = '\n';
+    with_nl[len + 1] = '\0';
+    free(req->response);
+    req->response = with_nl;
+    req->response_len = len + 1;
+    req->status = http;
+    req->content_type = "application/json";
+    return 0;
+}
+
+int api_respond_error(api_request *req, api_status status, const char *fmt,
+                      ...)
+{
+    char message[1024];
+    va_list ap;
+    char *body;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    body = api_error_body(status, message);
+    free(req->response);
+    req->response = body;
+    req->response_len = body != NULL ? strlen(body) : 0;
+    req->status = api_status_http(status);
+    req->content_type = "application/json";
+    return 0;
+}
+
+int api_respond_vouch_error(api_request *req, const vouch_error *err,
+                            const char *prefix)
+{
+    char text[512];
+
+    vouch_error_format(err, text, sizeof(text));
+    if (prefix != NULL) {
+        return api_respond_error(req, api_status_from_code(err->code),
+                                 "%s: %s", prefix, text);
+    }
+    return api_respond_error(req, api_status_from_code(err->code), "%s",
+                             text);
+}
+
+/* ---- lists ---- */
+
+int api_page_query(api_request *req, vouch_resource_query *q)
+{
+    const char *size = api_query(req, "pageSize");
+    const char *token = api_query(req, "pageToken");
+
+    q->page_size = API_PAGE_SIZE_DEFAULT;
+    if (size != NULL && size[0] != '\0') {
+        unsigned long long n = 0;
+        size_t i;
+        for (i = 0; size[i] != '\0'; i++) {
+            if (size[i] < '0' || size[i] > '9' || i >= 9) {
+                api_respond_error(req, API_INVALID_ARGUMENT,
+                                  "pageSize: '%.40s' is not a whole number "
+                                  "from 0 to 999999999 (above %u means "
+                                  "%u)",
+                                  size, API_PAGE_SIZE_MAX,
+                                  API_PAGE_SIZE_MAX);
+                return -1;
+            }
+            n = n * 10 + (unsigned long long)(size[i] - '0');
+        }
+        if (n > 0) {
+            q->page_size = n > API_PAGE_SIZE_MAX ? API_PAGE_SIZE_MAX
+                                                 : (size_t)n;
+        }
+    }
+    q->page_token = (token != NULL && token[0] != '\0') ? token : NULL;
+    return 0;
+}
+
+int api_respond_page(api_request *req, const char *key,
+                     const vouch_resource_page *page)
+{
+    json_t *root = json_object();
+    json_t *items = json_array();
+    int rc = 0;
+
+    if (root == NULL || items == NULL) {
+        rc = api_respond_error(req, API_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < page->count; i++) {
+        json_error_t jerr;
+        json_t *item = json_loads(page->items[i].json, 0, &jerr);
+        if (item == NULL) {
+            rc = api_respond_error(req, API_INTERNAL,
+                                   "stored %s %s is not JSON: %s",
+                                   page->items[i].kind, page->items[i].name,
+                                   jerr.text);
+            goto cleanup;
+        }
+        json_array_append_new(items, item);
+    }
+    if (page->count > 0) {
+        json_object_set(root, key, items);
+    }
+    if (page->next_page_token != NULL && page->next_page_token[0] != '\0') {
+        json_object_set_new(root, "nextPageToken",
+                            json_string(page->next_page_token));
+    }
+    rc = api_respond_json(req, 200, root);
+
+cleanup:
+    json_decref(items);
+    json_decref(root);
+    return rc;
+}
+
+int api_respond_stored(api_request *req, unsigned http,
+                       const vouch_resource *r)
+{
+    return api_respond(req, http, "application/json", r->json,
+                       strlen(r->json));
+}
+
+/* ---- verify cache, reconciled with the attestor generation ---- */
+
+void api_verify_cache_acquire(api_request *req, vouch_verify_cache **out)
+{
+    api_server *s = req->server;
+    vouch_error err = VOUCH_ERROR_INIT;
+    uint64_t gen = 0;
+
+    *out = NULL;
+    if (vouch_store_generation(req->conn, "attestor", &gen, &err) < 0) {
+        pthread_rwlock_rdlock(&s->cache_lock);   /* released as usual */
+        return;
+    }
+    pthread_rwlock_rdlock(&s->cache_lock);
+    if (!s->cache_generation_known || s->cache_generation != gen) {
+        pthread_rwlock_unlock(&s->cache_lock);
+        pthread_rwlock_wrlock(&s->cache_lock);
+        if (!s->cache_generation_known || s->cache_generation != gen) {
+            vouch_verify_cache *fresh = NULL;
+            if (vouch_verify_cache_new(&fresh, API_VERIFY_CACHE_ENTRIES,
+                                       NULL) == 0) {
+                uint64_t h = 0;
+                uint64_t m = 0;
+                if (s->cache != NULL) {
+                    vouch_verify_cache_stats(s->cache, &h, &m);
+                }
+                s->retired_hits += h;
+                s->retired_misses += m;
+                vouch_verify_cache_free(s->cache);
+                s->cache = fresh;
+                s->cache_generation = gen;
+                s->cache_generation_known = true;
+            }
+        }
+        pthread_rwlock_unlock(&s->cache_lock);
+        pthread_rwlock_rdlock(&s->cache_lock);
+        if (!s->cache_generation_known || s->cache_generation != gen) {
+            return;   /* moved again meanwhile: verify without a cache */
+        }
+    }
+    *out = s->cache;
+}
+
+void api_verify_cache_release(api_request *req)
+{
+    pthread_rwlock_unlock(&req->server->cache_lock);
+}
+
+void api_verify_cache_stats(api_server *server, uint64_t *hits,
+                            uint64_t *misses)
+{
+    uint64_t h = 0;
+    uint64_t m = 0;
+
+    pthread_rwlock_rdlock(&server->cache_lock);
+    if (server->cache != NULL) {
+        vouch_verify_cache_stats(server->cache, &h, &m);
+    }
+    *hits = h + server->retired_hits;
+    *misses = m + server->retired_misses;
+    pthread_rwlock_unlock(&server->cache_lock);
+}
+
+/* ---- request lifetime ---- */
+
+static void request_free(api_request *req)
+{
+    if (req == NULL) {
+        return;
+    }
+    if (req->conn != NULL) {
+        vouch_store_release(req->conn);   /* rolls back if still open */
+    }
+    for (size_t i = 0; i < API_MAX_PARAMS; i++) {
+        free(req->params[i]);
+    }
+    free(req->path);
+    free(req->body);
+    free(req->response);
+    free(req);
+}
+
+static void flight_enter(api_server *s)
+{
+    pthread_mutex_lock(&s->flight_lock);
+    s->in_flight++;
+    pthread_mutex_unlock(&s->flight_lock);
+}
+
+static void flight_leave(api_server *s)
+{
+    pthread_mutex_lock(&s->flight_lock);
+    s->in_flight--;
+    pthread_cond_broadcast(&s->flight_cond);
+    pthread_mutex_unlock(&s->flight_lock);
+}
+
+static int body_append(api_request *req, const char *data, size_t len)
+{
+    size_t limit = req->server->body_limit;
+
+    if (req->body_too_big || len > limit - req->body_len) {
+        req->body_too_big = true;
+        return 0;
+    }
+    if (req->body_len + len + 1 > req->body_cap) {
+        size_t cap = req->body_cap == 0 ? 4096 : req->body_cap;
+        while (cap < req->body_len + len + 1) {
+            cap *= 2;
+        }
+        if (cap > limit + 1) {
+            cap = limit + 1;
+        }
+        char *grown = realloc(req->body, cap);
+        if (grown == NULL) {
+            return VOUCH_ENOMEM;
+        }
+        req->body = grown;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, len);
+    req->body_len += len;
+    req->body[req->body_len] = '\0';
+    return 0;
+}
+
+static void run_route(api_request *req)
+{
+    const api_route *route = req->route;
+    vouch_error err = VOUCH_ERROR_INIT;
+
+    if (route->flags & (API_ROUTE_TXN | API_ROUTE_CONN)) {
+        if (vouch_store_acquire(req->server->store, &req->conn, &err) < 0) {
+            api_respond_vouch_error(req, &err, "store");
+            return;
+        }
+    }
+    if (route->flags & API_ROUTE_TXN) {
+        bool write = (route->flags & API_ROUTE_WRITE) != 0;
+        if (vouch_store_begin(req->conn, write, &err) < 0) {
+            api_respond_vouch_error(req, &err, "store");
+            return;
+        }
+    }
+    if (route->handler(req) < 0 && req->status == 0) {
+        api_respond_error(req, API_INTERNAL, "out of memory");
+    }
+    if (req->status == 0) {
+        api_respond_error(req, API_INTERNAL, "no response was produced");
+    }
+    if (route->flags & API_ROUTE_TXN) {
+        if (req->status < 400) {
+            if (vouch_store_commit(req->conn, &err) < 0) {
+                api_respond_vouch_error(req, &err, "store commit");
+            }
+        } else {
+            vouch_store_rollback(req->conn);
+        }
+    }
+}
+
+static void dispatch(api_request *req)
+{
+    char allow[sizeof(req->allow)];
+    int m;
+
+    if (req->body_too_big) {
+        api_respond_error(req, API_TOO_LARGE,
+                          "request body: more than %zu bytes (the limit "
+                          "set by --max-body)",
+                          req->server->body_limit);
+        return;
+    }
+    m = api_router_match(req->path, strlen(req->path), req->method,
+                         &req->route, req->params, API_MAX_PARAMS, allow,
+                         sizeof(allow));
+    switch (m) {
+    case API_MATCH_OK:
+        run_route(req);
+        return;
+    case API_MATCH_METHOD:
+        snprintf(req->allow, sizeof(req->allow), "%s", allow);
+        api_respond_error(req, API_METHOD_NOT_ALLOWED,
+                          "method %s is not allowed on %s (allowed: %s)",
+                          req->method_text, req->path, allow);
+        return;
+    case API_MATCH_BAD_ID:
+        api_respond_error(req, API_INVALID_ARGUMENT,
+                          "path segment '%s' is not a valid id: use 1 to %u "
+                          "of A-Z a-z 0-9 - _ . ~",
+                          allow, API_ID_MAX);
+        return;
+    case API_MATCH_NOT_FOUND:
+        api_respond_error(req, API_NOT_FOUND, "no such route: %s %s",
+                          req->method_text, req->path);
+        return;
+    default:
+        api_respond_error(req, API_INTERNAL, "out of memory");
+        return;
+    }
+}
+
+static MHD_RESULT queue(api_request *req)
+{
+    struct MHD_Response *resp;
+    MHD_RESULT ret;
+
+    if (req->response == NULL) {
+        /* Out of memory even for the error body. */
+        req->status = 500;
+        resp = MHD_create_response_from_buffer(0, (void *)"",
+                                               MHD_RESPMEM_PERSISTENT);
+    } else {
+        resp = MHD_create_response_from_buffer(
+            req->response_len, req->response, MHD_RESPMEM_MUST_COPY);
+    }
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    if (req->content_type != NULL) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                req->content_type);
+    }
+    if (req->allow[0] != '\0') {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
+    }
+    ret = MHD_queue_response(req->connection, req->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
+                                 const char *url, const char *method,
+                                 const char *version,
+                                 const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
+{
+    api_server *s = cls;
+    api_request *req = *con_cls;
+
+    (void)version;
+    if (req == NULL) {
+        req = calloc(1, sizeof(*req));
+        if (req == NULL) {
+            return MHD_NO;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &req->start);
+        req->server = s;
+        req->connection = connection;
+        req->method = api_method_parse(method);
+        snprintf(req->method_text, sizeof(req->method_text), "%s", method);
+        req->path = strdup(url);
+        *con_cls = req;
+        flight_enter(s);
+        if (req->path == NULL) {
+            return MHD_NO;
+        }
+        const char *cl = MHD_lookup_connection_value(
+            connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno != 0 || end == cl || n > s->body_limit) {
+                /* Refuse before reading the body; MHD then closes. */
+                req->body_too_big = true;
+                dispatch(req);
+                return queue(req);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (req->status == 0 &&
+            body_append(req, upload_data, *upload_data_size) < 0) {
+            api_respond_error(req, API_INTERNAL, "out of memory");
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->status == 0) {
+        dispatch(req);
+    }
+    return queue(req);
+}
+
+static void write_access_log(api_server *s, const api_request *req,
+                             uint64_t latency_us)
+{
+    char when[40];
+    json_t *line = NULL;
+    char *text = NULL;
+
+    if (s->access_log == NULL) {
+        return;
+    }
+    api_now_rfc3339(when, sizeof(when));
+    line = json_pack("{s:s,s:s,s:s?,s:i,s:I,s:n}", "time", when, "method",
+                     req->method_text, "path", req->path, "status",
+                     (int)req->status, "latency_us", (json_int_t)latency_us,
+                     "caller");
+    if (line == NULL) {
+        /* A path that is not UTF-8: log it without the path. */
+        line = json_pack("{s:s,s:s,s:s,s:i,s:I,s:n}", "time", when,
+                         "method", req->method_text, "path",
+                         "(not UTF-8)", "status", (int)req->status,
+                         "latency_us", (json_int_t)latency_us, "caller");
+    }
+    if (line == NULL) {
+        return;
+    }
+    text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII |
+                                JSON_PRESERVE_ORDER);
+    if (text != NULL) {
+        pthread_mutex_lock(&s->log_lock);
+        fprintf(s->access_log, "%s\n", text);
+        fflush(s->access_log);
+        pthread_mutex_unlock(&s->log_lock);
+    }
+    free(text);
+    json_decref(line);
+}
+
+static void completed(void *cls, struct MHD_Connection *connection,
+                      void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    api_server *s = cls;
+    api_request *req = *con_cls;
+    uint64_t latency;
+
+    (void)connection;
+    (void)toe;
+    if (req == NULL) {
+        return;
+    }
+    *con_cls = NULL;
+    latency = elapsed_us(&req->start);
+    if (req->status == 0) {
+        req->status = 499;   /* the client went away before a response */
+    }
+    write_access_log(s, req, latency);
+    api_metrics_request(s->metrics,
+                        req->route != NULL ? req->route->template
+                                           : "unmatched",
+                        api_method_name(req->method), req->status, latency);
+    request_free(req);
+    flight_leave(s);
+}
+
+/* ---- start and stop ---- */
+
+static int listen_error(vouch_error *err, const char *text)
+{
+    return api_error_fill(err, VOUCH_EINVAL,
+                          "--listen '%s': expected ADDRESS:PORT, e.g. "
+                          "127.0.0.1:8080 or [::1]:8080",
+                          text);
+}
+
+/*
+ * Parse "A.B.C.D:PORT", "[IPv6]:PORT" or "localhost:PORT" into `addr`.
+ */
+int api_parse_listen(const char *text, struct sockaddr_storage *addr,
+                     socklen_t *addr_len, vouch_error *err)
+{
+    char host[64];
+    const char *port_text;
+    size_t host_len;
+    char *end = NULL;
+    unsigned long port;
+    bool ipv6;
+
+    memset(addr, 0, sizeof(*addr));
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (close == NULL || close[1] != ':') {
+            return listen_error(err, text);
+        }
+        host_len = (size_t)(close - text - 1);
+        port_text = close + 2;
+        ipv6 = true;
+    } else {
+        const char *colon = strrchr(text, ':');
+        if (colon == NULL) {
+            return listen_error(err, text);
+        }
+        host_len = (size_t)(colon - text);
+        port_text = colon + 1;
+        ipv6 = false;
+    }
+    if (host_len == 0 || host_len >= sizeof(host)) {
+        return listen_error(err, text);
+    }
+    memcpy(host, text + (ipv6 ? 1 : 0), host_len);
+    host[host_len] = '\0';
+    if (!ipv6 && strcmp(host, "localhost") == 0) {
+        snprintf(host, sizeof(host), "127.0.0.1");
+    }
+    errno = 0;
+    port = strtoul(port_text, &end, 10);
+    if (errno != 0 || end == port_text || *end != '\0' || port > 65535 ||
+        port_text[0] == '-' || port_text[0] == '+') {
+        return listen_error(err, text);
+    }
+    if (ipv6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1) {
+            return listen_error(err, text);
+        }
+        *addr_len = sizeof(*a6);
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
+            return listen_error(err, text);
+        }
+        *addr_len = sizeof(*a4);
+    }
+    return 0;
+}
+
+bool api_addr_is_loopback(const struct sockaddr_storage *addr)
+{
+    if (addr->ss_family == AF_INET) {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)addr;
+        return (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (addr->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)addr;
+        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0,
+                                                  0, 0, 0, 0, 0xff, 0xff };
+        if (IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr)) {
+            return true;
+        }
+        return memcmp(a6->sin6_addr.s6_addr, mapped, 12) == 0 &&
+               a6->sin6_addr.s6_addr[12] == 127;
+    }
+    return false;
+}
+
+static void server_free(api_server *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    vouch_verify_cache_free(s->cache);
+    vouch_policy_free(s->system_policy);
+    api_metrics_free(s->metrics);
+    pthread_rwlock_destroy(&s->cache_lock);
+    pthread_cond_destroy(&s->flight_cond);
+    pthread_mutex_destroy(&s->flight_lock);
+    pthread_mutex_destroy(&s->log_lock);
+    free(s);
+}
+
+int api_server_start(api_server **out, const api_config *cfg,
+                     vouch_error *err)
+{
+    api_server *s = NULL;
+    struct sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    unsigned flags;
+    int rc;
+
+    *out = NULL;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        vouch_policy_free(cfg->system_policy);
+        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+    }
+    s->system_policy = cfg->system_policy;
+    pthread_mutex_init(&s->log_lock, NULL);
+    pthread_mutex_init(&s->flight_lock, NULL);
+    pthread_cond_init(&s->flight_cond, NULL);
+    pthread_rwlock_init(&s->cache_lock, NULL);
+    s->store = cfg->store;
+    s->access_log = cfg->access_log;
+    s->body_limit = cfg->body_limit;
+    if (cfg->threads == 0 || cfg->threads > API_MAX_THREADS) {
+        rc = api_error_fill(err, VOUCH_EINVAL,
+                            "--threads %u: use 1 to %u", cfg->threads,
+                            API_MAX_THREADS);
+        goto cleanup;
+    }
+    rc = api_parse_listen(cfg->listen, &addr, &addr_len, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (api_metrics_new(&s->metrics) < 0 ||
+        vouch_verify_cache_new(&s->cache, API_VERIFY_CACHE_ENTRIES, err) <
+            0) {
+        rc = api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+            MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->header_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_END);
+    if (s->daemon == NULL) {
+        rc = api_error_fill(err, VOUCH_EIO,
+                            "cannot listen on %s (in use, or not an "
+                            "address of this machine)",
+                            cfg->listen);
+        goto cleanup;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info != NULL ? info->port : 0;
+    if (addr.ss_family == AF_INET6) {
+        char host[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr,
+                  host, sizeof(host));
+        snprintf(s->listen_text, sizeof(s->listen_text), "[%s]:%u", host,
+                 (unsigned)s->port);
+    } else {
+        char host[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&addr)->sin_addr, host,
+                  sizeof(host));
+        snprintf(s->listen_text, sizeof(s->listen_text), "%s:%u", host,
+                 (unsigned)s->port);
+    }
+    *out = s;
+    s = NULL;
+    rc = 0;
+
+cleanup:
+    server_free(s);
+    return rc;
+}
+
+void api_server_stop(api_server *server, unsigned grace_s)
+{
+    struct timespec deadline;
+    MHD_socket fd;
+
+    if (server == NULL) {
+        return;
+    }
+    /* Stop accepting: new connections are refused from here on. */
+    fd = MHD_quiesce_daemon(server->daemon);
+    if (fd != MHD_INVALID_SOCKET) {
+        close(fd);
+    }
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)grace_s;
+    pthread_mutex_lock(&server->flight_lock);
+    while (server->in_flight > 0) {
+        if (pthread_cond_timedwait(&server->flight_cond,
+                                   &server->flight_lock, &deadline) != 0) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&server->flight_lock);
+    MHD_stop_daemon(server->daemon);
+    server->daemon = NULL;
+    server_free(server);
+}

@@ -1,0 +1,388 @@
+/*
+ * vouchd — the vouch server: flags, signals, start-up and shutdown.
+ *
+ *   vouchd [--listen ADDR:PORT] [--store sqlite:PATH | postgres://...]
+ *          [--threads N] [--access-log FILE] [--system-policy FILE]
+ *          [--max-body BYTES] [--max-header BYTES] [--timeout SECONDS]
+ *
+ * Exit status: 0 after a clean shutdown (SIGTERM or SIGINT), 2 for a usage
+ * or configuration error, 1 when start-up fails (store, socket).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+#define EXIT_USAGE 2
+#define EXIT_START 1
+
+/* The one piece of mutable global state: set by the signal handler. */
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* Built in, served when --system-policy is not given (docs/operator.md). */
+static const char builtin_system_policy[] =
+    "admissionWhitelistPatterns:\n"
+    "- namePattern: gcr.io/gke-release/**\n"
+    "- namePattern: gke.gcr.io/**\n"
+    "- namePattern: gcr.io/stackdriver-agents/**\n"
+    "- namePattern: k8s.gcr.io/**\n"
+    "- namePattern: registry.k8s.io/**\n"
+    "defaultAdmissionRule:\n"
+    "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+    "  evaluationMode: ALWAYS_DENY\n";
+
+static const char usage_text[] =
+    "usage: vouchd [--listen ADDR:PORT] [--store URL] [--threads N]\n"
+    "              [--access-log FILE] [--system-policy FILE]\n"
+    "              [--max-body BYTES] [--max-header BYTES]\n"
+    "              [--timeout SECONDS]\n"
+    "\n"
+    "  --listen ADDR:PORT     127.0.0.1:8080 (default), [::1]:8080; "
+    "loopback only\n"
+    "  --store URL            sqlite:PATH (default sqlite:./var/vouch.db) "
+    "or postgres://...\n"
+    "  --threads N            request threads and store connections "
+    "(default 4)\n"
+    "  --access-log FILE      one JSON line per request (default: "
+    "standard error)\n"
+    "  --system-policy FILE   policy served at /v1/locations/global/policy\n"
+    "  --max-body BYTES       largest request body (default 4194304)\n"
+    "  --max-header BYTES     memory per connection for the request line "
+    "and headers (default 65536)\n"
+    "  --timeout SECONDS      idle connection timeout (default 30)\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "vouchd: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see vouchd --help)\n");
+    return EXIT_USAGE;
+}
+
+/* "--flag value" or "--flag=value" at argv[*i]. 1 handled, 0 not this
+ * flag, -1 value missing. */
+static int flag(int argc, char **argv, int *i, const char *name,
+                const char **value)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(argv[*i], name, n) != 0) {
+        return 0;
+    }
+    if (argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0') {
+        return 0;
+    }
+    if (*i + 1 >= argc) {
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+static int parse_count(const char *text, unsigned long long max,
+                       unsigned long long *out)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    if (text[0] < '0' || text[0] > '9') {
+        return -1;
+    }
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v == 0 || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int read_file(const char *path, size_t max, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t used = 0;
+    size_t cap = 0;
+
+    *out = NULL;
+    if (f == NULL) {
+        fprintf(stderr, "vouchd: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        if (used == cap) {
+            cap = cap == 0 ? 8192 : cap * 2;
+            char *grown = realloc(buf, cap + 1);
+            if (grown == NULL) {
+                fprintf(stderr, "vouchd: %s: out of memory\n", path);
+                free(buf);
+                fclose(f);
+                return -1;
+            }
+            buf = grown;
+        }
+        size_t n = fread(buf + used, 1, cap - used, f);
+        used += n;
+        if (used > max) {
+            fprintf(stderr, "vouchd: %s: larger than %zu bytes\n", path,
+                    max);
+            free(buf);
+            fclose(f);
+            return -1;
+        }
+        if (n == 0) {
+            break;
+        }
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "vouchd: %s: %s\n", path, strerror(errno));
+        free(buf);
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    return 0;
+}
+
+static int load_system_policy(const char *path, vouch_policy **out)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char message[512];
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (path == NULL) {
+        rc = vouch_policy_parse(out, builtin_system_policy,
+                                sizeof(builtin_system_policy) - 1,
+                                VOUCH_FORMAT_YAML, "built-in system policy",
+                                &err);
+    } else {
+        if (read_file(path, VOUCH_POLICY_MAX_BYTES, &text, &len) < 0) {
+            return -1;
+        }
+        rc = vouch_policy_parse(out, text, len, VOUCH_FORMAT_AUTO, path,
+                                &err);
+        free(text);
+    }
+    if (rc == 0) {
+        rc = vouch_policy_set_output_fields(*out, "locations/global/policy",
+                                            NULL, NULL, &err);
+    }
+    if (rc < 0) {
+        vouch_error_format(&err, message, sizeof(message));
+        fprintf(stderr, "vouchd: --system-policy: %s\n", message);
+        vouch_policy_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    api_config cfg;
+    const char *store_url = "sqlite:./var/vouch.db";
+    const char *access_log_path = NULL;
+    const char *system_policy_path = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_store *store = NULL;
+    api_server *server = NULL;
+    FILE *access_log = NULL;
+    struct sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    sigset_t block;
+    sigset_t old;
+    struct sigaction sa;
+    char message[512];
+    int status = EXIT_START;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.listen = "127.0.0.1:8080";
+    cfg.threads = API_DEFAULT_THREADS;
+    cfg.body_limit = API_DEFAULT_BODY_LIMIT;
+    cfg.header_limit = API_DEFAULT_HEADER_LIMIT;
+    cfg.timeout_s = API_DEFAULT_TIMEOUT_S;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        unsigned long long n = 0;
+        int r;
+
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("vouchd %s (libvouch %s)\n", VOUCH_VERSION,
+                   vouch_version());
+            return 0;
+        }
+        r = flag(argc, argv, &i, "--listen", &v);
+        if (r != 0) {
+            if (r < 0) {
+                return usage_error("%s needs a value", "--listen");
+            }
+            cfg.listen = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--store", &v);
+        if (r != 0) {
+            if (r < 0) {
+                return usage_error("%s needs a value", "--store");
+            }
+            store_url = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--threads", &v);
+        if (r != 0) {
+            if (r < 0 || parse_count(v, API_MAX_THREADS, &n) < 0) {
+                return usage_error("--threads: expected 1 to 256, got '%s'",
+                                   r < 0 ? "" : v);
+            }
+            cfg.threads = (unsigned)n;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--access-log", &v);
+        if (r != 0) {
+            if (r < 0) {
+                return usage_error("%s needs a value", "--access-log");
+            }
+            access_log_path = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--system-policy", &v);
+        if (r != 0) {
+            if (r < 0) {
+                return usage_error("%s needs a value", "--system-policy");
+            }
+            system_policy_path = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--max-body", &v);
+        if (r != 0) {
+            if (r < 0 ||
+                parse_count(v, VOUCH_OCCURRENCES_MAX_BYTES, &n) < 0) {
+                return usage_error("--max-body: expected 1 to 67108864 "
+                                   "bytes, got '%s'",
+                                   r < 0 ? "" : v);
+            }
+            cfg.body_limit = (size_t)n;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--max-header", &v);
+        if (r != 0) {
+            if (r < 0 || parse_count(v, 16u * 1024u * 1024u, &n) < 0 ||
+                n < 4096) {
+                return usage_error("--max-header: expected 4096 to "
+                                   "16777216 bytes, got '%s'",
+                                   r < 0 ? "" : v);
+            }
+            cfg.header_limit = (size_t)n;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--timeout", &v);
+        if (r != 0) {
+            if (r < 0 || parse_count(v, 3600, &n) < 0) {
+                return usage_error("--timeout: expected 1 to 3600 "
+                                   "seconds, got '%s'",
+                                   r < 0 ? "" : v);
+            }
+            cfg.timeout_s = (unsigned)n;
+            continue;
+        }
+        return usage_error("unknown argument '%s'", argv[i]);
+    }
+
+    if (api_parse_listen(cfg.listen, &addr, &addr_len, &err) < 0) {
+        fprintf(stderr, "vouchd: %s\n", err.message);
+        return EXIT_USAGE;
+    }
+    if (!api_addr_is_loopback(&addr)) {
+        fprintf(stderr,
+                "vouchd: refusing to listen on %s: authentication is not "
+                "configured yet, and vouchd only listens beyond loopback "
+                "(127.0.0.0/8, ::1) when it is\n",
+                cfg.listen);
+        return EXIT_USAGE;
+    }
+    if (load_system_policy(system_policy_path, &cfg.system_policy) < 0) {
+        return EXIT_USAGE;
+    }
+    if (access_log_path != NULL && strcmp(access_log_path, "-") != 0) {
+        access_log = fopen(access_log_path, "a");
+        if (access_log == NULL) {
+            fprintf(stderr, "vouchd: --access-log %s: %s\n",
+                    access_log_path, strerror(errno));
+            vouch_policy_free(cfg.system_policy);
+            return EXIT_USAGE;
+        }
+    }
+    cfg.access_log = access_log != NULL ? access_log : stderr;
+
+    if (vouch_store_open(&store, store_url, cfg.threads, &err) < 0) {
+        vouch_error_format(&err, message, sizeof(message));
+        fprintf(stderr, "vouchd: --store: %s\n", message);
+        vouch_policy_free(cfg.system_policy);
+        status = err.code == VOUCH_EINVAL ? EXIT_USAGE : EXIT_START;
+        goto cleanup;
+    }
+    cfg.store = store;
+
+    /* Signals: blocked in every thread, taken only in sigsuspend below. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+
+    if (api_server_start(&server, &cfg, &err) < 0) {
+        fprintf(stderr, "vouchd: %s\n", err.message);
+        status = err.code == VOUCH_EINVAL ? EXIT_USAGE : EXIT_START;
+        goto cleanup;
+    }
+    fprintf(stderr, "vouchd: listening on http://%s (store %s, %u threads)\n",
+            server->listen_text, vouch_store_backend(store), cfg.threads);
+    fflush(stderr);
+
+    while (!stop_requested) {
+        sigsuspend(&old);
+    }
+    fprintf(stderr, "vouchd: shutting down: finishing requests in flight\n");
+    fflush(stderr);
+    api_server_stop(server, cfg.timeout_s);
+    server = NULL;
+    status = 0;
+
+cleanup:
+    api_server_stop(server, 0);
+    vouch_store_close(store);
+    if (access_log != NULL) {
+        fclose(access_log);
+    }
+    if (status == 0) {
+        fprintf(stderr, "vouchd: stopped\n");
+    }
+    return status;
+}

@@ -1,0 +1,155 @@
+"""Operations endpoints, routing errors, limits and the access log."""
+import json
+import socket
+import time
+
+from conftest import create_note
+
+
+def test_ops_healthz_says_ok(server):
+    r = server.get("/healthz")
+    assert r.status == 200
+    assert r.body == b"ok\n"
+
+
+def test_ops_readyz_says_ok_when_store_reachable(server):
+    r = server.get("/readyz")
+    assert r.status == 200
+    assert r.body == b"ok\n"
+
+
+def test_ops_unknown_route_is_404_in_google_shape(server):
+    r = server.get("/v1/projects/p/nothing")
+    assert r.status == 404
+    err = r.error()
+    assert err["status"] == "NOT_FOUND"
+    assert "/v1/projects/p/nothing" in err["message"]
+
+
+def test_ops_trailing_slash_is_not_a_route(server):
+    assert server.get("/v1/projects/p/policy/").status == 404
+
+
+def test_ops_method_not_allowed_lists_allowed_methods(server):
+    r = server.request("POST", "/v1/projects/p/policy", "{}")
+    assert r.status == 405
+    assert r.headers["Allow"] == "GET, PUT"
+    err = r.error()
+    assert "POST" in err["message"] and "GET, PUT" in err["message"]
+
+
+def test_ops_bad_id_in_path_is_invalid_argument(server):
+    r = server.get("/v1/projects/bad%20id/policy")
+    assert r.status == 400
+    err = r.error()
+    assert err["status"] == "INVALID_ARGUMENT"
+    assert "bad id" in err["message"]
+
+
+def test_ops_body_over_limit_by_content_length_is_413(server, project):
+    # Announce 5 MiB (over the 4 MiB default) and send nothing: the
+    # daemon answers before reading the body.
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    try:
+        s.sendall(("PUT /v1/projects/%s/policy HTTP/1.1\r\n"
+                   "Host: x\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %d\r\n\r\n"
+                   % (project, 5 * 1024 * 1024)).encode())
+        data = b""
+        while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head
+    err = json.loads(body)["error"]
+    assert err["code"] == 413
+    assert "4194304" in err["message"]
+
+
+def test_ops_chunked_body_over_limit_is_413(server, project):
+    conn = server.connect()
+    try:
+        conn.putrequest("PUT", "/v1/projects/%s/policy" % project)
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        piece = b"x" * 65536
+        for _ in range(70):   # 4.4 MiB
+            conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+        conn.send(b"0\r\n\r\n")
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    assert resp.status == 413
+    assert json.loads(body)["error"]["status"] == "INVALID_ARGUMENT"
+    # Nothing was written.
+    assert "etag" not in server.get("/v1/projects/%s/policy"
+                                    % project).json()
+
+
+def test_ops_huge_header_is_refused(server):
+    r = server.request("GET", "/healthz", headers={"X-Big": "a" * 70000})
+    assert r.status in (413, 431)
+
+
+def test_ops_access_log_has_one_json_line_per_request(server, project):
+    path = "/v1/projects/%s/policy" % project
+    server.get(path)
+    server.get(path + "x")
+    time.sleep(0.2)
+    with open(server.access_log) as f:
+        lines = [json.loads(line) for line in f]
+    mine = [e for e in lines if e["path"].startswith(path)]
+    assert len(mine) == 2
+    # Lines are written at completion, possibly by different threads:
+    # match them by path, not by order.
+    first = [e for e in mine if e["path"] == path][0]
+    second = [e for e in mine if e["path"] == path + "x"][0]
+    assert set(first) == {"time", "method", "path", "status",
+                          "latency_us", "caller"}
+    assert first["method"] == "GET" and first["status"] == 200
+    assert second["status"] == 404
+    assert first["caller"] is None
+    assert isinstance(first["latency_us"], int) and first["latency_us"] >= 0
+    assert first["time"].endswith("Z")
+
+
+def metric_count(text, route, method, code):
+    key = ('vouchd_requests_total{route="%s",method="%s",code="%s"} '
+           % (route, method, code))
+    for line in text.splitlines():
+        if line.startswith(key):
+            return int(line.split()[-1])
+    return 0
+
+
+def test_ops_metrics_count_requests_by_route_and_code(server, project):
+    route = "/v1/projects/{p}/notes/{n}"
+    before = metric_count(server.get("/metrics").body.decode(), route,
+                          "GET", 404)
+    create_note(server, project, "m1")
+    server.get("/v1/projects/%s/notes/nope" % project)
+    # Counted at completion, which may trail the response by a moment.
+    deadline = time.monotonic() + 5
+    while True:
+        text = server.get("/metrics").body.decode()
+        now = metric_count(text, route, "GET", 404)
+        if now == before + 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert now == before + 1
+    assert "# TYPE vouchd_requests_total counter" in text
+    assert "# TYPE vouchd_request_duration_seconds histogram" in text
+    assert "vouchd_request_duration_seconds_bucket{le=\"+Inf\"}" in text
+    assert "vouchd_verify_cache_hits_total" in text
+    assert "vouchd_verify_cache_misses_total" in text
+    assert metric_count(text, "/v1/projects/{p}/notes", "POST", 200) >= 1
+
+
+def test_ops_metrics_content_type_is_prometheus(server):
+    r = server.get("/metrics")
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
