@@ -1,0 +1,269 @@
+/*
+ * vouch run platform — audit log entries (spec/binauthz.md §6,
+ * docs/audit.md): building Cloud Audit Logs LogEntries for enforcement
+ * events (deny, dry run, breakglass) and for admin activity (policy,
+ * attestor and org-policy changes), storing them in the caller's store
+ * transaction, listing them for POST /v2/entries:list, and appending them
+ * as JSON lines to a file (the audit sink).
+ *
+ * Entries are jansson objects. Every entry has insertId, timestamp and
+ * receiveTimestamp (RFC 3339 UTC with microseconds), logName, resource,
+ * severity, labels and protoPayload (type.googleapis.com/
+ * google.cloud.audit.AuditLog).
+ *
+ * Stored as kind "logentry", name
+ * "projects/P/logEntries/TIMESTAMP/INSERT_ID" (so the store's name order
+ * is timestamp order), parent "projects/P", attr1 = logName, attr2 =
+ * timestamp.
+ *
+ * Thread safety: the builders and the list are reentrant (the list uses
+ * the caller's connection, which is not thread-safe); a sink is
+ * thread-safe; a queue is not (one per request).
+ */
+#ifndef VOUCH_PLATFORM_AUDIT_H
+#define VOUCH_PLATFORM_AUDIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "logfilter.h"
+#include "store.h"
+#include "vouch/common.h"
+#include "vouch/evaluate.h"
+
+#define VOUCH_AUDIT_KIND "logentry"
+
+/* Log ids (the part of logName after "projects/P/logs/"). */
+#define VOUCH_AUDIT_LOG_SYSTEM_EVENT "cloudaudit.googleapis.com%2Fsystem_event"
+#define VOUCH_AUDIT_LOG_ACTIVITY     "cloudaudit.googleapis.com%2Factivity"
+
+/* protoPayload.serviceName values. */
+#define VOUCH_AUDIT_SERVICE_RUN       "run.googleapis.com"
+#define VOUCH_AUDIT_SERVICE_BINAUTHZ  "binaryauthorization.googleapis.com"
+#define VOUCH_AUDIT_SERVICE_ORGPOLICY "orgpolicy.googleapis.com"
+
+/* protoPayload.methodName of the admin-activity entries (§6.1). */
+#define VOUCH_AUDIT_BINAUTHZ_V1 \
+    "google.cloud.binaryauthorization.v1.BinauthzManagementServiceV1."
+#define VOUCH_AUDIT_METHOD_UPDATE_POLICY \
+    VOUCH_AUDIT_BINAUTHZ_V1 "UpdatePolicy"
+#define VOUCH_AUDIT_METHOD_CREATE_ATTESTOR \
+    VOUCH_AUDIT_BINAUTHZ_V1 "CreateAttestor"
+#define VOUCH_AUDIT_METHOD_UPDATE_ATTESTOR \
+    VOUCH_AUDIT_BINAUTHZ_V1 "UpdateAttestor"
+#define VOUCH_AUDIT_METHOD_DELETE_ATTESTOR \
+    VOUCH_AUDIT_BINAUTHZ_V1 "DeleteAttestor"
+#define VOUCH_AUDIT_METHOD_ORG_UPDATE_POLICY \
+    "google.cloud.orgpolicy.v2.OrgPolicy.UpdatePolicy"
+
+/* The condition reason of a denied revision or execution (v1 spelling). */
+#define VOUCH_AUDIT_REASON_UNAUTHORIZED "ContainerImageUnauthorized"
+/* The annotation that carries a breakglass justification. */
+#define VOUCH_AUDIT_BREAKGLASS_ANNOTATION \
+    "run.googleapis.com/binary-authorization-breakglass"
+
+/* Limits of POST /v2/entries:list (docs/audit.md). */
+#define VOUCH_AUDIT_PAGE_DEFAULT          50u
+#define VOUCH_AUDIT_PAGE_MAX              1000u
+#define VOUCH_AUDIT_RESOURCE_NAMES_MAX    100u
+#define VOUCH_AUDIT_QUERY_MAX_BYTES       (256u * 1024u)
+/* Longest insertId accepted from a caller: [A-Za-z0-9._-]. */
+#define VOUCH_AUDIT_INSERT_ID_MAX         128u
+/* Longest project id in a resource name: [A-Za-z0-9._~-]. */
+#define VOUCH_AUDIT_PROJECT_MAX           128u
+
+/* ------------------------------------------------------------------ */
+/* Building entries                                                   */
+
+/**
+ * An enforcement event on Cloud Run: a revision of a service (service +
+ * revision set) or an execution of a job (job set, execution optional).
+ * Strings are borrowed for the call.
+ */
+typedef struct vouch_audit_run_event {
+    const char *project;        /* required */
+    const char *location;       /* required */
+    const char *service;        /* revision events: the service */
+    const char *revision;       /* revision events: the revision id */
+    const char *job;            /* job events: the job */
+    const char *execution;      /* job events: the execution id, or NULL */
+    const char *method_name;    /* required, e.g. "google.cloud.run.v2."
+                                   "Services.CreateService" */
+    const char *resource_name;  /* NULL: the v2 name of the revision,
+                                   execution or job */
+    const vouch_decision *decision;  /* required */
+    const char *breakglass;     /* the justification, or NULL */
+    const char *timestamp;      /* NULL: now; else exactly
+                                   "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
+    const char *insert_id;      /* NULL: a random one */
+} vouch_audit_run_event;
+
+/**
+ * Does this decision need an enforcement entry? True for DENY,
+ * ALLOW_DRYRUN, ALLOW_BREAKGLASS, and for any decision made with a
+ * breakglass justification (breakglass is always logged).
+ */
+bool vouch_audit_run_wanted(const vouch_decision *decision,
+                            const char *breakglass);
+
+/**
+ * Build the system_event entry of an enforcement event (docs/audit.md
+ * shows one of each kind). Severity ERROR for a deny, WARNING for dry run
+ * and breakglass. The decision JSON is at protoPayload.metadata.decision.
+ *
+ * @param[out] out  Caller owns it; json_decref(). NULL on failure.
+ * @return 0; VOUCH_EINVAL (a required field is missing or malformed, or
+ *         the decision needs no entry: the message names the field);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
+                          vouch_error *err);
+
+/** A change made through a management API. Strings borrowed. */
+typedef struct vouch_audit_admin_event {
+    const char *project;        /* required */
+    const char *service_name;   /* NULL: binaryauthorization.googleapis.com */
+    const char *method_name;    /* required, VOUCH_AUDIT_METHOD_* */
+    const char *resource_name;  /* required, "projects/p/attestors/a" */
+    const json_t *request;      /* the request body, or NULL; copied */
+    const json_t *response;     /* the response, or NULL; copied */
+    const char *principal;      /* authenticationInfo.principalEmail, or
+                                   NULL */
+    const char *timestamp;      /* as for vouch_audit_run_event */
+    const char *insert_id;
+} vouch_audit_admin_event;
+
+/**
+ * Build the admin-activity entry (log cloudaudit.googleapis.com%2Factivity,
+ * severity NOTICE, resource type "audited_resource" with labels service,
+ * method and project_id) of a policy, attestor or org-policy change.
+ *
+ * @param[out] out  Caller owns it; json_decref(). NULL on failure.
+ * @return 0; VOUCH_EINVAL (the message names the missing field);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
+                            vouch_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Storing and listing                                                */
+
+/**
+ * Store `entry` (borrowed) in the open write transaction of `conn`, so it
+ * commits or rolls back with the change it records.
+ *
+ * @return 0; VOUCH_EINVAL (not an entry built here: logName, timestamp or
+ *         insertId missing or malformed); VOUCH_STORE_ECONFLICT (the
+ *         insertId exists at that timestamp); VOUCH_EIO; VOUCH_ENOMEM.
+ */
+int vouch_audit_store(vouch_store_conn *conn, const json_t *entry,
+                      vouch_error *err);
+
+typedef enum vouch_audit_order {
+    VOUCH_AUDIT_ASC = 0,        /* "timestamp asc", the default */
+    VOUCH_AUDIT_DESC = 1        /* "timestamp desc" */
+} vouch_audit_order;
+
+/** A parsed entries:list request. Clear with vouch_audit_query_clear(). */
+typedef struct vouch_audit_query {
+    char **projects;            /* project ids, without duplicates */
+    size_t project_count;
+    vouch_logfilter *filter;    /* NULL: every entry */
+    vouch_audit_order order;
+    size_t page_size;           /* 1..VOUCH_AUDIT_PAGE_MAX */
+    char *after;                /* from pageToken: the sort key to resume
+                                   after (asc) or before (desc); or NULL */
+} vouch_audit_query;
+
+/**
+ * Parse the body of POST /v2/entries:list: resourceNames (or the older
+ * projectIds), filter, orderBy, pageSize, pageToken. Unknown fields are
+ * rejected, as proto3 JSON parsing does. pageSize 0 or absent means
+ * VOUCH_AUDIT_PAGE_DEFAULT; larger than VOUCH_AUDIT_PAGE_MAX is lowered.
+ *
+ * @param out  Filled on success; zeroed on failure.
+ * @return 0; VOUCH_EPARSE (not JSON; line and column); VOUCH_EINVAL (the
+ *         message names the field; a bad filter has source "filter" and
+ *         its line and column); VOUCH_ETOOBIG (body over
+ *         VOUCH_AUDIT_QUERY_MAX_BYTES, filter over its limit);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_audit_query_parse(vouch_audit_query *out, const char *body,
+                            size_t len, vouch_error *err);
+
+void vouch_audit_query_clear(vouch_audit_query *q);
+
+/**
+ * List one page of entries: {"entries": [...], "nextPageToken": "..."}
+ * (each left out when empty, as proto3 JSON does), ordered by timestamp
+ * (then insertId), across every project of the query.
+ *
+ * @param[out] out  Caller owns it; json_decref(). NULL on failure.
+ * @return 0; VOUCH_EIO (store; or a stored entry that is not JSON);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
+                     json_t **out, vouch_error *err);
+
+/* ------------------------------------------------------------------ */
+/* The file sink and the per-request queue                            */
+
+typedef struct vouch_audit_sink vouch_audit_sink;
+
+/**
+ * Open (create, mode 0640, or append to) a JSON-lines file.
+ *
+ * @param[out] out  Caller owns it; vouch_audit_sink_close().
+ * @return 0; VOUCH_EIO (cannot open; the message says why); VOUCH_ENOMEM.
+ */
+int vouch_audit_sink_open(vouch_audit_sink **out, const char *path,
+                          vouch_error *err);
+
+/**
+ * Append `entry` as one compact line (keys sorted) and flush it.
+ * Thread-safe: lines from several threads never interleave.
+ *
+ * @return 0; VOUCH_EIO; VOUCH_ENOMEM.
+ */
+int vouch_audit_sink_write(vouch_audit_sink *sink, const json_t *entry,
+                           vouch_error *err);
+
+/** Close the file. NULL is a no-op. */
+void vouch_audit_sink_close(vouch_audit_sink *sink);
+
+/**
+ * Entries recorded during one request, to be written to the sink only
+ * after the store transaction commits (and dropped on rollback). Zero it,
+ * or use VOUCH_AUDIT_QUEUE_INIT.
+ */
+typedef struct vouch_audit_queue {
+    json_t **entries;           /* references held */
+    size_t count;
+    size_t cap;
+} vouch_audit_queue;
+
+#define VOUCH_AUDIT_QUEUE_INIT { NULL, 0, 0 }
+
+/**
+ * vouch_audit_store(), then remember the entry in `queue` (which may be
+ * NULL when no sink is configured).
+ *
+ * @return as vouch_audit_store(); VOUCH_ENOMEM.
+ */
+int vouch_audit_record(vouch_store_conn *conn, vouch_audit_queue *queue,
+                       const json_t *entry, vouch_error *err);
+
+/**
+ * After commit: write every queued entry to `sink` (NULL: none) in order,
+ * then empty the queue. Writing goes on past a failed line.
+ *
+ * @return 0; the first error (VOUCH_EIO, VOUCH_ENOMEM).
+ */
+int vouch_audit_queue_flush(vouch_audit_queue *queue,
+                            vouch_audit_sink *sink, vouch_error *err);
+
+/** Drop every queued entry (after a rollback) and free the queue. */
+void vouch_audit_queue_clear(vouch_audit_queue *queue);
+
+#endif /* VOUCH_PLATFORM_AUDIT_H */
