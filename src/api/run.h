@@ -1,0 +1,44 @@
+/*
+ * vouchd — handlers of the Cloud Run Admin API v2 (run.c) and of the Org
+ * Policy v2 constraint run.allowedBinaryAuthorizationPolicies
+ * (orgpolicy.c). Route-table lines: docs/run.md "HTTP routes".
+ */
+#ifndef VOUCH_API_RUN_H
+#define VOUCH_API_RUN_H
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "vouch/common.h"
+
+struct api_request;
+
+/* Respond 200 with `value` (taken) or the platform error; flush and clear
+ * `queue`. Shared by run.c and orgpolicy.c. */
+int api_run_finish(struct api_request *req, int rc, json_t *value,
+                   vouch_audit_queue *queue, const vouch_error *err);
+
+int api_create_service(struct api_request *req);
+int api_get_service(struct api_request *req);
+int api_list_services(struct api_request *req);
+int api_update_service(struct api_request *req);
+int api_delete_service(struct api_request *req);
+int api_get_revision(struct api_request *req);
+int api_list_revisions(struct api_request *req);
+int api_create_job(struct api_request *req);
+int api_get_job(struct api_request *req);
+int api_list_jobs(struct api_request *req);
+int api_update_job(struct api_request *req);
+int api_delete_job(struct api_request *req);
+int api_run_job(struct api_request *req);
+int api_get_execution(struct api_request *req);
+int api_list_executions(struct api_request *req);
+int api_cancel_execution(struct api_request *req);
+int api_delete_execution(struct api_request *req);
+int api_get_operation(struct api_request *req);
+int api_list_operations(struct api_request *req);
+int api_get_orgpolicy(struct api_request *req);
+int api_patch_orgpolicy(struct api_request *req);
+int api_delete_orgpolicy(struct api_request *req);
+
+#endif /* VOUCH_API_RUN_H */

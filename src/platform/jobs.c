@@ -1,0 +1,330 @@
+/*
+ * vouch run platform — jobs (Cloud Run Admin v2, spec/binauthz.md §5.3):
+ * create, update and delete succeed whatever the images (the org-policy
+ * constraint still applies); every execution is checked when it starts
+ * (executions.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "platform_internal.h"
+
+static const char *const job_fields[] = {
+    "name", "labels", "annotations", "client", "clientVersion",
+    "launchStage", "binaryAuthorization", "template", "etag",
+    "startExecutionToken", "runExecutionToken", NULL,
+};
+static const char *const job_output[] = {
+    "uid", "generation", "createTime", "updateTime", "deleteTime",
+    "expireTime", "creator", "lastModifier", "observedGeneration",
+    "terminalCondition", "conditions", "executionCount",
+    "latestCreatedExecution", "reconciling", "satisfiesPzs", NULL,
+};
+static const char *const exec_template_fields[] = {
+    "labels", "annotations", "parallelism", "taskCount", "template", NULL,
+};
+static const char *const task_template_fields[] = {
+    "containers", "volumes", "maxRetries", "timeout", "serviceAccount",
+    "executionEnvironment", "encryptionKey", "vpcAccess", "nodeSelector",
+    NULL,
+};
+static const char *const none[] = { NULL };
+
+static int check_count(const json_t *v, const char *path, vouch_error *err)
+{
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                      json_integer_value(v) > 10000)) {
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "%s: expected an integer from 0 to 10000",
+                                path);
+    }
+    return 0;
+}
+
+static int check_job(const json_t *body, const plat_names *n,
+                     plat_binauthz *ba, vouch_error *err)
+{
+    int rc;
+
+    rc = plat_fields_check(body, job_fields, job_output, "", err);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *name = json_string_value(json_object_get(body, "name"));
+    if (json_object_get(body, "name") != NULL &&
+        (name == NULL || (name[0] != '\0' && strcmp(name, n->name) != 0 &&
+                          strcmp(name, n->id) != 0))) {
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "name: does not match the URL (%s)",
+                                n->name);
+    }
+    json_t *tpl = json_object_get(body, "template");
+    if (!json_is_object(tpl)) {
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "template: required, an ExecutionTemplate "
+                                "with template.containers");
+    }
+    rc = plat_fields_check(tpl, exec_template_fields, none, "template",
+                           err);
+    if (rc == 0) {
+        rc = check_count(json_object_get(tpl, "taskCount"),
+                         "template.taskCount", err);
+    }
+    if (rc == 0) {
+        rc = check_count(json_object_get(tpl, "parallelism"),
+                         "template.parallelism", err);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    json_t *task = json_object_get(tpl, "template");
+    if (!json_is_object(task)) {
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "template.template: required, a "
+                                "TaskTemplate with containers");
+    }
+    rc = plat_fields_check(task, task_template_fields, none,
+                           "template.template", err);
+    if (rc == 0) {
+        rc = check_count(json_object_get(task, "maxRetries"),
+                         "template.template.maxRetries", err);
+    }
+    if (rc == 0) {
+        rc = plat_containers_check(json_object_get(task, "containers"),
+                                   "template.template.containers", err);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    return plat_binauthz_parse(json_object_get(body, "binaryAuthorization"),
+                               n->project, ba, err);
+}
+
+static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
+                    const json_t *body, const json_t *old,
+                    bool validate_only, json_t **out, vouch_error *err)
+{
+    plat_binauthz ba;
+    json_t *job = NULL;
+    char uid[40];
+    char now[40];
+    int rc;
+
+    memset(&ba, 0, sizeof(ba));
+    rc = check_job(body, n, &ba, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = plat_orgpolicy_check(ctx, n->project, &ba,
+                              old == NULL ? "CreateJob" : "UpdateJob", err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    const char *sent = json_string_value(json_object_get(body, "etag"));
+    if (old != NULL && sent != NULL && sent[0] != '\0' &&
+        strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
+        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+                              "etag: '%.64s' does not match the current "
+                              "job %s; read it again and retry",
+                              sent, n->name);
+        goto cleanup;
+    }
+    job = json_deep_copy(body);
+    if (job == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                              "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; job_output[i] != NULL; i++) {
+        json_object_del(job, job_output[i]);
+    }
+    json_object_del(job, "etag");
+    plat_uuid(uid, sizeof(uid));
+    plat_now(now, sizeof(now));
+    json_object_set_new(job, "name", json_string(n->name));
+    if (old != NULL) {
+        static const char *const kept[] = {
+            "uid", "createTime", "executionCount", "latestCreatedExecution",
+        };
+        for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+            json_t *v = json_object_get(old, kept[i]);
+            if (v != NULL) {
+                json_object_set(job, kept[i], v);
+            }
+        }
+        json_object_set_new(job, "generation",
+                            json_integer(json_integer_value(json_object_get(
+                                             old, "generation")) +
+                                         1));
+    } else {
+        json_object_set_new(job, "uid", json_string(uid));
+        json_object_set_new(job, "createTime", json_string(now));
+        json_object_set_new(job, "generation", json_integer(1));
+    }
+    json_object_set(job, "observedGeneration",
+                    json_object_get(job, "generation"));
+    json_object_set_new(job, "terminalCondition",
+                        plat_condition("Ready", "CONDITION_SUCCEEDED",
+                                       "reason", NULL, NULL, NULL, now));
+    json_object_set_new(job, "reconciling", json_false());
+    if (!validate_only) {
+        rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n->name, n->parent,
+                      job, old == NULL, err);
+        if (rc == VOUCH_STORE_ECONFLICT) {
+            rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+                                  "job %s already exists", n->name);
+        }
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    rc = plat_operation(ctx->conn, n->project, n->location, "Job", job, true,
+                        0, NULL, !validate_only, out, err);
+
+cleanup:
+    plat_binauthz_clear(&ba);
+    json_decref(job);
+    return rc;
+}
+
+int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,
+                              const char *location, const char *job_id,
+                              const char *body, size_t len,
+                              bool validate_only, json_t **out,
+                              vouch_error *err)
+{
+    plat_names n;
+    json_t *req = NULL;
+    vouch_resource r;
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&n, project, location, "jobs", job_id, "jobId",
+                        err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_parse_body(body, len, false, &req, err);
+    if (rc < 0) {
+        return rc;
+    }
+    memset(&r, 0, sizeof(r));
+    rc = vouch_store_get(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &r,
+                         err);
+    vouch_resource_clear(&r);
+    if (rc == 0) {
+        rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+                              "job %s already exists", n.name);
+    } else if (rc == VOUCH_ENOTFOUND) {
+        rc = save_job(ctx, &n, req, NULL, validate_only, out, err);
+    }
+    json_decref(req);
+    return rc;
+}
+
+int vouch_platform_job_update(vouch_platform_ctx *ctx, const char *project,
+                              const char *location, const char *job_id,
+                              const char *body, size_t len,
+                              bool validate_only, bool allow_missing,
+                              json_t **out, vouch_error *err)
+{
+    plat_names n;
+    json_t *req = NULL;
+    json_t *old = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&n, project, location, "jobs", job_id, "job", err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_parse_body(body, len, false, &req, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &old, err);
+    if (rc == VOUCH_ENOTFOUND && allow_missing) {
+        rc = save_job(ctx, &n, req, NULL, validate_only, out, err);
+    } else if (rc == 0) {
+        rc = save_job(ctx, &n, req, old, validate_only, out, err);
+    }
+    json_decref(old);
+    json_decref(req);
+    return rc;
+}
+
+/* Cancel the running executions of a job (before deleting it). */
+static int cancel_running(vouch_platform_ctx *ctx, const char *job_name,
+                          vouch_error *err)
+{
+    vouch_resource_query q;
+    vouch_resource_page page;
+    int rc;
+
+    memset(&q, 0, sizeof(q));
+    memset(&page, 0, sizeof(page));
+    q.kind = VOUCH_PLATFORM_KIND_EXECUTION;
+    q.parent = job_name;
+    q.page_size = 1000;
+    rc = vouch_store_list(ctx->conn, &q, &page, err);
+    for (size_t i = 0; rc == 0 && i < page.count; i++) {
+        if (vouch_runtime_cancel(ctx->platform->runtime,
+                                 page.items[i].name)) {
+            rc = vouch_runtime_record_end(ctx->conn, page.items[i].name,
+                                          NULL, -1, err);
+        }
+    }
+    vouch_resource_page_clear(&page);
+    return rc;
+}
+
+int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
+                              const char *location, const char *job_id,
+                              const char *etag, json_t **out,
+                              vouch_error *err)
+{
+    plat_names n;
+    json_t *old = NULL;
+    char now[40];
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&n, project, location, "jobs", job_id, "job", err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &old, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (etag != NULL && etag[0] != '\0' &&
+        strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
+        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+                              "etag: '%.64s' does not match the current "
+                              "job %s; read it again and retry",
+                              etag, n.name);
+        goto cleanup;
+    }
+    rc = cancel_running(ctx, n.name, err);
+    if (rc == 0) {
+        rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
+                                  n.name, err);
+    }
+    if (rc == 0) {
+        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name,
+                                NULL, err);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    plat_now(now, sizeof(now));
+    json_object_set_new(old, "deleteTime", json_string(now));
+    rc = plat_operation(ctx->conn, n.project, n.location, "Job", old, true,
+                        0, NULL, true, out, err);
+
+cleanup:
+    json_decref(old);
+    return rc;
+}

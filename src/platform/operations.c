@@ -1,0 +1,401 @@
+/*
+ * vouch run platform — long-running operations, reading resources, and the
+ * small helpers every platform file uses (times, ids, storing JSON).
+ */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "platform_internal.h"
+
+void plat_now(char *buf, size_t size)
+{
+    struct timespec ts;
+    struct tm tm;
+    char base[32];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, size, "%s.%06ldZ", base, ts.tv_nsec / 1000);
+}
+
+static void random_bytes(unsigned char *buf, size_t n)
+{
+    if (RAND_bytes(buf, (int)n) != 1) {
+        /* Ids need not be secret; still never leave them predictable
+         * silently: fall back to the clock mixed in. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        for (size_t i = 0; i < n; i++) {
+            buf[i] = (unsigned char)((ts.tv_nsec >> (i % 8)) ^ (long)i);
+        }
+    }
+}
+
+void plat_uuid(char *buf, size_t size)
+{
+    unsigned char b[16];
+    char hex[33];
+
+    random_bytes(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    vouch__hex(b, sizeof(b), hex);
+    snprintf(buf, size, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+             hex + 16, hex + 20);
+}
+
+void plat_etag(char *buf, size_t size)
+{
+    unsigned char b[8];
+    char hex[17];
+
+    random_bytes(b, sizeof(b));
+    vouch__hex(b, sizeof(b), hex);
+    snprintf(buf, size, "%s", hex);
+}
+
+void plat_random_text(char *buf, size_t n, const char *alphabet)
+{
+    size_t k = strlen(alphabet);
+    unsigned char b[64];
+
+    if (n > sizeof(b)) {
+        n = sizeof(b);
+    }
+    random_bytes(b, n);
+    for (size_t i = 0; i < n; i++) {
+        buf[i] = alphabet[b[i] % k];
+    }
+    buf[n] = '\0';
+}
+
+bool plat_valid_id(const char *id)
+{
+    size_t n = 0;
+
+    if (id == NULL || !(id[0] >= 'a' && id[0] <= 'z')) {
+        return false;
+    }
+    for (; id[n] != '\0'; n++) {
+        char c = id[n];
+        if (n >= VOUCH_PLATFORM_ID_MAX ||
+            !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-')) {
+            return false;
+        }
+    }
+    return id[n - 1] != '-';
+}
+
+bool plat_valid_segment(const char *s)
+{
+    size_t n = 0;
+
+    if (s == NULL) {
+        return false;
+    }
+    for (; s[n] != '\0'; n++) {
+        char c = s[n];
+        if (n >= 128 ||
+            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+              c == '~')) {
+            return false;
+        }
+    }
+    return n > 0;
+}
+
+int plat_parse_body(const char *body, size_t len, bool empty_ok,
+                    json_t **out, vouch_error *err)
+{
+    json_error_t jerr;
+    json_t *root;
+    size_t i = 0;
+
+    *out = NULL;
+    if (len > VOUCH_PLATFORM_BODY_MAX) {
+        return vouch__error_set(err, VOUCH_ETOOBIG, "request body", 0, 0,
+                                "%zu bytes; at most %u", len,
+                                VOUCH_PLATFORM_BODY_MAX);
+    }
+    while (i < len && (body[i] == ' ' || body[i] == '\n' ||
+                       body[i] == '\r' || body[i] == '\t')) {
+        i++;
+    }
+    if (i == len) {
+        if (empty_ok) {
+            *out = json_object();
+            return *out != NULL ? 0
+                                : vouch__error_set(err, VOUCH_ENOMEM, NULL,
+                                                   0, 0, "out of memory");
+        }
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "empty; expected a JSON object");
+    }
+    root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        return vouch__error_set(err, VOUCH_EPARSE, "request body", jerr.line,
+                                jerr.column, "%s", jerr.text);
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 1, 1,
+                                "expected a JSON object");
+    }
+    *out = root;
+    return 0;
+}
+
+int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
+             const char *parent, json_t *obj, bool create, vouch_error *err)
+{
+    vouch_resource r;
+    char etag[24];
+    char now[40];
+    char *text = NULL;
+    int rc;
+
+    plat_etag(etag, sizeof(etag));
+    plat_now(now, sizeof(now));
+    const char *ct = json_string_value(json_object_get(obj, "createTime"));
+    if (json_object_set_new(obj, "etag", json_string(etag)) < 0 ||
+        json_object_set_new(obj, "updateTime", json_string(now)) < 0) {
+        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                "out of memory");
+    }
+    text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                "out of memory");
+    }
+    memset(&r, 0, sizeof(r));
+    r.kind = (char *)kind;
+    r.name = (char *)name;
+    r.parent = (char *)parent;
+    r.json = text;
+    r.etag = etag;
+    r.create_time = (char *)(ct != NULL ? ct : now);
+    r.update_time = now;
+    if (create) {
+        rc = vouch_store_create(conn, &r, err);
+    } else {
+        rc = vouch_store_replace(conn, &r, NULL, true, err);
+    }
+    free(text);
+    return rc;
+}
+
+int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
+              json_t **out, vouch_error *err)
+{
+    vouch_resource r;
+    json_error_t jerr;
+    int rc;
+
+    *out = NULL;
+    memset(&r, 0, sizeof(r));
+    rc = vouch_store_get(conn, kind, name, &r, err);
+    if (rc == VOUCH_ENOTFOUND) {
+        rc = vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                              "%s %s not found", kind, name);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    *out = json_loads(r.json, JSON_REJECT_DUPLICATES, &jerr);
+    vouch_resource_clear(&r);
+    if (*out == NULL) {
+        return vouch__error_set(err, VOUCH_EIO, name, 0, 0,
+                                "stored %s is not JSON: %s", kind,
+                                jerr.text);
+    }
+    return 0;
+}
+
+int plat_operation(vouch_store_conn *conn, const char *project,
+                   const char *location, const char *type,
+                   const json_t *resource, bool done, int error_code,
+                   const char *error_message, bool store_it, json_t **out,
+                   vouch_error *err)
+{
+    char id[40];
+    char name[512];
+    char parent[400];
+    char at[128];
+    json_t *op = NULL;
+    json_t *meta = NULL;
+    json_t *resp = NULL;
+    int rc = VOUCH_ENOMEM;
+
+    *out = NULL;
+    plat_uuid(id, sizeof(id));
+    snprintf(parent, sizeof(parent), "projects/%s/locations/%s", project,
+             location);
+    snprintf(name, sizeof(name), "%s/operations/%s", parent, id);
+    snprintf(at, sizeof(at), PLAT_TYPE_PREFIX "%s", type);
+    meta = json_deep_copy(resource);
+    if (meta == NULL || json_object_set_new(meta, "@type",
+                                            json_string(at)) < 0) {
+        goto cleanup;
+    }
+    op = json_pack("{s:s,s:O,s:b}", "name", name, "metadata", meta, "done",
+                   done);
+    if (op == NULL) {
+        goto cleanup;
+    }
+    if (done && error_message != NULL) {
+        json_t *e = json_pack("{s:i,s:s}", "code", error_code, "message",
+                              error_message);
+        if (e == NULL || json_object_set_new(op, "error", e) < 0) {
+            goto cleanup;
+        }
+    } else if (done) {
+        resp = json_deep_copy(meta);
+        if (resp == NULL || json_object_set(op, "response", resp) < 0) {
+            goto cleanup;
+        }
+    }
+    if (store_it) {
+        vouch_resource r;
+        char etag[24];
+        char now[40];
+        char *text = json_dumps(op, JSON_COMPACT | JSON_SORT_KEYS);
+        if (text == NULL) {
+            goto cleanup;
+        }
+        plat_etag(etag, sizeof(etag));
+        plat_now(now, sizeof(now));
+        memset(&r, 0, sizeof(r));
+        r.kind = VOUCH_PLATFORM_KIND_OPERATION;
+        r.name = name;
+        r.parent = parent;
+        r.json = text;
+        r.etag = etag;
+        r.create_time = now;
+        r.update_time = now;
+        rc = vouch_store_create(conn, &r, err);
+        free(text);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    *out = op;
+    op = NULL;
+    rc = 0;
+
+cleanup:
+    if (rc == VOUCH_ENOMEM) {
+        vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    json_decref(meta);
+    json_decref(resp);
+    json_decref(op);
+    return rc;
+}
+
+json_t *plat_condition(const char *type, const char *state,
+                       const char *reason_field, const char *reason,
+                       const char *message, const char *severity,
+                       const char *now)
+{
+    json_t *c = json_pack("{s:s,s:s,s:s}", "type", type, "state", state,
+                          "lastTransitionTime", now);
+
+    if (c == NULL) {
+        return NULL;
+    }
+    if (reason != NULL) {
+        json_object_set_new(c, reason_field, json_string(reason));
+    }
+    if (message != NULL && message[0] != '\0') {
+        json_t *m = json_string(message);
+        json_object_set_new(c, "message",
+                            m != NULL ? m
+                                      : json_string("(message is not "
+                                                    "valid UTF-8)"));
+    }
+    if (severity != NULL) {
+        json_object_set_new(c, "severity", json_string(severity));
+    }
+    return c;
+}
+
+int vouch_platform_get(vouch_platform_ctx *ctx, const char *kind,
+                       const char *name, vouch_resource *out,
+                       vouch_error *err)
+{
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = vouch_store_get(ctx->conn, kind, name, out, err);
+    if (rc == VOUCH_ENOTFOUND) {
+        return vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                                "%s %s not found", kind, name);
+    }
+    return rc;
+}
+
+int vouch_platform_list(vouch_platform_ctx *ctx, const char *kind,
+                        const char *parent, size_t page_size,
+                        const char *page_token, vouch_resource_page *out,
+                        vouch_error *err)
+{
+    vouch_resource_query q;
+
+    memset(&q, 0, sizeof(q));
+    memset(out, 0, sizeof(*out));
+    q.kind = kind;
+    q.parent = parent;
+    q.page_size = page_size;
+    q.page_token = page_token;
+    return vouch_store_list(ctx->conn, &q, out, err);
+}
+
+int vouch_platform_new(vouch_platform **out,
+                       const vouch_platform_options *opts, vouch_error *err)
+{
+    vouch_platform *p = NULL;
+    int rc;
+
+    *out = NULL;
+    if (opts == NULL || opts->version != VOUCH_PLATFORM_OPTIONS_VERSION) {
+        return vouch__error_set(err, VOUCH_EINVAL, "platform", 0, 0,
+                                "options: unknown version");
+    }
+    if (opts->store == NULL) {
+        return vouch__error_set(err, VOUCH_EINVAL, "platform", 0, 0,
+                                "options: a store is required");
+    }
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                "out of memory");
+    }
+    p->store = opts->store;
+    p->registry = opts->registry;
+    p->system_policy = opts->system_policy;
+    p->cache = opts->cache;
+    rc = vouch_runtime_new(&p->runtime, opts->runtime == VOUCH_RUNTIME_EXEC,
+                           opts->runtime_command, opts->store, err);
+    if (rc < 0) {
+        free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+void vouch_platform_free(vouch_platform *platform)
+{
+    if (platform == NULL) {
+        return;
+    }
+    vouch_runtime_free(platform->runtime);
+    free(platform);
+}

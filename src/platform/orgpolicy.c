@@ -1,0 +1,432 @@
+/*
+ * vouch run platform — the org-policy constraint
+ * constraints/run.allowedBinaryAuthorizationPolicies at project level
+ * (spec/binauthz.md §5.3), in the Org Policy v2 shape:
+ *   {"name": "projects/P/policies/run.allowedBinaryAuthorizationPolicies",
+ *    "spec": {"rules": [{"values": {"allowedValues": ["default"]}}]}}
+ * and the check every Service and Job create or update goes through.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "platform_internal.h"
+
+#define ORG_DELETE_METHOD "google.cloud.orgpolicy.v2.OrgPolicy.DeletePolicy"
+
+static void policy_name(char *buf, size_t size, const char *project)
+{
+    snprintf(buf, size, "projects/%s/policies/" VOUCH_PLATFORM_CONSTRAINT,
+             project);
+}
+
+static int bad(vouch_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int bad(vouch_error *err, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0, "%s",
+                            msg);
+}
+
+static int check_values(const json_t *values, size_t i, vouch_error *err)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(values)) {
+        return bad(err, "spec.rules[%zu].values: expected an object", i);
+    }
+    json_object_foreach((json_t *)values, key, v) {
+        size_t k;
+        json_t *e;
+        if (strcmp(key, "allowedValues") != 0 &&
+            strcmp(key, "deniedValues") != 0) {
+            return bad(err, "spec.rules[%zu].values.%.100s: unknown field "
+                       "(expected allowedValues, deniedValues)", i, key);
+        }
+        if (!json_is_array(v)) {
+            return bad(err, "spec.rules[%zu].values.%s: expected an array "
+                       "of strings", i, key);
+        }
+        json_array_foreach(v, k, e) {
+            if (!json_is_string(e) || json_string_length(e) == 0) {
+                return bad(err, "spec.rules[%zu].values.%s[%zu]: expected "
+                           "a non-empty string such as \"default\"", i, key,
+                           k);
+            }
+        }
+    }
+    return 0;
+}
+
+static int check_rule(const json_t *rule, size_t i, vouch_error *err)
+{
+    const char *key;
+    json_t *v;
+    int kinds = 0;
+    int rc;
+
+    if (!json_is_object(rule)) {
+        return bad(err, "spec.rules[%zu]: expected an object", i);
+    }
+    json_object_foreach((json_t *)rule, key, v) {
+        if (strcmp(key, "values") == 0) {
+            rc = check_values(v, i, err);
+            if (rc < 0) {
+                return rc;
+            }
+            kinds++;
+        } else if (strcmp(key, "allowAll") == 0 ||
+                   strcmp(key, "denyAll") == 0) {
+            if (!json_is_boolean(v)) {
+                return bad(err, "spec.rules[%zu].%s: expected true or "
+                           "false", i, key);
+            }
+            kinds++;
+        } else if (strcmp(key, "enforce") == 0) {
+            return bad(err, "spec.rules[%zu].enforce: only for boolean "
+                       "constraints; " VOUCH_PLATFORM_CONSTRAINT " is a "
+                       "list constraint (use values.allowedValues)", i);
+        } else if (strcmp(key, "condition") == 0) {
+            return bad(err, "spec.rules[%zu].condition: conditional rules "
+                       "are not supported", i);
+        } else {
+            return bad(err, "spec.rules[%zu].%.100s: unknown field "
+                       "(expected values, allowAll, denyAll)", i, key);
+        }
+    }
+    if (kinds != 1) {
+        return bad(err, "spec.rules[%zu]: set exactly one of values, "
+                   "allowAll, denyAll", i);
+    }
+    return 0;
+}
+
+/* Validate the body; *reset says whether it resets the policy. */
+static int check_body(const json_t *body, const char *name, bool *reset,
+                      vouch_error *err)
+{
+    const char *key;
+    json_t *v;
+    int rc;
+
+    *reset = false;
+    json_object_foreach((json_t *)body, key, v) {
+        if (strcmp(key, "name") == 0) {
+            if (!json_is_string(v) || strcmp(json_string_value(v),
+                                             name) != 0) {
+                return bad(err, "name: must be %s (the policy of this URL)",
+                           name);
+            }
+        } else if (strcmp(key, "etag") == 0) {
+            if (!json_is_string(v)) {
+                return bad(err, "etag: expected a string");
+            }
+        } else if (strcmp(key, "dryRunSpec") == 0) {
+            return bad(err, "dryRunSpec: dry-run org policies are not "
+                       "supported");
+        } else if (strcmp(key, "spec") != 0) {
+            return bad(err, "%.100s: unknown field (expected name, spec, "
+                       "etag)", key);
+        }
+    }
+    json_t *spec = json_object_get(body, "spec");
+    if (!json_is_object(spec)) {
+        return bad(err, "spec: required, an object with rules or "
+                   "\"reset\": true");
+    }
+    json_object_foreach(spec, key, v) {
+        if (strcmp(key, "rules") == 0) {
+            size_t i;
+            json_t *rule;
+            if (!json_is_array(v)) {
+                return bad(err, "spec.rules: expected an array");
+            }
+            json_array_foreach(v, i, rule) {
+                rc = check_rule(rule, i, err);
+                if (rc < 0) {
+                    return rc;
+                }
+            }
+        } else if (strcmp(key, "reset") == 0 ||
+                   strcmp(key, "inheritFromParent") == 0) {
+            if (!json_is_boolean(v)) {
+                return bad(err, "spec.%s: expected true or false", key);
+            }
+        } else if (strcmp(key, "etag") != 0 &&
+                   strcmp(key, "updateTime") != 0) {
+            return bad(err, "spec.%.100s: unknown field (expected rules, "
+                       "reset, inheritFromParent)", key);
+        }
+    }
+    *reset = json_is_true(json_object_get(spec, "reset"));
+    if (*reset && json_array_size(json_object_get(spec, "rules")) > 0) {
+        return bad(err, "spec.reset: true cannot be combined with rules");
+    }
+    return 0;
+}
+
+static int admin_entry(vouch_platform_ctx *ctx, const char *project,
+                       const char *method, const char *name,
+                       const json_t *request, const json_t *response,
+                       vouch_error *err)
+{
+    vouch_audit_admin_event ev;
+    json_t *entry = NULL;
+    int rc;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.project = project;
+    ev.service_name = VOUCH_AUDIT_SERVICE_ORGPOLICY;
+    ev.method_name = method;
+    ev.resource_name = name;
+    ev.request = request;
+    ev.response = response;
+    rc = vouch_audit_admin_entry(&entry, &ev, err);
+    if (rc == 0) {
+        rc = vouch_audit_record(ctx->conn, ctx->queue, entry, err);
+    }
+    json_decref(entry);
+    return rc;
+}
+
+int vouch_platform_orgpolicy_get(vouch_platform_ctx *ctx,
+                                 const char *project, json_t **out,
+                                 vouch_error *err)
+{
+    char name[300];
+
+    policy_name(name, sizeof(name), project);
+    return plat_load(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY, name, out,
+                     err);
+}
+
+int vouch_platform_orgpolicy_set(vouch_platform_ctx *ctx,
+                                 const char *project, const char *body,
+                                 size_t len, json_t **out, vouch_error *err)
+{
+    json_t *req = NULL;
+    json_t *stored = NULL;
+    json_t *current = NULL;
+    vouch_resource r;
+    char name[300];
+    char parent[200];
+    char etag[24];
+    char now[40];
+    char *text = NULL;
+    bool reset = false;
+    int rc;
+
+    *out = NULL;
+    policy_name(name, sizeof(name), project);
+    snprintf(parent, sizeof(parent), "projects/%s", project);
+    rc = plat_parse_body(body, len, false, &req, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = check_body(req, name, &reset, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY, name, &current,
+                   err);
+    if (rc < 0 && rc != VOUCH_ENOTFOUND) {
+        goto cleanup;
+    }
+    const char *sent = json_string_value(json_object_get(req, "etag"));
+    if (sent != NULL && sent[0] != '\0' &&
+        (current == NULL ||
+         strcmp(sent, json_string_value(json_object_get(current, "etag")) !=
+                              NULL
+                          ? json_string_value(json_object_get(current,
+                                                              "etag"))
+                          : "") != 0)) {
+        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+                              "etag: '%.64s' does not match the current "
+                              "policy %s; read it again and retry",
+                              sent, name);
+        goto cleanup;
+    }
+    plat_etag(etag, sizeof(etag));
+    plat_now(now, sizeof(now));
+    if (reset) {
+        stored = json_pack("{s:s,s:{s:b,s:s,s:s}}", "name", name, "spec",
+                           "reset", 1, "etag", etag, "updateTime", now);
+        if (stored == NULL) {
+            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                  "out of memory");
+            goto cleanup;
+        }
+        if (current != NULL) {
+            rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY,
+                                    name, NULL, err);
+            if (rc < 0) {
+                goto cleanup;
+            }
+        }
+    } else {
+        json_t *rules = json_object_get(json_object_get(req, "spec"),
+                                        "rules");
+        json_t *copy = rules != NULL ? json_deep_copy(rules) : json_array();
+        stored = copy != NULL
+                     ? json_pack("{s:s,s:s,s:{s:o,s:s,s:s}}", "name", name,
+                                 "etag", etag, "spec", "rules", copy, "etag",
+                                 etag, "updateTime", now)
+                     : NULL;
+        text = stored != NULL ? json_dumps(stored, JSON_COMPACT |
+                                                       JSON_SORT_KEYS)
+                              : NULL;
+        if (text == NULL) {
+            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                  "out of memory");
+            goto cleanup;
+        }
+        memset(&r, 0, sizeof(r));
+        r.kind = VOUCH_PLATFORM_KIND_ORGPOLICY;
+        r.name = name;
+        r.parent = parent;
+        r.json = text;
+        r.etag = etag;
+        r.create_time = now;
+        r.update_time = now;
+        rc = vouch_store_replace(ctx->conn, &r, NULL, true, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    rc = admin_entry(ctx, project, VOUCH_AUDIT_METHOD_ORG_UPDATE_POLICY,
+                     name, req, stored, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    *out = stored;
+    stored = NULL;
+
+cleanup:
+    free(text);
+    json_decref(req);
+    json_decref(stored);
+    json_decref(current);
+    return rc;
+}
+
+int vouch_platform_orgpolicy_delete(vouch_platform_ctx *ctx,
+                                    const char *project, vouch_error *err)
+{
+    char name[300];
+    int rc;
+
+    policy_name(name, sizeof(name), project);
+    rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY, name,
+                            NULL, err);
+    if (rc == VOUCH_ENOTFOUND) {
+        return vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                                "policy %s not found", name);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    return admin_entry(ctx, project, ORG_DELETE_METHOD, name, NULL, NULL,
+                       err);
+}
+
+static bool in_values(const json_t *rules, const char *list,
+                      const char *value)
+{
+    size_t i;
+    json_t *rule;
+
+    json_array_foreach(rules, i, rule) {
+        json_t *vals = json_object_get(json_object_get(rule, "values"),
+                                       list);
+        size_t k;
+        json_t *e;
+        json_array_foreach(vals, k, e) {
+            const char *s = json_string_value(e);
+            if (strncmp(s, "is:", 3) == 0) {
+                s += 3;
+            }
+            if (value != NULL && strcmp(s, value) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static bool any_values(const json_t *rules, const char *list)
+{
+    size_t i;
+    json_t *rule;
+
+    json_array_foreach(rules, i, rule) {
+        if (json_array_size(json_object_get(json_object_get(rule, "values"),
+                                            list)) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool any_flag(const json_t *rules, const char *flag)
+{
+    size_t i;
+    json_t *rule;
+
+    json_array_foreach(rules, i, rule) {
+        if (json_is_true(json_object_get(rule, flag))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int plat_orgpolicy_check(vouch_platform_ctx *ctx, const char *project,
+                         const plat_binauthz *ba, const char *method,
+                         vouch_error *err)
+{
+    json_t *pol = NULL;
+    bool allowed;
+    int rc;
+
+    rc = vouch_platform_orgpolicy_get(ctx, project, &pol, err);
+    if (rc == VOUCH_ENOTFOUND) {
+        return 0;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    json_t *rules = json_object_get(json_object_get(pol, "spec"), "rules");
+    const char *value = ba->value;
+    if (any_flag(rules, "allowAll")) {
+        allowed = true;
+    } else if (any_flag(rules, "denyAll")) {
+        allowed = false;
+    } else if (in_values(rules, "deniedValues", value)) {
+        allowed = false;
+    } else if (any_values(rules, "allowedValues")) {
+        allowed = in_values(rules, "allowedValues", value);
+    } else {
+        allowed = true;
+    }
+    json_decref(pol);
+    if (allowed) {
+        return 0;
+    }
+    return vouch__error_set(err, VOUCH_PLATFORM_EPRECONDITION, NULL, 0, 0,
+                            "Constraint constraints/"
+                            VOUCH_PLATFORM_CONSTRAINT " violated for "
+                            "attempting %s with annotation \""
+                            VOUCH_PLATFORM_BINAUTHZ_ANNOTATION "\" set to "
+                            "%s.",
+                            method, value != NULL ? value : "null");
+}

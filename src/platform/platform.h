@@ -1,0 +1,258 @@
+/*
+ * vouch run platform — Cloud Run Admin API v2 resources (services,
+ * revisions, jobs, executions, long-running operations), Binary
+ * Authorization enforcement at deploy and execution time, the org-policy
+ * constraint run.allowedBinaryAuthorizationPolicies, and runtime drivers
+ * (spec/binauthz.md §4, §5, §6; docs/run.md).
+ *
+ * Every call that reads or writes runs in the caller's store transaction
+ * (`conn`, a write transaction for the mutating calls): the resources it
+ * writes, the operation it returns and the audit entries of its decisions
+ * commit or roll back together. Audit entries are also appended to
+ * `queue` (may be NULL) so the caller can write them to the audit sink
+ * after commit (vouch_audit_queue_flush()).
+ *
+ * Store kinds and names (parent in brackets):
+ *   "service"    projects/P/locations/L/services/S       [projects/P/locations/L]
+ *   "revision"   …/services/S/revisions/R                 [the service name]
+ *   "job"        projects/P/locations/L/jobs/J            [projects/P/locations/L]
+ *   "execution"  …/jobs/J/executions/E                    [the job name]
+ *   "operation"  projects/P/locations/L/operations/ID     [projects/P/locations/L]
+ *   "orgpolicy"  projects/P/policies/run.allowedBinaryAuthorizationPolicies
+ *                                                         [projects/P]
+ *
+ * Errors: the mutating calls return 0 with an Operation also when the
+ * change itself failed (a denied revision or execution: done, with
+ * `error` FAILED_PRECONDITION). They return a negative code when the
+ * request is refused before anything is written:
+ *   VOUCH_EINVAL / VOUCH_EPARSE  INVALID_ARGUMENT (the message names the
+ *                                field path, e.g. "template.containers[1]
+ *                                .image: ...")
+ *   VOUCH_ENOTFOUND              NOT_FOUND
+ *   VOUCH_STORE_ECONFLICT        ALREADY_EXISTS
+ *   VOUCH_STORE_EABORTED         ABORTED (etag mismatch)
+ *   VOUCH_PLATFORM_EPRECONDITION FAILED_PRECONDITION (org-policy
+ *                                violation, cancelling a finished
+ *                                execution)
+ *   VOUCH_ETOOBIG                the body is over VOUCH_PLATFORM_BODY_MAX
+ *   VOUCH_EIO, VOUCH_ENOMEM      store or memory
+ *
+ * Thread safety: a vouch_platform may be shared by every request thread;
+ * each call uses the caller's connection, which is not thread-safe.
+ */
+#ifndef VOUCH_PLATFORM_H
+#define VOUCH_PLATFORM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "audit.h"
+#include "registry.h"
+#include "store.h"
+#include "vouch/vouch.h"
+
+/* A refusal the API layer maps to FAILED_PRECONDITION (HTTP 400). */
+#define VOUCH_PLATFORM_EPRECONDITION (-110)
+
+/* Largest request body the platform parses (a Service, Job, org policy). */
+#define VOUCH_PLATFORM_BODY_MAX (1024u * 1024u)
+/* Most containers in one template (Cloud Run allows 10). */
+#define VOUCH_PLATFORM_MAX_CONTAINERS 10u
+/* Longest service or job id (Cloud Run: 49, lower-case, digits, '-'). */
+#define VOUCH_PLATFORM_ID_MAX 49u
+/* Longest exec runtime command template. */
+#define VOUCH_PLATFORM_COMMAND_MAX 4096u
+
+/* Store kinds. */
+#define VOUCH_PLATFORM_KIND_SERVICE   "service"
+#define VOUCH_PLATFORM_KIND_REVISION  "revision"
+#define VOUCH_PLATFORM_KIND_JOB       "job"
+#define VOUCH_PLATFORM_KIND_EXECUTION "execution"
+#define VOUCH_PLATFORM_KIND_OPERATION "operation"
+#define VOUCH_PLATFORM_KIND_ORGPOLICY "orgpolicy"
+
+/* The one org-policy constraint served, and the annotation it names. */
+#define VOUCH_PLATFORM_CONSTRAINT "run.allowedBinaryAuthorizationPolicies"
+#define VOUCH_PLATFORM_BINAUTHZ_ANNOTATION \
+    "run.googleapis.com/binary-authorization"
+/* Where a revision or execution records its decision (compact JSON). */
+#define VOUCH_PLATFORM_DECISION_ANNOTATION \
+    "run.googleapis.com/binary-authorization-decision"
+
+typedef enum vouch_runtime_kind {
+    VOUCH_RUNTIME_NONE = 0,   /* admission only: executions succeed at once */
+    VOUCH_RUNTIME_EXEC = 1    /* run a command per execution */
+} vouch_runtime_kind;
+
+typedef struct vouch_platform vouch_platform;
+
+typedef struct vouch_platform_options {
+    unsigned version;                   /* VOUCH_PLATFORM_OPTIONS_VERSION */
+    vouch_store *store;                 /* required; borrowed; used by the
+                                           exec runtime's own transactions */
+    vouch_registry *registry;           /* borrowed; NULL: a tag cannot be
+                                           resolved (the deploy fails) */
+    const vouch_policy *system_policy;  /* borrowed; NULL = none */
+    vouch_verify_cache *cache;          /* borrowed; NULL = none */
+    vouch_runtime_kind runtime;
+    const char *runtime_command;        /* exec: "podman run --rm {image}";
+                                           copied */
+} vouch_platform_options;
+
+#define VOUCH_PLATFORM_OPTIONS_VERSION 1
+#define VOUCH_PLATFORM_OPTIONS_INIT \
+    { VOUCH_PLATFORM_OPTIONS_VERSION, NULL, NULL, NULL, NULL, \
+      VOUCH_RUNTIME_NONE, NULL }
+
+/**
+ * Create the platform. Every borrowed object must outlive it.
+ *
+ * @param[out] out  Caller owns it; free with vouch_platform_free().
+ * @return 0; VOUCH_EINVAL (no store, wrong version, exec without a
+ *         command, or a command with an unknown {placeholder});
+ *         VOUCH_ETOOBIG (command over VOUCH_PLATFORM_COMMAND_MAX);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_platform_new(vouch_platform **out,
+                       const vouch_platform_options *opts, vouch_error *err);
+
+/**
+ * Free the platform: running executions of the exec runtime are killed
+ * (process group) and their threads joined (they record the execution as
+ * cancelled). NULL is a no-op.
+ */
+void vouch_platform_free(vouch_platform *platform);
+
+/** Where a call runs: the caller's transaction and audit queue. */
+typedef struct vouch_platform_ctx {
+    vouch_platform *platform;
+    vouch_store_conn *conn;     /* open transaction (write for changes) */
+    vouch_audit_queue *queue;   /* may be NULL */
+    vouch_verify_cache *cache;  /* this call's verify cache; NULL: the
+                                   platform's own (options.cache) */
+} vouch_platform_ctx;
+
+/* ---- services (services.c) ---- */
+
+/**
+ * Create a service (POST …/services?serviceId=). `body` is a Service
+ * (JSON, `len` bytes). The template's first revision is evaluated against
+ * the project's current policy.
+ *
+ * @param[out] out  The Operation (done; `response` the Service, or
+ *                  `error` when the revision was refused). Caller owns it
+ *                  (json_decref). With `validate_only` nothing is stored
+ *                  and the operation is not stored either.
+ */
+int vouch_platform_service_create(vouch_platform_ctx *ctx,
+                                  const char *project, const char *location,
+                                  const char *service_id, const char *body,
+                                  size_t len, bool validate_only,
+                                  json_t **out, vouch_error *err);
+
+/**
+ * Update a service (PATCH …/services/S): the body is the whole Service.
+ * A changed template makes a new revision (so does a changed
+ * binaryAuthorization while the latest revision is not ready); a changed
+ * traffic re-checks the images of each revision that gains traffic.
+ * With `allow_missing` an absent service is created.
+ */
+int vouch_platform_service_update(vouch_platform_ctx *ctx,
+                                  const char *project, const char *location,
+                                  const char *service_id, const char *body,
+                                  size_t len, bool validate_only,
+                                  bool allow_missing, json_t **out,
+                                  vouch_error *err);
+
+/** Delete a service and its revisions. `etag` may be NULL. */
+int vouch_platform_service_delete(vouch_platform_ctx *ctx,
+                                  const char *project, const char *location,
+                                  const char *service_id, const char *etag,
+                                  json_t **out, vouch_error *err);
+
+/* ---- jobs and executions (jobs.c, executions.c) ---- */
+
+int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,
+                              const char *location, const char *job_id,
+                              const char *body, size_t len,
+                              bool validate_only, json_t **out,
+                              vouch_error *err);
+int vouch_platform_job_update(vouch_platform_ctx *ctx, const char *project,
+                              const char *location, const char *job_id,
+                              const char *body, size_t len,
+                              bool validate_only, bool allow_missing,
+                              json_t **out, vouch_error *err);
+/** Delete a job and its executions (running ones are cancelled). */
+int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
+                              const char *location, const char *job_id,
+                              const char *etag, json_t **out,
+                              vouch_error *err);
+
+/**
+ * Run a job (POST …/jobs/J:run, body {validateOnly, etag, overrides}; may
+ * be empty). The execution's images are resolved and evaluated now,
+ * against the current policy. The operation's metadata is the Execution;
+ * it is done at once unless the exec runtime is running it.
+ */
+int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
+                           const char *location, const char *job_id,
+                           const char *body, size_t len, json_t **out,
+                           vouch_error *err);
+
+/** Cancel a running execution (VOUCH_PLATFORM_EPRECONDITION when it has
+ * finished). */
+int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
+                                    const char *project,
+                                    const char *location, const char *job_id,
+                                    const char *execution_id, json_t **out,
+                                    vouch_error *err);
+/** Delete an execution (cancelling it first when it runs). */
+int vouch_platform_execution_delete(vouch_platform_ctx *ctx,
+                                    const char *project,
+                                    const char *location, const char *job_id,
+                                    const char *execution_id, json_t **out,
+                                    vouch_error *err);
+
+/* ---- reading (operations.c) ---- */
+
+/**
+ * Get one stored resource of a platform kind by full name.
+ * @param out  Filled; clear with vouch_resource_clear().
+ * @return 0; VOUCH_ENOTFOUND (message names the resource); VOUCH_EIO.
+ */
+int vouch_platform_get(vouch_platform_ctx *ctx, const char *kind,
+                       const char *name, vouch_resource *out,
+                       vouch_error *err);
+
+/** List one page of a kind under `parent` (ordered by name). */
+int vouch_platform_list(vouch_platform_ctx *ctx, const char *kind,
+                        const char *parent, size_t page_size,
+                        const char *page_token, vouch_resource_page *out,
+                        vouch_error *err);
+
+/* ---- org policy (orgpolicy.c) ---- */
+
+/**
+ * The project's run.allowedBinaryAuthorizationPolicies policy
+ * ({"name", "spec": {"rules": [...], "etag", "updateTime"}}).
+ * VOUCH_ENOTFOUND when none is set.
+ */
+int vouch_platform_orgpolicy_get(vouch_platform_ctx *ctx,
+                                 const char *project, json_t **out,
+                                 vouch_error *err);
+
+/**
+ * Set (or with "spec": {"reset": true}, reset) the policy from an Org
+ * Policy v2 body. Writes an admin-activity audit entry.
+ */
+int vouch_platform_orgpolicy_set(vouch_platform_ctx *ctx,
+                                 const char *project, const char *body,
+                                 size_t len, json_t **out, vouch_error *err);
+
+/** Reset (delete) the policy; VOUCH_ENOTFOUND when none is set. Writes an
+ * admin-activity audit entry. */
+int vouch_platform_orgpolicy_delete(vouch_platform_ctx *ctx,
+                                    const char *project, vouch_error *err);
+
+#endif /* VOUCH_PLATFORM_H */

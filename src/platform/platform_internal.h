@@ -1,0 +1,200 @@
+/*
+ * vouch run platform — helpers shared by the platform's files (not used
+ * outside src/platform/).
+ */
+#ifndef VOUCH_PLATFORM_INTERNAL_H
+#define VOUCH_PLATFORM_INTERNAL_H
+
+#include "platform.h"
+#include "runtime.h"
+
+struct vouch_platform {
+    vouch_store *store;
+    vouch_registry *registry;
+    const vouch_policy *system_policy;
+    vouch_verify_cache *cache;
+    vouch_runtime *runtime;
+};
+
+#define PLAT_TYPE_PREFIX "type.googleapis.com/google.cloud.run.v2."
+
+/* ---- operations.c: names, times, storing, operations ---- */
+
+/* RFC 3339 UTC with microseconds into buf (>= 32). */
+void plat_now(char *buf, size_t size);
+/* Random UUID v4 into buf (>= 37). */
+void plat_uuid(char *buf, size_t size);
+/* Random etag (16 hex) into buf (>= 17). */
+void plat_etag(char *buf, size_t size);
+/* n random characters of `alphabet` into buf (buf > n). */
+void plat_random_text(char *buf, size_t n, const char *alphabet);
+
+/* Is `id` a Cloud Run resource id (a-z first, a-z0-9-, no '-' last,
+ * 1..VOUCH_PLATFORM_ID_MAX)? Project and location: API id characters. */
+bool plat_valid_id(const char *id);
+bool plat_valid_segment(const char *s);
+
+/* Parse a request body as a JSON object (empty body: {} when
+ * `empty_ok`). */
+int plat_parse_body(const char *body, size_t len, bool empty_ok,
+                    json_t **out, vouch_error *err);
+
+/* Store `obj` (dumped compactly, keys sorted) as kind/name/parent,
+ * creating or replacing; sets obj.etag and updateTime first when
+ * `set_meta`. */
+int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
+             const char *parent, json_t *obj, bool create,
+             vouch_error *err);
+/* Load a stored resource as JSON. */
+int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
+              json_t **out, vouch_error *err);
+
+/*
+ * Build (and unless `store_it` is false, store) a done operation:
+ * {name, metadata {"@type", …resource}, done: true, response {...} |
+ * error {code, message}}. `type` is "Service", "Job" or "Execution".
+ * `error_message` NULL means success. With `done` false no response or
+ * error is set (a running execution).
+ */
+int plat_operation(vouch_store_conn *conn, const char *project,
+                   const char *location, const char *type,
+                   const json_t *resource, bool done, int error_code,
+                   const char *error_message, bool store_it, json_t **out,
+                   vouch_error *err);
+
+/* A Condition object. `reason_field` is "reason", "revisionReason" or
+ * "executionReason"; `reason` may be NULL. */
+json_t *plat_condition(const char *type, const char *state,
+                       const char *reason_field, const char *reason,
+                       const char *message, const char *severity,
+                       const char *now);
+
+/* ---- enforce.c: binaryAuthorization, admission ---- */
+
+typedef struct plat_binauthz {
+    bool enabled;            /* useDefault: true (or the project's policy) */
+    bool present;            /* the field was given */
+    char *breakglass;        /* justification, or NULL */
+    char *value;             /* for the org policy: "default" or NULL */
+} plat_binauthz;
+
+/* Validate `ba` (may be NULL: absent) of a Service or Job. */
+int plat_binauthz_parse(const json_t *ba, const char *project,
+                        plat_binauthz *out, vouch_error *err);
+void plat_binauthz_clear(plat_binauthz *b);
+
+/*
+ * Validate `containers` (field path `path`, e.g. "template.containers"):
+ * 1..VOUCH_PLATFORM_MAX_CONTAINERS objects with an `image` that parses,
+ * optional name, args (strings), env ({name, value}), command.
+ */
+int plat_containers_check(const json_t *containers, const char *path,
+                          vouch_error *err);
+
+typedef enum plat_verdict {
+    PLAT_ADMIT = 0,           /* run it (maybe with an audit entry) */
+    PLAT_DENY = 1,            /* CONTAINER_IMAGE_UNAUTHORIZED */
+    PLAT_CHECK_FAILED = 2,    /* CONTAINER_IMAGE_AUTHORIZATION_CHECK_FAILED */
+    PLAT_MISSING = 3          /* Binary Authorization off, image unresolved:
+                                 CONTAINER_MISSING */
+} plat_verdict;
+
+typedef struct plat_admission {
+    plat_verdict verdict;
+    size_t count;
+    char **pinned;            /* name@digest per container ("" unresolved) */
+    vouch_decision *decision; /* NULL when off or the check failed */
+    char *decision_json;      /* compact, or NULL */
+    char why[1024];           /* per denied image: "Container image 'X'
+                                 is not authorized by policy. <why>" or the
+                                 registry failure */
+} plat_admission;
+
+/*
+ * Resolve each container image of `containers` (through the registry,
+ * unless `pinned` says they are already the recorded digests) and, when
+ * `ba` is enabled, evaluate them against the project's current policy.
+ */
+int plat_admit(vouch_platform_ctx *ctx, const char *project,
+               const json_t *containers, const plat_binauthz *ba,
+               bool pinned, plat_admission *out, vouch_error *err);
+void plat_admission_clear(plat_admission *a);
+
+/*
+ * Write the system_event audit entry of an admission when one is wanted
+ * (deny, dry run, breakglass). Revision events: service + revision; job
+ * events: job + execution.
+ */
+int plat_audit_admission(vouch_platform_ctx *ctx, const plat_admission *a,
+                         const plat_binauthz *ba, const char *project,
+                         const char *location, const char *service,
+                         const char *revision, const char *job,
+                         const char *execution, const char *method,
+                         vouch_error *err);
+
+/* ---- services.c, jobs.c, revisions.c ---- */
+
+/* The names of a service or job. */
+typedef struct plat_names {
+    const char *project;
+    const char *location;
+    const char *id;
+    char parent[300];       /* projects/P/locations/L */
+    char name[400];         /* …/services/S or …/jobs/J */
+} plat_names;
+
+/* Fill `n`; VOUCH_EINVAL when project, location or id is malformed. */
+int plat_names_set(plat_names *n, const char *project, const char *location,
+                   const char *collection, const char *id, const char *what,
+                   vouch_error *err);
+
+/*
+ * Check `obj`'s fields: each must be in `allowed` or `output` (output-only
+ * fields are accepted and ignored, as Google does); `path` prefixes the
+ * message ("" for the top level).
+ */
+int plat_fields_check(const json_t *obj, const char *const *allowed,
+                      const char *const *output, const char *path,
+                      vouch_error *err);
+
+/* A copy of `containers` with each image replaced by its pinned digest. */
+json_t *plat_containers_pinned(const json_t *containers,
+                               const plat_admission *a);
+/* Record the decision, breakglass and binauthz annotations on `obj`. */
+int plat_annotate(json_t *obj, const plat_admission *a,
+                  const plat_binauthz *ba);
+
+/*
+ * Create and store the next revision of service `n` from `template`,
+ * evaluated now; writes its audit entry. *verdict says whether it is
+ * ready; `msg` gets the failure message (§4.4) when not.
+ */
+int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
+                         const json_t *template, const plat_binauthz *ba,
+                         const char *method, json_t **rev_out,
+                         plat_verdict *verdict, char *msg, size_t msg_size,
+                         vouch_error *err);
+bool plat_revision_ready(const json_t *rev);
+/* Re-check a stored revision's recorded digests against the current
+ * policy (a traffic change); audit entry as for a deploy. */
+int plat_revision_recheck(vouch_platform_ctx *ctx, const plat_names *n,
+                          const json_t *rev, const plat_binauthz *ba,
+                          const char *method, bool *denied, char *msg,
+                          size_t msg_size, vouch_error *err);
+
+/* Delete every resource of `kind` under `parent` (services.c). */
+int plat_delete_children(vouch_store_conn *conn, const char *kind,
+                         const char *parent, vouch_error *err);
+
+/* ---- orgpolicy.c ---- */
+
+/*
+ * Is `ba` allowed by the project's org policy? Returns
+ * VOUCH_PLATFORM_EPRECONDITION with the §4.4 message when not. `method`
+ * is "CreateService", "UpdateService", "CreateJob" or "UpdateJob".
+ */
+int plat_orgpolicy_check(vouch_platform_ctx *ctx, const char *project,
+                         const plat_binauthz *ba, const char *method,
+                         vouch_error *err);
+
+#endif /* VOUCH_PLATFORM_INTERNAL_H */

@@ -1,0 +1,314 @@
+/*
+ * vouch run platform — revisions: the immutable snapshot of a service
+ * template, named {service}-{5-digit sequence}-{3 random letters}, with
+ * each container's image pinned to the digest it was admitted with, the
+ * decision (annotation VOUCH_PLATFORM_DECISION_ANNOTATION) and the Ready
+ * condition (spec/binauthz.md §4.4, §5.5).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "platform_internal.h"
+
+/* Highest sequence number among the service's revisions. */
+static int max_sequence(vouch_store_conn *conn, const char *service_name,
+                        const char *service_id, unsigned *out,
+                        vouch_error *err)
+{
+    vouch_resource_query q;
+    vouch_resource_page page;
+    char *token = NULL;
+    size_t idlen = strlen(service_id);
+    int rc = 0;
+
+    *out = 0;
+    memset(&q, 0, sizeof(q));
+    q.kind = VOUCH_PLATFORM_KIND_REVISION;
+    q.parent = service_name;
+    q.page_size = 1000;
+    do {
+        memset(&page, 0, sizeof(page));
+        q.page_token = token;
+        rc = vouch_store_list(conn, &q, &page, err);
+        if (rc < 0) {
+            break;
+        }
+        for (size_t i = 0; i < page.count; i++) {
+            const char *slash = strrchr(page.items[i].name, '/');
+            const char *id = slash != NULL ? slash + 1 : page.items[i].name;
+            if (strncmp(id, service_id, idlen) == 0 && id[idlen] == '-') {
+                unsigned long v = strtoul(id + idlen + 1, NULL, 10);
+                if (v > *out && v < 100000) {
+                    *out = (unsigned)v;
+                }
+            }
+        }
+        free(token);
+        token = page.next_page_token != NULL
+                    ? vouch__strdup(page.next_page_token)
+                    : NULL;
+        vouch_resource_page_clear(&page);
+    } while (token != NULL);
+    free(token);
+    return rc;
+}
+
+static json_t *copy_field(const json_t *from, json_t *to, const char *key)
+{
+    json_t *v = json_object_get(from, key);
+
+    if (v != NULL) {
+        json_object_set_new(to, key, json_deep_copy(v));
+    }
+    return v;
+}
+
+/* The Ready condition and the failure message of an admission. */
+static json_t *ready_condition(const plat_admission *a, const char *kind,
+                               const char *id, const char *now, char *msg,
+                               size_t msg_size)
+{
+    const char *reason = NULL;
+    const char *state = "CONDITION_SUCCEEDED";
+    const char *severity = NULL;
+    vouch_outcome outcome = a->decision != NULL
+                                ? vouch_decision_outcome(a->decision)
+                                : VOUCH_OUTCOME_ALLOW;
+
+    msg[0] = '\0';
+    switch (a->verdict) {
+    case PLAT_DENY:
+        reason = "CONTAINER_IMAGE_UNAUTHORIZED";
+        snprintf(msg, msg_size, "%s '%s' uses an unauthorized container "
+                 "image. %s", kind, id, a->why);
+        break;
+    case PLAT_CHECK_FAILED:
+        reason = "CONTAINER_IMAGE_AUTHORIZATION_CHECK_FAILED";
+        snprintf(msg, msg_size, "%s '%s' could not be checked against the "
+                 "Binary Authorization policy. %s", kind, id, a->why);
+        break;
+    case PLAT_MISSING:
+        reason = "CONTAINER_MISSING";
+        snprintf(msg, msg_size, "%s '%s' cannot run. %s", kind, id, a->why);
+        break;
+    case PLAT_ADMIT:
+        break;
+    }
+    if (reason != NULL) {
+        state = "CONDITION_FAILED";
+        severity = "ERROR";
+        return plat_condition("Ready", state, "reason", reason, msg,
+                              severity, now);
+    }
+    char info[1200];
+    info[0] = '\0';
+    if (outcome == VOUCH_OUTCOME_ALLOW_DRYRUN) {
+        snprintf(info, sizeof(info), "Allowed in dry run "
+                 "(DRYRUN_AUDIT_LOG_ONLY); it would have been denied. %s",
+                 a->why);
+    } else if (outcome == VOUCH_OUTCOME_ALLOW_BREAKGLASS) {
+        snprintf(info, sizeof(info), "Allowed with breakglass, bypassing "
+                 "Binary Authorization.%s%s", a->why[0] != '\0' ? " " : "",
+                 a->why);
+    }
+    return plat_condition("Ready", state, "reason", NULL, info,
+                          info[0] != '\0' ? "WARNING" : NULL, now);
+}
+
+json_t *plat_containers_pinned(const json_t *containers,
+                               const plat_admission *a)
+{
+    json_t *out = json_deep_copy(containers);
+    size_t i;
+    json_t *c;
+
+    if (out == NULL) {
+        return NULL;
+    }
+    json_array_foreach(out, i, c) {
+        if (i < a->count && a->pinned[i][0] != '\0') {
+            json_object_set_new(c, "image", json_string(a->pinned[i]));
+        }
+    }
+    return out;
+}
+
+int plat_annotate(json_t *obj, const plat_admission *a,
+                  const plat_binauthz *ba)
+{
+    json_t *ann = json_object_get(obj, "annotations");
+
+    if (ann == NULL) {
+        ann = json_object();
+        if (ann == NULL || json_object_set_new(obj, "annotations", ann) < 0) {
+            return VOUCH_ENOMEM;
+        }
+    }
+    if (a->decision_json != NULL &&
+        json_object_set_new(ann, VOUCH_PLATFORM_DECISION_ANNOTATION,
+                            json_string(a->decision_json)) < 0) {
+        return VOUCH_ENOMEM;
+    }
+    if (ba->breakglass != NULL &&
+        json_object_set_new(ann, VOUCH_AUDIT_BREAKGLASS_ANNOTATION,
+                            json_string(ba->breakglass)) < 0) {
+        return VOUCH_ENOMEM;
+    }
+    if (ba->enabled &&
+        json_object_set_new(ann, VOUCH_PLATFORM_BINAUTHZ_ANNOTATION,
+                            json_string("default")) < 0) {
+        return VOUCH_ENOMEM;
+    }
+    return 0;
+}
+
+int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
+                         const json_t *template, const plat_binauthz *ba,
+                         const char *method, json_t **rev_out,
+                         plat_verdict *verdict, char *msg, size_t msg_size,
+                         vouch_error *err)
+{
+    plat_admission a;
+    json_t *rev = NULL;
+    json_t *cond = NULL;
+    char rev_id[160];
+    char rev_name[600];
+    char uid[40];
+    char now[40];
+    unsigned seq = 0;
+    int rc;
+
+    *rev_out = NULL;
+    memset(&a, 0, sizeof(a));
+    const char *given = json_string_value(json_object_get(template,
+                                                          "revision"));
+    if (given != NULL && given[0] != '\0') {
+        snprintf(rev_id, sizeof(rev_id), "%s", given);
+    } else {
+        char letters[4];
+        rc = max_sequence(ctx->conn, n->name, n->id, &seq, err);
+        if (rc < 0) {
+            return rc;
+        }
+        plat_random_text(letters, 3, "abcdefghijklmnopqrstuvwxyz");
+        snprintf(rev_id, sizeof(rev_id), "%s-%05u-%s", n->id, seq + 1,
+                 letters);
+    }
+    snprintf(rev_name, sizeof(rev_name), "%s/revisions/%s", n->name, rev_id);
+    rc = plat_admit(ctx, n->project, json_object_get(template, "containers"),
+                    ba, false, &a, err);
+    if (rc < 0) {
+        return rc;
+    }
+    plat_now(now, sizeof(now));
+    plat_uuid(uid, sizeof(uid));
+    rev = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:b}", "name", rev_name, "uid",
+                    uid, "generation", 1, "createTime", now, "service",
+                    n->name, "observedGeneration", 1, "reconciling", 0);
+    if (rev == NULL) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    static const char *const copied[] = {
+        "labels", "annotations", "scaling", "timeout", "serviceAccount",
+        "volumes", "executionEnvironment", "maxInstanceRequestConcurrency",
+        "encryptionKey", "vpcAccess", "sessionAffinity",
+    };
+    for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+        copy_field(template, rev, copied[i]);
+    }
+    json_t *containers = plat_containers_pinned(
+        json_object_get(template, "containers"), &a);
+    if (containers == NULL ||
+        json_object_set_new(rev, "containers", containers) < 0 ||
+        plat_annotate(rev, &a, ba) < 0) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    cond = ready_condition(&a, "Revision", rev_id, now, msg, msg_size);
+    if (cond == NULL ||
+        json_object_set_new(rev, "conditions", json_pack("[O]", cond)) < 0) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, rev_name, n->name,
+                  rev, true, err);
+    if (rc == VOUCH_STORE_ECONFLICT) {
+        rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+                              "template.revision: revision %s already "
+                              "exists; name a new one or leave it out",
+                              rev_id);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = plat_audit_admission(ctx, &a, ba, n->project, n->location, n->id,
+                              rev_id, NULL, NULL, method, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    *verdict = a.verdict;
+    *rev_out = rev;
+    rev = NULL;
+
+cleanup:
+    if (rc == VOUCH_ENOMEM) {
+        vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    json_decref(cond);
+    json_decref(rev);
+    plat_admission_clear(&a);
+    return rc;
+}
+
+bool plat_revision_ready(const json_t *rev)
+{
+    size_t i;
+    json_t *c;
+
+    json_array_foreach(json_object_get(rev, "conditions"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "type")) != NULL
+                       ? json_string_value(json_object_get(c, "type"))
+                       : "",
+                   "Ready") == 0) {
+            const char *s = json_string_value(json_object_get(c, "state"));
+            return s != NULL && strcmp(s, "CONDITION_SUCCEEDED") == 0;
+        }
+    }
+    return false;
+}
+
+int plat_revision_recheck(vouch_platform_ctx *ctx, const plat_names *n,
+                          const json_t *rev, const plat_binauthz *ba,
+                          const char *method, bool *denied, char *msg,
+                          size_t msg_size, vouch_error *err)
+{
+    plat_admission a;
+    const char *slash = strrchr(json_string_value(json_object_get(rev,
+                                                                  "name")),
+                                '/');
+    const char *rev_id = slash != NULL ? slash + 1 : "";
+    int rc;
+
+    *denied = false;
+    msg[0] = '\0';
+    if (!ba->enabled) {
+        return 0;
+    }
+    rc = plat_admit(ctx, n->project, json_object_get(rev, "containers"), ba,
+                    true, &a, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (a.verdict != PLAT_ADMIT) {
+        *denied = true;
+        snprintf(msg, msg_size, "Revision '%s' uses an unauthorized "
+                 "container image. %s", rev_id, a.why);
+    }
+    rc = plat_audit_admission(ctx, &a, ba, n->project, n->location, n->id,
+                              rev_id, NULL, NULL, method, err);
+    plat_admission_clear(&a);
+    return rc;
+}

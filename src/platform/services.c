@@ -1,0 +1,781 @@
+/*
+ * vouch run platform — services (Cloud Run Admin v2, spec/binauthz.md
+ * §5.3, §5.5): create, update, delete; each template change deploys a new
+ * revision, checked against the current policy; traffic goes to the
+ * latest ready revision unless traffic targets say otherwise, and a
+ * traffic change re-checks each older revision that gains traffic.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "platform_internal.h"
+
+#define MSG_MAX 1400
+#define LATEST "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
+#define REVISION "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION"
+
+static const char *const service_fields[] = {
+    "name", "description", "labels", "annotations", "client",
+    "clientVersion", "ingress", "launchStage", "binaryAuthorization",
+    "template", "traffic", "scaling", "defaultUriDisabled",
+    "invokerIamDisabled", "customAudiences", "etag", NULL,
+};
+static const char *const service_output[] = {
+    "uid", "generation", "createTime", "updateTime", "deleteTime",
+    "expireTime", "creator", "lastModifier", "observedGeneration",
+    "terminalCondition", "conditions", "latestReadyRevision",
+    "latestCreatedRevision", "trafficStatuses", "uri", "urls",
+    "reconciling", "satisfiesPzs", NULL,
+};
+static const char *const template_fields[] = {
+    "revision", "labels", "annotations", "scaling", "vpcAccess", "timeout",
+    "serviceAccount", "containers", "volumes", "executionEnvironment",
+    "encryptionKey", "maxInstanceRequestConcurrency", "sessionAffinity",
+    "healthCheckDisabled", "nodeSelector", NULL,
+};
+static const char *const no_fields[] = { NULL };
+
+static bool listed(const char *const *list, const char *key)
+{
+    for (size_t i = 0; list[i] != NULL; i++) {
+        if (strcmp(list[i], key) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int plat_fields_check(const json_t *obj, const char *const *allowed,
+                      const char *const *output, const char *path,
+                      vouch_error *err)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)obj, key, v) {
+        if (!listed(allowed, key) && !listed(output, key)) {
+            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                    "%s%s%.100s: unknown field", path,
+                                    path[0] != '\0' ? "." : "", key);
+        }
+    }
+    return 0;
+}
+
+int plat_names_set(plat_names *n, const char *project, const char *location,
+                   const char *collection, const char *id, const char *what,
+                   vouch_error *err)
+{
+    memset(n, 0, sizeof(*n));
+    if (!plat_valid_segment(project) || !plat_valid_segment(location)) {
+        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                "project and location: 1 to 128 of "
+                                "A-Z a-z 0-9 - _ . ~");
+    }
+    if (id == NULL || id[0] == '\0') {
+        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                "%s: required", what);
+    }
+    if (!plat_valid_id(id)) {
+        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                "%s: '%.60s' is not valid: 1 to %u of "
+                                "a-z 0-9 -, starting with a letter, not "
+                                "ending with '-'",
+                                what, id, VOUCH_PLATFORM_ID_MAX);
+    }
+    n->project = project;
+    n->location = location;
+    n->id = id;
+    snprintf(n->parent, sizeof(n->parent), "projects/%s/locations/%s",
+             project, location);
+    snprintf(n->name, sizeof(n->name), "%s/%s/%s", n->parent, collection,
+             id);
+    return 0;
+}
+
+/* Validate a Service body; fills `ba`. */
+static int check_service(const json_t *body, const plat_names *n,
+                         plat_binauthz *ba, vouch_error *err)
+{
+    int rc;
+
+    rc = plat_fields_check(body, service_fields, service_output, "", err);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *name = json_string_value(json_object_get(body, "name"));
+    if (json_object_get(body, "name") != NULL &&
+        (name == NULL || (name[0] != '\0' && strcmp(name, n->name) != 0 &&
+                          strcmp(name, n->id) != 0))) {
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "name: '%.200s' does not match the URL (%s)",
+                                name != NULL ? name : "(not a string)",
+                                n->name);
+    }
+    json_t *tpl = json_object_get(body, "template");
+    if (!json_is_object(tpl)) {
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "template: required, a RevisionTemplate "
+                                "with containers");
+    }
+    rc = plat_fields_check(tpl, template_fields, no_fields, "template",
+                           err);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *rev = json_string_value(json_object_get(tpl, "revision"));
+    if (json_object_get(tpl, "revision") != NULL &&
+        (rev == NULL || (rev[0] != '\0' &&
+                         (strncmp(rev, n->id, strlen(n->id)) != 0 ||
+                          rev[strlen(n->id)] != '-' ||
+                          !plat_valid_id(rev))))) {
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "template.revision: must be '%s-' followed "
+                                "by a-z 0-9 -",
+                                n->id);
+    }
+    rc = plat_containers_check(json_object_get(tpl, "containers"),
+                               "template.containers", err);
+    if (rc < 0) {
+        return rc;
+    }
+    return plat_binauthz_parse(json_object_get(body, "binaryAuthorization"),
+                               n->project, ba, err);
+}
+
+/*
+ * Validate traffic targets (or make the default: 100% to the latest);
+ * `*out` gets the normalised array. `new_rev` is the id of a revision
+ * being created by this request (may be NULL).
+ */
+static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
+                         const json_t *traffic, json_t **out,
+                         vouch_error *err)
+{
+    json_t *norm = NULL;
+    size_t i;
+    json_t *t;
+    long long sum = 0;
+    int rc = 0;
+
+    *out = NULL;
+    if (traffic == NULL || json_array_size(traffic) == 0) {
+        *out = json_pack("[{s:s,s:i}]", "type", LATEST, "percent", 100);
+        return *out != NULL ? 0
+                            : vouch__error_set(err, VOUCH_ENOMEM, NULL, 0,
+                                               0, "out of memory");
+    }
+    if (!json_is_array(traffic)) {
+        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                "traffic: expected an array of "
+                                "TrafficTarget");
+    }
+    norm = json_array();
+    if (norm == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                "out of memory");
+    }
+    json_array_foreach(traffic, i, t) {
+        static const char *const target_fields[] = {
+            "type", "revision", "percent", "tag", NULL,
+        };
+        char path[40];
+        snprintf(path, sizeof(path), "traffic[%zu]", i);
+        if (!json_is_object(t)) {
+            rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                  "%s: expected an object", path);
+            goto cleanup;
+        }
+        rc = plat_fields_check(t, target_fields, no_fields, path, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        const char *type = json_string_value(json_object_get(t, "type"));
+        const char *rev = json_string_value(json_object_get(t, "revision"));
+        json_t *pct = json_object_get(t, "percent");
+        if (type == NULL || strcmp(type, "") == 0 ||
+            strcmp(type, "TRAFFIC_TARGET_ALLOCATION_TYPE_UNSPECIFIED") ==
+                0) {
+            type = rev != NULL && rev[0] != '\0' ? REVISION : LATEST;
+        }
+        if (strcmp(type, LATEST) != 0 && strcmp(type, REVISION) != 0) {
+            rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                  "%s.type: expected " LATEST " or "
+                                  REVISION,
+                                  path);
+            goto cleanup;
+        }
+        if (pct != NULL && (!json_is_integer(pct) ||
+                            json_integer_value(pct) < 0 ||
+                            json_integer_value(pct) > 100)) {
+            rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                  "%s.percent: expected an integer from 0 "
+                                  "to 100",
+                                  path);
+            goto cleanup;
+        }
+        json_t *target = json_pack("{s:s,s:I}", "type", type, "percent",
+                                   pct != NULL ? json_integer_value(pct)
+                                               : 0);
+        if (target == NULL || json_array_append_new(norm, target) < 0) {
+            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                  "out of memory");
+            goto cleanup;
+        }
+        sum += pct != NULL ? json_integer_value(pct) : 0;
+        if (json_is_string(json_object_get(t, "tag"))) {
+            json_object_set(target, "tag", json_object_get(t, "tag"));
+        }
+        if (strcmp(type, REVISION) == 0) {
+            char rname[600];
+            json_t *r = NULL;
+            if (rev == NULL || rev[0] == '\0') {
+                rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0,
+                                      0, "%s.revision: required for type "
+                                      REVISION,
+                                      path);
+                goto cleanup;
+            }
+            snprintf(rname, sizeof(rname), "%s/revisions/%s", n->name, rev);
+            rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, rname,
+                           &r, err);
+            if (rc == VOUCH_ENOTFOUND) {
+                rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0,
+                                      0, "%s.revision: revision '%.100s' "
+                                      "of service %s does not exist",
+                                      path, rev, n->id);
+                goto cleanup;
+            }
+            if (rc < 0) {
+                goto cleanup;
+            }
+            bool ready = plat_revision_ready(r);
+            json_decref(r);
+            if (!ready) {
+                rc = vouch__error_set(err, VOUCH_PLATFORM_EPRECONDITION,
+                                      "request body", 0, 0,
+                                      "%s.revision: revision '%.100s' is "
+                                      "not ready and cannot serve traffic",
+                                      path, rev);
+                goto cleanup;
+            }
+            json_object_set_new(target, "revision", json_string(rev));
+        }
+    }
+    if (sum != 100) {
+        rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                              "traffic: percents add up to %lld; they must "
+                              "add up to 100",
+                              sum);
+        goto cleanup;
+    }
+    *out = norm;
+    norm = NULL;
+
+cleanup:
+    json_decref(norm);
+    return rc;
+}
+
+/* trafficStatuses from the traffic spec and the latest ready revision. */
+static json_t *traffic_statuses(const json_t *traffic,
+                                const char *latest_ready)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *t;
+
+    if (out == NULL) {
+        return NULL;
+    }
+    json_array_foreach(traffic, i, t) {
+        json_t *s = json_deep_copy(t);
+        if (s == NULL) {
+            json_decref(out);
+            return NULL;
+        }
+        if (strcmp(json_string_value(json_object_get(t, "type")), LATEST) ==
+                0 &&
+            latest_ready != NULL) {
+            json_object_set_new(s, "revision", json_string(latest_ready));
+        }
+        json_array_append_new(out, s);
+    }
+    return out;
+}
+
+/* Did `rev` serve traffic under `statuses`? */
+static bool had_traffic(const json_t *statuses, const char *rev)
+{
+    size_t i;
+    json_t *s;
+
+    json_array_foreach(statuses, i, s) {
+        const char *r = json_string_value(json_object_get(s, "revision"));
+        if (r != NULL && strcmp(r, rev) == 0 &&
+            json_integer_value(json_object_get(s, "percent")) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *short_id(const char *name)
+{
+    const char *slash = name != NULL ? strrchr(name, '/') : NULL;
+
+    return slash != NULL ? slash + 1 : name;
+}
+
+/*
+ * Re-check every revision that gains traffic under `traffic` (not before
+ * in `old_statuses`). `*denied` with the message when one is refused.
+ */
+static int recheck_traffic(vouch_platform_ctx *ctx, const plat_names *n,
+                           const json_t *traffic, const json_t *old_statuses,
+                           const plat_binauthz *ba, bool *denied,
+                           char *msg, size_t msg_size, vouch_error *err)
+{
+    size_t i;
+    json_t *t;
+    int rc = 0;
+
+    *denied = false;
+    json_array_foreach(traffic, i, t) {
+        const char *rev = json_string_value(json_object_get(t, "revision"));
+        char rname[600];
+        json_t *r = NULL;
+        if (rev == NULL ||
+            json_integer_value(json_object_get(t, "percent")) == 0 ||
+            had_traffic(old_statuses, rev)) {
+            continue;
+        }
+        snprintf(rname, sizeof(rname), "%s/revisions/%s", n->name, rev);
+        rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, rname, &r,
+                       err);
+        if (rc < 0) {
+            return rc;
+        }
+        rc = plat_revision_recheck(ctx, n, r, ba,
+                                   "google.cloud.run.v2.Services."
+                                   "UpdateService",
+                                   denied, msg, msg_size, err);
+        json_decref(r);
+        if (rc < 0 || *denied) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Set the status fields of `svc` from its revisions. */
+static int set_status(json_t *svc, const json_t *traffic,
+                      const char *latest_ready, const char *latest_created,
+                      const char *fail_reason, const char *fail_msg,
+                      const char *now)
+{
+    json_t *statuses = traffic_statuses(traffic, latest_ready);
+    json_t *cond;
+
+    if (statuses == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    json_object_set_new(svc, "trafficStatuses", statuses);
+    if (latest_ready != NULL) {
+        json_object_set_new(svc, "latestReadyRevision",
+                            json_string(latest_ready));
+    }
+    if (latest_created != NULL) {
+        json_object_set_new(svc, "latestCreatedRevision",
+                            json_string(latest_created));
+    }
+    if (fail_msg != NULL) {
+        cond = plat_condition("Ready", "CONDITION_FAILED", "reason",
+                              fail_reason, fail_msg, "ERROR", now);
+    } else {
+        cond = plat_condition("Ready", "CONDITION_SUCCEEDED", "reason", NULL,
+                              NULL, NULL, now);
+    }
+    if (cond == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    json_object_set_new(svc, "terminalCondition", cond);
+    json_object_set_new(svc, "observedGeneration",
+                        json_deep_copy(json_object_get(svc, "generation")));
+    json_object_set_new(svc, "reconciling", json_false());
+    return 0;
+}
+
+static const char *reason_of(plat_verdict v)
+{
+    switch (v) {
+    case PLAT_DENY:
+        return "CONTAINER_IMAGE_UNAUTHORIZED";
+    case PLAT_CHECK_FAILED:
+        return "CONTAINER_IMAGE_AUTHORIZATION_CHECK_FAILED";
+    case PLAT_MISSING:
+        return "CONTAINER_MISSING";
+    case PLAT_ADMIT:
+        break;
+    }
+    return NULL;
+}
+
+/* The service object to store: the request's fields plus output fields. */
+static json_t *service_from(const json_t *body, const plat_names *n,
+                            const json_t *old, const json_t *traffic)
+{
+    json_t *svc = json_deep_copy(body);
+    char uid[40];
+    char now[40];
+    char uri[600];
+
+    if (svc == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; service_output[i] != NULL; i++) {
+        json_object_del(svc, service_output[i]);
+    }
+    json_object_del(svc, "etag");
+    plat_uuid(uid, sizeof(uid));
+    plat_now(now, sizeof(now));
+    snprintf(uri, sizeof(uri), "https://%s-%s.run.vouch.local", n->id,
+             n->location);
+    json_object_set_new(svc, "name", json_string(n->name));
+    if (old != NULL) {
+        json_object_set(svc, "uid", json_object_get(old, "uid"));
+        json_object_set(svc, "createTime",
+                        json_object_get(old, "createTime"));
+        json_object_set_new(svc, "generation",
+                            json_integer(json_integer_value(
+                                json_object_get(old, "generation")) +
+                                         1));
+        json_t *lr = json_object_get(old, "latestReadyRevision");
+        json_t *lc = json_object_get(old, "latestCreatedRevision");
+        if (lr != NULL) {
+            json_object_set(svc, "latestReadyRevision", lr);
+        }
+        if (lc != NULL) {
+            json_object_set(svc, "latestCreatedRevision", lc);
+        }
+    } else {
+        json_object_set_new(svc, "uid", json_string(uid));
+        json_object_set_new(svc, "createTime", json_string(now));
+        json_object_set_new(svc, "generation", json_integer(1));
+    }
+    json_object_set_new(svc, "uri", json_string(uri));
+    json_object_set(svc, "traffic", (json_t *)traffic);
+    return svc;
+}
+
+static int fail_enomem(vouch_error *err)
+{
+    return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+}
+
+/*
+ * The shared create/update path. `old` is NULL for a create.
+ */
+static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
+                  const json_t *body, const json_t *old, bool validate_only,
+                  json_t **out, vouch_error *err)
+{
+    plat_binauthz ba;
+    json_t *traffic = NULL;
+    json_t *svc = NULL;
+    json_t *rev = NULL;
+    char msg[MSG_MAX];
+    char now[40];
+    const char *method = old == NULL ? "CreateService" : "UpdateService";
+    char full_method[80];
+    plat_verdict verdict = PLAT_ADMIT;
+    int rc;
+
+    memset(&ba, 0, sizeof(ba));
+    msg[0] = '\0';
+    snprintf(full_method, sizeof(full_method),
+             "google.cloud.run.v2.Services.%s", method);
+    rc = check_service(body, n, &ba, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = plat_orgpolicy_check(ctx, n->project, &ba, method, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    const char *sent = json_string_value(json_object_get(body, "etag"));
+    if (old != NULL && sent != NULL && sent[0] != '\0' &&
+        strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
+        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+                              "etag: '%.64s' does not match the current "
+                              "service %s; read it again and retry",
+                              sent, n->name);
+        goto cleanup;
+    }
+    rc = check_traffic(ctx, n, json_object_get(body, "traffic"), &traffic,
+                       err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    svc = service_from(body, n, old, traffic);
+    if (svc == NULL) {
+        rc = fail_enomem(err);
+        goto cleanup;
+    }
+    if (validate_only) {
+        rc = plat_operation(ctx->conn, n->project, n->location, "Service",
+                            svc, true, 0, NULL, false, out, err);
+        goto cleanup;
+    }
+    plat_now(now, sizeof(now));
+
+    /* What changes. */
+    const json_t *old_tpl = old != NULL ? json_object_get(old, "template")
+                                        : NULL;
+    const char *old_ready = old != NULL
+                                ? json_string_value(json_object_get(
+                                      old, "latestReadyRevision"))
+                                : NULL;
+    const char *old_created = old != NULL
+                                  ? json_string_value(json_object_get(
+                                        old, "latestCreatedRevision"))
+                                  : NULL;
+    bool tpl_changed = old == NULL ||
+                       !json_equal((json_t *)old_tpl,
+                                   json_object_get(body, "template"));
+    bool ba_changed = old != NULL &&
+                      !json_equal(json_object_get(old,
+                                                  "binaryAuthorization"),
+                                  json_object_get(body,
+                                                  "binaryAuthorization")) &&
+                      !(json_object_get(old, "binaryAuthorization") ==
+                            NULL &&
+                        json_object_get(body, "binaryAuthorization") ==
+                            NULL);
+    bool last_failed = old != NULL &&
+                       (old_ready == NULL || old_created == NULL ||
+                        strcmp(old_ready, old_created) != 0);
+    bool new_revision = tpl_changed || (ba_changed && last_failed);
+    bool traffic_changed = old != NULL &&
+                           !json_equal(json_object_get(old, "traffic"),
+                                       traffic);
+
+    /* A traffic change re-checks the older revisions that gain traffic. */
+    if (traffic_changed) {
+        bool denied = false;
+        rc = recheck_traffic(ctx, n, traffic,
+                             json_object_get(old, "trafficStatuses"), &ba,
+                             &denied, msg, sizeof(msg), err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        if (denied) {
+            /* Nothing changes; the operation carries the refusal. */
+            rc = plat_operation(ctx->conn, n->project, n->location,
+                                "Service", old, true, 9, msg, true, out,
+                                err);
+            goto cleanup;
+        }
+    }
+    const char *latest_ready = old_ready;
+    const char *latest_created = old_created;
+    if (new_revision) {
+        rc = plat_revision_deploy(ctx, n, json_object_get(body, "template"),
+                                  &ba, full_method, &rev, &verdict, msg,
+                                  sizeof(msg), err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        latest_created = short_id(json_string_value(json_object_get(rev,
+                                                                    "name")));
+        if (verdict == PLAT_ADMIT) {
+            latest_ready = latest_created;
+        }
+    }
+    if (verdict != PLAT_ADMIT && old != NULL) {
+        /* Traffic stays where it was. */
+        json_object_set(svc, "traffic", json_object_get(old, "traffic"));
+    }
+    rc = set_status(svc, json_object_get(svc, "traffic"), latest_ready,
+                    latest_created,
+                    verdict != PLAT_ADMIT ? reason_of(verdict) : NULL,
+                    verdict != PLAT_ADMIT ? msg : NULL, now);
+    if (rc < 0) {
+        rc = fail_enomem(err);
+        goto cleanup;
+    }
+    if (latest_ready == NULL) {
+        json_object_del(svc, "latestReadyRevision");
+    }
+    rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n->name, n->parent,
+                  svc, old == NULL, err);
+    if (rc == VOUCH_STORE_ECONFLICT) {
+        rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+                              "service %s already exists", n->name);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = plat_operation(ctx->conn, n->project, n->location, "Service", svc,
+                        true, 9, verdict != PLAT_ADMIT ? msg : NULL, true,
+                        out, err);
+
+cleanup:
+    plat_binauthz_clear(&ba);
+    json_decref(traffic);
+    json_decref(svc);
+    json_decref(rev);
+    return rc;
+}
+
+int vouch_platform_service_create(vouch_platform_ctx *ctx,
+                                  const char *project, const char *location,
+                                  const char *service_id, const char *body,
+                                  size_t len, bool validate_only,
+                                  json_t **out, vouch_error *err)
+{
+    plat_names n;
+    json_t *req = NULL;
+    vouch_resource r;
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&n, project, location, "services", service_id,
+                        "serviceId", err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_parse_body(body, len, false, &req, err);
+    if (rc < 0) {
+        return rc;
+    }
+    memset(&r, 0, sizeof(r));
+    rc = vouch_store_get(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &r,
+                         err);
+    vouch_resource_clear(&r);
+    if (rc == 0) {
+        rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+                              "service %s already exists", n.name);
+    } else if (rc == VOUCH_ENOTFOUND) {
+        rc = deploy(ctx, &n, req, NULL, validate_only, out, err);
+    }
+    json_decref(req);
+    return rc;
+}
+
+int vouch_platform_service_update(vouch_platform_ctx *ctx,
+                                  const char *project, const char *location,
+                                  const char *service_id, const char *body,
+                                  size_t len, bool validate_only,
+                                  bool allow_missing, json_t **out,
+                                  vouch_error *err)
+{
+    plat_names n;
+    json_t *req = NULL;
+    json_t *old = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&n, project, location, "services", service_id,
+                        "service", err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_parse_body(body, len, false, &req, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &old,
+                   err);
+    if (rc == VOUCH_ENOTFOUND && allow_missing) {
+        rc = deploy(ctx, &n, req, NULL, validate_only, out, err);
+    } else if (rc == 0) {
+        rc = deploy(ctx, &n, req, old, validate_only, out, err);
+    }
+    json_decref(old);
+    json_decref(req);
+    return rc;
+}
+
+/* Delete every resource of `kind` under `parent`. */
+int plat_delete_children(vouch_store_conn *conn, const char *kind,
+                         const char *parent, vouch_error *err)
+{
+    for (;;) {
+        vouch_resource_query q;
+        vouch_resource_page page;
+        int rc;
+
+        memset(&q, 0, sizeof(q));
+        memset(&page, 0, sizeof(page));
+        q.kind = kind;
+        q.parent = parent;
+        q.page_size = 1000;
+        rc = vouch_store_list(conn, &q, &page, err);
+        if (rc < 0) {
+            return rc;
+        }
+        if (page.count == 0) {
+            vouch_resource_page_clear(&page);
+            return 0;
+        }
+        for (size_t i = 0; i < page.count && rc == 0; i++) {
+            rc = vouch_store_delete(conn, kind, page.items[i].name, NULL,
+                                    err);
+        }
+        vouch_resource_page_clear(&page);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+}
+
+int vouch_platform_service_delete(vouch_platform_ctx *ctx,
+                                  const char *project, const char *location,
+                                  const char *service_id, const char *etag,
+                                  json_t **out, vouch_error *err)
+{
+    plat_names n;
+    json_t *old = NULL;
+    char now[40];
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&n, project, location, "services", service_id,
+                        "service", err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &old,
+                   err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (etag != NULL && etag[0] != '\0' &&
+        strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
+        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+                              "etag: '%.64s' does not match the current "
+                              "service %s; read it again and retry",
+                              etag, n.name);
+        goto cleanup;
+    }
+    rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_REVISION,
+                              n.name, err);
+    if (rc == 0) {
+        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE,
+                                n.name, NULL, err);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    plat_now(now, sizeof(now));
+    json_object_set_new(old, "deleteTime", json_string(now));
+    rc = plat_operation(ctx->conn, n.project, n.location, "Service", old,
+                        true, 0, NULL, true, out, err);
+
+cleanup:
+    json_decref(old);
+    return rc;
+}
