@@ -8,9 +8,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "server.h"
 
 #define BODY "request body"
+
+/*
+ * Write the admin-activity audit entry of a change (spec §6.1) in the
+ * request's transaction, so the change and its record commit together.
+ * `response` is the resource as stored (text), or NULL. On failure the
+ * error response is set and -1 returned: the change is rolled back.
+ */
+static int record_admin(api_request *req, const char *method,
+                        const char *resource_name, const char *response)
+{
+    vouch_audit_admin_event ev;
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *request = NULL;
+    json_t *resp = NULL;
+    json_t *entry = NULL;
+    int rc;
+
+    memset(&ev, 0, sizeof(ev));
+    if (req->body != NULL && req->body_len > 0) {
+        request = json_loadb(req->body, req->body_len, 0, NULL);
+    }
+    if (response != NULL) {
+        resp = json_loads(response, 0, NULL);
+    }
+    ev.project = req->params[0];
+    ev.method_name = method;
+    ev.resource_name = resource_name;
+    ev.request = request;
+    ev.response = resp;
+    rc = vouch_audit_admin_entry(&entry, &ev, &err);
+    if (rc == 0) {
+        rc = vouch_audit_record(req->conn, &req->audit, entry, &err);
+    }
+    json_decref(entry);
+    json_decref(request);
+    json_decref(resp);
+    if (rc < 0) {
+        api_respond_vouch_error(req, &err, "audit log");
+        return -1;
+    }
+    return 0;
+}
 
 static int store_fail(api_request *req, const vouch_error *err,
                       const char *what)
@@ -203,6 +246,10 @@ int api_put_policy(api_request *req)
         rc = store_fail(req, &err, "store");
         goto cleanup;
     }
+    if (record_admin(req, VOUCH_AUDIT_METHOD_UPDATE_POLICY, name, text) < 0) {
+        rc = 0;
+        goto cleanup;
+    }
     rc = api_respond(req, 200, "application/json", text, len);
 
 cleanup:
@@ -346,6 +393,11 @@ int api_create_attestor(api_request *req)
     }
     if (rc < 0) {
         rc = store_fail(req, &err, "store");
+        goto cleanup;
+    }
+    if (record_admin(req, VOUCH_AUDIT_METHOD_CREATE_ATTESTOR, name,
+                     text) < 0) {
+        rc = 0;
         goto cleanup;
     }
     rc = api_respond(req, 200, "application/json", text, len);
@@ -506,6 +558,11 @@ int api_update_attestor(api_request *req)
         rc = store_fail(req, &err, "store");
         goto cleanup;
     }
+    if (record_admin(req, VOUCH_AUDIT_METHOD_UPDATE_ATTESTOR, name,
+                     text) < 0) {
+        rc = 0;
+        goto cleanup;
+    }
     rc = api_respond(req, 200, "application/json", text, len);
 
 cleanup:
@@ -608,6 +665,10 @@ int api_delete_attestor(api_request *req)
     rc = vouch_store_delete(req->conn, "attestor", name, NULL, &err);
     if (rc < 0) {
         return store_fail(req, &err, "store");
+    }
+    if (record_admin(req, VOUCH_AUDIT_METHOD_DELETE_ATTESTOR, name,
+                     NULL) < 0) {
+        return 0;
     }
     return api_respond(req, 200, "application/json", "{}\n", 3);
 }

@@ -2,6 +2,8 @@
  * vouchd — the route table and the matcher.
  */
 #include "router.h"
+#include "logging.h"
+#include "run.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 
 #define TXN_R API_ROUTE_TXN
 #define TXN_W (API_ROUTE_TXN | API_ROUTE_WRITE)
+#define TXN_WC (TXN_W | API_ROUTE_CACHE)   /* writes that decide */
 
 static const api_route routes[] = {
     { API_GET, "/healthz", api_healthz, 0 },
@@ -44,6 +47,34 @@ static const api_route routes[] = {
       TXN_R },
     { API_DELETE, "/v1/projects/{p}/occurrences/{o}", api_delete_occurrence,
       TXN_W },
+    /* Cloud Run Admin v2 (src/api/run.c) */
+    { API_POST, "/v2/projects/{p}/locations/{l}/services", api_create_service, TXN_WC },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services", api_list_services, TXN_R },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}", api_get_service, TXN_R },
+    { API_PATCH, "/v2/projects/{p}/locations/{l}/services/{s}", api_update_service, TXN_WC },
+    { API_DELETE, "/v2/projects/{p}/locations/{l}/services/{s}", api_delete_service, TXN_W },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}/revisions", api_list_revisions, TXN_R },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}/revisions/{r}", api_get_revision, TXN_R },
+    { API_POST, "/v2/projects/{p}/locations/{l}/jobs", api_create_job, TXN_W },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs", api_list_jobs, TXN_R },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_get_job, TXN_R },
+    { API_PATCH, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_update_job, TXN_W },
+    { API_DELETE, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_delete_job, TXN_W },
+    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:run", api_run_job, TXN_WC },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions", api_list_executions, TXN_R },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}", api_get_execution, TXN_R },
+    { API_DELETE, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}", api_delete_execution, TXN_W },
+    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}:cancel", api_cancel_execution, TXN_W },
+    { API_GET, "/v2/projects/{p}/locations/{l}/operations", api_list_operations, TXN_R },
+    { API_GET, "/v2/projects/{p}/locations/{l}/operations/{o}", api_get_operation, TXN_R },
+
+    /* Org Policy v2 (src/api/orgpolicy.c) */
+    { API_GET, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_get_orgpolicy, TXN_R },
+    { API_PATCH, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_patch_orgpolicy, TXN_W },
+    { API_DELETE, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_delete_orgpolicy, TXN_W },
+
+    /* Cloud Logging v2 (src/api/logging.c) */
+    { API_POST, "/v2/entries:list", api_list_log_entries, TXN_R },
 };
 
 static const struct {

@@ -25,6 +25,7 @@ typedef int (*api_handler)(struct api_request *req);
 #define API_ROUTE_TXN   1u  /* runs in one store transaction */
 #define API_ROUTE_WRITE 2u  /* ... a write transaction */
 #define API_ROUTE_CONN  4u  /* needs a store connection, no transaction */
+#define API_ROUTE_CACHE 8u  /* borrows the verify cache (decisions) */
 
 typedef struct api_route {
     api_method method;

@@ -321,6 +321,10 @@ static void request_free(api_request *req)
     if (req == NULL) {
         return;
     }
+    if (req->cache_held) {
+        api_verify_cache_release(req);
+    }
+    vouch_audit_queue_clear(&req->audit);
     if (req->conn != NULL) {
         vouch_store_release(req->conn);   /* rolls back if still open */
     }
@@ -395,6 +399,10 @@ static void run_route(api_request *req)
             return;
         }
     }
+    if ((route->flags & API_ROUTE_CACHE) && req->conn != NULL) {
+        api_verify_cache_acquire(req, &req->cache);
+        req->cache_held = true;
+    }
     if (route->handler(req) < 0 && req->status == 0) {
         api_respond_error(req, API_INTERNAL, "out of memory");
     }
@@ -405,9 +413,15 @@ static void run_route(api_request *req)
         if (req->status < 400) {
             if (vouch_store_commit(req->conn, &err) < 0) {
                 api_respond_vouch_error(req, &err, "store commit");
+                vouch_audit_queue_clear(&req->audit);
+            } else {
+                /* Only committed audit entries reach the file sink. */
+                vouch_audit_queue_flush(&req->audit,
+                                        req->server->audit_sink, NULL);
             }
         } else {
             vouch_store_rollback(req->conn);
+            vouch_audit_queue_clear(&req->audit);
         }
     }
 }
@@ -725,6 +739,8 @@ int api_server_start(api_server **out, const api_config *cfg,
         return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
     }
     s->system_policy = cfg->system_policy;
+    s->platform = cfg->platform;
+    s->audit_sink = cfg->audit_sink;
     pthread_mutex_init(&s->log_lock, NULL);
     pthread_mutex_init(&s->flight_lock, NULL);
     pthread_cond_init(&s->flight_cond, NULL);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "audit.h"
 #include "errors.h"
 #include "metrics.h"
 #include "router.h"
@@ -47,12 +48,16 @@ typedef struct api_config {
     FILE *access_log;          /* borrowed; one JSON line per request */
     vouch_store *store;        /* borrowed; must outlive the server */
     vouch_policy *system_policy; /* taken over by the server */
+    struct vouch_platform *platform;  /* borrowed; NULL: no run routes */
+    vouch_audit_sink *audit_sink;     /* borrowed; NULL: no file sink */
 } api_config;
 
 typedef struct api_server {
     struct MHD_Daemon *daemon;
     vouch_store *store;
     vouch_policy *system_policy;
+    struct vouch_platform *platform;  /* borrowed */
+    vouch_audit_sink *audit_sink;     /* borrowed; may be NULL */
     api_metrics *metrics;
     FILE *access_log;
     pthread_mutex_t log_lock;
@@ -77,7 +82,7 @@ typedef struct api_server {
     uint64_t retired_misses;
 } api_server;
 
-#define API_MAX_PARAMS 3
+#define API_MAX_PARAMS 4
 
 typedef struct api_request {
     api_server *server;
@@ -92,6 +97,11 @@ typedef struct api_request {
     size_t body_cap;
     bool body_too_big;
     vouch_store_conn *conn;
+    vouch_verify_cache *cache;  /* API_ROUTE_CACHE routes: borrowed for the
+                                   request (api_verify_cache_acquire) */
+    bool cache_held;
+    vouch_audit_queue audit;    /* audit entries of this request, written
+                                   to the sink after the commit */
     unsigned status;           /* HTTP status; 0 until a response is set */
     char *response;            /* malloc'd */
     size_t response_len;

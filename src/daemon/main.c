@@ -4,6 +4,9 @@
  *   vouchd [--listen ADDR:PORT] [--store sqlite:PATH | postgres://...]
  *          [--threads N] [--access-log FILE] [--system-policy FILE]
  *          [--max-body BYTES] [--max-header BYTES] [--timeout SECONDS]
+ *          [--audit-log FILE] [--registry-insecure HOST]...
+ *          [--registry-credentials FILE] [--runtime none|exec]
+ *          [--runtime-command TEMPLATE]
  *
  * Exit status: 0 after a clean shutdown (SIGTERM or SIGINT), 2 for a usage
  * or configuration error, 1 when start-up fails (store, socket).
@@ -14,7 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
+#include "audit.h"
+#include "platform.h"
+#include "registry.h"
 #include "server.h"
+
+/* Most --registry-insecure hosts accepted. */
+#define MAX_INSECURE_HOSTS 32
 
 #define EXIT_USAGE 2
 #define EXIT_START 1
@@ -44,7 +55,10 @@ static const char usage_text[] =
     "usage: vouchd [--listen ADDR:PORT] [--store URL] [--threads N]\n"
     "              [--access-log FILE] [--system-policy FILE]\n"
     "              [--max-body BYTES] [--max-header BYTES]\n"
-    "              [--timeout SECONDS]\n"
+    "              [--timeout SECONDS] [--audit-log FILE]\n"
+    "              [--registry-insecure HOST]... "
+    "[--registry-credentials FILE]\n"
+    "              [--runtime none|exec] [--runtime-command TEMPLATE]\n"
     "\n"
     "  --listen ADDR:PORT     127.0.0.1:8080 (default), [::1]:8080; "
     "loopback only\n"
@@ -58,7 +72,17 @@ static const char usage_text[] =
     "  --max-body BYTES       largest request body (default 4194304)\n"
     "  --max-header BYTES     memory per connection for the request line "
     "and headers (default 65536)\n"
-    "  --timeout SECONDS      idle connection timeout (default 30)\n";
+    "  --timeout SECONDS      idle connection timeout (default 30)\n"
+    "  --audit-log FILE       also append every audit entry to FILE as "
+    "JSON lines\n"
+    "  --registry-insecure HOST  allow plain http to HOST[:PORT] "
+    "(loopback always is)\n"
+    "  --registry-credentials FILE  registry logins, Docker's "
+    "{\"auths\":{...}} JSON\n"
+    "  --runtime none|exec    what runs an admitted revision or execution "
+    "(default none)\n"
+    "  --runtime-command T    exec: command per execution, e.g. "
+    "'podman run --rm {image}'\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -201,6 +225,15 @@ int main(int argc, char **argv)
     const char *store_url = "sqlite:./var/vouch.db";
     const char *access_log_path = NULL;
     const char *system_policy_path = NULL;
+    const char *audit_log_path = NULL;
+    const char *credentials_path = NULL;
+    const char *runtime_name = "none";
+    const char *runtime_command = NULL;
+    const char *insecure[MAX_INSECURE_HOSTS + 1] = {NULL};
+    size_t insecure_count = 0;
+    vouch_registry *registry = NULL;
+    vouch_platform *platform = NULL;
+    vouch_audit_sink *audit_sink = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_store *store = NULL;
     api_server *server = NULL;
@@ -265,6 +298,48 @@ int main(int argc, char **argv)
                 return usage_error("%s needs a value", "--access-log");
             }
             access_log_path = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--audit-log", &v);
+        if (r != 0) {
+            if (r < 0) {
+                return usage_error("%s needs a value", "--audit-log");
+            }
+            audit_log_path = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--registry-credentials", &v);
+        if (r != 0) {
+            if (r < 0) {
+                return usage_error("%s needs a value",
+                                   "--registry-credentials");
+            }
+            credentials_path = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--registry-insecure", &v);
+        if (r != 0) {
+            if (r < 0 || insecure_count == MAX_INSECURE_HOSTS) {
+                return usage_error("%s needs a HOST[:PORT] (at most 32 of "
+                                   "them)", "--registry-insecure");
+            }
+            insecure[insecure_count++] = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--runtime-command", &v);
+        if (r != 0) {
+            if (r < 0) {
+                return usage_error("%s needs a value", "--runtime-command");
+            }
+            runtime_command = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--runtime", &v);
+        if (r != 0) {
+            if (r < 0 || (strcmp(v, "none") != 0 && strcmp(v, "exec") != 0)) {
+                return usage_error("%s must be none or exec", "--runtime");
+            }
+            runtime_name = v;
             continue;
         }
         r = flag(argc, argv, &i, "--system-policy", &v);
@@ -345,6 +420,50 @@ int main(int argc, char **argv)
     }
     cfg.store = store;
 
+    /* libcurl's global state, once, before any thread starts. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "vouchd: cannot initialise libcurl\n");
+        vouch_policy_free(cfg.system_policy);
+        goto cleanup;
+    }
+    {
+        vouch_registry_options ropts = VOUCH_REGISTRY_OPTIONS_INIT;
+        vouch_platform_options popts = VOUCH_PLATFORM_OPTIONS_INIT;
+
+        ropts.credentials_file = credentials_path;
+        ropts.insecure_hosts = insecure_count > 0 ? insecure : NULL;
+        if (vouch_registry_new(&registry, &ropts, &err) < 0) {
+            vouch_error_format(&err, message, sizeof(message));
+            fprintf(stderr, "vouchd: registry: %s\n", message);
+            vouch_policy_free(cfg.system_policy);
+            status = EXIT_USAGE;
+            goto cleanup;
+        }
+        popts.store = store;
+        popts.registry = registry;
+        popts.system_policy = cfg.system_policy;
+        popts.runtime = strcmp(runtime_name, "exec") == 0
+                            ? VOUCH_RUNTIME_EXEC : VOUCH_RUNTIME_NONE;
+        popts.runtime_command = runtime_command;
+        if (vouch_platform_new(&platform, &popts, &err) < 0) {
+            vouch_error_format(&err, message, sizeof(message));
+            fprintf(stderr, "vouchd: --runtime: %s\n", message);
+            vouch_policy_free(cfg.system_policy);
+            status = EXIT_USAGE;
+            goto cleanup;
+        }
+    }
+    if (audit_log_path != NULL &&
+        vouch_audit_sink_open(&audit_sink, audit_log_path, &err) < 0) {
+        vouch_error_format(&err, message, sizeof(message));
+        fprintf(stderr, "vouchd: --audit-log: %s\n", message);
+        vouch_policy_free(cfg.system_policy);
+        status = EXIT_USAGE;
+        goto cleanup;
+    }
+    cfg.platform = platform;
+    cfg.audit_sink = audit_sink;
+
     /* Signals: blocked in every thread, taken only in sigsuspend below. */
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -377,7 +496,13 @@ int main(int argc, char **argv)
 
 cleanup:
     api_server_stop(server, 0);
+    /* The platform's exec runtime may still write executions: free it
+     * before the store. */
+    vouch_platform_free(platform);
+    vouch_registry_free(registry);
+    vouch_audit_sink_close(audit_sink);
     vouch_store_close(store);
+    curl_global_cleanup();
     if (access_log != NULL) {
         fclose(access_log);
     }
