@@ -67,7 +67,8 @@ typedef struct vouch_resource_query {
     const char *parent;
     const char *attr1;       /* exact match */
     const char *attr2;       /* exact match */
-    size_t page_size;        /* 0: the store's default (100); max 1000 */
+    size_t page_size;        /* 0: the store's default (100); larger
+                                than 1000 is lowered to 1000 */
     const char *page_token;  /* from a previous page, or NULL */
 } vouch_resource_query;
 
@@ -118,7 +119,10 @@ int vouch_store_create(vouch_store_conn *conn, const vouch_resource *r,
 /* Replace json/etag/update_time/attrs of an existing resource. When
  * `expected_etag` is not NULL the stored etag must equal it, else
  * VOUCH_STORE_EABORTED and nothing changes. VOUCH_ENOTFOUND when absent.
- * With `upsert`, an absent resource is created instead. */
+ * With `upsert`, an absent resource is created instead (but an absent one
+ * with an `expected_etag` is VOUCH_STORE_EABORTED). A write inside a read
+ * transaction is VOUCH_EINVAL; waiting over 5 s for the write lock is
+ * VOUCH_EIO. */
 int vouch_store_replace(vouch_store_conn *conn, const vouch_resource *r,
                         const char *expected_etag, bool upsert,
                         vouch_error *err);
@@ -133,7 +137,8 @@ int vouch_store_list(vouch_store_conn *conn, const vouch_resource_query *q,
                      vouch_resource_page *out, vouch_error *err);
 
 /* Count resources of `kind` whose attr1 equals `attr1` (e.g. occurrences
- * of a note, to refuse deleting a note that has them). */
+ * of a note, to refuse deleting a note that has them); a NULL `attr1`
+ * counts every resource of the kind. */
 int vouch_store_count(vouch_store_conn *conn, const char *kind,
                       const char *attr1, uint64_t *out, vouch_error *err);
 
