@@ -178,6 +178,8 @@ int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
     r.kind = (char *)kind;
     r.name = (char *)name;
     r.parent = (char *)parent;
+    /* Indexed, so children can be counted without listing them. */
+    r.attr1 = (char *)parent;
     r.json = text;
     r.etag = etag;
     r.create_time = (char *)(ct != NULL ? ct : now);
