@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client.h"
 
 static int create_signature_payload(int argc, char **argv, cli_globals *g)
 {
@@ -161,6 +162,12 @@ int cmd_attestations(int argc, char **argv, cli_globals *g)
         {"create-signature-payload", create_signature_payload,
          "print the payload to sign for an image digest"},
         {"sign", sign, "sign with a local PEM key, print the occurrence"},
+        {"create", cmd_attestations_create,
+         "store an attestation from a signature file on vouchd"},
+        {"sign-and-create", cmd_attestations_sign_and_create,
+         "sign with a local key and store the attestation on vouchd"},
+        {"list", cmd_attestations_list,
+         "list the attestations of an attestor"},
         {NULL, NULL, NULL},
     };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client.h"
 
 static int load_policy(const char *path, vouch_policy **out)
 {
@@ -140,6 +141,9 @@ int cmd_policy(int argc, char **argv, cli_globals *g)
     static const cli_command commands[] = {
         {"validate", policy_validate, "check policy files"},
         {"format", policy_format, "print a policy in canonical form"},
+        {"import", cmd_policy_import,
+         "replace the policy on vouchd with a file"},
+        {"export", cmd_policy_export, "print the policy stored on vouchd"},
         {NULL, NULL, NULL},
     };
 

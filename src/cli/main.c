@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "cli.h"
+#include "client.h"
 
 static const cli_command groups[] = {
     {"policy", cmd_policy, "validate and format policy files"},
@@ -14,6 +17,12 @@ static const cli_command groups[] = {
     {"attestations", cmd_attestations,
      "create signature payloads, sign attestations"},
     {"evaluate", cmd_evaluate, "decide offline whether images may run"},
+    {"attestors", cmd_attestors, "manage attestors and their public keys"},
+    {"notes", cmd_notes, "create attestation notes (Container Analysis)"},
+    {"run", cmd_run, "deploy services and run jobs on vouchd (Cloud Run v2)"},
+    {"logs", cmd_logs, "read vouchd's audit log entries"},
+    {"org-policies", cmd_orgpolicies,
+     "require Binary Authorization (org policy)"},
     {NULL, NULL, NULL},
 };
 
@@ -45,6 +54,11 @@ int main(int argc, char **argv)
     const cli_command *c;
     int i = 1;
 
+    /* Before anything else, as libcurl asks; the CLI has one thread. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        return cli_fail("cannot initialise libcurl");
+    }
+    atexit(curl_global_cleanup);
     g.server = getenv("VOUCH_SERVER");
     g.project = getenv("VOUCH_PROJECT");
     g.region = getenv("VOUCH_REGION");

@@ -1,0 +1,107 @@
+/*
+ * The online half of `vouch`: a small HTTP client for vouchd (libcurl,
+ * JSON through jansson) and the commands that use it (DESIGN.md "CLI
+ * vouch", "Online"). docs/cli-online.md describes the behaviour.
+ *
+ * Errors: every failure prints one line "vouch: message" to stderr and
+ * returns CLI_USAGE (2): a usage or input error, an error answered by the
+ * server (its Google-shaped `error.message` is printed as it is), or a
+ * server that cannot be reached. The one exception is
+ * `attestations create|sign-and-create --validate`, which exits 1
+ * (CLI_DENIED) when the server says the attestation is not verifiable.
+ *
+ * Credentials: when VOUCH_ACCESS_TOKEN is set, it is sent as
+ * "Authorization: Bearer …" and never printed, not even in errors.
+ */
+#ifndef VOUCH_CLI_CLIENT_H
+#define VOUCH_CLI_CLIENT_H
+
+#include <jansson.h>
+
+#include "cli.h"
+
+/* Largest response accepted from the server (a page of occurrences). */
+#define CLIENT_MAX_RESPONSE_BYTES VOUCH_OCCURRENCES_MAX_BYTES
+
+/* Default timeouts, in seconds; VOUCH_TIMEOUT overrides the total one. */
+#define CLIENT_CONNECT_TIMEOUT 10L
+#define CLIENT_TIMEOUT 60L
+
+typedef struct client client;
+
+/*
+ * A client for the server of `g` (--server / VOUCH_SERVER). Returns
+ * CLI_OK, or CLI_USAGE with the reason printed (bad URL, out of memory).
+ * Free with client_free(); NULL is a no-op.
+ */
+int client_new(client **out, const cli_globals *g);
+void client_free(client *c);
+
+/*
+ * Send `method` to `path` (starting with "/v1/", already escaped) with an
+ * optional query string (`query`, already escaped, without '?'; may be
+ * NULL) and an optional JSON body (borrowed). On a 2xx answer *out is the
+ * parsed JSON body (caller frees with json_decref()). Otherwise the
+ * server's error message (or the transport error) is printed and the
+ * result is CLI_USAGE; *out is NULL.
+ */
+int client_call(client *c, const char *method, const char *path,
+                const char *query, const json_t *body, json_t **out);
+
+/*
+ * The full name of a resource from a command-line argument: a full name
+ * ("projects/P/attestors/A") is checked and copied, a short id ("A") is
+ * put under --project. `collection` is "attestors", "notes" or
+ * "occurrences". `what` names the argument in errors ("--attestor").
+ * Every segment must be 1-200 of A-Z a-z 0-9 - _ . ~ so that it is safe
+ * in a URL path. Returns CLI_OK or CLI_USAGE (printed).
+ */
+int client_resource_name(const cli_globals *g, const char *collection,
+                         const char *arg, const char *what, char *buf,
+                         size_t size);
+
+/* The project of "projects/P/..." into buf. Returns CLI_OK or CLI_USAGE. */
+int client_name_project(const char *name, char *buf, size_t size);
+
+/* The last segment of a full name (borrowed, points into `name`). */
+const char *client_name_id(const char *name);
+
+/* What a printed resource is, so YAML can come from libvouch's printer. */
+typedef enum client_kind {
+    CLIENT_GENERIC = 0,     /* notes, keys, lists */
+    CLIENT_ATTESTOR,
+    CLIENT_POLICY,
+    CLIENT_OCCURRENCE
+} client_kind;
+
+/*
+ * Print a resource (a JSON object) in the --format of `g`: json, yaml,
+ * or text (`text` = YAML for a single resource). `fallback` is used when
+ * --format is not given. YAML of an attestor, policy or occurrence is
+ * libvouch's (as `vouch policy format` prints); other YAML, or a resource
+ * libvouch does not accept, is printed generically. Returns CLI_OK or
+ * CLI_USAGE.
+ */
+int client_print(const cli_globals *g, const json_t *resource,
+                 vouch_format fallback, client_kind kind);
+
+/* Print the JSON value as YAML (block style) or JSON. */
+int client_print_as(const json_t *value, vouch_format format);
+
+/* Escape `text` for a URL query value; malloc'd (free()) or NULL. */
+char *client_escape(client *c, const char *text);
+
+/* Online commands, dispatched from main.c, cmd_policy.c and
+ * cmd_attestations.c. */
+int cmd_attestors(int argc, char **argv, cli_globals *g);
+int cmd_notes(int argc, char **argv, cli_globals *g);
+int cmd_policy_import(int argc, char **argv, cli_globals *g);
+int cmd_policy_export(int argc, char **argv, cli_globals *g);
+int cmd_attestations_create(int argc, char **argv, cli_globals *g);
+int cmd_attestations_list(int argc, char **argv, cli_globals *g);
+int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g);
+int cmd_run(int argc, char **argv, cli_globals *g);
+int cmd_logs(int argc, char **argv, cli_globals *g);
+int cmd_orgpolicies(int argc, char **argv, cli_globals *g);
+
+#endif /* VOUCH_CLI_CLIENT_H */

@@ -1,0 +1,214 @@
+/*
+ * `vouch policy import FILE` and `vouch policy export`: gcloud's
+ * `container binauthz policy import|export` against vouchd
+ * (spec/binauthz.md §1.6, §7 GetPolicy/UpdatePolicy). The file is
+ * checked locally first, so its errors carry FILE:LINE:COL; the policy is
+ * then sent as a whole (UpdatePolicy replaces it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+/* The project whose policy is meant: --project, else the file's name. */
+static int target_project(const cli_globals *g, const vouch_policy *policy,
+                          const char *path, char *buf, size_t size)
+{
+    const char *name = policy != NULL ? vouch_policy_name(policy) : NULL;
+    char check[300];
+
+    if (g->project != NULL && g->project[0] != '\0') {
+        /* Validates the id as a URL path segment. */
+        if (client_resource_name(g, "attestors", "x", "--project", check,
+                                 sizeof(check)) != CLI_OK) {
+            return CLI_USAGE;
+        }
+        snprintf(buf, size, "%s", g->project);
+        return CLI_OK;
+    }
+    if (name != NULL && name[0] != '\0') {
+        return client_name_project(name, buf, size);
+    }
+    return cli_fail("%s: the policy has no name; give --project (or "
+                    "VOUCH_PROJECT)", path != NULL ? path : "policy");
+}
+
+int cmd_policy_import(int argc, char **argv, cli_globals *g)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_policy *policy = NULL;
+    const char *path = NULL;
+    char project[256];
+    char name[300];
+    char url[320];
+    char *data = NULL;
+    size_t len = 0;
+    char *text = NULL;
+    size_t text_len = 0;
+    json_error_t jerr;
+    json_t *body = NULL;
+    json_t *result = NULL;
+    client *c = NULL;
+    int rc;
+
+    for (int i = 0; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            printf("usage: vouch policy import FILE [--project P]\n\n"
+                   "Replace the policy on vouchd with FILE (YAML or JSON, "
+                   "as 'gcloud container\nbinauthz policy export' writes "
+                   "it; '-' reads standard input). The file is\nvalidated "
+                   "first. The project is --project, else the one in the "
+                   "file's name.\nAn etag in the file makes the import "
+                   "fail if the policy changed since it\nwas exported. "
+                   "Prints the stored policy.\n");
+            return CLI_OK;
+        }
+        rc = cli_global_flag(argc, argv, &i, g);
+        if (rc < 0) {
+            return CLI_USAGE;
+        }
+        if (rc > 0) {
+            continue;
+        }
+        if ((argv[i][0] == '-' && argv[i][1] != '\0') || path != NULL) {
+            return cli_unknown("vouch policy import", argv[i]);
+        }
+        path = argv[i];
+    }
+    if (path == NULL) {
+        return cli_fail("policy import needs a FILE");
+    }
+    rc = cli_read_file(path, VOUCH_POLICY_MAX_BYTES, &data, &len);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (vouch_policy_parse(&policy, data, len, VOUCH_FORMAT_AUTO,
+                           strcmp(path, "-") == 0 ? "<stdin>" : path,
+                           &err) < 0) {
+        rc = cli_fail_error(&err);
+        goto cleanup;
+    }
+    rc = target_project(g, policy, path, project, sizeof(project));
+    if (rc != CLI_OK) {
+        goto cleanup;
+    }
+    snprintf(name, sizeof(name), "projects/%s/policy", project);
+    {
+        const char *old = vouch_policy_name(policy);
+        bool other = old != NULL && strcmp(old, name) != 0;
+
+        /* Another project's export: its etag means nothing here. */
+        if (vouch_policy_set_output_fields(policy, name, other ? "" : NULL,
+                                           NULL, &err) < 0) {
+            rc = cli_fail_error(&err);
+            goto cleanup;
+        }
+    }
+    if (vouch_policy_print(policy, VOUCH_FORMAT_JSON, &text, &text_len,
+                           &err) < 0) {
+        rc = cli_fail_error(&err);
+        goto cleanup;
+    }
+    body = json_loadb(text, text_len, 0, &jerr);
+    if (body == NULL) {
+        rc = cli_fail("cannot re-read the policy: %s", jerr.text);
+        goto cleanup;
+    }
+    rc = client_new(&c, g);
+    if (rc != CLI_OK) {
+        goto cleanup;
+    }
+    snprintf(url, sizeof(url), "/v1/%s", name);
+    rc = client_call(c, "PUT", url, NULL, body, &result);
+    if (rc == CLI_OK) {
+        fprintf(stderr, "Imported the policy of project [%s].\n", project);
+        rc = client_print(g, result, VOUCH_FORMAT_YAML,
+                          CLIENT_POLICY);
+    }
+
+cleanup:
+    json_decref(body);
+    json_decref(result);
+    client_free(c);
+    vouch_free(text);
+    vouch_policy_free(policy);
+    free(data);
+    return rc;
+}
+
+int cmd_policy_export(int argc, char **argv, cli_globals *g)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_policy *policy = NULL;
+    char project[256];
+    char url[320];
+    char *json = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    json_t *result = NULL;
+    client *c = NULL;
+    bool as_text = false;
+    int format;
+    int rc;
+
+    for (int i = 0; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            printf("usage: vouch policy export [--project P] "
+                   "[--format yaml|json]\n\n"
+                   "Print the policy stored on vouchd as 'gcloud container "
+                   "binauthz policy\nexport' does (YAML, keys sorted; "
+                   "--format json for the REST JSON). A\nproject that "
+                   "never wrote one has the default policy. The output "
+                   "can be\nedited and given to 'vouch policy import'.\n");
+            return CLI_OK;
+        }
+        rc = cli_global_flag(argc, argv, &i, g);
+        if (rc < 0) {
+            return CLI_USAGE;
+        }
+        if (rc == 0) {
+            return cli_unknown("vouch policy export", argv[i]);
+        }
+    }
+    format = cli_output_format(g, VOUCH_FORMAT_YAML, true, &as_text);
+    if (format < 0) {
+        return CLI_USAGE;
+    }
+    if (g->project == NULL || g->project[0] == '\0') {
+        return cli_fail("policy export needs --project (or VOUCH_PROJECT)");
+    }
+    rc = target_project(g, NULL, NULL, project, sizeof(project));
+    if (rc == CLI_OK) {
+        rc = client_new(&c, g);
+    }
+    if (rc != CLI_OK) {
+        goto cleanup;
+    }
+    snprintf(url, sizeof(url), "/v1/projects/%s/policy", project);
+    rc = client_call(c, "GET", url, NULL, NULL, &result);
+    if (rc != CLI_OK) {
+        goto cleanup;
+    }
+    json = json_dumps(result, JSON_COMPACT);
+    if (json == NULL) {
+        rc = cli_fail("out of memory");
+        goto cleanup;
+    }
+    if (vouch_policy_parse(&policy, json, strlen(json), VOUCH_FORMAT_JSON,
+                           "server policy", &err) < 0 ||
+        vouch_policy_print(policy, (vouch_format)format, &text, &len,
+                           &err) < 0) {
+        rc = cli_fail_error(&err);
+        goto cleanup;
+    }
+    rc = cli_write(text, len);
+
+cleanup:
+    vouch_free(text);
+    free(json);
+    vouch_policy_free(policy);
+    json_decref(result);
+    client_free(c);
+    return rc;
+}

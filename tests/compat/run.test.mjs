@@ -1,0 +1,422 @@
+// Google's own Node.js client (`googleapis`, pinned in package.json)
+// against vouchd's run platform: Cloud Run Admin v2 (services create, get,
+// list, patch, delete; revisions list, get; jobs create, run; executions
+// list, get; operations get) and Cloud Logging v2 entries.list with the
+// filters of spec §6.2. Images live in a real docker-registry
+// (/usr/bin/docker-registry on 127.0.0.1, pushed to with fetch) because
+// vouchd resolves every image through its registry.
+//
+// Run with `node --test run.test.mjs` in tests/compat (npm ci once).
+// Environment: VOUCHD, the vouchd binary (default
+// ../../build/src/daemon/vouchd). Skipped when docker-registry is missing.
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+
+import {google} from 'googleapis';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const REGISTRY_BIN = '/usr/bin/docker-registry';
+const P = 'run-compat';
+const LOC = `projects/${P}/locations/us-central1`;
+const BLOCKED = 'protoPayload.response.status.conditions.reason=' +
+    '"ContainerImageUnauthorized"';
+const skip = !fs.existsSync(REGISTRY_BIN) &&
+    'needs /usr/bin/docker-registry';
+
+const procs = [];
+let tmpDir = null;
+let rootUrl = null;
+let registry = null;
+let run;
+let logging;
+const digests = {};
+
+const auth = new google.auth.OAuth2();
+auth.setCredentials({
+  access_token: 'compat-test-token',
+  expiry_date: Date.now() + 24 * 3600 * 1000,
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const {port} = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url, child, what) {
+  for (let i = 0; i < 400; i++) {
+    if (child.exitCode !== null) {
+      throw new Error(`${what} exited with ${child.exitCode}`);
+    }
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not answer ${url}`);
+}
+
+function start(cmd, args, logName) {
+  const log = fs.openSync(path.join(tmpDir, logName), 'w');
+  const child = spawn(cmd, args, {stdio: ['ignore', log, log]});
+  fs.closeSync(log);
+  procs.push(child);
+  return child;
+}
+
+const sha256 = (b) => 'sha256:' +
+    crypto.createHash('sha256').update(b).digest('hex');
+
+async function pushBlob(repo, data) {
+  const base = `http://${registry}`;
+  let r = await fetch(`${base}/v2/${repo}/blobs/uploads/`, {method: 'POST'});
+  assert.equal(r.status, 202);
+  let loc = r.headers.get('location');
+  if (loc.startsWith('/')) loc = base + loc;
+  const digest = sha256(data);
+  loc += (loc.includes('?') ? '&' : '?') + 'digest=' + digest;
+  r = await fetch(loc, {method: 'PUT', body: data,
+    headers: {'Content-Type': 'application/octet-stream'}});
+  assert.equal(r.status, 201);
+  return {digest, size: data.length};
+}
+
+// Push a small OCI image under repo:tag; returns its manifest digest.
+async function pushImage(repo, tag, seed) {
+  const layer = await pushBlob(repo, Buffer.from(`layer ${seed}`.repeat(8)));
+  const config = await pushBlob(repo, Buffer.from(JSON.stringify({
+    architecture: 'amd64', os: 'linux',
+    rootfs: {type: 'layers', diff_ids: [layer.digest]},
+  })));
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {mediaType: 'application/vnd.oci.image.config.v1+json',
+      ...config},
+    layers: [{mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      ...layer}],
+  }));
+  const r = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT', body: manifest,
+    headers: {'Content-Type': 'application/vnd.oci.image.manifest.v1+json'},
+  });
+  assert.equal(r.status, 201);
+  assert.equal(r.headers.get('docker-content-digest'), sha256(manifest));
+  return sha256(manifest);
+}
+
+async function putPolicy(rule) {
+  const r = await fetch(`${rootUrl}/v1/projects/${P}/policy`, {
+    method: 'PUT',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({
+      globalPolicyEvaluationMode: 'DISABLE',
+      defaultAdmissionRule: {
+        enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', ...rule},
+    }),
+  });
+  assert.equal(r.status, 200, await r.text());
+}
+
+const image = (tag) => `${registry}/team/app:${tag}`;
+const byDigest = (tag) => `${registry}/team/app@${digests[tag]}`;
+
+before(async () => {
+  if (skip) return;
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-run-compat-'));
+  fs.chmodSync(tmpDir, 0o755);
+  const storage = path.join(tmpDir, 'storage');
+  fs.mkdirSync(storage, {mode: 0o777});
+  fs.chmodSync(storage, 0o777);
+  const rport = await freePort();
+  registry = `127.0.0.1:${rport}`;
+  const cfg = path.join(tmpDir, 'registry.yml');
+  fs.writeFileSync(cfg, [
+    'version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:',
+    `    rootdirectory: ${storage}`, 'http:', `  addr: ${registry}`, '',
+  ].join('\n'));
+  const asRoot = process.getuid && process.getuid() === 0;
+  const reg = asRoot ?
+    start('runuser', ['-u', 'nobody', '--', REGISTRY_BIN, 'serve', cfg],
+        'registry.log') :
+    start(REGISTRY_BIN, ['serve', cfg], 'registry.log');
+  await waitFor(`http://${registry}/v2/`, reg, 'docker-registry');
+  for (const [i, tag] of ['good', 'bad', 'job'].entries()) {
+    digests[tag] = await pushImage('team/app', tag, `${tag}-${i}`);
+  }
+
+  const vouchd = process.env.VOUCHD ??
+      path.join(here, '..', '..', 'build', 'src', 'daemon', 'vouchd');
+  const port = await freePort();
+  rootUrl = `http://127.0.0.1:${port}`;
+  const daemon = start(vouchd, [
+    '--listen', `127.0.0.1:${port}`,
+    '--store', `sqlite:${path.join(tmpDir, 'vouch.db')}`,
+    '--access-log', path.join(tmpDir, 'access.log'),
+  ], 'vouchd.log');
+  await waitFor(`${rootUrl}/healthz`, daemon, 'vouchd');
+  run = google.run({version: 'v2', auth, rootUrl});
+  logging = google.logging({version: 'v2', auth, rootUrl});
+});
+
+after(async () => {
+  for (const child of procs.reverse()) {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+  if (tmpDir) fs.rmSync(tmpDir, {recursive: true, force: true});
+});
+
+const shortName = (n) => n.split('/').pop();
+
+describe('googleapis run v2 and logging v2 against vouchd', {skip}, () => {
+  let deniedOp;
+
+  test('services.create returns a done Operation with the Service',
+      async () => {
+        const res = await run.projects.locations.services.create({
+          parent: LOC,
+          serviceId: 'web',
+          requestBody: {
+            template: {containers: [{image: image('good')}]},
+            binaryAuthorization: {useDefault: true},
+          },
+        });
+        assert.equal(res.status, 200);
+        const op = res.data;
+        assert.match(op.name, new RegExp(`^${LOC}/operations/`));
+        assert.equal(op.done, true);
+        assert.equal(op.error, undefined);
+        assert.equal(op.response['@type'],
+            'type.googleapis.com/google.cloud.run.v2.Service');
+        assert.equal(op.response.name, `${LOC}/services/web`);
+        assert.deepEqual(op.response.binaryAuthorization, {useDefault: true});
+      });
+
+  test('services.get shows the ready revision and the template',
+      async () => {
+        const {data} = await run.projects.locations.services.get({
+          name: `${LOC}/services/web`,
+        });
+        assert.equal(data.name, `${LOC}/services/web`);
+        assert.equal(data.template.containers[0].image, image('good'));
+        assert.equal(data.terminalCondition.state, 'CONDITION_SUCCEEDED');
+        assert.match(shortName(data.latestReadyRevision),
+            /^web-00001-[a-z]{3}$/);
+        // proto3 JSON writes int64 as a string ("1"); vouchd writes a
+        // number today, which the client accepts either way.
+        assert.equal(String(data.generation), '1');
+        assert.deepEqual(data.traffic, [{
+          type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100}]);
+      });
+
+  test('services.list lists it', async () => {
+    const {data} = await run.projects.locations.services.list({
+      parent: LOC,
+    });
+    assert.deepEqual(data.services.map((s) => s.name),
+        [`${LOC}/services/web`]);
+  });
+
+  test('services.patch with an unattested image: operation error 9',
+      async () => {
+        await putPolicy({evaluationMode: 'ALWAYS_DENY'});
+        const {data: svc} = await run.projects.locations.services.get({
+          name: `${LOC}/services/web`,
+        });
+        svc.template.containers[0].image = image('bad');
+        const res = await run.projects.locations.services.patch({
+          name: `${LOC}/services/web`,
+          requestBody: svc,
+        });
+        assert.equal(res.status, 200);
+        deniedOp = res.data;
+        assert.equal(deniedOp.done, true);
+        assert.equal(deniedOp.error.code, 9);
+        assert.match(deniedOp.error.message,
+            /^Revision 'web-00002-[a-z]{3}' uses an unauthorized container image\./);
+        assert.ok(deniedOp.error.message.includes(byDigest('bad')),
+            deniedOp.error.message);
+      });
+
+  test('operations.get returns the stored operation', async () => {
+    const {data} = await run.projects.locations.operations.get({
+      name: deniedOp.name,
+    });
+    assert.deepEqual(data, deniedOp);
+  });
+
+  test('revisions.list and revisions.get show both revisions', async () => {
+    const {data} = await run.projects.locations.services.revisions.list({
+      parent: `${LOC}/services/web`,
+    });
+    assert.equal(data.revisions.length, 2);
+    const byId = Object.fromEntries(
+        data.revisions.map((r) => [shortName(r.name).slice(0, 9), r]));
+    const good = byId['web-00001'];
+    const bad = byId['web-00002'];
+    assert.equal(good.containers[0].image, byDigest('good'));
+    assert.equal(bad.containers[0].image, byDigest('bad'));
+    const ready = (r) => r.conditions.find((c) => c.type === 'Ready');
+    assert.equal(ready(good).state, 'CONDITION_SUCCEEDED');
+    assert.equal(ready(bad).state, 'CONDITION_FAILED');
+    assert.equal(ready(bad).reason, 'CONTAINER_IMAGE_UNAUTHORIZED');
+    const decision = JSON.parse(bad.annotations[
+        'run.googleapis.com/binary-authorization-decision']);
+    assert.equal(decision.decision, 'DENY');
+
+    const {data: one} = await run.projects.locations.services.revisions.get({
+      name: bad.name,
+    });
+    assert.deepEqual(one, bad);
+  });
+
+  test('jobs.create then jobs.run: denied, then admitted', async () => {
+    const created = await run.projects.locations.jobs.create({
+      parent: LOC,
+      jobId: 'batch',
+      requestBody: {
+        template: {template: {containers: [{image: image('job')}]}},
+        binaryAuthorization: {useDefault: true},
+      },
+    });
+    assert.equal(created.data.done, true);
+    assert.equal(created.data.response.name, `${LOC}/jobs/batch`);
+
+    const denied = await run.projects.locations.jobs.run({
+      name: `${LOC}/jobs/batch`, requestBody: {},
+    });
+    assert.equal(denied.data.done, true);
+    assert.equal(denied.data.error.code, 9);
+    assert.match(denied.data.error.message,
+        /^Execution 'batch-[a-z0-9]{5}' uses an unauthorized container image/);
+
+    await putPolicy({evaluationMode: 'ALWAYS_ALLOW'});
+    const ok = await run.projects.locations.jobs.run({
+      name: `${LOC}/jobs/batch`, requestBody: {},
+    });
+    assert.equal(ok.data.done, true);
+    assert.equal(ok.data.error, undefined);
+    assert.equal(ok.data.metadata['@type'],
+        'type.googleapis.com/google.cloud.run.v2.Execution');
+  });
+
+  test('executions.list and executions.get', async () => {
+    const {data} = await run.projects.locations.jobs.executions.list({
+      parent: `${LOC}/jobs/batch`,
+    });
+    assert.equal(data.executions.length, 2);
+    const failed = data.executions.filter((e) => e.failedCount === 1);
+    const succeeded = data.executions.filter((e) => e.succeededCount === 1);
+    assert.equal(failed.length, 1);
+    assert.equal(succeeded.length, 1);
+    assert.equal(succeeded[0].template.containers[0].image, byDigest('job'));
+    const {data: one} = await run.projects.locations.jobs.executions.get({
+      name: failed[0].name,
+    });
+    assert.deepEqual(one, failed[0]);
+    const done = one.conditions.find((c) => c.type === 'Completed');
+    assert.equal(done.state, 'CONDITION_FAILED');
+  });
+
+  test('logging entries.list: the blocked filter of spec §6.2',
+      async () => {
+        const {data} = await logging.entries.list({
+          requestBody: {resourceNames: [`projects/${P}`], filter: BLOCKED},
+        });
+        assert.equal(data.entries.length, 2);
+        const [rev, exec] = data.entries;
+        assert.equal(rev.resource.type, 'cloud_run_revision');
+        assert.equal(rev.resource.labels.service_name, 'web');
+        assert.equal(rev.severity, 'ERROR');
+        assert.equal(rev.protoPayload['@type'],
+            'type.googleapis.com/google.cloud.audit.AuditLog');
+        assert.equal(rev.protoPayload.serviceName, 'run.googleapis.com');
+        assert.equal(rev.protoPayload.status.code, 9);
+        assert.equal(exec.resource.type, 'cloud_run_job');
+        assert.equal(exec.resource.labels.job_name, 'batch');
+        assert.ok(rev.timestamp <= exec.timestamp);
+      });
+
+  test('logging entries.list: resource.type, logName, orderBy, pageSize',
+      async () => {
+        const jobs = await logging.entries.list({
+          requestBody: {
+            resourceNames: [`projects/${P}`],
+            filter: 'resource.type="cloud_run_job"',
+          },
+        });
+        assert.deepEqual(jobs.data.entries.map((e) => e.resource.type),
+            ['cloud_run_job']);
+        const system = await logging.entries.list({
+          requestBody: {
+            resourceNames: [`projects/${P}`],
+            filter: `logName="projects/${P}/logs/` +
+                'cloudaudit.googleapis.com%2Fsystem_event"',
+            orderBy: 'timestamp desc',
+            pageSize: 1,
+          },
+        });
+        assert.equal(system.data.entries.length, 1);
+        assert.equal(system.data.entries[0].resource.type, 'cloud_run_job');
+        assert.ok(system.data.nextPageToken);
+        const next = await logging.entries.list({
+          requestBody: {
+            resourceNames: [`projects/${P}`],
+            filter: `logName="projects/${P}/logs/` +
+                'cloudaudit.googleapis.com%2Fsystem_event"',
+            orderBy: 'timestamp desc',
+            pageSize: 1,
+            pageToken: system.data.nextPageToken,
+          },
+        });
+        assert.equal(next.data.entries[0].resource.type,
+            'cloud_run_revision');
+      });
+
+  test('logging entries.list: a bad filter is INVALID_ARGUMENT',
+      async () => {
+        let err = null;
+        try {
+          await logging.entries.list({
+            requestBody: {resourceNames: [`projects/${P}`],
+              filter: 'severity=('},
+          });
+        } catch (e) {
+          err = e;
+        }
+        assert.ok(err, 'the call was expected to fail');
+        assert.equal(err.response.status, 400);
+        assert.equal(err.response.data.error.status, 'INVALID_ARGUMENT');
+        assert.match(err.response.data.error.message, /^filter:1:\d+: /);
+      });
+
+  test('services.delete removes the service', async () => {
+    const res = await run.projects.locations.services.delete({
+      name: `${LOC}/services/web`,
+    });
+    assert.equal(res.data.done, true);
+    const {data} = await run.projects.locations.services.list({
+      parent: LOC,
+    });
+    assert.deepEqual(data.services ?? [], []);
+  });
+});
