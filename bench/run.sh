@@ -10,6 +10,9 @@
 #    "bench_<name>: <figure> <value> <unit>" lines.
 # 3. The ratios: cold decision time / openssl verify time (goal < 1.3x) and
 #    warm decisions per second (goal > 1,000,000).
+# 4. With vouchd built: bench_server.sh (wrk against /healthz, GET policy,
+#    validateAttestationOccurrence; SERVER.md) and bench_run.sh (deploy
+#    decisions and job executions; RUN.md), on both stores.
 # Benchmarks are built without sanitizers; run them on an idle machine.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -62,5 +65,12 @@ if [ -n "$warm" ]; then
         printf "warm decisions %.0f /s (goal > 1000000): %s\n", warm,
                ((warm > 1000000) ? "met" : "MISSED")
     }'
+fi
+
+if [ -x "$BUILD/src/daemon/vouchd" ] && command -v wrk >/dev/null; then
+    echo "== bench_server (bench/SERVER.md)"
+    sh bench/bench_server.sh "$BUILD" all || rc=1
+    echo "== bench_run (bench/RUN.md)"
+    sh bench/bench_run.sh "$BUILD" || rc=1
 fi
 exit $rc
