@@ -7,7 +7,8 @@ set -eu
 PACKAGES="build-essential pkgconf meson ninja-build clang libclang-rt-14-dev \
 libssl-dev openssl librnp-dev libfyaml-dev libjansson-dev libmicrohttpd-dev \
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql \
-libcmocka-dev python3 python3-pytest gnupg valgrind docker-registry wrk"
+libcmocka-dev python3 python3-pytest gnupg valgrind docker-registry wrk \
+curl ca-certificates"
 
 missing=""
 for p in $PACKAGES; do
@@ -15,6 +16,13 @@ for p in $PACKAGES; do
         missing="$missing $p"
     fi
 done
+
+# Google's Node.js client (tests/compat) needs node and npm; machines of
+# this kind ship a newer Node.js than Debian's, so only fall back to
+# Debian's when there is none.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
 
 if [ -z "$missing" ]; then
     exit 0
