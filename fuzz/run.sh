@@ -2,6 +2,9 @@
 # Run every libFuzzer target for FUZZ_SECONDS seconds over a scratch copy of
 # its committed seed corpus (the committed corpus is never modified).
 # Fails if any target finds a crash, a leak or a timeout.
+# FUZZ_SEED fixes libFuzzer's random seed, so that `make test` explores the
+# same inputs on every run and cannot fail by chance; `make fuzz` leaves it
+# unset to explore anew each time.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build-fuzz}
@@ -27,11 +30,13 @@ for t in $targets; do
     mkdir -p "$work/$name"
     cp fuzz/corpus/"$name"/* "$work/$name"/ 2>/dev/null
     dict=""
+    seed=""
+    [ -n "${FUZZ_SEED:-}" ] && seed="-seed=$FUZZ_SEED"
     [ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
     echo "fuzz: $name for ${SECONDS_EACH}s"
     # shellcheck disable=SC2086
     if ! "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
-        -timeout=10 -print_final_stats=1 $dict \
+        -timeout=10 -print_final_stats=1 $dict $seed \
         -artifact_prefix=fuzz/artifacts/"$name"- "$work/$name" \
         > "$work/$name.log" 2>&1; then
         echo "fuzz: $name FAILED; see fuzz/artifacts/ and below"

@@ -3,7 +3,8 @@
 #   1. the normal build: unit, interop, fuzz-corpus and end-to-end suites;
 #   2. the same suites built with -fsanitize=address,undefined (LSan on);
 #   3. every fuzz target under libFuzzer for a short bounded run over its
-#      committed seed corpus (FUZZ_SECONDS each, default 20).
+#      committed seed corpus (FUZZ_SECONDS each, default 20), with a fixed
+#      seed (FUZZ_SEED, default 1) so the run is repeatable.
 # Closes with one line counting every test run: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -61,7 +62,8 @@ else
 fi
 
 echo "=== fuzz targets (libFuzzer, ${FUZZ_SECONDS:-20}s each)"
-env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" BUILD=build-fuzz sh fuzz/run.sh \
+env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_SEED="${FUZZ_SEED:-1}" \
+    BUILD=build-fuzz sh fuzz/run.sh \
     > "$log" 2>&1
 rc=$?
 cat "$log"
