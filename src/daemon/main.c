@@ -6,8 +6,11 @@
  *          [--max-body BYTES] [--max-header BYTES] [--timeout SECONDS]
  *          [--audit-log FILE] [--registry-insecure HOST]...
  *          [--registry-credentials FILE] [--runtime none|exec]
- *          [--runtime-command TEMPLATE]
+ *          [--runtime-command TEMPLATE] [--config FILE]
  *
+ * --config FILE holds the same settings, one per line, as "name value"
+ * (the flag's name without "--"); '#' starts a comment. Flags on the
+ * command line come after the file's, so they win.
  * Exit status: 0 after a clean shutdown (SIGTERM or SIGINT), 2 for a usage
  * or configuration error, 1 when start-up fails (store, socket).
  */
@@ -59,6 +62,7 @@ static const char usage_text[] =
     "              [--registry-insecure HOST]... "
     "[--registry-credentials FILE]\n"
     "              [--runtime none|exec] [--runtime-command TEMPLATE]\n"
+    "              [--config FILE]\n"
     "\n"
     "  --listen ADDR:PORT     127.0.0.1:8080 (default), [::1]:8080; "
     "loopback only\n"
@@ -82,7 +86,10 @@ static const char usage_text[] =
     "  --runtime none|exec    what runs an admitted revision or execution "
     "(default none)\n"
     "  --runtime-command T    exec: command per execution, e.g. "
-    "'podman run --rm {image}'\n";
+    "'podman run --rm {image}'\n"
+    "  --config FILE          settings, one 'name value' per line (names "
+    "as the flags,\n"
+    "                         without --); flags given here win\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -219,7 +226,7 @@ static int load_system_policy(const char *path, vouch_policy **out)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int serve(int argc, char **argv)
 {
     api_config cfg;
     const char *store_url = "sqlite:./var/vouch.db";
@@ -510,4 +517,161 @@ cleanup:
         fprintf(stderr, "vouchd: stopped\n");
     }
     return status;
+}
+
+/* ---- --config FILE ---- */
+
+#define CONFIG_MAX_BYTES (64u * 1024u)
+#define CONFIG_MAX_SETTINGS 256
+
+static const char *const config_names[] = {
+    "listen", "store", "threads", "access-log", "system-policy", "max-body",
+    "max-header", "timeout", "audit-log", "registry-insecure",
+    "registry-credentials", "runtime", "runtime-command", NULL,
+};
+
+/*
+ * Read FILE into `buf` (NUL-terminated, owned by the caller) and append
+ * "--name" "value" pairs to `args`. Returns 0, or EXIT_USAGE with the
+ * fault printed as "vouchd: FILE:LINE: ...".
+ */
+static int read_config(const char *path, char **buf, char **args,
+                       int *count)
+{
+    FILE *f = fopen(path, "r");
+    size_t len;
+    char *line;
+    char *next;
+    unsigned lineno = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "vouchd: --config %s: %s\n", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    *buf = malloc(CONFIG_MAX_BYTES + 2);
+    if (*buf == NULL) {
+        fclose(f);
+        fprintf(stderr, "vouchd: --config %s: out of memory\n", path);
+        return EXIT_USAGE;
+    }
+    len = fread(*buf, 1, CONFIG_MAX_BYTES + 1, f);
+    fclose(f);
+    if (len > CONFIG_MAX_BYTES) {
+        fprintf(stderr, "vouchd: --config %s: over the limit of %u bytes\n",
+                path, CONFIG_MAX_BYTES);
+        return EXIT_USAGE;
+    }
+    (*buf)[len] = '\0';
+    for (line = *buf; line != NULL && *line != '\0'; line = next) {
+        char *name;
+        char *value;
+        char *end;
+        size_t k;
+
+        lineno++;
+        next = strchr(line, '\n');
+        if (next != NULL) {
+            *next++ = '\0';
+        }
+        end = strchr(line, '#');
+        if (end != NULL) {
+            *end = '\0';
+        }
+        name = line + strspn(line, " \t\r");
+        end = name + strlen(name);
+        while (end > name && (end[-1] == ' ' || end[-1] == '\t' ||
+                              end[-1] == '\r')) {
+            *--end = '\0';
+        }
+        if (*name == '\0') {
+            continue;
+        }
+        value = name + strcspn(name, " \t=");
+        if (*value != '\0') {
+            *value++ = '\0';
+            value += strspn(value, " \t=");
+        }
+        for (k = 0; config_names[k] != NULL; k++) {
+            if (strcmp(config_names[k], name) == 0) {
+                break;
+            }
+        }
+        if (config_names[k] == NULL) {
+            fprintf(stderr, "vouchd: %s:%u: unknown setting '%s' (the "
+                    "settings are vouchd's flags without '--')\n", path,
+                    lineno, name);
+            return EXIT_USAGE;
+        }
+        if (*value == '\0') {
+            fprintf(stderr, "vouchd: %s:%u: '%s' needs a value\n", path,
+                    lineno, name);
+            return EXIT_USAGE;
+        }
+        if (*count + 2 > CONFIG_MAX_SETTINGS * 2) {
+            fprintf(stderr, "vouchd: %s:%u: more than %d settings\n", path,
+                    lineno, CONFIG_MAX_SETTINGS);
+            return EXIT_USAGE;
+        }
+        args[(*count)++] = name;
+        args[(*count)++] = value;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    char *config_buf = NULL;
+    char **args = NULL;
+    char *flags = NULL;
+    const char *config = NULL;
+    int count = 0;
+    int rc;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[i + 1];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            config = argv[i] + 9;
+        }
+    }
+    if (config == NULL) {
+        return serve(argc, argv);
+    }
+    args = calloc((size_t)argc + CONFIG_MAX_SETTINGS * 2 + 1, sizeof(*args));
+    flags = calloc(CONFIG_MAX_SETTINGS, 32);
+    if (args == NULL || flags == NULL) {
+        fprintf(stderr, "vouchd: out of memory\n");
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    args[count++] = argv[0];
+    rc = read_config(config, &config_buf, args, &count);
+    if (rc != 0) {
+        goto cleanup;
+    }
+    /* Settings become "--name" flags, before the command line's. */
+    for (i = 1; i < count; i += 2) {
+        char *flag = flags + (size_t)(i / 2) * 32;
+
+        snprintf(flag, 32, "--%s", args[i]);
+        args[i] = flag;
+    }
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--config=", 9) == 0) {
+            continue;
+        }
+        args[count++] = argv[i];
+    }
+    rc = serve(count, args);
+
+cleanup:
+    free(flags);
+    free(args);
+    free(config_buf);
+    return rc;
 }
