@@ -42,7 +42,11 @@ typedef struct vouch__path {
  * Load `len` bytes as `format` (AUTO: JSON when the first non-blank byte is
  * '{' or '[', YAML otherwise). Over `max` bytes: VOUCH_ETOOBIG. YAML must
  * be one document; anchors, aliases, tags and merge keys are rejected, as
- * are duplicate keys. Returns 0 or a negative vouch_code with `err` filled.
+ * are duplicate keys. Also refused, because libfyaml 0.7.12 hangs, crashes
+ * or misreads them (docs/policy.md): directives ('%' at a line start),
+ * explicit '?' keys, raw control characters and DEL, and single-quoted
+ * scalars with two escaped quotes in a row or an escaped quote across
+ * lines. Returns 0 or a negative vouch_code with `err` filled.
  * On success the caller must call vouch__doc_close().
  */
 int vouch__doc_load(vouch__doc *doc, const char *data, size_t len,

@@ -147,7 +147,11 @@ vouch_signature_algorithm_name(vouch_signature_algorithm alg)
 /* public keys                                                             */
 
 /*
- * RFC 3986 scheme ":" and then no whitespace or control characters.
+ * RFC 3986: a scheme ":" (ni:, openpgp4fpr:, https:), or a network-path
+ * reference "//authority/..." — the form gcloud gives Cloud KMS keys
+ * (//cloudkms.googleapis.com/v1/projects/.../cryptoKeyVersions/1), which
+ * attestors made with `gcloud --keyversion` carry. Then no whitespace or
+ * control characters.
  */
 static int check_id(const char *id, size_t len, vouch_error *err)
 {
@@ -158,6 +162,10 @@ static int check_id(const char *id, size_t len, vouch_error *err)
         return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
                                 "key id is %zu bytes; at most %u are "
                                 "allowed", len, KEY_ID_MAX_BYTES);
+    }
+    if (len > 2 && id[0] == '/' && id[1] == '/' && id[2] != '/') {
+        i = 2;
+        goto rest;
     }
     c = id[0];
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
@@ -185,6 +193,7 @@ static int check_id(const char *id, size_t len, vouch_error *err)
                                 "key id must be a URI: no \"scheme:\" "
                                 "prefix (e.g. \"ni:///sha-256;...\")");
     }
+rest:
     for (; i < len; i++) {
         unsigned char u = (unsigned char)id[i];
 

@@ -579,6 +579,9 @@ static void test_key_pkix_accepts_uri_ids(void **state)
     static const char *const good[] = {
         "ni:///sha-256;abc", "openpgp4fpr:ABCDEF", "https://example.com/k",
         "a:", "x+y-z.w:anything/%20?#",
+        /* gcloud's Cloud KMS key ids are network-path references. */
+        "//cloudkms.googleapis.com/v1/projects/p/locations/l/keyRings/r/"
+        "cryptoKeys/k/cryptoKeyVersions/1",
     };
     blob a = key_file("p256.pub.pem");
     size_t i;
@@ -602,7 +605,8 @@ static void test_key_pkix_rejects_bad_ids(void **state)
 {
     static const char *const bad[] = {
         "no-scheme", "1abc:x", ":x", "ab_c:d", "a b:c", "ni:/// x",
-        "ni:\x01", "ni:x\x7f", "ni:\ttab", "//cloudkms.googleapis.com/v1/x",
+        "ni:\x01", "ni:x\x7f", "ni:\ttab", "///three-slashes", "//",
+        "//kms x",
     };
     blob a = key_file("p256.pub.pem");
     size_t i;
