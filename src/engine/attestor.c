@@ -39,6 +39,18 @@ static bool note_name_ok(const char *s, size_t n)
     return vouch__resource_name_ok(s, n, parts, false);
 }
 
+/*
+ * v1beta1 also accepts a legacy "providers/PROVIDER/notes/NOTE" (spec
+ * §2.1). v1 has no field for such a note, so an attestor holding one is
+ * printed with the v1beta1 field name (see attestor_to_json).
+ */
+static bool note_name_v1beta1_ok(const char *s, size_t n)
+{
+    static const char *const parts[] = {"providers", "notes", NULL};
+
+    return note_name_ok(s, n) || vouch__resource_name_ok(s, n, parts, false);
+}
+
 VOUCH_API void vouch_attestor_free(vouch_attestor *attestor)
 {
     size_t i;
@@ -160,8 +172,10 @@ static int read_key(const vouch__doc *doc, struct fy_node *item,
             if (rc == 0 &&
                 vouch_public_key_new_pkix(out, text, len, alg, id, comment,
                                           &kerr) < 0) {
-                /* A bad id is the id's fault; the rest is the key's. */
-                if (id != NULL && strstr(kerr.message, "URI") != NULL) {
+                /* A bad id is the id's fault; the rest is the key's.
+                 * key.c starts every message about the id "key id". */
+                if (id != NULL &&
+                    strncmp(kerr.message, "key id ", 7) == 0) {
                     vouch__path_pop(path, saved);
                     vouch__path_push_key(path, "id");
                     rc = key_error(doc, vouch__doc_get(item, "id"), path,
@@ -194,6 +208,9 @@ static int read_keys(const vouch__doc *doc, struct fy_node *list,
     if (rc < 0) {
         return rc;
     }
+    if (!fy_node_is_sequence(list)) {
+        return VOUCH_OK; /* null: no keys */
+    }
     count = (size_t)fy_node_sequence_item_count(list);
     if (count > VOUCH_ATTESTOR_MAX_KEYS) {
         return vouch__doc_fail(doc, list, path, err, VOUCH_ETOOBIG,
@@ -220,11 +237,13 @@ static int read_keys(const vouch__doc *doc, struct fy_node *list,
         id = vouch_public_key_id(key);
         for (i = 0; i < attestor->key_count; i++) {
             if (strcmp(vouch_public_key_id(attestor->keys[i]), id) == 0) {
+                /* `id` belongs to `key`: report before freeing it. */
+                rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
+                                     "key id '%s' is already used by "
+                                     "publicKeys[%zu]; ids must be unique",
+                                     id, i);
                 vouch_public_key_free(key);
-                return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                       "key id '%s' is already used by "
-                                       "publicKeys[%zu]; ids must be "
-                                       "unique", id, i);
+                return rc;
             }
         }
         attestor->keys[attestor->key_count++] = key;
@@ -235,7 +254,7 @@ static int read_keys(const vouch__doc *doc, struct fy_node *list,
 
 static int read_note(const vouch__doc *doc, struct fy_node *note,
                      vouch__path *path, vouch_attestor *attestor,
-                     vouch_error *err)
+                     bool v1beta1, vouch_error *err)
 {
     static const char *const fields[] = {
         "noteReference", "publicKeys", "delegationServiceAccountEmail",
@@ -249,8 +268,13 @@ static int read_note(const vouch__doc *doc, struct fy_node *note,
         return rc;
     }
     rc = vouch__doc_field_string(doc, note, path, "noteReference",
-                                 note_name_ok,
-                                 "a note name (projects/PROJECT/notes/NOTE)",
+                                 v1beta1 ? note_name_v1beta1_ok
+                                         : note_name_ok,
+                                 v1beta1 ? "a note name "
+                                           "(projects/PROJECT/notes/NOTE or "
+                                           "providers/PROVIDER/notes/NOTE)"
+                                         : "a note name "
+                                           "(projects/PROJECT/notes/NOTE)",
                                  &attestor->note_reference, err);
     if (rc < 0) {
         return rc;
@@ -332,7 +356,8 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
     }
     saved = vouch__path_push_key(&path, v1 != NULL ? "userOwnedGrafeasNote"
                                                    : "userOwnedDrydockNote");
-    rc = read_note(doc, v1 != NULL ? v1 : v1beta1, &path, attestor, err);
+    rc = read_note(doc, v1 != NULL ? v1 : v1beta1, &path, attestor,
+                   v1 == NULL, err);
     vouch__path_pop(&path, saved);
     return rc;
 }
@@ -435,7 +460,13 @@ static json_t *attestor_to_json(const vouch_attestor *attestor)
     if (attestor->key_count > 0) {
         bad |= json_object_set(note, "publicKeys", keys);
     }
-    bad |= json_object_set(root, "userOwnedGrafeasNote", note);
+    bad |= json_object_set(root,
+                           attestor->note_reference != NULL &&
+                                   strncmp(attestor->note_reference,
+                                           "providers/", 10) == 0
+                               ? "userOwnedDrydockNote"
+                               : "userOwnedGrafeasNote",
+                           note);
     json_decref(keys);
     json_decref(note);
     if (bad) {

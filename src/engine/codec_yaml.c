@@ -5,6 +5,7 @@
  * not indented under their key, strings quoted only when needed).
  */
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,94 @@ static int first_diag_error(struct fy_diag *diag, const char *source,
     return vouch__error_set(err, VOUCH_EPARSE, source, 0, 0, "%s", fallback);
 }
 
+/*
+ * Checks on the raw YAML text before libfyaml sees it, each for a defect
+ * of libfyaml 0.7.12 found by fuzz_policy_yaml:
+ *
+ * - It can loop forever scanning a malformed directive: a '%' at the start
+ *   of a line (after "\n", and after a bare "\r"). vouch needs no %YAML or
+ *   %TAG directive, so any '%' that starts a line is refused. A line starts
+ *   at the beginning of the input and after any YAML line break ("\n",
+ *   "\r", and the YAML 1.1 breaks NEL, LS and PS), past an optional byte
+ *   order mark.
+ * - fy_parser_destroy() crashes (fy_indent_vacuum_internal) after a failed
+ *   parse of an explicit key holding a compact mapping followed by a tab
+ *   and a block indicator ("? e:\t? v:", "? e: \t- v"). vouch documents
+ *   never need explicit keys, so a line whose first non-space character is
+ *   '?' followed by a blank is refused (also when it is a line of a block
+ *   scalar; quote such text).
+ * - The first crash found had a NUL ("? e:\t\0 v:"). A YAML stream may
+ *   not hold C0 control characters other than tab, line feed and carriage
+ *   return, nor DEL (YAML 1.2 §5.1, c-printable), so they are refused up
+ *   front too.
+ *
+ * Lines are counted on "\n", "\r\n" and a lone "\r", as libfyaml does;
+ * the column is a byte count.
+ */
+static int prescan(const char *data, size_t len, const char *source,
+                   vouch_error *err)
+{
+    size_t i;
+    size_t line_start = 0;
+    int line = 1;
+    bool start = true;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)data[i];
+
+        if (start && len - i >= 3 &&
+            memcmp(data + i, "\xef\xbb\xbf", 3) == 0) {
+            i += 2; /* a byte order mark may open any document */
+            continue;
+        }
+        if (c == '%' && start) {
+            return vouch__error_set(err, VOUCH_EPARSE, source, line, 1,
+                                    "YAML directives are not accepted");
+        }
+        if (start) {
+            size_t k = i;
+
+            while (k < len && data[k] == ' ') {
+                k++;
+            }
+            if (k < len && data[k] == '?' &&
+                (k + 1 == len || data[k + 1] == ' ' || data[k + 1] == '\t' ||
+                 data[k + 1] == '\n' || data[k + 1] == '\r')) {
+                return vouch__error_set(err, VOUCH_EPARSE, source, line,
+                                        (int)(k - line_start + 1),
+                                        "explicit YAML keys ('? ') are not "
+                                        "accepted");
+            }
+        }
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+            c == 0x7f) {
+            return vouch__error_set(err, VOUCH_EPARSE, source, line,
+                                    (int)(i - line_start + 1),
+                                    "control character 0x%02x is not "
+                                    "allowed in YAML", c);
+        }
+        start = false;
+        if (c == '\n' || (c == '\r' && (i + 1 == len || data[i + 1] != '\n'))) {
+            line++;
+            line_start = i + 1;
+            start = true;
+        } else if (c == '\r') {
+            start = true; /* "\r\n": the "\n" counts the line */
+        } else if (c == 0xc2 && i + 1 < len &&
+                   (unsigned char)data[i + 1] == 0x85) {
+            start = true;
+            i++;
+        } else if (c == 0xe2 && i + 2 < len &&
+                   (unsigned char)data[i + 1] == 0x80 &&
+                   ((unsigned char)data[i + 2] == 0xa8 ||
+                    (unsigned char)data[i + 2] == 0xa9)) {
+            start = true;
+            i += 2;
+        }
+    }
+    return 0;
+}
+
 int vouch__yaml_load(struct fy_document **out, const char *data, size_t len,
                      bool json, const char *source, vouch_error *err)
 {
@@ -39,25 +128,14 @@ int vouch__yaml_load(struct fy_document **out, const char *data, size_t len,
     struct fy_document *fyd = NULL;
     struct fy_document *next = NULL;
     struct fy_parse_cfg cfg;
+    int line = 0;
     int rc = 0;
 
     *out = NULL;
     if (!json) {
-        /* libfyaml 0.7.12 can loop forever scanning a malformed directive
-         * ("%" at the start of a line, found by fuzz_policy_yaml); vouch
-         * needs no %YAML or %TAG directive, so refuse them up front. */
-        size_t i;
-        int line = 1;
-
-        for (i = 0; i < len; i++) {
-            if (data[i] == '%' && (i == 0 || data[i - 1] == '\n')) {
-                return vouch__error_set(err, VOUCH_EPARSE, source, line, 1,
-                                        "YAML directives are not "
-                                        "accepted");
-            }
-            if (data[i] == '\n') {
-                line++;
-            }
+        rc = prescan(data, len, source, err);
+        if (rc < 0) {
+            return rc;
         }
     }
     fy_diag_cfg_default(&dcfg);
@@ -93,10 +171,11 @@ int vouch__yaml_load(struct fy_document **out, const char *data, size_t len,
     }
     next = fy_parse_load_document(fyp);
     if (next != NULL) {
-        int line = 0;
         int column = 0;
         struct fy_node *root = fy_document_root(next);
         struct fy_token *tok = NULL;
+
+        line = 0;
 
         if (root != NULL && fy_node_is_scalar(root)) {
             tok = fy_node_get_scalar_token(root);
@@ -151,6 +230,12 @@ static const char *const implicit_patterns[] = {
     "^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)"
     "|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$",
     "^(<<|=|~|null|Null|NULL)$",
+    /* YAML 1.2 core-schema numbers, which vouch's reader (doc.c) refuses
+     * as strings although PyYAML would write some plain ("-.1", "089",
+     * "0o17"; found by fuzz_policy_json). */
+    "^(0o[0-7]+|0x[0-9a-fA-F]+"
+    "|[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+    "|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$",
     "^([0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
     "([Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](\\.[0-9]*)?"
     "([ \t]*(Z|[-+][0-9][0-9]?(:[0-9][0-9])?))?"
@@ -173,6 +258,35 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/*
+ * The length of the UTF-8 sequence at `s` (of `n` bytes) that YAML does
+ * not allow raw and libfyaml 0.7.12's emitter would drop or turn into a
+ * line break from a double-quoted scalar: DEL, the C1 controls U+0080 to
+ * U+009F, LS U+2028, PS U+2029 and BOM U+FEFF. 0 for anything else.
+ */
+static size_t unsafe_len(const unsigned char *s, size_t n,
+                         unsigned *code)
+{
+    if (s[0] == 0x7f) {
+        *code = 0x7f;
+        return 1;
+    }
+    if (n >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+        *code = s[1];
+        return 2;
+    }
+    if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+        (s[2] == 0xa8 || s[2] == 0xa9)) {
+        *code = 0x2000u + (s[2] - 0x80u);
+        return 3;
+    }
+    if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) {
+        *code = 0xfeff;
+        return 3;
+    }
+    return 0;
+}
+
 /* PyYAML's analyze_scalar + choose_scalar_style, for block context. */
 static enum quoting choose_quoting(const printer *p, const char *s, size_t n)
 {
@@ -185,8 +299,10 @@ static enum quoting choose_quoting(const printer *p, const char *s, size_t n)
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        if (c == '\n' || c == '\r' || (c < 0x20 && c != '\t') ||
-            c == 0x7f || c == '\t') {
+        unsigned code;
+
+        if (c == '\n' || c == '\r' || c < 0x20 ||
+            unsafe_len((const unsigned char *)s + i, n - i, &code) > 0) {
             return QUOTE_DOUBLE;
         }
     }
@@ -225,6 +341,63 @@ static enum quoting choose_quoting(const printer *p, const char *s, size_t n)
     return plain ? QUOTE_NONE : QUOTE_SINGLE;
 }
 
+/*
+ * Two quotes in a row, single-quoted, would be written 'a''''b', which
+ * libfyaml 0.7.12 emits and reads wrongly (see single_quoted_misread() in
+ * doc.c); such a string is double-quoted instead. (Plain, a''b is fine.)
+ */
+static bool has_quote_pair(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < n; i++) {
+        if (s[i] == '\'' && s[i + 1] == '\'') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * jansson writes those characters raw in a string literal; write them as
+ * \uXXXX, which YAML reads back and libfyaml re-escapes faithfully.
+ * Takes ownership of `json`; returns a malloc'd string or NULL.
+ */
+static char *escape_unsafe(char *json)
+{
+    const unsigned char *u = (const unsigned char *)json;
+    size_t n = strlen(json);
+    size_t count = 0;
+    size_t i;
+    size_t j = 0;
+    unsigned code;
+    char *out;
+
+    for (i = 0; i < n; i++) {
+        count += unsafe_len(u + i, n - i, &code) > 0;
+    }
+    if (count == 0) {
+        return json;
+    }
+    out = malloc(n + 6 * count + 1);
+    if (out != NULL) {
+        for (i = 0; i < n; i++) {
+            size_t k = unsafe_len(u + i, n - i, &code);
+
+            if (k > 0) {
+                snprintf(out + j, 7, "\\u%04x", code);
+                j += 6;
+                i += k - 1;
+            } else {
+                out[j++] = json[i];
+            }
+        }
+        out[j] = '\0';
+    }
+    free(json);
+    return out;
+}
+
 static struct fy_node *make_string(printer *p, const char *s, size_t n)
 {
     enum quoting q;
@@ -236,6 +409,9 @@ static struct fy_node *make_string(printer *p, const char *s, size_t n)
         q = QUOTE_DOUBLE;
     } else {
         q = choose_quoting(p, s, n);
+        if (q == QUOTE_SINGLE && has_quote_pair(s, n)) {
+            q = QUOTE_DOUBLE;
+        }
     }
     if (q == QUOTE_NONE) {
         return fy_node_create_scalar_copy(p->fyd, s, n);
@@ -270,6 +446,10 @@ static struct fy_node *make_string(printer *p, const char *s, size_t n)
         }
         buf = json_dumps(str, JSON_ENCODE_ANY);
         json_decref(str);
+        if (buf == NULL) {
+            return NULL;
+        }
+        buf = escape_unsafe(buf);
         if (buf == NULL) {
             return NULL;
         }
