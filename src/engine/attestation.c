@@ -452,6 +452,12 @@ static int read_attestation_body(vouch_attestation *att,
         }
         saved = vouch__path_push_key(path, "attestation");
         rc = read_legacy(att, doc, node, path, err);
+        if (rc == 0 && att->sig_count == 0) {
+            /* The same rule as v1: an occurrence without a signature
+             * proves nothing, and would not read back once printed. */
+            rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                                 "has no signatures");
+        }
         vouch__path_pop(path, saved);
         return rc;
     }
@@ -833,36 +839,15 @@ vouch_attestation_list_get(const vouch_attestation_list *list, size_t index)
     return index < list->count ? list->items[index] : NULL;
 }
 
-static int replace_field(char **field, const char *value)
-{
-    char *copy;
-
-    if (value == NULL) {
-        return VOUCH_OK;
-    }
-    if (value[0] == '\0') {
-        free(*field);
-        *field = NULL;
-        return VOUCH_OK;
-    }
-    copy = vouch__strdup(value);
-    if (copy == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    free(*field);
-    *field = copy;
-    return VOUCH_OK;
-}
-
 VOUCH_API int vouch_attestation_set_output_fields(vouch_attestation *a,
                                                   const char *name,
                                                   const char *create_time,
                                                   const char *update_time,
                                                   vouch_error *err)
 {
-    if (replace_field(&a->name, name) < 0 ||
-        replace_field(&a->create_time, create_time) < 0 ||
-        replace_field(&a->update_time, update_time) < 0) {
+    if (vouch__string_replace(&a->name, name) < 0 ||
+        vouch__string_replace(&a->create_time, create_time) < 0 ||
+        vouch__string_replace(&a->update_time, update_time) < 0) {
         return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                                 "out of memory");
     }
@@ -986,18 +971,8 @@ VOUCH_API int vouch_attestation_print(const vouch_attestation *a,
                                       vouch_format format, char **out,
                                       size_t *out_len, vouch_error *err)
 {
-    json_t *root;
-    int rc;
-
-    *out = NULL;
-    root = occurrence_to_json(a);
-    if (root == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
-    }
-    rc = vouch__json_print(root, format, out, out_len, err);
-    json_decref(root);
-    return rc;
+    return vouch__print_model(occurrence_to_json(a), format, out, out_len,
+                              err, NULL);
 }
 
 /* --- the signature payload ------------------------------------------ */

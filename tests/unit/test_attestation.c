@@ -616,6 +616,10 @@ static void test_attestation_parse_signature_rules(void **state)
     static const char pgp_no_sig[] = GOOD_HEAD
         "  \"attestation\": {\"attestation\": {"
         "\"pgpSignedAttestation\": {\"pgpKeyId\": \"AB\"}}}\n}";
+    /* Found by fuzz_occurrence: it parsed, but its print did not. */
+    static const char generic_empty[] = GOOD_HEAD
+        "  \"attestation\": {\"attestation\": {"
+        "\"genericSignedAttestation\": {}}}\n}";
 
     (void)state;
     parse_fails(missing_sig, VOUCH_FORMAT_JSON, VOUCH_EINVAL,
@@ -635,6 +639,8 @@ static void test_attestation_parse_signature_rules(void **state)
     parse_fails(pgp_no_sig, VOUCH_FORMAT_JSON, VOUCH_EINVAL,
                 "attestation.attestation.pgpSignedAttestation: missing "
                 "required field 'signature'");
+    parse_fails(generic_empty, VOUCH_FORMAT_JSON, VOUCH_EINVAL,
+                "attestation.attestation: has no signatures");
 }
 
 static void test_attestation_parse_too_many_signatures(void **state)
