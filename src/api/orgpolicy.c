@@ -14,7 +14,7 @@
 int api_get_orgpolicy(api_request *req)
 {
     vouch_platform_ctx ctx = { req->server->platform, req->conn, NULL,
-                               NULL };
+                               NULL, NULL };
     vouch_error err = VOUCH_ERROR_INIT;
     json_t *pol = NULL;
     int rc;
@@ -32,7 +32,7 @@ int api_patch_orgpolicy(api_request *req)
 {
     vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx = { req->server->platform, req->conn, &queue,
-                               NULL };
+                               NULL, NULL };
     vouch_error err = VOUCH_ERROR_INIT;
     json_t *pol = NULL;
     int rc;
@@ -40,18 +40,18 @@ int api_patch_orgpolicy(api_request *req)
     rc = vouch_platform_orgpolicy_set(&ctx, req->params[0],
                                       req->body != NULL ? req->body : "",
                                       req->body_len, &pol, &err);
-    return api_run_finish(req, rc, pol, &queue, &err);
+    return api_run_finish(req, rc, pol, &ctx, &err);
 }
 
 int api_delete_orgpolicy(api_request *req)
 {
     vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx = { req->server->platform, req->conn, &queue,
-                               NULL };
+                               NULL, NULL };
     vouch_error err = VOUCH_ERROR_INIT;
     int rc;
 
     rc = vouch_platform_orgpolicy_delete(&ctx, req->params[0], &err);
-    return api_run_finish(req, rc, rc == 0 ? json_object() : NULL, &queue,
+    return api_run_finish(req, rc, rc == 0 ? json_object() : NULL, &ctx,
                           &err);
 }

@@ -32,13 +32,19 @@ static void ctx_init(api_request *req, vouch_platform_ctx *ctx,
     ctx->conn = req->conn;
     ctx->queue = queue;
     ctx->cache = req->cache;
+    ctx->outcome = NULL;
 }
 
 /* Respond with a platform result: the operation, or the error. */
 int api_run_finish(api_request *req, int rc, json_t *value,
-                   vouch_audit_queue *queue, const vouch_error *err)
+                   vouch_platform_ctx *ctx, const vouch_error *err)
 {
+    vouch_audit_queue *queue = ctx->queue;
     int out;
+
+    if (ctx->outcome != NULL) {
+        api_metrics_decision(req->server->metrics, ctx->outcome);
+    }
 
     if (rc == VOUCH_PLATFORM_EPRECONDITION) {
         out = api_respond_error(req, API_FAILED_PRECONDITION, "%s",
@@ -121,7 +127,7 @@ int api_create_service(api_request *req)
                                        req->body_len,
                                        query_true(req, "validateOnly"), &op,
                                        &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 int api_update_service(api_request *req)
@@ -138,7 +144,7 @@ int api_update_service(api_request *req)
         req->body != NULL ? req->body : "", req->body_len,
         query_true(req, "validateOnly"), query_true(req, "allowMissing"),
         &op, &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 int api_delete_service(api_request *req)
@@ -153,7 +159,7 @@ int api_delete_service(api_request *req)
     rc = vouch_platform_service_delete(&ctx, req->params[0], req->params[1],
                                        req->params[2], api_query(req, "etag"),
                                        &op, &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 int api_get_service(api_request *req)
@@ -210,7 +216,7 @@ int api_create_job(api_request *req)
                                    req->body_len,
                                    query_true(req, "validateOnly"), &op,
                                    &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 int api_update_job(api_request *req)
@@ -227,7 +233,7 @@ int api_update_job(api_request *req)
         req->body != NULL ? req->body : "", req->body_len,
         query_true(req, "validateOnly"), query_true(req, "allowMissing"),
         &op, &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 int api_delete_job(api_request *req)
@@ -242,7 +248,7 @@ int api_delete_job(api_request *req)
     rc = vouch_platform_job_delete(&ctx, req->params[0], req->params[1],
                                    req->params[2], api_query(req, "etag"),
                                    &op, &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 int api_run_job(api_request *req)
@@ -258,7 +264,7 @@ int api_run_job(api_request *req)
                                 req->params[2],
                                 req->body != NULL ? req->body : "",
                                 req->body_len, &op, &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 int api_get_job(api_request *req)
@@ -309,7 +315,7 @@ int api_cancel_execution(api_request *req)
     rc = vouch_platform_execution_cancel(&ctx, req->params[0],
                                          req->params[1], req->params[2],
                                          req->params[3], &op, &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 int api_delete_execution(api_request *req)
@@ -324,7 +330,7 @@ int api_delete_execution(api_request *req)
     rc = vouch_platform_execution_delete(&ctx, req->params[0],
                                          req->params[1], req->params[2],
                                          req->params[3], &op, &err);
-    return api_run_finish(req, rc, op, &queue, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
 }
 
 /* ---- operations ---- */

@@ -12,11 +12,12 @@
 #include "vouch/common.h"
 
 struct api_request;
+struct vouch_platform_ctx;
 
 /* Respond 200 with `value` (taken) or the platform error; flush and clear
  * `queue`. Shared by run.c and orgpolicy.c. */
 int api_run_finish(struct api_request *req, int rc, json_t *value,
-                   vouch_audit_queue *queue, const vouch_error *err);
+                   struct vouch_platform_ctx *ctx, const vouch_error *err);
 
 int api_create_service(struct api_request *req);
 int api_get_service(struct api_request *req);

@@ -598,6 +598,7 @@ int plat_admit(vouch_platform_ctx *ctx, const char *project,
     if (rc < 0) {
         goto cleanup;
     }
+    ctx->outcome = vouch_outcome_name(vouch_decision_outcome(out->decision));
     rc = vouch_decision_to_json(out->decision, 0, &out->decision_json, err);
     if (rc < 0) {
         goto cleanup;

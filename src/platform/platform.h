@@ -131,6 +131,9 @@ typedef struct vouch_platform_ctx {
     vouch_audit_queue *queue;   /* may be NULL */
     vouch_verify_cache *cache;  /* this call's verify cache; NULL: the
                                    platform's own (options.cache) */
+    const char *outcome;        /* out: the outcome name of the last
+                                   decision the call made ("DENY"...), or
+                                   NULL when it made none; static */
 } vouch_platform_ctx;
 
 /* ---- services (services.c) ---- */

@@ -13,6 +13,7 @@ what the user would see (exit status, printed message, the revision's
 admitted digest, the audit entries).
 """
 import json
+import urllib.request
 import os
 import uuid
 
@@ -369,6 +370,18 @@ def test_run_story_audit_log_file(story):
     # --limit and --order desc: the newest entry first.
     newest = cli_json(story, "logs", "read", "--limit", "1")
     assert newest == [entries[-1]]
+    # Deploy and execution decisions are counted in /metrics by outcome.
+    with urllib.request.urlopen(story["daemon"].url + "/metrics") as r:
+        metrics = r.read().decode()
+    counts = {}
+    for line in metrics.splitlines():
+        if line.startswith("vouchd_decisions_total{outcome=\""):
+            outcome = line.split('"')[1]
+            counts[outcome] = int(line.rsplit(" ", 1)[1])
+    assert counts.get("DENY", 0) >= 4
+    assert counts.get("ALLOW_BREAKGLASS", 0) >= 2
+    assert counts.get("ALLOW_DRYRUN", 0) >= 1
+    assert counts.get("ALLOW", 0) >= 1
 
 
 # ---- the exec runtime and the CLI's own errors (SQLite only) ----
