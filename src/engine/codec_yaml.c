@@ -44,9 +44,10 @@ static int first_diag_error(struct fy_diag *diag, const char *source,
  * - fy_parser_destroy() crashes (fy_indent_vacuum_internal) after a failed
  *   parse of an explicit key holding a compact mapping followed by a tab
  *   and a block indicator ("? e:\t? v:", "? e: \t- v"). vouch documents
- *   never need explicit keys, so a line whose first non-space character is
- *   '?' followed by a blank is refused (also when it is a line of a block
- *   scalar; quote such text).
+ *   never need explicit keys, so a '?' followed by a blank is refused
+ *   where it would open one: first on a line, after block sequence
+ *   indicators ("- - ? a"), or as a value after ": " (also when it is
+ *   inside a block or quoted scalar; quote such text differently).
  * - The first crash found had a NUL ("? e:\t\0 v:"). A YAML stream may
  *   not hold C0 control characters other than tab, line feed and carriage
  *   return, nor DEL (YAML 1.2 §5.1, c-printable), so they are refused up
@@ -75,11 +76,23 @@ static int prescan(const char *data, size_t len, const char *source,
             return vouch__error_set(err, VOUCH_EPARSE, source, line, 1,
                                     "YAML directives are not accepted");
         }
-        if (start) {
-            size_t k = i;
+        if (start || (c == ':' && i + 1 < len &&
+                      (data[i + 1] == ' ' || data[i + 1] == '\t'))) {
+            size_t k = start ? i : i + 1;
 
-            while (k < len && data[k] == ' ') {
-                k++;
+            /* Past indentation, block sequence indicators ("- - ") and,
+             * after a ':', the blanks before a value: a '?' there opens
+             * an explicit key. */
+            for (;;) {
+                while (k < len && (data[k] == ' ' || data[k] == '\t')) {
+                    k++;
+                }
+                if (start && k + 1 < len && data[k] == '-' &&
+                    (data[k + 1] == ' ' || data[k + 1] == '\t')) {
+                    k++;
+                    continue;
+                }
+                break;
             }
             if (k < len && data[k] == '?' &&
                 (k + 1 == len || data[k + 1] == ' ' || data[k + 1] == '\t' ||
