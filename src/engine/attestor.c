@@ -480,43 +480,8 @@ VOUCH_API int vouch_attestor_print(const vouch_attestor *attestor,
                                    vouch_format format, char **out,
                                    size_t *out_len, vouch_error *err)
 {
-    json_t *root;
-    int rc;
-
-    *out = NULL;
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (format != VOUCH_FORMAT_JSON && format != VOUCH_FORMAT_YAML) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "output format must be JSON or YAML");
-    }
-    root = attestor_to_json(attestor);
-    if (root == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory printing the attestor");
-    }
-    rc = vouch__json_print(root, format, out, out_len, err);
-    json_decref(root);
-    return rc;
-}
-
-static int replace(char **field, const char *value)
-{
-    char *copy = NULL;
-
-    if (value == NULL) {
-        return 0;
-    }
-    if (value[0] != '\0') {
-        copy = vouch__strdup(value);
-        if (copy == NULL) {
-            return VOUCH_ENOMEM;
-        }
-    }
-    free(*field);
-    *field = copy;
-    return 0;
+    return vouch__print_model(attestor_to_json(attestor), format, out, out_len,
+                              err, "attestor");
 }
 
 VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
@@ -525,9 +490,9 @@ VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
                                                const char *update_time,
                                                vouch_error *err)
 {
-    if (replace(&attestor->name, name) != 0 ||
-        replace(&attestor->etag, etag) != 0 ||
-        replace(&attestor->update_time, update_time) != 0) {
+    if (vouch__string_replace(&attestor->name, name) != 0 ||
+        vouch__string_replace(&attestor->etag, etag) != 0 ||
+        vouch__string_replace(&attestor->update_time, update_time) != 0) {
         return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                                 "out of memory");
     }

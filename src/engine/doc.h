@@ -120,6 +120,25 @@ int vouch__doc_uint(const vouch__doc *doc, struct fy_node *node,
 int vouch__json_print(const json_t *root, vouch_format format, char **out,
                       size_t *out_len, vouch_error *err);
 
+/*
+ * The body of every vouch_<model>_print(): takes `root_taken` (the model as
+ * built by its to-json function; NULL means that ran out of memory) and
+ * always releases it. Sets `*out` to NULL and `*out_len` (may be NULL) to 0
+ * first; a format other than JSON or YAML fails with VOUCH_EINVAL ("output
+ * format must be JSON or YAML"), a NULL root with VOUCH_ENOMEM ("out of
+ * memory printing the WHAT", or "out of memory" when `what` is NULL);
+ * otherwise prints as vouch__json_print().
+ */
+int vouch__print_model(json_t *root_taken, vouch_format format, char **out,
+                       size_t *out_len, vouch_error *err, const char *what);
+
+/*
+ * Replace a malloc'd string field: NULL `value` leaves `*field` as it is,
+ * "" frees it and sets it to NULL, anything else frees it and stores a copy.
+ * Returns 0 or VOUCH_ENOMEM (then `*field` is unchanged); sets no error.
+ */
+int vouch__string_replace(char **field, const char *value);
+
 /* The YAML half of vouch__json_print (codec_yaml.c). */
 int vouch__yaml_from_json(const json_t *root, char **out, size_t *out_len,
                           vouch_error *err);

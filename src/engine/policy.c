@@ -1124,43 +1124,8 @@ VOUCH_API int vouch_policy_print(const vouch_policy *policy,
                                  vouch_format format, char **out,
                                  size_t *out_len, vouch_error *err)
 {
-    json_t *root;
-    int rc;
-
-    *out = NULL;
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (format != VOUCH_FORMAT_JSON && format != VOUCH_FORMAT_YAML) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "output format must be JSON or YAML");
-    }
-    root = policy_to_json(policy);
-    if (root == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory printing the policy");
-    }
-    rc = vouch__json_print(root, format, out, out_len, err);
-    json_decref(root);
-    return rc;
-}
-
-static int replace(char **field, const char *value)
-{
-    char *copy = NULL;
-
-    if (value == NULL) {
-        return 0;
-    }
-    if (value[0] != '\0') {
-        copy = vouch__strdup(value);
-        if (copy == NULL) {
-            return VOUCH_ENOMEM;
-        }
-    }
-    free(*field);
-    *field = copy;
-    return 0;
+    return vouch__print_model(policy_to_json(policy), format, out, out_len,
+                              err, "policy");
 }
 
 VOUCH_API int vouch_policy_set_output_fields(vouch_policy *policy,
@@ -1169,9 +1134,9 @@ VOUCH_API int vouch_policy_set_output_fields(vouch_policy *policy,
                                              const char *update_time,
                                              vouch_error *err)
 {
-    if (replace(&policy->name, name) != 0 ||
-        replace(&policy->etag, etag) != 0 ||
-        replace(&policy->update_time, update_time) != 0) {
+    if (vouch__string_replace(&policy->name, name) != 0 ||
+        vouch__string_replace(&policy->etag, etag) != 0 ||
+        vouch__string_replace(&policy->update_time, update_time) != 0) {
         return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                                 "out of memory");
     }
