@@ -25,6 +25,7 @@
 
 #include "vouch/image_ref.h"
 #include "vouch/pattern.h"
+#include "../unit/testutil.h"
 
 typedef struct difference {
     const char *id;
@@ -100,37 +101,16 @@ static const difference known_differences[] = {
 
 #define N_KNOWN (sizeof(known_differences) / sizeof(known_differences[0]))
 
-static json_t *load_vectors(void);
-
 static int setup(void **state)
 {
-    *state = load_vectors();
-    return *state != NULL ? 0 : -1;
+    *state = testutil_read_json("vectors/patterns.json");
+    return 0;
 }
 
 static int teardown(void **state)
 {
     json_decref(*state);
     return 0;
-}
-
-static json_t *load_vectors(void)
-{
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[4096];
-    json_error_t jerr;
-    json_t *root;
-
-    if (dir == NULL) {
-        print_error("VOUCH_TEST_DATA is not set\n");
-        return NULL;
-    }
-    snprintf(path, sizeof(path), "%s/vectors/patterns.json", dir);
-    root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        print_error("%s:%d: %s\n", path, jerr.line, jerr.text);
-    }
-    return root;
 }
 
 static const char *field(json_t *obj, const char *key)

@@ -24,24 +24,9 @@
 
 #include "internal.h"
 #include "vouch/key.h"
+#include "../unit/testutil.h"
 
 static const char *const known_disagreements[] = { NULL };
-
-static json_t *load_vectors(void)
-{
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[4096];
-    json_error_t jerr;
-    json_t *root;
-
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/vectors/signatures.json", dir);
-    root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        fail_msg("%s:%d: %s", path, jerr.line, jerr.text);
-    }
-    return root;
-}
 
 static bool is_known_disagreement(const char *id)
 {
@@ -127,7 +112,7 @@ static bool run_case(json_t *c, char *why, size_t why_size)
 
 static void test_signature_vectors_all_cases_agree(void **state)
 {
-    json_t *root = load_vectors();
+    json_t *root = testutil_read_json("vectors/signatures.json");
     size_t i;
     size_t n = json_array_size(root);
     size_t failures = 0;
@@ -158,7 +143,7 @@ static void test_signature_vectors_all_cases_agree(void **state)
 /* The id of a PGP key is its primary fingerprint, even for a subkey. */
 static void test_signature_vectors_pgp_ids_match_fingerprints(void **state)
 {
-    json_t *root = load_vectors();
+    json_t *root = testutil_read_json("vectors/signatures.json");
     size_t i;
     size_t checked = 0;
 

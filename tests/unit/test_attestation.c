@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "vouch/vouch.h"
+#include "testutil.h"
 
 /* sha256("vouch core image a") and ("... b"): see make-fixtures.sh. */
 #define DIGEST_A \
@@ -34,39 +35,10 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *read_data(const char *rel, size_t *len_out)
-{
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long size;
-
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size >= 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    buf = malloc((size_t)size + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-    buf[size] = '\0';
-    fclose(f);
-    if (len_out != NULL) {
-        *len_out = (size_t)size;
-    }
-    return buf;
-}
-
 /* Line `n` (0-based) of tests/data/core/ids.txt: key a, key b, PGP fpr. */
 static void fixture_id(int n, char *out, size_t size)
 {
-    char *text = read_data("core/ids.txt", NULL);
+    char *text = testutil_read("core/ids.txt", NULL);
     char *line = text;
     char *nl;
     int i;
@@ -84,62 +56,18 @@ static void fixture_id(int n, char *out, size_t size)
     free(text);
 }
 
-static vouch_attestor *load_attestor(const char *name)
-{
-    char rel[256];
-    size_t len;
-    char *text;
-    vouch_attestor *a = NULL;
-    vouch_error err = VOUCH_ERROR_INIT;
-
-    snprintf(rel, sizeof(rel), "core/%s", name);
-    text = read_data(rel, &len);
-    if (vouch_attestor_parse(&a, text, len, VOUCH_FORMAT_AUTO, name,
-                             &err) != 0) {
-        fail_msg("%s: %s", name, err.message);
-    }
-    free(text);
-    return a;
-}
-
-static vouch_attestation *load_att(const char *name)
-{
-    char rel[256];
-    size_t len;
-    char *text;
-    vouch_attestation *att = NULL;
-    vouch_error err = VOUCH_ERROR_INIT;
-
-    snprintf(rel, sizeof(rel), "attestations/%s", name);
-    text = read_data(rel, &len);
-    if (vouch_attestation_parse(&att, text, len, VOUCH_FORMAT_AUTO, name,
-                                &err) != 0) {
-        fail_msg("%s: %s", name, err.message);
-    }
-    free(text);
-    return att;
-}
-
 /* Verify fixture `att_name` against attestor fixture `attestor_name`. */
 static int verify(const char *att_name, const char *attestor_name,
                   const char *digest, vouch_error *err)
 {
-    vouch_attestation *att = load_att(att_name);
-    vouch_attestor *attestor = load_attestor(attestor_name);
+    vouch_attestation *att = testutil_attestation(att_name);
+    vouch_attestor *attestor = testutil_attestor(attestor_name);
     int rc;
 
     rc = vouch_attestation_verify(att, attestor, digest, NULL, err);
     vouch_attestation_free(att);
     vouch_attestor_free(attestor);
     return rc;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (hay == NULL || strstr(hay, needle) == NULL) {
-        fail_msg("expected \"%s\" in \"%s\"", needle,
-                 hay != NULL ? hay : "(null)");
-    }
 }
 
 /* A JSON string's column: its opening quote, or its first character. */
@@ -193,7 +121,7 @@ static void test_attestation_parse_v1_json(void **state)
     vouch_attestation *att;
 
     (void)state;
-    att = load_att("a-good.json");
+    att = testutil_attestation("a-good.json");
     assert_string_equal(vouch_attestation_note_name(att), NOTE_A);
     assert_string_equal(vouch_attestation_resource_uri(att), IMAGE_A);
     assert_string_equal(vouch_attestation_resource_digest(att), DIGEST_A);
@@ -204,10 +132,10 @@ static void test_attestation_parse_v1_json(void **state)
 static void test_attestation_parse_v1_yaml(void **state)
 {
     vouch_attestation *att = NULL;
-    vouch_attestor *attestor = load_attestor("attestor-a.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
     vouch_error err = VOUCH_ERROR_INIT;
     size_t len;
-    char *text = read_data("attestations/a-good.yaml", &len);
+    char *text = testutil_read("attestations/a-good.yaml", &len);
 
     (void)state;
     assert_int_equal(vouch_attestation_parse(&att, text, len,
@@ -250,7 +178,7 @@ static void test_attestation_parse_v1beta1_generic(void **state)
     vouch_error err = VOUCH_ERROR_INIT;
 
     (void)state;
-    att = load_att("v1beta1-generic.json");
+    att = testutil_attestation("v1beta1-generic.json");
     /* resource.uri with the old https:// prefix still names the digest. */
     assert_string_equal(vouch_attestation_resource_digest(att), DIGEST_A);
     assert_string_equal(vouch_attestation_note_name(att), NOTE_A);
@@ -265,7 +193,7 @@ static void test_attestation_parse_v1beta1_pgp(void **state)
     vouch_error err = VOUCH_ERROR_INIT;
 
     (void)state;
-    att = load_att("v1beta1-pgp.json");
+    att = testutil_attestation("v1beta1-pgp.json");
     assert_string_equal(vouch_attestation_resource_digest(att), DIGEST_A);
     vouch_attestation_free(att);
     if (verify("v1beta1-pgp.json", "attestor-pgp.json", DIGEST_A,
@@ -287,7 +215,7 @@ static void test_attestation_list_parse_shapes(void **state)
         vouch_attestation_list *list = NULL;
         vouch_error err = VOUCH_ERROR_INIT;
         size_t len;
-        char *text = read_data(files[i], &len);
+        char *text = testutil_read(files[i], &len);
 
         if (vouch_attestation_list_parse(&list, text, len, VOUCH_FORMAT_AUTO,
                                          files[i], &err) != 0) {
@@ -694,7 +622,7 @@ static void test_attestation_print_round_trip(void **state)
 
     (void)state;
     for (i = 0; i < 4; i++) {
-        vouch_attestation *att = load_att(files[i]);
+        vouch_attestation *att = testutil_attestation(files[i]);
         vouch_attestation *again = NULL;
         vouch_error err = VOUCH_ERROR_INIT;
         char *json1 = NULL;
@@ -729,9 +657,9 @@ static void test_attestation_print_round_trip(void **state)
 
 static void test_attestation_print_yaml_parses_back(void **state)
 {
-    vouch_attestation *att = load_att("a-good.json");
+    vouch_attestation *att = testutil_attestation("a-good.json");
     vouch_attestation *again = NULL;
-    vouch_attestor *attestor = load_attestor("attestor-a.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
     vouch_error err = VOUCH_ERROR_INIT;
     char *yaml = NULL;
     size_t len = 0;
@@ -756,7 +684,7 @@ static void test_attestation_print_yaml_parses_back(void **state)
 static void test_attestation_payload_matches_vectors(void **state)
 {
     size_t len;
-    char *text = read_data("vectors/payloads.json", &len);
+    char *text = testutil_read("vectors/payloads.json", &len);
     json_t *root = json_loadb(text, len, 0, NULL);
     json_t *item;
     size_t i;
@@ -798,7 +726,7 @@ static void test_attestation_payload_matches_vectors(void **state)
 static void test_attestation_payload_rejects_invalid_urls(void **state)
 {
     size_t len;
-    char *text = read_data("vectors/payloads.json", &len);
+    char *text = testutil_read("vectors/payloads.json", &len);
     json_t *root = json_loadb(text, len, 0, NULL);
     json_t *item;
     size_t i;
@@ -1118,7 +1046,7 @@ static void test_attestation_verify_jwt_malformed(void **state)
     static const char *const jwts[] = {
         "onlyone", "a.b", "a.b.c.d", "e30=.e30.AAAA", "!!.e30.AAAA",
         "e30.e30.AAAA", "WzFd.e30.AAAA"};
-    vouch_attestor *attestor = load_attestor("attestor-a.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
     size_t i;
 
     (void)state;
@@ -1144,7 +1072,7 @@ static void test_attestation_verify_jwt_malformed(void **state)
 
 static void test_attestation_verify_signature_without_payload(void **state)
 {
-    vouch_attestor *attestor = load_attestor("attestor-a.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
     vouch_attestation *att = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     char doc[1024];
@@ -1180,7 +1108,7 @@ static vouch_private_key *load_private(const char *name)
     vouch_error err = VOUCH_ERROR_INIT;
 
     snprintf(rel, sizeof(rel), "core/%s", name);
-    pem = read_data(rel, &len);
+    pem = testutil_read(rel, &len);
     if (vouch_private_key_new(&key, pem, len,
                               VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED,
                               &err) != 0) {
@@ -1193,7 +1121,7 @@ static vouch_private_key *load_private(const char *name)
 static void test_attestation_sign_round_trip(void **state)
 {
     vouch_private_key *key = load_private("p256-a.key.pem");
-    vouch_attestor *attestor = load_attestor("attestor-a.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
     vouch_attestation *att = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     char *json = NULL;

@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "vouch/attestor.h"
+#include "testutil.h"
 
 /* Ids of the fixture keys (tests/data/keys/README.md says how to get them).
  */
@@ -33,33 +34,6 @@
 #define PGP_FPR "51652CA9F4323D2665103A9FDC934582FC68C7C3"
 #define RSA_ID "https://kms.example.com/v1/keyRings/ci/cryptoKeys/rsa/" \
                "cryptoKeyVersions/1"
-
-static char *read_data(const char *name, size_t *len)
-{
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long n;
-
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    if (len != NULL) {
-        *len = (size_t)n;
-    }
-    return buf;
-}
 
 static vouch_attestor *parse_ok(const char *text, vouch_format format)
 {
@@ -105,7 +79,7 @@ static bool starts_with(const char *s, const char *prefix)
  */
 static char *doc_with_key(const char *pem_file, const char *key_json)
 {
-    char *pem = pem_file != NULL ? read_data(pem_file, NULL) : NULL;
+    char *pem = pem_file != NULL ? testutil_read(pem_file, NULL) : NULL;
     json_t *pem_str = json_string(pem != NULL ? pem : "");
     char *quoted = json_dumps(pem_str, JSON_ENCODE_ANY);
     char key[65536];
@@ -184,7 +158,7 @@ static void test_attestor_fixtures_parse(void **state)
     (void)state;
     for (i = 0; i < 2; i++) {
         size_t len = 0;
-        char *text = read_data(files[i], &len);
+        char *text = testutil_read(files[i], &len);
         vouch_attestor *a = NULL;
         vouch_error err = VOUCH_ERROR_INIT;
 
@@ -210,7 +184,7 @@ static void test_attestor_print_round_trip(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        char *text = read_data(files[i], NULL);
+        char *text = testutil_read(files[i], NULL);
         vouch_attestor *a = parse_ok(text, VOUCH_FORMAT_AUTO);
 
         for (f = 0; f < 2; f++) {
@@ -246,7 +220,7 @@ static void test_attestor_print_round_trip(void **state)
 /* Printed JSON: keys sorted, computed ids written, v1 field name. */
 static void test_attestor_print_json_shape(void **state)
 {
-    char *text = read_data("attestors/v1beta1.json", NULL);
+    char *text = testutil_read("attestors/v1beta1.json", NULL);
     vouch_attestor *a = parse_ok(text, VOUCH_FORMAT_JSON);
     char *out = NULL;
     char *yaml = NULL;
@@ -294,7 +268,7 @@ static void test_attestor_print_json_shape(void **state)
 
 static void test_attestor_accepts_v1beta1_note(void **state)
 {
-    char *text = read_data("attestors/v1beta1.json", NULL);
+    char *text = testutil_read("attestors/v1beta1.json", NULL);
     vouch_attestor *a = parse_ok(text, VOUCH_FORMAT_JSON);
 
     (void)state;
@@ -508,8 +482,8 @@ static void test_attestor_rejects_algorithm_key_mismatch(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *p256 = read_data("keys/p256.pub.pem", NULL);
-        char *pem = read_data(cases[i][0], NULL);
+        char *p256 = testutil_read("keys/p256.pub.pem", NULL);
+        char *pem = testutil_read(cases[i][0], NULL);
         char ind_p256[2048];
         char ind_pem[8192];
         char doc[16384];
@@ -642,8 +616,8 @@ static void test_attestor_rejects_duplicate_ids(void **state)
     free(doc);
     /* Two different keys given the same custom id. */
     {
-        char *p256 = read_data("keys/p256.pub.pem", NULL);
-        char *p384 = read_data("keys/p384.pub.pem", NULL);
+        char *p256 = testutil_read("keys/p256.pub.pem", NULL);
+        char *p384 = testutil_read("keys/p384.pub.pem", NULL);
         json_t *root = json_pack(
             "{s:s, s:{s:s, s:[{s:s, s:{s:s, s:s}}, {s:s, s:{s:s, s:s}}]}}",
             "name", "projects/p/attestors/a", "userOwnedGrafeasNote",
@@ -693,7 +667,7 @@ static void test_attestor_rejects_too_many_keys(void **state)
 
 static void test_attestor_find_key(void **state)
 {
-    char *text = read_data("attestors/ci.json", NULL);
+    char *text = testutil_read("attestors/ci.json", NULL);
     vouch_attestor *a = parse_ok(text, VOUCH_FORMAT_JSON);
 
     (void)state;
@@ -972,7 +946,7 @@ static void test_attestor_enforces_size_limit(void **state)
 
 static void test_attestor_set_output_fields(void **state)
 {
-    char *text = read_data("attestors/ci.json", NULL);
+    char *text = testutil_read("attestors/ci.json", NULL);
     vouch_attestor *a = parse_ok(text, VOUCH_FORMAT_JSON);
     char *out = NULL;
     vouch_error err = VOUCH_ERROR_INIT;

@@ -20,6 +20,7 @@
 
 #include "crypto.h"
 #include "key_internal.h"
+#include "testutil.h"
 
 typedef struct blob {
     char *data;
@@ -28,27 +29,11 @@ typedef struct blob {
 
 static blob key_file(const char *name)
 {
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[4096];
+    char rel[256];
     blob b = { NULL, 0 };
-    FILE *f;
-    long n;
 
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/keys/%s", dir, name);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    b.data = malloc((size_t)n + 1);
-    assert_non_null(b.data);
-    assert_int_equal(fread(b.data, 1, (size_t)n, f), (size_t)n);
-    b.data[n] = '\0';
-    b.len = (size_t)n;
-    fclose(f);
+    snprintf(rel, sizeof(rel), "keys/%s", name);
+    b.data = testutil_read(rel, &b.len);
     return b;
 }
 

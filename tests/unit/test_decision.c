@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "vouch/vouch.h"
+#include "testutil.h"
 
 #define DIGEST_A \
     "sha256:527584eb3a3ee27717e6cced437e86c83cee6c6be183a8d109fbddf9b875faf7"
@@ -33,66 +34,14 @@ typedef struct fixture {
     vouch_attestation *good_a;
 } fixture;
 
-static char *read_data(const char *rel, size_t *len_out)
-{
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long size;
-
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size >= 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    buf = malloc((size_t)size + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-    buf[size] = '\0';
-    fclose(f);
-    *len_out = (size_t)size;
-    return buf;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (hay == NULL || strstr(hay, needle) == NULL) {
-        fail_msg("expected \"%s\" in \"%s\"", needle,
-                 hay != NULL ? hay : "(null)");
-    }
-}
-
 static int setup(void **state)
 {
-    static const char *const files[] = {"core/attestor-a.json",
-                                        "core/attestor-b.json"};
     fixture *f = calloc(1, sizeof(*f));
-    vouch_error err = VOUCH_ERROR_INIT;
-    size_t len;
-    char *text;
-    size_t i;
 
     assert_non_null(f);
-    for (i = 0; i < 2; i++) {
-        text = read_data(files[i], &len);
-        if (vouch_attestor_parse(&f->attestors[i], text, len,
-                                 VOUCH_FORMAT_AUTO, files[i], &err) != 0) {
-            fail_msg("%s: %s", files[i], err.message);
-        }
-        free(text);
-    }
-    text = read_data("attestations/a-good.json", &len);
-    if (vouch_attestation_parse(&f->good_a, text, len, VOUCH_FORMAT_AUTO,
-                                "a-good.json", &err) != 0) {
-        fail_msg("a-good.json: %s", err.message);
-    }
-    free(text);
+    f->attestors[0] = testutil_attestor("attestor-a.json");
+    f->attestors[1] = testutil_attestor("attestor-b.json");
+    f->good_a = testutil_attestation("a-good.json");
     *state = f;
     return 0;
 }

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "vouch/vouch.h"
+#include "testutil.h"
 
 #define DIGEST_A \
     "sha256:527584eb3a3ee27717e6cced437e86c83cee6c6be183a8d109fbddf9b875faf7"
@@ -47,41 +48,6 @@ typedef struct fixture {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *read_data(const char *rel, size_t *len_out)
-{
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long size;
-
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size >= 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    buf = malloc((size_t)size + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-    buf[size] = '\0';
-    fclose(f);
-    *len_out = (size_t)size;
-    return buf;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (hay == NULL || strstr(hay, needle) == NULL) {
-        fail_msg("expected \"%s\" in \"%s\"", needle,
-                 hay != NULL ? hay : "(null)");
-    }
-}
-
 static void assert_lacks(const char *hay, const char *needle)
 {
     if (hay != NULL && strstr(hay, needle) != NULL) {
@@ -92,38 +58,19 @@ static void assert_lacks(const char *hay, const char *needle)
 static int setup(void **state)
 {
     static const char *const attestor_files[] = {
-        "core/attestor-a.json", "core/attestor-b.json",
-        "core/attestor-empty.json"};
+        "attestor-a.json", "attestor-b.json", "attestor-empty.json"};
     static const char *const occ_files[] = {
-        "attestations/a-good.json", "attestations/b-good.json",
-        "attestations/a-wrong-key.json", "attestations/a-other-digest.json"};
+        "a-good.json", "b-good.json", "a-wrong-key.json",
+        "a-other-digest.json"};
     fixture *f = calloc(1, sizeof(*f));
     size_t i;
 
     assert_non_null(f);
     for (i = 0; i < F_ATTESTOR_COUNT; i++) {
-        vouch_error err = VOUCH_ERROR_INIT;
-        size_t len;
-        char *text = read_data(attestor_files[i], &len);
-
-        if (vouch_attestor_parse(&f->attestors[i], text, len,
-                                 VOUCH_FORMAT_AUTO, attestor_files[i],
-                                 &err) != 0) {
-            fail_msg("%s: %s", attestor_files[i], err.message);
-        }
-        free(text);
+        f->attestors[i] = testutil_attestor(attestor_files[i]);
     }
     for (i = 0; i < F_OCC_COUNT; i++) {
-        vouch_error err = VOUCH_ERROR_INIT;
-        size_t len;
-        char *text = read_data(occ_files[i], &len);
-
-        if (vouch_attestation_parse(&f->occs[i], text, len,
-                                    VOUCH_FORMAT_AUTO, occ_files[i],
-                                    &err) != 0) {
-            fail_msg("%s: %s", occ_files[i], err.message);
-        }
-        free(text);
+        f->occs[i] = testutil_attestation(occ_files[i]);
     }
     *state = f;
     return 0;
@@ -551,7 +498,7 @@ static void test_evaluate_invalid_attestation_names_key(void **state)
     vouch_decision *d;
     char ids[256];
     size_t len;
-    char *text = read_data("core/ids.txt", &len);
+    char *text = testutil_read("core/ids.txt", &len);
     char *nl = strchr(text, '\n');
 
     assert_non_null(nl);

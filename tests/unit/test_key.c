@@ -27,6 +27,7 @@
 
 #include "internal.h"
 #include "vouch/key.h"
+#include "testutil.h"
 
 #define PGP_FPR "51652CA9F4323D2665103A9FDC934582FC68C7C3"
 #define PGP_OTHER_FPR "DF2994BDFB1BB6B4FAEE6B745A8DB766E56E631E"
@@ -39,28 +40,9 @@ typedef struct blob {
 
 static blob load(const char *name)
 {
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[4096];
     blob b = { NULL, 0 };
-    FILE *f;
-    long n;
 
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    b.data = malloc((size_t)n + 1);
-    assert_non_null(b.data);
-    assert_int_equal(fread(b.data, 1, (size_t)n, f), (size_t)n);
-    b.data[n] = '\0';
-    b.len = (size_t)n;
-    fclose(f);
+    b.data = testutil_read(name, &b.len);
     return b;
 }
 
@@ -112,13 +94,6 @@ static int pkix_text(const char *text, size_t len,
     }
     vouch_public_key_free(key);
     return rc;
-}
-
-static void assert_contains(const char *text, const char *needle)
-{
-    if (strstr(text, needle) == NULL) {
-        fail_msg("\"%s\" does not contain \"%s\"", text, needle);
-    }
 }
 
 /* ---------------------------------------------------------------------- */

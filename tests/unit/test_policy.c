@@ -19,31 +19,7 @@
 #include <cmocka.h>
 
 #include "vouch/policy.h"
-
-static char *read_data(const char *name, size_t *len)
-{
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long n;
-
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+#include "testutil.h"
 
 static vouch_policy *parse_ok(const char *text, vouch_format format)
 {
@@ -103,7 +79,7 @@ static void test_policy_fixtures_round_trip(void **state)
     (void)state;
     for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
         size_t len = 0;
-        char *text = read_data(fixtures[i], &len);
+        char *text = testutil_read(fixtures[i], &len);
         vouch_policy *policy = NULL;
         vouch_error err = VOUCH_ERROR_INIT;
         char *yaml;
@@ -153,7 +129,7 @@ static void test_policy_print_matches_gcloud_export(void **state)
     (void)state;
     for (i = 0; i < 2; i++) {
         size_t len = 0;
-        char *text = read_data(names[i], &len);
+        char *text = testutil_read(names[i], &len);
         vouch_policy *policy = parse_ok(text, VOUCH_FORMAT_YAML);
         char *yaml = print(policy, VOUCH_FORMAT_YAML);
 
@@ -167,7 +143,7 @@ static void test_policy_print_matches_gcloud_export(void **state)
 static void test_policy_print_json_is_sorted_and_indented(void **state)
 {
     size_t len = 0;
-    char *text = read_data("policies/default.json", &len);
+    char *text = testutil_read("policies/default.json", &len);
     vouch_policy *policy = parse_ok(text, VOUCH_FORMAT_JSON);
     char *json = print(policy, VOUCH_FORMAT_JSON);
 
@@ -214,7 +190,7 @@ static void test_policy_print_quotes_like_pyyaml(void **state)
 static void test_policy_getters(void **state)
 {
     size_t len = 0;
-    char *text = read_data("policies/gke.yaml", &len);
+    char *text = testutil_read("policies/gke.yaml", &len);
     vouch_policy *policy = parse_ok(text, VOUCH_FORMAT_YAML);
     const vouch_admission_rule *rule = vouch_policy_default_rule(policy);
 
@@ -258,7 +234,7 @@ static void test_policy_getters(void **state)
     vouch_policy_free(policy);
     free(text);
 
-    text = read_data("policies/cloudrun.json", &len);
+    text = testutil_read("policies/cloudrun.json", &len);
     policy = parse_ok(text, VOUCH_FORMAT_JSON);
     rule = vouch_policy_default_rule(policy);
     assert_int_equal(vouch_admission_rule_attestor_count(rule), 2);
@@ -525,7 +501,7 @@ static void test_policy_parse_reads_only_len_bytes(void **state)
 {
     char *buf;
     size_t len = 0;
-    char *text = read_data("policies/default.yaml", &len);
+    char *text = testutil_read("policies/default.yaml", &len);
     vouch_policy *policy = NULL;
 
     (void)state;
@@ -546,7 +522,7 @@ static void test_policy_new_default_matches_spec(void **state)
     vouch_policy *policy = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     size_t len = 0;
-    char *text = read_data("policies/default.yaml", &len);
+    char *text = testutil_read("policies/default.yaml", &len);
     char *yaml;
 
     (void)state;

@@ -18,71 +18,12 @@
 #include <cmocka.h>
 
 #include "vouch/vouch.h"
+#include "testutil.h"
 
 #define DIGEST_A \
     "sha256:527584eb3a3ee27717e6cced437e86c83cee6c6be183a8d109fbddf9b875faf7"
 #define DIGEST_B \
     "sha256:f319bc3f1193c2734b23913d6fed7248015f39ffc877bffd441dc120f9b7cb1c"
-
-static char *read_data(const char *rel, size_t *len_out)
-{
-    const char *dir = getenv("VOUCH_TEST_DATA");
-    char path[1024];
-    FILE *f;
-    char *buf;
-    long size;
-
-    assert_non_null(dir);
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size >= 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    buf = malloc((size_t)size + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-    buf[size] = '\0';
-    fclose(f);
-    *len_out = (size_t)size;
-    return buf;
-}
-
-static vouch_attestor *load_attestor(const char *rel)
-{
-    size_t len;
-    char *text = read_data(rel, &len);
-    vouch_attestor *a = NULL;
-    vouch_error err = VOUCH_ERROR_INIT;
-
-    if (vouch_attestor_parse(&a, text, len, VOUCH_FORMAT_AUTO, rel,
-                             &err) != 0) {
-        fail_msg("%s: %s", rel, err.message);
-    }
-    free(text);
-    return a;
-}
-
-static vouch_attestation *load_att(const char *name)
-{
-    char rel[256];
-    size_t len;
-    char *text;
-    vouch_attestation *att = NULL;
-    vouch_error err = VOUCH_ERROR_INIT;
-
-    snprintf(rel, sizeof(rel), "attestations/%s", name);
-    text = read_data(rel, &len);
-    if (vouch_attestation_parse(&att, text, len, VOUCH_FORMAT_AUTO, name,
-                                &err) != 0) {
-        fail_msg("%s: %s", name, err.message);
-    }
-    free(text);
-    return att;
-}
 
 static void assert_stats(const vouch_verify_cache *cache, uint64_t hits,
                          uint64_t misses)
@@ -129,12 +70,12 @@ static void test_verify_cache_second_verification_is_a_hit(void **state)
 {
     static const char *const files[] = {
         "a-good.json", "jwt-es256.json", "v1beta1-generic.json"};
-    vouch_attestor *attestor = load_attestor("core/attestor-a.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
     size_t i;
 
     (void)state;
     for (i = 0; i < 3; i++) {
-        vouch_attestation *att = load_att(files[i]);
+        vouch_attestation *att = testutil_attestation(files[i]);
         vouch_verify_cache *cache = NULL;
         int round;
 
@@ -157,8 +98,8 @@ static void test_verify_cache_second_verification_is_a_hit(void **state)
 
 static void test_verify_cache_pgp_hit(void **state)
 {
-    vouch_attestor *attestor = load_attestor("core/attestor-pgp.json");
-    vouch_attestation *att = load_att("pgp-attached.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-pgp.json");
+    vouch_attestation *att = testutil_attestation("pgp-attached.json");
     vouch_verify_cache *cache = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
 
@@ -181,8 +122,8 @@ static void test_verify_cache_pgp_hit(void **state)
 
 static void test_verify_cache_hit_checks_digest(void **state)
 {
-    vouch_attestor *attestor = load_attestor("core/attestor-a.json");
-    vouch_attestation *att = load_att("a-other-digest.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
+    vouch_attestation *att = testutil_attestation("a-other-digest.json");
     vouch_verify_cache *cache = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     int round;
@@ -207,10 +148,10 @@ static void test_verify_cache_hit_checks_digest(void **state)
 
 static void test_verify_cache_failures_not_cached(void **state)
 {
-    vouch_attestor *attestor = load_attestor("core/attestor-a.json");
-    vouch_attestation *tampered = load_att("a-tampered.json");
-    vouch_attestation *wrong = load_att("a-wrong-key.json");
-    vouch_attestation *jwt = load_att("jwt-der.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
+    vouch_attestation *tampered = testutil_attestation("a-tampered.json");
+    vouch_attestation *wrong = testutil_attestation("a-wrong-key.json");
+    vouch_attestation *jwt = testutil_attestation("jwt-der.json");
     vouch_verify_cache *cache = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     int round;
@@ -239,9 +180,9 @@ static void test_verify_cache_failures_not_cached(void **state)
 
 static void test_verify_cache_keyed_by_key_id(void **state)
 {
-    vouch_attestor *a = load_attestor("core/attestor-a.json");
-    vouch_attestor *ab = load_attestor("core/attestor-ab.json");
-    vouch_attestation *att = load_att("a-good.json");
+    vouch_attestor *a = testutil_attestor("attestor-a.json");
+    vouch_attestor *ab = testutil_attestor("attestor-ab.json");
+    vouch_attestation *att = testutil_attestation("a-good.json");
     vouch_verify_cache *cache = NULL;
 
     (void)state;
@@ -260,10 +201,10 @@ static void test_verify_cache_keyed_by_key_id(void **state)
 
 static void test_verify_cache_evicts_at_capacity(void **state)
 {
-    vouch_attestor *attestor = load_attestor("core/attestor-a.json");
-    vouch_attestation *good = load_att("a-good.json");
-    vouch_attestation *compact = load_att("a-compact.json");
-    vouch_attestation *atomic = load_att("a-atomic.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
+    vouch_attestation *good = testutil_attestation("a-good.json");
+    vouch_attestation *compact = testutil_attestation("a-compact.json");
+    vouch_attestation *atomic = testutil_attestation("a-atomic.json");
     vouch_verify_cache *cache = NULL;
 
     (void)state;
@@ -338,7 +279,7 @@ static void *verify_thread(void *p)
 
 static void test_verify_cache_concurrent_use(void **state)
 {
-    vouch_attestor *attestor = load_attestor("core/attestor-a.json");
+    vouch_attestor *attestor = testutil_attestor("attestor-a.json");
     vouch_attestation *atts[4];
     vouch_verify_cache *cache = NULL;
     pthread_t threads[THREADS];
@@ -348,10 +289,10 @@ static void test_verify_cache_concurrent_use(void **state)
     int i;
 
     (void)state;
-    atts[0] = load_att("a-good.json");
-    atts[1] = load_att("a-compact.json");
-    atts[2] = load_att("jwt-es256.json");
-    atts[3] = load_att("a-tampered.json");   /* always fails */
+    atts[0] = testutil_attestation("a-good.json");
+    atts[1] = testutil_attestation("a-compact.json");
+    atts[2] = testutil_attestation("jwt-es256.json");
+    atts[3] = testutil_attestation("a-tampered.json");   /* always fails */
     /* Capacity 2 < 3 good signatures: eviction under contention. */
     assert_int_equal(vouch_verify_cache_new(&cache, 2, NULL), 0);
     for (i = 0; i < THREADS; i++) {
