@@ -67,6 +67,37 @@ int cli_fail_error(const vouch_error *err);
  */
 int cli_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
+/*
+ * The parse step of cli_parse_file(): parse `len` bytes (NUL after them)
+ * named `source` into `payload`; 0 or a negative vouch_code with `err`
+ * filled, as libvouch's parsers do.
+ */
+typedef int (*cli_parse_fn)(const char *data, size_t len, const char *source,
+                            void *payload, vouch_error *err);
+
+/*
+ * Read `path` with cli_read_file() (at most `max` bytes; "-" = standard
+ * input) and hand the bytes to `parse` with `source` as the input's name.
+ * A parse error is printed by cli_fail_error(). Returns CLI_OK, or
+ * CLI_USAGE with the reason printed.
+ */
+int cli_parse_file(const char *path, size_t max, const char *source,
+                   cli_parse_fn parse, void *payload);
+
+/*
+ * cli_parse_file() of a policy file (JSON or YAML, at most
+ * VOUCH_POLICY_MAX_BYTES) into `*out`, which is NULL on failure. `source`
+ * NULL names the input by its path ("<stdin>" for "-").
+ */
+int cli_load_policy(const char *path, const char *source,
+                    vouch_policy **out);
+
+/*
+ * cli_fail_error(), naming `source` (a file, a flag) when the error names
+ * no input of its own. Returns CLI_USAGE.
+ */
+int cli_fail_error_in(vouch_error *err, const char *source);
+
 /* Write `len` bytes to standard output; CLI_OK or CLI_USAGE on error. */
 int cli_write(const char *data, size_t len);
 

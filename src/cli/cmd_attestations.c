@@ -125,10 +125,7 @@ static int sign(int argc, char **argv, cli_globals *g)
     }
     if (vouch_private_key_new(&key, pem, pem_len, alg, &err) < 0 ||
         vouch_attestation_sign(key, url, note, key_id, &json, &err) < 0) {
-        if (err.source[0] == '\0') {
-            snprintf(err.source, sizeof(err.source), "%s", key_path);
-        }
-        rc = cli_fail_error(&err);
+        rc = cli_fail_error_in(&err, key_path);
         goto cleanup;
     }
     if (format == VOUCH_FORMAT_JSON) {

@@ -512,10 +512,7 @@ static int key_json(const char *pkix_file, const char *alg_name,
         rc = vouch_public_key_new_pgp(&key, text, len, comment, &err);
     }
     if (rc < 0) {
-        if (err.source[0] == '\0') {
-            snprintf(err.source, sizeof(err.source), "%s", file);
-        }
-        rc = cli_fail_error(&err);
+        rc = cli_fail_error_in(&err, file);
         goto cleanup;
     }
     if (pkix_file != NULL) {

@@ -17,21 +17,28 @@ typedef struct evaluate_files {
     size_t image_count;
 } evaluate_files;
 
+static int parse_attestor(const char *data, size_t len, const char *source,
+                          void *payload, vouch_error *err)
+{
+    return vouch_attestor_parse(payload, data, len, VOUCH_FORMAT_AUTO, source,
+                                err);
+}
+
+static int parse_attestations(const char *data, size_t len,
+                              const char *source, void *payload,
+                              vouch_error *err)
+{
+    return vouch_attestation_list_parse(payload, data, len,
+                                        VOUCH_FORMAT_AUTO, source, err);
+}
+
 static int load_attestor(const char *path, vouch_attestor **out)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *data = NULL;
-    size_t len = 0;
-    int rc;
+    int rc = cli_parse_file(path, VOUCH_ATTESTOR_MAX_BYTES, path,
+                            parse_attestor, out);
 
-    rc = cli_read_file(path, VOUCH_ATTESTOR_MAX_BYTES, &data, &len);
     if (rc != CLI_OK) {
         return rc;
-    }
-    rc = vouch_attestor_parse(out, data, len, VOUCH_FORMAT_AUTO, path, &err);
-    free(data);
-    if (rc < 0) {
-        return cli_fail_error(&err);
     }
     if (vouch_attestor_name(*out) == NULL) {
         vouch_attestor_free(*out);
@@ -40,39 +47,6 @@ static int load_attestor(const char *path, vouch_attestor **out)
                         "attestors as projects/P/attestors/A", path);
     }
     return CLI_OK;
-}
-
-static int load_attestations(const char *path, vouch_attestation_list **out)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *data = NULL;
-    size_t len = 0;
-    int rc;
-
-    rc = cli_read_file(path, VOUCH_OCCURRENCES_MAX_BYTES, &data, &len);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    rc = vouch_attestation_list_parse(out, data, len, VOUCH_FORMAT_AUTO,
-                                      path, &err);
-    free(data);
-    return rc < 0 ? cli_fail_error(&err) : CLI_OK;
-}
-
-static int load_policy_file(const char *path, vouch_policy **out)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *data = NULL;
-    size_t len = 0;
-    int rc;
-
-    rc = cli_read_file(path, VOUCH_POLICY_MAX_BYTES, &data, &len);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    rc = vouch_policy_parse(out, data, len, VOUCH_FORMAT_AUTO, path, &err);
-    free(data);
-    return rc < 0 ? cli_fail_error(&err) : CLI_OK;
 }
 
 static void print_text(const vouch_decision *d)
@@ -190,9 +164,10 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
     if (format < 0) {
         goto cleanup;
     }
-    if (load_policy_file(policy_path, &policy) != CLI_OK ||
+    if (cli_load_policy(policy_path, policy_path, &policy) != CLI_OK ||
         (system_path != NULL &&
-         load_policy_file(system_path, &system_policy) != CLI_OK)) {
+         cli_load_policy(system_path, system_path, &system_policy) !=
+             CLI_OK)) {
         goto cleanup;
     }
     attestors = calloc(f.attestor_count + 1, sizeof(*attestors));
@@ -207,7 +182,9 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
         }
     }
     for (i = 0; i < f.attestation_count; i++) {
-        if (load_attestations(f.attestations[i], &lists[i]) != CLI_OK) {
+        if (cli_parse_file(f.attestations[i], VOUCH_OCCURRENCES_MAX_BYTES,
+                           f.attestations[i], parse_attestations,
+                           &lists[i]) != CLI_OK) {
             goto cleanup;
         }
         att_total += vouch_attestation_list_count(lists[i]);

@@ -45,10 +45,7 @@ static int keys_id(int argc, char **argv, cli_globals *g)
         return rc;
     }
     if (vouch_key_default_id(data, len, &id, &err) < 0) {
-        if (err.source[0] == '\0') {
-            snprintf(err.source, sizeof(err.source), "%s", path);
-        }
-        rc = cli_fail_error(&err);
+        rc = cli_fail_error_in(&err, path);
     } else {
         printf("%s\n", id);
     }

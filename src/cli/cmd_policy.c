@@ -9,24 +9,6 @@
 #include "cli.h"
 #include "client.h"
 
-static int load_policy(const char *path, vouch_policy **out)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *data = NULL;
-    size_t len = 0;
-    int rc;
-
-    *out = NULL;
-    rc = cli_read_file(path, VOUCH_POLICY_MAX_BYTES, &data, &len);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    rc = vouch_policy_parse(out, data, len, VOUCH_FORMAT_AUTO,
-                            strcmp(path, "-") == 0 ? "<stdin>" : path, &err);
-    free(data);
-    return rc < 0 ? cli_fail_error(&err) : CLI_OK;
-}
-
 static int policy_validate(int argc, char **argv, cli_globals *g)
 {
     char **files = NULL;
@@ -70,7 +52,7 @@ static int policy_validate(int argc, char **argv, cli_globals *g)
     for (i = 0; i < count; i++) {
         vouch_policy *policy = NULL;
 
-        if (load_policy(files[i], &policy) != CLI_OK) {
+        if (cli_load_policy(files[i], NULL, &policy) != CLI_OK) {
             failed++;
             continue;
         }
@@ -121,7 +103,7 @@ static int policy_format(int argc, char **argv, cli_globals *g)
     if (format < 0) {
         return CLI_USAGE;
     }
-    rc = load_policy(path, &policy);
+    rc = cli_load_policy(path, NULL, &policy);
     if (rc != CLI_OK) {
         return rc;
     }

@@ -373,10 +373,7 @@ int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
         goto cleanup;
     }
     if (vouch_private_key_new(&key, pem, pem_len, alg, &err) < 0) {
-        if (err.source[0] == '\0') {
-            snprintf(err.source, sizeof(err.source), "%s", key_path);
-        }
-        rc = cli_fail_error(&err);
+        rc = cli_fail_error_in(&err, key_path);
         goto cleanup;
     }
     rc = client_new(&c, g);
@@ -387,10 +384,7 @@ int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
         goto cleanup;
     }
     if (vouch_attestation_sign(key, url, note, key_id, &json, &err) < 0) {
-        if (err.source[0] == '\0') {
-            snprintf(err.source, sizeof(err.source), "--artifact-url");
-        }
-        rc = cli_fail_error(&err);
+        rc = cli_fail_error_in(&err, "--artifact-url");
         goto cleanup;
     }
     occ = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);

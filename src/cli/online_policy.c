@@ -42,8 +42,6 @@ int cmd_policy_import(int argc, char **argv, cli_globals *g)
     char project[256];
     char name[300];
     char url[320];
-    char *data = NULL;
-    size_t len = 0;
     char *text = NULL;
     size_t text_len = 0;
     json_error_t jerr;
@@ -79,15 +77,9 @@ int cmd_policy_import(int argc, char **argv, cli_globals *g)
     if (path == NULL) {
         return cli_fail("policy import needs a FILE");
     }
-    rc = cli_read_file(path, VOUCH_POLICY_MAX_BYTES, &data, &len);
+    rc = cli_load_policy(path, NULL, &policy);
     if (rc != CLI_OK) {
         return rc;
-    }
-    if (vouch_policy_parse(&policy, data, len, VOUCH_FORMAT_AUTO,
-                           strcmp(path, "-") == 0 ? "<stdin>" : path,
-                           &err) < 0) {
-        rc = cli_fail_error(&err);
-        goto cleanup;
     }
     rc = target_project(g, policy, path, project, sizeof(project));
     if (rc != CLI_OK) {
@@ -133,7 +125,6 @@ cleanup:
     client_free(c);
     vouch_free(text);
     vouch_policy_free(policy);
-    free(data);
     return rc;
 }
 

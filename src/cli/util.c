@@ -93,6 +93,49 @@ int cli_fail_error(const vouch_error *err)
     return CLI_USAGE;
 }
 
+int cli_fail_error_in(vouch_error *err, const char *source)
+{
+    if (err->source[0] == '\0') {
+        snprintf(err->source, sizeof(err->source), "%s", source);
+    }
+    return cli_fail_error(err);
+}
+
+int cli_parse_file(const char *path, size_t max, const char *source,
+                   cli_parse_fn parse, void *payload)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *data = NULL;
+    size_t len = 0;
+    int rc;
+
+    rc = cli_read_file(path, max, &data, &len);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    rc = parse(data, len, source, payload, &err);
+    free(data);
+    return rc < 0 ? cli_fail_error(&err) : CLI_OK;
+}
+
+static int parse_policy(const char *data, size_t len, const char *source,
+                        void *payload, vouch_error *err)
+{
+    return vouch_policy_parse(payload, data, len, VOUCH_FORMAT_AUTO, source,
+                              err);
+}
+
+int cli_load_policy(const char *path, const char *source,
+                    vouch_policy **out)
+{
+    *out = NULL;
+    if (source == NULL) {
+        source = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    }
+    return cli_parse_file(path, VOUCH_POLICY_MAX_BYTES, source, parse_policy,
+                          out);
+}
+
 int cli_read_file(const char *path, size_t max, char **out, size_t *out_len)
 {
     FILE *f = NULL;
