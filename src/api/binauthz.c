@@ -55,31 +55,6 @@ static int record_admin(api_request *req, const char *method,
     return 0;
 }
 
-static int store_fail(api_request *req, const vouch_error *err,
-                      const char *what)
-{
-    return api_respond_vouch_error(req, err, what);
-}
-
-/* Fill a stored resource; every string is borrowed. */
-static vouch_resource resource_of(const char *kind, const char *name,
-                                  const char *parent, char *json,
-                                  char *etag, char *create_time,
-                                  char *update_time)
-{
-    vouch_resource r;
-
-    memset(&r, 0, sizeof(r));
-    r.kind = (char *)kind;
-    r.name = (char *)name;
-    r.parent = (char *)parent;
-    r.json = json;
-    r.etag = etag;
-    r.create_time = create_time;
-    r.update_time = update_time;
-    return r;
-}
-
 /* ---- policy ---- */
 
 int api_get_policy(api_request *req)
@@ -101,7 +76,7 @@ int api_get_policy(api_request *req)
         goto cleanup;
     }
     if (rc != VOUCH_ENOTFOUND) {
-        rc = store_fail(req, &err, "store");
+        rc = api_respond_vouch_error(req, &err, "store");
         goto cleanup;
     }
     /* Never written: the default policy of §1.6. */
@@ -155,7 +130,7 @@ static int check_policy_attestors(api_request *req,
             }
             count++;
         } else if (rc < 0) {
-            store_fail(req, &err, "store");
+            api_respond_vouch_error(req, &err, "store");
             return -1;
         }
     }
@@ -202,7 +177,7 @@ int api_put_policy(api_request *req)
     }
     rc = vouch_store_get(req->conn, "policy", name, &old, &err);
     if (rc < 0 && rc != VOUCH_ENOTFOUND) {
-        rc = store_fail(req, &err, "store");
+        rc = api_respond_vouch_error(req, &err, "store");
         goto cleanup;
     }
     exists = rc == 0;
@@ -228,8 +203,8 @@ int api_put_policy(api_request *req)
         rc = api_respond_vouch_error(req, &err, NULL);
         goto cleanup;
     }
-    r = resource_of("policy", name, parent, text, etag,
-                    exists ? old.create_time : now, now);
+    r = api_resource_of("policy", name, parent, text, etag,
+                        exists ? old.create_time : now, now);
     if (exists) {
         rc = vouch_store_replace(req->conn, &r, old.etag, false, &err);
     } else {
@@ -243,7 +218,7 @@ int api_put_policy(api_request *req)
         goto cleanup;
     }
     if (rc < 0) {
-        rc = store_fail(req, &err, "store");
+        rc = api_respond_vouch_error(req, &err, "store");
         goto cleanup;
     }
     if (record_admin(req, VOUCH_AUDIT_METHOD_UPDATE_POLICY, name, text) < 0) {
@@ -327,7 +302,7 @@ static int check_note_exists(api_request *req, const char *note)
         return 1;
     }
     if (rc < 0) {
-        store_fail(req, &err, "store");
+        api_respond_vouch_error(req, &err, "store");
         return -1;
     }
     return 0;
@@ -384,7 +359,7 @@ int api_create_attestor(api_request *req)
         rc = api_respond_vouch_error(req, &err, NULL);
         goto cleanup;
     }
-    r = resource_of("attestor", name, parent, text, etag, now, now);
+    r = api_resource_of("attestor", name, parent, text, etag, now, now);
     rc = vouch_store_create(req->conn, &r, &err);
     if (rc == VOUCH_STORE_ECONFLICT) {
         rc = api_respond_error(req, API_ALREADY_EXISTS,
@@ -392,7 +367,7 @@ int api_create_attestor(api_request *req)
         goto cleanup;
     }
     if (rc < 0) {
-        rc = store_fail(req, &err, "store");
+        rc = api_respond_vouch_error(req, &err, "store");
         goto cleanup;
     }
     if (record_admin(req, VOUCH_AUDIT_METHOD_CREATE_ATTESTOR, name,
@@ -408,27 +383,6 @@ cleanup:
     return rc;
 }
 
-/* Get a stored resource by kind and name, responding NOT_FOUND (or the
- * store error) when that fails. Returns 0 when found, 1 otherwise. */
-static int get_or_respond(api_request *req, const char *kind,
-                          const char *name, vouch_resource *out)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    rc = vouch_store_get(req->conn, kind, name, out, &err);
-    if (rc == VOUCH_ENOTFOUND) {
-        api_respond_error(req, API_NOT_FOUND, "%s %s not found", kind, name);
-        return 1;
-    }
-    if (rc < 0) {
-        store_fail(req, &err, "store");
-        return 1;
-    }
-    return 0;
-}
-
 int api_get_attestor(api_request *req)
 {
     vouch_resource r;
@@ -437,7 +391,7 @@ int api_get_attestor(api_request *req)
 
     snprintf(name, sizeof(name), "projects/%s/attestors/%s", req->params[0],
              req->params[1]);
-    if (get_or_respond(req, "attestor", name, &r) != 0) {
+    if (api_get_or_respond(req, "attestor", name, &r) != 0) {
         return 0;
     }
     rc = api_respond_stored(req, 200, &r);
@@ -466,7 +420,7 @@ int api_list_attestors(api_request *req)
         return api_respond_vouch_error(req, &err, "pageToken");
     }
     if (rc < 0) {
-        return store_fail(req, &err, "store");
+        return api_respond_vouch_error(req, &err, "store");
     }
     rc = api_respond_page(req, "attestors", &page);
     vouch_resource_page_clear(&page);
@@ -504,7 +458,7 @@ int api_update_attestor(api_request *req)
         rc = api_respond_vouch_error(req, &err, NULL);
         goto cleanup;
     }
-    if (get_or_respond(req, "attestor", name, &old) != 0) {
+    if (api_get_or_respond(req, "attestor", name, &old) != 0) {
         rc = 0;
         goto cleanup;
     }
@@ -544,8 +498,8 @@ int api_update_attestor(api_request *req)
         rc = api_respond_vouch_error(req, &err, NULL);
         goto cleanup;
     }
-    r = resource_of("attestor", name, old.parent, text, etag,
-                    old.create_time, now);
+    r = api_resource_of("attestor", name, old.parent, text, etag,
+                        old.create_time, now);
     rc = vouch_store_replace(req->conn, &r, old.etag, false, &err);
     if (rc == VOUCH_STORE_EABORTED) {
         rc = api_respond_error(req, API_ABORTED,
@@ -555,7 +509,7 @@ int api_update_attestor(api_request *req)
         goto cleanup;
     }
     if (rc < 0) {
-        rc = store_fail(req, &err, "store");
+        rc = api_respond_vouch_error(req, &err, "store");
         goto cleanup;
     }
     if (record_admin(req, VOUCH_AUDIT_METHOD_UPDATE_ATTESTOR, name,
@@ -646,13 +600,13 @@ int api_delete_attestor(api_request *req)
 
     snprintf(name, sizeof(name), "projects/%s/attestors/%s", req->params[0],
              req->params[1]);
-    if (get_or_respond(req, "attestor", name, &old) != 0) {
+    if (api_get_or_respond(req, "attestor", name, &old) != 0) {
         return 0;
     }
     vouch_resource_clear(&old);
     rc = policies_requiring(req, name, users, sizeof(users), &err);
     if (rc < 0) {
-        return store_fail(req, &err, "store");
+        return api_respond_vouch_error(req, &err, "store");
     }
     if (users[0] != '\0') {
         return api_respond_error(req, API_FAILED_PRECONDITION,
@@ -664,7 +618,7 @@ int api_delete_attestor(api_request *req)
     }
     rc = vouch_store_delete(req->conn, "attestor", name, NULL, &err);
     if (rc < 0) {
-        return store_fail(req, &err, "store");
+        return api_respond_vouch_error(req, &err, "store");
     }
     if (record_admin(req, VOUCH_AUDIT_METHOD_DELETE_ATTESTOR, name,
                      NULL) < 0) {
@@ -795,7 +749,7 @@ int api_validate_attestation(api_request *req)
                                "by digest");
         goto cleanup;
     }
-    if (get_or_respond(req, "attestor", name, &stored) != 0) {
+    if (api_get_or_respond(req, "attestor", name, &stored) != 0) {
         rc = 0;
         goto cleanup;
     }

@@ -30,42 +30,6 @@ static bool valid_id(const char *id)
     return n > 0;
 }
 
-static vouch_resource resource_of(const char *kind, const char *name,
-                                  const char *parent, char *json,
-                                  char *etag, char *now)
-{
-    vouch_resource r;
-
-    memset(&r, 0, sizeof(r));
-    r.kind = (char *)kind;
-    r.name = (char *)name;
-    r.parent = (char *)parent;
-    r.json = json;
-    r.etag = etag;
-    r.create_time = now;
-    r.update_time = now;
-    return r;
-}
-
-static int get_or_respond(api_request *req, const char *kind,
-                          const char *name, vouch_resource *out)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    rc = vouch_store_get(req->conn, kind, name, out, &err);
-    if (rc == VOUCH_ENOTFOUND) {
-        api_respond_error(req, API_NOT_FOUND, "%s %s not found", kind, name);
-        return 1;
-    }
-    if (rc < 0) {
-        api_respond_vouch_error(req, &err, "store");
-        return 1;
-    }
-    return 0;
-}
-
 /* ---- notes ---- */
 
 /* Note kinds other than ATTESTATION, by their payload field. */
@@ -262,7 +226,7 @@ int api_create_note(api_request *req)
         goto cleanup;
     }
     api_new_etag(etag, sizeof(etag));
-    r = resource_of("note", name, parent, text, etag, now);
+    r = api_resource_of("note", name, parent, text, etag, now, now);
     rc = vouch_store_create(req->conn, &r, &err);
     if (rc == VOUCH_STORE_ECONFLICT) {
         rc = api_respond_error(req, API_ALREADY_EXISTS,
@@ -289,7 +253,7 @@ int api_get_note(api_request *req)
 
     snprintf(name, sizeof(name), "projects/%s/notes/%s", req->params[0],
              req->params[1]);
-    if (get_or_respond(req, "note", name, &r) != 0) {
+    if (api_get_or_respond(req, "note", name, &r) != 0) {
         return 0;
     }
     rc = api_respond_stored(req, 200, &r);
@@ -343,7 +307,7 @@ int api_delete_note(api_request *req)
 
     snprintf(name, sizeof(name), "projects/%s/notes/%s", req->params[0],
              req->params[1]);
-    if (get_or_respond(req, "note", name, &r) != 0) {
+    if (api_get_or_respond(req, "note", name, &r) != 0) {
         return 0;
     }
     vouch_resource_clear(&r);
@@ -429,7 +393,8 @@ static int create_one(api_request *req, const char *data, size_t len,
         api_respond_vouch_error(req, &err, prefix);
         goto cleanup;
     }
-    r = resource_of("occurrence", name, parent, text, etag, now);
+    r = api_resource_of("occurrence", name, parent, text, etag, now,
+                        now);
     r.attr1 = (char *)note_name;
     r.attr2 = (char *)api_resource_uri_normal(
         vouch_attestation_resource_uri(att));
@@ -570,7 +535,7 @@ int api_get_occurrence(api_request *req)
 
     snprintf(name, sizeof(name), "projects/%s/occurrences/%s",
              req->params[0], req->params[1]);
-    if (get_or_respond(req, "occurrence", name, &r) != 0) {
+    if (api_get_or_respond(req, "occurrence", name, &r) != 0) {
         return 0;
     }
     rc = api_respond_stored(req, 200, &r);
@@ -614,7 +579,7 @@ int api_delete_occurrence(api_request *req)
 
     snprintf(name, sizeof(name), "projects/%s/occurrences/%s",
              req->params[0], req->params[1]);
-    if (get_or_respond(req, "occurrence", name, &r) != 0) {
+    if (api_get_or_respond(req, "occurrence", name, &r) != 0) {
         return 0;
     }
     vouch_resource_clear(&r);

@@ -251,6 +251,42 @@ int api_respond_stored(api_request *req, unsigned http,
                        strlen(r->json));
 }
 
+vouch_resource api_resource_of(const char *kind, const char *name,
+                               const char *parent, char *json, char *etag,
+                               char *create_time, char *update_time)
+{
+    vouch_resource r;
+
+    memset(&r, 0, sizeof(r));
+    r.kind = (char *)kind;
+    r.name = (char *)name;
+    r.parent = (char *)parent;
+    r.json = json;
+    r.etag = etag;
+    r.create_time = create_time;
+    r.update_time = update_time;
+    return r;
+}
+
+int api_get_or_respond(api_request *req, const char *kind,
+                       const char *name, vouch_resource *out)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = vouch_store_get(req->conn, kind, name, out, &err);
+    if (rc == VOUCH_ENOTFOUND) {
+        api_respond_error(req, API_NOT_FOUND, "%s %s not found", kind, name);
+        return 1;
+    }
+    if (rc < 0) {
+        api_respond_vouch_error(req, &err, "store");
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- verify cache, reconciled with the attestor generation ---- */
 
 void api_verify_cache_acquire(api_request *req, vouch_verify_cache **out)

@@ -192,6 +192,19 @@ int api_respond_page(api_request *req, const char *key,
 int api_respond_stored(api_request *req, unsigned http,
                        const vouch_resource *r);
 
+/* A resource to store, from its fields; every string is borrowed. */
+vouch_resource api_resource_of(const char *kind, const char *name,
+                               const char *parent, char *json, char *etag,
+                               char *create_time, char *update_time);
+
+/*
+ * Get the stored `kind` `name` into `*out` (zeroed first). When it is not
+ * there, responds NOT_FOUND "KIND NAME not found"; on a store error,
+ * responds with it ("store: ..."). Returns 0 when found, 1 otherwise.
+ */
+int api_get_or_respond(api_request *req, const char *kind,
+                       const char *name, vouch_resource *out);
+
 /* Hits and misses of the verify cache, including replaced caches. */
 void api_verify_cache_stats(api_server *server, uint64_t *hits,
                             uint64_t *misses);

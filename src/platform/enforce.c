@@ -275,6 +275,21 @@ int plat_containers_check(const json_t *containers, const char *path,
 
 /* ---- admission ---- */
 
+const char *plat_verdict_reason(plat_verdict v)
+{
+    switch (v) {
+    case PLAT_DENY:
+        return "CONTAINER_IMAGE_UNAUTHORIZED";
+    case PLAT_CHECK_FAILED:
+        return "CONTAINER_IMAGE_AUTHORIZATION_CHECK_FAILED";
+    case PLAT_MISSING:
+        return "CONTAINER_MISSING";
+    case PLAT_ADMIT:
+        break;
+    }
+    return NULL;
+}
+
 void plat_admission_clear(plat_admission *a)
 {
     if (a == NULL) {

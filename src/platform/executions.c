@@ -14,26 +14,6 @@
 
 #define MSG_MAX 1400
 
-static int enomem(vouch_error *err)
-{
-    return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
-}
-
-static const char *reason_of(plat_verdict v)
-{
-    switch (v) {
-    case PLAT_DENY:
-        return "CONTAINER_IMAGE_UNAUTHORIZED";
-    case PLAT_CHECK_FAILED:
-        return "CONTAINER_IMAGE_AUTHORIZATION_CHECK_FAILED";
-    case PLAT_MISSING:
-        return "CONTAINER_MISSING";
-    case PLAT_ADMIT:
-        break;
-    }
-    return NULL;
-}
-
 static int check_run_body(const json_t *body, vouch_error *err)
 {
     static const char *const fields[] = {
@@ -122,7 +102,7 @@ static int update_job(vouch_platform_ctx *ctx, const plat_names *n,
     const char *status = "EXECUTION_RUNNING";
 
     if (latest == NULL) {
-        return enomem(err);
+        return plat_enomem(err);
     }
     if (json_integer_value(json_object_get(ex, "failedCount")) > 0) {
         status = "EXECUTION_FAILED";
@@ -213,7 +193,7 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
         rc = ex != NULL ? plat_operation(ctx->conn, n.project, n.location,
                                          "Execution", ex, true, 0, NULL,
                                          false, out, err)
-                        : enomem(err);
+                        : plat_enomem(err);
         goto cleanup;
     }
     rc = plat_audit_admission(ctx, &a, &ba, n.project, n.location, NULL,
@@ -225,13 +205,13 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     plat_now(now, sizeof(now));
     ex = new_execution(job, &n, exec_id, exec_name, &a, &ba, now);
     if (ex == NULL) {
-        rc = enomem(err);
+        rc = plat_enomem(err);
         goto cleanup;
     }
     json_int_t tasks = json_integer_value(json_object_get(ex, "taskCount"));
     json_t *conds = json_array();
     if (conds == NULL || json_object_set_new(ex, "conditions", conds) < 0) {
-        rc = enomem(err);
+        rc = plat_enomem(err);
         goto cleanup;
     }
     bool runs = vouch_runtime_runs(ctx->platform->runtime);
@@ -247,11 +227,12 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
         json_array_append_new(conds,
                               plat_condition("ResourcesAvailable",
                                              "CONDITION_FAILED", "reason",
-                                             reason_of(a.verdict), msg,
-                                             "ERROR", now));
+                                             plat_verdict_reason(a.verdict),
+                                             msg, "ERROR", now));
         json_array_append_new(conds,
                               plat_condition("Completed", "CONDITION_FAILED",
-                                             "reason", reason_of(a.verdict),
+                                             "reason",
+                                             plat_verdict_reason(a.verdict),
                                              msg, "ERROR", now));
         json_object_set_new(ex, "failedCount", json_integer(tasks));
         json_object_set_new(ex, "completionTime", json_string(now));

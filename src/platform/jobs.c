@@ -197,7 +197,6 @@ int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,
 {
     plat_names n;
     json_t *req = NULL;
-    vouch_resource r;
     int rc;
 
     *out = NULL;
@@ -210,14 +209,8 @@ int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,
     if (rc < 0) {
         return rc;
     }
-    memset(&r, 0, sizeof(r));
-    rc = vouch_store_get(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &r,
-                         err);
-    vouch_resource_clear(&r);
+    rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, "job", err);
     if (rc == 0) {
-        rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
-                              "job %s already exists", n.name);
-    } else if (rc == VOUCH_ENOTFOUND) {
         rc = save_job(ctx, &n, req, NULL, validate_only, out, err);
     }
     json_decref(req);

@@ -193,6 +193,27 @@ int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
     return rc;
 }
 
+int plat_absent(vouch_store_conn *conn, const char *kind, const char *name,
+                const char *what, vouch_error *err)
+{
+    vouch_resource r;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    rc = vouch_store_get(conn, kind, name, &r, err);
+    vouch_resource_clear(&r);
+    if (rc == 0) {
+        return vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+                                "%s %s already exists", what, name);
+    }
+    return rc == VOUCH_ENOTFOUND ? 0 : rc;
+}
+
+int plat_enomem(vouch_error *err)
+{
+    return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+}
+
 int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
               json_t **out, vouch_error *err)
 {

@@ -48,6 +48,15 @@ int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
 /* Load a stored resource as JSON. */
 int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
               json_t **out, vouch_error *err);
+/*
+ * Check that nothing named `name` of `kind` is stored, before creating it:
+ * 0 when absent; VOUCH_STORE_ECONFLICT "WHAT NAME already exists" when
+ * present; the store's error otherwise.
+ */
+int plat_absent(vouch_store_conn *conn, const char *kind, const char *name,
+                const char *what, vouch_error *err);
+/* Set VOUCH_ENOMEM "out of memory"; returns VOUCH_ENOMEM. */
+int plat_enomem(vouch_error *err);
 
 /*
  * Build (and unless `store_it` is false, store) a done operation:
@@ -98,6 +107,9 @@ typedef enum plat_verdict {
     PLAT_MISSING = 3          /* Binary Authorization off, image unresolved:
                                  CONTAINER_MISSING */
 } plat_verdict;
+
+/* The Cloud Run condition reason of a verdict; NULL for PLAT_ADMIT. */
+const char *plat_verdict_reason(plat_verdict v);
 
 typedef struct plat_admission {
     plat_verdict verdict;

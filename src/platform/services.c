@@ -408,21 +408,6 @@ static int set_status(json_t *svc, const json_t *traffic,
     return 0;
 }
 
-static const char *reason_of(plat_verdict v)
-{
-    switch (v) {
-    case PLAT_DENY:
-        return "CONTAINER_IMAGE_UNAUTHORIZED";
-    case PLAT_CHECK_FAILED:
-        return "CONTAINER_IMAGE_AUTHORIZATION_CHECK_FAILED";
-    case PLAT_MISSING:
-        return "CONTAINER_MISSING";
-    case PLAT_ADMIT:
-        break;
-    }
-    return NULL;
-}
-
 /* The service object to store: the request's fields plus output fields. */
 static json_t *service_from(const json_t *body, const plat_names *n,
                             const json_t *old, const json_t *traffic)
@@ -468,11 +453,6 @@ static json_t *service_from(const json_t *body, const plat_names *n,
     json_object_set_new(svc, "uri", json_string(uri));
     json_object_set(svc, "traffic", (json_t *)traffic);
     return svc;
-}
-
-static int fail_enomem(vouch_error *err)
-{
-    return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
 }
 
 /*
@@ -521,7 +501,7 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     }
     svc = service_from(body, n, old, traffic);
     if (svc == NULL) {
-        rc = fail_enomem(err);
+        rc = plat_enomem(err);
         goto cleanup;
     }
     if (validate_only) {
@@ -600,10 +580,11 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     }
     rc = set_status(svc, json_object_get(svc, "traffic"), latest_ready,
                     latest_created,
-                    verdict != PLAT_ADMIT ? reason_of(verdict) : NULL,
+                    verdict != PLAT_ADMIT ? plat_verdict_reason(verdict)
+                                          : NULL,
                     verdict != PLAT_ADMIT ? msg : NULL, now);
     if (rc < 0) {
-        rc = fail_enomem(err);
+        rc = plat_enomem(err);
         goto cleanup;
     }
     if (latest_ready == NULL) {
@@ -638,7 +619,6 @@ int vouch_platform_service_create(vouch_platform_ctx *ctx,
 {
     plat_names n;
     json_t *req = NULL;
-    vouch_resource r;
     int rc;
 
     *out = NULL;
@@ -651,14 +631,9 @@ int vouch_platform_service_create(vouch_platform_ctx *ctx,
     if (rc < 0) {
         return rc;
     }
-    memset(&r, 0, sizeof(r));
-    rc = vouch_store_get(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &r,
-                         err);
-    vouch_resource_clear(&r);
+    rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name,
+                     "service", err);
     if (rc == 0) {
-        rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
-                              "service %s already exists", n.name);
-    } else if (rc == VOUCH_ENOTFOUND) {
         rc = deploy(ctx, &n, req, NULL, validate_only, out, err);
     }
     json_decref(req);
