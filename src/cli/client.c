@@ -711,3 +711,65 @@ int client_print(const cli_globals *g, const json_t *resource,
     }
     return client_print_as(resource, (vouch_format)format);
 }
+
+int client_list_all(client *c, const char *path, const char *query,
+                    const char *key, json_t **out)
+{
+    json_t *all = json_array();
+    char *token = NULL;
+    int rc = CLI_OK;
+
+    *out = NULL;
+    if (all == NULL) {
+        return cli_fail("out of memory");
+    }
+    for (int pages = 0; pages < 100000; pages++) {
+        json_t *page = NULL;
+        char *full = NULL;
+        const char *next;
+
+        if (token != NULL || query != NULL) {
+            char *escaped = token != NULL ? client_escape(c, token) : NULL;
+            size_t n = (query != NULL ? strlen(query) : 0) +
+                       (escaped != NULL ? strlen(escaped) : 0) +
+                       sizeof("&pageToken=");
+
+            full = (token == NULL || escaped != NULL) ? malloc(n) : NULL;
+            if (full == NULL) {
+                free(escaped);
+                rc = cli_fail("out of memory");
+                break;
+            }
+            snprintf(full, n, "%s%s%s%s", query != NULL ? query : "",
+                     query != NULL && escaped != NULL ? "&" : "",
+                     escaped != NULL ? "pageToken=" : "",
+                     escaped != NULL ? escaped : "");
+            free(escaped);
+        }
+        rc = client_call(c, "GET", path, full, NULL, &page);
+        free(full);
+        if (rc != CLI_OK) {
+            break;
+        }
+        if (json_object_get(page, key) != NULL &&
+            json_array_extend(all, json_object_get(page, key)) != 0) {
+            json_decref(page);
+            rc = cli_fail("%s: the answer's '%s' is not a list", path, key);
+            break;
+        }
+        next = json_string_value(json_object_get(page, "nextPageToken"));
+        free(token);
+        token = next != NULL && next[0] != '\0' ? strdup(next) : NULL;
+        json_decref(page);
+        if (token == NULL) {
+            break;
+        }
+    }
+    free(token);
+    if (rc != CLI_OK) {
+        json_decref(all);
+        return rc;
+    }
+    *out = all;
+    return CLI_OK;
+}

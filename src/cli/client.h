@@ -91,6 +91,15 @@ int client_print_as(const json_t *value, vouch_format format);
 /* Escape `text` for a URL query value; malloc'd (free()) or NULL. */
 char *client_escape(client *c, const char *text);
 
+/*
+ * Every element of a list call (the `key` array of each page), following
+ * nextPageToken. `query` (already escaped, without '?'; may be NULL) is
+ * sent with every page, e.g. "filter=...". *out is a new array (caller
+ * frees with json_decref()). Returns CLI_OK or CLI_USAGE (printed).
+ */
+int client_list_all(client *c, const char *path, const char *query,
+                    const char *key, json_t **out);
+
 /* Online commands, dispatched from main.c, cmd_policy.c and
  * cmd_attestations.c. */
 int cmd_attestors(int argc, char **argv, cli_globals *g);

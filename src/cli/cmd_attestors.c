@@ -281,11 +281,8 @@ static int print_attestor_table(const json_t *list)
 static int attestors_list(int argc, char **argv, cli_globals *g)
 {
     char path[512];
-    char *query = NULL;
-    char *token = NULL;
     client *c = NULL;
     json_t *all = NULL;
-    json_t *page = NULL;
     bool text = false;
     int format;
     int rc;
@@ -329,53 +326,14 @@ static int attestors_list(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         goto cleanup;
     }
-    all = json_array();
-    if (all == NULL) {
-        rc = cli_fail("out of memory");
+    rc = client_list_all(c, path, NULL, "attestors", &all);
+    if (rc != CLI_OK) {
         goto cleanup;
     }
-    do {
-        json_t *items;
-        const char *next;
-
-        free(query);
-        query = NULL;
-        if (token != NULL) {
-            char *e = client_escape(c, token);
-
-            query = e != NULL ? malloc(strlen(e) + sizeof("pageToken="))
-                              : NULL;
-            if (query != NULL) {
-                sprintf(query, "pageToken=%s", e);
-            }
-            free(e);
-            if (query == NULL) {
-                rc = cli_fail("out of memory");
-                goto cleanup;
-            }
-        }
-        rc = client_call(c, "GET", path, query, NULL, &page);
-        if (rc != CLI_OK) {
-            goto cleanup;
-        }
-        items = json_object_get(page, "attestors");
-        if (items != NULL && json_array_extend(all, items) != 0) {
-            rc = cli_fail("the server's attestors is not an array");
-            goto cleanup;
-        }
-        next = json_string_value(json_object_get(page, "nextPageToken"));
-        free(token);
-        token = next != NULL && next[0] != '\0' ? strdup(next) : NULL;
-        json_decref(page);
-        page = NULL;
-    } while (token != NULL);
     rc = text ? print_attestor_table(all)
               : client_print_as(all, (vouch_format)format);
 
 cleanup:
-    free(query);
-    free(token);
-    json_decref(page);
     json_decref(all);
     client_free(c);
     return rc;

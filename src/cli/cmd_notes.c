@@ -174,9 +174,6 @@ static int notes_list(int argc, char **argv, cli_globals *g)
     char path[NAME_MAX_LEN];
     client *c = NULL;
     json_t *all = NULL;
-    json_t *page = NULL;
-    char *token = NULL;
-    char *query = NULL;
     bool text = false;
     int format;
     int rc;
@@ -209,36 +206,8 @@ static int notes_list(int argc, char **argv, cli_globals *g)
     }
     snprintf(path, sizeof(path), "/v1/projects/%s/notes", g->project);
     rc = client_new(&c, g);
-    all = json_array();
-    if (rc == CLI_OK && all == NULL) {
-        rc = cli_fail("out of memory");
-    }
-    while (rc == CLI_OK) {
-        const char *next;
-
-        rc = client_call(c, "GET", path, query, NULL, &page);
-        if (rc != CLI_OK) {
-            break;
-        }
-        json_array_extend(all, json_object_get(page, "notes"));
-        next = json_string_value(json_object_get(page, "nextPageToken"));
-        free(query);
-        query = NULL;
-        if (next == NULL || next[0] == '\0') {
-            break;
-        }
-        token = client_escape(c, next);
-        query = token != NULL ? malloc(strlen(token) + sizeof("pageToken="))
-                              : NULL;
-        if (query == NULL) {
-            rc = cli_fail("out of memory");
-        } else {
-            sprintf(query, "pageToken=%s", token);
-        }
-        free(token);
-        token = NULL;
-        json_decref(page);
-        page = NULL;
+    if (rc == CLI_OK) {
+        rc = client_list_all(c, path, NULL, "notes", &all);
     }
     if (rc == CLI_OK && text) {
         size_t i;
@@ -252,8 +221,6 @@ static int notes_list(int argc, char **argv, cli_globals *g)
     } else if (rc == CLI_OK) {
         rc = client_print_as(all, (vouch_format)format);
     }
-    free(query);
-    json_decref(page);
     json_decref(all);
     client_free(c);
     return rc;

@@ -169,68 +169,6 @@ static const char *str_or(const json_t *v, const char *fallback)
     return s != NULL ? s : fallback;
 }
 
-/*
- * Every element of a list call (`key` of each page), following
- * nextPageToken. *out is a new array.
- */
-static int list_all(client *c, const char *path, const char *key,
-                    json_t **out)
-{
-    json_t *all = json_array();
-    char *token = NULL;
-    int rc = CLI_OK;
-
-    *out = NULL;
-    if (all == NULL) {
-        return cli_fail("out of memory");
-    }
-    for (int pages = 0; pages < 100000; pages++) {
-        json_t *page = NULL;
-        char *query = NULL;
-        const char *next;
-
-        if (token != NULL) {
-            char *escaped = client_escape(c, token);
-
-            query = escaped != NULL
-                        ? malloc(strlen(escaped) + sizeof("pageToken="))
-                        : NULL;
-            if (query == NULL) {
-                free(escaped);
-                rc = cli_fail("out of memory");
-                break;
-            }
-            sprintf(query, "pageToken=%s", escaped);
-            free(escaped);
-        }
-        rc = client_call(c, "GET", path, query, NULL, &page);
-        free(query);
-        if (rc != CLI_OK) {
-            break;
-        }
-        if (json_array_extend(all, json_object_get(page, key)) != 0 &&
-            json_object_get(page, key) != NULL) {
-            json_decref(page);
-            rc = cli_fail("%s: the answer's '%s' is not a list", path, key);
-            break;
-        }
-        next = json_string_value(json_object_get(page, "nextPageToken"));
-        free(token);
-        token = next != NULL && next[0] != '\0' ? strdup(next) : NULL;
-        json_decref(page);
-        if (token == NULL) {
-            break;
-        }
-    }
-    free(token);
-    if (rc != CLI_OK) {
-        json_decref(all);
-        return rc;
-    }
-    *out = all;
-    return CLI_OK;
-}
-
 /* Is `name` among the `key` resources listed at `path`? (A GET of a
  * missing resource would print the server's NOT_FOUND.) */
 static int find_named(client *c, const char *path, const char *key,
@@ -242,7 +180,7 @@ static int find_named(client *c, const char *path, const char *key,
     int rc;
 
     *out = NULL;
-    rc = list_all(c, path, key, &all);
+    rc = client_list_all(c, path, NULL, key, &all);
     if (rc != CLI_OK) {
         return rc;
     }
@@ -924,12 +862,14 @@ static int list(int argc, char **argv, cli_globals *g, run_kind kind)
     if (kind == RUN_SERVICE || kind == RUN_JOB) {
         snprintf(path, sizeof(path), "/v2/%s/%s", loc.prefix,
                  kind_collection[kind]);
-        rc = list_all(c, path, kind_collection[kind], &items);
+        rc = client_list_all(c, path, NULL, kind_collection[kind],
+                             &items);
     } else if (parent != NULL) {
         snprintf(path, sizeof(path), "/v2/%s/%s/%s/%s", loc.prefix,
                  kind == RUN_REVISION ? "services" : "jobs", parent,
                  kind_collection[kind]);
-        rc = list_all(c, path, kind_collection[kind], &items);
+        rc = client_list_all(c, path, NULL, kind_collection[kind],
+                             &items);
     } else {
         /* Every service's revisions, every job's executions. */
         const char *pcoll = kind == RUN_REVISION ? "services" : "jobs";
@@ -937,7 +877,7 @@ static int list(int argc, char **argv, cli_globals *g, run_kind kind)
         json_t *p;
 
         snprintf(path, sizeof(path), "/v2/%s/%s", loc.prefix, pcoll);
-        rc = list_all(c, path, pcoll, &parents);
+        rc = client_list_all(c, path, NULL, pcoll, &parents);
         items = rc == CLI_OK ? json_array() : NULL;
         json_array_foreach(parents, i, p) {
             const char *pname = json_string_value(json_object_get(p, "name"));
@@ -949,7 +889,8 @@ static int list(int argc, char **argv, cli_globals *g, run_kind kind)
             }
             snprintf(path, sizeof(path), "/v2/%s/%s", pname,
                      kind_collection[kind]);
-            rc = list_all(c, path, kind_collection[kind], &some);
+            rc = client_list_all(c, path, NULL, kind_collection[kind],
+                                 &some);
             if (rc == CLI_OK) {
                 json_array_extend(items, some);
             }

@@ -475,10 +475,8 @@ int cmd_attestations_list(int argc, char **argv, cli_globals *g)
     char *note = NULL;
     char *escaped = NULL;
     char *query = NULL;
-    char *token = NULL;
     client *c = NULL;
     json_t *all = NULL;
-    json_t *page = NULL;
     bool text = false;
     int format;
     int rc;
@@ -533,55 +531,25 @@ int cmd_attestations_list(int argc, char **argv, cli_globals *g)
         goto cleanup;
     }
     escaped = client_escape(c, filter);
-    all = json_array();
-    if (escaped == NULL || all == NULL) {
+    query = escaped != NULL ? malloc(strlen(escaped) + sizeof("filter="))
+                            : NULL;
+    if (query == NULL) {
         rc = cli_fail("out of memory");
         goto cleanup;
     }
+    sprintf(query, "filter=%s", escaped);
     snprintf(path, sizeof(path), "/v1/projects/%s/occurrences", project);
-    for (;;) {
-        const char *next;
-        size_t n;
-
-        n = strlen(escaped) + sizeof("filter=&pageToken=") +
-            (token != NULL ? strlen(token) : 0);
-        free(query);
-        query = malloc(n);
-        if (query == NULL) {
-            rc = cli_fail("out of memory");
-            goto cleanup;
-        }
-        snprintf(query, n, "filter=%s%s%s", escaped,
-                 token != NULL ? "&pageToken=" : "",
-                 token != NULL ? token : "");
-        rc = client_call(c, "GET", path, query, NULL, &page);
-        if (rc != CLI_OK) {
-            goto cleanup;
-        }
-        json_array_extend(all, json_object_get(page, "occurrences"));
-        next = json_string_value(json_object_get(page, "nextPageToken"));
-        free(token);
-        token = NULL;
-        if (next == NULL || next[0] == '\0') {
-            break;
-        }
-        token = client_escape(c, next);
-        if (token == NULL) {
-            rc = cli_fail("out of memory");
-            goto cleanup;
-        }
-        json_decref(page);
-        page = NULL;
+    rc = client_list_all(c, path, query, "occurrences", &all);
+    if (rc != CLI_OK) {
+        goto cleanup;
     }
     rc = text ? print_occurrence_table(all)
               : client_print_as(all, (vouch_format)format);
 
 cleanup:
     free(query);
-    free(token);
     free(escaped);
     free(note);
-    json_decref(page);
     json_decref(all);
     client_free(c);
     return rc;
