@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.." || exit 2
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+failures=$(mktemp)
+trap 'rm -f "$log" "$failures"' EXIT
 
 count() {
     # count OK FAILED: add to the totals.
@@ -41,6 +42,12 @@ suites() {
         "$log" | awk '{s += $1} END {print s + 0}')
     if [ "$rc" -ne 0 ]; then
         sed -n '/^=* [0-9]*\/[0-9]* =*$/,$p' "$log" | tail -n 200
+        # Keep the names (and pytest's one-line reasons) for the closing
+        # lines, where a CI log that shows only its tail still has them.
+        grep -E "^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) " "$log" |
+            sed "s|^ *|  $dir: |" >> "$failures"
+        grep -E "^(FAILED|ERROR) [^ ]+::" "$log" | cut -c1-300 |
+            sed 's/^/    /' >> "$failures"
         [ "${bad:-0}" -eq 0 ] && bad=1
     fi
     count "${ok:-0}" "${bad:-0}"
@@ -69,8 +76,13 @@ rc=$?
 cat "$log"
 ran=$(grep -c "^fuzz: .* for " "$log")
 bad=$(grep -c "FAILED" "$log")
+grep "FAILED" "$log" | sed 's/^/  fuzz: /' >> "$failures"
 [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
 count $((ran - bad < 0 ? 0 : ran - bad)) "$bad"
 
+if [ -s "$failures" ]; then
+    echo "=== what failed"
+    cat "$failures"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -182,8 +182,8 @@ static void emit(text *t, const char *fmt, ...)
     }
 }
 
-char *api_metrics_render(api_metrics *m, uint64_t cache_hits,
-                         uint64_t cache_misses, size_t *len)
+char *api_metrics_render(api_metrics *m, const api_cache_counts *caches,
+                         size_t *len)
 {
     text t = { NULL, 0, 4096, false };
     size_t i;
@@ -236,9 +236,19 @@ char *api_metrics_render(api_metrics *m, uint64_t cache_hits,
              "# HELP vouchd_verify_cache_misses_total Signature "
              "verifications not in the cache.\n"
              "# TYPE vouchd_verify_cache_misses_total counter\n"
-             "vouchd_verify_cache_misses_total %llu\n",
-             (unsigned long long)cache_hits,
-             (unsigned long long)cache_misses);
+             "vouchd_verify_cache_misses_total %llu\n"
+             "# HELP vouchd_store_cache_hits_total Policy and attestor "
+             "reads answered from memory (PostgreSQL store).\n"
+             "# TYPE vouchd_store_cache_hits_total counter\n"
+             "vouchd_store_cache_hits_total %llu\n"
+             "# HELP vouchd_store_cache_misses_total Policy and attestor "
+             "reads that went to the database (PostgreSQL store).\n"
+             "# TYPE vouchd_store_cache_misses_total counter\n"
+             "vouchd_store_cache_misses_total %llu\n",
+             (unsigned long long)caches->verify_hits,
+             (unsigned long long)caches->verify_misses,
+             (unsigned long long)caches->store_hits,
+             (unsigned long long)caches->store_misses);
     if (t.failed) {
         free(t.p);
         return NULL;

@@ -22,8 +22,16 @@ void api_metrics_request(api_metrics *m, const char *route,
 /* `outcome` is a static string ("VERIFIED", ...). */
 void api_metrics_decision(api_metrics *m, const char *outcome);
 
+/* Hits and misses of the caches, read by the caller when rendering. */
+typedef struct api_cache_counts {
+    uint64_t verify_hits;    /* signature verifications */
+    uint64_t verify_misses;
+    uint64_t store_hits;     /* policy and attestor reads (PostgreSQL) */
+    uint64_t store_misses;
+} api_cache_counts;
+
 /* The whole exposition, malloc'd (free()); NULL when out of memory. */
-char *api_metrics_render(api_metrics *m, uint64_t cache_hits,
-                         uint64_t cache_misses, size_t *len);
+char *api_metrics_render(api_metrics *m, const api_cache_counts *caches,
+                         size_t *len);
 
 #endif /* VOUCH_API_METRICS_H */

@@ -26,14 +26,16 @@ int api_readyz(api_request *req)
 
 int api_metrics_handler(api_request *req)
 {
-    uint64_t hits = 0;
-    uint64_t misses = 0;
+    api_cache_counts caches;
     size_t len = 0;
     char *text;
     int rc;
 
-    api_verify_cache_stats(req->server, &hits, &misses);
-    text = api_metrics_render(req->server->metrics, hits, misses, &len);
+    api_verify_cache_stats(req->server, &caches.verify_hits,
+                           &caches.verify_misses);
+    vouch_store_cache_stats(req->server->store, &caches.store_hits,
+                            &caches.store_misses);
+    text = api_metrics_render(req->server->metrics, &caches, &len);
     if (text == NULL) {
         return api_respond_error(req, API_INTERNAL, "out of memory");
     }

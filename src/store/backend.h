@@ -29,6 +29,13 @@
 /* Longest resource name a page token may carry. */
 #define VOUCH__STORE_NAME_MAX     4096u
 
+/* News heard by a watch. Not `ack`: `kind` changed, and its generation
+ * is now `value` (0: not told); a NULL kind means "could be anything".
+ * `ack`: a watch (any process's, this one's included) confirms it has
+ * heard `kind` reach generation `value`. */
+typedef void (*vouch__store_changed)(void *arg, bool ack, const char *kind,
+                                     uint64_t value);
+
 typedef struct vouch__store_backend {
     const char *name;   /* "sqlite" or "postgres" */
 
@@ -68,6 +75,29 @@ typedef struct vouch__store_backend {
                  uint64_t *out, vouch_error *err);
     int (*generation)(void *conn, const char *kind, uint64_t *out,
                       vouch_error *err);
+
+    /* Hearing about changes committed by any process, for the read
+     * cache (cache.c). All NULL when the database cannot tell (SQLite):
+     * then nothing is cached. A watch is one connection owned by one
+     * thread, except watch_pending, which any thread may call while the
+     * watch is open. */
+    int (*watch_open)(void *db, void **out, vouch_error *err);
+    /* Wait up to `timeout_ms` for news: > 0 when there are some to read,
+     * 0 on timeout, < 0 on a poll failure. */
+    int (*watch_ready)(void *watch, int timeout_ms);
+    /* True while news wait on the connection, not yet read. */
+    bool (*watch_pending)(void *watch);
+    /* Read what arrived without blocking and call `changed` for each
+     * change. 0, or VOUCH_EIO when the connection is lost. */
+    int (*watch_read)(void *watch, vouch__store_changed changed, void *arg,
+                      vouch_error *err);
+    /* Tell every watch that this one heard `kind` reach `value`. */
+    int (*watch_ack)(void *watch, const char *kind, uint64_t value,
+                     vouch_error *err);
+    /* How many watches listen on the database now (on a pool
+     * connection, outside a transaction). */
+    int (*watchers)(void *conn, uint64_t *out, vouch_error *err);
+    void (*watch_close)(void *watch);
 } vouch__store_backend;
 
 /*

@@ -65,6 +65,35 @@ static const vouch__store_migration vouch__store_migrations[] = {
         " kind TEXT COLLATE \"C\" PRIMARY KEY,"
         " value BIGINT NOT NULL);",
     },
+    {
+        2,
+        /* SQLite: nothing. No other process could hear a notification,
+         * so the SQLite store keeps no read cache. */
+        "/* change notifications: PostgreSQL only */",
+        /* PostgreSQL: every row written to resources, by vouch or by
+         * anyone else (a restore, an operator's UPDATE), announces its
+         * kind on vouch_changes when the transaction commits; TRUNCATE
+         * announces "*" (every kind). The read cache (cache.h) listens. */
+        "CREATE FUNCTION vouch_notify_change() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN"
+        " IF TG_OP = 'TRUNCATE' THEN"
+        "  PERFORM pg_notify('vouch_changes', '*');"
+        " ELSIF TG_OP = 'DELETE' THEN"
+        "  PERFORM pg_notify('vouch_changes', OLD.kind);"
+        " ELSE"
+        "  PERFORM pg_notify('vouch_changes', NEW.kind);"
+        "  IF TG_OP = 'UPDATE' AND OLD.kind <> NEW.kind THEN"
+        "   PERFORM pg_notify('vouch_changes', OLD.kind);"
+        "  END IF;"
+        " END IF;"
+        " RETURN NULL;"
+        " END $$;"
+        "CREATE TRIGGER resources_notify AFTER INSERT OR UPDATE OR DELETE"
+        " ON resources FOR EACH ROW EXECUTE FUNCTION vouch_notify_change();"
+        "CREATE TRIGGER resources_notify_truncate AFTER TRUNCATE"
+        " ON resources FOR EACH STATEMENT"
+        " EXECUTE FUNCTION vouch_notify_change();",
+    },
 };
 
 #define VOUCH__STORE_MIGRATION_COUNT \

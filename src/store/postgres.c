@@ -17,12 +17,20 @@
  * - a writer waits at most 5 s for the lock (lock_timeout, as SQLite's
  *   busy_timeout), then gets VOUCH_EIO;
  * - migrations run under a session advisory lock, so replicas starting
- *   together migrate once.
+ *   together migrate once;
+ * - every generation bump also sends NOTIFY vouch_changes, "KIND VALUE",
+ *   and a trigger on resources (migration 2) sends "KIND" for any row
+ *   written by anyone; both are delivered when the transaction commits
+ *   to every process that LISTENs (the watch functions below, for the
+ *   read cache of cache.c).
  * Error messages quote the URL with its password replaced by "***".
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -38,6 +46,12 @@
 
 /* How long a writer waits for the write lock (SQLite's busy timeout). */
 #define PG_LOCK_TIMEOUT_MS "5000"
+
+/* The channel that generation changes are announced on, the one that
+ * watches confirm hearing them on, and the name of a watch connection. */
+#define PG_CHANNEL "vouch_changes"
+#define PG_ACK_CHANNEL "vouch_acks"
+#define PG_WATCH_NAME "vouch-watch"
 
 #define PG_COLUMNS \
     "kind, name, parent, json, etag, create_time, update_time, attr1, attr2"
@@ -572,9 +586,12 @@ static int pg_bump(pg_conn *c, const char *kind, vouch_error *err)
     const char *args[1] = { kind };
     bool changed;
 
-    return pg_change(c, "INSERT INTO generations (kind, value) VALUES "
-                     "($1, 1) ON CONFLICT (kind) DO UPDATE SET "
-                     "value = generations.value + 1", 1, args, &changed,
+    return pg_change(c, "WITH bumped AS (INSERT INTO generations "
+                     "(kind, value) VALUES ($1, 1) ON CONFLICT (kind) DO "
+                     "UPDATE SET value = generations.value + 1 "
+                     "RETURNING kind, value) "
+                     "SELECT pg_notify('" PG_CHANNEL "', "
+                     "kind || ' ' || value) FROM bumped", 1, args, &changed,
                      "update generation", err);
 }
 
@@ -797,6 +814,168 @@ static int pg_generation(void *vc, const char *kind, uint64_t *out,
     return rc;
 }
 
+/*
+ * Watching for changes: one connection that LISTENs. `fd` is a dup() of
+ * its socket, so that other threads may poll it (watch_pending) while
+ * libpq reads on the original, and even after libpq closed that one.
+ * Acknowledgements go out on a second connection: a query on the first
+ * would pull news into libpq's buffer, where watch_pending cannot see it.
+ */
+typedef struct pg_watch {
+    pg_conn *c;     /* LISTENs, and runs nothing else */
+    pg_conn *ack;   /* sends acknowledgements */
+    int fd;
+} pg_watch;
+
+static void pg_watch_close(void *vw)
+{
+    pg_watch *w = vw;
+
+    if (w == NULL) {
+        return;
+    }
+    if (w->fd >= 0) {
+        close(w->fd);
+    }
+    pg_conn_close(w->c);
+    pg_conn_close(w->ack);
+    free(w);
+}
+
+static int pg_watch_open(void *vdb, void **out, vouch_error *err)
+{
+    pg_watch *w;
+    int rc;
+
+    *out = NULL;
+    w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                                "out of memory");
+    }
+    w->fd = -1;
+    rc = pg_conn_open(vdb, (void **)&w->c, err);
+    if (rc < 0) {
+        free(w);
+        return rc;
+    }
+    rc = pg_conn_open(vdb, (void **)&w->ack, err);
+    if (rc < 0) {
+        pg_watch_close(w);
+        return rc;
+    }
+    rc = pg_cmd(w->c, "SET application_name = '" PG_WATCH_NAME "'",
+                "watch: name the connection", err);
+    if (rc == 0) {
+        rc = pg_cmd(w->c, "LISTEN " PG_CHANNEL, "watch: LISTEN", err);
+    }
+    if (rc == 0) {
+        rc = pg_cmd(w->c, "LISTEN " PG_ACK_CHANNEL, "watch: LISTEN", err);
+    }
+    if (rc == 0) {
+        w->fd = dup(PQsocket(w->c->pg));
+        if (w->fd < 0) {
+            rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                                  "watch: dup: %s", strerror(errno));
+        }
+    }
+    if (rc == 0 && PQsetnonblocking(w->c->pg, 1) != 0) {
+        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                              "watch: cannot make the connection "
+                              "non-blocking");
+    }
+    if (rc < 0) {
+        pg_watch_close(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+static int pg_watch_ready(void *vw, int timeout_ms)
+{
+    pg_watch *w = vw;
+    struct pollfd p;
+    int n;
+
+    p.fd = w->fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    n = poll(&p, 1, timeout_ms);
+    return n < 0 && errno == EINTR ? 0 : n;
+}
+
+static bool pg_watch_pending(void *vw)
+{
+    return pg_watch_ready(vw, 0) != 0;
+}
+
+static int pg_watch_read(void *vw, vouch__store_changed changed, void *arg,
+                         vouch_error *err)
+{
+    pg_watch *w = vw;
+    PGnotify *n;
+    char msg[200];
+
+    if (PQconsumeInput(w->c->pg) == 0 ||
+        PQstatus(w->c->pg) != CONNECTION_OK) {
+        trimmed_message(w->c, NULL, msg, sizeof(msg));
+        return vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                                "watch: connection to %s lost: %s",
+                                w->c->db->redacted, msg);
+    }
+    while ((n = PQnotifies(w->c->pg)) != NULL) {
+        char kind[64];
+        unsigned long long value = 0;
+
+        int fields = sscanf(n->extra, "%63s %llu", kind, &value);
+
+        if (strcmp(n->relname, PG_ACK_CHANNEL) == 0) {
+            if (fields == 2) {
+                changed(arg, true, kind, (uint64_t)value);
+            }
+        } else if (fields >= 1 && strcmp(kind, "*") != 0) {
+            /* "KIND VALUE" from a generation bump, "KIND" from the
+             * trigger on resources. */
+            changed(arg, false, kind, fields == 2 ? (uint64_t)value : 0);
+        } else {
+            changed(arg, false, NULL, 0);   /* "*": every kind */
+        }
+        PQfreemem(n);
+    }
+    return 0;
+}
+
+static int pg_watch_ack(void *vw, const char *kind, uint64_t value,
+                        vouch_error *err)
+{
+    pg_watch *w = vw;
+    char payload[96];
+    const char *args[1] = { payload };
+    PGresult *res = NULL;
+    int rc;
+
+    snprintf(payload, sizeof(payload), "%s %llu", kind,
+             (unsigned long long)value);
+    rc = pg_run(w->ack, "SELECT pg_notify('" PG_ACK_CHANNEL "', $1)", 1, args,
+                &res, "watch: acknowledge", err);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_watchers(void *vc, uint64_t *out, vouch_error *err)
+{
+    int64_t n = 0;
+    int rc;
+
+    rc = pg_int_query(vc, "SELECT count(*) FROM pg_stat_activity WHERE "
+                      "application_name = '" PG_WATCH_NAME "' AND "
+                      "datname = current_database()", 0, NULL, &n,
+                      "count watches", err);
+    *out = (uint64_t)n;
+    return rc;
+}
+
 const vouch__store_backend vouch__store_postgres = {
     "postgres",
     pg_open,
@@ -817,4 +996,11 @@ const vouch__store_backend vouch__store_postgres = {
     pg_list,
     pg_count,
     pg_generation,
+    pg_watch_open,
+    pg_watch_ready,
+    pg_watch_pending,
+    pg_watch_read,
+    pg_watch_ack,
+    pg_watchers,
+    pg_watch_close,
 };

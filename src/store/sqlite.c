@@ -906,4 +906,12 @@ const vouch__store_backend vouch__store_sqlite = {
     sq_list,
     sq_count,
     sq_generation,
+    /* No way to hear another process's commits: no read cache. */
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "cache.h"
 #include "internal.h"
 
 #define STORE_SRC "store"
@@ -24,6 +25,7 @@ struct vouch_store_conn {
     void *impl;
     bool in_tx;
     bool tx_write;
+    unsigned touched;   /* cached kinds written in the open transaction */
     vouch_store_conn *next_idle;
 };
 
@@ -35,6 +37,7 @@ struct vouch_store {
     size_t size;     /* most connections */
     size_t opened;   /* connections that exist (idle or taken) */
     vouch_store_conn *idle;
+    vouch__cache *cache;   /* NULL for backends that cannot watch */
 };
 
 int vouch__store_error(vouch_error *err, int code, const char *source,
@@ -180,6 +183,10 @@ int vouch_store_open(vouch_store **out, const char *url,
     if (rc < 0) {
         goto cleanup;
     }
+    rc = vouch__cache_start(&store->cache, store->be, store->db, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
     store->idle = first;
     store->opened = 1;
     first = NULL;
@@ -213,6 +220,7 @@ void vouch_store_close(vouch_store *store)
         store->idle = conn->next_idle;
         conn_destroy(store, conn);
     }
+    vouch__cache_stop(store->cache);
     store->be->close(store->db);
     pthread_cond_destroy(&store->freed);
     pthread_mutex_destroy(&store->lock);
@@ -222,6 +230,44 @@ void vouch_store_close(vouch_store *store)
 const char *vouch_store_backend(const vouch_store *store)
 {
     return store->be->name;
+}
+
+void vouch_store_cache_stats(vouch_store *store, uint64_t *hits,
+                             uint64_t *misses)
+{
+    vouch__cache_stats(store->cache, hits, misses);
+}
+
+/*
+ * After a commit that wrote cached kinds: tell the cache, with the
+ * generations the kinds now stand at, read outside any transaction.
+ */
+static void committed(vouch_store_conn *conn, unsigned touched)
+{
+    uint64_t generation[sizeof(unsigned) * 8];
+    vouch_error ignored = VOUCH_ERROR_INIT;
+    const char *const *names;
+    uint64_t watchers = 0;
+    unsigned count;
+    unsigned i;
+
+    if (touched == 0) {
+        return;
+    }
+    if (conn->store->be->watchers(conn->impl, &watchers, &ignored) < 0) {
+        watchers = 0;
+    }
+    names = vouch__cache_kinds(&count);
+    for (i = 0; i < count; i++) {
+        generation[i] = 0;
+        if ((touched & (1u << i)) != 0 &&
+            conn->store->be->generation(conn->impl, names[i],
+                                        &generation[i], &ignored) < 0) {
+            generation[i] = 0;   /* unknown: invalidate, do not wait */
+        }
+    }
+    vouch__cache_committed(conn->store->cache, touched, generation,
+                           watchers);
 }
 
 int vouch_store_acquire(vouch_store *store, vouch_store_conn **out,
@@ -270,6 +316,7 @@ void vouch_store_release(vouch_store_conn *conn)
         store->be->rollback(conn->impl);
         conn->in_tx = false;
     }
+    conn->touched = 0;
     if (!store->be->conn_healthy(conn->impl)) {
         conn_destroy(store, conn);
         pthread_mutex_lock(&store->lock);
@@ -334,6 +381,7 @@ int vouch_store_begin(vouch_store_conn *conn, bool write,
     }
     conn->in_tx = true;
     conn->tx_write = write;
+    conn->touched = 0;
     return 0;
 }
 
@@ -349,6 +397,10 @@ int vouch_store_commit(vouch_store_conn *conn, vouch_error *err)
     /* Whatever happened, the transaction is over: a failed COMMIT is
      * rolled back by the backend. */
     conn->in_tx = false;
+    if (rc == 0) {
+        committed(conn, conn->touched);
+    }
+    conn->touched = 0;
     return no_retry(rc, err);
 }
 
@@ -359,6 +411,7 @@ void vouch_store_rollback(vouch_store_conn *conn)
     }
     conn->store->be->rollback(conn->impl);
     conn->in_tx = false;
+    conn->touched = 0;
 }
 
 /*
@@ -445,9 +498,14 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
                   op_args *a, vouch_error *err)
 {
     const vouch__store_backend *be = conn->store->be;
+    unsigned bit = 0;
     int attempt;
     int rc = 0;
 
+    if (write) {
+        bit = vouch__cache_kind_bit(conn->store->cache,
+                                    a->r != NULL ? a->r->kind : a->kind);
+    }
     if (conn->in_tx) {
         if (write && !conn->tx_write) {
             return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
@@ -455,6 +513,7 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
                                     "(vouch_store_begin with write=true)",
                                     op_names[op]);
         }
+        conn->touched |= bit;
         return no_retry(op_call(conn, op, a, err), err);
     }
     for (attempt = 0; attempt < RETRIES; attempt++) {
@@ -487,6 +546,9 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
             return rc;
         }
         rc = be->commit(conn->impl, err);
+        if (rc == 0) {
+            committed(conn, bit);
+        }
         if (rc != VOUCH__STORE_ERETRY) {
             return rc;
         }
@@ -551,6 +613,8 @@ int vouch_store_get(vouch_store_conn *conn, const char *kind,
                     const char *name, vouch_resource *out,
                     vouch_error *err)
 {
+    uint64_t ticket = 0;
+    bool cached;
     op_args a;
     int rc;
 
@@ -559,11 +623,27 @@ int vouch_store_get(vouch_store_conn *conn, const char *kind,
     if (rc < 0) {
         return rc;
     }
+    cached = !conn->in_tx && vouch__cache_holds(conn->store->cache, kind);
+    if (cached) {
+        bool found = false;
+
+        rc = vouch__cache_get(conn->store->cache, kind, name, out, &found,
+                              &ticket);
+        if (rc == 1) {
+            return found ? 0
+                         : vouch__error_set(err, VOUCH_ENOTFOUND, STORE_SRC,
+                                            0, 0, "%s not found", name);
+        }
+    }
     memset(&a, 0, sizeof(a));
     a.kind = kind;
     a.name = name;
     a.res_out = out;
     rc = run_op(conn, OP_GET, false, &a, err);
+    if (cached && (rc == 0 || rc == VOUCH_ENOTFOUND)) {
+        vouch__cache_put(conn->store->cache, kind, name,
+                         rc == 0 ? out : NULL, ticket);
+    }
     if (rc < 0) {
         vouch_resource_clear(out);
     }

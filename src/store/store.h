@@ -22,6 +22,11 @@
  * it moved, so two vouchd processes on one database never serve each other
  * stale data.
  *
+ * With PostgreSQL, vouch_store_get of a policy or an attestor outside a
+ * transaction is answered from an in-memory cache that LISTEN/NOTIFY
+ * keeps exact (cache.h tells how); reads inside a transaction always go
+ * to the database.
+ *
  * Thread safety: a vouch_store is a pool; vouch_store_acquire() gives a
  * connection (vouch_store_conn) to one thread for one request. Connections
  * are not thread-safe; the store is.
@@ -88,6 +93,10 @@ int vouch_store_open(vouch_store **out, const char *url, size_t pool_size,
 void vouch_store_close(vouch_store *store);
 /* "sqlite" or "postgres". */
 const char *vouch_store_backend(const vouch_store *store);
+/* Reads answered by the read cache, and reads it could not answer (both
+ * 0 for a store without one). Any thread. */
+void vouch_store_cache_stats(vouch_store *store, uint64_t *hits,
+                             uint64_t *misses);
 /* The schema version after migration. */
 int vouch_store_schema_version(vouch_store *store, int *out,
                                vouch_error *err);

@@ -172,13 +172,16 @@ def test_lifecycle_two_daemons_share_one_database(store_url, workdir,
         r3 = a.request("PUT", "/v1/projects/%s/policy" % project,
                        policy_body(etag=etag))
         assert r3.status == 409
-        # Many interleaved writes and reads.
-        for i in range(10):
+        # Many interleaved writes and reads; the reader has just read the
+        # old policy (with PostgreSQL it keeps it in memory) before the
+        # other daemon replaces it.
+        path = "/v1/projects/%s/policy" % project
+        for i in range(60):
             w = (a, b)[i % 2]
             rd = (b, a)[i % 2]
-            doc = w.request("PUT", "/v1/projects/%s/policy" % project,
-                            policy_body()).json()
-            assert rd.get("/v1/projects/%s/policy" % project).json() == doc
+            rd.get(path)
+            doc = w.request("PUT", path, policy_body()).json()
+            assert rd.get(path).json() == doc, "round %d" % i
     finally:
         assert a.stop() == 0
         assert b.stop() == 0

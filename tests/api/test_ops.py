@@ -3,7 +3,7 @@ import json
 import socket
 import time
 
-from conftest import create_note
+from conftest import create_note, policy_body
 
 
 def test_ops_healthz_says_ok(server):
@@ -153,3 +153,28 @@ def test_ops_metrics_count_requests_by_route_and_code(server, project):
 def test_ops_metrics_content_type_is_prometheus(server):
     r = server.get("/metrics")
     assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+
+
+def store_metric(server, name):
+    for line in server.get("/metrics").body.decode().splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[-1])
+    raise AssertionError("%s is not in /metrics" % name)
+
+
+def test_ops_metrics_count_policy_reads_from_memory(server, project):
+    path = "/v1/projects/%s/policy" % project
+    assert server.request("PUT", path, policy_body()).status == 200
+    hits = store_metric(server, "vouchd_store_cache_hits_total")
+    misses = store_metric(server, "vouchd_store_cache_misses_total")
+    first = server.get(path).json()
+    assert server.get(path).json() == first
+    hits_after = store_metric(server, "vouchd_store_cache_hits_total")
+    misses_after = store_metric(server, "vouchd_store_cache_misses_total")
+    if "postgres" in server.store_url:
+        # The write invalidated, the first read filled, the second hit.
+        assert misses_after >= misses + 1
+        assert hits_after >= hits + 1
+    else:
+        # SQLite reads cost microseconds: no cache, both counters stay 0.
+        assert (hits_after, misses_after) == (0, 0)

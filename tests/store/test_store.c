@@ -17,6 +17,9 @@
  *   generation    vouch_store_generation: moves on writes only
  *   transactions  begin/commit/rollback/release, misuse, read-only
  *   visibility    two connections of one store, two stores on one database
+ *   read cache    (PostgreSQL) reads served from memory; two stores
+ *                 interleaving writes and reads; writes made behind the
+ *                 store's back; a lost watch connection
  *   concurrency   threads doing etag read-modify-write and creates
  *   pool, locks   acquire blocks on a used-up pool; write transactions
  *                 queue on the write lock, for at most 5 s; a killed
@@ -284,7 +287,7 @@ static void test_store_open_reports_backend_and_schema(void **state)
                         f->postgres ? "postgres" : "sqlite");
     assert_int_equal(vouch_store_schema_version(f->store, &version, &err),
                      0);
-    assert_int_equal(version, 1);
+    assert_int_equal(version, 2);
     assert_int_equal(vouch_store_ping(conn, &err), 0);
     create_ok(conn, "policy", "projects/p/policy", "projects/p", NULL,
               NULL);
@@ -293,7 +296,7 @@ static void test_store_open_reports_backend_and_schema(void **state)
     /* Opening again migrates nothing and keeps the data. */
     assert_int_equal(vouch_store_open(&again, f->url, 1, &err), 0);
     assert_int_equal(vouch_store_schema_version(again, &version, &err), 0);
-    assert_int_equal(version, 1);
+    assert_int_equal(version, 2);
     assert_int_equal(vouch_store_acquire(again, &conn, &err), 0);
     assert_true(exists(conn, "policy", "projects/p/policy"));
     vouch_store_release(conn);
@@ -1283,6 +1286,29 @@ static void pg_ok(PGconn *pg, const char *sql)
     PQclear(r);
 }
 
+/* Wait (up to 10 s, however loaded the machine) until a store connection
+ * of this database waits for a row lock. */
+static void await_lock_wait(PGconn *pg)
+{
+    int i;
+
+    for (i = 0; i < 1000; i++) {
+        PGresult *r = PQexec(pg, "SELECT count(*) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND "
+                             "application_name = 'vouch' AND "
+                             "wait_event_type = 'Lock'");
+        bool waiting = PQresultStatus(r) == PGRES_TUPLES_OK &&
+                       strcmp(PQgetvalue(r, 0, 0), "0") != 0;
+
+        PQclear(r);
+        if (waiting) {
+            return;
+        }
+        usleep(10 * 1000);
+    }
+    fail_msg("the store's replace never waited for the row lock");
+}
+
 /*
  * Another client locks the policy's generation row, the store's replace
  * updates the policy row and waits for the generation row, then the
@@ -1309,7 +1335,7 @@ static void deadlock_round(fixture *f, bool explicit_tx)
     rp.store = f->store;
     rp.explicit_tx = explicit_tx;
     assert_int_equal(pthread_create(&th, NULL, replace_policy, &rp), 0);
-    usleep(300 * 1000);   /* the store now waits for the generation row */
+    await_lock_wait(pg);   /* the store now waits for the generation row */
     r = PQexec(pg, "UPDATE resources SET json = '{\"by\":\"client\"}' "
                "WHERE kind = 'policy'");
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -1323,8 +1349,12 @@ static void deadlock_round(fixture *f, bool explicit_tx)
     PQfinish(pg);
 
     conn = acquire(f);
+    /* In a transaction: what the database holds, not the read cache,
+     * which hears of the client's write only a moment later. */
+    assert_int_equal(vouch_store_begin(conn, false, &err), 0);
     assert_int_equal(vouch_store_get(conn, "policy", "projects/p/policy",
                                      &out, &err), 0);
+    vouch_store_rollback(conn);
     if (explicit_tx) {
         assert_int_equal(rp.rc, VOUCH_STORE_EABORTED);
         assert_non_null(strstr(rp.message, "40P01"));
@@ -1374,6 +1404,202 @@ static void test_store_replaces_broken_postgres_connection(void **state)
     vouch_store_close(one);
 }
 
+/* ---- read cache (PostgreSQL) ------------------------------------------ */
+
+static void put_policy(vouch_store *store, const char *json)
+{
+    vouch_store_conn *conn = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_resource r = res("policy", "projects/p/policy", "projects/p",
+                           json, "e", NULL, NULL);
+    int rc;
+
+    assert_int_equal(vouch_store_acquire(store, &conn, &err), 0);
+    rc = vouch_store_replace(conn, &r, NULL, true, &err);
+    if (rc != 0) {
+        fail_msg("replace: %d %s", rc, err.message);
+    }
+    vouch_store_release(conn);
+}
+
+/* The policy's JSON as `store` reads it outside a transaction (the
+ * cached path), or "" when absent. */
+static void read_policy(vouch_store *store, char *buf, size_t size)
+{
+    vouch_store_conn *conn = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_resource out;
+    int rc;
+
+    assert_int_equal(vouch_store_acquire(store, &conn, &err), 0);
+    rc = vouch_store_get(conn, "policy", "projects/p/policy", &out, &err);
+    if (rc == VOUCH_ENOTFOUND) {
+        buf[0] = '\0';
+    } else {
+        assert_int_equal(rc, 0);
+        snprintf(buf, size, "%s", out.json);
+        vouch_resource_clear(&out);
+    }
+    vouch_store_release(conn);
+}
+
+static uint64_t cache_hits(vouch_store *store)
+{
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+
+    vouch_store_cache_stats(store, &hits, &misses);
+    return hits;
+}
+
+static void test_store_cache_serves_repeated_reads(void **state)
+{
+    fixture *f = *state;
+    char got[128];
+    uint64_t before;
+
+    read_policy(f->store, got, sizeof(got));   /* absent: remembered */
+    assert_string_equal(got, "");
+    before = cache_hits(f->store);
+    read_policy(f->store, got, sizeof(got));
+    assert_string_equal(got, "");
+    assert_int_equal(cache_hits(f->store), before + 1);
+
+    put_policy(f->store, "{\"v\":1}");
+    read_policy(f->store, got, sizeof(got));   /* own write: a miss */
+    assert_string_equal(got, "{\"v\":1}");
+    assert_int_equal(cache_hits(f->store), before + 1);
+    read_policy(f->store, got, sizeof(got));
+    assert_string_equal(got, "{\"v\":1}");
+    assert_int_equal(cache_hits(f->store), before + 2);
+}
+
+static void test_store_cache_two_stores_interleave(void **state)
+{
+    fixture *f = *state;
+    vouch_store *other = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char want[64];
+    char got[128];
+    int i;
+
+    /* A second vouchd on the same database, with its own cache. */
+    assert_int_equal(vouch_store_open(&other, f->url, 2, &err), 0);
+    for (i = 0; i < 200; i++) {
+        vouch_store *writer = i % 2 == 0 ? f->store : other;
+        vouch_store *reader = i % 2 == 0 ? other : f->store;
+
+        snprintf(want, sizeof(want), "{\"round\":%d}", i);
+        read_policy(reader, got, sizeof(got));   /* the old one, kept */
+        put_policy(writer, want);
+        read_policy(reader, got, sizeof(got));
+        if (strcmp(got, want) != 0) {
+            fail_msg("round %d: read %s after the other store wrote %s", i,
+                     got, want);
+        }
+        read_policy(reader, got, sizeof(got));   /* now from memory */
+        assert_string_equal(got, want);
+    }
+    /* Each store read twice per round it did not write: 100 second
+     * reads could come from memory; a notification that lands after the
+     * first read's SELECT costs one of them, so ask for half. */
+    if (cache_hits(f->store) < 50 || cache_hits(other) < 50) {
+        fail_msg("reads from memory: %llu and %llu of 100",
+                 (unsigned long long)cache_hits(f->store),
+                 (unsigned long long)cache_hits(other));
+    }
+    vouch_store_close(other);
+}
+
+/* Poll `store` until the policy reads `want` (NULL: absent); fail after
+ * 2 s. */
+static void await_policy(vouch_store *store, const char *want)
+{
+    char got[128];
+    int i;
+
+    for (i = 0; i < 200; i++) {
+        read_policy(store, got, sizeof(got));
+        if (strcmp(got, want != NULL ? want : "") == 0) {
+            return;
+        }
+        usleep(10 * 1000);
+    }
+    fail_msg("policy still reads %s, not %s, 2 s after the write", got,
+             want != NULL ? want : "(absent)");
+}
+
+static void test_store_cache_hears_writes_behind_its_back(void **state)
+{
+    fixture *f = *state;
+    char got[128];
+
+    put_policy(f->store, "{\"v\":1}");
+    read_policy(f->store, got, sizeof(got));
+    read_policy(f->store, got, sizeof(got));
+    assert_string_equal(got, "{\"v\":1}");
+    /* An operator's SQL, not through vouch: the trigger tells. */
+    raw_sql(f, "UPDATE resources SET json = '{\"v\":2}' "
+            "WHERE kind = 'policy'");
+    await_policy(f->store, "{\"v\":2}");
+    raw_sql(f, "DELETE FROM resources WHERE kind = 'policy'");
+    await_policy(f->store, NULL);
+    put_policy(f->store, "{\"v\":3}");
+    read_policy(f->store, got, sizeof(got));
+    read_policy(f->store, got, sizeof(got));
+    raw_sql(f, "TRUNCATE resources");
+    await_policy(f->store, NULL);
+}
+
+static void test_store_cache_off_while_watch_is_lost(void **state)
+{
+    fixture *f = *state;
+    char got[128];
+    uint64_t hits;
+    int i;
+
+    put_policy(f->store, "{\"v\":1}");
+    read_policy(f->store, got, sizeof(got));
+    read_policy(f->store, got, sizeof(got));
+    raw_sql(f, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'vouch-watch' AND "
+            "datname = current_database()");
+    usleep(50 * 1000);
+    /* Deaf, or listening again from an empty slate: either way the entry
+     * from before is not served, and this change is read. */
+    raw_sql(f, "UPDATE resources SET json = '{\"v\":2}' "
+            "WHERE kind = 'policy'");
+    read_policy(f->store, got, sizeof(got));
+    assert_string_equal(got, "{\"v\":2}");
+    /* Listening again within a few seconds: reads come from memory. */
+    for (i = 0; i < 300; i++) {
+        read_policy(f->store, got, sizeof(got));
+        hits = cache_hits(f->store);
+        read_policy(f->store, got, sizeof(got));
+        if (cache_hits(f->store) > hits) {
+            break;
+        }
+        usleep(10 * 1000);
+    }
+    assert_true(i < 300);
+    assert_string_equal(got, "{\"v\":2}");
+}
+
+static void test_store_sqlite_has_no_cache(void **state)
+{
+    fixture *f = *state;
+    char got[128];
+    uint64_t hits = 1;
+    uint64_t misses = 1;
+
+    put_policy(f->store, "{\"v\":1}");
+    read_policy(f->store, got, sizeof(got));
+    read_policy(f->store, got, sizeof(got));
+    vouch_store_cache_stats(f->store, &hits, &misses);
+    assert_int_equal(hits, 0);
+    assert_int_equal(misses, 0);
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1409,12 +1635,17 @@ int main(void)
         COMMON_TESTS,
         cmocka_unit_test(test_store_open_rejects_bad_urls),
         cmocka_unit_test(test_store_open_sqlite_creates_directories),
+        T(test_store_sqlite_has_no_cache),
     };
     const struct CMUnitTest postgres_tests[] = {
         COMMON_TESTS,
         cmocka_unit_test(test_store_open_unreachable_postgres_redacts_password),
         T(test_store_replaces_broken_postgres_connection),
         T(test_store_retries_postgres_deadlock),
+        T(test_store_cache_serves_repeated_reads),
+        T(test_store_cache_two_stores_interleave),
+        T(test_store_cache_hears_writes_behind_its_back),
+        T(test_store_cache_off_while_watch_is_lost),
     };
     const char *only = getenv("VOUCH_STORE_BACKEND");
     int failed = 0;
