@@ -688,6 +688,7 @@ int api_validate_attestation(api_request *req)
     vouch_attestor *attestor = NULL;
     vouch_attestation *att = NULL;
     vouch_verify_cache *cache = NULL;
+    uint64_t before = 0;
     vouch_resource stored;
     json_error_t jerr;
     json_t *body = NULL;
@@ -749,6 +750,12 @@ int api_validate_attestation(api_request *req)
                                "by digest");
         goto cleanup;
     }
+    /* No transaction (two PostgreSQL round trips saved): the attestors'
+     * stamp before and after the read tells whether the verify cache
+     * still matches the attestor read. */
+    if (vouch_store_change_stamp(req->conn, "attestor", &before, &err) < 0) {
+        before = UINT64_MAX;   /* never a stamp: verify without a cache */
+    }
     if (api_get_or_respond(req, "attestor", name, &stored) != 0) {
         rc = 0;
         goto cleanup;
@@ -794,7 +801,7 @@ int api_validate_attestation(api_request *req)
         rc = validation_result(req, "ATTESTATION_NOT_VERIFIABLE", reason);
         goto cleanup;
     }
-    api_verify_cache_acquire(req, &cache);
+    api_verify_cache_acquire(req, &before, &cache);
     rc = vouch_attestation_verify(att, attestor, digest, cache, &err);
     api_verify_cache_release(req);
     if (rc == 0) {

@@ -287,16 +287,18 @@ int api_get_or_respond(api_request *req, const char *kind,
     return 0;
 }
 
-/* ---- verify cache, reconciled with the attestor generation ---- */
+/* ---- verify cache, reconciled with the attestors' change stamp ---- */
 
-void api_verify_cache_acquire(api_request *req, vouch_verify_cache **out)
+void api_verify_cache_acquire(api_request *req, const uint64_t *before,
+                              vouch_verify_cache **out)
 {
     api_server *s = req->server;
     vouch_error err = VOUCH_ERROR_INIT;
     uint64_t gen = 0;
 
     *out = NULL;
-    if (vouch_store_generation(req->conn, "attestor", &gen, &err) < 0) {
+    if (vouch_store_change_stamp(req->conn, "attestor", &gen, &err) < 0 ||
+        (before != NULL && *before != gen)) {
         pthread_rwlock_rdlock(&s->cache_lock);   /* released as usual */
         return;
     }
@@ -436,7 +438,7 @@ static void run_route(api_request *req)
         }
     }
     if ((route->flags & API_ROUTE_CACHE) && req->conn != NULL) {
-        api_verify_cache_acquire(req, &req->cache);
+        api_verify_cache_acquire(req, NULL, &req->cache);
         req->cache_held = true;
     }
     if (route->handler(req) < 0 && req->status == 0) {

@@ -167,11 +167,14 @@ void api_new_uuid(char *buf, size_t size);
 
 /*
  * Borrow the server's verify cache for one request, reconciled with the
- * attestor generation read through req->conn. Pair with
+ * attestors' change stamp read through req->conn. Pair with
  * api_verify_cache_release(). *out may be NULL (verify without a cache)
- * when the generation could not be read.
+ * when the stamp could not be read, or when `before` is not NULL and the
+ * stamp moved since *before was taken (outside a transaction, the
+ * attestor the request read may not match the cache: not worth the risk).
  */
-void api_verify_cache_acquire(api_request *req, vouch_verify_cache **out);
+void api_verify_cache_acquire(api_request *req, const uint64_t *before,
+                              vouch_verify_cache **out);
 void api_verify_cache_release(api_request *req);
 
 /*

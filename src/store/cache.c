@@ -530,6 +530,23 @@ void vouch__cache_committed(vouch__cache *c, unsigned bits,
     pthread_mutex_unlock(&c->lock);
 }
 
+int vouch__cache_epoch(vouch__cache *c, const char *kind, uint64_t *epoch)
+{
+    int k = kind_index(kind);
+    int rc = 0;
+
+    if (c == NULL || k < 0) {
+        return 0;
+    }
+    pthread_mutex_lock(&c->lock);
+    if (serving(c)) {
+        *epoch = c->epoch[k];
+        rc = 1;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
 void vouch__cache_stats(vouch__cache *c, uint64_t *hits, uint64_t *misses)
 {
     *hits = 0;

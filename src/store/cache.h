@@ -85,6 +85,14 @@ unsigned vouch__cache_kind_bit(const vouch__cache *cache, const char *kind);
 void vouch__cache_committed(vouch__cache *cache, unsigned kinds,
                             const uint64_t *generation, uint64_t watchers);
 
+/*
+ * The epoch of `kind` while the cache is serving (listening, no news
+ * unread): 1 and `*epoch` set; else 0. An unchanged epoch means no change
+ * of `kind` since, under the same guarantee as the entries.
+ */
+int vouch__cache_epoch(vouch__cache *cache, const char *kind,
+                       uint64_t *epoch);
+
 /* Counters for /metrics. */
 void vouch__cache_stats(vouch__cache *cache, uint64_t *hits,
                         uint64_t *misses);

@@ -846,3 +846,20 @@ int vouch_store_generation(vouch_store_conn *conn,
     a.u64_out = out;
     return run_op(conn, OP_GEN, false, &a, err);
 }
+
+int vouch_store_change_stamp(vouch_store_conn *conn, const char *kind,
+                             uint64_t *out, vouch_error *err)
+{
+    uint64_t value = 0;
+    int rc;
+
+    *out = 0;
+    if (!conn->in_tx &&
+        vouch__cache_epoch(conn->store->cache, kind, &value) == 1) {
+        *out = value << 1 | 1u;   /* odd: an epoch */
+        return 0;
+    }
+    rc = vouch_store_generation(conn, kind, &value, err);
+    *out = value << 1;            /* even: a generation */
+    return rc;
+}

@@ -155,6 +155,16 @@ int vouch_store_count(vouch_store_conn *conn, const char *kind,
 int vouch_store_generation(vouch_store_conn *conn, const char *kind,
                            uint64_t *out, vouch_error *err);
 
+/*
+ * A stamp of `kind`: two equal stamps mean that `kind` did not change in
+ * between, as far as this process may know (for keeping derived data,
+ * such as verified signatures). Outside a transaction, with PostgreSQL's
+ * read cache listening, it costs no round trip (the cache's epoch);
+ * otherwise it is the generation. The two never compare equal.
+ */
+int vouch_store_change_stamp(vouch_store_conn *conn, const char *kind,
+                             uint64_t *out, vouch_error *err);
+
 void vouch_resource_clear(vouch_resource *r);
 void vouch_resource_page_clear(vouch_resource_page *page);
 

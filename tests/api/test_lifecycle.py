@@ -6,11 +6,12 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 
-from conftest import (Daemon, create_attestor, create_note, policy_body,
-                      vouchd_path)
+from conftest import (Daemon, create_attestor, create_note, data_file,
+                      data_json, policy_body, vouchd_path)
 
 
 def run_vouchd(*args, timeout=60):
@@ -276,3 +277,25 @@ def test_lifecycle_address_in_use_fails_start_up(store_url, workdir):
         assert d.stop() == 0
     assert out.returncode == 1
     assert "cannot listen on 127.0.0.1:%d" % d.port in out.stderr
+
+
+def test_lifecycle_key_change_through_other_daemon(store_url, workdir):
+    # A verifies an attestation (and keeps the success in its verify
+    # cache); B rebinds the key id to another key; A must refuse at once.
+    from test_attestors import core_attestor, validate
+    a = Daemon(store_url, workdir).start()
+    b = Daemon(store_url, workdir).start()
+    try:
+        path = core_attestor(a, "rebind-" + uuid.uuid4().hex[:8])
+        occ = data_json("attestations", "a-good.json")
+        for _ in range(2):
+            assert validate(a, path, occ).json()["result"] == "VERIFIED"
+        body = data_json("core", "attestor-a-keyb.json")
+        ids = data_file("core", "ids.txt").decode().split()
+        body["userOwnedGrafeasNote"]["publicKeys"][0]["id"] = ids[0]
+        assert b.request("PUT", path, body).status == 200
+        assert validate(a, path, occ).json()["result"] == \
+            "ATTESTATION_NOT_VERIFIABLE"
+    finally:
+        assert a.stop() == 0
+        assert b.stop() == 0
