@@ -26,6 +26,7 @@
  * Error messages quote the URL with its password replaced by "***".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -873,10 +874,13 @@ static int pg_watch_open(void *vdb, void **out, vouch_error *err)
         rc = pg_cmd(w->c, "LISTEN " PG_ACK_CHANNEL, "watch: LISTEN", err);
     }
     if (rc == 0) {
-        w->fd = dup(PQsocket(w->c->pg));
+        /* Close-on-exec, like libpq's own: the run platform's exec
+         * runtime starts processes that must not inherit it. */
+        w->fd = fcntl(PQsocket(w->c->pg), F_DUPFD_CLOEXEC, 0);
         if (w->fd < 0) {
             rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                                  "watch: dup: %s", strerror(errno));
+                                  "watch: F_DUPFD_CLOEXEC: %s",
+                                  strerror(errno));
         }
     }
     if (rc == 0 && PQsetnonblocking(w->c->pg, 1) != 0) {

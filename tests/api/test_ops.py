@@ -100,10 +100,15 @@ def test_ops_access_log_has_one_json_line_per_request(server, project):
     path = "/v1/projects/%s/policy" % project
     server.get(path)
     server.get(path + "x")
-    time.sleep(0.2)
-    with open(server.access_log) as f:
-        lines = [json.loads(line) for line in f]
-    mine = [e for e in lines if e["path"].startswith(path)]
+    # Written at completion, which may trail the response by a moment.
+    deadline = time.monotonic() + 10
+    while True:
+        with open(server.access_log) as f:
+            lines = [json.loads(line) for line in f if line.endswith("\n")]
+        mine = [e for e in lines if e["path"].startswith(path)]
+        if len(mine) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(mine) == 2
     # Lines are written at completion, possibly by different threads:
     # match them by path, not by order.

@@ -513,7 +513,8 @@ def test_online_cli_timeouts(fake):
         proc = subprocess.run([VOUCH, "attestors", "describe", "a"],
                               capture_output=True, text=True,
                               env=dict(env, VOUCH_TIMEOUT="1"))
-        assert time.monotonic() - start < 2.5
+        # The server answers after 3 s: anything sooner is the timeout.
+        assert time.monotonic() - start < 2.9
     finally:
         FakeServer.delay = 0
     assert proc.returncode == 2
