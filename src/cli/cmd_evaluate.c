@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
+#include "client.h"
 
 typedef struct evaluate_files {
     const char **attestors;
@@ -219,9 +222,18 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
     } else if (vouch_decision_to_json(d, 2, &out, &err) < 0) {
         cli_fail_error(&err);
         goto cleanup;
+    } else if (format == VOUCH_FORMAT_YAML) {
+        json_t *doc = json_loads(out, 0, NULL);
+
+        /* The same fields as the JSON, as block YAML. */
+        if (doc == NULL || client_print_as(doc, VOUCH_FORMAT_YAML) != 0) {
+            json_decref(doc);
+            fprintf(stderr, "vouch: cannot print the decision as YAML\n");
+            rc = CLI_USAGE;
+            goto cleanup;
+        }
+        json_decref(doc);
     } else {
-        /* The decision JSON is also what --format yaml prints: it is
-         * valid YAML 1.2, and one shape is easier to script against. */
         printf("%s\n", out);
     }
     if (vouch_decision_outcome(d) != VOUCH_OUTCOME_ALLOW) {

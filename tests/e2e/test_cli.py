@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+import yaml
 
 from vouchtest import (DIGEST, IMAGE, NOTE, ATTESTOR, evaluate, occurrence,
                        openssl, payload_for, pkix_attestor, policy_require,
@@ -151,6 +152,12 @@ def test_walkthrough_deny_then_allow(walkthrough):
                  "--attestor", attestor, "--attestation", occ_path, IMAGE,
                  check=0)
     assert proc.stdout.startswith("decision: ALLOW\n")
+    # YAML with the same fields as the JSON.
+    proc = vouch("evaluate", "--format", "yaml", "--policy", policy,
+                 "--attestor", attestor, "--attestation", occ_path, IMAGE,
+                 check=0)
+    assert not proc.stdout.lstrip().startswith("{")
+    assert yaml.safe_load(proc.stdout) == d
 
 
 def test_tag_only_image_cannot_satisfy_attestation(walkthrough):
