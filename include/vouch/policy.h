@@ -133,6 +133,19 @@ VOUCH_API const char *vouch_policy_pattern(const vouch_policy *policy,
 /** Number of entries in one of the GKE-only maps. */
 VOUCH_API size_t vouch_policy_rule_map_count(const vouch_policy *policy,
                                              vouch_rule_map map);
+/** Key of entry `index` of a GKE-only map ("us-east1-a.prod"), in
+ *  document order; NULL when out of range. Owned by the policy. */
+VOUCH_API const char *vouch_policy_rule_map_key(const vouch_policy *policy,
+                                                vouch_rule_map map,
+                                                size_t index);
+/** Rule of entry `index` of a GKE-only map; NULL when out of range. Owned
+ *  by the policy. */
+VOUCH_API const vouch_admission_rule *
+vouch_policy_rule_map_rule(const vouch_policy *policy, vouch_rule_map map,
+                           size_t index);
+/** The map's field name ("clusterAdmissionRules"); static; NULL when
+ *  `map` is out of range. */
+VOUCH_API const char *vouch_rule_map_field(vouch_rule_map map);
 
 VOUCH_API vouch_evaluation_mode
 vouch_admission_rule_evaluation_mode(const vouch_admission_rule *rule);

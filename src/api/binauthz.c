@@ -98,21 +98,23 @@ cleanup:
     return rc;
 }
 
-/*
- * Every attestor the default rule requires must exist (§1.2). Responds
- * INVALID_ARGUMENT naming each missing one and returns 1; 0 when all
- * exist; -1 after responding to a store error.
- */
-static int check_policy_attestors(api_request *req,
-                                  const vouch_policy *policy)
-{
-    const vouch_admission_rule *rule = vouch_policy_default_rule(policy);
-    size_t n = rule != NULL ? vouch_admission_rule_attestor_count(rule) : 0;
-    char missing[700];
-    size_t used = 0;
-    size_t count = 0;
+/* The attestors found missing so far, as "PATH[i] NAME, ...". */
+typedef struct missing_list {
+    char text[900];
+    size_t used;
+    size_t count;
+} missing_list;
 
-    missing[0] = '\0';
+/*
+ * Look up each attestor `rule` requires; add the missing ones to `m`,
+ * each named by its field path (`path` is the rule's). 0, or -1 after
+ * responding to a store error.
+ */
+static int find_missing(api_request *req, const vouch_admission_rule *rule,
+                        const char *path, missing_list *m)
+{
+    size_t n = rule != NULL ? vouch_admission_rule_attestor_count(rule) : 0;
+
     for (size_t i = 0; i < n; i++) {
         const char *name = vouch_admission_rule_attestor(rule, i);
         vouch_resource r;
@@ -123,23 +125,60 @@ static int check_policy_attestors(api_request *req,
         rc = vouch_store_get(req->conn, "attestor", name, &r, &err);
         vouch_resource_clear(&r);
         if (rc == VOUCH_ENOTFOUND) {
-            int w = snprintf(missing + used, sizeof(missing) - used,
-                             "%s[%zu] %s", count > 0 ? ", " : "", i, name);
-            if (w > 0 && (size_t)w < sizeof(missing) - used) {
-                used += (size_t)w;
+            int w = snprintf(m->text + m->used, sizeof(m->text) - m->used,
+                             "%s%s.requireAttestationsBy[%zu] %s",
+                             m->count > 0 ? ", " : "", path, i, name);
+            if (w > 0 && (size_t)w < sizeof(m->text) - m->used) {
+                m->used += (size_t)w;
             }
-            count++;
+            m->count++;
         } else if (rc < 0) {
             api_respond_vouch_error(req, &err, "store");
             return -1;
         }
     }
-    if (count > 0) {
+    return 0;
+}
+
+/*
+ * Every attestor a rule requires must exist (§1.2): the default rule's
+ * and those of the GKE-only maps, which are stored even though Cloud Run
+ * never consults them. Responds INVALID_ARGUMENT naming each missing one
+ * by field path and returns 1; 0 when all exist; -1 after responding to a
+ * store error.
+ */
+static int check_policy_attestors(api_request *req,
+                                  const vouch_policy *policy)
+{
+    missing_list m;
+    char path[400];
+
+    memset(&m, 0, sizeof(m));
+    if (find_missing(req, vouch_policy_default_rule(policy),
+                     "defaultAdmissionRule", &m) < 0) {
+        return -1;
+    }
+    for (int map = 0; map < VOUCH_RULE_MAP_COUNT; map++) {
+        size_t n = vouch_policy_rule_map_count(policy, (vouch_rule_map)map);
+
+        for (size_t i = 0; i < n; i++) {
+            snprintf(path, sizeof(path), "%s[\"%s\"]",
+                     vouch_rule_map_field((vouch_rule_map)map),
+                     vouch_policy_rule_map_key(policy, (vouch_rule_map)map,
+                                               i));
+            if (find_missing(req,
+                             vouch_policy_rule_map_rule(
+                                 policy, (vouch_rule_map)map, i),
+                             path, &m) < 0) {
+                return -1;
+            }
+        }
+    }
+    if (m.count > 0) {
         api_respond_error(req, API_INVALID_ARGUMENT,
-                          "defaultAdmissionRule.requireAttestationsBy: "
-                          "%s %s not exist: %s",
-                          count == 1 ? "this attestor" : "these attestors",
-                          count == 1 ? "does" : "do", missing);
+                          "requireAttestationsBy: %s %s not exist: %s",
+                          m.count == 1 ? "this attestor" : "these attestors",
+                          m.count == 1 ? "does" : "do", m.text);
         return 1;
     }
     return 0;
@@ -527,8 +566,42 @@ cleanup:
     return rc;
 }
 
+static bool rule_requires(const vouch_admission_rule *rule,
+                          const char *attestor)
+{
+    size_t n = rule != NULL ? vouch_admission_rule_attestor_count(rule) : 0;
+
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(vouch_admission_rule_attestor(rule, k), attestor) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Does any rule of `p` (the default one or a GKE-only map's) require
+ * `attestor`? */
+static bool policy_requires(const vouch_policy *p, const char *attestor)
+{
+    if (rule_requires(vouch_policy_default_rule(p), attestor)) {
+        return true;
+    }
+    for (int map = 0; map < VOUCH_RULE_MAP_COUNT; map++) {
+        size_t n = vouch_policy_rule_map_count(p, (vouch_rule_map)map);
+
+        for (size_t i = 0; i < n; i++) {
+            if (rule_requires(vouch_policy_rule_map_rule(
+                                  p, (vouch_rule_map)map, i),
+                              attestor)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /*
- * Names of the stored policies whose default rule requires `attestor`,
+ * Names of the stored policies any of whose rules requires `attestor`,
  * into `out` ("" when none). Returns 0, or a store error (err filled).
  */
 static int policies_requiring(api_request *req, const char *attestor,
@@ -558,18 +631,11 @@ static int policies_requiring(api_request *req, const char *attestor,
                                    page.items[i].name, NULL) < 0) {
                 continue;
             }
-            const vouch_admission_rule *rule = vouch_policy_default_rule(p);
-            size_t n = vouch_admission_rule_attestor_count(rule);
-            for (size_t k = 0; k < n; k++) {
-                if (strcmp(vouch_admission_rule_attestor(rule, k),
-                           attestor) == 0) {
-                    int w = snprintf(out + used, size - used, "%s%s",
-                                     used > 0 ? ", " : "",
-                                     page.items[i].name);
-                    if (w > 0 && (size_t)w < size - used) {
-                        used += (size_t)w;
-                    }
-                    break;
+            if (policy_requires(p, attestor)) {
+                int w = snprintf(out + used, size - used, "%s%s",
+                                 used > 0 ? ", " : "", page.items[i].name);
+                if (w > 0 && (size_t)w < size - used) {
+                    used += (size_t)w;
                 }
             }
             vouch_policy_free(p);

@@ -1200,6 +1200,33 @@ VOUCH_API size_t vouch_policy_rule_map_count(const vouch_policy *policy,
     return (unsigned)map < VOUCH_RULE_MAP_COUNT ? policy->map_count[map] : 0;
 }
 
+VOUCH_API const char *vouch_policy_rule_map_key(const vouch_policy *policy,
+                                                vouch_rule_map map,
+                                                size_t index)
+{
+    if ((unsigned)map >= VOUCH_RULE_MAP_COUNT ||
+        index >= policy->map_count[map]) {
+        return NULL;
+    }
+    return policy->maps[map][index].key;
+}
+
+VOUCH_API const vouch_admission_rule *
+vouch_policy_rule_map_rule(const vouch_policy *policy, vouch_rule_map map,
+                           size_t index)
+{
+    if ((unsigned)map >= VOUCH_RULE_MAP_COUNT ||
+        index >= policy->map_count[map]) {
+        return NULL;
+    }
+    return &policy->maps[map][index].rule;
+}
+
+VOUCH_API const char *vouch_rule_map_field(vouch_rule_map map)
+{
+    return (unsigned)map < VOUCH_RULE_MAP_COUNT ? map_fields[map] : NULL;
+}
+
 VOUCH_API vouch_evaluation_mode
 vouch_admission_rule_evaluation_mode(const vouch_admission_rule *rule)
 {

@@ -178,3 +178,31 @@ def test_policy_gcloud_export_yaml_body_is_rejected_as_json(server,
     r = server.request("PUT", "/v1/projects/%s/policy" % project, body)
     assert r.status == 400
     assert r.error()["status"] == "INVALID_ARGUMENT"
+
+
+def test_policy_unknown_attestors_in_gke_rules_are_named(server, project):
+    note = create_note(server, project)
+    create_attestor(server, project, "exists", note)
+    exists = "projects/%s/attestors/exists" % project
+    gone = "projects/%s/attestors/gone" % project
+    body = policy_body(attestors=[exists])
+    body["clusterAdmissionRules"] = {
+        "us-east1-a.prod": {
+            "evaluationMode": "REQUIRE_ATTESTATION",
+            "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG",
+            "requireAttestationsBy": [exists, gone]}}
+    path = "/v1/projects/%s/policy" % project
+    r = server.request("PUT", path, body)
+    assert r.status == 400
+    msg = r.error()["message"]
+    assert ('clusterAdmissionRules["us-east1-a.prod"]'
+            '.requireAttestationsBy[1] ' + gone) in msg, msg
+    assert "etag" not in server.get(path).json()
+    # With the attestor created, the same policy is stored.
+    create_attestor(server, project, "gone", note)
+    assert server.request("PUT", path, body).status == 200
+    # ...and the attestor only a GKE rule requires cannot be deleted.
+    r = server.request("DELETE", "/v1/" + gone)
+    assert r.status == 400
+    assert r.error()["status"] == "FAILED_PRECONDITION"
+    assert path[len("/v1/"):] in r.error()["message"]

@@ -5,7 +5,9 @@
  *       THREADS threads each create resources of kind "crash" named
  *       projects/crash/things/TAG-T-N in a loop (one write transaction
  *       each) and print every name on stdout right AFTER its commit
- *       returned 0, in one write(2) per line, until killed.
+ *       returned 0, in one write(2) per line, until killed. Exits 3
+ *       when a store call fails (the server crashed under it), 5 when
+ *       the store cannot be opened, 2 on a usage error.
  *   crash_writer verify URL
  *       reads names (one a line) on stdin and exits 1 when one is
  *       missing from the store; prints "ok COUNT" (the number of "crash"
@@ -133,7 +135,7 @@ int main(int argc, char **argv)
     }
     if (vouch_store_open(&store, argv[2], (size_t)threads, &err) != 0) {
         fprintf(stderr, "crash_writer: open: %s\n", err.message);
-        return 2;
+        return 5;
     }
     for (i = 0; i < threads; i++) {
         w[i].store = store;
