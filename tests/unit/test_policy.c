@@ -220,6 +220,25 @@ static void test_policy_getters(void **state)
     assert_int_equal(vouch_policy_rule_map_count(
                          policy, VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES),
                      2);
+    assert_string_equal(vouch_policy_rule_map_key(
+                            policy, VOUCH_CLUSTER_ADMISSION_RULES, 0),
+                        "us-central1-a.prod-cluster");
+    assert_string_equal(
+        vouch_admission_rule_attestor(
+            vouch_policy_rule_map_rule(policy,
+                                       VOUCH_CLUSTER_ADMISSION_RULES, 0),
+            0),
+        "projects/gke-project/attestors/prod");
+    assert_int_equal(vouch_admission_rule_evaluation_mode(
+                         vouch_policy_rule_map_rule(
+                             policy, VOUCH_CLUSTER_ADMISSION_RULES, 1)),
+                     VOUCH_ALWAYS_ALLOW);
+    assert_null(vouch_policy_rule_map_key(policy,
+                                          VOUCH_CLUSTER_ADMISSION_RULES, 2));
+    assert_null(vouch_policy_rule_map_rule(policy, VOUCH_RULE_MAP_COUNT, 0));
+    assert_string_equal(vouch_rule_map_field(VOUCH_CLUSTER_ADMISSION_RULES),
+                        "clusterAdmissionRules");
+    assert_null(vouch_rule_map_field(VOUCH_RULE_MAP_COUNT));
     assert_int_equal(vouch_admission_rule_evaluation_mode(rule),
                      VOUCH_ALWAYS_DENY);
     assert_int_equal(vouch_admission_rule_enforcement_mode(rule),
