@@ -82,7 +82,7 @@ count $((ran - bad < 0 ? 0 : ran - bad)) "$bad"
 
 if [ -s "$failures" ]; then
     echo "=== what failed"
-    cat "$failures"
+    awk '!seen[$0]++' "$failures"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
