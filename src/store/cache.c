@@ -17,7 +17,9 @@
 #define WATCH_POLL_MS 100
 #define RECONNECT_MS 1000
 
-/* The kinds read by nearly every request; bit i is kinds[i]. */
+/* The kinds read by nearly every request; bit i is kinds[i]. Keep
+ * VOUCH__CACHED_KINDS (migrations.h: only these are announced) the same;
+ * test_store.c checks it. */
 static const char *const kinds[] = { "policy", "attestor" };
 #define KIND_COUNT (sizeof(kinds) / sizeof(kinds[0]))
 

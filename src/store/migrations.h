@@ -17,6 +17,10 @@ typedef struct vouch__store_migration {
     const char *postgres;
 } vouch__store_migration;
 
+/* The kinds the PostgreSQL read cache holds (cache.c's list, as SQL):
+ * only their changes are announced. */
+#define VOUCH__CACHED_KINDS "('policy', 'attestor')"
+
 /* Created before anything else, outside the numbered list. */
 #define VOUCH__SCHEMA_VERSION_DDL \
     "CREATE TABLE IF NOT EXISTS schema_version (" \
@@ -70,10 +74,12 @@ static const vouch__store_migration vouch__store_migrations[] = {
         /* SQLite: nothing. No other process could hear a notification,
          * so the SQLite store keeps no read cache. */
         "/* change notifications: PostgreSQL only */",
-        /* PostgreSQL: every row written to resources, by vouch or by
-         * anyone else (a restore, an operator's UPDATE), announces its
-         * kind on vouch_changes when the transaction commits; TRUNCATE
-         * announces "*" (every kind). The read cache (cache.h) listens. */
+        /* PostgreSQL: every row of a cached kind (VOUCH__CACHED_KINDS)
+         * written to resources, by vouch or by anyone else (a restore,
+         * an operator's UPDATE), announces its kind on vouch_changes when
+         * the transaction commits; TRUNCATE announces "*" (every kind).
+         * Other kinds, written by every deploy, announce nothing. The read
+         * cache (cache.h) listens. */
         "CREATE FUNCTION vouch_notify_change() RETURNS trigger "
         "LANGUAGE plpgsql AS $$ BEGIN"
         " IF TG_OP = 'TRUNCATE' THEN"
@@ -88,8 +94,16 @@ static const vouch__store_migration vouch__store_migrations[] = {
         " END IF;"
         " RETURN NULL;"
         " END $$;"
-        "CREATE TRIGGER resources_notify AFTER INSERT OR UPDATE OR DELETE"
-        " ON resources FOR EACH ROW EXECUTE FUNCTION vouch_notify_change();"
+        "CREATE TRIGGER resources_notify_insert AFTER INSERT ON resources"
+        " FOR EACH ROW WHEN (NEW.kind IN " VOUCH__CACHED_KINDS ")"
+        " EXECUTE FUNCTION vouch_notify_change();"
+        "CREATE TRIGGER resources_notify_update AFTER UPDATE ON resources"
+        " FOR EACH ROW WHEN (NEW.kind IN " VOUCH__CACHED_KINDS
+        " OR OLD.kind IN " VOUCH__CACHED_KINDS ")"
+        " EXECUTE FUNCTION vouch_notify_change();"
+        "CREATE TRIGGER resources_notify_delete AFTER DELETE ON resources"
+        " FOR EACH ROW WHEN (OLD.kind IN " VOUCH__CACHED_KINDS ")"
+        " EXECUTE FUNCTION vouch_notify_change();"
         "CREATE TRIGGER resources_notify_truncate AFTER TRUNCATE"
         " ON resources FOR EACH STATEMENT"
         " EXECUTE FUNCTION vouch_notify_change();",

@@ -592,7 +592,8 @@ static int pg_bump(pg_conn *c, const char *kind, vouch_error *err)
                      "UPDATE SET value = generations.value + 1 "
                      "RETURNING kind, value) "
                      "SELECT pg_notify('" PG_CHANNEL "', "
-                     "kind || ' ' || value) FROM bumped", 1, args, &changed,
+                     "kind || ' ' || value) FROM bumped "
+                     "WHERE kind IN " VOUCH__CACHED_KINDS, 1, args, &changed,
                      "update generation", err);
 }
 

@@ -41,6 +41,8 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "cache.h"
+#include "migrations.h"
 #include "store.h"
 
 typedef struct fixture {
@@ -1585,6 +1587,25 @@ static void test_store_cache_off_while_watch_is_lost(void **state)
     assert_string_equal(got, "{\"v\":2}");
 }
 
+/* The trigger announces only VOUCH__CACHED_KINDS: it must be the list
+ * the cache holds, or a change would go unheard. */
+static void test_store_cache_kinds_match_the_trigger(void **state)
+{
+    const char *const *kinds;
+    unsigned count;
+    char sql[256] = "(";
+    unsigned i;
+
+    (void)state;
+    kinds = vouch__cache_kinds(&count);
+    for (i = 0; i < count; i++) {
+        snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s'%s'",
+                 i > 0 ? ", " : "", kinds[i]);
+    }
+    snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ")");
+    assert_string_equal(sql, VOUCH__CACHED_KINDS);
+}
+
 static void test_store_sqlite_has_no_cache(void **state)
 {
     fixture *f = *state;
@@ -1636,6 +1657,7 @@ int main(void)
         cmocka_unit_test(test_store_open_rejects_bad_urls),
         cmocka_unit_test(test_store_open_sqlite_creates_directories),
         T(test_store_sqlite_has_no_cache),
+        cmocka_unit_test(test_store_cache_kinds_match_the_trigger),
     };
     const struct CMUnitTest postgres_tests[] = {
         COMMON_TESTS,
