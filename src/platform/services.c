@@ -370,6 +370,25 @@ static int recheck_traffic(vouch_platform_ctx *ctx, const plat_names *n,
     return 0;
 }
 
+/* "projects/P/locations/L/services/S/revisions/ID" of `svc`'s revision. */
+static json_t *revision_name(const json_t *svc, const char *id)
+{
+    const char *service = json_string_value(json_object_get(svc, "name"));
+
+    return json_sprintf("%s/revisions/%s", service != NULL ? service : "",
+                        id);
+}
+
+/* The revision id at the end of a stored latest*Revision (full names;
+ * services stored by older builds hold the bare id). */
+static const char *revision_id(const json_t *value)
+{
+    const char *name = json_string_value(value);
+    const char *slash = name != NULL ? strrchr(name, '/') : NULL;
+
+    return slash != NULL ? slash + 1 : name;
+}
+
 /* Set the status fields of `svc` from its revisions. */
 static int set_status(json_t *svc, const json_t *traffic,
                       const char *latest_ready, const char *latest_created,
@@ -383,13 +402,15 @@ static int set_status(json_t *svc, const json_t *traffic,
         return VOUCH_ENOMEM;
     }
     json_object_set_new(svc, "trafficStatuses", statuses);
+    /* Full resource names, as Cloud Run v2 gives them (traffic statuses
+     * name revisions by id). */
     if (latest_ready != NULL) {
         json_object_set_new(svc, "latestReadyRevision",
-                            json_string(latest_ready));
+                            revision_name(svc, latest_ready));
     }
     if (latest_created != NULL) {
         json_object_set_new(svc, "latestCreatedRevision",
-                            json_string(latest_created));
+                            revision_name(svc, latest_created));
     }
     if (fail_msg != NULL) {
         cond = plat_condition("Ready", "CONDITION_FAILED", "reason",
@@ -515,11 +536,11 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     const json_t *old_tpl = old != NULL ? json_object_get(old, "template")
                                         : NULL;
     const char *old_ready = old != NULL
-                                ? json_string_value(json_object_get(
+                                ? revision_id(json_object_get(
                                       old, "latestReadyRevision"))
                                 : NULL;
     const char *old_created = old != NULL
-                                  ? json_string_value(json_object_get(
+                                  ? revision_id(json_object_get(
                                         old, "latestCreatedRevision"))
                                   : NULL;
     bool tpl_changed = old == NULL ||

@@ -166,6 +166,14 @@ static size_t count_kind(fixture *f, const char *kind)
     return n;
 }
 
+/* The id at the end of a resource name ("web-00001-abc"). */
+static const char *rev_id(const char *name)
+{
+    const char *slash = name != NULL ? strrchr(name, '/') : NULL;
+
+    return slash != NULL ? slash + 1 : name;
+}
+
 static json_t *load(fixture *f, const char *kind, const char *name)
 {
     vouch_error err = VOUCH_ERROR_INIT;
@@ -228,8 +236,7 @@ static json_t *latest_revision(fixture *f, const char *service)
     snprintf(name, sizeof(name), "projects/" P "/locations/" L
              "/services/%s", service);
     svc = load(f, VOUCH_PLATFORM_KIND_SERVICE, name);
-    snprintf(name, sizeof(name), "projects/" P "/locations/" L
-             "/services/%s/revisions/%s", service,
+    snprintf(name, sizeof(name), "%s",
              json_string_value(json_object_get(svc,
                                                "latestCreatedRevision")));
     json_decref(svc);
@@ -266,9 +273,16 @@ static void test_platform_service_create_pins_digest(void **state)
                             json_object_get(op, "metadata"), "@type")),
                         "type.googleapis.com/google.cloud.run.v2.Service");
     json_t *svc = json_object_get(op, "response");
-    const char *lr = json_string_value(json_object_get(svc,
-                                                       "latestReadyRevision"));
-    assert_non_null(lr);
+    const char *lr_name = json_string_value(
+        json_object_get(svc, "latestReadyRevision"));
+    assert_non_null(lr_name);
+    /* A full resource name, as Cloud Run v2 gives it. */
+    assert_memory_equal(lr_name,
+                        "projects/" P "/locations/" L "/services/web/"
+                        "revisions/",
+                        strlen("projects/" P "/locations/" L
+                               "/services/web/revisions/"));
+    const char *lr = rev_id(lr_name);
     /* {service}-{5 digits}-{3 letters} */
     assert_int_equal(strlen(lr), strlen("web-00001-abc"));
     assert_memory_equal(lr, "web-00001-", 10);
@@ -346,8 +360,8 @@ static void test_platform_service_update_makes_revision(void **state)
     commit(f);
     assert_int_equal(count_kind(f, VOUCH_PLATFORM_KIND_REVISION), 2);
     list_svc = json_object_get(op2, "response");
-    assert_memory_equal(json_string_value(json_object_get(
-                            list_svc, "latestReadyRevision")),
+    assert_memory_equal(rev_id(json_string_value(json_object_get(
+                            list_svc, "latestReadyRevision"))),
                         "web-00002-", 10);
     assert_int_equal(json_integer_value(json_object_get(list_svc,
                                                         "generation")),
@@ -450,8 +464,8 @@ static void test_platform_deny_enforced(void **state)
                         "CONTAINER_IMAGE_UNAUTHORIZED");
     json_t *svc = load(f, VOUCH_PLATFORM_KIND_SERVICE,
                        "projects/" P "/locations/" L "/services/web");
-    assert_memory_equal(json_string_value(json_object_get(
-                            svc, "latestReadyRevision")),
+    assert_memory_equal(rev_id(json_string_value(json_object_get(
+                            svc, "latestReadyRevision"))),
                         "web-00001-", 10);
     assert_memory_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(svc,
@@ -647,8 +661,8 @@ static void test_platform_traffic_to_old_revision_rechecked(void **state)
     vouch_error err = VOUCH_ERROR_INIT;
     json_t *op = create_service(f, "web", f->image, "{\"useDefault\":true}",
                                 0, &err);
-    const char *r1 = json_string_value(json_object_get(
-        json_object_get(op, "response"), "latestReadyRevision"));
+    const char *r1 = rev_id(json_string_value(json_object_get(
+        json_object_get(op, "response"), "latestReadyRevision")));
     char rev1[64];
     char *body;
     char *traffic = NULL;
