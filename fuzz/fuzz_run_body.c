@@ -1,9 +1,10 @@
 /*
  * Fuzz the run platform's request bodies: a Service (create), a Job
- * (create) and a job run request, each validated and, when valid,
- * admitted against a real SQLite store in a temporary directory. The
- * transaction is rolled back after every input, so inputs do not build
- * on each other. There is no registry: a tag cannot be resolved and must
+ * (create) and a job run request (also against a fixed job with two
+ * containers, so that overrides meet real ones), each validated and,
+ * when valid, admitted against a real SQLite store in a temporary
+ * directory. The transaction is rolled back after every input, so inputs
+ * do not build on each other. There is no registry: a tag cannot be resolved and must
  * fail closed, never crash.
  */
 #include <stdint.h>
@@ -13,6 +14,15 @@
 #include <unistd.h>
 
 #include "platform.h"
+
+static const char fixed_job[] =
+    "{\"template\":{\"taskCount\":2,\"template\":{\"containers\":["
+    "{\"name\":\"main\",\"image\":\"gcr.io/p/app@sha256:"
+    "0000000000000000000000000000000000000000000000000000000000000000\","
+    "\"args\":[\"a\"],\"env\":[{\"name\":\"A\",\"value\":\"1\"}]},"
+    "{\"name\":\"side\",\"image\":\"gcr.io/p/side@sha256:"
+    "1111111111111111111111111111111111111111111111111111111111111111\"}"
+    "]}}}";
 
 static vouch_store *store;
 static vouch_platform *platform;
@@ -79,6 +89,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     out = NULL;
     (void)vouch_platform_job_run(&ctx, "p", "us-central1", "job", body, size,
                                  &out, &err);
+    json_decref(out);
+    out = NULL;
+    /* A run request against a job that exists, so that its overrides
+     * are applied to real containers. */
+    if (vouch_platform_job_create(&ctx, "p", "us-central1", "fixed",
+                                  fixed_job, strlen(fixed_job), false, &out,
+                                  &err) == 0) {
+        json_decref(out);
+        out = NULL;
+        (void)vouch_platform_job_run(&ctx, "p", "us-central1", "fixed", body,
+                                     size, &out, &err);
+    }
     json_decref(out);
     vouch_store_rollback(conn);
     vouch_store_release(conn);

@@ -1088,9 +1088,114 @@ static int jobs_update(int argc, char **argv, cli_globals *g)
 
 /* ---- jobs execute, executions cancel ---- */
 
+/* Split "a,b,c" into a JSON array of strings (empty items kept). */
+static json_t *comma_list(const char *text)
+{
+    json_t *out = json_array();
+    const char *p = text;
+
+    while (out != NULL) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+
+        if (json_array_append_new(out, json_stringn(p, n)) < 0) {
+            json_decref(out);
+            return NULL;
+        }
+        if (comma == NULL) {
+            break;
+        }
+        p = comma + 1;
+    }
+    return out;
+}
+
+/*
+ * RunJobRequest.overrides from the execute flags, into `body` (nothing
+ * when none was given). --update-env-vars items must be NAME=VALUE;
+ * --tasks and --task-timeout are checked by the server, which names the
+ * field.
+ */
+static int execute_overrides(json_t *body, const char *args,
+                             const char *env, const char *tasks,
+                             const char *timeout)
+{
+    json_t *ov;
+    json_t *co;
+    char *end = NULL;
+
+    if (args == NULL && env == NULL && tasks == NULL && timeout == NULL) {
+        return CLI_OK;
+    }
+    ov = json_object();
+    co = json_object();
+    if (ov == NULL || co == NULL || json_object_set_new(body, "overrides",
+                                                        ov) < 0) {
+        json_decref(co);
+        return cli_fail("out of memory");
+    }
+    if (args != NULL) {
+        json_object_set_new(co, "args", comma_list(args));
+    }
+    if (env != NULL) {
+        json_t *items = comma_list(env);
+        json_t *vars = json_array();
+        size_t i;
+        json_t *it;
+
+        json_array_foreach(items, i, it) {
+            const char *kv = json_string_value(it);
+            const char *eq = strchr(kv, '=');
+
+            if (eq == NULL || eq == kv) {
+                int rc = cli_fail("--update-env-vars: '%s' is not "
+                                  "NAME=VALUE", kv);
+
+                json_decref(items);   /* kv lives in it: after printing */
+                json_decref(vars);
+                json_decref(co);
+                return rc;
+            }
+            json_array_append_new(vars,
+                                  json_pack("{s:s%,s:s}", "name", kv,
+                                            (size_t)(eq - kv), "value",
+                                            eq + 1));
+        }
+        json_decref(items);
+        json_object_set_new(co, "env", vars);
+    }
+    if (json_object_size(co) > 0) {
+        json_object_set_new(ov, "containerOverrides", json_pack("[o]", co));
+    } else {
+        json_decref(co);
+    }
+    if (tasks != NULL) {
+        long n = strtol(tasks, &end, 10);
+
+        if (end == tasks || *end != '\0') {
+            return cli_fail("--tasks: '%s' is not a number", tasks);
+        }
+        json_object_set_new(ov, "taskCount", json_integer(n));
+    }
+    if (timeout != NULL) {
+        /* Seconds, with or without the "s" of a Duration. */
+        size_t n = strlen(timeout);
+
+        json_object_set_new(ov, "timeout",
+                            n > 0 && timeout[n - 1] == 's'
+                                ? json_string(timeout)
+                                : json_sprintf("%ss", timeout));
+    }
+    return CLI_OK;
+}
+
 static int job_execute(int argc, char **argv, cli_globals *g)
 {
     const char *id = NULL;
+    const char *args = NULL;
+    const char *env = NULL;
+    const char *tasks = NULL;
+    const char *timeout = NULL;
     bool wait = false;
     run_loc loc;
     char path[RUN_NAME_MAX + 80];
@@ -1104,15 +1209,31 @@ static int job_execute(int argc, char **argv, cli_globals *g)
     for (int i = 0; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             printf("usage: vouch run jobs execute JOB [--wait] "
+                   "[--args A,B] [--update-env-vars K=V,...]\n"
+                   "         [--tasks N] [--task-timeout SECONDS] "
                    "[--region R]\n\n"
                    "Start an execution of the job. Its images are checked "
                    "against the\ncurrent policy now; a refused execution "
                    "prints the reason and exits 1.\n--wait waits until the "
-                   "execution has finished (exit 1 if it failed).\n");
+                   "execution has finished (exit 1 if it failed).\n"
+                   "--args, --update-env-vars, --tasks and --task-timeout "
+                   "change this execution\nonly (its first container), "
+                   "never the job.\n");
             return CLI_OK;
         }
         if (cli_switch(argv, i, "--wait")) {
             wait = true;
+            continue;
+        }
+        if ((rc = cli_flag(argc, argv, &i, "--args", &args)) != 0 ||
+            (rc = cli_flag(argc, argv, &i, "--update-env-vars", &env)) !=
+                0 ||
+            (rc = cli_flag(argc, argv, &i, "--tasks", &tasks)) != 0 ||
+            (rc = cli_flag(argc, argv, &i, "--task-timeout", &timeout)) !=
+                0) {
+            if (rc < 0) {
+                return CLI_USAGE;
+            }
             continue;
         }
         if ((rc = cli_global_flag(argc, argv, &i, g)) != 0) {
@@ -1134,6 +1255,10 @@ static int job_execute(int argc, char **argv, cli_globals *g)
     body = json_object();
     if (body == NULL) {
         rc = cli_fail("out of memory");
+        goto cleanup;
+    }
+    rc = execute_overrides(body, args, env, tasks, timeout);
+    if (rc != CLI_OK) {
         goto cleanup;
     }
     snprintf(path, sizeof(path), "/v2/%s/jobs/%s:run", loc.prefix, id);

@@ -134,8 +134,8 @@ static bool known_container_field(const char *k)
     return false;
 }
 
-static int string_array(const json_t *v, const char *path, size_t i,
-                        const char *field, vouch_error *err)
+int plat_string_array_check(const json_t *v, const char *path, size_t i,
+                            const char *field, vouch_error *err)
 {
     size_t k;
     json_t *e;
@@ -155,8 +155,8 @@ static int string_array(const json_t *v, const char *path, size_t i,
     return 0;
 }
 
-static int check_env(const json_t *env, const char *path, size_t i,
-                     vouch_error *err)
+int plat_env_check(const json_t *env, const char *path, size_t i,
+                   vouch_error *err)
 {
     size_t k;
     json_t *e;
@@ -257,16 +257,17 @@ int plat_containers_check(const json_t *containers, const char *path,
                                     i);
         }
         v = json_object_get(c, "args");
-        if (v != NULL && (rc = string_array(v, path, i, "args", err)) < 0) {
+        if (v != NULL &&
+            (rc = plat_string_array_check(v, path, i, "args", err)) < 0) {
             return rc;
         }
         v = json_object_get(c, "command");
         if (v != NULL &&
-            (rc = string_array(v, path, i, "command", err)) < 0) {
+            (rc = plat_string_array_check(v, path, i, "command", err)) < 0) {
             return rc;
         }
         v = json_object_get(c, "env");
-        if (v != NULL && (rc = check_env(v, path, i, err)) < 0) {
+        if (v != NULL && (rc = plat_env_check(v, path, i, err)) < 0) {
             return rc;
         }
     }

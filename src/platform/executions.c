@@ -20,17 +20,38 @@ static int check_run_body(const json_t *body, vouch_error *err)
         "validateOnly", "etag", "overrides", NULL,
     };
     static const char *const none[] = { NULL };
-    int rc = plat_fields_check(body, fields, none, "", err);
-    json_t *ov = json_object_get(body, "overrides");
+    return plat_fields_check(body, fields, none, "", err);
+}
 
+/*
+ * The job as this execution runs it: a copy with the request's overrides
+ * applied (overrides.c), so that the stored job stays as it is. Caller
+ * owns *out.
+ */
+static int job_with_overrides(const json_t *job, const json_t *ov,
+                              json_t **out, vouch_error *err)
+{
+    json_t *copy = json_deep_copy(job);
+    json_t *tpl = json_object_get(copy, "template");
+    json_t *count = json_object_get(tpl, "taskCount");
+    json_int_t tasks = count != NULL ? json_integer_value(count) : 1;
+    int rc;
+
+    *out = NULL;
+    if (copy == NULL) {
+        return plat_enomem(err);
+    }
+    rc = plat_overrides_apply(ov, json_object_get(tpl, "template"), &tasks,
+                              err);
+    if (rc == 0 && ov != NULL &&
+        json_object_set_new(tpl, "taskCount", json_integer(tasks)) < 0) {
+        rc = plat_enomem(err);
+    }
     if (rc < 0) {
+        json_decref(copy);
         return rc;
     }
-    if (ov != NULL && !(json_is_object(ov) && json_object_size(ov) == 0)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "overrides: not supported yet; update the "
-                                "job instead");
-    }
+    *out = copy;
     return 0;
 }
 
@@ -133,6 +154,7 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     plat_admission a;
     json_t *req = NULL;
     json_t *job = NULL;
+    json_t *run_job = NULL;   /* the job with the request's overrides */
     json_t *ex = NULL;
     json_t *op = NULL;
     char exec_id[80];
@@ -171,6 +193,11 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
                               sent, n.name);
         goto cleanup;
     }
+    rc = job_with_overrides(job, json_object_get(req, "overrides"),
+                            &run_job, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
     rc = plat_binauthz_parse(json_object_get(job, "binaryAuthorization"),
                              n.project, &ba, err);
     if (rc < 0) {
@@ -189,7 +216,7 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     }
     if (json_is_true(json_object_get(req, "validateOnly"))) {
         plat_now(now, sizeof(now));
-        ex = new_execution(job, &n, exec_id, exec_name, &a, &ba, now);
+        ex = new_execution(run_job, &n, exec_id, exec_name, &a, &ba, now);
         rc = ex != NULL ? plat_operation(ctx->conn, n.project, n.location,
                                          "Execution", ex, true, 0, NULL,
                                          false, out, err)
@@ -203,7 +230,7 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
         goto cleanup;
     }
     plat_now(now, sizeof(now));
-    ex = new_execution(job, &n, exec_id, exec_name, &a, &ba, now);
+    ex = new_execution(run_job, &n, exec_id, exec_name, &a, &ba, now);
     if (ex == NULL) {
         rc = plat_enomem(err);
         goto cleanup;
@@ -305,6 +332,7 @@ cleanup:
     plat_admission_clear(&a);
     json_decref(req);
     json_decref(job);
+    json_decref(run_job);
     json_decref(ex);
     json_decref(op);
     return rc;

@@ -169,6 +169,22 @@ int plat_fields_check(const json_t *obj, const char *const *allowed,
                       const char *const *output, const char *path,
                       vouch_error *err);
 
+/* `v` must be an array of strings; errors name "PATH[i].FIELD[k]". */
+int plat_string_array_check(const json_t *v, const char *path, size_t i,
+                            const char *field, vouch_error *err);
+/* `env` must be an array of {name, value}; errors name "PATH[i].env[k]". */
+int plat_env_check(const json_t *env, const char *path, size_t i,
+                   vouch_error *err);
+
+/*
+ * Apply RunJobRequest.overrides (`ov`, may be NULL) to a copy of a job's
+ * execution template: `task` (the TaskTemplate, changed in place) and
+ * `*task_count`. Errors name the field path under "overrides" and are
+ * VOUCH_EINVAL; nothing is changed then.
+ */
+int plat_overrides_apply(const json_t *ov, json_t *task,
+                         json_int_t *task_count, vouch_error *err);
+
 /* A copy of `containers` with each image replaced by its pinned digest. */
 json_t *plat_containers_pinned(const json_t *containers,
                                const plat_admission *a);

@@ -440,6 +440,33 @@ def test_run_cli_cancel_running_execution(plain):
     assert out.stderr.startswith("vouch: ")
 
 
+def test_run_cli_execute_with_overrides(plain):
+    cli(plain, "run", "jobs", "create", "overridden", "--image",
+        image(plain, "v1"), check=0)
+    out = cli(plain, "run", "jobs", "execute", "overridden", "--wait",
+              "--args", "a,b", "--update-env-vars", "MODE=fast,EMPTY=",
+              "--tasks", "3", "--task-timeout", "60", check=0)
+    name = out.stderr.splitlines()[-1].split("[", 1)[1].split("]", 1)[0]
+    ex = cli_json(plain, "run", "executions", "describe", name)
+    container = ex["template"]["containers"][0]
+    assert container["args"] == ["a", "b"]
+    assert container["env"] == [{"name": "MODE", "value": "fast"},
+                                {"name": "EMPTY", "value": ""}]
+    assert ex["template"]["timeout"] == "60s"
+    assert ex["taskCount"] == 3
+    # The job stays as it was.
+    job = cli_json(plain, "run", "jobs", "describe", "overridden")
+    assert job["template"].get("taskCount", 1) == 1
+    assert "args" not in job["template"]["template"]["containers"][0]
+    # Errors: the CLI's own, then the server's with the field path.
+    out = cli(plain, "run", "jobs", "execute", "overridden",
+              "--update-env-vars", "NOEQUALS", check=2)
+    assert "--update-env-vars: 'NOEQUALS' is not NAME=VALUE" in out.stderr
+    out = cli(plain, "run", "jobs", "execute", "overridden", "--tasks", "0",
+              check=2)
+    assert "overrides.taskCount" in out.stderr
+
+
 def test_run_cli_lists_and_describe(plain):
     cli(plain, "run", "deploy", "listed", "--image", image(plain, "v1"),
         "--image", image(plain, "v1"), check=0)

@@ -782,6 +782,75 @@ static json_t *run_job(fixture *f, const char *job)
     return op;
 }
 
+static void test_platform_job_run_overrides(void **state)
+{
+    fixture *f = *state;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *body = NULL;
+    json_t *op = NULL;
+    static const char ov[] =
+        "{\"overrides\":{\"taskCount\":3,\"timeout\":\"60s\","
+        "\"containerOverrides\":[{\"args\":[\"--once\"],"
+        "\"env\":[{\"name\":\"MODE\",\"value\":\"fast\"},"
+        "{\"name\":\"NEW\",\"value\":\"1\"}]}]}}";
+
+    assert_true(asprintf(&body,
+                         "{\"template\":{\"taskCount\":2,\"template\":"
+                         "{\"containers\":[{\"image\":\"%s\","
+                         "\"args\":[\"--loop\"],\"env\":[{\"name\":"
+                         "\"MODE\",\"value\":\"slow\"}]}]}}}",
+                         f->image) > 0);
+    set_policy(f, "ALWAYS_ALLOW", "ENFORCED_BLOCK_AND_AUDIT_LOG");
+    begin(f);
+    assert_int_equal(vouch_platform_job_create(&f->ctx, P, L, "ov", body,
+                                               strlen(body), false, &op,
+                                               &err),
+                     0);
+    json_decref(op);
+    assert_int_equal(vouch_platform_job_run(&f->ctx, P, L, "ov", ov,
+                                            sizeof(ov) - 1, &op, &err),
+                     0);
+    commit(f);
+    assert_null(json_object_get(op, "error"));
+    json_t *ex = json_object_get(op, "response");
+    json_t *tpl = json_object_get(ex, "template");
+    json_t *c = json_array_get(json_object_get(tpl, "containers"), 0);
+    char *got = json_dumps(c, JSON_SORT_KEYS | JSON_COMPACT);
+    /* args replaced, MODE replaced in place, NEW appended; the image is
+     * the job's, pinned to its digest. */
+    assert_non_null(strstr(got, "\"args\":[\"--once\"]"));
+    assert_non_null(strstr(got, "\"env\":[{\"name\":\"MODE\",\"value\":"
+                                "\"fast\"},{\"name\":\"NEW\",\"value\":"
+                                "\"1\"}]"));
+    assert_non_null(strstr(got, "@sha256:"));
+    free(got);
+    assert_int_equal(json_integer_value(json_object_get(ex, "taskCount")), 3);
+    assert_int_equal(json_integer_value(json_object_get(ex,
+                                                        "succeededCount")),
+                     3);
+    assert_string_equal(json_string_value(json_object_get(tpl, "timeout")),
+                        "60s");
+    json_decref(op);
+    /* The job itself is unchanged, and the next plain run uses it. */
+    json_t *job = load(f, VOUCH_PLATFORM_KIND_JOB,
+                       "projects/" P "/locations/" L "/jobs/ov");
+    json_t *jt = json_object_get(job, "template");
+    assert_int_equal(json_integer_value(json_object_get(jt, "taskCount")), 2);
+    got = json_dumps(json_object_get(jt, "template"),
+                     JSON_SORT_KEYS | JSON_COMPACT);
+    assert_non_null(strstr(got, "\"args\":[\"--loop\"]"));
+    assert_null(strstr(got, "NEW"));
+    assert_null(strstr(got, "timeout"));
+    free(got);
+    json_decref(job);
+    op = run_job(f, "ov");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(op, "response"), "taskCount")),
+                     2);
+    json_decref(op);
+    free(body);
+}
+
 static void test_platform_job_denied_at_execution(void **state)
 {
     fixture *f = *state;
@@ -1223,11 +1292,40 @@ static void test_platform_job_invalid_requests(void **state)
                                                &err),
                      0);
     json_decref(op);
-    static const char ov[] = "{\"overrides\":{\"taskCount\":3}}";
-    assert_int_equal(vouch_platform_job_run(&f->ctx, P, L, "j", ov,
-                                            sizeof(ov) - 1, &op, &err),
-                     VOUCH_EINVAL);
-    assert_non_null(strstr(err.message, "overrides"));
+    /* Bad overrides are refused with their field path, before the
+     * registry is asked anything. */
+    static const struct {
+        const char *body;
+        const char *msg;
+    } bad[] = {
+        { "{\"overrides\":{\"taskCount\":0}}",
+          "overrides.taskCount: expected an integer from 1 to 10000" },
+        { "{\"overrides\":{\"timeout\":\"10m\"}}",
+          "overrides.timeout: expected a duration" },
+        { "{\"overrides\":{\"image\":\"x\"}}",
+          "overrides.image: unknown field" },
+        { "{\"overrides\":{\"containerOverrides\":[{\"image\":\"x\"}]}}",
+          "overrides.containerOverrides[0].image: unknown field" },
+        { "{\"overrides\":{\"containerOverrides\":[{\"name\":\"nope\"}]}}",
+          "overrides.containerOverrides[0].name: the job has no container "
+          "named 'nope'" },
+        { "{\"overrides\":{\"containerOverrides\":[{\"args\":[1]}]}}",
+          "overrides.containerOverrides[0].args[0]: expected a string" },
+        { "{\"overrides\":{\"containerOverrides\":[{\"args\":[\"a\"],"
+          "\"clearArgs\":true}]}}",
+          "overrides.containerOverrides[0].clearArgs: true together with "
+          "args" },
+        { "{\"overrides\":{\"containerOverrides\":[{\"env\":[{}]}]}}",
+          "overrides.containerOverrides[0].env[0].name: required" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = vouch_platform_job_run(&f->ctx, P, L, "j", bad[i].body,
+                                        strlen(bad[i].body), &op, &err);
+        if (rc != VOUCH_EINVAL || strstr(err.message, bad[i].msg) == NULL) {
+            fail_msg("overrides case %zu: rc %d, message '%s'", i, rc,
+                     err.message);
+        }
+    }
     assert_int_equal(vouch_platform_execution_cancel(&f->ctx, P, L, "j",
                                                      "j-nope", &op, &err),
                      VOUCH_ENOTFOUND);
@@ -1287,6 +1385,8 @@ int main(void)
             test_platform_tag_repush_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_platform_job_denied_at_execution, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_platform_job_run_overrides,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_platform_job_update_delete,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
