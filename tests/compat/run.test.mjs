@@ -1,8 +1,9 @@
 // Google's own Node.js client (`googleapis`, pinned in package.json)
 // against vouchd's run platform: Cloud Run Admin v2 (services create, get,
-// list, patch, delete; revisions list, get; jobs create, run; executions
-// list, get; operations get) and Cloud Logging v2 entries.list with the
-// filters of spec §6.2. Images live in a real docker-registry
+// list, patch, delete; revisions list, get; jobs create, run (also with
+// overrides), get; executions list, get; operations get) and Cloud
+// Logging v2 entries.list with the filters of spec §6.2. Images live in
+// a real docker-registry
 // (/usr/bin/docker-registry on 127.0.0.1, pushed to with fetch) because
 // vouchd resolves every image through its registry.
 //
@@ -335,6 +336,38 @@ describe('googleapis run v2 and logging v2 against vouchd', {skip}, () => {
     assert.deepEqual(one, failed[0]);
     const done = one.conditions.find((c) => c.type === 'Completed');
     assert.equal(done.state, 'CONDITION_FAILED');
+  });
+
+  test('jobs.run with overrides changes that execution only', async () => {
+    const {data} = await run.projects.locations.jobs.run({
+      name: `${LOC}/jobs/batch`,
+      requestBody: {overrides: {
+        taskCount: 2, timeout: '30s',
+        containerOverrides: [{args: ['--once'],
+          env: [{name: 'MODE', value: 'fast'}]}],
+      }},
+    });
+    assert.equal(data.done, true);
+    assert.equal(data.error, undefined);
+    const ex = data.response;
+    assert.equal(ex.taskCount, 2);
+    assert.equal(ex.template.timeout, '30s');
+    assert.deepEqual(ex.template.containers[0].args, ['--once']);
+    assert.deepEqual(ex.template.containers[0].env,
+        [{name: 'MODE', value: 'fast'}]);
+    assert.equal(ex.template.containers[0].image, byDigest('job'));
+    const {data: job} = await run.projects.locations.jobs.get({
+      name: `${LOC}/jobs/batch`,
+    });
+    assert.equal(job.template.template.containers[0].args, undefined);
+    assert.equal(job.template.taskCount ?? 1, 1);
+
+    // A container the job does not have: INVALID_ARGUMENT, field named.
+    await assert.rejects(run.projects.locations.jobs.run({
+      name: `${LOC}/jobs/batch`,
+      requestBody: {overrides: {containerOverrides: [{name: 'nope'}]}},
+    }), (e) => e.code === 400 &&
+        /overrides\.containerOverrides\[0\]\.name/.test(e.message));
   });
 
   test('logging entries.list: the blocked filter of spec §6.2',
