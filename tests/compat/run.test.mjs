@@ -3,9 +3,8 @@
 // list, patch, delete; revisions list, get; jobs create, run (also with
 // overrides), get; executions list, get; operations get) and Cloud
 // Logging v2 entries.list with the filters of spec §6.2. Images live in
-// a real docker-registry
-// (/usr/bin/docker-registry on 127.0.0.1, pushed to with fetch) because
-// vouchd resolves every image through its registry.
+// a real docker-registry (/usr/bin/docker-registry on 127.0.0.1, pushed to
+// with fetch) because vouchd resolves every image through its registry.
 //
 // Run with `node --test run.test.mjs` in tests/compat (npm ci once).
 // Environment: VOUCHD, the vouchd binary (default
