@@ -15,11 +15,6 @@
 #define NAME_MAX_LEN 512
 
 /* Handle a global flag; 1 handled, 0 not global, -1 error printed. */
-static int global(int argc, char **argv, int *i, cli_globals *g)
-{
-    return cli_global_flag(argc, argv, i, g);
-}
-
 static int attestor_path(const char *name, char *path, size_t size)
 {
     snprintf(path, size, "/v1/%s", name);
@@ -84,7 +79,7 @@ static int attestors_create(int argc, char **argv, cli_globals *g)
                            &note_project)) != 0 ||
             (rc = cli_flag(argc, argv, &i, "--description",
                            &description)) != 0 ||
-            (rc = global(argc, argv, &i, g)) != 0) {
+            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
             if (rc < 0) {
                 return CLI_USAGE;
             }
@@ -182,7 +177,7 @@ static int one_attestor_args(int argc, char **argv, cli_globals *g,
             fputs(help, stdout);
             return -1;
         }
-        rc = global(argc, argv, &i, g);
+        rc = cli_global_flag(argc, argv, &i, g);
         if (rc < 0) {
             return CLI_USAGE;
         }
@@ -296,7 +291,7 @@ static int attestors_list(int argc, char **argv, cli_globals *g)
                    "resources as an array).\n");
             return CLI_OK;
         }
-        rc = global(argc, argv, &i, g);
+        rc = cli_global_flag(argc, argv, &i, g);
         if (rc < 0) {
             return CLI_USAGE;
         }
@@ -371,7 +366,7 @@ static int attestors_update(int argc, char **argv, cli_globals *g)
         }
         if ((rc = cli_flag(argc, argv, &i, "--description",
                            &description)) != 0 ||
-            (rc = global(argc, argv, &i, g)) != 0) {
+            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
             if (rc < 0) {
                 return CLI_USAGE;
             }
@@ -544,7 +539,7 @@ static int public_keys_add(int argc, char **argv, cli_globals *g)
             (rc = cli_flag(argc, argv, &a, "--public-key-id-override",
                            &id)) != 0 ||
             (rc = cli_flag(argc, argv, &a, "--comment", &comment)) != 0 ||
-            (rc = global(argc, argv, &a, g)) != 0) {
+            (rc = cli_global_flag(argc, argv, &a, g)) != 0) {
             if (rc < 0) {
                 return CLI_USAGE;
             }
@@ -642,7 +637,7 @@ static int public_keys_remove(int argc, char **argv, cli_globals *g)
             return CLI_OK;
         }
         if ((rc = cli_flag(argc, argv, &a, "--attestor", &attestor)) != 0 ||
-            (rc = global(argc, argv, &a, g)) != 0) {
+            (rc = cli_global_flag(argc, argv, &a, g)) != 0) {
             if (rc < 0) {
                 return CLI_USAGE;
             }

@@ -1057,6 +1057,24 @@ static bool at_chain_end(parser *p)
     return at_end(p) || p->s[p->pos] == ')';
 }
 
+/*
+ * Add `*kid` (taken, even on failure) to the chain `*chain` of `kind`,
+ * which the first call makes. 0, or nomem's code.
+ */
+static int chain_add(parser *p, node **chain, node_kind kind, node **kid)
+{
+    int rc;
+
+    if (*chain == NULL && (*chain = node_new(kind)) == NULL) {
+        node_free(*kid);
+        *kid = NULL;
+        return nomem(p);
+    }
+    rc = node_add(*chain, *kid);
+    *kid = NULL;
+    return rc < 0 ? nomem(p) : 0;
+}
+
 static int parse_or(parser *p, node **out)
 {
     node *n = NULL;
@@ -1079,38 +1097,16 @@ static int parse_or(parser *p, node **out)
                       "expected an expression after OR");
             goto cleanup;
         }
-        if (n == NULL) {
-            n = node_new(NODE_OR);
-            if (n == NULL) {
-                rc = nomem(p);
-                goto cleanup;
-            }
-            rc = node_add(n, kid);
-            kid = NULL;
-            if (rc < 0) {
-                rc = nomem(p);
-                goto cleanup;
-            }
-        }
-        rc = parse_unary(p, &kid);
-        if (rc < 0) {
+        if (n == NULL && (rc = chain_add(p, &n, NODE_OR, &kid)) < 0) {
             goto cleanup;
         }
-        rc = node_add(n, kid);
-        kid = NULL;
-        if (rc < 0) {
-            rc = nomem(p);
+        if ((rc = parse_unary(p, &kid)) < 0 ||
+            (rc = chain_add(p, &n, NODE_OR, &kid)) < 0) {
             goto cleanup;
         }
     }
-    if (n == NULL) {
-        *out = kid;
-        kid = NULL;
-    } else {
-        *out = n;
-        n = NULL;
-    }
-    rc = 0;
+    *out = n != NULL ? n : kid;   /* a lone operand needs no chain */
+    return 0;
 
 cleanup:
     node_free(n);
@@ -1129,10 +1125,7 @@ static int parse_and(parser *p, node **out)
     if (rc < 0) {
         return rc;
     }
-    for (;;) {
-        if (at_chain_end(p)) {
-            break;
-        }
+    while (!at_chain_end(p)) {
         if (at_keyword(p, "AND")) {
             p->pos += 3;
             if (at_chain_end(p) || at_keyword(p, "AND") ||
@@ -1142,38 +1135,16 @@ static int parse_and(parser *p, node **out)
                 goto cleanup;
             }
         }
-        if (n == NULL) {
-            n = node_new(NODE_AND);
-            if (n == NULL) {
-                rc = nomem(p);
-                goto cleanup;
-            }
-            rc = node_add(n, kid);
-            kid = NULL;
-            if (rc < 0) {
-                rc = nomem(p);
-                goto cleanup;
-            }
-        }
-        rc = parse_or(p, &kid);
-        if (rc < 0) {
+        if (n == NULL && (rc = chain_add(p, &n, NODE_AND, &kid)) < 0) {
             goto cleanup;
         }
-        rc = node_add(n, kid);
-        kid = NULL;
-        if (rc < 0) {
-            rc = nomem(p);
+        if ((rc = parse_or(p, &kid)) < 0 ||
+            (rc = chain_add(p, &n, NODE_AND, &kid)) < 0) {
             goto cleanup;
         }
     }
-    if (n == NULL) {
-        *out = kid;
-        kid = NULL;
-    } else {
-        *out = n;
-        n = NULL;
-    }
-    rc = 0;
+    *out = n != NULL ? n : kid;   /* a lone operand needs no chain */
+    return 0;
 
 cleanup:
     node_free(n);
