@@ -322,6 +322,8 @@ static bool had_traffic(const json_t *statuses, const char *rev)
     return false;
 }
 
+/* The id at the end of a resource name; a bare id as it is (services
+ * stored by older builds hold bare ids in latest*Revision). */
 static const char *short_id(const char *name)
 {
     const char *slash = name != NULL ? strrchr(name, '/') : NULL;
@@ -377,16 +379,6 @@ static json_t *revision_name(const json_t *svc, const char *id)
 
     return json_sprintf("%s/revisions/%s", service != NULL ? service : "",
                         id);
-}
-
-/* The revision id at the end of a stored latest*Revision (full names;
- * services stored by older builds hold the bare id). */
-static const char *revision_id(const json_t *value)
-{
-    const char *name = json_string_value(value);
-    const char *slash = name != NULL ? strrchr(name, '/') : NULL;
-
-    return slash != NULL ? slash + 1 : name;
 }
 
 /* Set the status fields of `svc` from its revisions. */
@@ -536,12 +528,14 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     const json_t *old_tpl = old != NULL ? json_object_get(old, "template")
                                         : NULL;
     const char *old_ready = old != NULL
-                                ? revision_id(json_object_get(
-                                      old, "latestReadyRevision"))
+                                ? short_id(json_string_value(
+                                      json_object_get(old,
+                                                      "latestReadyRevision")))
                                 : NULL;
     const char *old_created = old != NULL
-                                  ? revision_id(json_object_get(
-                                        old, "latestCreatedRevision"))
+                                  ? short_id(json_string_value(
+                                        json_object_get(
+                                            old, "latestCreatedRevision")))
                                   : NULL;
     bool tpl_changed = old == NULL ||
                        !json_equal((json_t *)old_tpl,
