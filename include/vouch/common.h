@@ -27,7 +27,18 @@ typedef enum vouch_code {
     VOUCH_ETOOBIG = -4,   /* input is over a documented limit */
     VOUCH_ENOTFOUND = -5, /* a named thing does not exist */
     VOUCH_EIO = -6,       /* store, registry, file or socket */
-    VOUCH_ECRYPTO = -7    /* key unusable, or signature does not verify */
+    VOUCH_ECRYPTO = -7,   /* key unusable, or signature does not verify */
+    VOUCH_ECONFLICT = -8, /* the thing to create exists already */
+    VOUCH_EABORTED = -9,  /* etag mismatch, or a concurrent change won */
+    VOUCH_EPRECONDITION = -10, /* refused by the state of the system (an
+                                  org-policy constraint, a finished
+                                  execution) */
+    VOUCH_EUNAUTHENTICATED = -11, /* no credentials, or bad ones */
+    VOUCH_EPERMISSION = -12,  /* the caller may not do this */
+    VOUCH_EEXHAUSTED = -13,   /* a quota or budget is spent; retry later */
+    VOUCH_ERETRY = -14        /* a transient conflict inside a store: the
+                                 transaction is retried, never returned
+                                 to a caller of the store */
 } vouch_code;
 
 /**

@@ -249,7 +249,7 @@ int api_put_policy(api_request *req)
     } else {
         rc = vouch_store_create(req->conn, &r, &err);
     }
-    if (rc == VOUCH_STORE_ECONFLICT || rc == VOUCH_STORE_EABORTED) {
+    if (rc == VOUCH_ECONFLICT || rc == VOUCH_EABORTED) {
         rc = api_respond_error(req, API_ABORTED,
                                "policy %s changed while it was being "
                                "written; read it again and retry",
@@ -400,7 +400,7 @@ int api_create_attestor(api_request *req)
     }
     r = api_resource_of("attestor", name, parent, text, etag, now, now);
     rc = vouch_store_create(req->conn, &r, &err);
-    if (rc == VOUCH_STORE_ECONFLICT) {
+    if (rc == VOUCH_ECONFLICT) {
         rc = api_respond_error(req, API_ALREADY_EXISTS,
                                "attestor %s already exists", name);
         goto cleanup;
@@ -540,7 +540,7 @@ int api_update_attestor(api_request *req)
     r = api_resource_of("attestor", name, old.parent, text, etag,
                         old.create_time, now);
     rc = vouch_store_replace(req->conn, &r, old.etag, false, &err);
-    if (rc == VOUCH_STORE_EABORTED) {
+    if (rc == VOUCH_EABORTED) {
         rc = api_respond_error(req, API_ABORTED,
                                "attestor %s changed while it was being "
                                "written; read it again and retry",

@@ -228,7 +228,7 @@ int api_create_note(api_request *req)
     api_new_etag(etag, sizeof(etag));
     r = api_resource_of("note", name, parent, text, etag, now, now);
     rc = vouch_store_create(req->conn, &r, &err);
-    if (rc == VOUCH_STORE_ECONFLICT) {
+    if (rc == VOUCH_ECONFLICT) {
         rc = api_respond_error(req, API_ALREADY_EXISTS,
                                "note %s already exists", name);
         goto cleanup;

@@ -62,10 +62,16 @@ api_status api_status_from_code(int code)
         return API_NOT_FOUND;
     case VOUCH_EIO:
         return API_UNAVAILABLE;
-    case VOUCH_STORE_ECONFLICT:
+    case VOUCH_ECONFLICT:
         return API_ALREADY_EXISTS;
-    case VOUCH_STORE_EABORTED:
+    case VOUCH_EABORTED:
         return API_ABORTED;
+    case VOUCH_EPRECONDITION:
+        return API_FAILED_PRECONDITION;
+    case VOUCH_EUNAUTHENTICATED:
+        return API_UNAUTHENTICATED;
+    case VOUCH_EPERMISSION:
+        return API_PERMISSION_DENIED;
     default:
         return API_INTERNAL;
     }

@@ -46,7 +46,7 @@ int api_run_finish(api_request *req, int rc, json_t *value,
         api_metrics_decision(req->server->metrics, ctx->outcome);
     }
 
-    if (rc == VOUCH_PLATFORM_EPRECONDITION) {
+    if (rc == VOUCH_EPRECONDITION) {
         out = api_respond_error(req, API_FAILED_PRECONDITION, "%s",
                                 err->message);
     } else if (rc < 0) {

@@ -21,6 +21,13 @@ VOUCH_API const char *vouch_code_name(int code)
     case VOUCH_ENOTFOUND: return "ENOTFOUND";
     case VOUCH_EIO: return "EIO";
     case VOUCH_ECRYPTO: return "ECRYPTO";
+    case VOUCH_ECONFLICT: return "ECONFLICT";
+    case VOUCH_EABORTED: return "EABORTED";
+    case VOUCH_EPRECONDITION: return "EPRECONDITION";
+    case VOUCH_EUNAUTHENTICATED: return "EUNAUTHENTICATED";
+    case VOUCH_EPERMISSION: return "EPERMISSION";
+    case VOUCH_EEXHAUSTED: return "EEXHAUSTED";
+    case VOUCH_ERETRY: return "ERETRY";
     default: return "EUNKNOWN";
     }
 }

@@ -154,7 +154,7 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
  * commits or rolls back with the change it records.
  *
  * @return 0; VOUCH_EINVAL (not an entry built here: logName, timestamp or
- *         insertId missing or malformed); VOUCH_STORE_ECONFLICT (the
+ *         insertId missing or malformed); VOUCH_ECONFLICT (the
  *         insertId exists at that timestamp); VOUCH_EIO; VOUCH_ENOMEM.
  */
 int vouch_audit_store(vouch_store_conn *conn, const json_t *entry,

@@ -187,7 +187,7 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     const char *sent = json_string_value(json_object_get(req, "etag"));
     if (sent != NULL && sent[0] != '\0' &&
         strcmp(sent, json_string_value(json_object_get(job, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
                               "etag: '%.64s' does not match the current "
                               "job %s; read it again and retry",
                               sent, n.name);
@@ -379,7 +379,7 @@ int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
         return rc;
     }
     if (json_object_get(ex, "completionTime") != NULL) {
-        rc = vouch__error_set(err, VOUCH_PLATFORM_EPRECONDITION, NULL, 0, 0,
+        rc = vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
                               "execution %s has already completed; only a "
                               "running execution can be cancelled",
                               execution_id);

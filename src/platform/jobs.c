@@ -125,7 +125,7 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
     const char *sent = json_string_value(json_object_get(body, "etag"));
     if (old != NULL && sent != NULL && sent[0] != '\0' &&
         strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
                               "etag: '%.64s' does not match the current "
                               "job %s; read it again and retry",
                               sent, n->name);
@@ -172,8 +172,8 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
     if (!validate_only) {
         rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n->name, n->parent,
                       job, old == NULL, err);
-        if (rc == VOUCH_STORE_ECONFLICT) {
-            rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+        if (rc == VOUCH_ECONFLICT) {
+            rc = vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
                                   "job %s already exists", n->name);
         }
         if (rc < 0) {
@@ -294,7 +294,7 @@ int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
     }
     if (etag != NULL && etag[0] != '\0' &&
         strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
                               "etag: '%.64s' does not match the current "
                               "job %s; read it again and retry",
                               etag, n.name);

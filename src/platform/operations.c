@@ -203,7 +203,7 @@ int plat_absent(vouch_store_conn *conn, const char *kind, const char *name,
     rc = vouch_store_get(conn, kind, name, &r, err);
     vouch_resource_clear(&r);
     if (rc == 0) {
-        return vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+        return vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
                                 "%s %s already exists", what, name);
     }
     return rc == VOUCH_ENOTFOUND ? 0 : rc;

@@ -250,7 +250,7 @@ int vouch_platform_orgpolicy_set(vouch_platform_ctx *ctx,
                           ? json_string_value(json_object_get(current,
                                                               "etag"))
                           : "") != 0)) {
-        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
                               "etag: '%.64s' does not match the current "
                               "policy %s; read it again and retry",
                               sent, name);
@@ -422,7 +422,7 @@ int plat_orgpolicy_check(vouch_platform_ctx *ctx, const char *project,
     if (allowed) {
         return 0;
     }
-    return vouch__error_set(err, VOUCH_PLATFORM_EPRECONDITION, NULL, 0, 0,
+    return vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
                             "Constraint constraints/"
                             VOUCH_PLATFORM_CONSTRAINT " violated for "
                             "attempting %s with annotation \""

@@ -29,9 +29,9 @@
  *                                field path, e.g. "template.containers[1]
  *                                .image: ...")
  *   VOUCH_ENOTFOUND              NOT_FOUND
- *   VOUCH_STORE_ECONFLICT        ALREADY_EXISTS
- *   VOUCH_STORE_EABORTED         ABORTED (etag mismatch)
- *   VOUCH_PLATFORM_EPRECONDITION FAILED_PRECONDITION (org-policy
+ *   VOUCH_ECONFLICT        ALREADY_EXISTS
+ *   VOUCH_EABORTED         ABORTED (etag mismatch)
+ *   VOUCH_EPRECONDITION FAILED_PRECONDITION (org-policy
  *                                violation, cancelling a finished
  *                                execution)
  *   VOUCH_ETOOBIG                the body is over VOUCH_PLATFORM_BODY_MAX
@@ -51,9 +51,6 @@
 #include "registry.h"
 #include "store.h"
 #include "vouch/vouch.h"
-
-/* A refusal the API layer maps to FAILED_PRECONDITION (HTTP 400). */
-#define VOUCH_PLATFORM_EPRECONDITION (-110)
 
 /* Largest request body the platform parses (a Service, Job, org policy). */
 #define VOUCH_PLATFORM_BODY_MAX (1024u * 1024u)
@@ -203,7 +200,7 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
                            const char *body, size_t len, json_t **out,
                            vouch_error *err);
 
-/** Cancel a running execution (VOUCH_PLATFORM_EPRECONDITION when it has
+/** Cancel a running execution (VOUCH_EPRECONDITION when it has
  * finished). */
 int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
                                     const char *project,

@@ -50,7 +50,7 @@ int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
               json_t **out, vouch_error *err);
 /*
  * Check that nothing named `name` of `kind` is stored, before creating it:
- * 0 when absent; VOUCH_STORE_ECONFLICT "WHAT NAME already exists" when
+ * 0 when absent; VOUCH_ECONFLICT "WHAT NAME already exists" when
  * present; the store's error otherwise.
  */
 int plat_absent(vouch_store_conn *conn, const char *kind, const char *name,
@@ -218,7 +218,7 @@ int plat_delete_children(vouch_store_conn *conn, const char *kind,
 
 /*
  * Is `ba` allowed by the project's org policy? Returns
- * VOUCH_PLATFORM_EPRECONDITION with the §4.4 message when not. `method`
+ * VOUCH_EPRECONDITION with the §4.4 message when not. `method`
  * is "CreateService", "UpdateService", "CreateJob" or "UpdateJob".
  */
 int plat_orgpolicy_check(vouch_platform_ctx *ctx, const char *project,

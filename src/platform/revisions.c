@@ -213,8 +213,8 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
     }
     rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, rev_name, n->name,
                   rev, true, err);
-    if (rc == VOUCH_STORE_ECONFLICT) {
-        rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+    if (rc == VOUCH_ECONFLICT) {
+        rc = vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
                               "template.revision: revision %s already "
                               "exists; name a new one or leave it out",
                               rev_id);

@@ -254,7 +254,7 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
             bool ready = plat_revision_ready(r);
             json_decref(r);
             if (!ready) {
-                rc = vouch__error_set(err, VOUCH_PLATFORM_EPRECONDITION,
+                rc = vouch__error_set(err, VOUCH_EPRECONDITION,
                                       "request body", 0, 0,
                                       "%s.revision: revision '%.100s' is "
                                       "not ready and cannot serve traffic",
@@ -501,7 +501,7 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     const char *sent = json_string_value(json_object_get(body, "etag"));
     if (old != NULL && sent != NULL && sent[0] != '\0' &&
         strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
                               "etag: '%.64s' does not match the current "
                               "service %s; read it again and retry",
                               sent, n->name);
@@ -607,8 +607,8 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     }
     rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n->name, n->parent,
                   svc, old == NULL, err);
-    if (rc == VOUCH_STORE_ECONFLICT) {
-        rc = vouch__error_set(err, VOUCH_STORE_ECONFLICT, NULL, 0, 0,
+    if (rc == VOUCH_ECONFLICT) {
+        rc = vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
                               "service %s already exists", n->name);
     }
     if (rc < 0) {
@@ -745,7 +745,7 @@ int vouch_platform_service_delete(vouch_platform_ctx *ctx,
     }
     if (etag != NULL && etag[0] != '\0' &&
         strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_STORE_EABORTED, NULL, 0, 0,
+        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
                               "etag: '%.64s' does not match the current "
                               "service %s; read it again and retry",
                               etag, n.name);

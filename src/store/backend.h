@@ -7,7 +7,7 @@
  *
  * Every backend function that can fail returns 0 or a negative code and
  * fills `err` with the SQL step that failed and the driver's message.
- * VOUCH__STORE_ERETRY means "the transaction was rolled back by the
+ * VOUCH_ERETRY means "the transaction was rolled back by the
  * database (serialization failure, deadlock, busy snapshot); running it
  * again may succeed"; store.c never returns it to callers.
  */
@@ -19,8 +19,6 @@
 #include <stdint.h>
 
 #include "store.h"
-
-#define VOUCH__STORE_ERETRY (-102)
 
 /* Default and largest page sizes of vouch_store_list. */
 #define VOUCH__STORE_PAGE_DEFAULT 100u
@@ -102,8 +100,8 @@ typedef struct vouch__store_backend {
 
 /*
  * As vouch__error_set, but `code` may also be a store code
- * (VOUCH_STORE_ECONFLICT, VOUCH_STORE_EABORTED, VOUCH__STORE_ERETRY; the
- * last is stored in err->code as VOUCH_STORE_EABORTED). Returns `code`.
+ * (VOUCH_ECONFLICT, VOUCH_EABORTED, VOUCH_ERETRY; the
+ * last is stored in err->code as VOUCH_EABORTED). Returns `code`.
  */
 int vouch__store_error(vouch_error *err, int code, const char *source,
                        const char *fmt, ...)

@@ -12,8 +12,8 @@
  *   SQLite read transaction;
  * - etag checks are atomic (UPDATE/DELETE ... WHERE etag = $n);
  * - serialization failures and deadlocks (SQLSTATE 40001, 40P01) are
- *   reported as VOUCH__STORE_ERETRY, which store.c retries for implicit
- *   transactions and turns into VOUCH_STORE_EABORTED otherwise;
+ *   reported as VOUCH_ERETRY, which store.c retries for implicit
+ *   transactions and turns into VOUCH_EABORTED otherwise;
  * - a writer waits at most 5 s for the lock (lock_timeout, as SQLite's
  *   busy_timeout), then gets VOUCH_EIO;
  * - migrations run under a session advisory lock, so replicas starting
@@ -176,7 +176,7 @@ static int pg_fail(pg_conn *c, const PGresult *res, const char *step,
     }
     if (state != NULL && (strcmp(state, "40001") == 0 ||
                           strcmp(state, "40P01") == 0)) {
-        code = VOUCH__STORE_ERETRY;
+        code = VOUCH_ERETRY;
     }
     trimmed_message(c, res, msg, sizeof(msg));
     return vouch__store_error(err, code, PG_SRC, "%s: %s%s%s%s", step, msg,
@@ -622,7 +622,7 @@ static int pg_create(void *vc, const vouch_resource *r, vouch_error *err)
         return rc;
     }
     if (!inserted) {
-        return vouch__store_error(err, VOUCH_STORE_ECONFLICT, PG_SRC,
+        return vouch__store_error(err, VOUCH_ECONFLICT, PG_SRC,
                                   "create: %s already exists", r->name);
     }
     return pg_bump(c, r->kind, err);
@@ -642,7 +642,7 @@ static int explain_miss(pg_conn *c, const char *kind, const char *name,
         return rc;
     }
     if (n > 0 || (upsert && expected_etag != NULL)) {
-        return vouch__store_error(err, VOUCH_STORE_EABORTED, PG_SRC,
+        return vouch__store_error(err, VOUCH_EABORTED, PG_SRC,
                                   "%s: etag of %s is not %s", step, name,
                                   expected_etag != NULL ? expected_etag
                                                         : "(absent)");

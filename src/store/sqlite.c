@@ -66,7 +66,7 @@ static int sq_fail(sqlite3 *db, int src, const char *step, vouch_error *err)
     if (src == SQLITE_NOMEM) {
         code = VOUCH_ENOMEM;
     } else if (src == SQLITE_BUSY_SNAPSHOT) {
-        code = VOUCH__STORE_ERETRY;
+        code = VOUCH_ERETRY;
     }
     return vouch__store_error(err, code, SQ_SRC, "%s: %s%s%s%s", step, msg,
                               same ? "" : " (", same ? "" : generic,
@@ -652,7 +652,7 @@ static int sq_create(void *vc, const vouch_resource *r, vouch_error *err)
         return rc;
     }
     if (!inserted) {
-        return vouch__store_error(err, VOUCH_STORE_ECONFLICT, SQ_SRC,
+        return vouch__store_error(err, VOUCH_ECONFLICT, SQ_SRC,
                                   "create: %s already exists", r->name);
     }
     return sq_bump(c, r->kind, err);
@@ -672,7 +672,7 @@ static int explain_miss(sq_conn *c, const char *kind, const char *name,
         return rc;
     }
     if (n > 0 || (upsert && expected_etag != NULL)) {
-        return vouch__store_error(err, VOUCH_STORE_EABORTED, SQ_SRC,
+        return vouch__store_error(err, VOUCH_EABORTED, SQ_SRC,
                                   "%s: etag of %s is not %s", step, name,
                                   expected_etag != NULL ? expected_etag
                                                         : "(absent)");

@@ -51,8 +51,8 @@ int vouch__store_error(vouch_error *err, int code, const char *source,
     va_start(ap, fmt);
     vouch__error_setv(err, VOUCH_EIO, source, 0, 0, fmt, ap);
     va_end(ap);
-    err->code = (vouch_code)(code == VOUCH__STORE_ERETRY
-                             ? VOUCH_STORE_EABORTED : code);
+    err->code = (vouch_code)(code == VOUCH_ERETRY
+                             ? VOUCH_EABORTED : code);
     return code;
 }
 
@@ -356,11 +356,11 @@ int vouch_store_schema_version(vouch_store *store, int *out,
 /* A retry inside an explicit transaction is the caller's to make. */
 static int no_retry(int rc, vouch_error *err)
 {
-    if (rc == VOUCH__STORE_ERETRY) {
+    if (rc == VOUCH_ERETRY) {
         if (err != NULL) {
-            err->code = (vouch_code)VOUCH_STORE_EABORTED;
+            err->code = (vouch_code)VOUCH_EABORTED;
         }
-        return VOUCH_STORE_EABORTED;
+        return VOUCH_EABORTED;
     }
     return rc;
 }
@@ -524,14 +524,14 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
             /* Every read is one SELECT, atomic on its own: no BEGIN and
              * COMMIT round trips (the per-request generation check). */
             rc = op_call(conn, op, a, err);
-            if (rc == VOUCH__STORE_ERETRY) {
+            if (rc == VOUCH_ERETRY) {
                 op_discard(op, a);
                 continue;
             }
             return rc;
         }
         rc = be->begin(conn->impl, write, err);
-        if (rc == VOUCH__STORE_ERETRY) {
+        if (rc == VOUCH_ERETRY) {
             continue;
         }
         if (rc < 0) {
@@ -540,7 +540,7 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
         rc = op_call(conn, op, a, err);
         if (rc < 0) {
             be->rollback(conn->impl);
-            if (rc == VOUCH__STORE_ERETRY) {
+            if (rc == VOUCH_ERETRY) {
                 continue;
             }
             return rc;
@@ -549,7 +549,7 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
         if (rc == 0) {
             committed(conn, bit);
         }
-        if (rc != VOUCH__STORE_ERETRY) {
+        if (rc != VOUCH_ERETRY) {
             return rc;
         }
         /* The commit failed and rolled back: drop what the attempt

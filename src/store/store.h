@@ -43,11 +43,6 @@
 typedef struct vouch_store vouch_store;
 typedef struct vouch_store_conn vouch_store_conn;
 
-/* Codes beyond vouch_code that callers branch on. */
-#define VOUCH_STORE_ECONFLICT (-100) /* exists already (create) */
-#define VOUCH_STORE_EABORTED  (-101) /* etag mismatch, or serialization
-                                        failure after retries */
-
 typedef struct vouch_resource {
     char *kind;
     char *name;
@@ -120,16 +115,16 @@ void vouch_store_rollback(vouch_store_conn *conn);
 int vouch_store_get(vouch_store_conn *conn, const char *kind,
                     const char *name, vouch_resource *out, vouch_error *err);
 
-/* Insert; VOUCH_STORE_ECONFLICT when the name exists. Every field of `r`
+/* Insert; VOUCH_ECONFLICT when the name exists. Every field of `r`
  * but attr1/attr2 is required. Increments the kind's generation. */
 int vouch_store_create(vouch_store_conn *conn, const vouch_resource *r,
                        vouch_error *err);
 
 /* Replace json/etag/update_time/attrs of an existing resource. When
  * `expected_etag` is not NULL the stored etag must equal it, else
- * VOUCH_STORE_EABORTED and nothing changes. VOUCH_ENOTFOUND when absent.
+ * VOUCH_EABORTED and nothing changes. VOUCH_ENOTFOUND when absent.
  * With `upsert`, an absent resource is created instead (but an absent one
- * with an `expected_etag` is VOUCH_STORE_EABORTED). A write inside a read
+ * with an `expected_etag` is VOUCH_EABORTED). A write inside a read
  * transaction is VOUCH_EINVAL; waiting over 5 s for the write lock is
  * VOUCH_EIO. */
 int vouch_store_replace(vouch_store_conn *conn, const vouch_resource *r,

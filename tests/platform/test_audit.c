@@ -871,7 +871,7 @@ static void test_audit_store_rolls_back_with_the_transaction(void **state)
     assert_int_equal(vouch_store_acquire(store, &conn, &err), 0);
     assert_int_equal(vouch_store_begin(conn, true, &err), 0);
     assert_int_equal(vouch_audit_store(conn, e, &err),
-                     VOUCH_STORE_ECONFLICT);
+                     VOUCH_ECONFLICT);
     vouch_store_rollback(conn);
     vouch_store_release(conn);
     json_decref(e);
@@ -958,7 +958,7 @@ static void test_audit_queue_flushes_after_commit(void **state)
     assert_int_equal(vouch_audit_record(conn, &queue, a, &err), 0);
     assert_int_equal(vouch_audit_record(conn, &queue, b, &err), 0);
     assert_int_equal(vouch_audit_record(conn, NULL, b, &err),
-                     VOUCH_STORE_ECONFLICT);
+                     VOUCH_ECONFLICT);
     assert_int_equal(queue.count, 2);
     assert_int_equal(vouch_store_commit(conn, &err), 0);
     vouch_store_release(conn);

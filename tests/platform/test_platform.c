@@ -394,7 +394,7 @@ static void test_platform_service_list_and_delete(void **state)
     json_decref(create_service(f, "a", f->image, NULL, 0, &err));
     json_decref(create_service(f, "b", f->image, NULL, 0, &err));
     json_decref(create_service(f, "a", f->image, NULL,
-                               VOUCH_STORE_ECONFLICT, &err));
+                               VOUCH_ECONFLICT, &err));
     assert_non_null(strstr(err.message, "already exists"));
     begin(f);
     assert_int_equal(vouch_platform_list(&f->ctx, VOUCH_PLATFORM_KIND_SERVICE,
@@ -406,7 +406,7 @@ static void test_platform_service_list_and_delete(void **state)
     vouch_resource_page_clear(&page);
     assert_int_equal(vouch_platform_service_delete(&f->ctx, P, L, "a",
                                                    "wrong-etag", &op, &err),
-                     VOUCH_STORE_EABORTED);
+                     VOUCH_EABORTED);
     assert_int_equal(vouch_platform_service_delete(&f->ctx, P, L, "a", NULL,
                                                    &op, &err),
                      0);
@@ -928,7 +928,7 @@ static void test_platform_job_update_delete(void **state)
     assert_int_equal(vouch_platform_job_create(&f->ctx, P, L, "j", body,
                                                strlen(body), false, &op,
                                                &err),
-                     VOUCH_STORE_ECONFLICT);
+                     VOUCH_ECONFLICT);
     assert_int_equal(vouch_platform_job_update(&f->ctx, P, L, "j", body,
                                                strlen(body), false, false,
                                                &op, &err),
@@ -975,7 +975,7 @@ static void test_platform_orgpolicy_requires_default(void **state)
     commit(f);
     assert_int_equal(count_kind(f, "logentry"), 1);
     assert_null(create_service(f, "web", f->image, NULL,
-                               VOUCH_PLATFORM_EPRECONDITION, &err));
+                               VOUCH_EPRECONDITION, &err));
     assert_string_equal(err.message,
                         "Constraint constraints/"
                         "run.allowedBinaryAuthorizationPolicies violated "
@@ -990,13 +990,13 @@ static void test_platform_orgpolicy_requires_default(void **state)
     begin(f);
     assert_int_equal(vouch_platform_job_create(&f->ctx, P, L, "j", jb,
                                                strlen(jb), false, &op, &err),
-                     VOUCH_PLATFORM_EPRECONDITION);
+                     VOUCH_EPRECONDITION);
     assert_non_null(strstr(err.message, "attempting CreateJob"));
     char *sb = service_body(f->image, NULL);
     assert_int_equal(vouch_platform_service_update(&f->ctx, P, L, "web", sb,
                                                    strlen(sb), false, false,
                                                    &op, &err),
-                     VOUCH_PLATFORM_EPRECONDITION);
+                     VOUCH_EPRECONDITION);
     assert_non_null(strstr(err.message, "attempting UpdateService"));
     /* reset */
     static const char reset[] = "{\"spec\":{\"reset\":true}}";
@@ -1157,7 +1157,7 @@ static void test_platform_exec_runtime_cancel(void **state)
     begin(f);
     assert_int_equal(vouch_platform_execution_cancel(&f->ctx, P, L, "j", eid,
                                                      &cop, &err),
-                     VOUCH_PLATFORM_EPRECONDITION);
+                     VOUCH_EPRECONDITION);
     commit(f);
     /* The process group is gone long before its 30 s sleep. */
     json_t *sop = NULL;

@@ -439,8 +439,8 @@ static void test_store_create_conflict_when_name_exists(void **state)
     create_ok(conn, "attestor", "projects/p/attestors/a", "projects/p",
               NULL, NULL);
     assert_int_equal(vouch_store_create(conn, &r, &err),
-                     VOUCH_STORE_ECONFLICT);
-    assert_int_equal(err.code, VOUCH_STORE_ECONFLICT);
+                     VOUCH_ECONFLICT);
+    assert_int_equal(err.code, VOUCH_ECONFLICT);
     assert_non_null(strstr(err.message, "projects/p/attestors/a"));
     assert_non_null(strstr(err.message, "already exists"));
     assert_int_equal(vouch_store_get(conn, "attestor",
@@ -523,8 +523,8 @@ static void test_store_replace_with_and_without_etag(void **state)
 
     /* Wrong etag: aborted, nothing changes. */
     assert_int_equal(vouch_store_replace(conn, &r, "stale", false, &err),
-                     VOUCH_STORE_EABORTED);
-    assert_int_equal(err.code, VOUCH_STORE_EABORTED);
+                     VOUCH_EABORTED);
+    assert_int_equal(err.code, VOUCH_EABORTED);
     assert_non_null(strstr(err.message, "etag"));
     assert_int_equal(vouch_store_get(conn, "attestor",
                                      "projects/p/attestors/a", &out, &err),
@@ -576,7 +576,7 @@ static void test_store_replace_absent_and_upsert(void **state)
                      VOUCH_ENOTFOUND);
     /* Upsert with an etag on an absent resource cannot match it. */
     assert_int_equal(vouch_store_replace(conn, &r, "e0", true, &err),
-                     VOUCH_STORE_EABORTED);
+                     VOUCH_EABORTED);
     assert_false(exists(conn, "policy", "projects/p/policy"));
     assert_int_equal(generation(conn, "policy"), 0);
 
@@ -611,7 +611,7 @@ static void test_store_delete_with_and_without_etag(void **state)
     create_ok(conn, "note", "projects/p/notes/b", "projects/p", NULL, NULL);
     assert_int_equal(vouch_store_delete(conn, "note", "projects/p/notes/a",
                                         "wrong", &err),
-                     VOUCH_STORE_EABORTED);
+                     VOUCH_EABORTED);
     assert_true(exists(conn, "note", "projects/p/notes/a"));
     assert_int_equal(vouch_store_delete(conn, "note", "projects/p/notes/a",
                                         "e1", &err), 0);
@@ -882,9 +882,9 @@ static void test_store_generation_moves_on_writes_only(void **state)
     vouch_resource_page_clear(&page);
     assert_int_equal(vouch_store_count(conn, "attestor", NULL, &n, &err), 0);
     assert_int_equal(vouch_store_create(conn, &r, &err),
-                     VOUCH_STORE_ECONFLICT);
+                     VOUCH_ECONFLICT);
     assert_int_equal(vouch_store_replace(conn, &r, "nope", false, &err),
-                     VOUCH_STORE_EABORTED);
+                     VOUCH_EABORTED);
     assert_int_equal(vouch_store_delete(conn, "attestor", "projects/p/x",
                                         NULL, &err), VOUCH_ENOTFOUND);
     assert_int_equal(generation(conn, "attestor"), 1);
@@ -1015,7 +1015,7 @@ static void test_store_two_stores_share_one_database(void **state)
     vouch_resource_clear(&out);
     /* The stale etag from a is refused by b's store. */
     assert_int_equal(vouch_store_replace(a, &r, "e1", false, &err),
-                     VOUCH_STORE_EABORTED);
+                     VOUCH_EABORTED);
     vouch_store_release(b);
     vouch_store_release(a);
     vouch_store_close(other);
@@ -1072,7 +1072,7 @@ static void *work(void *arg)
                                          &err);
             }
             vouch_resource_clear(&cur);
-            if (rc == VOUCH_STORE_EABORTED) {
+            if (rc == VOUCH_EABORTED) {
                 continue;
             }
             break;
@@ -1317,7 +1317,7 @@ static void await_lock_wait(PGconn *pg)
  * client waits for the policy row: PostgreSQL breaks the deadlock by
  * failing the store's statement (SQLSTATE 40P01). A call in a
  * transaction of its own is retried and succeeds; inside the caller's
- * transaction it is VOUCH_STORE_EABORTED.
+ * transaction it is VOUCH_EABORTED.
  */
 static void deadlock_round(fixture *f, bool explicit_tx)
 {
@@ -1358,7 +1358,7 @@ static void deadlock_round(fixture *f, bool explicit_tx)
                                      &out, &err), 0);
     vouch_store_rollback(conn);
     if (explicit_tx) {
-        assert_int_equal(rp.rc, VOUCH_STORE_EABORTED);
+        assert_int_equal(rp.rc, VOUCH_EABORTED);
         assert_non_null(strstr(rp.message, "40P01"));
         assert_string_equal(out.json, "{\"by\":\"client\"}");
     } else {
