@@ -50,6 +50,17 @@ static bool is_public(const char *text)
     return vouch__address_is_public((struct sockaddr *)&ss);
 }
 
+/* Every address of the NULL-terminated `list` is (not) public. */
+static void expect_classified(const char *const *list, bool public)
+{
+    for (size_t i = 0; list[i] != NULL; i++) {
+        if (is_public(list[i]) != public) {
+            fail_msg("%s counted as %s", list[i],
+                     public ? "private" : "public");
+        }
+    }
+}
+
 static void test_registry_rules_ipv4_ranges(void **state)
 {
     static const char *const refused[] = {
@@ -66,16 +77,8 @@ static void test_registry_rules_ipv4_ranges(void **state)
         "223.255.255.255", NULL };
 
     (void)state;
-    for (size_t i = 0; refused[i] != NULL; i++) {
-        if (is_public(refused[i])) {
-            fail_msg("%s counted as public", refused[i]);
-        }
-    }
-    for (size_t i = 0; public[i] != NULL; i++) {
-        if (!is_public(public[i])) {
-            fail_msg("%s counted as private", public[i]);
-        }
-    }
+    expect_classified(refused, false);
+    expect_classified(public, true);
 }
 
 static void test_registry_rules_ipv6_ranges(void **state)
@@ -93,16 +96,8 @@ static void test_registry_rules_ipv6_ranges(void **state)
         "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1", NULL };
 
     (void)state;
-    for (size_t i = 0; refused[i] != NULL; i++) {
-        if (is_public(refused[i])) {
-            fail_msg("%s counted as public", refused[i]);
-        }
-    }
-    for (size_t i = 0; public[i] != NULL; i++) {
-        if (!is_public(public[i])) {
-            fail_msg("%s counted as private", public[i]);
-        }
-    }
+    expect_classified(refused, false);
+    expect_classified(public, true);
 }
 
 static void test_registry_rules_other_families_refused(void **state)
