@@ -4,7 +4,8 @@
  *   vouchd [--listen ADDR:PORT] [--store sqlite:PATH | postgres://...]
  *          [--threads N] [--access-log FILE] [--system-policy FILE]
  *          [--max-body BYTES] [--max-header BYTES] [--timeout SECONDS]
- *          [--audit-log FILE] [--registry-insecure HOST]...
+ *          [--audit-log FILE] [--registry-insecure HOST[:PORT]]...
+ *          [--registry-allow HOST[:PORT]]...
  *          [--registry-credentials FILE] [--runtime none|exec]
  *          [--runtime-command TEMPLATE] [--config FILE]
  *
@@ -27,7 +28,7 @@
 #include "registry.h"
 #include "server.h"
 
-/* Most --registry-insecure hosts accepted. */
+/* Most --registry-insecure (and --registry-allow) hosts accepted. */
 #define MAX_INSECURE_HOSTS 32
 
 #define EXIT_USAGE 2
@@ -59,8 +60,9 @@ static const char usage_text[] =
     "              [--access-log FILE] [--system-policy FILE]\n"
     "              [--max-body BYTES] [--max-header BYTES]\n"
     "              [--timeout SECONDS] [--audit-log FILE]\n"
-    "              [--registry-insecure HOST]... "
-    "[--registry-credentials FILE]\n"
+    "              [--registry-insecure HOST[:PORT]]... "
+    "[--registry-allow HOST[:PORT]]...\n"
+    "              [--registry-credentials FILE]\n"
     "              [--runtime none|exec] [--runtime-command TEMPLATE]\n"
     "              [--config FILE]\n"
     "\n"
@@ -79,8 +81,14 @@ static const char usage_text[] =
     "  --timeout SECONDS      idle connection timeout (default 30)\n"
     "  --audit-log FILE       also append every audit entry to FILE as "
     "JSON lines\n"
-    "  --registry-insecure HOST  allow plain http to HOST[:PORT] "
-    "(loopback always is)\n"
+    "  --registry-insecure HOST[:PORT]  a registry reached over plain "
+    "http,\n"
+    "                         on any address (loopback and private "
+    "included)\n"
+    "  --registry-allow HOST[:PORT]  a registry reached over https on a "
+    "loopback,\n"
+    "                         link-local or private address (refused "
+    "otherwise)\n"
     "  --registry-credentials FILE  registry logins, Docker's "
     "{\"auths\":{...}} JSON\n"
     "  --runtime none|exec    what runs an admitted revision or execution "
@@ -90,6 +98,14 @@ static const char usage_text[] =
     "  --config FILE          settings, one 'name value' per line (names "
     "as the flags,\n"
     "                         without --); flags given here win\n";
+
+/* What the registry client does not tell a deployer (why a registry was
+ * unreachable, which address was not dialled) goes to the server's log. */
+static void registry_log(const char *line, void *payload)
+{
+    (void)payload;
+    fprintf(stderr, "vouchd: registry: %s\n", line);
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -238,6 +254,8 @@ static int serve(int argc, char **argv)
     const char *runtime_command = NULL;
     const char *insecure[MAX_INSECURE_HOSTS + 1] = {NULL};
     size_t insecure_count = 0;
+    const char *allowed[MAX_INSECURE_HOSTS + 1] = {NULL};
+    size_t allowed_count = 0;
     vouch_registry *registry = NULL;
     vouch_platform *platform = NULL;
     vouch_audit_sink *audit_sink = NULL;
@@ -331,6 +349,15 @@ static int serve(int argc, char **argv)
                                    "them)", "--registry-insecure");
             }
             insecure[insecure_count++] = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--registry-allow", &v);
+        if (r != 0) {
+            if (r < 0 || allowed_count == MAX_INSECURE_HOSTS) {
+                return usage_error("%s needs a HOST[:PORT] (at most 32 of "
+                                   "them)", "--registry-allow");
+            }
+            allowed[allowed_count++] = v;
             continue;
         }
         r = flag(argc, argv, &i, "--runtime-command", &v);
@@ -439,6 +466,8 @@ static int serve(int argc, char **argv)
 
         ropts.credentials_file = credentials_path;
         ropts.insecure_hosts = insecure_count > 0 ? insecure : NULL;
+        ropts.allowed_hosts = allowed_count > 0 ? allowed : NULL;
+        ropts.log = registry_log;
         if (vouch_registry_new(&registry, &ropts, &err) < 0) {
             vouch_error_format(&err, message, sizeof(message));
             fprintf(stderr, "vouchd: registry: %s\n", message);
@@ -527,7 +556,8 @@ cleanup:
 static const char *const config_names[] = {
     "listen", "store", "threads", "access-log", "system-policy", "max-body",
     "max-header", "timeout", "audit-log", "registry-insecure",
-    "registry-credentials", "runtime", "runtime-command", NULL,
+    "registry-allow", "registry-credentials", "runtime", "runtime-command",
+    NULL,
 };
 
 /*
