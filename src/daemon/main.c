@@ -7,7 +7,10 @@
  *          [--audit-log FILE] [--registry-insecure HOST[:PORT]]...
  *          [--registry-allow HOST[:PORT]]...
  *          [--registry-credentials FILE] [--runtime none|exec]
- *          [--runtime-command TEMPLATE] [--config FILE]
+ *          [--runtime-command TEMPLATE] [--max-connections N]
+ *          [--body-budget BYTES] [--request-timeout SECONDS]
+ *          [--public-host NAME[:PORT]]... [--allowed-origin ORIGIN]...
+ *          [--config FILE]
  *
  * --config FILE holds the same settings, one per line, as "name value"
  * (the flag's name without "--"); '#' starts a comment. Flags on the
@@ -64,6 +67,10 @@ static const char usage_text[] =
     "[--registry-allow HOST[:PORT]]...\n"
     "              [--registry-credentials FILE]\n"
     "              [--runtime none|exec] [--runtime-command TEMPLATE]\n"
+    "              [--max-connections N] [--body-budget BYTES]\n"
+    "              [--request-timeout SECONDS]\n"
+    "              [--public-host NAME[:PORT]]... "
+    "[--allowed-origin ORIGIN]...\n"
     "              [--config FILE]\n"
     "\n"
     "  --listen ADDR:PORT     127.0.0.1:8080 (default), [::1]:8080; "
@@ -79,6 +86,19 @@ static const char usage_text[] =
     "  --max-header BYTES     memory per connection for the request line "
     "and headers (default 65536)\n"
     "  --timeout SECONDS      idle connection timeout (default 30)\n"
+    "  --max-connections N    connections open at once (default 512)\n"
+    "  --body-budget BYTES    request bodies held at once, all requests "
+    "(default\n"
+    "                         67108864); past it 503 with Retry-After\n"
+    "  --request-timeout SECONDS  a request (headers and body) must "
+    "arrive within\n"
+    "                         it (default 60)\n"
+    "  --public-host NAME[:PORT]  a Host name vouchd answers besides its "
+    "address\n"
+    "                         and localhost (e.g. behind a proxy)\n"
+    "  --allowed-origin ORIGIN  a web origin (https://host[:port]) whose "
+    "pages may\n"
+    "                         call vouchd (CORS); others may only read\n"
     "  --audit-log FILE       also append every audit entry to FILE as "
     "JSON lines\n"
     "  --registry-insecure HOST[:PORT]  a registry reached over plain "
@@ -256,6 +276,8 @@ static int serve(int argc, char **argv)
     size_t insecure_count = 0;
     const char *allowed[MAX_INSECURE_HOSTS + 1] = {NULL};
     size_t allowed_count = 0;
+    const char *public_hosts[API_GUARD_MAX_NAMES] = {NULL};
+    const char *origins[API_GUARD_MAX_NAMES] = {NULL};
     vouch_registry *registry = NULL;
     vouch_platform *platform = NULL;
     vouch_audit_sink *audit_sink = NULL;
@@ -277,6 +299,11 @@ static int serve(int argc, char **argv)
     cfg.body_limit = API_DEFAULT_BODY_LIMIT;
     cfg.header_limit = API_DEFAULT_HEADER_LIMIT;
     cfg.timeout_s = API_DEFAULT_TIMEOUT_S;
+    cfg.max_connections = API_DEFAULT_MAX_CONNECTIONS;
+    cfg.body_budget = API_DEFAULT_BODY_BUDGET;
+    cfg.request_timeout_s = API_DEFAULT_REQUEST_TIMEOUT_S;
+    cfg.public_hosts = public_hosts;
+    cfg.allowed_origins = origins;
 
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
@@ -404,6 +431,55 @@ static int serve(int argc, char **argv)
                                    r < 0 ? "" : v);
             }
             cfg.header_limit = (size_t)n;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--max-connections", &v);
+        if (r != 0) {
+            if (r < 0 || parse_count(v, API_MAX_CONNECTIONS, &n) < 0) {
+                return usage_error("--max-connections: expected 1 to "
+                                   "65536, got '%s'",
+                                   r < 0 ? "" : v);
+            }
+            cfg.max_connections = (unsigned)n;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--body-budget", &v);
+        if (r != 0) {
+            if (r < 0 || parse_count(v, (unsigned long long)SIZE_MAX / 2,
+                                     &n) < 0) {
+                return usage_error("--body-budget: expected a number of "
+                                   "bytes, got '%s'",
+                                   r < 0 ? "" : v);
+            }
+            cfg.body_budget = (size_t)n;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--request-timeout", &v);
+        if (r != 0) {
+            if (r < 0 || parse_count(v, 3600, &n) < 0) {
+                return usage_error("--request-timeout: expected 1 to 3600 "
+                                   "seconds, got '%s'",
+                                   r < 0 ? "" : v);
+            }
+            cfg.request_timeout_s = (unsigned)n;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--public-host", &v);
+        if (r != 0) {
+            if (r < 0 || cfg.public_host_count == API_GUARD_MAX_NAMES) {
+                return usage_error("%s needs a NAME[:PORT] (at most 32 of "
+                                   "them)", "--public-host");
+            }
+            public_hosts[cfg.public_host_count++] = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--allowed-origin", &v);
+        if (r != 0) {
+            if (r < 0 || cfg.allowed_origin_count == API_GUARD_MAX_NAMES) {
+                return usage_error("%s needs an ORIGIN (at most 32 of "
+                                   "them)", "--allowed-origin");
+            }
+            origins[cfg.allowed_origin_count++] = v;
             continue;
         }
         r = flag(argc, argv, &i, "--timeout", &v);
@@ -557,7 +633,8 @@ static const char *const config_names[] = {
     "listen", "store", "threads", "access-log", "system-policy", "max-body",
     "max-header", "timeout", "audit-log", "registry-insecure",
     "registry-allow", "registry-credentials", "runtime", "runtime-command",
-    NULL,
+    "max-connections", "body-budget", "request-timeout", "public-host",
+    "allowed-origin", NULL,
 };
 
 /*
