@@ -70,12 +70,19 @@ export function TableWrap({ label, children }) {
   return html`<div class="table-wrap" role="region" aria-label=${label} tabindex="0">${children}</div>`;
 }
 
-// A page's title, focused when the page opens so that screen readers and
-// the keyboard start there.
+// Set once the person has moved from one page to another (main.js).
+let navigated = false;
+export function markNavigated() {
+  navigated = true;
+}
+
+// A page's title. After a move to another page it takes the focus, so
+// that screen readers and the keyboard start there; on the first load the
+// focus stays at the top of the document (the skip link comes first).
 export function PageTitle({ children }) {
   const ref = useRef(null);
   useEffect(() => {
-    if (ref.current && document.activeElement === document.body) ref.current.focus();
+    if (navigated && ref.current) ref.current.focus();
   }, []);
   return html`<h1 tabindex="-1" ref=${ref}>${children}</h1>`;
 }

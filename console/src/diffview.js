@@ -16,6 +16,6 @@ export function DiffView({ before, after, label }) {
     for (const line of lines) rows.push({ kind, text: mark + line });
   }
   return html`<pre class="diff" tabindex="0" aria-label=${label}><code>${rows.map(
-    (r) => html`<span class=${`diff-${r.kind}`}>${r.text}\n</span>`,
+    (r) => html`<span class=${`diff-${r.kind}`}>${`${r.text}\n`}</span>`,
   )}</code></pre>`;
 }

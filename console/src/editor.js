@@ -2,7 +2,7 @@
 // CodeMirror injects <style> elements; they carry the nonce that vouchd
 // put into index.html, so the page's Content-Security-Policy needs no
 // 'unsafe-inline' (EditorView.cspNonce).
-import { EditorState } from '@codemirror/state';
+import { Annotation, EditorState } from '@codemirror/state';
 import { EditorView, drawSelection, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { defaultHighlightStyle, indentUnit, syntaxHighlighting } from '@codemirror/language';
@@ -10,6 +10,9 @@ import { yaml } from '@codemirror/lang-yaml';
 import { setDiagnostics } from '@codemirror/lint';
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from './components.js';
+
+// Marks the text the page loads into the editor, which is not an edit.
+const loaded = Annotation.define();
 
 export function cspNonce() {
   const meta = document.querySelector('meta[name="vouch-csp-nonce"]');
@@ -60,7 +63,9 @@ export function YamlEditor({ value, version, onChange, diagnostics, label, viewR
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
           EditorView.updateListener.of((u) => {
-            if (u.docChanged) changed.current(u.state.doc.toString());
+            if (u.docChanged && !u.transactions.some((t) => t.annotation(loaded))) {
+              changed.current(u.state.doc.toString());
+            }
           }),
           theme,
         ],
@@ -74,7 +79,7 @@ export function YamlEditor({ value, version, onChange, diagnostics, label, viewR
   useEffect(() => {
     const v = view.current;
     if (v && v.state.doc.toString() !== value) {
-      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value }, annotations: loaded.of(true) });
     }
   }, [value, version]);
 

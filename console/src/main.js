@@ -6,7 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getToken, listProjects, setToken } from './api.js';
-import { ErrorBox, html, pageHref } from './components.js';
+import { ErrorBox, html, markNavigated, pageHref } from './components.js';
 import { Attestations } from './pages/attestations.js';
 import { Attestors } from './pages/attestors.js';
 import { Audit } from './pages/audit.js';
@@ -32,7 +32,10 @@ function parseHash() {
 function useRoute() {
   const [route, setRoute] = useState(parseHash);
   useEffect(() => {
-    const on = () => setRoute(parseHash());
+    const on = () => {
+      markNavigated();
+      setRoute(parseHash());
+    };
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);

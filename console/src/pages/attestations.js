@@ -95,15 +95,15 @@ function Result({ project, r }) {
     ${r.checks.length === 0 ? html`<p class="warn">No attestor of project ${project} uses note${' '}
       ${occ.noteName}: no attestor here can verify this attestation.</p>` : html`
     <${TableWrap} label="Verification by attestor and key">
-      <table class="checks">
+      <table class="checks stack">
         <thead><tr><th scope="col">Attestor</th><th scope="col">Key id (signature)</th>
           <th scope="col">Result</th><th scope="col">Why</th></tr></thead>
         <tbody>${r.checks.map((c) => html`<tr>
-          <td><a href=${pageHref('attestors', { project, attestor: shortName(c.attestor) })}>${shortName(c.attestor)}</a></td>
-          <td class="mono wrap">${c.keyId}${c.algorithm ? html` <span class="muted">(${c.algorithm})</span>` : null}</td>
-          <td>${c.result === 'VERIFIED' ? html`<span class="badge badge-allow">verified</span>`
+          <td data-label="Attestor"><a href=${pageHref('attestors', { project, attestor: shortName(c.attestor) })}>${shortName(c.attestor)}</a></td>
+          <td class="mono wrap" data-label="Key id">${c.keyId}${c.algorithm ? html` <span class="muted">(${c.algorithm})</span>` : null}</td>
+          <td data-label="Result">${c.result === 'VERIFIED' ? html`<span class="badge badge-allow">verified</span>`
             : html`<span class="badge badge-deny">${c.result === 'ATTESTATION_NOT_VERIFIABLE' ? 'not verified' : c.result}</span>`}</td>
-          <td>${c.result === 'VERIFIED' ? `signed by key ${c.keyId || '(jwt)'} of ${shortName(c.attestor)}` : c.reason}</td>
+          <td data-label="Why">${c.result === 'VERIFIED' ? `signed by key ${c.keyId || '(jwt)'} of ${shortName(c.attestor)}` : c.reason}</td>
         </tr>`)}</tbody>
       </table>
     <//>`}

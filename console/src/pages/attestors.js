@@ -58,11 +58,11 @@ function KeyRow({ k, onRemove, busy }) {
   const [confirming, setConfirming] = useState(false);
   useEffect(() => { fingerprintOf(k).then(setFp); }, [k]);
   return html`<tr>
-    <td>${algorithmOf(k)}</td>
-    <td class="mono wrap">${k.id || ''}</td>
-    <td class="mono wrap">${fp}</td>
-    <td>${k.comment || ''}</td>
-    <td class="nowrap">${confirming ? html`
+    <td data-label="Algorithm">${algorithmOf(k)}</td>
+    <td class="mono wrap" data-label="Key id">${k.id || ''}</td>
+    <td class="mono wrap" data-label="Fingerprint">${fp}</td>
+    <td data-label="Comment">${k.comment || ''}</td>
+    <td>${confirming ? html`
       <span>Remove this key? </span>
       <button type="button" class="danger" disabled=${busy} onClick=${() => onRemove(k)}>Confirm removal</button>
       <button type="button" onClick=${() => setConfirming(false)}>Cancel</button>`
@@ -153,7 +153,7 @@ function AttestorDetail({ project, id, onChanged }) {
     <h3>Keys</h3>
     ${keys.length === 0 ? html`<${Empty}>This attestor has no keys: nothing it signs can verify.<//>` : html`
     <${TableWrap} label="Keys of the attestor">
-      <table class="keys">
+      <table class="keys stack">
         <thead><tr><th scope="col">Algorithm</th><th scope="col">Key id</th><th scope="col">Fingerprint</th>
           <th scope="col">Comment</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>${keys.map((k, i) => html`<${KeyRow} key=${k.id || i} k=${k} busy=${busy}
@@ -180,18 +180,18 @@ export function Attestors({ project, params }) {
     <${ErrorBox} error=${list.error} />
     ${list.data && items.length === 0 ? html`<${Empty}>No attestors in project ${project}.<//>` : null}
     ${items.length ? html`<${TableWrap} label="Attestors">
-      <table class="attestors">
+      <table class="attestors stack">
         <thead><tr><th scope="col">Attestor</th><th scope="col">Description</th><th scope="col">Note</th>
           <th scope="col">Keys</th><th scope="col">Updated</th></tr></thead>
         <tbody>${items.map((a) => {
           const id = shortName(a.name);
           return html`<tr class=${id === selected ? 'selected' : ''}>
-            <td><a href=${pageHref('attestors', { project, attestor: id })}
+            <td data-label="Attestor"><a href=${pageHref('attestors', { project, attestor: id })}
               aria-current=${id === selected ? 'true' : undefined}>${id}</a></td>
-            <td class="attestor-description">${a.description || ''}</td>
-            <td class="mono wrap">${noteOf(a)}</td>
-            <td>${keysOf(a).length}</td>
-            <td class="nowrap">${fmtTime(a.updateTime)}</td>
+            <td class="attestor-description" data-label="Description">${a.description || ''}</td>
+            <td class="mono wrap" data-label="Note">${noteOf(a)}</td>
+            <td data-label="Keys">${keysOf(a).length}</td>
+            <td class="nowrap" data-label="Updated">${fmtTime(a.updateTime)}</td>
           </tr>`;
         })}</tbody>
       </table>

@@ -70,11 +70,11 @@ function Entry({ project, e, index }) {
       <td><button type="button" class="expand" aria-expanded=${open} aria-controls=${id}
         onClick=${() => setOpen(!open)}><span aria-hidden="true">${open ? '▾' : '▸'}</span>
         <span class="sr-only">${open ? 'Hide' : 'Show'} the entry of </span>${fmtTime(e.timestamp)}</button></td>
-      <td>${e.severity || ''}</td>
-      <td>${outcome ? html`<${Badge} outcome=${outcome} />` : 'admin activity'}</td>
-      <td class="about"><ul class="links">${entryLinks(project, e).map((l) => html`<li>
+      <td data-label="Severity">${e.severity || ''}</td>
+      <td data-label="Decision">${outcome ? html`<${Badge} outcome=${outcome} />` : 'admin activity'}</td>
+      <td class="about" data-label="About"><ul class="links">${entryLinks(project, e).map((l) => html`<li>
         <a class=${l.mono ? 'mono' : ''} href=${l.href} title=${l.title}>${l.label}</a></li>`)}</ul></td>
-      <td class="summary">${summary(e)}</td>
+      <td class="summary" data-label="Summary">${summary(e)}</td>
     </tr>
     ${open ? html`<tr id=${id} class="entry-json"><td colspan="5">
       <pre tabindex="0" aria-label="The full entry">${JSON.stringify(e, null, 2)}</pre></td></tr>` : null}`;
@@ -84,7 +84,7 @@ function FilterProblem({ text, problem }) {
   const { lineText, offset } = errorLine(text, problem.line, problem.col);
   return html`<div class="filter-error" id="filter-error" role="alert">
     <p>Line ${problem.line}, column ${problem.col}: <span class="problem-text">${problem.message}</span></p>
-    <pre aria-hidden="true">${lineText}\n${' '.repeat(offset)}^</pre>
+    <pre aria-hidden="true">${`${lineText}\n${' '.repeat(offset)}^`}</pre>
   </div>`;
 }
 
@@ -161,9 +161,9 @@ export function Audit({ project, params, navigate }) {
     ${busy && !entries ? html`<${Loading} what="audit entries" />` : null}
     ${entries && entries.length === 0 ? html`<${Empty}>No entries match.<//>` : null}
     ${entries && entries.length ? html`
-      <p class="muted" role="status">${entries.length}${next ? '+' : ''} entries</p>
+      <p class="muted" role="status">${entries.length}${next ? '+' : ''} ${entries.length === 1 && !next ? 'entry' : 'entries'}</p>
       <${TableWrap} label="Audit entries">
-        <table class="entries">
+        <table class="entries stack">
           <thead><tr><th scope="col">Time</th><th scope="col">Severity</th><th scope="col">Decision</th>
             <th scope="col">About</th><th scope="col">Summary</th></tr></thead>
           <tbody>${entries.map((e, i) => html`<${Entry} key=${e.insertId + e.timestamp} project=${project} e=${e} index=${i} />`)}</tbody>

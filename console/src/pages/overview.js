@@ -122,16 +122,16 @@ function LatestDenials({ project, entries }) {
     <h2 id="denials-h">Latest denials</h2>
     ${entries.length === 0 ? html`<p class="empty">No denials in the audit log.</p>` : html`
     <${TableWrap} label="Latest denials">
-      <table class="denials">
+      <table class="denials stack">
         <thead><tr><th scope="col">Time</th><th scope="col">Resource</th><th scope="col">Decision</th><th scope="col">Reason</th></tr></thead>
         <tbody>${entries.map((e) => {
           const d = denialOf(e.protoPayload && e.protoPayload.metadata && e.protoPayload.metadata.decision);
           const reason = (d && d.reason) || (e.protoPayload && e.protoPayload.status && e.protoPayload.status.message) || '';
           return html`<tr>
-            <td class="nowrap">${fmtTime(e.timestamp)}</td>
-            <td><a href=${pageHref('audit', { project, filter: `insertId="${e.insertId}"` })}>${shortName(e.protoPayload && e.protoPayload.resourceName)}</a></td>
-            <td><${Badge} outcome=${entryOutcome(e)} /></td>
-            <td class="reason" title=${reason}>${reason}</td>
+            <td class="nowrap" data-label="Time">${fmtTime(e.timestamp)}</td>
+            <td data-label="Resource"><a href=${pageHref('audit', { project, filter: `insertId="${e.insertId}"` })}>${shortName(e.protoPayload && e.protoPayload.resourceName)}</a></td>
+            <td data-label="Decision"><${Badge} outcome=${entryOutcome(e)} /></td>
+            <td class="reason" data-label="Reason">${reason}</td>
           </tr>`;
         })}</tbody>
       </table>

@@ -16,8 +16,8 @@ function Images({ project, images }) {
 function AdmissionCells({ r }) {
   const a = admissionOf(r);
   return html`
-    <td><${Badge} outcome=${a.outcome} /></td>
-    <td class="reason-cell">${a.breakglass ? html`<${Breakglass} text=${a.breakglass} />` : null}
+    <td data-label="Decision"><${Badge} outcome=${a.outcome} /></td>
+    <td class="reason-cell" data-label="Reason">${a.breakglass ? html`<${Breakglass} text=${a.breakglass} />` : null}
       ${a.reason ? html`<span class="deny-reason">${a.reason}</span>`
         : a.failure ? html`<span>${a.failure}</span>` : null}</td>`;
 }
@@ -48,14 +48,14 @@ function Service({ project, s, focus }) {
     <p class="muted wrap">${s.uri || ''}${s.latestReadyRevision ? ` · serving ${shortName(s.latestReadyRevision)}` : ''}</p>
     ${s.revisions.length === 0 ? html`<${Empty}>No revisions.<//>` : html`
     <${TableWrap} label=${`Revisions of ${id}`}>
-      <table class="runs">
+      <table class="runs stack">
         <thead><tr><th scope="col">Revision</th><th scope="col">Created</th><th scope="col">Ready</th>
           <th scope="col">Images</th><th scope="col">Decision</th><th scope="col">Reason</th></tr></thead>
         <tbody>${s.revisions.map((r) => html`<tr>
-          <td class="mono nowrap">${shortName(r.name)}</td>
-          <td class="nowrap">${fmtTime(r.createTime)}</td>
-          <td>${ready(r)}</td>
-          <td class="images-cell"><${Images} project=${project} images=${imagesOf(r)} /></td>
+          <td class="mono nowrap" data-label="Revision">${shortName(r.name)}</td>
+          <td class="nowrap" data-label="Created">${fmtTime(r.createTime)}</td>
+          <td data-label="Ready">${ready(r)}</td>
+          <td class="images-cell" data-label="Images"><${Images} project=${project} images=${imagesOf(r)} /></td>
           <${AdmissionCells} r=${r} />
         </tr>`)}</tbody>
       </table>
@@ -71,14 +71,14 @@ function Job({ project, j, focus }) {
       <span class="muted"> · ${j.location}</span></h3>
     ${j.executions.length === 0 ? html`<${Empty}>Never executed.<//>` : html`
     <${TableWrap} label=${`Executions of ${id}`}>
-      <table class="runs">
+      <table class="runs stack">
         <thead><tr><th scope="col">Execution</th><th scope="col">Created</th><th scope="col">Completed</th>
           <th scope="col">Images</th><th scope="col">Decision</th><th scope="col">Reason</th></tr></thead>
         <tbody>${j.executions.map((e) => html`<tr>
-          <td class="mono nowrap">${shortName(e.name)}</td>
-          <td class="nowrap">${fmtTime(e.createTime)}</td>
-          <td>${ready(e)}</td>
-          <td class="images-cell"><${Images} project=${project} images=${imagesOf(e)} /></td>
+          <td class="mono nowrap" data-label="Execution">${shortName(e.name)}</td>
+          <td class="nowrap" data-label="Created">${fmtTime(e.createTime)}</td>
+          <td data-label="Completed">${ready(e)}</td>
+          <td class="images-cell" data-label="Images"><${Images} project=${project} images=${imagesOf(e)} /></td>
           <${AdmissionCells} r=${e} />
         </tr>`)}</tbody>
       </table>
