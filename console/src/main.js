@@ -60,7 +60,8 @@ function ProjectSwitcher({ project, projects, onSwitch }) {
   </div>`;
 }
 
-function TokenField() {
+// onChange: the token was set or forgotten (pages read again with it).
+function TokenField({ onChange }) {
   const [value, setValue] = useState('');
   const [has, setHas] = useState(Boolean(getToken()));
   function save(e) {
@@ -68,10 +69,12 @@ function TokenField() {
     setToken(value.trim());
     setHas(Boolean(value.trim()));
     setValue('');
+    onChange();
   }
   function clear() {
     setToken('');
     setHas(false);
+    onChange();
   }
   return html`<details class="token">
     <summary>Access token: ${has ? 'set for this tab' : 'none'}</summary>
@@ -90,6 +93,7 @@ function App() {
   const { page, params } = useRoute();
   const [projects, setProjects] = useState(null);
   const [projectsError, setProjectsError] = useState(null);
+  const [tokenVersion, setTokenVersion] = useState(0);
   const main = useRef(null);
   const project = params.get('project') || '';
 
@@ -98,11 +102,12 @@ function App() {
   }
 
   useEffect(() => {
+    setProjectsError(null);
     listProjects().then((ps) => {
       setProjects(ps);
       if (!project && ps.length) window.location.replace(pageHref(page, { project: ps[0] }));
     }, (e) => { setProjects([]); setProjectsError(e); });
-  }, []);
+  }, [tokenVersion]);
 
   useEffect(() => {
     const title = PAGES.find(([id]) => id === page)[1];
@@ -115,7 +120,7 @@ function App() {
     <header class="top">
       <a class="brand" href=${pageHref('overview', { project })}>vouch <span>console</span></a>
       <${ProjectSwitcher} project=${project} projects=${projects || []} onSwitch=${(p) => go(page, {}, p)} />
-      <${TokenField} />
+      <${TokenField} onChange=${() => setTokenVersion((v) => v + 1)} />
     </header>
     <nav class="pages" aria-label="Pages">
       <ul>${PAGES.map(([id, label]) => html`<li>
@@ -123,7 +128,7 @@ function App() {
     </nav>
     <main id="main" tabindex="-1" ref=${main}>
       <${ErrorBox} error=${projectsError} title="Cannot list the projects." />
-      ${project ? html`<${Page} key=${`${page}/${project}`} project=${project} params=${params}
+      ${project ? html`<${Page} key=${`${page}/${project}/${tokenVersion}`} project=${project} params=${params}
           navigate=${(to, extra) => go(to, extra)} />`
         : projects === null ? html`<p role="status">Loading the projects…</p>`
           : html`<h1>No project yet</h1><p>No project holds a policy, an attestor, a note, a service or a

@@ -98,8 +98,12 @@ export function Audit({ project, params, navigate }) {
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
   const box = useRef(null);
+  const latest = useRef(0);
 
+  // One page of entries; an answer to a request that a newer one replaced
+  // is dropped.
   async function fetchPage(token) {
+    const id = ++latest.current;
     setBusy(true);
     setError(null);
     setProblem(null);
@@ -107,15 +111,17 @@ export function Audit({ project, params, navigate }) {
       const r = await listEntries({
         resourceNames: [`projects/${project}`], filter, orderBy: `timestamp ${order}`, pageSize: PAGE, pageToken: token || undefined,
       });
+      if (id !== latest.current) return;
       setEntries((old) => [...(token && old ? old : []), ...(r.entries || [])]);
       setNext(r.nextPageToken || '');
     } catch (e) {
+      if (id !== latest.current) return;
       const p = e.status === 'INVALID_ARGUMENT' ? parseFilterError(e.message) : null;
       if (p) setProblem(p);
       else setError(e);
       if (!token) setEntries(null);
     } finally {
-      setBusy(false);
+      if (id === latest.current) setBusy(false);
     }
   }
 
