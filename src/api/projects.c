@@ -153,13 +153,45 @@ static json_t *make_location(const char *id, void *payload)
     return json_pack("{s:s,s:s}", "name", name, "locationId", id);
 }
 
-int api_list_projects(api_request *req)
+/* What one of the two lists reads and how it answers. */
+typedef struct id_list {
+    const char *const *kinds;
+    size_t kind_count;
+    const char *prefix;      /* the id is the name's segment after it */
+    const char *key;         /* "projects" or "locations" */
+    json_t *(*make)(const char *id, void *payload);
+    void *payload;
+} id_list;
+
+static int respond_ids(api_request *req, const id_list *list)
 {
     vouch_error err = VOUCH_ERROR_INIT;
+    json_t *set = json_object();
+    int rc = 0;
+
+    if (set == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    for (size_t k = 0; k < list->kind_count && rc == 0; k++) {
+        rc = collect(req, list->kinds[k], list->prefix, set, &err);
+    }
+    if (rc == 0) {
+        rc = respond_sorted(req, set, list->key, list->make, list->payload);
+    } else if (rc != VOUCH_ENOMEM) {
+        rc = api_respond_vouch_error(req, &err, "store");
+    }
+    json_decref(set);
+    return rc;
+}
+
+int api_list_projects(api_request *req)
+{
     const char *filter = api_query(req, "filter");
     const char *token = api_query(req, "pageToken");
-    json_t *set = NULL;
-    int rc = 0;
+    const id_list list = {
+        project_kinds, sizeof(project_kinds) / sizeof(project_kinds[0]),
+        "projects/", "projects", make_project, NULL,
+    };
 
     if (filter != NULL && filter[0] != '\0') {
         return api_respond_error(req, API_INVALID_ARGUMENT,
@@ -171,60 +203,18 @@ int api_list_projects(api_request *req)
                                  "pageToken: not issued by this server "
                                  "(projects are listed in one page)");
     }
-    set = json_object();
-    if (set == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    for (size_t k = 0; k < sizeof(project_kinds) / sizeof(project_kinds[0]);
-         k++) {
-        rc = collect(req, project_kinds[k], "projects/", set, &err);
-        if (rc < 0) {
-            break;
-        }
-    }
-    if (rc == VOUCH_ENOMEM) {
-        goto cleanup;
-    }
-    if (rc < 0) {
-        rc = api_respond_vouch_error(req, &err, "store");
-        goto cleanup;
-    }
-    rc = respond_sorted(req, set, "projects", make_project, NULL);
-
-cleanup:
-    json_decref(set);
-    return rc;
+    return respond_ids(req, &list);
 }
 
 int api_list_locations(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *project = req->params[0];
     char prefix[200];
-    json_t *set = json_object();
-    int rc = 0;
+    const id_list list = {
+        location_kinds, sizeof(location_kinds) / sizeof(location_kinds[0]),
+        prefix, "locations", make_location, req->params[0],
+    };
 
-    if (set == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    snprintf(prefix, sizeof(prefix), "projects/%s/locations/", project);
-    for (size_t k = 0;
-         k < sizeof(location_kinds) / sizeof(location_kinds[0]); k++) {
-        rc = collect(req, location_kinds[k], prefix, set, &err);
-        if (rc < 0) {
-            break;
-        }
-    }
-    if (rc == VOUCH_ENOMEM) {
-        goto cleanup;
-    }
-    if (rc < 0) {
-        rc = api_respond_vouch_error(req, &err, "store");
-        goto cleanup;
-    }
-    rc = respond_sorted(req, set, "locations", make_location, project);
-
-cleanup:
-    json_decref(set);
-    return rc;
+    snprintf(prefix, sizeof(prefix), "projects/%s/locations/",
+             req->params[0]);
+    return respond_ids(req, &list);
 }
