@@ -131,9 +131,13 @@ def main():
         print(json.dumps(facts), flush=True)
         sys.stdin.read()    # until the test closes it
     finally:
-        if daemon is not None:
-            daemon.stop()
+        code = daemon.stop() if daemon is not None else 0
         registry.stop()
+    if code != 0:
+        # Under the sanitizers a leak or an error ends vouchd non-zero.
+        sys.stderr.write("seed.py: vouchd exited %s:\n%s\n"
+                         % (code, daemon.stderr_text()[-4000:]))
+        return 1
     return 0
 
 
