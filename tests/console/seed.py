@@ -18,6 +18,7 @@ as text.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,12 +134,12 @@ def main():
     finally:
         code = daemon.stop() if daemon is not None else 0
         registry.stop()
-    if code != 0:
-        # Under the sanitizers a leak or an error ends vouchd non-zero.
-        sys.stderr.write("seed.py: vouchd exited %s:\n%s\n"
-                         % (code, daemon.stderr_text()[-4000:]))
-        return 1
-    return 0
+        if code != 0:
+            # Under the sanitizers a leak or an error ends vouchd non-zero.
+            sys.stderr.write("seed.py: vouchd exited %s:\n%s\n"
+                             % (code, daemon.stderr_text()[-4000:]))
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if code == 0 else 1
 
 
 if __name__ == "__main__":
