@@ -8,6 +8,7 @@
  * line, counts the metrics and frees the request.
  */
 #include "server.h"
+#include "console.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -582,6 +583,9 @@ static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
         }
         *upload_data_size = 0;
         return MHD_YES;
+    }
+    if (req->status == 0 && api_console_owns(req->path)) {
+        return api_console_queue(req);   /* static files, own headers */
     }
     if (req->status == 0) {
         dispatch(req);
