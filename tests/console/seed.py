@@ -124,7 +124,8 @@ def main():
     daemon = None
     try:
         daemon = h.Daemon("sqlite:" + os.path.join(work, "vouch.db"),
-                          work).start()
+                          work, ["--registry-insecure",
+                                 registry.host]).start()
         facts = seed_shop(daemon, registry, work)
         seed_xss(daemon, registry, work)
         facts.update(url=daemon.url, project=SHOP, xssProject=XSS,
