@@ -18,9 +18,6 @@
 static int org_path(const cli_globals *g, const char *constraint,
                     char *path, size_t size)
 {
-    if (constraint == NULL) {
-        return cli_fail("CONSTRAINT is required (%s)", ORG_CONSTRAINT);
-    }
     if (strncmp(constraint, "constraints/", 12) == 0) {
         constraint += 12;
     }
@@ -44,63 +41,30 @@ static int org_path(const cli_globals *g, const char *constraint,
     return CLI_OK;
 }
 
-/* Scan `CONSTRAINT [VALUE...]`; `want_values` says whether values are
- * taken (allow, deny) and required. */
-static int org_args(int argc, char **argv, cli_globals *g, const char *verb,
-                    const char **constraint, const char **values,
-                    size_t *n_values, bool want_values)
-{
-    char cmd[64];
-    int rc;
+static const cli_spec allow_spec = {
+    "vouch org-policies allow", "CONSTRAINT VALUE...", 1, CLI_ANY, false,
+    NULL,
+    "Set the project's org policy to one rule that allows exactly these "
+    "values (Binary Authorization policies: 'default'). CONSTRAINT is "
+    ORG_CONSTRAINT ".",
+};
 
-    snprintf(cmd, sizeof(cmd), "vouch org-policies %s", verb);
-    *constraint = NULL;
-    *n_values = 0;
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            if (want_values) {
-                printf("usage: %s %s VALUE...\n\nSet the project's org "
-                       "policy to one rule that %ss exactly these\nvalues "
-                       "(Binary Authorization policies: 'default').\n",
-                       cmd, ORG_CONSTRAINT, verb);
-            } else {
-                printf("usage: %s %s\n\n%s\n", cmd, ORG_CONSTRAINT,
-                       strcmp(verb, "reset") == 0
-                           ? "Reset the project's org policy: no "
-                             "restriction."
-                           : "Print the project's org policy (default "
-                             "YAML).");
-            }
-            return 1;
-        }
-        if ((rc = cli_global_flag(argc, argv, &i, g)) != 0) {
-            if (rc < 0) {
-                return -1;
-            }
-            continue;
-        }
-        if (argv[i][0] == '-') {
-            cli_unknown(cmd, argv[i]);
-            return -1;
-        }
-        if (*constraint == NULL) {
-            *constraint = argv[i];
-        } else if (!want_values) {
-            cli_unknown(cmd, argv[i]);
-            return -1;
-        } else if (*n_values == ORG_MAX_VALUES) {
-            cli_fail("%s: at most %d values", cmd, ORG_MAX_VALUES);
-            return -1;
-        } else {
-            values[(*n_values)++] = argv[i];
-        }
-    }
-    if (want_values && *constraint != NULL && *n_values == 0) {
-        cli_fail("%s needs at least one VALUE (e.g. default)", cmd);
-        return -1;
-    }
-    return 0;
-}
+static const cli_spec deny_spec = {
+    "vouch org-policies deny", "CONSTRAINT VALUE...", 1, CLI_ANY, false,
+    NULL,
+    "Set the project's org policy to one rule that denies exactly these "
+    "values. CONSTRAINT is " ORG_CONSTRAINT ".",
+};
+
+static const cli_spec reset_spec = {
+    "vouch org-policies reset", "CONSTRAINT", 1, 1, false, NULL,
+    "Reset the project's org policy: no restriction.",
+};
+
+static const cli_spec describe_spec = {
+    "vouch org-policies describe", "CONSTRAINT", 1, 1, false, NULL,
+    "Print the project's org policy (default YAML).",
+};
 
 /*
  * allow / deny: the policy becomes one rule listing exactly the values
@@ -110,9 +74,7 @@ static int org_args(int argc, char **argv, cli_globals *g, const char *verb,
 static int org_change(int argc, char **argv, cli_globals *g, bool allow)
 {
     const char *key = allow ? "allowedValues" : "deniedValues";
-    const char *values[ORG_MAX_VALUES];
-    const char *constraint;
-    size_t n_values;
+    cli_list args;
     char path[400];
     client *c = NULL;
     json_t *body = NULL;
@@ -120,21 +82,30 @@ static int org_change(int argc, char **argv, cli_globals *g, bool allow)
     json_t *list = NULL;
     int rc;
 
-    rc = org_args(argc, argv, g, allow ? "allow" : "deny", &constraint,
-                  values, &n_values, true);
-    if (rc != 0) {
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+    rc = cli_parse(allow ? &allow_spec : &deny_spec, argc, argv, g, NULL,
+                   &args);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if ((rc = org_path(g, constraint, path, sizeof(path))) != CLI_OK) {
+    if (args.count < 2) {
+        return cli_fail("%s needs at least one VALUE (e.g. default)",
+                        allow ? allow_spec.command : deny_spec.command);
+    }
+    if (args.count - 1 > ORG_MAX_VALUES) {
+        return cli_fail("%s: at most %d values",
+                        allow ? allow_spec.command : deny_spec.command,
+                        ORG_MAX_VALUES);
+    }
+    if ((rc = org_path(g, args.items[0], path, sizeof(path))) != CLI_OK) {
         return rc;
     }
     list = json_array();
     if (list == NULL) {
         return cli_fail("out of memory");
     }
-    for (size_t k = 0; k < n_values; k++) {
-        if (json_array_append_new(list, json_string(values[k])) != 0) {
-            rc = cli_fail("VALUE '%s': not valid UTF-8", values[k]);
+    for (size_t k = 1; k < args.count; k++) {
+        if (json_array_append_new(list, json_string(args.items[k])) != 0) {
+            rc = cli_fail("VALUE '%s': not valid UTF-8", args.items[k]);
             goto cleanup;
         }
     }
@@ -150,7 +121,7 @@ static int org_change(int argc, char **argv, cli_globals *g, bool allow)
     }
     rc = client_call(c, "PATCH", path, NULL, body, &result);
     if (rc == CLI_OK) {
-        fprintf(stderr, "Updated policy [%s].\n", path + strlen("/v2/"));
+        cli_note("Updated policy [%s].", path + strlen("/v2/"));
         rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_GENERIC);
     }
 
@@ -172,30 +143,37 @@ static int org_deny(int argc, char **argv, cli_globals *g)
     return org_change(argc, argv, g, false);
 }
 
-static int org_reset(int argc, char **argv, cli_globals *g)
+/* reset (PATCH with spec.reset) and describe (GET). */
+static int org_one(int argc, char **argv, cli_globals *g, bool reset)
 {
-    const char *constraint;
-    size_t n_values;
+    cli_list args;
     char path[400];
     client *c = NULL;
     json_t *body = NULL;
     json_t *result = NULL;
     int rc;
 
-    rc = org_args(argc, argv, g, "reset", &constraint, NULL, &n_values,
-                  false);
-    if (rc != 0) {
-        return rc > 0 ? CLI_OK : CLI_USAGE;
+    rc = cli_parse(reset ? &reset_spec : &describe_spec, argc, argv, g,
+                   NULL, &args);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if ((rc = org_path(g, constraint, path, sizeof(path))) != CLI_OK ||
+    if ((rc = org_path(g, args.items[0], path, sizeof(path))) != CLI_OK ||
         (rc = client_new(&c, g)) != CLI_OK) {
         return rc;
     }
-    body = json_pack("{s:{s:b}}", "spec", "reset", 1);
-    rc = body != NULL ? client_call(c, "PATCH", path, NULL, body, &result)
-                      : cli_fail("out of memory");
+    if (reset) {
+        body = json_pack("{s:{s:b}}", "spec", "reset", 1);
+        rc = body != NULL
+                 ? client_call(c, "PATCH", path, NULL, body, &result)
+                 : cli_fail("out of memory");
+    } else {
+        rc = client_call(c, "GET", path, NULL, NULL, &result);
+    }
+    if (rc == CLI_OK && reset) {
+        cli_note("Reset policy [%s].", path + strlen("/v2/"));
+    }
     if (rc == CLI_OK) {
-        fprintf(stderr, "Reset policy [%s].\n", path + strlen("/v2/"));
         rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_GENERIC);
     }
     json_decref(body);
@@ -204,31 +182,14 @@ static int org_reset(int argc, char **argv, cli_globals *g)
     return rc;
 }
 
+static int org_reset(int argc, char **argv, cli_globals *g)
+{
+    return org_one(argc, argv, g, true);
+}
+
 static int org_describe(int argc, char **argv, cli_globals *g)
 {
-    const char *constraint;
-    size_t n_values;
-    char path[400];
-    client *c = NULL;
-    json_t *result = NULL;
-    int rc;
-
-    rc = org_args(argc, argv, g, "describe", &constraint, NULL, &n_values,
-                  false);
-    if (rc != 0) {
-        return rc > 0 ? CLI_OK : CLI_USAGE;
-    }
-    if ((rc = org_path(g, constraint, path, sizeof(path))) != CLI_OK ||
-        (rc = client_new(&c, g)) != CLI_OK) {
-        return rc;
-    }
-    rc = client_call(c, "GET", path, NULL, NULL, &result);
-    if (rc == CLI_OK) {
-        rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_GENERIC);
-    }
-    json_decref(result);
-    client_free(c);
-    return rc;
+    return org_one(argc, argv, g, false);
 }
 
 static const cli_command org_commands[] = {

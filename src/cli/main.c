@@ -37,34 +37,21 @@ static void usage(FILE *out)
     for (c = groups; c->name != NULL; c++) {
         fprintf(out, "  %-14s %s\n", c->name, c->summary);
     }
+    fprintf(out, "\nglobal flags:\n");
+    cli_print_global_flags(out);
     fprintf(out,
-            "\nglobal flags:\n"
-            "  --format json|yaml|text   output format of printed resources\n"
-            "  --server URL              vouchd address (VOUCH_SERVER)\n"
-            "  --project ID              project (VOUCH_PROJECT)\n"
-            "  --region R                region (VOUCH_REGION)\n"
-            "  --version                 print the version\n\n"
+            "  %-25s %s\n\n"
             "exit status: 0 success/allowed, 1 denied, 2 usage or input "
-            "error.\nSee vouch(1) and 'vouch GROUP --help'.\n");
+            "error.\nSee vouch(1) and 'vouch GROUP --help'.\n",
+            "--version", "print the version");
 }
 
-int main(int argc, char **argv)
+/* The group and its command from argv, after the global flags. */
+static int run(int argc, char **argv, cli_globals *g)
 {
-    cli_globals g = {NULL, NULL, NULL, NULL};
     const cli_command *c;
     int i = 1;
 
-    /* Before anything else, as libcurl asks; the CLI has one thread. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        return cli_fail("cannot initialise libcurl");
-    }
-    atexit(curl_global_cleanup);
-    g.server = getenv("VOUCH_SERVER");
-    g.project = getenv("VOUCH_PROJECT");
-    g.region = getenv("VOUCH_REGION");
-    if (g.server == NULL) {
-        g.server = "http://127.0.0.1:8080";
-    }
     /* Global flags may come before the group; commands accept them too. */
     while (i < argc && argv[i][0] == '-') {
         int rc;
@@ -77,7 +64,7 @@ int main(int argc, char **argv)
             printf("vouch %s\n", vouch_version());
             return CLI_OK;
         }
-        rc = cli_global_flag(argc, argv, &i, &g);
+        rc = cli_global_flag(argc, argv, &i, g);
         if (rc < 0) {
             return CLI_USAGE;
         }
@@ -92,9 +79,30 @@ int main(int argc, char **argv)
     }
     for (c = groups; c->name != NULL; c++) {
         if (strcmp(argv[i], c->name) == 0) {
-            return c->run(argc - i - 1, argv + i + 1, &g);
+            return c->run(argc - i - 1, argv + i + 1, g);
         }
     }
     return cli_fail("unknown command group '%s'; see 'vouch --help'",
                     argv[i]);
+}
+
+int main(int argc, char **argv)
+{
+    cli_globals g = {NULL, NULL, NULL, NULL, NULL};
+    int rc;
+
+    /* Before anything else, as libcurl asks; the CLI has one thread. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        return cli_fail("cannot initialise libcurl");
+    }
+    g.server = getenv("VOUCH_SERVER");
+    g.project = getenv("VOUCH_PROJECT");
+    g.region = getenv("VOUCH_REGION");
+    if (g.server == NULL) {
+        g.server = "http://127.0.0.1:8080";
+    }
+    rc = run(argc, argv, &g);
+    cli_pool_free(&g);
+    curl_global_cleanup();
+    return rc;
 }

@@ -450,7 +450,8 @@ def test_online_cli_answers_that_are_not_google_errors(fake):
     proc = subprocess.run([VOUCH, "attestors", "describe", "a"],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 2
-    assert proc.stderr == "vouch: no such [2J thing really\n"
+    # Control characters are shown, escaped, never sent to the terminal.
+    assert proc.stderr == "vouch: no such\\x1b[2J thing\\nreally\n"
 
     FakeServer.status, FakeServer.body = 200, b'{"name": '
     proc = subprocess.run([VOUCH, "attestors", "describe", "a"],
