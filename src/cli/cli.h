@@ -87,6 +87,16 @@ typedef struct cli_flag {
     {name, CLI_FLAG_NUMBER, meta, offsetof(type, field), 0, min, max, help}
 #define CLI_END {NULL, CLI_FLAG_STRING, NULL, 0, 0, 0, 0, NULL}
 
+/* The signing flags of `attestations sign` and `sign-and-create`, into
+ * the fields key, algorithm and key_id of `type`. */
+#define CLI_SIGNING_FLAGS(type) \
+    CLI_STRING("--private-key", "KEY.pem", type, key, CLI_REQUIRED, \
+               "PEM private key to sign with"), \
+    CLI_STRING("--algorithm", "ALG", type, algorithm, 0, \
+               "signature algorithm (default: from the key)"), \
+    CLI_STRING("--public-key-id", "ID", type, key_id, 0, \
+               "key id in the signature (default: ni:///sha-256;...)")
+
 /* Any number of arguments (cli_spec.max_args). */
 #define CLI_ANY ((size_t)-1)
 

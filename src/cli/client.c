@@ -430,6 +430,45 @@ bad:
                     "projects/PROJECT/%s/ID", what, arg, collection);
 }
 
+int client_create_named(const cli_globals *g, const char *collection,
+                        const char *id_param, const char *name,
+                        const json_t *body, const char *word,
+                        client_kind kind)
+{
+    char project[ID_MAX + 1];
+    char path[ID_MAX * 2 + 32];
+    client *c = NULL;
+    json_t *result = NULL;
+    int rc = client_name_project(name, project, sizeof(project));
+
+    if (rc == CLI_OK) {
+        snprintf(path, sizeof(path), "/v1/projects/%s/%s", project,
+                 collection);
+        rc = client_new(&c, g);
+    }
+    if (rc == CLI_OK) {
+        rc = client_create(c, path, id_param, client_name_id(name), body,
+                           &result);
+    }
+    if (rc == CLI_OK) {
+        cli_note("Created %s [%s].", word, name);
+        rc = client_print(g, result, VOUCH_FORMAT_YAML, kind);
+    }
+    json_decref(result);
+    client_free(c);
+    return rc;
+}
+
+int client_set_string(json_t *obj, const char *key, const char *value,
+                      const char *what)
+{
+    if (value != NULL &&
+        json_object_set_new(obj, key, json_string(value)) != 0) {
+        return cli_fail("%s: not valid UTF-8", what);
+    }
+    return CLI_OK;
+}
+
 int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
                               cli_globals *g, const char *collection,
                               const char *word, client_kind kind, bool del)

@@ -65,6 +65,21 @@ int client_create(client *c, const char *path, const char *id_param,
                   const char *id, const json_t *body, json_t **out);
 
 /*
+ * Create the resource `name` (projects/P/COLLECTION/ID): POST `body` to
+ * /v1/projects/P/COLLECTION?ID_PARAM=ID, then print "Created WORD
+ * [NAME]." and the stored resource in --format (default YAML).
+ */
+int client_create_named(const cli_globals *g, const char *collection,
+                        const char *id_param, const char *name,
+                        const json_t *body, const char *word,
+                        client_kind kind);
+
+/* Set `key` of `obj` to `value` (nothing when NULL). CLI_OK, or
+ * CLI_USAGE "WHAT: not valid UTF-8". */
+int client_set_string(json_t *obj, const char *key, const char *value,
+                      const char *what);
+
+/*
  * `describe` (GET, then print in --format, default YAML) or `delete`
  * (DELETE, then "Deleted WORD [NAME].") of the one resource of
  * `collection` that the command's argument names (spec: one argument).

@@ -58,12 +58,7 @@ static const cli_flag sign_flags[] = {
                CLI_REQUIRED, "the image to attest"),
     CLI_STRING("--note", "projects/P/notes/N", sign_opts, note,
                CLI_REQUIRED, "the attestor's note"),
-    CLI_STRING("--private-key", "KEY.pem", sign_opts, key, CLI_REQUIRED,
-               "PEM private key to sign with"),
-    CLI_STRING("--algorithm", "ALG", sign_opts, algorithm, 0,
-               "signature algorithm (default: from the key)"),
-    CLI_STRING("--public-key-id", "ID", sign_opts, key_id, 0,
-               "key id in the signature (default: ni:///sha-256;...)"),
+    CLI_SIGNING_FLAGS(sign_opts),
     CLI_END,
 };
 

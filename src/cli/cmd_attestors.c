@@ -97,10 +97,7 @@ static int attestors_create(int argc, char **argv, cli_globals *g)
     char name[NAME_MAX_LEN];
     char note[NAME_MAX_LEN];
     char project[256];
-    char path[NAME_MAX_LEN];
-    client *c = NULL;
     json_t *body = NULL;
-    json_t *result = NULL;
     int rc;
 
     rc = cli_parse(&create_spec, argc, argv, g, &o, &id);
@@ -116,28 +113,14 @@ static int attestors_create(int argc, char **argv, cli_globals *g)
     }
     body = json_pack("{s:s,s:{s:s}}", "name", name, "userOwnedGrafeasNote",
                      "noteReference", note);
-    if (body == NULL ||
-        (o.description != NULL &&
-         json_object_set_new(body, "description",
-                             json_string(o.description)) != 0)) {
-        rc = cli_fail("--description: not valid UTF-8");
-        goto cleanup;
-    }
-    snprintf(path, sizeof(path), "/v1/projects/%s/attestors", project);
-    rc = client_new(&c, g);
+    rc = body == NULL ? cli_fail("out of memory")
+                      : client_set_string(body, "description", o.description,
+                                          "--description");
     if (rc == CLI_OK) {
-        rc = client_create(c, path, "attestorId", client_name_id(name), body,
-                           &result);
+        rc = client_create_named(g, "attestors", "attestorId", name, body,
+                                 "attestor", CLIENT_ATTESTOR);
     }
-    if (rc == CLI_OK) {
-        cli_note("Created attestor [%s].", name);
-        rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_ATTESTOR);
-    }
-
-cleanup:
     json_decref(body);
-    json_decref(result);
-    client_free(c);
     return rc;
 }
 
@@ -250,13 +233,13 @@ static int attestors_update(int argc, char **argv, cli_globals *g)
     }
     if (o.description != NULL && o.description[0] == '\0') {
         json_object_del(att, "description");
-    } else if (o.description != NULL &&
-               json_object_set_new(att, "description",
-                                   json_string(o.description)) != 0) {
-        rc = cli_fail("--description: not valid UTF-8");
-        goto cleanup;
+    } else {
+        rc = client_set_string(att, "description", o.description,
+                               "--description");
     }
-    rc = call_attestor(c, "PUT", name, att, &result);
+    if (rc == CLI_OK) {
+        rc = call_attestor(c, "PUT", name, att, &result);
+    }
     if (rc == CLI_OK) {
         cli_note("Updated attestor [%s].", name);
         rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_ATTESTOR);

@@ -36,11 +36,7 @@ static int notes_create(int argc, char **argv, cli_globals *g)
     note_opts o = {0};
     cli_list id;
     char name[NAME_MAX_LEN];
-    char project[256];
-    char path[NAME_MAX_LEN];
-    client *c = NULL;
     json_t *body = NULL;
-    json_t *result = NULL;
     int rc;
 
     rc = cli_parse(&create_spec, argc, argv, g, &o, &id);
@@ -49,37 +45,20 @@ static int notes_create(int argc, char **argv, cli_globals *g)
     }
     rc = client_resource_name(g, "notes", id.items[0], "NOTE", name,
                               sizeof(name));
-    if (rc == CLI_OK) {
-        rc = client_name_project(name, project, sizeof(project));
-    }
     if (rc != CLI_OK) {
         return rc;
     }
     body = json_pack("{s:{s:{s:s}}}", "attestation", "hint",
                      "humanReadableName",
                      o.hint != NULL ? o.hint : client_name_id(name));
-    if (body == NULL ||
-        (o.description != NULL &&
-         json_object_set_new(body, "shortDescription",
-                             json_string(o.description)) != 0)) {
-        rc = cli_fail("--hint or --description: not valid UTF-8");
-        goto cleanup;
-    }
-    snprintf(path, sizeof(path), "/v1/projects/%s/notes", project);
-    rc = client_new(&c, g);
+    rc = body == NULL ? cli_fail("--hint: not valid UTF-8")
+                      : client_set_string(body, "shortDescription",
+                                          o.description, "--description");
     if (rc == CLI_OK) {
-        rc = client_create(c, path, "noteId", client_name_id(name), body,
-                           &result);
+        rc = client_create_named(g, "notes", "noteId", name, body, "note",
+                                 CLIENT_GENERIC);
     }
-    if (rc == CLI_OK) {
-        cli_note("Created note [%s].", name);
-        rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_GENERIC);
-    }
-
-cleanup:
     json_decref(body);
-    json_decref(result);
-    client_free(c);
     return rc;
 }
 

@@ -303,12 +303,7 @@ cleanup:
 static const cli_flag sign_flags[] = {
     URL_FLAG(CLI_REQUIRED),
     ATTESTOR_FLAG,
-    CLI_STRING("--private-key", "KEY.pem", occ_opts, key, CLI_REQUIRED,
-               "PEM private key to sign with"),
-    CLI_STRING("--algorithm", "ALG", occ_opts, algorithm, 0,
-               "signature algorithm (default: from the key)"),
-    CLI_STRING("--public-key-id", "ID", occ_opts, key_id, 0,
-               "key id in the signature (default: ni:///sha-256;...)"),
+    CLI_SIGNING_FLAGS(occ_opts),
     VALIDATE_FLAG,
     CLI_END,
 };

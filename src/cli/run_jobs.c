@@ -9,16 +9,10 @@
 
 #include "run.h"
 
-static const cli_flag create_flags[] = {
-    RUN_IMAGE_FLAG("one container each (at least one)"),
-    CLI_NUMBER("--tasks", "N", run_spec, tasks, 1, 10000,
-               "tasks of each execution"),
-    RUN_BINAUTHZ_FLAGS,
-    CLI_END,
-};
-
-static const cli_flag update_flags[] = {
-    RUN_IMAGE_FLAG("one container each; replaces the job's images"),
+/* The flags of jobs create and jobs update. */
+static const cli_flag job_flags[] = {
+    RUN_IMAGE_FLAG("one container each (create needs one; update replaces "
+                   "the job's images)"),
     CLI_NUMBER("--tasks", "N", run_spec, tasks, 1, 10000,
                "tasks of each execution"),
     RUN_BINAUTHZ_FLAGS,
@@ -33,12 +27,12 @@ static const cli_flag update_flags[] = {
     "next update that does not repeat it."
 
 static const cli_spec create_spec = {
-    "vouch run jobs create", "JOB", 1, 1, false, create_flags,
+    "vouch run jobs create", "JOB", 1, 1, false, job_flags,
     "Create a job." JOB_WRITE_ABOUT,
 };
 
 static const cli_spec update_spec = {
-    "vouch run jobs update", "JOB", 1, 1, false, update_flags,
+    "vouch run jobs update", "JOB", 1, 1, false, job_flags,
     "Update a job." JOB_WRITE_ABOUT,
 };
 
