@@ -189,16 +189,21 @@ static int take_flag(const cli_spec *spec, int argc, char **argv, int *i,
     return CLI_OK;
 }
 
-/* The name of argument `index` in "CONSTRAINT VALUE...": "VALUE". */
-static void arg_name(const char *args, size_t index, char *buf, size_t size)
+/* The name of argument `index` in "CONSTRAINT VALUE...": "VALUE"; *many
+ * when it is a list ("VALUE..."). */
+static void arg_name(const char *args, size_t index, char *buf, size_t size,
+                     bool *many)
 {
     const char *p = args != NULL ? args : "ARGUMENT";
+    size_t n;
 
     for (size_t k = 0; k < index && strchr(p, ' ') != NULL; k++) {
         p = strchr(p, ' ') + 1;
     }
     p += strspn(p, "[");
-    snprintf(buf, size, "%.*s", (int)strcspn(p, " .]"), p);
+    n = strcspn(p, " .]");
+    *many = strncmp(p + n, "...", 3) == 0;
+    snprintf(buf, size, "%.*s", (int)n, p);
 }
 
 /* Every required flag, when one of them was not given. */
@@ -274,9 +279,10 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_globals *g,
         }
     }
     if (args->count < spec->min_args) {
-        arg_name(spec->args, args->count, name, sizeof(name));
-        return cli_fail("%s%s is required",
-                        spec->max_args == CLI_ANY ? "at least one " : "",
+        bool many = false;
+
+        arg_name(spec->args, args->count, name, sizeof(name), &many);
+        return cli_fail("%s%s is required", many ? "at least one " : "",
                         name);
     }
     return check_required(spec, given);

@@ -1,6 +1,6 @@
 /*
  * Shared pieces of the `vouch` command: argument scanning, file reading,
- * error printing and exit statuses (DESIGN.md "CLI vouch").
+ * error printing and exit statuses (vouch(1), docs/man/vouch.1).
  */
 #ifndef VOUCH_CLI_H
 #define VOUCH_CLI_H

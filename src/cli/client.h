@@ -1,12 +1,13 @@
 /*
  * The online half of `vouch`: a small HTTP client for vouchd (libcurl,
- * JSON through jansson) and the commands that use it (DESIGN.md "CLI
- * vouch", "Online"). docs/cli-online.md describes the behaviour.
+ * JSON through jansson) and the commands that use it. docs/cli-online.md
+ * describes the behaviour.
  *
  * Errors: every failure prints one line "vouch: message" to stderr and
  * returns CLI_USAGE (2): a usage or input error, an error answered by the
- * server (its Google-shaped `error.message` is printed as it is), or a
- * server that cannot be reached. The one exception is
+ * server (its Google-shaped `error.message`, control characters escaped),
+ * a server that cannot be reached, or one whose paging cannot be trusted
+ * (client_list_all()). The one exception is
  * `attestations create|sign-and-create --validate`, which exits 1
  * (CLI_DENIED) when the server says the attestation is not verifiable.
  *

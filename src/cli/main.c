@@ -1,5 +1,5 @@
 /*
- * `vouch`: the command-line front end of libvouch (DESIGN.md "CLI vouch").
+ * `vouch`: the command-line front end of libvouch (vouch(1)).
  * Exit status: 0 success or allowed, 1 denied, 2 usage or input error.
  */
 #include <stdio.h>
