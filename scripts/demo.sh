@@ -125,8 +125,11 @@ APP="127.0.0.1:$REG_PORT/demo/app"
 echo "$APP:1.0 is $DIGEST"
 
 mkdir -p "$(dirname "$STORE")"
-say "$VOUCHD --store sqlite:$STORE --listen 127.0.0.1:$PORT"
+# The local registry speaks plain http on loopback: vouchd reaches such a
+# registry only when it is named (docs/registry.md, "Which addresses").
+say "$VOUCHD --store sqlite:$STORE --listen 127.0.0.1:$PORT --registry-insecure 127.0.0.1:$REG_PORT"
 "$VOUCHD" --store "sqlite:$STORE" --listen "127.0.0.1:$PORT" \
+    --registry-insecure "127.0.0.1:$REG_PORT" \
     --access-log "$work/access.log" &
 pids="$pids $!"
 for _ in $(seq 50); do

@@ -30,6 +30,14 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* What the registry client does not tell a deployer (why a registry was
+ * unreachable, which address was not dialled) goes to the server's log. */
+static void registry_log(const char *line, void *payload)
+{
+    (void)payload;
+    fprintf(stderr, "vouchd: registry: %s\n", line);
+}
+
 /* Built in, served when --system-policy is not given (docs/operator.md). */
 static const char builtin_system_policy[] =
     "admissionWhitelistPatterns:\n"
@@ -199,6 +207,8 @@ static int serve(const vouchd_options *opts)
 
         ropts.credentials_file = opts->registry_credentials;
         ropts.insecure_hosts = opts->registry_insecure.items;
+        ropts.allowed_hosts = opts->registry_allow.items;
+        ropts.log = registry_log;
         if (vouch_registry_new(&registry, &ropts, &err) < 0) {
             vouch_error_format(&err, message, sizeof(message));
             fprintf(stderr, "vouchd: registry: %s\n", message);

@@ -56,7 +56,11 @@ static const flag_spec vouchd_flags[] = {
     OPT_PATH("audit-log", "FILE", audit_log,
              "also append every audit entry to FILE as JSON lines"),
     OPT_LIST("registry-insecure", "HOST[:PORT]", registry_insecure, 32,
-             "allow plain http to this registry (loopback always is)"),
+             "a registry reached over plain http, on any address (loopback "
+             "and private included)"),
+    OPT_LIST("registry-allow", "HOST[:PORT]", registry_allow, 32,
+             "a registry reached over https on a loopback, link-local or "
+             "private address (refused otherwise)"),
     OPT_PATH("registry-credentials", "FILE", registry_credentials,
              "registry logins, Docker's {\"auths\":{...}} JSON"),
     OPT_CHOICE("runtime", runtime, "none|exec", "none",

@@ -22,6 +22,7 @@ typedef struct vouchd_options {
     unsigned timeout_s;             /* --timeout SECONDS */
     const char *audit_log;          /* --audit-log FILE; NULL: none */
     flag_list registry_insecure;    /* --registry-insecure HOST[:PORT]... */
+    flag_list registry_allow;       /* --registry-allow HOST[:PORT]... */
     const char *registry_credentials;   /* --registry-credentials FILE */
     const char *runtime;            /* --runtime none|exec */
     const char *runtime_command;    /* --runtime-command TEMPLATE */
