@@ -26,15 +26,21 @@ typedef struct cli_globals {
     const char *project;    /* --project / VOUCH_PROJECT */
     const char *region;     /* --region / VOUCH_REGION */
     cli_block *pool;        /* what cli_alloc() gave; freed by main() */
+    int variant;            /* cli_command.variant of the command run */
 } cli_globals;
 
 typedef int (*cli_command_fn)(int argc, char **argv, cli_globals *g);
 
-/* One subcommand of a group. */
+/*
+ * One subcommand of a group. Commands that share one function (list of
+ * services, of jobs, ...) tell themselves apart by `variant`, which
+ * cli_dispatch() puts in cli_globals.variant before it calls `run`.
+ */
 typedef struct cli_command {
     const char *name;
     cli_command_fn run;
     const char *summary;
+    int variant;
 } cli_command;
 
 /*

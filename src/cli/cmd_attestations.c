@@ -140,15 +140,15 @@ int cmd_attestations(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
         {"create-signature-payload", create_signature_payload,
-         "print the payload to sign for an image digest"},
-        {"sign", sign, "sign with a local PEM key, print the occurrence"},
+         "print the payload to sign for an image digest", 0},
+        {"sign", sign, "sign with a local PEM key, print the occurrence", 0},
         {"create", cmd_attestations_create,
-         "store an attestation from a signature file on vouchd"},
+         "store an attestation from a signature file on vouchd", 0},
         {"sign-and-create", cmd_attestations_sign_and_create,
-         "sign with a local key and store the attestation on vouchd"},
+         "sign with a local key and store the attestation on vouchd", 0},
         {"list", cmd_attestations_list,
-         "list the attestations of an attestor"},
-        {NULL, NULL, NULL},
+         "list the attestations of an attestor", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("attestations", commands, argc, argv, g);

@@ -124,28 +124,23 @@ static int attestors_create(int argc, char **argv, cli_globals *g)
     return rc;
 }
 
-static const cli_spec describe_spec = {
-    "vouch attestors describe", "ATTESTOR", 1, 1, false, NULL,
-    "Print an attestor (default YAML, as gcloud).",
-};
-
-static const cli_spec delete_spec = {
-    "vouch attestors delete", "ATTESTOR", 1, 1, false, NULL,
-    "Delete an attestor. vouchd refuses while a policy requires it.",
-};
-
-static int attestors_describe(int argc, char **argv, cli_globals *g)
+/* describe (variant 0) and delete (variant 1) of one attestor. */
+static int attestors_one(int argc, char **argv, cli_globals *g)
 {
-    return client_describe_or_delete(&describe_spec, argc, argv, g,
-                                     "attestors", "attestor",
-                                     CLIENT_ATTESTOR, false);
-}
+    static const cli_spec specs[] = {
+        {
+            "vouch attestors describe", "ATTESTOR", 1, 1, false, NULL,
+            "Print an attestor (default YAML, as gcloud).",
+        },
+        {
+            "vouch attestors delete", "ATTESTOR", 1, 1, false, NULL,
+            "Delete an attestor. vouchd refuses while a policy requires it.",
+        },
+    };
 
-static int attestors_delete(int argc, char **argv, cli_globals *g)
-{
-    return client_describe_or_delete(&delete_spec, argc, argv, g,
-                                     "attestors", "attestor",
-                                     CLIENT_ATTESTOR, true);
+    return client_describe_or_delete(&specs[g->variant], argc, argv, g,
+                                     "attestors", "attestor", CLIENT_ATTESTOR,
+                                     g->variant == 1);
 }
 
 static void attestor_cells(const json_t *a, const char **cells,
@@ -521,9 +516,9 @@ cleanup:
 static int public_keys(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
-        {"add", public_keys_add, "add a trusted public key to an attestor"},
-        {"remove", public_keys_remove, "remove a public key by its id"},
-        {NULL, NULL, NULL},
+        {"add", public_keys_add, "add a trusted public key to an attestor", 0},
+        {"remove", public_keys_remove, "remove a public key by its id", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("attestors public-keys", commands, argc, argv, g);
@@ -532,13 +527,13 @@ static int public_keys(int argc, char **argv, cli_globals *g)
 int cmd_attestors(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
-        {"create", attestors_create, "create an attestor for a note"},
-        {"describe", attestors_describe, "print an attestor"},
-        {"list", attestors_list, "list the attestors of a project"},
-        {"update", attestors_update, "change an attestor's description"},
-        {"delete", attestors_delete, "delete an attestor"},
-        {"public-keys", public_keys, "add or remove trusted public keys"},
-        {NULL, NULL, NULL},
+        {"create", attestors_create, "create an attestor for a note", 0},
+        {"describe", attestors_one, "print an attestor", 0},
+        {"list", attestors_list, "list the attestors of a project", 0},
+        {"update", attestors_update, "change an attestor's description", 0},
+        {"delete", attestors_one, "delete an attestor", 1},
+        {"public-keys", public_keys, "add or remove trusted public keys", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("attestors", commands, argc, argv, g);

@@ -44,8 +44,8 @@ static int keys_id(int argc, char **argv, cli_globals *g)
 int cmd_keys(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
-        {"id", keys_id, "print the default key id of a public key file"},
-        {NULL, NULL, NULL},
+        {"id", keys_id, "print the default key id of a public key file", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("keys", commands, argc, argv, g);

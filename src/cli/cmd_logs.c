@@ -194,8 +194,8 @@ static int logs_read(int argc, char **argv, cli_globals *g)
 }
 
 static const cli_command logs_commands[] = {
-    {"read", logs_read, "print audit log entries (Cloud Logging filter)"},
-    {NULL, NULL, NULL},
+    {"read", logs_read, "print audit log entries (Cloud Logging filter)", 0},
+    {NULL, NULL, NULL, 0},
 };
 
 int cmd_logs(int argc, char **argv, cli_globals *g)

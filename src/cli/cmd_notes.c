@@ -62,27 +62,24 @@ static int notes_create(int argc, char **argv, cli_globals *g)
     return rc;
 }
 
-static const cli_spec describe_spec = {
-    "vouch notes describe", "NOTE", 1, 1, false, NULL,
-    "Print a note (default YAML).",
-};
-
-static const cli_spec delete_spec = {
-    "vouch notes delete", "NOTE", 1, 1, false, NULL,
-    "Delete a note. vouchd refuses while an attestor or an occurrence uses "
-    "it.",
-};
-
-static int notes_describe(int argc, char **argv, cli_globals *g)
+/* describe (variant 0) and delete (variant 1) of one note. */
+static int notes_one(int argc, char **argv, cli_globals *g)
 {
-    return client_describe_or_delete(&describe_spec, argc, argv, g, "notes",
-                                     "note", CLIENT_GENERIC, false);
-}
+    static const cli_spec specs[] = {
+        {
+            "vouch notes describe", "NOTE", 1, 1, false, NULL,
+            "Print a note (default YAML).",
+        },
+        {
+            "vouch notes delete", "NOTE", 1, 1, false, NULL,
+            "Delete a note. vouchd refuses while an attestor or an "
+            "occurrence uses it.",
+        },
+    };
 
-static int notes_delete(int argc, char **argv, cli_globals *g)
-{
-    return client_describe_or_delete(&delete_spec, argc, argv, g, "notes",
-                                     "note", CLIENT_GENERIC, true);
+    return client_describe_or_delete(&specs[g->variant], argc, argv, g,
+                                     "notes", "note", CLIENT_GENERIC,
+                                     g->variant == 1);
 }
 
 static const cli_spec list_spec = {
@@ -129,11 +126,11 @@ static int notes_list(int argc, char **argv, cli_globals *g)
 int cmd_notes(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
-        {"create", notes_create, "create an ATTESTATION note"},
-        {"describe", notes_describe, "print a note"},
-        {"list", notes_list, "list the notes of a project"},
-        {"delete", notes_delete, "delete a note"},
-        {NULL, NULL, NULL},
+        {"create", notes_create, "create an ATTESTATION note", 0},
+        {"describe", notes_one, "print a note", 0},
+        {"list", notes_list, "list the notes of a project", 0},
+        {"delete", notes_one, "delete a note", 1},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("notes", commands, argc, argv, g);

@@ -82,12 +82,12 @@ static int policy_format(int argc, char **argv, cli_globals *g)
 int cmd_policy(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
-        {"validate", policy_validate, "check policy files"},
-        {"format", policy_format, "print a policy in canonical form"},
+        {"validate", policy_validate, "check policy files", 0},
+        {"format", policy_format, "print a policy in canonical form", 0},
         {"import", cmd_policy_import,
-         "replace the policy on vouchd with a file"},
-        {"export", cmd_policy_export, "print the policy stored on vouchd"},
-        {NULL, NULL, NULL},
+         "replace the policy on vouchd with a file", 0},
+        {"export", cmd_policy_export, "print the policy stored on vouchd", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("policy", commands, argc, argv, g);

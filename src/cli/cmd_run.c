@@ -1,107 +1,65 @@
 /*
  * `vouch run …`: the command tables of the run platform's commands, with
  * gcloud's names: `run deploy`, `run services|revisions|jobs|executions
- * …` (run.h has the behaviour and the exit statuses).
+ * …` (run.h has the behaviour and the exit statuses). list and describe
+ * of every kind are one function each, told the kind by the table.
  */
 #include "run.h"
 
-static int services_list(int argc, char **argv, cli_globals *g)
-{
-    return run_list(argc, argv, g, RUN_SERVICE);
-}
-
-static int services_describe(int argc, char **argv, cli_globals *g)
-{
-    return run_describe(argc, argv, g, RUN_SERVICE);
-}
-
-static int revisions_list(int argc, char **argv, cli_globals *g)
-{
-    return run_list(argc, argv, g, RUN_REVISION);
-}
-
-static int revisions_describe(int argc, char **argv, cli_globals *g)
-{
-    return run_describe(argc, argv, g, RUN_REVISION);
-}
-
-static int jobs_list(int argc, char **argv, cli_globals *g)
-{
-    return run_list(argc, argv, g, RUN_JOB);
-}
-
-static int jobs_describe(int argc, char **argv, cli_globals *g)
-{
-    return run_describe(argc, argv, g, RUN_JOB);
-}
-
-static int executions_list(int argc, char **argv, cli_globals *g)
-{
-    return run_list(argc, argv, g, RUN_EXECUTION);
-}
-
-static int executions_describe(int argc, char **argv, cli_globals *g)
-{
-    return run_describe(argc, argv, g, RUN_EXECUTION);
-}
-
 static const cli_command services_commands[] = {
-    {"list", services_list, "list the services of the region"},
-    {"describe", services_describe, "print a service"},
-    {NULL, NULL, NULL},
+    {"list", run_list, "list the services of the region", RUN_SERVICE},
+    {"describe", run_describe, "print a service", RUN_SERVICE},
+    {NULL, NULL, NULL, 0},
 };
 
 static const cli_command revisions_commands[] = {
-    {"list", revisions_list, "list revisions (--service S)"},
-    {"describe", revisions_describe, "print a revision"},
-    {NULL, NULL, NULL},
+    {"list", run_list, "list revisions (--service S)", RUN_REVISION},
+    {"describe", run_describe, "print a revision", RUN_REVISION},
+    {NULL, NULL, NULL, 0},
 };
 
 static const cli_command jobs_commands[] = {
-    {"create", run_jobs_create, "create a job"},
-    {"update", run_jobs_update, "change a job's images or Binary "
-                                "Authorization"},
-    {"execute", run_jobs_execute, "start an execution (checked by policy)"},
-    {"list", jobs_list, "list the jobs of the region"},
-    {"describe", jobs_describe, "print a job"},
-    {NULL, NULL, NULL},
+    {"create", run_jobs_create, "create a job", 0},
+    {"update", run_jobs_update,
+     "change a job's images or Binary Authorization", 0},
+    {"execute", run_jobs_execute, "start an execution (checked by policy)",
+     0},
+    {"list", run_list, "list the jobs of the region", RUN_JOB},
+    {"describe", run_describe, "print a job", RUN_JOB},
+    {NULL, NULL, NULL, 0},
 };
 
 static const cli_command executions_commands[] = {
-    {"list", executions_list, "list executions (--job J)"},
-    {"describe", executions_describe, "print an execution"},
-    {"cancel", run_executions_cancel, "cancel a running execution"},
-    {NULL, NULL, NULL},
+    {"list", run_list, "list executions (--job J)", RUN_EXECUTION},
+    {"describe", run_describe, "print an execution", RUN_EXECUTION},
+    {"cancel", run_executions_cancel, "cancel a running execution", 0},
+    {NULL, NULL, NULL, 0},
 };
 
-static int run_services(int argc, char **argv, cli_globals *g)
+/* The sub-groups: their tables, told apart by the variant. */
+static int run_group(int argc, char **argv, cli_globals *g)
 {
-    return cli_dispatch("run services", services_commands, argc, argv, g);
-}
+    static const struct {
+        const char *name;
+        const cli_command *commands;
+    } groups[] = {
+        {"run services", services_commands},
+        {"run revisions", revisions_commands},
+        {"run jobs", jobs_commands},
+        {"run executions", executions_commands},
+    };
 
-static int run_revisions(int argc, char **argv, cli_globals *g)
-{
-    return cli_dispatch("run revisions", revisions_commands, argc, argv, g);
-}
-
-static int run_jobs(int argc, char **argv, cli_globals *g)
-{
-    return cli_dispatch("run jobs", jobs_commands, argc, argv, g);
-}
-
-static int run_executions(int argc, char **argv, cli_globals *g)
-{
-    return cli_dispatch("run executions", executions_commands, argc, argv,
-                        g);
+    return cli_dispatch(groups[g->variant].name, groups[g->variant].commands,
+                        argc, argv, g);
 }
 
 static const cli_command run_commands[] = {
-    {"deploy", run_deploy, "create or update a service (new revision)"},
-    {"services", run_services, "list, describe"},
-    {"revisions", run_revisions, "list, describe"},
-    {"jobs", run_jobs, "create, update, execute, list, describe"},
-    {"executions", run_executions, "list, describe, cancel"},
-    {NULL, NULL, NULL},
+    {"deploy", run_deploy, "create or update a service (new revision)", 0},
+    {"services", run_group, "list, describe", 0},
+    {"revisions", run_group, "list, describe", 1},
+    {"jobs", run_group, "create, update, execute, list, describe", 2},
+    {"executions", run_group, "list, describe, cancel", 3},
+    {NULL, NULL, NULL, 0},
 };
 
 int cmd_run(int argc, char **argv, cli_globals *g)

@@ -12,18 +12,19 @@
 #include "client.h"
 
 static const cli_command groups[] = {
-    {"policy", cmd_policy, "validate and format policy files"},
-    {"keys", cmd_keys, "compute the key id of a public key file"},
+    {"policy", cmd_policy, "validate and format policy files", 0},
+    {"keys", cmd_keys, "compute the key id of a public key file", 0},
     {"attestations", cmd_attestations,
-     "create signature payloads, sign attestations"},
-    {"evaluate", cmd_evaluate, "decide offline whether images may run"},
-    {"attestors", cmd_attestors, "manage attestors and their public keys"},
-    {"notes", cmd_notes, "create attestation notes (Container Analysis)"},
-    {"run", cmd_run, "deploy services and run jobs on vouchd (Cloud Run v2)"},
-    {"logs", cmd_logs, "read vouchd's audit log entries"},
+     "create signature payloads, sign attestations", 0},
+    {"evaluate", cmd_evaluate, "decide offline whether images may run", 0},
+    {"attestors", cmd_attestors, "manage attestors and their public keys", 0},
+    {"notes", cmd_notes, "create attestation notes (Container Analysis)", 0},
+    {"run", cmd_run, "deploy services and run jobs on vouchd (Cloud Run v2)",
+     0},
+    {"logs", cmd_logs, "read vouchd's audit log entries", 0},
     {"org-policies", cmd_orgpolicies,
-     "require Binary Authorization (org policy)"},
-    {NULL, NULL, NULL},
+     "require Binary Authorization (org policy)", 0},
+    {NULL, NULL, NULL, 0},
 };
 
 static void usage(FILE *out)
@@ -79,6 +80,7 @@ static int run(int argc, char **argv, cli_globals *g)
     }
     for (c = groups; c->name != NULL; c++) {
         if (strcmp(argv[i], c->name) == 0) {
+            g->variant = c->variant;
             return c->run(argc - i - 1, argv + i + 1, g);
         }
     }
@@ -88,7 +90,7 @@ static int run(int argc, char **argv, cli_globals *g)
 
 int main(int argc, char **argv)
 {
-    cli_globals g = {NULL, NULL, NULL, NULL, NULL};
+    cli_globals g = {NULL, NULL, NULL, NULL, NULL, 0};
     int rc;
 
     /* Before anything else, as libcurl asks; the CLI has one thread. */

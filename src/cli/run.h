@@ -112,9 +112,9 @@ int run_print_if_asked(const cli_globals *g, const json_t *resource);
 const char *run_str(const json_t *object, const char *key,
                     const char *fallback);
 
-/* list and describe of every kind (run_view.c). */
-int run_list(int argc, char **argv, cli_globals *g, run_kind kind);
-int run_describe(int argc, char **argv, cli_globals *g, run_kind kind);
+/* list and describe of the kind in g->variant (a run_kind; run_view.c). */
+int run_list(int argc, char **argv, cli_globals *g);
+int run_describe(int argc, char **argv, cli_globals *g);
 
 /* Commands (run_services.c, run_jobs.c). */
 int run_deploy(int argc, char **argv, cli_globals *g);

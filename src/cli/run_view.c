@@ -53,8 +53,9 @@ static const cli_spec list_specs[] = {
      "json|yaml prints the resources)."},
 };
 
-int run_describe(int argc, char **argv, cli_globals *g, run_kind kind)
+int run_describe(int argc, char **argv, cli_globals *g)
 {
+    run_kind kind = (run_kind)g->variant;
     parent_opts o = {NULL};
     cli_list id;
     run_loc loc;
@@ -236,8 +237,9 @@ static int list_every_parent(client *c, const run_loc *loc, run_kind kind,
     return rc;
 }
 
-int run_list(int argc, char **argv, cli_globals *g, run_kind kind)
+int run_list(int argc, char **argv, cli_globals *g)
 {
+    run_kind kind = (run_kind)g->variant;
     parent_opts o = {NULL};
     const char *pflag = run_kind_parent_flag[kind];
     run_loc loc;

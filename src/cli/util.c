@@ -151,6 +151,7 @@ int cli_dispatch(const char *group, const cli_command *commands, int argc,
     }
     for (c = commands; c->name != NULL; c++) {
         if (strcmp(argv[0], c->name) == 0) {
+            g->variant = c->variant;
             return c->run(argc - 1, argv + 1, g);
         }
     }
