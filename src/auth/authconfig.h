@@ -67,7 +67,7 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
  * gives the position of the "jwks" field and the JWKS file's problem).
  *
  * @return as vouch_auth_config_parse(), and VOUCH_EIO when `path` or a file
- *         it names cannot be read.
+ *         it names cannot be read, or a file:// JWKS is not a valid JWKS.
  * Thread safety: reentrant.
  */
 int vouch_auth_config_load(vouch_auth_config **out, const char *path,

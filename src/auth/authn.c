@@ -312,17 +312,20 @@ static int check_claims(authn_call *call, const vouch__auth_issuer *iss,
     int64_t nbf = 0;
     int has_exp = numeric_date(claims, "exp", exp);
     int has_nbf = numeric_date(claims, "nbf", &nbf);
+    const json_t *aud_claim = json_object_get(claims, "aud");
     char aud[80];
 
-    if (!audience_ok(json_object_get(claims, "aud"), iss->audience)) {
-        shown(json_string_value(json_object_get(claims, "aud")), aud,
-              sizeof(aud));
+    if (!audience_ok(aud_claim, iss->audience)) {
+        if (aud_claim == NULL) {
+            return refuse(call, VOUCH_AUTHN_WRONG_AUDIENCE,
+                          "token of %s has no audience; \"%s\" is needed",
+                          iss->issuer, iss->audience);
+        }
+        shown(json_string_value(aud_claim), aud, sizeof(aud));
         return refuse(call, VOUCH_AUTHN_WRONG_AUDIENCE,
                       "token of %s is for audience \"%s\", not \"%s\"",
                       iss->issuer,
-                      json_is_array(json_object_get(claims, "aud"))
-                          ? "(a list without it)"
-                          : aud,
+                      json_is_string(aud_claim) ? aud : "(a list without it)",
                       iss->audience);
     }
     if (has_exp <= 0) {

@@ -104,7 +104,8 @@ typedef struct vouch_authn_options {
 } vouch_authn_options;
 
 #define VOUCH_AUTHN_OPTIONS_VERSION 1
-#define VOUCH_AUTHN_OPTIONS_INIT { VOUCH_AUTHN_OPTIONS_VERSION, { NULL, NULL }, 0 }
+#define VOUCH_AUTHN_OPTIONS_INIT \
+    { VOUCH_AUTHN_OPTIONS_VERSION, { NULL, NULL }, 0 }
 
 typedef struct vouch_authn vouch_authn;
 

@@ -229,8 +229,8 @@ const char *vouch_iam_delta_member(const vouch_iam_delta *delta, size_t i);
 
 /**
  * The audit log's policyDelta: {"bindingDeltas": [{"action": "ADD",
- * "role": "…", "member": "…"}, …]}. A new json_t the caller json_decref()s;
- * NULL when out of memory.
+ * "role": "…", "member": "…"}, …]}. A new json_t the caller
+ * json_decref()s; NULL when out of memory.
  */
 json_t *vouch_iam_delta_to_json(const vouch_iam_delta *delta);
 

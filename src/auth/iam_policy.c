@@ -113,7 +113,8 @@ int vouch__iam_policy_build(vouch_iam_policy **out,
         qsort(bindings, count, sizeof(*bindings), binding_cmp);
     }
     for (i = 0; i < count; i++) {
-        if (kept > 0 && strcmp(bindings[kept - 1].role, bindings[i].role) == 0) {
+        if (kept > 0 &&
+            strcmp(bindings[kept - 1].role, bindings[i].role) == 0) {
             if (merge_into(&bindings[kept - 1], &bindings[i]) < 0) {
                 goto cleanup;
             }

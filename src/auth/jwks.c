@@ -198,7 +198,8 @@ static int build_rsa(key_ctx *kc, const json_t *key, jwk *k)
         goto cleanup;
     }
     bld = OSSL_PARAM_BLD_new();
-    if (bld == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
+    if (bld == NULL ||
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
         (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
         rc = vouch__error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,

@@ -20,8 +20,9 @@ void vouch__jwks_cache_free(vouch__jwks_cache *cache);
 
 /*
  * The key set of `iss` holding a key `kid` for `alg`, fetching as the rules
- * allow. `kid` NULL asks for any fresh key set (a prefetch). `*out` gets a reference (vouch_jwks_free) whenever keys are held,
- * also on VOUCH_ENOTFOUND.
+ * allow. `kid` NULL asks for any fresh key set (a prefetch). `*out` gets
+ * a reference (vouch_jwks_free) whenever keys are held, also on
+ * VOUCH_ENOTFOUND.
  * Returns 0; VOUCH_ENOTFOUND (keys held, but not that one); VOUCH_EIO
  * (no keys: never fetched successfully; `err` has the last fetch error);
  * VOUCH_ENOMEM.

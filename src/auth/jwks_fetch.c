@@ -53,8 +53,9 @@ int64_t vouch__jwks_ttl_from_cache_control(const char *value, size_t len)
                                value[end - 1] == '\t')) {
             end--;
         }
-        if ((end - start == 8 && strncasecmp(value + start, "no-store", 8) == 0) ||
-            (end - start == 8 && strncasecmp(value + start, "no-cache", 8) == 0)) {
+        if (end - start == 8 &&
+            (strncasecmp(value + start, "no-store", 8) == 0 ||
+             strncasecmp(value + start, "no-cache", 8) == 0)) {
             return VOUCH_JWKS_MIN_TTL_S;
         }
         if (end - start > 8 && strncasecmp(value + start, "max-age=", 8) == 0) {

@@ -21,8 +21,10 @@
 #include "authconfig.h"
 #include "member.h"
 
-#define HASH_A "9c220f200955d76c0a38d308225e0ef10c5f971acaf2f8d1d8f732affa5bd1dc"
-#define HASH_B "948b8c2427cd29047839b8e4a27a08763f8befbafa86be5cce8e46217d75e58a"
+#define HASH_A \
+    "9c220f200955d76c0a38d308225e0ef10c5f971acaf2f8d1d8f732affa5bd1dc"
+#define HASH_B \
+    "948b8c2427cd29047839b8e4a27a08763f8befbafa86be5cce8e46217d75e58a"
 
 static const char good[] =
     "{\n"
@@ -496,6 +498,8 @@ static void *reader(void *arg)
 
 static void test_authconfig_slot_threads(void **state)
 {
+    static const char owner_a[] = "{\"owners\": [\"user:a@x.io\"]}";
+    static const char owner_b[] = "{\"owners\": [\"user:b@x.io\"]}";
     swap_state s = { NULL, 20000, 0 };
     pthread_t threads[4];
     int i;
@@ -510,9 +514,7 @@ static void test_authconfig_slot_threads(void **state)
         assert_int_equal(pthread_create(&threads[i], NULL, reader, &s), 0);
     }
     for (i = 0; i < 2000; i++) {
-        vouch_auth_slot_swap(s.slot,
-                             parse_ok(i % 2 ? "{\"owners\": [\"user:a@x.io\"]}"
-                                            : "{\"owners\": [\"user:b@x.io\"]}"));
+        vouch_auth_slot_swap(s.slot, parse_ok(i % 2 ? owner_a : owner_b));
     }
     for (i = 0; i < 4; i++) {
         pthread_join(threads[i], NULL);

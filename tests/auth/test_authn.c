@@ -475,7 +475,7 @@ static void test_authn_refused_algorithms(void **state)
     vouch_auth_config_free(cfg);
 }
 
-/* ---- keys and signatures -------------------------------------------------- */
+/* ---- keys and signatures ----------------------------------------------- */
 
 static void test_authn_keys(void **state)
 {

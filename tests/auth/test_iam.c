@@ -152,16 +152,17 @@ static void test_roles_table(void **state)
 
 static void test_roles_google_facts(void **state)
 {
+    const char *set_project = "resourcemanager.projects.setIamPolicy";
+    const char *set_policy = "binaryauthorization.policy.setIamPolicy";
+    const char *get_policy = "binaryauthorization.policy.getIamPolicy";
+
     (void)state;
     /* Only owners manage access; editors and viewers do not. */
-    assert_true(vouch_iam_role_grants("roles/owner",
-                                      "resourcemanager.projects.setIamPolicy"));
-    assert_false(vouch_iam_role_grants("roles/editor",
-                                       "resourcemanager.projects.setIamPolicy"));
-    assert_false(vouch_iam_role_grants("roles/editor",
-                                       "binaryauthorization.policy.setIamPolicy"));
-    assert_true(vouch_iam_role_grants("roles/viewer",
-                                      "binaryauthorization.policy.getIamPolicy"));
+
+    assert_true(vouch_iam_role_grants("roles/owner", set_project));
+    assert_false(vouch_iam_role_grants("roles/editor", set_project));
+    assert_false(vouch_iam_role_grants("roles/editor", set_policy));
+    assert_true(vouch_iam_role_grants("roles/viewer", get_policy));
     assert_false(vouch_iam_role_grants("roles/viewer",
                                        "binaryauthorization.policy.update"));
     /* Org policy changes are not in the basic roles at all. */
@@ -175,8 +176,9 @@ static void test_roles_google_facts(void **state)
     assert_false(vouch_iam_role_grants(
         "roles/binaryauthorization.attestorsViewer",
         "binaryauthorization.attestors.verifyImageAttested"));
-    assert_true(vouch_iam_role_grants("roles/containeranalysis.notes.attacher",
-                                      "containeranalysis.notes.attachOccurrence"));
+    assert_true(vouch_iam_role_grants(
+        "roles/containeranalysis.notes.attacher",
+        "containeranalysis.notes.attachOccurrence"));
     assert_false(vouch_iam_role_grants(
         "roles/containeranalysis.notes.attacher",
         "containeranalysis.occurrences.create"));
@@ -263,7 +265,8 @@ static void test_policy_etag(void **state)
                             vouch_iam_policy_etag(c));
     assert_int_equal(strlen(vouch_iam_policy_etag(a)), 12);
     text = print(empty);
-    assert_string_equal(text, "{\n  \"etag\": \"ACAB\",\n  \"version\": 1\n}\n");
+    assert_string_equal(text,
+                        "{\n  \"etag\": \"ACAB\",\n  \"version\": 1\n}\n");
     vouch_free(text);
     vouch_iam_policy_free(empty);
     vouch_iam_policy_free(a);
@@ -358,8 +361,9 @@ static void test_allowed_members(void **state)
         "[\"user:alice@x.io\", \"group:sre@x.io\", "
         "\"principal://ci.x.io/subject/repo:a/b\"]}]}");
     vouch_iam_policy *project = policy_ok(
-        "{\"bindings\": [{\"role\": \"roles/binaryauthorization.attestorsAdmin\","
-        " \"members\": [\"user:bob@x.io\"]}]}");
+        "{\"bindings\": [{\"role\": "
+        "\"roles/binaryauthorization.attestorsAdmin\", \"members\": "
+        "[\"user:bob@x.io\"]}]}");
     vouch_iam_caller alice = { "user:alice@x.io", cfg };
     vouch_iam_caller bob = { "user:bob@x.io", cfg };
     vouch_iam_caller carol = { "user:carol@x.io", cfg };
