@@ -104,6 +104,7 @@ int vouch__iam_policy_build(vouch_iam_policy **out,
                             vouch_error *err)
 {
     vouch_iam_policy *p = NULL;
+    size_t first = 0;
     size_t i;
     size_t kept = 0;
     int rc = VOUCH_ENOMEM;
@@ -112,25 +113,25 @@ int vouch__iam_policy_build(vouch_iam_policy **out,
     if (count > 0) {
         qsort(bindings, count, sizeof(*bindings), binding_cmp);
     }
-    for (i = 0; i < count; i++) {
-        if (kept > 0 &&
-            strcmp(bindings[kept - 1].role, bindings[i].role) == 0) {
-            if (merge_into(&bindings[kept - 1], &bindings[i]) < 0) {
-                goto cleanup;
-            }
-            free(bindings[i].role);
-            bindings[i].role = NULL;
+    /* Merge each binding into the first of its role (sorted, so they are
+     * neighbours), then sort the members and drop emptied bindings: both
+     * leave a NULL role behind, and one pass closes the gaps. */
+    for (i = 1; i < count; i++) {
+        if (strcmp(bindings[first].role, bindings[i].role) != 0) {
+            first = i;
             continue;
         }
-        if (kept != i) {
-            bindings[kept] = bindings[i];
-            memset(&bindings[i], 0, sizeof(bindings[i]));
+        if (merge_into(&bindings[first], &bindings[i]) < 0) {
+            goto cleanup;
         }
-        kept++;
+        free(bindings[i].role);
+        free(bindings[i].members);
+        memset(&bindings[i], 0, sizeof(bindings[i]));
     }
-    count = kept;
-    kept = 0;
     for (i = 0; i < count; i++) {
+        if (bindings[i].role == NULL) {
+            continue;
+        }
         vouch__auth_sort_unique(bindings[i].members,
                                 &bindings[i].member_count);
         if (bindings[i].member_count == 0) {
@@ -139,11 +140,7 @@ int vouch__iam_policy_build(vouch_iam_policy **out,
             memset(&bindings[i], 0, sizeof(bindings[i]));
             continue;
         }
-        if (kept != i) {
-            bindings[kept] = bindings[i];
-            memset(&bindings[i], 0, sizeof(bindings[i]));
-        }
-        kept++;
+        bindings[kept++] = bindings[i];
     }
     count = kept;
     p = calloc(1, sizeof(*p));
