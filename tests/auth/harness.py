@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Harness for tests/auth/test_authn.c (real keys, real signatures, a real
-HTTPS server with a test CA).
+"""Harness for tests/auth/test_authn.c and test_jwks_cache.c (real keys,
+real signatures, a real HTTPS server with a test CA).
 
   harness.py run -- TEST_EXE [ARGS...]
       In a fresh temporary directory DIR:
