@@ -12,7 +12,7 @@
 
 #include "doc.h"
 #include "internal.h"
-#include "policy_internal.h"
+#include "resource.h"
 
 struct vouch_attestor {
     char *name;
