@@ -52,8 +52,9 @@ VOUCH_API void vouch_attestation_free(vouch_attestation *att)
     free(att);
 }
 
-int vouch__attestation_add_signature(vouch_attestation *att, unsigned char *bytes,
-                         size_t len, char *key_id)
+int vouch__attestation_add_signature(vouch_attestation *att,
+                                     unsigned char *bytes, size_t len,
+                                     char *key_id)
 {
     att_signature *grown;
 

@@ -10,11 +10,14 @@
 #include "vouch/image_ref.h"
 
 #include "attestation_internal.h"
+#include "vouch/jansson.h"
+
 #include "doc.h"
+#include "readers.h"
 #include "internal.h"
 
 /* A base64 (standard or url-safe) field decoded into bytes. */
-static int read_bytes(const vouch__doc *doc, struct fy_node *node,
+static int read_bytes(const vouch__doc *doc, vouch__node *node,
                       const vouch__path *path, size_t max,
                       unsigned char **out, size_t *out_len, vouch_error *err)
 {
@@ -42,12 +45,12 @@ static int read_bytes(const vouch__doc *doc, struct fy_node *node,
 }
 
 static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
-                           struct fy_node *list, vouch__path *path,
+                           vouch__node *list, vouch__path *path,
                            vouch_error *err)
 {
     static const char *const fields[] = {"signature", "publicKeyId", NULL};
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t index = 0;
     int rc;
 
@@ -55,12 +58,12 @@ static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
     if (rc < 0) {
         return rc;
     }
-    while ((item = fy_node_sequence_iterate(list, &iter)) != NULL) {
+    while ((item = vouch__doc_next(doc, list, &iter)) != NULL) {
         size_t saved = vouch__path_push_index(path, index);
         unsigned char *bytes = NULL;
         size_t len = 0;
         char *key_id = NULL;
-        struct fy_node *node;
+        vouch__node *node;
 
         if (index >= VOUCH_SIGNATURES_MAX) {
             return vouch__doc_fail(doc, item, path, err, VOUCH_ETOOBIG,
@@ -71,7 +74,7 @@ static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             return rc;
         }
-        node = vouch__doc_get(item, "signature");
+        node = vouch__doc_get(doc, item, "signature");
         if (node == NULL) {
             return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
                                    "missing required field 'signature'");
@@ -84,7 +87,7 @@ static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             return rc;
         }
-        node = vouch__doc_get(item, "publicKeyId");
+        node = vouch__doc_get(doc, item, "publicKeyId");
         if (node != NULL) {
             vouch__path_push_key(path, "publicKeyId");
             rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
@@ -108,12 +111,12 @@ static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
 }
 
 static int read_jwts(vouch_attestation *att, const vouch__doc *doc,
-                     struct fy_node *list, vouch__path *path,
+                     vouch__node *list, vouch__path *path,
                      vouch_error *err)
 {
     static const char *const fields[] = {"compactJwt", NULL};
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t index = 0;
     int rc;
 
@@ -121,9 +124,9 @@ static int read_jwts(vouch_attestation *att, const vouch__doc *doc,
     if (rc < 0) {
         return rc;
     }
-    while ((item = fy_node_sequence_iterate(list, &iter)) != NULL) {
+    while ((item = vouch__doc_next(doc, list, &iter)) != NULL) {
         size_t saved = vouch__path_push_index(path, index);
-        struct fy_node *node;
+        vouch__node *node;
         att_jwt *grown;
         char *compact = NULL;
 
@@ -135,7 +138,7 @@ static int read_jwts(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             return rc;
         }
-        node = vouch__doc_get(item, "compactJwt");
+        node = vouch__doc_get(doc, item, "compactJwt");
         if (node == NULL) {
             return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
                                    "missing required field 'compactJwt'");
@@ -162,7 +165,7 @@ static int read_jwts(vouch_attestation *att, const vouch__doc *doc,
 }
 
 static int read_payload(vouch_attestation *att, const vouch__doc *doc,
-                        struct fy_node *node, vouch__path *path,
+                        vouch__node *node, vouch__path *path,
                         vouch_error *err)
 {
     int rc;
@@ -183,7 +186,7 @@ static int read_payload(vouch_attestation *att, const vouch__doc *doc,
 /* v1beta1: attestation.attestation.{pgpSignedAttestation|
  * genericSignedAttestation}. */
 static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
-                       struct fy_node *inner, vouch__path *path,
+                       vouch__node *inner, vouch__path *path,
                        vouch_error *err)
 {
     static const char *const inner_fields[] = {
@@ -192,9 +195,9 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
         "signature", "contentType", "pgpKeyId", NULL};
     static const char *const generic_fields[] = {
         "contentType", "serializedPayload", "signatures", NULL};
-    struct fy_node *pgp;
-    struct fy_node *generic;
-    struct fy_node *node;
+    vouch__node *pgp;
+    vouch__node *generic;
+    vouch__node *node;
     size_t saved;
     int rc;
 
@@ -202,8 +205,8 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
     if (rc < 0) {
         return rc;
     }
-    pgp = vouch__doc_get(inner, "pgpSignedAttestation");
-    generic = vouch__doc_get(inner, "genericSignedAttestation");
+    pgp = vouch__doc_get(doc, inner, "pgpSignedAttestation");
+    generic = vouch__doc_get(doc, inner, "genericSignedAttestation");
     if ((pgp == NULL) == (generic == NULL)) {
         return vouch__doc_fail(doc, inner, path, err, VOUCH_EINVAL,
                                "exactly one of pgpSignedAttestation and "
@@ -220,7 +223,7 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             return rc;
         }
-        node = vouch__doc_get(pgp, "signature");
+        node = vouch__doc_get(doc, pgp, "signature");
         if (node == NULL) {
             return vouch__doc_fail(doc, pgp, path, err, VOUCH_EINVAL,
                                    "missing required field 'signature'");
@@ -239,7 +242,7 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
         vouch__path_pop(path, saved);
         vouch__path_push_key(path, "pgpSignedAttestation");
         bytes = (unsigned char *)vouch__strndup(text, len);
-        node = vouch__doc_get(pgp, "pgpKeyId");
+        node = vouch__doc_get(doc, pgp, "pgpKeyId");
         if (node != NULL) {
             vouch__path_push_key(path, "pgpKeyId");
             rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
@@ -261,7 +264,7 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
     if (rc < 0) {
         return rc;
     }
-    node = vouch__doc_get(generic, "serializedPayload");
+    node = vouch__doc_get(doc, generic, "serializedPayload");
     if (node != NULL) {
         vouch__path_push_key(path, "serializedPayload");
         rc = read_payload(att, doc, node, path, err);
@@ -271,7 +274,7 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
         vouch__path_pop(path, saved);
         vouch__path_push_key(path, "genericSignedAttestation");
     }
-    node = vouch__doc_get(generic, "signatures");
+    node = vouch__doc_get(doc, generic, "signatures");
     if (node != NULL) {
         vouch__path_push_key(path, "signatures");
         rc = read_signatures(att, doc, node, path, err);
@@ -281,12 +284,12 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
 }
 
 static int read_attestation_body(vouch_attestation *att,
-                                 const vouch__doc *doc, struct fy_node *body,
+                                 const vouch__doc *doc, vouch__node *body,
                                  vouch__path *path, vouch_error *err)
 {
     static const char *const fields[] = {
         "serializedPayload", "signatures", "jwts", "attestation", NULL};
-    struct fy_node *node;
+    vouch__node *node;
     size_t saved;
     int rc;
 
@@ -294,11 +297,11 @@ static int read_attestation_body(vouch_attestation *att,
     if (rc < 0) {
         return rc;
     }
-    node = vouch__doc_get(body, "attestation");
+    node = vouch__doc_get(doc, body, "attestation");
     if (node != NULL) {
-        if (vouch__doc_get(body, "serializedPayload") != NULL ||
-            vouch__doc_get(body, "signatures") != NULL ||
-            vouch__doc_get(body, "jwts") != NULL) {
+        if (vouch__doc_get(doc, body, "serializedPayload") != NULL ||
+            vouch__doc_get(doc, body, "signatures") != NULL ||
+            vouch__doc_get(doc, body, "jwts") != NULL) {
             return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
                                    "mixes the v1 fields with the v1beta1 "
                                    "'attestation' field");
@@ -314,7 +317,7 @@ static int read_attestation_body(vouch_attestation *att,
         vouch__path_pop(path, saved);
         return rc;
     }
-    node = vouch__doc_get(body, "serializedPayload");
+    node = vouch__doc_get(doc, body, "serializedPayload");
     if (node != NULL) {
         saved = vouch__path_push_key(path, "serializedPayload");
         rc = read_payload(att, doc, node, path, err);
@@ -323,7 +326,7 @@ static int read_attestation_body(vouch_attestation *att,
             return rc;
         }
     }
-    node = vouch__doc_get(body, "signatures");
+    node = vouch__doc_get(doc, body, "signatures");
     if (node != NULL) {
         saved = vouch__path_push_key(path, "signatures");
         rc = read_signatures(att, doc, node, path, err);
@@ -332,7 +335,7 @@ static int read_attestation_body(vouch_attestation *att,
             return rc;
         }
     }
-    node = vouch__doc_get(body, "jwts");
+    node = vouch__doc_get(doc, body, "jwts");
     if (node != NULL) {
         saved = vouch__path_push_key(path, "jwts");
         rc = read_jwts(att, doc, node, path, err);
@@ -349,11 +352,11 @@ static int read_attestation_body(vouch_attestation *att,
 }
 
 /* Optional string field into *out (left NULL when absent). */
-static int read_optional(const vouch__doc *doc, struct fy_node *map,
+static int read_optional(const vouch__doc *doc, vouch__node *map,
                          const char *key, vouch__path *path, char **out,
                          vouch_error *err)
 {
-    struct fy_node *node = vouch__doc_get(map, key);
+    vouch__node *node = vouch__doc_get(doc, map, key);
     size_t saved;
     int rc;
 
@@ -389,19 +392,19 @@ bool vouch__note_name_ok(const char *s)
  * whose digest is kept apart as the occurrence lookup key.
  */
 static int read_resource_uri(vouch_attestation *att, const vouch__doc *doc,
-                             struct fy_node *map, vouch__path *path,
+                             vouch__node *map, vouch__path *path,
                              vouch_error *err)
 {
     static const char *const resource_fields[] = {
         "uri", "name", "contentHash", NULL};
-    struct fy_node *node = vouch__doc_get(map, "resourceUri");
+    vouch__node *node = vouch__doc_get(doc, map, "resourceUri");
     vouch_image_ref *ref = NULL;
     vouch_error ref_err = VOUCH_ERROR_INIT;
     size_t saved = vouch__path_push_key(path, "resourceUri");
     int rc = VOUCH_OK;
 
-    if (node == NULL && vouch__doc_get(map, "resource") != NULL) {
-        struct fy_node *res = vouch__doc_get(map, "resource");
+    if (node == NULL && vouch__doc_get(doc, map, "resource") != NULL) {
+        vouch__node *res = vouch__doc_get(doc, map, "resource");
 
         vouch__path_pop(path, saved);
         vouch__path_push_key(path, "resource");
@@ -409,7 +412,7 @@ static int read_resource_uri(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             goto cleanup;
         }
-        node = vouch__doc_get(res, "uri");
+        node = vouch__doc_get(doc, res, "uri");
         vouch__path_push_key(path, "uri");
     }
     if (node == NULL) {
@@ -450,7 +453,7 @@ cleanup:
 }
 
 static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
-                           struct fy_node *map, vouch__path *path,
+                           vouch__node *map, vouch__path *path,
                            vouch_error *err)
 {
     static const char *const fields[] = {
@@ -458,7 +461,7 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         "remediation", "createTime", "updateTime", "attestation",
         "envelope", NULL};
     vouch_attestation *att = NULL;
-    struct fy_node *node;
+    vouch__node *node;
     size_t saved;
     int rc;
 
@@ -483,7 +486,7 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         goto cleanup;
     }
 
-    node = vouch__doc_get(map, "kind");
+    node = vouch__doc_get(doc, map, "kind");
     if (node != NULL) {
         const char *kind;
         size_t len;
@@ -501,7 +504,7 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         }
     }
 
-    node = vouch__doc_get(map, "noteName");
+    node = vouch__doc_get(doc, map, "noteName");
     if (node == NULL) {
         rc = vouch__doc_fail(doc, map, path, err, VOUCH_EINVAL,
                              "missing required field 'noteName'");
@@ -524,7 +527,7 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         goto cleanup;
     }
 
-    node = vouch__doc_get(map, "attestation");
+    node = vouch__doc_get(doc, map, "attestation");
     if (node == NULL) {
         rc = vouch__doc_fail(doc, map, path, err, VOUCH_EINVAL,
                              "missing required field 'attestation'");
@@ -539,8 +542,9 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
 
     /* Digests used as the verification cache key, and the manifest digest
      * the payload names, are computed once here, not per decision. */
-    vouch__sha256(att->payload != NULL ? att->payload : (const unsigned char *)"",
-           att->payload_len, att->payload_sha256);
+    vouch__sha256(att->payload != NULL ? att->payload
+                                       : (const unsigned char *)"",
+                  att->payload_len, att->payload_sha256);
     if (att->payload != NULL) {
         att->payload_manifest = vouch__payload_manifest(att->payload,
                                                  att->payload_len,
@@ -559,32 +563,42 @@ cleanup:
     return rc;
 }
 
+/* The vouch__doc_reader of one occurrence: `out` is a
+ * vouch_attestation **. */
+int vouch__occurrence_reader(const vouch__doc *doc, void *out,
+                             vouch_error *err)
+{
+    vouch__path path = VOUCH__PATH_INIT;
+
+    return read_occurrence(out, doc, vouch__doc_root(doc), &path, err);
+}
+
 VOUCH_API int vouch_attestation_parse(vouch_attestation **out,
                                       const char *data, size_t len,
                                       vouch_format format, const char *source,
                                       vouch_error *err)
 {
-    vouch__doc doc;
-    vouch__path path = VOUCH__PATH_INIT;
-    int rc;
-
     *out = NULL;
-    rc = vouch__doc_load(&doc, data, len, format,
-                         VOUCH_OCCURRENCE_MAX_BYTES, source, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = read_occurrence(out, &doc, vouch__doc_root(&doc), &path, err);
-    vouch__doc_close(&doc);
-    return rc;
+    return vouch__doc_parse(data, len, format, VOUCH_OCCURRENCE_MAX_BYTES,
+                            source, vouch__occurrence_reader, out, err);
+}
+
+VOUCH_API int vouch_attestation_from_json_value(vouch_attestation **out,
+                                                const json_t *value,
+                                                const char *source,
+                                                vouch_error *err)
+{
+    *out = NULL;
+    return vouch__doc_parse_value(value, source, vouch__occurrence_reader,
+                                  out, err);
 }
 
 static int read_occurrence_list(vouch_attestation_list *list,
-                                const vouch__doc *doc, struct fy_node *seq,
+                                const vouch__doc *doc, vouch__node *seq,
                                 vouch__path *path, vouch_error *err)
 {
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t count;
     int rc;
 
@@ -592,19 +606,17 @@ static int read_occurrence_list(vouch_attestation_list *list,
     if (rc < 0) {
         return rc;
     }
-    /* A null node (an empty list, as for every sequence) has no item
-     * count: libfyaml returns -1 for anything that is not a sequence. */
-    if (seq == NULL || !fy_node_is_sequence(seq) ||
-        fy_node_sequence_item_count(seq) <= 0) {
+    /* A null node is an empty list, as for every sequence. */
+    if (vouch__doc_count(doc, seq) == 0) {
         return VOUCH_OK;
     }
-    count = (size_t)fy_node_sequence_item_count(seq);
+    count = vouch__doc_count(doc, seq);
     list->items = calloc(count, sizeof(*list->items));
     if (list->items == NULL) {
         return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
                                 "out of memory");
     }
-    while ((item = fy_node_sequence_iterate(seq, &iter)) != NULL &&
+    while ((item = vouch__doc_next(doc, seq, &iter)) != NULL &&
            list->count < count) {
         size_t saved = vouch__path_push_index(path, list->count);
 
@@ -619,64 +631,67 @@ static int read_occurrence_list(vouch_attestation_list *list,
     return VOUCH_OK;
 }
 
+/* One occurrence, a list of them, or {"occurrences": [...]}. */
+static int read_list(const vouch__doc *doc, vouch_attestation_list *list,
+                     vouch_error *err)
+{
+    static const char *const list_fields[] = {
+        "occurrences", "nextPageToken", NULL};
+    vouch__path path = VOUCH__PATH_INIT;
+    vouch__node *root = vouch__doc_root(doc);
+    vouch__node *items = vouch__doc_get(doc, root, "occurrences");
+    int rc;
+
+    if (vouch__doc_is_sequence(doc, root)) {
+        return read_occurrence_list(list, doc, root, &path, err);
+    }
+    if (items != NULL) {
+        rc = vouch__doc_expect_mapping(doc, root, &path, list_fields, err);
+        if (rc < 0) {
+            return rc;
+        }
+        vouch__path_push_key(&path, "occurrences");
+        return read_occurrence_list(list, doc, items, &path, err);
+    }
+    list->items = calloc(1, sizeof(*list->items));
+    if (list->items == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                                "out of memory");
+    }
+    rc = read_occurrence(&list->items[0], doc, root, &path, err);
+    if (rc == 0) {
+        list->count = 1;
+    }
+    return rc;
+}
+
+/* The vouch__doc_reader of a list: `out` is a vouch_attestation_list **. */
+int vouch__occurrence_list_reader(const vouch__doc *doc, void *out,
+                                  vouch_error *err)
+{
+    vouch_attestation_list *list = calloc(1, sizeof(*list));
+    int rc;
+
+    if (list == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                                "out of memory");
+    }
+    rc = read_list(doc, list, err);
+    if (rc < 0) {
+        vouch_attestation_list_free(list);
+        return rc;
+    }
+    *(vouch_attestation_list **)out = list;
+    return 0;
+}
+
 VOUCH_API int vouch_attestation_list_parse(vouch_attestation_list **out,
                                            const char *data, size_t len,
                                            vouch_format format,
                                            const char *source,
                                            vouch_error *err)
 {
-    static const char *const list_fields[] = {
-        "occurrences", "nextPageToken", NULL};
-    vouch_attestation_list *list = NULL;
-    vouch__doc doc;
-    vouch__path path = VOUCH__PATH_INIT;
-    struct fy_node *root;
-    int rc;
-
     *out = NULL;
-    rc = vouch__doc_load(&doc, data, len, format,
-                         VOUCH_OCCURRENCES_MAX_BYTES, source, err);
-    if (rc < 0) {
-        return rc;
-    }
-    list = calloc(1, sizeof(*list));
-    if (list == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, source, 0, 0,
-                              "out of memory");
-        goto cleanup;
-    }
-    root = vouch__doc_root(&doc);
-    if (fy_node_is_sequence(root)) {
-        rc = read_occurrence_list(list, &doc, root, &path, err);
-    } else if (fy_node_is_mapping(root) &&
-               vouch__doc_get(root, "occurrences") != NULL) {
-        rc = vouch__doc_expect_mapping(&doc, root, &path, list_fields, err);
-        if (rc == 0) {
-            vouch__path_push_key(&path, "occurrences");
-            rc = read_occurrence_list(list, &doc,
-                                      vouch__doc_get(root, "occurrences"),
-                                      &path, err);
-        }
-    } else {
-        list->items = calloc(1, sizeof(*list->items));
-        if (list->items == NULL) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, source, 0, 0,
-                                  "out of memory");
-            goto cleanup;
-        }
-        rc = read_occurrence(&list->items[0], &doc, root, &path, err);
-        if (rc == 0) {
-            list->count = 1;
-        }
-    }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    *out = list;
-    list = NULL;
-
-cleanup:
-    vouch_attestation_list_free(list);
-    vouch__doc_close(&doc);
-    return rc;
+    return vouch__doc_parse(data, len, format, VOUCH_OCCURRENCES_MAX_BYTES,
+                            source, vouch__occurrence_list_reader, out, err);
 }

@@ -68,8 +68,10 @@ VOUCH_API int vouch_attestation_sign(const vouch_private_key *key,
     {
         char *id_copy = vouch__strdup(key_id);
 
-        rc = id_copy == NULL ? VOUCH_ENOMEM
-                             : vouch__attestation_add_signature(att, sig, sig_len, id_copy);
+        rc = id_copy == NULL
+                 ? VOUCH_ENOMEM
+                 : vouch__attestation_add_signature(att, sig, sig_len,
+                                                    id_copy);
         if (id_copy == NULL) {
             free(sig);
         }

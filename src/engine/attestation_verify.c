@@ -51,7 +51,8 @@ static int verify_signature(const vouch_attestation *att,
                 rc = VOUCH_ECRYPTO;
                 goto cleanup;
             }
-            found = vouch__payload_manifest(embedded, embedded_len, why, why_size);
+            found = vouch__payload_manifest(embedded, embedded_len, why,
+                                            why_size);
         } else if (att->payload != NULL) {
             rc = vouch_public_key_verify(key, att->payload, att->payload_len,
                                          sig->bytes, sig->len, &verr);

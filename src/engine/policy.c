@@ -44,7 +44,6 @@ const char *const vouch__global_names[VOUCH__GLOBAL_NAMES] = {
 };
 
 
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- freeing -------------------------------------------------------- */
 
@@ -159,11 +158,12 @@ static json_t *rule_to_json(const vouch_admission_rule *rule)
         return NULL;
     }
     if (json_object_set_new(obj, "evaluationMode",
-                            json_string(vouch__evaluation_names[rule->evaluation]))
+                            json_string(
+                                vouch__evaluation_names[rule->evaluation]))
             != 0 ||
         json_object_set_new(obj, "enforcementMode",
-                            json_string(
-                                vouch__enforcement_names[rule->enforcement])) != 0) {
+                            json_string(vouch__enforcement_names
+                                            [rule->enforcement])) != 0) {
         json_decref(obj);
         return NULL;
     }
@@ -203,7 +203,8 @@ static json_t *policy_to_json(const vouch_policy *policy)
     }
     if (policy->global_mode != VOUCH_GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED
         && json_object_set_new(root, "globalPolicyEvaluationMode",
-                               json_string(vouch__global_names[policy->global_mode]))
+                               json_string(vouch__global_names
+                                               [policy->global_mode]))
                != 0) {
         goto fail;
     }
@@ -231,8 +232,9 @@ static json_t *policy_to_json(const vouch_policy *policy)
             continue;
         }
         map = json_object();
-        if (map == NULL || json_object_set_new(root, vouch__policy_map_fields[m], map)
-                               != 0) {
+        if (map == NULL ||
+            json_object_set_new(root, vouch__policy_map_fields[m], map)
+                != 0) {
             goto fail;
         }
         for (i = 0; i < policy->map_count[m]; i++) {
@@ -363,7 +365,9 @@ vouch_policy_rule_map_rule(const vouch_policy *policy, vouch_rule_map map,
 
 VOUCH_API const char *vouch_rule_map_field(vouch_rule_map map)
 {
-    return (unsigned)map < VOUCH_RULE_MAP_COUNT ? vouch__policy_map_fields[map] : NULL;
+    return (unsigned)map < VOUCH_RULE_MAP_COUNT
+               ? vouch__policy_map_fields[map]
+               : NULL;
 }
 
 VOUCH_API vouch_evaluation_mode
@@ -392,12 +396,13 @@ vouch_admission_rule_attestor(const vouch_admission_rule *rule, size_t index)
 
 VOUCH_API const char *vouch_evaluation_mode_name(vouch_evaluation_mode m)
 {
-    return (unsigned)m < COUNT_OF(vouch__evaluation_names) ? vouch__evaluation_names[m]
-                                                    : "UNKNOWN";
+    return (unsigned)m < VOUCH__EVALUATION_NAMES ? vouch__evaluation_names[m]
+                                                 : "UNKNOWN";
 }
 
 VOUCH_API const char *vouch_enforcement_mode_name(vouch_enforcement_mode m)
 {
-    return (unsigned)m < COUNT_OF(vouch__enforcement_names) ? vouch__enforcement_names[m]
-                                                     : "UNKNOWN";
+    return (unsigned)m < VOUCH__ENFORCEMENT_NAMES
+               ? vouch__enforcement_names[m]
+               : "UNKNOWN";
 }

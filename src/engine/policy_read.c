@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vouch/jansson.h"
+
 #include "doc.h"
+#include "readers.h"
 #include "internal.h"
 #include "policy_internal.h"
 #include "resource.h"
 
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- field checks --------------------------------------------------- */
 
@@ -147,7 +149,7 @@ static int oom(const vouch__doc *doc, vouch_error *err)
  * number. `*out` is the index in `names`; the caller rejects 0 where
  * UNSPECIFIED is not allowed.
  */
-static int read_enum(const vouch__doc *doc, struct fy_node *node,
+static int read_enum(const vouch__doc *doc, vouch__node *node,
                      const vouch__path *path, const char *const *names,
                      size_t count, int *out, vouch_error *err)
 {
@@ -159,19 +161,15 @@ static int read_enum(const vouch__doc *doc, struct fy_node *node,
     size_t used = 0;
     int rc;
 
-    if (doc->format == VOUCH_FORMAT_JSON && node != NULL &&
-        fy_node_is_scalar(node) && fy_node_get_style(node) == FYNS_PLAIN) {
+    if (vouch__doc_is_json_number(doc, node)) {
         unsigned long long v = 0;
 
-        s = fy_node_get_scalar(node, &n);
-        if (s != NULL && n > 0 && s[0] >= '0' && s[0] <= '9') {
-            rc = vouch__doc_uint(doc, node, path, count - 1, &v, err);
-            if (rc < 0) {
-                return rc;
-            }
-            *out = (int)v;
-            return 0;
+        rc = vouch__doc_uint(doc, node, path, count - 1, &v, err);
+        if (rc < 0) {
+            return rc;
         }
+        *out = (int)v;
+        return 0;
     }
     rc = vouch__doc_string(doc, node, path, &s, &n, err);
     if (rc < 0) {
@@ -199,12 +197,12 @@ static int read_enum(const vouch__doc *doc, struct fy_node *node,
                            list);
 }
 
-static int read_required_enum(const vouch__doc *doc, struct fy_node *parent,
+static int read_required_enum(const vouch__doc *doc, vouch__node *parent,
                               vouch__path *path, const char *key,
                               const char *const *names, size_t count,
                               int *out, vouch_error *err)
 {
-    struct fy_node *node = vouch__doc_get(parent, key);
+    vouch__node *node = vouch__doc_get(doc, parent, key);
     size_t saved = vouch__path_push_key(path, key);
     int rc;
 
@@ -244,23 +242,23 @@ static int cmp_sorted_ref(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static int read_attestors(const vouch__doc *doc, struct fy_node *node,
+static int read_attestors(const vouch__doc *doc, vouch__node *node,
                           vouch__path *path, vouch_admission_rule *rule,
                           vouch_error *err)
 {
-    struct fy_node *item;
-    struct fy_node **items = NULL;
+    vouch__node *item;
+    vouch__node **items = NULL;
     sorted_ref *sorted = NULL;
-    void *iter = NULL;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t count;
     size_t i = 0;
     int rc;
 
     rc = vouch__doc_expect_sequence(doc, node, path, err);
-    if (rc < 0 || node == NULL || !fy_node_is_sequence(node)) {
+    if (rc < 0 || node == NULL || !vouch__doc_is_sequence(doc, node)) {
         return rc;
     }
-    count = (size_t)fy_node_sequence_item_count(node);
+    count = vouch__doc_count(doc, node);
     if (count == 0) {
         return 0;
     }
@@ -271,7 +269,7 @@ static int read_attestors(const vouch__doc *doc, struct fy_node *node,
         rc = oom(doc, err);
         goto cleanup;
     }
-    while ((item = fy_node_sequence_iterate(node, &iter)) != NULL &&
+    while ((item = vouch__doc_next(doc, node, &iter)) != NULL &&
            i < count) {
         size_t saved = vouch__path_push_index(path, i);
         const char *s = NULL;
@@ -323,14 +321,14 @@ cleanup:
     return rc;
 }
 
-static int read_rule(const vouch__doc *doc, struct fy_node *node,
+static int read_rule(const vouch__doc *doc, vouch__node *node,
                      vouch__path *path, vouch_admission_rule *rule,
                      vouch_error *err)
 {
     static const char *const fields[] = {
         "evaluationMode", "requireAttestationsBy", "enforcementMode", NULL,
     };
-    struct fy_node *list;
+    vouch__node *list;
     size_t saved;
     int value = 0;
     int rc;
@@ -340,20 +338,20 @@ static int read_rule(const vouch__doc *doc, struct fy_node *node,
         return rc;
     }
     rc = read_required_enum(doc, node, path, "evaluationMode",
-                            vouch__evaluation_names, COUNT_OF(vouch__evaluation_names),
-                            &value, err);
+                            vouch__evaluation_names,
+                            VOUCH__EVALUATION_NAMES, &value, err);
     if (rc < 0) {
         return rc;
     }
     rule->evaluation = (vouch_evaluation_mode)value;
     rc = read_required_enum(doc, node, path, "enforcementMode",
-                            vouch__enforcement_names, COUNT_OF(vouch__enforcement_names),
-                            &value, err);
+                            vouch__enforcement_names,
+                            VOUCH__ENFORCEMENT_NAMES, &value, err);
     if (rc < 0) {
         return rc;
     }
     rule->enforcement = (vouch_enforcement_mode)value;
-    list = vouch__doc_get(node, "requireAttestationsBy");
+    list = vouch__doc_get(doc, node, "requireAttestationsBy");
     saved = vouch__path_push_key(path, "requireAttestationsBy");
     rc = read_attestors(doc, list, path, rule, err);
     if (rc == 0 && rule->evaluation == VOUCH_REQUIRE_ATTESTATION &&
@@ -373,22 +371,22 @@ static int read_rule(const vouch__doc *doc, struct fy_node *node,
     return rc;
 }
 
-static int read_rule_map(const vouch__doc *doc, struct fy_node *root,
+static int read_rule_map(const vouch__doc *doc, vouch__node *root,
                          vouch__path *path, vouch_policy *policy,
                          vouch_rule_map map, vouch_error *err)
 {
-    struct fy_node *node = vouch__doc_get(root, vouch__policy_map_fields[map]);
-    struct fy_node_pair *pair;
-    void *iter = NULL;
-    size_t saved = vouch__path_push_key(path, vouch__policy_map_fields[map]);
+    const char *field = vouch__policy_map_fields[map];
+    vouch__node *node = vouch__doc_get(doc, root, field);
+    vouch__iter iter = VOUCH__ITER_INIT;
+    size_t saved = vouch__path_push_key(path, field);
     size_t count;
     int rc;
 
     rc = vouch__doc_expect_mapping(doc, node, path, NULL, err);
-    if (rc < 0 || node == NULL || !fy_node_is_mapping(node)) {
+    if (rc < 0 || !vouch__doc_is_mapping(doc, node)) {
         goto cleanup;
     }
-    count = (size_t)fy_node_mapping_item_count(node);
+    count = vouch__doc_count(doc, node);
     if (count == 0) {
         goto cleanup;
     }
@@ -397,18 +395,19 @@ static int read_rule_map(const vouch__doc *doc, struct fy_node *root,
         rc = oom(doc, err);
         goto cleanup;
     }
-    while ((pair = fy_node_mapping_iterate(node, &iter)) != NULL &&
-           policy->map_count[map] < count) {
-        struct fy_node *key = fy_node_pair_key(pair);
+    while (policy->map_count[map] < count) {
         rule_entry *entry = &policy->maps[map][policy->map_count[map]];
+        vouch__node *key = NULL;
+        vouch__node *value = NULL;
         const char *s = NULL;
         size_t n = 0;
         char shown[96];
         char label[128];
         size_t inner;
 
-        rc = vouch__doc_string(doc, key, path, &s, &n, err);
-        if (rc < 0) {
+        rc = vouch__doc_next_entry(doc, node, &iter, path, &s, &n, &key,
+                                   &value, err);
+        if (rc <= 0) {
             goto cleanup;
         }
         vouch__quote_for_message(s, n, shown, sizeof(shown));
@@ -431,54 +430,28 @@ static int read_rule_map(const vouch__doc *doc, struct fy_node *root,
             memcpy(path->text + path->len, label, strlen(label) + 1);
             path->len += strlen(label);
         }
-        rc = read_rule(doc, fy_node_pair_value(pair), path, &entry->rule,
-                       err);
+        rc = read_rule(doc, value, path, &entry->rule, err);
         vouch__path_pop(path, inner);
         if (rc < 0) {
             goto cleanup;
         }
     }
+    rc = 0;
 
 cleanup:
     vouch__path_pop(path, saved);
     return rc;
 }
 
-/* Column inside the document of byte `offset` of a one-line scalar. */
-static void scalar_column(struct fy_node *node, size_t len, uint32_t offset,
-                          vouch_error *err)
-{
-    struct fy_token *tok = fy_node_get_scalar_token(node);
-    const struct fy_mark *start;
-    const struct fy_mark *end;
-    size_t raw;
-
-    if (err == NULL || tok == NULL || offset == 0) {
-        return;
-    }
-    start = fy_token_start_mark(tok);
-    end = fy_token_end_mark(tok);
-    if (start == NULL || end == NULL || start->line != end->line ||
-        end->input_pos < start->input_pos) {
-        return;
-    }
-    /* libfyaml marks a quoted scalar's content, inside the quotes. */
-    raw = end->input_pos - start->input_pos;
-    if (raw != len) {
-        return; /* escapes: offsets in the value are not source columns */
-    }
-    err->column = (uint32_t)start->column + offset;
-}
-
-static int read_patterns(const vouch__doc *doc, struct fy_node *root,
+static int read_patterns(const vouch__doc *doc, vouch__node *root,
                          vouch__path *path, vouch_policy *policy,
                          vouch_error *err)
 {
     static const char *const fields[] = { "namePattern", NULL };
-    struct fy_node *node = vouch__doc_get(root, "admissionWhitelistPatterns");
-    struct fy_node *item;
+    vouch__node *node = vouch__doc_get(doc, root, "admissionWhitelistPatterns");
+    vouch__node *item;
     vouch_slice *slices = NULL;
-    void *iter = NULL;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t saved = vouch__path_push_key(path, "admissionWhitelistPatterns");
     size_t count = 0;
     size_t i;
@@ -488,8 +461,8 @@ static int read_patterns(const vouch__doc *doc, struct fy_node *root,
     if (rc < 0) {
         goto cleanup;
     }
-    if (node != NULL && fy_node_is_sequence(node)) {
-        count = (size_t)fy_node_sequence_item_count(node);
+    if (node != NULL && vouch__doc_is_sequence(doc, node)) {
+        count = vouch__doc_count(doc, node);
     }
     if (count > VOUCH_POLICY_MAX_PATTERNS) {
         rc = vouch__doc_fail(doc, node, path, err, VOUCH_ETOOBIG,
@@ -506,22 +479,22 @@ static int read_patterns(const vouch__doc *doc, struct fy_node *root,
         }
     }
     i = 0;
-    while (count > 0 && (item = fy_node_sequence_iterate(node, &iter)) != NULL
+    while (count > 0 && (item = vouch__doc_next(doc, node, &iter)) != NULL
            && i < count) {
         size_t at = vouch__path_push_index(path, i);
-        struct fy_node *pattern;
+        vouch__node *pattern;
         const char *s = NULL;
         size_t n = 0;
 
         rc = vouch__doc_expect_mapping(doc, item, path, fields, err);
-        if (rc == 0 && (!fy_node_is_mapping(item))) {
+        if (rc == 0 && (!vouch__doc_is_mapping(doc, item))) {
             rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
                                  "expected a mapping with namePattern");
         }
         if (rc < 0) {
             goto cleanup;
         }
-        pattern = vouch__doc_get(item, "namePattern");
+        pattern = vouch__doc_get(doc, item, "namePattern");
         vouch__path_push_key(path, "namePattern");
         if (pattern == NULL) {
             rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
@@ -541,7 +514,7 @@ static int read_patterns(const vouch__doc *doc, struct fy_node *root,
                 memcpy(msg, err->message, sizeof(msg));
                 rc = vouch__doc_fail(doc, pattern, path, err, (vouch_code)rc,
                                      "%s", msg);
-                scalar_column(pattern, n, offset, err);
+                vouch__doc_scalar_column(doc, pattern, n, offset, err);
             }
             goto cleanup;
         }
@@ -578,14 +551,13 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
         "istioServiceIdentityAdmissionRules", "defaultAdmissionRule",
         "updateTime", "etag", NULL,
     };
-    struct fy_node *root = vouch__doc_root(doc);
-    struct fy_node *node;
+    vouch__node *root = vouch__doc_root(doc);
+    vouch__node *node;
     vouch__path path = VOUCH__PATH_INIT;
     size_t m;
     int rc;
 
-    if (root != NULL && !fy_node_is_mapping(root) &&
-        !fy_node_is_scalar(root)) {
+    if (vouch__doc_is_sequence(doc, root)) {
         return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
                                "a policy must be a mapping, found a list");
     }
@@ -618,14 +590,14 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
     if (rc < 0) {
         return rc;
     }
-    node = vouch__doc_get(root, "globalPolicyEvaluationMode");
+    node = vouch__doc_get(doc, root, "globalPolicyEvaluationMode");
     if (node != NULL) {
         int value = 0;
         size_t saved =
             vouch__path_push_key(&path, "globalPolicyEvaluationMode");
 
-        rc = read_enum(doc, node, &path, vouch__global_names, COUNT_OF(vouch__global_names),
-                       &value, err);
+        rc = read_enum(doc, node, &path, vouch__global_names,
+                       VOUCH__GLOBAL_NAMES, &value, err);
         vouch__path_pop(&path, saved);
         if (rc < 0) {
             return rc;
@@ -642,7 +614,7 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
             return rc;
         }
     }
-    node = vouch__doc_get(root, "defaultAdmissionRule");
+    node = vouch__doc_get(doc, root, "defaultAdmissionRule");
     vouch__path_push_key(&path, "defaultAdmissionRule");
     if (node == NULL) {
         return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
@@ -651,38 +623,39 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
     return read_rule(doc, node, &path, &policy->default_rule, err);
 }
 
+/* The vouch__doc_reader of a policy: `out` is a vouch_policy **. */
+int vouch__policy_reader(const vouch__doc *doc, void *out, vouch_error *err)
+{
+    vouch_policy *policy = calloc(1, sizeof(*policy));
+    int rc;
+
+    if (policy == NULL) {
+        return oom(doc, err);
+    }
+    rc = read_policy(doc, policy, err);
+    if (rc < 0) {
+        vouch_policy_free(policy);
+        return rc;
+    }
+    *(vouch_policy **)out = policy;
+    return 0;
+}
+
 VOUCH_API int vouch_policy_parse(vouch_policy **out, const char *data,
                                  size_t len, vouch_format format,
                                  const char *source, vouch_error *err)
 {
-    vouch__doc doc;
-    vouch_policy *policy = NULL;
-    bool loaded = false;
-    int rc;
-
     *out = NULL;
-    rc = vouch__doc_load(&doc, data, len, format, VOUCH_POLICY_MAX_BYTES,
-                         source, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    loaded = true;
-    policy = calloc(1, sizeof(*policy));
-    if (policy == NULL) {
-        rc = oom(&doc, err);
-        goto cleanup;
-    }
-    rc = read_policy(&doc, policy, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    *out = policy;
-    policy = NULL;
+    return vouch__doc_parse(data, len, format, VOUCH_POLICY_MAX_BYTES, source,
+                            vouch__policy_reader, out, err);
+}
 
-cleanup:
-    vouch_policy_free(policy);
-    if (loaded) {
-        vouch__doc_close(&doc);
-    }
-    return rc;
+VOUCH_API int vouch_policy_from_json_value(vouch_policy **out,
+                                           const json_t *value,
+                                           const char *source,
+                                           vouch_error *err)
+{
+    *out = NULL;
+    return vouch__doc_parse_value(value, source, vouch__policy_reader, out,
+                                  err);
 }

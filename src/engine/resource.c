@@ -136,12 +136,12 @@ void vouch__quote_for_message(const char *s, size_t n, char *buf,
     buf[j] = '\0';
 }
 
-int vouch__doc_field_string(const vouch__doc *doc, struct fy_node *parent,
+int vouch__doc_field_string(const vouch__doc *doc, vouch__node *parent,
                             vouch__path *path, const char *key,
                             bool (*check)(const char *, size_t),
                             const char *what, char **out, vouch_error *err)
 {
-    struct fy_node *node = vouch__doc_get(parent, key);
+    vouch__node *node = vouch__doc_get(doc, parent, key);
     size_t saved = vouch__path_push_key(path, key);
     const char *s = NULL;
     size_t n = 0;

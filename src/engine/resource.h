@@ -32,7 +32,7 @@ bool vouch__timestamp_ok(const char *s, size_t n);
  * Read the string field `key` of `parent` (absent: *out stays NULL),
  * validated by `check` when not NULL (failing with "expected WHAT").
  */
-int vouch__doc_field_string(const vouch__doc *doc, struct fy_node *parent,
+int vouch__doc_field_string(const vouch__doc *doc, vouch__node *parent,
                             vouch__path *path, const char *key,
                             bool (*check)(const char *, size_t),
                             const char *what, char **out, vouch_error *err);

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "vouch/jansson.h"
 #include "vouch/policy.h"
 #include "testutil.h"
 
@@ -576,6 +577,51 @@ static void test_policy_new_default_matches_spec(void **state)
     vouch_policy_free(NULL);
 }
 
+/* A JSON body already read by jansson, and the same body as text: one
+ * model, one rule set; the text's error has a position, the value's not. */
+static void test_policy_from_json_value(void **state)
+{
+    static const char text[] =
+        "{\"defaultAdmissionRule\": {\"evaluationMode\": 1,\n"
+        " \"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"},\n"
+        " \"globalPolicyEvaluationMode\": \"ENABLE\"}";
+    json_t *value = json_loads(text, 0, NULL);
+    vouch_policy *policy = NULL;
+    vouch_policy *again;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *a;
+    char *b;
+
+    (void)state;
+    assert_int_equal(vouch_policy_from_json_value(&policy, value, "body",
+                                                  &err), 0);
+    again = parse_ok(text, VOUCH_FORMAT_JSON);
+    a = print(policy, VOUCH_FORMAT_JSON);
+    b = print(again, VOUCH_FORMAT_JSON);
+    assert_string_equal(a, b);
+    vouch_free(a);
+    vouch_free(b);
+    vouch_policy_free(again);
+    vouch_policy_free(policy);
+
+    json_object_set_new(json_object_get(value, "defaultAdmissionRule"),
+                        "enforcementMode", json_string("LOUD"));
+    policy = (vouch_policy *)1;
+    assert_int_equal(vouch_policy_from_json_value(&policy, value, "body",
+                                                  &err), VOUCH_EINVAL);
+    assert_null(policy);
+    assert_int_equal(err.line, 0);
+    assert_contains(err.message, "defaultAdmissionRule.enforcementMode: "
+                                 "unknown value 'LOUD'");
+    /* The same fault in text: the path, and where it is. */
+    expect_error("{\"defaultAdmissionRule\": {\"evaluationMode\": 1,\n"
+                 " \"enforcementMode\": \"LOUD\"}}", VOUCH_FORMAT_JSON,
+                 VOUCH_EINVAL, 2, 22,
+                 "defaultAdmissionRule.enforcementMode: unknown value "
+                 "'LOUD'");
+    json_decref(value);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -596,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_policy_parse_enforces_size_limit),
         cmocka_unit_test(test_policy_parse_reads_only_len_bytes),
         cmocka_unit_test(test_policy_new_default_matches_spec),
+        cmocka_unit_test(test_policy_from_json_value),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
