@@ -14,6 +14,7 @@
 #include "attestation_internal.h"
 #include "doc.h"
 #include "internal.h"
+#include "verify_cache.h"
 
 void vouch__sha256(const void *data, size_t len, unsigned char out[32])
 {
@@ -68,6 +69,9 @@ int vouch__attestation_add_signature(vouch_attestation *att,
     grown[att->sig_count].bytes = bytes;
     grown[att->sig_count].len = len;
     grown[att->sig_count].key_id = key_id;
+    grown[att->sig_count].key_id_len = strlen(key_id);
+    grown[att->sig_count].key_hash =
+        vouch__verify_cache_key_hash(key_id, strlen(key_id));
     vouch__sha256(bytes, len, grown[att->sig_count].sha256);
     att->sig_count++;
     return VOUCH_OK;

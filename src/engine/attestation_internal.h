@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vouch/attestation.h"
 
@@ -16,6 +17,8 @@ typedef struct att_signature {
     unsigned char *bytes;
     size_t len;
     char *key_id;                 /* publicKeyId; "" when absent */
+    size_t key_id_len;
+    uint64_t key_hash;            /* vouch__verify_cache_key_hash(key_id) */
     unsigned char sha256[32];
 } att_signature;
 

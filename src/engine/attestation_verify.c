@@ -17,8 +17,8 @@
 #include "key_internal.h"
 #include "verify_cache.h"
 
-/* Outcome of one signature or JWT: 0 and the manifest digest it vouches
- * for, or an error with the reason in `why`. */
+/* Outcome of one signature the cache did not know: 0 and the manifest
+ * digest it vouches for, or an error with the reason in `why`. */
 static int verify_signature(const vouch_attestation *att,
                             const att_signature *sig,
                             const vouch_public_key *key,
@@ -31,11 +31,6 @@ static int verify_signature(const vouch_attestation *att,
     char *found = NULL;
     int rc;
 
-    if (cache != NULL &&
-        vouch__verify_cache_get(cache, sig->key_id, att->payload_sha256,
-                                sig->sha256, manifest)) {
-        return VOUCH_OK;
-    }
     if (vouch_public_key_kind(key) == VOUCH_KEY_PGP) {
         /* BinAuthz's documented PGP flow signs attached (gpg --sign);
          * a detached signature over serializedPayload is accepted too. */
@@ -85,7 +80,8 @@ static int verify_signature(const vouch_attestation *att,
     snprintf(manifest, VOUCH__DIGEST_TEXT_MAX + 1, "%s",
              found != NULL ? found : "");
     if (cache != NULL) {
-        vouch__verify_cache_put(cache, sig->key_id, att->payload_sha256,
+        vouch__verify_cache_put(cache, sig->key_id, sig->key_id_len,
+                                sig->key_hash, att->payload_sha256,
                                 sig->sha256, manifest);
     }
     rc = VOUCH_OK;
@@ -123,6 +119,8 @@ static int verify_jwt(const vouch_attestor *attestor, const att_jwt *jwt,
     json_t *field;
     const vouch_public_key *key;
     const char *kid;
+    size_t kid_len;
+    uint64_t kid_hash;
     unsigned char input_sha[32];
     unsigned char sig_sha[32];
     char *found = NULL;
@@ -183,8 +181,11 @@ static int verify_jwt(const vouch_attestor *attestor, const att_jwt *jwt,
     }
     vouch__sha256(jwt->compact, (size_t)(dot2 - jwt->compact), input_sha);
     vouch__sha256(sig, sig_len, sig_sha);
+    kid_len = json_string_length(json_object_get(hdr, "kid"));
+    kid_hash = vouch__verify_cache_key_hash(kid, kid_len);
     if (cache != NULL &&
-        vouch__verify_cache_get(cache, kid, input_sha, sig_sha, manifest)) {
+        vouch__verify_cache_get(cache, kid, kid_len, kid_hash, input_sha,
+                                sig_sha, manifest)) {
         rc = VOUCH_OK;
         goto cleanup;
     }
@@ -202,7 +203,8 @@ static int verify_jwt(const vouch_attestor *attestor, const att_jwt *jwt,
     snprintf(manifest, VOUCH__DIGEST_TEXT_MAX + 1, "%s",
              found != NULL ? found : "");
     if (cache != NULL) {
-        vouch__verify_cache_put(cache, kid, input_sha, sig_sha, manifest);
+        vouch__verify_cache_put(cache, kid, kid_len, kid_hash, input_sha,
+                                sig_sha, manifest);
     }
     rc = VOUCH_OK;
 
@@ -215,6 +217,39 @@ cleanup:
     return rc;
 }
 
+/* Signature `i` of `att`: the attestor's key it names, the cache, then the
+ * signature itself. 0 with the manifest digest, or the reason in `why`. */
+static int verify_one_signature(const vouch_attestation *att, size_t i,
+                                const vouch_attestor *attestor,
+                                vouch_verify_cache *cache, char *manifest,
+                                char *why, size_t why_size)
+{
+    const att_signature *sig = &att->sigs[i];
+    const vouch_public_key *key =
+        vouch_attestor_find_key(attestor, sig->key_id, sig->key_id_len);
+    char tmp[200];
+    int rc;
+
+    if (key == NULL) {
+        snprintf(why, why_size, "signature %zu names key id '%.80s', which "
+                 "the attestor does not trust", i, sig->key_id);
+        return VOUCH_ECRYPTO;
+    }
+    if (cache != NULL &&
+        vouch__verify_cache_get(cache, sig->key_id, sig->key_id_len,
+                                sig->key_hash, att->payload_sha256,
+                                sig->sha256, manifest)) {
+        return VOUCH_OK;
+    }
+    rc = verify_signature(att, sig, key, cache, manifest, why, why_size);
+    if (rc < 0) {
+        snprintf(tmp, sizeof(tmp), "%s", why);
+        snprintf(why, why_size, "signature %zu by key %.80s: %s", i,
+                 sig->key_id, tmp);
+    }
+    return rc;
+}
+
 VOUCH_API int vouch_attestation_verify(const vouch_attestation *att,
                                        const vouch_attestor *attestor,
                                        const char *digest,
@@ -223,10 +258,13 @@ VOUCH_API int vouch_attestation_verify(const vouch_attestation *att,
 {
     const char *note = vouch_attestor_note_reference(attestor);
     char manifest[VOUCH__DIGEST_TEXT_MAX + 1];
-    char why[200] = "";
-    char first[200] = "";
+    char why[200];
+    char first[200];
     size_t i;
 
+    /* The messages are written only on the way to a failure: a warm
+     * decision verifies through here, and nothing is zeroed for it. */
+    first[0] = '\0';
     if (note == NULL || strcmp(note, att->note_name) != 0) {
         return vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
                                 "occurrence is attached to note %s, not to "
@@ -244,27 +282,8 @@ VOUCH_API int vouch_attestation_verify(const vouch_attestation *att,
         manifest[0] = '\0';
         why[0] = '\0';
         if (i < att->sig_count) {
-            const att_signature *sig = &att->sigs[i];
-            const vouch_public_key *key =
-                vouch_attestor_find_key(attestor, sig->key_id,
-                                        strlen(sig->key_id));
-
-            if (key == NULL) {
-                snprintf(why, sizeof(why), "signature %zu names key id "
-                         "'%.80s', which the attestor does not trust", i,
-                         sig->key_id);
-                rc = VOUCH_ECRYPTO;
-            } else {
-                rc = verify_signature(att, sig, key, cache, manifest, why,
+            rc = verify_one_signature(att, i, attestor, cache, manifest, why,
                                       sizeof(why));
-                if (rc < 0) {
-                    char tmp[sizeof(why)];
-
-                    snprintf(tmp, sizeof(tmp), "%s", why);
-                    snprintf(why, sizeof(why), "signature %zu by key "
-                             "%.80s: %s", i, sig->key_id, tmp);
-                }
-            }
         } else {
             rc = verify_jwt(attestor, &att->jwts[i - att->sig_count], cache,
                             manifest, why, sizeof(why));

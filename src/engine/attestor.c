@@ -15,6 +15,7 @@
 #include "doc.h"
 #include "readers.h"
 #include "internal.h"
+#include "key_internal.h"
 #include "resource.h"
 
 struct vouch_attestor {
@@ -553,7 +554,7 @@ vouch_attestor_find_key(const vouch_attestor *attestor, const char *id,
     for (i = 0; i < attestor->key_count; i++) {
         const char *candidate = vouch_public_key_id(attestor->keys[i]);
 
-        if (strlen(candidate) == id_len &&
+        if (vouch__public_key_id_len(attestor->keys[i]) == id_len &&
             memcmp(candidate, id, id_len) == 0) {
             return attestor->keys[i];
         }

@@ -15,7 +15,9 @@
 #include "vouch/image_ref.h"
 
 #include "decision.h"
+#include "image_ref_internal.h"
 #include "internal.h"
+#include "pattern_internal.h"
 
 static const vouch_attestor *find_attestor(const vouch_evaluation_input *in,
                                            const char *name)
@@ -32,6 +34,33 @@ static const vouch_attestor *find_attestor(const vouch_evaluation_input *in,
     return NULL;
 }
 
+/* "verified attestation on note NOTE for DIGEST", without formatting: the
+ * one reason a warm ALLOW writes per attestor. */
+static const char *verified_reason(vouch_decision *d, const char *note,
+                                   const char *digest)
+{
+    static const char lead[] = "verified attestation on note ";
+    static const char mid[] = " for ";
+    size_t note_len = strlen(note);
+    size_t digest_len = strlen(digest);
+    char *out = vouch__decision_alloc(d, sizeof(lead) - 1 + note_len +
+                                             sizeof(mid) - 1 + digest_len +
+                                             1);
+    char *p = out;
+
+    if (out == NULL) {
+        return NULL;
+    }
+    memcpy(p, lead, sizeof(lead) - 1);
+    p += sizeof(lead) - 1;
+    memcpy(p, note, note_len);
+    p += note_len;
+    memcpy(p, mid, sizeof(mid) - 1);
+    p += sizeof(mid) - 1;
+    memcpy(p, digest, digest_len + 1);
+    return out;
+}
+
 /*
  * Is `attestor` satisfied for the image with digest `digest`? Writes the
  * per-attestor reason into the decision. Returns 1 satisfied, 0 not,
@@ -44,7 +73,7 @@ static int check_attestor(vouch_decision *d, size_t image_index,
     const vouch_attestor *attestor = find_attestor(in, name);
     const char *note;
     const char *reason = NULL;
-    vouch_error verr = VOUCH_ERROR_INIT;
+    vouch_error verr;           /* read only after a failed verification */
     size_t candidates = 0;
     size_t i;
 
@@ -75,9 +104,7 @@ static int check_attestor(vouch_decision *d, size_t image_index,
         candidates++;
         if (vouch_attestation_verify(att, attestor, digest, in->cache,
                                      &verr) == 0) {
-            reason = vouch__decision_join(d, "verified attestation on "
-                                          "note ", note, " for ", digest,
-                                          (const char *)NULL);
+            reason = verified_reason(d, note, digest);
             if (reason == NULL) {
                 return VOUCH_ENOMEM;
             }
@@ -109,31 +136,97 @@ denied:
     return 0;
 }
 
-/* `image` is the decision's own copy (arena) of the normalised reference:
- * it outlives `ref`, which the caller frees. */
+/*
+ * An image as the decision keeps it: scanned once, its normalised text
+ * written straight into the decision's arena (it outlives the input), the
+ * name, tag and digest pointing into that text.
+ */
+typedef struct image_view {
+    const char *text;        /* "name[:tag][@digest]", NUL-terminated */
+    size_t name_len;
+    const char *tag;         /* NULL when absent; not NUL-terminated */
+    size_t tag_len;
+    const char *digest;      /* NULL when absent; the text's tail */
+    size_t digest_len;
+} image_view;
+
+/* 0, VOUCH_EPARSE/ETOOBIG (`perr` says why) or VOUCH_ENOMEM. */
+static int view_image(vouch_decision *d, const char *given, size_t len,
+                      image_view *out, vouch_error *perr)
+{
+    vouch__ref_parts parts;
+    size_t n;
+    char *text;
+    int rc;
+
+    rc = vouch__image_ref_scan_checked(given, len, &parts, perr);
+    if (rc < 0) {
+        return rc;
+    }
+    n = vouch__image_ref_string_len(&parts);
+    text = vouch__decision_alloc(d, n + 1);
+    if (text == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    vouch__image_ref_write_string(&parts, text);
+    out->text = text;
+    out->name_len = parts.name_len;
+    out->tag = parts.tag != NULL ? text + parts.name_len + 1 : NULL;
+    out->tag_len = parts.tag_len;
+    out->digest = parts.digest != NULL ? text + n - parts.digest_len : NULL;
+    out->digest_len = parts.digest_len;
+    return 0;
+}
+
+static void set_reasons(vouch_decision *d, size_t index, const char *image,
+                        size_t failed, size_t count,
+                        const char *first_failure, const char **reason)
+{
+    if (failed == 0) {
+        *reason = "attested by every required attestor";
+        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_ALLOWED,
+                                  *reason);
+        return;
+    }
+    if (failed == 1) {
+        *reason = vouch__decision_printf(d, "denied by the default "
+                                         "admission rule "
+                                         "(REQUIRE_ATTESTATION): %s",
+                                         first_failure);
+    } else {
+        *reason = vouch__decision_printf(d, "denied by the default "
+                                         "admission rule "
+                                         "(REQUIRE_ATTESTATION): %zu of "
+                                         "%zu required attestors are not "
+                                         "satisfied; first: %s", failed,
+                                         count, first_failure);
+    }
+    vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
+                              *reason);
+}
+
 static int require_attestation(vouch_decision *d, size_t index,
                                const vouch_evaluation_input *in,
                                const vouch_admission_rule *rule,
-                               const vouch_image_ref *ref, const char *image)
+                               const image_view *img)
 {
     size_t count = vouch_admission_rule_attestor_count(rule);
-    const char *digest = vouch_image_ref_digest(ref);
     const char *first_failure = NULL;
-    const char *reason;
+    const char *reason = NULL;
     size_t failed = 0;
     size_t i;
     int rc;
 
-    if (digest == NULL) {
+    if (img->digest == NULL) {
         reason = vouch__decision_printf(d, "the image is given by tag, not "
                                         "by digest, and an attestor cannot "
                                         "attest to an image deployed by "
-                                        "tag; deploy %s@sha256:...",
-                                        vouch_image_ref_name(ref));
+                                        "tag; deploy %.*s@sha256:...",
+                                        (int)img->name_len, img->text);
         if (reason == NULL) {
             return VOUCH_ENOMEM;
         }
-        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
+        vouch__decision_set_image(d, index, img->text, VOUCH_VERDICT_DENIED,
                                   reason);
         return VOUCH_OK;
     }
@@ -149,7 +242,7 @@ static int require_attestation(vouch_decision *d, size_t index,
         if (name == NULL) {
             return VOUCH_ENOMEM;
         }
-        rc = check_attestor(d, index, in, name, image, digest);
+        rc = check_attestor(d, index, in, name, img->text, img->digest);
         if (rc < 0) {
             return rc;
         }
@@ -160,26 +253,17 @@ static int require_attestation(vouch_decision *d, size_t index,
             failed++;
         }
     }
-    if (failed == 0) {
-        reason = "attested by every required attestor";
-        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_ALLOWED,
-                                  reason);
-    } else if (failed == 1) {
-        reason = vouch__decision_printf(d, "denied by the default admission "
-                                        "rule (REQUIRE_ATTESTATION): %s",
-                                        first_failure);
-        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
-                                  reason);
-    } else {
-        reason = vouch__decision_printf(d, "denied by the default admission "
-                                        "rule (REQUIRE_ATTESTATION): %zu of "
-                                        "%zu required attestors are not "
-                                        "satisfied; first: %s", failed,
-                                        count, first_failure);
-        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
-                                  reason);
-    }
+    set_reasons(d, index, img->text, failed, count, first_failure, &reason);
     return reason == NULL ? VOUCH_ENOMEM : VOUCH_OK;
+}
+
+/* The first exempt pattern `img` matches in `policy`, or -1. */
+static long exempt_match(const vouch_policy *policy, const image_view *img)
+{
+    return vouch__pattern_set_match_parts(vouch_policy_patterns(policy),
+                                          img->text, img->name_len, img->tag,
+                                          img->tag_len, img->digest,
+                                          img->digest_len);
 }
 
 static int evaluate_image(vouch_decision *d, size_t index,
@@ -187,25 +271,27 @@ static int evaluate_image(vouch_decision *d, size_t index,
 {
     const char *given = in->images[index] != NULL ? in->images[index] : "";
     const vouch_admission_rule *rule = vouch_policy_default_rule(in->policy);
-    vouch_image_ref *ref = NULL;
-    vouch_error perr = VOUCH_ERROR_INIT;
+    vouch_error perr;
+    image_view img;
     const char *image;
     const char *reason = NULL;
     vouch_verdict verdict = VOUCH_VERDICT_DENIED;
     long match;
-    int rc = VOUCH_OK;
+    int rc;
 
-    if (vouch_image_ref_parse(&ref, given, strlen(given), &perr) < 0) {
+    rc = view_image(d, given, strlen(given), &img, &perr);
+    if (rc == VOUCH_ENOMEM) {
+        return rc;
+    }
+    if (rc < 0) {
         image = vouch__decision_copy(d, given);
         reason = vouch__decision_printf(d, "not a valid image reference "
                                         "(column %u: %s)", perr.column,
                                         perr.message);
         goto done;
     }
-    image = vouch__decision_copy(d, vouch_image_ref_string(ref));
-
-    match = vouch_pattern_set_match_ref(vouch_policy_patterns(in->policy),
-                                        ref);
+    image = img.text;
+    match = exempt_match(in->policy, &img);
     if (match >= 0) {
         verdict = VOUCH_VERDICT_EXEMPT;
         reason = vouch__decision_printf(d, "exempt: matches "
@@ -217,8 +303,7 @@ static int evaluate_image(vouch_decision *d, size_t index,
     }
     if (in->system_policy != NULL &&
         vouch_policy_global_mode(in->policy) == VOUCH_GLOBAL_ENABLE) {
-        match = vouch_pattern_set_match_ref(
-            vouch_policy_patterns(in->system_policy), ref);
+        match = exempt_match(in->system_policy, &img);
         if (match >= 0) {
             verdict = VOUCH_VERDICT_EXEMPT;
             reason = vouch__decision_printf(
@@ -234,13 +319,7 @@ static int evaluate_image(vouch_decision *d, size_t index,
         reason = "allowed by the default admission rule (ALWAYS_ALLOW)";
         break;
     case VOUCH_REQUIRE_ATTESTATION:
-        if (image == NULL) {
-            vouch_image_ref_free(ref);
-            return VOUCH_ENOMEM;
-        }
-        rc = require_attestation(d, index, in, rule, ref, image);
-        vouch_image_ref_free(ref);
-        return rc;
+        return require_attestation(d, index, in, rule, &img);
     case VOUCH_ALWAYS_DENY:
         reason = "denied by the default admission rule (ALWAYS_DENY)";
         break;
@@ -251,12 +330,11 @@ static int evaluate_image(vouch_decision *d, size_t index,
     }
 
 done:
-    vouch_image_ref_free(ref);
     if (image == NULL || reason == NULL) {
         return VOUCH_ENOMEM;
     }
     vouch__decision_set_image(d, index, image, verdict, reason);
-    return rc;
+    return VOUCH_OK;
 }
 
 VOUCH_API int vouch_evaluate(vouch_decision **out,
