@@ -33,7 +33,11 @@ typedef enum vouch_global_policy_mode {
     VOUCH_GLOBAL_DISABLE = 2
 } vouch_global_policy_mode;
 
-/** The GKE-only rule maps: validated, stored and printed, never consulted. */
+/**
+ * The GKE rule maps. A valid policy sets at most one of them. Consulted
+ * only when a decision is given a Kubernetes context (vouch_evaluate());
+ * Cloud Run decisions never look at them.
+ */
 typedef enum vouch_rule_map {
     VOUCH_CLUSTER_ADMISSION_RULES = 0,
     VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES = 1,

@@ -47,6 +47,7 @@ typedef struct decision_image {
 struct vouch_decision {
     vouch_outcome outcome;
     const char *message;
+    const char *rule;         /* static, or in the arena */
     size_t image_count;
     decision_image *images;
     arena_block *arena;       /* blocks past the inline part */
@@ -95,6 +96,7 @@ vouch_decision *vouch__decision_new(size_t image_count)
     }
     d->outcome = VOUCH_OUTCOME_DENY;
     d->message = NULL;
+    d->rule = "defaultAdmissionRule";
     d->image_count = image_count;
     d->images = NULL;
     d->arena = NULL;
@@ -147,6 +149,11 @@ const char *vouch__decision_copy(vouch_decision *d, const char *s)
         memcpy(p, s, n);
     }
     return p;
+}
+
+void vouch__decision_set_rule(vouch_decision *d, const char *rule)
+{
+    d->rule = rule;
 }
 
 void vouch__decision_set_image(vouch_decision *d, size_t index,
@@ -323,6 +330,11 @@ VOUCH_API const char *vouch_decision_attestor_reason(const vouch_decision *d,
     const decision_attestor *a = attestor_at(d, image, index);
 
     return a != NULL ? a->reason : NULL;
+}
+
+VOUCH_API const char *vouch_decision_rule(const vouch_decision *d)
+{
+    return d->rule;
 }
 
 VOUCH_API const char *vouch_decision_message(const vouch_decision *d)

@@ -23,6 +23,10 @@ const char *vouch__decision_printf(vouch_decision *d, const char *fmt, ...)
 /* Copy `s` into the decision's arena (cheaper than printf "%s"). */
 const char *vouch__decision_copy(vouch_decision *d, const char *s);
 
+/* The rule the request was decided by (vouch_decision_rule()); the
+ * string must live as long as the decision: from the arena, or static. */
+void vouch__decision_set_rule(vouch_decision *d, const char *rule);
+
 /* Set image `index`; strings must live as long as the decision: from the
  * arena, or static. */
 void vouch__decision_set_image(vouch_decision *d, size_t index,

@@ -1,13 +1,16 @@
 /*
- * The decision (spec §4.1): for each image, in order, the project's exempt
- * patterns, the system policy when enabled, then the default admission
- * rule; AND over images and, for REQUIRE_ATTESTATION, over attestors.
- * Enforcement (dry run, breakglass) is applied to the whole request.
+ * The decision (docs/semantics.md): for each image, in order, the
+ * project's exempt patterns, the system policy when enabled, then the
+ * request's rule (a GKE rule-map entry chosen by the Kubernetes context,
+ * or the default admission rule); AND over images and, for
+ * REQUIRE_ATTESTATION, over attestors. Enforcement (the rule's dry run,
+ * breakglass) is applied to the whole request.
  *
  * Nothing here can make an error into an ALLOW: a reference that does not
  * parse, an attestor that is missing, a key that does not verify all deny
  * the image with the cause in its reason.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +21,20 @@
 #include "image_ref_internal.h"
 #include "internal.h"
 #include "pattern_internal.h"
+#include "policy_internal.h"
+
+/*
+ * The rule a request is decided by, chosen once: every image of a request
+ * shares its Kubernetes context. `name` is how reasons call it ("the
+ * default admission rule", or the map entry's field path), `field` how
+ * vouch_decision_rule() does.
+ */
+typedef struct rule_choice {
+    const vouch_admission_rule *rule;
+    const char *name;
+    const char *field;
+    bool is_default;
+} rule_choice;
 
 static const vouch_attestor *find_attestor(const vouch_evaluation_input *in,
                                            const char *name)
@@ -179,8 +196,9 @@ static int view_image(vouch_decision *d, const char *given, size_t len,
 }
 
 static void set_reasons(vouch_decision *d, size_t index, const char *image,
-                        size_t failed, size_t count,
-                        const char *first_failure, const char **reason)
+                        const rule_choice *choice, size_t failed,
+                        size_t count, const char *first_failure,
+                        const char **reason)
 {
     if (failed == 0) {
         *reason = "attested by every required attestor";
@@ -189,27 +207,46 @@ static void set_reasons(vouch_decision *d, size_t index, const char *image,
         return;
     }
     if (failed == 1) {
-        *reason = vouch__decision_printf(d, "denied by the default "
-                                         "admission rule "
+        *reason = vouch__decision_printf(d, "denied by %s "
                                          "(REQUIRE_ATTESTATION): %s",
-                                         first_failure);
+                                         choice->name, first_failure);
     } else {
-        *reason = vouch__decision_printf(d, "denied by the default "
-                                         "admission rule "
+        *reason = vouch__decision_printf(d, "denied by %s "
                                          "(REQUIRE_ATTESTATION): %zu of "
                                          "%zu required attestors are not "
-                                         "satisfied; first: %s", failed,
-                                         count, first_failure);
+                                         "satisfied; first: %s",
+                                         choice->name, failed, count,
+                                         first_failure);
     }
     vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
                               *reason);
 }
 
+/* An image by tag under a rule that needs attestations: told to deploy by
+ * digest (a tag is never resolved at this point, as on GKE). */
+static const char *tag_reason(vouch_decision *d, const rule_choice *choice,
+                              const image_view *img)
+{
+    if (choice->is_default) {
+        return vouch__decision_printf(d, "the image is given by tag, not "
+                                      "by digest, and an attestor cannot "
+                                      "attest to an image deployed by "
+                                      "tag; deploy %.*s@sha256:...",
+                                      (int)img->name_len, img->text);
+    }
+    return vouch__decision_printf(d, "the image is given by tag, not by "
+                                  "digest, and %s requires attestations, "
+                                  "which are made for digests; deploy "
+                                  "%.*s@sha256:...", choice->name,
+                                  (int)img->name_len, img->text);
+}
+
 static int require_attestation(vouch_decision *d, size_t index,
                                const vouch_evaluation_input *in,
-                               const vouch_admission_rule *rule,
+                               const rule_choice *choice,
                                const image_view *img)
 {
+    const vouch_admission_rule *rule = choice->rule;
     size_t count = vouch_admission_rule_attestor_count(rule);
     const char *first_failure = NULL;
     const char *reason = NULL;
@@ -218,11 +255,7 @@ static int require_attestation(vouch_decision *d, size_t index,
     int rc;
 
     if (img->digest == NULL) {
-        reason = vouch__decision_printf(d, "the image is given by tag, not "
-                                        "by digest, and an attestor cannot "
-                                        "attest to an image deployed by "
-                                        "tag; deploy %.*s@sha256:...",
-                                        (int)img->name_len, img->text);
+        reason = tag_reason(d, choice, img);
         if (reason == NULL) {
             return VOUCH_ENOMEM;
         }
@@ -253,7 +286,8 @@ static int require_attestation(vouch_decision *d, size_t index,
             failed++;
         }
     }
-    set_reasons(d, index, img->text, failed, count, first_failure, &reason);
+    set_reasons(d, index, img->text, choice, failed, count, first_failure,
+                &reason);
     return reason == NULL ? VOUCH_ENOMEM : VOUCH_OK;
 }
 
@@ -266,11 +300,34 @@ static long exempt_match(const vouch_policy *policy, const image_view *img)
                                           img->digest_len);
 }
 
+/* The verdict of a rule that needs no attestation. */
+static const char *plain_rule_reason(vouch_decision *d,
+                                     const rule_choice *choice,
+                                     vouch_verdict *verdict)
+{
+    switch (vouch_admission_rule_evaluation_mode(choice->rule)) {
+    case VOUCH_ALWAYS_ALLOW:
+        *verdict = VOUCH_VERDICT_ALLOWED;
+        return choice->is_default
+                   ? "allowed by the default admission rule (ALWAYS_ALLOW)"
+                   : vouch__decision_printf(d, "allowed by %s (ALWAYS_ALLOW)",
+                                            choice->name);
+    case VOUCH_ALWAYS_DENY:
+        return choice->is_default
+                   ? "denied by the default admission rule (ALWAYS_DENY)"
+                   : vouch__decision_printf(d, "denied by %s (ALWAYS_DENY)",
+                                            choice->name);
+    default:
+        return vouch__decision_printf(d, "%s has no evaluation mode",
+                                      choice->name);
+    }
+}
+
 static int evaluate_image(vouch_decision *d, size_t index,
-                          const vouch_evaluation_input *in)
+                          const vouch_evaluation_input *in,
+                          const rule_choice *choice)
 {
     const char *given = in->images[index] != NULL ? in->images[index] : "";
-    const vouch_admission_rule *rule = vouch_policy_default_rule(in->policy);
     vouch_error perr;
     image_view img;
     const char *image;
@@ -313,21 +370,11 @@ static int evaluate_image(vouch_decision *d, size_t index,
             goto done;
         }
     }
-    switch (vouch_admission_rule_evaluation_mode(rule)) {
-    case VOUCH_ALWAYS_ALLOW:
-        verdict = VOUCH_VERDICT_ALLOWED;
-        reason = "allowed by the default admission rule (ALWAYS_ALLOW)";
-        break;
-    case VOUCH_REQUIRE_ATTESTATION:
-        return require_attestation(d, index, in, rule, &img);
-    case VOUCH_ALWAYS_DENY:
-        reason = "denied by the default admission rule (ALWAYS_DENY)";
-        break;
-    default:
-        reason = vouch__decision_printf(d, "the default admission rule has "
-                                        "no evaluation mode");
-        break;
+    if (vouch_admission_rule_evaluation_mode(choice->rule) ==
+        VOUCH_REQUIRE_ATTESTATION) {
+        return require_attestation(d, index, in, choice, &img);
     }
+    reason = plain_rule_reason(d, choice, &verdict);
 
 done:
     if (image == NULL || reason == NULL) {
@@ -337,20 +384,61 @@ done:
     return VOUCH_OK;
 }
 
+/*
+ * The request's rule: with a Kubernetes context, the rule-map entry that
+ * names the workload; otherwise, or when none does, the default rule.
+ */
+static int choose_rule(vouch_decision *d, const vouch_evaluation_input *in,
+                       rule_choice *out)
+{
+    const vouch_kubernetes_context *ctx =
+        in->version >= 2 ? in->kubernetes : NULL;
+    vouch_rule_map map = VOUCH_CLUSTER_ADMISSION_RULES;
+    size_t entry = 0;
+    const vouch_admission_rule *rule = NULL;
+
+    out->rule = vouch_policy_default_rule(in->policy);
+    out->name = "the default admission rule";
+    out->field = "defaultAdmissionRule";
+    out->is_default = true;
+    if (ctx != NULL) {
+        rule = vouch__policy_rule_for(in->policy, ctx, &map, &entry);
+    }
+    if (rule == NULL) {
+        return VOUCH_OK;
+    }
+    out->rule = rule;
+    out->is_default = false;
+    out->name = vouch__decision_printf(
+        d, "%s[\"%s\"]", vouch_rule_map_field(map),
+        vouch_policy_rule_map_key(in->policy, map, entry));
+    out->field = out->name;
+    return out->name == NULL ? VOUCH_ENOMEM : VOUCH_OK;
+}
+
+static bool input_ok(const vouch_evaluation_input *in)
+{
+    if (in == NULL || (in->version != 1 && in->version != 2) ||
+        in->policy == NULL || (in->image_count > 0 && in->images == NULL) ||
+        (in->attestor_count > 0 && in->attestors == NULL) ||
+        (in->attestation_count > 0 && in->attestations == NULL)) {
+        return false;
+    }
+    return in->version < 2 || in->kubernetes == NULL ||
+           in->kubernetes->version == VOUCH_KUBERNETES_CONTEXT_VERSION;
+}
+
 VOUCH_API int vouch_evaluate(vouch_decision **out,
                              const vouch_evaluation_input *in,
                              vouch_error *err)
 {
     vouch_decision *d = NULL;
-    const vouch_admission_rule *rule;
+    rule_choice choice;
     size_t i;
     int rc;
 
     *out = NULL;
-    if (in == NULL || in->version != VOUCH_EVALUATION_INPUT_VERSION ||
-        in->policy == NULL || (in->image_count > 0 && in->images == NULL) ||
-        (in->attestor_count > 0 && in->attestors == NULL) ||
-        (in->attestation_count > 0 && in->attestations == NULL)) {
+    if (!input_ok(in)) {
         return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
                                 "evaluation input is malformed (version, "
                                 "policy or a NULL list)");
@@ -364,16 +452,20 @@ VOUCH_API int vouch_evaluate(vouch_decision **out,
         rc = VOUCH_ENOMEM;
         goto cleanup;
     }
+    rc = choose_rule(d, in, &choice);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    vouch__decision_set_rule(d, choice.field);
     for (i = 0; i < in->image_count; i++) {
-        rc = evaluate_image(d, i, in);
+        rc = evaluate_image(d, i, in, &choice);
         if (rc < 0) {
             goto cleanup;
         }
     }
-    rule = vouch_policy_default_rule(in->policy);
     rc = vouch__decision_finish(
         d,
-        vouch_admission_rule_enforcement_mode(rule) ==
+        vouch_admission_rule_enforcement_mode(choice.rule) ==
             VOUCH_DRYRUN_AUDIT_LOG_ONLY,
         in->breakglass != NULL && in->breakglass[0] != '\0');
     if (rc < 0) {

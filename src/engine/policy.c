@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "policy_internal.h"
 #include "resource.h"
+#include "rule_map.h"
 
 const char *const vouch__policy_map_fields[VOUCH_RULE_MAP_COUNT] = {
     "clusterAdmissionRules",
@@ -282,6 +283,29 @@ VOUCH_API int vouch_policy_set_output_fields(vouch_policy *policy,
                                 "out of memory");
     }
     return 0;
+}
+
+/* ---- the rule of a Kubernetes workload ----------------------------- */
+
+const vouch_admission_rule *
+vouch__policy_rule_for(const vouch_policy *policy,
+                       const vouch_kubernetes_context *ctx,
+                       vouch_rule_map *map_out, size_t *index_out)
+{
+    size_t m;
+    size_t i;
+
+    for (m = 0; m < VOUCH_RULE_MAP_COUNT; m++) {
+        for (i = 0; i < policy->map_count[m]; i++) {
+            if (vouch__rule_map_key_matches((vouch_rule_map)m,
+                                            policy->maps[m][i].key, ctx)) {
+                *map_out = (vouch_rule_map)m;
+                *index_out = i;
+                return &policy->maps[m][i].rule;
+            }
+        }
+    }
+    return NULL;
 }
 
 /* ---- getters -------------------------------------------------------- */

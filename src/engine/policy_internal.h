@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "vouch/evaluate.h"
 #include "vouch/policy.h"
 
 struct vouch_admission_rule {
@@ -48,5 +49,16 @@ extern const char *const vouch__global_names[VOUCH__GLOBAL_NAMES];
  * messages). */
 extern const char *const vouch__policy_map_fields[VOUCH_RULE_MAP_COUNT];
 extern const char *const vouch__policy_map_key_forms[VOUCH_RULE_MAP_COUNT];
+
+/*
+ * The rule the Kubernetes workload of `ctx` is decided by: the entry of
+ * the policy's non-empty GKE rule map (a valid policy has at most one)
+ * whose key names it, with `*map_out` and `*index_out` saying which; or
+ * NULL when no entry does, and the default rule applies. Reentrant.
+ */
+const vouch_admission_rule *
+vouch__policy_rule_for(const vouch_policy *policy,
+                       const vouch_kubernetes_context *ctx,
+                       vouch_rule_map *map_out, size_t *index_out);
 
 #endif /* VOUCH_POLICY_INTERNAL_H */

@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "policy_internal.h"
 #include "resource.h"
+#include "rule_map.h"
 
 
 /* ---- field checks --------------------------------------------------- */
@@ -31,109 +32,6 @@ static bool attestor_name_ok(const char *s, size_t n)
     static const char *const parts[] = { "projects", "attestors", NULL };
 
     return vouch__resource_name_ok(s, n, parts, false);
-}
-
-static bool lower_set(const char *s, size_t n, const char *extra)
-{
-    size_t i;
-
-    if (n == 0) {
-        return false;
-    }
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              (c != '\0' && strchr(extra, c) != NULL))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool no_slash_segment(const char *s, size_t n)
-{
-    size_t i;
-
-    if (n == 0) {
-        return false;
-    }
-    for (i = 0; i < n; i++) {
-        if (s[i] == '/' || (unsigned char)s[i] <= 0x20 || s[i] == 0x7f) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool map_key_ok(vouch_rule_map map, const char *s, size_t n)
-{
-    const char *sep;
-    size_t i;
-
-    switch (map) {
-    case VOUCH_CLUSTER_ADMISSION_RULES:
-        sep = memchr(s, '.', n);
-        if (sep == NULL) {
-            return false;
-        }
-        i = (size_t)(sep - s);
-        return lower_set(s, i, "-") &&
-               lower_set(sep + 1, n - i - 1, "-") && sep[1] >= 'a' &&
-               sep[1] <= 'z';
-    case VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES:
-        for (i = 0; i < n; i++) {
-            if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '.' ||
-                  s[i] == '-')) {
-                return false;
-            }
-        }
-        return n > 0;
-    case VOUCH_KUBERNETES_SERVICE_ACCOUNT_ADMISSION_RULES:
-        sep = memchr(s, ':', n);
-        if (sep == NULL) {
-            return false;
-        }
-        i = (size_t)(sep - s);
-        return lower_set(s, i, ".-") && lower_set(sep + 1, n - i - 1, ".-");
-    case VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES: {
-        static const char scheme[] = "spiffe://";
-        const char *parts[3];
-        size_t lens[3];
-        size_t pos = 0;
-        size_t k;
-
-        if (n >= sizeof(scheme) - 1 &&
-            memcmp(s, scheme, sizeof(scheme) - 1) == 0) {
-            pos = sizeof(scheme) - 1;
-        }
-        /* DOMAIN/ns/NS/sa/SA */
-        for (k = 0; k < 3; k++) {
-            size_t start = pos;
-
-            while (pos < n && s[pos] != '/') {
-                pos++;
-            }
-            parts[k] = s + start;
-            lens[k] = pos - start;
-            if (!no_slash_segment(parts[k], lens[k])) {
-                return false;
-            }
-            if (k == 2) {
-                break;
-            }
-            if (n - pos < 4 ||
-                memcmp(s + pos, k == 0 ? "/ns/" : "/sa/", 4) != 0) {
-                return false;
-            }
-            pos += 4;
-        }
-        return pos == n;
-    }
-    case VOUCH_RULE_MAP_COUNT:
-        break;
-    }
-    return false;
 }
 
 /* ---- reading -------------------------------------------------------- */
@@ -411,7 +309,7 @@ static int read_rule_map(const vouch__doc *doc, vouch__node *root,
             goto cleanup;
         }
         vouch__quote_for_message(s, n, shown, sizeof(shown));
-        if (!map_key_ok(map, s, n)) {
+        if (!vouch__rule_map_key_ok(map, s, n)) {
             rc = vouch__doc_fail(doc, key, path, err, VOUCH_EINVAL,
                                  "key '%s' is not %s", shown,
                                  vouch__policy_map_key_forms[map]);
@@ -540,6 +438,75 @@ cleanup:
     return rc;
 }
 
+/* The static name of the rule-map field `key` (`n` bytes) names. */
+static const char *policy_field_name(const char *key, size_t n)
+{
+    size_t m;
+
+    for (m = 0; m < VOUCH_RULE_MAP_COUNT; m++) {
+        if (vouch__slice_eq(key, n, vouch__policy_map_fields[m])) {
+            return vouch__policy_map_fields[m];
+        }
+    }
+    return "";
+}
+
+/* Is `key` the field of a GKE rule map that the policy fills? */
+static bool names_filled_map(const vouch_policy *policy, const char *key,
+                             size_t n)
+{
+    size_t m;
+
+    for (m = 0; m < VOUCH_RULE_MAP_COUNT; m++) {
+        if (policy->map_count[m] > 0 &&
+            vouch__slice_eq(key, n, vouch__policy_map_fields[m])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Google's API reference allows at most one non-empty GKE rule map
+ * (docs/policy.md): a workload is matched by cluster, or namespace, or
+ * service account, or Istio identity, never by two. The second map set,
+ * in document order, is the one at fault.
+ */
+static int check_one_rule_map(const vouch__doc *doc, vouch__node *root,
+                              const vouch_policy *policy, vouch_error *err)
+{
+    vouch__path path = VOUCH__PATH_INIT;
+    vouch__iter iter = VOUCH__ITER_INIT;
+    vouch__node *key = NULL;
+    vouch__node *value = NULL;
+    const char *first = NULL;
+    size_t first_len = 0;
+    const char *s = NULL;
+    size_t n = 0;
+    int rc;
+
+    while ((rc = vouch__doc_next_entry(doc, root, &iter, &path, &s, &n, &key,
+                                       &value, err)) > 0) {
+        if (!names_filled_map(policy, s, n)) {
+            continue;
+        }
+        if (first == NULL) {
+            first = s;
+            first_len = n;
+            continue;
+        }
+        vouch__path_push_key(&path, policy_field_name(s, n));
+        return vouch__doc_fail(doc, key, &path, err, VOUCH_EINVAL,
+                               "cannot be set together with %.*s: a policy "
+                               "sets at most one of clusterAdmissionRules, "
+                               "kubernetesNamespaceAdmissionRules, "
+                               "kubernetesServiceAccountAdmissionRules and "
+                               "istioServiceIdentityAdmissionRules",
+                               (int)first_len, first);
+    }
+    return rc;
+}
+
 static int read_policy(const vouch__doc *doc, vouch_policy *policy,
                        vouch_error *err)
 {
@@ -613,6 +580,10 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
         if (rc < 0) {
             return rc;
         }
+    }
+    rc = check_one_rule_map(doc, root, policy, err);
+    if (rc < 0) {
+        return rc;
     }
     node = vouch__doc_get(doc, root, "defaultAdmissionRule");
     vouch__path_push_key(&path, "defaultAdmissionRule");
