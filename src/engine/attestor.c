@@ -1,7 +1,7 @@
 /*
- * The Binary Authorization v1 Attestor (spec §2): reading, validating,
- * printing. Public keys are parsed by key.c; this file owns the resource
- * around them and the JSON field names of the attestor.
+ * The Binary Authorization v1 Attestor (docs/policy.md, section 3):
+ * reading, validating, printing. Public keys are parsed by key.c; this file
+ * owns the resource around them and the JSON field names of the attestor.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +44,10 @@ static bool note_name_ok(const char *s, size_t n)
 }
 
 /*
- * v1beta1 also accepts a legacy "providers/PROVIDER/notes/NOTE" (spec
- * §2.1). v1 has no field for such a note, so an attestor holding one is
- * printed with the v1beta1 field name (see attestor_to_json).
+ * v1beta1 also accepts a legacy "providers/PROVIDER/notes/NOTE"
+ * (docs/policy.md, section 1.4). v1 has no field for such a note, so an
+ * attestor holding one is printed with the v1beta1 field name (see
+ * attestor_to_json).
  */
 static bool note_name_v1beta1_ok(const char *s, size_t n)
 {

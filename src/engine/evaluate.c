@@ -110,9 +110,10 @@ static int check_attestor(vouch_decision *d, size_t image_index,
     for (i = 0; i < in->attestation_count; i++) {
         const vouch_attestation *att = in->attestations[i];
 
-        /* The occurrence lookup of §3.4: this attestor's note, this
-         * digest. Only the digest is authoritative, so the same
-         * attestation serves the image pulled from another location. */
+        /* The occurrence lookup (docs/semantics.md, "Attestations"):
+         * this attestor's note, this digest. Only the digest is
+         * authoritative, so the same attestation serves the image
+         * pulled from another location. */
         if (note == NULL ||
             strcmp(vouch_attestation_note_name(att), note) != 0 ||
             strcmp(vouch_attestation_resource_digest(att), digest) != 0) {

@@ -1,5 +1,5 @@
 /*
- * Public and private keys (include/vouch/key.h; spec §2.3-2.4, §3.5).
+ * Public and private keys (include/vouch/key.h; docs/keys.md).
  *
  * Sections:
  *   algorithm names ..... vouch_signature_algorithm_parse, _name

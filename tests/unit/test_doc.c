@@ -1321,7 +1321,7 @@ static void test_doc_print_json_and_yaml(void **state)
     /* As PyYAML safe_dump writes it, except: a string that needs single
      * quotes and holds two quotes in a row is double-quoted (libfyaml
      * 0.7.12 misreads four quotes in a row); multi-line strings are
-     * double-quoted; non-ASCII is raw UTF-8 (docs/policy.md §4). */
+     * double-quoted; non-ASCII is raw UTF-8 (docs/policy.md, section 4). */
     assert_string_equal(out,
                         "alpha: 'yes'\n"
                         "empty: ''\n"

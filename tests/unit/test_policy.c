@@ -3,7 +3,8 @@
  *
  * Sections:
  *   fixtures      vouch_policy_parse + vouch_policy_print on tests/data/
- *                 policies/ (spec §1.6 byte-for-byte, round trips)
+ *                 policies/ (gcloud's examples byte for byte, round
+ *                 trips; docs/policy.md section 4)
  *   getters       every getter on parsed and default policies
  *   errors        every invalid-input path: code, line, column, field path
  *   default       vouch_policy_new_default, vouch_policy_set_output_fields
@@ -122,7 +123,8 @@ static void test_policy_fixtures_round_trip(void **state)
     }
 }
 
-/* The gcloud examples of spec §1.6 print byte for byte. */
+/* gcloud's export of the default policies prints byte for byte
+ * (docs/policy.md, section 4). */
 static void test_policy_print_matches_gcloud_export(void **state)
 {
     static const char *const names[] = { "policies/default.yaml",
