@@ -14,6 +14,7 @@
 
 #include "doc.h"
 #include "readers.h"
+#include "resource.h"
 #include "internal.h"
 
 /* A base64 (standard or url-safe) field decoded into bytes. */
@@ -183,6 +184,29 @@ static int read_payload(vouch_attestation *att, const vouch__doc *doc,
     return VOUCH_OK;
 }
 
+typedef int (*member_reader)(vouch_attestation *att, const vouch__doc *doc,
+                             vouch__node *node, vouch__path *path,
+                             vouch_error *err);
+
+/* Member `key` of `map`, when present, read by `reader` under its path. */
+static int read_member(vouch_attestation *att, const vouch__doc *doc,
+                       vouch__node *map, const char *key,
+                       member_reader reader, vouch__path *path,
+                       vouch_error *err)
+{
+    vouch__node *node = vouch__doc_get(doc, map, key);
+    size_t saved;
+    int rc;
+
+    if (node == NULL) {
+        return VOUCH_OK;
+    }
+    saved = vouch__path_push_key(path, key);
+    rc = reader(att, doc, node, path, err);
+    vouch__path_pop(path, saved);
+    return rc;
+}
+
 /* v1beta1: attestation.attestation.{pgpSignedAttestation|
  * genericSignedAttestation}. */
 static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
@@ -261,23 +285,13 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
     }
     saved = vouch__path_push_key(path, "genericSignedAttestation");
     rc = vouch__doc_expect_mapping(doc, generic, path, generic_fields, err);
-    if (rc < 0) {
-        return rc;
+    if (rc == 0) {
+        rc = read_member(att, doc, generic, "serializedPayload",
+                         read_payload, path, err);
     }
-    node = vouch__doc_get(doc, generic, "serializedPayload");
-    if (node != NULL) {
-        vouch__path_push_key(path, "serializedPayload");
-        rc = read_payload(att, doc, node, path, err);
-        if (rc < 0) {
-            return rc;
-        }
-        vouch__path_pop(path, saved);
-        vouch__path_push_key(path, "genericSignedAttestation");
-    }
-    node = vouch__doc_get(doc, generic, "signatures");
-    if (node != NULL) {
-        vouch__path_push_key(path, "signatures");
-        rc = read_signatures(att, doc, node, path, err);
+    if (rc == 0) {
+        rc = read_member(att, doc, generic, "signatures", read_signatures,
+                         path, err);
     }
     vouch__path_pop(path, saved);
     return rc;
@@ -317,56 +331,19 @@ static int read_attestation_body(vouch_attestation *att,
         vouch__path_pop(path, saved);
         return rc;
     }
-    node = vouch__doc_get(doc, body, "serializedPayload");
-    if (node != NULL) {
-        saved = vouch__path_push_key(path, "serializedPayload");
-        rc = read_payload(att, doc, node, path, err);
-        vouch__path_pop(path, saved);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    node = vouch__doc_get(doc, body, "signatures");
-    if (node != NULL) {
-        saved = vouch__path_push_key(path, "signatures");
-        rc = read_signatures(att, doc, node, path, err);
-        vouch__path_pop(path, saved);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    node = vouch__doc_get(doc, body, "jwts");
-    if (node != NULL) {
-        saved = vouch__path_push_key(path, "jwts");
-        rc = read_jwts(att, doc, node, path, err);
-        vouch__path_pop(path, saved);
-        if (rc < 0) {
-            return rc;
-        }
+    if ((rc = read_member(att, doc, body, "serializedPayload", read_payload,
+                          path, err)) < 0 ||
+        (rc = read_member(att, doc, body, "signatures", read_signatures,
+                          path, err)) < 0 ||
+        (rc = read_member(att, doc, body, "jwts", read_jwts, path,
+                          err)) < 0) {
+        return rc;
     }
     if (att->sig_count == 0 && att->jwt_count == 0) {
         return vouch__doc_fail(doc, body, path, err, VOUCH_EINVAL,
                                "has neither signatures nor jwts");
     }
     return VOUCH_OK;
-}
-
-/* Optional string field into *out (left NULL when absent). */
-static int read_optional(const vouch__doc *doc, vouch__node *map,
-                         const char *key, vouch__path *path, char **out,
-                         vouch_error *err)
-{
-    vouch__node *node = vouch__doc_get(doc, map, key);
-    size_t saved;
-    int rc;
-
-    if (node == NULL) {
-        return VOUCH_OK;
-    }
-    saved = vouch__path_push_key(path, key);
-    rc = vouch__doc_string_dup(doc, node, path, out, err);
-    vouch__path_pop(path, saved);
-    return rc;
 }
 
 bool vouch__note_name_ok(const char *s)
@@ -476,13 +453,14 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
                               "out of memory");
         goto cleanup;
     }
-    if ((rc = read_optional(doc, map, "name", path, &att->name, err)) < 0 ||
-        (rc = read_optional(doc, map, "remediation", path, &att->remediation,
-                            err)) < 0 ||
-        (rc = read_optional(doc, map, "createTime", path, &att->create_time,
-                            err)) < 0 ||
-        (rc = read_optional(doc, map, "updateTime", path, &att->update_time,
-                            err)) < 0) {
+    if ((rc = vouch__doc_field_string(doc, map, path, "name", NULL, NULL,
+                                      &att->name, err)) < 0 ||
+        (rc = vouch__doc_field_string(doc, map, path, "remediation", NULL,
+                                      NULL, &att->remediation, err)) < 0 ||
+        (rc = vouch__doc_field_string(doc, map, path, "createTime", NULL,
+                                      NULL, &att->create_time, err)) < 0 ||
+        (rc = vouch__doc_field_string(doc, map, path, "updateTime", NULL,
+                                      NULL, &att->update_time, err)) < 0) {
         goto cleanup;
     }
 

@@ -17,6 +17,25 @@
 #include "key_internal.h"
 #include "verify_cache.h"
 
+/* A signature over serializedPayload: 0 and a copy of the manifest digest
+ * the payload names (NULL, with the reason in `why`, when it names none). */
+static int verify_payload(const vouch_attestation *att,
+                          const att_signature *sig,
+                          const vouch_public_key *key, char **found,
+                          vouch_error *verr, char *why, size_t why_size)
+{
+    int rc = vouch_public_key_verify(key, att->payload, att->payload_len,
+                                     sig->bytes, sig->len, verr);
+
+    if (rc == 0) {
+        *found = vouch__strdup(att->payload_manifest);
+        if (*found == NULL) {
+            snprintf(why, why_size, "%s", att->payload_problem);
+        }
+    }
+    return rc;
+}
+
 /* Outcome of one signature the cache did not know: 0 and the manifest
  * digest it vouches for, or an error with the reason in `why`. */
 static int verify_signature(const vouch_attestation *att,
@@ -49,14 +68,8 @@ static int verify_signature(const vouch_attestation *att,
             found = vouch__payload_manifest(embedded, embedded_len, why,
                                             why_size);
         } else if (att->payload != NULL) {
-            rc = vouch_public_key_verify(key, att->payload, att->payload_len,
-                                         sig->bytes, sig->len, &verr);
-            if (rc == 0) {
-                found = vouch__strdup(att->payload_manifest);
-                if (found == NULL) {
-                    snprintf(why, why_size, "%s", att->payload_problem);
-                }
-            }
+            rc = verify_payload(att, sig, key, &found, &verr, why,
+                                why_size);
         }
     } else if (att->payload == NULL) {
         snprintf(why, why_size, "the occurrence has no serializedPayload "
@@ -64,14 +77,7 @@ static int verify_signature(const vouch_attestation *att,
         rc = VOUCH_ECRYPTO;
         goto cleanup;
     } else {
-        rc = vouch_public_key_verify(key, att->payload, att->payload_len,
-                                     sig->bytes, sig->len, &verr);
-        if (rc == 0) {
-            found = vouch__strdup(att->payload_manifest);
-            if (found == NULL) {
-                snprintf(why, why_size, "%s", att->payload_problem);
-            }
-        }
+        rc = verify_payload(att, sig, key, &found, &verr, why, why_size);
     }
     if (rc < 0) {
         snprintf(why, why_size, "%s", verr.message);
