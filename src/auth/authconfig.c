@@ -35,10 +35,10 @@ static const char *const jwks_fields[] = { "url", "ca", NULL };
 
 /* ---- small helpers ------------------------------------------------- */
 
-static int fail(parse_ctx *ctx, struct fy_node *node, const vouch__path *path,
+static int fail(parse_ctx *ctx, vouch__node *node, const vouch__path *path,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int fail(parse_ctx *ctx, struct fy_node *node, const vouch__path *path,
+static int fail(parse_ctx *ctx, vouch__node *node, const vouch__path *path,
                 const char *fmt, ...)
 {
     char msg[200];
@@ -58,11 +58,11 @@ static int oom(parse_ctx *ctx)
 }
 
 /* A required field of mapping `node`: missing fails at the mapping. */
-static int required(parse_ctx *ctx, struct fy_node *node,
+static int required(parse_ctx *ctx, vouch__node *node,
                     const vouch__path *path, const char *key,
-                    struct fy_node **out)
+                    vouch__node **out)
 {
-    *out = vouch__doc_get(node, key);
+    *out = vouch__doc_get(&ctx->doc, node, key);
     if (*out == NULL) {
         return fail(ctx, node, path, "%s is required", key);
     }
@@ -70,7 +70,7 @@ static int required(parse_ctx *ctx, struct fy_node *node,
 }
 
 /* Line and column of `node` (the document layer's notion of it). */
-static void node_position(parse_ctx *ctx, struct fy_node *node,
+static void node_position(parse_ctx *ctx, vouch__node *node,
                           uint32_t *line, uint32_t *column)
 {
     vouch_error scratch = VOUCH_ERROR_INIT;
@@ -81,7 +81,7 @@ static void node_position(parse_ctx *ctx, struct fy_node *node,
 }
 
 /* A member of the kinds `allowed`, normalised, into `*out`. */
-static int member_field(parse_ctx *ctx, struct fy_node *node,
+static int member_field(parse_ctx *ctx, vouch__node *node,
                         const vouch__path *path, unsigned allowed,
                         char **out)
 {
@@ -132,7 +132,7 @@ static bool no_space(const char *s, size_t n)
 
 /* ---- tokens ---------------------------------------------------------- */
 
-static int parse_sha256(parse_ctx *ctx, struct fy_node *node,
+static int parse_sha256(parse_ctx *ctx, vouch__node *node,
                         const vouch__path *path, unsigned char *out)
 {
     const char *s = NULL;
@@ -164,11 +164,11 @@ static int parse_sha256(parse_ctx *ctx, struct fy_node *node,
     return 0;
 }
 
-static int parse_token(parse_ctx *ctx, struct fy_node *item,
+static int parse_token(parse_ctx *ctx, vouch__node *item,
                        vouch__path *path, size_t index)
 {
     vouch__auth_token *tok = &ctx->cfg->tokens[index];
-    struct fy_node *node = NULL;
+    vouch__node *node = NULL;
     size_t saved;
     size_t i;
     int rc;
@@ -240,7 +240,7 @@ static char *https_host(const char *s, size_t n, bool *oom_out)
     return host;
 }
 
-static int parse_jwks_url(parse_ctx *ctx, struct fy_node *node,
+static int parse_jwks_url(parse_ctx *ctx, vouch__node *node,
                           const vouch__path *path, vouch__auth_issuer *iss)
 {
     const char *s = NULL;
@@ -281,16 +281,16 @@ static int parse_jwks_url(parse_ctx *ctx, struct fy_node *node,
     return iss->jwks_url == NULL ? oom(ctx) : 0;
 }
 
-static int parse_jwks(parse_ctx *ctx, struct fy_node *node,
+static int parse_jwks(parse_ctx *ctx, vouch__node *node,
                       vouch__path *path, vouch__auth_issuer *iss)
 {
-    struct fy_node *url = NULL;
-    struct fy_node *ca;
+    vouch__node *url = NULL;
+    vouch__node *ca;
     size_t saved;
     int rc;
 
     node_position(ctx, node, &iss->jwks_line, &iss->jwks_column);
-    if (!fy_node_is_mapping(node)) {
+    if (!vouch__doc_is_mapping(&ctx->doc, node)) {
         return parse_jwks_url(ctx, node, path, iss);
     }
     rc = vouch__doc_expect_mapping(&ctx->doc, node, path, jwks_fields,
@@ -304,7 +304,7 @@ static int parse_jwks(parse_ctx *ctx, struct fy_node *node,
     saved = vouch__path_push_key(path, "url");
     rc = parse_jwks_url(ctx, url, path, iss);
     vouch__path_pop(path, saved);
-    ca = vouch__doc_get(node, "ca");
+    ca = vouch__doc_get(&ctx->doc, node, "ca");
     if (rc < 0 || ca == NULL) {
         return rc;
     }
@@ -320,7 +320,7 @@ static int parse_jwks(parse_ctx *ctx, struct fy_node *node,
     return rc;
 }
 
-static int parse_issuer_name(parse_ctx *ctx, struct fy_node *node,
+static int parse_issuer_name(parse_ctx *ctx, vouch__node *node,
                              const vouch__path *path, size_t index)
 {
     vouch__auth_issuer *iss = &ctx->cfg->issuers[index];
@@ -363,13 +363,13 @@ static int parse_issuer_name(parse_ctx *ctx, struct fy_node *node,
     return 0;
 }
 
-static int parse_issuer(parse_ctx *ctx, struct fy_node *item,
+static int parse_issuer(parse_ctx *ctx, vouch__node *item,
                         vouch__path *path, size_t index)
 {
     vouch__auth_issuer *iss = &ctx->cfg->issuers[index];
-    struct fy_node *issuer = NULL;
-    struct fy_node *audience = NULL;
-    struct fy_node *jwks = NULL;
+    vouch__node *issuer = NULL;
+    vouch__node *audience = NULL;
+    vouch__node *jwks = NULL;
     size_t saved;
     int rc;
 
@@ -413,40 +413,40 @@ static int parse_issuer(parse_ctx *ctx, struct fy_node *item,
 
 /* ---- sequences, groups and owners ------------------------------------ */
 
-typedef int (*item_fn)(parse_ctx *ctx, struct fy_node *item,
+typedef int (*item_fn)(parse_ctx *ctx, vouch__node *item,
                        vouch__path *path, size_t index);
 
 /* The sequence at `key` of `root` (NULL when absent) and its length. */
-static int sequence_at(parse_ctx *ctx, struct fy_node *root, const char *key,
-                       struct fy_node **seq, size_t *count)
+static int sequence_at(parse_ctx *ctx, vouch__node *root, const char *key,
+                       vouch__node **seq, size_t *count)
 {
     vouch__path path = VOUCH__PATH_INIT;
     int rc;
 
-    *seq = vouch__doc_get(root, key);
+    *seq = vouch__doc_get(&ctx->doc, root, key);
     *count = 0;
     vouch__path_push_key(&path, key);
     rc = vouch__doc_expect_sequence(&ctx->doc, *seq, &path, ctx->err);
-    if (rc < 0 || *seq == NULL || !fy_node_is_sequence(*seq)) {
+    if (rc < 0 || *seq == NULL || !vouch__doc_is_sequence(&ctx->doc, *seq)) {
         *seq = NULL;
         return rc;
     }
-    *count = (size_t)fy_node_sequence_item_count(*seq);
+    *count = vouch__doc_count(&ctx->doc, *seq);
     return 0;
 }
 
 /* Call `fn` on each element of `seq` (the sequence at `key`). */
-static int each_item(parse_ctx *ctx, struct fy_node *seq, const char *key,
+static int each_item(parse_ctx *ctx, vouch__node *seq, const char *key,
                      item_fn fn)
 {
     vouch__path path = VOUCH__PATH_INIT;
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t n = 0;
     int rc;
 
     vouch__path_push_key(&path, key);
-    while ((item = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+    while ((item = vouch__doc_next(&ctx->doc, seq, &iter)) != NULL) {
         size_t saved = vouch__path_push_index(&path, n);
 
         rc = fn(ctx, item, &path, n);
@@ -459,9 +459,9 @@ static int each_item(parse_ctx *ctx, struct fy_node *seq, const char *key,
     return 0;
 }
 
-static int parse_tokens(parse_ctx *ctx, struct fy_node *root)
+static int parse_tokens(parse_ctx *ctx, vouch__node *root)
 {
-    struct fy_node *seq = NULL;
+    vouch__node *seq = NULL;
     size_t n = 0;
     int rc;
 
@@ -477,9 +477,9 @@ static int parse_tokens(parse_ctx *ctx, struct fy_node *root)
     return each_item(ctx, seq, "tokens", parse_token);
 }
 
-static int parse_oidc(parse_ctx *ctx, struct fy_node *root)
+static int parse_oidc(parse_ctx *ctx, vouch__node *root)
 {
-    struct fy_node *seq = NULL;
+    vouch__node *seq = NULL;
     size_t n = 0;
     int rc;
 
@@ -496,20 +496,20 @@ static int parse_oidc(parse_ctx *ctx, struct fy_node *root)
 }
 
 /* A list of members of the kinds `allowed` into a sorted unique array. */
-static int parse_members(parse_ctx *ctx, struct fy_node *seq,
+static int parse_members(parse_ctx *ctx, vouch__node *seq,
                          vouch__path *path, unsigned allowed, char ***out,
                          size_t *count)
 {
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t n;
     int rc;
 
     rc = vouch__doc_expect_sequence(&ctx->doc, seq, path, ctx->err);
-    if (rc < 0 || seq == NULL || !fy_node_is_sequence(seq)) {
+    if (rc < 0 || seq == NULL || !vouch__doc_is_sequence(&ctx->doc, seq)) {
         return rc;
     }
-    n = (size_t)fy_node_sequence_item_count(seq);
+    n = vouch__doc_count(&ctx->doc, seq);
     if (n == 0) {
         return 0;
     }
@@ -518,7 +518,7 @@ static int parse_members(parse_ctx *ctx, struct fy_node *seq,
         return oom(ctx);
     }
     n = 0;
-    while ((item = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+    while ((item = vouch__doc_next(&ctx->doc, seq, &iter)) != NULL) {
         size_t saved = vouch__path_push_index(path, n);
 
         rc = member_field(ctx, item, path, allowed, &(*out)[n]);
@@ -540,23 +540,26 @@ static int group_cmp(const void *a, const void *b)
                    ((const vouch__auth_group *)b)->name);
 }
 
-static int parse_groups(parse_ctx *ctx, struct fy_node *root)
+static int parse_groups(parse_ctx *ctx, vouch__node *root)
 {
     vouch_auth_config *cfg = ctx->cfg;
     vouch__path path = VOUCH__PATH_INIT;
-    struct fy_node *map = vouch__doc_get(root, "groups");
-    struct fy_node_pair *pair;
-    void *iter = NULL;
+    vouch__node *map = vouch__doc_get(&ctx->doc, root, "groups");
+    vouch__iter iter = VOUCH__ITER_INIT;
+    vouch__node *key_node = NULL;
+    vouch__node *value = NULL;
+    const char *s = NULL;
+    size_t len = 0;
     size_t n;
     size_t i;
     int rc;
 
     vouch__path_push_key(&path, "groups");
     rc = vouch__doc_expect_mapping(&ctx->doc, map, &path, NULL, ctx->err);
-    if (rc < 0 || map == NULL || !fy_node_is_mapping(map)) {
+    if (rc < 0 || map == NULL || !vouch__doc_is_mapping(&ctx->doc, map)) {
         return rc;
     }
-    n = (size_t)fy_node_mapping_item_count(map);
+    n = vouch__doc_count(&ctx->doc, map);
     if (n == 0) {
         return 0;
     }
@@ -564,37 +567,37 @@ static int parse_groups(parse_ctx *ctx, struct fy_node *root)
     if (cfg->groups == NULL) {
         return oom(ctx);
     }
-    while ((pair = fy_node_mapping_iterate(map, &iter)) != NULL) {
-        struct fy_node *key = fy_node_pair_key(pair);
+    while ((rc = vouch__doc_next_entry(&ctx->doc, map, &iter, &path, &s,
+                                       &len, &key_node, &value,
+                                       ctx->err)) == 1) {
         vouch__auth_group *g = &cfg->groups[cfg->group_count];
-        const char *s = NULL;
-        size_t len = 0;
         char name[80];
         size_t saved;
 
-        s = fy_node_get_scalar(key, &len);
         snprintf(name, sizeof(name), "%.*s", (int)(len < 60 ? len : 60),
                  s != NULL ? s : "");
         saved = vouch__path_push_key(&path, name);
         cfg->group_count++;
-        rc = member_field(ctx, key, &path, VOUCH_MEMBER_BIT(VOUCH_MEMBER_GROUP),
-                          &g->name);
+        rc = member_field(ctx, key_node, &path,
+                          VOUCH_MEMBER_BIT(VOUCH_MEMBER_GROUP), &g->name);
         for (i = 0; rc == 0 && i + 1 < cfg->group_count; i++) {
             if (strcmp(cfg->groups[i].name, g->name) == 0) {
-                rc = fail(ctx, key, &path, "the same group as an earlier "
-                          "key (e-mail addresses are compared in lower "
-                          "case)");
+                rc = fail(ctx, key_node, &path, "the same group as an "
+                          "earlier key (e-mail addresses are compared in "
+                          "lower case)");
             }
         }
         if (rc == 0) {
-            rc = parse_members(ctx, fy_node_pair_value(pair), &path,
-                               VOUCH_MEMBERS_IDENTITIES, &g->members,
-                               &g->member_count);
+            rc = parse_members(ctx, value, &path, VOUCH_MEMBERS_IDENTITIES,
+                               &g->members, &g->member_count);
         }
         vouch__path_pop(&path, saved);
         if (rc < 0) {
             return rc;
         }
+    }
+    if (rc < 0) {
+        return rc;
     }
     qsort(cfg->groups, cfg->group_count, sizeof(*cfg->groups), group_cmp);
     return 0;
@@ -613,11 +616,11 @@ static const vouch__auth_group *find_group(const vouch_auth_config *cfg,
                    group_cmp);
 }
 
-static int parse_owners(parse_ctx *ctx, struct fy_node *root)
+static int parse_owners(parse_ctx *ctx, vouch__node *root)
 {
     vouch_auth_config *cfg = ctx->cfg;
     vouch__path path = VOUCH__PATH_INIT;
-    struct fy_node *seq = vouch__doc_get(root, "owners");
+    vouch__node *seq = vouch__doc_get(&ctx->doc, root, "owners");
     size_t i;
     int rc;
 
@@ -676,7 +679,7 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
                             vouch_error *err)
 {
     parse_ctx ctx;
-    struct fy_node *root;
+    vouch__node *root;
     vouch__path path = VOUCH__PATH_INIT;
     int rc;
 
@@ -697,7 +700,7 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
     }
     atomic_init(&ctx.cfg->refs, 1);
     root = vouch__doc_root(&ctx.doc);
-    if (root == NULL || !fy_node_is_mapping(root)) {
+    if (root == NULL || !vouch__doc_is_mapping(&ctx.doc, root)) {
         rc = root == NULL
                  ? vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
                                     "the auth config is empty")

@@ -122,10 +122,10 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
 {
     vouch__doc doc;
     vouch__path path = VOUCH__PATH_INIT;
-    struct fy_node *root;
-    struct fy_node *seq;
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *root;
+    vouch__node *seq;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     json_t *held = NULL;
     size_t n = 0;
     int rc;
@@ -138,13 +138,13 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
     }
     root = vouch__doc_root(&doc);
     rc = vouch__doc_expect_mapping(&doc, root, &path, test_fields, err);
-    seq = vouch__doc_get(root, "permissions");
+    seq = vouch__doc_get(&doc, root, "permissions");
     vouch__path_push_key(&path, "permissions");
     if (rc == 0) {
         rc = vouch__doc_expect_sequence(&doc, seq, &path, err);
     }
-    if (rc == 0 && seq != NULL && fy_node_is_sequence(seq) &&
-        (size_t)fy_node_sequence_item_count(seq) >
+    if (rc == 0 && seq != NULL && vouch__doc_is_sequence(&doc, seq) &&
+        vouch__doc_count(&doc, seq) >
             VOUCH_IAM_TEST_MAX_PERMISSIONS) {
         rc = vouch__doc_fail(&doc, seq, &path, err, VOUCH_ETOOBIG,
                              "at most %u permissions per request",
@@ -155,8 +155,8 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
         rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                               "out of memory testing permissions");
     }
-    while (rc == 0 && seq != NULL && fy_node_is_sequence(seq) &&
-           (item = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+    while (rc == 0 && seq != NULL && vouch__doc_is_sequence(&doc, seq) &&
+           (item = vouch__doc_next(&doc, seq, &iter)) != NULL) {
         size_t saved = vouch__path_push_index(&path, n++);
         char *perm = NULL;
 

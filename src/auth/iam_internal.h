@@ -42,7 +42,7 @@ void vouch__iam_bindings_free(vouch__iam_binding *b, size_t count);
 
 /* Parse the Policy at `node` of a loaded document (field paths under
  * `path`). */
-int vouch__iam_policy_from_node(const vouch__doc *doc, struct fy_node *node,
+int vouch__iam_policy_from_node(const vouch__doc *doc, vouch__node *node,
                                 vouch__path *path, vouch_iam_policy **out,
                                 vouch_error *err);
 

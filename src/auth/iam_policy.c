@@ -211,31 +211,15 @@ int vouch__iam_bindings_copy(const vouch_iam_policy *p,
 
 /* ---- parsing --------------------------------------------------------- */
 
-/* Absent, or JSON null. */
-static bool is_null(struct fy_node *node)
-{
-    const char *s;
-    size_t n = 0;
-
-    if (node == NULL) {
-        return true;
-    }
-    if (!fy_node_is_scalar(node) || fy_node_get_style(node) != FYNS_PLAIN) {
-        return false;
-    }
-    s = fy_node_get_scalar(node, &n);
-    return s == NULL || vouch__slice_eq(s, n, "null");
-}
-
-static int parse_binding(const vouch__doc *doc, struct fy_node *node,
+static int parse_binding(const vouch__doc *doc, vouch__node *node,
                          vouch__path *path, vouch__iam_binding *b,
                          size_t *total, vouch_error *err)
 {
-    struct fy_node *role = vouch__doc_get(node, "role");
-    struct fy_node *members = vouch__doc_get(node, "members");
-    struct fy_node *cond = vouch__doc_get(node, "condition");
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *role = vouch__doc_get(doc, node, "role");
+    vouch__node *members = vouch__doc_get(doc, node, "members");
+    vouch__node *cond = vouch__doc_get(doc, node, "condition");
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t saved;
     size_t n;
     int rc;
@@ -244,7 +228,7 @@ static int parse_binding(const vouch__doc *doc, struct fy_node *node,
     if (rc < 0) {
         return rc;
     }
-    if (!is_null(cond)) {
+    if (!vouch__doc_is_null(doc, cond)) {
         saved = vouch__path_push_key(path, "condition");
         rc = vouch__doc_fail(doc, cond, path, err, VOUCH_EINVAL,
                              "IAM conditions are not supported");
@@ -268,8 +252,8 @@ static int parse_binding(const vouch__doc *doc, struct fy_node *node,
     }
     saved = vouch__path_push_key(path, "members");
     rc = vouch__doc_expect_sequence(doc, members, path, err);
-    n = rc == 0 && members != NULL && fy_node_is_sequence(members)
-            ? (size_t)fy_node_sequence_item_count(members)
+    n = rc == 0 && members != NULL && vouch__doc_is_sequence(doc, members)
+            ? vouch__doc_count(doc, members)
             : 0;
     if (rc == 0 && n > 0 &&
         (b->members = calloc(n, sizeof(char *))) == NULL) {
@@ -277,7 +261,7 @@ static int parse_binding(const vouch__doc *doc, struct fy_node *node,
                               "out of memory reading an IAM policy");
     }
     while (rc == 0 && n > 0 &&
-           (item = fy_node_sequence_iterate(members, &iter)) != NULL) {
+           (item = vouch__doc_next(doc, members, &iter)) != NULL) {
         size_t isaved = vouch__path_push_index(path, b->member_count);
         const char *s = NULL;
         size_t len = 0;
@@ -309,13 +293,13 @@ static int parse_binding(const vouch__doc *doc, struct fy_node *node,
     return rc;
 }
 
-static int parse_header_fields(const vouch__doc *doc, struct fy_node *node,
+static int parse_header_fields(const vouch__doc *doc, vouch__node *node,
                                vouch__path *path, char **etag,
                                vouch_error *err)
 {
-    struct fy_node *version = vouch__doc_get(node, "version");
-    struct fy_node *audit = vouch__doc_get(node, "auditConfigs");
-    struct fy_node *tag = vouch__doc_get(node, "etag");
+    vouch__node *version = vouch__doc_get(doc, node, "version");
+    vouch__node *audit = vouch__doc_get(doc, node, "auditConfigs");
+    vouch__node *tag = vouch__doc_get(doc, node, "etag");
     unsigned long long v = 0;
     size_t saved;
     int rc = 0;
@@ -332,8 +316,8 @@ static int parse_header_fields(const vouch__doc *doc, struct fy_node *node,
     if (rc == 0 && audit != NULL) {
         saved = vouch__path_push_key(path, "auditConfigs");
         rc = vouch__doc_expect_sequence(doc, audit, path, err);
-        if (rc == 0 && fy_node_is_sequence(audit) &&
-            fy_node_sequence_item_count(audit) > 0) {
+        if (rc == 0 && vouch__doc_is_sequence(doc, audit) &&
+            vouch__doc_count(doc, audit) > 0) {
             rc = vouch__doc_fail(doc, audit, path, err, VOUCH_EINVAL,
                                  "audit configs are not supported");
         }
@@ -352,15 +336,15 @@ static int parse_header_fields(const vouch__doc *doc, struct fy_node *node,
     return rc;
 }
 
-int vouch__iam_policy_from_node(const vouch__doc *doc, struct fy_node *node,
+int vouch__iam_policy_from_node(const vouch__doc *doc, vouch__node *node,
                                 vouch__path *path, vouch_iam_policy **out,
                                 vouch_error *err)
 {
-    struct fy_node *seq = vouch__doc_get(node, "bindings");
+    vouch__node *seq = vouch__doc_get(doc, node, "bindings");
     vouch__iam_binding *b = NULL;
     char *etag = NULL;
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t total = 0;
     size_t n = 0;
     size_t saved;
@@ -375,15 +359,15 @@ int vouch__iam_policy_from_node(const vouch__doc *doc, struct fy_node *node,
     if (rc == 0) {
         rc = vouch__doc_expect_sequence(doc, seq, path, err);
     }
-    if (rc == 0 && seq != NULL && fy_node_is_sequence(seq) &&
-        fy_node_sequence_item_count(seq) > 0) {
-        b = calloc((size_t)fy_node_sequence_item_count(seq), sizeof(*b));
+    if (rc == 0 && seq != NULL && vouch__doc_is_sequence(doc, seq) &&
+        vouch__doc_count(doc, seq) > 0) {
+        b = calloc(vouch__doc_count(doc, seq), sizeof(*b));
         if (b == NULL) {
             rc = vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
                                   "out of memory reading an IAM policy");
         }
         while (rc == 0 &&
-               (item = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+               (item = vouch__doc_next(doc, seq, &iter)) != NULL) {
             size_t isaved = vouch__path_push_index(path, n);
 
             rc = parse_binding(doc, item, path, &b[n], &total, err);
@@ -411,7 +395,7 @@ int vouch_iam_policy_parse(vouch_iam_policy **out, const char *data,
 {
     vouch__doc doc;
     vouch__path path = VOUCH__PATH_INIT;
-    struct fy_node *root;
+    vouch__node *root;
     int rc;
 
     *out = NULL;
@@ -421,7 +405,7 @@ int vouch_iam_policy_parse(vouch_iam_policy **out, const char *data,
         return rc;
     }
     root = vouch__doc_root(&doc);
-    if (root == NULL || !fy_node_is_mapping(root)) {
+    if (root == NULL || !vouch__doc_is_mapping(&doc, root)) {
         rc = vouch__doc_fail(&doc, root, &path, err, VOUCH_EINVAL,
                              "expected an IAM policy object");
     } else {

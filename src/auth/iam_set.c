@@ -31,7 +31,7 @@ static const char *const request_fields[] = { "policy", "updateMask", NULL };
 /* ---- the request ------------------------------------------------------ */
 
 /* updateMask: comma-separated field names. */
-static int parse_mask(const vouch__doc *doc, struct fy_node *node,
+static int parse_mask(const vouch__doc *doc, vouch__node *node,
                       vouch__path *path, vouch_iam_set_request *req,
                       bool *etag_in_mask, vouch_error *err)
 {
@@ -72,9 +72,9 @@ int vouch_iam_set_request_parse(vouch_iam_set_request *out, const char *body,
 {
     vouch__doc doc;
     vouch__path path = VOUCH__PATH_INIT;
-    struct fy_node *root;
-    struct fy_node *policy;
-    struct fy_node *mask;
+    vouch__node *root;
+    vouch__node *policy;
+    vouch__node *mask;
     bool etag_in_mask = true;
     size_t saved;
     int rc;
@@ -88,9 +88,9 @@ int vouch_iam_set_request_parse(vouch_iam_set_request *out, const char *body,
     }
     root = vouch__doc_root(&doc);
     rc = vouch__doc_expect_mapping(&doc, root, &path, request_fields, err);
-    policy = vouch__doc_get(root, "policy");
-    mask = vouch__doc_get(root, "updateMask");
-    if (rc == 0 && (policy == NULL || !fy_node_is_mapping(policy))) {
+    policy = vouch__doc_get(&doc, root, "policy");
+    mask = vouch__doc_get(&doc, root, "updateMask");
+    if (rc == 0 && (policy == NULL || !vouch__doc_is_mapping(&doc, policy))) {
         saved = vouch__path_push_key(&path, "policy");
         rc = vouch__doc_fail(&doc, policy != NULL ? policy : root, &path,
                              err, VOUCH_EINVAL, "an IAM policy object is "

@@ -145,6 +145,9 @@ int vouch__doc_fail(const vouch__doc *doc, vouch__node *node,
                     vouch_code code, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* Absent (NULL), or a null scalar (JSON null; YAML null, ~ or empty). */
+bool vouch__doc_is_null(const vouch__doc *doc, vouch__node *node);
+
 /* Node kinds. A NULL node is none of them. */
 bool vouch__doc_is_mapping(const vouch__doc *doc, vouch__node *node);
 bool vouch__doc_is_sequence(const vouch__doc *doc, vouch__node *node);

@@ -128,7 +128,7 @@ static bool is_number_text(const char *s, size_t n)
 
 /* ---- kinds ---------------------------------------------------------- */
 
-static bool node_is_null(const vouch__doc *doc, vouch__node *node)
+bool vouch__doc_is_null(const vouch__doc *doc, vouch__node *node)
 {
     const char *s;
     size_t n = 0;
@@ -172,7 +172,7 @@ static const char *node_kind(const vouch__doc *doc, vouch__node *node)
     const char *s;
     size_t n = 0;
 
-    if (node_is_null(doc, node)) {
+    if (vouch__doc_is_null(doc, node)) {
         return "null";
     }
     if (is_json_tree(doc)) {
@@ -388,7 +388,7 @@ int vouch__doc_expect_mapping(const vouch__doc *doc, vouch__node *node,
     void *iter = NULL;
     struct fy_node_pair *pair;
 
-    if (node_is_null(doc, node)) {
+    if (vouch__doc_is_null(doc, node)) {
         return 0;
     }
     if (!vouch__doc_is_mapping(doc, node)) {
@@ -433,7 +433,7 @@ int vouch__doc_expect_mapping(const vouch__doc *doc, vouch__node *node,
 int vouch__doc_expect_sequence(const vouch__doc *doc, vouch__node *node,
                                const vouch__path *path, vouch_error *err)
 {
-    if (node_is_null(doc, node) || vouch__doc_is_sequence(doc, node)) {
+    if (vouch__doc_is_null(doc, node) || vouch__doc_is_sequence(doc, node)) {
         return 0;
     }
     return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
@@ -458,7 +458,7 @@ static const char *string_text(const vouch__doc *doc, vouch__node *node,
         *n = json_string_length(JS(node));
         return json_string_value(JS(node));
     }
-    if (!fy_node_is_scalar(FY(node)) || node_is_null(doc, node)) {
+    if (!fy_node_is_scalar(FY(node)) || vouch__doc_is_null(doc, node)) {
         return NULL;
     }
     s = fy_node_get_scalar(FY(node), n);
@@ -642,7 +642,7 @@ int vouch__doc_uint(const vouch__doc *doc, vouch__node *node,
     if (node != NULL && is_json_tree(doc)) {
         rc = json_uint(doc, JS(node), max, out);
     } else if (node != NULL && fy_node_is_scalar(FY(node)) &&
-               !node_is_null(doc, node)) {
+               !vouch__doc_is_null(doc, node)) {
         s = fy_node_get_scalar(FY(node), &n);
         rc = uint_text(s, n, max, out);
     }
