@@ -163,7 +163,9 @@ echo
 echo "vouch demo: done. vouchd is serving http://127.0.0.1:$PORT (store"
 echo "$STORE); try: VOUCH_SERVER=http://127.0.0.1:$PORT $VOUCH run services list --project $P"
 if [ "${VOUCH_DEMO_EXIT:-0}" = 1 ]; then
+    echo "The console: http://127.0.0.1:$PORT/console/#/overview?project=$P"
     exit 0
 fi
-echo "Press Ctrl-C to stop it."
+echo "Press Ctrl-C to stop it. The console:"
+echo "http://127.0.0.1:$PORT/console/#/overview?project=$P"
 wait

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "errors.h"
+#include "server.h"
 
 /* The watchdog looks at least this often (a connection opened while it
  * sleeps cannot be due sooner than a full timeout later). */
@@ -246,4 +247,30 @@ bool api_limits_reserve(api_limits *l, size_t n)
 void api_limits_release(api_limits *l, size_t n)
 {
     atomic_fetch_sub(&l->used, n);
+}
+
+bool api_limits_take(struct api_request *req, size_t bytes)
+{
+    api_server *s = req->server;
+
+    if (bytes <= req->body_reserved) {
+        return true;
+    }
+    if (api_limits_reserve(s->limits, bytes - req->body_reserved)) {
+        req->body_reserved = bytes;
+        return true;
+    }
+    free(req->body);
+    req->body = NULL;
+    req->body_len = 0;
+    req->body_cap = 0;
+    api_limits_release(s->limits, req->body_reserved);
+    req->body_reserved = 0;
+    req->retry_after_s = 1;
+    api_respond_error(req, API_UNAVAILABLE,
+                      "request body: vouchd holds as many request bodies "
+                      "as --body-budget allows (%zu bytes in all); retry "
+                      "shortly",
+                      s->body_budget);
+    return false;
 }

@@ -56,6 +56,16 @@ void api_limits_notify_connection(void *cls, struct MHD_Connection *c,
 bool api_limits_reserve(api_limits *l, size_t n);
 void api_limits_release(api_limits *l, size_t n);
 
+struct api_request;
+
+/*
+ * Grow the share of the budget `req` holds for its body to `bytes`.
+ * False when the budget cannot spare it: then the body buffered so far is
+ * freed, the share given back, and the answer set to 503 UNAVAILABLE
+ * with Retry-After (the rest of the body is read and dropped).
+ */
+bool api_limits_take(struct api_request *req, size_t bytes);
+
 /* The request on `c` arrived whole, or is answered without the rest of
  * its body: the deadline no longer applies (handling has its own bounds,
  * sending the answer the idle timeout). */

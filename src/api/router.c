@@ -3,6 +3,7 @@
  */
 #include "router.h"
 #include "logging.h"
+#include "projects.h"
 #include "run.h"
 
 #include <stdbool.h>
@@ -78,6 +79,10 @@ static const api_route routes[] = {
     { API_GET, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_get_orgpolicy, ONE_READ },
     { API_PATCH, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_patch_orgpolicy, TXN_W },
     { API_DELETE, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_delete_orgpolicy, TXN_W },
+
+    /* Resource Manager v1, Cloud Run v1 locations (src/api/projects.c) */
+    { API_GET, "/v1/projects", api_list_projects, TXN_R },
+    { API_GET, "/v1/projects/{p}/locations", api_list_locations, TXN_R },
 
     /* Cloud Logging v2 (src/api/logging.c) */
     { API_POST, "/v2/entries:list", api_list_log_entries, TXN_R },

@@ -10,6 +10,7 @@
  */
 #include "server.h"
 #include "access_log.h"
+#include "console.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -414,23 +415,6 @@ static void flight_leave(api_server *s)
     pthread_mutex_unlock(&s->flight_lock);
 }
 
-/* 503 for a body the budget cannot hold; what was buffered is freed. */
-static void over_budget(api_request *req)
-{
-    free(req->body);
-    req->body = NULL;
-    req->body_len = 0;
-    req->body_cap = 0;
-    api_limits_release(req->server->limits, req->body_reserved);
-    req->body_reserved = 0;
-    req->retry_after_s = 1;
-    api_respond_error(req, API_UNAVAILABLE,
-                      "request body: vouchd holds as many request bodies "
-                      "as --body-budget allows (%zu bytes in all); retry "
-                      "shortly",
-                      req->server->body_budget);
-}
-
 static int body_append(api_request *req, const char *data, size_t len)
 {
     size_t limit = req->server->body_limit;
@@ -451,13 +435,8 @@ static int body_append(api_request *req, const char *data, size_t len)
             cap = limit + 1;
         }
         /* Without a Content-Length, the budget is taken as it grows. */
-        if (cap > req->body_reserved) {
-            if (!api_limits_reserve(req->server->limits,
-                                    cap - req->body_reserved)) {
-                over_budget(req);
-                return 0;
-            }
-            req->body_reserved = cap;
+        if (!api_limits_take(req, cap)) {
+            return 0;
         }
         char *grown = realloc(req->body, cap);
         if (grown == NULL) {
@@ -660,12 +639,10 @@ static int begin(api_request *req, const char *url, const char *method)
             dispatch(req);
             return 1;
         }
-        if (n > 0 && !api_limits_reserve(s->limits, (size_t)n + 1)) {
-            over_budget(req);
+        if (n > 0 && !api_limits_take(req, (size_t)n + 1)) {
             return 1;
         }
         req->body_expected = (size_t)n;
-        req->body_reserved = n > 0 ? (size_t)n + 1 : 0;
     }
     return 0;
 }
@@ -704,6 +681,9 @@ static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
         return MHD_YES;
     }
     api_limits_arrived(connection);
+    if (req->status == 0 && api_console_owns(req->path)) {
+        return api_console_queue(req);   /* static files, own headers */
+    }
     if (req->status == 0) {
         dispatch(req);
     }
@@ -801,6 +781,18 @@ int api_parse_listen(const char *text, struct sockaddr_storage *addr,
         a6->sin6_port = htons((uint16_t)port);
         if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1) {
             return listen_error(err, text);
+        }
+        /* The socket is IPv6-only, so it cannot bind an IPv4 address
+         * written the IPv6 way; say so instead of failing at bind. */
+        if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+            char v4[INET_ADDRSTRLEN] = "";
+
+            inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], v4, sizeof(v4));
+            return api_error_fill(err, VOUCH_EINVAL,
+                                  "--listen '%s': an IPv4-mapped IPv6 "
+                                  "address cannot be listened on; give "
+                                  "the IPv4 address itself: %s:%lu",
+                                  text, v4, port);
         }
         *addr_len = sizeof(*a6);
     } else {

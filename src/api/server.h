@@ -33,6 +33,7 @@
 #define API_DEFAULT_MAX_CONNECTIONS 512u         /* MHD_OPTION_CONNECTION_LIMIT */
 #define API_MAX_CONNECTIONS       65536u
 #define API_DEFAULT_BODY_BUDGET   (64u * 1024u * 1024u)  /* all bodies */
+#define API_MAX_BODY_BUDGET       (16ull * 1024u * 1024u * 1024u)
 #define API_DEFAULT_REQUEST_TIMEOUT_S 60u        /* a request's arrival */
 #define API_DEFAULT_THREADS       4u
 #define API_MAX_THREADS           256u
