@@ -79,21 +79,27 @@ api_status api_status_from_code(int code)
 
 char *api_error_body(api_status s, const char *message)
 {
+    return api_error_body_status(api_status_http(s), api_status_name(s),
+                                 message);
+}
+
+char *api_error_body_status(unsigned http, const char *status,
+                            const char *message)
+{
     json_t *root = NULL;
     char *text = NULL;
     char *out = NULL;
     size_t len;
 
-    root = json_pack("{s:{s:I,s:s,s:s}}", "error", "code",
-                     (json_int_t)api_status_http(s), "message",
-                     message != NULL ? message : "", "status",
-                     api_status_name(s));
+    root = json_pack("{s:{s:I,s:s,s:s}}", "error", "code", (json_int_t)http,
+                     "message", message != NULL ? message : "", "status",
+                     status);
     if (root == NULL) {
         /* Not valid UTF-8 (it quoted the input): say so instead. */
         root = json_pack("{s:{s:I,s:s,s:s}}", "error", "code",
-                         (json_int_t)api_status_http(s), "message",
+                         (json_int_t)http, "message",
                          "(error message is not valid UTF-8)", "status",
-                         api_status_name(s));
+                         status);
     }
     if (root == NULL) {
         goto cleanup;

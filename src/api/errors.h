@@ -45,6 +45,10 @@ api_status api_status_from_code(int code);
  */
 char *api_error_body(api_status s, const char *message);
 
+/* The same for an HTTP status and a status name given as they are. */
+char *api_error_body_status(unsigned http, const char *status,
+                            const char *message);
+
 /*
  * Fill `err` (when not NULL) with `code` and a message; returns `code`.
  * The vouchd counterpart of libvouch's internal error setter.

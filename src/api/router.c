@@ -131,6 +131,14 @@ static bool id_char(char c)
            c == '~';
 }
 
+/* "." and ".." are made of id characters but name no resource: a proxy,
+ * a client library or a log reader may resolve them as path steps. */
+static bool dot_segment(const char *seg, size_t len)
+{
+    return (len == 1 && seg[0] == '.') ||
+           (len == 2 && seg[0] == '.' && seg[1] == '.');
+}
+
 typedef struct span {
     size_t off;
     size_t len;
@@ -189,7 +197,7 @@ static int match_template(const char *tpl, const char *path, size_t len,
             spans[*count].len = plen;
             (*count)++;
             if (!bad_id) {
-                bool ok = plen <= API_ID_MAX;
+                bool ok = plen <= API_ID_MAX && !dot_segment(path + pi, plen);
                 for (size_t k = 0; ok && k < plen; k++) {
                     ok = id_char(path[pi + k]);
                 }

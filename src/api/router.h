@@ -42,7 +42,7 @@ typedef enum api_match {
 } api_match;
 
 /* Longest id a path segment may carry, and its characters:
- * A-Z a-z 0-9 - _ . ~ */
+ * A-Z a-z 0-9 - _ . ~ ("." and ".." alone are not ids) */
 #define API_ID_MAX 128u
 
 /*

@@ -1,13 +1,15 @@
 /*
  * vouchd — the HTTP server core (libmicrohttpd, thread pool + epoll).
  *
- * Request lifetime: the first access-handler call creates an api_request
- * (counted in flight), later calls accumulate the body under the limit,
- * the last call dispatches it (route, store transaction, handler) and
- * queues the response; the completion callback writes the access-log
- * line, counts the metrics and frees the request.
+ * Request lifetime: the request line creates an api_request (counted in
+ * flight); the first access-handler call passes it through the guard and
+ * the size limits, later calls accumulate the body under the limit and
+ * the body budget, the last call dispatches it (route, store
+ * transaction, handler) and queues the response; the completion callback
+ * writes the access-log line, counts the metrics and frees the request.
  */
 #include "server.h"
+#include "access_log.h"
 #include "console.h"
 
 #include <arpa/inet.h>
@@ -142,22 +144,42 @@ int api_respond_json(api_request *req, unsigned http, const json_t *value)
     return 0;
 }
 
-int api_respond_error(api_request *req, api_status status, const char *fmt,
-                      ...)
+static void respond_status_v(api_request *req, unsigned http,
+                             const char *status, const char *fmt,
+                             va_list ap)
 {
     char message[1024];
-    va_list ap;
     char *body;
 
-    va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    body = api_error_body(status, message);
+    body = api_error_body_status(http, status, message);
     free(req->response);
     req->response = body;
     req->response_len = body != NULL ? strlen(body) : 0;
-    req->status = api_status_http(status);
+    req->status = http;
     req->content_type = "application/json";
+}
+
+int api_respond_error(api_request *req, api_status status, const char *fmt,
+                      ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    respond_status_v(req, api_status_http(status), api_status_name(status),
+                     fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+int api_respond_status(api_request *req, unsigned http, const char *status,
+                       const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    respond_status_v(req, http, status, fmt, ap);
+    va_end(ap);
     return 0;
 }
 
@@ -372,6 +394,8 @@ static void request_free(api_request *req)
     }
     free(req->path);
     free(req->body);
+    api_limits_release(req->server->limits, req->body_reserved);
+    free(req->cors_origin);
     free(req->response);
     free(req);
 }
@@ -404,8 +428,15 @@ static int body_append(api_request *req, const char *data, size_t len)
         while (cap < req->body_len + len + 1) {
             cap *= 2;
         }
+        if (req->body_expected >= req->body_len + len) {
+            cap = req->body_expected + 1;   /* reserved at the start */
+        }
         if (cap > limit + 1) {
             cap = limit + 1;
+        }
+        /* Without a Content-Length, the budget is taken as it grows. */
+        if (!api_limits_take(req, cap)) {
+            return 0;
         }
         char *grown = realloc(req->body, cap);
         if (grown == NULL) {
@@ -493,7 +524,7 @@ static void dispatch(api_request *req)
     case API_MATCH_BAD_ID:
         api_respond_error(req, API_INVALID_ARGUMENT,
                           "path segment '%s' is not a valid id: use 1 to %u "
-                          "of A-Z a-z 0-9 - _ . ~",
+                          "of A-Z a-z 0-9 - _ . ~ (but not '.' or '..')",
                           allow, API_ID_MAX);
         return;
     case API_MATCH_NOT_FOUND:
@@ -511,6 +542,8 @@ static MHD_RESULT queue(api_request *req)
     struct MHD_Response *resp;
     MHD_RESULT ret;
 
+    /* Answered: no longer waiting for the request to arrive. */
+    api_limits_arrived(req->connection);
     if (req->response == NULL) {
         /* Out of memory even for the error body. */
         req->status = 500;
@@ -530,9 +563,88 @@ static MHD_RESULT queue(api_request *req)
     if (req->allow[0] != '\0') {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
     }
+    if (req->retry_after_s > 0) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%u", req->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+    }
+    if (req->cors_origin != NULL) {
+        api_guard_cors_headers(resp, req->cors_origin, req->preflight,
+                               MHD_lookup_connection_value(
+                                   req->connection, MHD_HEADER_KIND,
+                                   "Access-Control-Request-Headers"));
+    }
     ret = MHD_queue_response(req->connection, req->status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+static api_request *request_new(api_server *s,
+                                struct MHD_Connection *connection,
+                                const char *uri)
+{
+    api_request *req = calloc(1, sizeof(*req));
+
+    if (req == NULL) {
+        return NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &req->start);
+    req->server = s;
+    req->connection = connection;
+    req->path = strdup(uri);
+    flight_enter(s);
+    return req;
+}
+
+/*
+ * Called by libmicrohttpd as soon as the request line is read, before the
+ * headers: every request then gets a completion callback, and an access
+ * log line, even one libmicrohttpd refuses itself.
+ */
+static void *uri_logged(void *cls, const char *uri,
+                        struct MHD_Connection *connection)
+{
+    return request_new(cls, connection, uri);
+}
+
+/*
+ * The first access-handler call: the request line and headers are in.
+ * Returns 1 when the request is answered at once (refused, or too big
+ * for the limit or the budget): the body is then never read.
+ */
+static int begin(api_request *req, const char *url, const char *method)
+{
+    api_server *s = req->server;
+    const char *cl;
+
+    req->begun = true;
+    req->method = api_method_parse(method);
+    api_log_escape(req->method_text, sizeof(req->method_text), method);
+    free(req->path);
+    req->path = strdup(url);
+    if (req->path == NULL) {
+        return -1;
+    }
+    if (api_guard_apply(req, method) != 0) {
+        return 1;
+    }
+    cl = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno != 0 || end == cl || n > s->body_limit) {
+            req->body_too_big = true;
+            dispatch(req);
+            return 1;
+        }
+        if (n > 0 && !api_limits_take(req, (size_t)n + 1)) {
+            return 1;
+        }
+        req->body_expected = (size_t)n;
+    }
+    return 0;
 }
 
 static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
@@ -546,35 +658,19 @@ static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
 
     (void)version;
     if (req == NULL) {
-        req = calloc(1, sizeof(*req));
+        req = request_new(s, connection, url);
         if (req == NULL) {
             return MHD_NO;
         }
-        clock_gettime(CLOCK_MONOTONIC, &req->start);
-        req->server = s;
-        req->connection = connection;
-        req->method = api_method_parse(method);
-        snprintf(req->method_text, sizeof(req->method_text), "%s", method);
-        req->path = strdup(url);
         *con_cls = req;
-        flight_enter(s);
-        if (req->path == NULL) {
+    }
+    if (!req->begun) {
+        int r = begin(req, url, method);
+        if (r < 0) {
             return MHD_NO;
         }
-        const char *cl = MHD_lookup_connection_value(
-            connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL) {
-            char *end = NULL;
-            errno = 0;
-            unsigned long long n = strtoull(cl, &end, 10);
-            if (errno != 0 || end == cl || n > s->body_limit) {
-                /* Refuse before reading the body; MHD then closes. */
-                req->body_too_big = true;
-                dispatch(req);
-                return queue(req);
-            }
-        }
-        return MHD_YES;
+        /* Refuse before reading the body; MHD then closes. */
+        return r > 0 ? queue(req) : MHD_YES;
     }
     if (*upload_data_size > 0) {
         if (req->status == 0 &&
@@ -584,6 +680,7 @@ static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    api_limits_arrived(connection);
     if (req->status == 0 && api_console_owns(req->path)) {
         return api_console_queue(req);   /* static files, own headers */
     }
@@ -593,61 +690,28 @@ static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
     return queue(req);
 }
 
-static void write_access_log(api_server *s, const api_request *req,
-                             uint64_t latency_us)
-{
-    char when[40];
-    json_t *line = NULL;
-    char *text = NULL;
-
-    if (s->access_log == NULL) {
-        return;
-    }
-    api_now_rfc3339(when, sizeof(when));
-    line = json_pack("{s:s,s:s,s:s?,s:i,s:I,s:n}", "time", when, "method",
-                     req->method_text, "path", req->path, "status",
-                     (int)req->status, "latency_us", (json_int_t)latency_us,
-                     "caller");
-    if (line == NULL) {
-        /* A path that is not UTF-8: log it without the path. */
-        line = json_pack("{s:s,s:s,s:s,s:i,s:I,s:n}", "time", when,
-                         "method", req->method_text, "path",
-                         "(not UTF-8)", "status", (int)req->status,
-                         "latency_us", (json_int_t)latency_us, "caller");
-    }
-    if (line == NULL) {
-        return;
-    }
-    text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII |
-                                JSON_PRESERVE_ORDER);
-    if (text != NULL) {
-        pthread_mutex_lock(&s->log_lock);
-        fprintf(s->access_log, "%s\n", text);
-        fflush(s->access_log);
-        pthread_mutex_unlock(&s->log_lock);
-    }
-    free(text);
-    json_decref(line);
-}
-
 static void completed(void *cls, struct MHD_Connection *connection,
                       void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     api_server *s = cls;
     api_request *req = *con_cls;
     uint64_t latency;
+    bool expired;
 
-    (void)connection;
-    (void)toe;
+    expired = api_limits_completed(connection);
     if (req == NULL) {
         return;
     }
     *con_cls = NULL;
     latency = elapsed_us(&req->start);
     if (req->status == 0) {
-        req->status = 499;   /* the client went away before a response */
+        req->status = api_log_unanswered_status(connection, expired, toe);
     }
-    write_access_log(s, req, latency);
+    if (s->access_log != NULL) {
+        api_access_log_write(s->access_log, &s->log_lock,
+                             req->begun ? req->method_text : NULL,
+                             req->path, req->status, latency);
+    }
     api_metrics_request(s->metrics,
                         req->route != NULL ? req->route->template
                                            : "unmatched",
@@ -770,6 +834,7 @@ static void server_free(api_server *s)
     vouch_verify_cache_free(s->cache);
     vouch_policy_free(s->system_policy);
     api_metrics_free(s->metrics);
+    api_limits_free(s->limits);
     pthread_rwlock_destroy(&s->cache_lock);
     pthread_cond_destroy(&s->flight_cond);
     pthread_mutex_destroy(&s->flight_lock);
@@ -802,6 +867,12 @@ int api_server_start(api_server **out, const api_config *cfg,
     s->store = cfg->store;
     s->access_log = cfg->access_log;
     s->body_limit = cfg->body_limit;
+    s->body_budget = cfg->body_budget;
+    s->guard.public_hosts = cfg->public_hosts;
+    s->guard.public_host_count = cfg->public_host_count;
+    s->guard.allowed_origins = cfg->allowed_origins;
+    s->guard.allowed_origin_count = cfg->allowed_origin_count;
+    s->guard.listen_text = s->listen_text;
     if (cfg->threads == 0 || cfg->threads > API_MAX_THREADS) {
         rc = api_error_fill(err, VOUCH_EINVAL,
                             "--threads %u: use 1 to %u", cfg->threads,
@@ -809,6 +880,30 @@ int api_server_start(api_server **out, const api_config *cfg,
         goto cleanup;
     }
     rc = api_parse_listen(cfg->listen, &addr, &addr_len, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (cfg->max_connections == 0 ||
+        cfg->max_connections > API_MAX_CONNECTIONS) {
+        rc = api_error_fill(err, VOUCH_EINVAL,
+                            "--max-connections %u: use 1 to %u",
+                            cfg->max_connections, API_MAX_CONNECTIONS);
+        goto cleanup;
+    }
+    if (cfg->body_budget < cfg->body_limit) {
+        rc = api_error_fill(err, VOUCH_EINVAL,
+                            "--body-budget %zu is less than --max-body %zu: "
+                            "a body of the largest size could never be "
+                            "read",
+                            cfg->body_budget, cfg->body_limit);
+        goto cleanup;
+    }
+    rc = api_guard_config_check(&s->guard, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = api_limits_new(&s->limits, cfg->body_budget,
+                        cfg->request_timeout_s, err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -829,6 +924,10 @@ int api_server_start(api_server **out, const api_config *cfg,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->header_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_NOTIFY_CONNECTION, api_limits_notify_connection,
+        s->limits,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s,
         MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_END);
     if (s->daemon == NULL) {
@@ -841,6 +940,7 @@ int api_server_start(api_server **out, const api_config *cfg,
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info != NULL ? info->port : 0;
+    s->guard.port = s->port;
     if (addr.ss_family == AF_INET6) {
         char host[INET6_ADDRSTRLEN];
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr,

@@ -18,7 +18,9 @@
 #include <time.h>
 
 #include "audit.h"
+#include "conn_limits.h"
 #include "errors.h"
+#include "guard.h"
 #include "metrics.h"
 #include "router.h"
 #include "store.h"
@@ -28,6 +30,11 @@
 #define API_DEFAULT_BODY_LIMIT    (4u * 1024u * 1024u)  /* 413 past it */
 #define API_DEFAULT_HEADER_LIMIT  (64u * 1024u)  /* per-connection memory */
 #define API_DEFAULT_TIMEOUT_S     30u            /* idle connection */
+#define API_DEFAULT_MAX_CONNECTIONS 512u         /* MHD_OPTION_CONNECTION_LIMIT */
+#define API_MAX_CONNECTIONS       65536u
+#define API_DEFAULT_BODY_BUDGET   (64u * 1024u * 1024u)  /* all bodies */
+#define API_MAX_BODY_BUDGET       (16ull * 1024u * 1024u * 1024u)
+#define API_DEFAULT_REQUEST_TIMEOUT_S 60u        /* a request's arrival */
 #define API_DEFAULT_THREADS       4u
 #define API_MAX_THREADS           256u
 #define API_VERIFY_CACHE_ENTRIES  4096u
@@ -45,6 +52,13 @@ typedef struct api_config {
     size_t body_limit;         /* bytes of request body */
     size_t header_limit;       /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
     unsigned timeout_s;        /* MHD_OPTION_CONNECTION_TIMEOUT */
+    unsigned max_connections;  /* MHD_OPTION_CONNECTION_LIMIT */
+    size_t body_budget;        /* request bodies held at once, in all */
+    unsigned request_timeout_s;  /* a request must arrive within it */
+    const char *const *public_hosts;     /* --public-host (borrowed) */
+    size_t public_host_count;
+    const char *const *allowed_origins;  /* --allowed-origin (borrowed) */
+    size_t allowed_origin_count;
     FILE *access_log;          /* borrowed; one JSON line per request */
     vouch_store *store;        /* borrowed; must outlive the server */
     vouch_policy *system_policy; /* taken over by the server */
@@ -62,8 +76,11 @@ typedef struct api_server {
     FILE *access_log;
     pthread_mutex_t log_lock;
     size_t body_limit;
+    size_t body_budget;
     uint16_t port;
     char listen_text[80];      /* "127.0.0.1:8080" as bound */
+    api_guard_config guard;    /* Host, Origin, Content-Type (guard.h) */
+    api_limits *limits;        /* body budget, request deadline */
 
     /* Requests between their first callback and completion. */
     pthread_mutex_t flight_lock;
@@ -88,14 +105,23 @@ typedef struct api_request {
     api_server *server;
     struct MHD_Connection *connection;
     api_method method;
-    char method_text[16];
-    char *path;
+    char method_text[64];      /* as sent, bytes outside printable ASCII
+                                  escaped as \xNN (may be cut short) */
+    bool begun;                /* the access handler has seen it */
+    char *path;                /* the request's path; before the handler
+                                  saw it, the URI as sent */
     const api_route *route;
     char *params[API_MAX_PARAMS];
     char *body;
     size_t body_len;
     size_t body_cap;
     bool body_too_big;
+    size_t body_expected;      /* Content-Length, when given */
+    size_t body_reserved;      /* bytes of the server's body budget */
+    char *cors_origin;         /* an --allowed-origin to name in the
+                                  answer's CORS headers, or NULL */
+    bool preflight;            /* the answer is a CORS preflight's */
+    unsigned retry_after_s;    /* Retry-After of a 503, or 0 */
     vouch_store_conn *conn;
     vouch_verify_cache *cache;  /* API_ROUTE_CACHE routes: borrowed for the
                                    request (api_verify_cache_acquire) */
@@ -150,6 +176,12 @@ int api_respond_json(api_request *req, unsigned http, const json_t *value);
 /* Set an error response in Google's shape. Always returns 0. */
 int api_respond_error(api_request *req, api_status status, const char *fmt,
                       ...) __attribute__((format(printf, 3, 4)));
+
+/* The same with an HTTP status and a status name no api_status has
+ * (415, 421: the transport's refusals). Always returns 0. */
+int api_respond_status(api_request *req, unsigned http, const char *status,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Error response from a libvouch/store error; the message is
  * "[PREFIX: ]SOURCE:LINE:COL: message". Always returns 0. */

@@ -159,6 +159,13 @@ static int serve(const vouchd_options *opts)
     cfg.body_limit = opts->max_body;
     cfg.header_limit = opts->max_header;
     cfg.timeout_s = opts->timeout_s;
+    cfg.max_connections = opts->max_connections;
+    cfg.body_budget = opts->body_budget;
+    cfg.request_timeout_s = opts->request_timeout_s;
+    cfg.public_hosts = opts->public_host.items;
+    cfg.public_host_count = opts->public_host.count;
+    cfg.allowed_origins = opts->allowed_origin.items;
+    cfg.allowed_origin_count = opts->allowed_origin.count;
 
     if (api_parse_listen(cfg.listen, &addr, &addr_len, &err) < 0) {
         fprintf(stderr, "vouchd: %s\n", err.message);

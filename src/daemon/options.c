@@ -53,6 +53,25 @@ static const flag_spec vouchd_flags[] = {
     OPT_DURATION("timeout", timeout_s, API_DEFAULT_TIMEOUT_S, 1, 3600,
                  "idle connection timeout, and the longest wait for "
                  "requests in flight at shutdown"),
+    OPT_COUNT("max-connections", "N", max_connections,
+              API_DEFAULT_MAX_CONNECTIONS, 1, API_MAX_CONNECTIONS,
+              "connections open at once; more wait in the listen queue"),
+    OPT_SIZE("body-budget", body_budget, API_DEFAULT_BODY_BUDGET, 1,
+             API_MAX_BODY_BUDGET,
+             "request bodies held in memory at once, all requests "
+             "together (at least --max-body); past it 503 with "
+             "Retry-After"),
+    OPT_DURATION("request-timeout", request_timeout_s,
+                 API_DEFAULT_REQUEST_TIMEOUT_S, 1, 3600,
+                 "a request, headers and body, must arrive within it; "
+                 "past it the connection is closed"),
+    OPT_LIST("public-host", "NAME[:PORT]", public_host, API_GUARD_MAX_NAMES,
+             "a name the Host header may give besides vouchd's address "
+             "and localhost (without a port: any port), e.g. a proxy's"),
+    OPT_LIST("allowed-origin", "ORIGIN", allowed_origin,
+             API_GUARD_MAX_NAMES,
+             "a web origin (http[s]://HOST[:PORT]) whose pages may change "
+             "things and read answers (CORS); others may only read"),
     OPT_PATH("audit-log", "FILE", audit_log,
              "also append every audit entry to FILE as JSON lines"),
     OPT_LIST("registry-insecure", "HOST[:PORT]", registry_insecure, 32,

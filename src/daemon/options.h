@@ -26,6 +26,11 @@ typedef struct vouchd_options {
     const char *registry_credentials;   /* --registry-credentials FILE */
     const char *runtime;            /* --runtime none|exec */
     const char *runtime_command;    /* --runtime-command TEMPLATE */
+    unsigned max_connections;       /* --max-connections N */
+    size_t body_budget;             /* --body-budget BYTES */
+    unsigned request_timeout_s;     /* --request-timeout SECONDS */
+    flag_list public_host;          /* --public-host NAME[:PORT]... */
+    flag_list allowed_origin;       /* --allowed-origin ORIGIN... */
     const char *config;             /* --config FILE (read by the parse) */
 
     flags parse;                    /* owns what the strings point into */

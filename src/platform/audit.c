@@ -597,7 +597,8 @@ void vouch_audit_query_clear(vouch_audit_query *q)
     }
     free(q->projects);
     vouch_logfilter_free(q->filter);
-    free(q->after);
+    free(q->filter_text);
+    free(q->page_token);
     memset(q, 0, sizeof(*q));
 }
 
@@ -628,38 +629,97 @@ static bool valid_key(const char *s, size_t len)
 }
 
 /*
- * Page tokens are base64url of "a:KEY" (ascending) or "d:KEY"
- * (descending), KEY being the sort key of the last entry returned.
+ * Page tokens are store page tokens (vouch_store_page_token_seal) of
+ * "a:KEY" (ascending) or "d:KEY" (descending), KEY being the sort key of
+ * the last entry returned, bound to the projects and the filter's text:
+ * a token resumes only the list that issued it.
  */
-static int token_decode(const char *token, size_t tlen,
-                        vouch_audit_order order, char **out,
-                        vouch_error *err)
+static int token_scope(const vouch_audit_query *q, const char ***out,
+                       size_t *count, vouch_error *err)
 {
-    unsigned char *bin = NULL;
-    size_t len = 0;
-    char want = order == VOUCH_AUDIT_DESC ? 'd' : 'a';
+    const char **scope = calloc(q->project_count + 2, sizeof(*scope));
+    size_t i;
+
+    if (scope == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                                "out of memory");
+    }
+    scope[0] = "entries:list";
+    scope[1] = q->filter_text;
+    for (i = 0; i < q->project_count; i++) {
+        scope[2 + i] = q->projects[i];
+    }
+    *out = scope;
+    *count = q->project_count + 2;
+    return 0;
+}
+
+static int token_open(vouch_store_conn *conn, const vouch_audit_query *q,
+                      char **out, vouch_error *err)
+{
+    const char **scope = NULL;
+    char *raw = NULL;
+    size_t count = 0;
+    size_t len;
+    char want = q->order == VOUCH_AUDIT_DESC ? 'd' : 'a';
+    int rc;
 
     *out = NULL;
-    if (tlen > 4 * (TS_LEN + VOUCH_AUDIT_INSERT_ID_MAX + 4) / 3 + 4 ||
-        vouch__base64_decode(token, tlen, &bin, &len) < 0 || len < 2 ||
-        (bin[0] != 'a' && bin[0] != 'd') || bin[1] != ':' ||
-        !valid_key((const char *)bin + 2, len - 2)) {
-        free(bin);
+    rc = token_scope(q, &scope, &count, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = vouch_store_page_token_open(conn, scope, count, q->page_token, &raw,
+                                     err);
+    free(scope);
+    if (rc < 0) {
+        if (rc == VOUCH_EINVAL) {
+            char why[sizeof(err->message)];
+            snprintf(why, sizeof(why), "%s", err->message);
+            rc = body_err(err, "pageToken: %s", why);
+        }
+        return rc;
+    }
+    len = strlen(raw);
+    if (len < 2 || (raw[0] != 'a' && raw[0] != 'd') || raw[1] != ':' ||
+        !valid_key(raw + 2, len - 2)) {
+        free(raw);
         return body_err(err, "pageToken: not a token from a previous "
                         "response");
     }
-    if ((char)bin[0] != want) {
-        free(bin);
+    if (raw[0] != want) {
+        free(raw);
         return body_err(err, "pageToken: comes from a list in the other "
                         "order; use the same orderBy");
     }
-    *out = vouch__strndup((const char *)bin + 2, len - 2);
-    free(bin);
-    if (*out == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
-                                "out of memory");
-    }
+    memmove(raw, raw + 2, len - 1);
+    *out = raw;
     return 0;
+}
+
+static int token_seal(vouch_store_conn *conn, const vouch_audit_query *q,
+                      const char *key, char **out, vouch_error *err)
+{
+    const char **scope = NULL;
+    char *raw = NULL;
+    size_t count = 0;
+    int rc;
+
+    *out = NULL;
+    rc = token_scope(q, &scope, &count, err);
+    if (rc < 0) {
+        return rc;
+    }
+    raw = aprintf("%c:%s", q->order == VOUCH_AUDIT_DESC ? 'd' : 'a', key);
+    if (raw == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                              "out of memory");
+    } else {
+        rc = vouch_store_page_token_seal(conn, scope, count, raw, out, err);
+    }
+    free(raw);
+    free(scope);
+    return rc;
 }
 
 static int add_project(vouch_audit_query *q, const char *p, size_t len,
@@ -817,6 +877,26 @@ static int parse_page_size(vouch_audit_query *q, const json_t *v,
     return 0;
 }
 
+/* A copy of a JSON string (jansson refuses \u0000 unless told
+ * otherwise: the check only keeps the copy's length honest). */
+static int copy_text(char **out, const json_t *value, vouch_error *err)
+{
+    const char *text = json_string_value(value);
+    size_t len = json_string_length(value);
+
+    free(*out);
+    *out = NULL;
+    if (memchr(text, '\0', len) != NULL) {
+        return body_err(err, "a string holds a NUL character");
+    }
+    *out = vouch__strndup(text, len);
+    if (*out == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
+                                "out of memory");
+    }
+    return 0;
+}
+
 int vouch_audit_query_parse(vouch_audit_query *out, const char *body,
                             size_t len, vouch_error *err)
 {
@@ -858,6 +938,9 @@ int vouch_audit_query_parse(vouch_audit_query *out, const char *body,
                 rc = vouch_logfilter_parse(&q.filter,
                                            json_string_value(value),
                                            json_string_length(value), err);
+                if (rc == 0) {
+                    rc = copy_text(&q.filter_text, value, err);
+                }
             }
         } else if (strcmp(key, "orderBy") == 0) {
             rc = parse_order(&q, value, err);
@@ -880,10 +963,9 @@ int vouch_audit_query_parse(vouch_audit_query *out, const char *body,
                       "[\"projects/my-project\"]");
         goto cleanup;
     }
-    /* After orderBy is known, whatever the order of the fields. */
+    /* Opened by vouch_audit_list, with the store's key. */
     if (token != NULL && json_string_length(token) > 0) {
-        rc = token_decode(json_string_value(token), json_string_length(token),
-                          q.order, &q.after, err);
+        rc = copy_text(&q.page_token, token, err);
         if (rc < 0) {
             goto cleanup;
         }
@@ -973,8 +1055,8 @@ static int cand_cmp(const void *a, const void *b)
  * ones (desc) in key order.
  */
 static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
-                   const char *project, size_t limit, cand_list *out,
-                   vouch_error *err)
+                   const char *after, const char *project, size_t limit,
+                   cand_list *out, vouch_error *err)
 {
     cand_list mine = { NULL, 0, 0 };
     vouch_resource_query sq;
@@ -998,11 +1080,9 @@ static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
         goto cleanup;
     }
     plen = strlen(prefix);
-    if (q->order == VOUCH_AUDIT_ASC && q->after != NULL) {
-        start = aprintf("%s%s", prefix, q->after);
-        if (start == NULL || vouch__base64_encode((unsigned char *)start,
-                                                  strlen(start), true,
-                                                  &token) < 0) {
+    if (q->order == VOUCH_AUDIT_ASC && after != NULL) {
+        start = aprintf("%s%s", prefix, after);
+        if (start == NULL) {
             rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
                                   "out of memory");
             goto cleanup;
@@ -1012,6 +1092,7 @@ static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
         memset(&sq, 0, sizeof(sq));
         sq.kind = VOUCH_AUDIT_KIND;
         sq.parent = parent;
+        sq.after = token == NULL ? start : NULL;
         sq.attr1 = vouch_logfilter_log_name(q->filter);
         sq.page_size = VOUCH_AUDIT_PAGE_MAX;
         sq.page_token = token;
@@ -1030,8 +1111,8 @@ static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
                 continue;
             }
             key = r->name + plen;
-            if (q->order == VOUCH_AUDIT_DESC && q->after != NULL &&
-                strcmp(key, q->after) >= 0) {
+            if (q->order == VOUCH_AUDIT_DESC && after != NULL &&
+                strcmp(key, after) >= 0) {
                 done = true;
                 break;
             }
@@ -1108,7 +1189,7 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
     cand_list all = { NULL, 0, 0 };
     json_t *result = NULL;
     json_t *entries = NULL;
-    char *raw = NULL;
+    char *after = NULL;
     char *token = NULL;
     size_t page_size;
     size_t n;
@@ -1124,8 +1205,15 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
     if (page_size > VOUCH_AUDIT_PAGE_MAX) {
         page_size = VOUCH_AUDIT_PAGE_MAX;
     }
+    if (q->page_token != NULL) {
+        rc = token_open(conn, q, &after, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
     for (i = 0; i < q->project_count; i++) {
-        rc = collect(conn, q, q->projects[i], page_size + 1, &all, err);
+        rc = collect(conn, q, after, q->projects[i], page_size + 1, &all,
+                     err);
         if (rc < 0) {
             goto cleanup;
         }
@@ -1162,12 +1250,11 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
         goto cleanup;
     }
     if (all.count > page_size) {
-        raw = aprintf("%c:%s", q->order == VOUCH_AUDIT_DESC ? 'd' : 'a',
-                      all.items[page_size - 1].key);
-        if (raw == NULL ||
-            vouch__base64_encode((unsigned char *)raw, strlen(raw), true,
-                                 &token) < 0 ||
-            json_object_set_new(result, "nextPageToken",
+        rc = token_seal(conn, q, all.items[page_size - 1].key, &token, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        if (json_object_set_new(result, "nextPageToken",
                                 json_string(token)) < 0) {
             rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
                                   "out of memory");
@@ -1182,7 +1269,7 @@ cleanup:
     cand_list_clear(&all);
     json_decref(result);
     json_decref(entries);
-    free(raw);
+    free(after);
     free(token);
     return rc;
 }

@@ -172,8 +172,10 @@ typedef struct vouch_audit_query {
     vouch_logfilter *filter;    /* NULL: every entry */
     vouch_audit_order order;
     size_t page_size;           /* 1..VOUCH_AUDIT_PAGE_MAX */
-    char *after;                /* from pageToken: the sort key to resume
-                                   after (asc) or before (desc); or NULL */
+    char *filter_text;          /* the filter as given; NULL: none */
+    char *page_token;           /* as given; opened by vouch_audit_list,
+                                   which resumes only the list (projects,
+                                   filter) that issued it; or NULL */
 } vouch_audit_query;
 
 /**
@@ -200,7 +202,10 @@ void vouch_audit_query_clear(vouch_audit_query *q);
  * (then insertId), across every project of the query.
  *
  * @param[out] out  Caller owns it; json_decref(). NULL on failure.
- * @return 0; VOUCH_EIO (store; or a stored entry that is not JSON);
+ * @return 0; VOUCH_EINVAL (a page token of another list: other projects,
+ *         another filter, or another orderBy; or not a token at all:
+ *         source "request body", the message starts "pageToken: ");
+ *         VOUCH_EIO (store; or a stored entry that is not JSON);
  *         VOUCH_ENOMEM.
  */
 int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,

@@ -96,6 +96,13 @@ typedef struct vouch__store_backend {
      * connection, outside a transaction). */
     int (*watchers)(void *conn, uint64_t *out, vouch_error *err);
     void (*watch_close)(void *watch);
+
+    /* The page-token key (migration 3), outside any transaction: store
+     * `fresh` (hex) unless a key exists, then read the stored one into
+     * `*out` (malloc'd hex). Two processes opening one new database at
+     * once read the same key. */
+    int (*page_key)(void *conn, const char *fresh, char **out,
+                    vouch_error *err);
 } vouch__store_backend;
 
 /*

@@ -108,6 +108,19 @@ static const vouch__store_migration vouch__store_migrations[] = {
         " ON resources FOR EACH STATEMENT"
         " EXECUTE FUNCTION vouch_notify_change();",
     },
+    {
+        3,
+        /* The key of page tokens (pagetoken.h): one row, created with a
+         * random key by the first process that opens the store after
+         * this migration (backend page_key), then shared by every
+         * process on the database. */
+        "CREATE TABLE page_token_key ("
+        " id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " key TEXT NOT NULL);",
+        "CREATE TABLE page_token_key ("
+        " id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " key TEXT NOT NULL);",
+    },
 };
 
 #define VOUCH__STORE_MIGRATION_COUNT \

@@ -981,6 +981,35 @@ static int pg_watchers(void *vc, uint64_t *out, vouch_error *err)
     return rc;
 }
 
+static int pg_page_key(void *vc, const char *fresh, char **out,
+                       vouch_error *err)
+{
+    PGresult *res = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = pg_run(vc, "INSERT INTO page_token_key (id, key) VALUES (1, $1) "
+                "ON CONFLICT (id) DO NOTHING", 1, &fresh, &res,
+                "page token key", err);
+    PQclear(res);
+    res = NULL;
+    if (rc < 0) {
+        return rc;
+    }
+    rc = pg_run(vc, "SELECT key FROM page_token_key WHERE id = 1", 0, NULL,
+                &res, "page token key", err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (PQntuples(res) != 1 || field_dup(res, 0, 0, out) < 0 ||
+        *out == NULL) {
+        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                              "page token key: cannot read it back");
+    }
+    PQclear(res);
+    return rc;
+}
+
 const vouch__store_backend vouch__store_postgres = {
     "postgres",
     pg_open,
@@ -1008,4 +1037,5 @@ const vouch__store_backend vouch__store_postgres = {
     pg_watch_ack,
     pg_watchers,
     pg_watch_close,
+    pg_page_key,
 };

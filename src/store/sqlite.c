@@ -886,6 +886,45 @@ static int sq_generation(void *vc, const char *kind, uint64_t *out,
     return rc;
 }
 
+static int sq_page_key(void *vc, const char *fresh, char **out,
+                       vouch_error *err)
+{
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
+    int src;
+    int rc;
+
+    *out = NULL;
+    rc = sq_prepare(c, "INSERT INTO page_token_key (id, key) VALUES (1, ?1) "
+                    "ON CONFLICT (id) DO NOTHING", &st, "page token key",
+                    err);
+    if (rc == 0) {
+        rc = sq_bind(c, st, 1, fresh, "page token key", err);
+    }
+    if (rc == 0) {
+        rc = sq_done(c, st, "page token key", err);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sq_prepare(c, "SELECT key FROM page_token_key WHERE id = 1", &st,
+                    "page token key", err);
+    if (rc < 0) {
+        return rc;
+    }
+    src = sqlite3_step(st);
+    if (src != SQLITE_ROW) {
+        rc = sq_fail(c->db, src, "page token key", err);
+    } else if (col_dup(st, 0, out) < 0 || *out == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                              "page token key: out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 const vouch__store_backend vouch__store_sqlite = {
     "sqlite",
     sq_open,
@@ -914,4 +953,5 @@ const vouch__store_backend vouch__store_sqlite = {
     NULL,
     NULL,
     NULL,
+    sq_page_key,
 };

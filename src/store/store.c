@@ -11,9 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include "backend.h"
 #include "cache.h"
 #include "internal.h"
+#include "pagetoken.h"
 
 #define STORE_SRC "store"
 #define POOL_DEFAULT 8u
@@ -38,6 +42,7 @@ struct vouch_store {
     size_t opened;   /* connections that exist (idle or taken) */
     vouch_store_conn *idle;
     vouch__cache *cache;   /* NULL for backends that cannot watch */
+    unsigned char page_key[VOUCH__PAGE_KEY_BYTES];   /* the database's */
 };
 
 int vouch__store_error(vouch_error *err, int code, const char *source,
@@ -124,6 +129,47 @@ static int conn_new(vouch_store *store, vouch_store_conn **out,
     return 0;
 }
 
+/*
+ * The database's page-token key: a fresh random one is offered, and the
+ * one stored first (by this process or another) wins.
+ */
+static int load_page_key(vouch_store *store, vouch_store_conn *conn,
+                         vouch_error *err)
+{
+    unsigned char fresh[VOUCH__PAGE_KEY_BYTES];
+    char fresh_hex[2 * VOUCH__PAGE_KEY_BYTES + 1];
+    char *stored = NULL;
+    long len = 0;
+    unsigned char *bin = NULL;
+    int rc;
+
+    if (RAND_bytes(fresh, sizeof(fresh)) != 1) {
+        return vouch__error_set(err, VOUCH_ECRYPTO, STORE_SRC, 0, 0,
+                                "page token key: no random bytes");
+    }
+    vouch__hex(fresh, sizeof(fresh), fresh_hex);
+    OPENSSL_cleanse(fresh, sizeof(fresh));
+    rc = store->be->page_key(conn->impl, fresh_hex, &stored, err);
+    OPENSSL_cleanse(fresh_hex, sizeof(fresh_hex));
+    if (rc < 0) {
+        return rc;
+    }
+    bin = OPENSSL_hexstr2buf(stored, &len);
+    if (bin == NULL || len != (long)VOUCH__PAGE_KEY_BYTES) {
+        rc = vouch__error_set(err, VOUCH_EIO, STORE_SRC, 0, 0,
+                              "page token key: the stored key is not %u "
+                              "bytes of hex", VOUCH__PAGE_KEY_BYTES);
+    } else {
+        memcpy(store->page_key, bin, VOUCH__PAGE_KEY_BYTES);
+    }
+    if (bin != NULL) {
+        OPENSSL_clear_free(bin, (size_t)len);
+    }
+    OPENSSL_cleanse(stored, strlen(stored));
+    free(stored);
+    return rc;
+}
+
 int vouch_store_open(vouch_store **out, const char *url,
                      size_t pool_size, vouch_error *err)
 {
@@ -183,6 +229,10 @@ int vouch_store_open(vouch_store **out, const char *url,
     if (rc < 0) {
         goto cleanup;
     }
+    rc = load_page_key(store, first, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
     rc = vouch__cache_start(&store->cache, store->be, store->db, err);
     if (rc < 0) {
         goto cleanup;
@@ -224,6 +274,7 @@ void vouch_store_close(vouch_store *store)
     store->be->close(store->db);
     pthread_cond_destroy(&store->freed);
     pthread_mutex_destroy(&store->lock);
+    OPENSSL_cleanse(store->page_key, sizeof(store->page_key));
     free(store);
 }
 
@@ -703,48 +754,71 @@ int vouch_store_delete(vouch_store_conn *conn, const char *kind,
 }
 
 /*
- * Page tokens are the base64url (no padding) of the last name returned.
- * A token must decode to 1..VOUCH__STORE_NAME_MAX printable ASCII bytes
- * without spaces, which every resource name is; anything else is
- * VOUCH_EINVAL.
+ * Page tokens (pagetoken.h): the last name returned, bound to the query's
+ * kind, parent, attr1 and attr2, so that a token resumes only the list
+ * that issued it.
  */
-static int token_decode(const char *token, char **out, vouch_error *err)
-{
-    unsigned char *bin = NULL;
-    size_t len = 0;
-    size_t tlen;
-    size_t i;
+#define LIST_SCOPE_COUNT 5
 
-    *out = NULL;
-    tlen = strnlen(token, 4 * VOUCH__STORE_NAME_MAX / 3 + 8);
-    if (tlen == 0 || tlen > 4 * VOUCH__STORE_NAME_MAX / 3 + 4) {
+static void list_scope(const vouch_resource_query *q,
+                       const char *scope[LIST_SCOPE_COUNT])
+{
+    scope[0] = "store list";
+    scope[1] = q->kind;
+    scope[2] = q->parent;
+    scope[3] = q->attr1;
+    scope[4] = q->attr2;
+}
+
+static int token_error(vouch_error *err, int rc)
+{
+    if (rc == VOUCH_ENOMEM || rc == VOUCH_ECRYPTO) {
+        return vouch__error_set(err, rc, STORE_SRC, 0, 0,
+                                "list: page token: %s",
+                                rc == VOUCH_ENOMEM ? "out of memory"
+                                                   : "HMAC failed");
+    }
+    return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                            "list: page token %s",
+                            rc == VOUCH_ETOOBIG
+                                ? "is too long"
+                                : "does not belong to this list");
+}
+
+int vouch_store_page_token_seal(vouch_store_conn *conn,
+                                const char *const *scope, size_t count,
+                                const char *position, char **out,
+                                vouch_error *err)
+{
+    int rc = vouch__page_token_seal(conn->store->page_key, scope, count,
+                                    position, strlen(position), out);
+
+    return rc < 0 ? token_error(err, rc) : 0;
+}
+
+int vouch_store_page_token_open(vouch_store_conn *conn,
+                                const char *const *scope, size_t count,
+                                const char *token, char **out,
+                                vouch_error *err)
+{
+    size_t len = strnlen(token, 4 * VOUCH__PAGE_POSITION_MAX);
+    int rc;
+
+    if (len == 0) {
+        *out = NULL;
         return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: page token is %s",
-                                tlen == 0 ? "empty" : "too long");
+                                "list: page token is empty");
     }
-    if (vouch__base64_decode(token, tlen, &bin, &len) < 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: page token is not base64url");
-    }
-    for (i = 0; i < len; i++) {
-        if (bin[i] < 0x21 || bin[i] > 0x7e) {
-            break;
-        }
-    }
-    if (len == 0 || i < len) {
-        free(bin);
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: page token does not come from a "
-                                "previous page");
-    }
-    *out = (char *)bin;
-    return 0;
+    rc = vouch__page_token_open(conn->store->page_key, scope, count, token,
+                                len, out);
+    return rc < 0 ? token_error(err, rc) : 0;
 }
 
 int vouch_store_list(vouch_store_conn *conn,
                      const vouch_resource_query *q,
                      vouch_resource_page *out, vouch_error *err)
 {
+    const char *scope[LIST_SCOPE_COUNT];
     vouch_resource *items = NULL;
     size_t count = 0;
     char *after = NULL;
@@ -759,19 +833,22 @@ int vouch_store_list(vouch_store_conn *conn,
         return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
                                 "list: query is missing");
     }
+    list_scope(q, scope);
     size = q->page_size == 0 ? VOUCH__STORE_PAGE_DEFAULT : q->page_size;
     if (size > VOUCH__STORE_PAGE_MAX) {
         size = VOUCH__STORE_PAGE_MAX;
     }
     if (q->page_token != NULL && q->page_token[0] != '\0') {
-        rc = token_decode(q->page_token, &after, err);
+        rc = vouch_store_page_token_open(conn, scope, LIST_SCOPE_COUNT,
+                                         q->page_token,
+                                         &after, err);
         if (rc < 0) {
             goto cleanup;
         }
     }
     memset(&a, 0, sizeof(a));
     a.q = q;
-    a.after = after;
+    a.after = after != NULL ? after : q->after;
     a.limit = size + 1;   /* one more tells whether a next page exists */
     a.items_out = &items;
     a.count_out = &count;
@@ -784,12 +861,9 @@ int vouch_store_list(vouch_store_conn *conn,
             vouch_resource_clear(&items[i]);
         }
         count = size;
-        rc = vouch__base64_encode((const unsigned char *)items[size - 1].name,
-                                  strlen(items[size - 1].name), true,
-                                  &token);
+        rc = vouch_store_page_token_seal(conn, scope, LIST_SCOPE_COUNT,
+                                         items[size - 1].name, &token, err);
         if (rc < 0) {
-            rc = vouch__error_set(err, (vouch_code)rc, STORE_SRC, 0, 0,
-                                  "list: cannot encode the page token");
             goto cleanup;
         }
     }

@@ -69,7 +69,11 @@ typedef struct vouch_resource_query {
     const char *attr2;       /* exact match */
     size_t page_size;        /* 0: the store's default (100); larger
                                 than 1000 is lowered to 1000 */
-    const char *page_token;  /* from a previous page, or NULL */
+    const char *page_token;  /* from a previous page of this same query
+                                (kind, parent, attr1, attr2), or NULL */
+    const char *after;       /* without a page token: start after this
+                                name (the caller's own position, never a
+                                client's); NULL: from the start */
 } vouch_resource_query;
 
 /**
@@ -136,9 +140,36 @@ int vouch_store_delete(vouch_store_conn *conn, const char *kind,
                        const char *name, const char *expected_etag,
                        vouch_error *err);
 
-/* List one page. A malformed page token is VOUCH_EINVAL. */
+/* List one page. A page token that is not one this database issued for
+ * this query ("page token does not belong to this list") is
+ * VOUCH_EINVAL. */
 int vouch_store_list(vouch_store_conn *conn, const vouch_resource_query *q,
                      vouch_resource_page *out, vouch_error *err);
+
+/*
+ * Page tokens for lists kept outside vouch_store_list (the audit log's
+ * entries:list): `position` (a NUL-terminated resume point, at most 4096
+ * bytes) sealed with the database's key and bound to `scope` (`count`
+ * strings naming the list, each may be NULL; start with a string naming
+ * the kind of list, so two kinds of list never share a scope). Any
+ * process on the same database opens the token; any other scope, or a
+ * changed token, does not.
+ *
+ * seal: *out is the token (caller frees with free()). 0; VOUCH_EINVAL
+ *       (position empty or too long); VOUCH_ECRYPTO; VOUCH_ENOMEM.
+ * open: *out is the position (caller frees with free()). 0; VOUCH_EINVAL
+ *       ("page token does not belong to this list", "... is too long",
+ *       "... is empty"); VOUCH_ECRYPTO; VOUCH_ENOMEM.
+ * Thread safety: as the connection.
+ */
+int vouch_store_page_token_seal(vouch_store_conn *conn,
+                                const char *const *scope, size_t count,
+                                const char *position, char **out,
+                                vouch_error *err);
+int vouch_store_page_token_open(vouch_store_conn *conn,
+                                const char *const *scope, size_t count,
+                                const char *token, char **out,
+                                vouch_error *err);
 
 /* Count resources of `kind` whose attr1 equals `attr1` (e.g. occurrences
  * of a note, to refuse deleting a note that has them); a NULL `attr1`

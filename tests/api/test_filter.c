@@ -272,6 +272,24 @@ static void test_router_bad_id_names_segment(void **state)
     assert_string_equal(allow, "a b");
     assert_null(params[0]);
 
+    /* "." and "..": id characters, but path steps, never ids. */
+    assert_int_equal(match("/v1/projects/../attestors", API_GET, &route,
+                           params, allow),
+                     API_MATCH_BAD_ID);
+    assert_string_equal(allow, "..");
+    assert_int_equal(match("/v1/projects/p/attestors/.", API_DELETE, &route,
+                           params, allow),
+                     API_MATCH_BAD_ID);
+    assert_string_equal(allow, ".");
+    assert_null(params[0]);
+    /* Dots inside an id are fine. */
+    assert_int_equal(match("/v1/projects/.../attestors/a.b", API_GET, &route,
+                           params, allow),
+                     API_MATCH_OK);
+    assert_string_equal(params[0], "...");
+    assert_string_equal(params[1], "a.b");
+    free_params(params);
+
     memset(long_id, 0, sizeof(long_id));
     strcpy(long_id, "/v1/projects/");
     memset(long_id + 13, 'x', API_ID_MAX + 1);

@@ -100,8 +100,8 @@ def test_lifecycle_sigterm_lets_in_flight_request_finish(store_url,
     try:
         # Headers and half the body: the request is in flight.
         s.sendall(b"PUT /v1/projects/shutdown-test/policy HTTP/1.1\r\n"
-                  b"Host: x\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: %d\r\n\r\n" % len(body))
+                  b"Host: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (d.port, len(body)))
         s.sendall(body[:10])
         time.sleep(0.5)
         d.proc.send_signal(signal.SIGTERM)

@@ -52,9 +52,10 @@ def test_ops_body_over_limit_by_content_length_is_413(server, project):
     s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
     try:
         s.sendall(("PUT /v1/projects/%s/policy HTTP/1.1\r\n"
-                   "Host: x\r\nContent-Type: application/json\r\n"
+                   "Host: 127.0.0.1:%d\r\n"
+                   "Content-Type: application/json\r\n"
                    "Content-Length: %d\r\n\r\n"
-                   % (project, 5 * 1024 * 1024)).encode())
+                   % (project, server.port, 5 * 1024 * 1024)).encode())
         data = b""
         while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
             chunk = s.recv(65536)
@@ -75,6 +76,7 @@ def test_ops_chunked_body_over_limit_is_413(server, project):
     try:
         conn.putrequest("PUT", "/v1/projects/%s/policy" % project)
         conn.putheader("Transfer-Encoding", "chunked")
+        conn.putheader("Content-Type", "application/json")
         conn.endheaders()
         piece = b"x" * 65536
         for _ in range(70):   # 4.4 MiB

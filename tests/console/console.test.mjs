@@ -174,7 +174,9 @@ describe('serving', () => {
     const missing = await fetch(`${facts.url}/console/nothing-here.js`);
     assert.equal(missing.status, 404);
     assert.ok(missing.headers.get('content-security-policy'));
-    const post = await fetch(`${facts.url}/console/`, { method: 'POST', body: '{}' });
+    const post = await fetch(`${facts.url}/console/`, {
+      method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' },
+    });
     assert.equal(post.status, 405);
   });
 

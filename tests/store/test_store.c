@@ -13,7 +13,9 @@
  *   crud          vouch_store_get/create/replace/delete: fields, conflict,
  *                 not found, etags, upsert, missing fields
  *   list          vouch_store_list: filters, order, many pages, page size
- *                 default and cap, malformed page tokens; vouch_store_count
+ *                 default and cap, malformed and foreign page tokens,
+ *                 tokens between two stores on one database, q.after;
+ *                 vouch_store_page_token_seal/open; vouch_store_count
  *   generation    vouch_store_generation: moves on writes only
  *   transactions  begin/commit/rollback/release, misuse, read-only
  *   visibility    two connections of one store, two stores on one database
@@ -55,6 +57,9 @@ typedef struct fixture {
 } fixture;
 
 /* ---- helpers ---------------------------------------------------------- */
+
+#define LAST_MIGRATION \
+    (vouch__store_migrations[VOUCH__STORE_MIGRATION_COUNT - 1].version)
 
 static vouch_resource res(const char *kind, const char *name,
                           const char *parent, const char *json,
@@ -289,7 +294,7 @@ static void test_store_open_reports_backend_and_schema(void **state)
                         f->postgres ? "postgres" : "sqlite");
     assert_int_equal(vouch_store_schema_version(f->store, &version, &err),
                      0);
-    assert_int_equal(version, 2);
+    assert_int_equal(version, LAST_MIGRATION);
     assert_int_equal(vouch_store_ping(conn, &err), 0);
     create_ok(conn, "policy", "projects/p/policy", "projects/p", NULL,
               NULL);
@@ -298,7 +303,7 @@ static void test_store_open_reports_backend_and_schema(void **state)
     /* Opening again migrates nothing and keeps the data. */
     assert_int_equal(vouch_store_open(&again, f->url, 1, &err), 0);
     assert_int_equal(vouch_store_schema_version(again, &version, &err), 0);
-    assert_int_equal(version, 2);
+    assert_int_equal(version, LAST_MIGRATION);
     assert_int_equal(vouch_store_acquire(again, &conn, &err), 0);
     assert_true(exists(conn, "policy", "projects/p/policy"));
     vouch_store_release(conn);
@@ -799,6 +804,10 @@ static void test_store_list_rejects_bad_page_token(void **state)
         "AAAA",       /* decodes to NUL bytes */
         "cHJvamVjdHMgcA",   /* "projects p": a space */
         "YWJj=YWJj",  /* data after padding */
+        /* the old unsigned format: base64url of a name */
+        "cHJvamVjdHMvcC90aGluZ3MvYQ",
+        /* a name and 32 bytes that are not its tag */
+        "cHJvamVjdHMvcC90aGluZ3MvYQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     };
     char big[8192];
     size_t i;
@@ -819,12 +828,102 @@ static void test_store_list_rejects_bad_page_token(void **state)
     assert_int_equal(vouch_store_list(conn, &q, &page, &err), VOUCH_EINVAL);
     assert_non_null(strstr(err.message, "too long"));
 
-    /* A well-formed token past the last name gives an empty page. */
-    q.page_token = "enp6";   /* "zzz" */
+    vouch_store_release(conn);
+}
+
+/* A token resumes only the list (kind, parent, attr1, attr2) that issued
+ * it, in any store on the same database; an edited one resumes nothing. */
+static void test_store_list_page_token_belongs_to_its_list(void **state)
+{
+    fixture *f = *state;
+    vouch_store_conn *conn = acquire(f);
+    vouch_store *other = NULL;
+    vouch_store_conn *b = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_resource_query q = { 0 };
+    vouch_resource_query q2;
+    vouch_resource_page page;
+    char *token = NULL;
+    static const char *const scope[] = { "mine", NULL, "x" };
+    static const char *const scope2[] = { "mine", "x", NULL };
+    char *sealed = NULL;
+    char *pos = NULL;
+
+    create_ok(conn, "thing", "projects/p/things/a", "projects/p", "n1", NULL);
+    create_ok(conn, "thing", "projects/p/things/b", "projects/p", "n1", NULL);
+    create_ok(conn, "thing", "projects/p/things/c", "projects/p", "n2", NULL);
+    create_ok(conn, "thing", "projects/q/things/a", "projects/q", "n1", NULL);
+    create_ok(conn, "thing", "projects/q/things/b", "projects/q", "n1", NULL);
+    q.kind = "thing";
+    q.parent = "projects/p";
+    q.page_size = 1;
     assert_int_equal(vouch_store_list(conn, &q, &page, &err), 0);
-    assert_int_equal(page.count, 0);
-    assert_null(page.next_page_token);
+    assert_string_equal(page.items[0].name, "projects/p/things/a");
+    token = page.next_page_token;
+    page.next_page_token = NULL;
     vouch_resource_page_clear(&page);
+    assert_non_null(token);
+
+    /* Another parent, another attr, another kind: refused. */
+    q2 = q;
+    q2.page_token = token;
+    q2.parent = "projects/q";
+    assert_int_equal(vouch_store_list(conn, &q2, &page, &err), VOUCH_EINVAL);
+    assert_non_null(strstr(err.message,
+                           "page token does not belong to this list"));
+    assert_null(page.items);
+    q2.parent = "projects/p";
+    q2.attr1 = "n1";
+    assert_int_equal(vouch_store_list(conn, &q2, &page, &err), VOUCH_EINVAL);
+    q2.attr1 = NULL;
+    q2.kind = "other";
+    assert_int_equal(vouch_store_list(conn, &q2, &page, &err), VOUCH_EINVAL);
+
+    /* The same list, from a second store on the database (a replica). */
+    assert_int_equal(vouch_store_open(&other, f->url, 1, &err), 0);
+    assert_int_equal(vouch_store_acquire(other, &b, &err), 0);
+    q2 = q;
+    q2.page_token = token;
+    assert_int_equal(vouch_store_list(b, &q2, &page, &err), 0);
+    assert_int_equal(page.count, 1);
+    assert_string_equal(page.items[0].name, "projects/p/things/b");
+    vouch_resource_page_clear(&page);
+
+    /* One changed character: refused. */
+    token[3] = token[3] == 'A' ? 'B' : 'A';
+    assert_int_equal(vouch_store_list(conn, &q2, &page, &err), VOUCH_EINVAL);
+
+    /* Sealed positions: NULL and "" scope strings differ; a caller's own
+     * start (q.after) needs no token. */
+    assert_int_equal(vouch_store_page_token_seal(conn, scope, 3, "zzz",
+                                                 &sealed, &err), 0);
+    assert_int_equal(vouch_store_page_token_open(b, scope, 3, sealed, &pos,
+                                                 &err), 0);
+    assert_string_equal(pos, "zzz");
+    free(pos);
+    assert_int_equal(vouch_store_page_token_open(b, scope2, 3, sealed, &pos,
+                                                 &err), VOUCH_EINVAL);
+    assert_null(pos);
+    assert_int_equal(vouch_store_page_token_open(b, scope, 2, sealed, &pos,
+                                                 &err), VOUCH_EINVAL);
+    assert_int_equal(vouch_store_page_token_open(b, scope, 3, "", &pos,
+                                                 &err), VOUCH_EINVAL);
+    q2 = q;
+    q2.page_size = 10;
+    q2.after = "projects/p/things/b";
+    assert_int_equal(vouch_store_list(conn, &q2, &page, &err), 0);
+    assert_int_equal(page.count, 1);
+    assert_string_equal(page.items[0].name, "projects/p/things/c");
+    vouch_resource_page_clear(&page);
+    q2.after = "zzz";
+    assert_int_equal(vouch_store_list(conn, &q2, &page, &err), 0);
+    assert_int_equal(page.count, 0);
+    vouch_resource_page_clear(&page);
+
+    free(sealed);
+    free(token);
+    vouch_store_release(b);
+    vouch_store_close(other);
     vouch_store_release(conn);
 }
 
@@ -1639,6 +1738,7 @@ static void test_store_sqlite_has_no_cache(void **state)
     T(test_store_list_paginates_many_pages), \
     T(test_store_list_page_size_default_and_cap), \
     T(test_store_list_rejects_bad_page_token), \
+    T(test_store_list_page_token_belongs_to_its_list), \
     T(test_store_count_by_kind_and_attr1), \
     T(test_store_generation_moves_on_writes_only), \
     T(test_store_rollback_discards_writes), \

@@ -1,0 +1,44 @@
+/*
+ * vouchd — the access log: one JSON line per request (docs/operator.md,
+ * "Logs"), whatever bytes the request held.
+ */
+#ifndef VOUCH_API_ACCESS_LOG_H
+#define VOUCH_API_ACCESS_LOG_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * Copy `in` into `out` (`size` bytes, NUL-terminated) with printable
+ * ASCII as it is and every other byte, and the backslash, as \xNN: a
+ * method or path that is not UTF-8 is logged all the same, and never
+ * reaches a terminal raw. Cut short to fit. Reentrant.
+ */
+void api_log_escape(char *out, size_t size, const char *in);
+
+/*
+ * Append {"time","method","path","status","latency_us","caller"} to `f`
+ * under `lock`, and flush. `method` is escaped already (api_log_escape),
+ * or NULL (logged as null) when the request was refused before its
+ * method was known; `path` is escaped here. A line that cannot be built
+ * (out of memory) is dropped. Thread-safe.
+ */
+void api_access_log_write(FILE *f, pthread_mutex_t *lock,
+                          const char *method, const char *path,
+                          unsigned status, uint64_t latency_us);
+
+/*
+ * The status to log for a request vouchd did not answer: the one
+ * libmicrohttpd answered itself (431, 400...), 408 when it did not arrive
+ * in time (`expired`: closed by the request deadline, or libmicrohttpd's
+ * idle timeout), else 499 (the client went away first).
+ */
+unsigned api_log_unanswered_status(struct MHD_Connection *connection,
+                                   bool expired,
+                                   enum MHD_RequestTerminationCode toe);
+
+#endif /* VOUCH_API_ACCESS_LOG_H */
