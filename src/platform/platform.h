@@ -121,6 +121,16 @@ int vouch_platform_new(vouch_platform **out,
  */
 void vouch_platform_free(vouch_platform *platform);
 
+/*
+ * Which API shape made a call. It names the methods in audit entries and
+ * org-policy messages: v2 UpdateService is v1 ReplaceService
+ * ("google.cloud.run.v1.Services.ReplaceService").
+ */
+typedef enum vouch_platform_api {
+    VOUCH_PLATFORM_API_V2 = 0,
+    VOUCH_PLATFORM_API_V1 = 1     /* Cloud Run Admin v1 (Knative shape) */
+} vouch_platform_api;
+
 /** Where a call runs: the caller's transaction and audit queue. */
 typedef struct vouch_platform_ctx {
     vouch_platform *platform;
@@ -131,6 +141,7 @@ typedef struct vouch_platform_ctx {
     const char *outcome;        /* out: the outcome name of the last
                                    decision the call made ("DENY"...), or
                                    NULL when it made none; static */
+    vouch_platform_api api;     /* 0 (v2) unless a v1 adapter calls */
 } vouch_platform_ctx;
 
 /* ---- services (services.c) ---- */

@@ -71,6 +71,16 @@ int plat_operation(vouch_store_conn *conn, const char *project,
                    const char *error_message, bool store_it, json_t **out,
                    vouch_error *err);
 
+/*
+ * The name of a Cloud Run method in the API shape of the call
+ * (ctx->api). `method` is the v2 short name: "CreateService",
+ * "UpdateService", "CreateJob", "UpdateJob" or "RunJob". With `full`:
+ * "google.cloud.run.v1.Services.ReplaceService"; without: "ReplaceService".
+ * Static strings.
+ */
+const char *plat_method(const vouch_platform_ctx *ctx, const char *method,
+                        bool full);
+
 /* A Condition object. `reason_field` is "reason", "revisionReason" or
  * "executionReason"; `reason` may be NULL. */
 json_t *plat_condition(const char *type, const char *state,

@@ -361,8 +361,7 @@ static int recheck_traffic(vouch_platform_ctx *ctx, const plat_names *n,
             return rc;
         }
         rc = plat_revision_recheck(ctx, n, r, ba,
-                                   "google.cloud.run.v2.Services."
-                                   "UpdateService",
+                                   plat_method(ctx, "UpdateService", true),
                                    denied, msg, msg_size, err);
         json_decref(r);
         if (rc < 0 || *denied) {
@@ -482,19 +481,18 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     char msg[MSG_MAX];
     char now[40];
     const char *method = old == NULL ? "CreateService" : "UpdateService";
-    char full_method[80];
     plat_verdict verdict = PLAT_ADMIT;
     int rc;
 
     memset(&ba, 0, sizeof(ba));
     msg[0] = '\0';
-    snprintf(full_method, sizeof(full_method),
-             "google.cloud.run.v2.Services.%s", method);
+    const char *full_method = plat_method(ctx, method, true);
     rc = check_service(body, n, &ba, err);
     if (rc < 0) {
         goto cleanup;
     }
-    rc = plat_orgpolicy_check(ctx, n->project, &ba, method, err);
+    rc = plat_orgpolicy_check(ctx, n->project, &ba,
+                              plat_method(ctx, method, false), err);
     if (rc < 0) {
         goto cleanup;
     }
