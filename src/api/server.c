@@ -779,6 +779,9 @@ int api_server_start(api_server **out, const api_config *cfg,
     s->system_policy = cfg->system_policy;
     s->platform = cfg->platform;
     s->audit_sink = cfg->audit_sink;
+    s->default_location = cfg->default_location != NULL
+                              ? cfg->default_location
+                              : "us-central1";
     pthread_mutex_init(&s->log_lock, NULL);
     pthread_mutex_init(&s->flight_lock, NULL);
     pthread_cond_init(&s->flight_cond, NULL);

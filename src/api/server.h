@@ -50,6 +50,7 @@ typedef struct api_config {
     vouch_policy *system_policy; /* taken over by the server */
     struct vouch_platform *platform;  /* borrowed; NULL: no run routes */
     vouch_audit_sink *audit_sink;     /* borrowed; NULL: no file sink */
+    const char *default_location;     /* borrowed; NULL: us-central1 */
 } api_config;
 
 typedef struct api_server {
@@ -58,6 +59,9 @@ typedef struct api_server {
     vouch_policy *system_policy;
     struct vouch_platform *platform;  /* borrowed */
     vouch_audit_sink *audit_sink;     /* borrowed; may be NULL */
+    const char *default_location;     /* borrowed: the location of a Cloud
+                                         Run v1 request whose Host names
+                                         none (run_v1_common.c) */
     api_metrics *metrics;
     FILE *access_log;
     pthread_mutex_t log_lock;

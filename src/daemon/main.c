@@ -6,7 +6,8 @@
  *          [--max-body BYTES] [--max-header BYTES] [--timeout SECONDS]
  *          [--audit-log FILE] [--registry-insecure HOST]...
  *          [--registry-credentials FILE] [--runtime none|exec]
- *          [--runtime-command TEMPLATE] [--config FILE]
+ *          [--runtime-command TEMPLATE] [--default-location REGION]
+ *          [--config FILE]
  *
  * --config FILE holds the same settings, one per line, as "name value"
  * (the flag's name without "--"); '#' starts a comment. Flags on the
@@ -62,7 +63,7 @@ static const char usage_text[] =
     "              [--registry-insecure HOST]... "
     "[--registry-credentials FILE]\n"
     "              [--runtime none|exec] [--runtime-command TEMPLATE]\n"
-    "              [--config FILE]\n"
+    "              [--default-location REGION] [--config FILE]\n"
     "\n"
     "  --listen ADDR:PORT     127.0.0.1:8080 (default), [::1]:8080; "
     "loopback only\n"
@@ -87,6 +88,10 @@ static const char usage_text[] =
     "(default none)\n"
     "  --runtime-command T    exec: command per execution, e.g. "
     "'podman run --rm {image}'\n"
+    "  --default-location R   Cloud Run v1 location when the Host header "
+    "names none\n"
+    "                         (REGION-run.HOST names REGION; default "
+    "us-central1)\n"
     "  --config FILE          settings, one 'name value' per line (names "
     "as the flags,\n"
     "                         without --); flags given here win\n";
@@ -139,6 +144,23 @@ static int parse_count(const char *text, unsigned long long max,
     }
     *out = v;
     return 0;
+}
+
+/* A Cloud Run region id: a-z first, then a-z 0-9 -, at most 63. */
+static bool location_ok(const char *v)
+{
+    size_t n = strlen(v);
+
+    if (n == 0 || n > 63 || v[0] < 'a' || v[0] > 'z') {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+              v[i] == '-')) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static int read_file(const char *path, size_t max, char **out, size_t *len)
@@ -347,6 +369,18 @@ static int serve(int argc, char **argv)
                 return usage_error("%s must be none or exec", "--runtime");
             }
             runtime_name = v;
+            continue;
+        }
+        r = flag(argc, argv, &i, "--default-location", &v);
+        if (r != 0) {
+            if (r < 0 || !location_ok(v)) {
+                return usage_error("--default-location: expected a region "
+                                   "such as us-central1 (1 to 63 of a-z "
+                                   "0-9 -, starting with a letter), got "
+                                   "'%s'",
+                                   r < 0 ? "" : v);
+            }
+            cfg.default_location = v;
             continue;
         }
         r = flag(argc, argv, &i, "--system-policy", &v);

@@ -182,6 +182,17 @@ int vouch_platform_service_delete(vouch_platform_ctx *ctx,
                                   const char *service_id, const char *etag,
                                   json_t **out, vouch_error *err);
 
+/**
+ * Delete a revision of a service (revisions.c). VOUCH_EPRECONDITION when
+ * it serves traffic or is the service's latest created revision (the next
+ * revision's sequence number follows that one). `etag` may be NULL.
+ */
+int vouch_platform_revision_delete(vouch_platform_ctx *ctx,
+                                   const char *project, const char *location,
+                                   const char *service_id,
+                                   const char *revision_id, const char *etag,
+                                   json_t **out, vouch_error *err);
+
 /* ---- jobs and executions (jobs.c, executions.c) ---- */
 
 int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,

@@ -576,7 +576,8 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     const char *latest_created = old_created;
     if (new_revision) {
         rc = plat_revision_deploy(ctx, n, json_object_get(body, "template"),
-                                  &ba, full_method, &rev, &verdict, msg,
+                                  old_created, &ba, full_method, &rev,
+                                  &verdict, msg,
                                   sizeof(msg), err);
         if (rc < 0) {
             goto cleanup;
