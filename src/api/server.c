@@ -448,7 +448,7 @@ static void run_route(api_request *req)
         api_respond_error(req, API_INTERNAL, "no response was produced");
     }
     if (route->flags & API_ROUTE_TXN) {
-        if (req->status < 400) {
+        if (req->status < 400 || req->commit_on_error) {
             if (vouch_store_commit(req->conn, &err) < 0) {
                 api_respond_vouch_error(req, &err, "store commit");
                 vouch_audit_queue_clear(&req->audit);

@@ -106,6 +106,9 @@ typedef struct api_request {
     bool cache_held;
     vouch_audit_queue audit;    /* audit entries of this request, written
                                    to the sink after the commit */
+    bool commit_on_error;       /* commit although the response is an
+                                   error: a refusal whose audit entries
+                                   must stay (a v1 traffic change) */
     unsigned status;           /* HTTP status; 0 until a response is set */
     char *response;            /* malloc'd */
     size_t response_len;
