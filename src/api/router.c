@@ -129,8 +129,9 @@ static const api_route routes[] = {
     { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:testIamPermissions", api_iam_test_permissions, 0 },
     { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}:getIamPolicy", api_iam_get_policy, ONE_READ },
     { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:setIamPolicy", api_iam_set_policy, ONE_READ },
-    /* What gcloud asks besides (locations.c, serviceusage.c) */
+    /* What gcloud asks besides (locations.c, projects.c, serviceusage.c) */
     { API_GET, "/v1/projects/{p}/locations", api_list_run_locations, 0 },
+    { API_GET, "/v1/projects/{p}", api_get_project, 0 },
     { API_GET, "/v1/projects/{p}/services/{s}", api_get_service_usage, 0 },
 
     /* Org Policy v2 (src/api/orgpolicy.c) */

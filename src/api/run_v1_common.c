@@ -13,6 +13,7 @@
 #include "run.h"
 #include "run_v1.h"
 #include "server.h"
+#include "support_apis.h"
 
 /* A Cloud Run region id: a-z first, then a-z 0-9 -, 1..63. */
 static bool region_ok(const char *s, size_t n)
@@ -557,8 +558,11 @@ int run_v1_meta_to_v2(const json_t *meta, const run_v1_where *w,
     }
     snprintf(id, id_size, "%s", url_id != NULL ? url_id : n);
     const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    char number[32];
+    api_project_number(w->project, number, sizeof(number));
     if (json_object_get(meta, "namespace") != NULL &&
-        (ns == NULL || (ns[0] != '\0' && strcmp(ns, w->project) != 0))) {
+        (ns == NULL || (ns[0] != '\0' && strcmp(ns, w->project) != 0 &&
+                        strcmp(ns, number) != 0))) {
         return api_error_fill(err, VOUCH_EINVAL, "metadata.namespace: "
                               "'%.100s' is not the project of the URL (%s)",
                               ns != NULL ? ns : "(not a string)",
