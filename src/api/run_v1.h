@@ -112,6 +112,10 @@ int run_v1_fields(const json_t *obj, const char *const *allowed,
                   const char *const *ignored, const char *path,
                   vouch_error *err);
 
+/* `id` must be a name a URL can carry (1 to 128 of A-Z a-z 0-9 - _ . ~:
+ * a revision named in traffic or a template). */
+int run_v1_id_check(const char *id, const char *path, vouch_error *err);
+
 /* `v` (may be NULL) must be an object whose values are strings. */
 int run_v1_string_map(const json_t *v, const char *path, vouch_error *err);
 

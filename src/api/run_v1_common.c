@@ -237,6 +237,25 @@ int run_v1_fields(const json_t *obj, const char *const *allowed,
     return 0;
 }
 
+int run_v1_id_check(const char *id, const char *path, vouch_error *err)
+{
+    size_t n = strlen(id);
+    bool ok = n > 0 && n <= API_ID_MAX;
+
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = id[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+             (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+             c == '~';
+    }
+    if (!ok) {
+        return api_error_fill(err, VOUCH_EINVAL, "%s: '%.100s' is not a "
+                              "valid name: 1 to %u of A-Z a-z 0-9 - _ . ~",
+                              path, id, API_ID_MAX);
+    }
+    return 0;
+}
+
 int run_v1_string_map(const json_t *v, const char *path, vouch_error *err)
 {
     const char *key;

@@ -127,6 +127,11 @@ static int template_meta_to_v2(const json_t *meta, json_t *t2,
                               "name: expected a string");
     }
     if (json_string_length(name) > 0) {
+        rc = run_v1_id_check(json_string_value(name),
+                             "spec.template.metadata.name", err);
+        if (rc < 0) {
+            return rc;
+        }
         json_object_set(t2, "revision", name);
     }
     run_v1_set_nonempty(t2, "labels",
@@ -282,6 +287,14 @@ static int target_to_v2(const json_t *t, size_t i, json_t *list,
         return api_error_fill(err, VOUCH_EINVAL, "%s: set exactly one of "
                               "revisionName and latestRevision: true",
                               path);
+    }
+    if (!latest) {
+        char where[60];
+        snprintf(where, sizeof(where), "%s.revisionName", path);
+        rc = run_v1_id_check(rev, where, err);
+        if (rc < 0) {
+            return rc;
+        }
     }
     t2 = json_pack("{s:s,s:I}", "type", latest ? LATEST : REVISION,
                    "percent", (json_int_t)pct);
