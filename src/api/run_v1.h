@@ -185,6 +185,32 @@ json_t *run_v1_op_resource(const json_t *op);
 /* Is `dryRun=All` asked (validate only)? */
 bool run_v1_dry_run(struct api_request *req);
 
+/* How a v1 create or replace of one kind reaches the platform. */
+typedef struct run_v1_writer {
+    int (*to_v2)(const json_t *in, const run_v1_where *w,
+                 const char *url_id, char *id, size_t id_size, json_t **out,
+                 vouch_error *err);
+    int (*create)(struct vouch_platform_ctx *ctx, const char *project,
+                  const char *location, const char *id, const char *body,
+                  size_t len, bool validate_only, json_t **out,
+                  vouch_error *err);
+    int (*update)(struct vouch_platform_ctx *ctx, const char *project,
+                  const char *location, const char *id, const char *body,
+                  size_t len, bool validate_only, bool allow_missing,
+                  json_t **out, vouch_error *err);
+} run_v1_writer;
+
+/*
+ * POST (create) or PUT (`replace`) of a v1 body: parse it, convert it to
+ * v2 with `k->to_v2`, hand it to the platform in `ctx` (dryRun=All:
+ * validate only). On success *op is the platform's Operation (caller
+ * owns it).
+ */
+int run_v1_write(struct api_request *req, const run_v1_where *w,
+                 const run_v1_writer *k, bool replace,
+                 struct vouch_platform_ctx *ctx, json_t **op,
+                 vouch_error *err);
+
 /* Respond with the platform's result `v1` (taken, may be NULL on error)
  * the way run.c does (api_run_finish). */
 int run_v1_finish(struct api_request *req, int rc, json_t *v1,

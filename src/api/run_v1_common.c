@@ -575,6 +575,9 @@ int run_v1_meta_to_v2(const json_t *meta, const run_v1_where *w,
     if (url_id == NULL && (n == NULL || n[0] == '\0')) {
         return api_error_fill(err, VOUCH_EINVAL, "metadata.name: required");
     }
+    if (url_id == NULL && run_v1_id_check(n, "metadata.name", err) < 0) {
+        return VOUCH_EINVAL;
+    }
     snprintf(id, id_size, "%s", url_id != NULL ? url_id : n);
     const char *ns = json_string_value(json_object_get(meta, "namespace"));
     char number[32];
@@ -907,6 +910,40 @@ int run_v1_find(api_request *req, const run_v1_where *w, const char *kind,
                               kind, w->id, w->parent);
     }
     return 0;
+}
+
+int run_v1_write(api_request *req, const run_v1_where *w,
+                 const run_v1_writer *k, bool replace,
+                 vouch_platform_ctx *ctx, json_t **op, vouch_error *err)
+{
+    json_t *in = NULL;
+    json_t *body = NULL;
+    char *text = NULL;
+    char id[160];
+    int rc;
+
+    *op = NULL;
+    rc = run_v1_parse_body(req, &in, err);
+    if (rc == 0) {
+        rc = k->to_v2(in, w, replace ? w->id : NULL, id, sizeof(id), &body,
+                      err);
+    }
+    if (rc == 0) {
+        text = json_dumps(body, JSON_COMPACT);
+        rc = text != NULL ? 0 : api_error_fill(err, VOUCH_ENOMEM,
+                                               "out of memory");
+    }
+    if (rc == 0 && replace) {
+        rc = k->update(ctx, w->project, w->location, id, text, strlen(text),
+                       run_v1_dry_run(req), false, op, err);
+    } else if (rc == 0) {
+        rc = k->create(ctx, w->project, w->location, id, text, strlen(text),
+                       run_v1_dry_run(req), op, err);
+    }
+    free(text);
+    json_decref(in);
+    json_decref(body);
+    return rc;
 }
 
 json_t *run_v1_op_resource(const json_t *op)

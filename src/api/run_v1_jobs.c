@@ -45,6 +45,10 @@ static json_t *op_as(const json_t *op, const run_v1_where *w,
     return v1;
 }
 
+static const run_v1_writer job_writer = {
+    run_v1_job_to_v2, vouch_platform_job_create, vouch_platform_job_update,
+};
+
 /* POST (create) or PUT (replace) of a job. */
 static int write_job(api_request *req, bool replace)
 {
@@ -52,43 +56,18 @@ static int write_job(api_request *req, bool replace)
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
-    json_t *in = NULL;
-    json_t *body = NULL;
     json_t *op = NULL;
     json_t *v1 = NULL;
-    char *text = NULL;
-    char id[160];
     int rc;
 
     run_v1_where_of(req, &w);
     run_v1_ctx(req, &ctx, &queue);
-    rc = run_v1_parse_body(req, &in, &err);
-    if (rc == 0) {
-        rc = run_v1_job_to_v2(in, &w, replace ? w.id : NULL, id, sizeof(id),
-                              &body, &err);
-    }
-    if (rc == 0) {
-        text = json_dumps(body, JSON_COMPACT);
-        rc = text != NULL ? 0 : api_error_fill(&err, VOUCH_ENOMEM,
-                                               "out of memory");
-    }
-    if (rc == 0 && replace) {
-        rc = vouch_platform_job_update(&ctx, w.project, w.location, id, text,
-                                       strlen(text), run_v1_dry_run(req),
-                                       false, &op, &err);
-    } else if (rc == 0) {
-        rc = vouch_platform_job_create(&ctx, w.project, w.location, id, text,
-                                       strlen(text), run_v1_dry_run(req),
-                                       &op, &err);
-    }
+    rc = run_v1_write(req, &w, &job_writer, replace, &ctx, &op, &err);
     if (rc == 0) {
         v1 = op_as(op, &w, conv_job, &err);
         rc = v1 != NULL ? 0 : VOUCH_ENOMEM;
     }
     rc = run_v1_finish(req, rc, v1, &ctx, &err);
-    free(text);
-    json_decref(in);
-    json_decref(body);
     json_decref(op);
     return rc;
 }

@@ -85,6 +85,11 @@ static int respond_refused(api_request *req, const json_t *op,
     return rc;
 }
 
+static const run_v1_writer service_writer = {
+    run_v1_service_to_v2, vouch_platform_service_create,
+    vouch_platform_service_update,
+};
+
 /* POST (create, `replace` false) or PUT (replace). */
 static int write_service(api_request *req, bool replace)
 {
@@ -92,61 +97,35 @@ static int write_service(api_request *req, bool replace)
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
-    json_t *in = NULL;
-    json_t *body = NULL;
     json_t *old = NULL;
     json_t *op = NULL;
     json_t *v1 = NULL;
-    char *text = NULL;
-    char id[160];
     json_int_t old_generation = 0;
-    int rc;
+    int rc = 0;
 
     run_v1_where_of(req, &w);
     run_v1_ctx(req, &ctx, &queue);
-    rc = run_v1_parse_body(req, &in, &err);
-    if (rc == 0) {
-        rc = run_v1_service_to_v2(in, &w, replace ? w.id : NULL, id,
-                                  sizeof(id), &body, &err);
-    }
-    if (rc == 0 && replace) {
+    if (replace) {
         char name[512];
-        service_name(&w, id, name, sizeof(name));
+        service_name(&w, w.id, name, sizeof(name));
         rc = run_v1_load(req, VOUCH_PLATFORM_KIND_SERVICE, name, &old, &err);
         old_generation = json_integer_value(json_object_get(old,
                                                             "generation"));
     }
     if (rc == 0) {
-        text = json_dumps(body, JSON_COMPACT);
-        rc = text != NULL ? 0 : api_error_fill(&err, VOUCH_ENOMEM,
-                                               "out of memory");
-    }
-    if (rc == 0 && replace) {
-        rc = vouch_platform_service_update(&ctx, w.project, w.location, id,
-                                           text, strlen(text),
-                                           run_v1_dry_run(req), false, &op,
-                                           &err);
-    } else if (rc == 0) {
-        rc = vouch_platform_service_create(&ctx, w.project, w.location, id,
-                                           text, strlen(text),
-                                           run_v1_dry_run(req), &op, &err);
+        rc = run_v1_write(req, &w, &service_writer, replace, &ctx, &op,
+                          &err);
     }
     if (rc == 0 && refused(op, old_generation)) {
         rc = respond_refused(req, op, &ctx, &err);
-        goto cleanup;
-    }
-    if (rc == 0) {
-        v1 = service_result(op, &w);
-        if (v1 == NULL) {
-            rc = api_error_fill(&err, VOUCH_ENOMEM, "out of memory");
+    } else {
+        if (rc == 0) {
+            v1 = service_result(op, &w);
+            rc = v1 != NULL ? 0 : api_error_fill(&err, VOUCH_ENOMEM,
+                                                 "out of memory");
         }
+        rc = run_v1_finish(req, rc, v1, &ctx, &err);
     }
-    rc = run_v1_finish(req, rc, v1, &ctx, &err);
-
-cleanup:
-    free(text);
-    json_decref(in);
-    json_decref(body);
     json_decref(old);
     json_decref(op);
     return rc;
