@@ -6,9 +6,11 @@
  * back. One model, two shapes: a service deployed through v1 is the same
  * stored service through v2.
  *
- *   run_v1_common.c    where a request points (project from the
- *                      namespace, location from the Host), conditions,
- *                      metadata, field checks, lists, responses
+ *   run_v1_request.c   where a request points (project from the
+ *                      namespace, location from the Host), bodies,
+ *                      platform calls, responses, lists
+ *   run_v1_common.c    conditions, metadata, field checks, containers,
+ *                      annotations
  *   run_v1_service.c   Service, Revision, Configuration, Route shapes
  *   run_v1_services.c  their handlers
  *   run_v1_job.c       Job, Execution, Task shapes
@@ -61,7 +63,7 @@ typedef struct run_v1_where {
                               collection; borrowed from the request */
 } run_v1_where;
 
-/* ---- run_v1_common.c ---- */
+/* ---- run_v1_request.c and run_v1_common.c ---- */
 
 /*
  * Fill `w` for a request: on the Knative paths (/apis/...) the project is
