@@ -61,7 +61,7 @@ typedef struct api_server {
     vouch_audit_sink *audit_sink;     /* borrowed; may be NULL */
     const char *default_location;     /* borrowed: the location of a Cloud
                                          Run v1 request whose Host names
-                                         none (run_v1_common.c) */
+                                         none (run_v1_request.c) */
     api_metrics *metrics;
     FILE *access_log;
     pthread_mutex_t log_lock;
