@@ -73,8 +73,14 @@ int api_create_orgpolicy(api_request *req)
     api_run_ctx_init(req, &ctx, &queue);
     snprintf(name, sizeof(name), "projects/%s/policies/"
              VOUCH_PLATFORM_CONSTRAINT, req->params[0]);
+    json_error_t jerr;
     body = json_loadb(req->body != NULL ? req->body : "", req->body_len, 0,
-                      NULL);
+                      &jerr);
+    if (body == NULL) {
+        return api_respond_error(req, API_INVALID_ARGUMENT, "request "
+                                 "body:%d:%d: %s", jerr.line, jerr.column,
+                                 jerr.text);
+    }
     const char *given = json_string_value(json_object_get(body, "name"));
     if (given == NULL || strcmp(given, name) != 0) {
         json_decref(body);
