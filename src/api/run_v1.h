@@ -73,6 +73,10 @@ typedef struct run_v1_where {
  */
 void run_v1_where_of(struct api_request *req, run_v1_where *w);
 
+/* Is `n` bytes of `s` a Cloud Run region id (a-z first, then a-z 0-9 -,
+ * 1 to 63)? Also vouchd's --default-location check. */
+bool run_v1_region_ok(const char *s, size_t n);
+
 /* The location a Host header names ("us-central1-run.localhost:8080" ->
  * "us-central1"), or `fallback`. Exposed for the unit test. */
 void run_v1_location_of_host(const char *host, const char *fallback,

@@ -15,8 +15,7 @@
 #include "run_v1.h"
 #include "server.h"
 
-/* A Cloud Run region id: a-z first, then a-z 0-9 -, 1..63. */
-static bool region_ok(const char *s, size_t n)
+bool run_v1_region_ok(const char *s, size_t n)
 {
     if (n == 0 || n > 63 || s[0] < 'a' || s[0] > 'z') {
         return false;
@@ -46,7 +45,7 @@ void run_v1_location_of_host(const char *host, const char *fallback,
         label++;
     }
     if (label > 4 && memcmp(host + label - 4, "-run", 4) == 0 &&
-        region_ok(host, label - 4) && label - 4 < size) {
+        run_v1_region_ok(host, label - 4) && label - 4 < size) {
         memcpy(out, host, label - 4);
         out[label - 4] = '\0';
     }

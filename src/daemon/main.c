@@ -26,6 +26,7 @@
 #include "audit.h"
 #include "platform.h"
 #include "registry.h"
+#include "run_v1.h"
 #include "server.h"
 
 /* Most --registry-insecure hosts accepted. */
@@ -144,23 +145,6 @@ static int parse_count(const char *text, unsigned long long max,
     }
     *out = v;
     return 0;
-}
-
-/* A Cloud Run region id: a-z first, then a-z 0-9 -, at most 63. */
-static bool location_ok(const char *v)
-{
-    size_t n = strlen(v);
-
-    if (n == 0 || n > 63 || v[0] < 'a' || v[0] > 'z') {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
-              v[i] == '-')) {
-            return false;
-        }
-    }
-    return true;
 }
 
 static int read_file(const char *path, size_t max, char **out, size_t *len)
@@ -373,7 +357,7 @@ static int serve(int argc, char **argv)
         }
         r = flag(argc, argv, &i, "--default-location", &v);
         if (r != 0) {
-            if (r < 0 || !location_ok(v)) {
+            if (r < 0 || !run_v1_region_ok(v, strlen(v))) {
                 return usage_error("--default-location: expected a region "
                                    "such as us-central1 (1 to 63 of a-z "
                                    "0-9 -, starting with a letter), got "
