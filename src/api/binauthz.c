@@ -184,6 +184,24 @@ static int check_policy_attestors(api_request *req,
     return 0;
 }
 
+/*
+ * `validateOnly` of PUT .../policy, a vouch extension (docs/api.md):
+ * absent, "false" or "true". On another value the INVALID_ARGUMENT
+ * response is set and -1 returned.
+ */
+static int validate_only_arg(api_request *req, bool *out)
+{
+    const char *v = api_query(req, "validateOnly");
+
+    *out = v != NULL && strcmp(v, "true") == 0;
+    if (v != NULL && !*out && v[0] != '\0' && strcmp(v, "false") != 0) {
+        api_respond_error(req, API_INVALID_ARGUMENT,
+                          "validateOnly: '%.40s' is not true or false", v);
+        return -1;
+    }
+    return 0;
+}
+
 int api_put_policy(api_request *req)
 {
     const char *project = req->params[0];
@@ -198,11 +216,15 @@ int api_put_policy(api_request *req)
     char *text = NULL;
     size_t len = 0;
     bool exists;
+    bool validate_only;
     int rc;
 
     memset(&old, 0, sizeof(old));
     snprintf(name, sizeof(name), "projects/%s/policy", project);
     snprintf(parent, sizeof(parent), "projects/%s", project);
+    if (validate_only_arg(req, &validate_only) < 0) {
+        return 0;
+    }
     rc = vouch_policy_parse(&policy, req->body != NULL ? req->body : "",
                             req->body_len, VOUCH_FORMAT_JSON, BODY, &err);
     if (rc < 0) {
@@ -231,15 +253,23 @@ int api_put_policy(api_request *req)
                                       : "it was never written");
         goto cleanup;
     }
-    api_new_etag(etag, sizeof(etag));
-    api_now_rfc3339(now, sizeof(now));
+    if (validate_only) {
+        /* Answer the policy as it would be stored, with the stored
+         * version's etag and time; write nothing, audit nothing. */
+        snprintf(etag, sizeof(etag), "%s", exists ? old.etag : "");
+        snprintf(now, sizeof(now), "%s", exists ? old.update_time : "");
+    } else {
+        api_new_etag(etag, sizeof(etag));
+        api_now_rfc3339(now, sizeof(now));
+    }
     rc = vouch_policy_set_output_fields(policy, name, etag, now, &err);
     if (rc == 0) {
         rc = vouch_policy_print(policy, VOUCH_FORMAT_JSON, &text, &len,
                                 &err);
     }
-    if (rc < 0) {
-        rc = api_respond_vouch_error(req, &err, NULL);
+    if (rc < 0 || validate_only) {
+        rc = rc < 0 ? api_respond_vouch_error(req, &err, NULL)
+                    : api_respond(req, 200, "application/json", text, len);
         goto cleanup;
     }
     r = api_resource_of("policy", name, parent, text, etag,

@@ -3,6 +3,7 @@
  */
 #include "router.h"
 #include "logging.h"
+#include "projects.h"
 #include "run.h"
 #include "run_v1.h"
 #include "support_apis.h"
@@ -129,8 +130,7 @@ static const api_route routes[] = {
     { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:testIamPermissions", api_iam_test_permissions, 0 },
     { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}:getIamPolicy", api_iam_get_policy, ONE_READ },
     { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:setIamPolicy", api_iam_set_policy, ONE_READ },
-    /* What gcloud asks besides (locations.c, projects.c, serviceusage.c) */
-    { API_GET, "/v1/projects/{p}/locations", api_list_run_locations, 0 },
+    /* What gcloud asks besides (resourcemanager.c, serviceusage.c) */
     { API_GET, "/v1/projects/{p}", api_get_project, 0 },
     { API_GET, "/v1/projects/{p}/services/{s}", api_get_service_usage, 0 },
 
@@ -141,6 +141,10 @@ static const api_route routes[] = {
     { API_GET, "/v2/projects/{p}/constraints", api_list_constraints, 0 },
     { API_GET, "/v2/projects/{p}/policies", api_list_orgpolicies, ONE_READ },
     { API_POST, "/v2/projects/{p}/policies", api_create_orgpolicy, TXN_W },
+
+    /* Resource Manager v1, Cloud Run v1 locations (src/api/projects.c) */
+    { API_GET, "/v1/projects", api_list_projects, TXN_R },
+    { API_GET, "/v1/projects/{p}/locations", api_list_locations, TXN_R },
 
     /* Cloud Logging v2 (src/api/logging.c) */
     { API_POST, "/v2/entries:list", api_list_log_entries, TXN_R },

@@ -1,8 +1,8 @@
 /*
  * vouchd — the small Google APIs gcloud asks besides the ones it drives
  * (docs/gcloud.md): IAM methods of Cloud Run services and jobs (iam.c),
- * Cloud Run locations (locations.c), Resource Manager projects
- * (projects.c), Service Usage (serviceusage.c), the
+ * a Resource Manager project (resourcemanager.c), Service Usage
+ * (serviceusage.c), the
  * Org Policy v2 constraints and policy collection (orgpolicy_v2.c), and
  * the occurrences of a note (note_occurrences.c).
  */
@@ -18,10 +18,7 @@ int api_iam_test_permissions(struct api_request *req);
 int api_iam_get_policy(struct api_request *req);
 int api_iam_set_policy(struct api_request *req);
 
-/* locations.c: GET /v1/projects/{p}/locations. */
-int api_list_run_locations(struct api_request *req);
-
-/* projects.c: Resource Manager v1 GET /v1/projects/{p}. */
+/* resourcemanager.c: Resource Manager v1 GET /v1/projects/{p}. */
 int api_get_project(struct api_request *req);
 /* The number vouchd gives project `project` (12 digits) into `buf`. */
 void api_project_number(const char *project, char *buf, size_t size);

@@ -258,7 +258,7 @@ static void test_router_matches_templates_and_captures(void **state)
 static void test_router_not_found(void **state)
 {
     static const char *const paths[] = {
-        "/", "", "/v1", "/v1/projects", "/v1/projects/p/policy/",
+        "/", "", "/v1", "/v1/project/p", "/v1/projects/p/policy/",
         "/v1/projects//policy", "/v1/projects/p/attestors/a/b",
         "/v1/projects/p/attestors/:validateAttestationOccurrence",
         "/v1/projects/p/attestors/a:other", "/v1/projects/p/policyx",

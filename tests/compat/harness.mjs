@@ -105,6 +105,8 @@ export class Harness {
       '--listen', `127.0.0.1:${this.port}`,
       '--store', `sqlite:${path.join(this.tmpDir, 'vouch.db')}`,
       '--access-log', path.join(this.tmpDir, 'access.log'),
+      // Plain http to the test registry must be allowed by name.
+      ...(this.registry ? ['--registry-insecure', this.registry] : []),
       ...extraArgs,
     ], 'vouchd.log');
     await waitFor(`${this.rootUrl}/healthz`, daemon, 'vouchd');

@@ -37,7 +37,8 @@ def s(registry, tmp_path_factory):
         "--runtime", "exec",
         "--runtime-command",
         'sh -c "exit 0" && echo {job} {execution} {image} >> ' + ran,
-        "--audit-log", os.path.join(work, "audit.jsonl")]).start()
+        "--audit-log", os.path.join(work, "audit.jsonl"),
+        "--registry-insecure", registry.host]).start()
     project = "gc-" + uuid.uuid4().hex[:10]
     tag = uuid.uuid4().hex[:6]
     cfg = os.path.join(work, "gcloud")
