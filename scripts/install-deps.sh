@@ -9,7 +9,7 @@ libssl-dev openssl librnp-dev libfyaml-dev libjansson-dev libmicrohttpd-dev \
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql \
 libcmocka-dev python3 python3-pytest python3-yaml python3-jwt python3-cryptography \
 gnupg valgrind docker-registry \
-wrk curl ca-certificates chromium"
+wrk curl ca-certificates chromium libnss-myhostname"
 
 missing=""
 for p in $PACKAGES; do

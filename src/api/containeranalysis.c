@@ -11,6 +11,7 @@
 
 #include "filter.h"
 #include "server.h"
+#include "support_apis.h"
 
 #define BODY "request body"
 
@@ -547,7 +548,7 @@ int api_list_occurrences(api_request *req)
 {
     const char *text = api_query(req, "filter");
     vouch_error err = VOUCH_ERROR_INIT;
-    api_filter f = { NULL, NULL, NULL };
+    api_filter f = { NULL, NULL, NULL, NULL };
     int rc;
 
     if (text != NULL &&
@@ -558,6 +559,14 @@ int api_list_occurrences(api_request *req)
                                      : api_status_from_code(err.code),
                                  "filter: column %u: %s", err.column,
                                  err.message);
+    }
+    if (f.resource_url_suffix != NULL) {
+        /* The store cannot index a suffix (note_occurrences.c). */
+        char parent[256];
+        snprintf(parent, sizeof(parent), "projects/%s", req->params[0]);
+        rc = api_occurrences_list(req, parent, NULL, &f);
+        api_filter_clear(&f);
+        return rc;
     }
     if (f.kind != NULL && strcmp(f.kind, "ATTESTATION") != 0) {
         /* Only ATTESTATION occurrences exist here: nothing matches. */

@@ -98,11 +98,53 @@ static int scan_string(scanner *s, char **out)
     return 0;
 }
 
+/* Expect byte `c` (after blanks) at s->pos. */
+static int expect(scanner *s, char c, const char *what)
+{
+    skip_blank(s);
+    if (s->pos >= s->len || s->p[s->pos] != c) {
+        return fail(s, s->pos, "expected %s", what);
+    }
+    s->pos++;
+    skip_blank(s);
+    return 0;
+}
+
+/* The rest of `has_suffix(resourceUrl, "...")` after its name: the
+ * quoted suffix into *out. gcloud's `attestations list --artifact-url`
+ * sends it with the image's digest. */
+static int scan_has_suffix(scanner *s, char **out)
+{
+    int rc = expect(s, '(', "'(' after has_suffix");
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (s->len - s->pos < 11 || memcmp(s->p + s->pos, "resourceUrl", 11) != 0 ||
+        (s->pos + 11 < s->len && ident_char(s->p[s->pos + 11]))) {
+        return fail(s, s->pos, "has_suffix: only resourceUrl can be "
+                    "matched by suffix");
+    }
+    s->pos += 11;
+    rc = expect(s, ',', "',' after has_suffix(resourceUrl");
+    if (rc == 0) {
+        rc = scan_string(s, out);
+    }
+    if (rc == 0) {
+        rc = expect(s, ')', "')' to close has_suffix(");
+    }
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int api_filter_parse(const char *text, size_t len, api_filter *out,
                      vouch_error *err)
 {
     scanner s = { text, len, 0, err };
-    api_filter f = { NULL, NULL, NULL };
+    api_filter f = { NULL, NULL, NULL, NULL };
     char *value = NULL;
     int rc = 0;
 
@@ -129,8 +171,21 @@ int api_filter_parse(const char *text, size_t len, api_filter *out,
         field_len = s.pos - field_pos;
         if (field_len == 0) {
             rc = fail(&s, field_pos,
-                      "expected a field: resourceUrl, kind or noteName");
+                      "expected a field: resourceUrl, kind, noteName or "
+                      "has_suffix(resourceUrl, \"...\")");
             goto cleanup;
+        }
+        if (field_len == 10 &&
+            memcmp(s.p + field_pos, "has_suffix", 10) == 0) {
+            if (f.resource_url_suffix != NULL) {
+                rc = fail(&s, field_pos, "has_suffix appears twice");
+                goto cleanup;
+            }
+            rc = scan_has_suffix(&s, &f.resource_url_suffix);
+            if (rc < 0) {
+                goto cleanup;
+            }
+            goto next_term;
         }
         if (field_len == 11 &&
             memcmp(s.p + field_pos, "resourceUrl", 11) == 0) {
@@ -171,6 +226,7 @@ int api_filter_parse(const char *text, size_t len, api_filter *out,
         }
         *slot = value;
         value = NULL;
+next_term:
         skip_blank(&s);
         if (s.pos == s.len) {
             break;
@@ -207,6 +263,7 @@ void api_filter_clear(api_filter *f)
     free(f->resource_url);
     free(f->kind);
     free(f->note_name);
+    free(f->resource_url_suffix);
     memset(f, 0, sizeof(*f));
 }
 

@@ -4,6 +4,7 @@
  *
  *   filter := term { "AND" term }
  *   term   := field "=" string
+ *           | "has_suffix" "(" "resourceUrl" "," string ")"
  *   field  := "resourceUrl" | "kind" | "noteName"
  *   string := '"' { any byte but '"' and '\', or '\' '"' | '\' '\' } '"'
  *
@@ -24,6 +25,8 @@ typedef struct api_filter {
     char *resource_url;   /* normalised (no https://); NULL: any */
     char *kind;           /* NULL: any */
     char *note_name;      /* NULL: any */
+    char *resource_url_suffix;  /* has_suffix(resourceUrl, ...): what the
+                                   URL must end with; NULL: any */
 } api_filter;
 
 /*

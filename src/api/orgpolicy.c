@@ -14,7 +14,7 @@
 int api_get_orgpolicy(api_request *req)
 {
     vouch_platform_ctx ctx = { req->server->platform, req->conn, NULL,
-                               NULL, NULL };
+                               NULL, NULL, VOUCH_PLATFORM_API_V2 };
     vouch_error err = VOUCH_ERROR_INIT;
     json_t *pol = NULL;
     int rc;
@@ -32,7 +32,7 @@ int api_patch_orgpolicy(api_request *req)
 {
     vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx = { req->server->platform, req->conn, &queue,
-                               NULL, NULL };
+                               NULL, NULL, VOUCH_PLATFORM_API_V2 };
     vouch_error err = VOUCH_ERROR_INIT;
     json_t *pol = NULL;
     int rc;
@@ -47,7 +47,7 @@ int api_delete_orgpolicy(api_request *req)
 {
     vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx = { req->server->platform, req->conn, &queue,
-                               NULL, NULL };
+                               NULL, NULL, VOUCH_PLATFORM_API_V2 };
     vouch_error err = VOUCH_ERROR_INIT;
     int rc;
 

@@ -5,6 +5,8 @@
 #include "logging.h"
 #include "projects.h"
 #include "run.h"
+#include "run_v1.h"
+#include "support_apis.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,6 +46,7 @@ static const api_route routes[] = {
     { API_POST, "/v1/projects/{p}/notes", api_create_note, TXN_W },
     { API_GET, "/v1/projects/{p}/notes", api_list_notes, ONE_READ },
     { API_GET, "/v1/projects/{p}/notes/{n}", api_get_note, ONE_READ },
+    { API_GET, "/v1/projects/{p}/notes/{n}/occurrences", api_list_note_occurrences, TXN_R },
     { API_DELETE, "/v1/projects/{p}/notes/{n}", api_delete_note, TXN_W },
     { API_POST, "/v1/projects/{p}/occurrences", api_create_occurrence,
       TXN_W },
@@ -75,10 +78,69 @@ static const api_route routes[] = {
     { API_GET, "/v2/projects/{p}/locations/{l}/operations", api_list_operations, ONE_READ },
     { API_GET, "/v2/projects/{p}/locations/{l}/operations/{o}", api_get_operation, ONE_READ },
 
+    /* Cloud Run Admin v1, the Knative shape: the location comes from the
+     * Host on /apis/... (src/api/run_v1_services.c, run_v1_jobs.c) */
+    { API_POST, "/apis/serving.knative.dev/v1/namespaces/{p}/services", api_v1_create_service, TXN_WC },
+    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/services", api_v1_list_services, TXN_R },
+    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}", api_v1_get_service, ONE_READ },
+    { API_PUT, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}", api_v1_replace_service, TXN_WC },
+    { API_DELETE, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}", api_v1_delete_service, TXN_W },
+    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions", api_v1_list_revisions, TXN_R },
+    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions/{r}", api_v1_get_revision, TXN_R },
+    { API_DELETE, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions/{r}", api_v1_delete_revision, TXN_W },
+    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/configurations", api_v1_list_configurations, TXN_R },
+    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/configurations/{c}", api_v1_get_configuration, ONE_READ },
+    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/routes", api_v1_list_routes, TXN_R },
+    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/routes/{r}", api_v1_get_route, ONE_READ },
+    { API_POST, "/v1/projects/{p}/locations/{l}/services", api_v1_create_service, TXN_WC },
+    { API_GET, "/v1/projects/{p}/locations/{l}/services", api_v1_list_services, TXN_R },
+    { API_GET, "/v1/projects/{p}/locations/{l}/services/{s}", api_v1_get_service, ONE_READ },
+    { API_PUT, "/v1/projects/{p}/locations/{l}/services/{s}", api_v1_replace_service, TXN_WC },
+    { API_DELETE, "/v1/projects/{p}/locations/{l}/services/{s}", api_v1_delete_service, TXN_W },
+    { API_GET, "/v1/projects/{p}/locations/{l}/revisions", api_v1_list_revisions, TXN_R },
+    { API_GET, "/v1/projects/{p}/locations/{l}/revisions/{r}", api_v1_get_revision, TXN_R },
+    { API_DELETE, "/v1/projects/{p}/locations/{l}/revisions/{r}", api_v1_delete_revision, TXN_W },
+    { API_GET, "/v1/projects/{p}/locations/{l}/configurations", api_v1_list_configurations, TXN_R },
+    { API_GET, "/v1/projects/{p}/locations/{l}/configurations/{c}", api_v1_get_configuration, ONE_READ },
+    { API_GET, "/v1/projects/{p}/locations/{l}/routes", api_v1_list_routes, TXN_R },
+    { API_GET, "/v1/projects/{p}/locations/{l}/routes/{r}", api_v1_get_route, ONE_READ },
+    { API_POST, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs", api_v1_create_job, TXN_W },
+    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs", api_v1_list_jobs, TXN_R },
+    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs/{j}", api_v1_get_job, ONE_READ },
+    { API_PUT, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs/{j}", api_v1_replace_job, TXN_W },
+    { API_DELETE, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs/{j}", api_v1_delete_job, TXN_W },
+    { API_POST, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs/{j}:run", api_v1_run_job, TXN_WC },
+    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/executions", api_v1_list_executions, TXN_R },
+    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/executions/{e}", api_v1_get_execution, TXN_R },
+    { API_DELETE, "/apis/run.googleapis.com/v1/namespaces/{p}/executions/{e}", api_v1_delete_execution, TXN_W },
+    { API_POST, "/apis/run.googleapis.com/v1/namespaces/{p}/executions/{e}:cancel", api_v1_cancel_execution, TXN_W },
+    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/tasks", api_v1_list_tasks, TXN_R },
+    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/tasks/{t}", api_v1_get_task, TXN_R },
+
+    /* IAM of services and jobs, v1 and v2 (src/api/iam.c) */
+    { API_POST, "/v1/projects/{p}/locations/{l}/services/{s}:testIamPermissions", api_iam_test_permissions, 0 },
+    { API_GET, "/v1/projects/{p}/locations/{l}/services/{s}:getIamPolicy", api_iam_get_policy, ONE_READ },
+    { API_POST, "/v1/projects/{p}/locations/{l}/services/{s}:setIamPolicy", api_iam_set_policy, ONE_READ },
+    { API_POST, "/v1/projects/{p}/locations/{l}/jobs/{j}:testIamPermissions", api_iam_test_permissions, 0 },
+    { API_GET, "/v1/projects/{p}/locations/{l}/jobs/{j}:getIamPolicy", api_iam_get_policy, ONE_READ },
+    { API_POST, "/v1/projects/{p}/locations/{l}/jobs/{j}:setIamPolicy", api_iam_set_policy, ONE_READ },
+    { API_POST, "/v2/projects/{p}/locations/{l}/services/{s}:testIamPermissions", api_iam_test_permissions, 0 },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}:getIamPolicy", api_iam_get_policy, ONE_READ },
+    { API_POST, "/v2/projects/{p}/locations/{l}/services/{s}:setIamPolicy", api_iam_set_policy, ONE_READ },
+    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:testIamPermissions", api_iam_test_permissions, 0 },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}:getIamPolicy", api_iam_get_policy, ONE_READ },
+    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:setIamPolicy", api_iam_set_policy, ONE_READ },
+    /* What gcloud asks besides (resourcemanager.c, serviceusage.c) */
+    { API_GET, "/v1/projects/{p}", api_get_project, 0 },
+    { API_GET, "/v1/projects/{p}/services/{s}", api_get_service_usage, 0 },
+
     /* Org Policy v2 (src/api/orgpolicy.c) */
     { API_GET, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_get_orgpolicy, ONE_READ },
     { API_PATCH, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_patch_orgpolicy, TXN_W },
     { API_DELETE, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_delete_orgpolicy, TXN_W },
+    { API_GET, "/v2/projects/{p}/constraints", api_list_constraints, 0 },
+    { API_GET, "/v2/projects/{p}/policies", api_list_orgpolicies, ONE_READ },
+    { API_POST, "/v2/projects/{p}/policies", api_create_orgpolicy, TXN_W },
 
     /* Resource Manager v1, Cloud Run v1 locations (src/api/projects.c) */
     { API_GET, "/v1/projects", api_list_projects, TXN_R },

@@ -33,6 +33,13 @@ static void ctx_init(api_request *req, vouch_platform_ctx *ctx,
     ctx->queue = queue;
     ctx->cache = req->cache;
     ctx->outcome = NULL;
+    ctx->api = VOUCH_PLATFORM_API_V2;
+}
+
+void api_run_ctx_init(api_request *req, vouch_platform_ctx *ctx,
+                      vouch_audit_queue *queue)
+{
+    ctx_init(req, ctx, queue);
 }
 
 /* Respond with a platform result: the operation, or the error. */

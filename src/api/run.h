@@ -19,6 +19,12 @@ struct vouch_platform_ctx;
 int api_run_finish(struct api_request *req, int rc, json_t *value,
                    struct vouch_platform_ctx *ctx, const vouch_error *err);
 
+/* The platform context of a request: its connection, verify cache and
+ * `queue` (may be NULL); the v2 API shape. Shared with run_v1*.c. */
+void api_run_ctx_init(struct api_request *req,
+                      struct vouch_platform_ctx *ctx,
+                      vouch_audit_queue *queue);
+
 int api_create_service(struct api_request *req);
 int api_get_service(struct api_request *req);
 int api_list_services(struct api_request *req);

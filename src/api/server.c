@@ -480,7 +480,7 @@ static void run_route(api_request *req)
         api_respond_error(req, API_INTERNAL, "no response was produced");
     }
     if (route->flags & API_ROUTE_TXN) {
-        if (req->status < 400) {
+        if (req->status < 400 || req->commit_on_error) {
             if (vouch_store_commit(req->conn, &err) < 0) {
                 api_respond_vouch_error(req, &err, "store commit");
                 vouch_audit_queue_clear(&req->audit);
@@ -860,6 +860,9 @@ int api_server_start(api_server **out, const api_config *cfg,
     s->system_policy = cfg->system_policy;
     s->platform = cfg->platform;
     s->audit_sink = cfg->audit_sink;
+    s->default_location = cfg->default_location != NULL
+                              ? cfg->default_location
+                              : "us-central1";
     pthread_mutex_init(&s->log_lock, NULL);
     pthread_mutex_init(&s->flight_lock, NULL);
     pthread_cond_init(&s->flight_cond, NULL);

@@ -64,6 +64,7 @@ typedef struct api_config {
     vouch_policy *system_policy; /* taken over by the server */
     struct vouch_platform *platform;  /* borrowed; NULL: no run routes */
     vouch_audit_sink *audit_sink;     /* borrowed; NULL: no file sink */
+    const char *default_location;     /* borrowed; NULL: us-central1 */
 } api_config;
 
 typedef struct api_server {
@@ -72,6 +73,9 @@ typedef struct api_server {
     vouch_policy *system_policy;
     struct vouch_platform *platform;  /* borrowed */
     vouch_audit_sink *audit_sink;     /* borrowed; may be NULL */
+    const char *default_location;     /* borrowed: the location of a Cloud
+                                         Run v1 request whose Host names
+                                         none (run_v1_request.c) */
     api_metrics *metrics;
     FILE *access_log;
     pthread_mutex_t log_lock;
@@ -128,6 +132,9 @@ typedef struct api_request {
     bool cache_held;
     vouch_audit_queue audit;    /* audit entries of this request, written
                                    to the sink after the commit */
+    bool commit_on_error;       /* commit although the response is an
+                                   error: a refusal whose audit entries
+                                   must stay (a v1 traffic change) */
     unsigned status;           /* HTTP status; 0 until a response is set */
     char *response;            /* malloc'd */
     size_t response_len;

@@ -16,6 +16,7 @@
 #include "options.h"
 #include "platform.h"
 #include "registry.h"
+#include "run_v1.h"
 #include "server.h"
 
 #define EXIT_USAGE 2
@@ -166,6 +167,14 @@ static int serve(const vouchd_options *opts)
     cfg.public_host_count = opts->public_host.count;
     cfg.allowed_origins = opts->allowed_origin.items;
     cfg.allowed_origin_count = opts->allowed_origin.count;
+    cfg.default_location = opts->default_location;
+    if (!run_v1_region_ok(cfg.default_location,
+                          strlen(cfg.default_location))) {
+        fprintf(stderr, "vouchd: --default-location: expected a region "
+                "such as us-central1 (1 to 63 of a-z 0-9 -, starting with "
+                "a letter), got '%s'\n", cfg.default_location);
+        return EXIT_USAGE;
+    }
 
     if (api_parse_listen(cfg.listen, &addr, &addr_len, &err) < 0) {
         fprintf(stderr, "vouchd: %s\n", err.message);

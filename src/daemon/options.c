@@ -87,6 +87,10 @@ static const flag_spec vouchd_flags[] = {
     OPT_STRING("runtime-command", "TEMPLATE", runtime_command, NULL,
                "exec runtime: the command of an execution, e.g. "
                "'podman run --rm {image}'"),
+    OPT_STRING("default-location", "REGION", default_location,
+               "us-central1",
+               "the Cloud Run v1 location of a request whose Host names "
+               "none (REGION-run.HOST names REGION; docs/gcloud.md)"),
     {"config", FLAG_CONFIG, NULL, "FILE", OPT(config), NULL, NULL, 0, 0, 0,
      "read settings from FILE, one 'name value' a line (the names of "
      "these flags without --; '#' starts a comment); flags given here "

@@ -31,6 +31,7 @@ typedef struct vouchd_options {
     unsigned request_timeout_s;     /* --request-timeout SECONDS */
     flag_list public_host;          /* --public-host NAME[:PORT]... */
     flag_list allowed_origin;       /* --allowed-origin ORIGIN... */
+    const char *default_location;   /* --default-location REGION */
     const char *config;             /* --config FILE (read by the parse) */
 
     flags parse;                    /* owns what the strings point into */

@@ -225,7 +225,7 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     }
     rc = plat_audit_admission(ctx, &a, &ba, n.project, n.location, NULL,
                               NULL, n.id, exec_id,
-                              "google.cloud.run.v2.Jobs.RunJob", err);
+                              plat_method(ctx, "RunJob", true), err);
     if (rc < 0) {
         goto cleanup;
     }

@@ -118,7 +118,11 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
         goto cleanup;
     }
     rc = plat_orgpolicy_check(ctx, n->project, &ba,
-                              old == NULL ? "CreateJob" : "UpdateJob", err);
+                              plat_method(ctx,
+                                          old == NULL ? "CreateJob"
+                                                      : "UpdateJob",
+                                          false),
+                              err);
     if (rc < 0) {
         goto cleanup;
     }

@@ -322,6 +322,37 @@ cleanup:
     return rc;
 }
 
+const char *plat_method(const vouch_platform_ctx *ctx, const char *method,
+                        bool full)
+{
+    static const struct {
+        const char *v2;
+        const char *v2_full;
+        const char *v1;
+        const char *v1_full;
+    } names[] = {
+        { "CreateService", "google.cloud.run.v2.Services.CreateService",
+          "CreateService", "google.cloud.run.v1.Services.CreateService" },
+        { "UpdateService", "google.cloud.run.v2.Services.UpdateService",
+          "ReplaceService", "google.cloud.run.v1.Services.ReplaceService" },
+        { "CreateJob", "google.cloud.run.v2.Jobs.CreateJob",
+          "CreateJob", "google.cloud.run.v1.Jobs.CreateJob" },
+        { "UpdateJob", "google.cloud.run.v2.Jobs.UpdateJob",
+          "ReplaceJob", "google.cloud.run.v1.Jobs.ReplaceJob" },
+        { "RunJob", "google.cloud.run.v2.Jobs.RunJob",
+          "RunJob", "google.cloud.run.v1.Jobs.RunJob" },
+    };
+    bool v1 = ctx != NULL && ctx->api == VOUCH_PLATFORM_API_V1;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(names[i].v2, method) == 0) {
+            return v1 ? (full ? names[i].v1_full : names[i].v1)
+                      : (full ? names[i].v2_full : names[i].v2);
+        }
+    }
+    return method;
+}
+
 json_t *plat_condition(const char *type, const char *state,
                        const char *reason_field, const char *reason,
                        const char *message, const char *severity,

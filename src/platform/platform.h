@@ -121,6 +121,16 @@ int vouch_platform_new(vouch_platform **out,
  */
 void vouch_platform_free(vouch_platform *platform);
 
+/*
+ * Which API shape made a call. It names the methods in audit entries and
+ * org-policy messages: v2 UpdateService is v1 ReplaceService
+ * ("google.cloud.run.v1.Services.ReplaceService").
+ */
+typedef enum vouch_platform_api {
+    VOUCH_PLATFORM_API_V2 = 0,
+    VOUCH_PLATFORM_API_V1 = 1     /* Cloud Run Admin v1 (Knative shape) */
+} vouch_platform_api;
+
 /** Where a call runs: the caller's transaction and audit queue. */
 typedef struct vouch_platform_ctx {
     vouch_platform *platform;
@@ -131,6 +141,7 @@ typedef struct vouch_platform_ctx {
     const char *outcome;        /* out: the outcome name of the last
                                    decision the call made ("DENY"...), or
                                    NULL when it made none; static */
+    vouch_platform_api api;     /* 0 (v2) unless a v1 adapter calls */
 } vouch_platform_ctx;
 
 /* ---- services (services.c) ---- */
@@ -170,6 +181,17 @@ int vouch_platform_service_delete(vouch_platform_ctx *ctx,
                                   const char *project, const char *location,
                                   const char *service_id, const char *etag,
                                   json_t **out, vouch_error *err);
+
+/**
+ * Delete a revision of a service (revisions.c). VOUCH_EPRECONDITION when
+ * it serves traffic or is the service's latest created revision (the next
+ * revision's sequence number follows that one). `etag` may be NULL.
+ */
+int vouch_platform_revision_delete(vouch_platform_ctx *ctx,
+                                   const char *project, const char *location,
+                                   const char *service_id,
+                                   const char *revision_id, const char *etag,
+                                   json_t **out, vouch_error *err);
 
 /* ---- jobs and executions (jobs.c, executions.c) ---- */
 

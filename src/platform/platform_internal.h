@@ -71,6 +71,16 @@ int plat_operation(vouch_store_conn *conn, const char *project,
                    const char *error_message, bool store_it, json_t **out,
                    vouch_error *err);
 
+/*
+ * The name of a Cloud Run method in the API shape of the call
+ * (ctx->api). `method` is the v2 short name: "CreateService",
+ * "UpdateService", "CreateJob", "UpdateJob" or "RunJob". With `full`:
+ * "google.cloud.run.v1.Services.ReplaceService"; without: "ReplaceService".
+ * Static strings.
+ */
+const char *plat_method(const vouch_platform_ctx *ctx, const char *method,
+                        bool full);
+
 /* A Condition object. `reason_field` is "reason", "revisionReason" or
  * "executionReason"; `reason` may be NULL. */
 json_t *plat_condition(const char *type, const char *state,
@@ -195,10 +205,13 @@ int plat_annotate(json_t *obj, const plat_admission *a,
 /*
  * Create and store the next revision of service `n` from `template`,
  * evaluated now; writes its audit entry. *verdict says whether it is
- * ready; `msg` gets the failure message (§4.4) when not.
+ * ready; `msg` gets the failure message (§4.4) when not. `latest` is the
+ * id of the service's latest created revision (NULL for a new service):
+ * the next sequence number follows it even after revisions were deleted.
  */
 int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
-                         const json_t *template, const plat_binauthz *ba,
+                         const json_t *template, const char *latest,
+                         const plat_binauthz *ba,
                          const char *method, json_t **rev_out,
                          plat_verdict *verdict, char *msg, size_t msg_size,
                          vouch_error *err);

@@ -12,22 +12,46 @@
 #include "internal.h"
 #include "platform_internal.h"
 
+/* The NNNNN of "S-NNNNN-abc" (a generated id of service `id`), or 0. */
+static unsigned sequence_of(const char *rev, const char *id)
+{
+    size_t n = strlen(id);
+    unsigned seq = 0;
+
+    if (rev == NULL || strncmp(rev, id, n) != 0 || rev[n] != '-' ||
+        strlen(rev + n) != 10 || rev[n + 6] != '-') {
+        return 0;
+    }
+    for (size_t i = n + 1; i < n + 6; i++) {
+        if (rev[i] < '0' || rev[i] > '9') {
+            return 0;
+        }
+        seq = seq * 10 + (unsigned)(rev[i] - '0');
+    }
+    return seq;
+}
+
 /*
- * The sequence number of the service's newest revision. Revisions are
- * never deleted on their own (only with their service), so it is their
- * count: one indexed COUNT instead of listing every revision, which made
- * each deploy slower the more revisions a service had.
+ * The sequence number of the service's newest revision: their count (one
+ * indexed COUNT instead of listing every revision, which made each deploy
+ * slower the more revisions a service had), or the latest created
+ * revision's number when higher (older revisions may have been deleted;
+ * the latest created one cannot be).
  */
-static int max_sequence(vouch_store_conn *conn, const char *service_name,
-                        unsigned *out, vouch_error *err)
+static int max_sequence(vouch_store_conn *conn, const plat_names *n,
+                        const char *latest, unsigned *out, vouch_error *err)
 {
     uint64_t count = 0;
+    unsigned seq = sequence_of(latest, n->id);
     int rc;
 
     *out = 0;
-    rc = vouch_store_count(conn, VOUCH_PLATFORM_KIND_REVISION, service_name,
+    rc = vouch_store_count(conn, VOUCH_PLATFORM_KIND_REVISION, n->name,
                            &count, err);
     if (rc == 0) {
+        if (count < seq) {
+            count = seq;
+        }
         *out = count < 99999 ? (unsigned)count : 99998;
     }
     return rc;
@@ -143,7 +167,8 @@ int plat_annotate(json_t *obj, const plat_admission *a,
 }
 
 int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
-                         const json_t *template, const plat_binauthz *ba,
+                         const json_t *template, const char *latest,
+                         const plat_binauthz *ba,
                          const char *method, json_t **rev_out,
                          plat_verdict *verdict, char *msg, size_t msg_size,
                          vouch_error *err)
@@ -166,7 +191,7 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
         snprintf(rev_id, sizeof(rev_id), "%s", given);
     } else {
         char letters[4];
-        rc = max_sequence(ctx->conn, n->name, &seq, err);
+        rc = max_sequence(ctx->conn, n, latest, &seq, err);
         if (rc < 0) {
             return rc;
         }
@@ -288,5 +313,95 @@ int plat_revision_recheck(vouch_platform_ctx *ctx, const plat_names *n,
     rc = plat_audit_admission(ctx, &a, ba, n->project, n->location, n->id,
                               rev_id, NULL, NULL, method, err);
     plat_admission_clear(&a);
+    return rc;
+}
+
+/* Does `svc` send traffic to revision `id` (its trafficStatuses)? */
+static bool serves_traffic(const json_t *svc, const char *id)
+{
+    size_t i;
+    json_t *s;
+
+    json_array_foreach(json_object_get(svc, "trafficStatuses"), i, s) {
+        const char *r = json_string_value(json_object_get(s, "revision"));
+        const char *slash = r != NULL ? strrchr(r, '/') : NULL;
+        if (slash != NULL) {
+            r = slash + 1;
+        }
+        if (r != NULL && strcmp(r, id) == 0 &&
+            json_integer_value(json_object_get(s, "percent")) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int vouch_platform_revision_delete(vouch_platform_ctx *ctx,
+                                   const char *project, const char *location,
+                                   const char *service_id,
+                                   const char *revision_id, const char *etag,
+                                   json_t **out, vouch_error *err)
+{
+    plat_names n;
+    json_t *svc = NULL;
+    json_t *rev = NULL;
+    char name[600];
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&n, project, location, "services", service_id,
+                        "service", err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!plat_valid_segment(revision_id)) {
+        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                "revision: not a valid id");
+    }
+    snprintf(name, sizeof(name), "%s/revisions/%s", n.name, revision_id);
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &svc,
+                   err);
+    if (rc == 0) {
+        rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, name, &rev,
+                       err);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    const char *latest = json_string_value(json_object_get(
+        svc, "latestCreatedRevision"));
+    const char *slash = latest != NULL ? strrchr(latest, '/') : NULL;
+    if (etag != NULL && etag[0] != '\0' &&
+        strcmp(etag, json_string_value(json_object_get(rev, "etag"))) != 0) {
+        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
+                              "etag: '%.64s' does not match the current "
+                              "revision %s; read it again and retry",
+                              etag, name);
+    } else if (serves_traffic(svc, revision_id)) {
+        rc = vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                              "revision %s serves traffic of service %s; "
+                              "move its traffic to another revision "
+                              "first",
+                              revision_id, service_id);
+    } else if (latest != NULL &&
+               strcmp(slash != NULL ? slash + 1 : latest, revision_id) ==
+                   0) {
+        rc = vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                              "revision %s is the latest revision of "
+                              "service %s and cannot be deleted; deploy a "
+                              "new revision first",
+                              revision_id, service_id);
+    } else {
+        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_REVISION,
+                                name, NULL, err);
+    }
+    if (rc == 0) {
+        rc = plat_operation(ctx->conn, n.project, n.location, "Revision",
+                            rev, true, 0, NULL, true, out, err);
+    }
+
+cleanup:
+    json_decref(svc);
+    json_decref(rev);
     return rc;
 }

@@ -148,11 +148,12 @@ static int check_service(const json_t *body, const plat_names *n,
 /*
  * Validate traffic targets (or make the default: 100% to the latest);
  * `*out` gets the normalised array. `new_rev` is the id of a revision
- * being created by this request (may be NULL).
+ * this request may create (template.revision; may be NULL): a target may
+ * name it before it exists (gcloud's deploy --tag --no-traffic).
  */
 static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
-                         const json_t *traffic, json_t **out,
-                         vouch_error *err)
+                         const json_t *traffic, const char *new_rev,
+                         json_t **out, vouch_error *err)
 {
     json_t *norm = NULL;
     size_t i;
@@ -241,6 +242,13 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
             snprintf(rname, sizeof(rname), "%s/revisions/%s", n->name, rev);
             rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, rname,
                            &r, err);
+            if (rc == VOUCH_ENOTFOUND && new_rev != NULL &&
+                strcmp(rev, new_rev) == 0) {
+                /* Created by this request, and checked when it is. */
+                json_object_set_new(target, "revision", json_string(rev));
+                rc = 0;
+                continue;
+            }
             if (rc == VOUCH_ENOTFOUND) {
                 rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0,
                                       0, "%s.revision: revision '%.100s' "
@@ -357,12 +365,17 @@ static int recheck_traffic(vouch_platform_ctx *ctx, const plat_names *n,
         snprintf(rname, sizeof(rname), "%s/revisions/%s", n->name, rev);
         rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, rname, &r,
                        err);
+        if (rc == VOUCH_ENOTFOUND) {
+            /* The revision this request creates (check_traffic let it
+             * through): its deploy checks it. */
+            rc = 0;
+            continue;
+        }
         if (rc < 0) {
             return rc;
         }
         rc = plat_revision_recheck(ctx, n, r, ba,
-                                   "google.cloud.run.v2.Services."
-                                   "UpdateService",
+                                   plat_method(ctx, "UpdateService", true),
                                    denied, msg, msg_size, err);
         json_decref(r);
         if (rc < 0 || *denied) {
@@ -482,19 +495,18 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     char msg[MSG_MAX];
     char now[40];
     const char *method = old == NULL ? "CreateService" : "UpdateService";
-    char full_method[80];
     plat_verdict verdict = PLAT_ADMIT;
     int rc;
 
     memset(&ba, 0, sizeof(ba));
     msg[0] = '\0';
-    snprintf(full_method, sizeof(full_method),
-             "google.cloud.run.v2.Services.%s", method);
+    const char *full_method = plat_method(ctx, method, true);
     rc = check_service(body, n, &ba, err);
     if (rc < 0) {
         goto cleanup;
     }
-    rc = plat_orgpolicy_check(ctx, n->project, &ba, method, err);
+    rc = plat_orgpolicy_check(ctx, n->project, &ba,
+                              plat_method(ctx, method, false), err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -507,8 +519,10 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
                               sent, n->name);
         goto cleanup;
     }
-    rc = check_traffic(ctx, n, json_object_get(body, "traffic"), &traffic,
-                       err);
+    rc = check_traffic(ctx, n, json_object_get(body, "traffic"),
+                       json_string_value(json_object_get(
+                           json_object_get(body, "template"), "revision")),
+                       &traffic, err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -578,7 +592,8 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     const char *latest_created = old_created;
     if (new_revision) {
         rc = plat_revision_deploy(ctx, n, json_object_get(body, "template"),
-                                  &ba, full_method, &rev, &verdict, msg,
+                                  old_created, &ba, full_method, &rev,
+                                  &verdict, msg,
                                   sizeof(msg), err);
         if (rc < 0) {
             goto cleanup;

@@ -68,6 +68,44 @@ static void test_filter_escapes_in_strings(void **state)
     api_filter_clear(&f);
 }
 
+static void test_filter_has_suffix(void **state)
+{
+    api_filter f;
+    vouch_error err = VOUCH_ERROR_INIT;
+
+    (void)state;
+    /* What gcloud's attestations list --artifact-url sends. */
+    assert_int_equal(api_filter_parse(LIT("has_suffix(resourceUrl, "
+                                          "\"sha256:ab\")"),
+                                      &f, &err),
+                     0);
+    assert_string_equal(f.resource_url_suffix, "sha256:ab");
+    assert_null(f.resource_url);
+    api_filter_clear(&f);
+    assert_int_equal(api_filter_parse(LIT("kind=\"ATTESTATION\" AND "
+                                          "has_suffix ( resourceUrl ,"
+                                          "\"x\" )"),
+                                      &f, &err),
+                     0);
+    assert_string_equal(f.resource_url_suffix, "x");
+    assert_string_equal(f.kind, "ATTESTATION");
+    api_filter_clear(&f);
+    assert_int_equal(api_filter_parse(LIT("has_suffix(kind, \"x\")"), &f,
+                                      &err),
+                     VOUCH_EINVAL);
+    assert_int_equal(err.column, 12);
+    assert_non_null(strstr(err.message, "only resourceUrl"));
+    assert_int_equal(api_filter_parse(LIT("has_suffix(resourceUrl \"x\")"),
+                                      &f, &err),
+                     VOUCH_EINVAL);
+    assert_int_equal(err.column, 24);
+    assert_int_equal(api_filter_parse(LIT("has_suffix(resourceUrl, \"x\""),
+                                      &f, &err),
+                     VOUCH_EINVAL);
+    assert_non_null(strstr(err.message, "')'"));
+    assert_null(f.resource_url_suffix);
+}
+
 static void test_filter_reads_only_len_bytes(void **state)
 {
     /* The term is cut before its closing quote: must not read on. */
@@ -220,7 +258,7 @@ static void test_router_matches_templates_and_captures(void **state)
 static void test_router_not_found(void **state)
 {
     static const char *const paths[] = {
-        "/", "", "/v1", "/v1/projects/p", "/v1/projects/p/policy/",
+        "/", "", "/v1", "/v1/project/p", "/v1/projects/p/policy/",
         "/v1/projects//policy", "/v1/projects/p/attestors/a/b",
         "/v1/projects/p/attestors/:validateAttestationOccurrence",
         "/v1/projects/p/attestors/a:other", "/v1/projects/p/policyx",
@@ -338,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_filter_empty_matches_everything),
         cmocka_unit_test(test_filter_three_terms_joined_by_and),
         cmocka_unit_test(test_filter_escapes_in_strings),
+        cmocka_unit_test(test_filter_has_suffix),
         cmocka_unit_test(test_filter_reads_only_len_bytes),
         cmocka_unit_test(test_filter_errors_name_the_column),
         cmocka_unit_test(test_filter_over_limit_is_too_big),

@@ -10,180 +10,44 @@
 // Environment: VOUCHD, the vouchd binary (default
 // ../../build/src/daemon/vouchd). Skipped when docker-registry is missing.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import {fileURLToPath} from 'node:url';
 
 import {google} from 'googleapis';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const REGISTRY_BIN = '/usr/bin/docker-registry';
+import {Harness, hasRegistry, makeAuth} from './harness.mjs';
+
 const P = 'run-compat';
 const LOC = `projects/${P}/locations/us-central1`;
 const BLOCKED = 'protoPayload.response.status.conditions.reason=' +
     '"ContainerImageUnauthorized"';
-const skip = !fs.existsSync(REGISTRY_BIN) &&
-    'needs /usr/bin/docker-registry';
+const skip = !hasRegistry && 'needs /usr/bin/docker-registry';
 
-const procs = [];
-let tmpDir = null;
-let rootUrl = null;
+let h = null;
 let registry = null;
 let run;
 let logging;
 const digests = {};
-
-const auth = new google.auth.OAuth2();
-auth.setCredentials({
-  access_token: 'compat-test-token',
-  expiry_date: Date.now() + 24 * 3600 * 1000,
-});
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url, child, what) {
-  for (let i = 0; i < 400; i++) {
-    if (child.exitCode !== null) {
-      throw new Error(`${what} exited with ${child.exitCode}`);
-    }
-    try {
-      const r = await fetch(url);
-      if (r.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what} did not answer ${url}`);
-}
-
-function start(cmd, args, logName) {
-  const log = fs.openSync(path.join(tmpDir, logName), 'w');
-  const child = spawn(cmd, args, {stdio: ['ignore', log, log]});
-  fs.closeSync(log);
-  procs.push(child);
-  return child;
-}
-
-const sha256 = (b) => 'sha256:' +
-    crypto.createHash('sha256').update(b).digest('hex');
-
-async function pushBlob(repo, data) {
-  const base = `http://${registry}`;
-  let r = await fetch(`${base}/v2/${repo}/blobs/uploads/`, {method: 'POST'});
-  assert.equal(r.status, 202);
-  let loc = r.headers.get('location');
-  if (loc.startsWith('/')) loc = base + loc;
-  const digest = sha256(data);
-  loc += (loc.includes('?') ? '&' : '?') + 'digest=' + digest;
-  r = await fetch(loc, {method: 'PUT', body: data,
-    headers: {'Content-Type': 'application/octet-stream'}});
-  assert.equal(r.status, 201);
-  return {digest, size: data.length};
-}
-
-// Push a small OCI image under repo:tag; returns its manifest digest.
-async function pushImage(repo, tag, seed) {
-  const layer = await pushBlob(repo, Buffer.from(`layer ${seed}`.repeat(8)));
-  const config = await pushBlob(repo, Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux',
-    rootfs: {type: 'layers', diff_ids: [layer.digest]},
-  })));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: {mediaType: 'application/vnd.oci.image.config.v1+json',
-      ...config},
-    layers: [{mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-      ...layer}],
-  }));
-  const r = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, {
-    method: 'PUT', body: manifest,
-    headers: {'Content-Type': 'application/vnd.oci.image.manifest.v1+json'},
-  });
-  assert.equal(r.status, 201);
-  assert.equal(r.headers.get('docker-content-digest'), sha256(manifest));
-  return sha256(manifest);
-}
-
-async function putPolicy(rule) {
-  const r = await fetch(`${rootUrl}/v1/projects/${P}/policy`, {
-    method: 'PUT',
-    headers: {'Content-Type': 'application/json'},
-    body: JSON.stringify({
-      globalPolicyEvaluationMode: 'DISABLE',
-      defaultAdmissionRule: {
-        enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', ...rule},
-    }),
-  });
-  assert.equal(r.status, 200, await r.text());
-}
+const auth = makeAuth();
+const putPolicy = (rule) => h.putPolicy(P, rule);
 
 const image = (tag) => `${registry}/team/app:${tag}`;
 const byDigest = (tag) => `${registry}/team/app@${digests[tag]}`;
 
 before(async () => {
   if (skip) return;
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-run-compat-'));
-  fs.chmodSync(tmpDir, 0o755);
-  const storage = path.join(tmpDir, 'storage');
-  fs.mkdirSync(storage, {mode: 0o777});
-  fs.chmodSync(storage, 0o777);
-  const rport = await freePort();
-  registry = `127.0.0.1:${rport}`;
-  const cfg = path.join(tmpDir, 'registry.yml');
-  fs.writeFileSync(cfg, [
-    'version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:',
-    `    rootdirectory: ${storage}`, 'http:', `  addr: ${registry}`, '',
-  ].join('\n'));
-  const asRoot = process.getuid && process.getuid() === 0;
-  const reg = asRoot ?
-    start('runuser', ['-u', 'nobody', '--', REGISTRY_BIN, 'serve', cfg],
-        'registry.log') :
-    start(REGISTRY_BIN, ['serve', cfg], 'registry.log');
-  await waitFor(`http://${registry}/v2/`, reg, 'docker-registry');
+  h = new Harness('vouch-run-compat-');
+  await h.startRegistry();
+  registry = h.registry;
   for (const [i, tag] of ['good', 'bad', 'job'].entries()) {
-    digests[tag] = await pushImage('team/app', tag, `${tag}-${i}`);
+    digests[tag] = await h.pushImage('team/app', tag, `${tag}-${i}`);
   }
-
-  const vouchd = process.env.VOUCHD ??
-      path.join(here, '..', '..', 'build', 'src', 'daemon', 'vouchd');
-  const port = await freePort();
-  rootUrl = `http://127.0.0.1:${port}`;
-  const daemon = start(vouchd, [
-    '--listen', `127.0.0.1:${port}`,
-    '--store', `sqlite:${path.join(tmpDir, 'vouch.db')}`,
-    '--access-log', path.join(tmpDir, 'access.log'),
-    '--registry-insecure', registry,
-  ], 'vouchd.log');
-  await waitFor(`${rootUrl}/healthz`, daemon, 'vouchd');
-  run = google.run({version: 'v2', auth, rootUrl});
-  logging = google.logging({version: 'v2', auth, rootUrl});
+  await h.startVouchd();
+  run = google.run({version: 'v2', auth, rootUrl: h.rootUrl});
+  logging = google.logging({version: 'v2', auth, rootUrl: h.rootUrl});
 });
 
 after(async () => {
-  for (const child of procs.reverse()) {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
-  if (tmpDir) fs.rmSync(tmpDir, {recursive: true, force: true});
+  if (h) await h.stop();
 });
 
 const shortName = (n) => n.split('/').pop();

@@ -1,0 +1,108 @@
+/*
+ * vouchd — Org Policy v2 collections of a project, as `gcloud
+ * org-policies set-policy` uses them: GET /v2/projects/{p}/constraints
+ * (the one constraint served, run.allowedBinaryAuthorizationPolicies),
+ * GET /v2/projects/{p}/policies (its policy, when set) and POST
+ * /v2/projects/{p}/policies (create it; ALREADY_EXISTS when set). The
+ * policy itself is the platform's (orgpolicy.c, src/platform/orgpolicy.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "platform.h"
+#include "run.h"
+#include "server.h"
+#include "support_apis.h"
+
+int api_list_constraints(api_request *req)
+{
+    json_t *out;
+    int rc;
+
+    out = json_pack(
+        "{s:[{s:s+++,s:s,s:s,s:s,s:{s:b,s:b}}]}", "constraints", "name",
+        "projects/", req->params[0], "/constraints/",
+        VOUCH_PLATFORM_CONSTRAINT, "displayName",
+        "Allowed Binary Authorization Policies (Cloud Run)", "description",
+        "The Binary Authorization policies a Cloud Run service or job may "
+        "name in its run.googleapis.com/binary-authorization annotation "
+        "(the value 'default': the project's policy).",
+        "constraintDefault", "ALLOW", "listConstraint", "supportsIn", 0,
+        "supportsUnder", 0);
+    if (out == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    rc = api_respond_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_list_orgpolicies(api_request *req)
+{
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *pol = NULL;
+    json_t *out;
+    int rc;
+
+    api_run_ctx_init(req, &ctx, NULL);
+    rc = vouch_platform_orgpolicy_get(&ctx, req->params[0], &pol, &err);
+    if (rc < 0 && rc != VOUCH_ENOTFOUND) {
+        return api_respond_vouch_error(req, &err, "store");
+    }
+    out = pol != NULL ? json_pack("{s:[o]}", "policies", pol)
+                      : json_object();
+    if (out == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    rc = api_respond_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_create_orgpolicy(api_request *req)
+{
+    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *body = NULL;
+    json_t *pol = NULL;
+    char name[300];
+    int rc;
+
+    api_run_ctx_init(req, &ctx, &queue);
+    snprintf(name, sizeof(name), "projects/%s/policies/"
+             VOUCH_PLATFORM_CONSTRAINT, req->params[0]);
+    json_error_t jerr;
+    body = json_loadb(req->body != NULL ? req->body : "", req->body_len, 0,
+                      &jerr);
+    if (body == NULL) {
+        return api_respond_error(req, API_INVALID_ARGUMENT, "request "
+                                 "body:%d:%d: %s", jerr.line, jerr.column,
+                                 jerr.text);
+    }
+    const char *given = json_string_value(json_object_get(body, "name"));
+    if (given == NULL || strcmp(given, name) != 0) {
+        json_decref(body);
+        return api_respond_error(req, API_INVALID_ARGUMENT, "name: '%.200s' "
+                                 "is not served; the one policy of this "
+                                 "project is %s",
+                                 given != NULL ? given : "", name);
+    }
+    json_decref(body);
+    rc = vouch_platform_orgpolicy_get(&ctx, req->params[0], &pol, &err);
+    json_decref(pol);
+    pol = NULL;
+    if (rc == 0) {
+        return api_respond_error(req, API_ALREADY_EXISTS, "policy %s "
+                                 "already exists; update it with PATCH",
+                                 name);
+    }
+    if (rc != VOUCH_ENOTFOUND) {
+        return api_respond_vouch_error(req, &err, "store");
+    }
+    rc = vouch_platform_orgpolicy_set(&ctx, req->params[0],
+                                      req->body != NULL ? req->body : "",
+                                      req->body_len, &pol, &err);
+    return api_run_finish(req, rc, pol, &ctx, &err);
+}

@@ -1,0 +1,470 @@
+/*
+ * vouchd — Cloud Run Admin v1 handlers of jobs, executions and tasks
+ * (docs/gcloud.md), over the platform functions the v2 handlers call.
+ * POST …/jobs/J:run answers with the Execution itself (v1), not an
+ * Operation; a denied execution is still a 200 whose conditions say why.
+ *
+ * Routes: /apis/run.googleapis.com/v1/namespaces/{p}/jobs[/{j}],
+ * …/executions[/{e}], …/tasks[/{t}]; the location comes from the Host.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "labelsel.h"
+#include "platform.h"
+#include "run_v1.h"
+#include "server.h"
+
+static json_t *conv_job(const json_t *r2, const run_v1_where *w,
+                        void *payload)
+{
+    (void)payload;
+    return run_v1_job_of(r2, w);
+}
+
+static json_t *conv_execution(const json_t *r2, const run_v1_where *w,
+                              void *payload)
+{
+    (void)payload;
+    return run_v1_execution_of(r2, w);
+}
+
+/* The result of a platform call as v1 (`conv` of the operation's
+ * resource); NULL with `err` set when out of memory. */
+static json_t *op_as(const json_t *op, const run_v1_where *w,
+                     run_v1_conv conv, vouch_error *err)
+{
+    json_t *r2 = run_v1_op_resource(op);
+    json_t *v1 = r2 != NULL ? conv(r2, w, NULL) : NULL;
+
+    json_decref(r2);
+    if (v1 == NULL) {
+        api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+    }
+    return v1;
+}
+
+static const run_v1_writer job_writer = {
+    run_v1_job_to_v2, vouch_platform_job_create, vouch_platform_job_update,
+};
+
+/* POST (create) or PUT (replace) of a job. */
+static int write_job(api_request *req, bool replace)
+{
+    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    json_t *op = NULL;
+    json_t *v1 = NULL;
+    int rc;
+
+    run_v1_where_of(req, &w);
+    run_v1_ctx(req, &ctx, &queue);
+    rc = run_v1_write(req, &w, &job_writer, replace, &ctx, &op, &err);
+    if (rc == 0) {
+        v1 = op_as(op, &w, conv_job, &err);
+        rc = v1 != NULL ? 0 : VOUCH_ENOMEM;
+    }
+    rc = run_v1_finish(req, rc, v1, &ctx, &err);
+    json_decref(op);
+    return rc;
+}
+
+int api_v1_create_job(api_request *req)
+{
+    return write_job(req, false);
+}
+
+int api_v1_replace_job(api_request *req)
+{
+    return write_job(req, true);
+}
+
+int api_v1_get_job(api_request *req)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    char name[512];
+    json_t *job = NULL;
+    json_t *v1;
+    int rc;
+
+    run_v1_where_of(req, &w);
+    snprintf(name, sizeof(name), "%s/jobs/%s", w.parent, w.id);
+    rc = run_v1_load(req, VOUCH_PLATFORM_KIND_JOB, name, &job, &err);
+    if (rc < 0) {
+        return api_respond_vouch_error(req, &err, NULL);
+    }
+    v1 = run_v1_job_of(job, &w);
+    json_decref(job);
+    if (v1 == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    rc = api_respond_json(req, 200, v1);
+    json_decref(v1);
+    return rc;
+}
+
+int api_v1_list_jobs(api_request *req)
+{
+    run_v1_where w;
+    run_v1_list_args args;
+    run_v1_list_spec spec;
+    int rc;
+
+    run_v1_where_of(req, &w);
+    if (run_v1_list_args_of(req, &args) < 0) {
+        return 0;
+    }
+    memset(&spec, 0, sizeof(spec));
+    spec.kind = VOUCH_PLATFORM_KIND_JOB;
+    spec.parent = w.parent;
+    spec.conv = conv_job;
+    spec.api_version = RUN_V1_RUN;
+    spec.list_kind = "JobsList";
+    rc = run_v1_list(req, &w, &args, &spec);
+    run_v1_list_args_clear(&args);
+    return rc;
+}
+
+int api_v1_delete_job(api_request *req)
+{
+    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    json_t *op = NULL;
+    int rc;
+
+    run_v1_where_of(req, &w);
+    run_v1_ctx(req, &ctx, &queue);
+    rc = vouch_platform_job_delete(&ctx, w.project, w.location, w.id, NULL,
+                                   &op, &err);
+    json_t *job = rc == 0 ? run_v1_op_resource(op) : NULL;
+    rc = run_v1_finish(req, rc,
+                       rc == 0 ? run_v1_deleted("jobs", w.id, job) : NULL,
+                       &ctx, &err);
+    json_decref(job);
+    json_decref(op);
+    return rc;
+}
+
+int api_v1_run_job(api_request *req)
+{
+    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    json_t *in = NULL;
+    json_t *body = NULL;
+    json_t *op = NULL;
+    json_t *v1 = NULL;
+    char *text = NULL;
+    int rc = 0;
+
+    run_v1_where_of(req, &w);
+    run_v1_ctx(req, &ctx, &queue);
+    if (req->body_len > 0) {
+        rc = run_v1_parse_body(req, &in, &err);
+    } else {
+        in = json_object();
+    }
+    if (rc == 0) {
+        rc = run_v1_run_to_v2(in, &body, &err);
+    }
+    if (rc == 0) {
+        text = json_dumps(body, JSON_COMPACT);
+        rc = text != NULL ? 0 : api_error_fill(&err, VOUCH_ENOMEM,
+                                               "out of memory");
+    }
+    if (rc == 0) {
+        rc = vouch_platform_job_run(&ctx, w.project, w.location, w.id, text,
+                                    strlen(text), &op, &err);
+    }
+    if (rc == 0) {
+        v1 = op_as(op, &w, conv_execution, &err);
+        rc = v1 != NULL ? 0 : VOUCH_ENOMEM;
+    }
+    rc = run_v1_finish(req, rc, v1, &ctx, &err);
+    free(text);
+    json_decref(in);
+    json_decref(body);
+    json_decref(op);
+    return rc;
+}
+
+/* ---- executions ---- */
+
+/* "J-abc12" -> "J": the job a generated execution id names. */
+static const char *job_of_execution(const char *id, char *out, size_t size)
+{
+    size_t n = strlen(id);
+
+    if (n < 7 || id[n - 6] != '-' || n - 6 >= size) {
+        return NULL;
+    }
+    memcpy(out, id, n - 6);
+    out[n - 6] = '\0';
+    return out;
+}
+
+static int find_execution(api_request *req, const run_v1_where *w,
+                          json_t **out, vouch_error *err)
+{
+    char guess[160];
+
+    return run_v1_find(req, w, VOUCH_PLATFORM_KIND_EXECUTION, "jobs",
+                       "executions",
+                       job_of_execution(w->id, guess, sizeof(guess)), out,
+                       err);
+}
+
+int api_v1_get_execution(api_request *req)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    json_t *ex = NULL;
+    json_t *v1;
+    int rc;
+
+    run_v1_where_of(req, &w);
+    rc = find_execution(req, &w, &ex, &err);
+    if (rc < 0) {
+        return api_respond_vouch_error(req, &err, NULL);
+    }
+    v1 = run_v1_execution_of(ex, &w);
+    json_decref(ex);
+    if (v1 == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    rc = api_respond_json(req, 200, v1);
+    json_decref(v1);
+    return rc;
+}
+
+int api_v1_list_executions(api_request *req)
+{
+    run_v1_where w;
+    run_v1_list_args args;
+    run_v1_list_spec spec;
+    char parent[512];
+    char prefix[400];
+    int rc;
+
+    run_v1_where_of(req, &w);
+    if (run_v1_list_args_of(req, &args) < 0) {
+        return 0;
+    }
+    memset(&spec, 0, sizeof(spec));
+    spec.kind = VOUCH_PLATFORM_KIND_EXECUTION;
+    const char *job = api_labelsel_pinned(args.selector, RUN_V1_LABEL_JOB);
+    if (job != NULL) {
+        snprintf(parent, sizeof(parent), "%s/jobs/%s", w.parent, job);
+        spec.parent = parent;
+    } else {
+        snprintf(prefix, sizeof(prefix), "%s/jobs/", w.parent);
+        spec.name_prefix = prefix;
+    }
+    spec.conv = conv_execution;
+    spec.api_version = RUN_V1_RUN;
+    spec.list_kind = "ExecutionsList";
+    rc = run_v1_list(req, &w, &args, &spec);
+    run_v1_list_args_clear(&args);
+    return rc;
+}
+
+/* Cancel (`cancel`) or delete an execution. */
+static int end_execution(api_request *req, bool cancel)
+{
+    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    json_t *ex = NULL;
+    json_t *op = NULL;
+    json_t *v1 = NULL;
+    char jbuf[160];
+    int rc;
+
+    run_v1_where_of(req, &w);
+    run_v1_ctx(req, &ctx, &queue);
+    rc = find_execution(req, &w, &ex, &err);
+    const char *job = json_string_value(json_object_get(ex, "job"));
+    snprintf(jbuf, sizeof(jbuf), "%s", job != NULL ? job : "");
+    if (rc == 0 && cancel) {
+        rc = vouch_platform_execution_cancel(&ctx, w.project, w.location,
+                                             jbuf, w.id, &op, &err);
+    } else if (rc == 0) {
+        rc = vouch_platform_execution_delete(&ctx, w.project, w.location,
+                                             jbuf, w.id, &op, &err);
+    }
+    if (rc == 0) {
+        v1 = cancel ? op_as(op, &w, conv_execution, &err)
+                    : run_v1_deleted("executions", w.id, ex);
+        rc = v1 != NULL ? 0 : VOUCH_ENOMEM;
+    }
+    rc = run_v1_finish(req, rc, v1, &ctx, &err);
+    json_decref(ex);
+    json_decref(op);
+    return rc;
+}
+
+int api_v1_delete_execution(api_request *req)
+{
+    return end_execution(req, false);
+}
+
+int api_v1_cancel_execution(api_request *req)
+{
+    return end_execution(req, true);
+}
+
+/* ---- tasks: views of their execution ---- */
+
+/* "E-task3" -> E and 3. */
+static bool parse_task_id(const char *id, char *exec, size_t size,
+                          json_int_t *index)
+{
+    const char *at = strstr(id, "-task");
+    const char *last = at;
+    json_int_t n = 0;
+
+    while (at != NULL) {
+        last = at;
+        at = strstr(at + 1, "-task");
+    }
+    if (last == NULL || last[5] == '\0' || (size_t)(last - id) >= size) {
+        return false;
+    }
+    for (const char *p = last + 5; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || n > 100000) {
+            return false;
+        }
+        n = n * 10 + (*p - '0');
+    }
+    memcpy(exec, id, (size_t)(last - id));
+    exec[last - id] = '\0';
+    *index = n;
+    return true;
+}
+
+int api_v1_get_task(api_request *req)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    char exec[160];
+    json_int_t index = 0;
+    json_t *ex = NULL;
+    json_t *v1;
+    int rc;
+
+    run_v1_where_of(req, &w);
+    if (!parse_task_id(w.id, exec, sizeof(exec), &index)) {
+        return api_respond_error(req, API_NOT_FOUND, "task %s not found in "
+                                 "%s", w.id, w.parent);
+    }
+    const char *task_id = w.id;
+    w.id = exec;
+    rc = find_execution(req, &w, &ex, &err);
+    if (rc < 0) {
+        return api_respond_vouch_error(req, &err, NULL);
+    }
+    json_int_t count = json_object_get(ex, "taskCount") != NULL
+                           ? json_integer_value(json_object_get(ex,
+                                                                "taskCount"))
+                           : 1;
+    if (index >= count) {
+        json_decref(ex);
+        return api_respond_error(req, API_NOT_FOUND, "task %s not found in "
+                                 "%s", task_id, w.parent);
+    }
+    v1 = run_v1_task_of(ex, index, &w);
+    json_decref(ex);
+    if (v1 == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    rc = api_respond_json(req, 200, v1);
+    json_decref(v1);
+    return rc;
+}
+
+/* The tasks of one execution (the labelSelector must name it), paged by
+ * index. */
+int api_v1_list_tasks(api_request *req)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    run_v1_list_args args;
+    json_t *ex = NULL;
+    json_t *items = NULL;
+    json_int_t from = 0;
+    json_int_t i;
+    char next[32];
+    int rc;
+
+    run_v1_where_of(req, &w);
+    if (run_v1_list_args_of(req, &args) < 0) {
+        return 0;
+    }
+    const char *exec = api_labelsel_pinned(args.selector,
+                                           RUN_V1_LABEL_EXECUTION);
+    if (exec == NULL) {
+        rc = api_respond_error(req, API_INVALID_ARGUMENT, "labelSelector: "
+                               "name the execution ("
+                               RUN_V1_LABEL_EXECUTION " = E)");
+        goto cleanup;
+    }
+    if (args.token != NULL && args.token[0] != '\0') {
+        json_t *t = json_string(args.token);
+        rc = run_v1_int(t, "continue", 0, 100000, 0, &from, &err);
+        json_decref(t);
+        if (rc < 0) {
+            rc = api_respond_error(req, API_INVALID_ARGUMENT, "%s",
+                                   err.message);
+            goto cleanup;
+        }
+    }
+    w.id = exec;
+    rc = find_execution(req, &w, &ex, &err);
+    if (rc < 0) {
+        rc = api_respond_vouch_error(req, &err, NULL);
+        goto cleanup;
+    }
+    json_int_t count = json_object_get(ex, "taskCount") != NULL
+                           ? json_integer_value(json_object_get(ex,
+                                                                "taskCount"))
+                           : 1;
+    items = json_array();
+    next[0] = '\0';
+    for (i = from; items != NULL && i < count; i++) {
+        if (json_array_size(items) == args.limit) {
+            snprintf(next, sizeof(next), "%lld", (long long)i);
+            break;
+        }
+        json_t *task = run_v1_task_of(ex, i, &w);
+        if (task == NULL) {
+            json_decref(items);
+            items = NULL;
+            break;
+        }
+        if (api_labelsel_match(args.selector,
+                               json_object_get(json_object_get(task,
+                                                               "metadata"),
+                                               "labels"))) {
+            json_array_append_new(items, task);
+        } else {
+            json_decref(task);
+        }
+    }
+    rc = items != NULL
+             ? run_v1_respond_list(req, RUN_V1_RUN, "TasksList", items,
+                                   next[0] != '\0' ? next : NULL)
+             : VOUCH_ENOMEM;
+
+cleanup:
+    json_decref(ex);
+    run_v1_list_args_clear(&args);
+    return rc;
+}

@@ -1,0 +1,426 @@
+/*
+ * vouchd — Cloud Run Admin v1: what every v1 handler shares (run_v1.h):
+ * where a request points, bodies, loads and writes through the platform,
+ * responses and lists.
+ */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "labelsel.h"
+#include "pager.h"
+#include "platform.h"
+#include "run.h"
+#include "run_v1.h"
+#include "server.h"
+
+bool run_v1_region_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 63 || s[0] < 'a' || s[0] > 'z') {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void run_v1_location_of_host(const char *host, const char *fallback,
+                             char *out, size_t size)
+{
+    /* gcloud derives a regional endpoint by prefixing the host of the
+     * run endpoint with "REGION-": run.example -> us-central1-run.example.
+     * The Knative paths carry no location, so the Host is where it is. */
+    size_t label = 0;
+
+    snprintf(out, size, "%s", fallback != NULL ? fallback : "us-central1");
+    if (host == NULL) {
+        return;
+    }
+    while (host[label] != '\0' && host[label] != '.' && host[label] != ':') {
+        label++;
+    }
+    if (label > 4 && memcmp(host + label - 4, "-run", 4) == 0 &&
+        run_v1_region_ok(host, label - 4) && label - 4 < size) {
+        memcpy(out, host, label - 4);
+        out[label - 4] = '\0';
+    }
+}
+
+void run_v1_where_of(api_request *req, run_v1_where *w)
+{
+    bool knative = strncmp(req->path, "/apis/", 6) == 0;
+
+    memset(w, 0, sizeof(*w));
+    snprintf(w->project, sizeof(w->project), "%s", req->params[0]);
+    if (knative) {
+        const char *host = MHD_lookup_connection_value(
+            req->connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        run_v1_location_of_host(host, req->server->default_location,
+                                w->location, sizeof(w->location));
+        w->id = req->params[1];
+    } else {
+        snprintf(w->location, sizeof(w->location), "%s", req->params[1]);
+        w->id = req->params[2];
+    }
+    snprintf(w->parent, sizeof(w->parent), "projects/%s/locations/%s",
+             w->project, w->location);
+}
+
+void run_v1_ctx(api_request *req, vouch_platform_ctx *ctx,
+                vouch_audit_queue *queue)
+{
+    api_run_ctx_init(req, ctx, queue);
+    ctx->api = VOUCH_PLATFORM_API_V1;
+}
+
+/* ---- responses ---- */
+
+/* v2 field paths in platform messages, as a v1 client names them. */
+static void rewrite_path(vouch_error *err)
+{
+    static const char *const paths[][2] = {
+        { "template.template.containers",
+          "spec.template.spec.template.spec.containers" },
+        { "template.template.", "spec.template.spec.template.spec." },
+        { "template.containers", "spec.template.spec.containers" },
+        { "template.revision", "spec.template.metadata.name" },
+        { "template.", "spec.template.spec." },
+        { "traffic", "spec.traffic" },
+        { "binaryAuthorization", "metadata.annotations" },
+    };
+    char msg[sizeof(err->message)];
+
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        size_t n = strlen(paths[i][0]);
+        if (strncmp(err->message, paths[i][0], n) == 0) {
+            snprintf(msg, sizeof(msg), "%s%s", paths[i][1],
+                     err->message + n);
+            memcpy(err->message, msg, sizeof(msg));
+            return;
+        }
+    }
+}
+
+int run_v1_finish(api_request *req, int rc, json_t *v1,
+                  vouch_platform_ctx *ctx, const vouch_error *err)
+{
+    vouch_error e = *err;
+
+    if (rc < 0) {
+        rewrite_path(&e);
+    }
+    return api_run_finish(req, rc, v1, ctx, &e);
+}
+
+json_t *run_v1_deleted(const char *kind, const char *id, const json_t *r2)
+{
+    json_t *st = json_pack("{s:s,s:s,s:s,s:{},s:{s:s,s:s}}", "apiVersion",
+                           "v1", "kind", "Status", "status", "Success",
+                           "metadata", "details", "name", id, "kind", kind);
+    json_t *uid = json_object_get(r2, "uid");
+
+    if (st != NULL && json_is_string(uid)) {
+        json_object_set(json_object_get(st, "details"), "uid", uid);
+    }
+    return st;
+}
+
+int run_v1_list_args_of(api_request *req, run_v1_list_args *a)
+{
+    const char *sel = api_query(req, "labelSelector");
+    const char *limit = api_query(req, "limit");
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_int_t n = 0;
+    int rc;
+
+    memset(a, 0, sizeof(*a));
+    rc = api_labelsel_parse(sel != NULL ? sel : "",
+                            sel != NULL ? strlen(sel) : 0, &a->selector,
+                            &err);
+    if (rc < 0) {
+        api_respond_error(req, rc == VOUCH_ENOMEM ? API_INTERNAL
+                                                  : API_INVALID_ARGUMENT,
+                          "labelSelector: column %u: %s", err.column,
+                          err.message);
+        return -1;
+    }
+    if (limit != NULL && limit[0] != '\0') {
+        json_t *v = json_string(limit);
+        rc = run_v1_int(v, "limit", 0, 1000000000, 0, &n, &err);
+        json_decref(v);
+        if (rc < 0) {
+            api_labelsel_free(a->selector);
+            a->selector = NULL;
+            api_respond_error(req, API_INVALID_ARGUMENT, "%s", err.message);
+            return -1;
+        }
+    }
+    a->limit = n == 0 || n > RUN_V1_LIST_MAX ? RUN_V1_LIST_MAX : (size_t)n;
+    a->token = api_query(req, "continue");
+    return 0;
+}
+
+void run_v1_list_args_clear(run_v1_list_args *a)
+{
+    api_labelsel_free(a->selector);
+    memset(a, 0, sizeof(*a));
+}
+
+int run_v1_respond_list(api_request *req, const char *api_version,
+                        const char *kind, json_t *items,
+                        const char *next_token)
+{
+    json_t *list = json_pack("{s:s,s:s,s:{},s:o}", "apiVersion",
+                             api_version, "kind", kind, "metadata", "items",
+                             items);
+    int rc;
+
+    if (list == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    if (next_token != NULL) {
+        json_object_set_new(json_object_get(list, "metadata"), "continue",
+                            json_string(next_token));
+    }
+    rc = api_respond_json(req, 200, list);
+    json_decref(list);
+    return rc;
+}
+
+typedef struct list_match {
+    const run_v1_list_spec *spec;
+    const run_v1_where *w;
+    const api_labelsel *sel;
+} list_match;
+
+static int match_v1(const vouch_resource *r, void *payload, vouch_error *err)
+{
+    list_match *m = payload;
+    json_error_t jerr;
+    json_t *r2;
+    json_t *v1;
+    int rc;
+
+    if (m->spec->name_prefix != NULL &&
+        strncmp(r->name, m->spec->name_prefix,
+                strlen(m->spec->name_prefix)) != 0) {
+        return 0;
+    }
+    r2 = json_loads(r->json, 0, &jerr);
+    if (r2 == NULL) {
+        return api_error_fill(err, VOUCH_EIO, "stored %s %s is not JSON: %s",
+                              r->kind, r->name, jerr.text);
+    }
+    v1 = m->spec->conv(r2, m->w, m->spec->payload);
+    json_decref(r2);
+    if (v1 == NULL) {
+        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+    }
+    rc = api_labelsel_match(m->sel, json_object_get(json_object_get(
+                                        v1, "metadata"), "labels"))
+             ? 1
+             : 0;
+    json_decref(v1);
+    return rc;
+}
+
+int run_v1_list(api_request *req, const run_v1_where *w,
+                const run_v1_list_args *args, const run_v1_list_spec *spec)
+{
+    list_match m = { spec, w, args->selector };
+    vouch_resource_query q;
+    vouch_resource_page page;
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *items = NULL;
+    int rc;
+
+    memset(&q, 0, sizeof(q));
+    q.kind = spec->kind;
+    q.parent = spec->parent;
+    rc = api_pager_list(req->conn, &q, args->token, args->limit, match_v1,
+                        &m, &page, &err);
+    if (rc == VOUCH_EINVAL) {
+        return api_respond_error(req, API_INVALID_ARGUMENT, "continue: %s",
+                                 err.message);
+    }
+    if (rc < 0) {
+        return api_respond_vouch_error(req, &err, NULL);
+    }
+    items = json_array();
+    for (size_t i = 0; items != NULL && i < page.count; i++) {
+        json_t *r2 = json_loads(page.items[i].json, 0, NULL);
+        json_t *v1 = r2 != NULL ? spec->conv(r2, w, spec->payload) : NULL;
+        json_decref(r2);
+        if (v1 == NULL || json_array_append_new(items, v1) < 0) {
+            json_decref(items);
+            items = NULL;
+        }
+    }
+    if (items == NULL) {
+        vouch_resource_page_clear(&page);
+        return VOUCH_ENOMEM;
+    }
+    rc = run_v1_respond_list(req, spec->api_version, spec->list_kind, items,
+                             page.next_page_token);
+    vouch_resource_page_clear(&page);
+    return rc;
+}
+
+int run_v1_parse_body(api_request *req, json_t **out, vouch_error *err)
+{
+    json_error_t jerr;
+
+    *out = NULL;
+    if (req->body_len > VOUCH_PLATFORM_BODY_MAX) {
+        return api_error_fill(err, VOUCH_ETOOBIG, "request body: more than "
+                              "%u bytes", VOUCH_PLATFORM_BODY_MAX);
+    }
+    *out = json_loadb(req->body != NULL ? req->body : "", req->body_len,
+                      JSON_REJECT_DUPLICATES, &jerr);
+    if (*out == NULL) {
+        return api_error_fill(err, VOUCH_EPARSE, "request body:%d:%d: %s",
+                              jerr.line, jerr.column, jerr.text);
+    }
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return api_error_fill(err, VOUCH_EINVAL, "request body: expected a "
+                              "JSON object");
+    }
+    return 0;
+}
+
+int run_v1_load(api_request *req, const char *kind, const char *name,
+                json_t **out, vouch_error *err)
+{
+    vouch_platform_ctx ctx;
+    vouch_resource r;
+    json_error_t jerr;
+    int rc;
+
+    *out = NULL;
+    run_v1_ctx(req, &ctx, NULL);
+    rc = vouch_platform_get(&ctx, kind, name, &r, err);
+    if (rc < 0) {
+        return rc;
+    }
+    *out = json_loads(r.json, 0, &jerr);
+    vouch_resource_clear(&r);
+    if (*out == NULL) {
+        return api_error_fill(err, VOUCH_EIO, "stored %s %s is not JSON: %s",
+                              kind, name, jerr.text);
+    }
+    return 0;
+}
+
+typedef struct suffix_match {
+    char prefix[400];
+    char suffix[200];
+} suffix_match;
+
+static int match_suffix(const vouch_resource *r, void *payload,
+                        vouch_error *err)
+{
+    const suffix_match *m = payload;
+    size_t n = strlen(r->name);
+    size_t s = strlen(m->suffix);
+
+    (void)err;
+    return strncmp(r->name, m->prefix, strlen(m->prefix)) == 0 && n > s &&
+           strcmp(r->name + n - s, m->suffix) == 0;
+}
+
+int run_v1_find(api_request *req, const run_v1_where *w, const char *kind,
+                const char *collection, const char *child, const char *guess,
+                json_t **out, vouch_error *err)
+{
+    vouch_resource_query q;
+    vouch_resource_page page;
+    suffix_match m;
+    char name[800];
+    int rc;
+
+    *out = NULL;
+    if (guess != NULL) {
+        snprintf(name, sizeof(name), "%s/%s/%s/%s/%s", w->parent,
+                 collection, guess, child, w->id);
+        rc = run_v1_load(req, kind, name, out, err);
+        if (rc != VOUCH_ENOTFOUND) {
+            return rc;
+        }
+    }
+    snprintf(m.prefix, sizeof(m.prefix), "%s/%s/", w->parent, collection);
+    snprintf(m.suffix, sizeof(m.suffix), "/%s/%s", child, w->id);
+    memset(&q, 0, sizeof(q));
+    q.kind = kind;
+    rc = api_pager_list(req->conn, &q, NULL, 1, match_suffix, &m, &page,
+                        err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (page.count == 1) {
+        *out = json_loads(page.items[0].json, 0, NULL);
+    }
+    vouch_resource_page_clear(&page);
+    if (*out == NULL) {
+        return api_error_fill(err, VOUCH_ENOTFOUND, "%s %s not found in %s",
+                              kind, w->id, w->parent);
+    }
+    return 0;
+}
+
+int run_v1_write(api_request *req, const run_v1_where *w,
+                 const run_v1_writer *k, bool replace,
+                 vouch_platform_ctx *ctx, json_t **op, vouch_error *err)
+{
+    json_t *in = NULL;
+    json_t *body = NULL;
+    char *text = NULL;
+    char id[160];
+    int rc;
+
+    *op = NULL;
+    rc = run_v1_parse_body(req, &in, err);
+    if (rc == 0) {
+        rc = k->to_v2(in, w, replace ? w->id : NULL, id, sizeof(id), &body,
+                      err);
+    }
+    if (rc == 0) {
+        text = json_dumps(body, JSON_COMPACT);
+        rc = text != NULL ? 0 : api_error_fill(err, VOUCH_ENOMEM,
+                                               "out of memory");
+    }
+    if (rc == 0 && replace) {
+        rc = k->update(ctx, w->project, w->location, id, text, strlen(text),
+                       run_v1_dry_run(req), false, op, err);
+    } else if (rc == 0) {
+        rc = k->create(ctx, w->project, w->location, id, text, strlen(text),
+                       run_v1_dry_run(req), op, err);
+    }
+    free(text);
+    json_decref(in);
+    json_decref(body);
+    return rc;
+}
+
+json_t *run_v1_op_resource(const json_t *op)
+{
+    json_t *r = json_deep_copy(json_object_get(op, "metadata"));
+
+    if (r != NULL) {
+        json_object_del(r, "@type");
+    }
+    return r;
+}
+
+bool run_v1_dry_run(api_request *req)
+{
+    const char *v = api_query(req, "dryRun");
+
+    return v != NULL && strcmp(v, "All") == 0;
+}
