@@ -227,6 +227,28 @@ static int check_tree(const vouch__doc *doc, const char *data, size_t len,
     return 0;
 }
 
+int vouch__doc_check_fy(struct fy_document *fyd, const char *data,
+                        size_t len, vouch_format format, const char *source,
+                        vouch_error *err)
+{
+    vouch__doc doc;
+
+    memset(&doc, 0, sizeof(doc));
+    doc.fyd = fyd;
+    doc.tree = VOUCH__TREE_FY;
+    doc.source = source;
+    doc.format = format;
+    return check_tree(&doc, data != NULL ? data : "", len,
+                      fy_document_root(fyd), 0, err);
+}
+
+bool vouch__doc_node_position(struct fy_node *node, int *line, int *column)
+{
+    *line = 0;
+    *column = 0;
+    return node_mark(node, line, column, 0);
+}
+
 /* ---- loading -------------------------------------------------------- */
 
 /* The format of `len` bytes: AUTO is JSON when the first non-blank byte is

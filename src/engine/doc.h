@@ -128,6 +128,30 @@ int vouch__doc_load_json(vouch__doc *doc, const char *data, size_t len,
                          size_t max, const char *source, vouch_error *err);
 
 void vouch__doc_close(vouch__doc *doc);
+
+/*
+ * The checks vouch__doc_load() makes on its libfyaml tree (nesting,
+ * aliases, anchors, tags, merge keys, misread single-quoted scalars), on
+ * a document loaded by other means: one of a stream
+ * (vouch__yaml_load_stream()). `data` and `len` are the bytes it was read
+ * from; `format` JSON or YAML. Returns 0 or VOUCH_EPARSE with the
+ * position.
+ */
+int vouch__doc_check_fy(struct fy_document *fyd, const char *data,
+                        size_t len, vouch_format format, const char *source,
+                        vouch_error *err);
+
+/* The line and column (1-based) of a libfyaml node, as errors place it:
+ * false (and 0, 0) when it has none. */
+bool vouch__doc_node_position(struct fy_node *node, int *line, int *column);
+
+/*
+ * A YAML plain scalar's value under the core schema (docs/policy.md):
+ * `*out` a new JSON null, boolean, integer or real; NULL when the text is
+ * a string (or a number JSON cannot hold, such as .inf or an integer
+ * beyond 64 bits, which stays text). Returns 0 or VOUCH_ENOMEM.
+ */
+int vouch__doc_plain_value(const char *s, size_t n, json_t **out);
 vouch__node *vouch__doc_root(const vouch__doc *doc);
 
 /* Path building: push returns the previous length, pop restores it. */

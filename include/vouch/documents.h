@@ -1,0 +1,99 @@
+/*
+ * vouch — reading a stream of documents (YAML "---" separated, or one JSON
+ * text) into jansson values, with the position of every value kept, by
+ * the same loading rules as every other document vouch reads.
+ *
+ * This is how a caller reads input that is not one of libvouch's models
+ * (Kubernetes manifests, for `vouch evaluate --manifest`) without a second
+ * YAML reader: the values come out as jansson trees, and an error found in
+ * them later is placed by vouch_documents_position() at FILE:LINE:COL.
+ *
+ * Not included by vouch/vouch.h: include it (and link jansson) only where
+ * jansson is used.
+ */
+#ifndef VOUCH_DOCUMENTS_H
+#define VOUCH_DOCUMENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "vouch/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The documents of one input, each a jansson value with positions. */
+typedef struct vouch_documents vouch_documents;
+
+/** Most documents in one stream. */
+#define VOUCH_DOCUMENTS_MAX_COUNT 10000u
+
+/**
+ * Read every document of `len` bytes.
+ *
+ * VOUCH_FORMAT_JSON: one JSON text (RFC 8259, duplicate keys rejected).
+ * VOUCH_FORMAT_YAML: a YAML stream of any number of documents; empty ones
+ * (a trailing "---") are left out. VOUCH_FORMAT_AUTO: JSON when the first
+ * non-blank byte is '{' or '[', YAML otherwise. YAML is read as every
+ * vouch document is (docs/policy.md): no anchors, aliases, tags, merge
+ * keys, directives or explicit keys; duplicate keys refused. A plain
+ * scalar's value follows YAML 1.2's core schema (null, true/false,
+ * integers, floats; anything else a string); a quoted scalar is always a
+ * string.
+ *
+ * @param[out] out  Caller owns it; free with vouch_documents_free(). NULL
+ *                  on failure.
+ * @param data      Borrowed; not retained. Need not be NUL-terminated.
+ * @param max       Most bytes accepted.
+ * @param source    Name used in errors, e.g. "deploy.yaml"; may be NULL.
+ * @param[out] err  May be NULL; filled on failure, with the position.
+ * @return 0; VOUCH_EPARSE (malformed, with line and column); VOUCH_ETOOBIG
+ *         (over `max` bytes, or more than VOUCH_DOCUMENTS_MAX_COUNT
+ *         documents); VOUCH_EINVAL (unknown format); VOUCH_ENOMEM.
+ *
+ * Thread safety: reentrant. The result is immutable; it may be read from
+ * several threads at once.
+ */
+VOUCH_API int vouch_documents_parse(vouch_documents **out, const char *data,
+                                    size_t len, vouch_format format,
+                                    size_t max, const char *source,
+                                    vouch_error *err);
+
+/** Number of (non-empty) documents. */
+VOUCH_API size_t vouch_documents_count(const vouch_documents *docs);
+
+/**
+ * Document `index` as a jansson value. Borrowed; valid until `docs` is
+ * freed. Do not modify it. NULL when `index` is out of range.
+ */
+VOUCH_API const json_t *vouch_documents_get(const vouch_documents *docs,
+                                            size_t index);
+
+/**
+ * Where a value of document `index` is in the input: follow `path`
+ * (`depth` segments: a mapping key, or a sequence index in decimal) from
+ * the document's root and give the 1-based line and column of the value
+ * found (of the document's first value when `depth` is 0). When the path
+ * leads nowhere, the position of the deepest value it reached.
+ *
+ * @return true when a position was found (then `*line` and `*column` are
+ *         at least 1); false otherwise (both 0).
+ */
+VOUCH_API bool vouch_documents_position(const vouch_documents *docs,
+                                        size_t index,
+                                        const char *const *path,
+                                        size_t depth, uint32_t *line,
+                                        uint32_t *column);
+
+/** Free; NULL-safe. */
+VOUCH_API void vouch_documents_free(vouch_documents *docs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VOUCH_DOCUMENTS_H */

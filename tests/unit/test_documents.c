@@ -1,0 +1,221 @@
+/*
+ * Tests for src/engine/documents.c (include/vouch/documents.h): a stream
+ * of YAML documents, or one JSON text, as jansson values with positions.
+ *
+ * Sections:
+ *   streams     several documents, empty ones left out, JSON, AUTO
+ *   scalars     the core schema: null, booleans, numbers, quoted strings
+ *   errors      syntax, refused YAML features and duplicate keys, with
+ *               their positions; limits
+ *   positions   vouch_documents_position along keys and indexes
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vouch/documents.h"
+
+static vouch_documents *parse_ok(const char *text, vouch_format format)
+{
+    vouch_documents *docs = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc = vouch_documents_parse(&docs, text, strlen(text), format,
+                                   1u << 20, "m.yaml", &err);
+
+    if (rc != 0) {
+        fail_msg("parse failed: %u:%u %s", err.line, err.column,
+                 err.message);
+    }
+    return docs;
+}
+
+static void parse_fails(const char *text, int code, unsigned line,
+                        unsigned column, const char *needle)
+{
+    vouch_documents *docs = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc = vouch_documents_parse(&docs, text, strlen(text),
+                                   VOUCH_FORMAT_AUTO, 1u << 20, "m.yaml",
+                                   &err);
+
+    assert_null(docs);
+    if (rc != code || err.line != line || err.column != column ||
+        strstr(err.message, needle) == NULL ||
+        strcmp(err.source, "m.yaml") != 0) {
+        fail_msg("for %.60s\n got %s %u:%u '%s'\n want %s %u:%u '%s'", text,
+                 vouch_code_name(rc), err.line, err.column, err.message,
+                 vouch_code_name(code), line, column, needle);
+    }
+}
+
+static void test_documents_reads_a_stream(void **state)
+{
+    static const char text[] =
+        "---\n"
+        "kind: Pod\n"
+        "metadata: {name: a}\n"
+        "---\n"
+        "---\n"
+        "kind: Job\n"
+        "spec:\n"
+        "  containers:\n"
+        "  - image: busybox\n"
+        "---\n";
+    vouch_documents *docs = parse_ok(text, VOUCH_FORMAT_AUTO);
+    const json_t *second;
+
+    (void)state;
+    assert_int_equal(vouch_documents_count(docs), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(vouch_documents_get(docs, 0),
+                                          "kind")),
+        "Pod");
+    second = vouch_documents_get(docs, 1);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(second, "spec"),
+                                           "containers"),
+                           0),
+            "image")),
+        "busybox");
+    assert_null(vouch_documents_get(docs, 2));
+    vouch_documents_free(docs);
+}
+
+static void test_documents_reads_json(void **state)
+{
+    vouch_documents *docs =
+        parse_ok("  {\"kind\": \"List\", \"items\": [1, 2.5, null]}",
+                 VOUCH_FORMAT_AUTO);
+    const json_t *items;
+
+    (void)state;
+    assert_int_equal(vouch_documents_count(docs), 1);
+    items = json_object_get(vouch_documents_get(docs, 0), "items");
+    assert_true(json_is_integer(json_array_get(items, 0)));
+    assert_true(json_is_real(json_array_get(items, 1)));
+    assert_true(json_is_null(json_array_get(items, 2)));
+    vouch_documents_free(docs);
+    /* JSON is one text: a second one is a syntax error (jansson's). */
+    parse_fails("{}\n{}\n", VOUCH_EPARSE, 2, 1, "end of file expected");
+}
+
+static void test_documents_types_scalars_by_core_schema(void **state)
+{
+    static const char text[] =
+        "a: ~\nb: true\nc: False\nd: 42\ne: -0.5\nf: 0x1f\ng: \"true\"\n"
+        "h: '42'\ni: yes\nj: .inf\nk: 99999999999999999999\nl:\n";
+    vouch_documents *docs = parse_ok(text, VOUCH_FORMAT_YAML);
+    const json_t *root = vouch_documents_get(docs, 0);
+
+    (void)state;
+    assert_true(json_is_null(json_object_get(root, "a")));
+    assert_true(json_is_true(json_object_get(root, "b")));
+    assert_true(json_is_false(json_object_get(root, "c")));
+    assert_int_equal(json_integer_value(json_object_get(root, "d")), 42);
+    assert_true(json_real_value(json_object_get(root, "e")) == -0.5);
+    assert_int_equal(json_integer_value(json_object_get(root, "f")), 31);
+    assert_string_equal(json_string_value(json_object_get(root, "g")),
+                        "true");
+    assert_string_equal(json_string_value(json_object_get(root, "h")), "42");
+    /* YAML 1.2: "yes" is a string; numbers JSON cannot hold stay text. */
+    assert_string_equal(json_string_value(json_object_get(root, "i")), "yes");
+    assert_string_equal(json_string_value(json_object_get(root, "j")),
+                        ".inf");
+    assert_string_equal(json_string_value(json_object_get(root, "k")),
+                        "99999999999999999999");
+    assert_true(json_is_null(json_object_get(root, "l")));
+    vouch_documents_free(docs);
+}
+
+static void test_documents_places_errors(void **state)
+{
+    (void)state;
+    parse_fails("a: 1\n---\nb: [1,\n", VOUCH_EPARSE, 4, 1, "");
+    parse_fails("a: 1\n---\nb: &x 1\nc: *x\n", VOUCH_EPARSE, 3, 7,
+                "anchors");
+    parse_fails("a: 1\n---\n%YAML 1.2\n---\nb: 1\n", VOUCH_EPARSE, 3, 1,
+                "directives");
+    parse_fails("a: 1\nb: !!str 2\n", VOUCH_EPARSE, 2, 10, "tags");
+    parse_fails("a: 1\na: 2\n", VOUCH_EPARSE, 2, 1, "duplicate");
+    parse_fails("{\"a\": 1, \"a\": 2}", VOUCH_EPARSE, 1, 12, "duplicate");
+    parse_fails("? a\n: 1\n", VOUCH_EPARSE, 1, 1, "explicit");
+    parse_fails("a: \"\\0\"\nb:\n  \"x\\0y\": 1\n", VOUCH_EPARSE, 3, 3,
+                "NUL");
+}
+
+static void test_documents_enforces_limits(void **state)
+{
+    vouch_documents *docs = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+
+    (void)state;
+    assert_int_equal(vouch_documents_parse(&docs, "a: 1\n", 5,
+                                           VOUCH_FORMAT_YAML, 4, "m.yaml",
+                                           &err),
+                     VOUCH_ETOOBIG);
+    assert_null(docs);
+    assert_non_null(strstr(err.message, "over the limit of 4"));
+    assert_int_equal(vouch_documents_parse(&docs, "", 0, VOUCH_FORMAT_YAML,
+                                           4, NULL, &err),
+                     0);
+    assert_int_equal(vouch_documents_count(docs), 0);
+    vouch_documents_free(docs);
+    vouch_documents_free(NULL);
+}
+
+static void test_documents_positions(void **state)
+{
+    static const char text[] =
+        "kind: Pod\n"
+        "---\n"
+        "kind: Deployment\n"
+        "spec:\n"
+        "  template:\n"
+        "    spec:\n"
+        "      containers:\n"
+        "      - name: a\n"
+        "        image: nginx\n"
+        "      - name: b\n"
+        "        image: 7\n";
+    static const char *const image[] = {"spec", "template", "spec",
+                                        "containers", "1", "image"};
+    static const char *const missing[] = {"spec", "template", "nope"};
+    vouch_documents *docs = parse_ok(text, VOUCH_FORMAT_YAML);
+    uint32_t line = 0;
+    uint32_t column = 0;
+
+    (void)state;
+    assert_true(vouch_documents_position(docs, 1, image, 6, &line, &column));
+    assert_int_equal(line, 11);
+    assert_int_equal(column, 16);
+    assert_true(vouch_documents_position(docs, 1, NULL, 0, &line, &column));
+    assert_int_equal(line, 3);
+    assert_int_equal(column, 1);
+    /* A path that leads nowhere: the deepest value reached. */
+    assert_true(vouch_documents_position(docs, 1, missing, 3, &line,
+                                         &column));
+    assert_int_equal(line, 6);
+    assert_int_equal(column, 5);
+    assert_false(vouch_documents_position(docs, 2, NULL, 0, &line, &column));
+    assert_int_equal(line, 0);
+    vouch_documents_free(docs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_documents_reads_a_stream),
+        cmocka_unit_test(test_documents_reads_json),
+        cmocka_unit_test(test_documents_types_scalars_by_core_schema),
+        cmocka_unit_test(test_documents_places_errors),
+        cmocka_unit_test(test_documents_enforces_limits),
+        cmocka_unit_test(test_documents_positions),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
