@@ -144,7 +144,7 @@ static void test_documents_places_errors(void **state)
     parse_fails("a: 1\na: 2\n", VOUCH_EPARSE, 2, 1, "duplicate");
     parse_fails("{\"a\": 1, \"a\": 2}", VOUCH_EPARSE, 1, 12, "duplicate");
     parse_fails("? a\n: 1\n", VOUCH_EPARSE, 1, 1, "explicit");
-    parse_fails("a: \"\\0\"\nb:\n  \"x\\0y\": 1\n", VOUCH_EPARSE, 3, 3,
+    parse_fails("a: \"\\0\"\nb:\n  \"x\\0y\": 1\n", VOUCH_EPARSE, 3, 4,
                 "NUL");
 }
 
