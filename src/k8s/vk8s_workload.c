@@ -384,13 +384,11 @@ static int read_object(reader *r, const json_t *object, const char *group,
         kind = object_kind;
     }
     r->w->kind = kind;
-    rc = read_identity(r, object, namespace_name);
-    if (rc < 0) {
-        return rc;
-    }
     info = find_kind(group, kind);
-    if (info == NULL) {
-        return 0; /* runs no pod vouch knows of */
+    /* A default namespace is where pods would run: only for workloads. */
+    rc = read_identity(r, object, info != NULL ? namespace_name : NULL);
+    if (rc < 0 || info == NULL) {
+        return rc; /* or: runs no pod vouch knows of */
     }
     r->w->kind = info->kind;
     r->w->has_pod_spec = true;
