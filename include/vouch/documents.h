@@ -37,8 +37,10 @@ typedef struct vouch_documents vouch_documents;
  *
  * VOUCH_FORMAT_JSON: one JSON text (RFC 8259, duplicate keys rejected).
  * VOUCH_FORMAT_YAML: a YAML stream of any number of documents; empty ones
- * (a trailing "---") are left out. VOUCH_FORMAT_AUTO: JSON when the first
- * non-blank byte is '{' or '[', YAML otherwise. YAML is read as every
+ * (a trailing "---") are left out. VOUCH_FORMAT_AUTO: JSON when the text
+ * opens with '{' or '[' and is one JSON value (or is not JSON at all:
+ * jansson's error), YAML otherwise (JSON objects separated by "---" are a
+ * YAML stream). YAML is read as every
  * vouch document is (docs/policy.md): no anchors, aliases, tags, merge
  * keys, directives or explicit keys; duplicate keys refused. A plain
  * scalar's value follows YAML 1.2's core schema (null, true/false,

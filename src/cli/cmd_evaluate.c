@@ -215,9 +215,11 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
         }
         return evaluate_manifest(&o, g);
     }
-    if (images.count == 0 || o.policy == NULL) {
-        return cli_fail("'vouch evaluate' needs --policy FILE and at least "
-                        "one IMAGE (or --manifest FILE); see --help");
+    if (images.count == 0) {
+        return cli_fail("IMAGE is required (or --manifest FILE)");
+    }
+    if (o.policy == NULL) {
+        return cli_fail("--policy is required");
     }
     if (o.cluster != NULL || o.namespace_name != NULL ||
         o.trust_domain != NULL) {

@@ -163,9 +163,17 @@ static int convert(struct fy_node *node, const char *source, int depth,
     return convert_scalar(node, source, out, err);
 }
 
-/* The format AUTO stands for: JSON when the text opens with '{' or '['. */
+/*
+ * The format AUTO stands for: JSON when the text is one JSON value (it
+ * opens with '{' or '['), YAML otherwise, so that JSON objects separated
+ * by "---" (several `kubectl ... -o json` in a row) read as the YAML
+ * stream they are. A malformed single JSON text stays JSON, for jansson's
+ * error.
+ */
 static vouch_format detect(const char *data, size_t len, vouch_format format)
 {
+    json_error_t jerr;
+    json_t *value;
     size_t i = 0;
 
     if (format != VOUCH_FORMAT_AUTO) {
@@ -175,8 +183,21 @@ static vouch_format detect(const char *data, size_t len, vouch_format format)
                        data[i] == '\r' || data[i] == '\n')) {
         i++;
     }
-    return i < len && (data[i] == '{' || data[i] == '[') ? VOUCH_FORMAT_JSON
-                                                         : VOUCH_FORMAT_YAML;
+    if (i == len || (data[i] != '{' && data[i] != '[')) {
+        return VOUCH_FORMAT_YAML;
+    }
+    value = json_loadb(data, len, JSON_DISABLE_EOF_CHECK, &jerr);
+    if (value == NULL) {
+        return VOUCH_FORMAT_JSON;
+    }
+    json_decref(value);
+    for (i = (size_t)jerr.position; i < len; i++) {
+        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' &&
+            data[i] != '\n') {
+            return VOUCH_FORMAT_YAML;
+        }
+    }
+    return VOUCH_FORMAT_JSON;
 }
 
 VOUCH_API int vouch_documents_parse(vouch_documents **out, const char *data,

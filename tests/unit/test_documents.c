@@ -100,8 +100,14 @@ static void test_documents_reads_json(void **state)
     assert_true(json_is_real(json_array_get(items, 1)));
     assert_true(json_is_null(json_array_get(items, 2)));
     vouch_documents_free(docs);
-    /* JSON is one text: a second one is a syntax error (jansson's). */
-    parse_fails("{}\n{}\n", VOUCH_EPARSE, 2, 1, "end of file expected");
+    /* Malformed JSON: jansson's error. */
+    parse_fails("{\"a\": }\n", VOUCH_EPARSE, 1, 7, "unexpected token");
+    /* JSON objects separated by "---": a YAML stream. */
+    docs = parse_ok("{\"a\": 1}\n---\n{\"b\": true}\n", VOUCH_FORMAT_AUTO);
+    assert_int_equal(vouch_documents_count(docs), 2);
+    assert_true(json_is_true(json_object_get(vouch_documents_get(docs, 1),
+                                             "b")));
+    vouch_documents_free(docs);
 }
 
 static void test_documents_types_scalars_by_core_schema(void **state)
