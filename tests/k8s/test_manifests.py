@@ -123,3 +123,56 @@ def test_the_webhook_keeps_the_documented_promises():
              and o["metadata"]["name"] == "vouchd"]
     assert svc["metadata"]["namespace"] == "vouch"
     assert svc["spec"]["ports"][0]["port"] == service["port"]
+
+
+def tls_steps():
+    """The shell block docs/kubernetes.md marks as the TLS steps."""
+    with open(os.path.join(ROOT, "docs", "kubernetes.md")) as f:
+        text = f.read()
+    after = text.split("<!-- tls-steps", 1)[1]
+    return after.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_the_documented_tls_steps_make_a_certificate_a_client_trusts(
+        tmp_path):
+    """Run the documented openssl commands, then do what kube-apiserver
+    does: a TLS handshake that trusts only ca.crt (the caBundle) and
+    checks the name vouchd.vouch.svc."""
+    import base64
+    import socket
+    import ssl
+    import threading
+
+    subprocess.run(["bash", "-euo", "pipefail", "-c", tls_steps()],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    ca = (tmp_path / "ca.crt").read_bytes()
+    assert base64.b64decode((tmp_path / "ca.b64").read_text()) == ca
+
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(tmp_path / "tls.crt", tmp_path / "tls.key")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        conn, _ = listener.accept()
+        try:
+            with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.sendall(b"ok")
+        except ssl.SSLError:
+            pass
+
+    for name, trusted in [("vouchd.vouch.svc", True),
+                          ("vouchd.vouch.svc.cluster.local", True),
+                          ("vouchd.other.svc", False)]:
+        thread = threading.Thread(target=serve)
+        thread.start()
+        client_ctx = ssl.create_default_context(cafile=tmp_path / "ca.crt")
+        try:
+            with socket.create_connection(("127.0.0.1", port)) as raw, \
+                    client_ctx.wrap_socket(raw, server_hostname=name) as tls:
+                assert tls.recv(2) == b"ok" and trusted, name
+        except ssl.SSLCertVerificationError:
+            assert not trusted, name
+        thread.join(timeout=10)
+    listener.close()
