@@ -236,7 +236,9 @@ typedef struct vk8s_verdict {
     bool allowed;
     const char *outcome;          /* vouch_outcome_name(), or "ALLOW" for
                                      a request not decided */
-    const char *rule;             /* the rule that decided ("" none) */
+    char *rule;                   /* the rule that decided; NULL when
+                                     none (not decided, or every image
+                                     exempt); owned */
     const char *skip;             /* why not decided, or NULL */
     char *message;                /* GKE's form, naming every image the
                                      rule denies (also on a dry run and
@@ -246,13 +248,14 @@ typedef struct vk8s_verdict {
     size_t warning_count;
 } vk8s_verdict;
 
-#define VK8S_VERDICT_INIT { true, "ALLOW", "", NULL, NULL, NULL, 0 }
+#define VK8S_VERDICT_INIT { true, "ALLOW", NULL, NULL, NULL, NULL, 0 }
 
 /*
  * The verdict of decision `d` (NULL: not decided, because of `skip`).
  * `policy` (may be NULL) names the rule's attestors where the
- * decision has none to name (an image by tag). Returns 0 or
- * VOUCH_ENOMEM; clear `v` with vk8s_verdict_clear() either way.
+ * decision has none to name (an image by tag). The verdict owns what it
+ * says: `d` may be freed first. Returns 0 or VOUCH_ENOMEM; clear `v` with
+ * vk8s_verdict_clear() either way.
  */
 int vk8s_verdict_make(vk8s_verdict *v, const vouch_decision *d,
                       const vouch_policy *policy, const char *skip);

@@ -352,7 +352,12 @@ int vk8s_verdict_make(vk8s_verdict *v, const vouch_decision *d,
     }
     v->outcome = vouch_outcome_name(vouch_decision_outcome(d));
     v->allowed = vouch_decision_outcome(d) != VOUCH_OUTCOME_DENY;
-    v->rule = vouch_decision_rule(d) != NULL ? vouch_decision_rule(d) : "";
+    if (vouch_decision_rule(d) != NULL) {
+        v->rule = text_of("%s", vouch_decision_rule(d));
+        if (v->rule == NULL) {
+            return VOUCH_ENOMEM;
+        }
+    }
     rule = rule_of(policy, vouch_decision_rule(d), &map, &key);
     for (size_t i = 0; rc == 0 && i < vouch_decision_image_count(d); i++) {
         if (vouch_decision_verdict(d, i) == VOUCH_VERDICT_DENIED) {
@@ -376,6 +381,7 @@ void vk8s_verdict_clear(vk8s_verdict *v)
         return;
     }
     free(v->message);
+    free(v->rule);
     for (size_t i = 0; i < v->warning_count; i++) {
         free(v->warnings[i]);
     }
