@@ -133,7 +133,7 @@ static int prescan(const char *data, size_t len, const char *source,
 }
 
 /*
- * The parser every load uses, over `len` bytes (already prescanned):
+ * The parser every load uses, over `len` bytes (YAML prescanned first):
  * quiet, its errors collected in `*diag_out` for first_diag_error().
  */
 static int parser_open(struct fy_diag **diag_out, struct fy_parser **fyp_out,
@@ -142,9 +142,16 @@ static int parser_open(struct fy_diag **diag_out, struct fy_parser **fyp_out,
 {
     struct fy_diag_cfg dcfg;
     struct fy_parse_cfg cfg;
+    int rc;
 
     *diag_out = NULL;
     *fyp_out = NULL;
+    if (!json) {
+        rc = prescan(data, len, source, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
     dcfg.output_fn = NULL;
@@ -192,12 +199,6 @@ int vouch__yaml_load(struct fy_document **out, const char *data, size_t len,
     int rc = 0;
 
     *out = NULL;
-    if (!json) {
-        rc = prescan(data, len, source, err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
     rc = parser_open(&diag, &fyp, data, len, json, source, err);
     if (rc < 0) {
         goto cleanup;
@@ -271,12 +272,6 @@ int vouch__yaml_load_stream(struct fy_document ***out, size_t *count,
 
     *out = NULL;
     *count = 0;
-    if (!json) {
-        rc = prescan(data, len, source, err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
     rc = parser_open(&diag, &fyp, data, len, json, source, err);
     if (rc < 0) {
         goto cleanup;

@@ -251,10 +251,8 @@ bool vouch__doc_node_position(struct fy_node *node, int *line, int *column)
 
 /* ---- loading -------------------------------------------------------- */
 
-/* The format of `len` bytes: AUTO is JSON when the first non-blank byte is
- * '{' or '[', YAML otherwise. */
-static vouch_format detect_format(const char *data, size_t len,
-                                  vouch_format format)
+vouch_format vouch__doc_detect_format(const char *data, size_t len,
+                                     vouch_format format)
 {
     size_t i = 0;
 
@@ -287,7 +285,7 @@ static int load_start(vouch__doc *doc, const char *data, size_t len,
         return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
                                 "no document given");
     }
-    doc->format = detect_format(data, len, format);
+    doc->format = vouch__doc_detect_format(data, len, format);
     if (doc->format != VOUCH_FORMAT_JSON &&
         doc->format != VOUCH_FORMAT_YAML) {
         return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,

@@ -100,6 +100,11 @@ int vouch__doc_parse_value(const json_t *value, const char *source,
                            vouch__doc_reader reader, void *out,
                            vouch_error *err);
 
+/* The format of `len` bytes: AUTO is JSON when the first non-blank byte is
+ * '{' or '[', YAML otherwise; any other format is itself. */
+vouch_format vouch__doc_detect_format(const char *data, size_t len,
+                                     vouch_format format);
+
 /*
  * Load `len` bytes into a libfyaml tree (positions kept), as `format` (AUTO
  * as above). Over `max` bytes: VOUCH_ETOOBIG. JSON is first checked by

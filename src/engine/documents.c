@@ -174,24 +174,17 @@ static vouch_format detect(const char *data, size_t len, vouch_format format)
 {
     json_error_t jerr;
     json_t *value;
-    size_t i = 0;
 
-    if (format != VOUCH_FORMAT_AUTO) {
-        return format;
-    }
-    while (i < len && (data[i] == ' ' || data[i] == '\t' ||
-                       data[i] == '\r' || data[i] == '\n')) {
-        i++;
-    }
-    if (i == len || (data[i] != '{' && data[i] != '[')) {
-        return VOUCH_FORMAT_YAML;
+    if (format != VOUCH_FORMAT_AUTO ||
+        vouch__doc_detect_format(data, len, format) != VOUCH_FORMAT_JSON) {
+        return vouch__doc_detect_format(data, len, format);
     }
     value = json_loadb(data, len, JSON_DISABLE_EOF_CHECK, &jerr);
     if (value == NULL) {
         return VOUCH_FORMAT_JSON;
     }
     json_decref(value);
-    for (i = (size_t)jerr.position; i < len; i++) {
+    for (size_t i = (size_t)jerr.position; i < len; i++) {
         if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' &&
             data[i] != '\n') {
             return VOUCH_FORMAT_YAML;
