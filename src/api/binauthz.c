@@ -175,7 +175,7 @@ static int check_policy_attestors(api_request *req,
         }
     }
     if (m.count > 0) {
-        api_respond_error(req, API_INVALID_ARGUMENT,
+        api_respond_error(req, VOUCH_EINVAL,
                           "requireAttestationsBy: %s %s not exist: %s",
                           m.count == 1 ? "this attestor" : "these attestors",
                           m.count == 1 ? "does" : "do", m.text);
@@ -223,7 +223,7 @@ int api_put_policy(api_request *req)
     const char *sent = vouch_policy_etag(policy);
     if (sent != NULL && sent[0] != '\0' &&
         (!exists || strcmp(sent, old.etag) != 0)) {
-        rc = api_respond_error(req, API_ABORTED,
+        rc = api_respond_error(req, VOUCH_EABORTED,
                                "etag: '%s' does not match the current "
                                "policy %s (%s); read it again and retry",
                                sent, name,
@@ -250,7 +250,7 @@ int api_put_policy(api_request *req)
         rc = vouch_store_create(req->conn, &r, &err);
     }
     if (rc == VOUCH_ECONFLICT || rc == VOUCH_EABORTED) {
-        rc = api_respond_error(req, API_ABORTED,
+        rc = api_respond_error(req, VOUCH_EABORTED,
                                "policy %s changed while it was being "
                                "written; read it again and retry",
                                name);
@@ -281,7 +281,7 @@ int api_get_system_policy(api_request *req)
     int rc;
 
     if (strcmp(req->params[0], "global") != 0) {
-        return api_respond_error(req, API_NOT_FOUND,
+        return api_respond_error(req, VOUCH_ENOTFOUND,
                                  "locations/%s/policy not found: the "
                                  "system policy is locations/global/policy",
                                  req->params[0]);
@@ -325,7 +325,7 @@ static int check_note_exists(api_request *req, const char *note)
     int rc;
 
     if (note == NULL) {
-        api_respond_error(req, API_INVALID_ARGUMENT,
+        api_respond_error(req, VOUCH_EINVAL,
                           "userOwnedGrafeasNote.noteReference: required");
         return 1;
     }
@@ -333,7 +333,7 @@ static int check_note_exists(api_request *req, const char *note)
     rc = vouch_store_get(req->conn, "note", note, &r, &err);
     vouch_resource_clear(&r);
     if (rc == VOUCH_ENOTFOUND) {
-        api_respond_error(req, API_INVALID_ARGUMENT,
+        api_respond_error(req, VOUCH_EINVAL,
                           "userOwnedGrafeasNote.noteReference: note %s does "
                           "not exist; create it first (POST /v1/.../notes"
                           "?noteId=...)",
@@ -363,13 +363,13 @@ int api_create_attestor(api_request *req)
     int rc;
 
     if (id == NULL || id[0] == '\0') {
-        return api_respond_error(req, API_INVALID_ARGUMENT,
+        return api_respond_error(req, VOUCH_EINVAL,
                                  "attestorId: required (POST "
                                  "/v1/projects/%s/attestors?attestorId=ID)",
                                  project);
     }
     if (!valid_id(id)) {
-        return api_respond_error(req, API_INVALID_ARGUMENT,
+        return api_respond_error(req, VOUCH_EINVAL,
                                  "attestorId: '%.200s' is not a valid id: "
                                  "use 1 to %u of A-Z a-z 0-9 - _ . ~",
                                  id, API_ID_MAX);
@@ -401,7 +401,7 @@ int api_create_attestor(api_request *req)
     r = api_resource_of("attestor", name, parent, text, etag, now, now);
     rc = vouch_store_create(req->conn, &r, &err);
     if (rc == VOUCH_ECONFLICT) {
-        rc = api_respond_error(req, API_ALREADY_EXISTS,
+        rc = api_respond_error(req, VOUCH_ECONFLICT,
                                "attestor %s already exists", name);
         goto cleanup;
     }
@@ -510,7 +510,7 @@ int api_update_attestor(api_request *req)
     if (!same_text(vouch_attestor_note_reference(current),
                    vouch_attestor_note_reference(attestor))) {
         const char *want = vouch_attestor_note_reference(attestor);
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                "userOwnedGrafeasNote.noteReference: is "
                                "immutable: %s has %s, the request has %s",
                                name, vouch_attestor_note_reference(current),
@@ -519,7 +519,7 @@ int api_update_attestor(api_request *req)
     }
     const char *sent = vouch_attestor_etag(attestor);
     if (sent != NULL && sent[0] != '\0' && strcmp(sent, old.etag) != 0) {
-        rc = api_respond_error(req, API_ABORTED,
+        rc = api_respond_error(req, VOUCH_EABORTED,
                                "etag: '%s' does not match the current "
                                "attestor %s (it has changed); read it "
                                "again and retry",
@@ -541,7 +541,7 @@ int api_update_attestor(api_request *req)
                         old.create_time, now);
     rc = vouch_store_replace(req->conn, &r, old.etag, false, &err);
     if (rc == VOUCH_EABORTED) {
-        rc = api_respond_error(req, API_ABORTED,
+        rc = api_respond_error(req, VOUCH_EABORTED,
                                "attestor %s changed while it was being "
                                "written; read it again and retry",
                                name);
@@ -675,7 +675,7 @@ int api_delete_attestor(api_request *req)
         return api_respond_vouch_error(req, &err, "store");
     }
     if (users[0] != '\0') {
-        return api_respond_error(req, API_FAILED_PRECONDITION,
+        return api_respond_error(req, VOUCH_EPRECONDITION,
                                  "attestor %s is required by the policy "
                                  "%s (defaultAdmissionRule."
                                  "requireAttestationsBy); remove it from "
@@ -702,7 +702,7 @@ static int validation_result(api_request *req, const char *result,
     int rc;
 
     if (root == NULL) {
-        return api_respond_error(req, API_INTERNAL, "out of memory");
+        return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
     if (reason != NULL) {
         json_t *r = json_string(reason);
@@ -739,12 +739,12 @@ static int rebuilt_occurrence_error(api_request *req, const vouch_error *err)
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         size_t n = strlen(fields[i].occurrence);
         if (strncmp(msg, fields[i].occurrence, n) == 0 && msg[n] == ':') {
-            return api_respond_error(req, api_status_from_code(err->code),
+            return api_respond_error(req, err->code,
                                      BODY ": %s%s", fields[i].request,
                                      msg + n);
         }
     }
-    return api_respond_error(req, api_status_from_code(err->code),
+    return api_respond_error(req, err->code,
                              BODY ": %s", msg);
 }
 
@@ -771,13 +771,13 @@ int api_validate_attestation(api_request *req)
     body = json_loadb(req->body != NULL ? req->body : "", req->body_len,
                       JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                BODY ":%d:%d: %s", jerr.line, jerr.column,
                                jerr.text);
         goto cleanup;
     }
     if (!json_is_object(body)) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                BODY ": expected a JSON object with "
                                "attestation, occurrenceNote and "
                                "occurrenceResourceUri");
@@ -787,7 +787,7 @@ int api_validate_attestation(api_request *req)
         if (strcmp(key, "attestation") != 0 &&
             strcmp(key, "occurrenceNote") != 0 &&
             strcmp(key, "occurrenceResourceUri") != 0) {
-            rc = api_respond_error(req, API_INVALID_ARGUMENT,
+            rc = api_respond_error(req, VOUCH_EINVAL,
                                    "%.100s: unknown field (expected "
                                    "attestation, occurrenceNote, "
                                    "occurrenceResourceUri)",
@@ -799,19 +799,19 @@ int api_validate_attestation(api_request *req)
     json_t *note = json_object_get(body, "occurrenceNote");
     json_t *uri = json_object_get(body, "occurrenceResourceUri");
     if (!json_is_object(attestation)) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                "attestation: required, an "
                                "AttestationOccurrence object");
         goto cleanup;
     }
     if (!json_is_string(note) || json_string_length(note) == 0) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                "occurrenceNote: required, "
                                "\"projects/*/notes/*\"");
         goto cleanup;
     }
     if (!json_is_string(uri) || json_string_length(uri) == 0) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                "occurrenceResourceUri: required, the image "
                                "by digest");
         goto cleanup;
@@ -838,7 +838,7 @@ int api_validate_attestation(api_request *req)
     occ_text = occ != NULL ? json_dumps(occ, JSON_SORT_KEYS | JSON_INDENT(2))
                            : NULL;
     if (occ_text == NULL) {
-        rc = api_respond_error(req, API_INTERNAL, "out of memory");
+        rc = api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         goto cleanup;
     }
     rc = vouch_attestation_parse(&att, occ_text, strlen(occ_text),

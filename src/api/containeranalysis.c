@@ -57,26 +57,26 @@ static int build_note(api_request *req, const char *name, const char *now,
     body = json_loadb(req->body != NULL ? req->body : "", req->body_len,
                       JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL) {
-        api_respond_error(req, API_INVALID_ARGUMENT, BODY ":%d:%d: %s",
+        api_respond_error(req, VOUCH_EINVAL, BODY ":%d:%d: %s",
                           jerr.line, jerr.column, jerr.text);
         goto cleanup;
     }
     if (!json_is_object(body)) {
-        api_respond_error(req, API_INVALID_ARGUMENT,
+        api_respond_error(req, VOUCH_EINVAL,
                           BODY ": expected a Note object");
         goto cleanup;
     }
     json_t *kind = json_object_get(body, "kind");
     if (kind != NULL && (!json_is_string(kind) ||
                          strcmp(json_string_value(kind), "ATTESTATION") != 0)) {
-        api_respond_error(req, API_INVALID_ARGUMENT,
+        api_respond_error(req, VOUCH_EINVAL,
                           "kind: only ATTESTATION notes are supported");
         goto cleanup;
     }
     for (size_t i = 0; i < sizeof(other_kinds) / sizeof(other_kinds[0]);
          i++) {
         if (json_object_get(body, other_kinds[i]) != NULL) {
-            api_respond_error(req, API_INVALID_ARGUMENT,
+            api_respond_error(req, VOUCH_EINVAL,
                               "%s: only ATTESTATION notes are supported",
                               other_kinds[i]);
             goto cleanup;
@@ -85,7 +85,7 @@ static int build_note(api_request *req, const char *name, const char *now,
     note = json_pack("{s:s,s:s,s:s,s:s}", "name", name, "kind",
                      "ATTESTATION", "createTime", now, "updateTime", now);
     if (note == NULL) {
-        api_respond_error(req, API_INTERNAL, "out of memory");
+        api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         goto cleanup;
     }
     json_object_foreach(body, key, value) {
@@ -97,7 +97,7 @@ static int build_note(api_request *req, const char *name, const char *now,
         if (strcmp(key, "shortDescription") == 0 ||
             strcmp(key, "longDescription") == 0) {
             if (!json_is_string(value)) {
-                api_respond_error(req, API_INVALID_ARGUMENT,
+                api_respond_error(req, VOUCH_EINVAL,
                                   "%s: expected a string", key);
                 goto cleanup;
             }
@@ -105,7 +105,7 @@ static int build_note(api_request *req, const char *name, const char *now,
             continue;
         }
         if (strcmp(key, "attestation") != 0) {
-            api_respond_error(req, API_INVALID_ARGUMENT,
+            api_respond_error(req, VOUCH_EINVAL,
                               "%.100s: unknown field of an ATTESTATION note "
                               "(expected attestation, shortDescription, "
                               "longDescription)",
@@ -115,13 +115,13 @@ static int build_note(api_request *req, const char *name, const char *now,
         const char *k2;
         json_t *v2;
         if (!json_is_object(value)) {
-            api_respond_error(req, API_INVALID_ARGUMENT,
+            api_respond_error(req, VOUCH_EINVAL,
                               "attestation: expected an object");
             goto cleanup;
         }
         json_object_foreach(value, k2, v2) {
             if (strcmp(k2, "hint") != 0) {
-                api_respond_error(req, API_INVALID_ARGUMENT,
+                api_respond_error(req, VOUCH_EINVAL,
                                   "attestation.%.100s: unknown field "
                                   "(expected hint)",
                                   k2);
@@ -133,20 +133,20 @@ static int build_note(api_request *req, const char *name, const char *now,
             const char *k3;
             json_t *v3;
             if (!json_is_object(hint)) {
-                api_respond_error(req, API_INVALID_ARGUMENT,
+                api_respond_error(req, VOUCH_EINVAL,
                                   "attestation.hint: expected an object");
                 goto cleanup;
             }
             json_object_foreach(hint, k3, v3) {
                 if (strcmp(k3, "humanReadableName") != 0) {
-                    api_respond_error(req, API_INVALID_ARGUMENT,
+                    api_respond_error(req, VOUCH_EINVAL,
                                       "attestation.hint.%.100s: unknown "
                                       "field (expected humanReadableName)",
                                       k3);
                     goto cleanup;
                 }
                 if (!json_is_string(v3)) {
-                    api_respond_error(req, API_INVALID_ARGUMENT,
+                    api_respond_error(req, VOUCH_EINVAL,
                                       "attestation.hint.humanReadableName: "
                                       "expected a string");
                     goto cleanup;
@@ -203,13 +203,13 @@ int api_create_note(api_request *req)
     int rc = 0;
 
     if (id == NULL || id[0] == '\0') {
-        return api_respond_error(req, API_INVALID_ARGUMENT,
+        return api_respond_error(req, VOUCH_EINVAL,
                                  "noteId: required (POST "
                                  "/v1/projects/%s/notes?noteId=ID)",
                                  project);
     }
     if (!valid_id(id)) {
-        return api_respond_error(req, API_INVALID_ARGUMENT,
+        return api_respond_error(req, VOUCH_EINVAL,
                                  "noteId: '%.200s' is not a valid id: use 1 "
                                  "to %u of A-Z a-z 0-9 - _ . ~",
                                  id, API_ID_MAX);
@@ -222,14 +222,14 @@ int api_create_note(api_request *req)
     }
     text = dump_json(note);
     if (text == NULL) {
-        rc = api_respond_error(req, API_INTERNAL, "out of memory");
+        rc = api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         goto cleanup;
     }
     api_new_etag(etag, sizeof(etag));
     r = api_resource_of("note", name, parent, text, etag, now, now);
     rc = vouch_store_create(req->conn, &r, &err);
     if (rc == VOUCH_ECONFLICT) {
-        rc = api_respond_error(req, API_ALREADY_EXISTS,
+        rc = api_respond_error(req, VOUCH_ECONFLICT,
                                "note %s already exists", name);
         goto cleanup;
     }
@@ -316,7 +316,7 @@ int api_delete_note(api_request *req)
         return api_respond_vouch_error(req, &err, "store");
     }
     if (count > 0) {
-        return api_respond_error(req, API_FAILED_PRECONDITION,
+        return api_respond_error(req, VOUCH_EPRECONDITION,
                                  "note %s has %llu occurrence%s; delete "
                                  "them first",
                                  name, (unsigned long long)count,
@@ -370,7 +370,7 @@ static int create_one(api_request *req, const char *data, size_t len,
     const char *note_name = vouch_attestation_note_name(att);
     int g = vouch_store_get(req->conn, "note", note_name, &note, &err);
     if (g == VOUCH_ENOTFOUND) {
-        api_respond_error(req, API_NOT_FOUND,
+        api_respond_error(req, VOUCH_ENOTFOUND,
                           "%s%snoteName: note %s not found; create it "
                           "first",
                           prefix != NULL ? prefix : "",
@@ -442,19 +442,19 @@ int api_batch_create_occurrences(api_request *req)
     body = json_loadb(req->body != NULL ? req->body : "", req->body_len,
                       JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT, BODY ":%d:%d: %s",
+        rc = api_respond_error(req, VOUCH_EINVAL, BODY ":%d:%d: %s",
                                jerr.line, jerr.column, jerr.text);
         goto cleanup;
     }
     if (!json_is_object(body)) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                BODY ": expected {\"parent\": ..., "
                                "\"occurrences\": [...]}");
         goto cleanup;
     }
     json_object_foreach(body, key, value) {
         if (strcmp(key, "parent") != 0 && strcmp(key, "occurrences") != 0) {
-            rc = api_respond_error(req, API_INVALID_ARGUMENT,
+            rc = api_respond_error(req, VOUCH_EINVAL,
                                    "%.100s: unknown field (expected parent, "
                                    "occurrences)",
                                    key);
@@ -464,7 +464,7 @@ int api_batch_create_occurrences(api_request *req)
     json_t *p = json_object_get(body, "parent");
     if (p != NULL && (!json_is_string(p) ||
                       strcmp(json_string_value(p), parent) != 0)) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                "parent: must be \"%s\", the project of the "
                                "URL",
                                parent);
@@ -472,12 +472,12 @@ int api_batch_create_occurrences(api_request *req)
     }
     json_t *list = json_object_get(body, "occurrences");
     if (!json_is_array(list) || json_array_size(list) == 0) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                "occurrences: required, a non-empty array");
         goto cleanup;
     }
     if (json_array_size(list) > API_BATCH_MAX) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT,
+        rc = api_respond_error(req, VOUCH_EINVAL,
                                "occurrences: %zu given; at most %u per "
                                "batch",
                                json_array_size(list), API_BATCH_MAX);
@@ -485,7 +485,7 @@ int api_batch_create_occurrences(api_request *req)
     }
     created = json_array();
     if (created == NULL) {
-        rc = api_respond_error(req, API_INTERNAL, "out of memory");
+        rc = api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         goto cleanup;
     }
     for (size_t i = 0; i < json_array_size(list); i++) {
@@ -495,7 +495,7 @@ int api_batch_create_occurrences(api_request *req)
         int failed;
 
         if (item == NULL) {
-            rc = api_respond_error(req, API_INTERNAL, "out of memory");
+            rc = api_respond_error(req, VOUCH_ENOMEM, "out of memory");
             goto cleanup;
         }
         snprintf(prefix, sizeof(prefix), "occurrences[%zu]", i);
@@ -508,14 +508,14 @@ int api_batch_create_occurrences(api_request *req)
         json_t *parsed = json_loads(text, 0, NULL);
         vouch_free(text);
         if (parsed == NULL) {
-            rc = api_respond_error(req, API_INTERNAL, "out of memory");
+            rc = api_respond_error(req, VOUCH_ENOMEM, "out of memory");
             goto cleanup;
         }
         json_array_append_new(created, parsed);
     }
     result = json_pack("{s:O}", "occurrences", created);
     if (result == NULL) {
-        rc = api_respond_error(req, API_INTERNAL, "out of memory");
+        rc = api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         goto cleanup;
     }
     rc = api_respond_json(req, 200, result);
@@ -552,12 +552,8 @@ int api_list_occurrences(api_request *req)
 
     if (text != NULL &&
         api_filter_parse(text, strlen(text), &f, &err) < 0) {
-        return api_respond_error(req, api_status_from_code(err.code) ==
-                                         API_TOO_LARGE
-                                     ? API_INVALID_ARGUMENT
-                                     : api_status_from_code(err.code),
-                                 "filter: column %u: %s", err.column,
-                                 err.message);
+        return api_respond_error(req, err.code, "filter: column %u: %s",
+                                 err.column, err.message);
     }
     if (f.kind != NULL && strcmp(f.kind, "ATTESTATION") != 0) {
         /* Only ATTESTATION occurrences exist here: nothing matches. */

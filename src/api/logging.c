@@ -21,7 +21,7 @@ int api_list_log_entries(api_request *req)
         char text[512];
 
         vouch_error_format(&err, text, sizeof(text));
-        return api_respond_error(req, API_INVALID_ARGUMENT, "%s", text);
+        return api_respond_error(req, VOUCH_EINVAL, "%s", text);
     }
     if (rc < 0) {
         return api_respond_vouch_error(req, &err, NULL);

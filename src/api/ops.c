@@ -18,7 +18,7 @@ int api_readyz(api_request *req)
     if (vouch_store_ping(req->conn, &err) < 0) {
         char text[400];
         vouch_error_format(&err, text, sizeof(text));
-        return api_respond_error(req, API_UNAVAILABLE,
+        return api_respond_error(req, VOUCH_EIO,
                                  "store not reachable: %s", text);
     }
     return api_respond(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
@@ -37,7 +37,7 @@ int api_metrics_handler(api_request *req)
                             &caches.store_misses);
     text = api_metrics_render(req->server->metrics, &caches, &len);
     if (text == NULL) {
-        return api_respond_error(req, API_INTERNAL, "out of memory");
+        return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
     rc = api_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8",
                      text, len);

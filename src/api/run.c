@@ -47,7 +47,7 @@ int api_run_finish(api_request *req, int rc, json_t *value,
     }
 
     if (rc == VOUCH_EPRECONDITION) {
-        out = api_respond_error(req, API_FAILED_PRECONDITION, "%s",
+        out = api_respond_error(req, VOUCH_EPRECONDITION, "%s",
                                 err->message);
     } else if (rc < 0) {
         out = api_respond_vouch_error(req, err, NULL);

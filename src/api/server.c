@@ -16,81 +16,24 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define MHD_RESULT enum MHD_Result
 
-static uint64_t elapsed_us(const struct timespec *start)
-{
-    struct timespec now;
-    int64_t us;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 +
-         (now.tv_nsec - start->tv_nsec) / 1000;
-    return us < 0 ? 0 : (uint64_t)us;
-}
-
 void api_now_rfc3339(char *buf, size_t size)
 {
-    struct timespec now;
-    struct tm tm;
-    char base[32];
-
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, size, "%s.%06ldZ", base, (long)(now.tv_nsec / 1000));
-}
-
-static void random_bytes(unsigned char *out, size_t len)
-{
-    size_t got = 0;
-
-    while (got < len) {
-        ssize_t n = getrandom(out + got, len - got, 0);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            /* Cannot happen on Linux >= 3.17 with a seeded pool; still,
-             * never return uninitialised bytes. */
-            memset(out + got, 0, len - got);
-            return;
-        }
-        got += (size_t)n;
-    }
+    vutil_now_rfc3339(buf, size);
 }
 
 void api_new_etag(char *buf, size_t size)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char raw[8];
-    char text[17];
-
-    random_bytes(raw, sizeof(raw));
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        text[2 * i] = hex[raw[i] >> 4];
-        text[2 * i + 1] = hex[raw[i] & 15];
-    }
-    text[16] = '\0';
-    snprintf(buf, size, "%s", text);
+    (void)vutil_new_etag(buf, size, NULL);   /* "" on failure: refused */
 }
 
 void api_new_uuid(char *buf, size_t size)
 {
-    unsigned char b[16];
-
-    random_bytes(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(buf, size,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-             b[10], b[11], b[12], b[13], b[14], b[15]);
+    (void)vutil_new_uuid(buf, size, NULL);   /* "" on failure: refused */
 }
 
 const char *api_query(const api_request *req, const char *name)
@@ -122,14 +65,14 @@ int api_respond_json(api_request *req, unsigned http, const json_t *value)
     char *text = json_dumps(value, JSON_SORT_KEYS | JSON_INDENT(2));
 
     if (text == NULL) {
-        return api_respond_error(req, API_INTERNAL,
+        return api_respond_error(req, VOUCH_ENOMEM,
                                  "cannot serialise the response");
     }
     size_t len = strlen(text);
     char *with_nl = realloc(text, len + 2);
     if (with_nl == NULL) {
         free(text);
-        return api_respond_error(req, API_INTERNAL, "out of memory");
+        return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
     with_nl[len] = '\n';
     with_nl[len + 1] = '\0';
@@ -141,22 +84,41 @@ int api_respond_json(api_request *req, unsigned http, const json_t *value)
     return 0;
 }
 
-int api_respond_error(api_request *req, api_status status, const char *fmt,
-                      ...)
+static void respond_status_v(api_request *req, unsigned http,
+                             const char *status, const char *fmt,
+                             va_list ap)
 {
     char message[1024];
-    va_list ap;
     char *body;
 
-    va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    body = api_error_body(status, message);
+    body = api_error_body(http, status, message);
     free(req->response);
     req->response = body;
     req->response_len = body != NULL ? strlen(body) : 0;
-    req->status = api_status_http(status);
+    req->status = http;
     req->content_type = "application/json";
+}
+
+int api_respond_error(api_request *req, int code, const char *fmt, ...)
+{
+    const vutil_code_info *info = vutil_code_info_of(code);
+    va_list ap;
+
+    va_start(ap, fmt);
+    respond_status_v(req, info->http, info->status, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+int api_respond_status(api_request *req, unsigned http, const char *status,
+                       const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    respond_status_v(req, http, status, fmt, ap);
+    va_end(ap);
     return 0;
 }
 
@@ -167,11 +129,9 @@ int api_respond_vouch_error(api_request *req, const vouch_error *err,
 
     vouch_error_format(err, text, sizeof(text));
     if (prefix != NULL) {
-        return api_respond_error(req, api_status_from_code(err->code),
-                                 "%s: %s", prefix, text);
+        return api_respond_error(req, err->code, "%s: %s", prefix, text);
     }
-    return api_respond_error(req, api_status_from_code(err->code), "%s",
-                             text);
+    return api_respond_error(req, err->code, "%s", text);
 }
 
 /* ---- lists ---- */
@@ -187,7 +147,7 @@ int api_page_query(api_request *req, vouch_resource_query *q)
         size_t i;
         for (i = 0; size[i] != '\0'; i++) {
             if (size[i] < '0' || size[i] > '9' || i >= 9) {
-                api_respond_error(req, API_INVALID_ARGUMENT,
+                api_respond_error(req, VOUCH_EINVAL,
                                   "pageSize: '%.40s' is not a whole number "
                                   "from 0 to 999999999 (above %u means "
                                   "%u)",
@@ -214,14 +174,14 @@ int api_respond_page(api_request *req, const char *key,
     int rc = 0;
 
     if (root == NULL || items == NULL) {
-        rc = api_respond_error(req, API_INTERNAL, "out of memory");
+        rc = api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         goto cleanup;
     }
     for (size_t i = 0; i < page->count; i++) {
         json_error_t jerr;
         json_t *item = json_loads(page->items[i].json, 0, &jerr);
         if (item == NULL) {
-            rc = api_respond_error(req, API_INTERNAL,
+            rc = api_respond_error(req, VOUCH_EIO,
                                    "stored %s %s is not JSON: %s",
                                    page->items[i].kind, page->items[i].name,
                                    jerr.text);
@@ -277,7 +237,7 @@ int api_get_or_respond(api_request *req, const char *kind,
     memset(out, 0, sizeof(*out));
     rc = vouch_store_get(req->conn, kind, name, out, &err);
     if (rc == VOUCH_ENOTFOUND) {
-        api_respond_error(req, API_NOT_FOUND, "%s %s not found", kind, name);
+        api_respond_error(req, VOUCH_ENOTFOUND, "%s %s not found", kind, name);
         return 1;
     }
     if (rc < 0) {
@@ -442,10 +402,11 @@ static void run_route(api_request *req)
         req->cache_held = true;
     }
     if (route->handler(req) < 0 && req->status == 0) {
-        api_respond_error(req, API_INTERNAL, "out of memory");
+        api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
     if (req->status == 0) {
-        api_respond_error(req, API_INTERNAL, "no response was produced");
+        api_respond_status(req, 500, "INTERNAL",
+                           "no response was produced");
     }
     if (route->flags & API_ROUTE_TXN) {
         if (req->status < 400) {
@@ -470,10 +431,10 @@ static void dispatch(api_request *req)
     int m;
 
     if (req->body_too_big) {
-        api_respond_error(req, API_TOO_LARGE,
-                          "request body: more than %zu bytes (the limit "
-                          "set by --max-body)",
-                          req->server->body_limit);
+        api_respond_status(req, 413, "INVALID_ARGUMENT",
+                           "request body: more than %zu bytes (the limit "
+                           "set by --max-body)",
+                           req->server->body_limit);
         return;
     }
     m = api_router_match(req->path, strlen(req->path), req->method,
@@ -485,22 +446,22 @@ static void dispatch(api_request *req)
         return;
     case API_MATCH_METHOD:
         snprintf(req->allow, sizeof(req->allow), "%s", allow);
-        api_respond_error(req, API_METHOD_NOT_ALLOWED,
-                          "method %s is not allowed on %s (allowed: %s)",
-                          req->method_text, req->path, allow);
+        api_respond_status(req, 405, "UNIMPLEMENTED",
+                           "method %s is not allowed on %s (allowed: %s)",
+                           req->method_text, req->path, allow);
         return;
     case API_MATCH_BAD_ID:
-        api_respond_error(req, API_INVALID_ARGUMENT,
+        api_respond_error(req, VOUCH_EINVAL,
                           "path segment '%s' is not a valid id: use 1 to %u "
                           "of A-Z a-z 0-9 - _ . ~",
                           allow, API_ID_MAX);
         return;
     case API_MATCH_NOT_FOUND:
-        api_respond_error(req, API_NOT_FOUND, "no such route: %s %s",
+        api_respond_error(req, VOUCH_ENOTFOUND, "no such route: %s %s",
                           req->method_text, req->path);
         return;
     default:
-        api_respond_error(req, API_INTERNAL, "out of memory");
+        api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         return;
     }
 }
@@ -578,7 +539,7 @@ static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
     if (*upload_data_size > 0) {
         if (req->status == 0 &&
             body_append(req, upload_data, *upload_data_size) < 0) {
-            api_respond_error(req, API_INTERNAL, "out of memory");
+            api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         }
         *upload_data_size = 0;
         return MHD_YES;
@@ -639,7 +600,7 @@ static void completed(void *cls, struct MHD_Connection *connection,
         return;
     }
     *con_cls = NULL;
-    latency = elapsed_us(&req->start);
+    latency = vutil_elapsed_us(&req->start);
     if (req->status == 0) {
         req->status = 499;   /* the client went away before a response */
     }
@@ -656,10 +617,10 @@ static void completed(void *cls, struct MHD_Connection *connection,
 
 static int listen_error(vouch_error *err, const char *text)
 {
-    return api_error_fill(err, VOUCH_EINVAL,
-                          "--listen '%s': expected ADDRESS:PORT, e.g. "
-                          "127.0.0.1:8080 or [::1]:8080",
-                          text);
+    return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                           "--listen '%s': expected ADDRESS:PORT, e.g. "
+                           "127.0.0.1:8080 or [::1]:8080",
+                           text);
 }
 
 /*
@@ -774,7 +735,7 @@ int api_server_start(api_server **out, const api_config *cfg,
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
         vouch_policy_free(cfg->system_policy);
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
     }
     s->system_policy = cfg->system_policy;
     s->platform = cfg->platform;
@@ -787,9 +748,9 @@ int api_server_start(api_server **out, const api_config *cfg,
     s->access_log = cfg->access_log;
     s->body_limit = cfg->body_limit;
     if (cfg->threads == 0 || cfg->threads > API_MAX_THREADS) {
-        rc = api_error_fill(err, VOUCH_EINVAL,
-                            "--threads %u: use 1 to %u", cfg->threads,
-                            API_MAX_THREADS);
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "--threads %u: use 1 to %u", cfg->threads,
+                             API_MAX_THREADS);
         goto cleanup;
     }
     rc = api_parse_listen(cfg->listen, &addr, &addr_len, err);
@@ -799,7 +760,7 @@ int api_server_start(api_server **out, const api_config *cfg,
     if (api_metrics_new(&s->metrics) < 0 ||
         vouch_verify_cache_new(&s->cache, API_VERIFY_CACHE_ENTRIES, err) <
             0) {
-        rc = api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
         goto cleanup;
     }
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
@@ -816,10 +777,10 @@ int api_server_start(api_server **out, const api_config *cfg,
         MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_END);
     if (s->daemon == NULL) {
-        rc = api_error_fill(err, VOUCH_EIO,
-                            "cannot listen on %s (in use, or not an "
-                            "address of this machine)",
-                            cfg->listen);
+        rc = vutil_error_set(err, VOUCH_EIO, NULL, 0, 0,
+                             "cannot listen on %s (in use, or not an "
+                             "address of this machine)",
+                             cfg->listen);
         goto cleanup;
     }
     const union MHD_DaemonInfo *info =

@@ -23,6 +23,8 @@
 #include "router.h"
 #include "store.h"
 #include "vouch/vouch.h"
+#include "vutil_random.h"
+#include "vutil_time.h"
 
 /* Documented defaults (docs/operator.md). */
 #define API_DEFAULT_BODY_LIMIT    (4u * 1024u * 1024u)  /* 413 past it */
@@ -147,9 +149,17 @@ int api_respond(api_request *req, unsigned http, const char *content_type,
  * trailing newline). Does not take `value`. */
 int api_respond_json(api_request *req, unsigned http, const json_t *value);
 
-/* Set an error response in Google's shape. Always returns 0. */
-int api_respond_error(api_request *req, api_status status, const char *fmt,
-                      ...) __attribute__((format(printf, 3, 4)));
+/* Set an error response in Google's shape, with the HTTP status and the
+ * status name of `code` (a vouch_code; the util layer's table). Always
+ * returns 0. */
+int api_respond_error(api_request *req, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same with an explicit HTTP status and status name, for the two the
+ * HTTP server itself answers (405, 413). Always returns 0. */
+int api_respond_status(api_request *req, unsigned http, const char *status,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Error response from a libvouch/store error; the message is
  * "[PREFIX: ]SOURCE:LINE:COL: message". Always returns 0. */

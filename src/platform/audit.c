@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_random.h"
+#include "vutil_str.h"
+#include "vutil_time.h"
 
 #define SRC_AUDIT "audit"
 #define SRC_BODY "request body"
@@ -29,18 +31,6 @@
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
-
-static void now_rfc3339(char *buf, size_t size)
-{
-    struct timespec now;
-    struct tm tm;
-    char base[32];
-
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, size, "%s.%06ldZ", base, (long)(now.tv_nsec / 1000));
-}
 
 /* Exactly "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", a valid instant. */
 static bool canonical_time(const char *s)
@@ -85,84 +75,47 @@ static bool valid_cstr_id(const char *s, size_t max, bool tilde)
     return s != NULL && valid_id(s, strnlen(s, max + 1), max, tilde);
 }
 
-static int random_hex(char *out, size_t bytes)
-{
-    unsigned char raw[32];
-
-    if (bytes > sizeof(raw) || RAND_bytes(raw, (int)bytes) != 1) {
-        return VOUCH_EIO;
-    }
-    vouch__hex(raw, bytes, out);
-    return 0;
-}
-
-/* malloc'd printf; NULL on ENOMEM. */
-static char *aprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *aprintf(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *s;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return NULL;
-    }
-    s = malloc((size_t)n + 1);
-    if (s == NULL) {
-        return NULL;
-    }
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* Timestamp and insertId of a new entry, checked or made up. */
 static int entry_ids(const char *timestamp, const char *insert_id,
                      char *ts, char *id, vouch_error *err)
 {
     if (timestamp != NULL) {
         if (!canonical_time(timestamp)) {
-            return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                    "timestamp: expected RFC 3339 UTC with "
-                                    "microseconds "
-                                    "(2026-11-29T12:00:00.000000Z)");
+            return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                                   "timestamp: expected RFC 3339 UTC with "
+                                   "microseconds "
+                                   "(2026-11-29T12:00:00.000000Z)");
         }
         memcpy(ts, timestamp, TS_LEN + 1);
     } else {
-        now_rfc3339(ts, TS_LEN + 1);
+        vutil_now_rfc3339(ts, TS_LEN + 1);
     }
     if (insert_id != NULL) {
         if (!valid_cstr_id(insert_id, VOUCH_AUDIT_INSERT_ID_MAX, false)) {
-            return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                    "insertId: expected 1 to %u characters "
-                                    "of A-Z a-z 0-9 . _ -",
-                                    VOUCH_AUDIT_INSERT_ID_MAX);
+            return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                                   "insertId: expected 1 to %u characters "
+                                   "of A-Z a-z 0-9 . _ -",
+                                   VOUCH_AUDIT_INSERT_ID_MAX);
         }
         memcpy(id, insert_id, strlen(insert_id) + 1);
-    } else if (random_hex(id, 10) < 0) {
-        return vouch__error_set(err, VOUCH_EIO, SRC_AUDIT, 0, 0,
-                                "insertId: no random bytes from OpenSSL");
+    } else if (vutil_random_hex(id, 10, err) < 0) {
+        vutil_error_prefix(err, "insertId");
+        return VOUCH_EIO;
     }
     return 0;
 }
 
 static int build_failed(vouch_error *err)
 {
-    return vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                            "cannot build the log entry: out of memory, or "
-                            "a field is not valid UTF-8");
+    return vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                           "cannot build the log entry: out of memory, or "
+                           "a field is not valid UTF-8");
 }
 
 static int missing(vouch_error *err, const char *field)
 {
-    return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                            "%s: required", field);
+    return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                           "%s: required", field);
 }
 
 /* ------------------------------------------------------------------ */
@@ -185,16 +138,16 @@ static int check_run_event(const vouch_audit_run_event *ev,
         return missing(err, "event");
     }
     if (!valid_cstr_id(ev->project, VOUCH_AUDIT_PROJECT_MAX, true)) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "project: required, 1 to %u characters of "
-                                "A-Z a-z 0-9 . _ ~ -",
-                                VOUCH_AUDIT_PROJECT_MAX);
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "project: required, 1 to %u characters of "
+                               "A-Z a-z 0-9 . _ ~ -",
+                               VOUCH_AUDIT_PROJECT_MAX);
     }
     if (!valid_cstr_id(ev->location, VOUCH_AUDIT_PROJECT_MAX, true)) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "location: required, 1 to %u characters "
-                                "of A-Z a-z 0-9 . _ ~ -",
-                                VOUCH_AUDIT_PROJECT_MAX);
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "location: required, 1 to %u characters "
+                               "of A-Z a-z 0-9 . _ ~ -",
+                               VOUCH_AUDIT_PROJECT_MAX);
     }
     if (ev->method_name == NULL || ev->method_name[0] == '\0') {
         return missing(err, "methodName");
@@ -204,9 +157,9 @@ static int check_run_event(const vouch_audit_run_event *ev,
     }
     if (ev->job != NULL) {
         if (ev->service != NULL || ev->revision != NULL) {
-            return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                    "an event is about a job or a "
-                                    "revision, not both");
+            return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                                   "an event is about a job or a "
+                                   "revision, not both");
         }
         if (ev->job[0] == '\0') {
             return missing(err, "job");
@@ -217,16 +170,16 @@ static int check_run_event(const vouch_audit_run_event *ev,
         return missing(err, "revision");
     }
     if (!vouch_audit_run_wanted(ev->decision, ev->breakglass)) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "decision: ALLOW without breakglass needs "
-                                "no audit entry");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "decision: ALLOW without breakglass needs "
+                               "no audit entry");
     }
     if (vouch_decision_outcome(ev->decision) ==
             VOUCH_OUTCOME_ALLOW_BREAKGLASS &&
         (ev->breakglass == NULL || ev->breakglass[0] == '\0')) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "breakglass: the justification of an "
-                                "ALLOW_BREAKGLASS decision is required");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "breakglass: the justification of an "
+                               "ALLOW_BREAKGLASS decision is required");
     }
     return 0;
 }
@@ -241,12 +194,12 @@ static char *run_message(const vouch_audit_run_event *ev,
     const char *verb = ev->job != NULL ? "executed" : "deployed";
 
     if (ev->job == NULL) {
-        subject = aprintf("Revision '%s'", ev->revision);
+        subject = vutil_aprintf("Revision '%s'", ev->revision);
     } else if (ev->execution != NULL) {
-        subject = aprintf("Execution '%s' of job '%s'", ev->execution,
+        subject = vutil_aprintf("Execution '%s' of job '%s'", ev->execution,
                           ev->job);
     } else {
-        subject = aprintf("Job '%s'", ev->job);
+        subject = vutil_aprintf("Job '%s'", ev->job);
     }
     if (subject == NULL) {
         return NULL;
@@ -255,18 +208,18 @@ static char *run_message(const vouch_audit_run_event *ev,
         dmsg = "";
     }
     if (outcome == VOUCH_OUTCOME_DENY) {
-        msg = aprintf("%s uses an unauthorized container image. %s",
+        msg = vutil_aprintf("%s uses an unauthorized container image. %s",
                       subject, dmsg);
     } else if (outcome == VOUCH_OUTCOME_ALLOW_DRYRUN) {
-        msg = aprintf("%s would have been denied, and was %s because the "
+        msg = vutil_aprintf("%s would have been denied, and was %s because the "
                       "policy is in dry run (DRYRUN_AUDIT_LOG_ONLY). %s",
                       subject, verb, dmsg);
     } else if (breakglass) {
-        msg = aprintf("%s was %s with breakglass, bypassing Binary "
+        msg = vutil_aprintf("%s was %s with breakglass, bypassing Binary "
                       "Authorization (justification: \"%s\"). %s",
                       subject, verb, ev->breakglass, dmsg);
     } else {
-        msg = aprintf("%s: %s", subject, dmsg);
+        msg = vutil_aprintf("%s: %s", subject, dmsg);
     }
     free(subject);
     return msg;
@@ -315,17 +268,17 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
     decision = json_loads(decision_text, 0, &jerr);
     message = run_message(ev, outcome, breakglass);
     if (ev->resource_name != NULL) {
-        resource_name = vouch__strdup(ev->resource_name);
+        resource_name = vutil_strdup(ev->resource_name);
     } else if (ev->job == NULL) {
-        resource_name = aprintf("projects/%s/locations/%s/services/%s/"
+        resource_name = vutil_aprintf("projects/%s/locations/%s/services/%s/"
                                 "revisions/%s", ev->project, ev->location,
                                 ev->service, ev->revision);
     } else if (ev->execution != NULL) {
-        resource_name = aprintf("projects/%s/locations/%s/jobs/%s/"
+        resource_name = vutil_aprintf("projects/%s/locations/%s/jobs/%s/"
                                 "executions/%s", ev->project, ev->location,
                                 ev->job, ev->execution);
     } else {
-        resource_name = aprintf("projects/%s/locations/%s/jobs/%s",
+        resource_name = vutil_aprintf("projects/%s/locations/%s/jobs/%s",
                                 ev->project, ev->location, ev->job);
     }
     if (decision == NULL || message == NULL || resource_name == NULL) {
@@ -433,10 +386,10 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
         return missing(err, "event");
     }
     if (!valid_cstr_id(ev->project, VOUCH_AUDIT_PROJECT_MAX, true)) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "project: required, 1 to %u characters of "
-                                "A-Z a-z 0-9 . _ ~ -",
-                                VOUCH_AUDIT_PROJECT_MAX);
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "project: required, 1 to %u characters of "
+                               "A-Z a-z 0-9 . _ ~ -",
+                               VOUCH_AUDIT_PROJECT_MAX);
     }
     if (ev->method_name == NULL || ev->method_name[0] == '\0') {
         return missing(err, "methodName");
@@ -530,37 +483,37 @@ int vouch_audit_store(vouch_store_conn *conn, const json_t *entry,
     int rc;
 
     if (!json_is_object(entry)) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "the log entry is not a JSON object");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "the log entry is not a JSON object");
     }
     if (!valid_cstr_id(insert_id, VOUCH_AUDIT_INSERT_ID_MAX, false)) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "insertId: missing or malformed");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "insertId: missing or malformed");
     }
     if (!canonical_time(ts)) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "timestamp: missing, or not RFC 3339 UTC "
-                                "with microseconds");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "timestamp: missing, or not RFC 3339 UTC "
+                               "with microseconds");
     }
     if (!log_name_project(log_name, &project, &plen)) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "logName: expected projects/PROJECT/logs/"
-                                "LOG_ID");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "logName: expected projects/PROJECT/logs/"
+                               "LOG_ID");
     }
     if (!canonical_time(receive)) {
         receive = ts;
     }
-    if (random_hex(etag, 8) < 0) {
-        return vouch__error_set(err, VOUCH_EIO, SRC_AUDIT, 0, 0,
-                                "etag: no random bytes from OpenSSL");
+    rc = vutil_new_etag(etag, sizeof(etag), err);
+    if (rc < 0) {
+        return rc;
     }
-    name = aprintf("projects/%.*s/logEntries/%s/%s", (int)plen, project, ts,
-                   insert_id);
-    parent = aprintf("projects/%.*s", (int)plen, project);
+    name = vutil_aprintf("projects/%.*s/logEntries/%s/%s", (int)plen,
+                         project, ts, insert_id);
+    parent = vutil_aprintf("projects/%.*s", (int)plen, project);
     text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
     if (name == NULL || parent == NULL || text == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                              "out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                             "out of memory");
         goto cleanup;
     }
     memset(&r, 0, sizeof(r));
@@ -609,7 +562,7 @@ static int body_err(vouch_error *err, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vouch__error_setv(err, VOUCH_EINVAL, SRC_BODY, 0, 0, fmt, ap);
+    vutil_error_setv(err, VOUCH_EINVAL, SRC_BODY, 0, 0, fmt, ap);
     va_end(ap);
     return VOUCH_EINVAL;
 }
@@ -641,7 +594,7 @@ static int token_decode(const char *token, size_t tlen,
 
     *out = NULL;
     if (tlen > 4 * (TS_LEN + VOUCH_AUDIT_INSERT_ID_MAX + 4) / 3 + 4 ||
-        vouch__base64_decode(token, tlen, &bin, &len) < 0 || len < 2 ||
+        vutil_base64_decode(token, tlen, &bin, &len) < 0 || len < 2 ||
         (bin[0] != 'a' && bin[0] != 'd') || bin[1] != ':' ||
         !valid_key((const char *)bin + 2, len - 2)) {
         free(bin);
@@ -653,11 +606,11 @@ static int token_decode(const char *token, size_t tlen,
         return body_err(err, "pageToken: comes from a list in the other "
                         "order; use the same orderBy");
     }
-    *out = vouch__strndup((const char *)bin + 2, len - 2);
+    *out = vutil_strndup((const char *)bin + 2, len - 2);
     free(bin);
     if (*out == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
+                               "out of memory");
     }
     return 0;
 }
@@ -676,14 +629,14 @@ static int add_project(vouch_audit_query *q, const char *p, size_t len,
     }
     more = realloc(q->projects, (q->project_count + 1) * sizeof(*more));
     if (more == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
+                               "out of memory");
     }
     q->projects = more;
-    q->projects[q->project_count] = vouch__strndup(p, len);
+    q->projects[q->project_count] = vutil_strndup(p, len);
     if (q->projects[q->project_count] == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
+                               "out of memory");
     }
     q->project_count++;
     return 0;
@@ -765,11 +718,11 @@ static int parse_order(vouch_audit_query *q, const json_t *v,
         if (j == i + 9 && j < end) {
             j = end + 1;            /* "timestampasc" */
         }
-        if (j == end || vouch__slice_eq(s + j, end - j, "asc")) {
+        if (j == end || vutil_slice_eq(s + j, end - j, "asc")) {
             q->order = VOUCH_AUDIT_ASC;
             return 0;
         }
-        if (vouch__slice_eq(s + j, end - j, "desc")) {
+        if (vutil_slice_eq(s + j, end - j, "desc")) {
             q->order = VOUCH_AUDIT_DESC;
             return 0;
         }
@@ -832,15 +785,15 @@ int vouch_audit_query_parse(vouch_audit_query *out, const char *body,
     memset(&q, 0, sizeof(q));
     q.page_size = VOUCH_AUDIT_PAGE_DEFAULT;
     if (len > VOUCH_AUDIT_QUERY_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, SRC_BODY, 0, 0,
-                                "the request is %zu bytes; the limit is %u",
-                                len, VOUCH_AUDIT_QUERY_MAX_BYTES);
+        return vutil_error_set(err, VOUCH_ETOOBIG, SRC_BODY, 0, 0,
+                               "the request is %zu bytes; the limit is %u",
+                               len, VOUCH_AUDIT_QUERY_MAX_BYTES);
     }
     root = json_loadb(body != NULL ? body : "", len,
                       JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, SRC_BODY, jerr.line,
-                                jerr.column, "%s", jerr.text);
+        return vutil_error_set(err, VOUCH_EPARSE, SRC_BODY, jerr.line,
+                               jerr.column, "%s", jerr.text);
     }
     if (!json_is_object(root)) {
         rc = body_err(err, "expected a JSON object");
@@ -990,21 +943,21 @@ static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
     int rc = 0;
 
     memset(&page, 0, sizeof(page));
-    parent = aprintf("projects/%s", project);
-    prefix = aprintf("projects/%s/logEntries/", project);
+    parent = vutil_aprintf("projects/%s", project);
+    prefix = vutil_aprintf("projects/%s/logEntries/", project);
     if (parent == NULL || prefix == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                              "out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                             "out of memory");
         goto cleanup;
     }
     plen = strlen(prefix);
     if (q->order == VOUCH_AUDIT_ASC && q->after != NULL) {
-        start = aprintf("%s%s", prefix, q->after);
-        if (start == NULL || vouch__base64_encode((unsigned char *)start,
-                                                  strlen(start), true,
-                                                  &token) < 0) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                  "out of memory");
+        start = vutil_aprintf("%s%s", prefix, q->after);
+        if (start == NULL || vutil_base64_encode((unsigned char *)start,
+                                                 strlen(start), true,
+                                                 &token) < 0) {
+            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                                 "out of memory");
             goto cleanup;
         }
     }
@@ -1037,25 +990,25 @@ static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
             }
             entry = json_loads(r->json, 0, &jerr);
             if (entry == NULL) {
-                rc = vouch__error_set(err, VOUCH_EIO, SRC_AUDIT, 0, 0,
-                                      "stored log entry %s is not JSON: "
-                                      "%s", r->name, jerr.text);
+                rc = vutil_error_set(err, VOUCH_EIO, SRC_AUDIT, 0, 0,
+                                     "stored log entry %s is not JSON: "
+                                     "%s", r->name, jerr.text);
                 goto cleanup;
             }
             if (!vouch_logfilter_match(q->filter, entry)) {
                 json_decref(entry);
                 continue;
             }
-            kcopy = vouch__strdup(key);
+            kcopy = vutil_strdup(key);
             if (kcopy == NULL) {
                 json_decref(entry);
-                rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                      "out of memory");
+                rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                                     "out of memory");
                 goto cleanup;
             }
             if (cand_push(&mine, kcopy, entry) < 0) {
-                rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                      "out of memory");
+                rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                                     "out of memory");
                 goto cleanup;
             }
             found++;
@@ -1085,8 +1038,8 @@ static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
         mine.items[i].key = NULL;
         mine.items[i].entry = NULL;
         if (rc < 0) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                  "out of memory");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                                 "out of memory");
             goto cleanup;
         }
     }
@@ -1117,8 +1070,8 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
 
     *out = NULL;
     if (q == NULL || q->project_count == 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                                "resourceNames: required");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "resourceNames: required");
     }
     page_size = q->page_size == 0 ? VOUCH_AUDIT_PAGE_DEFAULT : q->page_size;
     if (page_size > VOUCH_AUDIT_PAGE_MAX) {
@@ -1145,32 +1098,32 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
     result = json_object();
     entries = json_array();
     if (result == NULL || entries == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                              "out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                             "out of memory");
         goto cleanup;
     }
     for (i = 0; i < n; i++) {
         if (json_array_append(entries, all.items[i].entry) < 0) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                  "out of memory");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                                 "out of memory");
             goto cleanup;
         }
     }
     if (n > 0 && json_object_set(result, "entries", entries) < 0) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                              "out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                             "out of memory");
         goto cleanup;
     }
     if (all.count > page_size) {
-        raw = aprintf("%c:%s", q->order == VOUCH_AUDIT_DESC ? 'd' : 'a',
+        raw = vutil_aprintf("%c:%s", q->order == VOUCH_AUDIT_DESC ? 'd' : 'a',
                       all.items[page_size - 1].key);
         if (raw == NULL ||
-            vouch__base64_encode((unsigned char *)raw, strlen(raw), true,
-                                 &token) < 0 ||
+            vutil_base64_encode((unsigned char *)raw, strlen(raw), true,
+                                &token) < 0 ||
             json_object_set_new(result, "nextPageToken",
                                 json_string(token)) < 0) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                  "out of memory");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                                 "out of memory");
             goto cleanup;
         }
     }
@@ -1203,20 +1156,20 @@ int vouch_audit_sink_open(vouch_audit_sink **out, const char *path,
 
     *out = NULL;
     if (path == NULL || path[0] == '\0') {
-        return vouch__error_set(err, VOUCH_EINVAL, "audit log", 0, 0,
-                                "no file name");
+        return vutil_error_set(err, VOUCH_EINVAL, "audit log", 0, 0,
+                               "no file name");
     }
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
-        return vouch__error_set(err, VOUCH_EIO, path, 0, 0,
-                                "cannot open the audit log: %s",
-                                strerror(errno));
+        return vutil_error_set(err, VOUCH_EIO, path, 0, 0,
+                               "cannot open the audit log: %s",
+                               strerror(errno));
     }
     sink = calloc(1, sizeof(*sink));
     if (sink == NULL) {
         close(fd);
-        return vouch__error_set(err, VOUCH_ENOMEM, path, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, path, 0, 0,
+                               "out of memory");
     }
     sink->fd = fd;
     pthread_mutex_init(&sink->lock, NULL);
@@ -1233,13 +1186,13 @@ int vouch_audit_sink_write(vouch_audit_sink *sink, const json_t *entry,
     int rc = 0;
 
     if (sink == NULL || entry == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, "audit log", 0, 0,
-                                "no sink or no entry");
+        return vutil_error_set(err, VOUCH_EINVAL, "audit log", 0, 0,
+                               "no sink or no entry");
     }
     text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
     if (text == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, "audit log", 0, 0,
-                                "cannot serialize the entry");
+        return vutil_error_set(err, VOUCH_ENOMEM, "audit log", 0, 0,
+                               "cannot serialize the entry");
     }
     len = strlen(text);
     text[len] = '\n';           /* json_dumps leaves room for the NUL */
@@ -1252,9 +1205,9 @@ int vouch_audit_sink_write(vouch_audit_sink *sink, const json_t *entry,
             continue;
         }
         if (n <= 0) {
-            rc = vouch__error_set(err, VOUCH_EIO, "audit log", 0, 0,
-                                  "cannot write: %s",
-                                  n < 0 ? strerror(errno) : "no progress");
+            rc = vutil_error_set(err, VOUCH_EIO, "audit log", 0, 0,
+                                 "cannot write: %s",
+                                 n < 0 ? strerror(errno) : "no progress");
             break;
         }
         done += (size_t)n;
@@ -1287,8 +1240,8 @@ int vouch_audit_record(vouch_store_conn *conn, vouch_audit_queue *queue,
         json_t **more = realloc(queue->entries, cap * sizeof(*more));
 
         if (more == NULL) {
-            return vouch__error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                    "out of memory");
+            return vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
+                                   "out of memory");
         }
         queue->entries = more;
         queue->cap = cap;

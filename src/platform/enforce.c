@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "platform_internal.h"
 
 /* ---- binaryAuthorization ---- */
@@ -38,34 +39,34 @@ int plat_binauthz_parse(const json_t *ba, const char *project,
         return 0;
     }
     if (!json_is_object(ba)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "binaryAuthorization: expected an object "
-                                "({\"useDefault\": true})");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "binaryAuthorization: expected an object "
+                               "({\"useDefault\": true})");
     }
     out->present = true;
     json_object_foreach((json_t *)ba, key, value) {
         if (strcmp(key, "useDefault") == 0) {
             if (!json_is_boolean(value)) {
-                return vouch__error_set(err, VOUCH_EINVAL, "request body",
-                                        0, 0,
-                                        "binaryAuthorization.useDefault: "
-                                        "expected true or false");
+                return vutil_error_set(err, VOUCH_EINVAL, "request body",
+                                       0, 0,
+                                       "binaryAuthorization.useDefault: "
+                                       "expected true or false");
             }
         } else if (strcmp(key, "policy") == 0 ||
                    strcmp(key, "breakglassJustification") == 0) {
             if (!json_is_string(value)) {
-                return vouch__error_set(err, VOUCH_EINVAL, "request body",
-                                        0, 0,
-                                        "binaryAuthorization.%s: expected "
-                                        "a string",
-                                        key);
+                return vutil_error_set(err, VOUCH_EINVAL, "request body",
+                                       0, 0,
+                                       "binaryAuthorization.%s: expected "
+                                       "a string",
+                                       key);
             }
         } else {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "binaryAuthorization.%.100s: unknown "
-                                    "field (expected useDefault, policy, "
-                                    "breakglassJustification)",
-                                    key);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "binaryAuthorization.%.100s: unknown "
+                                   "field (expected useDefault, policy, "
+                                   "breakglassJustification)",
+                                   key);
         }
     }
     json_t *use = json_object_get(ba, "useDefault");
@@ -73,19 +74,19 @@ int plat_binauthz_parse(const json_t *ba, const char *project,
     const char *bg = json_string_value(
         json_object_get(ba, "breakglassJustification"));
     if (use != NULL && pol != NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "binaryAuthorization: useDefault and "
-                                "policy are mutually exclusive; set one");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "binaryAuthorization: useDefault and "
+                               "policy are mutually exclusive; set one");
     }
     if (pol != NULL) {
         snprintf(own, sizeof(own), "projects/%s/policy", project);
         if (strcmp(json_string_value(pol), own) != 0) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "binaryAuthorization.policy: '%.200s': "
-                                    "named platform policies are not "
-                                    "supported yet; use \"useDefault\": "
-                                    "true (the project's policy %s)",
-                                    json_string_value(pol), own);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "binaryAuthorization.policy: '%.200s': "
+                                   "named platform policies are not "
+                                   "supported yet; use \"useDefault\": "
+                                   "true (the project's policy %s)",
+                                   json_string_value(pol), own);
         }
         out->enabled = true;
     } else if (use != NULL) {
@@ -93,24 +94,24 @@ int plat_binauthz_parse(const json_t *ba, const char *project,
     }
     if (bg != NULL && bg[0] != '\0') {
         if (!out->enabled) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "binaryAuthorization."
-                                    "breakglassJustification: must be "
-                                    "empty unless Binary Authorization is "
-                                    "on (useDefault: true)");
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "binaryAuthorization."
+                                   "breakglassJustification: must be "
+                                   "empty unless Binary Authorization is "
+                                   "on (useDefault: true)");
         }
-        out->breakglass = vouch__strdup(bg);
+        out->breakglass = vutil_strdup(bg);
         if (out->breakglass == NULL) {
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
+            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                   "out of memory");
         }
     }
     if (out->enabled) {
-        out->value = vouch__strdup("default");
+        out->value = vutil_strdup("default");
         if (out->value == NULL) {
             plat_binauthz_clear(out);
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
+            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                   "out of memory");
         }
     }
     return 0;
@@ -141,15 +142,15 @@ int plat_string_array_check(const json_t *v, const char *path, size_t i,
     json_t *e;
 
     if (!json_is_array(v)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s[%zu].%s: expected an array of strings",
-                                path, i, field);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s[%zu].%s: expected an array of strings",
+                               path, i, field);
     }
     json_array_foreach(v, k, e) {
         if (!json_is_string(e)) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].%s[%zu]: expected a string",
-                                    path, i, field, k);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].%s[%zu]: expected a string",
+                                   path, i, field, k);
         }
     }
     return 0;
@@ -162,10 +163,10 @@ int plat_env_check(const json_t *env, const char *path, size_t i,
     json_t *e;
 
     if (!json_is_array(env)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s[%zu].env: expected an array of "
-                                "{name, value}",
-                                path, i);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s[%zu].env: expected an array of "
+                               "{name, value}",
+                               path, i);
     }
     json_array_foreach(env, k, e) {
         const char *key;
@@ -173,10 +174,10 @@ int plat_env_check(const json_t *env, const char *path, size_t i,
         if (!json_is_object(e) ||
             !json_is_string(json_object_get(e, "name")) ||
             json_string_length(json_object_get(e, "name")) == 0) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].env[%zu].name: required, a "
-                                    "non-empty string",
-                                    path, i, k);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].env[%zu].name: required, a "
+                                   "non-empty string",
+                                   path, i, k);
         }
         json_object_foreach(e, key, v) {
             if (strcmp(key, "name") == 0) {
@@ -185,10 +186,10 @@ int plat_env_check(const json_t *env, const char *path, size_t i,
             if (strcmp(key, "value") == 0 && json_is_string(v)) {
                 continue;
             }
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].env[%zu].%.100s: %s", path, i,
-                                    k, key,
-                                    strcmp(key, "value") == 0
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].env[%zu].%.100s: %s", path, i,
+                                   k, key,
+                                   strcmp(key, "value") == 0
                                         ? "expected a string"
                                         : "unknown or unsupported field "
                                           "(expected name, value)");
@@ -205,38 +206,38 @@ int plat_containers_check(const json_t *containers, const char *path,
     int rc;
 
     if (!json_is_array(containers) || json_array_size(containers) == 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s: required, at least one container "
-                                "with an image",
-                                path);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s: required, at least one container "
+                               "with an image",
+                               path);
     }
     if (json_array_size(containers) > VOUCH_PLATFORM_MAX_CONTAINERS) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s: %zu containers; at most %u", path,
-                                json_array_size(containers),
-                                VOUCH_PLATFORM_MAX_CONTAINERS);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s: %zu containers; at most %u", path,
+                               json_array_size(containers),
+                               VOUCH_PLATFORM_MAX_CONTAINERS);
     }
     json_array_foreach(containers, i, c) {
         const char *key;
         json_t *v;
         if (!json_is_object(c)) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu]: expected an object", path, i);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu]: expected an object", path, i);
         }
         json_object_foreach(c, key, v) {
             if (!known_container_field(key)) {
-                return vouch__error_set(err, VOUCH_EINVAL, "request body",
-                                        0, 0,
-                                        "%s[%zu].%.100s: unknown field",
-                                        path, i, key);
+                return vutil_error_set(err, VOUCH_EINVAL, "request body",
+                                       0, 0,
+                                       "%s[%zu].%.100s: unknown field",
+                                       path, i, key);
             }
         }
         json_t *image = json_object_get(c, "image");
         if (!json_is_string(image) || json_string_length(image) == 0) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].image: required, a container "
-                                    "image reference",
-                                    path, i);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].image: required, a container "
+                                   "image reference",
+                                   path, i);
         }
         vouch_image_ref *ref = NULL;
         vouch_error rerr = VOUCH_ERROR_INIT;
@@ -244,17 +245,17 @@ int plat_containers_check(const json_t *containers, const char *path,
                                    json_string_length(image), &rerr);
         vouch_image_ref_free(ref);
         if (rc < 0) {
-            return vouch__error_set(err, rc == VOUCH_ETOOBIG ? VOUCH_EINVAL
+            return vutil_error_set(err, rc == VOUCH_ETOOBIG ? VOUCH_EINVAL
                                                            : VOUCH_EINVAL,
-                                    "request body", 0, 0,
-                                    "%s[%zu].image: column %u: %s", path, i,
-                                    rerr.column, rerr.message);
+                                   "request body", 0, 0,
+                                   "%s[%zu].image: column %u: %s", path, i,
+                                   rerr.column, rerr.message);
         }
         v = json_object_get(c, "name");
         if (v != NULL && !json_is_string(v)) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].name: expected a string", path,
-                                    i);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].name: expected a string", path,
+                                   i);
         }
         v = json_object_get(c, "args");
         if (v != NULL &&
@@ -337,9 +338,9 @@ static int resolve_one(vouch_platform *p, const char *image,
     }
     if (p->registry == NULL) {
         if (vouch_image_ref_digest(ref) == NULL) {
-            rc = vouch__error_set(rerr, VOUCH_EIO, NULL, 0, 0,
-                                  "no registry is configured to resolve "
-                                  "the tag; give the image by digest");
+            rc = vutil_error_set(rerr, VOUCH_EIO, NULL, 0, 0,
+                                 "no registry is configured to resolve "
+                                 "the tag; give the image by digest");
             goto cleanup;
         }
         snprintf(digest, sizeof(digest), "%s", vouch_image_ref_digest(ref));
@@ -353,8 +354,8 @@ static int resolve_one(vouch_platform *p, const char *image,
     size_t n = strlen(vouch_image_ref_name(ref)) + 1 + strlen(digest) + 1;
     *out = malloc(n);
     if (*out == NULL) {
-        rc = vouch__error_set(rerr, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory");
+        rc = vutil_error_set(rerr, VOUCH_ENOMEM, NULL, 0, 0,
+                             "out of memory");
         goto cleanup;
     }
     snprintf(*out, n, "%s@%s", vouch_image_ref_name(ref), digest);
@@ -421,8 +422,8 @@ static int load_attestors(vouch_store_conn *conn, evidence *e,
     }
     e->attestors = calloc(n, sizeof(*e->attestors));
     if (e->attestors == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
         const char *name = vouch_admission_rule_attestor(rule, i);
@@ -442,8 +443,8 @@ static int load_attestors(vouch_store_conn *conn, evidence *e,
                                   VOUCH_FORMAT_JSON, name, NULL);
         vouch_resource_clear(&r);
         if (rc == VOUCH_ENOMEM) {
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
+            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                   "out of memory");
         }
         if (rc == 0) {
             e->attestors[e->attestor_count++] = a;
@@ -460,8 +461,8 @@ static int add_attestation(evidence *e, vouch_attestation *a,
         vouch_attestation **grown = realloc(e->atts, cap * sizeof(*grown));
         if (grown == NULL) {
             vouch_attestation_free(a);
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
+            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                   "out of memory");
         }
         e->atts = grown;
         e->att_cap = cap;
@@ -507,10 +508,10 @@ static int load_attestations(vouch_store_conn *conn, const char *pinned,
         free(token);
         token = NULL;
         if (page.next_page_token != NULL) {
-            token = vouch__strdup(page.next_page_token);
+            token = vutil_strdup(page.next_page_token);
             if (token == NULL) {
-                rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                      "out of memory");
+                rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                     "out of memory");
             }
         }
         vouch_resource_page_clear(&page);
@@ -537,8 +538,8 @@ int plat_admit(vouch_platform_ctx *ctx, const char *project,
     memset(&ev, 0, sizeof(ev));
     out->pinned = calloc(n > 0 ? n : 1, sizeof(char *));
     if (out->pinned == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     out->count = n;
     for (size_t i = 0; i < n; i++) {
@@ -548,25 +549,25 @@ int plat_admit(vouch_platform_ctx *ctx, const char *project,
         vouch_error rerr = VOUCH_ERROR_INIT;
 
         if (pinned) {
-            out->pinned[i] = vouch__strdup(text);
+            out->pinned[i] = vutil_strdup(text);
             rc = out->pinned[i] != NULL ? 0 : VOUCH_ENOMEM;
         } else {
             rc = resolve_one(p, text, json_string_length(image),
                              &out->pinned[i], &rerr);
         }
         if (rc == VOUCH_ENOMEM) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                 "out of memory");
             goto cleanup;
         }
         if (rc < 0) {
             failed = true;
             why_append(out, "Container image '%s' could not be resolved "
                        "to a digest: %s.", text, rerr.message);
-            out->pinned[i] = vouch__strdup("");
+            out->pinned[i] = vutil_strdup("");
             if (out->pinned[i] == NULL) {
-                rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                      "out of memory");
+                rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                     "out of memory");
                 goto cleanup;
             }
         }
@@ -589,8 +590,8 @@ int plat_admit(vouch_platform_ctx *ctx, const char *project,
         rc = load_attestations(ctx->conn, out->pinned[i], &ev, &lerr);
     }
     if (rc == VOUCH_ENOMEM) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                             "out of memory");
         goto cleanup;
     }
     if (rc < 0) {

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "platform_internal.h"
 
 #define MSG_MAX 1400
@@ -57,7 +58,7 @@ static int job_with_overrides(const json_t *job, const json_t *ov,
 
 /* Build the execution object (not yet stored). */
 static json_t *new_execution(const json_t *job, const plat_names *n,
-                             const char *exec_id, const char *exec_name,
+                             const char *uid, const char *exec_name,
                              const plat_admission *a,
                              const plat_binauthz *ba, const char *now)
 {
@@ -71,10 +72,8 @@ static json_t *new_execution(const json_t *job, const plat_names *n,
                          ? json_integer_value(json_object_get(tpl,
                                                               "parallelism"))
                          : 0;
-    char uid[40];
     json_t *ex;
 
-    (void)exec_id;
     if (task == NULL) {
         return NULL;
     }
@@ -86,7 +85,6 @@ static json_t *new_execution(const json_t *job, const plat_names *n,
         return NULL;
     }
     json_object_set_new(task, "containers", pinned);
-    plat_uuid(uid, sizeof(uid));
     ex = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:o,s:i,s:b,"
                    "s:i,s:i,s:i,s:i,s:i}",
                    "name", exec_name, "uid", uid, "generation", 1,
@@ -160,7 +158,8 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     char exec_id[80];
     char exec_name[600];
     char suffix[8];
-    char now[40];
+    char uid[VUTIL_UUID_SIZE];
+    char now[VUTIL_RFC3339_SIZE];
     char msg[MSG_MAX];
     int rc;
 
@@ -187,10 +186,10 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     const char *sent = json_string_value(json_object_get(req, "etag"));
     if (sent != NULL && sent[0] != '\0' &&
         strcmp(sent, json_string_value(json_object_get(job, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "job %s; read it again and retry",
-                              sent, n.name);
+        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
+                             "etag: '%.64s' does not match the current "
+                             "job %s; read it again and retry",
+                             sent, n.name);
         goto cleanup;
     }
     rc = job_with_overrides(job, json_object_get(req, "overrides"),
@@ -203,7 +202,14 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     if (rc < 0) {
         goto cleanup;
     }
-    plat_random_text(suffix, 5, "abcdefghijklmnopqrstuvwxyz0123456789");
+    rc = vutil_random_text(suffix, 5, "abcdefghijklmnopqrstuvwxyz0123456789",
+                           err);
+    if (rc == 0) {
+        rc = vutil_new_uuid(uid, sizeof(uid), err);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
     snprintf(exec_id, sizeof(exec_id), "%s-%s", n.id, suffix);
     snprintf(exec_name, sizeof(exec_name), "%s/executions/%s", n.name,
              exec_id);
@@ -215,10 +221,10 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
         goto cleanup;
     }
     if (json_is_true(json_object_get(req, "validateOnly"))) {
-        plat_now(now, sizeof(now));
-        ex = new_execution(run_job, &n, exec_id, exec_name, &a, &ba, now);
+        vutil_now_rfc3339(now, sizeof(now));
+        ex = new_execution(run_job, &n, uid, exec_name, &a, &ba, now);
         rc = ex != NULL ? plat_operation(ctx->conn, n.project, n.location,
-                                         "Execution", ex, true, 0, NULL,
+                                         "Execution", ex, true, VOUCH_OK, NULL,
                                          false, out, err)
                         : plat_enomem(err);
         goto cleanup;
@@ -229,8 +235,8 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     if (rc < 0) {
         goto cleanup;
     }
-    plat_now(now, sizeof(now));
-    ex = new_execution(run_job, &n, exec_id, exec_name, &a, &ba, now);
+    vutil_now_rfc3339(now, sizeof(now));
+    ex = new_execution(run_job, &n, uid, exec_name, &a, &ba, now);
     if (ex == NULL) {
         rc = plat_enomem(err);
         goto cleanup;
@@ -299,7 +305,8 @@ int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
     }
     bool running = a.verdict == PLAT_ADMIT && runs;
     rc = plat_operation(ctx->conn, n.project, n.location, "Execution", ex,
-                        !running, 9, a.verdict != PLAT_ADMIT ? msg : NULL,
+                        !running, VOUCH_EPRECONDITION,
+                        a.verdict != PLAT_ADMIT ? msg : NULL,
                         true, &op, err);
     if (rc < 0) {
         goto cleanup;
@@ -350,8 +357,8 @@ static int exec_names(plat_names *n, const char *project,
         return rc;
     }
     if (!plat_valid_segment(execution_id)) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "execution: not a valid id");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "execution: not a valid id");
     }
     snprintf(name, size, "%s/executions/%s", n->name, execution_id);
     return 0;
@@ -379,10 +386,10 @@ int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
         return rc;
     }
     if (json_object_get(ex, "completionTime") != NULL) {
-        rc = vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
-                              "execution %s has already completed; only a "
-                              "running execution can be cancelled",
-                              execution_id);
+        rc = vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                             "execution %s has already completed; only a "
+                             "running execution can be cancelled",
+                             execution_id);
         goto cleanup;
     }
     vouch_runtime_cancel(ctx->platform->runtime, name);
@@ -395,7 +402,7 @@ int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
     rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, name, &ex, err);
     if (rc == 0) {
         rc = plat_operation(ctx->conn, n.project, n.location, "Execution",
-                            ex, true, 0, NULL, true, out, err);
+                            ex, true, VOUCH_OK, NULL, true, out, err);
     }
 
 cleanup:
@@ -435,7 +442,7 @@ int vouch_platform_execution_delete(vouch_platform_ctx *ctx,
                             NULL, err);
     if (rc == 0) {
         rc = plat_operation(ctx->conn, n.project, n.location, "Execution",
-                            ex, true, 0, NULL, true, out, err);
+                            ex, true, VOUCH_OK, NULL, true, out, err);
     }
 
 cleanup:

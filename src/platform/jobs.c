@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "platform_internal.h"
 
 static const char *const job_fields[] = {
@@ -36,9 +37,9 @@ static int check_count(const json_t *v, const char *path, vouch_error *err)
 {
     if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
                       json_integer_value(v) > 10000)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s: expected an integer from 0 to 10000",
-                                path);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s: expected an integer from 0 to 10000",
+                               path);
     }
     return 0;
 }
@@ -56,15 +57,15 @@ static int check_job(const json_t *body, const plat_names *n,
     if (json_object_get(body, "name") != NULL &&
         (name == NULL || (name[0] != '\0' && strcmp(name, n->name) != 0 &&
                           strcmp(name, n->id) != 0))) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "name: does not match the URL (%s)",
-                                n->name);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "name: does not match the URL (%s)",
+                               n->name);
     }
     json_t *tpl = json_object_get(body, "template");
     if (!json_is_object(tpl)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "template: required, an ExecutionTemplate "
-                                "with template.containers");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "template: required, an ExecutionTemplate "
+                               "with template.containers");
     }
     rc = plat_fields_check(tpl, exec_template_fields, none, "template",
                            err);
@@ -81,9 +82,9 @@ static int check_job(const json_t *body, const plat_names *n,
     }
     json_t *task = json_object_get(tpl, "template");
     if (!json_is_object(task)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "template.template: required, a "
-                                "TaskTemplate with containers");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "template.template: required, a "
+                               "TaskTemplate with containers");
     }
     rc = plat_fields_check(task, task_template_fields, none,
                            "template.template", err);
@@ -125,24 +126,27 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
     const char *sent = json_string_value(json_object_get(body, "etag"));
     if (old != NULL && sent != NULL && sent[0] != '\0' &&
         strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "job %s; read it again and retry",
-                              sent, n->name);
+        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
+                             "etag: '%.64s' does not match the current "
+                             "job %s; read it again and retry",
+                             sent, n->name);
         goto cleanup;
     }
     job = json_deep_copy(body);
     if (job == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                             "out of memory");
         goto cleanup;
     }
     for (size_t i = 0; job_output[i] != NULL; i++) {
         json_object_del(job, job_output[i]);
     }
     json_object_del(job, "etag");
-    plat_uuid(uid, sizeof(uid));
-    plat_now(now, sizeof(now));
+    rc = vutil_new_uuid(uid, sizeof(uid), err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    vutil_now_rfc3339(now, sizeof(now));
     json_object_set_new(job, "name", json_string(n->name));
     if (old != NULL) {
         static const char *const kept[] = {
@@ -173,15 +177,15 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
         rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n->name, n->parent,
                       job, old == NULL, err);
         if (rc == VOUCH_ECONFLICT) {
-            rc = vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                                  "job %s already exists", n->name);
+            rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
+                                 "job %s already exists", n->name);
         }
         if (rc < 0) {
             goto cleanup;
         }
     }
     rc = plat_operation(ctx->conn, n->project, n->location, "Job", job, true,
-                        0, NULL, !validate_only, out, err);
+                        VOUCH_OK, NULL, !validate_only, out, err);
 
 cleanup:
     plat_binauthz_clear(&ba);
@@ -294,10 +298,10 @@ int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
     }
     if (etag != NULL && etag[0] != '\0' &&
         strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "job %s; read it again and retry",
-                              etag, n.name);
+        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
+                             "etag: '%.64s' does not match the current "
+                             "job %s; read it again and retry",
+                             etag, n.name);
         goto cleanup;
     }
     rc = cancel_running(ctx, n.name, err);
@@ -312,10 +316,10 @@ int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
     if (rc < 0) {
         goto cleanup;
     }
-    plat_now(now, sizeof(now));
+    vutil_now_rfc3339(now, sizeof(now));
     json_object_set_new(old, "deleteTime", json_string(now));
     rc = plat_operation(ctx->conn, n.project, n.location, "Job", old, true,
-                        0, NULL, true, out, err);
+                        VOUCH_OK, NULL, true, out, err);
 
 cleanup:
     json_decref(old);

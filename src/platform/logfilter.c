@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 
 #define SRC "filter"
 
@@ -296,15 +297,15 @@ static int perr(parser *p, size_t pos, vouch_code code, const char *fmt,
         }
     }
     va_start(ap, fmt);
-    vouch__error_setv(p->err, code, SRC, line, col, fmt, ap);
+    vutil_error_setv(p->err, code, SRC, line, col, fmt, ap);
     va_end(ap);
     return code;
 }
 
 static int nomem(parser *p)
 {
-    return vouch__error_set(p->err, VOUCH_ENOMEM, SRC, 0, 0,
-                            "out of memory");
+    return vutil_error_set(p->err, VOUCH_ENOMEM, SRC, 0, 0,
+                           "out of memory");
 }
 
 static bool is_ws(char c)
@@ -632,7 +633,7 @@ static int parse_one_value(parser *p, node *n)
             p->pos++;
         }
         len = p->pos - start;
-        text = vouch__strndup(p->s + start, len);
+        text = vutil_strndup(p->s + start, len);
         if (text == NULL) {
             return nomem(p);
         }
@@ -761,7 +762,7 @@ static int seg_push(parser *p, node *n, const char *s, size_t len)
     segment *segs;
     char *copy;
 
-    copy = vouch__strndup(s, len);
+    copy = vutil_strndup(s, len);
     if (copy == NULL) {
         return nomem(p);
     }
@@ -1161,18 +1162,18 @@ int vouch_logfilter_parse(vouch_logfilter **out, const char *text,
 
     *out = NULL;
     if (len > VOUCH_LOGFILTER_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, SRC, 0, 0,
-                                "the filter is %zu bytes; the limit is %u",
-                                len, VOUCH_LOGFILTER_MAX_BYTES);
+        return vutil_error_set(err, VOUCH_ETOOBIG, SRC, 0, 0,
+                               "the filter is %zu bytes; the limit is %u",
+                               len, VOUCH_LOGFILTER_MAX_BYTES);
     }
     if (text == NULL && len > 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, SRC, 0, 0,
-                                "no filter text");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC, 0, 0,
+                               "no filter text");
     }
     f = calloc(1, sizeof(*f));
     if (f == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, SRC, 0, 0,
+                               "out of memory");
     }
     memset(&p, 0, sizeof(p));
     p.s = text;

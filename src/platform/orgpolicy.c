@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "platform_internal.h"
 
 #define ORG_DELETE_METHOD "google.cloud.orgpolicy.v2.OrgPolicy.DeletePolicy"
@@ -33,8 +34,8 @@ static int bad(vouch_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0, "%s",
-                            msg);
+    return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0, "%s",
+                           msg);
 }
 
 static int check_values(const json_t *values, size_t i, vouch_error *err)
@@ -250,20 +251,23 @@ int vouch_platform_orgpolicy_set(vouch_platform_ctx *ctx,
                           ? json_string_value(json_object_get(current,
                                                               "etag"))
                           : "") != 0)) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "policy %s; read it again and retry",
-                              sent, name);
+        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
+                             "etag: '%.64s' does not match the current "
+                             "policy %s; read it again and retry",
+                             sent, name);
         goto cleanup;
     }
-    plat_etag(etag, sizeof(etag));
-    plat_now(now, sizeof(now));
+    rc = vutil_new_etag(etag, sizeof(etag), err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    vutil_now_rfc3339(now, sizeof(now));
     if (reset) {
         stored = json_pack("{s:s,s:{s:b,s:s,s:s}}", "name", name, "spec",
                            "reset", 1, "etag", etag, "updateTime", now);
         if (stored == NULL) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                 "out of memory");
             goto cleanup;
         }
         if (current != NULL) {
@@ -286,8 +290,8 @@ int vouch_platform_orgpolicy_set(vouch_platform_ctx *ctx,
                                                        JSON_SORT_KEYS)
                               : NULL;
         if (text == NULL) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                 "out of memory");
             goto cleanup;
         }
         memset(&r, 0, sizeof(r));
@@ -329,8 +333,8 @@ int vouch_platform_orgpolicy_delete(vouch_platform_ctx *ctx,
     rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY, name,
                             NULL, err);
     if (rc == VOUCH_ENOTFOUND) {
-        return vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                                "policy %s not found", name);
+        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                               "policy %s not found", name);
     }
     if (rc < 0) {
         return rc;
@@ -422,11 +426,11 @@ int plat_orgpolicy_check(vouch_platform_ctx *ctx, const char *project,
     if (allowed) {
         return 0;
     }
-    return vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
-                            "Constraint constraints/"
-                            VOUCH_PLATFORM_CONSTRAINT " violated for "
-                            "attempting %s with annotation \""
-                            VOUCH_PLATFORM_BINAUTHZ_ANNOTATION "\" set to "
-                            "%s.",
-                            method, value != NULL ? value : "null");
+    return vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                           "Constraint constraints/"
+                           VOUCH_PLATFORM_CONSTRAINT " violated for "
+                           "attempting %s with annotation \""
+                           VOUCH_PLATFORM_BINAUTHZ_ANNOTATION "\" set to "
+                           "%s.",
+                           method, value != NULL ? value : "null");
 }

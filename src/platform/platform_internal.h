@@ -7,6 +7,10 @@
 
 #include "platform.h"
 #include "runtime.h"
+#include "vutil_error.h"
+#include "vutil_random.h"
+#include "vutil_str.h"
+#include "vutil_time.h"
 
 struct vouch_platform {
     vouch_store *store;
@@ -19,15 +23,6 @@ struct vouch_platform {
 #define PLAT_TYPE_PREFIX "type.googleapis.com/google.cloud.run.v2."
 
 /* ---- operations.c: names, times, storing, operations ---- */
-
-/* RFC 3339 UTC with microseconds into buf (>= 32). */
-void plat_now(char *buf, size_t size);
-/* Random UUID v4 into buf (>= 37). */
-void plat_uuid(char *buf, size_t size);
-/* Random etag (16 hex) into buf (>= 17). */
-void plat_etag(char *buf, size_t size);
-/* n random characters of `alphabet` into buf (buf > n). */
-void plat_random_text(char *buf, size_t n, const char *alphabet);
 
 /* Is `id` a Cloud Run resource id (a-z first, a-z0-9-, no '-' last,
  * 1..VOUCH_PLATFORM_ID_MAX)? Project and location: API id characters. */
@@ -62,8 +57,10 @@ int plat_enomem(vouch_error *err);
  * Build (and unless `store_it` is false, store) a done operation:
  * {name, metadata {"@type", …resource}, done: true, response {...} |
  * error {code, message}}. `type` is "Service", "Job" or "Execution".
- * `error_message` NULL means success. With `done` false no response or
- * error is set (a running execution).
+ * `error_message` NULL means success; otherwise `error_code` is the
+ * vouch_code of the failure (error.code is its gRPC code, from the util
+ * layer's table). With `done` false no response or error is set (a
+ * running execution).
  */
 int plat_operation(vouch_store_conn *conn, const char *project,
                    const char *location, const char *type,

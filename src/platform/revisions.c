@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "platform_internal.h"
 
 /*
@@ -170,7 +171,11 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
         if (rc < 0) {
             return rc;
         }
-        plat_random_text(letters, 3, "abcdefghijklmnopqrstuvwxyz");
+        rc = vutil_random_text(letters, 3, "abcdefghijklmnopqrstuvwxyz",
+                               err);
+        if (rc < 0) {
+            return rc;
+        }
         snprintf(rev_id, sizeof(rev_id), "%s-%05u-%s", n->id, seq + 1,
                  letters);
     }
@@ -180,8 +185,11 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
     if (rc < 0) {
         return rc;
     }
-    plat_now(now, sizeof(now));
-    plat_uuid(uid, sizeof(uid));
+    vutil_now_rfc3339(now, sizeof(now));
+    rc = vutil_new_uuid(uid, sizeof(uid), err);
+    if (rc < 0) {
+        goto cleanup;
+    }
     rev = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:b}", "name", rev_name, "uid",
                     uid, "generation", 1, "createTime", now, "service",
                     n->name, "observedGeneration", 1, "reconciling", 0);
@@ -214,10 +222,10 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
     rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, rev_name, n->name,
                   rev, true, err);
     if (rc == VOUCH_ECONFLICT) {
-        rc = vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                              "template.revision: revision %s already "
-                              "exists; name a new one or leave it out",
-                              rev_id);
+        rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
+                             "template.revision: revision %s already "
+                             "exists; name a new one or leave it out",
+                             rev_id);
     }
     if (rc < 0) {
         goto cleanup;
@@ -233,7 +241,7 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
 
 cleanup:
     if (rc == VOUCH_ENOMEM) {
-        vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+        vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
     }
     json_decref(cond);
     json_decref(rev);

@@ -15,7 +15,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "registry.h"
 #include "registry_internal.h"
 
@@ -44,7 +45,7 @@ static void sleep_ms(int64_t ms)
     }
 }
 
-/* Point err->source at the image (after vouch__error_prefix on an error
+/* Point err->source at the image (after vutil_error_prefix on an error
  * that a parser filled with its own source). */
 void vouch__registry_set_source(vouch_error *err, const char *image)
 {
@@ -187,7 +188,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
             if (vlen > VOUCH_REGISTRY_CHALLENGE_MAX_BYTES) {
                 r->header_too_big = true;
             } else {
-                r->challenge = vouch__strndup(v, vlen);
+                r->challenge = vutil_strndup(v, vlen);
             }
         }
     } else if (header_is(line, len, "Retry-After", &v, &vlen)) {
@@ -234,10 +235,10 @@ int vouch__http_exchange(vouch__resolve_ctx *ctx, const char *url, bool head,
 
         response_reset(resp, body_max);
         if (left <= 0) {
-            rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                                  "%s did not answer within %ld ms for %s "
-                                  "of %s", peer, reg->total_timeout_ms,
-                                  ctx->what, ctx->path);
+            rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                                 "%s did not answer within %ld ms for %s "
+                                 "of %s", peer, reg->total_timeout_ms,
+                                 ctx->what, ctx->path);
             goto cleanup;
         }
         curl_easy_reset(curl);
@@ -281,33 +282,33 @@ int vouch__http_exchange(vouch__resolve_ctx *ctx, const char *url, bool head,
         cc = curl_easy_perform(curl);
         attempt++;
         if (resp->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-            rc = vouch__error_set(err, VOUCH_ETOOBIG, ctx->image, 0, 0,
-                                  "%s sent more than %zu bytes for %s of "
-                                  "%s", peer, body_max,
-                                  ctx->what, ctx->path);
+            rc = vutil_error_set(err, VOUCH_ETOOBIG, ctx->image, 0, 0,
+                                 "%s sent more than %zu bytes for %s of "
+                                 "%s", peer, body_max,
+                                 ctx->what, ctx->path);
             goto cleanup;
         }
         if (resp->header_too_big) {
-            rc = vouch__error_set(err, VOUCH_ETOOBIG, ctx->image, 0, 0,
-                                  "%s sent a WWW-Authenticate header over "
-                                  "%u bytes for %s of %s", peer,
-                                  VOUCH_REGISTRY_CHALLENGE_MAX_BYTES,
-                                  ctx->what, ctx->path);
+            rc = vutil_error_set(err, VOUCH_ETOOBIG, ctx->image, 0, 0,
+                                 "%s sent a WWW-Authenticate header over "
+                                 "%u bytes for %s of %s", peer,
+                                 VOUCH_REGISTRY_CHALLENGE_MAX_BYTES,
+                                 ctx->what, ctx->path);
             goto cleanup;
         }
         if (cc == CURLE_OPERATION_TIMEDOUT) {
-            rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                                  "%s did not answer within %ld ms for %s "
-                                  "of %s", peer, reg->total_timeout_ms,
-                                  ctx->what, ctx->path);
+            rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                                 "%s did not answer within %ld ms for %s "
+                                 "of %s", peer, reg->total_timeout_ms,
+                                 ctx->what, ctx->path);
             goto cleanup;
         }
         if (cc == CURLE_UNSUPPORTED_PROTOCOL) {
             /* the first URL's scheme is always allowed: a redirect it was */
-            rc = vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
-                                  "%s redirected %s of %s to a URL that is "
-                                  "not https; redirects must be https", peer,
-                                  ctx->what, ctx->path);
+            rc = vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                                 "%s redirected %s of %s to a URL that is "
+                                 "not https; redirects must be https", peer,
+                                 ctx->what, ctx->path);
             goto cleanup;
         }
         if (cc == CURLE_OUT_OF_MEMORY || cc == CURLE_WRITE_ERROR) {
@@ -321,13 +322,13 @@ int vouch__http_exchange(vouch__resolve_ctx *ctx, const char *url, bool head,
                              cc == CURLE_SEND_ERROR ||
                              cc == CURLE_PARTIAL_FILE;
             if (!transient || attempt > reg->max_retries) {
-                rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                                      "%s unreachable for %s of %s: %s "
-                                      "(%u attempt%s)", peer,
-                                      ctx->what, ctx->path,
-                                      errbuf[0] != '\0'
+                rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                                     "%s unreachable for %s of %s: %s "
+                                     "(%u attempt%s)", peer,
+                                     ctx->what, ctx->path,
+                                     errbuf[0] != '\0'
                                           ? errbuf : curl_easy_strerror(cc),
-                                      attempt, attempt == 1 ? "" : "s");
+                                     attempt, attempt == 1 ? "" : "s");
                 goto cleanup;
             }
             wait = backoff;
@@ -340,12 +341,12 @@ int vouch__http_exchange(vouch__resolve_ctx *ctx, const char *url, bool head,
                 char msg[VOUCH__REGMSG_SIZE];
                 vouch__registry_error_message(resp->body, resp->body_len,
                                               msg, sizeof(msg));
-                rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                                      "%s answered %ld for %s of %s after "
-                                      "%u attempts%s%s", peer, resp->status,
-                                      ctx->what, ctx->path,
-                                      attempt, msg[0] != '\0' ? ": " : "",
-                                      msg);
+                rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                                     "%s answered %ld for %s of %s after "
+                                     "%u attempts%s%s", peer, resp->status,
+                                     ctx->what, ctx->path,
+                                     attempt, msg[0] != '\0' ? ": " : "",
+                                     msg);
                 goto cleanup;
             }
             wait = resp->retry_after_s >= 0 ? resp->retry_after_s * 1000
@@ -355,14 +356,14 @@ int vouch__http_exchange(vouch__resolve_ctx *ctx, const char *url, bool head,
             wait = reg->retry_max_ms;
         }
         if (wait >= ctx->deadline_ms - vouch__registry_now_ms()) {
-            rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                                  "%s is busy or unreachable for %s of %s "
-                                  "(status %ld, %u attempt%s) and the next "
-                                  "try would be past the %ld ms timeout",
-                                  peer, ctx->what, ctx->path,
-                                  resp->status, attempt,
-                                  attempt == 1 ? "" : "s",
-                                  reg->total_timeout_ms);
+            rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                                 "%s is busy or unreachable for %s of %s "
+                                 "(status %ld, %u attempt%s) and the next "
+                                 "try would be past the %ld ms timeout",
+                                 peer, ctx->what, ctx->path,
+                                 resp->status, attempt,
+                                 attempt == 1 ? "" : "s",
+                                 reg->total_timeout_ms);
             goto cleanup;
         }
         sleep_ms(wait);

@@ -36,7 +36,8 @@
 #include <libpq-fe.h>
 
 #include "backend.h"
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "migrations.h"
 
 #define PG_SRC "postgres"
@@ -229,17 +230,17 @@ static int pg_open(void **out, const char *url, vouch_error *err)
     *out = NULL;
     db = calloc(1, sizeof(*db));
     if (db == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "out of memory");
     }
-    db->url = vouch__strdup(url);
+    db->url = vutil_strdup(url);
     db->redacted = redact_url(url);
     if (db->url == NULL || db->redacted == NULL) {
         free(db->url);
         free(db->redacted);
         free(db);
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "out of memory");
     }
     *out = db;
     return 0;
@@ -286,8 +287,8 @@ static int pg_conn_open(void *vdb, void **out, vouch_error *err)
     *out = NULL;
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "out of memory");
     }
     c->db = db;
     /* Defaults first: the URL (expanded in place of dbname) overrides
@@ -306,14 +307,14 @@ static int pg_conn_open(void *vdb, void **out, vouch_error *err)
     }
     if (c->pg == NULL) {
         free(c);
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "connect to %s: out of memory",
-                                db->redacted);
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "connect to %s: out of memory",
+                               db->redacted);
     }
     if (PQstatus(c->pg) != CONNECTION_OK) {
         trimmed_message(c, NULL, msg, sizeof(msg));
-        vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0, "connect to %s: %s",
-                         db->redacted, msg);
+        vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0, "connect to %s: %s",
+                        db->redacted, msg);
         pg_conn_close(c);
         return VOUCH_EIO;
     }
@@ -376,9 +377,9 @@ static int pg_commit(void *vc, vouch_error *err)
     }
     /* COMMIT of a failed transaction "succeeds" as a ROLLBACK. */
     if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
-        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                              "COMMIT: a statement of the transaction had "
-                              "failed, so it was rolled back");
+        rc = vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                             "COMMIT: a statement of the transaction had "
+                             "failed, so it was rolled back");
     }
     PQclear(res);
     return rc;
@@ -449,10 +450,10 @@ static int pg_migrate(void *vc, vouch_error *err)
         goto cleanup;
     }
     if (current > last->version) {
-        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                              "migrate: database schema version %d is newer "
-                              "than this vouch knows (%d)", current,
-                              last->version);
+        rc = vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                             "migrate: database schema version %d is newer "
+                             "than this vouch knows (%d)", current,
+                             last->version);
         goto cleanup;
     }
     for (i = 0; i < VOUCH__STORE_MIGRATION_COUNT; i++) {
@@ -508,8 +509,8 @@ static int field_dup(const PGresult *res, int row, int col, char **out)
     if (PQgetisnull(res, row, col)) {
         return 0;
     }
-    *out = vouch__strndup(PQgetvalue(res, row, col),
-                          (size_t)PQgetlength(res, row, col));
+    *out = vutil_strndup(PQgetvalue(res, row, col),
+                         (size_t)PQgetlength(res, row, col));
     return *out == NULL ? VOUCH_ENOMEM : 0;
 }
 
@@ -531,8 +532,8 @@ static int row_to_resource(const PGresult *res, int row, vouch_resource *r,
     for (i = 0; i < 9; i++) {
         if (field_dup(res, row, i, fields[i]) < 0) {
             vouch_resource_clear(r);
-            return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                    "out of memory reading a row");
+            return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                                   "out of memory reading a row");
         }
     }
     return 0;
@@ -551,8 +552,8 @@ static int pg_get(void *vc, const char *kind, const char *name,
         return rc;
     }
     if (PQntuples(res) == 0) {
-        rc = vouch__error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
-                              "%s not found", name);
+        rc = vutil_error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
+                             "%s not found", name);
     } else {
         rc = row_to_resource(res, 0, out, err);
     }
@@ -647,8 +648,8 @@ static int explain_miss(pg_conn *c, const char *kind, const char *name,
                                   expected_etag != NULL ? expected_etag
                                                         : "(absent)");
     }
-    return vouch__error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
-                            "%s: %s not found", step, name);
+    return vutil_error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
+                           "%s: %s not found", step, name);
 }
 
 static int pg_replace(void *vc, const vouch_resource *r,
@@ -762,8 +763,8 @@ static int pg_list(void *vc, const vouch_resource_query *q,
     if (ntuples > 0) {
         rows = calloc((size_t)ntuples, sizeof(*rows));
         if (rows == NULL) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                  "out of memory for %d rows", ntuples);
+            rc = vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                                 "out of memory for %d rows", ntuples);
             goto cleanup;
         }
     }
@@ -852,8 +853,8 @@ static int pg_watch_open(void *vdb, void **out, vouch_error *err)
     *out = NULL;
     w = calloc(1, sizeof(*w));
     if (w == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "out of memory");
     }
     w->fd = -1;
     rc = pg_conn_open(vdb, (void **)&w->c, err);
@@ -879,15 +880,15 @@ static int pg_watch_open(void *vdb, void **out, vouch_error *err)
          * runtime starts processes that must not inherit it. */
         w->fd = fcntl(PQsocket(w->c->pg), F_DUPFD_CLOEXEC, 0);
         if (w->fd < 0) {
-            rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                                  "watch: F_DUPFD_CLOEXEC: %s",
-                                  strerror(errno));
+            rc = vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                                 "watch: F_DUPFD_CLOEXEC: %s",
+                                 strerror(errno));
         }
     }
     if (rc == 0 && PQsetnonblocking(w->c->pg, 1) != 0) {
-        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                              "watch: cannot make the connection "
-                              "non-blocking");
+        rc = vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                             "watch: cannot make the connection "
+                             "non-blocking");
     }
     if (rc < 0) {
         pg_watch_close(w);
@@ -925,9 +926,9 @@ static int pg_watch_read(void *vw, vouch__store_changed changed, void *arg,
     if (PQconsumeInput(w->c->pg) == 0 ||
         PQstatus(w->c->pg) != CONNECTION_OK) {
         trimmed_message(w->c, NULL, msg, sizeof(msg));
-        return vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                                "watch: connection to %s lost: %s",
-                                w->c->db->redacted, msg);
+        return vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                               "watch: connection to %s lost: %s",
+                               w->c->db->redacted, msg);
     }
     while ((n = PQnotifies(w->c->pg)) != NULL) {
         char kind[64];

@@ -13,7 +13,8 @@
 
 #include "backend.h"
 #include "cache.h"
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 
 #define STORE_SRC "store"
 #define POOL_DEFAULT 8u
@@ -49,16 +50,10 @@ int vouch__store_error(vouch_error *err, int code, const char *source,
         return code;
     }
     va_start(ap, fmt);
-    vouch__error_setv(err, VOUCH_EIO, source, 0, 0, fmt, ap);
+    vutil_error_setv(err, code == VOUCH_ERETRY ? VOUCH_EABORTED : code,
+                     source, 0, 0, fmt, ap);
     va_end(ap);
-    err->code = (vouch_code)(code == VOUCH_ERETRY
-                             ? VOUCH_EABORTED : code);
     return code;
-}
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 void vouch_resource_clear(vouch_resource *r)
@@ -111,8 +106,8 @@ static int conn_new(vouch_store *store, vouch_store_conn **out,
     *out = NULL;
     conn = calloc(1, sizeof(*conn));
     if (conn == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
-                                "out of memory for a connection");
+        return vutil_error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                               "out of memory for a connection");
     }
     conn->store = store;
     rc = store->be->conn_open(store->db, &conn->impl, err);
@@ -134,40 +129,40 @@ int vouch_store_open(vouch_store **out, const char *url,
 
     *out = NULL;
     if (url == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "store URL is missing");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "store URL is missing");
     }
     if (pool_size > POOL_MAX) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "pool size %zu is over the limit of %u",
-                                pool_size, POOL_MAX);
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "pool size %zu is over the limit of %u",
+                               pool_size, POOL_MAX);
     }
     store = calloc(1, sizeof(*store));
     if (store == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
-                                "out of memory for the store");
+        return vutil_error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                               "out of memory for the store");
     }
-    if (has_prefix(url, "sqlite:")) {
+    if (vutil_has_prefix(url, "sqlite:")) {
         store->be = &vouch__store_sqlite;
-    } else if (has_prefix(url, "postgres://") ||
-               has_prefix(url, "postgresql://")) {
+    } else if (vutil_has_prefix(url, "postgres://") ||
+               vutil_has_prefix(url, "postgresql://")) {
         store->be = &vouch__store_postgres;
     } else {
-        rc = vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                              "unknown store URL scheme (want sqlite:PATH "
-                              "or postgres://...)");
+        rc = vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                             "unknown store URL scheme (want sqlite:PATH "
+                             "or postgres://...)");
         goto cleanup;
     }
     store->size = pool_size == 0 ? POOL_DEFAULT : pool_size;
     if (pthread_mutex_init(&store->lock, NULL) != 0) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
-                              "cannot create the pool mutex");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                             "cannot create the pool mutex");
         goto cleanup;
     }
     if (pthread_cond_init(&store->freed, NULL) != 0) {
         pthread_mutex_destroy(&store->lock);
-        rc = vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
-                              "cannot create the pool condition");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                             "cannot create the pool condition");
         goto cleanup;
     }
     locks = true;
@@ -371,9 +366,9 @@ int vouch_store_begin(vouch_store_conn *conn, bool write,
     int rc;
 
     if (conn->in_tx) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "begin: a transaction is already open on "
-                                "this connection");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "begin: a transaction is already open on "
+                               "this connection");
     }
     rc = conn->store->be->begin(conn->impl, write, err);
     if (rc < 0) {
@@ -390,8 +385,8 @@ int vouch_store_commit(vouch_store_conn *conn, vouch_error *err)
     int rc;
 
     if (!conn->in_tx) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "commit: no transaction is open");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "commit: no transaction is open");
     }
     rc = conn->store->be->commit(conn->impl, err);
     /* Whatever happened, the transaction is over: a failed COMMIT is
@@ -508,10 +503,10 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
     }
     if (conn->in_tx) {
         if (write && !conn->tx_write) {
-            return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                    "%s: a write needs a write transaction "
-                                    "(vouch_store_begin with write=true)",
-                                    op_names[op]);
+            return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                   "%s: a write needs a write transaction "
+                                   "(vouch_store_begin with write=true)",
+                                   op_names[op]);
         }
         conn->touched |= bit;
         return no_retry(op_call(conn, op, a, err), err);
@@ -563,8 +558,8 @@ static int need(const char *value, const char *what, const char *op,
                 vouch_error *err)
 {
     if (value == NULL || value[0] == '\0') {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "%s: %s is required", op, what);
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "%s: %s is required", op, what);
     }
     return 0;
 }
@@ -581,8 +576,8 @@ static int check_resource(const vouch_resource *r, const char *op,
     int rc;
 
     if (r == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "%s: resource is missing", op);
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "%s: resource is missing", op);
     }
     values[0] = r->kind;
     values[1] = r->name;
@@ -631,8 +626,8 @@ int vouch_store_get(vouch_store_conn *conn, const char *kind,
                               &ticket);
         if (rc == 1) {
             return found ? 0
-                         : vouch__error_set(err, VOUCH_ENOTFOUND, STORE_SRC,
-                                            0, 0, "%s not found", name);
+                         : vutil_error_set(err, VOUCH_ENOTFOUND, STORE_SRC,
+                                           0, 0, "%s not found", name);
         }
     }
     memset(&a, 0, sizeof(a));
@@ -718,13 +713,13 @@ static int token_decode(const char *token, char **out, vouch_error *err)
     *out = NULL;
     tlen = strnlen(token, 4 * VOUCH__STORE_NAME_MAX / 3 + 8);
     if (tlen == 0 || tlen > 4 * VOUCH__STORE_NAME_MAX / 3 + 4) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: page token is %s",
-                                tlen == 0 ? "empty" : "too long");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "list: page token is %s",
+                               tlen == 0 ? "empty" : "too long");
     }
-    if (vouch__base64_decode(token, tlen, &bin, &len) < 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: page token is not base64url");
+    if (vutil_base64_decode(token, tlen, &bin, &len) < 0) {
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "list: page token is not base64url");
     }
     for (i = 0; i < len; i++) {
         if (bin[i] < 0x21 || bin[i] > 0x7e) {
@@ -733,9 +728,9 @@ static int token_decode(const char *token, char **out, vouch_error *err)
     }
     if (len == 0 || i < len) {
         free(bin);
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: page token does not come from a "
-                                "previous page");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "list: page token does not come from a "
+                               "previous page");
     }
     *out = (char *)bin;
     return 0;
@@ -756,8 +751,8 @@ int vouch_store_list(vouch_store_conn *conn,
 
     memset(out, 0, sizeof(*out));
     if (q == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: query is missing");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "list: query is missing");
     }
     size = q->page_size == 0 ? VOUCH__STORE_PAGE_DEFAULT : q->page_size;
     if (size > VOUCH__STORE_PAGE_MAX) {
@@ -784,12 +779,12 @@ int vouch_store_list(vouch_store_conn *conn,
             vouch_resource_clear(&items[i]);
         }
         count = size;
-        rc = vouch__base64_encode((const unsigned char *)items[size - 1].name,
-                                  strlen(items[size - 1].name), true,
-                                  &token);
+        rc = vutil_base64_encode((const unsigned char *)items[size - 1].name,
+                                 strlen(items[size - 1].name), true,
+                                 &token);
         if (rc < 0) {
-            rc = vouch__error_set(err, (vouch_code)rc, STORE_SRC, 0, 0,
-                                  "list: cannot encode the page token");
+            rc = vutil_error_set(err, (vouch_code)rc, STORE_SRC, 0, 0,
+                                 "list: cannot encode the page token");
             goto cleanup;
         }
     }
