@@ -2,6 +2,7 @@
  * vouchd — the occurrence list filter.
  */
 #include "filter.h"
+#include "vsvc_names.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -166,7 +167,7 @@ int api_filter_parse(const char *text, size_t len, api_filter *out,
             goto cleanup;
         }
         if (slot == &f.resource_url) {
-            const char *normal = api_resource_uri_normal(value);
+            const char *normal = vsvc_resource_uri_normal(value);
             memmove(value, normal, strlen(normal) + 1);
         }
         *slot = value;
@@ -208,12 +209,4 @@ void api_filter_clear(api_filter *f)
     free(f->kind);
     free(f->note_name);
     memset(f, 0, sizeof(*f));
-}
-
-const char *api_resource_uri_normal(const char *uri)
-{
-    if (strncmp(uri, "https://", 8) == 0) {
-        return uri + 8;
-    }
-    return uri;
 }

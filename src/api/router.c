@@ -10,77 +10,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TXN_R API_ROUTE_TXN
-/* A route that makes exactly one read needs no transaction: one statement
- * is consistent on its own, and skipping BEGIN/COMMIT saves two round
- * trips on PostgreSQL. (validateAttestationOccurrence reads the attestor
- * and the attestors' change stamp twice; the stamps say whether the read
- * is consistent with the verify cache.) */
-#define ONE_READ API_ROUTE_CONN
-#define TXN_W (API_ROUTE_TXN | API_ROUTE_WRITE)
-#define TXN_WC (TXN_W | API_ROUTE_CACHE)   /* writes that decide */
+/* Every route but the operations endpoints calls the service layer,
+ * which runs each call as one read or one unit of work (src/service). */
+#define S API_ROUTE_SESSION
 
 static const api_route routes[] = {
     { API_GET, "/healthz", api_healthz, 0 },
-    { API_GET, "/readyz", api_readyz, API_ROUTE_CONN },
+    { API_GET, "/readyz", api_readyz, S },
     { API_GET, "/metrics", api_metrics_handler, 0 },
 
     /* Binary Authorization v1 */
-    { API_GET, "/v1/projects/{p}/policy", api_get_policy, ONE_READ },
-    { API_PUT, "/v1/projects/{p}/policy", api_put_policy, TXN_W },
+    { API_GET, "/v1/projects/{p}/policy", api_get_policy, S },
+    { API_PUT, "/v1/projects/{p}/policy", api_put_policy, S },
     { API_GET, "/v1/locations/{l}/policy", api_get_system_policy, 0 },
-    { API_POST, "/v1/projects/{p}/attestors", api_create_attestor, TXN_W },
-    { API_GET, "/v1/projects/{p}/attestors", api_list_attestors, ONE_READ },
-    { API_GET, "/v1/projects/{p}/attestors/{a}", api_get_attestor, ONE_READ },
-    { API_PUT, "/v1/projects/{p}/attestors/{a}", api_update_attestor,
-      TXN_W },
-    { API_DELETE, "/v1/projects/{p}/attestors/{a}", api_delete_attestor,
-      TXN_W },
+    { API_POST, "/v1/projects/{p}/attestors", api_create_attestor, S },
+    { API_GET, "/v1/projects/{p}/attestors", api_list_attestors, S },
+    { API_GET, "/v1/projects/{p}/attestors/{a}", api_get_attestor, S },
+    { API_PUT, "/v1/projects/{p}/attestors/{a}", api_update_attestor, S },
+    { API_DELETE, "/v1/projects/{p}/attestors/{a}", api_delete_attestor, S },
     { API_POST, "/v1/projects/{p}/attestors/{a}:validateAttestationOccurrence",
-      api_validate_attestation, ONE_READ },
+      api_validate_attestation, S },
 
     /* Container Analysis v1 */
-    { API_POST, "/v1/projects/{p}/notes", api_create_note, TXN_W },
-    { API_GET, "/v1/projects/{p}/notes", api_list_notes, ONE_READ },
-    { API_GET, "/v1/projects/{p}/notes/{n}", api_get_note, ONE_READ },
-    { API_DELETE, "/v1/projects/{p}/notes/{n}", api_delete_note, TXN_W },
-    { API_POST, "/v1/projects/{p}/occurrences", api_create_occurrence,
-      TXN_W },
-    { API_GET, "/v1/projects/{p}/occurrences", api_list_occurrences, ONE_READ },
+    { API_POST, "/v1/projects/{p}/notes", api_create_note, S },
+    { API_GET, "/v1/projects/{p}/notes", api_list_notes, S },
+    { API_GET, "/v1/projects/{p}/notes/{n}", api_get_note, S },
+    { API_DELETE, "/v1/projects/{p}/notes/{n}", api_delete_note, S },
+    { API_POST, "/v1/projects/{p}/occurrences", api_create_occurrence, S },
+    { API_GET, "/v1/projects/{p}/occurrences", api_list_occurrences, S },
     { API_POST, "/v1/projects/{p}/occurrences:batchCreate",
-      api_batch_create_occurrences, TXN_W },
-    { API_GET, "/v1/projects/{p}/occurrences/{o}", api_get_occurrence,
-      ONE_READ },
+      api_batch_create_occurrences, S },
+    { API_GET, "/v1/projects/{p}/occurrences/{o}", api_get_occurrence, S },
     { API_DELETE, "/v1/projects/{p}/occurrences/{o}", api_delete_occurrence,
-      TXN_W },
+      S },
     /* Cloud Run Admin v2 (src/api/run.c) */
-    { API_POST, "/v2/projects/{p}/locations/{l}/services", api_create_service, TXN_WC },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services", api_list_services, ONE_READ },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}", api_get_service, ONE_READ },
-    { API_PATCH, "/v2/projects/{p}/locations/{l}/services/{s}", api_update_service, TXN_WC },
-    { API_DELETE, "/v2/projects/{p}/locations/{l}/services/{s}", api_delete_service, TXN_W },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}/revisions", api_list_revisions, ONE_READ },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}/revisions/{r}", api_get_revision, ONE_READ },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs", api_create_job, TXN_W },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs", api_list_jobs, ONE_READ },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_get_job, ONE_READ },
-    { API_PATCH, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_update_job, TXN_W },
-    { API_DELETE, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_delete_job, TXN_W },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:run", api_run_job, TXN_WC },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions", api_list_executions, ONE_READ },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}", api_get_execution, ONE_READ },
-    { API_DELETE, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}", api_delete_execution, TXN_W },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}:cancel", api_cancel_execution, TXN_W },
-    { API_GET, "/v2/projects/{p}/locations/{l}/operations", api_list_operations, ONE_READ },
-    { API_GET, "/v2/projects/{p}/locations/{l}/operations/{o}", api_get_operation, ONE_READ },
+    { API_POST, "/v2/projects/{p}/locations/{l}/services", api_create_service, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services", api_list_services, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}", api_get_service, S },
+    { API_PATCH, "/v2/projects/{p}/locations/{l}/services/{s}", api_update_service, S },
+    { API_DELETE, "/v2/projects/{p}/locations/{l}/services/{s}", api_delete_service, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}/revisions", api_list_revisions, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}/revisions/{r}", api_get_revision, S },
+    { API_POST, "/v2/projects/{p}/locations/{l}/jobs", api_create_job, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs", api_list_jobs, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_get_job, S },
+    { API_PATCH, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_update_job, S },
+    { API_DELETE, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_delete_job, S },
+    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:run", api_run_job, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions", api_list_executions, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}", api_get_execution, S },
+    { API_DELETE, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}", api_delete_execution, S },
+    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}:cancel", api_cancel_execution, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/operations", api_list_operations, S },
+    { API_GET, "/v2/projects/{p}/locations/{l}/operations/{o}", api_get_operation, S },
 
     /* Org Policy v2 (src/api/orgpolicy.c) */
-    { API_GET, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_get_orgpolicy, ONE_READ },
-    { API_PATCH, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_patch_orgpolicy, TXN_W },
-    { API_DELETE, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_delete_orgpolicy, TXN_W },
+    { API_GET, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_get_orgpolicy, S },
+    { API_PATCH, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_patch_orgpolicy, S },
+    { API_DELETE, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_delete_orgpolicy, S },
 
     /* Cloud Logging v2 (src/api/logging.c) */
-    { API_POST, "/v2/entries:list", api_list_log_entries, TXN_R },
+    { API_POST, "/v2/entries:list", api_list_log_entries, S },
 };
 
 static const struct {

@@ -8,14 +8,16 @@
 
 #include <jansson.h>
 
-#include "audit.h"
 #include "vouch/common.h"
 
 struct api_request;
 struct vouch_platform_ctx;
 
-/* Respond 200 with `value` (taken) or the platform error; flush and clear
- * `queue`. Shared by run.c and orgpolicy.c. */
+/* A platform context for the request's session. */
+void api_platform_ctx(struct api_request *req, struct vouch_platform_ctx *ctx);
+
+/* Respond 200 with `value` (taken) or the platform error; count the
+ * decision the call made. Shared by run.c and orgpolicy.c. */
 int api_run_finish(struct api_request *req, int rc, json_t *value,
                    struct vouch_platform_ctx *ctx, const vouch_error *err);
 

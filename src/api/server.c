@@ -3,7 +3,7 @@
  *
  * Request lifetime: the first access-handler call creates an api_request
  * (counted in flight), later calls accumulate the body under the limit,
- * the last call dispatches it (route, store transaction, handler) and
+ * the last call dispatches it (route, service session, handler) and
  * queues the response; the completion callback writes the access-log
  * line, counts the metrics and frees the request.
  */
@@ -19,22 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "vutil_time.h"
+
 #define MHD_RESULT enum MHD_Result
-
-void api_now_rfc3339(char *buf, size_t size)
-{
-    vutil_now_rfc3339(buf, size);
-}
-
-void api_new_etag(char *buf, size_t size)
-{
-    (void)vutil_new_etag(buf, size, NULL);   /* "" on failure: refused */
-}
-
-void api_new_uuid(char *buf, size_t size)
-{
-    (void)vutil_new_uuid(buf, size, NULL);   /* "" on failure: refused */
-}
 
 const char *api_query(const api_request *req, const char *name)
 {
@@ -134,14 +121,82 @@ int api_respond_vouch_error(api_request *req, const vouch_error *err,
     return api_respond_error(req, err->code, "%s", text);
 }
 
+const char *api_body(const api_request *req)
+{
+    return req->body != NULL ? req->body : "";
+}
+
+int api_respond_text(api_request *req, int rc, char *text,
+                     const vouch_error *err)
+{
+    int out;
+
+    if (rc < 0) {
+        out = api_respond_vouch_error(req, err, NULL);
+    } else {
+        out = api_respond(req, 200, "application/json", text, strlen(text));
+    }
+    free(text);
+    return out;
+}
+
+int api_respond_empty(api_request *req, int rc, const vouch_error *err)
+{
+    if (rc < 0) {
+        return api_respond_vouch_error(req, err, NULL);
+    }
+    return api_respond(req, 200, "application/json", "{}\n", 3);
+}
+
+int api_respond_get(api_request *req, vsvc_kind kind)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *text = NULL;
+    int rc;
+
+    rc = vsvc_get(req->session, kind, (const char *const *)req->params,
+                  vsvc_kind_ids(kind), &text, &err);
+    return api_respond_text(req, rc, text, &err);
+}
+
+int api_respond_list(api_request *req, vsvc_kind kind, const char *key)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    vsvc_page_request page;
+    vsvc_page got;
+    int rc;
+
+    memset(&got, 0, sizeof(got));
+    if (api_page_query(req, &page) < 0) {
+        return 0;
+    }
+    rc = vsvc_list(req->session, kind, (const char *const *)req->params,
+                   vsvc_kind_ids(kind) - 1, &page, &got, &err);
+    rc = rc < 0 ? api_respond_vouch_error(req, &err, NULL)
+                : api_respond_page(req, key, &got);
+    vsvc_page_clear(&got);
+    return rc;
+}
+
+void api_count_decision(api_request *req)
+{
+    const char *outcome = req->session != NULL
+                              ? vsvc_session_outcome(req->session)
+                              : NULL;
+
+    if (outcome != NULL) {
+        api_metrics_decision(req->server->metrics, outcome);
+    }
+}
+
 /* ---- lists ---- */
 
-int api_page_query(api_request *req, vouch_resource_query *q)
+int api_page_query(api_request *req, vsvc_page_request *page)
 {
     const char *size = api_query(req, "pageSize");
     const char *token = api_query(req, "pageToken");
 
-    q->page_size = API_PAGE_SIZE_DEFAULT;
+    page->size = VSVC_PAGE_DEFAULT;
     if (size != NULL && size[0] != '\0') {
         unsigned long long n = 0;
         size_t i;
@@ -151,165 +206,38 @@ int api_page_query(api_request *req, vouch_resource_query *q)
                                   "pageSize: '%.40s' is not a whole number "
                                   "from 0 to 999999999 (above %u means "
                                   "%u)",
-                                  size, API_PAGE_SIZE_MAX,
-                                  API_PAGE_SIZE_MAX);
+                                  size, VSVC_PAGE_MAX, VSVC_PAGE_MAX);
                 return -1;
             }
             n = n * 10 + (unsigned long long)(size[i] - '0');
         }
         if (n > 0) {
-            q->page_size = n > API_PAGE_SIZE_MAX ? API_PAGE_SIZE_MAX
-                                                 : (size_t)n;
+            page->size = n > VSVC_PAGE_MAX ? VSVC_PAGE_MAX : (size_t)n;
         }
     }
-    q->page_token = (token != NULL && token[0] != '\0') ? token : NULL;
+    page->token = (token != NULL && token[0] != '\0') ? token : NULL;
     return 0;
 }
 
 int api_respond_page(api_request *req, const char *key,
-                     const vouch_resource_page *page)
+                     const vsvc_page *page)
 {
     json_t *root = json_object();
-    json_t *items = json_array();
-    int rc = 0;
+    int rc;
 
-    if (root == NULL || items == NULL) {
-        rc = api_respond_error(req, VOUCH_ENOMEM, "out of memory");
-        goto cleanup;
+    if (root == NULL) {
+        return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < page->count; i++) {
-        json_error_t jerr;
-        json_t *item = json_loads(page->items[i].json, 0, &jerr);
-        if (item == NULL) {
-            rc = api_respond_error(req, VOUCH_EIO,
-                                   "stored %s %s is not JSON: %s",
-                                   page->items[i].kind, page->items[i].name,
-                                   jerr.text);
-            goto cleanup;
-        }
-        json_array_append_new(items, item);
-    }
-    if (page->count > 0) {
-        json_object_set(root, key, items);
+    if (json_array_size(page->items) > 0) {
+        json_object_set(root, key, page->items);
     }
     if (page->next_page_token != NULL && page->next_page_token[0] != '\0') {
         json_object_set_new(root, "nextPageToken",
                             json_string(page->next_page_token));
     }
     rc = api_respond_json(req, 200, root);
-
-cleanup:
-    json_decref(items);
     json_decref(root);
     return rc;
-}
-
-int api_respond_stored(api_request *req, unsigned http,
-                       const vouch_resource *r)
-{
-    return api_respond(req, http, "application/json", r->json,
-                       strlen(r->json));
-}
-
-vouch_resource api_resource_of(const char *kind, const char *name,
-                               const char *parent, char *json, char *etag,
-                               char *create_time, char *update_time)
-{
-    vouch_resource r;
-
-    memset(&r, 0, sizeof(r));
-    r.kind = (char *)kind;
-    r.name = (char *)name;
-    r.parent = (char *)parent;
-    r.json = json;
-    r.etag = etag;
-    r.create_time = create_time;
-    r.update_time = update_time;
-    return r;
-}
-
-int api_get_or_respond(api_request *req, const char *kind,
-                       const char *name, vouch_resource *out)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    rc = vouch_store_get(req->conn, kind, name, out, &err);
-    if (rc == VOUCH_ENOTFOUND) {
-        api_respond_error(req, VOUCH_ENOTFOUND, "%s %s not found", kind, name);
-        return 1;
-    }
-    if (rc < 0) {
-        api_respond_vouch_error(req, &err, "store");
-        return 1;
-    }
-    return 0;
-}
-
-/* ---- verify cache, reconciled with the attestors' change stamp ---- */
-
-void api_verify_cache_acquire(api_request *req, const uint64_t *before,
-                              vouch_verify_cache **out)
-{
-    api_server *s = req->server;
-    vouch_error err = VOUCH_ERROR_INIT;
-    uint64_t gen = 0;
-
-    *out = NULL;
-    if (vouch_store_change_stamp(req->conn, "attestor", &gen, &err) < 0 ||
-        (before != NULL && *before != gen)) {
-        pthread_rwlock_rdlock(&s->cache_lock);   /* released as usual */
-        return;
-    }
-    pthread_rwlock_rdlock(&s->cache_lock);
-    if (!s->cache_generation_known || s->cache_generation != gen) {
-        pthread_rwlock_unlock(&s->cache_lock);
-        pthread_rwlock_wrlock(&s->cache_lock);
-        if (!s->cache_generation_known || s->cache_generation != gen) {
-            vouch_verify_cache *fresh = NULL;
-            if (vouch_verify_cache_new(&fresh, API_VERIFY_CACHE_ENTRIES,
-                                       NULL) == 0) {
-                uint64_t h = 0;
-                uint64_t m = 0;
-                if (s->cache != NULL) {
-                    vouch_verify_cache_stats(s->cache, &h, &m);
-                }
-                s->retired_hits += h;
-                s->retired_misses += m;
-                vouch_verify_cache_free(s->cache);
-                s->cache = fresh;
-                s->cache_generation = gen;
-                s->cache_generation_known = true;
-            }
-        }
-        pthread_rwlock_unlock(&s->cache_lock);
-        pthread_rwlock_rdlock(&s->cache_lock);
-        if (!s->cache_generation_known || s->cache_generation != gen) {
-            return;   /* moved again meanwhile: verify without a cache */
-        }
-    }
-    *out = s->cache;
-}
-
-void api_verify_cache_release(api_request *req)
-{
-    pthread_rwlock_unlock(&req->server->cache_lock);
-}
-
-void api_verify_cache_stats(api_server *server, uint64_t *hits,
-                            uint64_t *misses)
-{
-    uint64_t h = 0;
-    uint64_t m = 0;
-
-    pthread_rwlock_rdlock(&server->cache_lock);
-    if (server->cache != NULL) {
-        vouch_verify_cache_stats(server->cache, &h, &m);
-    }
-    *hits = h + server->retired_hits;
-    *misses = m + server->retired_misses;
-    pthread_rwlock_unlock(&server->cache_lock);
 }
 
 /* ---- request lifetime ---- */
@@ -319,13 +247,7 @@ static void request_free(api_request *req)
     if (req == NULL) {
         return;
     }
-    if (req->cache_held) {
-        api_verify_cache_release(req);
-    }
-    vouch_audit_queue_clear(&req->audit);
-    if (req->conn != NULL) {
-        vouch_store_release(req->conn);   /* rolls back if still open */
-    }
+    vsvc_session_close(req->session);
     for (size_t i = 0; i < API_MAX_PARAMS; i++) {
         free(req->params[i]);
     }
@@ -384,22 +306,10 @@ static void run_route(api_request *req)
     const api_route *route = req->route;
     vouch_error err = VOUCH_ERROR_INIT;
 
-    if (route->flags & (API_ROUTE_TXN | API_ROUTE_CONN)) {
-        if (vouch_store_acquire(req->server->store, &req->conn, &err) < 0) {
-            api_respond_vouch_error(req, &err, "store");
-            return;
-        }
-    }
-    if (route->flags & API_ROUTE_TXN) {
-        bool write = (route->flags & API_ROUTE_WRITE) != 0;
-        if (vouch_store_begin(req->conn, write, &err) < 0) {
-            api_respond_vouch_error(req, &err, "store");
-            return;
-        }
-    }
-    if ((route->flags & API_ROUTE_CACHE) && req->conn != NULL) {
-        api_verify_cache_acquire(req, NULL, &req->cache);
-        req->cache_held = true;
+    if ((route->flags & API_ROUTE_SESSION) &&
+        vsvc_session_open(req->server->service, &req->session, &err) < 0) {
+        api_respond_vouch_error(req, &err, NULL);
+        return;
     }
     if (route->handler(req) < 0 && req->status == 0) {
         api_respond_error(req, VOUCH_ENOMEM, "out of memory");
@@ -407,21 +317,6 @@ static void run_route(api_request *req)
     if (req->status == 0) {
         api_respond_status(req, 500, "INTERNAL",
                            "no response was produced");
-    }
-    if (route->flags & API_ROUTE_TXN) {
-        if (req->status < 400) {
-            if (vouch_store_commit(req->conn, &err) < 0) {
-                api_respond_vouch_error(req, &err, "store commit");
-                vouch_audit_queue_clear(&req->audit);
-            } else {
-                /* Only committed audit entries reach the file sink. */
-                vouch_audit_queue_flush(&req->audit,
-                                        req->server->audit_sink, NULL);
-            }
-        } else {
-            vouch_store_rollback(req->conn);
-            vouch_audit_queue_clear(&req->audit);
-        }
     }
 }
 
@@ -560,7 +455,7 @@ static void write_access_log(api_server *s, const api_request *req,
     if (s->access_log == NULL) {
         return;
     }
-    api_now_rfc3339(when, sizeof(when));
+    vutil_now_rfc3339(when, sizeof(when));
     line = json_pack("{s:s,s:s,s:s?,s:i,s:I,s:n}", "time", when, "method",
                      req->method_text, "path", req->path, "status",
                      (int)req->status, "latency_us", (json_int_t)latency_us,
@@ -712,10 +607,8 @@ static void server_free(api_server *s)
     if (s == NULL) {
         return;
     }
-    vouch_verify_cache_free(s->cache);
     vouch_policy_free(s->system_policy);
     api_metrics_free(s->metrics);
-    pthread_rwlock_destroy(&s->cache_lock);
     pthread_cond_destroy(&s->flight_cond);
     pthread_mutex_destroy(&s->flight_lock);
     pthread_mutex_destroy(&s->log_lock);
@@ -739,12 +632,11 @@ int api_server_start(api_server **out, const api_config *cfg,
     }
     s->system_policy = cfg->system_policy;
     s->platform = cfg->platform;
-    s->audit_sink = cfg->audit_sink;
+    s->service = cfg->service;
     pthread_mutex_init(&s->log_lock, NULL);
     pthread_mutex_init(&s->flight_lock, NULL);
     pthread_cond_init(&s->flight_cond, NULL);
-    pthread_rwlock_init(&s->cache_lock, NULL);
-    s->store = cfg->store;
+
     s->access_log = cfg->access_log;
     s->body_limit = cfg->body_limit;
     if (cfg->threads == 0 || cfg->threads > API_MAX_THREADS) {
@@ -757,9 +649,12 @@ int api_server_start(api_server **out, const api_config *cfg,
     if (rc < 0) {
         goto cleanup;
     }
-    if (api_metrics_new(&s->metrics) < 0 ||
-        vouch_verify_cache_new(&s->cache, API_VERIFY_CACHE_ENTRIES, err) <
-            0) {
+    if (s->service == NULL) {
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "no service layer to serve");
+        goto cleanup;
+    }
+    if (api_metrics_new(&s->metrics) < 0) {
         rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
         goto cleanup;
     }

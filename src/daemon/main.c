@@ -26,6 +26,7 @@
 #include "platform.h"
 #include "registry.h"
 #include "server.h"
+#include "vsvc.h"
 
 /* Most --registry-insecure hosts accepted. */
 #define MAX_INSECURE_HOSTS 32
@@ -241,6 +242,7 @@ static int serve(int argc, char **argv)
     vouch_registry *registry = NULL;
     vouch_platform *platform = NULL;
     vouch_audit_sink *audit_sink = NULL;
+    vsvc *service = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_store *store = NULL;
     api_server *server = NULL;
@@ -425,7 +427,6 @@ static int serve(int argc, char **argv)
         status = err.code == VOUCH_EINVAL ? EXIT_USAGE : EXIT_START;
         goto cleanup;
     }
-    cfg.store = store;
 
     /* libcurl's global state, once, before any thread starts. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -433,9 +434,18 @@ static int serve(int argc, char **argv)
         vouch_policy_free(cfg.system_policy);
         goto cleanup;
     }
+    if (audit_log_path != NULL &&
+        vouch_audit_sink_open(&audit_sink, audit_log_path, &err) < 0) {
+        vouch_error_format(&err, message, sizeof(message));
+        fprintf(stderr, "vouchd: --audit-log: %s\n", message);
+        vouch_policy_free(cfg.system_policy);
+        status = EXIT_USAGE;
+        goto cleanup;
+    }
     {
         vouch_registry_options ropts = VOUCH_REGISTRY_OPTIONS_INIT;
         vouch_platform_options popts = VOUCH_PLATFORM_OPTIONS_INIT;
+        vsvc_options sopts = VSVC_OPTIONS_INIT;
 
         ropts.credentials_file = credentials_path;
         ropts.insecure_hosts = insecure_count > 0 ? insecure : NULL;
@@ -446,6 +456,17 @@ static int serve(int argc, char **argv)
             status = EXIT_USAGE;
             goto cleanup;
         }
+        sopts.store = store;
+        sopts.registry = registry;
+        sopts.system_policy = cfg.system_policy;
+        sopts.audit_sink = audit_sink;
+        if (vsvc_new(&service, &sopts, &err) < 0) {
+            vouch_error_format(&err, message, sizeof(message));
+            fprintf(stderr, "vouchd: %s\n", message);
+            vouch_policy_free(cfg.system_policy);
+            goto cleanup;
+        }
+        popts.service = service;
         popts.store = store;
         popts.registry = registry;
         popts.system_policy = cfg.system_policy;
@@ -460,16 +481,8 @@ static int serve(int argc, char **argv)
             goto cleanup;
         }
     }
-    if (audit_log_path != NULL &&
-        vouch_audit_sink_open(&audit_sink, audit_log_path, &err) < 0) {
-        vouch_error_format(&err, message, sizeof(message));
-        fprintf(stderr, "vouchd: --audit-log: %s\n", message);
-        vouch_policy_free(cfg.system_policy);
-        status = EXIT_USAGE;
-        goto cleanup;
-    }
     cfg.platform = platform;
-    cfg.audit_sink = audit_sink;
+    cfg.service = service;
 
     /* Signals: blocked in every thread, taken only in sigsuspend below. */
     memset(&sa, 0, sizeof(sa));
@@ -506,6 +519,7 @@ cleanup:
     /* The platform's exec runtime may still write executions: free it
      * before the store. */
     vouch_platform_free(platform);
+    vsvc_free(service);
     vouch_registry_free(registry);
     vouch_audit_sink_close(audit_sink);
     vouch_store_close(store);

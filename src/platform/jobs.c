@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vutil_error.h"
-#include "vutil_str.h"
 #include "platform_internal.h"
 
 static const char *const job_fields[] = {
@@ -124,12 +122,8 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
         goto cleanup;
     }
     const char *sent = json_string_value(json_object_get(body, "etag"));
-    if (old != NULL && sent != NULL && sent[0] != '\0' &&
-        strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                             "etag: '%.64s' does not match the current "
-                             "job %s; read it again and retry",
-                             sent, n->name);
+    rc = old != NULL ? plat_etag_check(sent, old, "job", n->name, err) : 0;
+    if (rc < 0) {
         goto cleanup;
     }
     job = json_deep_copy(body);
@@ -193,32 +187,77 @@ cleanup:
     return rc;
 }
 
+/* A job call's request, for its unit of work. */
+typedef struct job_call {
+    plat_names n;
+    json_t *req;
+    const char *etag;
+    bool validate_only;
+    bool allow_missing;
+} job_call;
+
+static int create_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                       vouch_error *err)
+{
+    job_call *c = payload;
+    int rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_JOB, c->n.name,
+                         "job", err);
+
+    return rc < 0 ? rc
+                  : save_job(ctx, &c->n, c->req, NULL, c->validate_only, out,
+                             err);
+}
+
+static int update_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                       vouch_error *err)
+{
+    job_call *c = payload;
+    json_t *old = NULL;
+    int rc;
+
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, c->n.name, &old, err);
+    if (rc == VOUCH_ENOTFOUND && c->allow_missing) {
+        rc = save_job(ctx, &c->n, c->req, NULL, c->validate_only, out, err);
+    } else if (rc == 0) {
+        rc = save_job(ctx, &c->n, c->req, old, c->validate_only, out, err);
+    }
+    json_decref(old);
+    return rc;
+}
+
+static int job_write(vouch_platform_ctx *ctx, const char *project,
+                     const char *location, const char *job_id,
+                     const char *what, const char *body, size_t len,
+                     job_call *c, plat_unit_fn fn, json_t **out,
+                     vouch_error *err)
+{
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&c->n, project, location, "jobs", job_id, what,
+                        err);
+    if (rc == 0) {
+        rc = plat_parse_body(body, len, false, &c->req, err);
+    }
+    if (rc == 0) {
+        rc = plat_unit_run(ctx, NULL, fn, c, out, err);
+    }
+    json_decref(c->req);
+    return rc;
+}
+
 int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,
                               const char *location, const char *job_id,
                               const char *body, size_t len,
                               bool validate_only, json_t **out,
                               vouch_error *err)
 {
-    plat_names n;
-    json_t *req = NULL;
-    int rc;
+    job_call c;
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "jobs", job_id, "jobId",
-                        err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, "job", err);
-    if (rc == 0) {
-        rc = save_job(ctx, &n, req, NULL, validate_only, out, err);
-    }
-    json_decref(req);
-    return rc;
+    memset(&c, 0, sizeof(c));
+    c.validate_only = validate_only;
+    return job_write(ctx, project, location, job_id, "jobId", body, len, &c,
+                     create_unit, out, err);
 }
 
 int vouch_platform_job_update(vouch_platform_ctx *ctx, const char *project,
@@ -227,32 +266,16 @@ int vouch_platform_job_update(vouch_platform_ctx *ctx, const char *project,
                               bool validate_only, bool allow_missing,
                               json_t **out, vouch_error *err)
 {
-    plat_names n;
-    json_t *req = NULL;
-    json_t *old = NULL;
-    int rc;
+    job_call c;
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "jobs", job_id, "job", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &old, err);
-    if (rc == VOUCH_ENOTFOUND && allow_missing) {
-        rc = save_job(ctx, &n, req, NULL, validate_only, out, err);
-    } else if (rc == 0) {
-        rc = save_job(ctx, &n, req, old, validate_only, out, err);
-    }
-    json_decref(old);
-    json_decref(req);
-    return rc;
+    memset(&c, 0, sizeof(c));
+    c.validate_only = validate_only;
+    c.allow_missing = allow_missing;
+    return job_write(ctx, project, location, job_id, "job", body, len, &c,
+                     update_unit, out, err);
 }
 
-/* Cancel the running executions of a job (before deleting it). */
+/* Kill, after the commit, what runs for the job's executions. */
 static int cancel_running(vouch_platform_ctx *ctx, const char *job_name,
                           vouch_error *err)
 {
@@ -260,20 +283,53 @@ static int cancel_running(vouch_platform_ctx *ctx, const char *job_name,
     vouch_resource_page page;
     int rc;
 
+    if (!vouch_runtime_runs(ctx->platform->runtime)) {
+        return 0;
+    }
     memset(&q, 0, sizeof(q));
     memset(&page, 0, sizeof(page));
     q.kind = VOUCH_PLATFORM_KIND_EXECUTION;
     q.parent = job_name;
-    q.page_size = 1000;
+    q.page_size = VSVC_PAGE_MAX;
     rc = vouch_store_list(ctx->conn, &q, &page, err);
     for (size_t i = 0; rc == 0 && i < page.count; i++) {
-        if (vouch_runtime_cancel(ctx->platform->runtime,
-                                 page.items[i].name)) {
-            rc = vouch_runtime_record_end(ctx->conn, page.items[i].name,
-                                          NULL, -1, err);
-        }
+        rc = plat_cancel_after_commit(ctx, page.items[i].name, err);
     }
     vouch_resource_page_clear(&page);
+    return rc;
+}
+
+static int delete_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                       vouch_error *err)
+{
+    job_call *c = payload;
+    json_t *old = NULL;
+    char now[VUTIL_RFC3339_SIZE];
+    int rc;
+
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, c->n.name, &old, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_etag_check(c->etag, old, "job", c->n.name, err);
+    if (rc == 0) {
+        rc = cancel_running(ctx, c->n.name, err);
+    }
+    if (rc == 0) {
+        rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
+                                  c->n.name, err);
+    }
+    if (rc == 0) {
+        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_JOB,
+                                c->n.name, NULL, err);
+    }
+    if (rc == 0) {
+        vutil_now_rfc3339(now, sizeof(now));
+        json_object_set_new(old, "deleteTime", json_string(now));
+        rc = plat_operation(ctx->conn, c->n.project, c->n.location, "Job",
+                            old, true, VOUCH_OK, NULL, true, out, err);
+    }
+    json_decref(old);
     return rc;
 }
 
@@ -282,46 +338,13 @@ int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
                               const char *etag, json_t **out,
                               vouch_error *err)
 {
-    plat_names n;
-    json_t *old = NULL;
-    char now[40];
+    job_call c;
     int rc;
 
     *out = NULL;
-    rc = plat_names_set(&n, project, location, "jobs", job_id, "job", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &old, err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (etag != NULL && etag[0] != '\0' &&
-        strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                             "etag: '%.64s' does not match the current "
-                             "job %s; read it again and retry",
-                             etag, n.name);
-        goto cleanup;
-    }
-    rc = cancel_running(ctx, n.name, err);
-    if (rc == 0) {
-        rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
-                                  n.name, err);
-    }
-    if (rc == 0) {
-        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name,
-                                NULL, err);
-    }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    vutil_now_rfc3339(now, sizeof(now));
-    json_object_set_new(old, "deleteTime", json_string(now));
-    rc = plat_operation(ctx->conn, n.project, n.location, "Job", old, true,
-                        VOUCH_OK, NULL, true, out, err);
-
-cleanup:
-    json_decref(old);
-    return rc;
+    memset(&c, 0, sizeof(c));
+    c.etag = etag;
+    rc = plat_names_set(&c.n, project, location, "jobs", job_id, "job",
+                        err);
+    return rc < 0 ? rc : plat_unit_run(ctx, NULL, delete_unit, &c, out, err);
 }

@@ -7,8 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "vutil_error.h"
-#include "vutil_str.h"
 #include "platform_internal.h"
 
 bool plat_valid_id(const char *id)
@@ -31,21 +29,7 @@ bool plat_valid_id(const char *id)
 
 bool plat_valid_segment(const char *s)
 {
-    size_t n = 0;
-
-    if (s == NULL) {
-        return false;
-    }
-    for (; s[n] != '\0'; n++) {
-        char c = s[n];
-        if (n >= 128 ||
-            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-              c == '~')) {
-            return false;
-        }
-    }
-    return n > 0;
+    return vutil_id_valid(s);
 }
 
 int plat_parse_body(const char *body, size_t len, bool empty_ok,
@@ -147,6 +131,21 @@ int plat_absent(vouch_store_conn *conn, const char *kind, const char *name,
                                "%s %s already exists", what, name);
     }
     return rc == VOUCH_ENOTFOUND ? 0 : rc;
+}
+
+int plat_etag_check(const char *sent, const json_t *current,
+                    const char *what, const char *name, vouch_error *err)
+{
+    const char *have = json_string_value(json_object_get(current, "etag"));
+
+    if (sent == NULL || sent[0] == '\0' ||
+        (have != NULL && strcmp(sent, have) == 0)) {
+        return 0;
+    }
+    return vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
+                           "etag: '%.64s' does not match the current %s %s; "
+                           "read it again and retry",
+                           sent, what, name);
 }
 
 int plat_enomem(vouch_error *err)
@@ -296,6 +295,83 @@ json_t *plat_condition(const char *type, const char *state,
     return c;
 }
 
+void vouch_platform_ctx_init(vouch_platform_ctx *ctx,
+                             vouch_platform *platform,
+                             vsvc_session *session)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->platform = platform;
+    ctx->conn = vsvc__conn(session);
+}
+
+/* The trampoline of a unit: ctx->uow set while the platform's function
+ * runs; what an attempt left in *out dropped before the next. */
+typedef struct unit_call {
+    vouch_platform_ctx *ctx;
+    plat_unit_fn fn;
+    void *payload;
+    json_t **out;
+} unit_call;
+
+static int unit_attempt(vsvc_uow *uow, void *payload, vouch_error *err)
+{
+    unit_call *call = payload;
+    int rc;
+
+    json_decref(*call->out);
+    *call->out = NULL;
+    call->ctx->uow = uow;
+    call->ctx->outcome = NULL;
+    rc = call->fn(call->ctx, call->payload, call->out, err);
+    call->ctx->uow = NULL;
+    return rc;
+}
+
+/* Ask for the images of `containers` before the first attempt. */
+static int want_images(vsvc_uow *uow, const json_t *containers,
+                       vouch_error *err)
+{
+    size_t i;
+    json_t *c;
+    int rc = 0;
+
+    json_array_foreach(containers, i, c) {
+        json_t *image = json_object_get(c, "image");
+
+        if (rc == 0 && json_is_string(image)) {
+            rc = vsvc_uow_want(uow, json_string_value(image),
+                               json_string_length(image), err);
+        }
+    }
+    return rc;
+}
+
+int plat_unit_run(vouch_platform_ctx *ctx, const json_t *containers,
+                  plat_unit_fn fn, void *payload, json_t **out,
+                  vouch_error *err)
+{
+    vouch_platform *p = ctx->platform;
+    unit_call call = { ctx, fn, payload, out };
+    vsvc_uow *uow = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = vsvc_uow_new(&uow, ctx->conn, p->registry, vsvc__sink(p->service),
+                      err);
+    if (rc == 0) {
+        rc = want_images(uow, containers, err);
+    }
+    if (rc == 0) {
+        rc = vsvc_uow_run(uow, unit_attempt, &call, err);
+    }
+    vsvc_uow_free(uow);
+    if (rc < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int vouch_platform_get(vouch_platform_ctx *ctx, const char *kind,
                        const char *name, vouch_resource *out,
                        vouch_error *err)
@@ -351,6 +427,7 @@ int vouch_platform_new(vouch_platform **out,
     p->registry = opts->registry;
     p->system_policy = opts->system_policy;
     p->cache = opts->cache;
+    p->service = opts->service;
     rc = vouch_runtime_new(&p->runtime, opts->runtime == VOUCH_RUNTIME_EXEC,
                            opts->runtime_command, opts->store, err);
     if (rc < 0) {

@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vutil_error.h"
-#include "vutil_str.h"
 #include "platform_internal.h"
 
 #define OV "overrides.containerOverrides"

@@ -7,6 +7,7 @@
 
 #include "platform.h"
 #include "runtime.h"
+#include "vsvc_internal.h"
 #include "vutil_error.h"
 #include "vutil_random.h"
 #include "vutil_str.h"
@@ -18,7 +19,24 @@ struct vouch_platform {
     const vouch_policy *system_policy;
     vouch_verify_cache *cache;
     vouch_runtime *runtime;
+    vsvc *service;           /* may be NULL */
 };
+
+/* ---- operations.c: the unit of work of a call ---- */
+
+/* Decide and write in the unit's transaction (ctx->uow, ctx->conn). */
+typedef int (*plat_unit_fn)(vouch_platform_ctx *ctx, void *payload,
+                            json_t **out, vouch_error *err);
+
+/*
+ * Run `fn` as one unit of work on ctx->conn (vsvc_uow.h): the images of
+ * `containers` (may be NULL) are resolved before the first attempt;
+ * `*out` is what the last attempt left, dropped on failure. ctx->uow is
+ * set while `fn` runs.
+ */
+int plat_unit_run(vouch_platform_ctx *ctx, const json_t *containers,
+                  plat_unit_fn fn, void *payload, json_t **out,
+                  vouch_error *err);
 
 #define PLAT_TYPE_PREFIX "type.googleapis.com/google.cloud.run.v2."
 
@@ -50,6 +68,14 @@ int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
  */
 int plat_absent(vouch_store_conn *conn, const char *kind, const char *name,
                 const char *what, vouch_error *err);
+/*
+ * An etag sent with a change must be `current`'s (NULL: nothing stored, so
+ * no etag matches): VOUCH_EABORTED "etag: ... does not match the current
+ * WHAT NAME" otherwise. No etag sent (NULL or "") passes.
+ */
+int plat_etag_check(const char *sent, const json_t *current,
+                    const char *what, const char *name, vouch_error *err);
+
 /* Set VOUCH_ENOMEM "out of memory"; returns VOUCH_ENOMEM. */
 int plat_enomem(vouch_error *err);
 
@@ -206,6 +232,14 @@ int plat_revision_recheck(vouch_platform_ctx *ctx, const plat_names *n,
                           const json_t *rev, const plat_binauthz *ba,
                           const char *method, bool *denied, char *msg,
                           size_t msg_size, vouch_error *err);
+
+/*
+ * After the commit of the unit of `ctx`: kill the process the runtime runs
+ * for `execution_name`, if any (executions.c). The caller records the
+ * execution's end in the unit.
+ */
+int plat_cancel_after_commit(vouch_platform_ctx *ctx,
+                             const char *execution_name, vouch_error *err);
 
 /* Delete every resource of `kind` under `parent` (services.c). */
 int plat_delete_children(vouch_store_conn *conn, const char *kind,

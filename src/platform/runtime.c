@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vutil_error.h"
-#include "vutil_str.h"
 #include "platform_internal.h"
 
 extern char **environ;

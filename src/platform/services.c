@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vutil_error.h"
-#include "vutil_str.h"
 #include "platform_internal.h"
 
 #define MSG_MAX 1400
@@ -255,8 +253,8 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
             bool ready = plat_revision_ready(r);
             json_decref(r);
             if (!ready) {
-                rc = vutil_error_set(err, VOUCH_EPRECONDITION,
-                                     "request body", 0, 0,
+                /* No source: FAILED_PRECONDITION names the field. */
+                rc = vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
                                      "%s.revision: revision '%.100s' is "
                                      "not ready and cannot serve traffic",
                                      path, rev);
@@ -508,12 +506,9 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
         goto cleanup;
     }
     const char *sent = json_string_value(json_object_get(body, "etag"));
-    if (old != NULL && sent != NULL && sent[0] != '\0' &&
-        strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                             "etag: '%.64s' does not match the current "
-                             "service %s; read it again and retry",
-                             sent, n->name);
+    rc = old != NULL ? plat_etag_check(sent, old, "service", n->name, err)
+                     : 0;
+    if (rc < 0) {
         goto cleanup;
     }
     rc = check_traffic(ctx, n, json_object_get(body, "traffic"), &traffic,
@@ -635,33 +630,84 @@ cleanup:
     return rc;
 }
 
+/* A service call's request, for its unit of work. */
+typedef struct service_call {
+    plat_names n;
+    json_t *req;
+    const char *etag;
+    bool validate_only;
+    bool allow_missing;
+} service_call;
+
+static int create_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                       vouch_error *err)
+{
+    service_call *c = payload;
+    int rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, c->n.name,
+                         "service", err);
+
+    return rc < 0 ? rc
+                  : deploy(ctx, &c->n, c->req, NULL, c->validate_only, out,
+                           err);
+}
+
+static int update_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                       vouch_error *err)
+{
+    service_call *c = payload;
+    json_t *old = NULL;
+    int rc;
+
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, c->n.name, &old,
+                   err);
+    if (rc == VOUCH_ENOTFOUND && c->allow_missing) {
+        rc = deploy(ctx, &c->n, c->req, NULL, c->validate_only, out, err);
+    } else if (rc == 0) {
+        rc = deploy(ctx, &c->n, c->req, old, c->validate_only, out, err);
+    }
+    json_decref(old);
+    return rc;
+}
+
+/* Names and body of a create or update, then its unit of work (the
+ * template's images resolved first). */
+static int service_write(vouch_platform_ctx *ctx, const char *project,
+                         const char *location, const char *service_id,
+                         const char *what, const char *body, size_t len,
+                         service_call *c, plat_unit_fn fn, json_t **out,
+                         vouch_error *err)
+{
+    int rc;
+
+    *out = NULL;
+    rc = plat_names_set(&c->n, project, location, "services", service_id,
+                        what, err);
+    if (rc == 0) {
+        rc = plat_parse_body(body, len, false, &c->req, err);
+    }
+    if (rc == 0) {
+        rc = plat_unit_run(ctx,
+                           json_object_get(json_object_get(c->req,
+                                                           "template"),
+                                           "containers"),
+                           fn, c, out, err);
+    }
+    json_decref(c->req);
+    return rc;
+}
+
 int vouch_platform_service_create(vouch_platform_ctx *ctx,
                                   const char *project, const char *location,
                                   const char *service_id, const char *body,
                                   size_t len, bool validate_only,
                                   json_t **out, vouch_error *err)
 {
-    plat_names n;
-    json_t *req = NULL;
-    int rc;
+    service_call c;
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "services", service_id,
-                        "serviceId", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name,
-                     "service", err);
-    if (rc == 0) {
-        rc = deploy(ctx, &n, req, NULL, validate_only, out, err);
-    }
-    json_decref(req);
-    return rc;
+    memset(&c, 0, sizeof(c));
+    c.validate_only = validate_only;
+    return service_write(ctx, project, location, service_id, "serviceId",
+                         body, len, &c, create_unit, out, err);
 }
 
 int vouch_platform_service_update(vouch_platform_ctx *ctx,
@@ -671,31 +717,13 @@ int vouch_platform_service_update(vouch_platform_ctx *ctx,
                                   bool allow_missing, json_t **out,
                                   vouch_error *err)
 {
-    plat_names n;
-    json_t *req = NULL;
-    json_t *old = NULL;
-    int rc;
+    service_call c;
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "services", service_id,
-                        "service", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &old,
-                   err);
-    if (rc == VOUCH_ENOTFOUND && allow_missing) {
-        rc = deploy(ctx, &n, req, NULL, validate_only, out, err);
-    } else if (rc == 0) {
-        rc = deploy(ctx, &n, req, old, validate_only, out, err);
-    }
-    json_decref(old);
-    json_decref(req);
-    return rc;
+    memset(&c, 0, sizeof(c));
+    c.validate_only = validate_only;
+    c.allow_missing = allow_missing;
+    return service_write(ctx, project, location, service_id, "service",
+                         body, len, &c, update_unit, out, err);
 }
 
 /* Delete every resource of `kind` under `parent`. */
@@ -731,50 +759,51 @@ int plat_delete_children(vouch_store_conn *conn, const char *kind,
     }
 }
 
+static int delete_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                       vouch_error *err)
+{
+    service_call *c = payload;
+    json_t *old = NULL;
+    char now[VUTIL_RFC3339_SIZE];
+    int rc;
+
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, c->n.name, &old,
+                   err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = plat_etag_check(c->etag, old, "service", c->n.name, err);
+    if (rc == 0) {
+        rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_REVISION,
+                                  c->n.name, err);
+    }
+    if (rc == 0) {
+        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE,
+                                c->n.name, NULL, err);
+    }
+    if (rc == 0) {
+        vutil_now_rfc3339(now, sizeof(now));
+        json_object_set_new(old, "deleteTime", json_string(now));
+        rc = plat_operation(ctx->conn, c->n.project, c->n.location,
+                            "Service", old, true, VOUCH_OK, NULL, true, out,
+                            err);
+    }
+    json_decref(old);
+    return rc;
+}
+
 int vouch_platform_service_delete(vouch_platform_ctx *ctx,
                                   const char *project, const char *location,
                                   const char *service_id, const char *etag,
                                   json_t **out, vouch_error *err)
 {
-    plat_names n;
-    json_t *old = NULL;
-    char now[40];
+    service_call c;
     int rc;
 
     *out = NULL;
-    rc = plat_names_set(&n, project, location, "services", service_id,
+    memset(&c, 0, sizeof(c));
+    c.etag = etag;
+    rc = plat_names_set(&c.n, project, location, "services", service_id,
                         "service", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &old,
-                   err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (etag != NULL && etag[0] != '\0' &&
-        strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                             "etag: '%.64s' does not match the current "
-                             "service %s; read it again and retry",
-                             etag, n.name);
-        goto cleanup;
-    }
-    rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_REVISION,
-                              n.name, err);
-    if (rc == 0) {
-        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE,
-                                n.name, NULL, err);
-    }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    vutil_now_rfc3339(now, sizeof(now));
-    json_object_set_new(old, "deleteTime", json_string(now));
-    rc = plat_operation(ctx->conn, n.project, n.location, "Service", old,
-                        true, VOUCH_OK, NULL, true, out, err);
-
-cleanup:
-    json_decref(old);
-    return rc;
+    return rc < 0 ? rc : plat_unit_run(ctx, NULL, delete_unit, &c, out, err);
 }

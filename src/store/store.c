@@ -26,6 +26,7 @@ struct vouch_store_conn {
     void *impl;
     bool in_tx;
     bool tx_write;
+    bool tx_wrote;      /* the open transaction has written something */
     unsigned touched;   /* cached kinds written in the open transaction */
     vouch_store_conn *next_idle;
 };
@@ -376,6 +377,7 @@ int vouch_store_begin(vouch_store_conn *conn, bool write,
     }
     conn->in_tx = true;
     conn->tx_write = write;
+    conn->tx_wrote = false;
     conn->touched = 0;
     return 0;
 }
@@ -509,6 +511,7 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
                                    op_names[op]);
         }
         conn->touched |= bit;
+        conn->tx_wrote = conn->tx_wrote || write;
         return no_retry(op_call(conn, op, a, err), err);
     }
     for (attempt = 0; attempt < RETRIES; attempt++) {
@@ -840,6 +843,16 @@ int vouch_store_generation(vouch_store_conn *conn,
     a.kind = kind;
     a.u64_out = out;
     return run_op(conn, OP_GEN, false, &a, err);
+}
+
+bool vouch_store_in_transaction(const vouch_store_conn *conn)
+{
+    return conn->in_tx;
+}
+
+bool vouch_store_reads_committed(const vouch_store_conn *conn)
+{
+    return !conn->in_tx || !conn->tx_wrote;
 }
 
 int vouch_store_change_stamp(vouch_store_conn *conn, const char *kind,

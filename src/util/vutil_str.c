@@ -233,15 +233,19 @@ bool vutil_id_char(char c)
 
 bool vutil_id_valid(const char *id)
 {
-    size_t n = 0;
+    return id != NULL &&
+           vutil_id_valid_slice(id, strnlen(id, VUTIL_ID_MAX + 1));
+}
 
-    if (id == NULL) {
+bool vutil_id_valid_slice(const char *s, size_t len)
+{
+    if (len == 0 || len > VUTIL_ID_MAX) {
         return false;
     }
-    for (; id[n] != '\0'; n++) {
-        if (n >= VUTIL_ID_MAX || !vutil_id_char(id[n])) {
+    for (size_t i = 0; i < len; i++) {
+        if (!vutil_id_char(s[i])) {
             return false;
         }
     }
-    return n > 0;
+    return true;
 }

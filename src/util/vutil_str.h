@@ -55,4 +55,7 @@ bool vutil_id_char(char c);
 /* 1..VUTIL_ID_MAX id characters (NULL: false). */
 bool vutil_id_valid(const char *id);
 
+/* The same for `len` bytes of `s`. */
+bool vutil_id_valid_slice(const char *s, size_t len);
+
 #endif /* VUTIL_STR_H */

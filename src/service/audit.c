@@ -550,21 +550,8 @@ void vouch_audit_query_clear(vouch_audit_query *q)
     }
     free(q->projects);
     vouch_logfilter_free(q->filter);
-    free(q->after);
+    free(q->page_token);
     memset(q, 0, sizeof(*q));
-}
-
-static int body_err(vouch_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int body_err(vouch_error *err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vutil_error_setv(err, VOUCH_EINVAL, SRC_BODY, 0, 0, fmt, ap);
-    va_end(ap);
-    return VOUCH_EINVAL;
 }
 
 /* A sort key: TIMESTAMP "/" INSERT_ID. */
@@ -598,13 +585,15 @@ static int token_decode(const char *token, size_t tlen,
         (bin[0] != 'a' && bin[0] != 'd') || bin[1] != ':' ||
         !valid_key((const char *)bin + 2, len - 2)) {
         free(bin);
-        return body_err(err, "pageToken: not a token from a previous "
-                        "response");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_BODY, 0, 0,
+                               "pageToken: not a token from a previous "
+                               "response");
     }
     if ((char)bin[0] != want) {
         free(bin);
-        return body_err(err, "pageToken: comes from a list in the other "
-                        "order; use the same orderBy");
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_BODY, 0, 0,
+                               "pageToken: comes from a list in the other "
+                               "order; use the same orderBy");
     }
     *out = vutil_strndup((const char *)bin + 2, len - 2);
     free(bin);
@@ -613,241 +602,6 @@ static int token_decode(const char *token, size_t tlen,
                                "out of memory");
     }
     return 0;
-}
-
-static int add_project(vouch_audit_query *q, const char *p, size_t len,
-                       vouch_error *err)
-{
-    char **more;
-    size_t i;
-
-    for (i = 0; i < q->project_count; i++) {
-        if (strlen(q->projects[i]) == len &&
-            memcmp(q->projects[i], p, len) == 0) {
-            return 0;
-        }
-    }
-    more = realloc(q->projects, (q->project_count + 1) * sizeof(*more));
-    if (more == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
-                               "out of memory");
-    }
-    q->projects = more;
-    q->projects[q->project_count] = vutil_strndup(p, len);
-    if (q->projects[q->project_count] == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
-                               "out of memory");
-    }
-    q->project_count++;
-    return 0;
-}
-
-static int parse_resource_names(vouch_audit_query *q, const json_t *v,
-                                const char *field, bool bare,
-                                vouch_error *err)
-{
-    json_t *item;
-    size_t i;
-    int rc;
-
-    if (!json_is_array(v)) {
-        return body_err(err, "%s: expected an array of strings", field);
-    }
-    if (json_array_size(v) > VOUCH_AUDIT_RESOURCE_NAMES_MAX) {
-        return body_err(err, "%s: %zu names; the limit is %u", field,
-                        json_array_size(v), VOUCH_AUDIT_RESOURCE_NAMES_MAX);
-    }
-    json_array_foreach(v, i, item) {
-        const char *s = json_string_value(item);
-        size_t len = json_string_length(item);
-
-        if (s == NULL) {
-            return body_err(err, "%s[%zu]: expected a string", field, i);
-        }
-        if (!bare) {
-            if (len < 9 || memcmp(s, "projects/", 9) != 0) {
-                return body_err(err, "%s[%zu]: expected \"projects/"
-                                "PROJECT_ID\" (organizations, folders, "
-                                "billing accounts and log views are not "
-                                "supported)", field, i);
-            }
-            s += 9;
-            len -= 9;
-        }
-        if (!valid_id(s, len, VOUCH_AUDIT_PROJECT_MAX, true)) {
-            return body_err(err, "%s[%zu]: the project id must be 1 to %u "
-                            "characters of A-Z a-z 0-9 . _ ~ -", field, i,
-                            VOUCH_AUDIT_PROJECT_MAX);
-        }
-        rc = add_project(q, s, len, err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int parse_order(vouch_audit_query *q, const json_t *v,
-                       vouch_error *err)
-{
-    const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    size_t i = 0;
-    size_t end;
-
-    if (s == NULL) {
-        return body_err(err, "orderBy: expected a string");
-    }
-    while (i < len && (s[i] == ' ' || s[i] == '\t')) {
-        i++;
-    }
-    end = len;
-    while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t')) {
-        end--;
-    }
-    if (end == i) {
-        q->order = VOUCH_AUDIT_ASC;
-        return 0;
-    }
-    if (end - i >= 9 && memcmp(s + i, "timestamp", 9) == 0) {
-        size_t j = i + 9;
-
-        while (j < end && (s[j] == ' ' || s[j] == '\t')) {
-            j++;
-        }
-        if (j == i + 9 && j < end) {
-            j = end + 1;            /* "timestampasc" */
-        }
-        if (j == end || vutil_slice_eq(s + j, end - j, "asc")) {
-            q->order = VOUCH_AUDIT_ASC;
-            return 0;
-        }
-        if (vutil_slice_eq(s + j, end - j, "desc")) {
-            q->order = VOUCH_AUDIT_DESC;
-            return 0;
-        }
-    }
-    return body_err(err, "orderBy: expected \"timestamp asc\" or "
-                    "\"timestamp desc\"");
-}
-
-static int parse_page_size(vouch_audit_query *q, const json_t *v,
-                           vouch_error *err)
-{
-    json_int_t n;
-
-    if (json_is_integer(v)) {
-        n = json_integer_value(v);
-    } else if (json_is_string(v)) {
-        /* proto3 JSON also allows an int32 as a decimal string. */
-        const char *s = json_string_value(v);
-        size_t len = json_string_length(v);
-        size_t i;
-
-        if (len == 0 || len > 10) {
-            return body_err(err, "pageSize: expected a whole number");
-        }
-        n = 0;
-        for (i = 0; i < len; i++) {
-            if (s[i] < '0' || s[i] > '9') {
-                return body_err(err, "pageSize: expected a whole number");
-            }
-            n = n * 10 + (s[i] - '0');
-        }
-    } else {
-        return body_err(err, "pageSize: expected a whole number");
-    }
-    if (n < 0) {
-        return body_err(err, "pageSize: must not be negative");
-    }
-    if (n == 0) {
-        q->page_size = VOUCH_AUDIT_PAGE_DEFAULT;
-    } else if (n > (json_int_t)VOUCH_AUDIT_PAGE_MAX) {
-        q->page_size = VOUCH_AUDIT_PAGE_MAX;
-    } else {
-        q->page_size = (size_t)n;
-    }
-    return 0;
-}
-
-int vouch_audit_query_parse(vouch_audit_query *out, const char *body,
-                            size_t len, vouch_error *err)
-{
-    vouch_audit_query q;
-    json_t *root = NULL;
-    json_t *token = NULL;
-    json_t *value;
-    const char *key;
-    json_error_t jerr;
-    int rc = 0;
-
-    memset(out, 0, sizeof(*out));
-    memset(&q, 0, sizeof(q));
-    q.page_size = VOUCH_AUDIT_PAGE_DEFAULT;
-    if (len > VOUCH_AUDIT_QUERY_MAX_BYTES) {
-        return vutil_error_set(err, VOUCH_ETOOBIG, SRC_BODY, 0, 0,
-                               "the request is %zu bytes; the limit is %u",
-                               len, VOUCH_AUDIT_QUERY_MAX_BYTES);
-    }
-    root = json_loadb(body != NULL ? body : "", len,
-                      JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        return vutil_error_set(err, VOUCH_EPARSE, SRC_BODY, jerr.line,
-                               jerr.column, "%s", jerr.text);
-    }
-    if (!json_is_object(root)) {
-        rc = body_err(err, "expected a JSON object");
-        goto cleanup;
-    }
-    json_object_foreach(root, key, value) {
-        if (strcmp(key, "resourceNames") == 0) {
-            rc = parse_resource_names(&q, value, key, false, err);
-        } else if (strcmp(key, "projectIds") == 0) {
-            rc = parse_resource_names(&q, value, key, true, err);
-        } else if (strcmp(key, "filter") == 0) {
-            if (!json_is_string(value)) {
-                rc = body_err(err, "filter: expected a string");
-            } else {
-                rc = vouch_logfilter_parse(&q.filter,
-                                           json_string_value(value),
-                                           json_string_length(value), err);
-            }
-        } else if (strcmp(key, "orderBy") == 0) {
-            rc = parse_order(&q, value, err);
-        } else if (strcmp(key, "pageSize") == 0) {
-            rc = parse_page_size(&q, value, err);
-        } else if (strcmp(key, "pageToken") == 0) {
-            if (!json_is_string(value)) {
-                rc = body_err(err, "pageToken: expected a string");
-            }
-            token = value;
-        } else {
-            rc = body_err(err, "unknown field \"%s\"", key);
-        }
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    if (q.project_count == 0) {
-        rc = body_err(err, "resourceNames: required, e.g. "
-                      "[\"projects/my-project\"]");
-        goto cleanup;
-    }
-    /* After orderBy is known, whatever the order of the fields. */
-    if (token != NULL && json_string_length(token) > 0) {
-        rc = token_decode(json_string_value(token), json_string_length(token),
-                          q.order, &q.after, err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    *out = q;
-    memset(&q, 0, sizeof(q));
-
-cleanup:
-    vouch_audit_query_clear(&q);
-    json_decref(root);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -926,8 +680,8 @@ static int cand_cmp(const void *a, const void *b)
  * ones (desc) in key order.
  */
 static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
-                   const char *project, size_t limit, cand_list *out,
-                   vouch_error *err)
+                   const char *after, const char *project, size_t limit,
+                   cand_list *out, vouch_error *err)
 {
     cand_list mine = { NULL, 0, 0 };
     vouch_resource_query sq;
@@ -951,8 +705,8 @@ static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
         goto cleanup;
     }
     plen = strlen(prefix);
-    if (q->order == VOUCH_AUDIT_ASC && q->after != NULL) {
-        start = vutil_aprintf("%s%s", prefix, q->after);
+    if (q->order == VOUCH_AUDIT_ASC && after != NULL) {
+        start = vutil_aprintf("%s%s", prefix, after);
         if (start == NULL || vutil_base64_encode((unsigned char *)start,
                                                  strlen(start), true,
                                                  &token) < 0) {
@@ -983,8 +737,8 @@ static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
                 continue;
             }
             key = r->name + plen;
-            if (q->order == VOUCH_AUDIT_DESC && q->after != NULL &&
-                strcmp(key, q->after) >= 0) {
+            if (q->order == VOUCH_AUDIT_DESC && after != NULL &&
+                strcmp(key, after) >= 0) {
                 done = true;
                 break;
             }
@@ -1061,6 +815,7 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
     cand_list all = { NULL, 0, 0 };
     json_t *result = NULL;
     json_t *entries = NULL;
+    char *after = NULL;
     char *raw = NULL;
     char *token = NULL;
     size_t page_size;
@@ -1077,8 +832,16 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
     if (page_size > VOUCH_AUDIT_PAGE_MAX) {
         page_size = VOUCH_AUDIT_PAGE_MAX;
     }
+    if (q->page_token != NULL && q->page_token[0] != '\0') {
+        rc = token_decode(q->page_token, strlen(q->page_token), q->order,
+                          &after, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     for (i = 0; i < q->project_count; i++) {
-        rc = collect(conn, q, q->projects[i], page_size + 1, &all, err);
+        rc = collect(conn, q, after, q->projects[i], page_size + 1, &all,
+                     err);
         if (rc < 0) {
             goto cleanup;
         }
@@ -1115,8 +878,9 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
         goto cleanup;
     }
     if (all.count > page_size) {
-        raw = vutil_aprintf("%c:%s", q->order == VOUCH_AUDIT_DESC ? 'd' : 'a',
-                      all.items[page_size - 1].key);
+        raw = vutil_aprintf("%c:%s",
+                            q->order == VOUCH_AUDIT_DESC ? 'd' : 'a',
+                            all.items[page_size - 1].key);
         if (raw == NULL ||
             vutil_base64_encode((unsigned char *)raw, strlen(raw), true,
                                 &token) < 0 ||
@@ -1135,13 +899,14 @@ cleanup:
     cand_list_clear(&all);
     json_decref(result);
     json_decref(entries);
+    free(after);
     free(raw);
     free(token);
     return rc;
 }
 
 /* ------------------------------------------------------------------ */
-/* The sink and the queue                                             */
+/* The sink                                                           */
 
 struct vouch_audit_sink {
     int fd;
@@ -1225,69 +990,4 @@ void vouch_audit_sink_close(vouch_audit_sink *sink)
     close(sink->fd);
     pthread_mutex_destroy(&sink->lock);
     free(sink);
-}
-
-int vouch_audit_record(vouch_store_conn *conn, vouch_audit_queue *queue,
-                       const json_t *entry, vouch_error *err)
-{
-    int rc = vouch_audit_store(conn, entry, err);
-
-    if (rc < 0 || queue == NULL) {
-        return rc;
-    }
-    if (queue->count == queue->cap) {
-        size_t cap = queue->cap == 0 ? 4 : 2 * queue->cap;
-        json_t **more = realloc(queue->entries, cap * sizeof(*more));
-
-        if (more == NULL) {
-            return vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                   "out of memory");
-        }
-        queue->entries = more;
-        queue->cap = cap;
-    }
-    queue->entries[queue->count++] = json_incref((json_t *)entry);
-    return 0;
-}
-
-int vouch_audit_queue_flush(vouch_audit_queue *queue,
-                            vouch_audit_sink *sink, vouch_error *err)
-{
-    vouch_error first = VOUCH_ERROR_INIT;
-    size_t i;
-    int rc = 0;
-
-    if (queue == NULL) {
-        return 0;
-    }
-    for (i = 0; i < queue->count; i++) {
-        if (sink != NULL && rc == 0) {
-            rc = vouch_audit_sink_write(sink, queue->entries[i], &first);
-        } else if (sink != NULL) {
-            vouch_error later = VOUCH_ERROR_INIT;
-
-            (void)vouch_audit_sink_write(sink, queue->entries[i], &later);
-        }
-    }
-    vouch_audit_queue_clear(queue);
-    if (rc < 0 && err != NULL) {
-        *err = first;
-    }
-    return rc;
-}
-
-void vouch_audit_queue_clear(vouch_audit_queue *queue)
-{
-    size_t i;
-
-    if (queue == NULL) {
-        return;
-    }
-    for (i = 0; i < queue->count; i++) {
-        json_decref(queue->entries[i]);
-    }
-    free(queue->entries);
-    queue->entries = NULL;
-    queue->count = 0;
-    queue->cap = 0;
 }
