@@ -27,6 +27,7 @@ typedef struct rt_entry {
     char *operation;
     pid_t pid;
     pthread_t thread;
+    int exit_status;     /* as vouch_runtime_record_end takes it */
     bool done;
     bool cancelled;
 } rt_entry;
@@ -251,6 +252,14 @@ static char *expand(const char *tpl, const char *const values[3])
     return buf;
 }
 
+static int record_end_unit(vsvc_uow *uow, void *payload, vouch_error *err)
+{
+    rt_entry *e = payload;
+
+    return vouch_runtime_record_end(vsvc_uow_conn(uow), e->name,
+                                    e->operation, e->exit_status, err);
+}
+
 static void *waiter(void *arg)
 {
     rt_entry *e = arg;
@@ -272,21 +281,26 @@ static void *waiter(void *arg)
     } else {
         exit_status = 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     }
-    /* Record the result in its own transaction; retry a busy store. */
+    /* Record the result in a unit of work of its own; retry a busy
+     * store. */
+    e->exit_status = exit_status;
     for (int attempt = 0; attempt < 5; attempt++) {
+        vsvc_uow *uow = NULL;
+        int rc;
+
         if (vouch_store_acquire(rt->store, &conn, &err) < 0) {
             continue;
         }
-        if (vouch_store_begin(conn, true, &err) == 0 &&
-            vouch_runtime_record_end(conn, e->name, e->operation,
-                                     exit_status, &err) == 0 &&
-            vouch_store_commit(conn, &err) == 0) {
-            vouch_store_release(conn);
-            break;
+        rc = vsvc_uow_new(&uow, conn, NULL, NULL, &err);
+        if (rc == 0) {
+            rc = vsvc_uow_run(uow, record_end_unit, e, &err);
         }
-        vouch_store_rollback(conn);
+        vsvc_uow_free(uow);
         vouch_store_release(conn);
         conn = NULL;
+        if (rc == 0) {
+            break;
+        }
     }
     pthread_mutex_lock(&rt->lock);
     e->done = true;

@@ -1,29 +1,18 @@
 /*
- * vouch run platform — audit log entries: building them (enforcement and
- * admin activity), storing them with the change they record, listing
- * them for POST /v2/entries:list, and the JSON-lines file sink.
- * docs/audit.md describes the entries and the choices made here.
+ * vouch service — audit log entries, part one: building them
+ * (enforcement and admin activity). audit_list.c stores and lists them,
+ * audit_sink.c writes them to the file sink. docs/audit.md describes the
+ * entries and the choices made here.
  */
-#include "audit.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "vutil_error.h"
+#include "audit_internal.h"
 #include "vutil_random.h"
 #include "vutil_str.h"
 #include "vutil_time.h"
 
-#define SRC_AUDIT "audit"
-#define SRC_BODY "request body"
-#define TS_LEN 27               /* 2026-11-29T12:00:00.123456Z */
 #define AUDIT_TYPE "type.googleapis.com/google.cloud.audit.AuditLog"
 #define LABEL_DECISION "binaryauthorization.googleapis.com/decision"
 #define LABEL_DRY_RUN "binaryauthorization.googleapis.com/dry-run"
@@ -33,7 +22,7 @@
 /* Small helpers                                                      */
 
 /* Exactly "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", a valid instant. */
-static bool canonical_time(const char *s)
+bool vouch__audit_time_ok(const char *s)
 {
     long long sec;
     long nsec;
@@ -44,7 +33,7 @@ static bool canonical_time(const char *s)
     }
     len = strnlen(s, TS_LEN + 1);
     return len == TS_LEN && s[10] == 'T' && s[19] == '.' &&
-           s[26] == 'Z' && vouch_logfilter_parse_time(s, len, &sec, &nsec);
+           s[26] == 'Z' && vutil_rfc3339_parse(s, len, &sec, &nsec);
 }
 
 static bool id_char(char c, bool tilde)
@@ -55,7 +44,8 @@ static bool id_char(char c, bool tilde)
 }
 
 /* 1..max characters of [A-Za-z0-9._-] (and '~' when `tilde`). */
-static bool valid_id(const char *s, size_t len, size_t max, bool tilde)
+bool vouch__audit_id_slice(const char *s, size_t len, size_t max,
+                           bool tilde)
 {
     size_t i;
 
@@ -70,9 +60,10 @@ static bool valid_id(const char *s, size_t len, size_t max, bool tilde)
     return true;
 }
 
-static bool valid_cstr_id(const char *s, size_t max, bool tilde)
+bool vouch__audit_id(const char *s, size_t max, bool tilde)
 {
-    return s != NULL && valid_id(s, strnlen(s, max + 1), max, tilde);
+    return s != NULL &&
+           vouch__audit_id_slice(s, strnlen(s, max + 1), max, tilde);
 }
 
 /* Timestamp and insertId of a new entry, checked or made up. */
@@ -80,7 +71,7 @@ static int entry_ids(const char *timestamp, const char *insert_id,
                      char *ts, char *id, vouch_error *err)
 {
     if (timestamp != NULL) {
-        if (!canonical_time(timestamp)) {
+        if (!vouch__audit_time_ok(timestamp)) {
             return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
                                    "timestamp: expected RFC 3339 UTC with "
                                    "microseconds "
@@ -91,7 +82,7 @@ static int entry_ids(const char *timestamp, const char *insert_id,
         vutil_now_rfc3339(ts, TS_LEN + 1);
     }
     if (insert_id != NULL) {
-        if (!valid_cstr_id(insert_id, VOUCH_AUDIT_INSERT_ID_MAX, false)) {
+        if (!vouch__audit_id(insert_id, VOUCH_AUDIT_INSERT_ID_MAX, false)) {
             return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
                                    "insertId: expected 1 to %u characters "
                                    "of A-Z a-z 0-9 . _ -",
@@ -137,13 +128,13 @@ static int check_run_event(const vouch_audit_run_event *ev,
     if (ev == NULL) {
         return missing(err, "event");
     }
-    if (!valid_cstr_id(ev->project, VOUCH_AUDIT_PROJECT_MAX, true)) {
+    if (!vouch__audit_id(ev->project, VOUCH_AUDIT_PROJECT_MAX, true)) {
         return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
                                "project: required, 1 to %u characters of "
                                "A-Z a-z 0-9 . _ ~ -",
                                VOUCH_AUDIT_PROJECT_MAX);
     }
-    if (!valid_cstr_id(ev->location, VOUCH_AUDIT_PROJECT_MAX, true)) {
+    if (!vouch__audit_id(ev->location, VOUCH_AUDIT_PROJECT_MAX, true)) {
         return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
                                "location: required, 1 to %u characters "
                                "of A-Z a-z 0-9 . _ ~ -",
@@ -385,7 +376,7 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
     if (ev == NULL) {
         return missing(err, "event");
     }
-    if (!valid_cstr_id(ev->project, VOUCH_AUDIT_PROJECT_MAX, true)) {
+    if (!vouch__audit_id(ev->project, VOUCH_AUDIT_PROJECT_MAX, true)) {
         return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
                                "project: required, 1 to %u characters of "
                                "A-Z a-z 0-9 . _ ~ -",
@@ -437,557 +428,4 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
     }
     *out = entry;
     return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Storing                                                            */
-
-/* "projects/P/logs/..." -> P (borrowed range). */
-static bool log_name_project(const char *log_name, const char **p,
-                             size_t *plen)
-{
-    const char *slash;
-
-    if (log_name == NULL || strncmp(log_name, "projects/", 9) != 0) {
-        return false;
-    }
-    slash = strchr(log_name + 9, '/');
-    if (slash == NULL || strncmp(slash, "/logs/", 6) != 0 ||
-        slash[6] == '\0') {
-        return false;
-    }
-    *p = log_name + 9;
-    *plen = (size_t)(slash - *p);
-    return valid_id(*p, *plen, VOUCH_AUDIT_PROJECT_MAX, true);
-}
-
-static const char *get_str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-int vouch_audit_store(vouch_store_conn *conn, const json_t *entry,
-                      vouch_error *err)
-{
-    vouch_resource r;
-    const char *insert_id = get_str(entry, "insertId");
-    const char *ts = get_str(entry, "timestamp");
-    const char *receive = get_str(entry, "receiveTimestamp");
-    const char *log_name = get_str(entry, "logName");
-    const char *project = NULL;
-    size_t plen = 0;
-    char *name = NULL;
-    char *parent = NULL;
-    char *text = NULL;
-    char etag[17];
-    int rc;
-
-    if (!json_is_object(entry)) {
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                               "the log entry is not a JSON object");
-    }
-    if (!valid_cstr_id(insert_id, VOUCH_AUDIT_INSERT_ID_MAX, false)) {
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                               "insertId: missing or malformed");
-    }
-    if (!canonical_time(ts)) {
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                               "timestamp: missing, or not RFC 3339 UTC "
-                               "with microseconds");
-    }
-    if (!log_name_project(log_name, &project, &plen)) {
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                               "logName: expected projects/PROJECT/logs/"
-                               "LOG_ID");
-    }
-    if (!canonical_time(receive)) {
-        receive = ts;
-    }
-    rc = vutil_new_etag(etag, sizeof(etag), err);
-    if (rc < 0) {
-        return rc;
-    }
-    name = vutil_aprintf("projects/%.*s/logEntries/%s/%s", (int)plen,
-                         project, ts, insert_id);
-    parent = vutil_aprintf("projects/%.*s", (int)plen, project);
-    text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
-    if (name == NULL || parent == NULL || text == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                             "out of memory");
-        goto cleanup;
-    }
-    memset(&r, 0, sizeof(r));
-    r.kind = (char *)VOUCH_AUDIT_KIND;
-    r.name = name;
-    r.parent = parent;
-    r.json = text;
-    r.etag = etag;
-    r.create_time = (char *)receive;
-    r.update_time = (char *)receive;
-    r.attr1 = (char *)log_name;
-    r.attr2 = (char *)ts;
-    rc = vouch_store_create(conn, &r, err);
-
-cleanup:
-    free(name);
-    free(parent);
-    free(text);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* The entries:list request                                           */
-
-void vouch_audit_query_clear(vouch_audit_query *q)
-{
-    size_t i;
-
-    if (q == NULL) {
-        return;
-    }
-    for (i = 0; i < q->project_count; i++) {
-        free(q->projects[i]);
-    }
-    free(q->projects);
-    vouch_logfilter_free(q->filter);
-    free(q->page_token);
-    memset(q, 0, sizeof(*q));
-}
-
-/* A sort key: TIMESTAMP "/" INSERT_ID. */
-static bool valid_key(const char *s, size_t len)
-{
-    long long sec;
-    long nsec;
-
-    return len > TS_LEN + 1 && s[TS_LEN] == '/' && s[10] == 'T' &&
-           s[19] == '.' && s[26] == 'Z' &&
-           vouch_logfilter_parse_time(s, TS_LEN, &sec, &nsec) &&
-           valid_id(s + TS_LEN + 1, len - TS_LEN - 1,
-                    VOUCH_AUDIT_INSERT_ID_MAX, false);
-}
-
-/*
- * Page tokens are base64url of "a:KEY" (ascending) or "d:KEY"
- * (descending), KEY being the sort key of the last entry returned.
- */
-static int token_decode(const char *token, size_t tlen,
-                        vouch_audit_order order, char **out,
-                        vouch_error *err)
-{
-    unsigned char *bin = NULL;
-    size_t len = 0;
-    char want = order == VOUCH_AUDIT_DESC ? 'd' : 'a';
-
-    *out = NULL;
-    if (tlen > 4 * (TS_LEN + VOUCH_AUDIT_INSERT_ID_MAX + 4) / 3 + 4 ||
-        vutil_base64_decode(token, tlen, &bin, &len) < 0 || len < 2 ||
-        (bin[0] != 'a' && bin[0] != 'd') || bin[1] != ':' ||
-        !valid_key((const char *)bin + 2, len - 2)) {
-        free(bin);
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_BODY, 0, 0,
-                               "pageToken: not a token from a previous "
-                               "response");
-    }
-    if ((char)bin[0] != want) {
-        free(bin);
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_BODY, 0, 0,
-                               "pageToken: comes from a list in the other "
-                               "order; use the same orderBy");
-    }
-    *out = vutil_strndup((const char *)bin + 2, len - 2);
-    free(bin);
-    if (*out == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, SRC_BODY, 0, 0,
-                               "out of memory");
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Listing                                                            */
-
-typedef struct cand {
-    char *key;           /* TIMESTAMP/INSERT_ID */
-    json_t *entry;
-} cand;
-
-typedef struct cand_list {
-    cand *items;
-    size_t count;
-    size_t cap;
-} cand_list;
-
-static void cand_list_clear(cand_list *l)
-{
-    size_t i;
-
-    for (i = 0; i < l->count; i++) {
-        free(l->items[i].key);
-        json_decref(l->items[i].entry);
-    }
-    free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-/* Takes `key` and `entry` (freed on failure). */
-static int cand_push(cand_list *l, char *key, json_t *entry)
-{
-    if (l->count == l->cap) {
-        size_t cap = l->cap == 0 ? 16 : 2 * l->cap;
-        cand *items = realloc(l->items, cap * sizeof(*items));
-
-        if (items == NULL) {
-            free(key);
-            json_decref(entry);
-            return VOUCH_ENOMEM;
-        }
-        l->items = items;
-        l->cap = cap;
-    }
-    l->items[l->count].key = key;
-    l->items[l->count].entry = entry;
-    l->count++;
-    return 0;
-}
-
-/* Keep only the last `keep` candidates. */
-static void cand_keep_last(cand_list *l, size_t keep)
-{
-    size_t drop;
-    size_t i;
-
-    if (l->count <= keep) {
-        return;
-    }
-    drop = l->count - keep;
-    for (i = 0; i < drop; i++) {
-        free(l->items[i].key);
-        json_decref(l->items[i].entry);
-    }
-    memmove(l->items, l->items + drop, keep * sizeof(*l->items));
-    l->count = keep;
-}
-
-static int cand_cmp(const void *a, const void *b)
-{
-    return strcmp(((const cand *)a)->key, ((const cand *)b)->key);
-}
-
-/*
- * The matching entries of one project after (asc) or before (desc) the
- * query's key: at most `limit` of them, the first ones (asc) or the last
- * ones (desc) in key order.
- */
-static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
-                   const char *after, const char *project, size_t limit,
-                   cand_list *out, vouch_error *err)
-{
-    cand_list mine = { NULL, 0, 0 };
-    vouch_resource_query sq;
-    vouch_resource_page page;
-    char *parent = NULL;
-    char *prefix = NULL;
-    char *token = NULL;
-    char *start = NULL;
-    size_t plen;
-    size_t found = 0;
-    size_t i;
-    bool done = false;
-    int rc = 0;
-
-    memset(&page, 0, sizeof(page));
-    parent = vutil_aprintf("projects/%s", project);
-    prefix = vutil_aprintf("projects/%s/logEntries/", project);
-    if (parent == NULL || prefix == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                             "out of memory");
-        goto cleanup;
-    }
-    plen = strlen(prefix);
-    if (q->order == VOUCH_AUDIT_ASC && after != NULL) {
-        start = vutil_aprintf("%s%s", prefix, after);
-        if (start == NULL || vutil_base64_encode((unsigned char *)start,
-                                                 strlen(start), true,
-                                                 &token) < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                 "out of memory");
-            goto cleanup;
-        }
-    }
-    while (!done) {
-        memset(&sq, 0, sizeof(sq));
-        sq.kind = VOUCH_AUDIT_KIND;
-        sq.parent = parent;
-        sq.attr1 = vouch_logfilter_log_name(q->filter);
-        sq.page_size = VOUCH_AUDIT_PAGE_MAX;
-        sq.page_token = token;
-        rc = vouch_store_list(conn, &sq, &page, err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        for (i = 0; i < page.count && !done; i++) {
-            const vouch_resource *r = &page.items[i];
-            const char *key;
-            json_error_t jerr;
-            json_t *entry;
-            char *kcopy;
-
-            if (strncmp(r->name, prefix, plen) != 0) {
-                continue;
-            }
-            key = r->name + plen;
-            if (q->order == VOUCH_AUDIT_DESC && after != NULL &&
-                strcmp(key, after) >= 0) {
-                done = true;
-                break;
-            }
-            entry = json_loads(r->json, 0, &jerr);
-            if (entry == NULL) {
-                rc = vutil_error_set(err, VOUCH_EIO, SRC_AUDIT, 0, 0,
-                                     "stored log entry %s is not JSON: "
-                                     "%s", r->name, jerr.text);
-                goto cleanup;
-            }
-            if (!vouch_logfilter_match(q->filter, entry)) {
-                json_decref(entry);
-                continue;
-            }
-            kcopy = vutil_strdup(key);
-            if (kcopy == NULL) {
-                json_decref(entry);
-                rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                     "out of memory");
-                goto cleanup;
-            }
-            if (cand_push(&mine, kcopy, entry) < 0) {
-                rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                     "out of memory");
-                goto cleanup;
-            }
-            found++;
-            if (q->order == VOUCH_AUDIT_ASC && found == limit) {
-                done = true;
-            }
-        }
-        if (q->order == VOUCH_AUDIT_DESC && mine.count > 2 * limit) {
-            /* Only the last `limit` can be on the page; bound memory. */
-            cand_keep_last(&mine, limit);
-        }
-        free(token);
-        token = NULL;
-        if (page.next_page_token == NULL) {
-            done = true;
-        } else {
-            token = page.next_page_token;
-            page.next_page_token = NULL;
-        }
-        vouch_resource_page_clear(&page);
-    }
-    if (q->order == VOUCH_AUDIT_DESC) {
-        cand_keep_last(&mine, limit);
-    }
-    for (i = 0; i < mine.count; i++) {
-        rc = cand_push(out, mine.items[i].key, mine.items[i].entry);
-        mine.items[i].key = NULL;
-        mine.items[i].entry = NULL;
-        if (rc < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                 "out of memory");
-            goto cleanup;
-        }
-    }
-    rc = 0;
-
-cleanup:
-    cand_list_clear(&mine);
-    vouch_resource_page_clear(&page);
-    free(parent);
-    free(prefix);
-    free(token);
-    free(start);
-    return rc;
-}
-
-int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
-                     json_t **out, vouch_error *err)
-{
-    cand_list all = { NULL, 0, 0 };
-    json_t *result = NULL;
-    json_t *entries = NULL;
-    char *after = NULL;
-    char *raw = NULL;
-    char *token = NULL;
-    size_t page_size;
-    size_t n;
-    size_t i;
-    int rc = 0;
-
-    *out = NULL;
-    if (q == NULL || q->project_count == 0) {
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                               "resourceNames: required");
-    }
-    page_size = q->page_size == 0 ? VOUCH_AUDIT_PAGE_DEFAULT : q->page_size;
-    if (page_size > VOUCH_AUDIT_PAGE_MAX) {
-        page_size = VOUCH_AUDIT_PAGE_MAX;
-    }
-    if (q->page_token != NULL && q->page_token[0] != '\0') {
-        rc = token_decode(q->page_token, strlen(q->page_token), q->order,
-                          &after, err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    for (i = 0; i < q->project_count; i++) {
-        rc = collect(conn, q, after, q->projects[i], page_size + 1, &all,
-                     err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    if (all.count > 1) {
-        qsort(all.items, all.count, sizeof(*all.items), cand_cmp);
-    }
-    if (q->order == VOUCH_AUDIT_DESC) {
-        for (i = 0; i < all.count / 2; i++) {
-            cand t = all.items[i];
-
-            all.items[i] = all.items[all.count - 1 - i];
-            all.items[all.count - 1 - i] = t;
-        }
-    }
-    n = all.count < page_size ? all.count : page_size;
-    result = json_object();
-    entries = json_array();
-    if (result == NULL || entries == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                             "out of memory");
-        goto cleanup;
-    }
-    for (i = 0; i < n; i++) {
-        if (json_array_append(entries, all.items[i].entry) < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                 "out of memory");
-            goto cleanup;
-        }
-    }
-    if (n > 0 && json_object_set(result, "entries", entries) < 0) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                             "out of memory");
-        goto cleanup;
-    }
-    if (all.count > page_size) {
-        raw = vutil_aprintf("%c:%s",
-                            q->order == VOUCH_AUDIT_DESC ? 'd' : 'a',
-                            all.items[page_size - 1].key);
-        if (raw == NULL ||
-            vutil_base64_encode((unsigned char *)raw, strlen(raw), true,
-                                &token) < 0 ||
-            json_object_set_new(result, "nextPageToken",
-                                json_string(token)) < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                 "out of memory");
-            goto cleanup;
-        }
-    }
-    *out = result;
-    result = NULL;
-    rc = 0;
-
-cleanup:
-    cand_list_clear(&all);
-    json_decref(result);
-    json_decref(entries);
-    free(after);
-    free(raw);
-    free(token);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* The sink                                                           */
-
-struct vouch_audit_sink {
-    int fd;
-    pthread_mutex_t lock;
-};
-
-int vouch_audit_sink_open(vouch_audit_sink **out, const char *path,
-                          vouch_error *err)
-{
-    vouch_audit_sink *sink;
-    int fd;
-
-    *out = NULL;
-    if (path == NULL || path[0] == '\0') {
-        return vutil_error_set(err, VOUCH_EINVAL, "audit log", 0, 0,
-                               "no file name");
-    }
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        return vutil_error_set(err, VOUCH_EIO, path, 0, 0,
-                               "cannot open the audit log: %s",
-                               strerror(errno));
-    }
-    sink = calloc(1, sizeof(*sink));
-    if (sink == NULL) {
-        close(fd);
-        return vutil_error_set(err, VOUCH_ENOMEM, path, 0, 0,
-                               "out of memory");
-    }
-    sink->fd = fd;
-    pthread_mutex_init(&sink->lock, NULL);
-    *out = sink;
-    return 0;
-}
-
-int vouch_audit_sink_write(vouch_audit_sink *sink, const json_t *entry,
-                           vouch_error *err)
-{
-    char *text;
-    size_t len;
-    size_t done = 0;
-    int rc = 0;
-
-    if (sink == NULL || entry == NULL) {
-        return vutil_error_set(err, VOUCH_EINVAL, "audit log", 0, 0,
-                               "no sink or no entry");
-    }
-    text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
-    if (text == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, "audit log", 0, 0,
-                               "cannot serialize the entry");
-    }
-    len = strlen(text);
-    text[len] = '\n';           /* json_dumps leaves room for the NUL */
-    len++;
-    pthread_mutex_lock(&sink->lock);
-    while (done < len) {
-        ssize_t n = write(sink->fd, text + done, len - done);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            rc = vutil_error_set(err, VOUCH_EIO, "audit log", 0, 0,
-                                 "cannot write: %s",
-                                 n < 0 ? strerror(errno) : "no progress");
-            break;
-        }
-        done += (size_t)n;
-    }
-    pthread_mutex_unlock(&sink->lock);
-    free(text);
-    return rc;
-}
-
-void vouch_audit_sink_close(vouch_audit_sink *sink)
-{
-    if (sink == NULL) {
-        return;
-    }
-    close(sink->fd);
-    pthread_mutex_destroy(&sink->lock);
-    free(sink);
 }

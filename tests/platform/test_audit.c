@@ -27,6 +27,7 @@
 #include "decision.h"
 #include "logging.h"
 #include "vsvc_uow.h"
+#include "vutil_time.h"
 
 #define IMAGE "us-docker.pkg.dev/p/r/app@sha256:" \
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -267,7 +268,7 @@ static void test_audit_generated_ids(void **state)
 
     (void)state;
     assert_int_equal(strlen(ts), 27);
-    assert_true(vouch_logfilter_parse_time(ts, 27, &s, &ns));
+    assert_true(vutil_rfc3339_parse(ts, 27, &s, &ns));
     assert_int_equal(ts[26], 'Z');
     assert_int_equal(strlen(path_str(a, "insertId")), 20);
     assert_string_not_equal(path_str(a, "insertId"), path_str(b, "insertId"));
