@@ -483,44 +483,46 @@ int plat_cancel_after_commit(vouch_platform_ctx *ctx,
                                  h, err);
 }
 
-/* A cancel or delete of one execution. */
+/* A cancel or (`remove`) a delete of one execution. */
 typedef struct exec_call {
     plat_names n;
     const char *id;
     char name[600];
+    bool remove;
 } exec_call;
 
-/* A running execution ends as cancelled now; its process is killed after
- * the commit. */
-static int cancel_now(vouch_platform_ctx *ctx, const exec_call *c,
-                      vouch_error *err)
-{
-    int rc = vouch_runtime_record_end(ctx->conn, c->name, NULL, -1, err);
-
-    return rc < 0 ? rc : plat_cancel_after_commit(ctx, c->name, err);
-}
-
-static int cancel_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+/* A running execution ends as cancelled now (its process is killed
+ * after the commit); a delete then removes it. The operation carries the
+ * execution as it ends. */
+static int change_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
                        vouch_error *err)
 {
     exec_call *c = payload;
     json_t *ex = NULL;
+    bool running;
     int rc;
 
     rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, c->name, &ex,
                    err);
-    if (rc == 0 && json_object_get(ex, "completionTime") != NULL) {
+    running = rc == 0 && json_object_get(ex, "completionTime") == NULL;
+    if (rc == 0 && !running && !c->remove) {
         rc = vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
                              "execution %s has already completed; only a "
                              "running execution can be cancelled",
                              c->id);
     }
-    if (rc == 0) {
-        rc = cancel_now(ctx, c, err);
+    if (rc == 0 && running) {
+        rc = vouch_runtime_record_end(ctx->conn, c->name, NULL, -1, err);
     }
-    json_decref(ex);
-    ex = NULL;
-    if (rc == 0) {
+    if (rc == 0 && running) {
+        rc = plat_cancel_after_commit(ctx, c->name, err);
+    }
+    if (rc == 0 && c->remove) {
+        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
+                                c->name, NULL, err);
+    } else if (rc == 0) {
+        json_decref(ex);
+        ex = NULL;
         rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, c->name,
                        &ex, err);
     }
@@ -533,35 +535,10 @@ static int cancel_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
     return rc;
 }
 
-static int delete_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
-                       vouch_error *err)
-{
-    exec_call *c = payload;
-    json_t *ex = NULL;
-    int rc;
-
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, c->name, &ex,
-                   err);
-    if (rc == 0 && json_object_get(ex, "completionTime") == NULL) {
-        rc = cancel_now(ctx, c, err);
-    }
-    if (rc == 0) {
-        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
-                                c->name, NULL, err);
-    }
-    if (rc == 0) {
-        rc = plat_operation(ctx->conn, c->n.project, c->n.location,
-                            "Execution", ex, true, VOUCH_OK, NULL, true, out,
-                            err);
-    }
-    json_decref(ex);
-    return rc;
-}
-
 static int exec_change(vouch_platform_ctx *ctx, const char *project,
                        const char *location, const char *job_id,
-                       const char *execution_id, plat_unit_fn fn,
-                       json_t **out, vouch_error *err)
+                       const char *execution_id, bool remove, json_t **out,
+                       vouch_error *err)
 {
     exec_call c;
     int rc;
@@ -569,9 +546,11 @@ static int exec_change(vouch_platform_ctx *ctx, const char *project,
     *out = NULL;
     memset(&c, 0, sizeof(c));
     c.id = execution_id;
+    c.remove = remove;
     rc = exec_names(&c.n, project, location, job_id, execution_id, c.name,
                     sizeof(c.name), err);
-    return rc < 0 ? rc : plat_unit_run(ctx, NULL, fn, &c, out, err);
+    return rc < 0 ? rc
+                  : plat_unit_run(ctx, NULL, change_unit, &c, out, err);
 }
 
 int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
@@ -580,8 +559,8 @@ int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
                                     const char *execution_id, json_t **out,
                                     vouch_error *err)
 {
-    return exec_change(ctx, project, location, job_id, execution_id,
-                       cancel_unit, out, err);
+    return exec_change(ctx, project, location, job_id, execution_id, false,
+                       out, err);
 }
 
 int vouch_platform_execution_delete(vouch_platform_ctx *ctx,
@@ -590,6 +569,6 @@ int vouch_platform_execution_delete(vouch_platform_ctx *ctx,
                                     const char *execution_id, json_t **out,
                                     vouch_error *err)
 {
-    return exec_change(ctx, project, location, job_id, execution_id,
-                       delete_unit, out, err);
+    return exec_change(ctx, project, location, job_id, execution_id, true,
+                       out, err);
 }

@@ -187,94 +187,6 @@ cleanup:
     return rc;
 }
 
-/* A job call's request, for its unit of work. */
-typedef struct job_call {
-    plat_names n;
-    json_t *req;
-    const char *etag;
-    bool validate_only;
-    bool allow_missing;
-} job_call;
-
-static int create_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
-                       vouch_error *err)
-{
-    job_call *c = payload;
-    int rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_JOB, c->n.name,
-                         "job", err);
-
-    return rc < 0 ? rc
-                  : save_job(ctx, &c->n, c->req, NULL, c->validate_only, out,
-                             err);
-}
-
-static int update_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
-                       vouch_error *err)
-{
-    job_call *c = payload;
-    json_t *old = NULL;
-    int rc;
-
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, c->n.name, &old, err);
-    if (rc == VOUCH_ENOTFOUND && c->allow_missing) {
-        rc = save_job(ctx, &c->n, c->req, NULL, c->validate_only, out, err);
-    } else if (rc == 0) {
-        rc = save_job(ctx, &c->n, c->req, old, c->validate_only, out, err);
-    }
-    json_decref(old);
-    return rc;
-}
-
-static int job_write(vouch_platform_ctx *ctx, const char *project,
-                     const char *location, const char *job_id,
-                     const char *what, const char *body, size_t len,
-                     job_call *c, plat_unit_fn fn, json_t **out,
-                     vouch_error *err)
-{
-    int rc;
-
-    *out = NULL;
-    rc = plat_names_set(&c->n, project, location, "jobs", job_id, what,
-                        err);
-    if (rc == 0) {
-        rc = plat_parse_body(body, len, false, &c->req, err);
-    }
-    if (rc == 0) {
-        rc = plat_unit_run(ctx, NULL, fn, c, out, err);
-    }
-    json_decref(c->req);
-    return rc;
-}
-
-int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,
-                              const char *location, const char *job_id,
-                              const char *body, size_t len,
-                              bool validate_only, json_t **out,
-                              vouch_error *err)
-{
-    job_call c;
-
-    memset(&c, 0, sizeof(c));
-    c.validate_only = validate_only;
-    return job_write(ctx, project, location, job_id, "jobId", body, len, &c,
-                     create_unit, out, err);
-}
-
-int vouch_platform_job_update(vouch_platform_ctx *ctx, const char *project,
-                              const char *location, const char *job_id,
-                              const char *body, size_t len,
-                              bool validate_only, bool allow_missing,
-                              json_t **out, vouch_error *err)
-{
-    job_call c;
-
-    memset(&c, 0, sizeof(c));
-    c.validate_only = validate_only;
-    c.allow_missing = allow_missing;
-    return job_write(ctx, project, location, job_id, "job", body, len, &c,
-                     update_unit, out, err);
-}
-
 /* Kill, after the commit, what runs for the job's executions. */
 static int cancel_running(vouch_platform_ctx *ctx, const char *job_name,
                           vouch_error *err)
@@ -299,38 +211,35 @@ static int cancel_running(vouch_platform_ctx *ctx, const char *job_name,
     return rc;
 }
 
-static int delete_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
-                       vouch_error *err)
-{
-    job_call *c = payload;
-    json_t *old = NULL;
-    char now[VUTIL_RFC3339_SIZE];
-    int rc;
+/* How a job is written (writes.c): its executions are cancelled when it
+ * is deleted; its images are checked at each run, not here. */
+static const plat_write job_write = {
+    "jobs", VOUCH_PLATFORM_KIND_JOB, "job", "jobId", "Job",
+    VOUCH_PLATFORM_KIND_EXECUTION, save_job, cancel_running, false,
+};
 
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, c->n.name, &old, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_etag_check(c->etag, old, "job", c->n.name, err);
-    if (rc == 0) {
-        rc = cancel_running(ctx, c->n.name, err);
-    }
-    if (rc == 0) {
-        rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
-                                  c->n.name, err);
-    }
-    if (rc == 0) {
-        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_JOB,
-                                c->n.name, NULL, err);
-    }
-    if (rc == 0) {
-        vutil_now_rfc3339(now, sizeof(now));
-        json_object_set_new(old, "deleteTime", json_string(now));
-        rc = plat_operation(ctx->conn, c->n.project, c->n.location, "Job",
-                            old, true, VOUCH_OK, NULL, true, out, err);
-    }
-    json_decref(old);
-    return rc;
+int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,
+                              const char *location, const char *job_id,
+                              const char *body, size_t len,
+                              bool validate_only, json_t **out,
+                              vouch_error *err)
+{
+    plat_write_call c = { project, location, job_id, body, len, NULL, true,
+                          validate_only, false };
+
+    return plat_write_run(ctx, &job_write, &c, out, err);
+}
+
+int vouch_platform_job_update(vouch_platform_ctx *ctx, const char *project,
+                              const char *location, const char *job_id,
+                              const char *body, size_t len,
+                              bool validate_only, bool allow_missing,
+                              json_t **out, vouch_error *err)
+{
+    plat_write_call c = { project, location, job_id, body, len, NULL, false,
+                          validate_only, allow_missing };
+
+    return plat_write_run(ctx, &job_write, &c, out, err);
 }
 
 int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
@@ -338,13 +247,8 @@ int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
                               const char *etag, json_t **out,
                               vouch_error *err)
 {
-    job_call c;
-    int rc;
+    plat_write_call c = { project, location, job_id, NULL, 0, etag, false,
+                          false, false };
 
-    *out = NULL;
-    memset(&c, 0, sizeof(c));
-    c.etag = etag;
-    rc = plat_names_set(&c.n, project, location, "jobs", job_id, "job",
-                        err);
-    return rc < 0 ? rc : plat_unit_run(ctx, NULL, delete_unit, &c, out, err);
+    return plat_delete_run(ctx, &job_write, &c, out, err);
 }

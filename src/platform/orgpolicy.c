@@ -178,23 +178,9 @@ static int admin_entry(vouch_platform_ctx *ctx, const char *project,
                        const json_t *request, const json_t *response,
                        vouch_error *err)
 {
-    vouch_audit_admin_event ev;
-    json_t *entry = NULL;
-    int rc;
-
-    memset(&ev, 0, sizeof(ev));
-    ev.project = project;
-    ev.service_name = VOUCH_AUDIT_SERVICE_ORGPOLICY;
-    ev.method_name = method;
-    ev.resource_name = name;
-    ev.request = request;
-    ev.response = response;
-    rc = vouch_audit_admin_entry(&entry, &ev, err);
-    if (rc == 0) {
-        rc = vsvc_uow_audit(ctx->uow, entry, err);
-    }
-    json_decref(entry);
-    return rc;
+    return vsvc__audit_admin_json(ctx->uow, project,
+                                  VOUCH_AUDIT_SERVICE_ORGPOLICY, method, name,
+                                  request, response, err);
 }
 
 int vouch_platform_orgpolicy_get(vouch_platform_ctx *ctx,

@@ -241,7 +241,53 @@ int plat_revision_recheck(vouch_platform_ctx *ctx, const plat_names *n,
 int plat_cancel_after_commit(vouch_platform_ctx *ctx,
                              const char *execution_name, vouch_error *err);
 
-/* Delete every resource of `kind` under `parent` (services.c). */
+/* ---- writes.c: what services and jobs share ---- */
+
+/* Save a service or job from `body`: `old` is the stored one, NULL for a
+ * create. Runs in the unit's transaction. */
+typedef int (*plat_save_fn)(vouch_platform_ctx *ctx, const plat_names *n,
+                            const json_t *body, const json_t *old,
+                            bool validate_only, json_t **out,
+                            vouch_error *err);
+
+/* How one kind (services, jobs) is written. */
+typedef struct plat_write {
+    const char *collection;   /* "services", "jobs" */
+    const char *kind;         /* its store kind */
+    const char *what;         /* "service", "job" (messages) */
+    const char *id_param;     /* "serviceId", "jobId" (a create's id) */
+    const char *op_type;      /* "Service", "Job" (operations) */
+    const char *child_kind;   /* deleted with it: revisions, executions */
+    plat_save_fn save;
+    /* Before a delete, in its unit (may be NULL). */
+    int (*before_delete)(vouch_platform_ctx *ctx, const char *name,
+                         vouch_error *err);
+    bool prefetch;            /* resolve template.containers first */
+} plat_write;
+
+/* One create, update or delete. */
+typedef struct plat_write_call {
+    const char *project;
+    const char *location;
+    const char *id;
+    const char *body;         /* create, update */
+    size_t len;
+    const char *etag;         /* delete; may be NULL */
+    bool create;              /* create: must not exist */
+    bool validate_only;
+    bool allow_missing;       /* update: create when absent */
+} plat_write_call;
+
+/* Create or update, one unit of work. */
+int plat_write_run(vouch_platform_ctx *ctx, const plat_write *how,
+                   const plat_write_call *call, json_t **out,
+                   vouch_error *err);
+/* Delete with its children, one unit of work; the operation in *out. */
+int plat_delete_run(vouch_platform_ctx *ctx, const plat_write *how,
+                    const plat_write_call *call, json_t **out,
+                    vouch_error *err);
+
+/* Delete every resource of `kind` under `parent`. */
 int plat_delete_children(vouch_store_conn *conn, const char *kind,
                          const char *parent, vouch_error *err);
 

@@ -630,71 +630,12 @@ cleanup:
     return rc;
 }
 
-/* A service call's request, for its unit of work. */
-typedef struct service_call {
-    plat_names n;
-    json_t *req;
-    const char *etag;
-    bool validate_only;
-    bool allow_missing;
-} service_call;
-
-static int create_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
-                       vouch_error *err)
-{
-    service_call *c = payload;
-    int rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, c->n.name,
-                         "service", err);
-
-    return rc < 0 ? rc
-                  : deploy(ctx, &c->n, c->req, NULL, c->validate_only, out,
-                           err);
-}
-
-static int update_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
-                       vouch_error *err)
-{
-    service_call *c = payload;
-    json_t *old = NULL;
-    int rc;
-
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, c->n.name, &old,
-                   err);
-    if (rc == VOUCH_ENOTFOUND && c->allow_missing) {
-        rc = deploy(ctx, &c->n, c->req, NULL, c->validate_only, out, err);
-    } else if (rc == 0) {
-        rc = deploy(ctx, &c->n, c->req, old, c->validate_only, out, err);
-    }
-    json_decref(old);
-    return rc;
-}
-
-/* Names and body of a create or update, then its unit of work (the
- * template's images resolved first). */
-static int service_write(vouch_platform_ctx *ctx, const char *project,
-                         const char *location, const char *service_id,
-                         const char *what, const char *body, size_t len,
-                         service_call *c, plat_unit_fn fn, json_t **out,
-                         vouch_error *err)
-{
-    int rc;
-
-    *out = NULL;
-    rc = plat_names_set(&c->n, project, location, "services", service_id,
-                        what, err);
-    if (rc == 0) {
-        rc = plat_parse_body(body, len, false, &c->req, err);
-    }
-    if (rc == 0) {
-        rc = plat_unit_run(ctx,
-                           json_object_get(json_object_get(c->req,
-                                                           "template"),
-                                           "containers"),
-                           fn, c, out, err);
-    }
-    json_decref(c->req);
-    return rc;
-}
+/* How a service is written: a deploy, the template's images resolved
+ * first (writes.c). */
+static const plat_write service_write = {
+    "services", VOUCH_PLATFORM_KIND_SERVICE, "service", "serviceId",
+    "Service", VOUCH_PLATFORM_KIND_REVISION, deploy, NULL, true,
+};
 
 int vouch_platform_service_create(vouch_platform_ctx *ctx,
                                   const char *project, const char *location,
@@ -702,12 +643,10 @@ int vouch_platform_service_create(vouch_platform_ctx *ctx,
                                   size_t len, bool validate_only,
                                   json_t **out, vouch_error *err)
 {
-    service_call c;
+    plat_write_call c = { project, location, service_id, body, len, NULL,
+                          true, validate_only, false };
 
-    memset(&c, 0, sizeof(c));
-    c.validate_only = validate_only;
-    return service_write(ctx, project, location, service_id, "serviceId",
-                         body, len, &c, create_unit, out, err);
+    return plat_write_run(ctx, &service_write, &c, out, err);
 }
 
 int vouch_platform_service_update(vouch_platform_ctx *ctx,
@@ -717,79 +656,10 @@ int vouch_platform_service_update(vouch_platform_ctx *ctx,
                                   bool allow_missing, json_t **out,
                                   vouch_error *err)
 {
-    service_call c;
+    plat_write_call c = { project, location, service_id, body, len, NULL,
+                          false, validate_only, allow_missing };
 
-    memset(&c, 0, sizeof(c));
-    c.validate_only = validate_only;
-    c.allow_missing = allow_missing;
-    return service_write(ctx, project, location, service_id, "service",
-                         body, len, &c, update_unit, out, err);
-}
-
-/* Delete every resource of `kind` under `parent`. */
-int plat_delete_children(vouch_store_conn *conn, const char *kind,
-                         const char *parent, vouch_error *err)
-{
-    for (;;) {
-        vouch_resource_query q;
-        vouch_resource_page page;
-        int rc;
-
-        memset(&q, 0, sizeof(q));
-        memset(&page, 0, sizeof(page));
-        q.kind = kind;
-        q.parent = parent;
-        q.page_size = 1000;
-        rc = vouch_store_list(conn, &q, &page, err);
-        if (rc < 0) {
-            return rc;
-        }
-        if (page.count == 0) {
-            vouch_resource_page_clear(&page);
-            return 0;
-        }
-        for (size_t i = 0; i < page.count && rc == 0; i++) {
-            rc = vouch_store_delete(conn, kind, page.items[i].name, NULL,
-                                    err);
-        }
-        vouch_resource_page_clear(&page);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-}
-
-static int delete_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
-                       vouch_error *err)
-{
-    service_call *c = payload;
-    json_t *old = NULL;
-    char now[VUTIL_RFC3339_SIZE];
-    int rc;
-
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, c->n.name, &old,
-                   err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_etag_check(c->etag, old, "service", c->n.name, err);
-    if (rc == 0) {
-        rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_REVISION,
-                                  c->n.name, err);
-    }
-    if (rc == 0) {
-        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE,
-                                c->n.name, NULL, err);
-    }
-    if (rc == 0) {
-        vutil_now_rfc3339(now, sizeof(now));
-        json_object_set_new(old, "deleteTime", json_string(now));
-        rc = plat_operation(ctx->conn, c->n.project, c->n.location,
-                            "Service", old, true, VOUCH_OK, NULL, true, out,
-                            err);
-    }
-    json_decref(old);
-    return rc;
+    return plat_write_run(ctx, &service_write, &c, out, err);
 }
 
 int vouch_platform_service_delete(vouch_platform_ctx *ctx,
@@ -797,13 +667,8 @@ int vouch_platform_service_delete(vouch_platform_ctx *ctx,
                                   const char *service_id, const char *etag,
                                   json_t **out, vouch_error *err)
 {
-    service_call c;
-    int rc;
+    plat_write_call c = { project, location, service_id, NULL, 0, etag,
+                          false, false, false };
 
-    *out = NULL;
-    memset(&c, 0, sizeof(c));
-    c.etag = etag;
-    rc = plat_names_set(&c.n, project, location, "services", service_id,
-                        "service", err);
-    return rc < 0 ? rc : plat_unit_run(ctx, NULL, delete_unit, &c, out, err);
+    return plat_delete_run(ctx, &service_write, &c, out, err);
 }

@@ -130,6 +130,19 @@ int vsvc__uow_new(vsvc_session *s, vsvc_uow **out, vouch_error *err)
     return vsvc_uow_new(out, s->conn, s->svc->registry, s->svc->sink, err);
 }
 
+int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,
+              vouch_error *err)
+{
+    vsvc_uow *uow = NULL;
+    int rc = vsvc__uow_new(s, &uow, err);
+
+    if (rc == 0) {
+        rc = vsvc_uow_run(uow, fn, payload, err);
+    }
+    vsvc_uow_free(uow);
+    return rc;
+}
+
 int vsvc__error_wrap(vouch_error *err, const char *what)
 {
     char text[sizeof(err->message)];
@@ -337,35 +350,47 @@ int vsvc__each(vouch_store_conn *conn, vouch_resource_query *q,
 
 /* ---- the audit log ---- */
 
+int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
+                           const char *service_name, const char *method,
+                           const char *resource_name, const json_t *request,
+                           const json_t *response, vouch_error *err)
+{
+    vouch_audit_admin_event ev;
+    json_t *entry = NULL;
+    int rc;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.project = project;
+    ev.service_name = service_name;
+    ev.method_name = method;
+    ev.resource_name = resource_name;
+    ev.request = request;
+    ev.response = response;
+    rc = vouch_audit_admin_entry(&entry, &ev, err);
+    if (rc == 0) {
+        rc = vsvc_uow_audit(uow, entry, err);
+    }
+    json_decref(entry);
+    return rc;
+}
+
 int vsvc__audit_admin(vsvc_uow *uow, const char *project,
                       const char *service_name, const char *method,
                       const char *resource_name, const char *request,
                       size_t len, const char *response, vouch_error *err)
 {
-    vouch_audit_admin_event ev;
     json_t *req_json = NULL;
     json_t *resp_json = NULL;
-    json_t *entry = NULL;
     int rc;
 
-    memset(&ev, 0, sizeof(ev));
     if (request != NULL && len > 0) {
         req_json = json_loadb(request, len, 0, NULL);
     }
     if (response != NULL) {
         resp_json = json_loads(response, 0, NULL);
     }
-    ev.project = project;
-    ev.service_name = service_name;
-    ev.method_name = method;
-    ev.resource_name = resource_name;
-    ev.request = req_json;
-    ev.response = resp_json;
-    rc = vouch_audit_admin_entry(&entry, &ev, err);
-    if (rc == 0) {
-        rc = vsvc_uow_audit(uow, entry, err);
-    }
-    json_decref(entry);
+    rc = vsvc__audit_admin_json(uow, project, service_name, method,
+                                resource_name, req_json, resp_json, err);
     json_decref(req_json);
     json_decref(resp_json);
     if (rc < 0) {

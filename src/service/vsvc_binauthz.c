@@ -35,20 +35,6 @@ static void write_job_clear(write_job *w)
     vouch_free(w->text);
 }
 
-/* Run `fn` on `w` in a unit of work of the session. */
-static int run_unit(vsvc_session *s, vsvc_uow_fn fn, void *payload,
-                    vouch_error *err)
-{
-    vsvc_uow *uow = NULL;
-    int rc = vsvc__uow_new(s, &uow, err);
-
-    if (rc == 0) {
-        rc = vsvc_uow_run(uow, fn, payload, err);
-    }
-    vsvc_uow_free(uow);
-    return rc;
-}
-
 /* Hand the stored text of `w` to the caller. */
 static int give_text(write_job *w, char **out, size_t *out_len)
 {
@@ -293,7 +279,7 @@ int vsvc_policy_put(vsvc_session *s, const char *project, const char *body,
         rc = keep_sent_etag(&w, vouch_policy_etag(w.policy), err);
     }
     if (rc == 0) {
-        rc = run_unit(s, put_policy, &w, err);
+        rc = vsvc__run(s, put_policy, &w, err);
     }
     if (rc == 0) {
         give_text(&w, out, out_len);
@@ -441,7 +427,7 @@ int vsvc_attestor_create(vsvc_session *s, const char *project,
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
     rc = attestor_job(&w, project, name, body, len, err);
     if (rc == 0) {
-        rc = run_unit(s, create_attestor, &w, err);
+        rc = vsvc__run(s, create_attestor, &w, err);
     }
     if (rc == 0) {
         give_text(&w, out, out_len);
@@ -526,7 +512,7 @@ int vsvc_attestor_update(vsvc_session *s, const char *project,
         rc = keep_sent_etag(&w, vouch_attestor_etag(w.attestor), err);
     }
     if (rc == 0) {
-        rc = run_unit(s, update_attestor, &w, err);
+        rc = vsvc__run(s, update_attestor, &w, err);
     }
     if (rc == 0) {
         give_text(&w, out, out_len);
@@ -649,5 +635,5 @@ int vsvc_attestor_delete(vsvc_session *s, const char *project,
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
     w.project = project;
     w.name = name;
-    return run_unit(s, delete_attestor, &w, err);
+    return vsvc__run(s, delete_attestor, &w, err);
 }

@@ -194,19 +194,6 @@ static int store_create(vsvc_uow *uow, void *payload, vouch_error *err)
     return rc < 0 ? vsvc__error_wrap(err, "store") : 0;
 }
 
-static int run_unit(vsvc_session *s, vsvc_uow_fn fn, void *payload,
-                    vouch_error *err)
-{
-    vsvc_uow *uow = NULL;
-    int rc = vsvc__uow_new(s, &uow, err);
-
-    if (rc == 0) {
-        rc = vsvc_uow_run(uow, fn, payload, err);
-    }
-    vsvc_uow_free(uow);
-    return rc;
-}
-
 /* Dump `value` as stored and answered: keys sorted, 2-space indent, a
  * trailing newline. malloc'd; NULL when out of memory. */
 static char *dump_json(const json_t *value)
@@ -271,7 +258,7 @@ int vsvc_note_create(vsvc_session *s, const char *project, const char *id,
     }
     job.r = vsvc__resource(VSVC_KIND_NOTE, name, parent, job.text, etag,
                            now, now);
-    rc = run_unit(s, store_create, &job, err);
+    rc = vsvc__run(s, store_create, &job, err);
     if (rc == 0) {
         *out = job.text;
         job.text = NULL;
@@ -318,7 +305,7 @@ int vsvc_note_delete(vsvc_session *s, const char *project, const char *id,
     char name[VSVC_NAME_MAX];
 
     vsvc_child_name(name, sizeof(name), VSVC_NOTE, project, id);
-    return run_unit(s, delete_note, name, err);
+    return vsvc__run(s, delete_note, name, err);
 }
 
 /* ---- occurrences ---- */
@@ -440,7 +427,7 @@ int vsvc_occurrence_create(vsvc_session *s, const char *project,
     job.project = project;
     job.body = body != NULL ? body : "";
     job.len = len;
-    rc = run_unit(s, create_occurrence, &job, err);
+    rc = vsvc__run(s, create_occurrence, &job, err);
     if (rc == 0) {
         *out = job.text;
         job.text = NULL;
@@ -507,7 +494,7 @@ int vsvc_occurrences_create(vsvc_session *s, const char *project,
     memset(&job, 0, sizeof(job));
     job.project = project;
     job.items = items;
-    rc = run_unit(s, create_batch, &job, err);
+    rc = vsvc__run(s, create_batch, &job, err);
     if (rc == 0) {
         *out = job.created;
         job.created = NULL;
@@ -535,7 +522,7 @@ int vsvc_occurrence_delete(vsvc_session *s, const char *project,
     char name[VSVC_NAME_MAX];
 
     vsvc_child_name(name, sizeof(name), VSVC_OCCURRENCE, project, id);
-    return run_unit(s, delete_occurrence, name, err);
+    return vsvc__run(s, delete_occurrence, name, err);
 }
 
 int vsvc_occurrence_list(vsvc_session *s, const char *project,

@@ -106,6 +106,17 @@ int vsvc__audit_admin(vsvc_uow *uow, const char *project,
                       const char *resource_name, const char *request,
                       size_t len, const char *response, vouch_error *err);
 
+/* The same from JSON values (borrowed; may be NULL); errors as the
+ * entry's builder gives them. */
+int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
+                           const char *service_name, const char *method,
+                           const char *resource_name, const json_t *request,
+                           const json_t *response, vouch_error *err);
+
+/* Run `fn` as one unit of work on the session (vsvc_uow_run). */
+int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,
+              vouch_error *err);
+
 /* A new etag and the time now, for a write. */
 int vsvc__stamp_write(char etag[VUTIL_ETAG_SIZE],
                       char now[VUTIL_RFC3339_SIZE], vouch_error *err);
