@@ -9,8 +9,6 @@
 
 #include "server.h"
 
-#define BODY "request body"
-
 /* ---- the policy ---- */
 
 int api_get_policy(api_request *req)
@@ -49,14 +47,8 @@ int api_get_system_policy(api_request *req)
 
 int api_create_attestor(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *text = NULL;
-    int rc;
-
-    rc = vsvc_attestor_create(req->session, req->params[0],
-                              api_query(req, "attestorId"), api_body(req),
-                              req->body_len, &text, NULL, &err);
-    return api_respond_text(req, rc, text, &err);
+    return api_respond_write(req, vsvc_attestor_create,
+                             api_query(req, "attestorId"));
 }
 
 int api_get_attestor(api_request *req)
@@ -71,24 +63,12 @@ int api_list_attestors(api_request *req)
 
 int api_update_attestor(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *text = NULL;
-    int rc;
-
-    rc = vsvc_attestor_update(req->session, req->params[0], req->params[1],
-                              api_body(req), req->body_len, &text, NULL,
-                              &err);
-    return api_respond_text(req, rc, text, &err);
+    return api_respond_write(req, vsvc_attestor_update, req->params[1]);
 }
 
 int api_delete_attestor(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    int rc;
-
-    rc = vsvc_attestor_delete(req->session, req->params[0], req->params[1],
-                              &err);
-    return api_respond_empty(req, rc, &err);
+    return api_respond_delete(req, vsvc_attestor_delete);
 }
 
 /* ---- validateAttestationOccurrence ---- */
@@ -100,23 +80,14 @@ int api_delete_attestor(api_request *req)
  */
 static int validate_request(api_request *req, json_t **body)
 {
-    json_error_t jerr;
     const char *key;
     json_t *value;
     json_t *note;
     json_t *uri;
 
-    *body = json_loadb(api_body(req), req->body_len, JSON_REJECT_DUPLICATES,
-                       &jerr);
-    if (*body == NULL) {
-        api_respond_error(req, VOUCH_EINVAL, BODY ":%d:%d: %s", jerr.line,
-                          jerr.column, jerr.text);
-        return -1;
-    }
-    if (!json_is_object(*body)) {
-        api_respond_error(req, VOUCH_EINVAL,
-                          BODY ": expected a JSON object with attestation, "
-                          "occurrenceNote and occurrenceResourceUri");
+    if (api_body_object(req, "expected a JSON object with attestation, "
+                        "occurrenceNote and occurrenceResourceUri",
+                        body) < 0) {
         return -1;
     }
     json_object_foreach(*body, key, value) {

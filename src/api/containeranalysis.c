@@ -10,20 +10,11 @@
 #include "filter.h"
 #include "server.h"
 
-#define BODY "request body"
-
 /* ---- notes ---- */
 
 int api_create_note(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *text = NULL;
-    int rc;
-
-    rc = vsvc_note_create(req->session, req->params[0],
-                          api_query(req, "noteId"), api_body(req),
-                          req->body_len, &text, &err);
-    return api_respond_text(req, rc, text, &err);
+    return api_respond_write(req, vsvc_note_create, api_query(req, "noteId"));
 }
 
 int api_get_note(api_request *req)
@@ -38,12 +29,7 @@ int api_list_notes(api_request *req)
 
 int api_delete_note(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    int rc;
-
-    rc = vsvc_note_delete(req->session, req->params[0], req->params[1],
-                          &err);
-    return api_respond_empty(req, rc, &err);
+    return api_respond_delete(req, vsvc_note_delete);
 }
 
 /* ---- occurrences ---- */
@@ -66,24 +52,15 @@ int api_create_occurrence(api_request *req)
  */
 static int batch_request(api_request *req, json_t **body)
 {
-    json_error_t jerr;
     const char *key;
     json_t *value;
     json_t *p;
     char parent[VSVC_NAME_MAX];
 
     vsvc_project_name(parent, sizeof(parent), req->params[0]);
-    *body = json_loadb(api_body(req), req->body_len, JSON_REJECT_DUPLICATES,
-                       &jerr);
-    if (*body == NULL) {
-        api_respond_error(req, VOUCH_EINVAL, BODY ":%d:%d: %s", jerr.line,
-                          jerr.column, jerr.text);
-        return -1;
-    }
-    if (!json_is_object(*body)) {
-        api_respond_error(req, VOUCH_EINVAL,
-                          BODY ": expected {\"parent\": ..., "
-                          "\"occurrences\": [...]}");
+    if (api_body_object(req, "expected {\"parent\": ..., "
+                        "\"occurrences\": [...]}",
+                        body) < 0) {
         return -1;
     }
     json_object_foreach(*body, key, value) {
@@ -172,10 +149,5 @@ int api_list_occurrences(api_request *req)
 
 int api_delete_occurrence(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    int rc;
-
-    rc = vsvc_occurrence_delete(req->session, req->params[0],
-                                req->params[1], &err);
-    return api_respond_empty(req, rc, &err);
+    return api_respond_delete(req, vsvc_occurrence_delete);
 }

@@ -37,51 +37,79 @@ int api_run_finish(api_request *req, int rc, json_t *value,
     return out;
 }
 
+/* The platform's create, update and delete of a service or a job. */
+typedef int (*create_fn)(vouch_platform_ctx *ctx, const char *project,
+                         const char *location, const char *id,
+                         const char *body, size_t len, bool validate_only,
+                         json_t **out, vouch_error *err);
+typedef int (*update_fn)(vouch_platform_ctx *ctx, const char *project,
+                         const char *location, const char *id,
+                         const char *body, size_t len, bool validate_only,
+                         bool allow_missing, json_t **out,
+                         vouch_error *err);
+typedef int (*delete_fn)(vouch_platform_ctx *ctx, const char *project,
+                         const char *location, const char *id,
+                         const char *etag, json_t **out, vouch_error *err);
+
+/* POST …/{services|jobs}?{serviceId|jobId}=ID */
+static int run_create(api_request *req, create_fn fn, const char *id_param)
+{
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *op = NULL;
+    int rc;
+
+    api_platform_ctx(req, &ctx);
+    rc = fn(&ctx, req->params[0], req->params[1], api_query(req, id_param),
+            api_body(req), req->body_len, query_true(req, "validateOnly"),
+            &op, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
+}
+
+/* PATCH …/{services|jobs}/ID */
+static int run_update(api_request *req, update_fn fn)
+{
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *op = NULL;
+    int rc;
+
+    api_platform_ctx(req, &ctx);
+    rc = fn(&ctx, req->params[0], req->params[1], req->params[2],
+            api_body(req), req->body_len, query_true(req, "validateOnly"),
+            query_true(req, "allowMissing"), &op, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
+}
+
+/* DELETE …/{services|jobs}/ID[?etag=] */
+static int run_delete(api_request *req, delete_fn fn)
+{
+    vouch_platform_ctx ctx;
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *op = NULL;
+    int rc;
+
+    api_platform_ctx(req, &ctx);
+    rc = fn(&ctx, req->params[0], req->params[1], req->params[2],
+            api_query(req, "etag"), &op, &err);
+    return api_run_finish(req, rc, op, &ctx, &err);
+}
+
 /* ---- services ---- */
 
 int api_create_service(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
-    int rc;
-
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_service_create(&ctx, req->params[0], req->params[1],
-                                       api_query(req, "serviceId"),
-                                       api_body(req), req->body_len,
-                                       query_true(req, "validateOnly"), &op,
-                                       &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+    return run_create(req, vouch_platform_service_create, "serviceId");
 }
 
 int api_update_service(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
-    int rc;
-
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_service_update(
-        &ctx, req->params[0], req->params[1], req->params[2], api_body(req),
-        req->body_len, query_true(req, "validateOnly"),
-        query_true(req, "allowMissing"), &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+    return run_update(req, vouch_platform_service_update);
 }
 
 int api_delete_service(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
-    int rc;
-
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_service_delete(&ctx, req->params[0], req->params[1],
-                                       req->params[2], api_query(req, "etag"),
-                                       &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+    return run_delete(req, vouch_platform_service_delete);
 }
 
 int api_get_service(api_request *req)
@@ -108,47 +136,17 @@ int api_list_revisions(api_request *req)
 
 int api_create_job(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
-    int rc;
-
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_job_create(&ctx, req->params[0], req->params[1],
-                                   api_query(req, "jobId"), api_body(req),
-                                   req->body_len,
-                                   query_true(req, "validateOnly"), &op,
-                                   &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+    return run_create(req, vouch_platform_job_create, "jobId");
 }
 
 int api_update_job(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
-    int rc;
-
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_job_update(
-        &ctx, req->params[0], req->params[1], req->params[2], api_body(req),
-        req->body_len, query_true(req, "validateOnly"),
-        query_true(req, "allowMissing"), &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+    return run_update(req, vouch_platform_job_update);
 }
 
 int api_delete_job(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
-    int rc;
-
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_job_delete(&ctx, req->params[0], req->params[1],
-                                   req->params[2], api_query(req, "etag"),
-                                   &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+    return run_delete(req, vouch_platform_job_delete);
 }
 
 int api_run_job(api_request *req)

@@ -126,6 +126,24 @@ const char *api_body(const api_request *req)
     return req->body != NULL ? req->body : "";
 }
 
+int api_body_object(api_request *req, const char *expected, json_t **out)
+{
+    json_error_t jerr;
+
+    *out = json_loadb(api_body(req), req->body_len, JSON_REJECT_DUPLICATES,
+                      &jerr);
+    if (*out == NULL) {
+        api_respond_error(req, VOUCH_EINVAL, "request body:%d:%d: %s",
+                          jerr.line, jerr.column, jerr.text);
+        return -1;
+    }
+    if (!json_is_object(*out)) {
+        api_respond_error(req, VOUCH_EINVAL, "request body: %s", expected);
+        return -1;
+    }
+    return 0;
+}
+
 int api_respond_text(api_request *req, int rc, char *text,
                      const vouch_error *err)
 {
@@ -176,6 +194,26 @@ int api_respond_list(api_request *req, vsvc_kind kind, const char *key)
                 : api_respond_page(req, key, &got);
     vsvc_page_clear(&got);
     return rc;
+}
+
+int api_respond_write(api_request *req, api_write_fn fn, const char *id)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *text = NULL;
+    int rc;
+
+    rc = fn(req->session, req->params[0], id, api_body(req), req->body_len,
+            &text, &err);
+    return api_respond_text(req, rc, text, &err);
+}
+
+int api_respond_delete(api_request *req, api_delete_fn fn)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc;
+
+    rc = fn(req->session, req->params[0], req->params[1], &err);
+    return api_respond_empty(req, rc, &err);
 }
 
 void api_count_decision(api_request *req)

@@ -147,6 +147,14 @@ int api_respond_vouch_error(api_request *req, const vouch_error *err,
 const char *api_body(const api_request *req);
 
 /*
+ * The body as a JSON object (duplicate keys refused) into `*out`
+ * (json_decref). When it is not JSON, or not an object, the
+ * INVALID_ARGUMENT response is set ("request body:LINE:COL: ...", or
+ * "request body: " `expected`) and -1 returned.
+ */
+int api_body_object(api_request *req, const char *expected, json_t **out);
+
+/*
  * pageSize and pageToken from the query (docs/api.md: default
  * VSVC_PAGE_DEFAULT, larger values are lowered to VSVC_PAGE_MAX). On a
  * bad value the INVALID_ARGUMENT response is set and -1 returned.
@@ -175,6 +183,22 @@ int api_respond_get(api_request *req, vsvc_kind kind);
 /* Respond with one page (pageSize, pageToken) of the `kind` listed under
  * the parent the route's path parameters name, items under `key`. */
 int api_respond_list(api_request *req, vsvc_kind kind, const char *key);
+
+/* A service call that writes a resource named by a project and an id
+ * from a body, answering it as stored (vsvc_attestor_create, _update,
+ * vsvc_note_create). */
+typedef int (*api_write_fn)(vsvc_session *s, const char *project,
+                            const char *id, const char *body, size_t len,
+                            char **out, vouch_error *err);
+/* A service call that deletes one (vsvc_attestor_delete, ...). */
+typedef int (*api_delete_fn)(vsvc_session *s, const char *project,
+                             const char *id, vouch_error *err);
+
+/* Call `fn` for project params[0], `id`, the body; respond with it. */
+int api_respond_write(api_request *req, api_write_fn fn, const char *id);
+
+/* Call `fn` for params[0] and params[1]; respond {} or the error. */
+int api_respond_delete(api_request *req, api_delete_fn fn);
 
 /* The decision counter of a service call's outcome, if it made one. */
 void api_count_decision(api_request *req);

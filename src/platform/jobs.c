@@ -51,13 +51,9 @@ static int check_job(const json_t *body, const plat_names *n,
     if (rc < 0) {
         return rc;
     }
-    const char *name = json_string_value(json_object_get(body, "name"));
-    if (json_object_get(body, "name") != NULL &&
-        (name == NULL || (name[0] != '\0' && strcmp(name, n->name) != 0 &&
-                          strcmp(name, n->id) != 0))) {
-        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                               "name: does not match the URL (%s)",
-                               n->name);
+    rc = plat_name_check(body, n, err);
+    if (rc < 0) {
+        return rc;
     }
     json_t *tpl = json_object_get(body, "template");
     if (!json_is_object(tpl)) {

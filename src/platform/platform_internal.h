@@ -183,6 +183,10 @@ int plat_names_set(plat_names *n, const char *project, const char *location,
                    const char *collection, const char *id, const char *what,
                    vouch_error *err);
 
+/* A body's `name`, when given: empty, the full name or the id of `n`. */
+int plat_name_check(const json_t *body, const plat_names *n,
+                    vouch_error *err);
+
 /*
  * Check `obj`'s fields: each must be in `allowed` or `output` (output-only
  * fields are accepted and ignored, as Google does); `path` prefixes the

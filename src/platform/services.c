@@ -94,6 +94,22 @@ int plat_names_set(plat_names *n, const char *project, const char *location,
     return 0;
 }
 
+int plat_name_check(const json_t *body, const plat_names *n,
+                    vouch_error *err)
+{
+    const json_t *v = json_object_get(body, "name");
+    const char *name = json_string_value(v);
+
+    if (v == NULL || (name != NULL && (name[0] == '\0' ||
+                                       strcmp(name, n->name) == 0 ||
+                                       strcmp(name, n->id) == 0))) {
+        return 0;
+    }
+    return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                           "name: '%.200s' does not match the URL (%s)",
+                           name != NULL ? name : "(not a string)", n->name);
+}
+
 /* Validate a Service body; fills `ba`. */
 static int check_service(const json_t *body, const plat_names *n,
                          plat_binauthz *ba, vouch_error *err)
@@ -104,14 +120,9 @@ static int check_service(const json_t *body, const plat_names *n,
     if (rc < 0) {
         return rc;
     }
-    const char *name = json_string_value(json_object_get(body, "name"));
-    if (json_object_get(body, "name") != NULL &&
-        (name == NULL || (name[0] != '\0' && strcmp(name, n->name) != 0 &&
-                          strcmp(name, n->id) != 0))) {
-        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                               "name: '%.200s' does not match the URL (%s)",
-                               name != NULL ? name : "(not a string)",
-                               n->name);
+    rc = plat_name_check(body, n, err);
+    if (rc < 0) {
+        return rc;
     }
     json_t *tpl = json_object_get(body, "template");
     if (!json_is_object(tpl)) {

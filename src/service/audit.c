@@ -103,6 +103,15 @@ static int build_failed(vouch_error *err)
                            "a field is not valid UTF-8");
 }
 
+/* A project or location that is not 1 to 128 id characters. */
+static int bad_segment(vouch_error *err, const char *field)
+{
+    return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                           "%s: required, 1 to %u characters of "
+                           "A-Z a-z 0-9 . _ ~ -",
+                           field, VOUCH_AUDIT_PROJECT_MAX);
+}
+
 static int missing(vouch_error *err, const char *field)
 {
     return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
@@ -129,16 +138,10 @@ static int check_run_event(const vouch_audit_run_event *ev,
         return missing(err, "event");
     }
     if (!vouch__audit_id(ev->project, VOUCH_AUDIT_PROJECT_MAX, true)) {
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                               "project: required, 1 to %u characters of "
-                               "A-Z a-z 0-9 . _ ~ -",
-                               VOUCH_AUDIT_PROJECT_MAX);
+        return bad_segment(err, "project");
     }
     if (!vouch__audit_id(ev->location, VOUCH_AUDIT_PROJECT_MAX, true)) {
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                               "location: required, 1 to %u characters "
-                               "of A-Z a-z 0-9 . _ ~ -",
-                               VOUCH_AUDIT_PROJECT_MAX);
+        return bad_segment(err, "location");
     }
     if (ev->method_name == NULL || ev->method_name[0] == '\0') {
         return missing(err, "methodName");
@@ -377,10 +380,7 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
         return missing(err, "event");
     }
     if (!vouch__audit_id(ev->project, VOUCH_AUDIT_PROJECT_MAX, true)) {
-        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
-                               "project: required, 1 to %u characters of "
-                               "A-Z a-z 0-9 . _ ~ -",
-                               VOUCH_AUDIT_PROJECT_MAX);
+        return bad_segment(err, "project");
     }
     if (ev->method_name == NULL || ev->method_name[0] == '\0') {
         return missing(err, "methodName");

@@ -205,38 +205,48 @@ static int chain_add(parser *p, node **chain, node_kind kind, node **kid)
     return rc < 0 ? vouch__lf_nomem(p) : 0;
 }
 
-static int parse_or(parser *p, node **out)
+/*
+ * A chain of `kind` joined by `kw`: operands parsed by `next`. OR needs
+ * the keyword between operands; AND may leave it out (adjacent terms).
+ * A lone operand needs no chain node.
+ */
+static int parse_chain(parser *p, node **out, node_kind kind,
+                       const char *kw, int (*next)(parser *, node **))
 {
+    size_t kwlen = strlen(kw);
     node *n = NULL;
     node *kid = NULL;
     int rc;
 
     *out = NULL;
-    rc = parse_unary(p, &kid);
+    rc = next(p, &kid);
     if (rc < 0) {
         return rc;
     }
-    for (;;) {
-        vouch__lf_skip_ws(p);
-        if (!vouch__lf_at_keyword(p, "OR")) {
+    while (!at_chain_end(p)) {
+        bool said = vouch__lf_at_keyword(p, kw);
+
+        if (!said && kind == NODE_OR) {
             break;
         }
-        p->pos += 2;
-        if (at_chain_end(p) || vouch__lf_at_keyword(p, "AND") ||
-            vouch__lf_at_keyword(p, "OR")) {
-            rc = vouch__lf_perr(p, p->pos, VOUCH_EINVAL,
-                                "expected an expression after OR");
+        if (said) {
+            p->pos += kwlen;
+            if (at_chain_end(p) || vouch__lf_at_keyword(p, "AND") ||
+                vouch__lf_at_keyword(p, "OR")) {
+                rc = vouch__lf_perr(p, p->pos, VOUCH_EINVAL,
+                                    "expected an expression after %s", kw);
+                goto cleanup;
+            }
+        }
+        if (n == NULL && (rc = chain_add(p, &n, kind, &kid)) < 0) {
             goto cleanup;
         }
-        if (n == NULL && (rc = chain_add(p, &n, NODE_OR, &kid)) < 0) {
-            goto cleanup;
-        }
-        if ((rc = parse_unary(p, &kid)) < 0 ||
-            (rc = chain_add(p, &n, NODE_OR, &kid)) < 0) {
+        if ((rc = next(p, &kid)) < 0 ||
+            (rc = chain_add(p, &n, kind, &kid)) < 0) {
             goto cleanup;
         }
     }
-    *out = n != NULL ? n : kid;   /* a lone operand needs no chain */
+    *out = n != NULL ? n : kid;
     return 0;
 
 cleanup:
@@ -245,42 +255,14 @@ cleanup:
     return rc;
 }
 
+static int parse_or(parser *p, node **out)
+{
+    return parse_chain(p, out, NODE_OR, "OR", parse_unary);
+}
+
 static int parse_and(parser *p, node **out)
 {
-    node *n = NULL;
-    node *kid = NULL;
-    int rc;
-
-    *out = NULL;
-    rc = parse_or(p, &kid);
-    if (rc < 0) {
-        return rc;
-    }
-    while (!at_chain_end(p)) {
-        if (vouch__lf_at_keyword(p, "AND")) {
-            p->pos += 3;
-            if (at_chain_end(p) || vouch__lf_at_keyword(p, "AND") ||
-                vouch__lf_at_keyword(p, "OR")) {
-                rc = vouch__lf_perr(p, p->pos, VOUCH_EINVAL,
-                                    "expected an expression after AND");
-                goto cleanup;
-            }
-        }
-        if (n == NULL && (rc = chain_add(p, &n, NODE_AND, &kid)) < 0) {
-            goto cleanup;
-        }
-        if ((rc = parse_or(p, &kid)) < 0 ||
-            (rc = chain_add(p, &n, NODE_AND, &kid)) < 0) {
-            goto cleanup;
-        }
-    }
-    *out = n != NULL ? n : kid;   /* a lone operand needs no chain */
-    return 0;
-
-cleanup:
-    vouch__lf_node_free(n);
-    vouch__lf_node_free(kid);
-    return rc;
+    return parse_chain(p, out, NODE_AND, "AND", parse_or);
 }
 
 int vouch_logfilter_parse(vouch_logfilter **out, const char *text,

@@ -164,13 +164,13 @@ int vsvc_system_policy_get(vsvc *svc, const char *location, char **out,
  * a taken id is VOUCH_ECONFLICT. Audit entry. `*out` as stored. */
 int vsvc_attestor_create(vsvc_session *s, const char *project,
                          const char *id, const char *body, size_t len,
-                         char **out, size_t *out_len, vouch_error *err);
+                         char **out, vouch_error *err);
 
 /** Replace attestor `id` (which must exist) with `body`; its note is
  * immutable; an `etag` must be current. Audit entry. */
 int vsvc_attestor_update(vsvc_session *s, const char *project,
                          const char *id, const char *body, size_t len,
-                         char **out, size_t *out_len, vouch_error *err);
+                         char **out, vouch_error *err);
 
 /** Delete attestor `id`; VOUCH_EPRECONDITION while a stored policy
  * requires it. Audit entry. */

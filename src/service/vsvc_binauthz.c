@@ -412,7 +412,7 @@ static int attestor_job(write_job *w, const char *project, const char *name,
 
 int vsvc_attestor_create(vsvc_session *s, const char *project,
                          const char *id, const char *body, size_t len,
-                         char **out, size_t *out_len, vouch_error *err)
+                         char **out, vouch_error *err)
 {
     char name[VSVC_NAME_MAX];
     write_job w;
@@ -430,7 +430,7 @@ int vsvc_attestor_create(vsvc_session *s, const char *project,
         rc = vsvc__run(s, create_attestor, &w, err);
     }
     if (rc == 0) {
-        give_text(&w, out, out_len);
+        give_text(&w, out, NULL);
     }
     write_job_clear(&w);
     return rc;
@@ -499,7 +499,7 @@ cleanup:
 
 int vsvc_attestor_update(vsvc_session *s, const char *project,
                          const char *id, const char *body, size_t len,
-                         char **out, size_t *out_len, vouch_error *err)
+                         char **out, vouch_error *err)
 {
     char name[VSVC_NAME_MAX];
     write_job w;
@@ -515,7 +515,7 @@ int vsvc_attestor_update(vsvc_session *s, const char *project,
         rc = vsvc__run(s, update_attestor, &w, err);
     }
     if (rc == 0) {
-        give_text(&w, out, out_len);
+        give_text(&w, out, NULL);
     }
     write_job_clear(&w);
     return rc;
