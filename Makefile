@@ -7,12 +7,14 @@
 #   make bench    build and run the benchmarks (bench/README.md)
 #   make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each
 #   make install  install binaries, headers, libvouch, vouch.pc, man pages
+#   make console  rebuild the web console's bundle (console/dist) from its
+#                 sources with npm ci + esbuild (docs/console.md)
 
 BUILD ?= build
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 300
 
-.PHONY: all build deps run test bench fuzz install clean
+.PHONY: all build deps run test bench fuzz install console clean
 
 all: build
 
@@ -39,6 +41,9 @@ fuzz: deps
 
 install: build
 	meson install -C $(BUILD)
+
+console:
+	cd console && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -6,7 +6,8 @@
  * 2. ns per vouch_pattern_set_match() of a fixed list of image names
  *    against sets of 10, 1,000 and 100,000 of those patterns.
  * 3. In-run reference: ns per match of a naive linear scan (one prefix
- *    compare per pattern, the spec's algorithm) over the 1,000-pattern set.
+ *    compare per pattern, docs/patterns.md's rule) over the 1,000-pattern
+ *    set.
  *
  * Output: one line per figure, "bench_pattern: <name> <value> <unit>",
  * then the ratios match(100k)/match(10) and linear(1k)/trie(1k).

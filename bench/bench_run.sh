@@ -144,6 +144,7 @@ def wrk(work, name, url, script=None, env=None, serial=False):
 def bench(store, label, registry, digest_ref):
     work = tempfile.mkdtemp(prefix="vouch-bench-run-")
     daemon = rh.Daemon(store, work, ["--threads", VOUCHD_THREADS,
+                                     "--registry-insecure", registry.host,
                                      "--runtime", "none"]).start()
     try:
         att, note, key = rh.setup_attestor(daemon, P, work)

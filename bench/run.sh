@@ -8,8 +8,11 @@
 # 2. Every bench binary that exists in BUILD/bench/ (bench_pattern,
 #    bench_policy_parse, bench_decision), each printing
 #    "bench_<name>: <figure> <value> <unit>" lines.
-# 3. The ratios: cold decision time / openssl verify time (goal < 1.3x) and
-#    warm decisions per second (goal > 1,000,000).
+# 3. The ratios: cold decision time / openssl verify time (goal < 1.3x),
+#    warm decisions per second / openssl verifications per second (goal
+#    >= 150x), both in CPU time as openssl counts, and bench_policy_parse's
+#    JSON read straight into the model against the old position-keeping
+#    read.
 # 4. With vouchd built: bench_server.sh (wrk against /healthz, GET policy,
 #    validateAttestationOccurrence; SERVER.md) and bench_run.sh (deploy
 #    decisions and job executions; RUN.md), on both stores.
@@ -46,26 +49,41 @@ for name in pattern policy_parse decision; do
     fi
 done
 
-cold=$(awk '$1 == "bench_decision:" && $2 == "cold_decision" { print $3 }' \
-    "$out")
+cold=$(awk '$1 == "bench_decision:" && $2 == "cold_decision_cpu" {
+    print $3 }' "$out")
 warm=$(awk '$1 == "bench_decision:" && $2 == "warm_decisions" { print $3 }' \
     "$out")
+warm_cpu=$(awk '$1 == "bench_decision:" && $2 == "warm_decisions_cpu" {
+    print $3 }' "$out")
 echo "== ratios"
 if [ -n "$cold" ] && [ -n "${verify_s:-}" ]; then
     awk -v cold="$cold" -v vs="$verify_s" 'BEGIN {
         ref = 1e6 / vs
         r = cold / ref
-        printf "cold decision %.2f us / openssl verify %.2f us = %.2fx " \
-               "(goal < 1.3x): %s\n", cold, ref, r,
+        printf "cold decision %.2f us (CPU time) / openssl verify %.2f " \
+               "us (CPU time) = %.2fx (goal < 1.3x): %s\n", cold, ref, r,
                ((r < 1.3) ? "met" : "MISSED")
     }'
 fi
-if [ -n "$warm" ]; then
-    awk -v warm="$warm" 'BEGIN {
-        printf "warm decisions %.0f /s (goal > 1000000): %s\n", warm,
-               ((warm > 1000000) ? "met" : "MISSED")
+# openssl speed divides by user CPU time (not wall time) unless given
+# -elapsed, so the decision figures it is compared with are counted in CPU
+# time too; the wall-clock rate, which falls when the machine is busy, is
+# shown beside it.
+if [ -n "$warm_cpu" ] && [ -n "${verify_s:-}" ]; then
+    awk -v warm="$warm_cpu" -v wall="$warm" -v vs="$verify_s" 'BEGIN {
+        r = warm / vs
+        printf "warm decisions %.0f /s (CPU time; %.0f /s wall clock) / " \
+               "openssl verify %.0f /s (CPU time) = %.0fx (goal >= 150x): " \
+               "%s\n", warm, wall, vs, r, ((r >= 150) ? "met" : "MISSED")
     }'
 fi
+for figure in json_direct_speedup occurrence_direct_speedup \
+    occurrence_value_speedup; do
+    v=$(awk -v f="$figure" '$1 == "bench_policy_parse:" && $2 == f {
+        print $3 }' "$out")
+    [ -n "$v" ] && echo "bench_policy_parse $figure: ${v}x (the old" \
+        "libfyaml read of the same JSON / jansson straight into the model)"
+done
 
 if [ -x "$BUILD/src/daemon/vouchd" ] && command -v wrk >/dev/null; then
     echo "== bench_server (bench/SERVER.md)"

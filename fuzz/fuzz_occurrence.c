@@ -5,14 +5,19 @@
  * projects/core-proj/notes/note-a, the P-256 key of
  * tests/data/core/p256-a.pub.pem) for its own digest and for a fixed one,
  * with and without a verification cache: that must not crash, and a
- * cached answer must equal the uncached one.
+ * cached answer must equal the uncached one. For JSON, the two trees (of
+ * one occurrence and of a list) and vouch_attestation_from_json_value()
+ * must agree (fuzz_trees.h).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vouch/jansson.h"
 #include "vouch/attestation.h"
+
+#include "fuzz_trees.h"
 #include "vouch/attestor.h"
 
 #define FIXED_DIGEST \
@@ -105,12 +110,79 @@ static void check_verify(const vouch_attestation *att,
     }
 }
 
+static int print_model(const void *model, char **out)
+{
+    return vouch_attestation_print(model, VOUCH_FORMAT_JSON, out, NULL, NULL);
+}
+
+static void release_model(void *model)
+{
+    vouch_attestation_free(model);
+}
+
+static int model_from_value(void **out, const json_t *value)
+{
+    vouch_attestation **model = (vouch_attestation **)out;
+
+    return vouch_attestation_from_json_value(model, value, "fuzz", NULL);
+}
+
+/* A list prints as the concatenation of its occurrences. */
+static int print_list(const void *model, char **out)
+{
+    const vouch_attestation_list *list = model;
+    size_t total = 1;
+    size_t i;
+    char *all = malloc(1);
+
+    if (all == NULL) {
+        return -1;
+    }
+    all[0] = '\0';
+    for (i = 0; i < vouch_attestation_list_count(list); i++) {
+        char *one = NULL;
+        size_t n = 0;
+        char *grown;
+
+        if (vouch_attestation_print(vouch_attestation_list_get(list, i),
+                                    VOUCH_FORMAT_JSON, &one, &n,
+                                    NULL) != 0 ||
+            (grown = realloc(all, total + n)) == NULL) {
+            vouch_free(one);
+            free(all);
+            return -1;
+        }
+        all = grown;
+        memcpy(all + total - 1, one, n + 1);
+        total += n;
+        vouch_free(one);
+    }
+    *out = all;
+    return 0;
+}
+
+static void release_list(void *model)
+{
+    vouch_attestation_list_free(model);
+}
+
+static const fuzz_model_ops list_ops = {
+    vouch__occurrence_list_reader, print_list, release_list, NULL
+};
+
+static const fuzz_model_ops model_ops = {
+    vouch__occurrence_reader, print_model, release_model, model_from_value
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     vouch_attestation_list *list = NULL;
     vouch_verify_cache *cache = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     size_t i;
+
+    fuzz_check_trees(&model_ops, data, size, VOUCH_OCCURRENCE_MAX_BYTES);
+    fuzz_check_trees(&list_ops, data, size, VOUCH_OCCURRENCES_MAX_BYTES);
 
     if (vouch_attestation_list_parse(&list, (const char *)data, size,
                                      VOUCH_FORMAT_AUTO, "fuzz", &err) != 0) {

@@ -125,8 +125,11 @@ APP="127.0.0.1:$REG_PORT/demo/app"
 echo "$APP:1.0 is $DIGEST"
 
 mkdir -p "$(dirname "$STORE")"
-say "$VOUCHD --store sqlite:$STORE --listen 127.0.0.1:$PORT"
+# The local registry speaks plain http on loopback: vouchd reaches such a
+# registry only when it is named (docs/registry.md, "Which addresses").
+say "$VOUCHD --store sqlite:$STORE --listen 127.0.0.1:$PORT --registry-insecure 127.0.0.1:$REG_PORT"
 "$VOUCHD" --store "sqlite:$STORE" --listen "127.0.0.1:$PORT" \
+    --registry-insecure "127.0.0.1:$REG_PORT" \
     --access-log "$work/access.log" &
 pids="$pids $!"
 for _ in $(seq 50); do
@@ -160,7 +163,9 @@ echo
 echo "vouch demo: done. vouchd is serving http://127.0.0.1:$PORT (store"
 echo "$STORE); try: VOUCH_SERVER=http://127.0.0.1:$PORT $VOUCH run services list --project $P"
 if [ "${VOUCH_DEMO_EXIT:-0}" = 1 ]; then
+    echo "The console: http://127.0.0.1:$PORT/console/#/overview?project=$P"
     exit 0
 fi
-echo "Press Ctrl-C to stop it."
+echo "Press Ctrl-C to stop it. The console:"
+echo "http://127.0.0.1:$PORT/console/#/overview?project=$P"
 wait

@@ -1,7 +1,7 @@
 /*
  * vouch — attestations: Grafeas ATTESTATION occurrences, the signature
  * payload, verification of one attestation against one attestor, and
- * signing (spec/binauthz.md §3).
+ * signing (docs/semantics.md, "Attestations").
  */
 #ifndef VOUCH_ATTESTATION_H
 #define VOUCH_ATTESTATION_H
@@ -94,8 +94,8 @@ VOUCH_API int vouch_attestation_print(const vouch_attestation *a,
 
 /**
  * The exact bytes `gcloud container binauthz create-signature-payload`
- * prints for `artifact_url` (§3.3): sorted keys, 2-space indent, one
- * trailing newline. The URL must name a digest (`name@sha256:<64 hex>`,
+ * prints for `artifact_url` (docs/semantics.md): sorted keys, 2-space
+ * indent, one trailing newline. The URL must name a digest (`name@sha256:<64 hex>`,
  * also `name:tag@sha256:…`); a scheme is stripped.
  *
  * @param[out] out  malloc'd; caller frees with vouch_free().

@@ -1,5 +1,5 @@
 /*
- * vouch — the Binary Authorization v1 Attestor (spec/binauthz.md §2).
+ * vouch — the Binary Authorization v1 Attestor (docs/policy.md, section 3).
  */
 #ifndef VOUCH_ATTESTOR_H
 #define VOUCH_ATTESTOR_H

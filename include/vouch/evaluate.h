@@ -1,6 +1,6 @@
 /*
  * vouch — the decision: may these images run under this policy?
- * (spec/binauthz.md §4).
+ * (docs/semantics.md).
  */
 #ifndef VOUCH_EVALUATE_H
 #define VOUCH_EVALUATE_H
@@ -30,8 +30,34 @@ typedef enum vouch_verdict {
 typedef struct vouch_decision vouch_decision;
 
 /**
+ * Where a Kubernetes workload runs, for the policy's GKE rule maps
+ * (docs/policy.md, "Kubernetes rule maps"). Transparent; start from
+ * VOUCH_KUBERNETES_CONTEXT_INIT. Every string is borrowed for the call and
+ * NUL-terminated.
+ */
+typedef struct vouch_kubernetes_context {
+    unsigned version;                 /* VOUCH_KUBERNETES_CONTEXT_VERSION */
+    const char *cluster;              /* "LOCATION.NAME", e.g.
+                                         "us-central1-a.prod"; NULL =
+                                         unknown */
+    const char *namespace_name;       /* the Pod's namespace; NULL =
+                                         unknown */
+    const char *service_account;      /* NULL or "" = "default" */
+    const char *trust_domain;         /* Istio trust domain of the
+                                         cluster; NULL or "" =
+                                         "cluster.local" */
+} vouch_kubernetes_context;
+
+#define VOUCH_KUBERNETES_CONTEXT_VERSION 1
+#define VOUCH_KUBERNETES_CONTEXT_INIT \
+    { VOUCH_KUBERNETES_CONTEXT_VERSION, NULL, NULL, NULL, NULL }
+
+/**
  * Everything a decision needs, prepared by the caller. The engine touches
  * nothing else (no store, no registry, no clock).
+ *
+ * Versions: 1 ends at `cache`; 2 appends `kubernetes`. A caller built
+ * against version 1 keeps working unchanged.
  */
 typedef struct vouch_evaluation_input {
     unsigned version;                 /* VOUCH_EVALUATION_INPUT_VERSION */
@@ -48,30 +74,44 @@ typedef struct vouch_evaluation_input {
     size_t attestation_count;
     const char *breakglass;           /* justification; NULL or "" = none */
     vouch_verify_cache *cache;        /* may be NULL */
+    /* version 2 */
+    const vouch_kubernetes_context *kubernetes; /* the workload's cluster,
+                                          namespace, service account and
+                                          trust domain, for the GKE rule
+                                          maps; NULL = not Kubernetes
+                                          (Cloud Run: the maps are never
+                                          consulted) */
 } vouch_evaluation_input;
 
-#define VOUCH_EVALUATION_INPUT_VERSION 1
+#define VOUCH_EVALUATION_INPUT_VERSION 2
 #define VOUCH_EVALUATION_INPUT_INIT \
     { VOUCH_EVALUATION_INPUT_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, \
-      NULL, NULL }
+      NULL, NULL, NULL }
 
 /**
- * Decide. Order per image (§4.1): parse the reference; project exempt
- * patterns; the system policy when enabled; the default rule (ALWAYS_ALLOW,
- * ALWAYS_DENY, or REQUIRE_ATTESTATION: every listed attestor must be
- * satisfied, and a reference without digest never satisfies it). The
- * request is allowed only if every image is. On a deny: dry run gives
+ * Decide. Order per image (docs/semantics.md): parse the reference;
+ * project exempt patterns; the system policy when enabled; then the
+ * request's rule: with a Kubernetes context, the entry of the policy's one
+ * non-empty GKE rule map that names the workload (an Istio identity in
+ * either key form), and otherwise, or when no entry names it, the default
+ * rule. A rule is ALWAYS_ALLOW, ALWAYS_DENY, or REQUIRE_ATTESTATION: every
+ * listed attestor must be satisfied, and a reference without digest never
+ * satisfies it (its reason says to deploy by digest). The request is
+ * allowed only if every image is. On a deny: the rule's dry run gives
  * ALLOW_DRYRUN; otherwise a breakglass justification gives
  * ALLOW_BREAKGLASS. Breakglass also marks a compliant request
  * ALLOW_BREAKGLASS, since its use is always logged.
+ *
+ * Reasons name the rule: "the default admission rule", or its field path,
+ * e.g. kubernetesNamespaceAdmissionRules["prod"].
  *
  * Faults in the evidence (unknown attestor, unparsable reference, bad key)
  * are not errors: they make the image DENIED with the cause in its reason
  * (fail closed).
  *
  * @param[out] out  Caller owns it; free with vouch_decision_free().
- * @return 0; VOUCH_EINVAL (`in` malformed: NULL policy, wrong version);
- *         VOUCH_ENOMEM.
+ * @return 0; VOUCH_EINVAL (`in` malformed: NULL policy, unknown version of
+ *         the input or of its Kubernetes context); VOUCH_ENOMEM.
  * Thread safety: reentrant; any number of threads may evaluate against the
  * same policy, attestors, attestations and cache at once.
  */
@@ -101,6 +141,14 @@ VOUCH_API int vouch_decision_attestor_satisfied(const vouch_decision *d,
 VOUCH_API const char *vouch_decision_attestor_reason(const vouch_decision *d,
                                                      size_t image,
                                                      size_t index);
+
+/**
+ * The rule the request's images were decided by, unless exempt:
+ * "defaultAdmissionRule" or the entry of a GKE rule map, e.g.
+ * `kubernetesNamespaceAdmissionRules["prod"]`. Borrowed; valid until the
+ * decision is freed.
+ */
+VOUCH_API const char *vouch_decision_rule(const vouch_decision *d);
 
 /**
  * A one-paragraph summary for people, naming each denied image and why,

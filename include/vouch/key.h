@@ -1,6 +1,6 @@
 /*
  * vouch — trusted public keys (PKIX and OpenPGP), signature algorithms and
- * local private keys for signing (spec/binauthz.md §2.3–2.4, §3.5).
+ * local private keys for signing (docs/keys.md).
  */
 #ifndef VOUCH_KEY_H
 #define VOUCH_KEY_H

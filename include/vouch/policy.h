@@ -1,5 +1,5 @@
 /*
- * vouch — the Binary Authorization v1 Policy (spec/binauthz.md §1).
+ * vouch — the Binary Authorization v1 Policy (docs/policy.md).
  */
 #ifndef VOUCH_POLICY_H
 #define VOUCH_POLICY_H
@@ -33,7 +33,11 @@ typedef enum vouch_global_policy_mode {
     VOUCH_GLOBAL_DISABLE = 2
 } vouch_global_policy_mode;
 
-/** The GKE-only rule maps: validated, stored and printed, never consulted. */
+/**
+ * The GKE rule maps. A valid policy sets at most one of them. Consulted
+ * only when a decision is given a Kubernetes context (vouch_evaluate());
+ * Cloud Run decisions never look at them.
+ */
 typedef enum vouch_rule_map {
     VOUCH_CLUSTER_ADMISSION_RULES = 0,
     VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES = 1,
@@ -47,7 +51,8 @@ typedef enum vouch_rule_map {
  *
  * Reads exactly `len` bytes of `data`. JSON and YAML go through the same
  * validation path: unknown fields are rejected with their path, enum values
- * and aliases checked, §1.2's rules enforced, every exempt pattern
+ * and aliases checked, the rules of docs/policy.md (section 2) enforced,
+ * at most one GKE rule map, every exempt pattern
  * validated and compiled.
  *
  * @param[out] out  Caller owns it; free with vouch_policy_free(). NULL on
@@ -69,7 +74,8 @@ VOUCH_API int vouch_policy_parse(vouch_policy **out, const char *data,
                                  const char *source, vouch_error *err);
 
 /**
- * The policy GetPolicy returns for a project that never wrote one (§1.6):
+ * The policy GetPolicy returns for a project that never wrote one
+ * (docs/policy.md, section 2):
  * name "projects/PROJECT/policy", globalPolicyEvaluationMode ENABLE,
  * ALWAYS_ALLOW + ENFORCED_BLOCK_AND_AUDIT_LOG.
  *

@@ -21,14 +21,36 @@ int api_get_policy(api_request *req)
     return api_respond_text(req, rc, text, &err);
 }
 
+/*
+ * `validateOnly` of PUT .../policy, a vouch extension (docs/api.md):
+ * absent, "false" or "true". On another value the INVALID_ARGUMENT
+ * response is set and -1 returned.
+ */
+static int validate_only_arg(api_request *req, bool *out)
+{
+    const char *v = api_query(req, "validateOnly");
+
+    *out = v != NULL && strcmp(v, "true") == 0;
+    if (v != NULL && !*out && v[0] != '\0' && strcmp(v, "false") != 0) {
+        api_respond_error(req, VOUCH_EINVAL,
+                          "validateOnly: '%.40s' is not true or false", v);
+        return -1;
+    }
+    return 0;
+}
+
 int api_put_policy(api_request *req)
 {
     vouch_error err = VOUCH_ERROR_INIT;
+    bool validate_only;
     char *text = NULL;
     int rc;
 
+    if (validate_only_arg(req, &validate_only) < 0) {
+        return 0;
+    }
     rc = vsvc_policy_put(req->session, req->params[0], api_body(req),
-                         req->body_len, &text, NULL, &err);
+                         req->body_len, validate_only, &text, NULL, &err);
     return api_respond_text(req, rc, text, &err);
 }
 

@@ -3,6 +3,7 @@
  */
 #include "router.h"
 #include "logging.h"
+#include "projects.h"
 #include "run.h"
 
 #include <stdbool.h>
@@ -68,6 +69,10 @@ static const api_route routes[] = {
     { API_GET, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_get_orgpolicy, S },
     { API_PATCH, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_patch_orgpolicy, S },
     { API_DELETE, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_delete_orgpolicy, S },
+
+    /* Resource Manager v1, Cloud Run v1 locations (src/api/projects.c) */
+    { API_GET, "/v1/projects", api_list_projects, S },
+    { API_GET, "/v1/projects/{p}/locations", api_list_locations, S },
 
     /* Cloud Logging v2 (src/api/logging.c) */
     { API_POST, "/v2/entries:list", api_list_log_entries, S },

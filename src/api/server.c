@@ -8,6 +8,7 @@
  * line, counts the metrics and frees the request.
  */
 #include "server.h"
+#include "console.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -477,6 +478,9 @@ static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (req->status == 0 && api_console_owns(req->path)) {
+        return api_console_queue(req);   /* static files, own headers */
+    }
     if (req->status == 0) {
         dispatch(req);
     }
@@ -607,6 +611,18 @@ int api_parse_listen(const char *text, struct sockaddr_storage *addr,
         a6->sin6_port = htons((uint16_t)port);
         if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1) {
             return listen_error(err, text);
+        }
+        /* The socket is IPv6-only, so it cannot bind an IPv4 address
+         * written the IPv6 way; say so instead of failing at bind. */
+        if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+            char v4[INET_ADDRSTRLEN] = "";
+
+            inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], v4, sizeof(v4));
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "--listen '%s': an IPv4-mapped IPv6 "
+                                   "address cannot be listened on; give "
+                                   "the IPv4 address itself: %s:%lu",
+                                   text, v4, port);
         }
         *addr_len = sizeof(*a6);
     } else {

@@ -11,7 +11,6 @@
 #include <curl/curl.h>
 
 #include "client.h"
-#include "vutil_yaml.h"
 
 #define ID_MAX 200
 
@@ -21,6 +20,7 @@ struct client {
     char *shown;            /* `base` without user:password@, for errors */
     char *token;            /* "Authorization: Bearer …"; never printed */
     long timeout;
+    size_t received;        /* bytes of every answer so far */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -207,17 +207,8 @@ static int report_error(const client *c, long status, const response *r)
         message = json_string_value(json_object_get(error, "message"));
     }
     if (message != NULL && message[0] != '\0') {
-        char clean[1024];
-        size_t k;
-
-        /* The server's words, but no terminal control sequences. */
-        for (k = 0; message[k] != '\0' && k < sizeof(clean) - 1; k++) {
-            unsigned char ch = (unsigned char)message[k];
-
-            clean[k] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-        }
-        clean[k] = '\0';
-        cli_fail("%s", clean);
+        /* The server's words, escaped by cli_fail(). */
+        cli_fail("%.1000s", message);
         json_decref(root);
         return CLI_USAGE;
     }
@@ -320,6 +311,7 @@ int client_call(client *c, const char *method, const char *path,
                  c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
         goto cleanup;
     }
+    c->received += r.len;
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status > 299) {
         rc = report_error(c, status, &r);
@@ -346,6 +338,26 @@ cleanup:
     free(url);
     free(text);
     free(r.data);
+    return rc;
+}
+
+int client_create(client *c, const char *path, const char *id_param,
+                  const char *id, const json_t *body, json_t **out)
+{
+    char *escaped = client_escape(c, id);
+    size_t n = escaped != NULL ? strlen(id_param) + strlen(escaped) + 2 : 0;
+    char *query = n > 0 ? malloc(n) : NULL;
+    int rc;
+
+    *out = NULL;
+    if (query == NULL) {
+        free(escaped);
+        return cli_fail("out of memory");
+    }
+    snprintf(query, n, "%s=%s", id_param, escaped);
+    rc = client_call(c, "POST", path, query, body, out);
+    free(query);
+    free(escaped);
     return rc;
 }
 
@@ -417,6 +429,101 @@ bad:
                     "projects/PROJECT/%s/ID", what, arg, collection);
 }
 
+int client_create_named(const cli_globals *g, const char *collection,
+                        const char *id_param, const char *name,
+                        const json_t *body, const char *word,
+                        client_kind kind)
+{
+    char project[ID_MAX + 1];
+    char path[ID_MAX * 2 + 32];
+    client *c = NULL;
+    json_t *result = NULL;
+    int rc = client_name_project(name, project, sizeof(project));
+
+    if (rc == CLI_OK) {
+        snprintf(path, sizeof(path), "/v1/projects/%s/%s", project,
+                 collection);
+        rc = client_new(&c, g);
+    }
+    if (rc == CLI_OK) {
+        rc = client_create(c, path, id_param, client_name_id(name), body,
+                           &result);
+    }
+    if (rc == CLI_OK) {
+        cli_note("Created %s [%s].", word, name);
+        rc = client_print(g, result, VOUCH_FORMAT_YAML, kind);
+    }
+    json_decref(result);
+    client_free(c);
+    return rc;
+}
+
+int client_set_string(json_t *obj, const char *key, const char *value,
+                      const char *what)
+{
+    if (value != NULL &&
+        json_object_set_new(obj, key, json_string(value)) != 0) {
+        return cli_fail("%s: not valid UTF-8", what);
+    }
+    return CLI_OK;
+}
+
+int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
+                              cli_globals *g, const char *collection,
+                              const char *word, client_kind kind, bool del)
+{
+    cli_list id;
+    char name[ID_MAX * 2 + 64];
+    char path[sizeof(name) + 8];
+    client *c = NULL;
+    json_t *result = NULL;
+    int rc;
+
+    rc = cli_parse(spec, argc, argv, g, NULL, &id);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
+    }
+    rc = client_resource_name(g, collection, id.items[0], spec->args, name,
+                              sizeof(name));
+    if (rc == CLI_OK) {
+        rc = client_new(&c, g);
+    }
+    if (rc == CLI_OK) {
+        snprintf(path, sizeof(path), "/v1/%s", name);
+        rc = client_call(c, del ? "DELETE" : "GET", path, NULL, NULL,
+                         &result);
+    }
+    if (rc == CLI_OK && del) {
+        cli_note("Deleted %s [%s].", word, name);
+    } else if (rc == CLI_OK) {
+        rc = client_print(g, result, VOUCH_FORMAT_YAML, kind);
+    }
+    json_decref(result);
+    client_free(c);
+    return rc;
+}
+
+int client_list_begin(const cli_globals *g, const char *collection,
+                      int *format, bool *text, char *path, size_t size,
+                      client **c)
+{
+    *c = NULL;
+    *format = cli_output_format(g, VOUCH_FORMAT_JSON, true, text);
+    if (*format < 0) {
+        return CLI_USAGE;
+    }
+    *text = *text || g->format == NULL;
+    if (g->project == NULL || g->project[0] == '\0') {
+        return cli_fail("needs --project (or VOUCH_PROJECT)");
+    }
+    if (!valid_segment(g->project, strlen(g->project))) {
+        return cli_fail("--project: '%s' is not a valid project id",
+                        g->project);
+    }
+    snprintf(path, size, "/v1/projects/%s/%s", g->project, collection);
+    return client_new(c, g);
+}
+
 int client_name_project(const char *name, char *buf, size_t size)
 {
     const char *p;
@@ -447,168 +554,125 @@ const char *client_name_id(const char *name)
     return slash != NULL ? slash + 1 : name;
 }
 
-/*
- * YAML for resources libvouch has no model of (notes, lists, operations):
- * the util layer's printer with its simple quoting (vutil_yaml.h): a
- * string is plain only when obviously one, otherwise a JSON string
- * literal. Keys are sorted, as gcloud prints them.
- */
-int client_print_as(const json_t *value, vouch_format format)
+void client_pages_init(client_pages *p, client *c)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *json = NULL;
-    char *yaml = NULL;
-    size_t len = 0;
-    int rc;
-
-    if (format != VOUCH_FORMAT_YAML) {
-        json = json_dumps(value, JSON_SORT_KEYS | JSON_INDENT(2) |
-                                     JSON_ENCODE_ANY);
-        if (json == NULL) {
-            return cli_fail("out of memory");
-        }
-        rc = cli_write(json, strlen(json));
-        if (rc == CLI_OK) {
-            rc = cli_write("\n", 1);
-        }
-        free(json);
-        return rc;
-    }
-    if (vutil_yaml_from_json(value, VUTIL_YAML_SIMPLE, &yaml, &len,
-                             &err) < 0) {
-        return cli_fail("cannot print the answer as YAML (%s); try "
-                        "--format json",
-                        err.message);
-    }
-    rc = cli_write(yaml, len);
-    free(yaml);
-    return rc;
+    p->c = c;
+    p->seen = NULL;
+    p->pages = 0;
+    p->items = 0;
+    p->start = c->received;
 }
 
-/*
- * YAML through libvouch's own printer for the resources it models, so
- * that `describe` prints what `vouch policy format` would (gcloud's
- * quoting). Returns 1 when printed, 0 to fall back, or CLI_USAGE.
- */
-static int print_model(const json_t *resource, client_kind kind, int *rc)
+void client_pages_clear(client_pages *p)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    vouch_attestor *attestor = NULL;
-    vouch_policy *policy = NULL;
-    vouch_attestation *att = NULL;
-    char *json = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    int done = 0;
-
-    if (kind == CLIENT_GENERIC) {
-        return 0;
-    }
-    json = json_dumps(resource, JSON_COMPACT);
-    if (json == NULL) {
-        return 0;
-    }
-    if (kind == CLIENT_ATTESTOR &&
-        vouch_attestor_parse(&attestor, json, strlen(json),
-                             VOUCH_FORMAT_JSON, "answer", &err) == 0) {
-        done = vouch_attestor_print(attestor, VOUCH_FORMAT_YAML, &text,
-                                    &len, &err) == 0;
-    } else if (kind == CLIENT_POLICY &&
-               vouch_policy_parse(&policy, json, strlen(json),
-                                  VOUCH_FORMAT_JSON, "answer", &err) == 0) {
-        done = vouch_policy_print(policy, VOUCH_FORMAT_YAML, &text, &len,
-                                  &err) == 0;
-    } else if (kind == CLIENT_OCCURRENCE &&
-               vouch_attestation_parse(&att, json, strlen(json),
-                                       VOUCH_FORMAT_JSON, "answer",
-                                       &err) == 0) {
-        done = vouch_attestation_print(att, VOUCH_FORMAT_YAML, &text, &len,
-                                       &err) == 0;
-    }
-    if (done) {
-        *rc = cli_write(text, len);
-    }
-    vouch_free(text);
-    vouch_attestor_free(attestor);
-    vouch_policy_free(policy);
-    vouch_attestation_free(att);
-    free(json);
-    return done;
+    json_decref(p->seen);
+    p->seen = NULL;
 }
 
-int client_print(const cli_globals *g, const json_t *resource,
-                 vouch_format fallback, client_kind kind)
+int client_pages_next(client_pages *p, const json_t *page, size_t items,
+                      const char **next)
 {
-    bool text = false;
-    int format = cli_output_format(g, fallback, true, &text);
-    int rc = CLI_OK;
+    const char *token = json_string_value(
+        json_object_get(page, "nextPageToken"));
 
-    if (format < 0) {
-        return CLI_USAGE;
+    *next = NULL;
+    p->pages++;
+    p->items += items;
+    if (p->items > CLIENT_LIST_MAX_ITEMS) {
+        return cli_fail("%s: the list goes on past %u items; stopping "
+                        "(a server that never ends its list?)",
+                        p->c->shown, CLIENT_LIST_MAX_ITEMS);
     }
-    if (text) {
-        format = VOUCH_FORMAT_YAML;
+    if (p->c->received - p->start > CLIENT_LIST_MAX_BYTES) {
+        return cli_fail("%s: the list's pages are over %u bytes together; "
+                        "stopping", p->c->shown, CLIENT_LIST_MAX_BYTES);
     }
-    if (format == VOUCH_FORMAT_YAML && print_model(resource, kind, &rc)) {
-        return rc;
+    if (token == NULL || token[0] == '\0') {
+        return CLI_OK;
     }
-    return client_print_as(resource, (vouch_format)format);
+    /* A token seen before would loop forever. */
+    if (p->seen == NULL) {
+        p->seen = json_object();
+    }
+    if (p->seen == NULL) {
+        return cli_fail("out of memory");
+    }
+    if (json_object_get(p->seen, token) != NULL) {
+        return cli_fail("%s repeated the page token '%.40s%s' after %zu "
+                        "pages: its list would never end; stopping",
+                        p->c->shown, token, strlen(token) > 40 ? "..." : "",
+                        p->pages);
+    }
+    if (json_object_set_new(p->seen, token, json_true()) != 0) {
+        return cli_fail("%s: a page token that is not UTF-8", p->c->shown);
+    }
+    *next = token;
+    return CLI_OK;
+}
+
+/* `query` and "pageToken=TOKEN" (escaped) as one query string. */
+static char *page_query(client *c, const char *query, const char *token)
+{
+    char *escaped = token != NULL ? client_escape(c, token) : NULL;
+    size_t n = (query != NULL ? strlen(query) : 0) +
+               (escaped != NULL ? strlen(escaped) : 0) +
+               sizeof("&pageToken=");
+    char *full = (token == NULL || escaped != NULL) ? malloc(n) : NULL;
+
+    if (full != NULL) {
+        snprintf(full, n, "%s%s%s%s", query != NULL ? query : "",
+                 query != NULL && escaped != NULL ? "&" : "",
+                 escaped != NULL ? "pageToken=" : "",
+                 escaped != NULL ? escaped : "");
+    }
+    free(escaped);
+    return full;
 }
 
 int client_list_all(client *c, const char *path, const char *query,
                     const char *key, json_t **out)
 {
+    client_pages pages;
     json_t *all = json_array();
-    char *token = NULL;
+    json_t *page = NULL;
+    char *full = NULL;
     int rc = CLI_OK;
 
     *out = NULL;
+    client_pages_init(&pages, c);
     if (all == NULL) {
         return cli_fail("out of memory");
     }
-    for (int pages = 0; pages < 100000; pages++) {
-        json_t *page = NULL;
-        char *full = NULL;
-        const char *next;
+    for (const char *token = NULL;;) {
+        json_t *items;
 
-        if (token != NULL || query != NULL) {
-            char *escaped = token != NULL ? client_escape(c, token) : NULL;
-            size_t n = (query != NULL ? strlen(query) : 0) +
-                       (escaped != NULL ? strlen(escaped) : 0) +
-                       sizeof("&pageToken=");
-
-            full = (token == NULL || escaped != NULL) ? malloc(n) : NULL;
-            if (full == NULL) {
-                free(escaped);
-                rc = cli_fail("out of memory");
-                break;
-            }
-            snprintf(full, n, "%s%s%s%s", query != NULL ? query : "",
-                     query != NULL && escaped != NULL ? "&" : "",
-                     escaped != NULL ? "pageToken=" : "",
-                     escaped != NULL ? escaped : "");
-            free(escaped);
+        full = query != NULL || token != NULL ? page_query(c, query, token)
+                                              : NULL;
+        if ((query != NULL || token != NULL) && full == NULL) {
+            rc = cli_fail("out of memory");
+            break;
         }
+        json_decref(page);      /* `token` pointed into it */
+        page = NULL;
         rc = client_call(c, "GET", path, full, NULL, &page);
         free(full);
+        full = NULL;
         if (rc != CLI_OK) {
             break;
         }
-        if (json_object_get(page, key) != NULL &&
-            json_array_extend(all, json_object_get(page, key)) != 0) {
-            json_decref(page);
+        items = json_object_get(page, key);
+        if (items != NULL && json_array_extend(all, items) != 0) {
             rc = cli_fail("%s: the answer's '%s' is not a list", path, key);
             break;
         }
-        next = json_string_value(json_object_get(page, "nextPageToken"));
-        free(token);
-        token = next != NULL && next[0] != '\0' ? strdup(next) : NULL;
-        json_decref(page);
-        if (token == NULL) {
+        rc = client_pages_next(&pages, page, json_array_size(items),
+                               &token);
+        if (rc != CLI_OK || token == NULL) {
             break;
         }
     }
-    free(token);
+    json_decref(page);
+    client_pages_clear(&pages);
     if (rc != CLI_OK) {
         json_decref(all);
         return rc;

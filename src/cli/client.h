@@ -1,12 +1,13 @@
 /*
  * The online half of `vouch`: a small HTTP client for vouchd (libcurl,
- * JSON through jansson) and the commands that use it (DESIGN.md "CLI
- * vouch", "Online"). docs/cli-online.md describes the behaviour.
+ * JSON through jansson) and the commands that use it. docs/cli-online.md
+ * describes the behaviour.
  *
  * Errors: every failure prints one line "vouch: message" to stderr and
  * returns CLI_USAGE (2): a usage or input error, an error answered by the
- * server (its Google-shaped `error.message` is printed as it is), or a
- * server that cannot be reached. The one exception is
+ * server (its Google-shaped `error.message`, control characters escaped),
+ * a server that cannot be reached, or one whose paging cannot be trusted
+ * (client_list_all()). The one exception is
  * `attestations create|sign-and-create --validate`, which exits 1
  * (CLI_DENIED) when the server says the attestation is not verifiable.
  *
@@ -48,6 +49,57 @@ void client_free(client *c);
 int client_call(client *c, const char *method, const char *path,
                 const char *query, const json_t *body, json_t **out);
 
+/* What a printed resource is, so YAML can come from libvouch's printer. */
+typedef enum client_kind {
+    CLIENT_GENERIC = 0,     /* notes, keys, lists */
+    CLIENT_ATTESTOR,
+    CLIENT_POLICY,
+    CLIENT_OCCURRENCE
+} client_kind;
+
+/*
+ * POST `body` to `path` with "?ID_PARAM=ID" (`id` escaped here), the way
+ * Google's create calls name the new resource: "attestorId=a". As
+ * client_call() otherwise.
+ */
+int client_create(client *c, const char *path, const char *id_param,
+                  const char *id, const json_t *body, json_t **out);
+
+/*
+ * Create the resource `name` (projects/P/COLLECTION/ID): POST `body` to
+ * /v1/projects/P/COLLECTION?ID_PARAM=ID, then print "Created WORD
+ * [NAME]." and the stored resource in --format (default YAML).
+ */
+int client_create_named(const cli_globals *g, const char *collection,
+                        const char *id_param, const char *name,
+                        const json_t *body, const char *word,
+                        client_kind kind);
+
+/* Set `key` of `obj` to `value` (nothing when NULL). CLI_OK, or
+ * CLI_USAGE "WHAT: not valid UTF-8". */
+int client_set_string(json_t *obj, const char *key, const char *value,
+                      const char *what);
+
+/*
+ * `describe` (GET, then print in --format, default YAML) or `delete`
+ * (DELETE, then "Deleted WORD [NAME].") of the one resource of
+ * `collection` that the command's argument names (spec: one argument).
+ * `word` is "attestor" or "note". Returns CLI_OK or CLI_USAGE.
+ */
+int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
+                              cli_globals *g, const char *collection,
+                              const char *word, client_kind kind, bool del);
+
+/*
+ * The start of a `list` of a project's `collection` ("attestors",
+ * "notes"): *format from --format (*text when it is text or not given),
+ * `path` = "/v1/projects/P/COLLECTION" for --project (which must be set
+ * and valid), and a new client in *c. Returns CLI_OK or CLI_USAGE.
+ */
+int client_list_begin(const cli_globals *g, const char *collection,
+                      int *format, bool *text, char *path, size_t size,
+                      client **c);
+
 /*
  * The full name of a resource from a command-line argument: a full name
  * ("projects/P/attestors/A") is checked and copied, a short id ("A") is
@@ -66,13 +118,6 @@ int client_name_project(const char *name, char *buf, size_t size);
 /* The last segment of a full name (borrowed, points into `name`). */
 const char *client_name_id(const char *name);
 
-/* What a printed resource is, so YAML can come from libvouch's printer. */
-typedef enum client_kind {
-    CLIENT_GENERIC = 0,     /* notes, keys, lists */
-    CLIENT_ATTESTOR,
-    CLIENT_POLICY,
-    CLIENT_OCCURRENCE
-} client_kind;
 
 /*
  * Print a resource (a JSON object) in the --format of `g`: json, yaml,
@@ -88,14 +133,57 @@ int client_print(const cli_globals *g, const json_t *resource,
 /* Print the JSON value as YAML (block style) or JSON. */
 int client_print_as(const json_t *value, vouch_format format);
 
+/*
+ * A text table: a header row and one row per element of the JSON array
+ * `items`, columns separated by a blank and padded to the widest cell (at
+ * least `min_width[k]`; may be NULL). `cells` fills the `n` cells of an
+ * item (borrowed strings; `scratch` has `scratch_size` bytes for a cell
+ * it builds). Every cell is escaped (cli_escape()). Returns CLI_OK or
+ * CLI_USAGE (printed).
+ */
+typedef void (*client_cells_fn)(const json_t *item, const char **cells,
+                                char *scratch, size_t scratch_size);
+int client_table(const char *const *heads, size_t n, const int *min_width,
+                 const json_t *items, client_cells_fn cells);
+
 /* Escape `text` for a URL query value; malloc'd (free()) or NULL. */
 char *client_escape(client *c, const char *text);
 
 /*
+ * A server's paging is not trusted: a list ends with an error when it
+ * passes CLIENT_LIST_MAX_ITEMS items or CLIENT_LIST_MAX_BYTES bytes of
+ * answers, or when a nextPageToken comes back a second time (the list
+ * would never end). Memory stays within those limits.
+ */
+#define CLIENT_LIST_MAX_ITEMS 100000u
+#define CLIENT_LIST_MAX_BYTES (128u * 1024u * 1024u)
+
+/* The pages of one list so far (client_pages_next()). */
+typedef struct client_pages {
+    client *c;
+    json_t *seen;           /* the tokens seen, as keys */
+    size_t pages;
+    size_t items;
+    size_t start;           /* bytes the client had received before */
+} client_pages;
+
+void client_pages_init(client_pages *p, client *c);
+void client_pages_clear(client_pages *p);
+
+/*
+ * Account for `page` (holding `items` items) and set *next to its
+ * nextPageToken (borrowed from `page`), or NULL at the end. Returns
+ * CLI_OK, or CLI_USAGE (printed) past a limit or on a repeated token.
+ */
+int client_pages_next(client_pages *p, const json_t *page, size_t items,
+                      const char **next);
+
+/*
  * Every element of a list call (the `key` array of each page), following
- * nextPageToken. `query` (already escaped, without '?'; may be NULL) is
- * sent with every page, e.g. "filter=...". *out is a new array (caller
- * frees with json_decref()). Returns CLI_OK or CLI_USAGE (printed).
+ * nextPageToken within the limits above. `query` (already escaped,
+ * without '?'; may be NULL) is sent with every page, e.g. "filter=...".
+ * *out is a new array (caller frees with json_decref()). Returns CLI_OK or
+ * CLI_USAGE (printed).
  */
 int client_list_all(client *c, const char *path, const char *query,
                     const char *key, json_t **out);

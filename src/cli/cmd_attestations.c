@@ -9,51 +9,68 @@
 #include "cli.h"
 #include "client.h"
 
+typedef struct sign_opts {
+    const char *url;
+    const char *note;
+    const char *key;
+    const char *algorithm;
+    const char *key_id;
+} sign_opts;
+
+static const cli_flag payload_flags[] = {
+    CLI_STRING("--artifact-url", "IMAGE@sha256:DIGEST", sign_opts, url,
+               CLI_REQUIRED, "the image the attestation is about"),
+    CLI_END,
+};
+
+static const cli_spec payload_spec = {
+    "vouch attestations create-signature-payload", NULL, 0, 0, false,
+    payload_flags,
+    "Print the exact bytes that 'gcloud container binauthz "
+    "create-signature-payload' prints: the JSON to sign for an attestation "
+    "of that image digest.",
+};
+
 static int create_signature_payload(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
-    const char *url = NULL;
+    sign_opts o = {0};
     char *payload = NULL;
     size_t len = 0;
     int rc;
-    int i;
 
-    for (i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch attestations create-signature-payload "
-                   "--artifact-url IMAGE@sha256:DIGEST\n\n"
-                   "Print the exact bytes that 'gcloud container binauthz "
-                   "create-signature-payload'\nprints: the JSON to sign "
-                   "for an attestation of that image digest.\n");
-            return CLI_OK;
-        }
-        rc = cli_flag(argc, argv, &i, "--artifact-url", &url);
-        if (rc < 0) {
-            return CLI_USAGE;
-        }
-        if (rc > 0) {
-            continue;
-        }
-        rc = cli_global_flag(argc, argv, &i, g);
-        if (rc < 0) {
-            return CLI_USAGE;
-        }
-        if (rc == 0) {
-            return cli_unknown("vouch attestations create-signature-payload",
-                               argv[i]);
-        }
+    rc = cli_parse(&payload_spec, argc, argv, g, &o, NULL);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if (url == NULL) {
-        return cli_fail("--artifact-url is required");
-    }
-    if (vouch_signature_payload_create(url, strlen(url), &payload, &len,
+    if (vouch_signature_payload_create(o.url, strlen(o.url), &payload, &len,
                                        &err) < 0) {
         return cli_fail_error(&err);
     }
+    /* The bytes to sign, exactly: no escaping. */
     rc = cli_write(payload, len);
     vouch_free(payload);
     return rc;
 }
+
+static const cli_flag sign_flags[] = {
+    CLI_STRING("--artifact-url", "IMAGE@sha256:DIGEST", sign_opts, url,
+               CLI_REQUIRED, "the image to attest"),
+    CLI_STRING("--note", "projects/P/notes/N", sign_opts, note,
+               CLI_REQUIRED, "the attestor's note"),
+    CLI_SIGNING_FLAGS(sign_opts),
+    CLI_END,
+};
+
+static const cli_spec sign_spec = {
+    "vouch attestations sign", NULL, 0, 0, false, sign_flags,
+    "Sign the gcloud signature payload of the image with a local PEM "
+    "private key and print the attestation occurrence (Grafeas v1; --format "
+    "json, the default, or yaml). ALG is the enum name (ECDSA_P256_SHA256) "
+    "or gcloud's spelling (ecdsa-p256-sha256); by default it is inferred "
+    "from the key. The key id defaults to the public key's ni:///sha-256;... "
+    "id.",
+};
 
 static int sign(int argc, char **argv, cli_globals *g)
 {
@@ -61,11 +78,7 @@ static int sign(int argc, char **argv, cli_globals *g)
     vouch_private_key *key = NULL;
     vouch_attestation *att = NULL;
     vouch_signature_algorithm alg = VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
-    const char *url = NULL;
-    const char *note = NULL;
-    const char *key_path = NULL;
-    const char *alg_name = NULL;
-    const char *key_id = NULL;
+    sign_opts o = {0};
     char *pem = NULL;
     size_t pem_len = 0;
     char *json = NULL;
@@ -73,63 +86,33 @@ static int sign(int argc, char **argv, cli_globals *g)
     size_t text_len = 0;
     int format;
     int rc;
-    int i;
 
-    for (i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch attestations sign --artifact-url "
-                   "IMAGE@sha256:DIGEST\n"
-                   "         --note projects/P/notes/N --private-key "
-                   "KEY.pem\n"
-                   "         [--algorithm ALG] [--public-key-id ID] "
-                   "[--format json|yaml]\n\n"
-                   "Sign the gcloud signature payload of the image with a "
-                   "local PEM private key\nand print the attestation "
-                   "occurrence (Grafeas v1). ALG is the enum name\n"
-                   "(ECDSA_P256_SHA256) or gcloud's spelling "
-                   "(ecdsa-p256-sha256); by default it\nis inferred from "
-                   "the key. The key id defaults to the public key's\n"
-                   "ni:///sha-256;... id.\n");
-            return CLI_OK;
-        }
-        if ((rc = cli_flag(argc, argv, &i, "--artifact-url", &url)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--note", &note)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--private-key", &key_path)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--algorithm", &alg_name)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--public-key-id", &key_id)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        return cli_unknown("vouch attestations sign", argv[i]);
-    }
-    if (url == NULL || note == NULL || key_path == NULL) {
-        return cli_fail("--artifact-url, --note and --private-key are "
-                        "required");
+    rc = cli_parse(&sign_spec, argc, argv, g, &o, NULL);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
     format = cli_output_format(g, VOUCH_FORMAT_JSON, false, NULL);
     if (format < 0) {
         return CLI_USAGE;
     }
-    if (alg_name != NULL &&
-        vouch_signature_algorithm_parse(alg_name, strlen(alg_name), &alg,
-                                        &err) < 0) {
+    if (o.algorithm != NULL &&
+        vouch_signature_algorithm_parse(o.algorithm, strlen(o.algorithm),
+                                        &alg, &err) < 0) {
         snprintf(err.source, sizeof(err.source), "--algorithm");
         return cli_fail_error(&err);
     }
-    rc = cli_read_file(key_path, VOUCH_KEY_MAX_BYTES, &pem, &pem_len);
+    rc = cli_read_file(o.key, VOUCH_KEY_MAX_BYTES, &pem, &pem_len);
     if (rc != CLI_OK) {
         goto cleanup;
     }
     if (vouch_private_key_new(&key, pem, pem_len, alg, &err) < 0 ||
-        vouch_attestation_sign(key, url, note, key_id, &json, &err) < 0) {
-        rc = cli_fail_error_in(&err, key_path);
+        vouch_attestation_sign(key, o.url, o.note, o.key_id, &json,
+                               &err) < 0) {
+        rc = cli_fail_error_in(&err, o.key);
         goto cleanup;
     }
     if (format == VOUCH_FORMAT_JSON) {
-        rc = cli_write(json, strlen(json));
+        rc = cli_write_json(json, strlen(json));
         goto cleanup;
     }
     if (vouch_attestation_parse(&att, json, strlen(json), VOUCH_FORMAT_JSON,
@@ -157,15 +140,15 @@ int cmd_attestations(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
         {"create-signature-payload", create_signature_payload,
-         "print the payload to sign for an image digest"},
-        {"sign", sign, "sign with a local PEM key, print the occurrence"},
+         "print the payload to sign for an image digest", 0},
+        {"sign", sign, "sign with a local PEM key, print the occurrence", 0},
         {"create", cmd_attestations_create,
-         "store an attestation from a signature file on vouchd"},
+         "store an attestation from a signature file on vouchd", 0},
         {"sign-and-create", cmd_attestations_sign_and_create,
-         "sign with a local key and store the attestation on vouchd"},
+         "sign with a local key and store the attestation on vouchd", 0},
         {"list", cmd_attestations_list,
-         "list the attestations of an attestor"},
-        {NULL, NULL, NULL},
+         "list the attestations of an attestor", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("attestations", commands, argc, argv, g);

@@ -2,9 +2,9 @@
  * `vouch attestors create|describe|list|update|delete` and
  * `vouch attestors public-keys add|remove`: gcloud's
  * `container binauthz attestors` against vouchd (Binary Authorization v1,
- * spec/binauthz.md §2, §2.6). Keys are added and removed client-side:
- * get the attestor, change its key list, PUT it back with its etag, so a
- * concurrent change is refused by the server (ABORTED) instead of lost.
+ * docs/api.md). Keys are added and removed client-side: get the attestor,
+ * change its key list, PUT it back with its etag, so a concurrent change
+ * is refused by the server (ABORTED) instead of lost.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,23 +14,36 @@
 
 #define NAME_MAX_LEN 512
 
-/* Handle a global flag; 1 handled, 0 not global, -1 error printed. */
-static int attestor_path(const char *name, char *path, size_t size)
-{
-    snprintf(path, size, "/v1/%s", name);
-    return CLI_OK;
-}
+/* The options of every attestors command. */
+typedef struct attestor_opts {
+    const char *note;           /* create */
+    const char *note_project;   /* create */
+    const char *description;    /* create, update */
+    const char *attestor;       /* public-keys */
+    const char *pkix;
+    const char *algorithm;
+    const char *pgp;
+    const char *key_id;
+    const char *comment;
+} attestor_opts;
 
-/* GET the attestor `name` into *out. */
-static int get_attestor(client *c, const char *name, json_t **out)
+#define DESCRIPTION_FLAG(help) \
+    CLI_STRING("--description", "TEXT", attestor_opts, description, 0, help)
+#define ATTESTOR_FLAG \
+    CLI_STRING("--attestor", "A", attestor_opts, attestor, CLI_REQUIRED, \
+               "the attestor, an id or projects/P/attestors/A")
+
+/* GET (or DELETE) the attestor `name` into *out. */
+static int call_attestor(client *c, const char *method, const char *name,
+                         const json_t *body, json_t **out)
 {
     char path[NAME_MAX_LEN + 8];
 
-    attestor_path(name, path, sizeof(path));
-    return client_call(c, "GET", path, NULL, NULL, out);
+    snprintf(path, sizeof(path), "/v1/%s", name);
+    return client_call(c, method, path, NULL, body, out);
 }
 
-/* Connect, and resolve the attestor argument. */
+/* The full name of the attestor argument, and a client. */
 static int begin(const cli_globals *g, const char *arg, const char *what,
                  char *name, size_t size, client **c)
 {
@@ -42,365 +55,189 @@ static int begin(const cli_globals *g, const char *arg, const char *what,
     return client_new(c, g);
 }
 
+/* The note of a new attestor: an id in the attestor's project (or
+ * --attestation-authority-note-project), or a full name. */
+static int note_name(const cli_globals *g, const attestor_opts *o,
+                     const char *project, char *buf, size_t size)
+{
+    cli_globals ng = *g;
+
+    if (strchr(o->note, '/') != NULL && o->note_project != NULL) {
+        return cli_fail("--attestation-authority-note-project goes with a "
+                        "note id, not with the full name '%s'", o->note);
+    }
+    if (strchr(o->note, '/') == NULL) {
+        ng.project = o->note_project != NULL ? o->note_project : project;
+    }
+    return client_resource_name(&ng, "notes", o->note,
+                                "--attestation-authority-note", buf, size);
+}
+
+static const cli_flag create_flags[] = {
+    CLI_STRING("--attestation-authority-note", "NOTE", attestor_opts, note,
+               CLI_REQUIRED, "the ATTESTATION note, an id or a full name"),
+    CLI_STRING("--attestation-authority-note-project", "P", attestor_opts,
+               note_project, 0, "the project of a note given by id"),
+    DESCRIPTION_FLAG("what the attestor vouches for"),
+    CLI_END,
+};
+
+static const cli_spec create_spec = {
+    "vouch attestors create", "ATTESTOR", 1, 1, false, create_flags,
+    "Create an attestor whose attestations are occurrences of NOTE (an "
+    "ATTESTATION note that must exist: see 'vouch notes create'). ATTESTOR "
+    "and NOTE are ids (with --project) or full names. Keys are added with "
+    "'vouch attestors public-keys add'.",
+};
+
 static int attestors_create(int argc, char **argv, cli_globals *g)
 {
-    const char *id = NULL;
-    const char *note = NULL;
-    const char *note_project = NULL;
-    const char *description = NULL;
+    attestor_opts o = {0};
+    cli_list id;
     char name[NAME_MAX_LEN];
-    char note_name[NAME_MAX_LEN];
+    char note[NAME_MAX_LEN];
     char project[256];
-    char path[NAME_MAX_LEN];
-    char *query = NULL;
-    char *escaped = NULL;
-    client *c = NULL;
     json_t *body = NULL;
-    json_t *result = NULL;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch attestors create ATTESTOR\n"
-                   "         --attestation-authority-note NOTE\n"
-                   "         [--attestation-authority-note-project P] "
-                   "[--description TEXT]\n\n"
-                   "Create an attestor whose attestations are occurrences "
-                   "of NOTE (an\nATTESTATION note that must exist: see "
-                   "'vouch notes create'). ATTESTOR\nand NOTE are ids "
-                   "(with --project) or full names. Keys are added with\n"
-                   "'vouch attestors public-keys add'.\n");
-            return CLI_OK;
-        }
-        if ((rc = cli_flag(argc, argv, &i, "--attestation-authority-note",
-                           &note)) != 0 ||
-            (rc = cli_flag(argc, argv, &i,
-                           "--attestation-authority-note-project",
-                           &note_project)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--description",
-                           &description)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        if (argv[i][0] == '-' || id != NULL) {
-            return cli_unknown("vouch attestors create", argv[i]);
-        }
-        id = argv[i];
-    }
-    if (id == NULL) {
-        return cli_fail("attestors create needs an ATTESTOR");
-    }
-    if (note == NULL) {
-        return cli_fail("--attestation-authority-note is required");
-    }
-    rc = client_resource_name(g, "attestors", id, "ATTESTOR", name,
-                              sizeof(name));
+    rc = cli_parse(&create_spec, argc, argv, g, &o, &id);
     if (rc != CLI_OK) {
-        return rc;
+        return cli_parse_exit(rc);
     }
-    rc = client_name_project(name, project, sizeof(project));
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (strchr(note, '/') == NULL) {
-        cli_globals ng = *g;
-
-        ng.project = note_project != NULL ? note_project : project;
-        rc = client_resource_name(&ng, "notes", note,
-                                  "--attestation-authority-note", note_name,
-                                  sizeof(note_name));
-    } else if (note_project != NULL) {
-        return cli_fail("--attestation-authority-note-project goes with a "
-                        "note id, not with the full name '%s'", note);
-    } else {
-        rc = client_resource_name(g, "notes", note,
-                                  "--attestation-authority-note", note_name,
-                                  sizeof(note_name));
-    }
-    if (rc != CLI_OK) {
+    if ((rc = client_resource_name(g, "attestors", id.items[0], "ATTESTOR",
+                                   name, sizeof(name))) != CLI_OK ||
+        (rc = client_name_project(name, project, sizeof(project))) !=
+            CLI_OK ||
+        (rc = note_name(g, &o, project, note, sizeof(note))) != CLI_OK) {
         return rc;
     }
     body = json_pack("{s:s,s:{s:s}}", "name", name, "userOwnedGrafeasNote",
-                     "noteReference", note_name);
-    if (body == NULL ||
-        (description != NULL &&
-         json_object_set_new(body, "description",
-                             json_string(description)) != 0)) {
-        rc = cli_fail("--description: not valid UTF-8");
-        goto cleanup;
-    }
-    rc = client_new(&c, g);
-    if (rc != CLI_OK) {
-        goto cleanup;
-    }
-    escaped = client_escape(c, client_name_id(name));
-    if (escaped == NULL) {
-        rc = cli_fail("out of memory");
-        goto cleanup;
-    }
-    query = malloc(strlen(escaped) + sizeof("attestorId="));
-    if (query == NULL) {
-        rc = cli_fail("out of memory");
-        goto cleanup;
-    }
-    sprintf(query, "attestorId=%s", escaped);
-    snprintf(path, sizeof(path), "/v1/projects/%s/attestors", project);
-    rc = client_call(c, "POST", path, query, body, &result);
+                     "noteReference", note);
+    rc = body == NULL ? cli_fail("out of memory")
+                      : client_set_string(body, "description", o.description,
+                                          "--description");
     if (rc == CLI_OK) {
-        fprintf(stderr, "Created attestor [%s].\n", name);
-        rc = client_print(g, result, VOUCH_FORMAT_YAML,
-                          CLIENT_ATTESTOR);
+        rc = client_create_named(g, "attestors", "attestorId", name, body,
+                                 "attestor", CLIENT_ATTESTOR);
     }
-
-cleanup:
-    free(query);
-    free(escaped);
     json_decref(body);
-    json_decref(result);
-    client_free(c);
     return rc;
 }
 
-/* Commands that take one ATTESTOR and no other flag. */
-static int one_attestor_args(int argc, char **argv, cli_globals *g,
-                             const char *command, const char *help,
-                             const char **id)
+/* describe (variant 0) and delete (variant 1) of one attestor. */
+static int attestors_one(int argc, char **argv, cli_globals *g)
 {
-    *id = NULL;
-    for (int i = 0; i < argc; i++) {
-        int rc;
+    static const cli_spec specs[] = {
+        {
+            "vouch attestors describe", "ATTESTOR", 1, 1, false, NULL,
+            "Print an attestor (default YAML, as gcloud).",
+        },
+        {
+            "vouch attestors delete", "ATTESTOR", 1, 1, false, NULL,
+            "Delete an attestor. vouchd refuses while a policy requires it.",
+        },
+    };
 
-        if (cli_is_help(argv[i])) {
-            fputs(help, stdout);
-            return -1;
-        }
-        rc = cli_global_flag(argc, argv, &i, g);
-        if (rc < 0) {
-            return CLI_USAGE;
-        }
-        if (rc > 0) {
-            continue;
-        }
-        if (argv[i][0] == '-' || *id != NULL) {
-            return cli_unknown(command, argv[i]);
-        }
-        *id = argv[i];
-    }
-    if (*id == NULL) {
-        return cli_fail("%s needs an ATTESTOR", command + 6);
-    }
-    return CLI_OK;
+    return client_describe_or_delete(&specs[g->variant], argc, argv, g,
+                                     "attestors", "attestor", CLIENT_ATTESTOR,
+                                     g->variant == 1);
 }
 
-static int attestors_describe(int argc, char **argv, cli_globals *g)
+static void attestor_cells(const json_t *a, const char **cells,
+                           char *scratch, size_t size)
 {
-    const char *id;
-    char name[NAME_MAX_LEN];
-    client *c = NULL;
-    json_t *result = NULL;
-    int rc;
+    const json_t *note = json_object_get(a, "userOwnedGrafeasNote");
+    const char *name = json_string_value(json_object_get(a, "name"));
+    const char *ref =
+        json_string_value(json_object_get(note, "noteReference"));
 
-    rc = one_attestor_args(argc, argv, g, "vouch attestors describe",
-                           "usage: vouch attestors describe ATTESTOR "
-                           "[--format json|yaml|text]\n\n"
-                           "Print an attestor (default YAML, as gcloud).\n",
-                           &id);
-    if (rc != CLI_OK) {
-        return rc < 0 ? CLI_OK : rc;
-    }
-    rc = begin(g, id, "ATTESTOR", name, sizeof(name), &c);
-    if (rc == CLI_OK) {
-        rc = get_attestor(c, name, &result);
-    }
-    if (rc == CLI_OK) {
-        rc = client_print(g, result, VOUCH_FORMAT_YAML,
-                          CLIENT_ATTESTOR);
-    }
-    json_decref(result);
-    client_free(c);
-    return rc;
+    snprintf(scratch, size, "%zu",
+             json_array_size(json_object_get(note, "publicKeys")));
+    cells[0] = name != NULL ? client_name_id(name) : "";
+    cells[1] = ref != NULL ? ref : "";
+    cells[2] = scratch;
 }
 
-static int attestors_delete(int argc, char **argv, cli_globals *g)
-{
-    const char *id;
-    char name[NAME_MAX_LEN];
-    char path[NAME_MAX_LEN + 8];
-    client *c = NULL;
-    json_t *result = NULL;
-    int rc;
-
-    rc = one_attestor_args(argc, argv, g, "vouch attestors delete",
-                           "usage: vouch attestors delete ATTESTOR\n\n"
-                           "Delete an attestor. vouchd refuses while a "
-                           "policy requires it.\n",
-                           &id);
-    if (rc != CLI_OK) {
-        return rc < 0 ? CLI_OK : rc;
-    }
-    rc = begin(g, id, "ATTESTOR", name, sizeof(name), &c);
-    if (rc == CLI_OK) {
-        attestor_path(name, path, sizeof(path));
-        rc = client_call(c, "DELETE", path, NULL, NULL, &result);
-    }
-    if (rc == CLI_OK) {
-        fprintf(stderr, "Deleted attestor [%s].\n", name);
-    }
-    json_decref(result);
-    client_free(c);
-    return rc;
-}
-
-static int print_attestor_table(const json_t *list)
-{
-    size_t i;
-    json_t *a;
-
-    printf("%-40s %-40s %s\n", "NAME", "NOTE", "NUM_PUBLIC_KEYS");
-    json_array_foreach(list, i, a) {
-        const json_t *note = json_object_get(a, "userOwnedGrafeasNote");
-        const char *name = json_string_value(json_object_get(a, "name"));
-        const char *ref =
-            json_string_value(json_object_get(note, "noteReference"));
-
-        printf("%-40s %-40s %zu\n", name != NULL ? client_name_id(name) : "",
-               ref != NULL ? ref : "",
-               json_array_size(json_object_get(note, "publicKeys")));
-    }
-    return fflush(stdout) == 0 ? CLI_OK : cli_fail("cannot write output");
-}
+static const cli_spec list_spec = {
+    "vouch attestors list", NULL, 0, 0, false, NULL,
+    "List the attestors of a project (default: a table of NAME, NOTE, "
+    "NUM_PUBLIC_KEYS; json and yaml print the resources as an array).",
+};
 
 static int attestors_list(int argc, char **argv, cli_globals *g)
 {
-    char path[512];
+    static const char *const heads[] = {"NAME", "NOTE", "NUM_PUBLIC_KEYS"};
+    static const int widths[] = {40, 40, 0};
+    char path[NAME_MAX_LEN];
     client *c = NULL;
     json_t *all = NULL;
     bool text = false;
     int format;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch attestors list [--project P] "
-                   "[--format json|yaml|text]\n\n"
-                   "List the attestors of a project (default: a table of "
-                   "NAME, NOTE,\nNUM_PUBLIC_KEYS; json and yaml print the "
-                   "resources as an array).\n");
-            return CLI_OK;
-        }
-        rc = cli_global_flag(argc, argv, &i, g);
-        if (rc < 0) {
-            return CLI_USAGE;
-        }
-        if (rc == 0) {
-            return cli_unknown("vouch attestors list", argv[i]);
-        }
-    }
-    format = cli_output_format(g, VOUCH_FORMAT_JSON, true, &text);
-    if (format < 0) {
-        return CLI_USAGE;
-    }
-    if (g->format == NULL) {
-        text = true;
-    }
-    if (g->project == NULL || g->project[0] == '\0') {
-        return cli_fail("attestors list needs --project (or "
-                        "VOUCH_PROJECT)");
-    }
-    /* Validates the project id as a path segment. */
-    rc = client_resource_name(g, "attestors", "x", "--project", path,
-                              sizeof(path));
+    rc = cli_parse(&list_spec, argc, argv, g, NULL, NULL);
     if (rc != CLI_OK) {
-        return rc;
+        return cli_parse_exit(rc);
     }
-    snprintf(path, sizeof(path), "/v1/projects/%s/attestors", g->project);
-    rc = client_new(&c, g);
-    if (rc != CLI_OK) {
-        goto cleanup;
+    rc = client_list_begin(g, "attestors", &format, &text, path,
+                           sizeof(path), &c);
+    if (rc == CLI_OK) {
+        rc = client_list_all(c, path, NULL, "attestors", &all);
     }
-    rc = client_list_all(c, path, NULL, "attestors", &all);
-    if (rc != CLI_OK) {
-        goto cleanup;
+    if (rc == CLI_OK) {
+        rc = text ? client_table(heads, 3, widths, all, attestor_cells)
+                  : client_print_as(all, (vouch_format)format);
     }
-    rc = text ? print_attestor_table(all)
-              : client_print_as(all, (vouch_format)format);
-
-cleanup:
     json_decref(all);
     client_free(c);
     return rc;
 }
 
-/* PUT the attestor back (with the etag it was read with). */
-static int put_attestor(client *c, const char *name, const json_t *attestor,
-                        json_t **out)
-{
-    char path[NAME_MAX_LEN + 8];
+static const cli_flag update_flags[] = {
+    DESCRIPTION_FLAG("the new description ('' removes it)"),
+    CLI_END,
+};
 
-    attestor_path(name, path, sizeof(path));
-    return client_call(c, "PUT", path, NULL, attestor, out);
-}
+static const cli_spec update_spec = {
+    "vouch attestors update", "ATTESTOR", 1, 1, false, update_flags,
+    "Change what an attestor allows to change (its description; keys "
+    "through 'vouch attestors public-keys'). The attestor is read, changed "
+    "and written back with its etag.",
+};
 
 static int attestors_update(int argc, char **argv, cli_globals *g)
 {
-    const char *id = NULL;
-    const char *description = NULL;
+    attestor_opts o = {0};
+    cli_list id;
     char name[NAME_MAX_LEN];
     client *c = NULL;
     json_t *att = NULL;
     json_t *result = NULL;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch attestors update ATTESTOR "
-                   "[--description TEXT]\n\n"
-                   "Change what an attestor allows to change (its "
-                   "description; keys through\n'vouch attestors "
-                   "public-keys'). The attestor is read, changed and "
-                   "written\nback with its etag.\n");
-            return CLI_OK;
-        }
-        if ((rc = cli_flag(argc, argv, &i, "--description",
-                           &description)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        if (argv[i][0] == '-' || id != NULL) {
-            return cli_unknown("vouch attestors update", argv[i]);
-        }
-        id = argv[i];
+    rc = cli_parse(&update_spec, argc, argv, g, &o, &id);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if (id == NULL) {
-        return cli_fail("attestors update needs an ATTESTOR");
-    }
-    rc = begin(g, id, "ATTESTOR", name, sizeof(name), &c);
+    rc = begin(g, id.items[0], "ATTESTOR", name, sizeof(name), &c);
     if (rc == CLI_OK) {
-        rc = get_attestor(c, name, &att);
+        rc = call_attestor(c, "GET", name, NULL, &att);
     }
     if (rc != CLI_OK) {
         goto cleanup;
     }
-    if (description != NULL) {
-        if (description[0] == '\0') {
-            json_object_del(att, "description");
-        } else if (json_object_set_new(att, "description",
-                                       json_string(description)) != 0) {
-            rc = cli_fail("--description: not valid UTF-8");
-            goto cleanup;
-        }
+    if (o.description != NULL && o.description[0] == '\0') {
+        json_object_del(att, "description");
+    } else {
+        rc = client_set_string(att, "description", o.description,
+                               "--description");
     }
-    rc = put_attestor(c, name, att, &result);
     if (rc == CLI_OK) {
-        fprintf(stderr, "Updated attestor [%s].\n", name);
-        rc = client_print(g, result, VOUCH_FORMAT_YAML,
-                          CLIENT_ATTESTOR);
+        rc = call_attestor(c, "PUT", name, att, &result);
+    }
+    if (rc == CLI_OK) {
+        cli_note("Updated attestor [%s].", name);
+        rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_ATTESTOR);
     }
 
 cleanup:
@@ -433,23 +270,21 @@ static json_t *keys_of(json_t *att)
  * The AttestorPublicKey for a key file, checked locally (so a bad file is
  * reported with its own name and position, not as a server error).
  */
-static int key_json(const char *pkix_file, const char *alg_name,
-                    const char *pgp_file, const char *id,
-                    const char *comment, json_t **out)
+static int key_json(const attestor_opts *o, json_t **out)
 {
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_signature_algorithm alg = VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
     vouch_public_key *key = NULL;
-    const char *file = pkix_file != NULL ? pkix_file : pgp_file;
+    const char *file = o->pkix != NULL ? o->pkix : o->pgp;
     char *text = NULL;
     size_t len = 0;
     json_t *k = NULL;
     int rc;
 
     *out = NULL;
-    if (alg_name != NULL &&
-        vouch_signature_algorithm_parse(alg_name, strlen(alg_name), &alg,
-                                        &err) < 0) {
+    if (o->algorithm != NULL &&
+        vouch_signature_algorithm_parse(o->algorithm, strlen(o->algorithm),
+                                        &alg, &err) < 0) {
         snprintf(err.source, sizeof(err.source),
                  "--pkix-public-key-algorithm");
         return cli_fail_error(&err);
@@ -458,17 +293,17 @@ static int key_json(const char *pkix_file, const char *alg_name,
     if (rc != CLI_OK) {
         return rc;
     }
-    if (pkix_file != NULL) {
-        rc = vouch_public_key_new_pkix(&key, text, len, alg, id, comment,
-                                       &err);
+    if (o->pkix != NULL) {
+        rc = vouch_public_key_new_pkix(&key, text, len, alg, o->key_id,
+                                       o->comment, &err);
     } else {
-        rc = vouch_public_key_new_pgp(&key, text, len, comment, &err);
+        rc = vouch_public_key_new_pgp(&key, text, len, o->comment, &err);
     }
     if (rc < 0) {
         rc = cli_fail_error_in(&err, file);
         goto cleanup;
     }
-    if (pkix_file != NULL) {
+    if (o->pkix != NULL) {
         k = json_pack("{s:s,s:{s:s,s:s}}", "id", vouch_public_key_id(key),
                       "pkixPublicKey", "publicKeyPem", text,
                       "signatureAlgorithm",
@@ -478,8 +313,8 @@ static int key_json(const char *pkix_file, const char *alg_name,
         k = json_pack("{s:s,s:s}", "id", vouch_public_key_id(key),
                       "asciiArmoredPgpPublicKey", text);
     }
-    if (k != NULL && comment != NULL &&
-        json_object_set_new(k, "comment", json_string(comment)) != 0) {
+    if (k != NULL && o->comment != NULL &&
+        json_object_set_new(k, "comment", json_string(o->comment)) != 0) {
         json_decref(k);
         k = NULL;
     }
@@ -496,111 +331,116 @@ cleanup:
     return rc;
 }
 
+/* The position of the key `id` in `keys`, or -1; the other ids into
+ * `known` ("a, b") for the error that names them. */
+static long find_key(const json_t *keys, const char *id, char *known,
+                     size_t size)
+{
+    size_t used = 0;
+    long found = -1;
+    size_t i;
+    json_t *k;
+
+    known[0] = '\0';
+    json_array_foreach(keys, i, k) {
+        const char *kid = json_string_value(json_object_get(k, "id"));
+
+        if (kid != NULL && strcmp(kid, id) == 0) {
+            found = (long)i;
+        } else if (kid != NULL && used < size) {
+            int w = snprintf(known + used, size - used, "%s%s",
+                             used > 0 ? ", " : "", kid);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    return found;
+}
+
+static const cli_flag add_flags[] = {
+    ATTESTOR_FLAG,
+    CLI_STRING("--pkix-public-key-file", "PEM", attestor_opts, pkix, 0,
+               "a PEM SubjectPublicKeyInfo file"),
+    CLI_STRING("--pkix-public-key-algorithm", "ALG", attestor_opts,
+               algorithm, 0, "its algorithm (default: from the key)"),
+    CLI_STRING("--pgp-public-key-file", "ASC", attestor_opts, pgp, 0,
+               "an ASCII-armored OpenPGP public key"),
+    CLI_STRING("--public-key-id-override", "ID", attestor_opts, key_id, 0,
+               "the PKIX key's id (default: ni:///sha-256;...)"),
+    CLI_STRING("--comment", "TEXT", attestor_opts, comment, 0,
+               "a comment stored with the key"),
+    CLI_END,
+};
+
+static const cli_spec add_spec = {
+    "vouch attestors public-keys add", NULL, 0, 0, false, add_flags,
+    "Add a trusted key to an attestor: exactly one of "
+    "--pkix-public-key-file and --pgp-public-key-file. A PKIX key's id "
+    "defaults to ni:///sha-256;... and its algorithm is inferred from the "
+    "key when not given; a PGP key's id is its fingerprint. Prints the "
+    "added key.",
+};
+
+/* The flags of `add` that go together. */
+static int add_check(const attestor_opts *o)
+{
+    if ((o->pkix == NULL) == (o->pgp == NULL)) {
+        return cli_fail("give exactly one of --pkix-public-key-file and "
+                        "--pgp-public-key-file");
+    }
+    if (o->pgp != NULL && (o->algorithm != NULL || o->key_id != NULL)) {
+        return cli_fail("%s applies to PKIX keys only (a PGP key's id is "
+                        "its fingerprint)",
+                        o->algorithm != NULL ? "--pkix-public-key-algorithm"
+                                             : "--public-key-id-override");
+    }
+    return CLI_OK;
+}
+
 static int public_keys_add(int argc, char **argv, cli_globals *g)
 {
-    const char *attestor = NULL;
-    const char *pkix = NULL;
-    const char *alg = NULL;
-    const char *pgp = NULL;
-    const char *id = NULL;
-    const char *comment = NULL;
+    attestor_opts o = {0};
     char name[NAME_MAX_LEN];
+    char known[300];
     client *c = NULL;
     json_t *key = NULL;
     json_t *att = NULL;
     json_t *keys;
     json_t *result = NULL;
     const char *new_id;
-    size_t i;
-    json_t *k;
     int rc;
 
-    for (int a = 0; a < argc; a++) {
-        if (cli_is_help(argv[a])) {
-            printf("usage: vouch attestors public-keys add --attestor A\n"
-                   "         (--pkix-public-key-file PEM "
-                   "[--pkix-public-key-algorithm ALG]\n"
-                   "          | --pgp-public-key-file ASC)\n"
-                   "         [--public-key-id-override ID] "
-                   "[--comment TEXT]\n\n"
-                   "Add a trusted key to an attestor. A PKIX key's id "
-                   "defaults to\nni:///sha-256;... and its algorithm is "
-                   "inferred from the key when not\ngiven; a PGP key's id "
-                   "is its fingerprint. Prints the added key.\n");
-            return CLI_OK;
-        }
-        if ((rc = cli_flag(argc, argv, &a, "--attestor", &attestor)) != 0 ||
-            (rc = cli_flag(argc, argv, &a, "--pkix-public-key-file",
-                           &pkix)) != 0 ||
-            (rc = cli_flag(argc, argv, &a, "--pkix-public-key-algorithm",
-                           &alg)) != 0 ||
-            (rc = cli_flag(argc, argv, &a, "--pgp-public-key-file",
-                           &pgp)) != 0 ||
-            (rc = cli_flag(argc, argv, &a, "--public-key-id-override",
-                           &id)) != 0 ||
-            (rc = cli_flag(argc, argv, &a, "--comment", &comment)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &a, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        return cli_unknown("vouch attestors public-keys add", argv[a]);
-    }
-    if (attestor == NULL) {
-        return cli_fail("--attestor is required");
-    }
-    if ((pkix == NULL) == (pgp == NULL)) {
-        return cli_fail("give exactly one of --pkix-public-key-file and "
-                        "--pgp-public-key-file");
-    }
-    if (pgp != NULL && (alg != NULL || id != NULL)) {
-        return cli_fail("%s applies to PKIX keys only (a PGP key's id is "
-                        "its fingerprint)",
-                        alg != NULL ? "--pkix-public-key-algorithm"
-                                    : "--public-key-id-override");
-    }
-    rc = client_resource_name(g, "attestors", attestor, "--attestor", name,
-                              sizeof(name));
+    rc = cli_parse(&add_spec, argc, argv, g, &o, NULL);
     if (rc != CLI_OK) {
-        return rc;
+        return cli_parse_exit(rc);
     }
-    rc = key_json(pkix, alg, pgp, id, comment, &key);
-    if (rc != CLI_OK) {
+    if ((rc = add_check(&o)) != CLI_OK ||
+        (rc = client_resource_name(g, "attestors", o.attestor, "--attestor",
+                                   name, sizeof(name))) != CLI_OK ||
+        (rc = key_json(&o, &key)) != CLI_OK) {
         return rc;
     }
     rc = client_new(&c, g);
     if (rc == CLI_OK) {
-        rc = get_attestor(c, name, &att);
+        rc = call_attestor(c, "GET", name, NULL, &att);
     }
     if (rc != CLI_OK) {
         goto cleanup;
     }
     keys = keys_of(att);
+    new_id = json_string_value(json_object_get(key, "id"));
     if (keys == NULL) {
         rc = cli_fail("attestor %s has no userOwnedGrafeasNote", name);
-        goto cleanup;
-    }
-    new_id = json_string_value(json_object_get(key, "id"));
-    json_array_foreach(keys, i, k) {
-        const char *old = json_string_value(json_object_get(k, "id"));
-
-        if (old != NULL && strcmp(old, new_id) == 0) {
-            rc = cli_fail("attestor %s already has a public key with id "
-                          "'%s'", name, new_id);
-            goto cleanup;
-        }
-    }
-    if (json_array_append(keys, key) != 0) {
+    } else if (find_key(keys, new_id, known, sizeof(known)) >= 0) {
+        rc = cli_fail("attestor %s already has a public key with id '%s'",
+                      name, new_id);
+    } else if (json_array_append(keys, key) != 0) {
         rc = cli_fail("out of memory");
-        goto cleanup;
+    } else {
+        rc = call_attestor(c, "PUT", name, att, &result);
     }
-    rc = put_attestor(c, name, att, &result);
     if (rc == CLI_OK) {
-        fprintf(stderr, "Added public key %s to attestor [%s].\n", new_id,
-                name);
-        rc = client_print(g, key, VOUCH_FORMAT_YAML,
-                          CLIENT_GENERIC);
+        cli_note("Added public key %s to attestor [%s].", new_id, name);
+        rc = client_print(g, key, VOUCH_FORMAT_YAML, CLIENT_GENERIC);
     }
 
 cleanup:
@@ -611,50 +451,38 @@ cleanup:
     return rc;
 }
 
+static const cli_flag remove_flags[] = {
+    ATTESTOR_FLAG,
+    CLI_END,
+};
+
+static const cli_spec remove_spec = {
+    "vouch attestors public-keys remove", "KEY_ID", 1, 1, true,
+    remove_flags,
+    "Remove the key whose id is KEY_ID (exactly, as 'vouch attestors "
+    "describe' shows it) from an attestor.",
+};
+
 static int public_keys_remove(int argc, char **argv, cli_globals *g)
 {
-    const char *attestor = NULL;
-    const char *key_id = NULL;
+    attestor_opts o = {0};
+    cli_list key_id;
     char name[NAME_MAX_LEN];
     char known[300];
-    size_t used = 0;
     client *c = NULL;
     json_t *att = NULL;
     json_t *keys;
     json_t *result = NULL;
-    size_t i;
-    size_t found = (size_t)-1;
-    json_t *k;
+    long found = -1;
     int rc;
 
-    for (int a = 0; a < argc; a++) {
-        if (cli_is_help(argv[a])) {
-            printf("usage: vouch attestors public-keys remove KEY_ID "
-                   "--attestor A\n\n"
-                   "Remove the key whose id is KEY_ID (exactly, as "
-                   "'vouch attestors describe'\nshows it) from an "
-                   "attestor.\n");
-            return CLI_OK;
-        }
-        if ((rc = cli_flag(argc, argv, &a, "--attestor", &attestor)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &a, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        if ((argv[a][0] == '-' && argv[a][1] == '-') || key_id != NULL) {
-            return cli_unknown("vouch attestors public-keys remove",
-                               argv[a]);
-        }
-        key_id = argv[a];
+    rc = cli_parse(&remove_spec, argc, argv, g, &o, &key_id);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if (key_id == NULL || attestor == NULL) {
-        return cli_fail("public-keys remove needs a KEY_ID and --attestor");
-    }
-    rc = begin(g, attestor, "--attestor", name, sizeof(name), &c);
+    rc = begin(g, o.attestor, "--attestor", name, sizeof(name), &c);
     if (rc == CLI_OK) {
-        rc = get_attestor(c, name, &att);
+        rc = call_attestor(c, "GET", name, NULL, &att);
     }
     if (rc != CLI_OK) {
         goto cleanup;
@@ -664,29 +492,18 @@ static int public_keys_remove(int argc, char **argv, cli_globals *g)
         rc = cli_fail("attestor %s has no userOwnedGrafeasNote", name);
         goto cleanup;
     }
-    known[0] = '\0';
-    json_array_foreach(keys, i, k) {
-        const char *id = json_string_value(json_object_get(k, "id"));
-
-        if (id != NULL && strcmp(id, key_id) == 0) {
-            found = i;
-        } else if (id != NULL && used < sizeof(known)) {
-            int w = snprintf(known + used, sizeof(known) - used, "%s%s",
-                             used > 0 ? ", " : "", id);
-            used += w > 0 ? (size_t)w : 0;
-        }
-    }
-    if (found == (size_t)-1) {
+    found = find_key(keys, key_id.items[0], known, sizeof(known));
+    if (found < 0) {
         rc = cli_fail("attestor %s has no public key with id '%s' (it has: "
-                      "%s)", name, key_id,
+                      "%s)", name, key_id.items[0],
                       known[0] != '\0' ? known : "no keys");
         goto cleanup;
     }
-    json_array_remove(keys, found);
-    rc = put_attestor(c, name, att, &result);
+    json_array_remove(keys, (size_t)found);
+    rc = call_attestor(c, "PUT", name, att, &result);
     if (rc == CLI_OK) {
-        fprintf(stderr, "Removed public key %s from attestor [%s].\n",
-                key_id, name);
+        cli_note("Removed public key %s from attestor [%s].",
+                 key_id.items[0], name);
     }
 
 cleanup:
@@ -699,9 +516,9 @@ cleanup:
 static int public_keys(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
-        {"add", public_keys_add, "add a trusted public key to an attestor"},
-        {"remove", public_keys_remove, "remove a public key by its id"},
-        {NULL, NULL, NULL},
+        {"add", public_keys_add, "add a trusted public key to an attestor", 0},
+        {"remove", public_keys_remove, "remove a public key by its id", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("attestors public-keys", commands, argc, argv, g);
@@ -710,13 +527,13 @@ static int public_keys(int argc, char **argv, cli_globals *g)
 int cmd_attestors(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
-        {"create", attestors_create, "create an attestor for a note"},
-        {"describe", attestors_describe, "print an attestor"},
-        {"list", attestors_list, "list the attestors of a project"},
-        {"update", attestors_update, "change an attestor's description"},
-        {"delete", attestors_delete, "delete an attestor"},
-        {"public-keys", public_keys, "add or remove trusted public keys"},
-        {NULL, NULL, NULL},
+        {"create", attestors_create, "create an attestor for a note", 0},
+        {"describe", attestors_one, "print an attestor", 0},
+        {"list", attestors_list, "list the attestors of a project", 0},
+        {"update", attestors_update, "change an attestor's description", 0},
+        {"delete", attestors_one, "delete an attestor", 1},
+        {"public-keys", public_keys, "add or remove trusted public keys", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("attestors", commands, argc, argv, g);

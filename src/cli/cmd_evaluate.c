@@ -11,14 +11,35 @@
 #include "cli.h"
 #include "client.h"
 
-typedef struct evaluate_files {
-    const char **attestors;
-    size_t attestor_count;
-    const char **attestations;
-    size_t attestation_count;
-    const char **images;
-    size_t image_count;
-} evaluate_files;
+typedef struct evaluate_opts {
+    const char *policy;
+    const char *system_policy;
+    const char *breakglass;
+    cli_list attestors;
+    cli_list attestations;
+} evaluate_opts;
+
+static const cli_flag evaluate_flags[] = {
+    CLI_STRING("--policy", "FILE", evaluate_opts, policy, CLI_REQUIRED,
+               "the project policy (YAML or JSON)"),
+    CLI_LIST("--attestor", "FILE", evaluate_opts, attestors, 0,
+             "an Attestor resource (YAML or JSON)"),
+    CLI_LIST("--attestation", "FILE", evaluate_opts, attestations, 0,
+             "one occurrence, an array, or {\"occurrences\":[...]}"),
+    CLI_STRING("--system-policy", "FILE", evaluate_opts, system_policy, 0,
+               "the system policy, applied first"),
+    CLI_STRING("--breakglass", "TEXT", evaluate_opts, breakglass, 0,
+               "run whatever the policy says, and say so"),
+    CLI_END,
+};
+
+static const cli_spec evaluate_spec = {
+    "vouch evaluate", "IMAGE...", 1, CLI_ANY, false, evaluate_flags,
+    "Decide offline whether IMAGEs may run under the policy, as Binary "
+    "Authorization does at deploy time. Prints the decision (JSON by "
+    "default; --format yaml or text). Exit 0 allowed (ALLOW, ALLOW_DRYRUN, "
+    "ALLOW_BREAKGLASS), 1 denied, 2 usage or input error.",
+};
 
 static int parse_attestor(const char *data, size_t len, const char *source,
                           void *payload, vouch_error *err)
@@ -54,214 +75,173 @@ static int load_attestor(const char *path, vouch_attestor **out)
 
 static void print_text(const vouch_decision *d)
 {
-    size_t i;
-    size_t j;
-
-    printf("decision: %s\n", vouch_outcome_name(vouch_decision_outcome(d)));
-    for (i = 0; i < vouch_decision_image_count(d); i++) {
-        printf("%s: %s: %s\n", vouch_decision_image(d, i),
-               vouch_verdict_name(vouch_decision_verdict(d, i)),
-               vouch_decision_reason(d, i));
-        for (j = 0; j < vouch_decision_attestor_count(d, i); j++) {
-            printf("  %s %s: %s\n",
-                   vouch_decision_attestor_satisfied(d, i, j) ? "+" : "-",
-                   vouch_decision_attestor_name(d, i, j),
-                   vouch_decision_attestor_reason(d, i, j));
+    cli_out("decision: %s", vouch_outcome_name(vouch_decision_outcome(d)));
+    for (size_t i = 0; i < vouch_decision_image_count(d); i++) {
+        cli_out("%s: %s: %s", vouch_decision_image(d, i),
+                vouch_verdict_name(vouch_decision_verdict(d, i)),
+                vouch_decision_reason(d, i));
+        for (size_t j = 0; j < vouch_decision_attestor_count(d, i); j++) {
+            cli_out("  %s %s: %s",
+                    vouch_decision_attestor_satisfied(d, i, j) ? "+" : "-",
+                    vouch_decision_attestor_name(d, i, j),
+                    vouch_decision_attestor_reason(d, i, j));
         }
     }
 }
 
-static void usage(void)
+/* What the files given say, loaded. */
+typedef struct evaluate_inputs {
+    vouch_policy *policy;
+    vouch_policy *system_policy;
+    vouch_attestor **attestors;
+    size_t attestor_count;
+    vouch_attestation_list **lists;
+    size_t list_count;
+    const vouch_attestation **atts;     /* borrowed from `lists` */
+    size_t att_count;
+} evaluate_inputs;
+
+static void inputs_free(evaluate_inputs *in)
 {
-    printf("usage: vouch evaluate --policy FILE [--attestor FILE]... "
-           "[--attestation FILE]...\n"
-           "         [--system-policy FILE] [--breakglass TEXT] "
-           "[--format json|yaml|text] IMAGE...\n\n"
-           "Decide offline whether IMAGEs may run under the policy, as "
-           "Binary Authorization\ndoes at deploy time. Attestor files are "
-           "Attestor resources (YAML/JSON);\nattestation files hold one "
-           "occurrence, an array, or {\"occurrences\":[...]}.\n"
-           "Prints the decision (JSON by default). Exit 0 allowed "
-           "(ALLOW, ALLOW_DRYRUN,\nALLOW_BREAKGLASS), 1 denied, 2 usage "
-           "or input error.\n");
+    for (size_t i = 0; in->lists != NULL && i < in->list_count; i++) {
+        vouch_attestation_list_free(in->lists[i]);
+    }
+    for (size_t i = 0; in->attestors != NULL && i < in->attestor_count;
+         i++) {
+        vouch_attestor_free(in->attestors[i]);
+    }
+    free(in->atts);
+    free(in->lists);
+    free(in->attestors);
+    vouch_policy_free(in->system_policy);
+    vouch_policy_free(in->policy);
+}
+
+static int load_inputs(const evaluate_opts *o, evaluate_inputs *in)
+{
+    size_t total = 0;
+
+    if (cli_load_policy(o->policy, o->policy, &in->policy) != CLI_OK ||
+        (o->system_policy != NULL &&
+         cli_load_policy(o->system_policy, o->system_policy,
+                         &in->system_policy) != CLI_OK)) {
+        return CLI_USAGE;
+    }
+    in->attestors = calloc(o->attestors.count + 1, sizeof(*in->attestors));
+    in->lists = calloc(o->attestations.count + 1, sizeof(*in->lists));
+    if (in->attestors == NULL || in->lists == NULL) {
+        return cli_fail("out of memory");
+    }
+    for (; in->attestor_count < o->attestors.count; in->attestor_count++) {
+        if (load_attestor(o->attestors.items[in->attestor_count],
+                          &in->attestors[in->attestor_count]) != CLI_OK) {
+            return CLI_USAGE;
+        }
+    }
+    for (; in->list_count < o->attestations.count; in->list_count++) {
+        const char *path = o->attestations.items[in->list_count];
+
+        if (cli_parse_file(path, VOUCH_OCCURRENCES_MAX_BYTES, path,
+                           parse_attestations,
+                           &in->lists[in->list_count]) != CLI_OK) {
+            return CLI_USAGE;
+        }
+        total += vouch_attestation_list_count(in->lists[in->list_count]);
+    }
+    in->atts = calloc(total + 1, sizeof(*in->atts));
+    if (in->atts == NULL) {
+        return cli_fail("out of memory");
+    }
+    for (size_t i = 0; i < in->list_count; i++) {
+        for (size_t j = 0; j < vouch_attestation_list_count(in->lists[i]);
+             j++) {
+            in->atts[in->att_count++] =
+                vouch_attestation_list_get(in->lists[i], j);
+        }
+    }
+    return CLI_OK;
+}
+
+/* The decision in --format: text, YAML (the JSON's fields) or JSON. */
+static int print_decision(const vouch_decision *d, int format, bool text)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *out = NULL;
+    json_t *doc = NULL;
+    int rc = CLI_OK;
+
+    if (text) {
+        print_text(d);
+        return CLI_OK;
+    }
+    if (vouch_decision_to_json(d, 2, &out, &err) < 0) {
+        return cli_fail_error(&err);
+    }
+    if (format == VOUCH_FORMAT_YAML) {
+        doc = json_loads(out, 0, NULL);
+        if (doc == NULL || client_print_as(doc, VOUCH_FORMAT_YAML) != 0) {
+            rc = cli_fail("cannot print the decision as YAML");
+        }
+    } else {
+        rc = cli_write_json(out, strlen(out));
+        if (rc == CLI_OK) {
+            rc = cli_write("\n", 1);
+        }
+    }
+    json_decref(doc);
+    vouch_free(out);
+    return rc;
 }
 
 int cmd_evaluate(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_evaluation_input in = VOUCH_EVALUATION_INPUT_INIT;
-    evaluate_files f = {NULL, 0, NULL, 0, NULL, 0};
-    vouch_policy *policy = NULL;
-    vouch_policy *system_policy = NULL;
-    vouch_attestor **attestors = NULL;
-    vouch_attestation_list **lists = NULL;
-    const vouch_attestation **atts = NULL;
+    evaluate_opts o = {0};
+    evaluate_inputs files = {0};
+    cli_list images;
     vouch_decision *d = NULL;
-    const char *policy_path = NULL;
-    const char *system_path = NULL;
-    const char *breakglass = NULL;
-    size_t att_total = 0;
-    size_t i;
-    size_t j;
     bool text = false;
-    char *out = NULL;
     int format;
-    int rc = CLI_USAGE;
-    int k;
+    int rc;
 
-    f.attestors = calloc((size_t)argc + 1, sizeof(char *));
-    f.attestations = calloc((size_t)argc + 1, sizeof(char *));
-    f.images = calloc((size_t)argc + 1, sizeof(char *));
-    if (f.attestors == NULL || f.attestations == NULL || f.images == NULL) {
-        cli_fail("out of memory");
-        goto cleanup;
-    }
-    for (k = 0; k < argc; k++) {
-        const char *v = NULL;
-        int r;
-
-        if (cli_is_help(argv[k])) {
-            usage();
-            rc = CLI_OK;
-            goto cleanup;
-        }
-        if ((r = cli_flag(argc, argv, &k, "--policy", &policy_path)) != 0 ||
-            (r = cli_flag(argc, argv, &k, "--system-policy",
-                          &system_path)) != 0 ||
-            (r = cli_flag(argc, argv, &k, "--breakglass", &breakglass)) != 0 ||
-            (r = cli_global_flag(argc, argv, &k, g)) != 0) {
-            if (r < 0) {
-                goto cleanup;
-            }
-            continue;
-        }
-        if ((r = cli_flag(argc, argv, &k, "--attestor", &v)) != 0) {
-            if (r < 0) {
-                goto cleanup;
-            }
-            f.attestors[f.attestor_count++] = v;
-            continue;
-        }
-        if ((r = cli_flag(argc, argv, &k, "--attestation", &v)) != 0) {
-            if (r < 0) {
-                goto cleanup;
-            }
-            f.attestations[f.attestation_count++] = v;
-            continue;
-        }
-        if (argv[k][0] == '-') {
-            cli_unknown("vouch evaluate", argv[k]);
-            goto cleanup;
-        }
-        f.images[f.image_count++] = argv[k];
-    }
-    if (policy_path == NULL) {
-        cli_fail("--policy is required");
-        goto cleanup;
-    }
-    if (f.image_count == 0) {
-        cli_fail("give at least one IMAGE to evaluate");
-        goto cleanup;
+    rc = cli_parse(&evaluate_spec, argc, argv, g, &o, &images);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
     format = cli_output_format(g, VOUCH_FORMAT_JSON, true, &text);
     if (format < 0) {
+        return CLI_USAGE;
+    }
+    rc = load_inputs(&o, &files);
+    if (rc != CLI_OK) {
         goto cleanup;
     }
-    if (cli_load_policy(policy_path, policy_path, &policy) != CLI_OK ||
-        (system_path != NULL &&
-         cli_load_policy(system_path, system_path, &system_policy) !=
-             CLI_OK)) {
-        goto cleanup;
-    }
-    attestors = calloc(f.attestor_count + 1, sizeof(*attestors));
-    lists = calloc(f.attestation_count + 1, sizeof(*lists));
-    if (attestors == NULL || lists == NULL) {
-        cli_fail("out of memory");
-        goto cleanup;
-    }
-    for (i = 0; i < f.attestor_count; i++) {
-        if (load_attestor(f.attestors[i], &attestors[i]) != CLI_OK) {
-            goto cleanup;
-        }
-    }
-    for (i = 0; i < f.attestation_count; i++) {
-        if (cli_parse_file(f.attestations[i], VOUCH_OCCURRENCES_MAX_BYTES,
-                           f.attestations[i], parse_attestations,
-                           &lists[i]) != CLI_OK) {
-            goto cleanup;
-        }
-        att_total += vouch_attestation_list_count(lists[i]);
-    }
-    atts = calloc(att_total + 1, sizeof(*atts));
-    if (atts == NULL) {
-        cli_fail("out of memory");
-        goto cleanup;
-    }
-    att_total = 0;
-    for (i = 0; i < f.attestation_count; i++) {
-        for (j = 0; j < vouch_attestation_list_count(lists[i]); j++) {
-            atts[att_total++] = vouch_attestation_list_get(lists[i], j);
-        }
-    }
-
-    in.policy = policy;
-    in.system_policy = system_policy;
-    in.images = f.images;
-    in.image_count = f.image_count;
-    in.attestors = (const vouch_attestor *const *)attestors;
-    in.attestor_count = f.attestor_count;
-    in.attestations = atts;
-    in.attestation_count = att_total;
-    in.breakglass = breakglass;
+    in.policy = files.policy;
+    in.system_policy = files.system_policy;
+    in.images = images.items;
+    in.image_count = images.count;
+    in.attestors = (const vouch_attestor *const *)files.attestors;
+    in.attestor_count = files.attestor_count;
+    in.attestations = files.atts;
+    in.attestation_count = files.att_count;
+    in.breakglass = o.breakglass;
     if (vouch_evaluate(&d, &in, &err) < 0) {
-        cli_fail_error(&err);
+        rc = cli_fail_error(&err);
         goto cleanup;
     }
-    if (text) {
-        print_text(d);
-    } else if (vouch_decision_to_json(d, 2, &out, &err) < 0) {
-        cli_fail_error(&err);
+    rc = print_decision(d, format, text);
+    if (rc != CLI_OK) {
         goto cleanup;
-    } else if (format == VOUCH_FORMAT_YAML) {
-        json_t *doc = json_loads(out, 0, NULL);
-
-        /* The same fields as the JSON, as block YAML. */
-        if (doc == NULL || client_print_as(doc, VOUCH_FORMAT_YAML) != 0) {
-            json_decref(doc);
-            fprintf(stderr, "vouch: cannot print the decision as YAML\n");
-            rc = CLI_USAGE;
-            goto cleanup;
-        }
-        json_decref(doc);
-    } else {
-        printf("%s\n", out);
     }
     if (vouch_decision_outcome(d) != VOUCH_OUTCOME_ALLOW) {
-        fprintf(stderr, "vouch: %s\n", vouch_decision_message(d));
+        cli_fail("%s", vouch_decision_message(d));
     }
     rc = vouch_decision_outcome(d) == VOUCH_OUTCOME_DENY ? CLI_DENIED
                                                          : CLI_OK;
 
 cleanup:
-    vouch_free(out);
     vouch_decision_free(d);
-    free(atts);
-    if (lists != NULL) {
-        for (i = 0; i < f.attestation_count; i++) {
-            vouch_attestation_list_free(lists[i]);
-        }
-    }
-    free(lists);
-    if (attestors != NULL) {
-        for (i = 0; i < f.attestor_count; i++) {
-            vouch_attestor_free(attestors[i]);
-        }
-    }
-    free(attestors);
-    vouch_policy_free(system_policy);
-    vouch_policy_free(policy);
-    free(f.attestors);
-    free(f.attestations);
-    free(f.images);
+    inputs_free(&files);
     return rc;
 }

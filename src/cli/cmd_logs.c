@@ -15,64 +15,153 @@
 /* Largest page vouchd serves. */
 #define LOGS_PAGE_MAX 1000L
 
+typedef struct logs_opts {
+    const char *filter;
+    long limit;
+    const char *order;
+} logs_opts;
+
+static const cli_flag read_flags[] = {
+    CLI_STRING("--filter", "FILTER", logs_opts, filter, 0,
+               "Cloud Logging's filter language (docs/audit.md)"),
+    CLI_NUMBER("--limit", "N", logs_opts, limit, 1, 1000000,
+               "print at most N entries (default: all)"),
+    CLI_STRING("--order", "desc|asc", logs_opts, order, 0,
+               "newest first (desc, the default) or oldest first"),
+    CLI_END,
+};
+
+static const cli_spec read_spec = {
+    "vouch logs read", "[FILTER]", 0, 1, false, read_flags,
+    "Print the audit log entries of --project that match FILTER, given as "
+    "an argument or with --filter. Output: YAML documents separated by "
+    "'---', or a JSON array with --format json.\n"
+    "\n"
+    "Example:\n"
+    "  vouch logs read --filter 'protoPayload.response.status.conditions."
+    "reason=\"ContainerImageUnauthorized\"'",
+};
+
+/* The request for one page. */
+static json_t *page_request(const char *project_name, const logs_opts *o,
+                            long want, const char *token)
+{
+    json_t *body = json_pack("{s:[s],s:s,s:I}", "resourceNames",
+                             project_name, "orderBy",
+                             strcmp(o->order, "asc") == 0
+                                 ? "timestamp asc"
+                                 : "timestamp desc",
+                             "pageSize", (json_int_t)want);
+
+    if (body != NULL &&
+        ((o->filter != NULL &&
+          json_object_set_new(body, "filter", json_string(o->filter)) !=
+              0) ||
+         (token != NULL &&
+          json_object_set_new(body, "pageToken", json_string(token)) !=
+              0))) {
+        json_decref(body);
+        body = NULL;
+    }
+    return body;
+}
+
+/* Every entry (at most --limit), page by page, into `all`. */
+static int read_entries(client *c, const char *project_name,
+                        const logs_opts *o, json_t *all)
+{
+    client_pages pages;
+    json_t *page = NULL;
+    const char *token = NULL;
+    long got = 0;
+    int rc;
+
+    client_pages_init(&pages, c);
+    for (;;) {
+        long want = o->limit < 0 || o->limit - got > LOGS_PAGE_MAX
+                        ? LOGS_PAGE_MAX
+                        : o->limit - got;
+        json_t *body = page_request(project_name, o, want, token);
+        json_t *entries;
+        size_t i;
+        json_t *e;
+
+        json_decref(page);      /* `token` pointed into it */
+        page = NULL;
+        if (body == NULL) {
+            rc = cli_fail("--filter: not valid UTF-8");
+            break;
+        }
+        rc = client_call(c, "POST", "/v2/entries:list", NULL, body, &page);
+        json_decref(body);
+        if (rc != CLI_OK) {
+            break;
+        }
+        entries = json_object_get(page, "entries");
+        json_array_foreach(entries, i, e) {
+            if (o->limit >= 0 && got >= o->limit) {
+                break;
+            }
+            json_array_append(all, e);
+            got++;
+        }
+        rc = client_pages_next(&pages, page, json_array_size(entries),
+                               &token);
+        if (rc != CLI_OK || token == NULL ||
+            (o->limit >= 0 && got >= o->limit)) {
+            break;
+        }
+    }
+    json_decref(page);
+    client_pages_clear(&pages);
+    return rc;
+}
+
+static int print_entries(const json_t *all, int format)
+{
+    size_t i;
+    json_t *e;
+    int rc = CLI_OK;
+
+    if (format == VOUCH_FORMAT_JSON) {
+        return client_print_as(all, VOUCH_FORMAT_JSON);
+    }
+    json_array_foreach(all, i, e) {
+        if (i > 0 && (rc = cli_write("---\n", 4)) != CLI_OK) {
+            break;
+        }
+        if ((rc = client_print_as(e, VOUCH_FORMAT_YAML)) != CLI_OK) {
+            break;
+        }
+    }
+    return rc;
+}
+
 static int logs_read(int argc, char **argv, cli_globals *g)
 {
-    const char *filter = NULL;
-    const char *limit_text = NULL;
-    const char *order = "desc";
-    long limit = -1;
-    long got = 0;
+    logs_opts o = {NULL, -1, "desc"};
+    cli_list args;
     char project_name[300];
     client *c = NULL;
-    json_t *body = NULL;
     json_t *all = NULL;
-    char *token = NULL;
     bool text = false;
     int format;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch logs read [FILTER | --filter FILTER] "
-                   "[--limit N] [--order desc|asc]\n\n"
-                   "Print the audit log entries of --project that match "
-                   "FILTER (Cloud\nLogging's filter language, "
-                   "docs/audit.md), newest first unless --order\nasc. "
-                   "--limit N prints at most N entries (default: all). "
-                   "Output: YAML\ndocuments separated by '---', or a JSON "
-                   "array with --format json.\n\nExample:\n  vouch logs "
-                   "read --filter 'protoPayload.response.status.conditions."
-                   "reason=\"ContainerImageUnauthorized\"'\n");
-            return CLI_OK;
-        }
-        if ((rc = cli_flag(argc, argv, &i, "--filter", &filter)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--limit", &limit_text)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--order", &order)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        if (argv[i][0] == '-' || filter != NULL) {
-            return cli_unknown("vouch logs read", argv[i]);
-        }
-        filter = argv[i];
+    rc = cli_parse(&read_spec, argc, argv, g, &o, &args);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if (strcmp(order, "desc") != 0 && strcmp(order, "asc") != 0) {
-        return cli_fail("--order must be desc or asc, not '%s'", order);
+    if (args.count > 0 && o.filter != NULL) {
+        return cli_unknown("vouch logs read", args.items[0]);
     }
-    if (limit_text != NULL) {
-        char *end = NULL;
-
-        limit = strtol(limit_text, &end, 10);
-        if (end == limit_text || *end != '\0' || limit < 1 ||
-            limit > 1000000) {
-            return cli_fail("--limit: '%s' is not a number from 1 to "
-                            "1000000", limit_text);
-        }
+    if (args.count > 0) {
+        o.filter = args.items[0];
     }
-    if (filter != NULL && strlen(filter) > LOGS_FILTER_MAX) {
+    if (strcmp(o.order, "desc") != 0 && strcmp(o.order, "asc") != 0) {
+        return cli_fail("--order must be desc or asc, not '%s'", o.order);
+    }
+    if (o.filter != NULL && strlen(o.filter) > LOGS_FILTER_MAX) {
         return cli_fail("--filter: over Cloud Logging's limit of %u bytes",
                         LOGS_FILTER_MAX);
     }
@@ -89,92 +178,24 @@ static int logs_read(int argc, char **argv, cli_globals *g)
     if (format < 0) {
         return CLI_USAGE;
     }
-    if (text) {
-        format = VOUCH_FORMAT_YAML;
-    }
     rc = client_new(&c, g);
     if (rc != CLI_OK) {
         return rc;
     }
     all = json_array();
-    if (all == NULL) {
-        rc = cli_fail("out of memory");
-        goto cleanup;
+    rc = all != NULL ? read_entries(c, project_name, &o, all)
+                     : cli_fail("out of memory");
+    if (rc == CLI_OK) {
+        rc = print_entries(all, text ? VOUCH_FORMAT_YAML : format);
     }
-    for (;;) {
-        long want = limit < 0 ? LOGS_PAGE_MAX : limit - got;
-        json_t *page = NULL;
-        json_t *entries;
-        const char *next;
-        size_t i;
-        json_t *e;
-
-        if (want > LOGS_PAGE_MAX) {
-            want = LOGS_PAGE_MAX;
-        }
-        json_decref(body);
-        body = json_pack("{s:[s],s:s,s:I}", "resourceNames", project_name,
-                         "orderBy",
-                         strcmp(order, "asc") == 0 ? "timestamp asc"
-                                                   : "timestamp desc",
-                         "pageSize", (json_int_t)want);
-        if (body == NULL ||
-            (filter != NULL &&
-             json_object_set_new(body, "filter", json_string(filter)) !=
-                 0) ||
-            (token != NULL &&
-             json_object_set_new(body, "pageToken", json_string(token)) !=
-                 0)) {
-            rc = cli_fail("--filter: not valid UTF-8");
-            goto cleanup;
-        }
-        rc = client_call(c, "POST", "/v2/entries:list", NULL, body, &page);
-        if (rc != CLI_OK) {
-            goto cleanup;
-        }
-        entries = json_object_get(page, "entries");
-        json_array_foreach(entries, i, e) {
-            if (limit >= 0 && got >= limit) {
-                break;
-            }
-            json_array_append(all, e);
-            got++;
-        }
-        next = json_string_value(json_object_get(page, "nextPageToken"));
-        free(token);
-        token = next != NULL && next[0] != '\0' ? strdup(next) : NULL;
-        json_decref(page);
-        if (token == NULL || (limit >= 0 && got >= limit)) {
-            break;
-        }
-    }
-    if (format == VOUCH_FORMAT_JSON) {
-        rc = client_print_as(all, VOUCH_FORMAT_JSON);
-    } else {
-        size_t i;
-        json_t *e;
-
-        json_array_foreach(all, i, e) {
-            if (i > 0 && (rc = cli_write("---\n", 4)) != CLI_OK) {
-                break;
-            }
-            if ((rc = client_print_as(e, VOUCH_FORMAT_YAML)) != CLI_OK) {
-                break;
-            }
-        }
-    }
-
-cleanup:
-    free(token);
-    json_decref(body);
     json_decref(all);
     client_free(c);
     return rc;
 }
 
 static const cli_command logs_commands[] = {
-    {"read", logs_read, "print audit log entries (Cloud Logging filter)"},
-    {NULL, NULL, NULL},
+    {"read", logs_read, "print audit log entries (Cloud Logging filter)", 0},
+    {NULL, NULL, NULL, 0},
 };
 
 int cmd_logs(int argc, char **argv, cli_globals *g)

@@ -9,101 +9,62 @@
 #include "cli.h"
 #include "client.h"
 
+static const cli_spec validate_spec = {
+    "vouch policy validate", "FILE...", 1, CLI_ANY, false, NULL,
+    "Check policy files (YAML or JSON, as gcloud exports them; '-' reads "
+    "standard input). Prints 'FILE: valid' for each good file; errors go "
+    "to stderr as FILE:LINE:COL: message. Exit 0 when every file is valid, "
+    "else 2.",
+};
+
 static int policy_validate(int argc, char **argv, cli_globals *g)
 {
-    char **files = NULL;
-    int count = 0;
+    cli_list files;
     int failed = 0;
-    int rc = CLI_OK;
-    int i;
+    int rc;
 
-    files = calloc((size_t)argc + 1, sizeof(*files));
-    if (files == NULL) {
-        return cli_fail("out of memory");
+    rc = cli_parse(&validate_spec, argc, argv, g, NULL, &files);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    for (i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch policy validate FILE...\n\n"
-                   "Check policy files (YAML or JSON, as gcloud exports "
-                   "them).\nPrints 'FILE: valid' for each good file; errors "
-                   "go to stderr as\nFILE:LINE:COL: message. Exit 0 when "
-                   "every file is valid, else 2.\n");
-            goto cleanup;
-        }
-        rc = cli_global_flag(argc, argv, &i, g);
-        if (rc < 0) {
-            rc = CLI_USAGE;
-            goto cleanup;
-        }
-        if (rc > 0) {
-            rc = CLI_OK;
-            continue;
-        }
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            rc = cli_unknown("vouch policy validate", argv[i]);
-            goto cleanup;
-        }
-        files[count++] = argv[i];
-    }
-    if (count == 0) {
-        rc = cli_fail("policy validate needs at least one FILE");
-        goto cleanup;
-    }
-    for (i = 0; i < count; i++) {
+    for (size_t i = 0; i < files.count; i++) {
         vouch_policy *policy = NULL;
 
-        if (cli_load_policy(files[i], NULL, &policy) != CLI_OK) {
+        if (cli_load_policy(files.items[i], NULL, &policy) != CLI_OK) {
             failed++;
             continue;
         }
-        printf("%s: valid\n", files[i]);
+        cli_out("%s: valid", files.items[i]);
         vouch_policy_free(policy);
     }
-    rc = failed > 0 ? CLI_USAGE : CLI_OK;
-
-cleanup:
-    free(files);
-    return rc;
+    return failed > 0 ? CLI_USAGE : CLI_OK;
 }
+
+static const cli_spec format_spec = {
+    "vouch policy format", "FILE", 1, 1, false, NULL,
+    "Print a policy in canonical form: gcloud's export YAML (keys sorted, "
+    "the default) or the REST JSON (--format json).",
+};
 
 static int policy_format(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_policy *policy = NULL;
-    const char *path = NULL;
+    cli_list file;
     char *text = NULL;
     size_t len = 0;
     int format;
     int rc;
-    int i;
 
-    for (i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch policy format [--format yaml|json] FILE\n\n"
-                   "Print a policy in canonical form: gcloud's export YAML "
-                   "(keys sorted,\nthe default) or the REST JSON.\n");
-            return CLI_OK;
-        }
-        rc = cli_global_flag(argc, argv, &i, g);
-        if (rc < 0) {
-            return CLI_USAGE;
-        }
-        if (rc > 0) {
-            continue;
-        }
-        if ((argv[i][0] == '-' && argv[i][1] != '\0') || path != NULL) {
-            return cli_unknown("vouch policy format", argv[i]);
-        }
-        path = argv[i];
-    }
-    if (path == NULL) {
-        return cli_fail("policy format needs a FILE");
+    rc = cli_parse(&format_spec, argc, argv, g, NULL, &file);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
     format = cli_output_format(g, VOUCH_FORMAT_YAML, false, NULL);
     if (format < 0) {
         return CLI_USAGE;
     }
-    rc = cli_load_policy(path, NULL, &policy);
+    rc = cli_load_policy(file.items[0], NULL, &policy);
     if (rc != CLI_OK) {
         return rc;
     }
@@ -111,7 +72,7 @@ static int policy_format(int argc, char **argv, cli_globals *g)
                            &err) < 0) {
         rc = cli_fail_error(&err);
     } else {
-        rc = cli_write(text, len);
+        rc = cli_write_doc(text, len, (vouch_format)format);
     }
     vouch_free(text);
     vouch_policy_free(policy);
@@ -121,12 +82,12 @@ static int policy_format(int argc, char **argv, cli_globals *g)
 int cmd_policy(int argc, char **argv, cli_globals *g)
 {
     static const cli_command commands[] = {
-        {"validate", policy_validate, "check policy files"},
-        {"format", policy_format, "print a policy in canonical form"},
+        {"validate", policy_validate, "check policy files", 0},
+        {"format", policy_format, "print a policy in canonical form", 0},
         {"import", cmd_policy_import,
-         "replace the policy on vouchd with a file"},
-        {"export", cmd_policy_export, "print the policy stored on vouchd"},
-        {NULL, NULL, NULL},
+         "replace the policy on vouchd with a file", 0},
+        {"export", cmd_policy_export, "print the policy stored on vouchd", 0},
+        {NULL, NULL, NULL, 0},
     };
 
     return cli_dispatch("policy", commands, argc, argv, g);

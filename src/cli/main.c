@@ -1,5 +1,5 @@
 /*
- * `vouch`: the command-line front end of libvouch (DESIGN.md "CLI vouch").
+ * `vouch`: the command-line front end of libvouch (vouch(1)).
  * Exit status: 0 success or allowed, 1 denied, 2 usage or input error.
  */
 #include <stdio.h>
@@ -12,18 +12,19 @@
 #include "client.h"
 
 static const cli_command groups[] = {
-    {"policy", cmd_policy, "validate and format policy files"},
-    {"keys", cmd_keys, "compute the key id of a public key file"},
+    {"policy", cmd_policy, "validate and format policy files", 0},
+    {"keys", cmd_keys, "compute the key id of a public key file", 0},
     {"attestations", cmd_attestations,
-     "create signature payloads, sign attestations"},
-    {"evaluate", cmd_evaluate, "decide offline whether images may run"},
-    {"attestors", cmd_attestors, "manage attestors and their public keys"},
-    {"notes", cmd_notes, "create attestation notes (Container Analysis)"},
-    {"run", cmd_run, "deploy services and run jobs on vouchd (Cloud Run v2)"},
-    {"logs", cmd_logs, "read vouchd's audit log entries"},
+     "create signature payloads, sign attestations", 0},
+    {"evaluate", cmd_evaluate, "decide offline whether images may run", 0},
+    {"attestors", cmd_attestors, "manage attestors and their public keys", 0},
+    {"notes", cmd_notes, "create attestation notes (Container Analysis)", 0},
+    {"run", cmd_run, "deploy services and run jobs on vouchd (Cloud Run v2)",
+     0},
+    {"logs", cmd_logs, "read vouchd's audit log entries", 0},
     {"org-policies", cmd_orgpolicies,
-     "require Binary Authorization (org policy)"},
-    {NULL, NULL, NULL},
+     "require Binary Authorization (org policy)", 0},
+    {NULL, NULL, NULL, 0},
 };
 
 static void usage(FILE *out)
@@ -37,34 +38,21 @@ static void usage(FILE *out)
     for (c = groups; c->name != NULL; c++) {
         fprintf(out, "  %-14s %s\n", c->name, c->summary);
     }
+    fprintf(out, "\nglobal flags:\n");
+    cli_print_global_flags(out);
     fprintf(out,
-            "\nglobal flags:\n"
-            "  --format json|yaml|text   output format of printed resources\n"
-            "  --server URL              vouchd address (VOUCH_SERVER)\n"
-            "  --project ID              project (VOUCH_PROJECT)\n"
-            "  --region R                region (VOUCH_REGION)\n"
-            "  --version                 print the version\n\n"
+            "  %-25s %s\n\n"
             "exit status: 0 success/allowed, 1 denied, 2 usage or input "
-            "error.\nSee vouch(1) and 'vouch GROUP --help'.\n");
+            "error.\nSee vouch(1) and 'vouch GROUP --help'.\n",
+            "--version", "print the version");
 }
 
-int main(int argc, char **argv)
+/* The group and its command from argv, after the global flags. */
+static int run(int argc, char **argv, cli_globals *g)
 {
-    cli_globals g = {NULL, NULL, NULL, NULL};
     const cli_command *c;
     int i = 1;
 
-    /* Before anything else, as libcurl asks; the CLI has one thread. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        return cli_fail("cannot initialise libcurl");
-    }
-    atexit(curl_global_cleanup);
-    g.server = getenv("VOUCH_SERVER");
-    g.project = getenv("VOUCH_PROJECT");
-    g.region = getenv("VOUCH_REGION");
-    if (g.server == NULL) {
-        g.server = "http://127.0.0.1:8080";
-    }
     /* Global flags may come before the group; commands accept them too. */
     while (i < argc && argv[i][0] == '-') {
         int rc;
@@ -77,7 +65,7 @@ int main(int argc, char **argv)
             printf("vouch %s\n", vouch_version());
             return CLI_OK;
         }
-        rc = cli_global_flag(argc, argv, &i, &g);
+        rc = cli_global_flag(argc, argv, &i, g);
         if (rc < 0) {
             return CLI_USAGE;
         }
@@ -92,9 +80,31 @@ int main(int argc, char **argv)
     }
     for (c = groups; c->name != NULL; c++) {
         if (strcmp(argv[i], c->name) == 0) {
-            return c->run(argc - i - 1, argv + i + 1, &g);
+            g->variant = c->variant;
+            return c->run(argc - i - 1, argv + i + 1, g);
         }
     }
     return cli_fail("unknown command group '%s'; see 'vouch --help'",
                     argv[i]);
+}
+
+int main(int argc, char **argv)
+{
+    cli_globals g = {NULL, NULL, NULL, NULL, NULL, 0};
+    int rc;
+
+    /* Before anything else, as libcurl asks; the CLI has one thread. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        return cli_fail("cannot initialise libcurl");
+    }
+    g.server = getenv("VOUCH_SERVER");
+    g.project = getenv("VOUCH_PROJECT");
+    g.region = getenv("VOUCH_REGION");
+    if (g.server == NULL) {
+        g.server = "http://127.0.0.1:8080";
+    }
+    rc = run(argc, argv, &g);
+    cli_pool_free(&g);
+    curl_global_cleanup();
+    return rc;
 }

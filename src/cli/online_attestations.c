@@ -1,7 +1,7 @@
 /*
  * `vouch attestations create|sign-and-create|list`: gcloud's
- * `container binauthz attestations` against vouchd (spec/binauthz.md
- * §3.1-3.2, §3.7-3.8). An attestation is a Container Analysis occurrence
+ * `container binauthz attestations` against vouchd (docs/api.md). An
+ * attestation is a Container Analysis occurrence
  * of the attestor's note; it is stored in the project of --project, else
  * in the attestor's project, and listed from there.
  */
@@ -14,6 +14,29 @@
 #include "client.h"
 
 #define NAME_MAX_LEN 512
+
+/* The options of create, sign-and-create and list. */
+typedef struct occ_opts {
+    const char *url;
+    const char *attestor;
+    const char *sig_file;
+    const char *key_id;
+    const char *fpr;
+    const char *payload_file;
+    const char *key;
+    const char *algorithm;
+    bool validate;
+} occ_opts;
+
+#define URL_FLAG(req) \
+    CLI_STRING("--artifact-url", "IMAGE@sha256:DIGEST", occ_opts, url, req, \
+               "the image the attestation is about")
+#define ATTESTOR_FLAG \
+    CLI_STRING("--attestor", "A", occ_opts, attestor, CLI_REQUIRED, \
+               "the attestor, an id or projects/P/attestors/A")
+#define VALIDATE_FLAG \
+    CLI_SWITCH("--validate", occ_opts, validate, \
+               "store it only if the server verifies it")
 
 /* base64 (standard alphabet, padded) of `len` bytes as a JSON string. */
 static json_t *base64_json(const void *data, size_t len)
@@ -145,8 +168,7 @@ static int store_occurrence(client *c, const cli_globals *g,
         const char *name = json_string_value(json_object_get(result,
                                                              "name"));
 
-        fprintf(stderr, "Created attestation [%s].\n",
-                name != NULL ? name : "?");
+        cli_note("Created attestation [%s].", name != NULL ? name : "?");
         rc = client_print(g, result, VOUCH_FORMAT_YAML,
                           CLIENT_OCCURRENCE);
     }
@@ -159,16 +181,36 @@ cleanup:
     return rc;
 }
 
+static const cli_flag create_flags[] = {
+    URL_FLAG(CLI_REQUIRED),
+    ATTESTOR_FLAG,
+    CLI_STRING("--signature-file", "SIG", occ_opts, sig_file, CLI_REQUIRED,
+               "the signature over the payload"),
+    CLI_STRING("--public-key-id", "ID", occ_opts, key_id, 0,
+               "the id of the PKIX key that signed"),
+    CLI_STRING("--pgp-key-fingerprint", "FPR", occ_opts, fpr, 0,
+               "the fingerprint of the PGP key that signed"),
+    CLI_STRING("--payload-file", "PAYLOAD", occ_opts, payload_file, 0,
+               "the signed payload (default: the image's gcloud payload)"),
+    VALIDATE_FLAG,
+    CLI_END,
+};
+
+static const cli_spec create_spec = {
+    "vouch attestations create", NULL, 0, 0, false, create_flags,
+    "Store an attestation (an occurrence of the attestor's note) made from "
+    "a signature over PAYLOAD (default: the payload 'vouch attestations "
+    "create-signature-payload' prints for the URL); give exactly one of "
+    "--public-key-id and --pgp-key-fingerprint. With --validate the server "
+    "checks it first (validateAttestationOccurrence) and nothing is stored "
+    "unless it is VERIFIED: exit 1 with the denial reason.",
+};
+
 int cmd_attestations_create(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
-    const char *url = NULL;
-    const char *attestor = NULL;
-    const char *sig_file = NULL;
-    const char *key_id = NULL;
-    const char *fpr = NULL;
-    const char *payload_file = NULL;
-    bool validate = false;
+    occ_opts o = {0};
+    const char *key_id;
     char name[NAME_MAX_LEN];
     char *sig = NULL;
     size_t sig_len = 0;
@@ -182,77 +224,37 @@ int cmd_attestations_create(int argc, char **argv, cli_globals *g)
     json_t *s64 = NULL;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch attestations create --artifact-url "
-                   "IMAGE@sha256:DIGEST\n"
-                   "         --attestor A --signature-file SIG\n"
-                   "         (--public-key-id ID | --pgp-key-fingerprint "
-                   "FPR)\n"
-                   "         [--payload-file PAYLOAD] [--validate]\n\n"
-                   "Store an attestation (an occurrence of the attestor's "
-                   "note) made from a\nsignature over PAYLOAD (default: the "
-                   "payload 'vouch attestations\ncreate-signature-payload' "
-                   "prints for the URL). With --validate the server\nchecks "
-                   "it first (validateAttestationOccurrence) and nothing is "
-                   "stored\nunless it is VERIFIED: exit 1 with the denial "
-                   "reason.\n");
-            return CLI_OK;
-        }
-        if (cli_switch(argv, i, "--validate")) {
-            validate = true;
-            continue;
-        }
-        if ((rc = cli_flag(argc, argv, &i, "--artifact-url", &url)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--attestor", &attestor)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--signature-file",
-                           &sig_file)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--public-key-id",
-                           &key_id)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--pgp-key-fingerprint",
-                           &fpr)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--payload-file",
-                           &payload_file)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        return cli_unknown("vouch attestations create", argv[i]);
+    rc = cli_parse(&create_spec, argc, argv, g, &o, NULL);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if (url == NULL || attestor == NULL || sig_file == NULL) {
-        return cli_fail("--artifact-url, --attestor and --signature-file "
-                        "are required");
-    }
-    if ((key_id == NULL) == (fpr == NULL)) {
+    if ((o.key_id == NULL) == (o.fpr == NULL)) {
         return cli_fail("give exactly one of --public-key-id and "
                         "--pgp-key-fingerprint");
     }
-    if (key_id == NULL) {
-        key_id = fpr;
-    }
-    rc = client_resource_name(g, "attestors", attestor, "--attestor", name,
+    key_id = o.key_id != NULL ? o.key_id : o.fpr;
+    rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
                               sizeof(name));
     if (rc != CLI_OK) {
         return rc;
     }
-    rc = cli_read_file(sig_file, VOUCH_SIGNATURE_MAX_BYTES, &sig, &sig_len);
+    rc = cli_read_file(o.sig_file, VOUCH_SIGNATURE_MAX_BYTES, &sig,
+                       &sig_len);
     if (rc != CLI_OK) {
         goto cleanup;
     }
     if (sig_len == 0) {
-        rc = cli_fail("%s: the signature file is empty", sig_file);
+        rc = cli_fail("%s: the signature file is empty", o.sig_file);
         goto cleanup;
     }
-    if (payload_file != NULL) {
-        rc = cli_read_file(payload_file, VOUCH_PAYLOAD_MAX_BYTES, &payload,
+    if (o.payload_file != NULL) {
+        rc = cli_read_file(o.payload_file, VOUCH_PAYLOAD_MAX_BYTES, &payload,
                            &payload_len);
         if (rc != CLI_OK) {
             goto cleanup;
         }
     } else {
-        if (vouch_signature_payload_create(url, strlen(url), &payload,
+        if (vouch_signature_payload_create(o.url, strlen(o.url), &payload,
                                            &payload_len, &err) < 0) {
             snprintf(err.source, sizeof(err.source), "--artifact-url");
             rc = cli_fail_error(&err);
@@ -274,14 +276,14 @@ int cmd_attestations_create(int argc, char **argv, cli_globals *g)
         goto cleanup;
     }
     occ = json_pack("{s:s,s:s,s:s,s:{s:O,s:[{s:O,s:s}]}}", "kind",
-                    "ATTESTATION", "noteName", note, "resourceUri", url,
+                    "ATTESTATION", "noteName", note, "resourceUri", o.url,
                     "attestation", "serializedPayload", p64, "signatures",
                     "signature", s64, "publicKeyId", key_id);
     if (occ == NULL) {
         rc = cli_fail("--artifact-url or --public-key-id: not valid UTF-8");
         goto cleanup;
     }
-    rc = store_occurrence(c, g, name, note, occ, validate);
+    rc = store_occurrence(c, g, name, note, occ, o.validate);
 
 cleanup:
     json_decref(occ);
@@ -298,17 +300,28 @@ cleanup:
     return rc;
 }
 
+static const cli_flag sign_flags[] = {
+    URL_FLAG(CLI_REQUIRED),
+    ATTESTOR_FLAG,
+    CLI_SIGNING_FLAGS(occ_opts),
+    VALIDATE_FLAG,
+    CLI_END,
+};
+
+static const cli_spec sign_spec = {
+    "vouch attestations sign-and-create", NULL, 0, 0, false, sign_flags,
+    "Sign the gcloud payload of the image with a local PEM private key (as "
+    "'vouch attestations sign') and store the attestation as an occurrence "
+    "of the attestor's note. The key id defaults to the public key's "
+    "ni:///sha-256;... id. --validate as for 'vouch attestations create'.",
+};
+
 int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_signature_algorithm alg = VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
     vouch_private_key *key = NULL;
-    const char *url = NULL;
-    const char *attestor = NULL;
-    const char *key_path = NULL;
-    const char *alg_name = NULL;
-    const char *key_id = NULL;
-    bool validate = false;
+    occ_opts o = {0};
     char name[NAME_MAX_LEN];
     char *pem = NULL;
     size_t pem_len = 0;
@@ -319,61 +332,27 @@ int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
     client *c = NULL;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch attestations sign-and-create "
-                   "--artifact-url IMAGE@sha256:DIGEST\n"
-                   "         --attestor A --private-key KEY.pem "
-                   "[--algorithm ALG]\n"
-                   "         [--public-key-id ID] [--validate]\n\n"
-                   "Sign the gcloud payload of the image with a local PEM "
-                   "private key (as\n'vouch attestations sign') and store "
-                   "the attestation as an occurrence of\nthe attestor's "
-                   "note. The key id defaults to the public key's\n"
-                   "ni:///sha-256;... id. --validate as for 'vouch "
-                   "attestations create'.\n");
-            return CLI_OK;
-        }
-        if (cli_switch(argv, i, "--validate")) {
-            validate = true;
-            continue;
-        }
-        if ((rc = cli_flag(argc, argv, &i, "--artifact-url", &url)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--attestor", &attestor)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--private-key",
-                           &key_path)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--algorithm", &alg_name)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--public-key-id",
-                           &key_id)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        return cli_unknown("vouch attestations sign-and-create", argv[i]);
+    rc = cli_parse(&sign_spec, argc, argv, g, &o, NULL);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if (url == NULL || attestor == NULL || key_path == NULL) {
-        return cli_fail("--artifact-url, --attestor and --private-key are "
-                        "required");
-    }
-    if (alg_name != NULL &&
-        vouch_signature_algorithm_parse(alg_name, strlen(alg_name), &alg,
-                                        &err) < 0) {
+    if (o.algorithm != NULL &&
+        vouch_signature_algorithm_parse(o.algorithm, strlen(o.algorithm),
+                                        &alg, &err) < 0) {
         snprintf(err.source, sizeof(err.source), "--algorithm");
         return cli_fail_error(&err);
     }
-    rc = client_resource_name(g, "attestors", attestor, "--attestor", name,
+    rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
                               sizeof(name));
     if (rc != CLI_OK) {
         return rc;
     }
-    rc = cli_read_file(key_path, VOUCH_KEY_MAX_BYTES, &pem, &pem_len);
+    rc = cli_read_file(o.key, VOUCH_KEY_MAX_BYTES, &pem, &pem_len);
     if (rc != CLI_OK) {
         goto cleanup;
     }
     if (vouch_private_key_new(&key, pem, pem_len, alg, &err) < 0) {
-        rc = cli_fail_error_in(&err, key_path);
+        rc = cli_fail_error_in(&err, o.key);
         goto cleanup;
     }
     rc = client_new(&c, g);
@@ -383,7 +362,8 @@ int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         goto cleanup;
     }
-    if (vouch_attestation_sign(key, url, note, key_id, &json, &err) < 0) {
+    if (vouch_attestation_sign(key, o.url, note, o.key_id, &json,
+                               &err) < 0) {
         rc = cli_fail_error_in(&err, "--artifact-url");
         goto cleanup;
     }
@@ -392,7 +372,7 @@ int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
         rc = cli_fail("cannot re-read the signed occurrence: %s", jerr.text);
         goto cleanup;
     }
-    rc = store_occurrence(c, g, name, note, occ, validate);
+    rc = store_occurrence(c, g, name, note, occ, o.validate);
 
 cleanup:
     if (pem != NULL) {
@@ -435,38 +415,54 @@ static int filter_term(char *buf, size_t size, size_t *used,
     return 0;
 }
 
-static int print_occurrence_table(const json_t *list)
+/* NAME, RESOURCE_URI and the signatures' key ids, joined by ','. */
+static void occurrence_cells(const json_t *o, const char **cells,
+                             char *scratch, size_t size)
 {
-    size_t i;
-    json_t *o;
+    json_t *sigs = json_object_get(json_object_get(o, "attestation"),
+                                   "signatures");
+    size_t used = 0;
+    size_t k;
+    json_t *s;
 
-    printf("%-48s %-60s %s\n", "NAME", "RESOURCE_URI", "PUBLIC_KEY_IDS");
-    json_array_foreach(list, i, o) {
-        const char *name = json_string_value(json_object_get(o, "name"));
-        const char *uri =
-            json_string_value(json_object_get(o, "resourceUri"));
-        json_t *sigs = json_object_get(json_object_get(o, "attestation"),
-                                       "signatures");
-        size_t k;
-        json_t *s;
+    scratch[0] = '\0';
+    json_array_foreach(sigs, k, s) {
+        const char *id = json_string_value(json_object_get(s, "publicKeyId"));
+        int w = snprintf(scratch + used, size - used, "%s%s",
+                         k > 0 ? "," : "", id != NULL ? id : "");
 
-        printf("%-48s %-60s ", name != NULL ? name : "",
-               uri != NULL ? uri : "");
-        json_array_foreach(sigs, k, s) {
-            const char *id =
-                json_string_value(json_object_get(s, "publicKeyId"));
-
-            printf("%s%s", k > 0 ? "," : "", id != NULL ? id : "");
+        used += w > 0 ? (size_t)w : 0;
+        if (used >= size) {
+            break;
         }
-        printf("\n");
     }
-    return fflush(stdout) == 0 ? CLI_OK : cli_fail("cannot write output");
+    cells[0] = json_string_value(json_object_get(o, "name"));
+    cells[1] = json_string_value(json_object_get(o, "resourceUri"));
+    cells[0] = cells[0] != NULL ? cells[0] : "";
+    cells[1] = cells[1] != NULL ? cells[1] : "";
+    cells[2] = scratch;
 }
+
+static const cli_flag list_flags[] = {
+    ATTESTOR_FLAG,
+    URL_FLAG(0),
+    CLI_END,
+};
+
+static const cli_spec list_spec = {
+    "vouch attestations list", NULL, 0, 0, false, list_flags,
+    "List the attestations (occurrences of the attestor's note), "
+    "optionally only those for one image. Default: a table of NAME, "
+    "RESOURCE_URI and PUBLIC_KEY_IDS; json and yaml print the occurrences "
+    "as an array.",
+};
 
 int cmd_attestations_list(int argc, char **argv, cli_globals *g)
 {
-    const char *attestor = NULL;
-    const char *url = NULL;
+    static const char *const heads[] = {"NAME", "RESOURCE_URI",
+                                        "PUBLIC_KEY_IDS"};
+    static const int widths[] = {48, 60, 0};
+    occ_opts o = {0};
     char name[NAME_MAX_LEN];
     char project[256];
     char path[320];
@@ -481,36 +477,16 @@ int cmd_attestations_list(int argc, char **argv, cli_globals *g)
     int format;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch attestations list --attestor A "
-                   "[--artifact-url IMAGE@sha256:DIGEST]\n"
-                   "         [--format json|yaml|text]\n\n"
-                   "List the attestations (occurrences of the attestor's "
-                   "note), optionally\nonly those for one image. Default: a "
-                   "table of NAME, RESOURCE_URI and\nPUBLIC_KEY_IDS; json "
-                   "and yaml print the occurrences as an array.\n");
-            return CLI_OK;
-        }
-        if ((rc = cli_flag(argc, argv, &i, "--attestor", &attestor)) != 0 ||
-            (rc = cli_flag(argc, argv, &i, "--artifact-url", &url)) != 0 ||
-            (rc = cli_global_flag(argc, argv, &i, g)) != 0) {
-            if (rc < 0) {
-                return CLI_USAGE;
-            }
-            continue;
-        }
-        return cli_unknown("vouch attestations list", argv[i]);
-    }
-    if (attestor == NULL) {
-        return cli_fail("--attestor is required");
+    rc = cli_parse(&list_spec, argc, argv, g, &o, NULL);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
     format = cli_output_format(g, VOUCH_FORMAT_JSON, true, &text);
     if (format < 0) {
         return CLI_USAGE;
     }
     text = text || g->format == NULL;
-    rc = client_resource_name(g, "attestors", attestor, "--attestor", name,
+    rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
                               sizeof(name));
     if (rc == CLI_OK) {
         rc = occurrence_project(g, name, project, sizeof(project));
@@ -525,8 +501,8 @@ int cmd_attestations_list(int argc, char **argv, cli_globals *g)
         goto cleanup;
     }
     if (filter_term(filter, sizeof(filter), &used, "noteName", note) < 0 ||
-        (url != NULL && filter_term(filter, sizeof(filter), &used,
-                                    "resourceUrl", url) < 0)) {
+        (o.url != NULL && filter_term(filter, sizeof(filter), &used,
+                                      "resourceUrl", o.url) < 0)) {
         rc = cli_fail("--artifact-url: too long");
         goto cleanup;
     }
@@ -543,7 +519,7 @@ int cmd_attestations_list(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         goto cleanup;
     }
-    rc = text ? print_occurrence_table(all)
+    rc = text ? client_table(heads, 3, widths, all, occurrence_cells)
               : client_print_as(all, (vouch_format)format);
 
 cleanup:

@@ -1,7 +1,7 @@
 /*
  * `vouch policy import FILE` and `vouch policy export`: gcloud's
- * `container binauthz policy import|export` against vouchd
- * (spec/binauthz.md §1.6, §7 GetPolicy/UpdatePolicy). The file is
+ * `container binauthz policy import|export` against vouchd (GetPolicy and
+ * UpdatePolicy, docs/api.md). The file is
  * checked locally first, so its errors carry FILE:LINE:COL; the policy is
  * then sent as a whole (UpdatePolicy replaces it).
  */
@@ -34,11 +34,22 @@ static int target_project(const cli_globals *g, const vouch_policy *policy,
                     "VOUCH_PROJECT)", path != NULL ? path : "policy");
 }
 
+static const cli_spec import_spec = {
+    "vouch policy import", "FILE", 1, 1, false, NULL,
+    "Replace the policy on vouchd with FILE (YAML or JSON, as 'gcloud "
+    "container binauthz policy export' writes it; '-' reads standard "
+    "input). The file is validated first. The project is --project, else "
+    "the one in the file's name. An etag in the file makes the import fail "
+    "if the policy changed since it was exported. Prints the stored "
+    "policy.",
+};
+
 int cmd_policy_import(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_policy *policy = NULL;
-    const char *path = NULL;
+    const char *path;
+    cli_list file;
     char project[256];
     char name[300];
     char url[320];
@@ -50,33 +61,11 @@ int cmd_policy_import(int argc, char **argv, cli_globals *g)
     client *c = NULL;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch policy import FILE [--project P]\n\n"
-                   "Replace the policy on vouchd with FILE (YAML or JSON, "
-                   "as 'gcloud container\nbinauthz policy export' writes "
-                   "it; '-' reads standard input). The file is\nvalidated "
-                   "first. The project is --project, else the one in the "
-                   "file's name.\nAn etag in the file makes the import "
-                   "fail if the policy changed since it\nwas exported. "
-                   "Prints the stored policy.\n");
-            return CLI_OK;
-        }
-        rc = cli_global_flag(argc, argv, &i, g);
-        if (rc < 0) {
-            return CLI_USAGE;
-        }
-        if (rc > 0) {
-            continue;
-        }
-        if ((argv[i][0] == '-' && argv[i][1] != '\0') || path != NULL) {
-            return cli_unknown("vouch policy import", argv[i]);
-        }
-        path = argv[i];
+    rc = cli_parse(&import_spec, argc, argv, g, NULL, &file);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
-    if (path == NULL) {
-        return cli_fail("policy import needs a FILE");
-    }
+    path = file.items[0];
     rc = cli_load_policy(path, NULL, &policy);
     if (rc != CLI_OK) {
         return rc;
@@ -114,7 +103,7 @@ int cmd_policy_import(int argc, char **argv, cli_globals *g)
     snprintf(url, sizeof(url), "/v1/%s", name);
     rc = client_call(c, "PUT", url, NULL, body, &result);
     if (rc == CLI_OK) {
-        fprintf(stderr, "Imported the policy of project [%s].\n", project);
+        cli_note("Imported the policy of project [%s].", project);
         rc = client_print(g, result, VOUCH_FORMAT_YAML,
                           CLIENT_POLICY);
     }
@@ -127,6 +116,14 @@ cleanup:
     vouch_policy_free(policy);
     return rc;
 }
+
+static const cli_spec export_spec = {
+    "vouch policy export", NULL, 0, 0, false, NULL,
+    "Print the policy stored on vouchd as 'gcloud container binauthz policy "
+    "export' does (YAML, keys sorted; --format json for the REST JSON). A "
+    "project that never wrote one has the default policy. The output can be "
+    "edited and given to 'vouch policy import'.",
+};
 
 int cmd_policy_export(int argc, char **argv, cli_globals *g)
 {
@@ -143,24 +140,9 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
     int format;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: vouch policy export [--project P] "
-                   "[--format yaml|json]\n\n"
-                   "Print the policy stored on vouchd as 'gcloud container "
-                   "binauthz policy\nexport' does (YAML, keys sorted; "
-                   "--format json for the REST JSON). A\nproject that "
-                   "never wrote one has the default policy. The output "
-                   "can be\nedited and given to 'vouch policy import'.\n");
-            return CLI_OK;
-        }
-        rc = cli_global_flag(argc, argv, &i, g);
-        if (rc < 0) {
-            return CLI_USAGE;
-        }
-        if (rc == 0) {
-            return cli_unknown("vouch policy export", argv[i]);
-        }
+    rc = cli_parse(&export_spec, argc, argv, g, NULL, NULL);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
     }
     format = cli_output_format(g, VOUCH_FORMAT_YAML, true, &as_text);
     if (format < 0) {
@@ -193,7 +175,7 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
         rc = cli_fail_error(&err);
         goto cleanup;
     }
-    rc = cli_write(text, len);
+    rc = cli_write_doc(text, len, (vouch_format)format);
 
 cleanup:
     vouch_free(text);

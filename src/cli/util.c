@@ -1,105 +1,13 @@
 /*
- * Argument scanning, file reading and error printing shared by every
- * command of `vouch`.
+ * File reading, output formats and group dispatch shared by every command
+ * of `vouch`.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-int cli_flag(int argc, char **argv, int *i, const char *flag,
-             const char **value)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(flag);
-
-    if (strncmp(arg, flag, n) != 0) {
-        return 0;
-    }
-    if (arg[n] == '=') {
-        *value = arg + n + 1;
-        return 1;
-    }
-    if (arg[n] != '\0') {
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        cli_fail("%s needs a value", flag);
-        return -1;
-    }
-    (*i)++;
-    *value = argv[*i];
-    return 1;
-}
-
-bool cli_switch(char **argv, int i, const char *flag)
-{
-    return strcmp(argv[i], flag) == 0;
-}
-
-bool cli_is_help(const char *arg)
-{
-    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
-}
-
-int cli_global_flag(int argc, char **argv, int *i, cli_globals *g)
-{
-    static const char *const names[] = {
-        "--format", "--server", "--project", "--region"};
-    const char **slots[] = {&g->format, &g->server, &g->project, &g->region};
-    size_t k;
-
-    for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-        int rc = cli_flag(argc, argv, i, names[k], slots[k]);
-
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-int cli_fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("vouch: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return CLI_USAGE;
-}
-
-int cli_unknown(const char *command, const char *arg)
-{
-    if (arg[0] == '-') {
-        return cli_fail("unknown flag '%s' for '%s'; see '%s --help'", arg,
-                        command, command);
-    }
-    return cli_fail("unexpected argument '%s' for '%s'; see '%s --help'",
-                    arg, command, command);
-}
-
-int cli_fail_error(const vouch_error *err)
-{
-    char text[512];
-
-    vouch_error_format(err, text, sizeof(text));
-    fprintf(stderr, "vouch: %s\n", text);
-    return CLI_USAGE;
-}
-
-int cli_fail_error_in(vouch_error *err, const char *source)
-{
-    if (err->source[0] == '\0') {
-        snprintf(err->source, sizeof(err->source), "%s", source);
-    }
-    return cli_fail_error(err);
-}
 
 int cli_parse_file(const char *path, size_t max, const char *source,
                    cli_parse_fn parse, void *payload)
@@ -203,15 +111,6 @@ cleanup:
     return rc;
 }
 
-int cli_write(const char *data, size_t len)
-{
-    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-        return cli_fail("cannot write to standard output: %s",
-                        strerror(errno));
-    }
-    return CLI_OK;
-}
-
 int cli_output_format(const cli_globals *g, vouch_format fallback,
                       bool allow_text, bool *text)
 {
@@ -252,6 +151,7 @@ int cli_dispatch(const char *group, const cli_command *commands, int argc,
     }
     for (c = commands; c->name != NULL; c++) {
         if (strcmp(argv[0], c->name) == 0) {
+            g->variant = c->variant;
             return c->run(argc - 1, argv + 1, g);
         }
     }

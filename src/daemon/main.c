@@ -1,16 +1,6 @@
 /*
- * vouchd — the vouch server: flags, signals, start-up and shutdown.
- *
- *   vouchd [--listen ADDR:PORT] [--store sqlite:PATH | postgres://...]
- *          [--threads N] [--access-log FILE] [--system-policy FILE]
- *          [--max-body BYTES] [--max-header BYTES] [--timeout SECONDS]
- *          [--audit-log FILE] [--registry-insecure HOST]...
- *          [--registry-credentials FILE] [--runtime none|exec]
- *          [--runtime-command TEMPLATE] [--config FILE]
- *
- * --config FILE holds the same settings, one per line, as "name value"
- * (the flag's name without "--"); '#' starts a comment. Flags on the
- * command line come after the file's, so they win.
+ * vouchd — the vouch server: start-up, signals and shutdown. Its flags,
+ * their --config FILE keys and --help come from the table in options.c.
  * Exit status: 0 after a clean shutdown (SIGTERM or SIGINT), 2 for a usage
  * or configuration error, 1 when start-up fails (store, socket).
  */
@@ -23,13 +13,11 @@
 #include <curl/curl.h>
 
 #include "audit.h"
+#include "options.h"
 #include "platform.h"
 #include "registry.h"
-#include "server.h"
 #include "vsvc.h"
-
-/* Most --registry-insecure hosts accepted. */
-#define MAX_INSECURE_HOSTS 32
+#include "server.h"
 
 #define EXIT_USAGE 2
 #define EXIT_START 1
@@ -43,6 +31,14 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* What the registry client does not tell a deployer (why a registry was
+ * unreachable, which address was not dialled) goes to the server's log. */
+static void registry_log(const char *line, void *payload)
+{
+    (void)payload;
+    fprintf(stderr, "vouchd: registry: %s\n", line);
+}
+
 /* Built in, served when --system-policy is not given (docs/operator.md). */
 static const char builtin_system_policy[] =
     "admissionWhitelistPatterns:\n"
@@ -54,93 +50,6 @@ static const char builtin_system_policy[] =
     "defaultAdmissionRule:\n"
     "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
     "  evaluationMode: ALWAYS_DENY\n";
-
-static const char usage_text[] =
-    "usage: vouchd [--listen ADDR:PORT] [--store URL] [--threads N]\n"
-    "              [--access-log FILE] [--system-policy FILE]\n"
-    "              [--max-body BYTES] [--max-header BYTES]\n"
-    "              [--timeout SECONDS] [--audit-log FILE]\n"
-    "              [--registry-insecure HOST]... "
-    "[--registry-credentials FILE]\n"
-    "              [--runtime none|exec] [--runtime-command TEMPLATE]\n"
-    "              [--config FILE]\n"
-    "\n"
-    "  --listen ADDR:PORT     127.0.0.1:8080 (default), [::1]:8080; "
-    "loopback only\n"
-    "  --store URL            sqlite:PATH (default sqlite:./var/vouch.db) "
-    "or postgres://...\n"
-    "  --threads N            request threads and store connections "
-    "(default 4)\n"
-    "  --access-log FILE      one JSON line per request (default: "
-    "standard error)\n"
-    "  --system-policy FILE   policy served at /v1/locations/global/policy\n"
-    "  --max-body BYTES       largest request body (default 4194304)\n"
-    "  --max-header BYTES     memory per connection for the request line "
-    "and headers (default 65536)\n"
-    "  --timeout SECONDS      idle connection timeout (default 30)\n"
-    "  --audit-log FILE       also append every audit entry to FILE as "
-    "JSON lines\n"
-    "  --registry-insecure HOST  allow plain http to HOST[:PORT] "
-    "(loopback always is)\n"
-    "  --registry-credentials FILE  registry logins, Docker's "
-    "{\"auths\":{...}} JSON\n"
-    "  --runtime none|exec    what runs an admitted revision or execution "
-    "(default none)\n"
-    "  --runtime-command T    exec: command per execution, e.g. "
-    "'podman run --rm {image}'\n"
-    "  --config FILE          settings, one 'name value' per line (names "
-    "as the flags,\n"
-    "                         without --); flags given here win\n";
-
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "vouchd: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(see vouchd --help)\n");
-    return EXIT_USAGE;
-}
-
-/* "--flag value" or "--flag=value" at argv[*i]. 1 handled, 0 not this
- * flag, -1 value missing. */
-static int flag(int argc, char **argv, int *i, const char *name,
-                const char **value)
-{
-    size_t n = strlen(name);
-
-    if (strncmp(argv[*i], name, n) != 0) {
-        return 0;
-    }
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0') {
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        return -1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
-static int parse_count(const char *text, unsigned long long max,
-                       unsigned long long *out)
-{
-    char *end = NULL;
-    unsigned long long v;
-
-    if (text[0] < '0' || text[0] > '9') {
-        return -1;
-    }
-    errno = 0;
-    v = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v == 0 || v > max) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 static int read_file(const char *path, size_t max, char **out, size_t *len)
 {
@@ -227,22 +136,85 @@ static int load_system_policy(const char *path, vouch_policy **out)
     return 0;
 }
 
-static int serve(int argc, char **argv)
+/* What vouchd serves with, above the store: made in this order, freed in
+ * the reverse (the platform's exec runtime may still write executions:
+ * it goes before the service and the store). */
+typedef struct layers {
+    vouch_registry *registry;
+    vouch_audit_sink *audit_sink;
+    vsvc *service;
+    vouch_platform *platform;
+} layers;
+
+static void layers_free(layers *l)
+{
+    vouch_platform_free(l->platform);
+    vsvc_free(l->service);
+    vouch_audit_sink_close(l->audit_sink);
+    vouch_registry_free(l->registry);
+    memset(l, 0, sizeof(*l));
+}
+
+/* The registry client, the audit sink, the service layer and the run
+ * platform. 0, or EXIT_USAGE / EXIT_START with the fault printed. */
+static int layers_new(layers *l, const vouchd_options *opts,
+                      vouch_store *store, const vouch_policy *system_policy)
+{
+    vouch_registry_options ropts = VOUCH_REGISTRY_OPTIONS_INIT;
+    vouch_platform_options popts = VOUCH_PLATFORM_OPTIONS_INIT;
+    vsvc_options sopts = VSVC_OPTIONS_INIT;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char message[512];
+    const char *what;
+    int status = EXIT_USAGE;
+
+    memset(l, 0, sizeof(*l));
+    ropts.credentials_file = opts->registry_credentials;
+    ropts.insecure_hosts = opts->registry_insecure.items;
+    ropts.allowed_hosts = opts->registry_allow.items;
+    ropts.log = registry_log;
+    what = "registry";
+    if (vouch_registry_new(&l->registry, &ropts, &err) < 0) {
+        goto fail;
+    }
+    what = "--audit-log";
+    if (opts->audit_log != NULL &&
+        vouch_audit_sink_open(&l->audit_sink, opts->audit_log, &err) < 0) {
+        goto fail;
+    }
+    sopts.store = store;
+    sopts.registry = l->registry;
+    sopts.system_policy = system_policy;
+    sopts.audit_sink = l->audit_sink;
+    what = "service";
+    if (vsvc_new(&l->service, &sopts, &err) < 0) {
+        status = EXIT_START;
+        goto fail;
+    }
+    popts.store = store;
+    popts.registry = l->registry;
+    popts.system_policy = system_policy;
+    popts.service = l->service;
+    popts.runtime = strcmp(opts->runtime, "exec") == 0 ? VOUCH_RUNTIME_EXEC
+                                                       : VOUCH_RUNTIME_NONE;
+    popts.runtime_command = opts->runtime_command;
+    what = "--runtime";
+    if (vouch_platform_new(&l->platform, &popts, &err) < 0) {
+        goto fail;
+    }
+    return 0;
+
+fail:
+    vouch_error_format(&err, message, sizeof(message));
+    fprintf(stderr, "vouchd: %s: %s\n", what, message);
+    layers_free(l);
+    return status;
+}
+
+static int serve(const vouchd_options *opts)
 {
     api_config cfg;
-    const char *store_url = "sqlite:./var/vouch.db";
-    const char *access_log_path = NULL;
-    const char *system_policy_path = NULL;
-    const char *audit_log_path = NULL;
-    const char *credentials_path = NULL;
-    const char *runtime_name = "none";
-    const char *runtime_command = NULL;
-    const char *insecure[MAX_INSECURE_HOSTS + 1] = {NULL};
-    size_t insecure_count = 0;
-    vouch_registry *registry = NULL;
-    vouch_platform *platform = NULL;
-    vouch_audit_sink *audit_sink = NULL;
-    vsvc *service = NULL;
+    layers l;
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_store *store = NULL;
     api_server *server = NULL;
@@ -256,143 +228,12 @@ static int serve(int argc, char **argv)
     int status = EXIT_START;
 
     memset(&cfg, 0, sizeof(cfg));
-    cfg.listen = "127.0.0.1:8080";
-    cfg.threads = API_DEFAULT_THREADS;
-    cfg.body_limit = API_DEFAULT_BODY_LIMIT;
-    cfg.header_limit = API_DEFAULT_HEADER_LIMIT;
-    cfg.timeout_s = API_DEFAULT_TIMEOUT_S;
-
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        unsigned long long n = 0;
-        int r;
-
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--version") == 0) {
-            printf("vouchd %s (libvouch %s)\n", VOUCH_VERSION,
-                   vouch_version());
-            return 0;
-        }
-        r = flag(argc, argv, &i, "--listen", &v);
-        if (r != 0) {
-            if (r < 0) {
-                return usage_error("%s needs a value", "--listen");
-            }
-            cfg.listen = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--store", &v);
-        if (r != 0) {
-            if (r < 0) {
-                return usage_error("%s needs a value", "--store");
-            }
-            store_url = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--threads", &v);
-        if (r != 0) {
-            if (r < 0 || parse_count(v, API_MAX_THREADS, &n) < 0) {
-                return usage_error("--threads: expected 1 to 256, got '%s'",
-                                   r < 0 ? "" : v);
-            }
-            cfg.threads = (unsigned)n;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--access-log", &v);
-        if (r != 0) {
-            if (r < 0) {
-                return usage_error("%s needs a value", "--access-log");
-            }
-            access_log_path = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--audit-log", &v);
-        if (r != 0) {
-            if (r < 0) {
-                return usage_error("%s needs a value", "--audit-log");
-            }
-            audit_log_path = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--registry-credentials", &v);
-        if (r != 0) {
-            if (r < 0) {
-                return usage_error("%s needs a value",
-                                   "--registry-credentials");
-            }
-            credentials_path = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--registry-insecure", &v);
-        if (r != 0) {
-            if (r < 0 || insecure_count == MAX_INSECURE_HOSTS) {
-                return usage_error("%s needs a HOST[:PORT] (at most 32 of "
-                                   "them)", "--registry-insecure");
-            }
-            insecure[insecure_count++] = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--runtime-command", &v);
-        if (r != 0) {
-            if (r < 0) {
-                return usage_error("%s needs a value", "--runtime-command");
-            }
-            runtime_command = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--runtime", &v);
-        if (r != 0) {
-            if (r < 0 || (strcmp(v, "none") != 0 && strcmp(v, "exec") != 0)) {
-                return usage_error("%s must be none or exec", "--runtime");
-            }
-            runtime_name = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--system-policy", &v);
-        if (r != 0) {
-            if (r < 0) {
-                return usage_error("%s needs a value", "--system-policy");
-            }
-            system_policy_path = v;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--max-body", &v);
-        if (r != 0) {
-            if (r < 0 ||
-                parse_count(v, VOUCH_OCCURRENCES_MAX_BYTES, &n) < 0) {
-                return usage_error("--max-body: expected 1 to 67108864 "
-                                   "bytes, got '%s'",
-                                   r < 0 ? "" : v);
-            }
-            cfg.body_limit = (size_t)n;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--max-header", &v);
-        if (r != 0) {
-            if (r < 0 || parse_count(v, 16u * 1024u * 1024u, &n) < 0 ||
-                n < 4096) {
-                return usage_error("--max-header: expected 4096 to "
-                                   "16777216 bytes, got '%s'",
-                                   r < 0 ? "" : v);
-            }
-            cfg.header_limit = (size_t)n;
-            continue;
-        }
-        r = flag(argc, argv, &i, "--timeout", &v);
-        if (r != 0) {
-            if (r < 0 || parse_count(v, 3600, &n) < 0) {
-                return usage_error("--timeout: expected 1 to 3600 "
-                                   "seconds, got '%s'",
-                                   r < 0 ? "" : v);
-            }
-            cfg.timeout_s = (unsigned)n;
-            continue;
-        }
-        return usage_error("unknown argument '%s'", argv[i]);
-    }
+    memset(&l, 0, sizeof(l));
+    cfg.listen = opts->listen;
+    cfg.threads = opts->threads;
+    cfg.body_limit = opts->max_body;
+    cfg.header_limit = opts->max_header;
+    cfg.timeout_s = opts->timeout_s;
 
     if (api_parse_listen(cfg.listen, &addr, &addr_len, &err) < 0) {
         fprintf(stderr, "vouchd: %s\n", err.message);
@@ -406,21 +247,21 @@ static int serve(int argc, char **argv)
                 cfg.listen);
         return EXIT_USAGE;
     }
-    if (load_system_policy(system_policy_path, &cfg.system_policy) < 0) {
+    if (load_system_policy(opts->system_policy, &cfg.system_policy) < 0) {
         return EXIT_USAGE;
     }
-    if (access_log_path != NULL && strcmp(access_log_path, "-") != 0) {
-        access_log = fopen(access_log_path, "a");
+    if (opts->access_log != NULL && strcmp(opts->access_log, "-") != 0) {
+        access_log = fopen(opts->access_log, "a");
         if (access_log == NULL) {
             fprintf(stderr, "vouchd: --access-log %s: %s\n",
-                    access_log_path, strerror(errno));
+                    opts->access_log, strerror(errno));
             vouch_policy_free(cfg.system_policy);
             return EXIT_USAGE;
         }
     }
     cfg.access_log = access_log != NULL ? access_log : stderr;
 
-    if (vouch_store_open(&store, store_url, cfg.threads, &err) < 0) {
+    if (vouch_store_open(&store, opts->store, cfg.threads, &err) < 0) {
         vouch_error_format(&err, message, sizeof(message));
         fprintf(stderr, "vouchd: --store: %s\n", message);
         vouch_policy_free(cfg.system_policy);
@@ -434,55 +275,14 @@ static int serve(int argc, char **argv)
         vouch_policy_free(cfg.system_policy);
         goto cleanup;
     }
-    if (audit_log_path != NULL &&
-        vouch_audit_sink_open(&audit_sink, audit_log_path, &err) < 0) {
-        vouch_error_format(&err, message, sizeof(message));
-        fprintf(stderr, "vouchd: --audit-log: %s\n", message);
+    status = layers_new(&l, opts, store, cfg.system_policy);
+    if (status != 0) {
         vouch_policy_free(cfg.system_policy);
-        status = EXIT_USAGE;
         goto cleanup;
     }
-    {
-        vouch_registry_options ropts = VOUCH_REGISTRY_OPTIONS_INIT;
-        vouch_platform_options popts = VOUCH_PLATFORM_OPTIONS_INIT;
-        vsvc_options sopts = VSVC_OPTIONS_INIT;
-
-        ropts.credentials_file = credentials_path;
-        ropts.insecure_hosts = insecure_count > 0 ? insecure : NULL;
-        if (vouch_registry_new(&registry, &ropts, &err) < 0) {
-            vouch_error_format(&err, message, sizeof(message));
-            fprintf(stderr, "vouchd: registry: %s\n", message);
-            vouch_policy_free(cfg.system_policy);
-            status = EXIT_USAGE;
-            goto cleanup;
-        }
-        sopts.store = store;
-        sopts.registry = registry;
-        sopts.system_policy = cfg.system_policy;
-        sopts.audit_sink = audit_sink;
-        if (vsvc_new(&service, &sopts, &err) < 0) {
-            vouch_error_format(&err, message, sizeof(message));
-            fprintf(stderr, "vouchd: %s\n", message);
-            vouch_policy_free(cfg.system_policy);
-            goto cleanup;
-        }
-        popts.service = service;
-        popts.store = store;
-        popts.registry = registry;
-        popts.system_policy = cfg.system_policy;
-        popts.runtime = strcmp(runtime_name, "exec") == 0
-                            ? VOUCH_RUNTIME_EXEC : VOUCH_RUNTIME_NONE;
-        popts.runtime_command = runtime_command;
-        if (vouch_platform_new(&platform, &popts, &err) < 0) {
-            vouch_error_format(&err, message, sizeof(message));
-            fprintf(stderr, "vouchd: --runtime: %s\n", message);
-            vouch_policy_free(cfg.system_policy);
-            status = EXIT_USAGE;
-            goto cleanup;
-        }
-    }
-    cfg.platform = platform;
-    cfg.service = service;
+    status = EXIT_START;
+    cfg.platform = l.platform;
+    cfg.service = l.service;
 
     /* Signals: blocked in every thread, taken only in sigsuspend below. */
     memset(&sa, 0, sizeof(sa));
@@ -516,12 +316,7 @@ static int serve(int argc, char **argv)
 
 cleanup:
     api_server_stop(server, 0);
-    /* The platform's exec runtime may still write executions: free it
-     * before the store. */
-    vouch_platform_free(platform);
-    vsvc_free(service);
-    vouch_registry_free(registry);
-    vouch_audit_sink_close(audit_sink);
+    layers_free(&l);
     vouch_store_close(store);
     curl_global_cleanup();
     if (access_log != NULL) {
@@ -533,159 +328,19 @@ cleanup:
     return status;
 }
 
-/* ---- --config FILE ---- */
-
-#define CONFIG_MAX_BYTES (64u * 1024u)
-#define CONFIG_MAX_SETTINGS 256
-
-static const char *const config_names[] = {
-    "listen", "store", "threads", "access-log", "system-policy", "max-body",
-    "max-header", "timeout", "audit-log", "registry-insecure",
-    "registry-credentials", "runtime", "runtime-command", NULL,
-};
-
-/*
- * Read FILE into `buf` (NUL-terminated, owned by the caller) and append
- * "--name" "value" pairs to `args`. Returns 0, or EXIT_USAGE with the
- * fault printed as "vouchd: FILE:LINE: ...".
- */
-static int read_config(const char *path, char **buf, char **args,
-                       int *count)
-{
-    FILE *f = fopen(path, "r");
-    size_t len;
-    char *line;
-    char *next;
-    unsigned lineno = 0;
-
-    if (f == NULL) {
-        fprintf(stderr, "vouchd: --config %s: %s\n", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    *buf = malloc(CONFIG_MAX_BYTES + 2);
-    if (*buf == NULL) {
-        fclose(f);
-        fprintf(stderr, "vouchd: --config %s: out of memory\n", path);
-        return EXIT_USAGE;
-    }
-    len = fread(*buf, 1, CONFIG_MAX_BYTES + 1, f);
-    fclose(f);
-    if (len > CONFIG_MAX_BYTES) {
-        fprintf(stderr, "vouchd: --config %s: over the limit of %u bytes\n",
-                path, CONFIG_MAX_BYTES);
-        return EXIT_USAGE;
-    }
-    (*buf)[len] = '\0';
-    for (line = *buf; line != NULL && *line != '\0'; line = next) {
-        char *name;
-        char *value;
-        char *end;
-        size_t k;
-
-        lineno++;
-        next = strchr(line, '\n');
-        if (next != NULL) {
-            *next++ = '\0';
-        }
-        end = strchr(line, '#');
-        if (end != NULL) {
-            *end = '\0';
-        }
-        name = line + strspn(line, " \t\r");
-        end = name + strlen(name);
-        while (end > name && (end[-1] == ' ' || end[-1] == '\t' ||
-                              end[-1] == '\r')) {
-            *--end = '\0';
-        }
-        if (*name == '\0') {
-            continue;
-        }
-        value = name + strcspn(name, " \t=");
-        if (*value != '\0') {
-            *value++ = '\0';
-            value += strspn(value, " \t=");
-        }
-        for (k = 0; config_names[k] != NULL; k++) {
-            if (strcmp(config_names[k], name) == 0) {
-                break;
-            }
-        }
-        if (config_names[k] == NULL) {
-            fprintf(stderr, "vouchd: %s:%u: unknown setting '%s' (the "
-                    "settings are vouchd's flags without '--')\n", path,
-                    lineno, name);
-            return EXIT_USAGE;
-        }
-        if (*value == '\0') {
-            fprintf(stderr, "vouchd: %s:%u: '%s' needs a value\n", path,
-                    lineno, name);
-            return EXIT_USAGE;
-        }
-        if (*count + 2 > CONFIG_MAX_SETTINGS * 2) {
-            fprintf(stderr, "vouchd: %s:%u: more than %d settings\n", path,
-                    lineno, CONFIG_MAX_SETTINGS);
-            return EXIT_USAGE;
-        }
-        args[(*count)++] = name;
-        args[(*count)++] = value;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
-    char *config_buf = NULL;
-    char **args = NULL;
-    char *flags = NULL;
-    const char *config = NULL;
-    int count = 0;
-    int rc;
-    int i;
+    vouchd_options opts;
+    int rc = vouchd_options_parse(&opts, argc, argv);
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-            config = argv[i + 1];
-        } else if (strncmp(argv[i], "--config=", 9) == 0) {
-            config = argv[i] + 9;
-        }
+    if (rc == 0) {
+        rc = serve(&opts);
+    } else if (rc == FLAGS_VERSION) {
+        printf("vouchd %s (libvouch %s)\n", VOUCH_VERSION, vouch_version());
+        rc = 0;
+    } else if (rc == FLAGS_DONE) {
+        rc = 0;
     }
-    if (config == NULL) {
-        return serve(argc, argv);
-    }
-    args = calloc((size_t)argc + CONFIG_MAX_SETTINGS * 2 + 1, sizeof(*args));
-    flags = calloc(CONFIG_MAX_SETTINGS, 32);
-    if (args == NULL || flags == NULL) {
-        fprintf(stderr, "vouchd: out of memory\n");
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    args[count++] = argv[0];
-    rc = read_config(config, &config_buf, args, &count);
-    if (rc != 0) {
-        goto cleanup;
-    }
-    /* Settings become "--name" flags, before the command line's. */
-    for (i = 1; i < count; i += 2) {
-        char *flag = flags + (size_t)(i / 2) * 32;
-
-        snprintf(flag, 32, "--%s", args[i]);
-        args[i] = flag;
-    }
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0) {
-            i++;
-            continue;
-        }
-        if (strncmp(argv[i], "--config=", 9) == 0) {
-            continue;
-        }
-        args[count++] = argv[i];
-    }
-    rc = serve(count, args);
-
-cleanup:
-    free(flags);
-    free(args);
-    free(config_buf);
+    vouchd_options_free(&opts);
     return rc;
 }

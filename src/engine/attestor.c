@@ -1,7 +1,7 @@
 /*
- * The Binary Authorization v1 Attestor (spec §2): reading, validating,
- * printing. Public keys are parsed by key.c; this file owns the resource
- * around them and the JSON field names of the attestor.
+ * The Binary Authorization v1 Attestor (docs/policy.md, section 3):
+ * reading, validating, printing. Public keys are parsed by key.c; this file
+ * owns the resource around them and the JSON field names of the attestor.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +10,13 @@
 
 #include "vouch/attestor.h"
 
+#include "vouch/jansson.h"
+
 #include "doc.h"
+#include "readers.h"
 #include "internal.h"
-#include "policy_internal.h"
+#include "key_internal.h"
+#include "resource.h"
 
 struct vouch_attestor {
     char *name;
@@ -40,9 +44,10 @@ static bool note_name_ok(const char *s, size_t n)
 }
 
 /*
- * v1beta1 also accepts a legacy "providers/PROVIDER/notes/NOTE" (spec
- * §2.1). v1 has no field for such a note, so an attestor holding one is
- * printed with the v1beta1 field name (see attestor_to_json).
+ * v1beta1 also accepts a legacy "providers/PROVIDER/notes/NOTE"
+ * (docs/policy.md, section 1.4). v1 has no field for such a note, so an
+ * attestor holding one is printed with the v1beta1 field name (see
+ * attestor_to_json).
  */
 static bool note_name_v1beta1_ok(const char *s, size_t n)
 {
@@ -78,7 +83,7 @@ static int oom(const vouch__doc *doc, vouch_error *err)
 }
 
 /* Re-anchor an error from key.c at the key's node and field path. */
-static int key_error(const vouch__doc *doc, struct fy_node *node,
+static int key_error(const vouch__doc *doc, vouch__node *node,
                      const vouch__path *path, const vouch_error *kerr,
                      vouch_error *err)
 {
@@ -89,7 +94,7 @@ static int key_error(const vouch__doc *doc, struct fy_node *node,
                            kerr->message);
 }
 
-static int read_key(const vouch__doc *doc, struct fy_node *item,
+static int read_key(const vouch__doc *doc, vouch__node *item,
                     vouch__path *path, vouch_public_key **out,
                     vouch_error *err)
 {
@@ -98,8 +103,8 @@ static int read_key(const vouch__doc *doc, struct fy_node *item,
     static const char *const pkix_fields[] = {
         "publicKeyPem", "signatureAlgorithm", NULL};
     vouch_error kerr = VOUCH_ERROR_INIT;
-    struct fy_node *pgp;
-    struct fy_node *pkix;
+    vouch__node *pgp;
+    vouch__node *pkix;
     char *id = NULL;
     char *comment = NULL;
     const char *text;
@@ -112,8 +117,8 @@ static int read_key(const vouch__doc *doc, struct fy_node *item,
     if (rc < 0) {
         return rc;
     }
-    pgp = vouch__doc_get(item, "asciiArmoredPgpPublicKey");
-    pkix = vouch__doc_get(item, "pkixPublicKey");
+    pgp = vouch__doc_get(doc, item, "asciiArmoredPgpPublicKey");
+    pkix = vouch__doc_get(doc, item, "pkixPublicKey");
     if ((pgp == NULL) == (pkix == NULL)) {
         return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
                                "exactly one of asciiArmoredPgpPublicKey and "
@@ -145,8 +150,8 @@ static int read_key(const vouch__doc *doc, struct fy_node *item,
     saved = vouch__path_push_key(path, "pkixPublicKey");
     rc = vouch__doc_expect_mapping(doc, pkix, path, pkix_fields, err);
     if (rc == 0) {
-        struct fy_node *pem = vouch__doc_get(pkix, "publicKeyPem");
-        struct fy_node *alg_node = vouch__doc_get(pkix,
+        vouch__node *pem = vouch__doc_get(doc, pkix, "publicKeyPem");
+        vouch__node *alg_node = vouch__doc_get(doc, pkix,
                                                   "signatureAlgorithm");
         vouch_signature_algorithm alg =
             VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
@@ -178,7 +183,7 @@ static int read_key(const vouch__doc *doc, struct fy_node *item,
                     strncmp(kerr.message, "key id ", 7) == 0) {
                     vouch__path_pop(path, saved);
                     vouch__path_push_key(path, "id");
-                    rc = key_error(doc, vouch__doc_get(item, "id"), path,
+                    rc = key_error(doc, vouch__doc_get(doc, item, "id"), path,
                                    &kerr, err);
                 } else {
                     rc = key_error(doc, pkix, path, &kerr, err);
@@ -194,12 +199,12 @@ cleanup:
     return rc;
 }
 
-static int read_keys(const vouch__doc *doc, struct fy_node *list,
+static int read_keys(const vouch__doc *doc, vouch__node *list,
                      vouch__path *path, vouch_attestor *attestor,
                      vouch_error *err)
 {
-    struct fy_node *item;
-    void *iter = NULL;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
     size_t count;
     size_t i;
     int rc;
@@ -208,10 +213,10 @@ static int read_keys(const vouch__doc *doc, struct fy_node *list,
     if (rc < 0) {
         return rc;
     }
-    if (!fy_node_is_sequence(list)) {
+    if (!vouch__doc_is_sequence(doc, list)) {
         return VOUCH_OK; /* null: no keys */
     }
-    count = (size_t)fy_node_sequence_item_count(list);
+    count = vouch__doc_count(doc, list);
     if (count > VOUCH_ATTESTOR_MAX_KEYS) {
         return vouch__doc_fail(doc, list, path, err, VOUCH_ETOOBIG,
                                "%zu keys; an attestor holds at most %u",
@@ -224,7 +229,7 @@ static int read_keys(const vouch__doc *doc, struct fy_node *list,
     if (attestor->keys == NULL) {
         return oom(doc, err);
     }
-    while ((item = fy_node_sequence_iterate(list, &iter)) != NULL &&
+    while ((item = vouch__doc_next(doc, list, &iter)) != NULL &&
            attestor->key_count < count) {
         size_t saved = vouch__path_push_index(path, attestor->key_count);
         vouch_public_key *key = NULL;
@@ -252,14 +257,14 @@ static int read_keys(const vouch__doc *doc, struct fy_node *list,
     return VOUCH_OK;
 }
 
-static int read_note(const vouch__doc *doc, struct fy_node *note,
+static int read_note(const vouch__doc *doc, vouch__node *note,
                      vouch__path *path, vouch_attestor *attestor,
                      bool v1beta1, vouch_error *err)
 {
     static const char *const fields[] = {
         "noteReference", "publicKeys", "delegationServiceAccountEmail",
         NULL};
-    struct fy_node *node;
+    vouch__node *node;
     size_t saved;
     int rc;
 
@@ -292,7 +297,7 @@ static int read_note(const vouch__doc *doc, struct fy_node *note,
     if (rc < 0) {
         return rc;
     }
-    node = vouch__doc_get(note, "publicKeys");
+    node = vouch__doc_get(doc, note, "publicKeys");
     if (node != NULL) {
         saved = vouch__path_push_key(path, "publicKeys");
         rc = read_keys(doc, node, path, attestor, err);
@@ -307,15 +312,14 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
     static const char *const fields[] = {
         "name", "description", "updateTime", "etag", "userOwnedGrafeasNote",
         "userOwnedDrydockNote", NULL};
-    struct fy_node *root = vouch__doc_root(doc);
-    struct fy_node *v1;
-    struct fy_node *v1beta1;
+    vouch__node *root = vouch__doc_root(doc);
+    vouch__node *v1;
+    vouch__node *v1beta1;
     vouch__path path = VOUCH__PATH_INIT;
     size_t saved;
     int rc;
 
-    if (root != NULL && !fy_node_is_mapping(root) &&
-        !fy_node_is_scalar(root)) {
+    if (vouch__doc_is_sequence(doc, root)) {
         return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
                                "an attestor must be a mapping, found a "
                                "list");
@@ -340,8 +344,8 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
                                       &attestor->update_time, err)) < 0) {
         return rc;
     }
-    v1 = vouch__doc_get(root, "userOwnedGrafeasNote");
-    v1beta1 = vouch__doc_get(root, "userOwnedDrydockNote");
+    v1 = vouch__doc_get(doc, root, "userOwnedGrafeasNote");
+    v1beta1 = vouch__doc_get(doc, root, "userOwnedDrydockNote");
     if (v1 != NULL && v1beta1 != NULL) {
         return vouch__doc_fail(doc, v1beta1, &path, err, VOUCH_EINVAL,
                                "give userOwnedGrafeasNote or its v1beta1 "
@@ -362,40 +366,42 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
     return rc;
 }
 
+/* The vouch__doc_reader of an attestor: `out` is a vouch_attestor **. */
+int vouch__attestor_reader(const vouch__doc *doc, void *out,
+                           vouch_error *err)
+{
+    vouch_attestor *attestor = calloc(1, sizeof(*attestor));
+    int rc;
+
+    if (attestor == NULL) {
+        return oom(doc, err);
+    }
+    rc = read_attestor(doc, attestor, err);
+    if (rc < 0) {
+        vouch_attestor_free(attestor);
+        return rc;
+    }
+    *(vouch_attestor **)out = attestor;
+    return 0;
+}
+
 VOUCH_API int vouch_attestor_parse(vouch_attestor **out, const char *data,
                                    size_t len, vouch_format format,
                                    const char *source, vouch_error *err)
 {
-    vouch__doc doc;
-    vouch_attestor *attestor = NULL;
-    bool loaded = false;
-    int rc;
-
     *out = NULL;
-    rc = vouch__doc_load(&doc, data, len, format, VOUCH_ATTESTOR_MAX_BYTES,
-                         source, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    loaded = true;
-    attestor = calloc(1, sizeof(*attestor));
-    if (attestor == NULL) {
-        rc = oom(&doc, err);
-        goto cleanup;
-    }
-    rc = read_attestor(&doc, attestor, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    *out = attestor;
-    attestor = NULL;
+    return vouch__doc_parse(data, len, format, VOUCH_ATTESTOR_MAX_BYTES,
+                            source, vouch__attestor_reader, out, err);
+}
 
-cleanup:
-    vouch_attestor_free(attestor);
-    if (loaded) {
-        vouch__doc_close(&doc);
-    }
-    return rc;
+VOUCH_API int vouch_attestor_from_json_value(vouch_attestor **out,
+                                             const json_t *value,
+                                             const char *source,
+                                             vouch_error *err)
+{
+    *out = NULL;
+    return vouch__doc_parse_value(value, source, vouch__attestor_reader, out,
+                                  err);
 }
 
 /* ---- printing ------------------------------------------------------- */
@@ -549,7 +555,7 @@ vouch_attestor_find_key(const vouch_attestor *attestor, const char *id,
     for (i = 0; i < attestor->key_count; i++) {
         const char *candidate = vouch_public_key_id(attestor->keys[i]);
 
-        if (strlen(candidate) == id_len &&
+        if (vouch__public_key_id_len(attestor->keys[i]) == id_len &&
             memcmp(candidate, id, id_len) == 0) {
             return attestor->keys[i];
         }

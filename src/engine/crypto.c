@@ -1,5 +1,5 @@
 /*
- * PKIX keys and signatures over OpenSSL 3 EVP (spec §2.3-2.4, §3.5).
+ * PKIX keys and signatures over OpenSSL 3 EVP (docs/keys.md).
  *
  * Sections:
  *   algorithm table ............ vouch__alg_info_get

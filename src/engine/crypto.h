@@ -1,6 +1,6 @@
 /*
- * Library-internal: PKIX keys and signatures over OpenSSL 3 EVP (spec
- * §2.3-2.4, §3.5). Every function here is reentrant; an EVP_PKEY that has
+ * Library-internal: PKIX keys and signatures over OpenSSL 3 EVP
+ * (docs/keys.md). Every function here is reentrant; an EVP_PKEY that has
  * been checked is only read afterwards, so one key may be used from many
  * threads at once (each call makes its own EVP_MD_CTX).
  */

@@ -1,7 +1,8 @@
 /*
  * Library-internal: building a vouch_decision (evaluate.c fills it; the
  * getters and the JSON are in decision.c). All strings of a decision live
- * in one arena owned by it, so a decision costs a handful of allocations.
+ * in one arena owned by it, whose first part is inside the decision: a
+ * one-image decision costs one allocation.
  */
 #ifndef VOUCH_DECISION_INTERNAL_H
 #define VOUCH_DECISION_INTERNAL_H
@@ -11,6 +12,10 @@
 /* Allocate a decision with room for `image_count` images. NULL on ENOMEM. */
 vouch_decision *vouch__decision_new(size_t image_count);
 
+/* `size` bytes (16-byte aligned) of the decision's arena, freed with it;
+ * NULL on ENOMEM. */
+void *vouch__decision_alloc(vouch_decision *d, size_t size);
+
 /* printf into the decision's arena; NULL on ENOMEM. */
 const char *vouch__decision_printf(vouch_decision *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -18,9 +23,9 @@ const char *vouch__decision_printf(vouch_decision *d, const char *fmt, ...)
 /* Copy `s` into the decision's arena (cheaper than printf "%s"). */
 const char *vouch__decision_copy(vouch_decision *d, const char *s);
 
-/* Concatenate NULL-terminated string arguments into the arena (no
- * format parsing: for the hot path of a warm decision). */
-const char *vouch__decision_join(vouch_decision *d, ...);
+/* The rule the request was decided by (vouch_decision_rule()); the
+ * string must live as long as the decision: from the arena, or static. */
+void vouch__decision_set_rule(vouch_decision *d, const char *rule);
 
 /* Set image `index`; strings must live as long as the decision: from the
  * arena, or static. */

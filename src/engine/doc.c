@@ -1,7 +1,9 @@
 /*
- * Reading input documents through one position-keeping tree (doc.h):
- * loading (JSON checked by jansson, then both formats parsed by libfyaml),
- * field paths, positioned errors and typed scalar access.
+ * Loading input documents (doc.h): JSON into jansson's tree, either format
+ * into libfyaml's position-keeping tree, and vouch__doc_parse(), which
+ * reads a model through the first and, only to place an error, the
+ * second. Also field paths and positioned errors; the typed access to
+ * nodes is in doc_node.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +15,6 @@
 
 /* Deepest nesting accepted by the tree checks (policies need 4). */
 #define DOC_MAX_DEPTH 64
-
 
 /* ---- positions ------------------------------------------------------ */
 
@@ -91,126 +92,6 @@ static bool node_mark(struct fy_node *node, int *line, int *column,
 static bool node_is_plain(struct fy_node *node)
 {
     return fy_node_get_style(node) == FYNS_PLAIN;
-}
-
-/* ---- YAML 1.2 core schema for plain scalars ------------------------- */
-
-static bool is_null_text(const char *s, size_t n)
-{
-    return n == 0 || vouch__slice_eq(s, n, "~") ||
-           vouch__slice_eq(s, n, "null") || vouch__slice_eq(s, n, "Null") ||
-           vouch__slice_eq(s, n, "NULL");
-}
-
-static int bool_text(const char *s, size_t n)
-{
-    if (vouch__slice_eq(s, n, "true") || vouch__slice_eq(s, n, "True") ||
-        vouch__slice_eq(s, n, "TRUE")) {
-        return 1;
-    }
-    if (vouch__slice_eq(s, n, "false") || vouch__slice_eq(s, n, "False") ||
-        vouch__slice_eq(s, n, "FALSE")) {
-        return 0;
-    }
-    return -1;
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool all_of(const char *s, size_t n, const char *set)
-{
-    size_t i;
-
-    if (n == 0) {
-        return false;
-    }
-    for (i = 0; i < n; i++) {
-        if (strchr(set, s[i]) == NULL || s[i] == '\0') {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* int: [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+; float per the core schema */
-static bool is_number_text(const char *s, size_t n)
-{
-    size_t i = 0;
-    size_t digits = 0;
-
-    if (n > 2 && s[0] == '0' && s[1] == 'o') {
-        return all_of(s + 2, n - 2, "01234567");
-    }
-    if (n > 2 && s[0] == '0' && s[1] == 'x') {
-        return all_of(s + 2, n - 2, "0123456789abcdefABCDEF");
-    }
-    if (i < n && (s[i] == '-' || s[i] == '+')) {
-        i++;
-    }
-    if (vouch__slice_eq(s + i, n - i, ".inf") ||
-        vouch__slice_eq(s + i, n - i, ".Inf") ||
-        vouch__slice_eq(s + i, n - i, ".INF")) {
-        return true;
-    }
-    if (i == 0 && (vouch__slice_eq(s, n, ".nan") ||
-                   vouch__slice_eq(s, n, ".NaN") ||
-                   vouch__slice_eq(s, n, ".NAN"))) {
-        return true;
-    }
-    while (i < n && is_digit(s[i])) {
-        i++;
-        digits++;
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && is_digit(s[i])) {
-            i++;
-            digits++;
-        }
-    }
-    if (digits == 0) {
-        return false;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t exp = 0;
-
-        i++;
-        if (i < n && (s[i] == '-' || s[i] == '+')) {
-            i++;
-        }
-        while (i < n && is_digit(s[i])) {
-            i++;
-            exp++;
-        }
-        if (exp == 0) {
-            return false;
-        }
-    }
-    return i == n;
-}
-
-static bool node_is_null(const vouch__doc *doc, struct fy_node *node)
-{
-    const char *s;
-    size_t n = 0;
-
-    if (node == NULL) {
-        return true;
-    }
-    if (!fy_node_is_scalar(node) || !node_is_plain(node)) {
-        return false;
-    }
-    s = fy_node_get_scalar(node, &n);
-    if (s == NULL) {
-        return true;
-    }
-    if (doc->format == VOUCH_FORMAT_JSON) {
-        return vouch__slice_eq(s, n, "null");
-    }
-    return is_null_text(s, n);
 }
 
 /* ---- tree checks ---------------------------------------------------- */
@@ -348,13 +229,31 @@ static int check_tree(const vouch__doc *doc, const char *data, size_t len,
 
 /* ---- loading -------------------------------------------------------- */
 
-int vouch__doc_load(vouch__doc *doc, const char *data, size_t len,
-                    vouch_format format, size_t max, const char *source,
-                    vouch_error *err)
+/* The format of `len` bytes: AUTO is JSON when the first non-blank byte is
+ * '{' or '[', YAML otherwise. */
+static vouch_format detect_format(const char *data, size_t len,
+                                  vouch_format format)
 {
-    int rc;
+    size_t i = 0;
 
-    doc->fyd = NULL;
+    if (format != VOUCH_FORMAT_AUTO) {
+        return format;
+    }
+    while (i < len && (data[i] == ' ' || data[i] == '\t' ||
+                       data[i] == '\r' || data[i] == '\n')) {
+        i++;
+    }
+    return (i < len && (data[i] == '{' || data[i] == '['))
+               ? VOUCH_FORMAT_JSON
+               : VOUCH_FORMAT_YAML;
+}
+
+/* The checks every load starts with: the limit, the bytes, the format. */
+static int load_start(vouch__doc *doc, const char *data, size_t len,
+                      vouch_format format, size_t max, const char *source,
+                      vouch_error *err)
+{
+    memset(doc, 0, sizeof(*doc));
     doc->source = source;
     doc->format = format;
     if (len > max) {
@@ -366,54 +265,194 @@ int vouch__doc_load(vouch__doc *doc, const char *data, size_t len,
         return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
                                 "no document given");
     }
-    if (format == VOUCH_FORMAT_AUTO) {
-        size_t i = 0;
-
-        while (i < len && (data[i] == ' ' || data[i] == '\t' ||
-                           data[i] == '\r' || data[i] == '\n')) {
-            i++;
-        }
-        format = (i < len && (data[i] == '{' || data[i] == '['))
-                     ? VOUCH_FORMAT_JSON
-                     : VOUCH_FORMAT_YAML;
-    }
-    if (format != VOUCH_FORMAT_JSON && format != VOUCH_FORMAT_YAML) {
+    doc->format = detect_format(data, len, format);
+    if (doc->format != VOUCH_FORMAT_JSON &&
+        doc->format != VOUCH_FORMAT_YAML) {
         return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
                                 "unknown document format %d", (int)format);
     }
-    doc->format = format;
-    if (format == VOUCH_FORMAT_JSON) {
+    return 0;
+}
+
+/* The libfyaml half of a load, once the bytes are known to be acceptable
+ * (for JSON: checked by jansson). */
+static int load_fy(vouch__doc *doc, const char *data, size_t len,
+                   vouch_error *err)
+{
+    int rc;
+
+    rc = vouch__yaml_load(&doc->fyd, data != NULL ? data : "", len,
+                          doc->format == VOUCH_FORMAT_JSON, doc->source, err);
+    if (rc < 0) {
+        doc->fyd = NULL;
+        return rc;
+    }
+    doc->tree = VOUCH__TREE_FY;
+    rc = check_tree(doc, data != NULL ? data : "", len,
+                    fy_document_root(doc->fyd), 0, err);
+    if (rc < 0) {
+        vouch__doc_close(doc);
+    }
+    return rc;
+}
+
+int vouch__doc_load(vouch__doc *doc, const char *data, size_t len,
+                    vouch_format format, size_t max, const char *source,
+                    vouch_error *err)
+{
+    int rc = load_start(doc, data, len, format, max, source, err);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (doc->format == VOUCH_FORMAT_JSON) {
         rc = vouch__json_check(data, len, source, err);
         if (rc < 0) {
             return rc;
         }
     }
-    rc = vouch__yaml_load(&doc->fyd, data != NULL ? data : "", len,
-                          format == VOUCH_FORMAT_JSON, source, err);
+    return load_fy(doc, data, len, err);
+}
+
+/*
+ * Deeper than libfyaml reads JSON (its flow collections stop at 64
+ * levels)? No vouch document comes near; past half of it the libfyaml
+ * reading decides, so both trees accept exactly the same documents.
+ */
+static bool json_too_deep(json_t *node, int depth)
+{
+    size_t i;
+    const char *key;
+    json_t *value;
+
+    if (depth > DOC_MAX_DEPTH / 2) {
+        return true;
+    }
+    if (json_is_array(node)) {
+        for (i = 0; i < json_array_size(node); i++) {
+            if (json_too_deep(json_array_get(node, i), depth + 1)) {
+                return true;
+            }
+        }
+    } else if (json_is_object(node)) {
+        json_object_foreach(node, key, value) {
+            if (json_too_deep(value, depth + 1)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+int vouch__doc_load_json(vouch__doc *doc, const char *data, size_t len,
+                         size_t max, const char *source, vouch_error *err)
+{
+    json_error_t jerr;
+    int rc = load_start(doc, data, len, VOUCH_FORMAT_JSON, max, source, err);
+
     if (rc < 0) {
-        doc->fyd = NULL;
         return rc;
     }
-    rc = check_tree(doc, data != NULL ? data : "", len,
-                    fy_document_root(doc->fyd), 0, err);
-    if (rc < 0) {
+    memset(&jerr, 0, sizeof(jerr));
+    doc->json = json_loadb(data != NULL ? data : "", len,
+                           JSON_REJECT_DUPLICATES, &jerr);
+    if (doc->json == NULL) {
+        return vouch__error_set(err, VOUCH_EPARSE, source, jerr.line,
+                                jerr.column, "%s", jerr.text);
+    }
+    doc->json_owned = true;
+    doc->tree = VOUCH__TREE_JSON;
+    if (json_too_deep(doc->json, 0)) {
         vouch__doc_close(doc);
-        return rc;
+        return VOUCH_EINVAL;
     }
     return 0;
 }
 
 void vouch__doc_close(vouch__doc *doc)
 {
-    if (doc != NULL && doc->fyd != NULL) {
+    if (doc == NULL) {
+        return;
+    }
+    if (doc->fyd != NULL) {
         fy_document_destroy(doc->fyd);
         doc->fyd = NULL;
     }
+    if (doc->json_owned) {
+        json_decref(doc->json);
+        doc->json_owned = false;
+    }
+    doc->json = NULL;
 }
 
-struct fy_node *vouch__doc_root(const vouch__doc *doc)
+vouch__node *vouch__doc_root(const vouch__doc *doc)
 {
-    return doc->fyd != NULL ? fy_document_root(doc->fyd) : NULL;
+    if (doc->tree == VOUCH__TREE_JSON) {
+        return (vouch__node *)doc->json;
+    }
+    return doc->fyd != NULL ? (vouch__node *)fy_document_root(doc->fyd)
+                            : NULL;
+}
+
+/* ---- reading a model ------------------------------------------------ */
+
+int vouch__doc_parse(const char *data, size_t len, vouch_format format,
+                     size_t max, const char *source, vouch__doc_reader reader,
+                     void *out, vouch_error *err)
+{
+    vouch__doc doc;
+    int rc = load_start(&doc, data, len, format, max, source, err);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (doc.format == VOUCH_FORMAT_JSON) {
+        rc = vouch__doc_load_json(&doc, data, len, max, source, err);
+        if (rc == VOUCH_EPARSE || rc == VOUCH_ENOMEM) {
+            return rc;          /* a syntax error is jansson's to give */
+        }
+        if (rc == 0) {
+            rc = reader(&doc, out, err);
+            vouch__doc_close(&doc);
+            if (rc == 0 || rc == VOUCH_ENOMEM) {
+                return rc;
+            }
+        }
+        /* The same bytes again, through the tree that keeps positions:
+         * it fails the same way, and says where. */
+        if (err != NULL) {
+            *err = (vouch_error)VOUCH_ERROR_INIT;
+        }
+        doc.format = VOUCH_FORMAT_JSON;
+        doc.source = source;
+    }
+    rc = load_fy(&doc, data, len, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = reader(&doc, out, err);
+    vouch__doc_close(&doc);
+    return rc;
+}
+
+int vouch__doc_parse_value(const json_t *value, const char *source,
+                           vouch__doc_reader reader, void *out,
+                           vouch_error *err)
+{
+    vouch__doc doc;
+
+    memset(&doc, 0, sizeof(doc));
+    doc.source = source;
+    doc.format = VOUCH_FORMAT_JSON;
+    doc.tree = VOUCH__TREE_JSON;
+    /* The readers never modify a node; the accessors of jansson that walk
+     * objects take non-const pointers. */
+    doc.json = (json_t *)value;
+    if (value == NULL) {
+        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                "no document given");
+    }
+    return reader(&doc, out, err);
 }
 
 /* ---- paths ---------------------------------------------------------- */
@@ -461,9 +500,35 @@ void vouch__path_pop(vouch__path *path, size_t saved)
     }
 }
 
+/*
+ * libfyaml marks a quoted scalar's content, inside the quotes, so byte
+ * `offset` of a one-line scalar without escapes is at column start + offset.
+ */
+void vouch__doc_scalar_column(const vouch__doc *doc, vouch__node *node,
+                              size_t len, uint32_t offset, vouch_error *err)
+{
+    struct fy_token *tok;
+    const struct fy_mark *start;
+    const struct fy_mark *end;
+
+    if (err == NULL || doc->tree != VOUCH__TREE_FY || node == NULL ||
+        offset == 0) {
+        return;
+    }
+    tok = fy_node_get_scalar_token((struct fy_node *)node);
+    start = tok != NULL ? fy_token_start_mark(tok) : NULL;
+    end = tok != NULL ? fy_token_end_mark(tok) : NULL;
+    if (start == NULL || end == NULL || start->line != end->line ||
+        end->input_pos < start->input_pos ||
+        end->input_pos - start->input_pos != len) {
+        return; /* escapes: offsets in the value are not source columns */
+    }
+    err->column = (uint32_t)start->column + offset;
+}
+
 /* ---- failing -------------------------------------------------------- */
 
-int vouch__doc_fail(const vouch__doc *doc, struct fy_node *node,
+int vouch__doc_fail(const vouch__doc *doc, vouch__node *node,
                     const vouch__path *path, vouch_error *err,
                     vouch_code code, const char *fmt, ...)
 {
@@ -475,7 +540,9 @@ int vouch__doc_fail(const vouch__doc *doc, struct fy_node *node,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    node_mark(node, &line, &column, 0);
+    if (doc->tree == VOUCH__TREE_FY) {
+        node_mark((struct fy_node *)node, &line, &column, 0);
+    }
     if (path != NULL && path->len > 0) {
         return vouch__error_set(err, code, doc->source, line, column,
                                 "%s: %s", path->text, msg);
@@ -483,315 +550,3 @@ int vouch__doc_fail(const vouch__doc *doc, struct fy_node *node,
     return vouch__error_set(err, code, doc->source, line, column, "%s", msg);
 }
 
-/* ---- typed access --------------------------------------------------- */
-
-static const char *node_kind(const vouch__doc *doc, struct fy_node *node)
-{
-    const char *s;
-    size_t n = 0;
-
-    if (node_is_null(doc, node)) {
-        return "null";
-    }
-    if (fy_node_is_mapping(node)) {
-        return "a mapping";
-    }
-    if (fy_node_is_sequence(node)) {
-        return "a list";
-    }
-    if (!node_is_plain(node)) {
-        return "a string";
-    }
-    s = fy_node_get_scalar(node, &n);
-    if (s == NULL) {
-        return "null";
-    }
-    if (doc->format == VOUCH_FORMAT_YAML) {
-        if (bool_text(s, n) >= 0) {
-            return "a boolean";
-        }
-        if (is_number_text(s, n)) {
-            return "a number";
-        }
-        return "a string";
-    }
-    if (bool_text(s, n) >= 0) {
-        return "a boolean";
-    }
-    return "a number";
-}
-
-int vouch__doc_expect_mapping(const vouch__doc *doc, struct fy_node *node,
-                              const vouch__path *path,
-                              const char *const *allowed, vouch_error *err)
-{
-    void *iter = NULL;
-    struct fy_node_pair *pair;
-
-    if (node_is_null(doc, node)) {
-        return 0;
-    }
-    if (!fy_node_is_mapping(node)) {
-        return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                               "expected a mapping, found %s",
-                               node_kind(doc, node));
-    }
-    while ((pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
-        struct fy_node *key = fy_node_pair_key(pair);
-        const char *s = NULL;
-        size_t n = 0;
-        size_t i;
-        bool known = false;
-
-        if (key != NULL && fy_node_is_scalar(key)) {
-            s = fy_node_get_scalar(key, &n);
-        }
-        if (key == NULL || !fy_node_is_scalar(key) ||
-            (doc->format == VOUCH_FORMAT_YAML && node_is_plain(key) &&
-             (s == NULL || is_null_text(s, n)))) {
-            return vouch__doc_fail(doc, key != NULL ? key : node, path, err,
-                                   VOUCH_EINVAL,
-                                   "mapping keys must be strings");
-        }
-        if (s == NULL) {
-            s = "";
-            n = 0;
-        }
-        if (allowed == NULL) {
-            continue;
-        }
-        for (i = 0; allowed[i] != NULL; i++) {
-            if (vouch__slice_eq(s, n, allowed[i])) {
-                known = true;
-                break;
-            }
-        }
-        if (!known) {
-            char name[80];
-            vouch__path p = *path;
-            size_t shown = n < sizeof(name) - 4 ? n : sizeof(name) - 4;
-
-            memcpy(name, s, shown);
-            name[shown] = '\0';
-            if (shown < n) {
-                memcpy(name + shown, "...", 4);
-            }
-            for (i = 0; name[i] != '\0'; i++) {
-                if ((unsigned char)name[i] < 0x20) {
-                    name[i] = '?';
-                }
-            }
-            vouch__path_push_key(&p, name);
-            return vouch__doc_fail(doc, key, &p, err, VOUCH_EINVAL,
-                                   "unknown field");
-        }
-    }
-    return 0;
-}
-
-int vouch__doc_expect_sequence(const vouch__doc *doc, struct fy_node *node,
-                               const vouch__path *path, vouch_error *err)
-{
-    if (node_is_null(doc, node) || fy_node_is_sequence(node)) {
-        return 0;
-    }
-    return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                           "expected a list, found %s", node_kind(doc, node));
-}
-
-struct fy_node *vouch__doc_get(struct fy_node *node, const char *key)
-{
-    void *iter = NULL;
-    struct fy_node_pair *pair;
-
-    if (node == NULL || !fy_node_is_mapping(node)) {
-        return NULL;
-    }
-    while ((pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
-        struct fy_node *k = fy_node_pair_key(pair);
-        size_t n = 0;
-        const char *s;
-
-        if (k == NULL || !fy_node_is_scalar(k)) {
-            continue;
-        }
-        s = fy_node_get_scalar(k, &n);
-        if (s != NULL && vouch__slice_eq(s, n, key)) {
-            return fy_node_pair_value(pair);
-        }
-    }
-    return NULL;
-}
-
-int vouch__doc_string(const vouch__doc *doc, struct fy_node *node,
-                      const vouch__path *path, const char **ptr,
-                      size_t *len, vouch_error *err)
-{
-    const char *s;
-    size_t n = 0;
-
-    if (node == NULL || !fy_node_is_scalar(node) || node_is_null(doc, node)) {
-        goto bad;
-    }
-    s = fy_node_get_scalar(node, &n);
-    if (s == NULL) {
-        goto bad;
-    }
-    if (node_is_plain(node)) {
-        if (doc->format == VOUCH_FORMAT_JSON) {
-            goto bad;
-        }
-        if (bool_text(s, n) >= 0 || is_number_text(s, n)) {
-            goto bad;
-        }
-    }
-    if (memchr(s, '\0', n) != NULL) {
-        return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                               "contains a NUL character");
-    }
-    *ptr = s;
-    *len = n;
-    return 0;
-
-bad:
-    return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                           "expected a string, found %s",
-                           node == NULL ? "null" : node_kind(doc, node));
-}
-
-int vouch__doc_string_dup(const vouch__doc *doc, struct fy_node *node,
-                          const vouch__path *path, char **out,
-                          vouch_error *err)
-{
-    const char *s = NULL;
-    size_t n = 0;
-    int rc;
-
-    *out = NULL;
-    rc = vouch__doc_string(doc, node, path, &s, &n, err);
-    if (rc < 0) {
-        return rc;
-    }
-    *out = vouch__strndup(s, n);
-    if (*out == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                                "out of memory");
-    }
-    return 0;
-}
-
-int vouch__doc_bool(const vouch__doc *doc, struct fy_node *node,
-                    const vouch__path *path, bool *out, vouch_error *err)
-{
-    const char *s;
-    size_t n = 0;
-    int b;
-
-    if (node == NULL || !fy_node_is_scalar(node) || !node_is_plain(node)) {
-        goto bad;
-    }
-    s = fy_node_get_scalar(node, &n);
-    if (s == NULL) {
-        goto bad;
-    }
-    if (doc->format == VOUCH_FORMAT_JSON) {
-        b = vouch__slice_eq(s, n, "true")    ? 1
-            : vouch__slice_eq(s, n, "false") ? 0
-                                             : -1;
-    } else {
-        b = bool_text(s, n);
-    }
-    if (b < 0) {
-        goto bad;
-    }
-    *out = b == 1;
-    return 0;
-
-bad:
-    return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                           "expected true or false, found %s",
-                           node == NULL ? "null" : node_kind(doc, node));
-}
-
-int vouch__doc_uint(const vouch__doc *doc, struct fy_node *node,
-                    const vouch__path *path, unsigned long long max,
-                    unsigned long long *out, vouch_error *err)
-{
-    const char *s;
-    size_t n = 0;
-    size_t i;
-    unsigned long long v = 0;
-
-    if (node == NULL || !fy_node_is_scalar(node) || node_is_null(doc, node)) {
-        goto bad;
-    }
-    s = fy_node_get_scalar(node, &n);
-    if (s == NULL || n == 0) {
-        goto bad;
-    }
-    for (i = 0; i < n; i++) {
-        if (!is_digit(s[i])) {
-            goto bad;
-        }
-        unsigned long long d = (unsigned long long)(s[i] - '0');
-
-        if (d > max || v > (max - d) / 10) {
-            return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                                   "number is over the maximum of %llu",
-                                   max);
-        }
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-
-bad:
-    return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                           "expected a non-negative integer, found %s",
-                           node == NULL ? "null" : node_kind(doc, node));
-}
-
-int vouch__print_model(json_t *root_taken, vouch_format format, char **out,
-                       size_t *out_len, vouch_error *err, const char *what)
-{
-    int rc;
-
-    *out = NULL;
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (format != VOUCH_FORMAT_JSON && format != VOUCH_FORMAT_YAML) {
-        json_decref(root_taken);
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "output format must be JSON or YAML");
-    }
-    if (root_taken == NULL) {
-        if (what == NULL) {
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
-        }
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory printing the %s", what);
-    }
-    rc = vouch__json_print(root_taken, format, out, out_len, err);
-    json_decref(root_taken);
-    return rc;
-}
-
-int vouch__string_replace(char **field, const char *value)
-{
-    char *copy = NULL;
-
-    if (value == NULL) {
-        return 0;
-    }
-    if (value[0] != '\0') {
-        copy = vouch__strdup(value);
-        if (copy == NULL) {
-            return VOUCH_ENOMEM;
-        }
-    }
-    free(*field);
-    *field = copy;
-    return 0;
-}

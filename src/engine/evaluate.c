@@ -1,13 +1,16 @@
 /*
- * The decision (spec §4.1): for each image, in order, the project's exempt
- * patterns, the system policy when enabled, then the default admission
- * rule; AND over images and, for REQUIRE_ATTESTATION, over attestors.
- * Enforcement (dry run, breakglass) is applied to the whole request.
+ * The decision (docs/semantics.md): for each image, in order, the
+ * project's exempt patterns, the system policy when enabled, then the
+ * request's rule (a GKE rule-map entry chosen by the Kubernetes context,
+ * or the default admission rule); AND over images and, for
+ * REQUIRE_ATTESTATION, over attestors. Enforcement (the rule's dry run,
+ * breakglass) is applied to the whole request.
  *
  * Nothing here can make an error into an ALLOW: a reference that does not
  * parse, an attestor that is missing, a key that does not verify all deny
  * the image with the cause in its reason.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +18,23 @@
 #include "vouch/image_ref.h"
 
 #include "decision.h"
+#include "image_ref_internal.h"
 #include "internal.h"
+#include "pattern_internal.h"
+#include "policy_internal.h"
+
+/*
+ * The rule a request is decided by, chosen once: every image of a request
+ * shares its Kubernetes context. `name` is how reasons call it ("the
+ * default admission rule", or the map entry's field path), `field` how
+ * vouch_decision_rule() does.
+ */
+typedef struct rule_choice {
+    const vouch_admission_rule *rule;
+    const char *name;
+    const char *field;
+    bool is_default;
+} rule_choice;
 
 static const vouch_attestor *find_attestor(const vouch_evaluation_input *in,
                                            const char *name)
@@ -32,6 +51,33 @@ static const vouch_attestor *find_attestor(const vouch_evaluation_input *in,
     return NULL;
 }
 
+/* "verified attestation on note NOTE for DIGEST", without formatting: the
+ * one reason a warm ALLOW writes per attestor. */
+static const char *verified_reason(vouch_decision *d, const char *note,
+                                   const char *digest)
+{
+    static const char lead[] = "verified attestation on note ";
+    static const char mid[] = " for ";
+    size_t note_len = strlen(note);
+    size_t digest_len = strlen(digest);
+    char *out = vouch__decision_alloc(d, sizeof(lead) - 1 + note_len +
+                                             sizeof(mid) - 1 + digest_len +
+                                             1);
+    char *p = out;
+
+    if (out == NULL) {
+        return NULL;
+    }
+    memcpy(p, lead, sizeof(lead) - 1);
+    p += sizeof(lead) - 1;
+    memcpy(p, note, note_len);
+    p += note_len;
+    memcpy(p, mid, sizeof(mid) - 1);
+    p += sizeof(mid) - 1;
+    memcpy(p, digest, digest_len + 1);
+    return out;
+}
+
 /*
  * Is `attestor` satisfied for the image with digest `digest`? Writes the
  * per-attestor reason into the decision. Returns 1 satisfied, 0 not,
@@ -44,7 +90,7 @@ static int check_attestor(vouch_decision *d, size_t image_index,
     const vouch_attestor *attestor = find_attestor(in, name);
     const char *note;
     const char *reason = NULL;
-    vouch_error verr = VOUCH_ERROR_INIT;
+    vouch_error verr;           /* read only after a failed verification */
     size_t candidates = 0;
     size_t i;
 
@@ -64,9 +110,10 @@ static int check_attestor(vouch_decision *d, size_t image_index,
     for (i = 0; i < in->attestation_count; i++) {
         const vouch_attestation *att = in->attestations[i];
 
-        /* The occurrence lookup of §3.4: this attestor's note, this
-         * digest. Only the digest is authoritative, so the same
-         * attestation serves the image pulled from another location. */
+        /* The occurrence lookup (docs/semantics.md, "Attestations"):
+         * this attestor's note, this digest. Only the digest is
+         * authoritative, so the same attestation serves the image
+         * pulled from another location. */
         if (note == NULL ||
             strcmp(vouch_attestation_note_name(att), note) != 0 ||
             strcmp(vouch_attestation_resource_digest(att), digest) != 0) {
@@ -75,9 +122,7 @@ static int check_attestor(vouch_decision *d, size_t image_index,
         candidates++;
         if (vouch_attestation_verify(att, attestor, digest, in->cache,
                                      &verr) == 0) {
-            reason = vouch__decision_join(d, "verified attestation on "
-                                          "note ", note, " for ", digest,
-                                          (const char *)NULL);
+            reason = verified_reason(d, note, digest);
             if (reason == NULL) {
                 return VOUCH_ENOMEM;
             }
@@ -109,31 +154,113 @@ denied:
     return 0;
 }
 
-/* `image` is the decision's own copy (arena) of the normalised reference:
- * it outlives `ref`, which the caller frees. */
+/*
+ * An image as the decision keeps it: scanned once, its normalised text
+ * written straight into the decision's arena (it outlives the input), the
+ * name, tag and digest pointing into that text.
+ */
+typedef struct image_view {
+    const char *text;        /* "name[:tag][@digest]", NUL-terminated */
+    size_t name_len;
+    const char *tag;         /* NULL when absent; not NUL-terminated */
+    size_t tag_len;
+    const char *digest;      /* NULL when absent; the text's tail */
+    size_t digest_len;
+} image_view;
+
+/* 0, VOUCH_EPARSE/ETOOBIG (`perr` says why) or VOUCH_ENOMEM. */
+static int view_image(vouch_decision *d, const char *given, size_t len,
+                      image_view *out, vouch_error *perr)
+{
+    vouch__ref_parts parts;
+    size_t n;
+    char *text;
+    int rc;
+
+    rc = vouch__image_ref_scan_checked(given, len, &parts, perr);
+    if (rc < 0) {
+        return rc;
+    }
+    n = vouch__image_ref_string_len(&parts);
+    text = vouch__decision_alloc(d, n + 1);
+    if (text == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    vouch__image_ref_write_string(&parts, text);
+    out->text = text;
+    out->name_len = parts.name_len;
+    out->tag = parts.tag != NULL ? text + parts.name_len + 1 : NULL;
+    out->tag_len = parts.tag_len;
+    out->digest = parts.digest != NULL ? text + n - parts.digest_len : NULL;
+    out->digest_len = parts.digest_len;
+    return 0;
+}
+
+static void set_reasons(vouch_decision *d, size_t index, const char *image,
+                        const rule_choice *choice, size_t failed,
+                        size_t count, const char *first_failure,
+                        const char **reason)
+{
+    if (failed == 0) {
+        *reason = "attested by every required attestor";
+        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_ALLOWED,
+                                  *reason);
+        return;
+    }
+    if (failed == 1) {
+        *reason = vouch__decision_printf(d, "denied by %s "
+                                         "(REQUIRE_ATTESTATION): %s",
+                                         choice->name, first_failure);
+    } else {
+        *reason = vouch__decision_printf(d, "denied by %s "
+                                         "(REQUIRE_ATTESTATION): %zu of "
+                                         "%zu required attestors are not "
+                                         "satisfied; first: %s",
+                                         choice->name, failed, count,
+                                         first_failure);
+    }
+    vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
+                              *reason);
+}
+
+/* An image by tag under a rule that needs attestations: told to deploy by
+ * digest (a tag is never resolved at this point, as on GKE). */
+static const char *tag_reason(vouch_decision *d, const rule_choice *choice,
+                              const image_view *img)
+{
+    if (choice->is_default) {
+        return vouch__decision_printf(d, "the image is given by tag, not "
+                                      "by digest, and an attestor cannot "
+                                      "attest to an image deployed by "
+                                      "tag; deploy %.*s@sha256:...",
+                                      (int)img->name_len, img->text);
+    }
+    return vouch__decision_printf(d, "the image is given by tag, not by "
+                                  "digest, and %s requires attestations, "
+                                  "which are made for digests; deploy "
+                                  "%.*s@sha256:...", choice->name,
+                                  (int)img->name_len, img->text);
+}
+
 static int require_attestation(vouch_decision *d, size_t index,
                                const vouch_evaluation_input *in,
-                               const vouch_admission_rule *rule,
-                               const vouch_image_ref *ref, const char *image)
+                               const rule_choice *choice,
+                               const image_view *img)
 {
+    const vouch_admission_rule *rule = choice->rule;
     size_t count = vouch_admission_rule_attestor_count(rule);
-    const char *digest = vouch_image_ref_digest(ref);
     const char *first_failure = NULL;
-    const char *reason;
+    const char *reason = NULL;
     size_t failed = 0;
     size_t i;
     int rc;
 
-    if (digest == NULL) {
-        reason = vouch__decision_printf(d, "the image is given by tag, not "
-                                        "by digest, and an attestor cannot "
-                                        "attest to an image deployed by "
-                                        "tag; deploy %s@sha256:...",
-                                        vouch_image_ref_name(ref));
+    if (img->digest == NULL) {
+        reason = tag_reason(d, choice, img);
         if (reason == NULL) {
             return VOUCH_ENOMEM;
         }
-        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
+        vouch__decision_set_image(d, index, img->text, VOUCH_VERDICT_DENIED,
                                   reason);
         return VOUCH_OK;
     }
@@ -149,7 +276,7 @@ static int require_attestation(vouch_decision *d, size_t index,
         if (name == NULL) {
             return VOUCH_ENOMEM;
         }
-        rc = check_attestor(d, index, in, name, image, digest);
+        rc = check_attestor(d, index, in, name, img->text, img->digest);
         if (rc < 0) {
             return rc;
         }
@@ -160,52 +287,69 @@ static int require_attestation(vouch_decision *d, size_t index,
             failed++;
         }
     }
-    if (failed == 0) {
-        reason = "attested by every required attestor";
-        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_ALLOWED,
-                                  reason);
-    } else if (failed == 1) {
-        reason = vouch__decision_printf(d, "denied by the default admission "
-                                        "rule (REQUIRE_ATTESTATION): %s",
-                                        first_failure);
-        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
-                                  reason);
-    } else {
-        reason = vouch__decision_printf(d, "denied by the default admission "
-                                        "rule (REQUIRE_ATTESTATION): %zu of "
-                                        "%zu required attestors are not "
-                                        "satisfied; first: %s", failed,
-                                        count, first_failure);
-        vouch__decision_set_image(d, index, image, VOUCH_VERDICT_DENIED,
-                                  reason);
-    }
+    set_reasons(d, index, img->text, choice, failed, count, first_failure,
+                &reason);
     return reason == NULL ? VOUCH_ENOMEM : VOUCH_OK;
 }
 
+/* The first exempt pattern `img` matches in `policy`, or -1. */
+static long exempt_match(const vouch_policy *policy, const image_view *img)
+{
+    return vouch__pattern_set_match_parts(vouch_policy_patterns(policy),
+                                          img->text, img->name_len, img->tag,
+                                          img->tag_len, img->digest,
+                                          img->digest_len);
+}
+
+/* The verdict of a rule that needs no attestation. */
+static const char *plain_rule_reason(vouch_decision *d,
+                                     const rule_choice *choice,
+                                     vouch_verdict *verdict)
+{
+    switch (vouch_admission_rule_evaluation_mode(choice->rule)) {
+    case VOUCH_ALWAYS_ALLOW:
+        *verdict = VOUCH_VERDICT_ALLOWED;
+        return choice->is_default
+                   ? "allowed by the default admission rule (ALWAYS_ALLOW)"
+                   : vouch__decision_printf(d, "allowed by %s (ALWAYS_ALLOW)",
+                                            choice->name);
+    case VOUCH_ALWAYS_DENY:
+        return choice->is_default
+                   ? "denied by the default admission rule (ALWAYS_DENY)"
+                   : vouch__decision_printf(d, "denied by %s (ALWAYS_DENY)",
+                                            choice->name);
+    default:
+        return vouch__decision_printf(d, "%s has no evaluation mode",
+                                      choice->name);
+    }
+}
+
 static int evaluate_image(vouch_decision *d, size_t index,
-                          const vouch_evaluation_input *in)
+                          const vouch_evaluation_input *in,
+                          const rule_choice *choice)
 {
     const char *given = in->images[index] != NULL ? in->images[index] : "";
-    const vouch_admission_rule *rule = vouch_policy_default_rule(in->policy);
-    vouch_image_ref *ref = NULL;
-    vouch_error perr = VOUCH_ERROR_INIT;
+    vouch_error perr;
+    image_view img;
     const char *image;
     const char *reason = NULL;
     vouch_verdict verdict = VOUCH_VERDICT_DENIED;
     long match;
-    int rc = VOUCH_OK;
+    int rc;
 
-    if (vouch_image_ref_parse(&ref, given, strlen(given), &perr) < 0) {
+    rc = view_image(d, given, strlen(given), &img, &perr);
+    if (rc == VOUCH_ENOMEM) {
+        return rc;
+    }
+    if (rc < 0) {
         image = vouch__decision_copy(d, given);
         reason = vouch__decision_printf(d, "not a valid image reference "
                                         "(column %u: %s)", perr.column,
                                         perr.message);
         goto done;
     }
-    image = vouch__decision_copy(d, vouch_image_ref_string(ref));
-
-    match = vouch_pattern_set_match_ref(vouch_policy_patterns(in->policy),
-                                        ref);
+    image = img.text;
+    match = exempt_match(in->policy, &img);
     if (match >= 0) {
         verdict = VOUCH_VERDICT_EXEMPT;
         reason = vouch__decision_printf(d, "exempt: matches "
@@ -217,8 +361,7 @@ static int evaluate_image(vouch_decision *d, size_t index,
     }
     if (in->system_policy != NULL &&
         vouch_policy_global_mode(in->policy) == VOUCH_GLOBAL_ENABLE) {
-        match = vouch_pattern_set_match_ref(
-            vouch_policy_patterns(in->system_policy), ref);
+        match = exempt_match(in->system_policy, &img);
         if (match >= 0) {
             verdict = VOUCH_VERDICT_EXEMPT;
             reason = vouch__decision_printf(
@@ -228,35 +371,62 @@ static int evaluate_image(vouch_decision *d, size_t index,
             goto done;
         }
     }
-    switch (vouch_admission_rule_evaluation_mode(rule)) {
-    case VOUCH_ALWAYS_ALLOW:
-        verdict = VOUCH_VERDICT_ALLOWED;
-        reason = "allowed by the default admission rule (ALWAYS_ALLOW)";
-        break;
-    case VOUCH_REQUIRE_ATTESTATION:
-        if (image == NULL) {
-            vouch_image_ref_free(ref);
-            return VOUCH_ENOMEM;
-        }
-        rc = require_attestation(d, index, in, rule, ref, image);
-        vouch_image_ref_free(ref);
-        return rc;
-    case VOUCH_ALWAYS_DENY:
-        reason = "denied by the default admission rule (ALWAYS_DENY)";
-        break;
-    default:
-        reason = vouch__decision_printf(d, "the default admission rule has "
-                                        "no evaluation mode");
-        break;
+    if (vouch_admission_rule_evaluation_mode(choice->rule) ==
+        VOUCH_REQUIRE_ATTESTATION) {
+        return require_attestation(d, index, in, choice, &img);
     }
+    reason = plain_rule_reason(d, choice, &verdict);
 
 done:
-    vouch_image_ref_free(ref);
     if (image == NULL || reason == NULL) {
         return VOUCH_ENOMEM;
     }
     vouch__decision_set_image(d, index, image, verdict, reason);
-    return rc;
+    return VOUCH_OK;
+}
+
+/*
+ * The request's rule: with a Kubernetes context, the rule-map entry that
+ * names the workload; otherwise, or when none does, the default rule.
+ */
+static int choose_rule(vouch_decision *d, const vouch_evaluation_input *in,
+                       rule_choice *out)
+{
+    const vouch_kubernetes_context *ctx =
+        in->version >= 2 ? in->kubernetes : NULL;
+    vouch_rule_map map = VOUCH_CLUSTER_ADMISSION_RULES;
+    size_t entry = 0;
+    const vouch_admission_rule *rule = NULL;
+
+    out->rule = vouch_policy_default_rule(in->policy);
+    out->name = "the default admission rule";
+    out->field = "defaultAdmissionRule";
+    out->is_default = true;
+    if (ctx != NULL) {
+        rule = vouch__policy_rule_for(in->policy, ctx, &map, &entry);
+    }
+    if (rule == NULL) {
+        return VOUCH_OK;
+    }
+    out->rule = rule;
+    out->is_default = false;
+    out->name = vouch__decision_printf(
+        d, "%s[\"%s\"]", vouch_rule_map_field(map),
+        vouch_policy_rule_map_key(in->policy, map, entry));
+    out->field = out->name;
+    return out->name == NULL ? VOUCH_ENOMEM : VOUCH_OK;
+}
+
+static bool input_ok(const vouch_evaluation_input *in)
+{
+    if (in == NULL || (in->version != 1 && in->version != 2) ||
+        in->policy == NULL || (in->image_count > 0 && in->images == NULL) ||
+        (in->attestor_count > 0 && in->attestors == NULL) ||
+        (in->attestation_count > 0 && in->attestations == NULL)) {
+        return false;
+    }
+    return in->version < 2 || in->kubernetes == NULL ||
+           in->kubernetes->version == VOUCH_KUBERNETES_CONTEXT_VERSION;
 }
 
 VOUCH_API int vouch_evaluate(vouch_decision **out,
@@ -264,15 +434,12 @@ VOUCH_API int vouch_evaluate(vouch_decision **out,
                              vouch_error *err)
 {
     vouch_decision *d = NULL;
-    const vouch_admission_rule *rule;
+    rule_choice choice;
     size_t i;
     int rc;
 
     *out = NULL;
-    if (in == NULL || in->version != VOUCH_EVALUATION_INPUT_VERSION ||
-        in->policy == NULL || (in->image_count > 0 && in->images == NULL) ||
-        (in->attestor_count > 0 && in->attestors == NULL) ||
-        (in->attestation_count > 0 && in->attestations == NULL)) {
+    if (!input_ok(in)) {
         return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
                                 "evaluation input is malformed (version, "
                                 "policy or a NULL list)");
@@ -286,16 +453,20 @@ VOUCH_API int vouch_evaluate(vouch_decision **out,
         rc = VOUCH_ENOMEM;
         goto cleanup;
     }
+    rc = choose_rule(d, in, &choice);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    vouch__decision_set_rule(d, choice.field);
     for (i = 0; i < in->image_count; i++) {
-        rc = evaluate_image(d, i, in);
+        rc = evaluate_image(d, i, in, &choice);
         if (rc < 0) {
             goto cleanup;
         }
     }
-    rule = vouch_policy_default_rule(in->policy);
     rc = vouch__decision_finish(
         d,
-        vouch_admission_rule_enforcement_mode(rule) ==
+        vouch_admission_rule_enforcement_mode(choice.rule) ==
             VOUCH_DRYRUN_AUDIT_LOG_ONLY,
         in->breakglass != NULL && in->breakglass[0] != '\0');
     if (rc < 0) {

@@ -40,29 +40,82 @@ static const char library_prefix[] = "library/";
 
 #define TAG_MAX 128u
 
-static bool is_digit(char c)
+/*
+ * Character classes of the grammar, one table lookup per byte (the scanner
+ * is on the path of every decision). Bytes from 0x80 are in no class.
+ */
+enum {
+    CL_LOWER = 0x01,        /* a-z */
+    CL_UPPER = 0x02,        /* A-Z */
+    CL_DIGIT = 0x04,        /* 0-9 */
+    CL_LHEX = 0x08,         /* lower-case hex: 0-9 a-f */
+    CL_SEP = 0x10,          /* separator: . _ - */
+    CL_END = 0x20,          /* ends the first component: / @ */
+    CL_HYPHEN = 0x40,       /* - */
+    CL_HOST = 0x80          /* makes a first component a host: . : */
+};
+
+#define L CL_LOWER
+#define U CL_UPPER
+#define D CL_DIGIT
+#define X CL_LHEX
+#define S CL_SEP
+#define E CL_END
+#define H CL_HYPHEN
+#define M CL_HOST
+
+static const unsigned char char_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, S|H, S|M, E,
+    D|X, D|X, D|X, D|X, D|X, D|X, D|X, D|X,
+    D|X, D|X, M, 0, 0, 0, 0, 0,
+    E, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U,
+    U, U, U, 0, 0, 0, 0, S,
+    0, L|X, L|X, L|X, L|X, L|X, L|X, L,
+    L, L, L, L, L, L, L, L,
+    L, L, L, L, L, L, L, L,
+    L, L, L, 0, 0, 0, 0, 0,
+    /* 0x80-0xff: no class */
+};
+
+#undef L
+#undef U
+#undef D
+#undef X
+#undef S
+#undef E
+#undef H
+#undef M
+
+static bool in_class(char c, unsigned mask)
 {
-    return c >= '0' && c <= '9';
+    return (char_class[(unsigned char)c] & mask) != 0;
 }
 
-static bool is_lower(char c)
+static bool is_digit(char c)
 {
-    return c >= 'a' && c <= 'z';
+    return in_class(c, CL_DIGIT);
 }
 
 static bool is_upper(char c)
 {
-    return c >= 'A' && c <= 'Z';
+    return in_class(c, CL_UPPER);
 }
 
 static bool is_lower_alnum(char c)
 {
-    return is_lower(c) || is_digit(c);
+    return in_class(c, CL_LOWER | CL_DIGIT);
 }
 
 static bool is_alnum(char c)
 {
-    return is_lower(c) || is_upper(c) || is_digit(c);
+    return in_class(c, CL_LOWER | CL_UPPER | CL_DIGIT);
 }
 
 static bool is_word(char c)
@@ -72,12 +125,37 @@ static bool is_word(char c)
 
 static bool is_hex(char c)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return in_class(c, CL_LHEX) || (c >= 'A' && c <= 'F');
+}
+
+static bool is_lower_hex(char c)
+{
+    return in_class(c, CL_LHEX);
+}
+
+/* Are all `n` bytes lower-case hex? */
+static bool all_lower_hex(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned a = CL_LHEX;
+    unsigned b = CL_LHEX;
+    size_t i = 0;
+
+    /* Two chains of lookups, four bytes a step: the digest is 64 or 128
+     * bytes, always a multiple of four. */
+    for (; i + 4 <= n; i += 4) {
+        a &= char_class[u[i]] & char_class[u[i + 1]];
+        b &= char_class[u[i + 2]] & char_class[u[i + 3]];
+    }
+    for (; i < n; i++) {
+        a &= char_class[u[i]];
+    }
+    return (a & b) != 0;
 }
 
 static bool is_separator(char c)
 {
-    return c == '.' || c == '_' || c == '-';
+    return in_class(c, CL_SEP);
 }
 
 static char to_lower(char c)
@@ -146,19 +224,15 @@ size_t vouch__image_ref_scheme_len(const char *data, size_t len)
     return 0;
 }
 
-/* Does the first component [b, e) name a registry host? */
-static bool names_host(const char *data, size_t b, size_t e)
+/* Does the first component [b, e) name a registry host? `marked`: it
+ * holds a '.' or a ':'. */
+static bool names_host(const char *data, size_t b, size_t e, bool marked)
 {
     static const char localhost[] = "localhost";
     size_t i;
 
-    if (e > b && data[b] == '[') {
+    if (marked || (e > b && data[b] == '[')) {
         return true;
-    }
-    for (i = b; i < e; i++) {
-        if (data[i] == '.' || data[i] == ':') {
-            return true;
-        }
     }
     if (e - b != sizeof(localhost) - 1) {
         return false;
@@ -196,7 +270,8 @@ static int scan_host(const char *data, size_t b, size_t e, vouch_error *err)
         for (;;) {
             size_t ls = j;
 
-            while (j < e && (is_alnum(data[j]) || data[j] == '-')) {
+            while (j < e && in_class(data[j], CL_LOWER | CL_UPPER |
+                                                  CL_DIGIT | CL_HYPHEN)) {
                 j++;
             }
             if (j == ls) {
@@ -365,15 +440,16 @@ static int scan_digest(const char *data, size_t len, size_t *pos,
     size_t ds = i;
     size_t hex_len;
     size_t hs;
+    size_t end;
     const char *alg;
 
     while (i < len && data[i] != ':') {
         i++;
     }
-    if (vouch__slice_eq(data + ds, i - ds, "sha256")) {
+    if (i - ds == 6 && memcmp(data + ds, "sha256", 6) == 0) {
         alg = "sha256";
         hex_len = 64;
-    } else if (vouch__slice_eq(data + ds, i - ds, "sha512")) {
+    } else if (i - ds == 6 && memcmp(data + ds, "sha512", 6) == 0) {
         alg = "sha512";
         hex_len = 128;
     } else if (i == len) {
@@ -399,8 +475,12 @@ static int scan_digest(const char *data, size_t len, size_t *pos,
     }
     i++;
     hs = i;
-    while (i < len && i - hs < hex_len && is_hex(data[i]) &&
-           !is_upper(data[i])) {
+    if (len - hs == hex_len && all_lower_hex(data + hs, hex_len)) {
+        *pos = len;
+        return 0;   /* the common case, without a branch per digit */
+    }
+    end = len - hs < hex_len ? len : hs + hex_len;
+    while (i < end && is_lower_hex(data[i])) {
         i++;
     }
     if (i < len && i - hs < hex_len && is_upper(data[i]) &&
@@ -443,6 +523,7 @@ int vouch__image_ref_scan(const char *data, size_t len, unsigned flags,
     size_t start = vouch__image_ref_scheme_len(data, len);
     size_t i = start;
     size_t first_end;
+    unsigned seen = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -451,8 +532,13 @@ int vouch__image_ref_scan(const char *data, size_t len, unsigned flags,
                     "[registry/]path[:tag][@digest])");
     }
     first_end = i;
-    while (first_end < len && data[first_end] != '/' &&
-           data[first_end] != '@') {
+    while (first_end < len) {
+        unsigned c = char_class[(unsigned char)data[first_end]];
+
+        if ((c & CL_END) != 0) {
+            break;
+        }
+        seen |= c;
         first_end++;
     }
     if (first_end > i && first_end + 1 < len && data[first_end] == '/' &&
@@ -464,13 +550,14 @@ int vouch__image_ref_scan(const char *data, size_t len, unsigned flags,
         return fail(err, first_end, "expected '/' after the registry part");
     }
     if (first_end < len && data[first_end] == '/' &&
-        names_host(data, i, first_end)) {
+        names_host(data, i, first_end, (seen & CL_HOST) != 0)) {
         rc = scan_host(data, i, first_end, err);
         if (rc < 0) {
             return rc;
         }
         out->host = data + i;
         out->host_len = first_end - i;
+        out->host_upper = (seen & CL_UPPER) != 0;
         /* Docker Hub by any of its names is Docker Hub: "docker.io/nginx"
          * and "index.docker.io/library/nginx" both mean "nginx". */
         if (host_is_docker_hub(out->host, out->host_len)) {
@@ -533,10 +620,13 @@ size_t vouch__image_ref_write_name(const vouch__ref_parts *parts, char *buf)
     size_t reg_len;
     size_t k;
 
-    if (parts->host != NULL) {
+    if (parts->host != NULL && parts->host_upper) {
         for (k = 0; k < parts->host_len; k++) {
             buf[n++] = to_lower(parts->host[k]);
         }
+    } else if (parts->host != NULL) {
+        memcpy(buf, parts->host, parts->host_len);
+        n = parts->host_len;
     } else {
         memcpy(buf, docker_hub, sizeof(docker_hub) - 1);
         n = sizeof(docker_hub) - 1;
@@ -555,18 +645,33 @@ size_t vouch__image_ref_write_name(const vouch__ref_parts *parts, char *buf)
     return reg_len;
 }
 
-VOUCH_API int vouch_image_ref_parse(vouch_image_ref **out, const char *data,
-                                    size_t len, vouch_error *err)
+size_t vouch__image_ref_string_len(const vouch__ref_parts *parts)
 {
-    vouch__ref_parts parts;
-    vouch_image_ref *ref = NULL;
-    size_t string_len;
-    size_t total;
-    size_t reg_len;
-    char *p;
-    int rc;
+    return parts->name_len + (parts->tag != NULL ? 1 + parts->tag_len : 0) +
+           (parts->digest != NULL ? 1 + parts->digest_len : 0);
+}
 
-    *out = NULL;
+void vouch__image_ref_write_string(const vouch__ref_parts *parts, char *buf)
+{
+    size_t n = parts->name_len;
+
+    vouch__image_ref_write_name(parts, buf);
+    if (parts->tag != NULL) {
+        buf[n++] = ':';
+        memcpy(buf + n, parts->tag, parts->tag_len);
+        n += parts->tag_len;
+    }
+    if (parts->digest != NULL) {
+        buf[n++] = '@';
+        memcpy(buf + n, parts->digest, parts->digest_len);
+        n += parts->digest_len;
+    }
+    buf[n] = '\0';
+}
+
+int vouch__image_ref_scan_checked(const char *data, size_t len,
+                                  vouch__ref_parts *out, vouch_error *err)
+{
     if (len > VOUCH_IMAGE_REF_MAX_BYTES) {
         return vouch__error_set(err, VOUCH_ETOOBIG, NULL, 0,
                                 (int)VOUCH_IMAGE_REF_MAX_BYTES + 1,
@@ -579,15 +684,28 @@ VOUCH_API int vouch_image_ref_parse(vouch_image_ref **out, const char *data,
         len = 0;
         data = "";
     }
-    rc = vouch__image_ref_scan(data, len, 0, &parts, err);
+    return vouch__image_ref_scan(data, len, 0, out, err);
+}
+
+VOUCH_API int vouch_image_ref_parse(vouch_image_ref **out, const char *data,
+                                    size_t len, vouch_error *err)
+{
+    vouch__ref_parts parts;
+    vouch_image_ref *ref = NULL;
+    size_t string_len;
+    size_t total;
+    size_t reg_len;
+    char *p;
+    int rc;
+
+    *out = NULL;
+    rc = vouch__image_ref_scan_checked(data, len, &parts, err);
     if (rc < 0) {
         return rc;
     }
 
     /* All lengths are bounded by VOUCH_IMAGE_REF_MAX_BYTES + 64. */
-    string_len = parts.name_len +
-                 (parts.tag != NULL ? 1 + parts.tag_len : 0) +
-                 (parts.digest != NULL ? 1 + parts.digest_len : 0);
+    string_len = vouch__image_ref_string_len(&parts);
     total = (string_len + 1) + (parts.name_len + 1) + (parts.name_len + 1) +
             (parts.tag_len + 1) + (parts.digest_len + 1);
     ref = malloc(sizeof(*ref) + total);
@@ -628,19 +746,7 @@ VOUCH_API int vouch_image_ref_parse(vouch_image_ref **out, const char *data,
 
     /* the whole */
     ref->string = p;
-    memcpy(p, ref->name, parts.name_len);
-    p += parts.name_len;
-    if (ref->tag != NULL) {
-        *p++ = ':';
-        memcpy(p, ref->tag, parts.tag_len);
-        p += parts.tag_len;
-    }
-    if (ref->digest != NULL) {
-        *p++ = '@';
-        memcpy(p, ref->digest, parts.digest_len);
-        p += parts.digest_len;
-    }
-    *p = '\0';
+    vouch__image_ref_write_string(&parts, p);
 
     *out = ref;
     return 0;

@@ -26,6 +26,7 @@
 typedef struct vouch__ref_parts {
     const char *host;      /* as written; NULL: Docker Hub ("docker.io") */
     size_t host_len;
+    bool host_upper;       /* the host has upper-case letters */
     const char *path;      /* as written, without "library/" */
     size_t path_len;
     bool library;          /* normalisation adds "library/" to the path */
@@ -49,10 +50,29 @@ int vouch__image_ref_scan(const char *data, size_t len, unsigned flags,
                           vouch__ref_parts *out, vouch_error *err);
 
 /*
+ * vouch_image_ref_parse() without building the reference: checks
+ * VOUCH_IMAGE_REF_MAX_BYTES (VOUCH_ETOOBIG), takes NULL as "", and scans.
+ * The same errors, word for word.
+ */
+int vouch__image_ref_scan_checked(const char *data, size_t len,
+                                  vouch__ref_parts *out, vouch_error *err);
+
+/*
  * Write the normalised name (registry lower-cased, Docker Hub default) of
  * `parts` into `buf`, which holds at least parts->name_len + 1 bytes; the
  * result is NUL-terminated. Returns the length of the registry part.
  */
 size_t vouch__image_ref_write_name(const vouch__ref_parts *parts, char *buf);
+
+/* Length of the normalised whole, "name[:tag][@digest]". */
+size_t vouch__image_ref_string_len(const vouch__ref_parts *parts);
+
+/*
+ * Write the normalised whole into `buf`, which holds at least
+ * vouch__image_ref_string_len(parts) + 1 bytes; NUL-terminated. It starts
+ * with the name, so the name is its first parts->name_len bytes and the
+ * digest (when there is one) its last parts->digest_len.
+ */
+void vouch__image_ref_write_string(const vouch__ref_parts *parts, char *buf);
 
 #endif /* VOUCH_IMAGE_REF_INTERNAL_H */

@@ -1,5 +1,5 @@
 /*
- * Public and private keys (include/vouch/key.h; spec §2.3-2.4, §3.5).
+ * Public and private keys (include/vouch/key.h; docs/keys.md).
  *
  * Sections:
  *   algorithm names ..... vouch_signature_algorithm_parse, _name
@@ -30,6 +30,7 @@ struct vouch_public_key {
     vouch_key_kind kind;
     vouch_signature_algorithm alg;  /* UNSPECIFIED for PGP */
     char *id;
+    size_t id_len;
     char *comment;                  /* NULL when none was given */
     char *text;                     /* PEM or armor, exactly as given */
     EVP_PKEY *pkey;                 /* PKIX only; read-only once made */
@@ -305,6 +306,7 @@ VOUCH_API int vouch_public_key_new_pkix(vouch_public_key **out,
             goto cleanup;
         }
     }
+    key->id_len = strlen(key->id);
     key->alg = alg;
     key->pkey = pkey;
     pkey = NULL;
@@ -347,6 +349,7 @@ VOUCH_API int vouch_public_key_new_pgp(vouch_public_key **out,
         goto cleanup;
     }
     key->id = vouch__strndup(fpr, VOUCH__PGP_FPR_LEN);
+    key->id_len = VOUCH__PGP_FPR_LEN;
     if (key->id == NULL) {
         rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                               "out of memory for a public key");
@@ -373,6 +376,11 @@ VOUCH_API vouch_key_kind vouch_public_key_kind(const vouch_public_key *key)
 VOUCH_API const char *vouch_public_key_id(const vouch_public_key *key)
 {
     return key->id;
+}
+
+size_t vouch__public_key_id_len(const vouch_public_key *key)
+{
+    return key->id_len;
 }
 
 VOUCH_API const char *vouch_public_key_comment(const vouch_public_key *key)

@@ -1,6 +1,6 @@
 /*
  * Library-internal access to vouch_public_key for other engine files
- * (attestation.c: JWT attestations).
+ * (attestation_verify.c: JWT attestations; attestor.c: key lookup).
  */
 #ifndef VOUCH_KEY_INTERNAL_H
 #define VOUCH_KEY_INTERNAL_H
@@ -30,5 +30,8 @@ int vouch__public_key_verify_jws(const vouch_public_key *key, const char *alg,
                                  size_t alg_len, const unsigned char *input,
                                  size_t input_len, const unsigned char *sig,
                                  size_t sig_len, vouch_error *err);
+
+/* strlen(vouch_public_key_id(key)), kept with the key. Reentrant. */
+size_t vouch__public_key_id_len(const vouch_public_key *key);
 
 #endif /* VOUCH_KEY_INTERNAL_H */

@@ -25,6 +25,7 @@
 
 #include "vouch/pattern.h"
 #include "image_ref_internal.h"
+#include "pattern_internal.h"
 
 enum {
     KIND_EXACT = 0,
@@ -608,31 +609,27 @@ static void lookup_key(const vouch_pattern_set *set, const char *key,
     }
 }
 
-VOUCH_API long vouch_pattern_set_match_ref(const vouch_pattern_set *set,
-                                           const vouch_image_ref *ref)
+long vouch__pattern_set_match_parts(const vouch_pattern_set *set,
+                                    const char *name, size_t name_len,
+                                    const char *tag, size_t tag_len,
+                                    const char *digest, size_t digest_len)
 {
-    const char *name;
-    const char *tag;
-    const char *digest;
-    size_t name_len;
-    size_t tag_len;
-    size_t digest_len;
     char key[KEY_MAX + 1];
     long best;
 
-    if (set == NULL || ref == NULL) {
+    if (set == NULL) {
         return -1;
     }
-    name = vouch_image_ref_name(ref);
-    name_len = vouch_image_ref_name_len(ref);
     best = vouch_pattern_set_match(set, name, name_len);
     if (set->table == NULL) {
         return best;
     }
-    tag = vouch_image_ref_tag(ref);
-    digest = vouch_image_ref_digest(ref);
-    tag_len = tag != NULL ? strlen(tag) : 0;
-    digest_len = digest != NULL ? strlen(digest) : 0;
+    if (tag == NULL) {
+        tag_len = 0;
+    }
+    if (digest == NULL) {
+        digest_len = 0;
+    }
     if (name_len + 1 + tag_len + 1 + digest_len > KEY_MAX) {
         return best;    /* longer than any key a pattern can have */
     }
@@ -659,6 +656,23 @@ VOUCH_API long vouch_pattern_set_match_ref(const vouch_pattern_set *set,
         lookup_key(set, key, n, &best);
     }
     return best;
+}
+
+VOUCH_API long vouch_pattern_set_match_ref(const vouch_pattern_set *set,
+                                           const vouch_image_ref *ref)
+{
+    const char *tag;
+    const char *digest;
+
+    if (set == NULL || ref == NULL) {
+        return -1;
+    }
+    tag = vouch_image_ref_tag(ref);
+    digest = vouch_image_ref_digest(ref);
+    return vouch__pattern_set_match_parts(
+        set, vouch_image_ref_name(ref), vouch_image_ref_name_len(ref), tag,
+        tag != NULL ? strlen(tag) : 0, digest,
+        digest != NULL ? strlen(digest) : 0);
 }
 
 VOUCH_API size_t vouch_pattern_set_count(const vouch_pattern_set *set)

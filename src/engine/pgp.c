@@ -1,5 +1,5 @@
 /*
- * OpenPGP public keys and signatures through RNP (spec §2.3, §3.5).
+ * OpenPGP public keys and signatures through RNP (docs/keys.md).
  *
  * Sections:
  *   key import ...... vouch__pgp_key_load, vouch__pgp_key_free

@@ -1,6 +1,6 @@
 /*
  * Library-internal: OpenPGP public keys and signatures through RNP (librnp
- * 0.16, in-process, no keyring directory), spec §2.3, §3.5.
+ * 0.16, in-process, no keyring directory); docs/keys.md.
  *
  * Each vouch__pgp_key owns one rnp_ffi_t holding exactly that key (primary
  * plus subkeys). An RNP ffi object is not thread-safe, so every use of it

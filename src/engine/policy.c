@@ -1,50 +1,28 @@
 /*
- * The Binary Authorization v1 Policy (policy.h, spec §1): model, reading
- * from a vouch__doc, validation, printing, getters; and the resource-name
- * and timestamp checks shared with attestor.c (policy_internal.h).
+ * The Binary Authorization v1 Policy (policy.h, docs/policy.md): the model,
+ * the default policy, printing and getters. Reading and validation are in
+ * policy_read.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vouch/policy.h"
+#include <jansson.h>
+
 #include "doc.h"
+#include "internal.h"
 #include "policy_internal.h"
+#include "resource.h"
+#include "rule_map.h"
 
-struct vouch_admission_rule {
-    vouch_evaluation_mode evaluation;
-    vouch_enforcement_mode enforcement;
-    char **attestors;
-    size_t attestor_count;
-};
-
-typedef struct rule_entry {
-    char *key;
-    vouch_admission_rule rule;
-} rule_entry;
-
-struct vouch_policy {
-    char *name;
-    char *description;
-    char *etag;
-    char *update_time;
-    vouch_global_policy_mode global_mode;
-    char **patterns;
-    size_t pattern_count;
-    vouch_pattern_set *set;
-    rule_entry *maps[VOUCH_RULE_MAP_COUNT];
-    size_t map_count[VOUCH_RULE_MAP_COUNT];
-    vouch_admission_rule default_rule;
-};
-
-static const char *const map_fields[VOUCH_RULE_MAP_COUNT] = {
+const char *const vouch__policy_map_fields[VOUCH_RULE_MAP_COUNT] = {
     "clusterAdmissionRules",
     "kubernetesNamespaceAdmissionRules",
     "kubernetesServiceAccountAdmissionRules",
     "istioServiceIdentityAdmissionRules",
 };
 
-static const char *const map_key_forms[VOUCH_RULE_MAP_COUNT] = {
+const char *const vouch__policy_map_key_forms[VOUCH_RULE_MAP_COUNT] = {
     "LOCATION.CLUSTER_ID, e.g. us-central1-a.prod-cluster",
     "a namespace matching [a-z.-]+",
     "NAMESPACE:SERVICE_ACCOUNT, e.g. test-ns:default",
@@ -52,307 +30,21 @@ static const char *const map_key_forms[VOUCH_RULE_MAP_COUNT] = {
      "DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT"),
 };
 
-static const char *const evaluation_names[] = {
+const char *const vouch__evaluation_names[VOUCH__EVALUATION_NAMES] = {
     "EVALUATION_MODE_UNSPECIFIED", "ALWAYS_ALLOW", "REQUIRE_ATTESTATION",
     "ALWAYS_DENY",
 };
 
-static const char *const enforcement_names[] = {
+const char *const vouch__enforcement_names[VOUCH__ENFORCEMENT_NAMES] = {
     "ENFORCEMENT_MODE_UNSPECIFIED", "ENFORCED_BLOCK_AND_AUDIT_LOG",
     "DRYRUN_AUDIT_LOG_ONLY",
 };
 
-static const char *const global_names[] = {
+const char *const vouch__global_names[VOUCH__GLOBAL_NAMES] = {
     "GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED", "ENABLE", "DISABLE",
 };
 
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- shared checks (policy_internal.h) ------------------------------ */
-
-static bool segment_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
-           c == ':' || c == '-';
-}
-
-bool vouch__resource_name_ok(const char *s, size_t n,
-                             const char *const *collections,
-                             bool last_is_literal)
-{
-    size_t pos = 0;
-    size_t i;
-
-    for (i = 0; collections[i] != NULL; i++) {
-        size_t clen = strlen(collections[i]);
-        size_t start;
-        bool last = collections[i + 1] == NULL;
-
-        if (i > 0) {
-            if (pos >= n || s[pos] != '/') {
-                return false;
-            }
-            pos++;
-        }
-        if (n - pos < clen || memcmp(s + pos, collections[i], clen) != 0) {
-            return false;
-        }
-        pos += clen;
-        if (last && last_is_literal) {
-            break;
-        }
-        if (pos >= n || s[pos] != '/') {
-            return false;
-        }
-        pos++;
-        start = pos;
-        while (pos < n && s[pos] != '/') {
-            if (!segment_char(s[pos])) {
-                return false;
-            }
-            pos++;
-        }
-        if (pos == start || pos - start > 128) {
-            return false;
-        }
-    }
-    return pos == n;
-}
-
-static bool digits(const char *s, size_t n, int *out)
-{
-    size_t i;
-    int v = 0;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-bool vouch__timestamp_ok(const char *s, size_t n)
-{
-    static const int mdays[12] = { 31, 29, 31, 30, 31, 30,
-                                   31, 31, 30, 31, 30, 31 };
-    int year, month, day, hour, min, sec;
-    size_t i;
-
-    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z') {
-        return false;
-    }
-    if (!digits(s, 4, &year) || !digits(s + 5, 2, &month) ||
-        !digits(s + 8, 2, &day) || !digits(s + 11, 2, &hour) ||
-        !digits(s + 14, 2, &min) || !digits(s + 17, 2, &sec)) {
-        return false;
-    }
-    if (year < 1 || month < 1 || month > 12 || day < 1 ||
-        day > mdays[month - 1] || hour > 23 || min > 59 || sec > 59) {
-        return false;
-    }
-    if (month == 2 && day == 29 &&
-        !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) {
-        return false;
-    }
-    if (n == 20) {
-        return true;
-    }
-    if (s[19] != '.' || n - 21 < 1 || n - 21 > 9) {
-        return false;
-    }
-    for (i = 20; i < n - 1; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-    }
-    return true;
-}
-
-void vouch__quote_for_message(const char *s, size_t n, char *buf,
-                              size_t size)
-{
-    size_t max = size > 8 ? size - 5 : 0;
-    size_t j = 0;
-    size_t i;
-
-    if (size == 0) {
-        return;
-    }
-    for (i = 0; i < n && j < max; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        buf[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    if (i < n && size > 4) {
-        memcpy(buf + j, "...", 3);
-        j += 3;
-    }
-    buf[j] = '\0';
-}
-
-int vouch__doc_field_string(const vouch__doc *doc, struct fy_node *parent,
-                            vouch__path *path, const char *key,
-                            bool (*check)(const char *, size_t),
-                            const char *what, char **out, vouch_error *err)
-{
-    struct fy_node *node = vouch__doc_get(parent, key);
-    size_t saved = vouch__path_push_key(path, key);
-    const char *s = NULL;
-    size_t n = 0;
-    int rc = 0;
-
-    *out = NULL;
-    if (node == NULL) {
-        goto cleanup;
-    }
-    rc = vouch__doc_string(doc, node, path, &s, &n, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    if (check != NULL && !check(s, n)) {
-        char shown[96];
-
-        vouch__quote_for_message(s, n, shown, sizeof(shown));
-        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                             "'%s' is not %s", shown, what);
-        goto cleanup;
-    }
-    *out = vouch__strndup(s, n);
-    if (*out == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                              "out of memory");
-    }
-
-cleanup:
-    vouch__path_pop(path, saved);
-    return rc;
-}
-
-/* ---- field checks --------------------------------------------------- */
-
-static bool policy_name_ok(const char *s, size_t n)
-{
-    static const char *const project[] = { "projects", "policy", NULL };
-    static const char *const location[] = { "locations", "policy", NULL };
-
-    return vouch__resource_name_ok(s, n, project, true) ||
-           vouch__resource_name_ok(s, n, location, true);
-}
-
-static bool attestor_name_ok(const char *s, size_t n)
-{
-    static const char *const parts[] = { "projects", "attestors", NULL };
-
-    return vouch__resource_name_ok(s, n, parts, false);
-}
-
-static bool lower_set(const char *s, size_t n, const char *extra)
-{
-    size_t i;
-
-    if (n == 0) {
-        return false;
-    }
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              (c != '\0' && strchr(extra, c) != NULL))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool no_slash_segment(const char *s, size_t n)
-{
-    size_t i;
-
-    if (n == 0) {
-        return false;
-    }
-    for (i = 0; i < n; i++) {
-        if (s[i] == '/' || (unsigned char)s[i] <= 0x20 || s[i] == 0x7f) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool map_key_ok(vouch_rule_map map, const char *s, size_t n)
-{
-    const char *sep;
-    size_t i;
-
-    switch (map) {
-    case VOUCH_CLUSTER_ADMISSION_RULES:
-        sep = memchr(s, '.', n);
-        if (sep == NULL) {
-            return false;
-        }
-        i = (size_t)(sep - s);
-        return lower_set(s, i, "-") &&
-               lower_set(sep + 1, n - i - 1, "-") && sep[1] >= 'a' &&
-               sep[1] <= 'z';
-    case VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES:
-        for (i = 0; i < n; i++) {
-            if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '.' ||
-                  s[i] == '-')) {
-                return false;
-            }
-        }
-        return n > 0;
-    case VOUCH_KUBERNETES_SERVICE_ACCOUNT_ADMISSION_RULES:
-        sep = memchr(s, ':', n);
-        if (sep == NULL) {
-            return false;
-        }
-        i = (size_t)(sep - s);
-        return lower_set(s, i, ".-") && lower_set(sep + 1, n - i - 1, ".-");
-    case VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES: {
-        static const char scheme[] = "spiffe://";
-        const char *parts[3];
-        size_t lens[3];
-        size_t pos = 0;
-        size_t k;
-
-        if (n >= sizeof(scheme) - 1 &&
-            memcmp(s, scheme, sizeof(scheme) - 1) == 0) {
-            pos = sizeof(scheme) - 1;
-        }
-        /* DOMAIN/ns/NS/sa/SA */
-        for (k = 0; k < 3; k++) {
-            size_t start = pos;
-
-            while (pos < n && s[pos] != '/') {
-                pos++;
-            }
-            parts[k] = s + start;
-            lens[k] = pos - start;
-            if (!no_slash_segment(parts[k], lens[k])) {
-                return false;
-            }
-            if (k == 2) {
-                break;
-            }
-            if (n - pos < 4 ||
-                memcmp(s + pos, k == 0 ? "/ns/" : "/sa/", 4) != 0) {
-                return false;
-            }
-            pos += 4;
-        }
-        return pos == n;
-    }
-    case VOUCH_RULE_MAP_COUNT:
-        break;
-    }
-    return false;
-}
 
 /* ---- freeing -------------------------------------------------------- */
 
@@ -395,559 +87,6 @@ VOUCH_API void vouch_policy_free(vouch_policy *policy)
     free(policy);
 }
 
-/* ---- reading -------------------------------------------------------- */
-
-static int oom(const vouch__doc *doc, vouch_error *err)
-{
-    return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                            "out of memory");
-}
-
-/*
- * An enum field: its name, or (JSON only, as proto3 JSON allows) its
- * number. `*out` is the index in `names`; the caller rejects 0 where
- * UNSPECIFIED is not allowed.
- */
-static int read_enum(const vouch__doc *doc, struct fy_node *node,
-                     const vouch__path *path, const char *const *names,
-                     size_t count, int *out, vouch_error *err)
-{
-    const char *s = NULL;
-    size_t n = 0;
-    size_t i;
-    char list[200];
-    char shown[64];
-    size_t used = 0;
-    int rc;
-
-    if (doc->format == VOUCH_FORMAT_JSON && node != NULL &&
-        fy_node_is_scalar(node) && fy_node_get_style(node) == FYNS_PLAIN) {
-        unsigned long long v = 0;
-
-        s = fy_node_get_scalar(node, &n);
-        if (s != NULL && n > 0 && s[0] >= '0' && s[0] <= '9') {
-            rc = vouch__doc_uint(doc, node, path, count - 1, &v, err);
-            if (rc < 0) {
-                return rc;
-            }
-            *out = (int)v;
-            return 0;
-        }
-    }
-    rc = vouch__doc_string(doc, node, path, &s, &n, err);
-    if (rc < 0) {
-        return rc;
-    }
-    for (i = 0; i < count; i++) {
-        if (vouch__slice_eq(s, n, names[i])) {
-            *out = (int)i;
-            return 0;
-        }
-    }
-    list[0] = '\0';
-    for (i = 1; i < count; i++) {
-        int w = snprintf(list + used, sizeof(list) - used, "%s%s",
-                         i > 1 ? ", " : "", names[i]);
-
-        if (w < 0 || (size_t)w >= sizeof(list) - used) {
-            break;
-        }
-        used += (size_t)w;
-    }
-    vouch__quote_for_message(s, n, shown, sizeof(shown));
-    return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                           "unknown value '%s', expected one of %s", shown,
-                           list);
-}
-
-static int read_required_enum(const vouch__doc *doc, struct fy_node *parent,
-                              vouch__path *path, const char *key,
-                              const char *const *names, size_t count,
-                              int *out, vouch_error *err)
-{
-    struct fy_node *node = vouch__doc_get(parent, key);
-    size_t saved = vouch__path_push_key(path, key);
-    int rc;
-
-    if (node == NULL) {
-        rc = vouch__doc_fail(doc, parent, path, err, VOUCH_EINVAL,
-                             "required field is missing");
-        goto cleanup;
-    }
-    rc = read_enum(doc, node, path, names, count, out, err);
-    if (rc == 0 && *out == 0) {
-        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                             "%s is not allowed, expected one of %s, %s%s%s",
-                             names[0], names[1], names[2],
-                             count > 3 ? ", " : "",
-                             count > 3 ? names[3] : "");
-    }
-
-cleanup:
-    vouch__path_pop(path, saved);
-    return rc;
-}
-
-typedef struct sorted_ref {
-    const char *s;
-    size_t index;
-} sorted_ref;
-
-static int cmp_sorted_ref(const void *a, const void *b)
-{
-    const sorted_ref *x = a;
-    const sorted_ref *y = b;
-    int c = strcmp(x->s, y->s);
-
-    if (c != 0) {
-        return c;
-    }
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static int read_attestors(const vouch__doc *doc, struct fy_node *node,
-                          vouch__path *path, vouch_admission_rule *rule,
-                          vouch_error *err)
-{
-    struct fy_node *item;
-    struct fy_node **items = NULL;
-    sorted_ref *sorted = NULL;
-    void *iter = NULL;
-    size_t count;
-    size_t i = 0;
-    int rc;
-
-    rc = vouch__doc_expect_sequence(doc, node, path, err);
-    if (rc < 0 || node == NULL || !fy_node_is_sequence(node)) {
-        return rc;
-    }
-    count = (size_t)fy_node_sequence_item_count(node);
-    if (count == 0) {
-        return 0;
-    }
-    rule->attestors = calloc(count, sizeof(*rule->attestors));
-    items = calloc(count, sizeof(*items));
-    sorted = calloc(count, sizeof(*sorted));
-    if (rule->attestors == NULL || items == NULL || sorted == NULL) {
-        rc = oom(doc, err);
-        goto cleanup;
-    }
-    while ((item = fy_node_sequence_iterate(node, &iter)) != NULL &&
-           i < count) {
-        size_t saved = vouch__path_push_index(path, i);
-        const char *s = NULL;
-        size_t n = 0;
-
-        rc = vouch__doc_string(doc, item, path, &s, &n, err);
-        if (rc == 0 && !attestor_name_ok(s, n)) {
-            char shown[96];
-
-            vouch__quote_for_message(s, n, shown, sizeof(shown));
-            rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                 "'%s' is not an attestor name, expected "
-                                 "projects/PROJECT/attestors/ATTESTOR",
-                                 shown);
-        }
-        if (rc == 0) {
-            rule->attestors[i] = vouch__strndup(s, n);
-            if (rule->attestors[i] == NULL) {
-                rc = oom(doc, err);
-            }
-        }
-        vouch__path_pop(path, saved);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        items[i] = item;
-        sorted[i].s = rule->attestors[i];
-        sorted[i].index = i;
-        rule->attestor_count = ++i;
-    }
-    qsort(sorted, rule->attestor_count, sizeof(*sorted), cmp_sorted_ref);
-    for (i = 1; i < rule->attestor_count; i++) {
-        if (strcmp(sorted[i - 1].s, sorted[i].s) == 0) {
-            size_t saved = vouch__path_push_index(path, sorted[i].index);
-
-            rc = vouch__doc_fail(doc, items[sorted[i].index], path, err,
-                                 VOUCH_EINVAL,
-                                 "attestor %s is listed twice (first at "
-                                 "index %zu)", sorted[i].s,
-                                 sorted[i - 1].index);
-            vouch__path_pop(path, saved);
-            goto cleanup;
-        }
-    }
-
-cleanup:
-    free(items);
-    free(sorted);
-    return rc;
-}
-
-static int read_rule(const vouch__doc *doc, struct fy_node *node,
-                     vouch__path *path, vouch_admission_rule *rule,
-                     vouch_error *err)
-{
-    static const char *const fields[] = {
-        "evaluationMode", "requireAttestationsBy", "enforcementMode", NULL,
-    };
-    struct fy_node *list;
-    size_t saved;
-    int value = 0;
-    int rc;
-
-    rc = vouch__doc_expect_mapping(doc, node, path, fields, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = read_required_enum(doc, node, path, "evaluationMode",
-                            evaluation_names, COUNT_OF(evaluation_names),
-                            &value, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rule->evaluation = (vouch_evaluation_mode)value;
-    rc = read_required_enum(doc, node, path, "enforcementMode",
-                            enforcement_names, COUNT_OF(enforcement_names),
-                            &value, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rule->enforcement = (vouch_enforcement_mode)value;
-    list = vouch__doc_get(node, "requireAttestationsBy");
-    saved = vouch__path_push_key(path, "requireAttestationsBy");
-    rc = read_attestors(doc, list, path, rule, err);
-    if (rc == 0 && rule->evaluation == VOUCH_REQUIRE_ATTESTATION &&
-        rule->attestor_count == 0) {
-        rc = vouch__doc_fail(doc, list != NULL ? list : node, path, err,
-                             VOUCH_EINVAL,
-                             "must name at least one attestor when "
-                             "evaluationMode is REQUIRE_ATTESTATION");
-    } else if (rc == 0 && rule->evaluation != VOUCH_REQUIRE_ATTESTATION &&
-               rule->attestor_count > 0) {
-        rc = vouch__doc_fail(doc, list, path, err, VOUCH_EINVAL,
-                             "must be empty when evaluationMode is %s "
-                             "(only REQUIRE_ATTESTATION uses attestors)",
-                             evaluation_names[rule->evaluation]);
-    }
-    vouch__path_pop(path, saved);
-    return rc;
-}
-
-static int read_rule_map(const vouch__doc *doc, struct fy_node *root,
-                         vouch__path *path, vouch_policy *policy,
-                         vouch_rule_map map, vouch_error *err)
-{
-    struct fy_node *node = vouch__doc_get(root, map_fields[map]);
-    struct fy_node_pair *pair;
-    void *iter = NULL;
-    size_t saved = vouch__path_push_key(path, map_fields[map]);
-    size_t count;
-    int rc;
-
-    rc = vouch__doc_expect_mapping(doc, node, path, NULL, err);
-    if (rc < 0 || node == NULL || !fy_node_is_mapping(node)) {
-        goto cleanup;
-    }
-    count = (size_t)fy_node_mapping_item_count(node);
-    if (count == 0) {
-        goto cleanup;
-    }
-    policy->maps[map] = calloc(count, sizeof(*policy->maps[map]));
-    if (policy->maps[map] == NULL) {
-        rc = oom(doc, err);
-        goto cleanup;
-    }
-    while ((pair = fy_node_mapping_iterate(node, &iter)) != NULL &&
-           policy->map_count[map] < count) {
-        struct fy_node *key = fy_node_pair_key(pair);
-        rule_entry *entry = &policy->maps[map][policy->map_count[map]];
-        const char *s = NULL;
-        size_t n = 0;
-        char shown[96];
-        char label[128];
-        size_t inner;
-
-        rc = vouch__doc_string(doc, key, path, &s, &n, err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        vouch__quote_for_message(s, n, shown, sizeof(shown));
-        if (!map_key_ok(map, s, n)) {
-            rc = vouch__doc_fail(doc, key, path, err, VOUCH_EINVAL,
-                                 "key '%s' is not %s", shown,
-                                 map_key_forms[map]);
-            goto cleanup;
-        }
-        entry->key = vouch__strndup(s, n);
-        if (entry->key == NULL) {
-            rc = oom(doc, err);
-            goto cleanup;
-        }
-        policy->map_count[map]++;
-        snprintf(label, sizeof(label), "[\"%s\"]", shown);
-        inner = path->len;
-        /* "clusterAdmissionRules["us-east1-a.c"]" */
-        if (path->len + strlen(label) < sizeof(path->text)) {
-            memcpy(path->text + path->len, label, strlen(label) + 1);
-            path->len += strlen(label);
-        }
-        rc = read_rule(doc, fy_node_pair_value(pair), path, &entry->rule,
-                       err);
-        vouch__path_pop(path, inner);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-
-cleanup:
-    vouch__path_pop(path, saved);
-    return rc;
-}
-
-/* Column inside the document of byte `offset` of a one-line scalar. */
-static void scalar_column(struct fy_node *node, size_t len, uint32_t offset,
-                          vouch_error *err)
-{
-    struct fy_token *tok = fy_node_get_scalar_token(node);
-    const struct fy_mark *start;
-    const struct fy_mark *end;
-    size_t raw;
-
-    if (err == NULL || tok == NULL || offset == 0) {
-        return;
-    }
-    start = fy_token_start_mark(tok);
-    end = fy_token_end_mark(tok);
-    if (start == NULL || end == NULL || start->line != end->line ||
-        end->input_pos < start->input_pos) {
-        return;
-    }
-    /* libfyaml marks a quoted scalar's content, inside the quotes. */
-    raw = end->input_pos - start->input_pos;
-    if (raw != len) {
-        return; /* escapes: offsets in the value are not source columns */
-    }
-    err->column = (uint32_t)start->column + offset;
-}
-
-static int read_patterns(const vouch__doc *doc, struct fy_node *root,
-                         vouch__path *path, vouch_policy *policy,
-                         vouch_error *err)
-{
-    static const char *const fields[] = { "namePattern", NULL };
-    struct fy_node *node = vouch__doc_get(root, "admissionWhitelistPatterns");
-    struct fy_node *item;
-    vouch_slice *slices = NULL;
-    void *iter = NULL;
-    size_t saved = vouch__path_push_key(path, "admissionWhitelistPatterns");
-    size_t count = 0;
-    size_t i;
-    int rc;
-
-    rc = vouch__doc_expect_sequence(doc, node, path, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    if (node != NULL && fy_node_is_sequence(node)) {
-        count = (size_t)fy_node_sequence_item_count(node);
-    }
-    if (count > VOUCH_POLICY_MAX_PATTERNS) {
-        rc = vouch__doc_fail(doc, node, path, err, VOUCH_ETOOBIG,
-                             "%zu patterns, more than the %u allowed", count,
-                             VOUCH_POLICY_MAX_PATTERNS);
-        goto cleanup;
-    }
-    if (count > 0) {
-        policy->patterns = calloc(count, sizeof(*policy->patterns));
-        slices = calloc(count, sizeof(*slices));
-        if (policy->patterns == NULL || slices == NULL) {
-            rc = oom(doc, err);
-            goto cleanup;
-        }
-    }
-    i = 0;
-    while (count > 0 && (item = fy_node_sequence_iterate(node, &iter)) != NULL
-           && i < count) {
-        size_t at = vouch__path_push_index(path, i);
-        struct fy_node *pattern;
-        const char *s = NULL;
-        size_t n = 0;
-
-        rc = vouch__doc_expect_mapping(doc, item, path, fields, err);
-        if (rc == 0 && (!fy_node_is_mapping(item))) {
-            rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                 "expected a mapping with namePattern");
-        }
-        if (rc < 0) {
-            goto cleanup;
-        }
-        pattern = vouch__doc_get(item, "namePattern");
-        vouch__path_push_key(path, "namePattern");
-        if (pattern == NULL) {
-            rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                 "required field is missing");
-            goto cleanup;
-        }
-        rc = vouch__doc_string(doc, pattern, path, &s, &n, err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        rc = vouch_pattern_validate(s, n, err);
-        if (rc < 0) {
-            uint32_t offset = err != NULL ? err->column : 0;
-            char msg[sizeof(err->message)];
-
-            if (err != NULL) {
-                memcpy(msg, err->message, sizeof(msg));
-                rc = vouch__doc_fail(doc, pattern, path, err, (vouch_code)rc,
-                                     "%s", msg);
-                scalar_column(pattern, n, offset, err);
-            }
-            goto cleanup;
-        }
-        policy->patterns[i] = vouch__strndup(s, n);
-        if (policy->patterns[i] == NULL) {
-            rc = oom(doc, err);
-            goto cleanup;
-        }
-        slices[i].ptr = policy->patterns[i];
-        slices[i].len = n;
-        policy->pattern_count = ++i;
-        vouch__path_pop(path, at);
-    }
-    rc = vouch_pattern_set_new(&policy->set, slices, policy->pattern_count,
-                               err);
-    if (rc < 0) {
-        vouch__error_prefix(err, "admissionWhitelistPatterns");
-    }
-
-cleanup:
-    free(slices);
-    vouch__path_pop(path, saved);
-    return rc;
-}
-
-static int read_policy(const vouch__doc *doc, vouch_policy *policy,
-                       vouch_error *err)
-{
-    static const char *const fields[] = {
-        "name", "description", "globalPolicyEvaluationMode",
-        "admissionWhitelistPatterns", "clusterAdmissionRules",
-        "kubernetesNamespaceAdmissionRules",
-        "kubernetesServiceAccountAdmissionRules",
-        "istioServiceIdentityAdmissionRules", "defaultAdmissionRule",
-        "updateTime", "etag", NULL,
-    };
-    struct fy_node *root = vouch__doc_root(doc);
-    struct fy_node *node;
-    vouch__path path = VOUCH__PATH_INIT;
-    size_t m;
-    int rc;
-
-    if (root != NULL && !fy_node_is_mapping(root) &&
-        !fy_node_is_scalar(root)) {
-        return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
-                               "a policy must be a mapping, found a list");
-    }
-    rc = vouch__doc_expect_mapping(doc, root, &path, fields, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = vouch__doc_field_string(doc, root, &path, "name", policy_name_ok,
-                                 "a policy name (projects/PROJECT/policy or "
-                                 "locations/LOCATION/policy)",
-                                 &policy->name, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = vouch__doc_field_string(doc, root, &path, "description", NULL, NULL,
-                                 &policy->description, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = vouch__doc_field_string(doc, root, &path, "etag", NULL, NULL,
-                                 &policy->etag, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = vouch__doc_field_string(doc, root, &path, "updateTime",
-                                 vouch__timestamp_ok,
-                                 "an RFC 3339 UTC timestamp "
-                                 "(2024-01-01T00:00:00.000000Z)",
-                                 &policy->update_time, err);
-    if (rc < 0) {
-        return rc;
-    }
-    node = vouch__doc_get(root, "globalPolicyEvaluationMode");
-    if (node != NULL) {
-        int value = 0;
-        size_t saved =
-            vouch__path_push_key(&path, "globalPolicyEvaluationMode");
-
-        rc = read_enum(doc, node, &path, global_names, COUNT_OF(global_names),
-                       &value, err);
-        vouch__path_pop(&path, saved);
-        if (rc < 0) {
-            return rc;
-        }
-        policy->global_mode = (vouch_global_policy_mode)value;
-    }
-    rc = read_patterns(doc, root, &path, policy, err);
-    if (rc < 0) {
-        return rc;
-    }
-    for (m = 0; m < VOUCH_RULE_MAP_COUNT; m++) {
-        rc = read_rule_map(doc, root, &path, policy, (vouch_rule_map)m, err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    node = vouch__doc_get(root, "defaultAdmissionRule");
-    vouch__path_push_key(&path, "defaultAdmissionRule");
-    if (node == NULL) {
-        return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
-                               "required field is missing");
-    }
-    return read_rule(doc, node, &path, &policy->default_rule, err);
-}
-
-VOUCH_API int vouch_policy_parse(vouch_policy **out, const char *data,
-                                 size_t len, vouch_format format,
-                                 const char *source, vouch_error *err)
-{
-    vouch__doc doc;
-    vouch_policy *policy = NULL;
-    bool loaded = false;
-    int rc;
-
-    *out = NULL;
-    rc = vouch__doc_load(&doc, data, len, format, VOUCH_POLICY_MAX_BYTES,
-                         source, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    loaded = true;
-    policy = calloc(1, sizeof(*policy));
-    if (policy == NULL) {
-        rc = oom(&doc, err);
-        goto cleanup;
-    }
-    rc = read_policy(&doc, policy, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    *out = policy;
-    policy = NULL;
-
-cleanup:
-    vouch_policy_free(policy);
-    if (loaded) {
-        vouch__doc_close(&doc);
-    }
-    return rc;
-}
-
 VOUCH_API int vouch_policy_new_default(vouch_policy **out,
                                        const char *project, vouch_error *err)
 {
@@ -963,7 +102,7 @@ VOUCH_API int vouch_policy_new_default(vouch_policy **out,
     }
     n = strlen(project);
     for (i = 0; i < n && n <= 128; i++) {
-        if (!segment_char(project[i])) {
+        if (!vouch__project_id_char(project[i])) {
             break;
         }
     }
@@ -1020,11 +159,12 @@ static json_t *rule_to_json(const vouch_admission_rule *rule)
         return NULL;
     }
     if (json_object_set_new(obj, "evaluationMode",
-                            json_string(evaluation_names[rule->evaluation]))
+                            json_string(
+                                vouch__evaluation_names[rule->evaluation]))
             != 0 ||
         json_object_set_new(obj, "enforcementMode",
-                            json_string(
-                                enforcement_names[rule->enforcement])) != 0) {
+                            json_string(vouch__enforcement_names
+                                            [rule->enforcement])) != 0) {
         json_decref(obj);
         return NULL;
     }
@@ -1064,7 +204,8 @@ static json_t *policy_to_json(const vouch_policy *policy)
     }
     if (policy->global_mode != VOUCH_GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED
         && json_object_set_new(root, "globalPolicyEvaluationMode",
-                               json_string(global_names[policy->global_mode]))
+                               json_string(vouch__global_names
+                                               [policy->global_mode]))
                != 0) {
         goto fail;
     }
@@ -1092,8 +233,9 @@ static json_t *policy_to_json(const vouch_policy *policy)
             continue;
         }
         map = json_object();
-        if (map == NULL || json_object_set_new(root, map_fields[m], map)
-                               != 0) {
+        if (map == NULL ||
+            json_object_set_new(root, vouch__policy_map_fields[m], map)
+                != 0) {
             goto fail;
         }
         for (i = 0; i < policy->map_count[m]; i++) {
@@ -1141,6 +283,29 @@ VOUCH_API int vouch_policy_set_output_fields(vouch_policy *policy,
                                 "out of memory");
     }
     return 0;
+}
+
+/* ---- the rule of a Kubernetes workload ----------------------------- */
+
+const vouch_admission_rule *
+vouch__policy_rule_for(const vouch_policy *policy,
+                       const vouch_kubernetes_context *ctx,
+                       vouch_rule_map *map_out, size_t *index_out)
+{
+    size_t m;
+    size_t i;
+
+    for (m = 0; m < VOUCH_RULE_MAP_COUNT; m++) {
+        for (i = 0; i < policy->map_count[m]; i++) {
+            if (vouch__rule_map_key_matches((vouch_rule_map)m,
+                                            policy->maps[m][i].key, ctx)) {
+                *map_out = (vouch_rule_map)m;
+                *index_out = i;
+                return &policy->maps[m][i].rule;
+            }
+        }
+    }
+    return NULL;
 }
 
 /* ---- getters -------------------------------------------------------- */
@@ -1224,7 +389,9 @@ vouch_policy_rule_map_rule(const vouch_policy *policy, vouch_rule_map map,
 
 VOUCH_API const char *vouch_rule_map_field(vouch_rule_map map)
 {
-    return (unsigned)map < VOUCH_RULE_MAP_COUNT ? map_fields[map] : NULL;
+    return (unsigned)map < VOUCH_RULE_MAP_COUNT
+               ? vouch__policy_map_fields[map]
+               : NULL;
 }
 
 VOUCH_API vouch_evaluation_mode
@@ -1253,12 +420,13 @@ vouch_admission_rule_attestor(const vouch_admission_rule *rule, size_t index)
 
 VOUCH_API const char *vouch_evaluation_mode_name(vouch_evaluation_mode m)
 {
-    return (unsigned)m < COUNT_OF(evaluation_names) ? evaluation_names[m]
-                                                    : "UNKNOWN";
+    return (unsigned)m < VOUCH__EVALUATION_NAMES ? vouch__evaluation_names[m]
+                                                 : "UNKNOWN";
 }
 
 VOUCH_API const char *vouch_enforcement_mode_name(vouch_enforcement_mode m)
 {
-    return (unsigned)m < COUNT_OF(enforcement_names) ? enforcement_names[m]
-                                                     : "UNKNOWN";
+    return (unsigned)m < VOUCH__ENFORCEMENT_NAMES
+               ? vouch__enforcement_names[m]
+               : "UNKNOWN";
 }

@@ -1,41 +1,64 @@
 /*
- * Library-internal checks shared by the resource files (policy.c,
- * attestor.c): resource names, timestamps and enum fields read from a
- * vouch__doc.
+ * Library-internal: the policy model shared by policy.c (model, printing,
+ * getters) and policy_read.c (reading and validation), and the enum and
+ * field-name tables both use.
  */
 #ifndef VOUCH_POLICY_INTERNAL_H
 #define VOUCH_POLICY_INTERNAL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
-#include "doc.h"
+#include "vouch/evaluate.h"
+#include "vouch/policy.h"
+
+struct vouch_admission_rule {
+    vouch_evaluation_mode evaluation;
+    vouch_enforcement_mode enforcement;
+    char **attestors;
+    size_t attestor_count;
+};
+
+typedef struct rule_entry {
+    char *key;
+    vouch_admission_rule rule;
+} rule_entry;
+
+struct vouch_policy {
+    char *name;
+    char *description;
+    char *etag;
+    char *update_time;
+    vouch_global_policy_mode global_mode;
+    char **patterns;
+    size_t pattern_count;
+    vouch_pattern_set *set;
+    rule_entry *maps[VOUCH_RULE_MAP_COUNT];
+    size_t map_count[VOUCH_RULE_MAP_COUNT];
+    vouch_admission_rule default_rule;
+};
+
+/* Enum names in enum order, as printed and read ("ALWAYS_ALLOW"). */
+#define VOUCH__EVALUATION_NAMES 4
+#define VOUCH__ENFORCEMENT_NAMES 3
+#define VOUCH__GLOBAL_NAMES 3
+extern const char *const vouch__evaluation_names[VOUCH__EVALUATION_NAMES];
+extern const char *const vouch__enforcement_names[VOUCH__ENFORCEMENT_NAMES];
+extern const char *const vouch__global_names[VOUCH__GLOBAL_NAMES];
+
+/* Field name of each GKE rule map, and the key form it takes (for
+ * messages). */
+extern const char *const vouch__policy_map_fields[VOUCH_RULE_MAP_COUNT];
+extern const char *const vouch__policy_map_key_forms[VOUCH_RULE_MAP_COUNT];
 
 /*
- * True when `s` (`n` bytes) is "C1/ID1/C2/ID2..." where `collections` is a
- * NULL-terminated list of the literal collection names ("projects",
- * "attestors") and every ID is a well-formed segment: 1..128 bytes of
- * [A-Za-z0-9._~:-]. A trailing literal without an id (e.g. "policy") is
- * given as the last collection with `last_is_literal`.
+ * The rule the Kubernetes workload of `ctx` is decided by: the entry of
+ * the policy's non-empty GKE rule map (a valid policy has at most one)
+ * whose key names it, with `*map_out` and `*index_out` saying which; or
+ * NULL when no entry does, and the default rule applies. Reentrant.
  */
-bool vouch__resource_name_ok(const char *s, size_t n,
-                             const char *const *collections,
-                             bool last_is_literal);
-
-/* True for RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z", valid date. */
-bool vouch__timestamp_ok(const char *s, size_t n);
-
-/*
- * Read the string field `key` of `parent` (absent: *out stays NULL),
- * validated by `check` when not NULL (failing with "expected WHAT").
- */
-int vouch__doc_field_string(const vouch__doc *doc, struct fy_node *parent,
-                            vouch__path *path, const char *key,
-                            bool (*check)(const char *, size_t),
-                            const char *what, char **out, vouch_error *err);
-
-/* Write `s` quoted for a message, shortened and with controls masked. */
-void vouch__quote_for_message(const char *s, size_t n, char *buf,
-                              size_t size);
+const vouch_admission_rule *
+vouch__policy_rule_for(const vouch_policy *policy,
+                       const vouch_kubernetes_context *ctx,
+                       vouch_rule_map *map_out, size_t *index_out);
 
 #endif /* VOUCH_POLICY_INTERNAL_H */

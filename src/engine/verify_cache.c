@@ -20,8 +20,11 @@
 
 typedef struct cache_entry {
     char *key_id;
+    size_t key_id_len;
+    uint64_t key_hash;
     unsigned char payload[32];
     unsigned char sig[32];
+    size_t manifest_len;
     char manifest[VOUCH__DIGEST_TEXT_MAX + 1];
     size_t bucket;
     size_t next;              /* next entry index in the bucket chain */
@@ -40,23 +43,28 @@ struct vouch_verify_cache {
     uint64_t misses;
 };
 
-static size_t cache_hash(const char *key_id,
-                         const unsigned char payload[32],
-                         const unsigned char sig[32])
+uint64_t vouch__verify_cache_key_hash(const char *key_id, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;  /* FNV-1a over the key id */
-    uint64_t p;
-    uint64_t s;
-    const char *c;
+    uint64_t h = 1469598103934665603ull;  /* FNV-1a */
+    size_t i;
 
-    for (c = key_id; *c != '\0'; c++) {
-        h ^= (unsigned char)*c;
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)key_id[i];
         h *= 1099511628211ull;
     }
+    return h;
+}
+
+static size_t cache_hash(uint64_t key_hash, const unsigned char payload[32],
+                         const unsigned char sig[32])
+{
+    uint64_t p;
+    uint64_t s;
+
     /* The digests are already uniformly distributed. */
     memcpy(&p, payload, sizeof(p));
     memcpy(&s, sig, sizeof(s));
-    return (size_t)(h ^ p ^ (s * 31));
+    return (size_t)(key_hash ^ p ^ (s * 31));
 }
 
 VOUCH_API int vouch_verify_cache_new(vouch_verify_cache **out,
@@ -141,7 +149,8 @@ VOUCH_API void vouch_verify_cache_stats(const vouch_verify_cache *cache,
 }
 
 static size_t find_locked(const vouch_verify_cache *cache, size_t bucket,
-                          const char *key_id,
+                          const char *key_id, size_t key_id_len,
+                          uint64_t key_hash,
                           const unsigned char payload[32],
                           const unsigned char sig[32])
 {
@@ -150,9 +159,10 @@ static size_t find_locked(const vouch_verify_cache *cache, size_t bucket,
     while (i != NO_ENTRY) {
         const cache_entry *e = &cache->entries[i];
 
-        if (memcmp(e->sig, sig, 32) == 0 &&
+        if (e->key_hash == key_hash && e->key_id_len == key_id_len &&
+            memcmp(e->sig, sig, 32) == 0 &&
             memcmp(e->payload, payload, 32) == 0 &&
-            strcmp(e->key_id, key_id) == 0) {
+            memcmp(e->key_id, key_id, key_id_len) == 0) {
             return i;
         }
         i = e->next;
@@ -161,20 +171,22 @@ static size_t find_locked(const vouch_verify_cache *cache, size_t bucket,
 }
 
 bool vouch__verify_cache_get(vouch_verify_cache *cache, const char *key_id,
+                             size_t key_id_len, uint64_t key_hash,
                              const unsigned char payload_sha256[32],
                              const unsigned char sig_sha256[32],
                              char *manifest_out)
 {
-    size_t bucket = cache_hash(key_id, payload_sha256, sig_sha256) &
+    size_t bucket = cache_hash(key_hash, payload_sha256, sig_sha256) &
                     (cache->bucket_count - 1);
     size_t i;
     bool hit = false;
 
     pthread_mutex_lock(&cache->lock);
-    i = find_locked(cache, bucket, key_id, payload_sha256, sig_sha256);
+    i = find_locked(cache, bucket, key_id, key_id_len, key_hash,
+                    payload_sha256, sig_sha256);
     if (i != NO_ENTRY) {
         memcpy(manifest_out, cache->entries[i].manifest,
-               sizeof(cache->entries[i].manifest));
+               cache->entries[i].manifest_len + 1);
         cache->hits++;
         hit = true;
     } else {
@@ -201,13 +213,14 @@ static void unlink_locked(vouch_verify_cache *cache, size_t index)
 }
 
 void vouch__verify_cache_put(vouch_verify_cache *cache, const char *key_id,
+                             size_t key_id_len, uint64_t key_hash,
                              const unsigned char payload_sha256[32],
                              const unsigned char sig_sha256[32],
                              const char *manifest)
 {
-    size_t bucket = cache_hash(key_id, payload_sha256, sig_sha256) &
+    size_t bucket = cache_hash(key_hash, payload_sha256, sig_sha256) &
                     (cache->bucket_count - 1);
-    char *id_copy = vouch__strdup(key_id);
+    char *id_copy = vouch__strndup(key_id, key_id_len);
     cache_entry *e;
     size_t slot;
 
@@ -215,8 +228,8 @@ void vouch__verify_cache_put(vouch_verify_cache *cache, const char *key_id,
         return; /* a cache that cannot grow just misses next time */
     }
     pthread_mutex_lock(&cache->lock);
-    if (find_locked(cache, bucket, key_id, payload_sha256, sig_sha256) !=
-        NO_ENTRY) {
+    if (find_locked(cache, bucket, key_id, key_id_len, key_hash,
+                    payload_sha256, sig_sha256) != NO_ENTRY) {
         pthread_mutex_unlock(&cache->lock);
         free(id_copy);
         return;
@@ -230,10 +243,13 @@ void vouch__verify_cache_put(vouch_verify_cache *cache, const char *key_id,
     }
     e = &cache->entries[slot];
     e->key_id = id_copy;
+    e->key_id_len = key_id_len;
+    e->key_hash = key_hash;
     memcpy(e->payload, payload_sha256, 32);
     memcpy(e->sig, sig_sha256, 32);
     snprintf(e->manifest, sizeof(e->manifest), "%s",
              manifest != NULL ? manifest : "");
+    e->manifest_len = strlen(e->manifest);
     e->bucket = bucket;
     e->next = cache->buckets[bucket];
     e->used = true;

@@ -503,24 +503,128 @@ cleanup:
 
 /* ---- bearer tokens ---- */
 
+/* Where a realm points: enough to judge it and to name it. */
+typedef struct realm {
+    bool https;
+    char host[VOUCH__HOST_MAX + 3];
+    long port;                  /* explicit, or the scheme's default */
+    char authority[VOUCH__HOST_MAX + 10]; /* "host[:port]" as written */
+    char *url;                  /* with scope and service; curl_free */
+} realm;
+
+/* Parse the realm and add the query. 0; VOUCH_EIO (not an http(s) URL);
+ * VOUCH_ENOMEM. */
+static int realm_read(vouch__resolve_ctx *ctx, const vouch__auth_challenge *ch,
+                      realm *r, vouch_error *err)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL;
+    char *host = NULL;
+    char *port = NULL;
+    char *explicit_port = NULL;
+    char *query = NULL;
+    size_t qlen;
+    int rc = 0;
+
+    memset(r, 0, sizeof(*r));
+    if (u == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    if (curl_url_set(u, CURLUPART_URL, ch->realm, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+            CURLUE_OK ||
+        strlen(host) >= sizeof(r->host) ||
+        (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)) {
+        rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                             "registry %s named a token realm that is not "
+                             "an http(s) URL", ctx->registry);
+        goto cleanup;
+    }
+    r->https = strcmp(scheme, "https") == 0;
+    snprintf(r->host, sizeof(r->host), "%s", host);
+    r->port = strtol(port, NULL, 10);
+    if (curl_url_get(u, CURLUPART_PORT, &explicit_port, 0) == CURLUE_OK) {
+        snprintf(r->authority, sizeof(r->authority), "%s:%s", host,
+                 explicit_port);
+    } else {
+        snprintf(r->authority, sizeof(r->authority), "%s", host);
+    }
+    /* scope=repository:<path>:pull[&service=<service>] */
+    qlen = strlen(ctx->path) + 32 +
+           (ch->service != NULL ? strlen(ch->service) : 0);
+    query = malloc(qlen);
+    if (query == NULL) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    snprintf(query, qlen, "scope=repository:%s:pull", ctx->path);
+    if (curl_url_set(u, CURLUPART_QUERY, query,
+                     CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK) {
+        rc = VOUCH_ENOMEM;
+        goto cleanup;
+    }
+    if (ch->service != NULL) {
+        snprintf(query, qlen, "service=%s", ch->service);
+        if (curl_url_set(u, CURLUPART_QUERY, query,
+                         CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK) {
+            rc = VOUCH_ENOMEM;
+            goto cleanup;
+        }
+    }
+    if (curl_url_get(u, CURLUPART_URL, &r->url, 0) != CURLUE_OK) {
+        rc = VOUCH_ENOMEM;
+    }
+
+cleanup:
+    free(query);
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(explicit_port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/*
+ * Is the realm the registry itself (same scheme, host and port)? Basic
+ * credentials configured for a registry may go there over plain http too:
+ * the registry is already trusted with them.
+ */
+static bool realm_is_registry(const vouch__resolve_ctx *ctx, const realm *r)
+{
+    char host[VOUCH__HOST_MAX + 1];
+    char realm_host[VOUCH__HOST_MAX + 1];
+    long port = 0;
+    long realm_port = 0;
+    const char *endpoint = vouch__registry_endpoint(ctx->registry);
+    bool https = strcmp(ctx->scheme, "https") == 0;
+
+    if (vouch__host_split(endpoint, strlen(endpoint), host, sizeof(host),
+                          &port) < 0 ||
+        vouch__host_split(r->host, strlen(r->host), realm_host,
+                          sizeof(realm_host), &realm_port) < 0) {
+        return false;
+    }
+    if (port == 0) {
+        port = https ? 443 : 80;
+    }
+    return https == r->https && port == r->port &&
+           strcmp(host, realm_host) == 0;
+}
+
 int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
                                 const vouch__auth_challenge *ch,
                                 vouch_error *err)
 {
     vouch_registry *reg = ctx->reg;
-    CURLU *u = NULL;
-    char *scheme = NULL;
-    char *host = NULL;
-    char *port = NULL;
-    char *url = NULL;
+    realm r;
     char *token = NULL;
-    char scope[VOUCH_IMAGE_REF_MAX_BYTES + 32];
-    char peer[300];
-    char authority[280];
+    char peer[VOUCH__HOST_MAX + 24];
     vouch__http_response resp = { 0 };
-    vouch__http_auth auth = { NULL, ctx->cred };
+    vouch__http_auth auth = { NULL, NULL };
     long expires_in = 0;
-    bool insecure;
     int rc = 0;
 
     if (ch->realm == NULL || ch->realm[0] == '\0') {
@@ -528,80 +632,45 @@ int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
                                "registry %s asked for a bearer token but "
                                "named no realm", ctx->registry);
     }
-    u = curl_url();
-    if (u == NULL) {
-        rc = VOUCH_ENOMEM;
+    rc = realm_read(ctx, ch, &r, err);
+    if (rc < 0) {
         goto cleanup;
     }
-    if (curl_url_set(u, CURLUPART_URL, ch->realm, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                             "registry %s named a token realm that is not "
-                             "a URL", ctx->registry);
-        goto cleanup;
-    }
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
-        snprintf(authority, sizeof(authority), "%s:%s", host, port);
-    } else {
-        snprintf(authority, sizeof(authority), "%s", host);
-    }
-    snprintf(peer, sizeof(peer), "token server %s", authority);
-    insecure = vouch__registry_host_is_insecure(
-        authority, (const char *const *)reg->insecure);
-    if (strcmp(scheme, "https") != 0 &&
-        !(strcmp(scheme, "http") == 0 && insecure)) {
+    snprintf(peer, sizeof(peer), "token server %s", r.authority);
+    if (!r.https && !vouch__host_rules_match(reg->insecure, r.host, r.port)) {
         rc = vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
                              "registry %s named a token realm on %s over "
-                             "%s: only https is allowed for a host that is "
-                             "neither loopback nor listed as insecure",
-                             ctx->registry, authority, scheme);
+                             "http: only https is allowed for a host not "
+                             "listed with --registry-insecure",
+                             ctx->registry, r.authority);
         goto cleanup;
     }
-    snprintf(scope, sizeof(scope), "scope=repository:%s:pull", ctx->path);
-    if (curl_url_set(u, CURLUPART_QUERY, scope,
-                     CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK) {
-        rc = VOUCH_ENOMEM;
-        goto cleanup;
+    /* Docker sends the registry's credentials to any realm; vouch only
+     * over https, or back to the registry itself (docs/registry.md) */
+    if (r.https || realm_is_registry(ctx, &r)) {
+        auth.basic = ctx->cred;
+    } else if (ctx->cred != NULL) {
+        vouch__registry_log(reg, "registry %s: token realm %s is plain http "
+                            "on another host or port: no credentials sent",
+                            ctx->registry, r.authority);
     }
-    if (ch->service != NULL) {
-        char *svc = NULL;
-        size_t n = strlen(ch->service) + 9;
-        svc = malloc(n);
-        if (svc == NULL) {
-            rc = VOUCH_ENOMEM;
-            goto cleanup;
-        }
-        snprintf(svc, n, "service=%s", ch->service);
-        rc = curl_url_set(u, CURLUPART_QUERY, svc,
-                          CURLU_APPENDQUERY | CURLU_URLENCODE) == CURLUE_OK
-                 ? 0 : VOUCH_ENOMEM;
-        free(svc);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
-        rc = VOUCH_ENOMEM;
-        goto cleanup;
-    }
-    rc = vouch__http_exchange(ctx, url, false, &auth,
-                              VOUCH_REGISTRY_TOKEN_MAX_BYTES,
-                       insecure, peer, &resp, err);
+    rc = vouch__http_exchange(ctx, r.url, false, &auth,
+                              VOUCH_REGISTRY_TOKEN_MAX_BYTES, peer, &resp,
+                              err);
     if (rc < 0) {
         goto cleanup;
     }
     if (resp.status != 200) {
-        char msg[VOUCH__REGMSG_SIZE];
-        vouch__registry_error_message(resp.body, resp.body_len, msg,
-                                      sizeof(msg));
+        const char *code = vouch__registry_error_code(resp.body,
+                                                      resp.body_len);
         rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                             "%s answered %ld for a pull token for %s on "
-                             "registry %s%s%s%s", peer, resp.status,
-                             ctx->path, ctx->registry,
-                             ctx->cred == NULL
-                                  ? " (no credentials configured)" : "",
-                             msg[0] != '\0' ? ": " : "", msg);
+                             "%s answered %ld%s%s for a pull token for %s "
+                             "on registry %s%s", peer, resp.status,
+                             code != NULL ? " " : "",
+                             code != NULL ? code : "", ctx->path,
+                             ctx->registry,
+                             auth.basic == NULL
+                                  ? " (no credentials sent)" : "");
         goto cleanup;
     }
     rc = vouch__token_parse(resp.body, resp.body_len, &token, &expires_in,
@@ -632,10 +701,6 @@ cleanup:
     }
     vouch__http_response_clear(&resp);
     wipe_free(token);
-    curl_free(url);
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
+    curl_free(r.url);
     return rc;
 }

@@ -1,11 +1,11 @@
 /*
  * OCI distribution v2 client: tag -> manifest digest. This file holds the
- * public API, the host rules (loopback, insecure list, Docker Hub) and the
- * resolve flow (cache, HEAD then GET, answering a 401 challenge, digest
- * checks). HTTP exchanges are in http.c, authentication in auth.c, the TTL
- * cache in cache.c. See registry.h for the contract.
+ * public API, the scheme of a registry (insecure list, Docker Hub) and the
+ * resolve flow (single flight, HEAD then GET, answering a 401 challenge,
+ * digest checks). HTTP exchanges are in http.c, where the client may
+ * connect in address.c, authentication in auth.c, the TTL cache (tokens,
+ * pinned digests) in cache.c. See registry.h for the contract.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,62 +37,17 @@ static void wipe_free(char *s)
 
 /* ---- hosts ---- */
 
-/* Copy the host part of "host[:port]" / "[v6]:port" into buf. */
-static void host_part(const char *registry, char *buf, size_t size)
+bool vouch__registry_is_insecure(const vouch_registry *reg,
+                                 const char *registry)
 {
-    const char *end;
+    char host[VOUCH__HOST_MAX + 1];
+    long port = 0;
 
-    if (registry[0] == '[') {
-        end = strchr(registry, ']');
-        snprintf(buf, size, "%.*s",
-                 end != NULL ? (int)(end - registry - 1) : 0, registry + 1);
-        return;
+    if (vouch__host_split(registry, strlen(registry), host, sizeof(host),
+                          &port) < 0) {
+        return false;
     }
-    end = strrchr(registry, ':');
-    if (end != NULL && strchr(registry, ':') != end) {
-        end = NULL; /* a bare IPv6 address */
-    }
-    snprintf(buf, size, "%.*s",
-             end != NULL ? (int)(end - registry) : (int)strlen(registry),
-             registry);
-}
-
-bool vouch__registry_host_is_loopback(const char *registry)
-{
-    char host[256];
-    unsigned char addr[16];
-
-    host_part(registry, host, sizeof(host));
-    if (strcmp(host, "localhost") == 0) {
-        return true;
-    }
-    if (inet_pton(AF_INET, host, addr) == 1) {
-        return addr[0] == 127;
-    }
-    if (inet_pton(AF_INET6, host, addr) == 1) {
-        static const unsigned char one[16] = {
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
-        return memcmp(addr, one, sizeof(one)) == 0;
-    }
-    return false;
-}
-
-bool vouch__registry_host_is_insecure(const char *registry,
-                                      const char *const *insecure)
-{
-    char host[256];
-
-    if (vouch__registry_host_is_loopback(registry)) {
-        return true;
-    }
-    host_part(registry, host, sizeof(host));
-    for (size_t i = 0; insecure != NULL && insecure[i] != NULL; i++) {
-        if (strcmp(insecure[i], registry) == 0 ||
-            strcmp(insecure[i], host) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return vouch__host_rules_match(reg->insecure, host, port > 0 ? port : 80);
 }
 
 const char *vouch__registry_endpoint(const char *registry)
@@ -138,9 +93,8 @@ static int registry_request(vouch__resolve_ctx *ctx, bool head,
         vouch__http_auth auth = { ctx->token, ctx->basic ? ctx->cred : NULL };
 
         rc = vouch__http_exchange(ctx, url, head, &auth,
-                           VOUCH_REGISTRY_MANIFEST_MAX_BYTES,
-                           strcmp(ctx->scheme, "http") == 0, peer, resp,
-                           err);
+                                  VOUCH_REGISTRY_MANIFEST_MAX_BYTES, peer,
+                                  resp, err);
         if (rc < 0 || resp->status != 401 || answered) {
             break;
         }
@@ -202,13 +156,39 @@ static int digest_of_body(const vouch__http_response *resp, char *out)
     return 0;
 }
 
+/*
+ * The registry's final answer was not a 200: its status and error code,
+ * never its text. 404 is VOUCH_ENOTFOUND (the platform reports a missing
+ * image); 5xx reads "unavailable"; everything else is VOUCH_EIO.
+ */
+static int status_error(const vouch__resolve_ctx *ctx,
+                        const vouch__http_response *resp, vouch_error *err)
+{
+    const char *code = vouch__registry_error_code(resp->body,
+                                                  resp->body_len);
+
+    return vutil_error_set(err, resp->status == 404 ? VOUCH_ENOTFOUND
+                                                     : VOUCH_EIO,
+                           ctx->image, 0, 0,
+                           "registry %s %sanswered %ld%s%s for %s of %s%s",
+                           ctx->registry,
+                           resp->status >= 500 ? "unavailable: " : "",
+                           resp->status, code != NULL ? " " : "",
+                           code != NULL ? code : "", ctx->what, ctx->path,
+                           resp->status == 401 && ctx->basic
+                                ? " (the configured basic credentials "
+                                  "were refused)"
+                                : resp->status == 401 && ctx->token != NULL
+                                      ? " (the bearer token was refused)"
+                                      : "");
+}
+
 /* Ask the registry; fills out with the digest. */
 static int fetch_digest(vouch__resolve_ctx *ctx, bool pinned, char *out,
                         vouch_error *err)
 {
     vouch__http_response resp = { 0 };
     char computed[VOUCH_REGISTRY_DIGEST_SIZE];
-    char msg[VOUCH__REGMSG_SIZE];
     int rc;
 
     rc = registry_request(ctx, true, &resp, err);
@@ -231,21 +211,7 @@ static int fetch_digest(vouch__resolve_ctx *ctx, bool pinned, char *out,
         goto cleanup;
     }
     if (resp.status != 200) {
-        vouch__registry_error_message(resp.body, resp.body_len, msg,
-                                      sizeof(msg));
-        rc = vutil_error_set(err, resp.status == 404 ? VOUCH_ENOTFOUND
-                                                      : VOUCH_EIO,
-                             ctx->image, 0, 0,
-                             "registry %s answered %ld for %s of %s%s%s%s",
-                             ctx->registry, resp.status,
-                             ctx->what, ctx->path,
-                             msg[0] != '\0' ? ": " : "", msg,
-                             resp.status == 401 && ctx->basic
-                                  ? " (the configured basic credentials "
-                                    "were refused)"
-                                  : resp.status == 401 && ctx->token != NULL
-                                        ? " (the bearer token was refused)"
-                                        : "");
+        rc = status_error(ctx, &resp, err);
         goto cleanup;
     }
     rc = digest_of_body(&resp, computed);
@@ -282,16 +248,31 @@ void vouch_registry_free(vouch_registry *reg)
     if (reg == NULL) {
         return;
     }
-    for (size_t i = 0; reg->insecure != NULL && reg->insecure[i] != NULL;
-         i++) {
-        free(reg->insecure[i]);
-    }
-    free(reg->insecure);
+    vouch__host_rules_free(reg->insecure);
+    vouch__host_rules_free(reg->allowed);
     free(reg->ca_file);
     vouch__credentials_free(reg->creds);
-    vouch__registry_cache_free(reg->tags);
+    vouch__registry_cache_free(reg->digests);
     vouch__registry_cache_free(reg->tokens);
+    vouch__flights_free(reg->flights);
+    curl_slist_free_all(reg->resolve);
     free(reg);
+}
+
+int vouch__registry_test_resolve(vouch_registry *reg, const char *entry)
+{
+    struct curl_slist *l = curl_slist_append(reg->resolve, entry);
+
+    if (l == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    reg->resolve = l;
+    return 0;
+}
+
+size_t vouch__registry_waiting(vouch_registry *reg)
+{
+    return vouch__flights_waiting(reg->flights);
 }
 
 static int load_credentials(vouch_registry *reg, const char *path,
@@ -336,7 +317,6 @@ int vouch_registry_new(vouch_registry **out,
     static const vouch_registry_options defaults =
         VOUCH_REGISTRY_OPTIONS_INIT;
     vouch_registry *reg = NULL;
-    size_t n = 0;
     int rc = 0;
 
     *out = NULL;
@@ -367,20 +347,17 @@ int vouch_registry_new(vouch_registry **out,
     reg->retry_base_ms = opts->retry_base_ms > 0 ? opts->retry_base_ms : 1;
     reg->retry_max_ms = opts->retry_max_ms;
     reg->cache_ttl_ms = opts->cache_ttl_ms;
-    while (opts->insecure_hosts != NULL && opts->insecure_hosts[n] != NULL) {
-        n++;
-    }
-    reg->insecure = calloc(n + 1, sizeof(*reg->insecure));
-    if (reg->insecure == NULL) {
-        rc = VOUCH_ENOMEM;
+    reg->log = opts->log;
+    reg->log_payload = opts->log_payload;
+    rc = vouch__host_rules_parse(&reg->insecure, opts->insecure_hosts,
+                                 "insecure_hosts", err);
+    if (rc < 0) {
         goto cleanup;
     }
-    for (size_t i = 0; i < n; i++) {
-        reg->insecure[i] = vutil_strdup(opts->insecure_hosts[i]);
-        if (reg->insecure[i] == NULL) {
-            rc = VOUCH_ENOMEM;
-            goto cleanup;
-        }
+    rc = vouch__host_rules_parse(&reg->allowed, opts->allowed_hosts,
+                                 "allowed_hosts", err);
+    if (rc < 0) {
+        goto cleanup;
     }
     if (opts->ca_file != NULL) {
         reg->ca_file = vutil_strdup(opts->ca_file);
@@ -389,8 +366,13 @@ int vouch_registry_new(vouch_registry **out,
             goto cleanup;
         }
     }
-    rc = vouch__registry_cache_new(&reg->tags, opts->cache_ttl_ms > 0
-                                               ? opts->cache_max_entries : 0);
+    rc = vouch__registry_cache_new(&reg->digests,
+                                   opts->cache_ttl_ms > 0
+                                       ? opts->cache_max_entries : 0);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    rc = vouch__flights_new(&reg->flights);
     if (rc < 0) {
         goto cleanup;
     }
@@ -423,6 +405,69 @@ static bool asks_https(const char *image, size_t len)
     return len >= 8 && strncasecmp(image, "https://", 8) == 0;
 }
 
+/*
+ * Fill ctx from the reference and decide the scheme. `key` names the
+ * question (scheme, registry, repository, tag or digest) for the single
+ * flight and the digest cache.
+ */
+static int prepare(vouch__resolve_ctx *ctx, vouch_registry *reg,
+                   const vouch_image_ref *ref, const char *image,
+                   size_t len, char *key, size_t key_size,
+                   vouch_error *err)
+{
+    bool pinned = vouch_image_ref_digest(ref) != NULL;
+    bool insecure;
+
+    ctx->reg = reg;
+    ctx->image = vouch_image_ref_string(ref);
+    ctx->registry = vouch_image_ref_registry(ref);
+    ctx->path = vouch_image_ref_path(ref);
+    ctx->reference = pinned ? vouch_image_ref_digest(ref)
+                            : vouch_image_ref_tag(ref) != NULL
+                                  ? vouch_image_ref_tag(ref) : "latest";
+    insecure = vouch__registry_is_insecure(reg, ctx->registry);
+    if (asks_plain_http(image, len) && !insecure) {
+        return vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                               "refusing plain http for registry %s: only "
+                               "hosts listed with --registry-insecure may "
+                               "be reached without https", ctx->registry);
+    }
+    ctx->scheme = asks_https(image, len) ? "https"
+                  : insecure            ? "http"
+                                        : "https";
+    ctx->cred = vouch__credentials_find(reg->creds, ctx->registry);
+    snprintf(ctx->what, sizeof(ctx->what), "manifests/%s", ctx->reference);
+    snprintf(ctx->token_key, sizeof(ctx->token_key),
+             "%s repository:%s:pull", ctx->registry, ctx->path);
+    snprintf(key, key_size, "%s://%s/%s%c%s", ctx->scheme, ctx->registry,
+             ctx->path, pinned ? '@' : ':', ctx->reference);
+    return 0;
+}
+
+/* Ask the registry (the leader of a flight, or alone). */
+static int ask(vouch__resolve_ctx *ctx, bool pinned, const char *key,
+               char *digest, vouch_error *err)
+{
+    vouch_registry *reg = ctx->reg;
+    int64_t now;
+    int rc;
+
+    ctx->deadline_ms = vouch__registry_now_ms() + reg->total_timeout_ms;
+    rc = vouch__registry_cache_get(reg->tokens, ctx->token_key,
+                                   vouch__registry_now_ms(), &ctx->token);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = fetch_digest(ctx, pinned, digest, err);
+    if (rc < 0 || !pinned) {
+        return rc;
+    }
+    /* a manifest's digest is its content: that it exists may be cached */
+    now = vouch__registry_now_ms();
+    return vouch__registry_cache_put(reg->digests, key, digest, now,
+                                     now + reg->cache_ttl_ms);
+}
+
 int vouch_registry_resolve(vouch_registry *reg, const char *image,
                            size_t len, unsigned flags,
                            char out[VOUCH_REGISTRY_DIGEST_SIZE],
@@ -430,91 +475,66 @@ int vouch_registry_resolve(vouch_registry *reg, const char *image,
 {
     vouch_image_ref *ref = NULL;
     vouch__resolve_ctx ctx;
+    vouch__flight *flight = NULL;
+    vouch_error lerr = VOUCH_ERROR_INIT;
     char key[VOUCH_IMAGE_REF_MAX_BYTES + 200];
-    char digest[VOUCH_REGISTRY_DIGEST_SIZE];
+    char digest[VOUCH_REGISTRY_DIGEST_SIZE] = "";
     char *cached = NULL;
-    bool pinned;
-    int64_t now;
+    bool pinned = false;
+    bool leader = true;
     int rc;
 
     out[0] = '\0';
     memset(&ctx, 0, sizeof(ctx));
     rc = vouch_image_ref_parse(&ref, image, len, err);
     if (rc < 0) {
-        goto cleanup;
+        vouch_image_ref_free(ref);
+        return rc;
     }
-    ctx.reg = reg;
-    ctx.image = vouch_image_ref_string(ref);
-    ctx.registry = vouch_image_ref_registry(ref);
-    ctx.path = vouch_image_ref_path(ref);
     pinned = vouch_image_ref_digest(ref) != NULL;
-    ctx.reference = pinned ? vouch_image_ref_digest(ref)
-                           : vouch_image_ref_tag(ref) != NULL
-                                 ? vouch_image_ref_tag(ref) : "latest";
-    if (asks_plain_http(image, len) &&
-        !vouch__registry_host_is_insecure(
-            ctx.registry, (const char *const *)reg->insecure)) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, ctx.image, 0, 0,
-                             "refusing plain http for registry %s: only "
-                             "loopback hosts and hosts listed as insecure "
-                             "may be reached without https", ctx.registry);
+    rc = prepare(&ctx, reg, ref, image, len, key, sizeof(key), &lerr);
+    if (rc < 0) {
         goto cleanup;
     }
-    if (asks_plain_http(image, len)) {
-        ctx.scheme = "http";
-    } else if (asks_https(image, len)) {
-        ctx.scheme = "https";
-    } else {
-        ctx.scheme = vouch__registry_host_is_insecure(
-                         ctx.registry, (const char *const *)reg->insecure)
-                         ? "http" : "https";
-    }
-    ctx.cred = vouch__credentials_find(reg->creds, ctx.registry);
-    ctx.deadline_ms = vouch__registry_now_ms() + reg->total_timeout_ms;
-    snprintf(ctx.what, sizeof(ctx.what), "manifests/%s", ctx.reference);
-    snprintf(ctx.token_key, sizeof(ctx.token_key), "%s repository:%s:pull",
-             ctx.registry, ctx.path);
-    snprintf(key, sizeof(key), "%s://%s/%s%c%s", ctx.scheme, ctx.registry,
-             ctx.path, pinned ? '@' : ':', ctx.reference);
-
-    if ((flags & VOUCH_REGISTRY_NO_CACHE) == 0) {
-        rc = vouch__registry_cache_get(reg->tags, key,
+    if (pinned && (flags & VOUCH_REGISTRY_NO_CACHE) == 0) {
+        rc = vouch__registry_cache_get(reg->digests, key,
                                        vouch__registry_now_ms(), &cached);
-        if (rc < 0) {
+        if (rc != 0) {
+            if (rc == 1) {
+                snprintf(digest, sizeof(digest), "%s", cached);
+                rc = 0;
+            }
             goto cleanup;
         }
-        if (rc == 1) {
-            snprintf(out, VOUCH_REGISTRY_DIGEST_SIZE, "%s", cached);
-            rc = 0;
-            goto cleanup;
+    }
+    /* a tag is never answered from memory: every resolve asks, but
+     * resolves of one reference at the same time share the question */
+    if (vouch__flight_join(reg->flights, key, &flight, &leader) < 0) {
+        flight = NULL;
+        leader = true;
+    }
+    if (leader) {
+        rc = ask(&ctx, pinned, key, digest, &lerr);
+        if (rc == VOUCH_ENOMEM) {
+            vutil_error_set(&lerr, VOUCH_ENOMEM, ctx.image, 0, 0,
+                            "out of memory while resolving the image");
         }
+        if (flight != NULL) {
+            vouch__flight_land(reg->flights, flight, rc, digest, &lerr);
+        }
+    } else {
+        rc = vouch__flight_wait(reg->flights, flight, digest, &lerr);
+        vouch__registry_set_source(&lerr, ctx.image);
     }
-    rc = vouch__registry_cache_get(reg->tokens, ctx.token_key,
-                                   vouch__registry_now_ms(),
-                                   &ctx.token);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    rc = fetch_digest(&ctx, pinned, digest, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    now = vouch__registry_now_ms();
-    rc = vouch__registry_cache_put(reg->tags, key, digest, now,
-                                   now + reg->cache_ttl_ms);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    snprintf(out, VOUCH_REGISTRY_DIGEST_SIZE, "%s", digest);
 
 cleanup:
-    if (rc == VOUCH_ENOMEM) {
-        vutil_error_set(err, VOUCH_ENOMEM, ctx.image, 0, 0,
-                        "out of memory while resolving the image");
+    if (rc == 0) {
+        snprintf(out, VOUCH_REGISTRY_DIGEST_SIZE, "%s", digest);
+    } else if (err != NULL) {
+        *err = lerr;
     }
     wipe_free(ctx.token);
     free(cached);
     vouch_image_ref_free(ref);
     return rc;
 }
-

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "registry.h"
 #include "vouch/common.h"
@@ -114,9 +115,92 @@ const vouch__credential *vouch__credentials_find(
 int vouch__token_parse(const char *data, size_t len, char **token_out,
                        long *expires_in_out, vouch_error *err);
 
+/* ---- address.c: where the client may connect ---- */
+
+#define VOUCH__HOST_MAX 255
+
+/* One entry of insecure_hosts or allowed_hosts: a canonical host (lower
+ * case; an IPv6 address as inet_ntop writes it, no brackets) and a port,
+ * 0 for every port. */
+typedef struct vouch__host_rule {
+    char host[VOUCH__HOST_MAX + 1];
+    long port;
+} vouch__host_rule;
+
+typedef struct vouch__host_rules {
+    vouch__host_rule *items;
+    size_t count;
+} vouch__host_rules;
+
+/*
+ * Split "host", "host:port", "[v6]" or "[v6]:port" (exactly `len` bytes)
+ * into a canonical host and a port (0 when absent). 0, or -1 when the text
+ * is none of these (a bare IPv6 address, a port out of 1..65535, a
+ * character no host name has).
+ */
+int vouch__host_split(const char *text, size_t len, char *host,
+                      size_t host_size, long *port);
+
+/* Parse a NULL-terminated list (may be NULL: an empty list). `what` names
+ * the option in messages. 0; VOUCH_EINVAL naming the entry; VOUCH_ENOMEM.
+ * Free with vouch__host_rules_free (NULL is a no-op). */
+int vouch__host_rules_parse(vouch__host_rules **out,
+                            const char *const *list, const char *what,
+                            vouch_error *err);
+void vouch__host_rules_free(vouch__host_rules *rules);
+
+/* Does `host` ("name", "1.2.3.4", "::1" or "[::1]") with `port` match a
+ * rule? A rule without a port matches every port. NULL rules: false. */
+bool vouch__host_rules_match(const vouch__host_rules *rules,
+                             const char *host, long port);
+
+/*
+ * False for every address a registry on the public Internet does not
+ * have: loopback, link-local, private, carrier-grade NAT, "this network",
+ * multicast, reserved, IPv6 unique-local, site-local, and the IPv4-mapped,
+ * -compatible, NAT64 and 6to4 forms of any of those. Also false for a
+ * family other than AF_INET and AF_INET6.
+ */
+struct sockaddr;
+bool vouch__address_is_public(const struct sockaddr *sa);
+
+/* ---- flight.c: concurrent resolves of one reference share a request ---- */
+
+typedef struct vouch__flights vouch__flights;
+typedef struct vouch__flight vouch__flight;
+
+int vouch__flights_new(vouch__flights **out);
+/* No flight may be in progress. NULL is a no-op. */
+void vouch__flights_free(vouch__flights *fs);
+
+/*
+ * Join the flight for `key`, or start it. *leader_out true: the caller
+ * asks the registry and must call vouch__flight_land() exactly once.
+ * False: the caller must call vouch__flight_wait(). VOUCH_ENOMEM (then
+ * the caller asks the registry alone). Thread-safe.
+ */
+int vouch__flight_join(vouch__flights *fs, const char *key,
+                       vouch__flight **out, bool *leader_out);
+
+/* The leader's answer: rc, the digest on success, the error on failure
+ * (copied). Wakes every follower. */
+void vouch__flight_land(vouch__flights *fs, vouch__flight *f, int rc,
+                        const char *digest, const vouch_error *err);
+
+/* Block until the leader lands; then its rc, digest ("" on failure) and
+ * error are copied out. Returns rc. */
+int vouch__flight_wait(vouch__flights *fs, vouch__flight *f,
+                       char digest[VOUCH_REGISTRY_DIGEST_SIZE],
+                       vouch_error *err);
+
+/* Followers waiting right now, over every flight (for tests). */
+size_t vouch__flights_waiting(vouch__flights *fs);
+
 /* ---- shared state of the client (registry.c, http.c, auth.c) ---- */
 
 #define VOUCH__REGMSG_SIZE 160
+
+struct curl_slist;
 
 struct vouch_registry {
     long connect_timeout_ms;
@@ -125,11 +209,19 @@ struct vouch_registry {
     long retry_base_ms;
     long retry_max_ms;
     long cache_ttl_ms;
-    char **insecure;           /* NULL-terminated copy */
+    vouch__host_rules *insecure;   /* plain http and private addresses */
+    vouch__host_rules *allowed;    /* private addresses, https only */
     char *ca_file;
     vouch__credentials *creds;
-    vouch__registry_cache *tags;
+    vouch__registry_cache *digests; /* pinned digest -> exists */
     vouch__registry_cache *tokens;
+    vouch__flights *flights;
+    void (*log)(const char *line, void *payload);
+    void *log_payload;
+    /* Test hook: CURLOPT_RESOLVE entries ("name:port:address"), so a test
+     * can make a name resolve to an address without a DNS server. NULL in
+     * production; set only by vouch__registry_test_resolve(). */
+    struct curl_slist *resolve;
 };
 
 /* What one HTTP exchange brought back (http.c). */
@@ -137,7 +229,7 @@ typedef struct vouch__http_response {
     long status;
     char digest[VOUCH_REGISTRY_DIGEST_SIZE]; /* Docker-Content-Digest */
     char *challenge;           /* WWW-Authenticate, malloc'd */
-    long retry_after_s;        /* -1: none */
+    long retry_after_ms;       /* -1: none */
     char *body;
     size_t body_len;
     size_t body_cap;
@@ -169,6 +261,27 @@ typedef struct vouch__http_auth {
     const vouch__credential *basic;    /* or NULL */
 } vouch__http_auth;
 
+/* ---- answer.c: what a registry's answer may contribute ---- */
+
+/* Longest Retry-After honoured as such (a day); longer reads as this. */
+#define VOUCH__RETRY_AFTER_MAX_S 86400L
+
+/*
+ * `errors[0].code` of a distribution-spec error body, when it is one of the
+ * codes the spec (or Docker's registry) defines: a static string such as
+ * "MANIFEST_UNKNOWN"; NULL for anything else. The registry's `message` and
+ * `detail` are never read. Reads exactly `len` bytes.
+ */
+const char *vouch__registry_error_code(const char *data, size_t len);
+
+/*
+ * A Retry-After value (exactly `len` bytes): delay-seconds, or an
+ * HTTP-date compared with `now`. Milliseconds, at most
+ * VOUCH__RETRY_AFTER_MAX_S seconds' worth (a date in the past is 0), or -1
+ * when the value is neither form.
+ */
+long vouch__retry_after_ms(const char *value, size_t len, time_t now);
+
 /* ---- http.c ---- */
 
 /* CLOCK_MONOTONIC in milliseconds. */
@@ -177,28 +290,42 @@ int64_t vouch__registry_now_ms(void);
 /* err->source = image (when err is not NULL). */
 void vouch__registry_set_source(vouch_error *err, const char *image);
 
+/* A line for the client's log callback (none: nothing), control characters
+ * replaced by '?'. Never give it a secret. */
+void vouch__registry_log(const vouch_registry *reg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /*
- * One request with retries on 429/503 and connection failures, within
- * ctx->deadline_ms. `peer` names the far end in messages ("registry
- * 127.0.0.1:5000", "token server auth.example.com"). `insecure` allows
- * plain http for `url` itself; redirects must always be https. On 0, resp->status is the final status,
- * whatever it is; otherwise err names the cause. Free resp with
+ * One request within ctx->deadline_ms. Redirects are followed by hand (at
+ * most 5, https only, credentials only to the first URL's origin), and
+ * every address dialled, on every hop, must be public unless its host and
+ * port are listed (insecure or allowed). Plain http only to hosts listed
+ * insecure. 429, 500, 502, 503, 504 and transport failures are retried
+ * (Retry-After honoured up to retry_max_ms). `peer` names the far end in
+ * messages ("registry 127.0.0.1:5000", "token server auth.example.com").
+ *
+ * On 0, resp->status is the final status, whatever it is. Otherwise:
+ * VOUCH_EIO "PEER unreachable for ..." for every transport failure alike
+ * (the cause goes to the log), "PEER unavailable: answered ..." for
+ * retries spent; VOUCH_EINVAL for a refused address, plain http or a
+ * redirect that is not https; VOUCH_ETOOBIG; VOUCH_ENOMEM. Free resp with
  * vouch__http_response_clear() in both cases.
  */
 int vouch__http_exchange(vouch__resolve_ctx *ctx, const char *url, bool head,
                          const vouch__http_auth *auth, size_t body_max,
-                         bool insecure, const char *peer,
-                         vouch__http_response *resp, vouch_error *err);
+                         const char *peer, vouch__http_response *resp,
+                         vouch_error *err);
 void vouch__http_response_clear(vouch__http_response *r);
 
 /* ---- auth.c: the bearer dance ---- */
 
 /*
  * Fetch a pull token for ctx->path from the challenge's realm (https unless
- * the realm host is loopback or insecure), cache it in reg->tokens under
- * ctx->token_key, and make it ctx->token. 0; VOUCH_EINVAL (realm breaks
- * the https rule); VOUCH_EIO; VOUCH_EPARSE/VOUCH_ETOOBIG (answer);
- * VOUCH_ENOMEM.
+ * the realm's host and port are listed insecure), cache it in reg->tokens
+ * under ctx->token_key, and make it ctx->token. The registry's basic
+ * credentials go with the request only over https, or to the registry's
+ * own origin. 0; VOUCH_EINVAL (realm breaks the https rule); VOUCH_EIO;
+ * VOUCH_EPARSE/VOUCH_ETOOBIG (answer); VOUCH_ENOMEM.
  */
 int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
                                 const vouch__auth_challenge *ch,
@@ -207,26 +334,23 @@ int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
 /* ---- registry.c ---- */
 
 /*
- * Copy `errors[0].message` (or, failing that, `errors[0].code`) of a
- * registry error body into `buf`, with control characters replaced by
- * '?'. Leaves "" when the body has neither. Reads exactly `len` bytes.
+ * Is `registry` ("host[:port]", as in an image reference) listed with
+ * insecure_hosts? A registry without a port is matched as port 80, the
+ * port plain http would use.
  */
-void vouch__registry_error_message(const char *data, size_t len, char *buf,
-                                   size_t size);
-
-/* True for localhost, 127.0.0.0/8 and ::1, with or without a port. */
-bool vouch__registry_host_is_loopback(const char *registry);
-
-/*
- * "http" or "https" for `registry` ("host[:port]") given the configured
- * insecure list (NULL-terminated; may be NULL): http only for loopback and
- * listed hosts ("host" matches every port, "host:port" only that one).
- */
-bool vouch__registry_host_is_insecure(const char *registry,
-                                      const char *const *insecure);
+bool vouch__registry_is_insecure(const vouch_registry *reg,
+                                 const char *registry);
 
 /* The host to connect to: registry-1.docker.io for docker.io, else the
  * registry itself. Static or borrowed from `registry`. */
 const char *vouch__registry_endpoint(const char *registry);
+
+/* Test hook: make `name:port` resolve to `address` for this client
+ * (CURLOPT_RESOLVE), as a test cannot run a DNS server. Not thread-safe:
+ * call before the client is used. 0 or VOUCH_ENOMEM. */
+int vouch__registry_test_resolve(vouch_registry *reg, const char *entry);
+
+/* Followers waiting on a single flight right now (for tests). */
+size_t vouch__registry_waiting(vouch_registry *reg);
 
 #endif /* VOUCH_REGISTRY_INTERNAL_H */

@@ -147,11 +147,13 @@ int vsvc_policy_get(vsvc_session *s, const char *project, char **out,
  * attestor a rule requires must exist (VOUCH_EINVAL naming each missing
  * one by field path); an `etag` in the body must be the stored one
  * (VOUCH_EABORTED). Writes the admin-activity audit entry. `*out` is the
- * stored policy (malloc'd; free()).
+ * stored policy (malloc'd; free()). With `validate_only` every check is
+ * made but nothing is written or audited: `*out` is the policy as it
+ * would be stored, with the stored version's etag and update time.
  */
 int vsvc_policy_put(vsvc_session *s, const char *project, const char *body,
-                    size_t len, char **out, size_t *out_len,
-                    vouch_error *err);
+                    size_t len, bool validate_only, char **out,
+                    size_t *out_len, vouch_error *err);
 
 /**
  * The system policy (location "global" only: any other is
@@ -240,6 +242,19 @@ int vsvc_occurrence_list(vsvc_session *s, const char *project,
                          const vsvc_occurrence_filter *f,
                          const vsvc_page_request *page, vsvc_page *out,
                          vouch_error *err);
+
+/* ---- projects and locations ---- */
+
+/**
+ * The ids of the projects that hold a policy, an attestor, a note, a
+ * service, a job or an org policy: a sorted JSON array of strings
+ * (json_decref). vouch keeps no list of projects (docs/api.md).
+ */
+int vsvc_project_ids(vsvc_session *s, json_t **out, vouch_error *err);
+
+/** The locations of `project`'s services and jobs, the same way. */
+int vsvc_location_ids(vsvc_session *s, const char *project, json_t **out,
+                      vouch_error *err);
 
 /* ---- the audit log ---- */
 

@@ -21,6 +21,7 @@ typedef struct write_job {
     const char *body;        /* the request, for the audit entry */
     size_t body_len;
     char *sent_etag;         /* the request's etag, or NULL */
+    bool validate_only;      /* check, answer, write nothing */
     vouch_policy *policy;
     vouch_attestor *attestor;
     char *text;              /* out: as stored (vouch_free) */
@@ -222,7 +223,12 @@ static int put_policy(vsvc_uow *uow, void *payload, vouch_error *err)
     exists = rc == 0;
     rc = etag_check(w->sent_etag, exists ? &old : NULL, "policy", w->name,
                     err);
-    if (rc == 0) {
+    if (rc == 0 && w->validate_only) {
+        /* Answered as it would be stored, with the stored version's etag
+         * and time; nothing is written or audited. */
+        snprintf(etag, sizeof(etag), "%s", exists ? old.etag : "");
+        snprintf(now, sizeof(now), "%s", exists ? old.update_time : "");
+    } else if (rc == 0) {
         rc = vsvc__stamp_write(etag, now, err);
     }
     if (rc == 0) {
@@ -235,11 +241,11 @@ static int put_policy(vsvc_uow *uow, void *payload, vouch_error *err)
         rc = vouch_policy_print(w->policy, VOUCH_FORMAT_JSON, &w->text,
                                 &w->text_len, err);
     }
-    if (rc == 0) {
+    if (rc == 0 && !w->validate_only) {
         rc = store_write(conn, VSVC_KIND_POLICY, w, exists ? &old : NULL,
                          etag, now, err);
     }
-    if (rc == 0) {
+    if (rc == 0 && !w->validate_only) {
         rc = vsvc__audit_admin(uow, w->project, NULL,
                                VOUCH_AUDIT_METHOD_UPDATE_POLICY, w->name,
                                w->body, w->body_len, w->text, err);
@@ -259,8 +265,8 @@ static int keep_sent_etag(write_job *w, const char *sent, vouch_error *err)
 }
 
 int vsvc_policy_put(vsvc_session *s, const char *project, const char *body,
-                    size_t len, char **out, size_t *out_len,
-                    vouch_error *err)
+                    size_t len, bool validate_only, char **out,
+                    size_t *out_len, vouch_error *err)
 {
     char name[VSVC_NAME_MAX];
     write_job w;
@@ -273,6 +279,7 @@ int vsvc_policy_put(vsvc_session *s, const char *project, const char *body,
     w.name = name;
     w.body = body;
     w.body_len = len;
+    w.validate_only = validate_only;
     rc = vouch_policy_parse(&w.policy, body != NULL ? body : "", len,
                             VOUCH_FORMAT_JSON, BODY, err);
     if (rc == 0) {

@@ -15,7 +15,9 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import policy_body
+import pytest
+
+from conftest import Daemon, policy_body
 
 MANIFEST = json.dumps({
     "schemaVersion": 2,
@@ -85,8 +87,22 @@ class SlowRegistry:
         self.httpd.server_close()
 
 
-def test_uow_slow_registry_does_not_block_a_policy_write(server, project):
+@pytest.fixture
+def registry_and_server(store_url, workdir):
+    """A slow registry, and a daemon that may reach it (a loopback
+    registry must be listed insecure)."""
     registry = SlowRegistry().start()
+    d = Daemon(store_url, workdir,
+               ["--registry-insecure", "127.0.0.1:%d" % registry.port])
+    d.start()
+    yield registry, d
+    registry.stop()
+    assert d.stop() == 0, d.stderr_text()
+
+
+def test_uow_slow_registry_does_not_block_a_policy_write(
+        registry_and_server, project):
+    registry, server = registry_and_server
     image = "127.0.0.1:%d/team/app:1.0" % registry.port
     deployed = {}
 
@@ -117,7 +133,6 @@ def test_uow_slow_registry_does_not_block_a_policy_write(server, project):
     finally:
         registry.release()
         worker.join(60)
-        registry.stop()
     r = deployed["response"]
     assert r.status == 200, r
     svc = r.json()["response"]
@@ -127,13 +142,14 @@ def test_uow_slow_registry_does_not_block_a_policy_write(server, project):
         "127.0.0.1:%d/team/app@%s" % (registry.port, DIGEST)
 
 
-def test_uow_registry_down_fails_closed_and_writes_nothing_half(server,
-                                                                project):
+def test_uow_registry_down_fails_closed(store_url, workdir, project):
     # A port where nothing listens: the resolve fails before any
     # transaction, and the deploy fails closed with a reason naming it.
-    sock_port = SlowRegistry()
-    port = sock_port.port
-    sock_port.httpd.server_close()
+    closed = SlowRegistry()
+    port = closed.port
+    closed.httpd.server_close()
+    server = Daemon(store_url, workdir,
+                    ["--registry-insecure", "127.0.0.1:%d" % port]).start()
     image = "127.0.0.1:%d/team/app:1.0" % port
     r = server.request("POST", "/v2/projects/%s/locations/us-central1/"
                        "services?serviceId=web" % project,
@@ -144,3 +160,4 @@ def test_uow_registry_down_fails_closed_and_writes_nothing_half(server,
     assert op["done"] is True
     assert "could not be resolved" in op["error"]["message"]
     assert "127.0.0.1:%d" % port in op["error"]["message"]
+    assert server.stop() == 0, server.stderr_text()

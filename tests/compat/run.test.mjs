@@ -168,6 +168,7 @@ before(async () => {
     '--listen', `127.0.0.1:${port}`,
     '--store', `sqlite:${path.join(tmpDir, 'vouch.db')}`,
     '--access-log', path.join(tmpDir, 'access.log'),
+    '--registry-insecure', registry,
   ], 'vouchd.log');
   await waitFor(`${rootUrl}/healthz`, daemon, 'vouchd');
   run = google.run({version: 'v2', auth, rootUrl});

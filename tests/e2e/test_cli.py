@@ -4,6 +4,7 @@ of README.md (policy, key, signature, evaluate, deny reason)."""
 import base64
 import json
 import os
+import re
 
 import pytest
 import yaml
@@ -214,3 +215,105 @@ def test_keys_id_rejects_garbage(tmp_path):
     path = write(tmp_path / "junk.pem", "not a key\n")
     proc = vouch("keys", "id", path, check=2)
     assert proc.stderr.startswith("vouch: ")
+
+
+def help_of(*words):
+    proc = vouch(*words, "--help", check=0)
+    return proc.stdout
+
+
+def section(text, title):
+    """The lines of a --help section ("commands:", "flags:")."""
+    lines = text.splitlines()
+    if title not in lines:
+        return []
+    out = []
+    for line in lines[lines.index(title) + 1:]:
+        if not line.strip():
+            break
+        out.append(line)
+    return out
+
+
+def command_flags():
+    """{(group, command words): [--flag, ...]} from every --help."""
+    groups = [line.split()[0] for line in section(help_of(), "groups:")]
+    found = {}
+    todo = [[g] for g in groups]
+    while todo:
+        words = todo.pop()
+        text = help_of(*words)
+        commands = section(text, "commands:")
+        if commands:
+            todo += [words + [line.split()[0]] for line in commands]
+            continue
+        flags = [line.split()[0] for line in section(text, "flags:")
+                 if line.startswith("  --")]
+        found[tuple(words)] = flags
+    return found
+
+
+def man_page(name):
+    root = os.environ.get("VOUCH_SOURCE_ROOT", ".")
+    with open(os.path.join(root, "docs", "man", name)) as f:
+        return f.read().replace("\\-", "-")
+
+
+def test_every_flag_of_every_command_is_in_its_man_page():
+    """--help comes from each command's flag table; the man page of the
+    command's group (docs/man/vouch-GROUP.1) is the reference and must
+    name every one of those flags, so the two cannot drift apart."""
+    found = command_flags()
+    assert ("run", "deploy") in found and ("evaluate",) in found
+    assert "--image" in found[("run", "deploy")]
+    missing = []
+    for words, flags in sorted(found.items()):
+        page = man_page(f"vouch-{words[0]}.1")
+        for flag in flags:
+            if not re.search(re.escape(flag) + r"(?![\w-])", page):
+                missing.append(f"{flag} of 'vouch {' '.join(words)}' is not "
+                               f"in docs/man/vouch-{words[0]}.1")
+    assert missing == []
+    # The global flags, which every command takes, are in vouch(1).
+    page = man_page("vouch.1")
+    text = help_of("attestors", "list")
+    for line in section(text, "global flags (see 'vouch --help'):"):
+        assert line.split()[0] in page, line
+
+
+def test_every_flag_in_a_synopsis_exists():
+    """And back: a flag a man page's SYNOPSIS shows is a flag of one of
+    its group's commands (or a global one)."""
+    found = command_flags()
+    globals_ = {"--format", "--server", "--project", "--region", "--help",
+                "--version"}
+    for group in {words[0] for words in found}:
+        page = man_page(f"vouch-{group}.1")
+        synopsis = page.split(".SH SYNOPSIS", 1)[1].split(".SH ", 1)[0]
+        known = set().union(*[set(f) for w, f in found.items()
+                              if w[0] == group]) | globals_
+        for flag in set(re.findall(r"--[a-z][a-z-]*", synopsis)):
+            assert flag in known, f"vouch-{group}.1 shows {flag}"
+
+
+def test_flag_parser_forms():
+    """--flag value, --flag=value, repeated flags and '--' all parse the
+    same way in every command, since one parser does it."""
+    proc = vouch("evaluate", "--policy=/nonexistent", IMAGE, check=2)
+    assert "/nonexistent" in proc.stderr
+    proc = vouch("evaluate", "--policy", "/nonexistent", "--", "-x", check=2)
+    assert "/nonexistent" in proc.stderr      # '-x' was taken as an IMAGE
+    proc = vouch("keys", "id", "--format", check=2)
+    assert proc.stderr == "vouch: --format needs a value\n"
+    proc = vouch("keys", "id", check=2)
+    assert proc.stderr == "vouch: FILE is required\n"
+    proc = vouch("keys", "id", "a", "b", check=2)
+    assert "unexpected argument 'b' for 'vouch keys id'" in proc.stderr
+    proc = vouch("attestations", "sign", "--note", "n", check=2)
+    assert proc.stderr == ("vouch: --artifact-url, --note and --private-key "
+                           "are required\n")
+    text = " ".join(help_of("evaluate").split())
+    assert "usage: vouch evaluate IMAGE... --policy FILE [--attestor " \
+        "FILE]..." in text
+    assert "--attestor FILE an Attestor resource (YAML or JSON) " \
+        "(repeatable)" in text

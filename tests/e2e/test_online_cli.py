@@ -450,7 +450,8 @@ def test_online_cli_answers_that_are_not_google_errors(fake):
     proc = subprocess.run([VOUCH, "attestors", "describe", "a"],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 2
-    assert proc.stderr == "vouch: no such [2J thing really\n"
+    # Control characters are shown, escaped, never sent to the terminal.
+    assert proc.stderr == "vouch: no such\\x1b[2J thing\\nreally\n"
 
     FakeServer.status, FakeServer.body = 200, b'{"name": '
     proc = subprocess.run([VOUCH, "attestors", "describe", "a"],
@@ -597,3 +598,186 @@ def test_online_cli_deep_answer_is_refused_as_yaml_only(fake):
     finally:
         FakeServer.status = 502
         FakeServer.body = b"<html>bad gateway</html>"
+
+
+# ---- a hostile server (issue 9, findings 6 and 7) ----
+#
+# The CLI must not trust a server: these tests play one with Python's
+# http.server, answering what vouchd never would (a page token that comes
+# back, names full of terminal escape sequences). A real vouchd cannot be
+# made to send them, so here a fake server is the only way to reproduce
+# the attack.
+
+class HostileServer(http.server.BaseHTTPRequestHandler):
+    """Answers with `answer(method, path, body)` -> (status, JSON)."""
+    answer = None
+    requests = []
+
+    def reply(self, method):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"null")
+        HostileServer.requests.append((method, self.path, body))
+        status, doc = HostileServer.answer(method, self.path, body)
+        data = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.reply("GET")
+
+    def do_POST(self):
+        self.reply("POST")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def hostile():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostileServer)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    HostileServer.requests = []
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    def vouch_at(*args):
+        env = dict(os.environ, VOUCH_SERVER=url, VOUCH_PROJECT="p")
+        env.pop("VOUCH_ACCESS_TOKEN", None)
+        return subprocess.run([VOUCH, *args], capture_output=True, env=env,
+                              timeout=120)
+    yield url, vouch_at
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def attestor(name, note="projects/p/notes/n"):
+    return {"name": name, "userOwnedGrafeasNote": {"noteReference": note}}
+
+
+def test_online_cli_repeated_page_token_is_an_error(hostile):
+    """A server that always answers the same nextPageToken made
+    `attestors list` grow without end (1.9 GB). Now the second sight of a
+    token stops the list with exit 2 and a message naming the server."""
+    url, vouch_at = hostile
+    HostileServer.answer = lambda m, p, b: (200, {
+        "attestors": [attestor("projects/p/attestors/a")],
+        "nextPageToken": "again"})
+    proc = vouch_at("attestors", "list")
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == (
+        f"vouch: {url} repeated the page token 'again' after 2 pages: its "
+        "list would never end; stopping\n")
+    assert proc.stdout == b""
+    assert len(HostileServer.requests) == 2
+    # A cycle through two tokens is caught as well.
+    HostileServer.requests = []
+    HostileServer.answer = lambda m, p, b: (200, {
+        "notes": [{"name": "projects/p/notes/n"}],
+        "nextPageToken": "B" if "pageToken=A" in p else "A"})
+    proc = vouch_at("notes", "list")
+    assert proc.returncode == 2
+    assert "repeated the page token 'A' after 3 pages" in \
+        proc.stderr.decode()
+    assert len(HostileServer.requests) == 3
+
+
+def test_online_cli_logs_read_repeated_page_token_is_an_error(hostile):
+    url, vouch_at = hostile
+    HostileServer.answer = lambda m, p, b: (200, {
+        "entries": [{"logName": "projects/p/logs/x"}],
+        "nextPageToken": "same"})
+    proc = vouch_at("logs", "read")
+    assert proc.returncode == 2
+    assert f"vouch: {url} repeated the page token 'same'" in \
+        proc.stderr.decode()
+    assert len(HostileServer.requests) == 2
+    assert HostileServer.requests[1][2]["pageToken"] == "same"
+
+
+def test_online_cli_list_cap_is_an_error(hostile):
+    """Reaching the 100,000-item cap used to print the partial list and
+    exit 0; it is an error now, and the CLI stops asking."""
+    url, vouch_at = hostile
+    page = [attestor("projects/p/attestors/a%d" % i) for i in range(1000)]
+    HostileServer.answer = lambda m, p, b: (200, {
+        "attestors": page,
+        "nextPageToken": "t%d" % len(HostileServer.requests)})
+    proc = vouch_at("attestors", "list", "--format", "json")
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == (
+        f"vouch: {url}: the list goes on past 100000 items; stopping (a "
+        "server that never ends its list?)\n")
+    assert proc.stdout == b""
+    assert len(HostileServer.requests) == 101
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\u009b31m\x7f"
+RAW = [b"\x1b", b"\x07", b"\xc2\x9b", b"\x7f"]
+
+
+def assert_no_raw_controls(data):
+    for raw in RAW:
+        assert raw not in data, (raw, data)
+
+
+def test_online_cli_tables_escape_server_text(hostile):
+    """Text tables printed server-supplied names raw: a name holding
+    ESC ]0;... BEL ESC [2J set the terminal's title and cleared the
+    screen."""
+    url, vouch_at = hostile
+    HostileServer.answer = lambda m, p, b: (200, {
+        "attestors": [attestor("projects/p/attestors/" + ESCAPES,
+                               note="projects/p/notes/" + ESCAPES)],
+        "notes": [{"name": "projects/p/notes/" + ESCAPES}]})
+    proc = vouch_at("attestors", "list")
+    assert proc.returncode == 0, proc.stderr
+    assert_no_raw_controls(proc.stdout)
+    shown = "\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m\\x7f"
+    lines = proc.stdout.decode().splitlines()
+    assert lines[1].split() == [shown, "projects/p/notes/" + shown, "0"]
+    proc = vouch_at("notes", "list")
+    assert_no_raw_controls(proc.stdout)
+    assert proc.stdout.decode() == "projects/p/notes/" + shown + "\n"
+    # JSON keeps the value, escaped the JSON way.
+    proc = vouch_at("attestors", "list", "--format", "json")
+    assert_no_raw_controls(proc.stdout)
+    assert json.loads(proc.stdout)[0]["name"].endswith(ESCAPES)
+
+
+def test_online_cli_messages_escape_server_text(hostile, ec_key):
+    """A message quoting the server (here the denial reason of
+    --validate) shows control characters escaped."""
+    url, vouch_at = hostile
+
+    def answer(method, path, body):
+        if path.endswith(":validateAttestationOccurrence"):
+            return 200, {"result": "ATTESTATION_NOT_VERIFIABLE",
+                         "denialReason": ESCAPES}
+        return 200, attestor("projects/p/attestors/a")
+    HostileServer.answer = answer
+    proc = vouch_at("attestations", "sign-and-create", "--artifact-url",
+                    IMAGE, "--attestor", "a", "--private-key", ec_key[0],
+                    "--validate")
+    assert proc.returncode == 1
+    assert_no_raw_controls(proc.stderr)
+    assert "\\x1b]0;pwned\\x07\\x1b[2J" in proc.stderr.decode()
+
+
+def test_online_cli_real_vouchd_descriptions_are_escaped(cli, server):
+    """vouchd stores a description holding control characters; every
+    format the CLI prints it in is free of raw ones."""
+    cli("notes", "create", "n", check=0)
+    cli("attestors", "create", "a", "--attestation-authority-note", "n",
+        "--description", ESCAPES, check=0)
+    env = dict(os.environ, VOUCH_SERVER=server, VOUCH_PROJECT="p")
+    for fmt in ([], ["--format", "text"], ["--format", "yaml"],
+                ["--format", "json"]):
+        proc = subprocess.run([VOUCH, "attestors", "describe", "a", *fmt],
+                              capture_output=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert_no_raw_controls(proc.stdout)
+    assert json.loads(proc.stdout)["description"] == ESCAPES

@@ -55,6 +55,7 @@ def story(request, registry, tmp_path_factory):
     ran = os.path.join(work, "ran.txt")
     audit = os.path.join(work, "audit.jsonl")
     daemon = rh.Daemon(store, work, [
+        "--registry-insecure", registry.host,
         "--runtime", "exec",
         "--runtime-command",
         'sh -c "exit 0" && echo {job} {execution} {image} >> ' + ran,
@@ -348,6 +349,11 @@ def test_run_story_repushed_tag_keeps_digest(story):
     assert latest_revision(story, "tagged") == rev
     svc = cli_json(story, "run", "services", "describe", "tagged")
     assert svc["terminalCondition"]["state"] == "CONDITION_SUCCEEDED"
+    # A deploy right after the push resolves the tag afresh: the new digest.
+    cli(story, "run", "deploy", "tagged2", "--image", image(story, "moving"),
+        "--binary-authorization", "default", check=0)
+    assert latest_revision(story, "tagged2")["containers"][0]["image"] == \
+        "%s/%s@%s" % (story["reg"], story["repo"], second)
 
 
 def test_run_story_audit_log_file(story):
@@ -392,6 +398,7 @@ def plain(registry, tmp_path_factory):
     sleeps for jobs named sleep* (so they can be cancelled)."""
     work = str(tmp_path_factory.mktemp("run-cli"))
     daemon = rh.Daemon("sqlite:%s" % os.path.join(work, "vouch.db"), work, [
+        "--registry-insecure", registry.host,
         "--runtime", "exec", "--runtime-command",
         'case {job} in fail*) exit 3;; sleep*) exec sleep 60;; esac; '
         'sh -c "exit 0"']).start()

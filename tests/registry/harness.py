@@ -6,8 +6,11 @@
         - a REAL Debian docker-registry (/usr/bin/docker-registry), anonymous;
         - a second REAL docker-registry with htpasswd basic auth (bcrypt
           hash made with Python's crypt module, METHOD_BLOWFISH);
-        - fake_registry.py (bearer flow, 429/503, timeouts: see its
-          docstring for why those parts are fake);
+        - fake_registry.py on three ports (two plain http, one https with
+          a certificate made here with openssl) plus a probe port that
+          counts connections (bearer flow, 429/5xx, timeouts, dropped
+          connections, redirects: see its docstring for why those parts
+          are fake);
       push test images into the real registries with curl (blob upload:
       POST /v2/<name>/blobs/uploads/ then PUT ?digest=; then PUT the
       manifest: OCI image manifest, Docker v2 schema 2, OCI index, Docker
@@ -210,6 +213,20 @@ def start_registry(tmp, name, port, htpasswd=None):
     return proc
 
 
+def make_certificate(tmp):
+    """A self-signed P-256 certificate for 127.0.0.1 (and localhost), made
+    with the openssl command; the test trusts it as its CA file."""
+    cert = os.path.join(tmp, "tls-cert.pem")
+    key = os.path.join(tmp, "tls-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 def clean_env(extra=None):
     env = {k: v for k, v in os.environ.items()
            if "proxy" not in k.lower()}
@@ -246,11 +263,18 @@ def run(test_cmd):
                                     htpasswd))
 
         fake = "127.0.0.1:%d" % free_port()
+        alt = "127.0.0.1:%d" % free_port()
+        tls = "127.0.0.1:%d" % free_port()
+        probe = "127.0.0.1:%d" % free_port()
+        cert, key = make_certificate(tmp)
         fproc = subprocess.Popen([sys.executable,
                                   os.path.join(HERE, "fake_registry.py"),
-                                  fake.split(":")[1]], env=clean_env())
+                                  fake.split(":")[1], alt.split(":")[1],
+                                  tls.split(":")[1], probe.split(":")[1],
+                                  cert, key], env=clean_env())
         procs.append(fproc)
         wait_http("http://%s/v2/" % fake, fproc, "fake registry")
+        wait_http("http://%s/v2/" % alt, fproc, "fake registry (alt)")
 
         dead = "127.0.0.1:%d" % free_port()  # nothing listens there
 
@@ -283,6 +307,10 @@ def run(test_cmd):
             "VOUCH_REG_ANON": anon,
             "VOUCH_REG_AUTH": auth,
             "VOUCH_REG_FAKE": fake,
+            "VOUCH_REG_ALT": alt,
+            "VOUCH_REG_TLS": tls,
+            "VOUCH_REG_PROBE": probe,
+            "VOUCH_REG_CA": cert,
             "VOUCH_REG_DEAD": dead,
             "VOUCH_REG_CREDS": creds,
             "VOUCH_REG_BADCREDS": badcreds,

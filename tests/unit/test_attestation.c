@@ -4,6 +4,7 @@
  * Sections:
  *   parse    vouch_attestation_parse, vouch_attestation_list_parse and the
  *            getters: v1 JSON and YAML, v1beta1 shapes, lists, every error
+ *   value    vouch_attestation_from_json_value (vouch/jansson.h)
  *   print    vouch_attestation_print (round trip)
  *   payload  vouch_signature_payload_create against
  *            tests/data/vectors/payloads.json
@@ -22,6 +23,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "vouch/jansson.h"
 #include "vouch/vouch.h"
 #include "testutil.h"
 
@@ -1190,10 +1192,70 @@ static void test_attestation_sign_rejects_bad_input(void **state)
     vouch_private_key_free(key);
 }
 
+/* ---- value ------------------------------------------------------------ */
+
+static void test_attestation_from_json_value(void **state)
+{
+    static const char doc[] = GOOD_HEAD GOOD_BODY "}\n";
+    json_t *body = json_pack("{s:o}", "attestation",
+                             json_loads(doc, 0, NULL));
+    json_t *occ = json_object_get(body, "attestation");
+    vouch_attestation *att = NULL;
+    vouch_attestation *text_att = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *a = NULL;
+    char *b = NULL;
+
+    (void)state;
+    assert_non_null(occ);
+    /* The member of a body already parsed: the same model as the text. */
+    assert_int_equal(vouch_attestation_from_json_value(&att, occ,
+                                                       "request body",
+                                                       &err), 0);
+    assert_int_equal(vouch_attestation_parse(&text_att, doc,
+                                             sizeof(doc) - 1,
+                                             VOUCH_FORMAT_JSON, "occ",
+                                             &err), 0);
+    assert_int_equal(vouch_attestation_print(att, VOUCH_FORMAT_JSON, &a,
+                                             NULL, &err), 0);
+    assert_int_equal(vouch_attestation_print(text_att, VOUCH_FORMAT_JSON,
+                                             &b, NULL, &err), 0);
+    assert_string_equal(a, b);
+    assert_int_equal(json_object_size(occ), 3); /* borrowed, untouched */
+    assert_int_equal(occ->refcount, 1);
+    vouch_free(a);
+    vouch_free(b);
+    vouch_attestation_free(att);
+    vouch_attestation_free(text_att);
+
+    /* An error names the field path and the source, with no position. */
+    json_object_set_new(json_array_get(
+                            json_object_get(json_object_get(occ,
+                                                            "attestation"),
+                                            "signatures"), 0),
+                        "signature", json_string("not base64!"));
+    att = (vouch_attestation *)1;
+    assert_int_equal(vouch_attestation_from_json_value(&att, occ,
+                                                       "request body",
+                                                       &err),
+                     VOUCH_EINVAL);
+    assert_null(att);
+    assert_string_equal(err.message, "attestation.signatures[0].signature: "
+                                     "not valid base64");
+    assert_string_equal(err.source, "request body");
+    assert_int_equal(err.line, 0);
+    assert_int_equal(err.column, 0);
+    assert_int_equal(vouch_attestation_from_json_value(&att, NULL, NULL,
+                                                       NULL), VOUCH_EINVAL);
+    assert_null(att);
+    json_decref(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attestation_parse_v1_json),
+        cmocka_unit_test(test_attestation_from_json_value),
         cmocka_unit_test(test_attestation_parse_v1_yaml),
         cmocka_unit_test(test_attestation_parse_reads_only_len_bytes),
         cmocka_unit_test(test_attestation_parse_v1beta1_generic),

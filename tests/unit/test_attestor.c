@@ -1,5 +1,6 @@
 /*
- * Tests for src/engine/attestor.c (include/vouch/attestor.h, spec §2).
+ * Tests for src/engine/attestor.c (include/vouch/attestor.h,
+ * docs/policy.md section 3).
  *
  * Sections:
  *   fixtures    vouch_attestor_parse on tests/data/attestors/, getters,
@@ -283,9 +284,9 @@ static void test_attestor_accepts_v1beta1_note(void **state)
 }
 
 /*
- * spec §2.1: a v1beta1 note may be a legacy providers/PROVIDER/notes/NOTE;
- * v1 has no field for it, so such an attestor prints with the v1beta1
- * field name and reads back.
+ * docs/policy.md 1.4: a v1beta1 note may be a legacy
+ * providers/PROVIDER/notes/NOTE; v1 has no field for it, so such an
+ * attestor prints with the v1beta1 field name and reads back.
  */
 static void test_attestor_v1beta1_accepts_provider_note(void **state)
 {
@@ -323,7 +324,8 @@ static void test_attestor_v1beta1_accepts_provider_note(void **state)
                  "providers/PROVIDER/notes/NOTE)");
 }
 
-/* spec §2.2: no keys is valid (the attestor then never verifies). */
+/* docs/policy.md 3: no keys is valid (the attestor then never
+ * verifies). */
 static void test_attestor_accepts_no_keys(void **state)
 {
     vouch_attestor *a;
@@ -458,7 +460,7 @@ static void test_attestor_rejects_bad_signature_algorithm(void **state)
     free(doc);
 }
 
-/* The declared algorithm must agree with the key (spec §2.3). */
+/* The declared algorithm must agree with the key (docs/keys.md). */
 static void test_attestor_rejects_algorithm_key_mismatch(void **state)
 {
     static const char *const cases[][2] = {

@@ -9,6 +9,10 @@
  *   paths       vouch__path_push_key/push_index/pop, vouch__doc_fail
  *   shape       vouch__doc_expect_mapping/expect_sequence, vouch__doc_get
  *   scalars     vouch__doc_string/string_dup/bool/uint in JSON and YAML
+ *   json tree   vouch__doc_load_json and every accessor over jansson's
+ *               tree; vouch__doc_parse (jansson first, libfyaml to place
+ *               an error) and vouch__doc_parse_value; both trees read
+ *               every JSON fixture of tests/data alike
  *   print       vouch__json_print in both formats
  */
 #include <setjmp.h>
@@ -21,7 +25,11 @@
 
 #include <cmocka.h>
 
+#include "vouch/jansson.h"
+
 #include "doc.h"
+#include "readers.h"
+#include "testutil.h"
 
 /* Load `text` (NUL-terminated for the test's convenience only). */
 static void load_ok(vouch__doc *doc, const char *text, vouch_format format)
@@ -55,9 +63,9 @@ static void load_fails(const char *text, vouch_format format, int code,
 }
 
 /* The node at "/key" of the root mapping. */
-static struct fy_node *at(const vouch__doc *doc, const char *key)
+static vouch__node *at(const vouch__doc *doc, const char *key)
 {
-    return vouch__doc_get(vouch__doc_root(doc), key);
+    return vouch__doc_get(doc, vouch__doc_root(doc), key);
 }
 
 static void check_err(const vouch_error *err, int rc, int code,
@@ -81,7 +89,7 @@ static void test_doc_load_json_and_yaml(void **state)
     load_ok(&doc, "{\"a\": \"b\"}", VOUCH_FORMAT_JSON);
     assert_int_equal(doc.format, VOUCH_FORMAT_JSON);
     assert_string_equal(doc.source, "t.doc");
-    assert_true(fy_node_is_mapping(vouch__doc_root(&doc)));
+    assert_true(vouch__doc_is_mapping(&doc, vouch__doc_root(&doc)));
     vouch__doc_close(&doc);
     assert_null(doc.fyd);
     vouch__doc_close(&doc); /* twice is harmless */
@@ -439,7 +447,7 @@ static void test_doc_fail_formats_path_and_position(void **state)
     load_ok(&doc, "a:\n  b: \"xyz\"\n  e: {}\n  s: []\n", VOUCH_FORMAT_YAML);
     vouch__path_push_key(&path, "a");
     vouch__path_push_key(&path, "b");
-    rc = vouch__doc_fail(&doc, vouch__doc_get(at(&doc, "a"), "b"), &path,
+    rc = vouch__doc_fail(&doc, vouch__doc_get(&doc, at(&doc, "a"), "b"), &path,
                          &err, VOUCH_EINVAL, "bad %d", 7);
     /* A quoted scalar is placed at its first character inside the quote. */
     check_err(&err, rc, VOUCH_EINVAL, 2, 7, "a.b: bad 7");
@@ -449,10 +457,10 @@ static void test_doc_fail_formats_path_and_position(void **state)
                          "m");
     check_err(&err, rc, VOUCH_EINVAL, 2, 3, "m");
     /* An empty collection is placed at the key that holds it. */
-    rc = vouch__doc_fail(&doc, vouch__doc_get(at(&doc, "a"), "e"), NULL,
+    rc = vouch__doc_fail(&doc, vouch__doc_get(&doc, at(&doc, "a"), "e"), NULL,
                          &err, VOUCH_EINVAL, "e");
     check_err(&err, rc, VOUCH_EINVAL, 3, 3, "e");
-    rc = vouch__doc_fail(&doc, vouch__doc_get(at(&doc, "a"), "s"), NULL,
+    rc = vouch__doc_fail(&doc, vouch__doc_get(&doc, at(&doc, "a"), "s"), NULL,
                          &err, VOUCH_EINVAL, "s");
     check_err(&err, rc, VOUCH_EINVAL, 4, 3, "s");
     /* No node: no position. */
@@ -489,7 +497,8 @@ static void test_doc_expect_mapping(void **state)
                      0);
     /* A list is not a mapping. */
     rc = vouch__doc_expect_mapping(
-        &doc, vouch__doc_get(at(&doc, "top"), "list"), &path, allowed, &err);
+        &doc, vouch__doc_get(&doc, at(&doc, "top"), "list"), &path, allowed,
+        &err);
     check_err(&err, rc, VOUCH_EINVAL, 3, 10,
               "top: expected a mapping, found a list");
     vouch__doc_close(&doc);
@@ -570,8 +579,8 @@ static void test_doc_expect_sequence(void **state)
                                             "string");
     /* vouch__doc_get: absent key and a non-mapping give NULL. */
     assert_null(at(&doc, "absent"));
-    assert_null(vouch__doc_get(at(&doc, "s"), "a"));
-    assert_null(vouch__doc_get(NULL, "a"));
+    assert_null(vouch__doc_get(&doc, at(&doc, "s"), "a"));
+    assert_null(vouch__doc_get(&doc, NULL, "a"));
     vouch__doc_close(&doc);
 }
 
@@ -824,6 +833,449 @@ static void test_doc_uint(void **state)
     vouch__doc_close(&doc);
 }
 
+/* ---- json tree -------------------------------------------------------- */
+
+static void load_json_ok(vouch__doc *doc, const char *text)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc = vouch__doc_load_json(doc, text, strlen(text), 1u << 20,
+                                  "t.doc", &err);
+
+    if (rc != 0) {
+        fail_msg("jansson load failed for %s: %s", text, err.message);
+    }
+    assert_int_equal(doc->tree, VOUCH__TREE_JSON);
+    assert_null(doc->fyd);
+}
+
+static void test_doc_json_tree_scalars(void **state)
+{
+    vouch__doc doc;
+    vouch__path path = VOUCH__PATH_INIT;
+    vouch_error err = VOUCH_ERROR_INIT;
+    unsigned long long v = 0;
+    const char *p = NULL;
+    size_t n = 0;
+    bool b = false;
+    int rc;
+
+    (void)state;
+    vouch__path_push_key(&path, "f");
+    load_json_ok(&doc, "{\"s\": \"x\\u00e9\", \"t\": true, \"i\": 12,"
+                       " \"n\": null, \"z\": 0, \"neg\": -1, \"r\": 1.5,"
+                       " \"d\": \"100\", \"o\": 1001}");
+    assert_int_equal(vouch__doc_string(&doc, at(&doc, "s"), &path, &p, &n,
+                                       &err), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(p, "x\xc3\xa9", 3);
+    /* The same messages as over libfyaml's tree, without a position. */
+    rc = vouch__doc_string(&doc, at(&doc, "t"), &path, &p, &n, &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0,
+              "f: expected a string, found a boolean");
+    rc = vouch__doc_string(&doc, at(&doc, "i"), &path, &p, &n, &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0,
+              "f: expected a string, found a number");
+    rc = vouch__doc_string(&doc, at(&doc, "n"), &path, &p, &n, &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0, "f: expected a string, found "
+                                            "null");
+    assert_int_equal(vouch__doc_bool(&doc, at(&doc, "t"), &path, &b, &err),
+                     0);
+    assert_true(b);
+    rc = vouch__doc_bool(&doc, at(&doc, "s"), &path, &b, &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0,
+              "f: expected true or false, found a string");
+    assert_true(vouch__doc_is_json_number(&doc, at(&doc, "i")));
+    assert_true(vouch__doc_is_json_number(&doc, at(&doc, "r")));
+    assert_false(vouch__doc_is_json_number(&doc, at(&doc, "d")));
+    assert_int_equal(vouch__doc_uint(&doc, at(&doc, "i"), &path, 100, &v,
+                                     &err), 0);
+    assert_int_equal(v, 12);
+    assert_int_equal(vouch__doc_uint(&doc, at(&doc, "d"), &path, 100, &v,
+                                     &err), 0);
+    assert_int_equal(v, 100);
+    rc = vouch__doc_uint(&doc, at(&doc, "o"), &path, 1000, &v, &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0,
+              "f: number is over the maximum of 1000");
+    rc = vouch__doc_uint(&doc, at(&doc, "neg"), &path, 1000, &v, &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0,
+              "f: expected a non-negative integer, found a number");
+    rc = vouch__doc_uint(&doc, at(&doc, "r"), &path, 1000, &v, &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0,
+              "f: expected a non-negative integer, found a number");
+    /* 0 may have been written "-0", which the libfyaml reading refuses:
+     * from text, it is left to that reading. */
+    rc = vouch__doc_uint(&doc, at(&doc, "z"), &path, 1000, &v, &err);
+    assert_int_equal(rc, VOUCH_EINVAL);
+    vouch__doc_close(&doc);
+    assert_null(doc.json);
+    vouch__doc_close(&doc); /* twice is harmless */
+}
+
+static void test_doc_json_tree_shapes(void **state)
+{
+    static const char *const allowed[] = { "a", "l", NULL };
+    vouch__doc doc;
+    vouch__path path = VOUCH__PATH_INIT;
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch__iter iter = VOUCH__ITER_INIT;
+    vouch__node *key = NULL;
+    vouch__node *value = NULL;
+    const char *k = NULL;
+    size_t n = 0;
+    int rc;
+
+    (void)state;
+    load_json_ok(&doc, "{\"m\": {\"z\": 1, \"a\": [1, 2]}, \"l\": [\"x\", "
+                       "\"y\"], \"n\": null}");
+    assert_true(vouch__doc_is_mapping(&doc, vouch__doc_root(&doc)));
+    assert_true(vouch__doc_is_sequence(&doc, at(&doc, "l")));
+    assert_false(vouch__doc_is_sequence(&doc, NULL));
+    assert_int_equal(vouch__doc_count(&doc, at(&doc, "l")), 2);
+    assert_int_equal(vouch__doc_count(&doc, at(&doc, "m")), 2);
+    assert_int_equal(vouch__doc_count(&doc, at(&doc, "n")), 0);
+    assert_non_null(vouch__doc_next(&doc, at(&doc, "l"), &iter));
+    assert_non_null(vouch__doc_next(&doc, at(&doc, "l"), &iter));
+    assert_null(vouch__doc_next(&doc, at(&doc, "l"), &iter));
+    /* Entries come in document order. */
+    iter = (vouch__iter)VOUCH__ITER_INIT;
+    rc = vouch__doc_next_entry(&doc, at(&doc, "m"), &iter, &path, &k, &n,
+                               &key, &value, &err);
+    assert_int_equal(rc, 1);
+    assert_int_equal(n, 1);
+    assert_memory_equal(k, "z", 1);
+    rc = vouch__doc_next_entry(&doc, at(&doc, "m"), &iter, &path, &k, &n,
+                               &key, &value, &err);
+    assert_int_equal(rc, 1);
+    assert_memory_equal(k, "a", 1);
+    assert_true(vouch__doc_is_sequence(&doc, value));
+    assert_int_equal(vouch__doc_next_entry(&doc, at(&doc, "m"), &iter,
+                                           &path, &k, &n, &key, &value,
+                                           &err), 0);
+    /* Null is an empty mapping and an empty list. */
+    assert_int_equal(vouch__doc_expect_mapping(&doc, at(&doc, "n"), &path,
+                                               allowed, &err), 0);
+    assert_int_equal(vouch__doc_expect_sequence(&doc, at(&doc, "n"), &path,
+                                                &err), 0);
+    vouch__path_push_key(&path, "m");
+    rc = vouch__doc_expect_mapping(&doc, at(&doc, "m"), &path, allowed,
+                                   &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0, "m.z: unknown field");
+    rc = vouch__doc_expect_mapping(&doc, at(&doc, "l"), &path, allowed,
+                                   &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0, "m: expected a mapping, found "
+                                            "a list");
+    rc = vouch__doc_expect_sequence(&doc, at(&doc, "m"), &path, &err);
+    check_err(&err, rc, VOUCH_EINVAL, 0, 0, "m: expected a list, found a "
+                                            "mapping");
+    assert_null(vouch__doc_get(&doc, at(&doc, "l"), "a"));
+    assert_null(vouch__doc_get(&doc, NULL, "a"));
+    /* No positions in this tree, even for a scalar with an offset. */
+    err.column = 3;
+    vouch__doc_scalar_column(&doc, at(&doc, "l"), 1, 2, &err);
+    assert_int_equal(err.column, 3);
+    vouch__doc_close(&doc);
+}
+
+static void test_doc_json_tree_load_errors(void **state)
+{
+    char text[200];
+    vouch__doc doc;
+    vouch_error err = VOUCH_ERROR_INIT;
+    size_t i;
+
+    (void)state;
+    /* Syntax errors are jansson's, with its position. */
+    assert_int_equal(vouch__doc_load_json(&doc, "{\"a\": 1,}", 9, 100,
+                                          "t.doc", &err), VOUCH_EPARSE);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, 9);
+    assert_string_equal(err.source, "t.doc");
+    assert_null(doc.json);
+    assert_int_equal(vouch__doc_load_json(&doc, "{}", 2, 1, "t.doc", &err),
+                     VOUCH_ETOOBIG);
+    assert_int_equal(vouch__doc_load_json(&doc, NULL, 2, 10, "t.doc", &err),
+                     VOUCH_EINVAL);
+    /* Deeper than libfyaml reads: refused, for libfyaml to say why. */
+    for (i = 0; i < 40; i++) {
+        text[i] = '[';
+        text[80 - 1 - i] = ']';
+    }
+    assert_int_equal(vouch__doc_load_json(&doc, text, 80, 1000, "t.doc",
+                                          &err), VOUCH_EINVAL);
+    assert_null(doc.json);
+}
+
+/* A reader that says how often it ran, and over which trees. */
+typedef struct counting {
+    int runs;
+    int json_runs;
+    bool fail_on_json;
+} counting;
+
+static int counting_reader(const vouch__doc *doc, void *out, vouch_error *err)
+{
+    counting *c = out;
+    vouch__path path = VOUCH__PATH_INIT;
+
+    c->runs++;
+    if (doc->tree == VOUCH__TREE_JSON) {
+        c->json_runs++;
+        if (c->fail_on_json) {
+            return vouch__doc_fail(doc, vouch__doc_root(doc), &path, err,
+                                   VOUCH_EINVAL, "refused");
+        }
+    }
+    return vouch__doc_expect_mapping(doc, vouch__doc_root(doc), &path, NULL,
+                                     err);
+}
+
+static void test_doc_parse_reads_json_once(void **state)
+{
+    static const char ok[] = "{\"a\": 1}";
+    static const char bad[] = "[\n  1\n]";
+    counting c = { 0, 0, false };
+    vouch_error err = VOUCH_ERROR_INIT;
+    char deep[130];
+    size_t i;
+
+    (void)state;
+    /* Valid JSON: one run, over jansson's tree. */
+    assert_int_equal(vouch__doc_parse(ok, sizeof(ok) - 1, VOUCH_FORMAT_AUTO,
+                                      100, "t.doc", counting_reader, &c,
+                                      &err), 0);
+    assert_int_equal(c.runs, 1);
+    assert_int_equal(c.json_runs, 1);
+    /* Invalid: again over libfyaml's tree, whose error has a position. */
+    c = (counting){ 0, 0, false };
+    assert_int_equal(vouch__doc_parse(bad, sizeof(bad) - 1,
+                                      VOUCH_FORMAT_JSON, 100, "t.doc",
+                                      counting_reader, &c, &err),
+                     VOUCH_EINVAL);
+    assert_int_equal(c.runs, 2);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 3);
+    assert_string_equal(err.message, "expected a mapping, found a list");
+    assert_string_equal(err.source, "t.doc");
+    /* A reader that succeeds over libfyaml's tree wins (nothing lost). */
+    c = (counting){ 0, 0, true };
+    assert_int_equal(vouch__doc_parse(ok, sizeof(ok) - 1, VOUCH_FORMAT_JSON,
+                                      100, "t.doc", counting_reader, &c,
+                                      &err), 0);
+    assert_int_equal(c.runs, 2);
+    /* Syntax errors and YAML never take the jansson tree twice. */
+    c = (counting){ 0, 0, false };
+    assert_int_equal(vouch__doc_parse("{]", 2, VOUCH_FORMAT_JSON, 100,
+                                      "t.doc", counting_reader, &c, &err),
+                     VOUCH_EPARSE);
+    assert_int_equal(c.runs, 0);
+    assert_int_equal(vouch__doc_parse("a: 1", 4, VOUCH_FORMAT_AUTO, 100,
+                                      "t.doc", counting_reader, &c, &err),
+                     0);
+    assert_int_equal(c.runs, 1);
+    assert_int_equal(c.json_runs, 0);
+    /* Too deep for jansson's tree: libfyaml's says why, and where. */
+    for (i = 0; i < 65; i++) {
+        deep[i] = '[';
+        deep[130 - 1 - i] = ']';
+    }
+    c = (counting){ 0, 0, false };
+    assert_int_equal(vouch__doc_parse(deep, sizeof(deep), VOUCH_FORMAT_JSON,
+                                      1000, "t.doc", counting_reader, &c,
+                                      &err), VOUCH_EPARSE);
+    assert_int_equal(c.runs, 0);
+    assert_int_equal(err.column, 64);
+    assert_non_null(strstr(err.message, "Max depth (64) exceeded"));
+}
+
+static void test_doc_parse_value(void **state)
+{
+    counting c = { 0, 0, false };
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *list = json_pack("[i]", 1);
+    json_t *zero = json_pack("{s:i}", "u", 0);
+    vouch__doc doc;
+    vouch__path path = VOUCH__PATH_INIT;
+    unsigned long long v = 7;
+
+    (void)state;
+    assert_non_null(list);
+    assert_int_equal(vouch__doc_parse_value(list, "body", counting_reader,
+                                            &c, &err), VOUCH_EINVAL);
+    assert_int_equal(c.runs, 1);
+    check_err(&err, VOUCH_EINVAL, VOUCH_EINVAL, 0, 0,
+              "expected a mapping, found a list");
+    assert_string_equal(err.source, "body");
+    assert_int_equal(json_array_size(list), 1); /* untouched */
+    assert_int_equal(vouch__doc_parse_value(NULL, "body", counting_reader,
+                                            &c, &err), VOUCH_EINVAL);
+    assert_int_equal(c.runs, 1);
+    /* A value has no text that could have said "-0": 0 is 0. */
+    memset(&doc, 0, sizeof(doc));
+    doc.tree = VOUCH__TREE_JSON;
+    doc.format = VOUCH_FORMAT_JSON;
+    doc.json = zero;
+    assert_int_equal(vouch__doc_uint(&doc, at(&doc, "u"), &path, 5, &v,
+                                     &err), 0);
+    assert_int_equal(v, 0);
+    json_decref(list);
+    json_decref(zero);
+}
+
+/*
+ * Every JSON fixture of tests/data, read through jansson's tree (the
+ * public parse), through libfyaml's (as before), and from a json_t: the
+ * same verdict and, when valid, the same printed model.
+ */
+typedef struct fixture_kind {
+    const char *const *files;
+    vouch__doc_reader reader;
+    int (*print)(const void *model, char **out);
+    void (*release)(void *model);
+    int (*from_value)(void **out, const json_t *value);
+} fixture_kind;
+
+static int print_policy(const void *m, char **out)
+{
+    return vouch_policy_print(m, VOUCH_FORMAT_JSON, out, NULL, NULL);
+}
+
+static int print_attestor(const void *m, char **out)
+{
+    return vouch_attestor_print(m, VOUCH_FORMAT_JSON, out, NULL, NULL);
+}
+
+static int print_occurrence(const void *m, char **out)
+{
+    return vouch_attestation_print(m, VOUCH_FORMAT_JSON, out, NULL, NULL);
+}
+
+static void release_policy(void *m)
+{
+    vouch_policy_free(m);
+}
+
+static void release_attestor(void *m)
+{
+    vouch_attestor_free(m);
+}
+
+static void release_occurrence(void *m)
+{
+    vouch_attestation_free(m);
+}
+
+static int policy_value(void **out, const json_t *value)
+{
+    return vouch_policy_from_json_value((vouch_policy **)out, value, "v",
+                                        NULL);
+}
+
+static int attestor_value(void **out, const json_t *value)
+{
+    return vouch_attestor_from_json_value((vouch_attestor **)out, value,
+                                          "v", NULL);
+}
+
+static int occurrence_value(void **out, const json_t *value)
+{
+    return vouch_attestation_from_json_value((vouch_attestation **)out,
+                                             value, "v", NULL);
+}
+
+static char *read_and_print(const fixture_kind *kind, const vouch__doc *doc,
+                            int *rc, vouch_error *err)
+{
+    void *model = NULL;
+    char *text = NULL;
+
+    *rc = kind->reader(doc, &model, err);
+    if (*rc == 0) {
+        assert_int_equal(kind->print(model, &text), 0);
+        kind->release(model);
+    }
+    return text;
+}
+
+static void check_fixture(const fixture_kind *kind, const char *rel)
+{
+    size_t len = 0;
+    char *data = testutil_read(rel, &len);
+    json_t *value = testutil_read_json(rel);
+    vouch_error e1 = VOUCH_ERROR_INIT;
+    vouch_error e2 = VOUCH_ERROR_INIT;
+    vouch__doc jdoc;
+    vouch__doc fdoc;
+    void *model = NULL;
+    char *t1;
+    char *t2;
+    char *t3 = NULL;
+    int rc1;
+    int rc2;
+    int rc3;
+
+    assert_int_equal(vouch__doc_load_json(&jdoc, data, len, 1u << 24, rel,
+                                          &e1), 0);
+    assert_int_equal(vouch__doc_load(&fdoc, data, len, VOUCH_FORMAT_JSON,
+                                     1u << 24, rel, &e2), 0);
+    t1 = read_and_print(kind, &jdoc, &rc1, &e1);
+    t2 = read_and_print(kind, &fdoc, &rc2, &e2);
+    if (rc1 != rc2 || (t1 != NULL && strcmp(t1, t2) != 0)) {
+        fail_msg("%s: jansson %s '%s', libfyaml %s '%s'", rel,
+                 vouch_code_name(rc1), e1.message, vouch_code_name(rc2),
+                 e2.message);
+    }
+    rc3 = kind->from_value(&model, value);
+    if (rc3 == 0) {
+        assert_int_equal(kind->print(model, &t3), 0);
+        kind->release(model);
+    }
+    if (rc3 != rc1 || (t3 != NULL && strcmp(t1, t3) != 0)) {
+        fail_msg("%s: from a json_t %s, from text %s", rel,
+                 vouch_code_name(rc3), vouch_code_name(rc1));
+    }
+    vouch_free(t1);
+    vouch_free(t2);
+    vouch_free(t3);
+    vouch__doc_close(&jdoc);
+    vouch__doc_close(&fdoc);
+    json_decref(value);
+    free(data);
+}
+
+static void test_doc_trees_read_fixtures_alike(void **state)
+{
+    static const char *const policies[] = {
+        "policies/cloudrun.json", "policies/default.json", NULL };
+    static const char *const attestors[] = {
+        "attestors/ci.json", "attestors/no-keys.json",
+        "attestors/v1beta1.json", "core/attestor-a.json",
+        "core/attestor-ab.json", "core/attestor-pgp.json",
+        "core/attestor-empty.json", NULL };
+    static const char *const occurrences[] = {
+        "attestations/a-good.json", "attestations/a-compact.json",
+        "attestations/a-two-sigs.json", "attestations/jwt-es256.json",
+        "attestations/pgp-attached.json", "attestations/v1beta1-generic.json",
+        "attestations/v1beta1-pgp.json", "attestations/a-tampered.json",
+        NULL };
+    const fixture_kind kinds[] = {
+        { policies, vouch__policy_reader, print_policy, release_policy,
+          policy_value },
+        { attestors, vouch__attestor_reader, print_attestor,
+          release_attestor, attestor_value },
+        { occurrences, vouch__occurrence_reader, print_occurrence,
+          release_occurrence, occurrence_value },
+    };
+    size_t k;
+    size_t i;
+
+    (void)state;
+    for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        for (i = 0; kinds[k].files[i] != NULL; i++) {
+            check_fixture(&kinds[k], kinds[k].files[i]);
+        }
+    }
+}
+
 /* ---- print ------------------------------------------------------------ */
 
 static void test_doc_print_json_and_yaml(void **state)
@@ -869,7 +1321,7 @@ static void test_doc_print_json_and_yaml(void **state)
     /* As PyYAML safe_dump writes it, except: a string that needs single
      * quotes and holds two quotes in a row is double-quoted (libfyaml
      * 0.7.12 misreads four quotes in a row); multi-line strings are
-     * double-quoted; non-ASCII is raw UTF-8 (docs/policy.md §4). */
+     * double-quoted; non-ASCII is raw UTF-8 (docs/policy.md, section 4). */
     assert_string_equal(out,
                         "alpha: 'yes'\n"
                         "empty: ''\n"
@@ -989,6 +1441,12 @@ int main(void)
         cmocka_unit_test(test_doc_string_in_json),
         cmocka_unit_test(test_doc_bool),
         cmocka_unit_test(test_doc_uint),
+        cmocka_unit_test(test_doc_json_tree_scalars),
+        cmocka_unit_test(test_doc_json_tree_shapes),
+        cmocka_unit_test(test_doc_json_tree_load_errors),
+        cmocka_unit_test(test_doc_parse_reads_json_once),
+        cmocka_unit_test(test_doc_parse_value),
+        cmocka_unit_test(test_doc_trees_read_fixtures_alike),
         cmocka_unit_test(test_doc_print_json_and_yaml),
         cmocka_unit_test(test_doc_print_escapes_unsafe_characters),
     };

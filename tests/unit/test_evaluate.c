@@ -2,8 +2,9 @@
  * Tests for src/engine/evaluate.c (vouch_evaluate, include/vouch/evaluate.h).
  *
  * Sections:
- *   order     spec §4.1: exempt patterns, the system policy, the default
- *             rule (ALWAYS_ALLOW, ALWAYS_DENY, REQUIRE_ATTESTATION)
+ *   order     docs/semantics.md: exempt patterns, the system policy, the
+ *             default rule (ALWAYS_ALLOW, ALWAYS_DENY,
+ *             REQUIRE_ATTESTATION)
  *   evidence  attestors and attestations: AND over attestors and images,
  *             tag-only and unparsable references, missing attestors
  *   outcome   ALLOW / DENY / ALLOW_DRYRUN / ALLOW_BREAKGLASS
@@ -375,7 +376,8 @@ static void test_evaluate_several_images_is_and(void **state)
 static void test_evaluate_digest_is_authoritative(void **state)
 {
     fixture *f = *state;
-    /* The same digest pulled from another location (§3.3). */
+    /* The same digest pulled from another location (docs/semantics.md,
+     * "Attestations"). */
     static const char *const images[] = {"eu.gcr.io/mirror/app@" DIGEST_A};
     const vouch_attestation *occs[] = {f->occs[F_A_GOOD]};
     vouch_policy *policy = make_policy("REQUIRE_ATTESTATION", ENFORCED,

@@ -452,7 +452,8 @@ static void test_pattern_set_match_name_bytes(void **state)
 
 #define SCALE_N 100000u
 
-/* Naive reference: the spec's algorithm, one pattern at a time. */
+/* Naive reference: docs/patterns.md's matching rule, one pattern at a
+ * time. */
 static long naive_match(char **pats, size_t n, const char *name)
 {
     size_t len = strlen(name);

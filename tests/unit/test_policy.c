@@ -3,13 +3,15 @@
  *
  * Sections:
  *   fixtures      vouch_policy_parse + vouch_policy_print on tests/data/
- *                 policies/ (spec §1.6 byte-for-byte, round trips)
+ *                 policies/ (gcloud's examples byte for byte, round
+ *                 trips; docs/policy.md section 4)
  *   getters       every getter on parsed and default policies
  *   errors        every invalid-input path: code, line, column, field path
  *   default       vouch_policy_new_default, vouch_policy_set_output_fields
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "vouch/jansson.h"
 #include "vouch/policy.h"
 #include "testutil.h"
 
@@ -69,7 +72,8 @@ static void expect_error(const char *text, vouch_format format, int code,
 static const char *const fixtures[] = {
     "policies/default.yaml", "policies/default.json",
     "policies/cloudrun.yaml", "policies/cloudrun.json",
-    "policies/gke.yaml",
+    "policies/gke-cluster.yaml", "policies/gke-namespace.yaml",
+    "policies/gke-service-account.yaml", "policies/gke-istio.yaml",
 };
 
 static void test_policy_fixtures_round_trip(void **state)
@@ -119,7 +123,8 @@ static void test_policy_fixtures_round_trip(void **state)
     }
 }
 
-/* The gcloud examples of spec §1.6 print byte for byte. */
+/* gcloud's export of the default policies prints byte for byte
+ * (docs/policy.md, section 4). */
 static void test_policy_print_matches_gcloud_export(void **state)
 {
     static const char *const names[] = { "policies/default.yaml",
@@ -187,12 +192,34 @@ static void test_policy_print_quotes_like_pyyaml(void **state)
 
 /* ---- getters ---------------------------------------------------------- */
 
+static vouch_policy *parse_fixture(const char *rel)
+{
+    char *text = testutil_read(rel, NULL);
+    vouch_policy *policy = parse_ok(text, VOUCH_FORMAT_YAML);
+
+    free(text);
+    return policy;
+}
+
+/* Entries of one GKE map, and none in the three others. */
+static void assert_only_map(const vouch_policy *policy, vouch_rule_map map,
+                            size_t count)
+{
+    size_t m;
+
+    for (m = 0; m < VOUCH_RULE_MAP_COUNT; m++) {
+        assert_int_equal(vouch_policy_rule_map_count(policy,
+                                                     (vouch_rule_map)m),
+                         m == (size_t)map ? count : 0);
+    }
+}
+
 static void test_policy_getters(void **state)
 {
     size_t len = 0;
-    char *text = testutil_read("policies/gke.yaml", &len);
-    vouch_policy *policy = parse_ok(text, VOUCH_FORMAT_YAML);
+    vouch_policy *policy = parse_fixture("policies/gke-cluster.yaml");
     const vouch_admission_rule *rule = vouch_policy_default_rule(policy);
+    char *text;
 
     (void)state;
     assert_string_equal(vouch_policy_name(policy),
@@ -209,17 +236,7 @@ static void test_policy_getters(void **state)
                      2);
     assert_true(vouch_pattern_set_match(vouch_policy_patterns(policy),
                                         "gke.gcr.io/a/b", 14) == 0);
-    assert_int_equal(vouch_policy_rule_map_count(
-                         policy, VOUCH_CLUSTER_ADMISSION_RULES), 2);
-    assert_int_equal(vouch_policy_rule_map_count(
-                         policy, VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES),
-                     1);
-    assert_int_equal(
-        vouch_policy_rule_map_count(
-            policy, VOUCH_KUBERNETES_SERVICE_ACCOUNT_ADMISSION_RULES), 1);
-    assert_int_equal(vouch_policy_rule_map_count(
-                         policy, VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES),
-                     2);
+    assert_only_map(policy, VOUCH_CLUSTER_ADMISSION_RULES, 2);
     assert_string_equal(vouch_policy_rule_map_key(
                             policy, VOUCH_CLUSTER_ADMISSION_RULES, 0),
                         "us-central1-a.prod-cluster");
@@ -251,7 +268,24 @@ static void test_policy_getters(void **state)
                             VOUCH_DRYRUN_AUDIT_LOG_ONLY),
                         "DRYRUN_AUDIT_LOG_ONLY");
     vouch_policy_free(policy);
-    free(text);
+
+    policy = parse_fixture("policies/gke-namespace.yaml");
+    assert_only_map(policy, VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES, 2);
+    assert_string_equal(
+        vouch_policy_rule_map_key(
+            policy, VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES, 1), "prod");
+    vouch_policy_free(policy);
+    policy = parse_fixture("policies/gke-service-account.yaml");
+    assert_only_map(policy, VOUCH_KUBERNETES_SERVICE_ACCOUNT_ADMISSION_RULES,
+                    2);
+    vouch_policy_free(policy);
+    policy = parse_fixture("policies/gke-istio.yaml");
+    assert_only_map(policy, VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES, 2);
+    assert_int_equal(
+        vouch_admission_rule_attestor_count(vouch_policy_rule_map_rule(
+            policy, VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES, 0)),
+        2);
+    vouch_policy_free(policy);
 
     text = testutil_read("policies/cloudrun.json", &len);
     policy = parse_ok(text, VOUCH_FORMAT_JSON);
@@ -475,6 +509,111 @@ static void test_policy_parse_checks_rule_map_keys(void **state)
                  ".requireAttestationsBy: must name at least one");
 }
 
+#define ALLOW_RULE \
+    "    evaluationMode: ALWAYS_ALLOW\n" \
+    "    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n"
+
+/* Google's reference: at most one of the four maps is non-empty. The
+ * error names both fields, at the second one in the document. */
+static void test_policy_parse_allows_one_rule_map(void **state)
+{
+    static const char json[] =
+        "{\"defaultAdmissionRule\": {\"evaluationMode\": \"ALWAYS_ALLOW\",\n"
+        "  \"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"},\n"
+        " \"istioServiceIdentityAdmissionRules\": {\"d/ns/n/sa/s\": {\n"
+        "  \"evaluationMode\": \"ALWAYS_DENY\",\n"
+        "  \"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"}},\n"
+        " \"clusterAdmissionRules\": {\"us-east1.c1\": {\n"
+        "  \"evaluationMode\": \"ALWAYS_DENY\",\n"
+        "  \"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"}}}\n";
+    vouch_policy *policy;
+
+    (void)state;
+    expect_error(RULE "clusterAdmissionRules:\n  us-east1.c1:\n" ALLOW_RULE
+                 "kubernetesNamespaceAdmissionRules:\n  prod:\n" ALLOW_RULE,
+                 VOUCH_FORMAT_YAML, VOUCH_EINVAL, 8, 1,
+                 "kubernetesNamespaceAdmissionRules: cannot be set together "
+                 "with clusterAdmissionRules: a policy sets at most one of "
+                 "clusterAdmissionRules, kubernetesNamespaceAdmissionRules, "
+                 "kubernetesServiceAccountAdmissionRules and "
+                 "istioServiceIdentityAdmissionRules");
+    /* The order of the document decides which one is named first. */
+    expect_error(json, VOUCH_FORMAT_JSON, VOUCH_EINVAL, 6, 3,
+                 "clusterAdmissionRules: cannot be set together with "
+                 "istioServiceIdentityAdmissionRules");
+    /* Empty or null maps are not set. */
+    policy = parse_ok(RULE "clusterAdmissionRules: {}\n"
+                      "kubernetesServiceAccountAdmissionRules:\n"
+                      "istioServiceIdentityAdmissionRules:\n"
+                      "  d/ns/n/sa/s:\n" ALLOW_RULE, VOUCH_FORMAT_YAML);
+    assert_int_equal(vouch_policy_rule_map_count(
+                         policy, VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES),
+                     1);
+    vouch_policy_free(policy);
+}
+
+/* Keys as Google defines them, valid and not, per map. */
+static void test_policy_parse_checks_rule_map_key_forms(void **state)
+{
+    static const struct {
+        const char *field;
+        const char *key;
+        bool ok;
+    } cases[] = {
+        { "clusterAdmissionRules", "us-central1-a.prod-cluster", true },
+        { "clusterAdmissionRules", "us-central1.c", true },
+        /* A cluster name has at most 40 bytes. */
+        { "clusterAdmissionRules", "europe-west4.a12345678901234567890"
+                                   "1234567890123456789", true },
+        { "clusterAdmissionRules", "europe-west4.a12345678901234567890"
+                                   "12345678901234567890", false },
+        { "clusterAdmissionRules", "us-east1.prod-", false },
+        { "clusterAdmissionRules", "us-east1.1prod", false },
+        { "clusterAdmissionRules", "1us.prod", false },
+        { "clusterAdmissionRules", "us-east1.prod.x", false },
+        { "clusterAdmissionRules", "US-EAST1.prod", false },
+        { "clusterAdmissionRules", ".prod", false },
+        { "kubernetesNamespaceAdmissionRules", "team.a-b", true },
+        { "kubernetesNamespaceAdmissionRules", "team1", false },
+        { "kubernetesServiceAccountAdmissionRules", "prod:deployer-1", true },
+        { "kubernetesServiceAccountAdmissionRules", "prod:", false },
+        { "kubernetesServiceAccountAdmissionRules", ":sa", false },
+        { "kubernetesServiceAccountAdmissionRules", "prod:Deployer", false },
+        { "istioServiceIdentityAdmissionRules",
+          "spiffe://cluster.local/ns/prod/sa/api", true },
+        { "istioServiceIdentityAdmissionRules", "cluster.local/ns/prod/sa/api",
+          true },
+        { "istioServiceIdentityAdmissionRules", "spiffe://d/ns/prod/sa/",
+          false },
+        { "istioServiceIdentityAdmissionRules", "d/ns/prod/sa/api/x", false },
+        { "istioServiceIdentityAdmissionRules", "d/sa/api/ns/prod", false },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char doc[512];
+        vouch_policy *policy = NULL;
+        vouch_error err = VOUCH_ERROR_INIT;
+        int rc;
+
+        snprintf(doc, sizeof(doc), RULE "%s:\n  \"%s\":\n" ALLOW_RULE,
+                 cases[i].field, cases[i].key);
+        rc = vouch_policy_parse(&policy, doc, strlen(doc), VOUCH_FORMAT_YAML,
+                                "p.doc", &err);
+        if ((rc == 0) != cases[i].ok) {
+            fail_msg("%s key '%s': got %s (%s)", cases[i].field,
+                     cases[i].key, vouch_code_name(rc), err.message);
+        }
+        if (rc != 0) {
+            assert_int_equal(rc, VOUCH_EINVAL);
+            assert_int_equal(err.line, 5);
+            assert_non_null(strstr(err.message, "is not"));
+        }
+        vouch_policy_free(policy);
+    }
+}
+
 static void test_policy_parse_rejects_malformed_documents(void **state)
 {
     (void)state;
@@ -576,6 +715,51 @@ static void test_policy_new_default_matches_spec(void **state)
     vouch_policy_free(NULL);
 }
 
+/* A JSON body already read by jansson, and the same body as text: one
+ * model, one rule set; the text's error has a position, the value's not. */
+static void test_policy_from_json_value(void **state)
+{
+    static const char text[] =
+        "{\"defaultAdmissionRule\": {\"evaluationMode\": 1,\n"
+        " \"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"},\n"
+        " \"globalPolicyEvaluationMode\": \"ENABLE\"}";
+    json_t *value = json_loads(text, 0, NULL);
+    vouch_policy *policy = NULL;
+    vouch_policy *again;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *a;
+    char *b;
+
+    (void)state;
+    assert_int_equal(vouch_policy_from_json_value(&policy, value, "body",
+                                                  &err), 0);
+    again = parse_ok(text, VOUCH_FORMAT_JSON);
+    a = print(policy, VOUCH_FORMAT_JSON);
+    b = print(again, VOUCH_FORMAT_JSON);
+    assert_string_equal(a, b);
+    vouch_free(a);
+    vouch_free(b);
+    vouch_policy_free(again);
+    vouch_policy_free(policy);
+
+    json_object_set_new(json_object_get(value, "defaultAdmissionRule"),
+                        "enforcementMode", json_string("LOUD"));
+    policy = (vouch_policy *)1;
+    assert_int_equal(vouch_policy_from_json_value(&policy, value, "body",
+                                                  &err), VOUCH_EINVAL);
+    assert_null(policy);
+    assert_int_equal(err.line, 0);
+    assert_contains(err.message, "defaultAdmissionRule.enforcementMode: "
+                                 "unknown value 'LOUD'");
+    /* The same fault in text: the path, and where it is. */
+    expect_error("{\"defaultAdmissionRule\": {\"evaluationMode\": 1,\n"
+                 " \"enforcementMode\": \"LOUD\"}}", VOUCH_FORMAT_JSON,
+                 VOUCH_EINVAL, 2, 22,
+                 "defaultAdmissionRule.enforcementMode: unknown value "
+                 "'LOUD'");
+    json_decref(value);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -592,10 +776,13 @@ int main(void)
         cmocka_unit_test(test_policy_parse_checks_scalar_fields),
         cmocka_unit_test(test_policy_parse_reports_pattern_column),
         cmocka_unit_test(test_policy_parse_checks_rule_map_keys),
+        cmocka_unit_test(test_policy_parse_allows_one_rule_map),
+        cmocka_unit_test(test_policy_parse_checks_rule_map_key_forms),
         cmocka_unit_test(test_policy_parse_rejects_malformed_documents),
         cmocka_unit_test(test_policy_parse_enforces_size_limit),
         cmocka_unit_test(test_policy_parse_reads_only_len_bytes),
         cmocka_unit_test(test_policy_new_default_matches_spec),
+        cmocka_unit_test(test_policy_from_json_value),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,865 @@
+/*
+ * The auth config (authconfig.h): parsing through the position-keeping
+ * document layer of libvouch (src/engine/doc.h), so that every mistake is
+ * reported as SOURCE:LINE:COL with its field path, and the read-only
+ * accessors. Loading from a file is in authconfig_load.c, the slot in
+ * authslot.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "auth_internal.h"
+#include "doc.h"
+#include "member.h"
+
+#define ISSUER_MAX_BYTES 1024u
+#define AUDIENCE_MAX_BYTES 1024u
+#define PATH_MAX_BYTES 4096u
+
+typedef struct parse_ctx {
+    vouch__doc doc;
+    vouch_auth_config *cfg;
+    vouch_error *err;
+} parse_ctx;
+
+static const char *const top_fields[] = { "tokens", "oidc", "groups",
+                                          "owners", NULL };
+static const char *const token_fields[] = { "principal", "sha256", NULL };
+static const char *const oidc_fields[] = { "issuer", "audience", "jwks",
+                                           NULL };
+static const char *const jwks_fields[] = { "url", "ca", NULL };
+
+/* ---- small helpers ------------------------------------------------- */
+
+static int fail(parse_ctx *ctx, vouch__node *node, const vouch__path *path,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(parse_ctx *ctx, vouch__node *node, const vouch__path *path,
+                const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return vouch__doc_fail(&ctx->doc, node, path, ctx->err, VOUCH_EINVAL,
+                           "%s", msg);
+}
+
+static int oom(parse_ctx *ctx)
+{
+    return vutil_error_set(ctx->err, VOUCH_ENOMEM, ctx->doc.source, 0, 0,
+                           "out of memory reading the auth config");
+}
+
+/* A required field of mapping `node`: missing fails at the mapping. */
+static int required(parse_ctx *ctx, vouch__node *node,
+                    const vouch__path *path, const char *key,
+                    vouch__node **out)
+{
+    *out = vouch__doc_get(&ctx->doc, node, key);
+    if (*out == NULL) {
+        return fail(ctx, node, path, "%s is required", key);
+    }
+    return 0;
+}
+
+/* Line and column of `node` (the document layer's notion of it). */
+static void node_position(parse_ctx *ctx, vouch__node *node,
+                          uint32_t *line, uint32_t *column)
+{
+    vouch_error scratch = VOUCH_ERROR_INIT;
+
+    vouch__doc_fail(&ctx->doc, node, NULL, &scratch, VOUCH_EINVAL, "-");
+    *line = scratch.line;
+    *column = scratch.column;
+}
+
+/* A member of the kinds `allowed`, normalised, into `*out`. */
+static int member_field(parse_ctx *ctx, vouch__node *node,
+                        const vouch__path *path, unsigned allowed,
+                        char **out)
+{
+    const char *s = NULL;
+    size_t n = 0;
+    char why[256];
+    int rc;
+
+    rc = vouch__doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = vouch__member_parse(s, n, allowed, out, NULL, why, sizeof(why));
+    if (rc == VOUCH_ENOMEM) {
+        return oom(ctx);
+    }
+    if (rc < 0) {
+        return fail(ctx, node, path, "%s", why);
+    }
+    return 0;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+static bool no_space(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- tokens ---------------------------------------------------------- */
+
+static int parse_sha256(parse_ctx *ctx, vouch__node *node,
+                        const vouch__path *path, unsigned char *out)
+{
+    const char *s = NULL;
+    size_t n = 0;
+    size_t i;
+    int rc;
+
+    rc = vouch__doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (n != 2 * VOUCH_SHA256_BYTES) {
+        return fail(ctx, node, path,
+                    "expected 64 hex digits (the SHA-256 of the token), "
+                    "found %zu characters", n);
+    }
+    for (i = 0; i < VOUCH_SHA256_BYTES; i++) {
+        int hi = hex_value(s[2 * i]);
+        int lo = hex_value(s[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            return fail(ctx, node, path,
+                        "expected 64 hex digits (the SHA-256 of the "
+                        "token); character %zu is not hex",
+                        2 * i + (hi < 0 ? 1 : 2));
+        }
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+static int parse_token(parse_ctx *ctx, vouch__node *item,
+                       vouch__path *path, size_t index)
+{
+    vouch__auth_token *tok = &ctx->cfg->tokens[index];
+    vouch__node *node = NULL;
+    size_t saved;
+    size_t i;
+    int rc;
+
+    rc = vouch__doc_expect_mapping(&ctx->doc, item, path, token_fields,
+                                   ctx->err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = required(ctx, item, path, "principal", &node);
+    if (rc < 0) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "principal");
+    rc = member_field(ctx, node, path, VOUCH_MEMBERS_IDENTITIES,
+                      &tok->principal);
+    vouch__path_pop(path, saved);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = required(ctx, item, path, "sha256", &node);
+    if (rc < 0) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "sha256");
+    rc = parse_sha256(ctx, node, path, tok->sha256);
+    for (i = 0; rc == 0 && i < index; i++) {
+        if (memcmp(ctx->cfg->tokens[i].sha256, tok->sha256,
+                   VOUCH_SHA256_BYTES) == 0) {
+            rc = fail(ctx, node, path, "the same token hash as tokens[%zu]",
+                      i);
+        }
+    }
+    vouch__path_pop(path, saved);
+    return rc;
+}
+
+/* ---- oidc ------------------------------------------------------------ */
+
+/* The host[:port] of an https:// URL (`s`, `n` bytes), or NULL. */
+static char *https_host(const char *s, size_t n, bool *oom_out)
+{
+    const char *p = s + strlen("https://");
+    size_t rest;
+    size_t h = 0;
+    char *host;
+
+    *oom_out = false;
+    if (n <= strlen("https://") || strncmp(s, "https://", 8) != 0) {
+        return NULL;
+    }
+    rest = n - strlen("https://");
+    while (h < rest && p[h] != '/' && p[h] != '?' && p[h] != '#') {
+        h++;
+    }
+    if (!vouch__host_valid(p, h)) {
+        return NULL;
+    }
+    host = vutil_strndup(p, h);
+    if (host == NULL) {
+        *oom_out = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < h; i++) {
+        if (host[i] >= 'A' && host[i] <= 'Z') {
+            host[i] = (char)(host[i] - 'A' + 'a');
+        }
+    }
+    return host;
+}
+
+static int parse_jwks_url(parse_ctx *ctx, vouch__node *node,
+                          const vouch__path *path, vouch__auth_issuer *iss)
+{
+    const char *s = NULL;
+    size_t n = 0;
+    bool no_mem = false;
+    char *host;
+    int rc;
+
+    rc = vouch__doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (n > PATH_MAX_BYTES || !no_space(s, n)) {
+        return fail(ctx, node, path, "expected a file:///PATH or "
+                    "https:// URL without spaces");
+    }
+    if (n >= 7 && strncmp(s, "http://", 7) == 0) {
+        return fail(ctx, node, path,
+                    "plain http is refused: serve the JWKS over https "
+                    "(with \"ca\" for a private CA) or use file://");
+    }
+    if (n >= 8 && strncmp(s, "file:///", 8) == 0) {
+        iss->jwks_url = vutil_strndup(s, n);
+        return iss->jwks_url == NULL ? oom(ctx) : 0;
+    }
+    if (n >= 7 && strncmp(s, "file://", 7) == 0) {
+        return fail(ctx, node, path, "a file:// JWKS needs an absolute "
+                    "path: file:///PATH");
+    }
+    host = https_host(s, n, &no_mem);
+    if (host == NULL) {
+        return no_mem ? oom(ctx)
+                      : fail(ctx, node, path, "expected a file:///PATH or "
+                             "https://HOST/… URL");
+    }
+    free(host);
+    iss->jwks_url = vutil_strndup(s, n);
+    return iss->jwks_url == NULL ? oom(ctx) : 0;
+}
+
+static int parse_jwks(parse_ctx *ctx, vouch__node *node,
+                      vouch__path *path, vouch__auth_issuer *iss)
+{
+    vouch__node *url = NULL;
+    vouch__node *ca;
+    size_t saved;
+    int rc;
+
+    node_position(ctx, node, &iss->jwks_line, &iss->jwks_column);
+    if (!vouch__doc_is_mapping(&ctx->doc, node)) {
+        return parse_jwks_url(ctx, node, path, iss);
+    }
+    rc = vouch__doc_expect_mapping(&ctx->doc, node, path, jwks_fields,
+                                   ctx->err);
+    if (rc == 0) {
+        rc = required(ctx, node, path, "url", &url);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "url");
+    rc = parse_jwks_url(ctx, url, path, iss);
+    vouch__path_pop(path, saved);
+    ca = vouch__doc_get(&ctx->doc, node, "ca");
+    if (rc < 0 || ca == NULL) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "ca");
+    rc = vouch__doc_string_dup(&ctx->doc, ca, path, &iss->ca_file, ctx->err);
+    if (rc == 0 && strncmp(iss->jwks_url, "https://", 8) != 0) {
+        rc = fail(ctx, ca, path, "\"ca\" only applies to an https:// JWKS");
+    } else if (rc == 0 && (iss->ca_file[0] != '/' ||
+                           strlen(iss->ca_file) > PATH_MAX_BYTES)) {
+        rc = fail(ctx, ca, path, "expected an absolute path to a PEM file");
+    }
+    vouch__path_pop(path, saved);
+    return rc;
+}
+
+static int parse_issuer_name(parse_ctx *ctx, vouch__node *node,
+                             const vouch__path *path, size_t index)
+{
+    vouch__auth_issuer *iss = &ctx->cfg->issuers[index];
+    const char *s = NULL;
+    size_t n = 0;
+    bool no_mem = false;
+    size_t i;
+    int rc;
+
+    rc = vouch__doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (n > ISSUER_MAX_BYTES || !no_space(s, n)) {
+        return fail(ctx, node, path, "expected an https:// URL without "
+                    "spaces");
+    }
+    iss->host = https_host(s, n, &no_mem);
+    if (iss->host == NULL) {
+        return no_mem ? oom(ctx)
+                      : fail(ctx, node, path, "expected an https://HOST URL "
+                             "(the \"iss\" of the issuer's tokens)");
+    }
+    iss->issuer = vutil_strndup(s, n);
+    if (iss->issuer == NULL) {
+        return oom(ctx);
+    }
+    for (i = 0; i < index; i++) {
+        if (strcmp(ctx->cfg->issuers[i].issuer, iss->issuer) == 0) {
+            return fail(ctx, node, path, "duplicate issuer: oidc[%zu] has "
+                        "the same issuer", i);
+        }
+        if (strcmp(ctx->cfg->issuers[i].host, iss->host) == 0) {
+            return fail(ctx, node, path, "oidc[%zu] has an issuer on the "
+                        "same host %s; their principal://%s/subject/… "
+                        "identities would be the same", i, iss->host,
+                        iss->host);
+        }
+    }
+    return 0;
+}
+
+static int parse_issuer(parse_ctx *ctx, vouch__node *item,
+                        vouch__path *path, size_t index)
+{
+    vouch__auth_issuer *iss = &ctx->cfg->issuers[index];
+    vouch__node *issuer = NULL;
+    vouch__node *audience = NULL;
+    vouch__node *jwks = NULL;
+    size_t saved;
+    int rc;
+
+    rc = vouch__doc_expect_mapping(&ctx->doc, item, path, oidc_fields,
+                                   ctx->err);
+    if (rc == 0) {
+        rc = required(ctx, item, path, "issuer", &issuer);
+    }
+    if (rc == 0) {
+        rc = required(ctx, item, path, "audience", &audience);
+    }
+    if (rc == 0) {
+        rc = required(ctx, item, path, "jwks", &jwks);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "issuer");
+    rc = parse_issuer_name(ctx, issuer, path, index);
+    vouch__path_pop(path, saved);
+    if (rc < 0) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "audience");
+    rc = vouch__doc_string_dup(&ctx->doc, audience, path, &iss->audience,
+                               ctx->err);
+    if (rc == 0 && (iss->audience[0] == '\0' ||
+                    strlen(iss->audience) > AUDIENCE_MAX_BYTES)) {
+        rc = fail(ctx, audience, path, "expected a non-empty audience of "
+                  "at most %u bytes", AUDIENCE_MAX_BYTES);
+    }
+    vouch__path_pop(path, saved);
+    if (rc < 0) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "jwks");
+    rc = parse_jwks(ctx, jwks, path, iss);
+    vouch__path_pop(path, saved);
+    return rc;
+}
+
+/* ---- sequences, groups and owners ------------------------------------ */
+
+typedef int (*item_fn)(parse_ctx *ctx, vouch__node *item,
+                       vouch__path *path, size_t index);
+
+/* The sequence at `key` of `root` (NULL when absent) and its length. */
+static int sequence_at(parse_ctx *ctx, vouch__node *root, const char *key,
+                       vouch__node **seq, size_t *count)
+{
+    vouch__path path = VOUCH__PATH_INIT;
+    int rc;
+
+    *seq = vouch__doc_get(&ctx->doc, root, key);
+    *count = 0;
+    vouch__path_push_key(&path, key);
+    rc = vouch__doc_expect_sequence(&ctx->doc, *seq, &path, ctx->err);
+    if (rc < 0 || *seq == NULL || !vouch__doc_is_sequence(&ctx->doc, *seq)) {
+        *seq = NULL;
+        return rc;
+    }
+    *count = vouch__doc_count(&ctx->doc, *seq);
+    return 0;
+}
+
+/* Call `fn` on each element of `seq` (the sequence at `key`). */
+static int each_item(parse_ctx *ctx, vouch__node *seq, const char *key,
+                     item_fn fn)
+{
+    vouch__path path = VOUCH__PATH_INIT;
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
+    size_t n = 0;
+    int rc;
+
+    vouch__path_push_key(&path, key);
+    while ((item = vouch__doc_next(&ctx->doc, seq, &iter)) != NULL) {
+        size_t saved = vouch__path_push_index(&path, n);
+
+        rc = fn(ctx, item, &path, n);
+        vouch__path_pop(&path, saved);
+        if (rc < 0) {
+            return rc;
+        }
+        n++;
+    }
+    return 0;
+}
+
+static int parse_tokens(parse_ctx *ctx, vouch__node *root)
+{
+    vouch__node *seq = NULL;
+    size_t n = 0;
+    int rc;
+
+    rc = sequence_at(ctx, root, "tokens", &seq, &n);
+    if (rc < 0 || n == 0) {
+        return rc;
+    }
+    ctx->cfg->tokens = calloc(n, sizeof(*ctx->cfg->tokens));
+    if (ctx->cfg->tokens == NULL) {
+        return oom(ctx);
+    }
+    ctx->cfg->token_count = n;
+    return each_item(ctx, seq, "tokens", parse_token);
+}
+
+static int parse_oidc(parse_ctx *ctx, vouch__node *root)
+{
+    vouch__node *seq = NULL;
+    size_t n = 0;
+    int rc;
+
+    rc = sequence_at(ctx, root, "oidc", &seq, &n);
+    if (rc < 0 || n == 0) {
+        return rc;
+    }
+    ctx->cfg->issuers = calloc(n, sizeof(*ctx->cfg->issuers));
+    if (ctx->cfg->issuers == NULL) {
+        return oom(ctx);
+    }
+    ctx->cfg->issuer_count = n;
+    return each_item(ctx, seq, "oidc", parse_issuer);
+}
+
+/* A list of members of the kinds `allowed` into a sorted unique array. */
+static int parse_members(parse_ctx *ctx, vouch__node *seq,
+                         vouch__path *path, unsigned allowed, char ***out,
+                         size_t *count)
+{
+    vouch__node *item;
+    vouch__iter iter = VOUCH__ITER_INIT;
+    size_t n;
+    int rc;
+
+    rc = vouch__doc_expect_sequence(&ctx->doc, seq, path, ctx->err);
+    if (rc < 0 || seq == NULL || !vouch__doc_is_sequence(&ctx->doc, seq)) {
+        return rc;
+    }
+    n = vouch__doc_count(&ctx->doc, seq);
+    if (n == 0) {
+        return 0;
+    }
+    *out = calloc(n, sizeof(char *));
+    if (*out == NULL) {
+        return oom(ctx);
+    }
+    n = 0;
+    while ((item = vouch__doc_next(&ctx->doc, seq, &iter)) != NULL) {
+        size_t saved = vouch__path_push_index(path, n);
+
+        rc = member_field(ctx, item, path, allowed, &(*out)[n]);
+        vouch__path_pop(path, saved);
+        if (rc < 0) {
+            *count = n;
+            return rc;
+        }
+        n++;
+    }
+    *count = n;
+    vouch__auth_sort_unique(*out, count);
+    return 0;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+    return strcmp(((const vouch__auth_group *)a)->name,
+                   ((const vouch__auth_group *)b)->name);
+}
+
+static int parse_groups(parse_ctx *ctx, vouch__node *root)
+{
+    vouch_auth_config *cfg = ctx->cfg;
+    vouch__path path = VOUCH__PATH_INIT;
+    vouch__node *map = vouch__doc_get(&ctx->doc, root, "groups");
+    vouch__iter iter = VOUCH__ITER_INIT;
+    vouch__node *key_node = NULL;
+    vouch__node *value = NULL;
+    const char *s = NULL;
+    size_t len = 0;
+    size_t n;
+    size_t i;
+    int rc;
+
+    vouch__path_push_key(&path, "groups");
+    rc = vouch__doc_expect_mapping(&ctx->doc, map, &path, NULL, ctx->err);
+    if (rc < 0 || map == NULL || !vouch__doc_is_mapping(&ctx->doc, map)) {
+        return rc;
+    }
+    n = vouch__doc_count(&ctx->doc, map);
+    if (n == 0) {
+        return 0;
+    }
+    cfg->groups = calloc(n, sizeof(*cfg->groups));
+    if (cfg->groups == NULL) {
+        return oom(ctx);
+    }
+    while ((rc = vouch__doc_next_entry(&ctx->doc, map, &iter, &path, &s,
+                                       &len, &key_node, &value,
+                                       ctx->err)) == 1) {
+        vouch__auth_group *g = &cfg->groups[cfg->group_count];
+        char name[80];
+        size_t saved;
+
+        snprintf(name, sizeof(name), "%.*s", (int)(len < 60 ? len : 60),
+                 s != NULL ? s : "");
+        saved = vouch__path_push_key(&path, name);
+        cfg->group_count++;
+        rc = member_field(ctx, key_node, &path,
+                          VOUCH_MEMBER_BIT(VOUCH_MEMBER_GROUP), &g->name);
+        for (i = 0; rc == 0 && i + 1 < cfg->group_count; i++) {
+            if (strcmp(cfg->groups[i].name, g->name) == 0) {
+                rc = fail(ctx, key_node, &path, "the same group as an "
+                          "earlier key (e-mail addresses are compared in "
+                          "lower case)");
+            }
+        }
+        if (rc == 0) {
+            rc = parse_members(ctx, value, &path, VOUCH_MEMBERS_IDENTITIES,
+                               &g->members, &g->member_count);
+        }
+        vouch__path_pop(&path, saved);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    qsort(cfg->groups, cfg->group_count, sizeof(*cfg->groups), group_cmp);
+    return 0;
+}
+
+static const vouch__auth_group *find_group(const vouch_auth_config *cfg,
+                                           const char *name)
+{
+    vouch__auth_group key;
+
+    if (cfg->group_count == 0) {
+        return NULL;
+    }
+    key.name = (char *)name;
+    return bsearch(&key, cfg->groups, cfg->group_count, sizeof(key),
+                   group_cmp);
+}
+
+static int parse_owners(parse_ctx *ctx, vouch__node *root)
+{
+    vouch_auth_config *cfg = ctx->cfg;
+    vouch__path path = VOUCH__PATH_INIT;
+    vouch__node *seq = vouch__doc_get(&ctx->doc, root, "owners");
+    size_t i;
+    int rc;
+
+    vouch__path_push_key(&path, "owners");
+    rc = parse_members(ctx, seq, &path,
+                       VOUCH_MEMBERS_IDENTITIES |
+                           VOUCH_MEMBER_BIT(VOUCH_MEMBER_GROUP),
+                       &cfg->owners, &cfg->owner_count);
+    for (i = 0; rc == 0 && i < cfg->owner_count; i++) {
+        if (strncmp(cfg->owners[i], "group:", 6) == 0 &&
+            find_group(cfg, cfg->owners[i]) == NULL) {
+            rc = fail(ctx, seq, &path, "%s is not defined in \"groups\"",
+                      cfg->owners[i]);
+        }
+    }
+    return rc;
+}
+
+/* ---- parse ----------------------------------------------------------- */
+
+static void config_destroy(vouch_auth_config *cfg)
+{
+    size_t i;
+    size_t j;
+
+    for (i = 0; i < cfg->token_count; i++) {
+        free(cfg->tokens[i].principal);
+    }
+    free(cfg->tokens);
+    for (i = 0; i < cfg->issuer_count; i++) {
+        free(cfg->issuers[i].issuer);
+        free(cfg->issuers[i].audience);
+        free(cfg->issuers[i].host);
+        free(cfg->issuers[i].jwks_url);
+        free(cfg->issuers[i].ca_file);
+    }
+    free(cfg->issuers);
+    for (i = 0; i < cfg->group_count; i++) {
+        free(cfg->groups[i].name);
+        for (j = 0; j < cfg->groups[i].member_count; j++) {
+            free(cfg->groups[i].members[j]);
+        }
+        free(cfg->groups[i].members);
+    }
+    free(cfg->groups);
+    for (i = 0; i < cfg->owner_count; i++) {
+        free(cfg->owners[i]);
+    }
+    free(cfg->owners);
+    free(cfg->source);
+    free(cfg);
+}
+
+int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
+                            size_t len, const char *source,
+                            vouch_error *err)
+{
+    parse_ctx ctx;
+    vouch__node *root;
+    vouch__path path = VOUCH__PATH_INIT;
+    int rc;
+
+    *out = NULL;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.err = err;
+    rc = vouch__doc_load(&ctx.doc, data, len, VOUCH_FORMAT_AUTO,
+                         VOUCH_AUTH_CONFIG_MAX_BYTES, source, err);
+    if (rc < 0) {
+        return rc;
+    }
+    ctx.cfg = calloc(1, sizeof(*ctx.cfg));
+    if (ctx.cfg == NULL ||
+        (source != NULL &&
+         (ctx.cfg->source = vutil_strdup(source)) == NULL)) {
+        rc = oom(&ctx);
+        goto cleanup;
+    }
+    atomic_init(&ctx.cfg->refs, 1);
+    root = vouch__doc_root(&ctx.doc);
+    if (root == NULL || !vouch__doc_is_mapping(&ctx.doc, root)) {
+        rc = root == NULL
+                 ? vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                   "the auth config is empty")
+                 : fail(&ctx, root, &path, "expected a mapping with tokens, "
+                        "oidc, groups and owners");
+        goto cleanup;
+    }
+    rc = vouch__doc_expect_mapping(&ctx.doc, root, &path, top_fields, err);
+    if (rc == 0) {
+        rc = parse_tokens(&ctx, root);
+    }
+    if (rc == 0) {
+        rc = parse_oidc(&ctx, root);
+    }
+    if (rc == 0) {
+        rc = parse_groups(&ctx, root);
+    }
+    if (rc == 0) {
+        rc = parse_owners(&ctx, root);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    *out = ctx.cfg;
+    ctx.cfg = NULL;
+
+cleanup:
+    if (ctx.cfg != NULL) {
+        config_destroy(ctx.cfg);
+    }
+    vouch__doc_close(&ctx.doc);
+    return rc;
+}
+
+/* ---- references and accessors ---------------------------------------- */
+
+vouch_auth_config *vouch_auth_config_ref(vouch_auth_config *cfg)
+{
+    if (cfg != NULL) {
+        atomic_fetch_add_explicit(&cfg->refs, 1, memory_order_relaxed);
+    }
+    return cfg;
+}
+
+void vouch_auth_config_free(vouch_auth_config *cfg)
+{
+    if (cfg != NULL &&
+        atomic_fetch_sub_explicit(&cfg->refs, 1, memory_order_acq_rel) == 1) {
+        config_destroy(cfg);
+    }
+}
+
+size_t vouch_auth_config_token_count(const vouch_auth_config *cfg)
+{
+    return cfg != NULL ? cfg->token_count : 0;
+}
+
+size_t vouch_auth_config_issuer_count(const vouch_auth_config *cfg)
+{
+    return cfg != NULL ? cfg->issuer_count : 0;
+}
+
+size_t vouch_auth_config_group_count(const vouch_auth_config *cfg)
+{
+    return cfg != NULL ? cfg->group_count : 0;
+}
+
+size_t vouch_auth_config_owner_count(const vouch_auth_config *cfg)
+{
+    return cfg != NULL ? cfg->owner_count : 0;
+}
+
+const vouch__auth_issuer *vouch__auth_config_issuer(
+    const vouch_auth_config *cfg, const char *iss, size_t len)
+{
+    size_t i;
+
+    for (i = 0; cfg != NULL && i < cfg->issuer_count; i++) {
+        if (vutil_slice_eq(iss, len, cfg->issuers[i].issuer)) {
+            return &cfg->issuers[i];
+        }
+    }
+    return NULL;
+}
+
+bool vouch_auth_config_in_group(const vouch_auth_config *cfg,
+                                const char *group, const char *member)
+{
+    const vouch__auth_group *g;
+
+    if (cfg == NULL || group == NULL || member == NULL) {
+        return false;
+    }
+    g = find_group(cfg, group);
+    return g != NULL &&
+           vouch__auth_sorted_has(g->members, g->member_count, member);
+}
+
+bool vouch_auth_config_is_owner(const vouch_auth_config *cfg,
+                                const char *principal)
+{
+    size_t i;
+
+    if (cfg == NULL || principal == NULL) {
+        return false;
+    }
+    if (vouch__auth_sorted_has(cfg->owners, cfg->owner_count, principal)) {
+        return true;
+    }
+    for (i = 0; i < cfg->owner_count; i++) {
+        if (strncmp(cfg->owners[i], "group:", 6) == 0 &&
+            vouch_auth_config_in_group(cfg, cfg->owners[i], principal)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void vouch_auth_token_hash_hex(const char *token, size_t len, char hex[65])
+{
+    unsigned char md[VOUCH_SHA256_BYTES];
+    unsigned int mdlen = 0;
+
+    if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+        mdlen != sizeof(md)) {
+        hex[0] = '\0';
+        return;
+    }
+    vutil_hex(md, sizeof(md), hex);
+}
+
+/* ---- sorted string arrays -------------------------------------------- */
+
+int vouch__auth_strcmp_ptr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool vouch__auth_sorted_has(char *const *v, size_t n, const char *s)
+{
+    return n > 0 && bsearch(&s, v, n, sizeof(char *),
+                            vouch__auth_strcmp_ptr) != NULL;
+}
+
+void vouch__auth_sort_unique(char **v, size_t *n)
+{
+    size_t i;
+    size_t kept = 0;
+
+    if (*n == 0) {
+        return;
+    }
+    qsort(v, *n, sizeof(char *), vouch__auth_strcmp_ptr);
+    for (i = 0; i < *n; i++) {
+        if (kept > 0 && strcmp(v[kept - 1], v[i]) == 0) {
+            free(v[i]);
+            continue;
+        }
+        v[kept++] = v[i];
+    }
+    *n = kept;
+}

@@ -1,0 +1,175 @@
+/*
+ * Checks shared by the resource readers (policy_read.c, attestor.c):
+ * resource names, RFC 3339 timestamps, quoting values for messages, and
+ * reading a validated string field (resource.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc.h"
+#include "internal.h"
+#include "resource.h"
+
+bool vouch__project_id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
+           c == ':' || c == '-';
+}
+
+bool vouch__resource_name_ok(const char *s, size_t n,
+                             const char *const *collections,
+                             bool last_is_literal)
+{
+    size_t pos = 0;
+    size_t i;
+
+    for (i = 0; collections[i] != NULL; i++) {
+        size_t clen = strlen(collections[i]);
+        size_t start;
+        bool last = collections[i + 1] == NULL;
+
+        if (i > 0) {
+            if (pos >= n || s[pos] != '/') {
+                return false;
+            }
+            pos++;
+        }
+        if (n - pos < clen || memcmp(s + pos, collections[i], clen) != 0) {
+            return false;
+        }
+        pos += clen;
+        if (last && last_is_literal) {
+            break;
+        }
+        if (pos >= n || s[pos] != '/') {
+            return false;
+        }
+        pos++;
+        start = pos;
+        while (pos < n && s[pos] != '/') {
+            if (!vouch__project_id_char(s[pos])) {
+                return false;
+            }
+            pos++;
+        }
+        if (pos == start || pos - start > 128) {
+            return false;
+        }
+    }
+    return pos == n;
+}
+
+static bool digits(const char *s, size_t n, int *out)
+{
+    size_t i;
+    int v = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool vouch__timestamp_ok(const char *s, size_t n)
+{
+    static const int mdays[12] = { 31, 29, 31, 30, 31, 30,
+                                   31, 31, 30, 31, 30, 31 };
+    int year, month, day, hour, min, sec;
+    size_t i;
+
+    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+        s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z') {
+        return false;
+    }
+    if (!digits(s, 4, &year) || !digits(s + 5, 2, &month) ||
+        !digits(s + 8, 2, &day) || !digits(s + 11, 2, &hour) ||
+        !digits(s + 14, 2, &min) || !digits(s + 17, 2, &sec)) {
+        return false;
+    }
+    if (year < 1 || month < 1 || month > 12 || day < 1 ||
+        day > mdays[month - 1] || hour > 23 || min > 59 || sec > 59) {
+        return false;
+    }
+    if (month == 2 && day == 29 &&
+        !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) {
+        return false;
+    }
+    if (n == 20) {
+        return true;
+    }
+    if (s[19] != '.' || n - 21 < 1 || n - 21 > 9) {
+        return false;
+    }
+    for (i = 20; i < n - 1; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+void vouch__quote_for_message(const char *s, size_t n, char *buf,
+                              size_t size)
+{
+    size_t max = size > 8 ? size - 5 : 0;
+    size_t j = 0;
+    size_t i;
+
+    if (size == 0) {
+        return;
+    }
+    for (i = 0; i < n && j < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        buf[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    if (i < n && size > 4) {
+        memcpy(buf + j, "...", 3);
+        j += 3;
+    }
+    buf[j] = '\0';
+}
+
+int vouch__doc_field_string(const vouch__doc *doc, vouch__node *parent,
+                            vouch__path *path, const char *key,
+                            bool (*check)(const char *, size_t),
+                            const char *what, char **out, vouch_error *err)
+{
+    vouch__node *node = vouch__doc_get(doc, parent, key);
+    size_t saved = vouch__path_push_key(path, key);
+    const char *s = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    *out = NULL;
+    if (node == NULL) {
+        goto cleanup;
+    }
+    rc = vouch__doc_string(doc, node, path, &s, &n, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (check != NULL && !check(s, n)) {
+        char shown[96];
+
+        vouch__quote_for_message(s, n, shown, sizeof(shown));
+        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                             "'%s' is not %s", shown, what);
+        goto cleanup;
+    }
+    *out = vouch__strndup(s, n);
+    if (*out == NULL) {
+        rc = vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                              "out of memory");
+    }
+
+cleanup:
+    vouch__path_pop(path, saved);
+    return rc;
+}
