@@ -47,22 +47,12 @@ static int check_job(const json_t *body, const plat_names *n,
 {
     int rc;
 
-    rc = plat_fields_check(body, job_fields, job_output, "", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_name_check(body, n, err);
-    if (rc < 0) {
-        return rc;
-    }
-    json_t *tpl = json_object_get(body, "template");
-    if (!json_is_object(tpl)) {
-        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                               "template: required, an ExecutionTemplate "
-                               "with template.containers");
-    }
-    rc = plat_fields_check(tpl, exec_template_fields, none, "template",
-                           err);
+    const json_t *tpl = NULL;
+
+    rc = plat_body_check(body, n, job_fields, job_output,
+                         exec_template_fields,
+                         "an ExecutionTemplate with template.containers",
+                         &tpl, err);
     if (rc == 0) {
         rc = check_count(json_object_get(tpl, "taskCount"),
                          "template.taskCount", err);

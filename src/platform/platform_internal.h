@@ -188,6 +188,17 @@ int plat_name_check(const json_t *body, const plat_names *n,
                     vouch_error *err);
 
 /*
+ * The top of a Service or Job body: its `fields` (and `output` ones), its
+ * name, and a `template` object with `template_fields` only (the error
+ * says it must be `template_what`). `*tpl` is the template, borrowed.
+ */
+int plat_body_check(const json_t *body, const plat_names *n,
+                    const char *const *fields, const char *const *output,
+                    const char *const *template_fields,
+                    const char *template_what, const json_t **tpl,
+                    vouch_error *err);
+
+/*
  * Check `obj`'s fields: each must be in `allowed` or `output` (output-only
  * fields are accepted and ignored, as Google does); `path` prefixes the
  * message ("" for the top level).

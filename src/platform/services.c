@@ -94,6 +94,32 @@ int plat_names_set(plat_names *n, const char *project, const char *location,
     return 0;
 }
 
+int plat_body_check(const json_t *body, const plat_names *n,
+                    const char *const *fields, const char *const *output,
+                    const char *const *template_fields,
+                    const char *template_what, const json_t **tpl,
+                    vouch_error *err)
+{
+    static const char *const no_output[] = { NULL };
+    int rc;
+
+    *tpl = NULL;
+    rc = plat_fields_check(body, fields, output, "", err);
+    if (rc == 0) {
+        rc = plat_name_check(body, n, err);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    *tpl = json_object_get(body, "template");
+    if (!json_is_object(*tpl)) {
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "template: required, %s", template_what);
+    }
+    return plat_fields_check(*tpl, template_fields, no_output, "template",
+                             err);
+}
+
 int plat_name_check(const json_t *body, const plat_names *n,
                     vouch_error *err)
 {
@@ -116,22 +142,11 @@ static int check_service(const json_t *body, const plat_names *n,
 {
     int rc;
 
-    rc = plat_fields_check(body, service_fields, service_output, "", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_name_check(body, n, err);
-    if (rc < 0) {
-        return rc;
-    }
-    json_t *tpl = json_object_get(body, "template");
-    if (!json_is_object(tpl)) {
-        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                               "template: required, a RevisionTemplate "
-                               "with containers");
-    }
-    rc = plat_fields_check(tpl, template_fields, no_fields, "template",
-                           err);
+    const json_t *tpl = NULL;
+
+    rc = plat_body_check(body, n, service_fields, service_output,
+                         template_fields, "a RevisionTemplate with containers",
+                         &tpl, err);
     if (rc < 0) {
         return rc;
     }
