@@ -1,10 +1,10 @@
 /*
- * vouch run platform — enforcement (spec/binauthz.md §4.1, §5.3): the
+ * vouch run platform — enforcement (docs/run.md, "Enforcement"): the
  * binaryAuthorization field, container checks, and admission: resolve
  * every container image to a digest through the registry, gather the
  * project's current policy, the attestors it requires and the
  * attestations stored for each digest, evaluate, and say what the caller
- * must do (admit, deny, check failed), with the §4.4 texts.
+ * must do (admit, deny, check failed), with Cloud Run's texts.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * vouch run platform — executions: POST …/jobs/J:run evaluates the job's
  * containers against the CURRENT policy when the execution starts
- * (spec/binauthz.md §5.3); denied executions fail with the reason, and
+ * (docs/run.md); denied executions fail with the reason, and
  * admitted ones are handed to the runtime driver (runtime.c). Cancel and
  * delete.
  */

@@ -1,5 +1,5 @@
 /*
- * vouch run platform — jobs (Cloud Run Admin v2, spec/binauthz.md §5.3):
+ * vouch run platform — jobs (Cloud Run Admin v2, docs/run.md):
  * create, update and delete succeed whatever the images (the org-policy
  * constraint still applies); every execution is checked when it starts
  * (executions.c).

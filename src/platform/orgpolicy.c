@@ -1,7 +1,7 @@
 /*
  * vouch run platform — the org-policy constraint
  * constraints/run.allowedBinaryAuthorizationPolicies at project level
- * (spec/binauthz.md §5.3), in the Org Policy v2 shape:
+ * (docs/run.md), in the Org Policy v2 shape:
  *   {"name": "projects/P/policies/run.allowedBinaryAuthorizationPolicies",
  *    "spec": {"rules": [{"values": {"allowedValues": ["default"]}}]}}
  * and the check every Service and Job create or update goes through.

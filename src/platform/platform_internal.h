@@ -233,7 +233,7 @@ int plat_annotate(json_t *obj, const plat_admission *a,
 /*
  * Create and store the next revision of service `n` from `template`,
  * evaluated now; writes its audit entry. *verdict says whether it is
- * ready; `msg` gets the failure message (§4.4) when not.
+ * ready; `msg` gets the failure message (docs/run.md) when not.
  */
 int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
                          const json_t *template, const plat_binauthz *ba,
@@ -310,7 +310,7 @@ int plat_delete_children(vouch_store_conn *conn, const char *kind,
 
 /*
  * Is `ba` allowed by the project's org policy? Returns
- * VOUCH_EPRECONDITION with the §4.4 message when not. `method`
+ * VOUCH_EPRECONDITION with Cloud Run's message when not. `method`
  * is "CreateService", "UpdateService", "CreateJob" or "UpdateJob".
  */
 int plat_orgpolicy_check(vouch_platform_ctx *ctx, const char *project,

@@ -3,7 +3,7 @@
  * template, named {service}-{5-digit sequence}-{3 random letters}, with
  * each container's image pinned to the digest it was admitted with, the
  * decision (annotation VOUCH_PLATFORM_DECISION_ANNOTATION) and the Ready
- * condition (spec/binauthz.md §4.4, §5.5).
+ * condition (docs/run.md).
  */
 #include <stdio.h>
 #include <stdlib.h>

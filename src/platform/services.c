@@ -1,6 +1,6 @@
 /*
- * vouch run platform — services (Cloud Run Admin v2, spec/binauthz.md
- * §5.3, §5.5): create, update, delete; each template change deploys a new
+ * vouch run platform — services (Cloud Run Admin v2, docs/run.md):
+ * create, update, delete; each template change deploys a new
  * revision, checked against the current policy; traffic goes to the
  * latest ready revision unless traffic targets say otherwise, and a
  * traffic change re-checks each older revision that gains traffic.

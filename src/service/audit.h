@@ -1,10 +1,10 @@
 /*
- * vouch run platform — audit log entries (spec/binauthz.md §6,
- * docs/audit.md): building Cloud Audit Logs LogEntries for enforcement
- * events (deny, dry run, breakglass) and for admin activity (policy,
- * attestor and org-policy changes), storing them in the caller's store
- * transaction, listing them for POST /v2/entries:list, and appending them
- * as JSON lines to a file (the audit sink).
+ * vouch service — audit log entries (docs/audit.md): building Cloud
+ * Audit Logs LogEntries for enforcement events (deny, dry run,
+ * breakglass) and for admin activity (policy, attestor and org-policy
+ * changes), storing them in the caller's store transaction, listing them
+ * for POST /v2/entries:list, and appending them as JSON lines to a file
+ * (the audit sink).
  *
  * Entries are jansson objects. Every entry has insertId, timestamp and
  * receiveTimestamp (RFC 3339 UTC with microseconds), logName, resource,
@@ -43,7 +43,7 @@
 #define VOUCH_AUDIT_SERVICE_BINAUTHZ  "binaryauthorization.googleapis.com"
 #define VOUCH_AUDIT_SERVICE_ORGPOLICY "orgpolicy.googleapis.com"
 
-/* protoPayload.methodName of the admin-activity entries (§6.1). */
+/* protoPayload.methodName of the admin-activity entries. */
 #define VOUCH_AUDIT_BINAUTHZ_V1 \
     "google.cloud.binaryauthorization.v1.BinauthzManagementServiceV1."
 #define VOUCH_AUDIT_METHOD_UPDATE_POLICY \
