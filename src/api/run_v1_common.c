@@ -199,15 +199,13 @@ int run_v1_string_map(const json_t *v, const char *path, vouch_error *err)
     }
     if (!json_is_object(v)) {
         return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "%s: expected an object "
-                               "of strings",
+                               "%s: expected an object of strings",
                                path);
     }
     json_object_foreach((json_t *)v, key, e) {
         if (!json_is_string(e)) {
             return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                   "%s['%.100s']: "
-                                   "expected a string",
+                                   "%s['%.100s']: expected a string",
                                    path, key);
         }
     }
@@ -241,8 +239,7 @@ int run_v1_int(const json_t *v, const char *path, json_int_t min,
     }
     if (n < min || n > max) {
         return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "%s: expected a whole "
-                               "number from %lld to %lld",
+                               "%s: expected a whole number from %lld to %lld",
                                path, (long long)min, (long long)max);
     }
     *out = n;
@@ -506,8 +503,7 @@ int run_v1_meta_to_v2(const json_t *meta, const run_v1_where *w,
     json_t *name = json_object_get(meta, "name");
     if (name != NULL && !json_is_string(name)) {
         return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "metadata.name: expected "
-                               "a string");
+                               "metadata.name: expected a string");
     }
     const char *n = json_string_value(name);
     if (url_id != NULL && n != NULL && n[0] != '\0' && strcmp(n, url_id)) {

@@ -54,8 +54,8 @@ static int task_spec_to_v2(const json_t *spec, json_t *task,
     v = json_object_get(spec, "serviceAccountName");
     if (rc == 0 && v != NULL && !json_is_string(v)) {
         rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             TASK_SPEC
-                             ".serviceAccountName: expected a string");
+                             TASK_SPEC ".serviceAccountName: expected a "
+                             "string");
     }
     if (rc == 0 && json_string_length(v) > 0) {
         json_object_set(task, "serviceAccount", v);
@@ -66,8 +66,8 @@ static int task_spec_to_v2(const json_t *spec, json_t *task,
     }
     if (rc == 0 && json_object_size(json_object_get(spec, "nodeSelector"))) {
         rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             TASK_SPEC ".nodeSelector: "
-                                       "not supported for jobs");
+                             TASK_SPEC ".nodeSelector: not supported for "
+                             "jobs");
     }
     if (rc == 0) {
         run_v1_set_nonempty(task, "volumes",
@@ -163,8 +163,7 @@ static int exec_template_to_v2(const json_t *tpl, json_t **out,
     json_t *tspec = json_object_get(ttpl, "spec");
     if (rc == 0 && tspec == NULL) {
         rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             TASK_SPEC ": required, with "
-                                       "containers");
+                             TASK_SPEC ": required, with containers");
     }
     if (rc == 0) {
         rc = task_spec_to_v2(tspec, task, err);
@@ -217,8 +216,7 @@ int run_v1_job_to_v2(const json_t *in, const run_v1_where *w,
     json_t *spec = json_object_get(in, "spec");
     if (!json_is_object(meta) || !json_is_object(spec)) {
         return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "metadata and spec: "
-                               "required");
+                               "metadata and spec: required");
     }
     rc = run_v1_fields(spec, spec_fields, NULL, "spec", err);
     if (rc < 0) {
@@ -237,8 +235,7 @@ int run_v1_job_to_v2(const json_t *in, const run_v1_where *w,
         json_t *v = json_object_get(spec, spec_fields[i]);
         if (v != NULL && !json_is_string(v)) {
             rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                 "spec.%s: expected a "
-                                 "string",
+                                 "spec.%s: expected a string",
                                  spec_fields[i]);
         } else if (json_string_length(v) > 0) {
             json_object_set(job, spec_fields[i], v);

@@ -263,8 +263,7 @@ int run_v1_parse_body(api_request *req, json_t **out, vouch_error *err)
     *out = NULL;
     if (req->body_len > VOUCH_PLATFORM_BODY_MAX) {
         return vutil_error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
-                               "request body: more than "
-                               "%u bytes",
+                               "request body: more than %u bytes",
                                VOUCH_PLATFORM_BODY_MAX);
     }
     *out = json_loadb(req->body != NULL ? req->body : "", req->body_len,
@@ -278,8 +277,7 @@ int run_v1_parse_body(api_request *req, json_t **out, vouch_error *err)
         json_decref(*out);
         *out = NULL;
         return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "request body: expected a "
-                               "JSON object");
+                               "request body: expected a JSON object");
     }
     return 0;
 }

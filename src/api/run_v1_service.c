@@ -162,12 +162,11 @@ static int node_selector_to_v2(const json_t *ns, json_t *t2,
     }
     json_object_foreach((json_t *)ns, key, v) {
         if (strcmp(key, NODE_ACCELERATOR) != 0) {
-            return vutil_error_set(
-                err, VOUCH_EINVAL, NULL, 0, 0,
-                "spec.template.spec."
-                "nodeSelector['%.100s']: only " NODE_ACCELERATOR
-                " is supported",
-                key);
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "spec.template.spec.nodeSelector"
+                                   "['%.100s']: only " NODE_ACCELERATOR
+                                   " is supported",
+                                   key);
         }
         json_object_set_new(t2, "nodeSelector",
                             json_pack("{s:O}", "accelerator", v));
@@ -395,13 +394,11 @@ static int check_kind(const json_t *in, const char *api_version,
     }
     if (!json_is_object(json_object_get(in, "metadata"))) {
         return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "metadata: required, with "
-                               "the name");
+                               "metadata: required, with the name");
     }
     if (!json_is_object(json_object_get(in, "spec"))) {
         return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "spec: required, with the "
-                               "template");
+                               "spec: required, with the template");
     }
     return 0;
 }
