@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vk8s_internal.h"
+#include "vutil_str.h"
 
 /* Longest warning written: kube-apiserver may cut longer ones. */
 #define WARNING_MAX 256
@@ -135,31 +136,6 @@ static void sentences_clear(sentences *s)
     free(s->items);
 }
 
-/* A printf into a new string; NULL when out of memory. */
-static char *text_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *text_of(const char *fmt, ...)
-{
-    va_list ap;
-    char *out = NULL;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return NULL;
-    }
-    out = malloc((size_t)n + 1);
-    if (out == NULL) {
-        return NULL;
-    }
-    va_start(ap, fmt);
-    vsnprintf(out, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return out;
-}
-
 static char *reason_sentence(const char *image, const char *who,
                              const char *reason)
 {
@@ -202,7 +178,7 @@ static int tag_sentences(sentences *s, const char *image,
                        j < vouch_admission_rule_attestor_count(rule);
          j++) {
         rc = add_sentence(
-            s, text_of("Image %s denied by %s: Attestor cannot attest to an "
+            s, vutil_aprintf("Image %s denied by %s: Attestor cannot attest to an "
                        "image deployed by tag; deploy %s@sha256:...",
                        image, vouch_admission_rule_attestor(rule, j), name));
     }
@@ -241,7 +217,7 @@ static int image_sentences(sentences *s, const vouch_decision *d, size_t i,
     }
     if (rule != NULL &&
         vouch_admission_rule_evaluation_mode(rule) == VOUCH_ALWAYS_DENY) {
-        return add_sentence(s, text_of("Image %s denied by always_deny "
+        return add_sentence(s, vutil_aprintf("Image %s denied by always_deny "
                                        "admission rule", image));
     }
     return add_sentence(s, reason_sentence(image, NULL,
@@ -280,7 +256,7 @@ static char *warning_of(const char *text)
     char *out;
 
     if (n <= WARNING_MAX) {
-        return text_of("%s", text);
+        return vutil_strdup(text);
     }
     n = WARNING_MAX - 3;
     while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80) {
@@ -353,7 +329,7 @@ int vk8s_verdict_make(vk8s_verdict *v, const vouch_decision *d,
     v->outcome = vouch_outcome_name(vouch_decision_outcome(d));
     v->allowed = vouch_decision_outcome(d) != VOUCH_OUTCOME_DENY;
     if (vouch_decision_rule(d) != NULL) {
-        v->rule = text_of("%s", vouch_decision_rule(d));
+        v->rule = vutil_strdup(vouch_decision_rule(d));
         if (v->rule == NULL) {
             return VOUCH_ENOMEM;
         }

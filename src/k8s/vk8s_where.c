@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vk8s_internal.h"
+#include "vutil_error.h"
 
 size_t vk8s_where_key(vk8s_where *w, const char *key)
 {
@@ -94,25 +95,22 @@ static int fail_v(vouch_error *err, int code, const char *prefix,
     char path[160];
     char what[200];
     const char *sep = "";
+    bool named;
 
     if (err == NULL) {
         return code;
     }
     vk8s_where_text(where, path, sizeof(path));
     vsnprintf(what, sizeof(what), fmt, ap);
-    if (prefix != NULL && prefix[0] != '\0' && path[0] != '\0') {
+    if (prefix == NULL) {
+        prefix = "";
+    }
+    if (prefix[0] != '\0' && path[0] != '\0') {
         sep = path[0] == '[' ? "" : ".";
     }
-    err->code = (vouch_code)code;
-    err->line = 0;
-    err->column = 0;
-    snprintf(err->message, sizeof(err->message), "%s%s%s%s%s",
-             prefix != NULL ? prefix : "", sep, path,
-             (prefix != NULL && prefix[0] != '\0') || path[0] != '\0'
-                 ? ": "
-                 : "",
-             what);
-    return code;
+    named = prefix[0] != '\0' || path[0] != '\0';
+    return vutil_error_set(err, code, NULL, 0, 0, "%s%s%s%s%s", prefix, sep,
+                           path, named ? ": " : "", what);
 }
 
 int vk8s__fail(vouch_error *err, int code, const char *prefix,
