@@ -2,6 +2,7 @@
  * vouchd — the route table and the matcher.
  */
 #include "router.h"
+#include "k8s.h"
 #include "logging.h"
 #include "projects.h"
 #include "run.h"
@@ -135,6 +136,10 @@ static const api_route routes[] = {
     /* Resource Manager v1, Cloud Run v1 locations (src/api/projects.c) */
     { API_GET, "/v1/projects", api_list_projects, S },
     { API_GET, "/v1/projects/{p}/locations", api_list_locations, S },
+
+    /* The Kubernetes admission webhook (src/api/k8s.c) */
+    { API_POST, "/k8s/v1/projects/{p}/locations/{l}/clusters/{c}:admit",
+      api_k8s_admit, S },
 
     /* Cloud Logging v2 (src/api/logging.c) */
     { API_POST, "/v2/entries:list", api_list_log_entries, S },

@@ -273,24 +273,6 @@ static json_t *online_verdict(const manifest *m, const entry *e,
         json_is_array(warnings) ? json_deep_copy(warnings) : json_array());
 }
 
-/* "LOCATION.NAME", each a lower-case name: the webhook's path segments. */
-static bool cluster_ok(const char *cluster)
-{
-    const char *dot = strchr(cluster, '.');
-
-    if (dot == NULL || dot == cluster || dot[1] == '\0' ||
-        strchr(dot + 1, '.') != NULL) {
-        return false;
-    }
-    for (const char *p = cluster; *p != '\0'; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || p == dot)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static json_t *ask_server(client *c, const char *path, const manifest *m,
                           const entry *e, size_t n)
 {
@@ -386,7 +368,9 @@ static void print_text(const json_t *list)
 
 static int check_flags(const evaluate_opts *o, const cli_globals *g)
 {
-    if (o->cluster != NULL && !cluster_ok(o->cluster)) {
+    if (o->cluster != NULL &&
+        !vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES, o->cluster,
+                                  strlen(o->cluster))) {
         return cli_fail("--cluster '%s' is not LOCATION.NAME, e.g. "
                         "us-central1-a.prod", o->cluster);
     }

@@ -150,6 +150,15 @@ bool vk8s_workload_same_images(const vk8s_workload *a,
                                const vk8s_workload *b);
 
 /*
+ * The engine's Kubernetes context of `w` in `cluster` ("LOCATION.NAME";
+ * NULL unknown) with the Istio `trust_domain` (NULL: cluster.local).
+ * Borrows from `w` and the arguments.
+ */
+vouch_kubernetes_context vk8s_context(const vk8s_workload *w,
+                                      const char *cluster,
+                                      const char *trust_domain);
+
+/*
  * Decide `w` with the engine: `base` carries the policy, system policy,
  * attestors, attestations and cache (its images, breakglass and
  * kubernetes fields are set here); `cluster` is "LOCATION.NAME" (NULL:
@@ -179,6 +188,8 @@ typedef struct vk8s_review {
     const char *group;            /* request.kind.group ("" core) */
     const char *version;          /* request.kind.version */
     const char *kind;             /* request.kind.kind */
+    const char *resource;         /* request.resource.resource ("pods");
+                                     "" when not given */
     const char *sub_resource;     /* request.subResource; "" when none */
     const char *name;             /* request.name; "" when none */
     const char *namespace_name;   /* request.namespace; "" when none */
@@ -217,6 +228,17 @@ void vk8s_review_free(vk8s_review *r);
  */
 int vk8s_review_workload(vk8s_workload **out, const char **skip,
                          const vk8s_review *r, vouch_error *err);
+
+/*
+ * How GKE's audit log names the review's object and call:
+ * `resource_name` "core/v1/namespaces/prod/pods/web-1" ("apps/v1/..."
+ * for a Deployment; "/ephemeralcontainers" after a subresource) and
+ * `method_name` "io.k8s.core.v1.pods.create". `w` (may be NULL) gives
+ * the name and namespace when the review names none. Cut short to fit.
+ */
+void vk8s_review_names(const vk8s_review *r, const vk8s_workload *w,
+                       char *resource_name, size_t resource_size,
+                       char *method_name, size_t method_size);
 
 /*
  * A review for `object` as kube-apiserver would send it on CREATE, as

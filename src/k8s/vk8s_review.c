@@ -166,6 +166,24 @@ static int read_flags(vk8s_review *r, const json_t *req, vk8s_where *where,
     return 0;
 }
 
+/* request.resource: {group, version, resource}, optional. */
+static int read_resource(vk8s_review *r, const json_t *req,
+                         vk8s_where *where, vouch_error *err)
+{
+    const json_t *res = NULL;
+    size_t saved;
+    int rc = optional_object(req, "resource", &res, where, err);
+
+    r->resource = "";
+    if (rc < 0 || res == NULL) {
+        return rc;
+    }
+    saved = vk8s_where_key(where, "resource");
+    rc = member_string(res, "resource", false, &r->resource, where, err);
+    vk8s_where_pop(where, saved);
+    return rc;
+}
+
 static int read_request(vk8s_review *r, vk8s_where *where, vouch_error *err)
 {
     const json_t *req = NULL;
@@ -197,8 +215,11 @@ static int read_request(vk8s_review *r, vk8s_where *where, vouch_error *err)
         return rc;
     }
     vk8s_where_pop(where, saved);
-    rc = member_string(req, "subResource", false, &r->sub_resource, where,
-                       err);
+    rc = read_resource(r, req, where, err);
+    if (rc == 0) {
+        rc = member_string(req, "subResource", false, &r->sub_resource,
+                           where, err);
+    }
     if (rc == 0) {
         rc = member_string(req, "name", false, &r->name, where, err);
     }
@@ -317,20 +338,64 @@ cleanup:
 }
 
 /* "Deployment" -> "deployments": the resource of every kind vouch reads. */
-static json_t *resource_of(const char *kind)
+static void plural_of(const char *kind, char *plural, size_t size)
 {
-    char plural[128];
     size_t n = strlen(kind);
 
-    if (n + 2 > sizeof(plural)) {
-        n = sizeof(plural) - 2;
+    if (n + 2 > size) {
+        n = size - 2;
     }
     for (size_t i = 0; i < n; i++) {
         plural[i] = (char)tolower((unsigned char)kind[i]);
     }
     plural[n] = 's';
     plural[n + 1] = '\0';
+}
+
+static json_t *resource_of(const char *kind)
+{
+    char plural[128];
+
+    plural_of(kind, plural, sizeof(plural));
     return json_string(plural);
+}
+
+void vk8s_review_names(const vk8s_review *r, const vk8s_workload *w,
+                       char *resource_name, size_t resource_size,
+                       char *method_name, size_t method_size)
+{
+    char plural[128];
+    const char *group = r->group[0] != '\0' ? r->group : "core";
+    const char *ns = r->namespace_name;
+    const char *name = r->name;
+    const char *sub = r->sub_resource;
+    static const char *const verbs[] = {"create", "update", "delete",
+                                        "connect"};
+
+    if (r->resource[0] != '\0') {
+        snprintf(plural, sizeof(plural), "%s", r->resource);
+    } else {
+        plural_of(r->kind, plural, sizeof(plural));
+    }
+    if (ns[0] == '\0' && w != NULL) {
+        ns = w->namespace_name;
+    }
+    if (name[0] == '\0' && w != NULL) {
+        name = w->name;
+    }
+    if (ns[0] != '\0') {
+        snprintf(resource_name, resource_size,
+                 "%s/%s/namespaces/%s/%s/%s%s%s", group, r->version, ns,
+                 plural, name[0] != '\0' ? name : "-",
+                 sub[0] != '\0' ? "/" : "", sub);
+    } else {
+        snprintf(resource_name, resource_size, "%s/%s/%s/%s%s%s", group,
+                 r->version, plural, name[0] != '\0' ? name : "-",
+                 sub[0] != '\0' ? "/" : "", sub);
+    }
+    snprintf(method_name, method_size, "io.k8s.%s.%s.%s%s%s.%s", group,
+             r->version, plural, sub[0] != '\0' ? "." : "", sub,
+             verbs[r->operation]);
 }
 
 int vk8s_review_synthesize(char **out, const json_t *object,

@@ -464,12 +464,26 @@ bool vk8s_workload_same_images(const vk8s_workload *a,
     return true;
 }
 
+vouch_kubernetes_context vk8s_context(const vk8s_workload *w,
+                                      const char *cluster,
+                                      const char *trust_domain)
+{
+    vouch_kubernetes_context ctx = VOUCH_KUBERNETES_CONTEXT_INIT;
+
+    ctx.cluster = cluster;
+    ctx.namespace_name =
+        w->namespace_name[0] != '\0' ? w->namespace_name : NULL;
+    ctx.service_account = w->service_account;
+    ctx.trust_domain = trust_domain;
+    return ctx;
+}
+
 int vk8s_evaluate(vouch_decision **out, const vk8s_workload *w,
                   const char *cluster, const char *trust_domain,
                   const vouch_evaluation_input *base, vouch_error *err)
 {
     vouch_evaluation_input in = *base;
-    vouch_kubernetes_context ctx = VOUCH_KUBERNETES_CONTEXT_INIT;
+    vouch_kubernetes_context ctx = vk8s_context(w, cluster, trust_domain);
 
     *out = NULL;
     if (w->image_count == 0) {
@@ -477,11 +491,6 @@ int vk8s_evaluate(vouch_decision **out, const vk8s_workload *w,
                            "%s %s runs no image to decide", w->kind,
                            w->name);
     }
-    ctx.cluster = cluster;
-    ctx.namespace_name =
-        w->namespace_name[0] != '\0' ? w->namespace_name : NULL;
-    ctx.service_account = w->service_account;
-    ctx.trust_domain = trust_domain;
     in.version = VOUCH_EVALUATION_INPUT_VERSION;
     in.images = w->refs;
     in.image_count = w->image_count;

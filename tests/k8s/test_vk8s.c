@@ -277,6 +277,8 @@ static void test_vk8s_reads_reviews(void **state)
     vk8s_review *r = parse_review(text);
     vk8s_workload *w = NULL;
     const char *skip = "unset";
+    char resource[200];
+    char method[100];
     vouch_error err = VOUCH_ERROR_INIT;
 
     (void)state;
@@ -292,6 +294,10 @@ static void test_vk8s_reads_reviews(void **state)
     assert_null(skip);
     assert_non_null(w);
     assert_int_equal(w->image_count, 2);
+    vk8s_review_names(r, w, resource, sizeof(resource), method,
+                      sizeof(method));
+    assert_string_equal(resource, "core/v1/namespaces/prod/pods/x");
+    assert_string_equal(method, "io.k8s.core.v1.pods.create");
     vk8s_workload_free(w);
     vk8s_review_free(r);
     free(text);
@@ -431,6 +437,8 @@ static void test_vk8s_synthesizes_a_review(void **state)
     vk8s_review *r;
     vk8s_workload *w = NULL;
     const char *skip = NULL;
+    char resource[200];
+    char method[100];
     vouch_error err = VOUCH_ERROR_INIT;
 
     (void)state;
@@ -446,6 +454,11 @@ static void test_vk8s_synthesizes_a_review(void **state)
     assert_true(r->dry_run);
     assert_int_equal(vk8s_review_workload(&w, &skip, r, &err), 0);
     assert_int_equal(w->image_count, 1);
+    vk8s_review_names(r, w, resource, sizeof(resource), method,
+                      sizeof(method));
+    assert_string_equal(resource,
+                        "batch/v1/namespaces/batch/cronjobs/nightly");
+    assert_string_equal(method, "io.k8s.batch.v1.cronjobs.create");
     vk8s_workload_free(w);
     vk8s_review_free(r);
     free(text);

@@ -214,6 +214,17 @@ static void test_rule_map_keys_match_their_context(void **state)
         "example.org/ns/prod/sa/ap", &mesh));
     assert_false(vouch__rule_map_key_matches(VOUCH_RULE_MAP_COUNT, "prod",
                                              &prod));
+    /* The public check of a key's form. */
+    assert_true(vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES,
+                                         "us-east1-b.prod", 15));
+    assert_false(vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES,
+                                          "us-east1-b.prod-", 16));
+    assert_false(vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES,
+                                          "nodot", 5));
+    assert_false(vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES,
+                                          NULL, 0));
+    assert_true(vouch_rule_map_key_valid(
+        VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES, "prod", 4));
 }
 
 /* ---- rules -------------------------------------------------------------- */
