@@ -32,6 +32,7 @@ typedef struct vouchd_options {
     flag_list public_host;          /* --public-host NAME[:PORT]... */
     flag_list allowed_origin;       /* --allowed-origin ORIGIN... */
     const char *default_location;   /* --default-location REGION */
+    flag_list k8s_trust_domain;     /* --k8s-trust-domain CLUSTER=DOMAIN */
     const char *config;             /* --config FILE (read by the parse) */
 
     flags parse;                    /* owns what the strings point into */
