@@ -240,8 +240,10 @@ static json_t *offline_verdict(const manifest *m, const entry *e,
     for (size_t i = 0; warnings != NULL && i < v.warning_count; i++) {
         json_array_append_new(warnings, json_string(v.warnings[i]));
     }
-    out = verdict_json(m, e, v.allowed, v.outcome, v.rule, v.message,
-                       v.skip, warnings);
+    /* As the webhook answers: the message of a deny; a dry run's and a
+     * break-glass's are in the warnings. */
+    out = verdict_json(m, e, v.allowed, v.outcome, v.rule,
+                       v.allowed ? NULL : v.message, v.skip, warnings);
     vk8s_verdict_clear(&v);
     vouch_decision_free(d);
     return out;

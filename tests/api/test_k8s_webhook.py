@@ -34,7 +34,10 @@ def objects(tmp_path_factory):
 def review(obj, op="CREATE", old=None, dry_run=False,
            api="admission.k8s.io/v1", uid="0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"):
     """An AdmissionReview as kube-apiserver sends it (the Kubernetes API
-    reference, admission.k8s.io/v1)."""
+    reference, admission.k8s.io/v1). The objects are copied: a test may
+    spoil its review's without spoiling the next test's."""
+    obj = copy.deepcopy(obj)
+    old = copy.deepcopy(old)
     group, _, version = obj["apiVersion"].rpartition("/")
     meta = obj.get("metadata", {})
     resource = {"group": group, "version": version,
@@ -370,12 +373,20 @@ def test_malformed_reviews_are_400_with_a_reason(server, project, objects):
     assert "LOCATION.NAME" in err["message"]
 
 
-def test_huge_reviews_are_refused(server, project, objects):
-    huge = review(objects["pod"])
-    huge["request"]["object"]["metadata"]["annotations"] = {
-        "filler": "x" * (4 * 1024 * 1024)}
-    err = admit(server, project, huge, status=413)
-    assert "more than 4194304 bytes" in err["message"]
+def test_huge_reviews_are_refused(store_url, workdir, project, objects):
+    """Over VK8S_REVIEW_MAX_BYTES (4 MiB) the review is refused before it
+    is read, even when vouchd takes larger bodies elsewhere."""
+    d = Daemon(store_url, workdir, ["--max-body", "8MiB"]).start()
+    try:
+        huge = review(objects["pod"])
+        huge["request"]["object"]["metadata"]["annotations"] = {
+            "filler": "x" * (4 * 1024 * 1024)}
+        err = admit(d, project, huge, status=413)
+        assert err["message"].startswith(
+            "request body: the AdmissionReview is ")
+        assert err["message"].endswith("bytes, over the limit of 4194304")
+    finally:
+        assert d.stop() == 0, d.stderr_text()
 
 
 def vouch_cli(*args):
