@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "platform.h"
 #include "server.h"
 
 int api_healthz(api_request *req)
@@ -27,6 +28,7 @@ int api_readyz(api_request *req)
 int api_metrics_handler(api_request *req)
 {
     api_cache_counts caches;
+    api_gauges gauges;
     vsvc_counts counts;
     size_t len = 0;
     char *text;
@@ -37,7 +39,10 @@ int api_metrics_handler(api_request *req)
     caches.verify_misses = counts.verify_misses;
     caches.store_hits = counts.store_hits;
     caches.store_misses = counts.store_misses;
-    text = api_metrics_render(req->server->metrics, &caches, &len);
+    vouch_platform_conformance_counts(req->server->platform,
+                                      &gauges.nonconforming_revisions,
+                                      &gauges.nonconforming_jobs);
+    text = api_metrics_render(req->server->metrics, &caches, &gauges, &len);
     if (text == NULL) {
         return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }

@@ -37,6 +37,8 @@
 /* Log ids (the part of logName after "projects/P/logs/"). */
 #define VOUCH_AUDIT_LOG_SYSTEM_EVENT "cloudaudit.googleapis.com%2Fsystem_event"
 #define VOUCH_AUDIT_LOG_ACTIVITY     "cloudaudit.googleapis.com%2Factivity"
+#define VOUCH_AUDIT_LOG_CONTINUOUS_VALIDATION \
+    "binaryauthorization.googleapis.com%2Fcontinuous_validation"
 
 /* protoPayload.serviceName values. */
 #define VOUCH_AUDIT_SERVICE_RUN       "run.googleapis.com"
@@ -160,6 +162,43 @@ typedef struct vouch_audit_k8s_event {
  */
 int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
                           vouch_error *err);
+
+/**
+ * A continuous-validation finding (docs/run.md, "Continuous validation"):
+ * a serving revision (service + revision) or a job's template (job) that
+ * no longer conforms to the current policy. Strings borrowed.
+ */
+typedef struct vouch_audit_cv_event {
+    const char *project;        /* required */
+    const char *location;       /* required */
+    const char *service;        /* a revision: its service */
+    const char *revision;       /* a revision: its id */
+    const char *job;            /* or a job */
+    const vouch_decision *decision;  /* NULL when the check could not be
+                                        made (an image not resolved) */
+    const char *const *containers;   /* the container of each image of
+                                        the decision (may be NULL) */
+    const char *description;    /* required: why, in the words of a
+                                   deploy's refusal */
+    const char *timestamp;      /* as for vouch_audit_run_event */
+    const char *insert_id;
+} vouch_audit_cv_event;
+
+/**
+ * Build the entry of a finding: log
+ * binaryauthorization.googleapis.com%2Fcontinuous_validation, severity
+ * WARNING, resource cloud_run_revision or cloud_run_job as for
+ * enforcement entries, and a jsonPayload of @type
+ * google.cloud.binaryauthorization.v1beta1.ContinuousValidationEvent whose
+ * runEvent names the resource, the policy, the verdict VIOLATES_POLICY
+ * and each image with its container, result (ALLOW or DENY) and reason.
+ *
+ * @param[out] out  Caller owns it; json_decref(). NULL on failure.
+ * @return 0; VOUCH_EINVAL (the message names the missing field);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_audit_cv_entry(json_t **out, const vouch_audit_cv_event *ev,
+                         vouch_error *err);
 
 /** A change made through a management API. Strings borrowed. */
 typedef struct vouch_audit_admin_event {

@@ -167,6 +167,43 @@ int vsvc__uow_new(vsvc_session *s, vsvc_uow **out, vouch_error *err)
     return vsvc_uow_new(out, s->conn, s->svc->registry, s->svc->sink, err);
 }
 
+void vsvc_on_change(vsvc *svc, vsvc_change_fn fn, void *payload)
+{
+    svc->on_change = fn;
+    svc->on_change_payload = payload;
+}
+
+/* The payload of the post-commit hook of a change. */
+typedef struct change_note {
+    vsvc_session *session;
+    char project[VUTIL_ID_MAX + 1];
+} change_note;
+
+static void tell_change(void *payload)
+{
+    change_note *note = payload;
+    vsvc *svc = note->session->svc;
+
+    svc->on_change(note->session, note->project, svc->on_change_payload);
+}
+
+int vsvc__changed(vsvc_uow *uow, vsvc_session *s, const char *project,
+                  vouch_error *err)
+{
+    change_note *note;
+
+    if (s == NULL || s->svc->on_change == NULL) {
+        return 0;
+    }
+    note = calloc(1, sizeof(*note));
+    if (note == NULL) {
+        return vutil_enomem(err);
+    }
+    note->session = s;
+    snprintf(note->project, sizeof(note->project), "%s", project);
+    return vsvc_uow_after_commit(uow, tell_change, free, note, err);
+}
+
 int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,
               vouch_error *err)
 {

@@ -72,6 +72,17 @@ typedef struct vsvc_options {
 int vsvc_new(vsvc **out, const vsvc_options *opts, vouch_error *err);
 void vsvc_free(vsvc *svc);
 
+/**
+ * What to run after every committed change of a project's policy, or of
+ * an attestor (the run platform's continuous validation): `fn(session,
+ * project, payload)`, in the request's thread, after the commit, with no
+ * transaction open on the session's connection. Its failures are its own
+ * to report: the change stands. Set once, before requests are served.
+ */
+typedef void (*vsvc_change_fn)(vsvc_session *s, const char *project,
+                               void *payload);
+void vsvc_on_change(vsvc *svc, vsvc_change_fn fn, void *payload);
+
 /** Counters for /metrics. */
 typedef struct vsvc_counts {
     uint64_t verify_hits;      /* signature verifications */

@@ -26,6 +26,8 @@ struct vsvc {
     vsvc_compiled *compiled;
     char **k8s_trust;             /* "LOCATION.NAME=DOMAIN" (vsvc_k8s.c) */
     size_t k8s_trust_count;
+    vsvc_change_fn on_change;     /* vsvc_on_change() */
+    void *on_change_payload;
 };
 
 struct vsvc_session {
@@ -154,6 +156,13 @@ int vsvc__evidence_attestors(vsvc *svc, vouch_store_conn *conn,
  * an occurrence that is not an attestation is no evidence. */
 int vsvc__evidence_attestations(vouch_store_conn *conn, const char *image,
                                 vsvc_evidence *e, vouch_error *err);
+
+/*
+ * After the unit commits, tell the listener of vsvc_on_change() that
+ * `project`'s policy or attestors changed (nothing when none listens).
+ */
+int vsvc__changed(vsvc_uow *uow, vsvc_session *s, const char *project,
+                  vouch_error *err);
 
 /* Run `fn` as one unit of work on the session (vsvc_uow_run). */
 int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,
