@@ -145,6 +145,8 @@ def test_deny_says_what_gke_says_and_is_audited(server, project, objects,
     [entry] = audit_entries(
         server, project, 'resource.type="k8s_cluster" AND '
         'protoPayload.resourceName="apps/v1/namespaces/prod/deployments/web"')
+    assert audit_entries(server, project,
+                         'resource.labels.cluster_name="prod"') == [entry]
     assert entry["resource"] == {"type": "k8s_cluster", "labels": {
         "project_id": project, "location": "us-central1-a",
         "cluster_name": "prod"}}
