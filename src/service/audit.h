@@ -191,7 +191,9 @@ typedef struct vouch_audit_cv_event {
  * enforcement entries, and a jsonPayload of @type
  * google.cloud.binaryauthorization.v1beta1.ContinuousValidationEvent whose
  * runEvent names the resource, the policy, the verdict VIOLATES_POLICY
- * and each image with its container, result (ALLOW or DENY) and reason.
+ * and each image with its container, result (ALLOW or DENY) and reason;
+ * the label binaryauthorization.googleapis.com/continuous-validation
+ * holds the decision's outcome (DENY, ALLOW_DRYRUN) or CHECK_FAILED.
  *
  * @param[out] out  Caller owns it; json_decref(). NULL on failure.
  * @return 0; VOUCH_EINVAL (the message names the missing field);

@@ -12,6 +12,10 @@
 #include "audit_internal.h"
 #include "vutil_str.h"
 
+/* Not the decision label of enforcement entries: a finding is not a
+ * deploy that was denied, and filters on denials must not list it. */
+#define LABEL_CV "binaryauthorization.googleapis.com/continuous-validation"
+
 #define CV_TYPE \
     "type.googleapis.com/google.cloud.binaryauthorization.v1beta1." \
     "ContinuousValidationEvent"
@@ -116,7 +120,7 @@ int vouch_audit_cv_entry(json_t **out, const vouch_audit_cv_event *ev,
             "s:{s:s,s:{s:s,s:s,s:s,s:s,s:O}}}",
             "insertId", id, "timestamp", ts, "receiveTimestamp", ts,
             "logName", log_name, "resource", resource, "severity",
-            "WARNING", "labels", LABEL_DECISION,
+            "WARNING", "labels", LABEL_CV,
             ev->decision != NULL
                 ? vouch_outcome_name(vouch_decision_outcome(ev->decision))
                 : "CHECK_FAILED",

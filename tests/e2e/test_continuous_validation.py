@@ -104,6 +104,10 @@ def test_a_tightened_policy_flags_exactly_the_nonconforming(cv):
     for e in entries:
         event = e["jsonPayload"]["runEvent"]
         assert e["severity"] == "WARNING"
+        # Not a denied deploy: filters on those do not list findings.
+        assert e["labels"] == {
+            "binaryauthorization.googleapis.com/continuous-validation":
+                "DENY"}
         assert (event["verdict"], event["policyName"]) == \
             ("VIOLATES_POLICY", "projects/%s/policy" % p)
         assert (event["images"][0]["image"], event["images"][0]["result"]) \
