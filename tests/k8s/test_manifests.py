@@ -164,6 +164,7 @@ def test_the_documented_tls_steps_make_a_certificate_a_client_trusts(
 
     for name, trusted in [("vouchd.vouch.svc", True),
                           ("vouchd.vouch.svc.cluster.local", True),
+                          ("localhost", True),
                           ("vouchd.other.svc", False)]:
         thread = threading.Thread(target=serve)
         thread.start()
