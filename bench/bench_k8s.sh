@@ -112,8 +112,14 @@ pace() {
     shift
     path=$1
     shift
-    if ! "$PACE" "$url$path" "$RATE" "$SECONDS_EACH" "$@" > "$work/pace.out"; then
-        echo "bench_k8s: $name: bad answers, or the pace was not kept:" >&2
+    status=0
+    "$PACE" "$url$path" "$RATE" "$SECONDS_EACH" "$@" > "$work/pace.out" ||
+        status=$?
+    if [ "$status" = 3 ]; then
+        echo "bench_k8s: $name: the pace of $RATE/s was not kept (the" \
+             "machine is too busy); the figures are not at that rate" >&2
+    elif [ "$status" != 0 ]; then
+        echo "bench_k8s: $name: bad answers:" >&2
         cat "$work/pace.out" >&2
         exit 1
     fi
@@ -123,6 +129,7 @@ pace() {
 }
 
 bench_store() {
+    echo "bench_k8s: load average $(cut -d' ' -f1-3 /proc/loadavg)"
     store=$1
     label=$2
     port=$(free_port)
