@@ -14,7 +14,10 @@
 #   GET  /healthz
 #   POST /k8s/v1/projects/p/locations/us-central1-a/clusters/prod:admit
 #        (a Pod running image a: every answer must be allowed)
-# Goal: the webhook's p99 under 1 ms at 1,000 requests/s.
+# Goal: the webhook's p99 under 1 ms at 1,000 requests/s. Also printed:
+# the same percentiles inside vouchd (its access log), which leave out the
+# client's share of a busy machine. Environment: BENCH_RATE (1000),
+# BENCH_SECONDS (10), BENCH_NICE (0).
 set -eu
 
 BUILD=${1:?usage: bench_k8s.sh BUILD [sqlite|postgres|all]}
@@ -25,6 +28,9 @@ case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 VOUCHD=$BUILD/src/daemon/vouchd
 PACE=$BUILD/bench/bench_pace
 RATE=${BENCH_RATE:-1000}
+# BENCH_NICE=-10 (as root) runs vouchd and the client ahead of whatever
+# else the machine runs, to see vouchd's own figures on a shared machine.
+NICE=${BENCH_NICE:-0}
 SECONDS_EACH=${BENCH_SECONDS:-10}
 DATA=$root/tests/data
 ADMIT=/k8s/v1/projects/p/locations/us-central1-a/clusters/prod:admit
@@ -113,8 +119,8 @@ pace() {
     path=$1
     shift
     status=0
-    "$PACE" "$url$path" "$RATE" "$SECONDS_EACH" "$@" > "$work/pace.out" ||
-        status=$?
+    nice -n "$NICE" "$PACE" "$url$path" "$RATE" "$SECONDS_EACH" "$@" \
+        > "$work/pace.out" || status=$?
     if [ "$status" = 3 ]; then
         echo "bench_k8s: $name: the pace of $RATE/s was not kept (the" \
              "machine is too busy); the figures are not at that rate" >&2
@@ -134,8 +140,9 @@ bench_store() {
     label=$2
     port=$(free_port)
     url=http://127.0.0.1:$port
-    "$VOUCHD" --listen "127.0.0.1:$port" --store "$store" \
-        --access-log /dev/null > "$work/vouchd.log" 2>&1 &
+    : > "$work/access.log"
+    nice -n "$NICE" "$VOUCHD" --listen "127.0.0.1:$port" --store "$store" \
+        --access-log "$work/access.log" > "$work/vouchd.log" 2>&1 &
     pid=$!
     i=0
     until curl -sf "$url/healthz" >/dev/null 2>&1; do
@@ -151,6 +158,7 @@ bench_store() {
     # Warm: the compiled policy and attestor, the verify cache.
     "$PACE" "$url$ADMIT" "$RATE" 1 "$work/review.json" '"allowed":true' \
         > /dev/null
+    skip=$(wc -l < "$work/access.log")
     {
         pace healthz /healthz
         pace admit "$ADMIT" "$work/review.json" '"allowed":true'
@@ -160,6 +168,31 @@ bench_store() {
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     pid=
+    # vouchd's own latency of each request (its access log: first byte to
+    # completion), which leaves out the client's share of a busy machine.
+    python3 - "$work/access.log" "$skip" "$label" "$ADMIT" <<'PY'
+import json, sys
+path, skip, label, admit = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+lat = {"healthz": [], "admit": []}
+with open(path) as f:
+    for i, line in enumerate(f):
+        if i < skip:
+            continue
+        e = json.loads(line)
+        key = "healthz" if e["path"] == "/healthz" else \
+            "admit" if e["path"] == admit else None
+        if key:
+            lat[key].append(e["latency_us"] / 1000.0)
+pct = {}
+for k, v in lat.items():
+    v.sort()
+    pct[k] = (v[len(v) // 2], v[len(v) * 99 // 100])
+h, a = pct["healthz"], pct["admit"]
+print("bench_k8s: %s in vouchd: healthz p50 %.3f ms p99 %.3f ms; admit p50 "
+      "%.3f ms (x%.2f) p99 %.3f ms (x%.2f); goal admit p99 < 1 ms: %s"
+      % (label, h[0], h[1], a[0], a[0] / h[0], a[1], a[1] / h[1],
+         "met" if a[1] < 1.0 else "MISSED"))
+PY
     awk -v store="$label" -v rate="$RATE" '
         { p50[$1] += $2; p99[$1] += $3; n[$1]++ }
         END {
