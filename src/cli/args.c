@@ -28,6 +28,13 @@ static const cli_flag global_flags[] = {
                "project (VOUCH_PROJECT)"),
     CLI_STRING("--region", "R", cli_globals, region, 0,
                "region (VOUCH_REGION)"),
+    CLI_STRING("--access-token-file", "FILE", cli_globals,
+               access_token_file, CLI_NONEMPTY,
+               "send the token in FILE as Authorization: Bearer "
+               "(VOUCH_ACCESS_TOKEN gives the token itself)"),
+    CLI_STRING("--cacert", "FILE", cli_globals, cacert, CLI_NONEMPTY,
+               "trust the CA certificates (PEM) in FILE for an https:// "
+               "server (VOUCH_CACERT)"),
     CLI_END,
 };
 
@@ -302,6 +309,10 @@ int cli_global_flag(int argc, char **argv, int *i, cli_globals *g)
             return -1;
         }
         value = argv[++*i];
+    }
+    if ((f->flags & CLI_NONEMPTY) != 0 && value[0] == '\0') {
+        cli_fail("%s needs a value", f->name);
+        return -1;
     }
     *(const char **)((char *)g + f->offset) = value;
     return 1;
