@@ -51,6 +51,7 @@ static const char *const permissions[] = {
     "logging.logEntries.list",
     "logging.logs.list",
     "monitoring.timeSeries.list",
+    "orgpolicy.constraints.list",
     "orgpolicy.policies.create",
     "orgpolicy.policies.delete",
     "orgpolicy.policies.list",
@@ -89,6 +90,7 @@ static const char *const permissions[] = {
     "run.services.update",
     "run.tasks.get",
     "run.tasks.list",
+    "serviceusage.services.get",
 };
 
 typedef struct iam_role {
@@ -257,6 +259,7 @@ static const iam_role roles[] = {
           "logging.logEntries.list",
           "logging.logs.list",
           "monitoring.timeSeries.list",
+          "orgpolicy.constraints.list",
           "orgpolicy.policies.list",
           "orgpolicy.policy.get",
           "resourcemanager.projects.get",
@@ -288,6 +291,7 @@ static const iam_role roles[] = {
           "run.services.update",
           "run.tasks.get",
           "run.tasks.list",
+          "serviceusage.services.get",
           NULL } },
     { "roles/logging.viewer",
       "Logs Viewer",
@@ -305,6 +309,7 @@ static const iam_role roles[] = {
     { "roles/orgpolicy.policyAdmin",
       "Organization Policy Administrator",
       (const char *const[]){
+          "orgpolicy.constraints.list",
           "orgpolicy.policies.create",
           "orgpolicy.policies.delete",
           "orgpolicy.policies.list",
@@ -346,6 +351,7 @@ static const iam_role roles[] = {
           "logging.logEntries.list",
           "logging.logs.list",
           "monitoring.timeSeries.list",
+          "orgpolicy.constraints.list",
           "orgpolicy.policies.list",
           "orgpolicy.policy.get",
           "resourcemanager.projects.get",
@@ -380,6 +386,7 @@ static const iam_role roles[] = {
           "run.services.update",
           "run.tasks.get",
           "run.tasks.list",
+          "serviceusage.services.get",
           NULL } },
     { "roles/run.admin",
       "Cloud Run Admin",
@@ -485,6 +492,7 @@ static const iam_role roles[] = {
           "logging.logEntries.list",
           "logging.logs.list",
           "monitoring.timeSeries.list",
+          "orgpolicy.constraints.list",
           "orgpolicy.policies.list",
           "orgpolicy.policy.get",
           "resourcemanager.projects.get",
@@ -504,6 +512,7 @@ static const iam_role roles[] = {
           "run.services.list",
           "run.tasks.get",
           "run.tasks.list",
+          "serviceusage.services.get",
           NULL } },
 };
 
