@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "vutil_time.h"
 
 void api_log_escape(char *out, size_t size, const char *in)
 {
@@ -56,7 +57,7 @@ void api_access_log_write(FILE *f, pthread_mutex_t *lock,
     char *p = NULL;
     char *text = NULL;
 
-    api_now_rfc3339(when, sizeof(when));
+    vutil_now_rfc3339(when, sizeof(when));
     p = path != NULL ? escaped(path) : NULL;
     line = json_pack("{s:s,s:s?,s:s?,s:i,s:I,s:n}", "time", when, "method",
                      method, "path", p, "status", (int)status, "latency_us",

@@ -97,13 +97,13 @@ int api_limits_new(api_limits **out, size_t body_budget,
 
     *out = NULL;
     if (body_budget == 0 || request_timeout_s == 0) {
-        return api_error_fill(err, VOUCH_EINVAL,
-                              "--body-budget and --request-timeout must "
-                              "be more than 0");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "--body-budget and --request-timeout must "
+                               "be more than 0");
     }
     l = calloc(1, sizeof(*l));
     if (l == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     l->budget = body_budget;
     atomic_init(&l->used, 0);
@@ -118,9 +118,9 @@ int api_limits_new(api_limits **out, size_t body_budget,
         pthread_cond_destroy(&l->wake);
         pthread_mutex_destroy(&l->lock);
         free(l);
-        return api_error_fill(err, VOUCH_EIO,
-                              "cannot start the request watchdog: %s",
-                              strerror(rc));
+        return vutil_error_set(err, VOUCH_EIO, NULL, 0, 0,
+                               "cannot start the request watchdog: %s",
+                               strerror(rc));
     }
     *out = l;
     return 0;
@@ -267,7 +267,7 @@ bool api_limits_take(struct api_request *req, size_t bytes)
     api_limits_release(s->limits, req->body_reserved);
     req->body_reserved = 0;
     req->retry_after_s = 1;
-    api_respond_error(req, API_UNAVAILABLE,
+    api_respond_error(req, VOUCH_EIO,
                       "request body: vouchd holds as many request bodies "
                       "as --body-budget allows (%zu bytes in all); retry "
                       "shortly",

@@ -9,9 +9,9 @@
  * never cached.
  */
 #include "console.h"
+#include "vutil_random.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +36,7 @@ static int new_nonce(char *out)
 {
     unsigned char raw[NONCE_BYTES];
 
-    if (RAND_bytes(raw, (int)sizeof(raw)) != 1) {
+    if (vutil_random_bytes(raw, sizeof(raw), NULL) < 0) {
         return -1;
     }
     EVP_EncodeBlock((unsigned char *)out, raw, (int)sizeof(raw));
@@ -111,11 +111,11 @@ static void add_security_headers(struct MHD_Response *resp,
 }
 
 /* An error in Google's shape, as the API answers them. */
-static struct MHD_Response *error_response(api_request *req,
-                                           api_status status,
+static struct MHD_Response *error_response(api_request *req, unsigned http,
+                                           const char *status,
                                            const char *message)
 {
-    char *body = api_error_body(status, message);
+    char *body = api_error_body(http, status, message);
     struct MHD_Response *resp;
 
     if (body == NULL) {
@@ -129,7 +129,7 @@ static struct MHD_Response *error_response(api_request *req,
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "application/json");
-    req->status = api_status_http(status);
+    req->status = http;
     return resp;
 }
 
@@ -156,7 +156,8 @@ static struct MHD_Response *asset_response(api_request *req,
 
     a = find_asset(index ? "index.html" : name);
     if (a == NULL) {
-        return error_response(req, API_NOT_FOUND,
+        return error_response(req, vutil_code_http(VOUCH_ENOTFOUND),
+                              vutil_code_status(VOUCH_ENOTFOUND),
                               "no such console file; the console is at "
                               "/console/");
     }
@@ -199,7 +200,7 @@ enum MHD_Result api_console_queue(api_request *req)
         return MHD_NO;   /* no nonce, no page: the connection is closed */
     }
     if (req->method != API_GET && req->method != API_HEAD) {
-        resp = error_response(req, API_METHOD_NOT_ALLOWED,
+        resp = error_response(req, 405, "UNIMPLEMENTED",
                               "the console is read with GET");
         if (resp != NULL) {
             MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,

@@ -2,6 +2,7 @@
  * vouchd — the occurrence list filter.
  */
 #include "filter.h"
+#include "vsvc_names.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -221,7 +222,7 @@ int api_filter_parse(const char *text, size_t len, api_filter *out,
             goto cleanup;
         }
         if (slot == &f.resource_url) {
-            const char *normal = api_resource_uri_normal(value);
+            const char *normal = vsvc_resource_uri_normal(value);
             memmove(value, normal, strlen(normal) + 1);
         }
         *slot = value;
@@ -265,12 +266,4 @@ void api_filter_clear(api_filter *f)
     free(f->note_name);
     free(f->resource_url_suffix);
     memset(f, 0, sizeof(*f));
-}
-
-const char *api_resource_uri_normal(const char *uri)
-{
-    if (strncmp(uri, "https://", 8) == 0) {
-        return uri + 8;
-    }
-    return uri;
 }

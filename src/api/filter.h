@@ -22,7 +22,8 @@
 #define API_FILTER_MAX_BYTES 4096u
 
 typedef struct api_filter {
-    char *resource_url;   /* normalised (no https://); NULL: any */
+    char *resource_url;   /* normalised (vsvc_resource_uri_normal: no
+                             https://); NULL: any */
     char *kind;           /* NULL: any */
     char *note_name;      /* NULL: any */
     char *resource_url_suffix;  /* has_suffix(resourceUrl, ...): what the
@@ -40,9 +41,5 @@ int api_filter_parse(const char *text, size_t len, api_filter *out,
                      vouch_error *err);
 
 void api_filter_clear(api_filter *f);
-
-/* The resource URI as stored and matched: without a leading "https://".
- * Borrowed: points into `uri`. */
-const char *api_resource_uri_normal(const char *uri);
 
 #endif /* VOUCH_API_FILTER_H */

@@ -366,21 +366,21 @@ int api_guard_config_check(const api_guard_config *cfg, vouch_error *err)
 
     if (cfg->public_host_count > API_GUARD_MAX_NAMES ||
         cfg->allowed_origin_count > API_GUARD_MAX_NAMES) {
-        return api_error_fill(err, VOUCH_EINVAL,
-                              "--public-host, --allowed-origin: at most %u "
-                              "of each",
-                              API_GUARD_MAX_NAMES);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "--public-host, --allowed-origin: at most %u "
+                               "of each",
+                               API_GUARD_MAX_NAMES);
     }
     for (i = 0; i < cfg->public_host_count; i++) {
         const char *v = cfg->public_hosts[i];
         authority a;
 
         if (!parse_authority(v, strlen(v), &a)) {
-            return api_error_fill(err, VOUCH_EINVAL,
-                                  "--public-host '%s': expected NAME or "
-                                  "NAME:PORT, e.g. vouch.example.com or "
-                                  "vouch.example.com:8443",
-                                  v);
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "--public-host '%s': expected NAME or "
+                                   "NAME:PORT, e.g. vouch.example.com or "
+                                   "vouch.example.com:8443",
+                                   v);
         }
     }
     for (i = 0; i < cfg->allowed_origin_count; i++) {
@@ -388,11 +388,11 @@ int api_guard_config_check(const api_guard_config *cfg, vouch_error *err)
         authority a;
 
         if (!parse_origin(v, &a)) {
-            return api_error_fill(err, VOUCH_EINVAL,
-                                  "--allowed-origin '%s': expected "
-                                  "http[s]://HOST[:PORT] with no path, e.g. "
-                                  "https://console.example.com",
-                                  v);
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "--allowed-origin '%s': expected "
+                                   "http[s]://HOST[:PORT] with no path, e.g. "
+                                   "https://console.example.com",
+                                   v);
         }
     }
     return 0;

@@ -11,11 +11,12 @@
  *
  * Routes: /v1|v2/projects/{p}/locations/{l}/services|jobs/{id}:METHOD.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "support_apis.h"
-#include "platform.h"
 #include "server.h"
+#include "support_apis.h"
+#include "vutil_random.h"
 
 /* Most permissions one test may name (Google's limit is 100). */
 #define IAM_MAX_PERMISSIONS 100u
@@ -31,7 +32,7 @@ static int parse_body(api_request *req, json_t **out)
     if (*out == NULL || !json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        api_respond_error(req, API_INVALID_ARGUMENT, "request body: "
+        api_respond_error(req, VOUCH_EINVAL, "request body: "
                           "expected a JSON object (%s)", jerr.text);
         return -1;
     }
@@ -53,7 +54,7 @@ int api_iam_test_permissions(api_request *req)
     if (asked != NULL && (!json_is_array(asked) ||
                           json_array_size(asked) > IAM_MAX_PERMISSIONS)) {
         json_decref(body);
-        return api_respond_error(req, API_INVALID_ARGUMENT, "permissions: "
+        return api_respond_error(req, VOUCH_EINVAL, "permissions: "
                                  "expected an array of at most %u "
                                  "permission names",
                                  IAM_MAX_PERMISSIONS);
@@ -63,7 +64,7 @@ int api_iam_test_permissions(api_request *req)
         if (!json_is_string(p)) {
             json_decref(body);
             json_decref(granted);
-            return api_respond_error(req, API_INVALID_ARGUMENT,
+            return api_respond_error(req, VOUCH_EINVAL,
                                      "permissions[%zu]: expected a "
                                      "string such as "
                                      "\"run.services.get\"", i);
@@ -86,18 +87,17 @@ int api_iam_test_permissions(api_request *req)
 static int resource_exists(api_request *req)
 {
     bool job = strstr(req->path, "/jobs/") != NULL;
-    const char *kind = job ? VOUCH_PLATFORM_KIND_JOB
-                           : VOUCH_PLATFORM_KIND_SERVICE;
-    vouch_resource r;
-    char name[512];
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *text = NULL;
+    int rc;
 
-    snprintf(name, sizeof(name), "projects/%s/locations/%s/%s/%s",
-             req->params[0], req->params[1], job ? "jobs" : "services",
-             req->params[2]);
-    if (api_get_or_respond(req, kind, name, &r) != 0) {
+    rc = vsvc_get(req->session, job ? VSVC_JOB : VSVC_SERVICE,
+                  (const char *const *)req->params, 3, &text, &err);
+    free(text);
+    if (rc < 0) {
+        api_respond_vouch_error(req, &err, NULL);
         return -1;
     }
-    vouch_resource_clear(&r);
     return 0;
 }
 
@@ -125,19 +125,19 @@ static int check_policy(api_request *req, const json_t *policy)
     json_t *b;
 
     if (!json_is_object(policy)) {
-        return api_respond_error(req, API_INVALID_ARGUMENT, "policy: "
+        return api_respond_error(req, VOUCH_EINVAL, "policy: "
                                  "required, an IAM Policy");
     }
     json_t *bindings = json_object_get(policy, "bindings");
     if (bindings != NULL && !json_is_array(bindings)) {
-        return api_respond_error(req, API_INVALID_ARGUMENT, "policy."
+        return api_respond_error(req, VOUCH_EINVAL, "policy."
                                  "bindings: expected an array");
     }
     json_array_foreach(bindings, i, b) {
         json_t *members = json_object_get(b, "members");
         if (!json_is_string(json_object_get(b, "role")) ||
             (members != NULL && !json_is_array(members))) {
-            return api_respond_error(req, API_INVALID_ARGUMENT, "policy."
+            return api_respond_error(req, VOUCH_EINVAL, "policy."
                                      "bindings[%zu]: expected {role, "
                                      "members: [...]}", i);
         }
@@ -145,7 +145,7 @@ static int check_policy(api_request *req, const json_t *policy)
         json_t *m;
         json_array_foreach(members, k, m) {
             if (!json_is_string(m)) {
-                return api_respond_error(req, API_INVALID_ARGUMENT,
+                return api_respond_error(req, VOUCH_EINVAL,
                                          "policy.bindings[%zu].members[%zu]"
                                          ": expected a string such as "
                                          "\"allUsers\"", i, k);
@@ -157,9 +157,10 @@ static int check_policy(api_request *req, const json_t *policy)
 
 int api_iam_set_policy(api_request *req)
 {
+    vouch_error err = VOUCH_ERROR_INIT;
     json_t *body = NULL;
     json_t *policy = NULL;
-    char etag[24];
+    char etag[VUTIL_ETAG_SIZE];
     int rc;
 
     if (resource_exists(req) < 0 || parse_body(req, &body) < 0) {
@@ -173,7 +174,11 @@ int api_iam_set_policy(api_request *req)
     /* Nothing is enforced yet, so nothing is stored: the answer is the
      * policy as it would be, with a fresh etag. */
     policy = json_deep_copy(json_object_get(body, "policy"));
-    api_new_etag(etag, sizeof(etag));
+    if (vutil_new_etag(etag, sizeof(etag), &err) < 0) {
+        json_decref(body);
+        json_decref(policy);
+        return api_respond_vouch_error(req, &err, NULL);
+    }
     json_object_set_new(policy, "etag", json_string(etag));
     if (json_object_get(policy, "version") == NULL) {
         json_object_set_new(policy, "version", json_integer(1));

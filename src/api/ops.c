@@ -15,10 +15,10 @@ int api_readyz(api_request *req)
 {
     vouch_error err = VOUCH_ERROR_INIT;
 
-    if (vouch_store_ping(req->conn, &err) < 0) {
+    if (vsvc_ping(req->session, &err) < 0) {
         char text[400];
         vouch_error_format(&err, text, sizeof(text));
-        return api_respond_error(req, API_UNAVAILABLE,
+        return api_respond_error(req, VOUCH_EIO,
                                  "store not reachable: %s", text);
     }
     return api_respond(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
@@ -27,17 +27,19 @@ int api_readyz(api_request *req)
 int api_metrics_handler(api_request *req)
 {
     api_cache_counts caches;
+    vsvc_counts counts;
     size_t len = 0;
     char *text;
     int rc;
 
-    api_verify_cache_stats(req->server, &caches.verify_hits,
-                           &caches.verify_misses);
-    vouch_store_cache_stats(req->server->store, &caches.store_hits,
-                            &caches.store_misses);
+    vsvc_counts_read(req->server->service, &counts);
+    caches.verify_hits = counts.verify_hits;
+    caches.verify_misses = counts.verify_misses;
+    caches.store_hits = counts.store_hits;
+    caches.store_misses = counts.store_misses;
     text = api_metrics_render(req->server->metrics, &caches, &len);
     if (text == NULL) {
-        return api_respond_error(req, API_INTERNAL, "out of memory");
+        return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
     rc = api_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8",
                      text, len);

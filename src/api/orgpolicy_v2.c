@@ -45,10 +45,10 @@ int api_list_orgpolicies(api_request *req)
     json_t *out;
     int rc;
 
-    api_run_ctx_init(req, &ctx, NULL);
+    api_platform_ctx(req, &ctx);
     rc = vouch_platform_orgpolicy_get(&ctx, req->params[0], &pol, &err);
     if (rc < 0 && rc != VOUCH_ENOTFOUND) {
-        return api_respond_vouch_error(req, &err, "store");
+        return api_respond_vouch_error(req, &err, NULL);
     }
     out = pol != NULL ? json_pack("{s:[o]}", "policies", pol)
                       : json_object();
@@ -62,47 +62,33 @@ int api_list_orgpolicies(api_request *req)
 
 int api_create_orgpolicy(api_request *req)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
+    json_error_t jerr;
     json_t *body = NULL;
     json_t *pol = NULL;
     char name[300];
     int rc;
 
-    api_run_ctx_init(req, &ctx, &queue);
+    api_platform_ctx(req, &ctx);
     snprintf(name, sizeof(name), "projects/%s/policies/"
              VOUCH_PLATFORM_CONSTRAINT, req->params[0]);
-    json_error_t jerr;
-    body = json_loadb(req->body != NULL ? req->body : "", req->body_len, 0,
-                      &jerr);
+    body = json_loadb(api_body(req), req->body_len, 0, &jerr);
     if (body == NULL) {
-        return api_respond_error(req, API_INVALID_ARGUMENT, "request "
+        return api_respond_error(req, VOUCH_EINVAL, "request "
                                  "body:%d:%d: %s", jerr.line, jerr.column,
                                  jerr.text);
     }
     const char *given = json_string_value(json_object_get(body, "name"));
     if (given == NULL || strcmp(given, name) != 0) {
         json_decref(body);
-        return api_respond_error(req, API_INVALID_ARGUMENT, "name: '%.200s' "
+        return api_respond_error(req, VOUCH_EINVAL, "name: '%.200s' "
                                  "is not served; the one policy of this "
                                  "project is %s",
                                  given != NULL ? given : "", name);
     }
     json_decref(body);
-    rc = vouch_platform_orgpolicy_get(&ctx, req->params[0], &pol, &err);
-    json_decref(pol);
-    pol = NULL;
-    if (rc == 0) {
-        return api_respond_error(req, API_ALREADY_EXISTS, "policy %s "
-                                 "already exists; update it with PATCH",
-                                 name);
-    }
-    if (rc != VOUCH_ENOTFOUND) {
-        return api_respond_vouch_error(req, &err, "store");
-    }
-    rc = vouch_platform_orgpolicy_set(&ctx, req->params[0],
-                                      req->body != NULL ? req->body : "",
-                                      req->body_len, &pol, &err);
+    rc = vouch_platform_orgpolicy_create(&ctx, req->params[0], api_body(req),
+                                         req->body_len, &pol, &err);
     return api_run_finish(req, rc, pol, &ctx, &err);
 }

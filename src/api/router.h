@@ -22,10 +22,14 @@ struct api_request;
 typedef int (*api_handler)(struct api_request *req);
 
 /* Route flags. */
-#define API_ROUTE_TXN   1u  /* runs in one store transaction */
-#define API_ROUTE_WRITE 2u  /* ... a write transaction */
-#define API_ROUTE_CONN  4u  /* needs a store connection, no transaction */
-#define API_ROUTE_CACHE 8u  /* borrows the verify cache (decisions) */
+#define API_ROUTE_SESSION 1u  /* the handler calls the service: a session
+                                 (a store connection) for the request */
+/* Older names of the same flag: transactions (read or write), the verify
+ * cache and the connection are the service layer's to manage now. */
+#define API_ROUTE_TXN   API_ROUTE_SESSION
+#define API_ROUTE_WRITE API_ROUTE_SESSION
+#define API_ROUTE_CONN  API_ROUTE_SESSION
+#define API_ROUTE_CACHE API_ROUTE_SESSION
 
 typedef struct api_route {
     api_method method;

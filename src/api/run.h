@@ -8,22 +8,20 @@
 
 #include <jansson.h>
 
-#include "audit.h"
 #include "vouch/common.h"
 
 struct api_request;
 struct vouch_platform_ctx;
 
-/* Respond 200 with `value` (taken) or the platform error; flush and clear
- * `queue`. Shared by run.c and orgpolicy.c. */
+/* A platform context for the request's session, the v2 API shape (the
+ * v1 adapter, run_v1*.c, sets ctx->api after it). */
+void api_platform_ctx(struct api_request *req, struct vouch_platform_ctx *ctx);
+
+/* Respond 200 with `value` (taken) or the platform error; count the
+ * decision the call made. Shared by run.c, orgpolicy.c, orgpolicy_v2.c
+ * and run_v1*.c. */
 int api_run_finish(struct api_request *req, int rc, json_t *value,
                    struct vouch_platform_ctx *ctx, const vouch_error *err);
-
-/* The platform context of a request: its connection, verify cache and
- * `queue` (may be NULL); the v2 API shape. Shared with run_v1*.c. */
-void api_run_ctx_init(struct api_request *req,
-                      struct vouch_platform_ctx *ctx,
-                      vouch_audit_queue *queue);
 
 int api_create_service(struct api_request *req);
 int api_get_service(struct api_request *req);

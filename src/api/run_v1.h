@@ -27,12 +27,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "audit.h"
 #include "vouch/common.h"
+#include "vsvc_names.h"
 
 struct api_request;
 struct vouch_platform_ctx;
-struct vouch_resource_page;
 
 /* Knative groups and the labels vouchd sets on v1 objects. */
 #define RUN_V1_SERVING "serving.knative.dev/v1"
@@ -82,9 +81,9 @@ bool run_v1_region_ok(const char *s, size_t n);
 void run_v1_location_of_host(const char *host, const char *fallback,
                              char *out, size_t size);
 
-/* A platform context of the v1 shape (audit entries name v1 methods). */
-void run_v1_ctx(struct api_request *req, struct vouch_platform_ctx *ctx,
-                vouch_audit_queue *queue);
+/* A platform context for the request's session, of the v1 shape (audit
+ * entries name v1 methods). */
+void run_v1_ctx(struct api_request *req, struct vouch_platform_ctx *ctx);
 
 /* "CONTAINER_IMAGE_UNAUTHORIZED" -> "ContainerImageUnauthorized" into
  * `out`. */
@@ -169,10 +168,10 @@ int run_v1_meta_to_v2(const json_t *meta, const run_v1_where *w,
 int run_v1_parse_body(struct api_request *req, json_t **out,
                       vouch_error *err);
 
-/* Load the stored v2 resource `kind` `name` (vouch_platform_get) as
- * JSON. VOUCH_ENOTFOUND names it. Caller owns *out. */
-int run_v1_load(struct api_request *req, const char *kind,
-                const char *name, json_t **out, vouch_error *err);
+/* Load the stored v2 resource `kind` `name` (vsvc_get_named) as JSON.
+ * VOUCH_ENOTFOUND names it. Caller owns *out. */
+int run_v1_load(struct api_request *req, vsvc_kind kind, const char *name,
+                json_t **out, vouch_error *err);
 
 /*
  * Find child `w->id` of kind `kind` ("revision", "execution") in the
@@ -181,7 +180,7 @@ int run_v1_load(struct api_request *req, const char *kind,
  * ("revisions"). VOUCH_ENOTFOUND names it. Caller owns *out.
  */
 int run_v1_find(struct api_request *req, const run_v1_where *w,
-                const char *kind, const char *collection, const char *child,
+                vsvc_kind kind, const char *collection, const char *child,
                 const char *guess, json_t **out, vouch_error *err);
 
 /* The resource an Operation carries (its metadata without "@type"). New
@@ -251,7 +250,7 @@ typedef json_t *(*run_v1_conv)(const json_t *r2, const run_v1_where *w,
 
 /* What one v1 list reads and how it shows it. */
 typedef struct run_v1_list_spec {
-    const char *kind;          /* store kind of the v2 resources */
+    vsvc_kind kind;            /* kind of the v2 resources */
     const char *parent;        /* their parent, or NULL: any */
     const char *name_prefix;   /* names must start with it (may be NULL) */
     run_v1_conv conv;
@@ -261,7 +260,8 @@ typedef struct run_v1_list_spec {
 } run_v1_list_spec;
 
 /* Respond to a v1 list: the page of resources whose v1 labels match the
- * request's labelSelector, resuming at its `continue`. */
+ * request's labelSelector, resuming at its `continue`
+ * (vsvc_list_matching). */
 int run_v1_list(struct api_request *req, const run_v1_where *w,
                 const run_v1_list_args *args, const run_v1_list_spec *spec);
 

@@ -156,14 +156,14 @@ int run_v1_fields(const json_t *obj, const char *const *allowed,
     json_t *v;
 
     if (!json_is_object(obj)) {
-        return api_error_fill(err, VOUCH_EINVAL, "%s: expected an object",
-                              path);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: expected an object", path);
     }
     json_object_foreach((json_t *)obj, key, v) {
         if (!listed(allowed, key) && !listed(ignored, key)) {
-            return api_error_fill(err, VOUCH_EINVAL,
-                                  "%s%s%.100s: unknown field", path,
-                                  path[0] != '\0' ? "." : "", key);
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "%s%s%.100s: unknown field", path,
+                                   path[0] != '\0' ? "." : "", key);
         }
     }
     return 0;
@@ -181,9 +181,10 @@ int run_v1_id_check(const char *id, const char *path, vouch_error *err)
              c == '~';
     }
     if (!ok) {
-        return api_error_fill(err, VOUCH_EINVAL, "%s: '%.100s' is not a "
-                              "valid name: 1 to %u of A-Z a-z 0-9 - _ . ~",
-                              path, id, API_ID_MAX);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: '%.100s' is not a "
+                               "valid name: 1 to %u of A-Z a-z 0-9 - _ . ~",
+                               path, id, API_ID_MAX);
     }
     return 0;
 }
@@ -197,13 +198,15 @@ int run_v1_string_map(const json_t *v, const char *path, vouch_error *err)
         return 0;
     }
     if (!json_is_object(v)) {
-        return api_error_fill(err, VOUCH_EINVAL, "%s: expected an object "
-                              "of strings", path);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: expected an object of strings",
+                               path);
     }
     json_object_foreach((json_t *)v, key, e) {
         if (!json_is_string(e)) {
-            return api_error_fill(err, VOUCH_EINVAL, "%s['%.100s']: "
-                                  "expected a string", path, key);
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "%s['%.100s']: expected a string",
+                                   path, key);
         }
     }
     return 0;
@@ -235,9 +238,9 @@ int run_v1_int(const json_t *v, const char *path, json_int_t min,
         n = min - 1;
     }
     if (n < min || n > max) {
-        return api_error_fill(err, VOUCH_EINVAL, "%s: expected a whole "
-                              "number from %lld to %lld", path,
-                              (long long)min, (long long)max);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: expected a whole number from %lld to %lld",
+                               path, (long long)min, (long long)max);
     }
     *out = n;
     return 0;
@@ -299,14 +302,16 @@ static int container_to_v2(const json_t *c, const char *path, size_t i,
     }
     json_array_foreach(json_object_get(c, "env"), k, e) {
         if (json_object_get(e, "valueFrom") != NULL) {
-            return api_error_fill(err, VOUCH_EINVAL, "%s.env[%zu].valueFrom: "
-                                  "values from secrets are not supported; "
-                                  "give a value", where, k);
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "%s.env[%zu].valueFrom: "
+                                   "values from secrets are not supported; "
+                                   "give a value",
+                                   where, k);
         }
     }
     c2 = json_object();
     if (c2 == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     json_object_foreach((json_t *)c, key, v) {
         if (!listed(kept, key) ||
@@ -340,12 +345,14 @@ int run_v1_containers_to_v2(const json_t *in, const char *path,
 
     *out = NULL;
     if (!json_is_array(in) || json_array_size(in) == 0) {
-        return api_error_fill(err, VOUCH_EINVAL, "%s: required, at least "
-                              "one container with an image", path);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: required, at least "
+                               "one container with an image",
+                               path);
     }
     list = json_array();
     if (list == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     json_array_foreach(in, i, c) {
         json_t *c2 = NULL;
@@ -372,8 +379,8 @@ json_t *run_v1_containers_of(const json_t *containers2)
 static int ann_error(vouch_error *err, const char *path, const char *key,
                      const char *why)
 {
-    return api_error_fill(err, VOUCH_EINVAL, "%s['%s']: %s", path, key,
-                          why);
+    return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0, "%s['%s']: %s", path,
+                           key, why);
 }
 
 int run_v1_annotations_to_v2(const json_t *ann, const char *path,
@@ -417,7 +424,7 @@ int run_v1_annotations_to_v2(const json_t *ann, const char *path,
     }
     kept = json_object();
     if (kept == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     json_object_foreach((json_t *)ann, key, v) {
         bool mapped = strcmp(key, RUN_V1_ANN_BINAUTHZ) == 0 ||
@@ -495,17 +502,19 @@ int run_v1_meta_to_v2(const json_t *meta, const run_v1_where *w,
     }
     json_t *name = json_object_get(meta, "name");
     if (name != NULL && !json_is_string(name)) {
-        return api_error_fill(err, VOUCH_EINVAL, "metadata.name: expected "
-                              "a string");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "metadata.name: expected a string");
     }
     const char *n = json_string_value(name);
     if (url_id != NULL && n != NULL && n[0] != '\0' && strcmp(n, url_id)) {
-        return api_error_fill(err, VOUCH_EINVAL, "metadata.name: '%.100s' "
-                              "does not match the name in the URL (%s)", n,
-                              url_id);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "metadata.name: '%.100s' "
+                               "does not match the name in the URL (%s)",
+                               n, url_id);
     }
     if (url_id == NULL && (n == NULL || n[0] == '\0')) {
-        return api_error_fill(err, VOUCH_EINVAL, "metadata.name: required");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "metadata.name: required");
     }
     if (url_id == NULL && run_v1_id_check(n, "metadata.name", err) < 0) {
         return VOUCH_EINVAL;
@@ -517,10 +526,10 @@ int run_v1_meta_to_v2(const json_t *meta, const run_v1_where *w,
     if (json_object_get(meta, "namespace") != NULL &&
         (ns == NULL || (ns[0] != '\0' && strcmp(ns, w->project) != 0 &&
                         strcmp(ns, number) != 0))) {
-        return api_error_fill(err, VOUCH_EINVAL, "metadata.namespace: "
-                              "'%.100s' is not the project of the URL (%s)",
-                              ns != NULL ? ns : "(not a string)",
-                              w->project);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "metadata.namespace: "
+                               "'%.100s' is not the project of the URL (%s)",
+                               ns != NULL ? ns : "(not a string)", w->project);
     }
     json_t *in_labels = json_object_get(meta, "labels");
     rc = run_v1_string_map(in_labels, "metadata.labels", err);
@@ -530,10 +539,11 @@ int run_v1_meta_to_v2(const json_t *meta, const run_v1_where *w,
     const char *loc = json_string_value(json_object_get(
         in_labels, RUN_V1_LABEL_LOCATION));
     if (loc != NULL && strcmp(loc, w->location) != 0) {
-        return api_error_fill(err, VOUCH_EINVAL, "metadata.labels['"
-                              RUN_V1_LABEL_LOCATION "']: '%.64s' is not the "
-                              "location of this request (%s)", loc,
-                              w->location);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "metadata.labels['" RUN_V1_LABEL_LOCATION
+                               "']: '%.64s' is not the "
+                               "location of this request (%s)",
+                               loc, w->location);
     }
     labels = json_is_object(in_labels) ? json_deep_copy(in_labels) : NULL;
     if (labels != NULL) {

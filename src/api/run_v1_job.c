@@ -53,8 +53,9 @@ static int task_spec_to_v2(const json_t *spec, json_t *task,
     }
     v = json_object_get(spec, "serviceAccountName");
     if (rc == 0 && v != NULL && !json_is_string(v)) {
-        rc = api_error_fill(err, VOUCH_EINVAL, TASK_SPEC
-                            ".serviceAccountName: expected a string");
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             TASK_SPEC ".serviceAccountName: expected a "
+                             "string");
     }
     if (rc == 0 && json_string_length(v) > 0) {
         json_object_set(task, "serviceAccount", v);
@@ -64,8 +65,9 @@ static int task_spec_to_v2(const json_t *spec, json_t *task,
                                TASK_SPEC ".nodeSelector", err);
     }
     if (rc == 0 && json_object_size(json_object_get(spec, "nodeSelector"))) {
-        rc = api_error_fill(err, VOUCH_EINVAL, TASK_SPEC ".nodeSelector: "
-                            "not supported for jobs");
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             TASK_SPEC ".nodeSelector: not supported for "
+                             "jobs");
     }
     if (rc == 0) {
         run_v1_set_nonempty(task, "volumes",
@@ -117,8 +119,9 @@ static int exec_template_to_v2(const json_t *tpl, json_t **out,
 
     *out = NULL;
     if (tpl == NULL) {
-        return api_error_fill(err, VOUCH_EINVAL, "spec.template: required, "
-                              "an ExecutionTemplateSpec");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "spec.template: required, "
+                               "an ExecutionTemplateSpec");
     }
     rc = run_v1_fields(tpl, top, NULL, "spec.template", err);
     json_t *spec = json_object_get(tpl, "spec");
@@ -128,8 +131,9 @@ static int exec_template_to_v2(const json_t *tpl, json_t **out,
     }
     json_t *ttpl = json_object_get(spec, "template");
     if (rc == 0 && ttpl == NULL) {
-        rc = api_error_fill(err, VOUCH_EINVAL, "spec.template.spec.template: "
-                            "required, a TaskTemplateSpec with containers");
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "spec.template.spec.template: "
+                             "required, a TaskTemplateSpec with containers");
     }
     if (rc == 0) {
         rc = run_v1_fields(ttpl, task_top, NULL,
@@ -141,7 +145,7 @@ static int exec_template_to_v2(const json_t *tpl, json_t **out,
     t2 = json_object();
     task = json_object();
     if (t2 == NULL || task == NULL) {
-        rc = api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        rc = vutil_enomem(err);
         goto cleanup;
     }
     rc = template_meta_to_v2(json_object_get(tpl, "metadata"),
@@ -158,8 +162,8 @@ static int exec_template_to_v2(const json_t *tpl, json_t **out,
     }
     json_t *tspec = json_object_get(ttpl, "spec");
     if (rc == 0 && tspec == NULL) {
-        rc = api_error_fill(err, VOUCH_EINVAL, TASK_SPEC ": required, with "
-                            "containers");
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             TASK_SPEC ": required, with containers");
     }
     if (rc == 0) {
         rc = task_spec_to_v2(tspec, task, err);
@@ -204,14 +208,15 @@ int run_v1_job_to_v2(const json_t *in, const run_v1_where *w,
          (av == NULL || strcmp(av, RUN_V1_RUN) != 0)) ||
         (json_object_get(in, "kind") != NULL &&
          (kind == NULL || strcmp(kind, "Job") != 0))) {
-        return api_error_fill(err, VOUCH_EINVAL, "apiVersion and kind: "
-                              "expected " RUN_V1_RUN " and Job");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "apiVersion and kind: "
+                               "expected " RUN_V1_RUN " and Job");
     }
     json_t *meta = json_object_get(in, "metadata");
     json_t *spec = json_object_get(in, "spec");
     if (!json_is_object(meta) || !json_is_object(spec)) {
-        return api_error_fill(err, VOUCH_EINVAL, "metadata and spec: "
-                              "required");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "metadata and spec: required");
     }
     rc = run_v1_fields(spec, spec_fields, NULL, "spec", err);
     if (rc < 0) {
@@ -219,7 +224,7 @@ int run_v1_job_to_v2(const json_t *in, const run_v1_where *w,
     }
     job = json_object();
     if (job == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     rc = run_v1_meta_to_v2(meta, w, url_id, id, id_size, job, err);
     if (rc == 0) {
@@ -229,8 +234,9 @@ int run_v1_job_to_v2(const json_t *in, const run_v1_where *w,
     for (size_t i = 1; rc == 0 && spec_fields[i] != NULL; i++) {
         json_t *v = json_object_get(spec, spec_fields[i]);
         if (v != NULL && !json_is_string(v)) {
-            rc = api_error_fill(err, VOUCH_EINVAL, "spec.%s: expected a "
-                                "string", spec_fields[i]);
+            rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                 "spec.%s: expected a string",
+                                 spec_fields[i]);
         } else if (json_string_length(v) > 0) {
             json_object_set(job, spec_fields[i], v);
         }
@@ -267,7 +273,7 @@ int run_v1_run_to_v2(const json_t *in, json_t **out, vouch_error *err)
     }
     body = json_object();
     if (body == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     if (ov != NULL) {
         ov2 = json_object();

@@ -40,7 +40,7 @@ static json_t *op_as(const json_t *op, const run_v1_where *w,
 
     json_decref(r2);
     if (v1 == NULL) {
-        api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        vutil_enomem(err);
     }
     return v1;
 }
@@ -52,7 +52,6 @@ static const run_v1_writer job_writer = {
 /* POST (create) or PUT (replace) of a job. */
 static int write_job(api_request *req, bool replace)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
@@ -61,7 +60,7 @@ static int write_job(api_request *req, bool replace)
     int rc;
 
     run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx, &queue);
+    run_v1_ctx(req, &ctx);
     rc = run_v1_write(req, &w, &job_writer, replace, &ctx, &op, &err);
     if (rc == 0) {
         v1 = op_as(op, &w, conv_job, &err);
@@ -93,7 +92,7 @@ int api_v1_get_job(api_request *req)
 
     run_v1_where_of(req, &w);
     snprintf(name, sizeof(name), "%s/jobs/%s", w.parent, w.id);
-    rc = run_v1_load(req, VOUCH_PLATFORM_KIND_JOB, name, &job, &err);
+    rc = run_v1_load(req, VSVC_JOB, name, &job, &err);
     if (rc < 0) {
         return api_respond_vouch_error(req, &err, NULL);
     }
@@ -119,7 +118,7 @@ int api_v1_list_jobs(api_request *req)
         return 0;
     }
     memset(&spec, 0, sizeof(spec));
-    spec.kind = VOUCH_PLATFORM_KIND_JOB;
+    spec.kind = VSVC_JOB;
     spec.parent = w.parent;
     spec.conv = conv_job;
     spec.api_version = RUN_V1_RUN;
@@ -131,7 +130,6 @@ int api_v1_list_jobs(api_request *req)
 
 int api_v1_delete_job(api_request *req)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
@@ -139,7 +137,7 @@ int api_v1_delete_job(api_request *req)
     int rc;
 
     run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx, &queue);
+    run_v1_ctx(req, &ctx);
     rc = vouch_platform_job_delete(&ctx, w.project, w.location, w.id, NULL,
                                    &op, &err);
     json_t *job = rc == 0 ? run_v1_op_resource(op) : NULL;
@@ -153,7 +151,6 @@ int api_v1_delete_job(api_request *req)
 
 int api_v1_run_job(api_request *req)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
@@ -165,7 +162,7 @@ int api_v1_run_job(api_request *req)
     int rc = 0;
 
     run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx, &queue);
+    run_v1_ctx(req, &ctx);
     if (req->body_len > 0) {
         rc = run_v1_parse_body(req, &in, &err);
     } else {
@@ -176,8 +173,7 @@ int api_v1_run_job(api_request *req)
     }
     if (rc == 0) {
         text = json_dumps(body, JSON_COMPACT);
-        rc = text != NULL ? 0 : api_error_fill(&err, VOUCH_ENOMEM,
-                                               "out of memory");
+        rc = text != NULL ? 0 : vutil_enomem(&err);
     }
     if (rc == 0) {
         rc = vouch_platform_job_run(&ctx, w.project, w.location, w.id, text,
@@ -215,7 +211,7 @@ static int find_execution(api_request *req, const run_v1_where *w,
 {
     char guess[160];
 
-    return run_v1_find(req, w, VOUCH_PLATFORM_KIND_EXECUTION, "jobs",
+    return run_v1_find(req, w, VSVC_EXECUTION, "jobs",
                        "executions",
                        job_of_execution(w->id, guess, sizeof(guess)), out,
                        err);
@@ -258,7 +254,7 @@ int api_v1_list_executions(api_request *req)
         return 0;
     }
     memset(&spec, 0, sizeof(spec));
-    spec.kind = VOUCH_PLATFORM_KIND_EXECUTION;
+    spec.kind = VSVC_EXECUTION;
     const char *job = api_labelsel_pinned(args.selector, RUN_V1_LABEL_JOB);
     if (job != NULL) {
         snprintf(parent, sizeof(parent), "%s/jobs/%s", w.parent, job);
@@ -278,7 +274,6 @@ int api_v1_list_executions(api_request *req)
 /* Cancel (`cancel`) or delete an execution. */
 static int end_execution(api_request *req, bool cancel)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
@@ -289,7 +284,7 @@ static int end_execution(api_request *req, bool cancel)
     int rc;
 
     run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx, &queue);
+    run_v1_ctx(req, &ctx);
     rc = find_execution(req, &w, &ex, &err);
     const char *job = json_string_value(json_object_get(ex, "job"));
     snprintf(jbuf, sizeof(jbuf), "%s", job != NULL ? job : "");
@@ -362,7 +357,7 @@ int api_v1_get_task(api_request *req)
 
     run_v1_where_of(req, &w);
     if (!parse_task_id(w.id, exec, sizeof(exec), &index)) {
-        return api_respond_error(req, API_NOT_FOUND, "task %s not found in "
+        return api_respond_error(req, VOUCH_ENOTFOUND, "task %s not found in "
                                  "%s", w.id, w.parent);
     }
     const char *task_id = w.id;
@@ -377,7 +372,7 @@ int api_v1_get_task(api_request *req)
                            : 1;
     if (index >= count) {
         json_decref(ex);
-        return api_respond_error(req, API_NOT_FOUND, "task %s not found in "
+        return api_respond_error(req, VOUCH_ENOTFOUND, "task %s not found in "
                                  "%s", task_id, w.parent);
     }
     v1 = run_v1_task_of(ex, index, &w);
@@ -411,7 +406,7 @@ int api_v1_list_tasks(api_request *req)
     const char *exec = api_labelsel_pinned(args.selector,
                                            RUN_V1_LABEL_EXECUTION);
     if (exec == NULL) {
-        rc = api_respond_error(req, API_INVALID_ARGUMENT, "labelSelector: "
+        rc = api_respond_error(req, VOUCH_EINVAL, "labelSelector: "
                                "name the execution ("
                                RUN_V1_LABEL_EXECUTION " = E)");
         goto cleanup;
@@ -421,7 +416,7 @@ int api_v1_list_tasks(api_request *req)
         rc = run_v1_int(t, "continue", 0, 100000, 0, &from, &err);
         json_decref(t);
         if (rc < 0) {
-            rc = api_respond_error(req, API_INVALID_ARGUMENT, "%s",
+            rc = api_respond_error(req, VOUCH_EINVAL, "%s",
                                    err.message);
             goto cleanup;
         }

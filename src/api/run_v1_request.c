@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "labelsel.h"
-#include "pager.h"
 #include "platform.h"
 #include "run.h"
 #include "run_v1.h"
@@ -71,10 +70,9 @@ void run_v1_where_of(api_request *req, run_v1_where *w)
              w->project, w->location);
 }
 
-void run_v1_ctx(api_request *req, vouch_platform_ctx *ctx,
-                vouch_audit_queue *queue)
+void run_v1_ctx(api_request *req, vouch_platform_ctx *ctx)
 {
-    api_run_ctx_init(req, ctx, queue);
+    api_platform_ctx(req, ctx);
     ctx->api = VOUCH_PLATFORM_API_V1;
 }
 
@@ -143,8 +141,7 @@ int run_v1_list_args_of(api_request *req, run_v1_list_args *a)
                             sel != NULL ? strlen(sel) : 0, &a->selector,
                             &err);
     if (rc < 0) {
-        api_respond_error(req, rc == VOUCH_ENOMEM ? API_INTERNAL
-                                                  : API_INVALID_ARGUMENT,
+        api_respond_error(req, rc == VOUCH_ENOMEM ? rc : VOUCH_EINVAL,
                           "labelSelector: column %u: %s", err.column,
                           err.message);
         return -1;
@@ -156,7 +153,7 @@ int run_v1_list_args_of(api_request *req, run_v1_list_args *a)
         if (rc < 0) {
             api_labelsel_free(a->selector);
             a->selector = NULL;
-            api_respond_error(req, API_INVALID_ARGUMENT, "%s", err.message);
+            api_respond_error(req, VOUCH_EINVAL, "%s", err.message);
             return -1;
         }
     }
@@ -198,28 +195,17 @@ typedef struct list_match {
     const api_labelsel *sel;
 } list_match;
 
-static int match_v1(const vouch_resource *r, void *payload, vouch_error *err)
+static int match_v1(const char *name, const json_t *r2, void *payload,
+                    vouch_error *err)
 {
     list_match *m = payload;
-    json_error_t jerr;
-    json_t *r2;
     json_t *v1;
     int rc;
 
-    if (m->spec->name_prefix != NULL &&
-        strncmp(r->name, m->spec->name_prefix,
-                strlen(m->spec->name_prefix)) != 0) {
-        return 0;
-    }
-    r2 = json_loads(r->json, 0, &jerr);
-    if (r2 == NULL) {
-        return api_error_fill(err, VOUCH_EIO, "stored %s %s is not JSON: %s",
-                              r->kind, r->name, jerr.text);
-    }
+    (void)name;
     v1 = m->spec->conv(r2, m->w, m->spec->payload);
-    json_decref(r2);
     if (v1 == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     rc = api_labelsel_match(m->sel, json_object_get(json_object_get(
                                         v1, "metadata"), "labels"))
@@ -233,41 +219,40 @@ int run_v1_list(api_request *req, const run_v1_where *w,
                 const run_v1_list_args *args, const run_v1_list_spec *spec)
 {
     list_match m = { spec, w, args->selector };
-    vouch_resource_query q;
-    vouch_resource_page page;
+    vsvc_page_request page = { args->limit, args->token };
+    vsvc_page got;
     vouch_error err = VOUCH_ERROR_INIT;
     json_t *items = NULL;
+    json_t *r2;
+    size_t i;
     int rc;
 
-    memset(&q, 0, sizeof(q));
-    q.kind = spec->kind;
-    q.parent = spec->parent;
-    rc = api_pager_list(req->conn, &q, args->token, args->limit, match_v1,
-                        &m, &page, &err);
+    rc = vsvc_list_matching(req->session, spec->kind, spec->parent,
+                            spec->name_prefix, match_v1, &m, &page, &got,
+                            &err);
     if (rc == VOUCH_EINVAL) {
-        return api_respond_error(req, API_INVALID_ARGUMENT, "continue: %s",
+        return api_respond_error(req, VOUCH_EINVAL, "continue: %s",
                                  err.message);
     }
     if (rc < 0) {
         return api_respond_vouch_error(req, &err, NULL);
     }
     items = json_array();
-    for (size_t i = 0; items != NULL && i < page.count; i++) {
-        json_t *r2 = json_loads(page.items[i].json, 0, NULL);
-        json_t *v1 = r2 != NULL ? spec->conv(r2, w, spec->payload) : NULL;
-        json_decref(r2);
+    json_array_foreach(got.items, i, r2) {
+        json_t *v1 = items != NULL ? spec->conv(r2, w, spec->payload) : NULL;
         if (v1 == NULL || json_array_append_new(items, v1) < 0) {
             json_decref(items);
             items = NULL;
+            break;
         }
     }
     if (items == NULL) {
-        vouch_resource_page_clear(&page);
+        vsvc_page_clear(&got);
         return VOUCH_ENOMEM;
     }
     rc = run_v1_respond_list(req, spec->api_version, spec->list_kind, items,
-                             page.next_page_token);
-    vouch_resource_page_clear(&page);
+                             got.next_page_token);
+    vsvc_page_clear(&got);
     return rc;
 }
 
@@ -277,71 +262,69 @@ int run_v1_parse_body(api_request *req, json_t **out, vouch_error *err)
 
     *out = NULL;
     if (req->body_len > VOUCH_PLATFORM_BODY_MAX) {
-        return api_error_fill(err, VOUCH_ETOOBIG, "request body: more than "
-                              "%u bytes", VOUCH_PLATFORM_BODY_MAX);
+        return vutil_error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
+                               "request body: more than %u bytes",
+                               VOUCH_PLATFORM_BODY_MAX);
     }
     *out = json_loadb(req->body != NULL ? req->body : "", req->body_len,
                       JSON_REJECT_DUPLICATES, &jerr);
     if (*out == NULL) {
-        return api_error_fill(err, VOUCH_EPARSE, "request body:%d:%d: %s",
-                              jerr.line, jerr.column, jerr.text);
+        return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
+                               "request body:%d:%d: %s", jerr.line,
+                               jerr.column, jerr.text);
     }
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        return api_error_fill(err, VOUCH_EINVAL, "request body: expected a "
-                              "JSON object");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "request body: expected a JSON object");
     }
     return 0;
 }
 
-int run_v1_load(api_request *req, const char *kind, const char *name,
+int run_v1_load(api_request *req, vsvc_kind kind, const char *name,
                 json_t **out, vouch_error *err)
 {
-    vouch_platform_ctx ctx;
-    vouch_resource r;
+    char *text = NULL;
     json_error_t jerr;
     int rc;
 
     *out = NULL;
-    run_v1_ctx(req, &ctx, NULL);
-    rc = vouch_platform_get(&ctx, kind, name, &r, err);
+    rc = vsvc_get_named(req->session, kind, name, &text, err);
     if (rc < 0) {
         return rc;
     }
-    *out = json_loads(r.json, 0, &jerr);
-    vouch_resource_clear(&r);
+    *out = json_loads(text, 0, &jerr);
+    free(text);
     if (*out == NULL) {
-        return api_error_fill(err, VOUCH_EIO, "stored %s %s is not JSON: %s",
-                              kind, name, jerr.text);
+        return vutil_error_set(err, VOUCH_EIO, NULL, 0, 0,
+                               "stored %s %s is not JSON: %s",
+                               vsvc_kind_text(kind), name, jerr.text);
     }
     return 0;
 }
 
-typedef struct suffix_match {
-    char prefix[400];
-    char suffix[200];
-} suffix_match;
-
-static int match_suffix(const vouch_resource *r, void *payload,
+/* A name that ends with the wanted "/CHILD/ID". */
+static int match_suffix(const char *name, const json_t *item, void *payload,
                         vouch_error *err)
 {
-    const suffix_match *m = payload;
-    size_t n = strlen(r->name);
-    size_t s = strlen(m->suffix);
+    const char *suffix = payload;
+    size_t n = strlen(name);
+    size_t s = strlen(suffix);
 
+    (void)item;
     (void)err;
-    return strncmp(r->name, m->prefix, strlen(m->prefix)) == 0 && n > s &&
-           strcmp(r->name + n - s, m->suffix) == 0;
+    return n > s && strcmp(name + n - s, suffix) == 0;
 }
 
-int run_v1_find(api_request *req, const run_v1_where *w, const char *kind,
+int run_v1_find(api_request *req, const run_v1_where *w, vsvc_kind kind,
                 const char *collection, const char *child, const char *guess,
                 json_t **out, vouch_error *err)
 {
-    vouch_resource_query q;
-    vouch_resource_page page;
-    suffix_match m;
+    vsvc_page_request page = { 1, NULL };
+    vsvc_page got;
+    char prefix[400];
+    char suffix[200];
     char name[800];
     int rc;
 
@@ -354,22 +337,21 @@ int run_v1_find(api_request *req, const run_v1_where *w, const char *kind,
             return rc;
         }
     }
-    snprintf(m.prefix, sizeof(m.prefix), "%s/%s/", w->parent, collection);
-    snprintf(m.suffix, sizeof(m.suffix), "/%s/%s", child, w->id);
-    memset(&q, 0, sizeof(q));
-    q.kind = kind;
-    rc = api_pager_list(req->conn, &q, NULL, 1, match_suffix, &m, &page,
-                        err);
+    snprintf(prefix, sizeof(prefix), "%s/%s/", w->parent, collection);
+    snprintf(suffix, sizeof(suffix), "/%s/%s", child, w->id);
+    rc = vsvc_list_matching(req->session, kind, NULL, prefix, match_suffix,
+                            suffix, &page, &got, err);
     if (rc < 0) {
         return rc;
     }
-    if (page.count == 1) {
-        *out = json_loads(page.items[0].json, 0, NULL);
+    if (json_array_size(got.items) == 1) {
+        *out = json_incref(json_array_get(got.items, 0));
     }
-    vouch_resource_page_clear(&page);
+    vsvc_page_clear(&got);
     if (*out == NULL) {
-        return api_error_fill(err, VOUCH_ENOTFOUND, "%s %s not found in %s",
-                              kind, w->id, w->parent);
+        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                               "%s %s not found in %s", vsvc_kind_text(kind),
+                               w->id, w->parent);
     }
     return 0;
 }
@@ -392,8 +374,7 @@ int run_v1_write(api_request *req, const run_v1_where *w,
     }
     if (rc == 0) {
         text = json_dumps(body, JSON_COMPACT);
-        rc = text != NULL ? 0 : api_error_fill(err, VOUCH_ENOMEM,
-                                               "out of memory");
+        rc = text != NULL ? 0 : vutil_enomem(err);
     }
     if (rc == 0 && replace) {
         rc = k->update(ctx, w->project, w->location, id, text, strlen(text),

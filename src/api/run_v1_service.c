@@ -60,7 +60,7 @@ static int template_annotations_to_v2(json_t *ann, json_t *t2,
     int rc = 0;
 
     if (scaling == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     for (size_t i = 0; i < 2 && rc == 0; i++) {
         json_t *v = json_object_get(ann, scale[i][0]);
@@ -81,9 +81,10 @@ static int template_annotations_to_v2(json_t *ann, json_t *t2,
     const char *env = json_string_value(json_object_get(ann, ANN_EXEC_ENV));
     if (rc == 0 && env != NULL) {
         if (MAP(env_values, env, 0) == NULL) {
-            return api_error_fill(err, VOUCH_EINVAL, "spec.template.metadata"
-                                  ".annotations['" ANN_EXEC_ENV "']: "
-                                  "expected gen1 or gen2");
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "spec.template.metadata"
+                                   ".annotations['" ANN_EXEC_ENV "']: "
+                                   "expected gen1 or gen2");
         }
         json_object_set_new(t2, "executionEnvironment",
                             json_string(MAP(env_values, env, 0)));
@@ -123,8 +124,9 @@ static int template_meta_to_v2(const json_t *meta, json_t *t2,
     }
     json_t *name = json_object_get(meta, "name");
     if (name != NULL && !json_is_string(name)) {
-        return api_error_fill(err, VOUCH_EINVAL, "spec.template.metadata."
-                              "name: expected a string");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "spec.template.metadata."
+                               "name: expected a string");
     }
     if (json_string_length(name) > 0) {
         rc = run_v1_id_check(json_string_value(name),
@@ -160,9 +162,11 @@ static int node_selector_to_v2(const json_t *ns, json_t *t2,
     }
     json_object_foreach((json_t *)ns, key, v) {
         if (strcmp(key, NODE_ACCELERATOR) != 0) {
-            return api_error_fill(err, VOUCH_EINVAL, "spec.template.spec."
-                                  "nodeSelector['%.100s']: only "
-                                  NODE_ACCELERATOR " is supported", key);
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "spec.template.spec.nodeSelector"
+                                   "['%.100s']: only " NODE_ACCELERATOR
+                                   " is supported",
+                                   key);
         }
         json_object_set_new(t2, "nodeSelector",
                             json_pack("{s:O}", "accelerator", v));
@@ -187,8 +191,9 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
 
     *out = NULL;
     if (tpl == NULL) {
-        return api_error_fill(err, VOUCH_EINVAL, "spec.template: required, "
-                              "a RevisionTemplate with containers");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "spec.template: required, "
+                               "a RevisionTemplate with containers");
     }
     rc = run_v1_fields(tpl, top, NULL, "spec.template", err);
     if (rc < 0) {
@@ -196,8 +201,9 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
     }
     json_t *spec = json_object_get(tpl, "spec");
     if (spec == NULL) {
-        return api_error_fill(err, VOUCH_EINVAL, "spec.template.spec: "
-                              "required, with containers");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "spec.template.spec: "
+                               "required, with containers");
     }
     rc = run_v1_fields(spec, spec_fields, spec_ignored,
                        "spec.template.spec", err);
@@ -206,7 +212,7 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
     }
     t2 = json_object();
     if (t2 == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     rc = template_meta_to_v2(json_object_get(tpl, "metadata"), t2, err);
     if (rc == 0) {
@@ -236,8 +242,9 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
     }
     json_t *sa = json_object_get(spec, "serviceAccountName");
     if (rc == 0 && sa != NULL && !json_is_string(sa)) {
-        rc = api_error_fill(err, VOUCH_EINVAL, "spec.template.spec."
-                            "serviceAccountName: expected a string");
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "spec.template.spec."
+                             "serviceAccountName: expected a string");
     }
     if (rc == 0 && json_string_length(sa) > 0) {
         json_object_set(t2, "serviceAccount", sa);
@@ -284,9 +291,10 @@ static int target_to_v2(const json_t *t, size_t i, json_t *list,
     const char *rev = json_string_value(json_object_get(t, "revisionName"));
     bool latest = json_is_true(json_object_get(t, "latestRevision"));
     if (latest == (rev != NULL && rev[0] != '\0')) {
-        return api_error_fill(err, VOUCH_EINVAL, "%s: set exactly one of "
-                              "revisionName and latestRevision: true",
-                              path);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: set exactly one of "
+                               "revisionName and latestRevision: true",
+                               path);
     }
     if (!latest) {
         char where[60];
@@ -299,7 +307,7 @@ static int target_to_v2(const json_t *t, size_t i, json_t *list,
     t2 = json_pack("{s:s,s:I}", "type", latest ? LATEST : REVISION,
                    "percent", (json_int_t)pct);
     if (t2 == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     if (!latest) {
         json_object_set_new(t2, "revision", json_string(rev));
@@ -323,12 +331,13 @@ static int traffic_to_v2(const json_t *traffic, json_t *svc,
         return 0;
     }
     if (!json_is_array(traffic)) {
-        return api_error_fill(err, VOUCH_EINVAL, "spec.traffic: expected an "
-                              "array of TrafficTarget");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "spec.traffic: expected an "
+                               "array of TrafficTarget");
     }
     list = json_array();
     if (list == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     json_array_foreach(traffic, i, t) {
         int rc = target_to_v2(t, i, list, err);
@@ -352,9 +361,10 @@ static int ingress_to_v2(json_t *svc, vouch_error *err)
         return 0;
     }
     if (MAP(ingress_values, v, 0) == NULL) {
-        return api_error_fill(err, VOUCH_EINVAL, "metadata.annotations['"
-                              ANN_INGRESS "']: expected all, internal, "
-                              "internal-and-cloud-load-balancing or none");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "metadata.annotations['" ANN_INGRESS
+                               "']: expected all, internal, "
+                               "internal-and-cloud-load-balancing or none");
     }
     json_object_set_new(svc, "ingress",
                         json_string(MAP(ingress_values, v, 0)));
@@ -374,20 +384,21 @@ static int check_kind(const json_t *in, const char *api_version,
 
     if (json_object_get(in, "apiVersion") != NULL &&
         (av == NULL || strcmp(av, api_version) != 0)) {
-        return api_error_fill(err, VOUCH_EINVAL, "apiVersion: expected %s",
-                              api_version);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "apiVersion: expected %s", api_version);
     }
     if (json_object_get(in, "kind") != NULL &&
         (k == NULL || strcmp(k, kind) != 0)) {
-        return api_error_fill(err, VOUCH_EINVAL, "kind: expected %s", kind);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "kind: expected %s", kind);
     }
     if (!json_is_object(json_object_get(in, "metadata"))) {
-        return api_error_fill(err, VOUCH_EINVAL, "metadata: required, with "
-                              "the name");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "metadata: required, with the name");
     }
     if (!json_is_object(json_object_get(in, "spec"))) {
-        return api_error_fill(err, VOUCH_EINVAL, "spec: required, with the "
-                              "template");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "spec: required, with the template");
     }
     return 0;
 }
@@ -420,7 +431,7 @@ int run_v1_service_to_v2(const json_t *in, const run_v1_where *w,
     }
     svc = json_object();
     if (svc == NULL) {
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_enomem(err);
     }
     rc = run_v1_meta_to_v2(json_object_get(in, "metadata"), w, url_id, id,
                            id_size, svc, err);

@@ -1,8 +1,8 @@
 /*
  * vouchd — Cloud Run Admin v1 handlers of services, revisions,
  * configurations and routes (docs/gcloud.md): every change goes through
- * the platform function the v2 handler (run.c) calls, in the request's
- * transaction; reads convert the stored v2 resources.
+ * the platform function the v2 handler (run.c) calls, one unit of work
+ * of its own; reads convert the stored v2 resources.
  *
  * Routes: /apis/serving.knative.dev/v1/namespaces/{p}/services[/{s}]
  * (location from the Host) and /v1/projects/{p}/locations/{l}/services
@@ -32,14 +32,14 @@ static json_t *stored_service(api_request *req, const run_v1_where *w,
     json_t *v1;
 
     service_name(w, id, name, sizeof(name));
-    *rc = run_v1_load(req, VOUCH_PLATFORM_KIND_SERVICE, name, &svc, err);
+    *rc = run_v1_load(req, VSVC_SERVICE, name, &svc, err);
     if (*rc < 0) {
         return NULL;
     }
     v1 = run_v1_service_of(svc, w);
     json_decref(svc);
     if (v1 == NULL) {
-        *rc = api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        *rc = vutil_enomem(err);
     }
     return v1;
 }
@@ -58,8 +58,9 @@ static json_t *service_result(const json_t *op, const run_v1_where *w)
  * A traffic change the platform refused changed nothing: the operation
  * carries the refusal and the service keeps its generation. gcloud would
  * read the unchanged service as a success, so the answer is
- * FAILED_PRECONDITION with the reason; the refusal's audit entry is still
- * committed.
+ * FAILED_PRECONDITION with the reason. The platform's unit of work has
+ * committed by then, so the refusal's audit entry (and its line in the
+ * file sink) stays although the answer is an error.
  */
 static bool refused(const json_t *op, json_int_t old_generation)
 {
@@ -78,8 +79,7 @@ static int respond_refused(api_request *req, const json_t *op,
     int rc = run_v1_finish(req, 0, json_object(), ctx, err);
 
     if (rc == 0) {
-        req->commit_on_error = true;
-        rc = api_respond_error(req, API_FAILED_PRECONDITION, "%s",
+        rc = api_respond_error(req, VOUCH_EPRECONDITION, "%s",
                                msg != NULL ? msg : "traffic change refused");
     }
     return rc;
@@ -93,7 +93,6 @@ static const run_v1_writer service_writer = {
 /* POST (create, `replace` false) or PUT (replace). */
 static int write_service(api_request *req, bool replace)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
@@ -104,11 +103,11 @@ static int write_service(api_request *req, bool replace)
     int rc = 0;
 
     run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx, &queue);
+    run_v1_ctx(req, &ctx);
     if (replace) {
         char name[512];
         service_name(&w, w.id, name, sizeof(name));
-        rc = run_v1_load(req, VOUCH_PLATFORM_KIND_SERVICE, name, &old, &err);
+        rc = run_v1_load(req, VSVC_SERVICE, name, &old, &err);
         old_generation = json_integer_value(json_object_get(old,
                                                             "generation"));
     }
@@ -121,8 +120,7 @@ static int write_service(api_request *req, bool replace)
     } else {
         if (rc == 0) {
             v1 = service_result(op, &w);
-            rc = v1 != NULL ? 0 : api_error_fill(&err, VOUCH_ENOMEM,
-                                                 "out of memory");
+            rc = v1 != NULL ? 0 : vutil_enomem(&err);
         }
         rc = run_v1_finish(req, rc, v1, &ctx, &err);
     }
@@ -160,7 +158,6 @@ int api_v1_get_service(api_request *req)
 
 int api_v1_delete_service(api_request *req)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
@@ -168,7 +165,7 @@ int api_v1_delete_service(api_request *req)
     int rc;
 
     run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx, &queue);
+    run_v1_ctx(req, &ctx);
     rc = vouch_platform_service_delete(&ctx, w.project, w.location, w.id,
                                        NULL, &op, &err);
     json_t *svc = rc == 0 ? run_v1_op_resource(op) : NULL;
@@ -217,7 +214,7 @@ static int list_services_as(api_request *req, run_v1_conv conv,
         return 0;
     }
     memset(&spec, 0, sizeof(spec));
-    spec.kind = VOUCH_PLATFORM_KIND_SERVICE;
+    spec.kind = VSVC_SERVICE;
     spec.parent = w.parent;
     spec.conv = conv;
     spec.api_version = RUN_V1_SERVING;
@@ -255,7 +252,7 @@ static int get_view(api_request *req, run_v1_conv conv)
 
     run_v1_where_of(req, &w);
     service_name(&w, w.id, name, sizeof(name));
-    rc = run_v1_load(req, VOUCH_PLATFORM_KIND_SERVICE, name, &svc, &err);
+    rc = run_v1_load(req, VSVC_SERVICE, name, &svc, &err);
     if (rc < 0) {
         return api_respond_vouch_error(req, &err, NULL);
     }
@@ -300,7 +297,7 @@ static json_t *conv_revision(const json_t *r2, const run_v1_where *w,
         json_decref(c->svc);
         c->svc = NULL;
         snprintf(c->name, sizeof(c->name), "%s", service);
-        if (run_v1_load(c->req, VOUCH_PLATFORM_KIND_SERVICE, service,
+        if (run_v1_load(c->req, VSVC_SERVICE, service,
                         &c->svc, &err) < 0) {
             c->svc = NULL;
         }
@@ -325,7 +322,7 @@ int api_v1_list_revisions(api_request *req)
     memset(&cache, 0, sizeof(cache));
     cache.req = req;
     memset(&spec, 0, sizeof(spec));
-    spec.kind = VOUCH_PLATFORM_KIND_REVISION;
+    spec.kind = VSVC_REVISION;
     const char *service = api_labelsel_pinned(args.selector,
                                               RUN_V1_LABEL_SERVICE);
     if (service != NULL) {
@@ -373,7 +370,7 @@ static int find_revision(api_request *req, const run_v1_where *w,
     char guess[160];
     int rc;
 
-    rc = run_v1_find(req, w, VOUCH_PLATFORM_KIND_REVISION, "services",
+    rc = run_v1_find(req, w, VSVC_REVISION, "services",
                      "revisions",
                      service_of_revision(w->id, guess, sizeof(guess))
                          ? guess
@@ -417,7 +414,6 @@ int api_v1_get_revision(api_request *req)
 
 int api_v1_delete_revision(api_request *req)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
     vouch_platform_ctx ctx;
     vouch_error err = VOUCH_ERROR_INIT;
     run_v1_where w;
@@ -427,7 +423,7 @@ int api_v1_delete_revision(api_request *req)
     int rc;
 
     run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx, &queue);
+    run_v1_ctx(req, &ctx);
     rc = find_revision(req, &w, service, sizeof(service), &rev, &err);
     if (rc == 0) {
         rc = vouch_platform_revision_delete(&ctx, w.project, w.location,

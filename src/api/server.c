@@ -4,9 +4,9 @@
  * Request lifetime: the request line creates an api_request (counted in
  * flight); the first access-handler call passes it through the guard and
  * the size limits, later calls accumulate the body under the limit and
- * the body budget, the last call dispatches it (route, store
- * transaction, handler) and queues the response; the completion callback
- * writes the access-log line, counts the metrics and frees the request.
+ * the body budget, the last call dispatches it (route, service session,
+ * handler) and queues the response; the completion callback writes the
+ * access-log line, counts the metrics and frees the request.
  */
 #include "server.h"
 #include "access_log.h"
@@ -19,82 +19,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "vutil_time.h"
+
 #define MHD_RESULT enum MHD_Result
-
-static uint64_t elapsed_us(const struct timespec *start)
-{
-    struct timespec now;
-    int64_t us;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 +
-         (now.tv_nsec - start->tv_nsec) / 1000;
-    return us < 0 ? 0 : (uint64_t)us;
-}
-
-void api_now_rfc3339(char *buf, size_t size)
-{
-    struct timespec now;
-    struct tm tm;
-    char base[32];
-
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, size, "%s.%06ldZ", base, (long)(now.tv_nsec / 1000));
-}
-
-static void random_bytes(unsigned char *out, size_t len)
-{
-    size_t got = 0;
-
-    while (got < len) {
-        ssize_t n = getrandom(out + got, len - got, 0);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            /* Cannot happen on Linux >= 3.17 with a seeded pool; still,
-             * never return uninitialised bytes. */
-            memset(out + got, 0, len - got);
-            return;
-        }
-        got += (size_t)n;
-    }
-}
-
-void api_new_etag(char *buf, size_t size)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char raw[8];
-    char text[17];
-
-    random_bytes(raw, sizeof(raw));
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        text[2 * i] = hex[raw[i] >> 4];
-        text[2 * i + 1] = hex[raw[i] & 15];
-    }
-    text[16] = '\0';
-    snprintf(buf, size, "%s", text);
-}
-
-void api_new_uuid(char *buf, size_t size)
-{
-    unsigned char b[16];
-
-    random_bytes(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(buf, size,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-             b[10], b[11], b[12], b[13], b[14], b[15]);
-}
 
 const char *api_query(const api_request *req, const char *name)
 {
@@ -125,14 +55,14 @@ int api_respond_json(api_request *req, unsigned http, const json_t *value)
     char *text = json_dumps(value, JSON_SORT_KEYS | JSON_INDENT(2));
 
     if (text == NULL) {
-        return api_respond_error(req, API_INTERNAL,
+        return api_respond_error(req, VOUCH_ENOMEM,
                                  "cannot serialise the response");
     }
     size_t len = strlen(text);
     char *with_nl = realloc(text, len + 2);
     if (with_nl == NULL) {
         free(text);
-        return api_respond_error(req, API_INTERNAL, "out of memory");
+        return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
     with_nl[len] = '\n';
     with_nl[len + 1] = '\0';
@@ -152,7 +82,7 @@ static void respond_status_v(api_request *req, unsigned http,
     char *body;
 
     vsnprintf(message, sizeof(message), fmt, ap);
-    body = api_error_body_status(http, status, message);
+    body = api_error_body(http, status, message);
     free(req->response);
     req->response = body;
     req->response_len = body != NULL ? strlen(body) : 0;
@@ -160,14 +90,13 @@ static void respond_status_v(api_request *req, unsigned http,
     req->content_type = "application/json";
 }
 
-int api_respond_error(api_request *req, api_status status, const char *fmt,
-                      ...)
+int api_respond_error(api_request *req, int code, const char *fmt, ...)
 {
+    const vutil_code_info *info = vutil_code_info_of(code);
     va_list ap;
 
     va_start(ap, fmt);
-    respond_status_v(req, api_status_http(status), api_status_name(status),
-                     fmt, ap);
+    respond_status_v(req, info->http, info->status, fmt, ap);
     va_end(ap);
     return 0;
 }
@@ -190,189 +119,166 @@ int api_respond_vouch_error(api_request *req, const vouch_error *err,
 
     vouch_error_format(err, text, sizeof(text));
     if (prefix != NULL) {
-        return api_respond_error(req, api_status_from_code(err->code),
-                                 "%s: %s", prefix, text);
+        return api_respond_error(req, err->code, "%s: %s", prefix, text);
     }
-    return api_respond_error(req, api_status_from_code(err->code), "%s",
-                             text);
+    return api_respond_error(req, err->code, "%s", text);
+}
+
+const char *api_body(const api_request *req)
+{
+    return req->body != NULL ? req->body : "";
+}
+
+int api_body_object(api_request *req, const char *expected, json_t **out)
+{
+    json_error_t jerr;
+
+    *out = json_loadb(api_body(req), req->body_len, JSON_REJECT_DUPLICATES,
+                      &jerr);
+    if (*out == NULL) {
+        api_respond_error(req, VOUCH_EINVAL, "request body:%d:%d: %s",
+                          jerr.line, jerr.column, jerr.text);
+        return -1;
+    }
+    if (!json_is_object(*out)) {
+        api_respond_error(req, VOUCH_EINVAL, "request body: %s", expected);
+        return -1;
+    }
+    return 0;
+}
+
+int api_respond_text(api_request *req, int rc, char *text,
+                     const vouch_error *err)
+{
+    int out;
+
+    if (rc < 0) {
+        out = api_respond_vouch_error(req, err, NULL);
+    } else {
+        out = api_respond(req, 200, "application/json", text, strlen(text));
+    }
+    free(text);
+    return out;
+}
+
+int api_respond_empty(api_request *req, int rc, const vouch_error *err)
+{
+    if (rc < 0) {
+        return api_respond_vouch_error(req, err, NULL);
+    }
+    return api_respond(req, 200, "application/json", "{}\n", 3);
+}
+
+int api_respond_get(api_request *req, vsvc_kind kind)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *text = NULL;
+    int rc;
+
+    rc = vsvc_get(req->session, kind, (const char *const *)req->params,
+                  vsvc_kind_ids(kind), &text, &err);
+    return api_respond_text(req, rc, text, &err);
+}
+
+int api_respond_list(api_request *req, vsvc_kind kind, const char *key)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    vsvc_page_request page;
+    vsvc_page got;
+    int rc;
+
+    memset(&got, 0, sizeof(got));
+    if (api_page_query(req, &page) < 0) {
+        return 0;
+    }
+    rc = vsvc_list(req->session, kind, (const char *const *)req->params,
+                   vsvc_kind_ids(kind) - 1, &page, &got, &err);
+    rc = rc < 0 ? api_respond_vouch_error(req, &err, NULL)
+                : api_respond_page(req, key, &got);
+    vsvc_page_clear(&got);
+    return rc;
+}
+
+int api_respond_write(api_request *req, api_write_fn fn, const char *id)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *text = NULL;
+    int rc;
+
+    rc = fn(req->session, req->params[0], id, api_body(req), req->body_len,
+            &text, &err);
+    return api_respond_text(req, rc, text, &err);
+}
+
+int api_respond_delete(api_request *req, api_delete_fn fn)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc;
+
+    rc = fn(req->session, req->params[0], req->params[1], &err);
+    return api_respond_empty(req, rc, &err);
+}
+
+void api_count_decision(api_request *req)
+{
+    const char *outcome = req->session != NULL
+                              ? vsvc_session_outcome(req->session)
+                              : NULL;
+
+    if (outcome != NULL) {
+        api_metrics_decision(req->server->metrics, outcome);
+    }
 }
 
 /* ---- lists ---- */
 
-int api_page_query(api_request *req, vouch_resource_query *q)
+int api_page_query(api_request *req, vsvc_page_request *page)
 {
     const char *size = api_query(req, "pageSize");
     const char *token = api_query(req, "pageToken");
 
-    q->page_size = API_PAGE_SIZE_DEFAULT;
+    page->size = VSVC_PAGE_DEFAULT;
     if (size != NULL && size[0] != '\0') {
         unsigned long long n = 0;
         size_t i;
         for (i = 0; size[i] != '\0'; i++) {
             if (size[i] < '0' || size[i] > '9' || i >= 9) {
-                api_respond_error(req, API_INVALID_ARGUMENT,
+                api_respond_error(req, VOUCH_EINVAL,
                                   "pageSize: '%.40s' is not a whole number "
                                   "from 0 to 999999999 (above %u means "
                                   "%u)",
-                                  size, API_PAGE_SIZE_MAX,
-                                  API_PAGE_SIZE_MAX);
+                                  size, VSVC_PAGE_MAX, VSVC_PAGE_MAX);
                 return -1;
             }
             n = n * 10 + (unsigned long long)(size[i] - '0');
         }
         if (n > 0) {
-            q->page_size = n > API_PAGE_SIZE_MAX ? API_PAGE_SIZE_MAX
-                                                 : (size_t)n;
+            page->size = n > VSVC_PAGE_MAX ? VSVC_PAGE_MAX : (size_t)n;
         }
     }
-    q->page_token = (token != NULL && token[0] != '\0') ? token : NULL;
+    page->token = (token != NULL && token[0] != '\0') ? token : NULL;
     return 0;
 }
 
 int api_respond_page(api_request *req, const char *key,
-                     const vouch_resource_page *page)
+                     const vsvc_page *page)
 {
     json_t *root = json_object();
-    json_t *items = json_array();
-    int rc = 0;
+    int rc;
 
-    if (root == NULL || items == NULL) {
-        rc = api_respond_error(req, API_INTERNAL, "out of memory");
-        goto cleanup;
+    if (root == NULL) {
+        return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < page->count; i++) {
-        json_error_t jerr;
-        json_t *item = json_loads(page->items[i].json, 0, &jerr);
-        if (item == NULL) {
-            rc = api_respond_error(req, API_INTERNAL,
-                                   "stored %s %s is not JSON: %s",
-                                   page->items[i].kind, page->items[i].name,
-                                   jerr.text);
-            goto cleanup;
-        }
-        json_array_append_new(items, item);
-    }
-    if (page->count > 0) {
-        json_object_set(root, key, items);
+    if (json_array_size(page->items) > 0) {
+        json_object_set(root, key, page->items);
     }
     if (page->next_page_token != NULL && page->next_page_token[0] != '\0') {
         json_object_set_new(root, "nextPageToken",
                             json_string(page->next_page_token));
     }
     rc = api_respond_json(req, 200, root);
-
-cleanup:
-    json_decref(items);
     json_decref(root);
     return rc;
-}
-
-int api_respond_stored(api_request *req, unsigned http,
-                       const vouch_resource *r)
-{
-    return api_respond(req, http, "application/json", r->json,
-                       strlen(r->json));
-}
-
-vouch_resource api_resource_of(const char *kind, const char *name,
-                               const char *parent, char *json, char *etag,
-                               char *create_time, char *update_time)
-{
-    vouch_resource r;
-
-    memset(&r, 0, sizeof(r));
-    r.kind = (char *)kind;
-    r.name = (char *)name;
-    r.parent = (char *)parent;
-    r.json = json;
-    r.etag = etag;
-    r.create_time = create_time;
-    r.update_time = update_time;
-    return r;
-}
-
-int api_get_or_respond(api_request *req, const char *kind,
-                       const char *name, vouch_resource *out)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    rc = vouch_store_get(req->conn, kind, name, out, &err);
-    if (rc == VOUCH_ENOTFOUND) {
-        api_respond_error(req, API_NOT_FOUND, "%s %s not found", kind, name);
-        return 1;
-    }
-    if (rc < 0) {
-        api_respond_vouch_error(req, &err, "store");
-        return 1;
-    }
-    return 0;
-}
-
-/* ---- verify cache, reconciled with the attestors' change stamp ---- */
-
-void api_verify_cache_acquire(api_request *req, const uint64_t *before,
-                              vouch_verify_cache **out)
-{
-    api_server *s = req->server;
-    vouch_error err = VOUCH_ERROR_INIT;
-    uint64_t gen = 0;
-
-    *out = NULL;
-    if (vouch_store_change_stamp(req->conn, "attestor", &gen, &err) < 0 ||
-        (before != NULL && *before != gen)) {
-        pthread_rwlock_rdlock(&s->cache_lock);   /* released as usual */
-        return;
-    }
-    pthread_rwlock_rdlock(&s->cache_lock);
-    if (!s->cache_generation_known || s->cache_generation != gen) {
-        pthread_rwlock_unlock(&s->cache_lock);
-        pthread_rwlock_wrlock(&s->cache_lock);
-        if (!s->cache_generation_known || s->cache_generation != gen) {
-            vouch_verify_cache *fresh = NULL;
-            if (vouch_verify_cache_new(&fresh, API_VERIFY_CACHE_ENTRIES,
-                                       NULL) == 0) {
-                uint64_t h = 0;
-                uint64_t m = 0;
-                if (s->cache != NULL) {
-                    vouch_verify_cache_stats(s->cache, &h, &m);
-                }
-                s->retired_hits += h;
-                s->retired_misses += m;
-                vouch_verify_cache_free(s->cache);
-                s->cache = fresh;
-                s->cache_generation = gen;
-                s->cache_generation_known = true;
-            }
-        }
-        pthread_rwlock_unlock(&s->cache_lock);
-        pthread_rwlock_rdlock(&s->cache_lock);
-        if (!s->cache_generation_known || s->cache_generation != gen) {
-            return;   /* moved again meanwhile: verify without a cache */
-        }
-    }
-    *out = s->cache;
-}
-
-void api_verify_cache_release(api_request *req)
-{
-    pthread_rwlock_unlock(&req->server->cache_lock);
-}
-
-void api_verify_cache_stats(api_server *server, uint64_t *hits,
-                            uint64_t *misses)
-{
-    uint64_t h = 0;
-    uint64_t m = 0;
-
-    pthread_rwlock_rdlock(&server->cache_lock);
-    if (server->cache != NULL) {
-        vouch_verify_cache_stats(server->cache, &h, &m);
-    }
-    *hits = h + server->retired_hits;
-    *misses = m + server->retired_misses;
-    pthread_rwlock_unlock(&server->cache_lock);
 }
 
 /* ---- request lifetime ---- */
@@ -382,13 +288,7 @@ static void request_free(api_request *req)
     if (req == NULL) {
         return;
     }
-    if (req->cache_held) {
-        api_verify_cache_release(req);
-    }
-    vouch_audit_queue_clear(&req->audit);
-    if (req->conn != NULL) {
-        vouch_store_release(req->conn);   /* rolls back if still open */
-    }
+    vsvc_session_close(req->session);
     for (size_t i = 0; i < API_MAX_PARAMS; i++) {
         free(req->params[i]);
     }
@@ -456,43 +356,17 @@ static void run_route(api_request *req)
     const api_route *route = req->route;
     vouch_error err = VOUCH_ERROR_INIT;
 
-    if (route->flags & (API_ROUTE_TXN | API_ROUTE_CONN)) {
-        if (vouch_store_acquire(req->server->store, &req->conn, &err) < 0) {
-            api_respond_vouch_error(req, &err, "store");
-            return;
-        }
-    }
-    if (route->flags & API_ROUTE_TXN) {
-        bool write = (route->flags & API_ROUTE_WRITE) != 0;
-        if (vouch_store_begin(req->conn, write, &err) < 0) {
-            api_respond_vouch_error(req, &err, "store");
-            return;
-        }
-    }
-    if ((route->flags & API_ROUTE_CACHE) && req->conn != NULL) {
-        api_verify_cache_acquire(req, NULL, &req->cache);
-        req->cache_held = true;
+    if ((route->flags & API_ROUTE_SESSION) &&
+        vsvc_session_open(req->server->service, &req->session, &err) < 0) {
+        api_respond_vouch_error(req, &err, NULL);
+        return;
     }
     if (route->handler(req) < 0 && req->status == 0) {
-        api_respond_error(req, API_INTERNAL, "out of memory");
+        api_respond_error(req, VOUCH_ENOMEM, "out of memory");
     }
     if (req->status == 0) {
-        api_respond_error(req, API_INTERNAL, "no response was produced");
-    }
-    if (route->flags & API_ROUTE_TXN) {
-        if (req->status < 400 || req->commit_on_error) {
-            if (vouch_store_commit(req->conn, &err) < 0) {
-                api_respond_vouch_error(req, &err, "store commit");
-                vouch_audit_queue_clear(&req->audit);
-            } else {
-                /* Only committed audit entries reach the file sink. */
-                vouch_audit_queue_flush(&req->audit,
-                                        req->server->audit_sink, NULL);
-            }
-        } else {
-            vouch_store_rollback(req->conn);
-            vouch_audit_queue_clear(&req->audit);
-        }
+        api_respond_status(req, 500, "INTERNAL",
+                           "no response was produced");
     }
 }
 
@@ -502,10 +376,10 @@ static void dispatch(api_request *req)
     int m;
 
     if (req->body_too_big) {
-        api_respond_error(req, API_TOO_LARGE,
-                          "request body: more than %zu bytes (the limit "
-                          "set by --max-body)",
-                          req->server->body_limit);
+        api_respond_status(req, 413, "INVALID_ARGUMENT",
+                           "request body: more than %zu bytes (the limit "
+                           "set by --max-body)",
+                           req->server->body_limit);
         return;
     }
     m = api_router_match(req->path, strlen(req->path), req->method,
@@ -517,22 +391,22 @@ static void dispatch(api_request *req)
         return;
     case API_MATCH_METHOD:
         snprintf(req->allow, sizeof(req->allow), "%s", allow);
-        api_respond_error(req, API_METHOD_NOT_ALLOWED,
-                          "method %s is not allowed on %s (allowed: %s)",
-                          req->method_text, req->path, allow);
+        api_respond_status(req, 405, "UNIMPLEMENTED",
+                           "method %s is not allowed on %s (allowed: %s)",
+                           req->method_text, req->path, allow);
         return;
     case API_MATCH_BAD_ID:
-        api_respond_error(req, API_INVALID_ARGUMENT,
+        api_respond_error(req, VOUCH_EINVAL,
                           "path segment '%s' is not a valid id: use 1 to %u "
                           "of A-Z a-z 0-9 - _ . ~ (but not '.' or '..')",
                           allow, API_ID_MAX);
         return;
     case API_MATCH_NOT_FOUND:
-        api_respond_error(req, API_NOT_FOUND, "no such route: %s %s",
+        api_respond_error(req, VOUCH_ENOTFOUND, "no such route: %s %s",
                           req->method_text, req->path);
         return;
     default:
-        api_respond_error(req, API_INTERNAL, "out of memory");
+        api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         return;
     }
 }
@@ -675,7 +549,7 @@ static MHD_RESULT access_handler(void *cls, struct MHD_Connection *connection,
     if (*upload_data_size > 0) {
         if (req->status == 0 &&
             body_append(req, upload_data, *upload_data_size) < 0) {
-            api_respond_error(req, API_INTERNAL, "out of memory");
+            api_respond_error(req, VOUCH_ENOMEM, "out of memory");
         }
         *upload_data_size = 0;
         return MHD_YES;
@@ -703,7 +577,7 @@ static void completed(void *cls, struct MHD_Connection *connection,
         return;
     }
     *con_cls = NULL;
-    latency = elapsed_us(&req->start);
+    latency = vutil_elapsed_us(&req->start);
     if (req->status == 0) {
         req->status = api_log_unanswered_status(connection, expired, toe);
     }
@@ -724,10 +598,10 @@ static void completed(void *cls, struct MHD_Connection *connection,
 
 static int listen_error(vouch_error *err, const char *text)
 {
-    return api_error_fill(err, VOUCH_EINVAL,
-                          "--listen '%s': expected ADDRESS:PORT, e.g. "
-                          "127.0.0.1:8080 or [::1]:8080",
-                          text);
+    return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                           "--listen '%s': expected ADDRESS:PORT, e.g. "
+                           "127.0.0.1:8080 or [::1]:8080",
+                           text);
 }
 
 /*
@@ -788,11 +662,11 @@ int api_parse_listen(const char *text, struct sockaddr_storage *addr,
             char v4[INET_ADDRSTRLEN] = "";
 
             inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], v4, sizeof(v4));
-            return api_error_fill(err, VOUCH_EINVAL,
-                                  "--listen '%s': an IPv4-mapped IPv6 "
-                                  "address cannot be listened on; give "
-                                  "the IPv4 address itself: %s:%lu",
-                                  text, v4, port);
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "--listen '%s': an IPv4-mapped IPv6 "
+                                   "address cannot be listened on; give "
+                                   "the IPv4 address itself: %s:%lu",
+                                   text, v4, port);
         }
         *addr_len = sizeof(*a6);
     } else {
@@ -831,11 +705,9 @@ static void server_free(api_server *s)
     if (s == NULL) {
         return;
     }
-    vouch_verify_cache_free(s->cache);
     vouch_policy_free(s->system_policy);
     api_metrics_free(s->metrics);
     api_limits_free(s->limits);
-    pthread_rwlock_destroy(&s->cache_lock);
     pthread_cond_destroy(&s->flight_cond);
     pthread_mutex_destroy(&s->flight_lock);
     pthread_mutex_destroy(&s->log_lock);
@@ -855,19 +727,18 @@ int api_server_start(api_server **out, const api_config *cfg,
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
         vouch_policy_free(cfg->system_policy);
-        return api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
     }
     s->system_policy = cfg->system_policy;
     s->platform = cfg->platform;
-    s->audit_sink = cfg->audit_sink;
+    s->service = cfg->service;
     s->default_location = cfg->default_location != NULL
                               ? cfg->default_location
                               : "us-central1";
     pthread_mutex_init(&s->log_lock, NULL);
     pthread_mutex_init(&s->flight_lock, NULL);
     pthread_cond_init(&s->flight_cond, NULL);
-    pthread_rwlock_init(&s->cache_lock, NULL);
-    s->store = cfg->store;
+
     s->access_log = cfg->access_log;
     s->body_limit = cfg->body_limit;
     s->body_budget = cfg->body_budget;
@@ -877,28 +748,33 @@ int api_server_start(api_server **out, const api_config *cfg,
     s->guard.allowed_origin_count = cfg->allowed_origin_count;
     s->guard.listen_text = s->listen_text;
     if (cfg->threads == 0 || cfg->threads > API_MAX_THREADS) {
-        rc = api_error_fill(err, VOUCH_EINVAL,
-                            "--threads %u: use 1 to %u", cfg->threads,
-                            API_MAX_THREADS);
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "--threads %u: use 1 to %u", cfg->threads,
+                             API_MAX_THREADS);
         goto cleanup;
     }
     rc = api_parse_listen(cfg->listen, &addr, &addr_len, err);
     if (rc < 0) {
         goto cleanup;
     }
+    if (s->service == NULL) {
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "no service layer to serve");
+        goto cleanup;
+    }
     if (cfg->max_connections == 0 ||
         cfg->max_connections > API_MAX_CONNECTIONS) {
-        rc = api_error_fill(err, VOUCH_EINVAL,
-                            "--max-connections %u: use 1 to %u",
-                            cfg->max_connections, API_MAX_CONNECTIONS);
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "--max-connections %u: use 1 to %u",
+                             cfg->max_connections, API_MAX_CONNECTIONS);
         goto cleanup;
     }
     if (cfg->body_budget < cfg->body_limit) {
-        rc = api_error_fill(err, VOUCH_EINVAL,
-                            "--body-budget %zu is less than --max-body %zu: "
-                            "a body of the largest size could never be "
-                            "read",
-                            cfg->body_budget, cfg->body_limit);
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "--body-budget %zu is less than --max-body "
+                             "%zu: a body of the largest size could never "
+                             "be read",
+                             cfg->body_budget, cfg->body_limit);
         goto cleanup;
     }
     rc = api_guard_config_check(&s->guard, err);
@@ -910,10 +786,8 @@ int api_server_start(api_server **out, const api_config *cfg,
     if (rc < 0) {
         goto cleanup;
     }
-    if (api_metrics_new(&s->metrics) < 0 ||
-        vouch_verify_cache_new(&s->cache, API_VERIFY_CACHE_ENTRIES, err) <
-            0) {
-        rc = api_error_fill(err, VOUCH_ENOMEM, "out of memory");
+    if (api_metrics_new(&s->metrics) < 0) {
+        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
         goto cleanup;
     }
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
@@ -934,10 +808,10 @@ int api_server_start(api_server **out, const api_config *cfg,
         MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_END);
     if (s->daemon == NULL) {
-        rc = api_error_fill(err, VOUCH_EIO,
-                            "cannot listen on %s (in use, or not an "
-                            "address of this machine)",
-                            cfg->listen);
+        rc = vutil_error_set(err, VOUCH_EIO, NULL, 0, 0,
+                             "cannot listen on %s (in use, or not an "
+                             "address of this machine)",
+                             cfg->listen);
         goto cleanup;
     }
     const union MHD_DaemonInfo *info =

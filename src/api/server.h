@@ -1,9 +1,16 @@
 /*
  * vouchd — the HTTP server core: a libmicrohttpd daemon with a thread pool
  * (epoll), the request lifetime (one api_request per HTTP request, freed in
- * the completion callback, STYLE.md 2.12), body accumulation under a
- * documented limit, one store transaction per request, response helpers,
- * and the JSON access log.
+ * the completion callback, STYLE.md 2.12), the request guard (guard.h:
+ * Host, Origin, Content-Type, once per request), body accumulation under
+ * a documented limit and the server's body budget (conn_limits.h), one
+ * service session per request, response helpers, and the JSON access
+ * log (access_log.h).
+ *
+ * The files of src/api are adapters: HTTP and a JSON shape on one side,
+ * calls of the service layer (src/service/vsvc.h, src/platform/
+ * platform.h) on the other. None touches the store; transactions,
+ * names, references and audit entries are the service's.
  */
 #ifndef VOUCH_API_SERVER_H
 #define VOUCH_API_SERVER_H
@@ -17,14 +24,13 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "audit.h"
 #include "conn_limits.h"
 #include "errors.h"
 #include "guard.h"
 #include "metrics.h"
 #include "router.h"
-#include "store.h"
 #include "vouch/vouch.h"
+#include "vsvc.h"
 
 /* Documented defaults (docs/operator.md). */
 #define API_DEFAULT_BODY_LIMIT    (4u * 1024u * 1024u)  /* 413 past it */
@@ -37,14 +43,6 @@
 #define API_DEFAULT_REQUEST_TIMEOUT_S 60u        /* a request's arrival */
 #define API_DEFAULT_THREADS       4u
 #define API_MAX_THREADS           256u
-#define API_VERIFY_CACHE_ENTRIES  4096u
-
-/* List page sizes (docs/api.md): default and maximum. */
-#define API_PAGE_SIZE_DEFAULT 100u
-#define API_PAGE_SIZE_MAX     1000u
-
-/* At most this many occurrences in one batchCreate (Google's limit). */
-#define API_BATCH_MAX 1000u
 
 typedef struct api_config {
     const char *listen;        /* "127.0.0.1:8080" or "[::1]:8080" */
@@ -60,19 +58,18 @@ typedef struct api_config {
     const char *const *allowed_origins;  /* --allowed-origin (borrowed) */
     size_t allowed_origin_count;
     FILE *access_log;          /* borrowed; one JSON line per request */
-    vouch_store *store;        /* borrowed; must outlive the server */
-    vouch_policy *system_policy; /* taken over by the server */
+    vsvc *service;             /* borrowed; must outlive the server */
+    vouch_policy *system_policy; /* taken over by the server (the service
+                                    and the platform borrow it) */
     struct vouch_platform *platform;  /* borrowed; NULL: no run routes */
-    vouch_audit_sink *audit_sink;     /* borrowed; NULL: no file sink */
     const char *default_location;     /* borrowed; NULL: us-central1 */
 } api_config;
 
 typedef struct api_server {
     struct MHD_Daemon *daemon;
-    vouch_store *store;
+    vsvc *service;                    /* borrowed */
     vouch_policy *system_policy;
     struct vouch_platform *platform;  /* borrowed */
-    vouch_audit_sink *audit_sink;     /* borrowed; may be NULL */
     const char *default_location;     /* borrowed: the location of a Cloud
                                          Run v1 request whose Host names
                                          none (run_v1_request.c) */
@@ -90,17 +87,6 @@ typedef struct api_server {
     pthread_mutex_t flight_lock;
     pthread_cond_t flight_cond;
     size_t in_flight;
-
-    /*
-     * The verify cache, replaced whenever the attestor generation moves
-     * (a changed key under a reused id must not hit an old result).
-     */
-    pthread_rwlock_t cache_lock;
-    vouch_verify_cache *cache;
-    uint64_t cache_generation;
-    bool cache_generation_known;
-    uint64_t retired_hits;
-    uint64_t retired_misses;
 } api_server;
 
 #define API_MAX_PARAMS 4
@@ -126,15 +112,7 @@ typedef struct api_request {
                                   answer's CORS headers, or NULL */
     bool preflight;            /* the answer is a CORS preflight's */
     unsigned retry_after_s;    /* Retry-After of a 503, or 0 */
-    vouch_store_conn *conn;
-    vouch_verify_cache *cache;  /* API_ROUTE_CACHE routes: borrowed for the
-                                   request (api_verify_cache_acquire) */
-    bool cache_held;
-    vouch_audit_queue audit;    /* audit entries of this request, written
-                                   to the sink after the commit */
-    bool commit_on_error;       /* commit although the response is an
-                                   error: a refusal whose audit entries
-                                   must stay (a v1 traffic change) */
+    vsvc_session *session;     /* API_ROUTE_SESSION routes */
     unsigned status;           /* HTTP status; 0 until a response is set */
     char *response;            /* malloc'd */
     size_t response_len;
@@ -180,12 +158,15 @@ int api_respond(api_request *req, unsigned http, const char *content_type,
  * trailing newline). Does not take `value`. */
 int api_respond_json(api_request *req, unsigned http, const json_t *value);
 
-/* Set an error response in Google's shape. Always returns 0. */
-int api_respond_error(api_request *req, api_status status, const char *fmt,
-                      ...) __attribute__((format(printf, 3, 4)));
+/* Set an error response in Google's shape, with the HTTP status and the
+ * status name of `code` (a vouch_code; the util layer's table). Always
+ * returns 0. */
+int api_respond_error(api_request *req, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-/* The same with an HTTP status and a status name no api_status has
- * (415, 421: the transport's refusals). Always returns 0. */
+/* The same with an explicit HTTP status and status name, for those the
+ * HTTP server itself answers (405, 413, and the transport's refusals
+ * 415, 421, 403, 503: guard.h, conn_limits.h). Always returns 0. */
 int api_respond_status(api_request *req, unsigned http, const char *status,
                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -195,60 +176,64 @@ int api_respond_status(api_request *req, unsigned http, const char *status,
 int api_respond_vouch_error(api_request *req, const vouch_error *err,
                             const char *prefix);
 
-/* Current time as RFC 3339 UTC with microseconds into `buf` (>= 32). */
-void api_now_rfc3339(char *buf, size_t size);
-
-/* A fresh random etag (hex, 16 characters) into `buf` (>= 17). */
-void api_new_etag(char *buf, size_t size);
-
-/* A random UUID v4 (36 characters) into `buf` (>= 37). */
-void api_new_uuid(char *buf, size_t size);
+/* The request body (never NULL; "" when there is none). */
+const char *api_body(const api_request *req);
 
 /*
- * Borrow the server's verify cache for one request, reconciled with the
- * attestors' change stamp read through req->conn. Pair with
- * api_verify_cache_release(). *out may be NULL (verify without a cache)
- * when the stamp could not be read, or when `before` is not NULL and the
- * stamp moved since *before was taken (outside a transaction, the
- * attestor the request read may not match the cache: not worth the risk).
+ * The body as a JSON object (duplicate keys refused) into `*out`
+ * (json_decref). When it is not JSON, or not an object, the
+ * INVALID_ARGUMENT response is set ("request body:LINE:COL: ...", or
+ * "request body: " `expected`) and -1 returned.
  */
-void api_verify_cache_acquire(api_request *req, const uint64_t *before,
-                              vouch_verify_cache **out);
-void api_verify_cache_release(api_request *req);
+int api_body_object(api_request *req, const char *expected, json_t **out);
 
 /*
- * pageSize and pageToken from the query into `q` (docs/api.md: default
- * API_PAGE_SIZE_DEFAULT, larger values are lowered to API_PAGE_SIZE_MAX).
- * On a bad value the INVALID_ARGUMENT response is set and -1 returned.
+ * pageSize and pageToken from the query (docs/api.md: default
+ * VSVC_PAGE_DEFAULT, larger values are lowered to VSVC_PAGE_MAX). On a
+ * bad value the INVALID_ARGUMENT response is set and -1 returned.
  */
-int api_page_query(api_request *req, vouch_resource_query *q);
+int api_page_query(api_request *req, vsvc_page_request *page);
 
 /*
- * Respond 200 with {"<key>": [the stored JSON of each item],
- * "nextPageToken": "..."} (both left out when empty, as proto3 JSON does).
+ * Respond 200 with {"<key>": [items], "nextPageToken": "..."} (both left
+ * out when empty, as proto3 JSON does).
  */
 int api_respond_page(api_request *req, const char *key,
-                     const vouch_resource_page *page);
+                     const vsvc_page *page);
 
-/* Respond `http` with the stored JSON text of a resource. */
-int api_respond_stored(api_request *req, unsigned http,
-                       const vouch_resource *r);
+/* Respond 200 with `text` (JSON) and free it; a negative `rc` responds
+ * with `err` instead. The common end of a handler. */
+int api_respond_text(api_request *req, int rc, char *text,
+                     const vouch_error *err);
 
-/* A resource to store, from its fields; every string is borrowed. */
-vouch_resource api_resource_of(const char *kind, const char *name,
-                               const char *parent, char *json, char *etag,
-                               char *create_time, char *update_time);
+/* Respond 200 {} or with `err` when `rc` is negative. */
+int api_respond_empty(api_request *req, int rc, const vouch_error *err);
 
-/*
- * Get the stored `kind` `name` into `*out` (zeroed first). When it is not
- * there, responds NOT_FOUND "KIND NAME not found"; on a store error,
- * responds with it ("store: ..."). Returns 0 when found, 1 otherwise.
- */
-int api_get_or_respond(api_request *req, const char *kind,
-                       const char *name, vouch_resource *out);
+/* Respond with the stored `kind` the route's path parameters name (in
+ * order: project, [location,] ids). */
+int api_respond_get(api_request *req, vsvc_kind kind);
 
-/* Hits and misses of the verify cache, including replaced caches. */
-void api_verify_cache_stats(api_server *server, uint64_t *hits,
-                            uint64_t *misses);
+/* Respond with one page (pageSize, pageToken) of the `kind` listed under
+ * the parent the route's path parameters name, items under `key`. */
+int api_respond_list(api_request *req, vsvc_kind kind, const char *key);
+
+/* A service call that writes a resource named by a project and an id
+ * from a body, answering it as stored (vsvc_attestor_create, _update,
+ * vsvc_note_create). */
+typedef int (*api_write_fn)(vsvc_session *s, const char *project,
+                            const char *id, const char *body, size_t len,
+                            char **out, vouch_error *err);
+/* A service call that deletes one (vsvc_attestor_delete, ...). */
+typedef int (*api_delete_fn)(vsvc_session *s, const char *project,
+                             const char *id, vouch_error *err);
+
+/* Call `fn` for project params[0], `id`, the body; respond with it. */
+int api_respond_write(api_request *req, api_write_fn fn, const char *id);
+
+/* Call `fn` for params[0] and params[1]; respond {} or the error. */
+int api_respond_delete(api_request *req, api_delete_fn fn);
+
+/* The decision counter of a service call's outcome, if it made one. */
+void api_count_decision(api_request *req);
 
 #endif /* VOUCH_API_SERVER_H */

@@ -4,13 +4,12 @@
  * a Resource Manager project (resourcemanager.c), Service Usage
  * (serviceusage.c), the
  * Org Policy v2 constraints and policy collection (orgpolicy_v2.c), and
- * the occurrences of a note (note_occurrences.c).
+ * the occurrences of a note (containeranalysis.c).
  */
 #ifndef VOUCH_API_SUPPORT_APIS_H
 #define VOUCH_API_SUPPORT_APIS_H
 
 struct api_request;
-struct api_filter;
 
 /* iam.c: …/services|jobs/{id}:testIamPermissions | :getIamPolicy |
  * :setIamPolicy, v1 and v2. */
@@ -32,15 +31,8 @@ int api_list_constraints(struct api_request *req);
 int api_list_orgpolicies(struct api_request *req);
 int api_create_orgpolicy(struct api_request *req);
 
-/* note_occurrences.c: GET /v1/projects/{p}/notes/{n}/occurrences. */
+/* containeranalysis.c: GET /v1/projects/{p}/notes/{n}/occurrences, the
+ * note's occurrences from any project. */
 int api_list_note_occurrences(struct api_request *req);
-
-/*
- * Respond with one page of the occurrences under `parent` (may be NULL:
- * any project) of `note` (may be NULL: any) that `f` selects, including a
- * has_suffix(resourceUrl, ...) term (paged by pager.h).
- */
-int api_occurrences_list(struct api_request *req, const char *parent,
-                         const char *note, const struct api_filter *f);
 
 #endif /* VOUCH_API_SUPPORT_APIS_H */

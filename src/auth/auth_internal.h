@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #include "authconfig.h"
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 
 #define VOUCH_SHA256_BYTES 32
 

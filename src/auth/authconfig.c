@@ -53,8 +53,8 @@ static int fail(parse_ctx *ctx, vouch__node *node, const vouch__path *path,
 
 static int oom(parse_ctx *ctx)
 {
-    return vouch__error_set(ctx->err, VOUCH_ENOMEM, ctx->doc.source, 0, 0,
-                            "out of memory reading the auth config");
+    return vutil_error_set(ctx->err, VOUCH_ENOMEM, ctx->doc.source, 0, 0,
+                           "out of memory reading the auth config");
 }
 
 /* A required field of mapping `node`: missing fails at the mapping. */
@@ -227,7 +227,7 @@ static char *https_host(const char *s, size_t n, bool *oom_out)
     if (!vouch__host_valid(p, h)) {
         return NULL;
     }
-    host = vouch__strndup(p, h);
+    host = vutil_strndup(p, h);
     if (host == NULL) {
         *oom_out = true;
         return NULL;
@@ -263,7 +263,7 @@ static int parse_jwks_url(parse_ctx *ctx, vouch__node *node,
                     "(with \"ca\" for a private CA) or use file://");
     }
     if (n >= 8 && strncmp(s, "file:///", 8) == 0) {
-        iss->jwks_url = vouch__strndup(s, n);
+        iss->jwks_url = vutil_strndup(s, n);
         return iss->jwks_url == NULL ? oom(ctx) : 0;
     }
     if (n >= 7 && strncmp(s, "file://", 7) == 0) {
@@ -277,7 +277,7 @@ static int parse_jwks_url(parse_ctx *ctx, vouch__node *node,
                              "https://HOST/… URL");
     }
     free(host);
-    iss->jwks_url = vouch__strndup(s, n);
+    iss->jwks_url = vutil_strndup(s, n);
     return iss->jwks_url == NULL ? oom(ctx) : 0;
 }
 
@@ -344,7 +344,7 @@ static int parse_issuer_name(parse_ctx *ctx, vouch__node *node,
                       : fail(ctx, node, path, "expected an https://HOST URL "
                              "(the \"iss\" of the issuer's tokens)");
     }
-    iss->issuer = vouch__strndup(s, n);
+    iss->issuer = vutil_strndup(s, n);
     if (iss->issuer == NULL) {
         return oom(ctx);
     }
@@ -694,7 +694,7 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
     ctx.cfg = calloc(1, sizeof(*ctx.cfg));
     if (ctx.cfg == NULL ||
         (source != NULL &&
-         (ctx.cfg->source = vouch__strdup(source)) == NULL)) {
+         (ctx.cfg->source = vutil_strdup(source)) == NULL)) {
         rc = oom(&ctx);
         goto cleanup;
     }
@@ -702,8 +702,8 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
     root = vouch__doc_root(&ctx.doc);
     if (root == NULL || !vouch__doc_is_mapping(&ctx.doc, root)) {
         rc = root == NULL
-                 ? vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                    "the auth config is empty")
+                 ? vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                   "the auth config is empty")
                  : fail(&ctx, root, &path, "expected a mapping with tokens, "
                         "oidc, groups and owners");
         goto cleanup;
@@ -779,7 +779,7 @@ const vouch__auth_issuer *vouch__auth_config_issuer(
     size_t i;
 
     for (i = 0; cfg != NULL && i < cfg->issuer_count; i++) {
-        if (vouch__slice_eq(iss, len, cfg->issuers[i].issuer)) {
+        if (vutil_slice_eq(iss, len, cfg->issuers[i].issuer)) {
             return &cfg->issuers[i];
         }
     }
@@ -829,7 +829,7 @@ void vouch_auth_token_hash_hex(const char *token, size_t len, char hex[65])
         hex[0] = '\0';
         return;
     }
-    vouch__hex(md, sizeof(md), hex);
+    vutil_hex(md, sizeof(md), hex);
 }
 
 /* ---- sorted string arrays -------------------------------------------- */

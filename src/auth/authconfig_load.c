@@ -26,30 +26,30 @@ int vouch__auth_read_file(const char *path, size_t max, char **out,
     *out_len = 0;
     f = fopen(path, "rb");
     if (f == NULL) {
-        return vouch__error_set(err, VOUCH_EIO, path, 0, 0,
-                                "cannot open: %s", strerror(errno));
+        return vutil_error_set(err, VOUCH_EIO, path, 0, 0,
+                               "cannot open: %s", strerror(errno));
     }
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = vouch__error_set(err, VOUCH_EIO, path, 0, 0,
-                              "not a regular file");
+        rc = vutil_error_set(err, VOUCH_EIO, path, 0, 0,
+                             "not a regular file");
         goto cleanup;
     }
     if ((uint64_t)st.st_size > max) {
-        rc = vouch__error_set(err, VOUCH_ETOOBIG, path, 0, 0,
-                              "file is %lld bytes, over the limit of %zu",
-                              (long long)st.st_size, max);
+        rc = vutil_error_set(err, VOUCH_ETOOBIG, path, 0, 0,
+                             "file is %lld bytes, over the limit of %zu",
+                             (long long)st.st_size, max);
         goto cleanup;
     }
     data = malloc((size_t)st.st_size + 1);
     if (data == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, path, 0, 0,
-                              "out of memory reading the file");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, path, 0, 0,
+                             "out of memory reading the file");
         goto cleanup;
     }
     n = fread(data, 1, (size_t)st.st_size, f);
     if (ferror(f) || n != (size_t)st.st_size) {
-        rc = vouch__error_set(err, VOUCH_EIO, path, 0, 0,
-                              "cannot read: %s", strerror(errno));
+        rc = vutil_error_set(err, VOUCH_EIO, path, 0, 0,
+                             "cannot read: %s", strerror(errno));
         goto cleanup;
     }
     data[n] = '\0';
@@ -71,10 +71,10 @@ static int fail_at_jwks(const vouch__auth_issuer *iss, size_t index,
     char why[sizeof(err->message) + sizeof(err->source) + 32];
 
     vouch_error_format(err, why, sizeof(why));
-    return vouch__error_set(err, err->code == VOUCH_ENOMEM ? VOUCH_ENOMEM
+    return vutil_error_set(err, err->code == VOUCH_ENOMEM ? VOUCH_ENOMEM
                                                            : VOUCH_EIO,
-                            path, (int)iss->jwks_line, (int)iss->jwks_column,
-                            "oidc[%zu].jwks: %s", index, why);
+                           path, (int)iss->jwks_line, (int)iss->jwks_column,
+                           "oidc[%zu].jwks: %s", index, why);
 }
 
 static int check_issuer_files(const vouch__auth_issuer *iss, size_t index,

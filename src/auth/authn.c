@@ -104,17 +104,17 @@ static vouch_identity *identity_new(const char *principal,
     }
     id->method = method;
     id->expires = expires;
-    id->principal = vouch__strdup(principal);
-    id->issuer = vouch__strdup(issuer);
+    id->principal = vutil_strdup(principal);
+    id->issuer = vutil_strdup(issuer);
     if (id->principal == NULL || (issuer != NULL && id->issuer == NULL)) {
         vouch_identity_free(id);
         return NULL;
     }
     colon = strchr(principal, ':');
     if (strncmp(principal, "principal://", 12) == 0) {
-        id->subject = vouch__strdup(principal);
+        id->subject = vutil_strdup(principal);
     } else if (colon != NULL) {
-        id->email = vouch__strdup(colon + 1);
+        id->email = vutil_strdup(colon + 1);
     }
     if (id->subject == NULL && id->email == NULL) {
         vouch_identity_free(id);
@@ -137,17 +137,17 @@ int vouch_authn_new(vouch_authn **out, const vouch_authn_options *opts,
         opts = &defaults;
     }
     if (opts->version != VOUCH_AUTHN_OPTIONS_VERSION) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "unknown authenticator options version %u",
-                                opts->version);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "unknown authenticator options version %u",
+                               opts->version);
     }
     a = calloc(1, sizeof(*a));
     timeout = opts->fetch_timeout_ms > 0 ? opts->fetch_timeout_ms : 10000;
     if (a == NULL ||
         vouch__jwks_cache_new(&a->cache, &opts->clock, timeout) < 0) {
         free(a);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory creating the authenticator");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory creating the authenticator");
     }
     a->clock = opts->clock;
     *out = a;
@@ -180,7 +180,7 @@ static int refuse(authn_call *call, vouch_authn_result result,
 
     call->result = result;
     va_start(ap, fmt);
-    vouch__error_setv(call->err, VOUCH_EUNAUTHENTICATED, NULL, 0, 0, fmt, ap);
+    vutil_error_setv(call->err, VOUCH_EUNAUTHENTICATED, NULL, 0, 0, fmt, ap);
     va_end(ap);
     return VOUCH_EUNAUTHENTICATED;
 }
@@ -188,8 +188,8 @@ static int refuse(authn_call *call, vouch_authn_result result,
 static int out_of_memory(authn_call *call)
 {
     call->result = VOUCH_AUTHN_BAD_CLAIMS;
-    return vouch__error_set(call->err, VOUCH_ENOMEM, NULL, 0, 0,
-                            "out of memory authenticating a request");
+    return vutil_error_set(call->err, VOUCH_ENOMEM, NULL, 0, 0,
+                           "out of memory authenticating a request");
 }
 
 /* Printable, bounded copy of untrusted text (an iss, kid or aud). */
@@ -586,8 +586,8 @@ int vouch_authn_prefetch(vouch_authn *authn, const vouch_auth_config *cfg,
             first = rc;
             if (err != NULL) {
                 *err = kerr;
-                vouch__error_prefix(err, "issuer %s",
-                                    cfg->issuers[i].issuer);
+                vutil_error_prefix(err, "issuer %s",
+                                   cfg->issuers[i].issuer);
             }
         }
     }

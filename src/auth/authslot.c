@@ -23,8 +23,8 @@ int vouch_auth_slot_new(vouch_auth_slot **out, vouch_auth_config *initial,
     if (slot == NULL || pthread_mutex_init(&slot->lock, NULL) != 0) {
         free(slot);
         vouch_auth_config_free(initial);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory creating the auth slot");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory creating the auth slot");
     }
     slot->cfg = initial;
     *out = slot;

@@ -152,8 +152,8 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
     }
     held = json_array();
     if (rc == 0 && held == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory testing permissions");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                             "out of memory testing permissions");
     }
     while (rc == 0 && seq != NULL && vouch__doc_is_sequence(&doc, seq) &&
            (item = vouch__doc_next(&doc, seq, &iter)) != NULL) {
@@ -168,8 +168,8 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
         }
         if (rc == 0 && vouch_iam_allowed(caller, resource, project, perm) &&
             json_array_append_new(held, json_string(perm)) != 0) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory testing permissions");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                 "out of memory testing permissions");
         }
         free(perm);
         vouch__path_pop(&path, saved);
@@ -181,8 +181,8 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
              json_object_set(*response, "permissions", held) != 0)) {
             json_decref(*response);
             *response = NULL;
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory testing permissions");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                 "out of memory testing permissions");
         }
     }
     json_decref(held);

@@ -78,7 +78,7 @@ static char *content_etag(const vouch__iam_binding *b, size_t count)
     bool ok;
 
     if (count == 0) {
-        return vouch__strdup(VOUCH_IAM_EMPTY_ETAG);
+        return vutil_strdup(VOUCH_IAM_EMPTY_ETAG);
     }
     ctx = EVP_MD_CTX_new();
     ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
@@ -93,7 +93,7 @@ static char *content_etag(const vouch__iam_binding *b, size_t count)
     }
     ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen >= 8;
     EVP_MD_CTX_free(ctx);
-    if (ok && vouch__base64_encode(md, 8, false, &etag) < 0) {
+    if (ok && vutil_base64_encode(md, 8, false, &etag) < 0) {
         etag = NULL;
     }
     return etag;
@@ -162,8 +162,8 @@ cleanup:
     vouch__iam_bindings_free(bindings, count);
     vouch_iam_policy_free(p);
     if (rc < 0) {
-        vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                         "out of memory building an IAM policy");
+        vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                        "out of memory building an IAM policy");
     }
     return rc;
 }
@@ -188,14 +188,14 @@ int vouch__iam_bindings_copy(const vouch_iam_policy *p,
     for (i = 0; i < n; i++) {
         const vouch__iam_binding *src = &p->bindings[i];
 
-        b[i].role = vouch__strdup(src->role);
+        b[i].role = vutil_strdup(src->role);
         b[i].members = calloc(src->member_count, sizeof(char *));
         if (b[i].role == NULL || b[i].members == NULL) {
             vouch__iam_bindings_free(b, i + 1);
             return VOUCH_ENOMEM;
         }
         for (j = 0; j < src->member_count; j++) {
-            b[i].members[j] = vouch__strdup(src->members[j]);
+            b[i].members[j] = vutil_strdup(src->members[j]);
             if (b[i].members[j] == NULL) {
                 b[i].member_count = j;
                 vouch__iam_bindings_free(b, i + 1);
@@ -257,8 +257,8 @@ static int parse_binding(const vouch__doc *doc, vouch__node *node,
             : 0;
     if (rc == 0 && n > 0 &&
         (b->members = calloc(n, sizeof(char *))) == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                              "out of memory reading an IAM policy");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                             "out of memory reading an IAM policy");
     }
     while (rc == 0 && n > 0 &&
            (item = vouch__doc_next(doc, members, &iter)) != NULL) {
@@ -280,8 +280,8 @@ static int parse_binding(const vouch__doc *doc, vouch__node *node,
             if (rc == 0) {
                 b->member_count++;
             } else if (rc == VOUCH_ENOMEM) {
-                rc = vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                                      "out of memory reading an IAM policy");
+                rc = vutil_error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                                     "out of memory reading an IAM policy");
             } else {
                 rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
                                      "%s", why);
@@ -363,8 +363,8 @@ int vouch__iam_policy_from_node(const vouch__doc *doc, vouch__node *node,
         vouch__doc_count(doc, seq) > 0) {
         b = calloc(vouch__doc_count(doc, seq), sizeof(*b));
         if (b == NULL) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                                  "out of memory reading an IAM policy");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                                 "out of memory reading an IAM policy");
         }
         while (rc == 0 &&
                (item = vouch__doc_next(doc, seq, &iter)) != NULL) {

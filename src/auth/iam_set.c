@@ -52,11 +52,11 @@ static int parse_mask(const vouch__doc *doc, vouch__node *node,
         while (i < n && s[i] != ',') {
             i++;
         }
-        if (vouch__slice_eq(s + start, i - start, "bindings")) {
+        if (vutil_slice_eq(s + start, i - start, "bindings")) {
             req->update_bindings = true;
-        } else if (vouch__slice_eq(s + start, i - start, "etag")) {
+        } else if (vutil_slice_eq(s + start, i - start, "etag")) {
             *etag_in_mask = true;
-        } else if (!vouch__slice_eq(s + start, i - start, "version")) {
+        } else if (!vutil_slice_eq(s + start, i - start, "version")) {
             return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
                                    "only bindings, etag and version can be "
                                    "updated");
@@ -159,8 +159,8 @@ static int delta_add(vouch_iam_delta *d, const char *action,
     }
     e = &d->entries[d->count];
     e->action = action;
-    e->role = vouch__strdup(role);
-    e->member = vouch__strdup(member);
+    e->role = vutil_strdup(role);
+    e->member = vutil_strdup(member);
     if (e->role == NULL || e->member == NULL) {
         free(e->role);
         free(e->member);
@@ -305,8 +305,8 @@ int vouch_iam_policy_set(const vouch_iam_policy *current,
     }
     if (req->check_etag &&
         strcmp(req->policy->request_etag, current->etag) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0, "%s",
-                              STALE_ETAG_MESSAGE);
+        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0, "%s",
+                             STALE_ETAG_MESSAGE);
         goto cleanup;
     }
     source = req->update_bindings ? req->policy : current;
@@ -320,8 +320,8 @@ int vouch_iam_policy_set(const vouch_iam_policy *current,
         rc = d == NULL ? VOUCH_ENOMEM : compute_delta(current, result, d);
     }
     if (rc < 0) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory setting an IAM policy");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                             "out of memory setting an IAM policy");
         goto cleanup;
     }
     *out = result;

@@ -18,7 +18,8 @@
 #include <openssl/param_build.h>
 
 #include "crypto.h"
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "jwks.h"
 
 typedef enum key_type {
@@ -86,11 +87,11 @@ static int key_fail(key_ctx *kc, const char *member, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (member != NULL) {
-        return vouch__error_set(kc->err, VOUCH_EINVAL, kc->source, 0, 0,
-                                "%s.%s: %s", kc->path, member, msg);
+        return vutil_error_set(kc->err, VOUCH_EINVAL, kc->source, 0, 0,
+                               "%s.%s: %s", kc->path, member, msg);
     }
-    return vouch__error_set(kc->err, VOUCH_EINVAL, kc->source, 0, 0, "%s: %s",
-                            kc->path, msg);
+    return vutil_error_set(kc->err, VOUCH_EINVAL, kc->source, 0, 0, "%s: %s",
+                           kc->path, msg);
 }
 
 /* A required base64url member, decoded; `want` > 0 demands that size. */
@@ -114,10 +115,10 @@ static int b64_member(key_ctx *kc, const json_t *key, const char *member,
             return key_fail(kc, member, "not base64url without padding");
         }
     }
-    rc = vouch__base64_decode(s, n, out, out_len);
+    rc = vutil_base64_decode(s, n, out, out_len);
     if (rc == VOUCH_ENOMEM) {
-        return vouch__error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
-                                "out of memory reading a JWKS");
+        return vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
+                               "out of memory reading a JWKS");
     }
     if (rc < 0 || *out_len == 0) {
         free(*out);
@@ -180,8 +181,8 @@ static int build_rsa(key_ctx *kc, const json_t *key, jwk *k)
     n = BN_bin2bn(n_raw, (int)n_len, NULL);
     e = BN_bin2bn(e_raw, (int)e_len, NULL);
     if (n == NULL || e == NULL) {
-        rc = vouch__error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
-                              "out of memory reading a JWKS");
+        rc = vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
+                             "out of memory reading a JWKS");
         goto cleanup;
     }
     if (!BN_is_odd(e) || BN_is_one(e) || BN_num_bits(e) > 64) {
@@ -202,8 +203,8 @@ static int build_rsa(key_ctx *kc, const json_t *key, jwk *k)
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
         (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
-        rc = vouch__error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
-                              "out of memory reading a JWKS");
+        rc = vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
+                             "out of memory reading a JWKS");
         goto cleanup;
     }
     if (from_params("RSA", params, &k->pkey) < 0) {
@@ -369,12 +370,12 @@ static int build_key(key_ctx *kc, const json_t *key, jwk *k)
         k->pkey = NULL;
         return rc;
     }
-    k->kid = vouch__strdup(json_string_value(kid));
+    k->kid = vutil_strdup(json_string_value(kid));
     if (k->kid == NULL) {
         EVP_PKEY_free(k->pkey);
         k->pkey = NULL;
-        return vouch__error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
-                                "out of memory reading a JWKS");
+        return vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
+                               "out of memory reading a JWKS");
     }
     return 1;
 }
@@ -407,34 +408,34 @@ int vouch_jwks_parse(vouch_jwks **out, const char *data, size_t len,
 
     *out = NULL;
     if (len > VOUCH_JWKS_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, source, 0, 0,
-                                "JWKS is %zu bytes, over the limit of %u",
-                                len, VOUCH_JWKS_MAX_BYTES);
+        return vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
+                               "JWKS is %zu bytes, over the limit of %u",
+                               len, VOUCH_JWKS_MAX_BYTES);
     }
     root = json_loadb(data != NULL ? data : "", len, JSON_REJECT_DUPLICATES,
                       &jerr);
     if (root == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, source, jerr.line,
-                                jerr.column, "JWKS is not JSON: %s",
-                                jerr.text);
+        return vutil_error_set(err, VOUCH_EPARSE, source, jerr.line,
+                               jerr.column, "JWKS is not JSON: %s",
+                               jerr.text);
     }
     keys = json_object_get(root, "keys");
     if (!json_is_array(keys)) {
-        rc = vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                              "JWKS has no \"keys\" list");
+        rc = vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                             "JWKS has no \"keys\" list");
         goto cleanup;
     }
     n = json_array_size(keys);
     if (n > VOUCH_JWKS_MAX_KEYS) {
-        rc = vouch__error_set(err, VOUCH_ETOOBIG, source, 0, 0,
-                              "JWKS has %zu keys, over the limit of %u", n,
-                              VOUCH_JWKS_MAX_KEYS);
+        rc = vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
+                             "JWKS has %zu keys, over the limit of %u", n,
+                             VOUCH_JWKS_MAX_KEYS);
         goto cleanup;
     }
     ks = calloc(1, sizeof(*ks));
     if (ks == NULL || (n > 0 && (ks->keys = calloc(n, sizeof(jwk))) == NULL)) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, source, 0, 0,
-                              "out of memory reading a JWKS");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
+                             "out of memory reading a JWKS");
         goto cleanup;
     }
     atomic_init(&ks->refs, 1);
@@ -510,22 +511,22 @@ static int verify_ed25519(const jwk *k, vouch_slice input,
     int rc;
 
     if (sig_len != 64) {
-        return vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
-                                "EdDSA signature is %zu bytes; Ed25519 "
-                                "signatures are 64", sig_len);
+        return vutil_error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
+                               "EdDSA signature is %zu bytes; Ed25519 "
+                               "signatures are 64", sig_len);
     }
     ctx = EVP_MD_CTX_new();
     if (ctx == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory verifying a JWT");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory verifying a JWT");
     }
     if (EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, k->pkey,
                                 NULL) != 1 ||
         EVP_DigestVerify(ctx, sig, sig_len,
                          (const unsigned char *)input.ptr, input.len) != 1) {
-        rc = vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
-                              "EdDSA signature does not verify with key "
-                              "\"%s\"", k->kid);
+        rc = vutil_error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
+                             "EdDSA signature does not verify with key "
+                             "\"%s\"", k->kid);
     } else {
         rc = 0;
     }
@@ -547,18 +548,18 @@ int vouch_jwks_verify(const vouch_jwks *ks, const vouch_jwt *jwt,
     int rc;
 
     if (type == 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "JWT algorithm is not RS256, ES256 or "
-                                "EdDSA");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "JWT algorithm is not RS256, ES256 or "
+                               "EdDSA");
     }
     if (kid == NULL) {
-        return vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                                "JWT header has no \"kid\"");
+        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                               "JWT header has no \"kid\"");
     }
     k = find_key(ks, kid, type);
     if (k == NULL) {
-        return vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                                "no %s key with this kid in the JWKS", alg);
+        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                               "no %s key with this kid in the JWKS", alg);
     }
     sig = vouch_jwt_signature(jwt, &sig_len);
     if (type == KEY_ED25519) {

@@ -103,8 +103,8 @@ static jwks_entry *entry_for(vouch__jwks_cache *cache, const char *url,
         }
     }
     if (e == NULL && (e = calloc(1, sizeof(*e))) != NULL) {
-        e->url = vouch__strdup(url);
-        e->ca = vouch__strdup(ca);
+        e->url = vutil_strdup(url);
+        e->ca = vutil_strdup(ca);
         if (e->url == NULL || (ca != NULL && e->ca == NULL) ||
             pthread_mutex_init(&e->lock, NULL) != 0) {
             free(e->url);
@@ -205,8 +205,8 @@ int vouch__jwks_cache_get(vouch__jwks_cache *cache,
 
     *out = NULL;
     if (e == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory in the JWKS cache");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory in the JWKS cache");
     }
     take_snapshot(e, now, &s);
     if (s.fresh && (kid == NULL || vouch_jwks_has_key(s.keys, kid, alg))) {
@@ -225,8 +225,8 @@ int vouch__jwks_cache_get(vouch__jwks_cache *cache,
     if (s.keys == NULL) {
         pthread_mutex_lock(&e->lock);
         if (e->generation == 0) {
-            vouch__error_set(err, VOUCH_EIO, iss->jwks_url, 0, 0,
-                             "JWKS not fetched yet");
+            vutil_error_set(err, VOUCH_EIO, iss->jwks_url, 0, 0,
+                            "JWKS not fetched yet");
         } else if (err != NULL) {
             *err = e->last_error;
         }

@@ -149,8 +149,8 @@ static int fetch_https(const char *url, const char *ca, long timeout_ms,
     headers = curl_slist_append(NULL, "Accept: application/jwk-set+json, "
                                       "application/json");
     if (curl == NULL || headers == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, url, 0, 0,
-                              "out of memory fetching the JWKS");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, url, 0, 0,
+                             "out of memory fetching the JWKS");
         goto cleanup;
     }
     curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -174,23 +174,23 @@ static int fetch_https(const char *url, const char *ca, long timeout_ms,
     }
     cc = curl_easy_perform(curl);
     if (b->too_big) {
-        rc = vouch__error_set(err, VOUCH_ETOOBIG, url, 0, 0,
-                              "JWKS is over the limit of %u bytes",
-                              VOUCH_JWKS_MAX_BYTES);
+        rc = vutil_error_set(err, VOUCH_ETOOBIG, url, 0, 0,
+                             "JWKS is over the limit of %u bytes",
+                             VOUCH_JWKS_MAX_BYTES);
         goto cleanup;
     }
     if (cc != CURLE_OK) {
-        rc = vouch__error_set(err, VOUCH_EIO, url, 0, 0,
-                              "cannot fetch the JWKS: %s%s%s",
-                              curl_easy_strerror(cc), errbuf[0] ? ": " : "",
-                              errbuf);
+        rc = vutil_error_set(err, VOUCH_EIO, url, 0, 0,
+                             "cannot fetch the JWKS: %s%s%s",
+                             curl_easy_strerror(cc), errbuf[0] ? ": " : "",
+                             errbuf);
         goto cleanup;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     if (status != 200) {
-        rc = vouch__error_set(err, VOUCH_EIO, url, 0, 0,
-                              "cannot fetch the JWKS: HTTP status %ld",
-                              status);
+        rc = vutil_error_set(err, VOUCH_EIO, url, 0, 0,
+                             "cannot fetch the JWKS: HTTP status %ld",
+                             status);
         goto cleanup;
     }
     rc = 0;
@@ -220,9 +220,9 @@ int vouch__jwks_fetch(const char *url, const char *ca, long timeout_ms,
         *ttl_s = vouch__jwks_ttl_from_cache_control(
             b.cache_control, strlen(b.cache_control));
     } else {
-        rc = vouch__error_set(err, VOUCH_EIO, url, 0, 0,
-                              "a JWKS is fetched from file:// or https:// "
-                              "only");
+        rc = vutil_error_set(err, VOUCH_EIO, url, 0, 0,
+                             "a JWKS is fetched from file:// or https:// "
+                             "only");
     }
     if (rc == 0) {
         rc = vouch_jwks_parse(out, b.data, b.len, url, err);

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "jwt.h"
 
 struct vouch_jwt {
@@ -36,24 +37,24 @@ static int decode_part(const char *s, size_t len, const char *what,
 
     for (i = 0; i < len; i++) {
         if (!b64url_char(s[i])) {
-            return vouch__error_set(err, VOUCH_EPARSE, NULL, 0, 0,
-                                    "JWT %s is not base64url without "
-                                    "padding (byte %zu)", what, i + 1);
+            return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
+                                   "JWT %s is not base64url without "
+                                   "padding (byte %zu)", what, i + 1);
         }
     }
     if (len % 4 == 1) {
-        return vouch__error_set(err, VOUCH_EPARSE, NULL, 0, 0,
-                                "JWT %s has an impossible base64url length",
-                                what);
+        return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
+                               "JWT %s has an impossible base64url length",
+                               what);
     }
-    rc = vouch__base64_decode(s, len, out, out_len);
+    rc = vutil_base64_decode(s, len, out, out_len);
     if (rc == VOUCH_ENOMEM) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory decoding a JWT");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory decoding a JWT");
     }
     if (rc < 0) {
-        return vouch__error_set(err, VOUCH_EPARSE, NULL, 0, 0,
-                                "JWT %s is not valid base64url", what);
+        return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
+                               "JWT %s is not valid base64url", what);
     }
     return 0;
 }
@@ -77,16 +78,16 @@ static int json_part(const char *s, size_t len, const char *what,
                       &jerr);
     free(raw);
     if (*out == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, NULL, 0, 0,
-                                "JWT %s is not JSON (or repeats a member "
-                                "name) at its line %d, column %d", what,
-                                jerr.line, jerr.column);
+        return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
+                               "JWT %s is not JSON (or repeats a member "
+                               "name) at its line %d, column %d", what,
+                               jerr.line, jerr.column);
     }
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        return vouch__error_set(err, VOUCH_EPARSE, NULL, 0, 0,
-                                "JWT %s is not a JSON object", what);
+        return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
+                               "JWT %s is not a JSON object", what);
     }
     return 0;
 }
@@ -97,17 +98,17 @@ static int check_header(vouch_jwt *jwt, vouch_error *err)
     json_t *kid = json_object_get(jwt->header, "kid");
 
     if (!json_is_string(alg)) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "JWT header has no string \"alg\"");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "JWT header has no string \"alg\"");
     }
     if (kid != NULL && !json_is_string(kid)) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "JWT header \"kid\" is not a string");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "JWT header \"kid\" is not a string");
     }
     if (json_object_get(jwt->header, "crit") != NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "JWT header has \"crit\": no extension is "
-                                "supported");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "JWT header has \"crit\": no extension is "
+                               "supported");
     }
     jwt->alg = json_string_value(alg);
     jwt->kid = kid != NULL ? json_string_value(kid) : NULL;
@@ -126,9 +127,9 @@ int vouch_jwt_parse(vouch_jwt **out, const char *token, size_t len,
 
     *out = NULL;
     if (len > VOUCH_JWT_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
-                                "token is %zu bytes, over the limit of %u",
-                                len, VOUCH_JWT_MAX_BYTES);
+        return vutil_error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
+                               "token is %zu bytes, over the limit of %u",
+                               len, VOUCH_JWT_MAX_BYTES);
     }
     dot1 = token != NULL ? memchr(token, '.', len) : NULL;
     dot2 = dot1 != NULL
@@ -136,21 +137,21 @@ int vouch_jwt_parse(vouch_jwt **out, const char *token, size_t len,
                : NULL;
     if (dot2 == NULL ||
         memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, NULL, 0, 0,
-                                "not a JWT: expected three base64url parts "
-                                "separated by '.'");
+        return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
+                               "not a JWT: expected three base64url parts "
+                               "separated by '.'");
     }
     hlen = (size_t)(dot1 - token);
     plen = (size_t)(dot2 - dot1 - 1);
     if (hlen == 0 || plen == 0) {
-        return vouch__error_set(err, VOUCH_EPARSE, NULL, 0, 0,
-                                "not a JWT: the header or the payload is "
-                                "empty");
+        return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
+                               "not a JWT: the header or the payload is "
+                               "empty");
     }
     jwt = calloc(1, sizeof(*jwt));
     if (jwt == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory parsing a JWT");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory parsing a JWT");
     }
     rc = json_part(token, hlen, "header", &jwt->header, err);
     if (rc == 0) {
@@ -167,10 +168,10 @@ int vouch_jwt_parse(vouch_jwt **out, const char *token, size_t len,
         goto cleanup;
     }
     jwt->input_len = (size_t)(dot2 - token);
-    jwt->input = vouch__strndup(token, jwt->input_len);
+    jwt->input = vutil_strndup(token, jwt->input_len);
     if (jwt->input == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory parsing a JWT");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                             "out of memory parsing a JWT");
         goto cleanup;
     }
     *out = jwt;

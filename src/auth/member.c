@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "member.h"
 
 #define PRINCIPAL_PREFIX "principal://"
@@ -123,7 +124,7 @@ static bool subject_valid(const char *s, size_t len)
 /* Copy with the bytes in [from, to) lowered. */
 static char *copy_lowering(const char *s, size_t len, size_t from, size_t to)
 {
-    char *out = vouch__strndup(s, len);
+    char *out = vutil_strndup(s, len);
     size_t i;
 
     if (out != NULL) {
@@ -157,10 +158,10 @@ static vouch_member_kind claimed_kind(const char *s, size_t len,
     size_t i;
 
     *rest = 0;
-    if (vouch__slice_eq(s, len, "allUsers")) {
+    if (vutil_slice_eq(s, len, "allUsers")) {
         return VOUCH_MEMBER_ALL_USERS;
     }
-    if (vouch__slice_eq(s, len, "allAuthenticatedUsers")) {
+    if (vutil_slice_eq(s, len, "allAuthenticatedUsers")) {
         return VOUCH_MEMBER_ALL_AUTHENTICATED;
     }
     for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
@@ -281,7 +282,7 @@ int vouch__member_parse(const char *s, size_t len, unsigned allowed,
     }
     case VOUCH_MEMBER_ALL_USERS:
     case VOUCH_MEMBER_ALL_AUTHENTICATED:
-        *out = vouch__strndup(s, len);
+        *out = vutil_strndup(s, len);
         break;
     }
     if (*out == NULL) {

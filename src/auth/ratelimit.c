@@ -11,7 +11,8 @@
 
 #include <openssl/rand.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "ratelimit.h"
 
 #define TABLE_SIZE 16384u         /* chains; a power of two */
@@ -43,15 +44,15 @@ int vouch_ratelimit_new(vouch_ratelimit **out, unsigned rate, unsigned burst,
 
     *out = NULL;
     if (rate == 0 || rate > 1000000u || burst > 1000000u) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "rate limit must be 1 to 1,000,000 requests "
-                                "per second");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "rate limit must be 1 to 1,000,000 requests "
+                               "per second");
     }
     rl = calloc(1, sizeof(*rl));
     if (rl == NULL || pthread_mutex_init(&rl->lock, NULL) != 0) {
         free(rl);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory creating the rate limiter");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory creating the rate limiter");
     }
     if (clock != NULL) {
         rl->clock = *clock;
@@ -165,7 +166,7 @@ static bucket *find_or_add(vouch_ratelimit *rl, const char *key, size_t len,
         return &rl->overflow;
     }
     b = calloc(1, sizeof(*b));
-    if (b == NULL || (b->key = vouch__strndup(key, len)) == NULL) {
+    if (b == NULL || (b->key = vutil_strndup(key, len)) == NULL) {
         free(b);
         return &rl->overflow; /* out of memory: still limited */
     }

@@ -3,167 +3,26 @@
  * --format (libvouch's own YAML for the resources it models, a generic
  * YAML or JSON printer for the rest) and text tables (client.h).
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <libfyaml.h>
 
 #include "client.h"
+#include "vutil_yaml.h"
 
 /*
- * YAML for resources libvouch has no model of (notes, lists): a string is
- * written plain only when it is obviously a plain string (a letter, then
- * letters, digits and _ . / @ -, and not a YAML 1.1 boolean or null),
- * otherwise as a JSON string literal, which is a valid YAML double-quoted
- * scalar. Keys are sorted, as gcloud prints them.
+ * YAML for resources libvouch has no model of (notes, lists, operations):
+ * the util layer's printer with its simple quoting (vutil_yaml.h): a
+ * string is plain only when obviously one (a letter, then letters, digits
+ * and _ . / @ -, and not a YAML 1.1 boolean or null), otherwise a JSON
+ * string literal. Keys are sorted, as gcloud prints them.
  */
-static bool plain_ok(const char *s, size_t n)
-{
-    static const char *const words[] = {
-        "y", "n", "yes", "no", "true", "false", "on", "off", "null",
-    };
-
-    if (n == 0 || n > 200 || !isalpha((unsigned char)s[0])) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-
-        if (!isalnum(ch) && ch != '_' && ch != '.' && ch != '/' &&
-            ch != '@' && ch != '-') {
-            return false;
-        }
-    }
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        if (strlen(words[i]) == n && strncasecmp(words[i], s, n) == 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static struct fy_node *yaml_node(struct fy_document *fyd, const json_t *v,
-                                 int depth);
-
-static struct fy_node *yaml_string(struct fy_document *fyd, const char *s,
-                                   size_t n)
-{
-    json_t *str;
-    char *lit;
-
-    if (plain_ok(s, n)) {
-        return fy_node_create_scalar_copy(fyd, s, n);
-    }
-    str = json_stringn(s, n);
-    lit = str != NULL ? json_dumps(str, JSON_ENCODE_ANY) : NULL;
-    json_decref(str);
-    if (lit == NULL) {
-        return NULL;
-    }
-    /* The document keeps (and later frees) the malloc'd source text. */
-    return fy_node_build_from_malloc_string(fyd, lit, strlen(lit));
-}
-
-static int cmp_keys(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static struct fy_node *yaml_mapping(struct fy_document *fyd,
-                                    const json_t *v, int depth)
-{
-    struct fy_node *node = fy_node_create_mapping(fyd);
-    size_t count = json_object_size(v);
-    const char **keys = NULL;
-    const char *key;
-    json_t *val;
-    size_t i = 0;
-
-    if (node == NULL || count == 0) {
-        return node;
-    }
-    keys = calloc(count, sizeof(*keys));
-    if (keys == NULL) {
-        fy_node_free(node);
-        return NULL;
-    }
-    json_object_foreach((json_t *)v, key, val) {
-        if (i < count) {
-            keys[i++] = key;
-        }
-    }
-    qsort(keys, i, sizeof(*keys), cmp_keys);
-    for (size_t k = 0; k < i; k++) {
-        struct fy_node *kn = yaml_string(fyd, keys[k], strlen(keys[k]));
-        struct fy_node *vn =
-            yaml_node(fyd, json_object_get(v, keys[k]), depth + 1);
-
-        if (kn == NULL || vn == NULL ||
-            fy_node_mapping_append(node, kn, vn) != 0) {
-            fy_node_free(kn);
-            fy_node_free(vn);
-            fy_node_free(node);
-            node = NULL;
-            break;
-        }
-    }
-    free(keys);
-    return node;
-}
-
-static struct fy_node *yaml_node(struct fy_document *fyd, const json_t *v,
-                                 int depth)
-{
-    struct fy_node *node;
-    size_t i;
-    json_t *item;
-
-    if (depth > 64) {
-        return NULL;
-    }
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return yaml_mapping(fyd, v, depth);
-    case JSON_ARRAY:
-        node = fy_node_create_sequence(fyd);
-        json_array_foreach(v, i, item) {
-            struct fy_node *child = node != NULL
-                                        ? yaml_node(fyd, item, depth + 1)
-                                        : NULL;
-
-            if (child == NULL || fy_node_sequence_append(node, child) != 0) {
-                fy_node_free(child);
-                fy_node_free(node);
-                return NULL;
-            }
-        }
-        return node;
-    case JSON_STRING:
-        return yaml_string(fyd, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER:
-        return fy_node_create_scalarf(fyd, "%" JSON_INTEGER_FORMAT,
-                                      json_integer_value(v));
-    case JSON_REAL:
-        return fy_node_create_scalarf(fyd, "%.17g", json_real_value(v));
-    case JSON_TRUE:
-        return fy_node_create_scalar(fyd, "true", 4);
-    case JSON_FALSE:
-        return fy_node_create_scalar(fyd, "false", 5);
-    case JSON_NULL:
-        return fy_node_create_scalar(fyd, "null", 4);
-    }
-    return NULL;
-}
-
 int client_print_as(const json_t *value, vouch_format format)
 {
-    struct fy_document *fyd = NULL;
-    struct fy_node *root = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
     char *json = NULL;
     char *yaml = NULL;
+    size_t len = 0;
     int rc;
 
     if (format != VOUCH_FORMAT_YAML) {
@@ -179,31 +38,14 @@ int client_print_as(const json_t *value, vouch_format format)
         free(json);
         return rc;
     }
-    fyd = fy_document_create(NULL);
-    root = fyd != NULL ? yaml_node(fyd, value, 0) : NULL;
-    if (root == NULL || fy_document_set_root(fyd, root) != 0) {
-        fy_node_free(root);
-        rc = cli_fail("cannot print the answer as YAML (nested over 64 "
-                      "levels, or out of memory); try --format json");
-        goto cleanup;
+    if (vutil_yaml_from_json(value, VUTIL_YAML_SIMPLE, &yaml, &len,
+                             &err) < 0) {
+        return cli_fail("cannot print the answer as YAML (%s); try "
+                        "--format json",
+                        err.message);
     }
-    yaml = fy_emit_document_to_string(
-        fyd, FYECF_MODE_BLOCK | FYECF_INDENT_2 | FYECF_WIDTH_INF |
-                 FYECF_DOC_START_MARK_OFF | FYECF_DOC_END_MARK_OFF |
-                 FYECF_VERSION_DIR_OFF | FYECF_TAG_DIR_OFF);
-    if (yaml == NULL) {
-        rc = cli_fail("out of memory printing YAML");
-        goto cleanup;
-    }
-    rc = cli_write(yaml, strlen(yaml));
-    if (rc == CLI_OK && (yaml[0] == '\0' ||
-                         yaml[strlen(yaml) - 1] != '\n')) {
-        rc = cli_write("\n", 1);
-    }
-
-cleanup:
+    rc = cli_write(yaml, len);
     free(yaml);
-    fy_document_destroy(fyd);
     return rc;
 }
 

@@ -18,6 +18,7 @@
 #include "registry.h"
 #include "run_v1.h"
 #include "server.h"
+#include "vsvc.h"
 
 #define EXIT_USAGE 2
 #define EXIT_START 1
@@ -136,12 +137,85 @@ static int load_system_policy(const char *path, vouch_policy **out)
     return 0;
 }
 
+/* What vouchd serves with, above the store: made in this order, freed in
+ * the reverse (the platform's exec runtime may still write executions:
+ * it goes before the service and the store). */
+typedef struct layers {
+    vouch_registry *registry;
+    vouch_audit_sink *audit_sink;
+    vsvc *service;
+    vouch_platform *platform;
+} layers;
+
+static void layers_free(layers *l)
+{
+    vouch_platform_free(l->platform);
+    vsvc_free(l->service);
+    vouch_audit_sink_close(l->audit_sink);
+    vouch_registry_free(l->registry);
+    memset(l, 0, sizeof(*l));
+}
+
+/* The registry client, the audit sink, the service layer and the run
+ * platform. 0, or EXIT_USAGE / EXIT_START with the fault printed. */
+static int layers_new(layers *l, const vouchd_options *opts,
+                      vouch_store *store, const vouch_policy *system_policy)
+{
+    vouch_registry_options ropts = VOUCH_REGISTRY_OPTIONS_INIT;
+    vouch_platform_options popts = VOUCH_PLATFORM_OPTIONS_INIT;
+    vsvc_options sopts = VSVC_OPTIONS_INIT;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char message[512];
+    const char *what;
+    int status = EXIT_USAGE;
+
+    memset(l, 0, sizeof(*l));
+    ropts.credentials_file = opts->registry_credentials;
+    ropts.insecure_hosts = opts->registry_insecure.items;
+    ropts.allowed_hosts = opts->registry_allow.items;
+    ropts.log = registry_log;
+    what = "registry";
+    if (vouch_registry_new(&l->registry, &ropts, &err) < 0) {
+        goto fail;
+    }
+    what = "--audit-log";
+    if (opts->audit_log != NULL &&
+        vouch_audit_sink_open(&l->audit_sink, opts->audit_log, &err) < 0) {
+        goto fail;
+    }
+    sopts.store = store;
+    sopts.registry = l->registry;
+    sopts.system_policy = system_policy;
+    sopts.audit_sink = l->audit_sink;
+    what = "service";
+    if (vsvc_new(&l->service, &sopts, &err) < 0) {
+        status = EXIT_START;
+        goto fail;
+    }
+    popts.store = store;
+    popts.registry = l->registry;
+    popts.system_policy = system_policy;
+    popts.service = l->service;
+    popts.runtime = strcmp(opts->runtime, "exec") == 0 ? VOUCH_RUNTIME_EXEC
+                                                       : VOUCH_RUNTIME_NONE;
+    popts.runtime_command = opts->runtime_command;
+    what = "--runtime";
+    if (vouch_platform_new(&l->platform, &popts, &err) < 0) {
+        goto fail;
+    }
+    return 0;
+
+fail:
+    vouch_error_format(&err, message, sizeof(message));
+    fprintf(stderr, "vouchd: %s: %s\n", what, message);
+    layers_free(l);
+    return status;
+}
+
 static int serve(const vouchd_options *opts)
 {
     api_config cfg;
-    vouch_registry *registry = NULL;
-    vouch_platform *platform = NULL;
-    vouch_audit_sink *audit_sink = NULL;
+    layers l;
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_store *store = NULL;
     api_server *server = NULL;
@@ -155,6 +229,7 @@ static int serve(const vouchd_options *opts)
     int status = EXIT_START;
 
     memset(&cfg, 0, sizeof(cfg));
+    memset(&l, 0, sizeof(l));
     cfg.listen = opts->listen;
     cfg.threads = opts->threads;
     cfg.body_limit = opts->max_body;
@@ -209,7 +284,6 @@ static int serve(const vouchd_options *opts)
         status = err.code == VOUCH_EINVAL ? EXIT_USAGE : EXIT_START;
         goto cleanup;
     }
-    cfg.store = store;
 
     /* libcurl's global state, once, before any thread starts. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -217,45 +291,14 @@ static int serve(const vouchd_options *opts)
         vouch_policy_free(cfg.system_policy);
         goto cleanup;
     }
-    {
-        vouch_registry_options ropts = VOUCH_REGISTRY_OPTIONS_INIT;
-        vouch_platform_options popts = VOUCH_PLATFORM_OPTIONS_INIT;
-
-        ropts.credentials_file = opts->registry_credentials;
-        ropts.insecure_hosts = opts->registry_insecure.items;
-        ropts.allowed_hosts = opts->registry_allow.items;
-        ropts.log = registry_log;
-        if (vouch_registry_new(&registry, &ropts, &err) < 0) {
-            vouch_error_format(&err, message, sizeof(message));
-            fprintf(stderr, "vouchd: registry: %s\n", message);
-            vouch_policy_free(cfg.system_policy);
-            status = EXIT_USAGE;
-            goto cleanup;
-        }
-        popts.store = store;
-        popts.registry = registry;
-        popts.system_policy = cfg.system_policy;
-        popts.runtime = strcmp(opts->runtime, "exec") == 0
-                            ? VOUCH_RUNTIME_EXEC : VOUCH_RUNTIME_NONE;
-        popts.runtime_command = opts->runtime_command;
-        if (vouch_platform_new(&platform, &popts, &err) < 0) {
-            vouch_error_format(&err, message, sizeof(message));
-            fprintf(stderr, "vouchd: --runtime: %s\n", message);
-            vouch_policy_free(cfg.system_policy);
-            status = EXIT_USAGE;
-            goto cleanup;
-        }
-    }
-    if (opts->audit_log != NULL &&
-        vouch_audit_sink_open(&audit_sink, opts->audit_log, &err) < 0) {
-        vouch_error_format(&err, message, sizeof(message));
-        fprintf(stderr, "vouchd: --audit-log: %s\n", message);
+    status = layers_new(&l, opts, store, cfg.system_policy);
+    if (status != 0) {
         vouch_policy_free(cfg.system_policy);
-        status = EXIT_USAGE;
         goto cleanup;
     }
-    cfg.platform = platform;
-    cfg.audit_sink = audit_sink;
+    status = EXIT_START;
+    cfg.platform = l.platform;
+    cfg.service = l.service;
 
     /* Signals: blocked in every thread, taken only in sigsuspend below. */
     memset(&sa, 0, sizeof(sa));
@@ -289,11 +332,7 @@ static int serve(const vouchd_options *opts)
 
 cleanup:
     api_server_stop(server, 0);
-    /* The platform's exec runtime may still write executions: free it
-     * before the store. */
-    vouch_platform_free(platform);
-    vouch_registry_free(registry);
-    vouch_audit_sink_close(audit_sink);
+    layers_free(&l);
     vouch_store_close(store);
     curl_global_cleanup();
     if (access_log != NULL) {

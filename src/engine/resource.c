@@ -10,6 +10,7 @@
 #include "doc.h"
 #include "internal.h"
 #include "resource.h"
+#include "vutil_time.h"
 
 bool vouch__project_id_char(char c)
 {
@@ -61,57 +62,20 @@ bool vouch__resource_name_ok(const char *s, size_t n,
     return pos == n;
 }
 
-static bool digits(const char *s, size_t n, int *out)
-{
-    size_t i;
-    int v = 0;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
 bool vouch__timestamp_ok(const char *s, size_t n)
 {
-    static const int mdays[12] = { 31, 29, 31, 30, 31, 30,
-                                   31, 31, 30, 31, 30, 31 };
-    int year, month, day, hour, min, sec;
-    size_t i;
+    long long sec;
+    long nsec;
 
-    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z') {
+    /* RFC 3339 (the util layer reads it), in the strict form the API
+     * prints: UTC with an upper-case 'T' and 'Z', no offset, 1 to 9
+     * fraction digits, no leap second, a year from 0001. */
+    if (n < 20 || n > 30 || s[10] != 'T' || s[n - 1] != 'Z' ||
+        (n > 20 && s[19] != '.') ||
+        !vutil_rfc3339_parse(s, n, &sec, &nsec)) {
         return false;
     }
-    if (!digits(s, 4, &year) || !digits(s + 5, 2, &month) ||
-        !digits(s + 8, 2, &day) || !digits(s + 11, 2, &hour) ||
-        !digits(s + 14, 2, &min) || !digits(s + 17, 2, &sec)) {
-        return false;
-    }
-    if (year < 1 || month < 1 || month > 12 || day < 1 ||
-        day > mdays[month - 1] || hour > 23 || min > 59 || sec > 59) {
-        return false;
-    }
-    if (month == 2 && day == 29 &&
-        !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) {
-        return false;
-    }
-    if (n == 20) {
-        return true;
-    }
-    if (s[19] != '.' || n - 21 < 1 || n - 21 > 9) {
-        return false;
-    }
-    for (i = 20; i < n - 1; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-    }
-    return true;
+    return memcmp(s + 17, "60", 2) != 0 && memcmp(s, "0000", 4) != 0;
 }
 
 void vouch__quote_for_message(const char *s, size_t n, char *buf,

@@ -1,17 +1,16 @@
 /*
- * vouch run platform — enforcement (spec/binauthz.md §4.1, §5.3): the
+ * vouch run platform — enforcement (docs/run.md, "Enforcement"): the
  * binaryAuthorization field, container checks, and admission: resolve
  * every container image to a digest through the registry, gather the
  * project's current policy, the attestors it requires and the
  * attestations stored for each digest, evaluate, and say what the caller
- * must do (admit, deny, check failed), with the §4.4 texts.
+ * must do (admit, deny, check failed), with Cloud Run's texts.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "platform_internal.h"
 
 /* ---- binaryAuthorization ---- */
@@ -38,34 +37,34 @@ int plat_binauthz_parse(const json_t *ba, const char *project,
         return 0;
     }
     if (!json_is_object(ba)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "binaryAuthorization: expected an object "
-                                "({\"useDefault\": true})");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "binaryAuthorization: expected an object "
+                               "({\"useDefault\": true})");
     }
     out->present = true;
     json_object_foreach((json_t *)ba, key, value) {
         if (strcmp(key, "useDefault") == 0) {
             if (!json_is_boolean(value)) {
-                return vouch__error_set(err, VOUCH_EINVAL, "request body",
-                                        0, 0,
-                                        "binaryAuthorization.useDefault: "
-                                        "expected true or false");
+                return vutil_error_set(err, VOUCH_EINVAL, "request body",
+                                       0, 0,
+                                       "binaryAuthorization.useDefault: "
+                                       "expected true or false");
             }
         } else if (strcmp(key, "policy") == 0 ||
                    strcmp(key, "breakglassJustification") == 0) {
             if (!json_is_string(value)) {
-                return vouch__error_set(err, VOUCH_EINVAL, "request body",
-                                        0, 0,
-                                        "binaryAuthorization.%s: expected "
-                                        "a string",
-                                        key);
+                return vutil_error_set(err, VOUCH_EINVAL, "request body",
+                                       0, 0,
+                                       "binaryAuthorization.%s: expected "
+                                       "a string",
+                                       key);
             }
         } else {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "binaryAuthorization.%.100s: unknown "
-                                    "field (expected useDefault, policy, "
-                                    "breakglassJustification)",
-                                    key);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "binaryAuthorization.%.100s: unknown "
+                                   "field (expected useDefault, policy, "
+                                   "breakglassJustification)",
+                                   key);
         }
     }
     json_t *use = json_object_get(ba, "useDefault");
@@ -73,19 +72,19 @@ int plat_binauthz_parse(const json_t *ba, const char *project,
     const char *bg = json_string_value(
         json_object_get(ba, "breakglassJustification"));
     if (use != NULL && pol != NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "binaryAuthorization: useDefault and "
-                                "policy are mutually exclusive; set one");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "binaryAuthorization: useDefault and "
+                               "policy are mutually exclusive; set one");
     }
     if (pol != NULL) {
-        snprintf(own, sizeof(own), "projects/%s/policy", project);
+        vsvc_policy_name(own, sizeof(own), project);
         if (strcmp(json_string_value(pol), own) != 0) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "binaryAuthorization.policy: '%.200s': "
-                                    "named platform policies are not "
-                                    "supported yet; use \"useDefault\": "
-                                    "true (the project's policy %s)",
-                                    json_string_value(pol), own);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "binaryAuthorization.policy: '%.200s': "
+                                   "named platform policies are not "
+                                   "supported yet; use \"useDefault\": "
+                                   "true (the project's policy %s)",
+                                   json_string_value(pol), own);
         }
         out->enabled = true;
     } else if (use != NULL) {
@@ -93,24 +92,24 @@ int plat_binauthz_parse(const json_t *ba, const char *project,
     }
     if (bg != NULL && bg[0] != '\0') {
         if (!out->enabled) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "binaryAuthorization."
-                                    "breakglassJustification: must be "
-                                    "empty unless Binary Authorization is "
-                                    "on (useDefault: true)");
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "binaryAuthorization."
+                                   "breakglassJustification: must be "
+                                   "empty unless Binary Authorization is "
+                                   "on (useDefault: true)");
         }
-        out->breakglass = vouch__strdup(bg);
+        out->breakglass = vutil_strdup(bg);
         if (out->breakglass == NULL) {
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
+            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                   "out of memory");
         }
     }
     if (out->enabled) {
-        out->value = vouch__strdup("default");
+        out->value = vutil_strdup("default");
         if (out->value == NULL) {
             plat_binauthz_clear(out);
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
+            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                   "out of memory");
         }
     }
     return 0;
@@ -141,15 +140,15 @@ int plat_string_array_check(const json_t *v, const char *path, size_t i,
     json_t *e;
 
     if (!json_is_array(v)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s[%zu].%s: expected an array of strings",
-                                path, i, field);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s[%zu].%s: expected an array of strings",
+                               path, i, field);
     }
     json_array_foreach(v, k, e) {
         if (!json_is_string(e)) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].%s[%zu]: expected a string",
-                                    path, i, field, k);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].%s[%zu]: expected a string",
+                                   path, i, field, k);
         }
     }
     return 0;
@@ -162,10 +161,10 @@ int plat_env_check(const json_t *env, const char *path, size_t i,
     json_t *e;
 
     if (!json_is_array(env)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s[%zu].env: expected an array of "
-                                "{name, value}",
-                                path, i);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s[%zu].env: expected an array of "
+                               "{name, value}",
+                               path, i);
     }
     json_array_foreach(env, k, e) {
         const char *key;
@@ -173,10 +172,10 @@ int plat_env_check(const json_t *env, const char *path, size_t i,
         if (!json_is_object(e) ||
             !json_is_string(json_object_get(e, "name")) ||
             json_string_length(json_object_get(e, "name")) == 0) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].env[%zu].name: required, a "
-                                    "non-empty string",
-                                    path, i, k);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].env[%zu].name: required, a "
+                                   "non-empty string",
+                                   path, i, k);
         }
         json_object_foreach(e, key, v) {
             if (strcmp(key, "name") == 0) {
@@ -185,10 +184,10 @@ int plat_env_check(const json_t *env, const char *path, size_t i,
             if (strcmp(key, "value") == 0 && json_is_string(v)) {
                 continue;
             }
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].env[%zu].%.100s: %s", path, i,
-                                    k, key,
-                                    strcmp(key, "value") == 0
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].env[%zu].%.100s: %s", path, i,
+                                   k, key,
+                                   strcmp(key, "value") == 0
                                         ? "expected a string"
                                         : "unknown or unsupported field "
                                           "(expected name, value)");
@@ -205,38 +204,38 @@ int plat_containers_check(const json_t *containers, const char *path,
     int rc;
 
     if (!json_is_array(containers) || json_array_size(containers) == 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s: required, at least one container "
-                                "with an image",
-                                path);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s: required, at least one container "
+                               "with an image",
+                               path);
     }
     if (json_array_size(containers) > VOUCH_PLATFORM_MAX_CONTAINERS) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s: %zu containers; at most %u", path,
-                                json_array_size(containers),
-                                VOUCH_PLATFORM_MAX_CONTAINERS);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s: %zu containers; at most %u", path,
+                               json_array_size(containers),
+                               VOUCH_PLATFORM_MAX_CONTAINERS);
     }
     json_array_foreach(containers, i, c) {
         const char *key;
         json_t *v;
         if (!json_is_object(c)) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu]: expected an object", path, i);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu]: expected an object", path, i);
         }
         json_object_foreach(c, key, v) {
             if (!known_container_field(key)) {
-                return vouch__error_set(err, VOUCH_EINVAL, "request body",
-                                        0, 0,
-                                        "%s[%zu].%.100s: unknown field",
-                                        path, i, key);
+                return vutil_error_set(err, VOUCH_EINVAL, "request body",
+                                       0, 0,
+                                       "%s[%zu].%.100s: unknown field",
+                                       path, i, key);
             }
         }
         json_t *image = json_object_get(c, "image");
         if (!json_is_string(image) || json_string_length(image) == 0) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].image: required, a container "
-                                    "image reference",
-                                    path, i);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].image: required, a container "
+                                   "image reference",
+                                   path, i);
         }
         vouch_image_ref *ref = NULL;
         vouch_error rerr = VOUCH_ERROR_INIT;
@@ -244,17 +243,17 @@ int plat_containers_check(const json_t *containers, const char *path,
                                    json_string_length(image), &rerr);
         vouch_image_ref_free(ref);
         if (rc < 0) {
-            return vouch__error_set(err, rc == VOUCH_ETOOBIG ? VOUCH_EINVAL
+            return vutil_error_set(err, rc == VOUCH_ETOOBIG ? VOUCH_EINVAL
                                                            : VOUCH_EINVAL,
-                                    "request body", 0, 0,
-                                    "%s[%zu].image: column %u: %s", path, i,
-                                    rerr.column, rerr.message);
+                                   "request body", 0, 0,
+                                   "%s[%zu].image: column %u: %s", path, i,
+                                   rerr.column, rerr.message);
         }
         v = json_object_get(c, "name");
         if (v != NULL && !json_is_string(v)) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s[%zu].name: expected a string", path,
-                                    i);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s[%zu].name: expected a string", path,
+                                   i);
         }
         v = json_object_get(c, "args");
         if (v != NULL &&
@@ -322,52 +321,13 @@ static void why_append(plat_admission *a, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Resolve one image to "name@digest" (malloc'd into *out). */
-static int resolve_one(vouch_platform *p, const char *image,
-                       size_t len, char **out, vouch_error *rerr)
-{
-    vouch_image_ref *ref = NULL;
-    char digest[VOUCH_REGISTRY_DIGEST_SIZE];
-    int rc;
-
-    *out = NULL;
-    rc = vouch_image_ref_parse(&ref, image, len, rerr);
-    if (rc < 0) {
-        return rc;
-    }
-    if (p->registry == NULL) {
-        if (vouch_image_ref_digest(ref) == NULL) {
-            rc = vouch__error_set(rerr, VOUCH_EIO, NULL, 0, 0,
-                                  "no registry is configured to resolve "
-                                  "the tag; give the image by digest");
-            goto cleanup;
-        }
-        snprintf(digest, sizeof(digest), "%s", vouch_image_ref_digest(ref));
-    } else {
-        rc = vouch_registry_resolve(p->registry, image, len,
-                                    VOUCH_REGISTRY_DEFAULT, digest, rerr);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    size_t n = strlen(vouch_image_ref_name(ref)) + 1 + strlen(digest) + 1;
-    *out = malloc(n);
-    if (*out == NULL) {
-        rc = vouch__error_set(rerr, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory");
-        goto cleanup;
-    }
-    snprintf(*out, n, "%s@%s", vouch_image_ref_name(ref), digest);
-    rc = 0;
-
-cleanup:
-    vouch_image_ref_free(ref);
-    return rc;
-}
-
+/* The evidence of a decision: the project's policy and the attestors it
+ * requires (compiled, shared: vsvc_compiled.h), and the attestations
+ * stored for the images. */
 typedef struct evidence {
-    vouch_policy *policy;
-    vouch_attestor **attestors;
+    vsvc_object *policy;
+    vsvc_object **attestors;
+    const vouch_attestor **attestor_list;
     size_t attestor_count;
     vouch_attestation **atts;
     size_t att_count;
@@ -376,11 +336,12 @@ typedef struct evidence {
 
 static void evidence_clear(evidence *e)
 {
-    vouch_policy_free(e->policy);
+    vsvc_object_release(e->policy);
     for (size_t i = 0; i < e->attestor_count; i++) {
-        vouch_attestor_free(e->attestors[i]);
+        vsvc_object_release(e->attestors[i]);
     }
     free(e->attestors);
+    free(e->attestor_list);
     for (size_t i = 0; i < e->att_count; i++) {
         vouch_attestation_free(e->atts[i]);
     }
@@ -388,64 +349,41 @@ static void evidence_clear(evidence *e)
     memset(e, 0, sizeof(*e));
 }
 
-static int load_policy(vouch_store_conn *conn, const char *project,
-                       vouch_policy **out, vouch_error *err)
+static int load_attestors(vsvc_compiled *cache, vouch_store_conn *conn,
+                          evidence *e, vouch_error *err)
 {
-    vouch_resource r;
-    char name[300];
-    int rc;
-
-    memset(&r, 0, sizeof(r));
-    snprintf(name, sizeof(name), "projects/%s/policy", project);
-    rc = vouch_store_get(conn, "policy", name, &r, err);
-    if (rc == VOUCH_ENOTFOUND) {
-        return vouch_policy_new_default(out, project, err);
-    }
-    if (rc < 0) {
-        return rc;
-    }
-    rc = vouch_policy_parse(out, r.json, strlen(r.json), VOUCH_FORMAT_JSON,
-                            name, err);
-    vouch_resource_clear(&r);
-    return rc;
-}
-
-static int load_attestors(vouch_store_conn *conn, evidence *e,
-                          vouch_error *err)
-{
-    const vouch_admission_rule *rule = vouch_policy_default_rule(e->policy);
+    const vouch_admission_rule *rule =
+        vouch_policy_default_rule(vsvc_object_policy(e->policy));
     size_t n = rule != NULL ? vouch_admission_rule_attestor_count(rule) : 0;
 
     if (n == 0) {
         return 0;
     }
     e->attestors = calloc(n, sizeof(*e->attestors));
-    if (e->attestors == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+    e->attestor_list = calloc(n, sizeof(*e->attestor_list));
+    if (e->attestors == NULL || e->attestor_list == NULL) {
+        return plat_enomem(err);
     }
     for (size_t i = 0; i < n; i++) {
-        const char *name = vouch_admission_rule_attestor(rule, i);
-        vouch_resource r;
-        vouch_attestor *a = NULL;
+        vouch_error aerr = VOUCH_ERROR_INIT;
+        vsvc_object *a = NULL;
         int rc;
 
-        memset(&r, 0, sizeof(r));
-        rc = vouch_store_get(conn, "attestor", name, &r, err);
-        if (rc == VOUCH_ENOTFOUND) {
-            continue;   /* the engine denies, naming the missing attestor */
-        }
-        if (rc < 0) {
+        rc = vsvc_compiled_attestor(cache, conn,
+                                    vouch_admission_rule_attestor(rule, i),
+                                    &a, NULL, &aerr);
+        /* Absent or not a valid attestor: the engine denies, naming it.
+         * Anything else (the store) fails the check. */
+        if (rc < 0 && rc != VOUCH_ENOTFOUND && rc != VOUCH_EPARSE &&
+            rc != VOUCH_EINVAL && rc != VOUCH_ETOOBIG &&
+            rc != VOUCH_ECRYPTO) {
+            if (err != NULL) {
+                *err = aerr;
+            }
             return rc;
         }
-        rc = vouch_attestor_parse(&a, r.json, strlen(r.json),
-                                  VOUCH_FORMAT_JSON, name, NULL);
-        vouch_resource_clear(&r);
-        if (rc == VOUCH_ENOMEM) {
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
-        }
         if (rc == 0) {
+            e->attestor_list[e->attestor_count] = vsvc_object_attestor(a);
             e->attestors[e->attestor_count++] = a;
         }
     }
@@ -460,8 +398,7 @@ static int add_attestation(evidence *e, vouch_attestation *a,
         vouch_attestation **grown = realloc(e->atts, cap * sizeof(*grown));
         if (grown == NULL) {
             vouch_attestation_free(a);
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
+            return plat_enomem(err);
         }
         e->atts = grown;
         e->att_cap = cap;
@@ -470,156 +407,138 @@ static int add_attestation(evidence *e, vouch_attestation *a,
     return 0;
 }
 
+/* One stored occurrence: evidence when it is an attestation. */
+typedef struct evidence_page {
+    evidence *e;
+    vouch_error *err;
+} evidence_page;
+
+static int take_attestation(const vouch_resource *item, void *payload)
+{
+    evidence_page *p = payload;
+    vouch_attestation *a = NULL;
+
+    if (vouch_attestation_parse(&a, item->json, strlen(item->json),
+                                VOUCH_FORMAT_JSON, item->name, NULL) < 0) {
+        return 0;   /* not an attestation: no evidence */
+    }
+    return add_attestation(p->e, a, p->err);
+}
+
 /* Every stored occurrence whose resource is `pinned`. */
 static int load_attestations(vouch_store_conn *conn, const char *pinned,
                              evidence *e, vouch_error *err)
 {
     vouch_resource_query q;
-    vouch_resource_page page;
-    char *token = NULL;
-    int rc = 0;
+    evidence_page page = { e, err };
 
     memset(&q, 0, sizeof(q));
-    q.kind = "occurrence";
-    q.attr2 = pinned;
-    q.page_size = 1000;
-    do {
-        memset(&page, 0, sizeof(page));
-        q.page_token = token;
-        rc = vouch_store_list(conn, &q, &page, err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        for (size_t i = 0; i < page.count; i++) {
-            vouch_attestation *a = NULL;
-            const char *json = page.items[i].json;
-            if (vouch_attestation_parse(&a, json, strlen(json),
-                                        VOUCH_FORMAT_JSON,
-                                        page.items[i].name, NULL) < 0) {
-                continue;   /* not an attestation: no evidence */
-            }
-            rc = add_attestation(e, a, err);
-            if (rc < 0) {
-                vouch_resource_page_clear(&page);
-                goto cleanup;
-            }
-        }
-        free(token);
-        token = NULL;
-        if (page.next_page_token != NULL) {
-            token = vouch__strdup(page.next_page_token);
-            if (token == NULL) {
-                rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                      "out of memory");
-            }
-        }
-        vouch_resource_page_clear(&page);
-    } while (token != NULL);
+    vsvc__occurrence_query(&q, NULL, pinned);
+    return vsvc__each(conn, &q, take_attestation, &page, err);
+}
 
-cleanup:
-    free(token);
+/* Gather the evidence; a store fault fails closed (the caller's
+ * CHECK_FAILED). */
+static int gather(vouch_platform_ctx *ctx, const char *project,
+                  const plat_admission *a, evidence *ev, vouch_error *err)
+{
+    vsvc_compiled *cache = vsvc__compiled(ctx->platform->service);
+    int rc;
+
+    rc = vsvc_compiled_policy(cache, ctx->conn, project, &ev->policy, NULL,
+                              err);
+    if (rc == 0) {
+        rc = load_attestors(cache, ctx->conn, ev, err);
+    }
+    for (size_t i = 0; rc == 0 && i < a->count; i++) {
+        rc = load_attestations(ctx->conn, a->pinned[i], ev, err);
+    }
     return rc;
 }
 
-int plat_admit(vouch_platform_ctx *ctx, const char *project,
-               const json_t *containers, const plat_binauthz *ba,
-               bool pinned, plat_admission *out, vouch_error *err)
+/*
+ * Pin each container image of `containers` to its digest: as recorded
+ * (`pinned`), or as the unit of work resolved it before the transaction.
+ * VOUCH_ERETRY when some were not resolved yet (the unit resolves them
+ * and runs again); a failed resolution is a reason in `out->why`.
+ */
+static int pin_images(vouch_platform_ctx *ctx, const json_t *containers,
+                      bool pinned, plat_admission *out, bool *failed,
+                      vouch_error *err)
 {
-    vouch_platform *p = ctx->platform;
-    vouch_evaluation_input in = VOUCH_EVALUATION_INPUT_INIT;
-    evidence ev;
-    vouch_error lerr = VOUCH_ERROR_INIT;
-    size_t n = json_array_size(containers);
-    bool failed = false;
-    int rc = 0;
+    bool pending = false;
 
-    memset(out, 0, sizeof(*out));
-    memset(&ev, 0, sizeof(ev));
-    out->pinned = calloc(n > 0 ? n : 1, sizeof(char *));
-    if (out->pinned == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
-    }
-    out->count = n;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < out->count; i++) {
         json_t *image = json_object_get(json_array_get(containers, i),
                                         "image");
         const char *text = json_string_value(image);
         vouch_error rerr = VOUCH_ERROR_INIT;
+        int rc;
 
         if (pinned) {
-            out->pinned[i] = vouch__strdup(text);
+            out->pinned[i] = vutil_strdup(text);
             rc = out->pinned[i] != NULL ? 0 : VOUCH_ENOMEM;
         } else {
-            rc = resolve_one(p, text, json_string_length(image),
-                             &out->pinned[i], &rerr);
+            rc = vsvc_uow_resolve(ctx->uow, text, json_string_length(image),
+                                  &out->pinned[i], &rerr);
         }
-        if (rc == VOUCH_ENOMEM) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory");
-            goto cleanup;
-        }
-        if (rc < 0) {
-            failed = true;
+        if (rc == VOUCH_ERETRY) {
+            pending = true;   /* ask for every image before retrying */
+            rc = 0;
+        } else if (rc < 0 && rc != VOUCH_ENOMEM) {
+            *failed = true;
             why_append(out, "Container image '%s' could not be resolved "
                        "to a digest: %s.", text, rerr.message);
-            out->pinned[i] = vouch__strdup("");
-            if (out->pinned[i] == NULL) {
-                rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                      "out of memory");
-                goto cleanup;
-            }
+            rc = 0;
+        }
+        if (rc == 0 && out->pinned[i] == NULL) {
+            out->pinned[i] = vutil_strdup("");
+            rc = out->pinned[i] != NULL ? 0 : VOUCH_ENOMEM;
+        }
+        if (rc < 0) {
+            return plat_enomem(err);
         }
     }
-    rc = 0;
-    if (!ba->enabled) {
-        out->verdict = failed ? PLAT_MISSING : PLAT_ADMIT;
-        goto cleanup;
-    }
-    if (failed) {
-        out->verdict = PLAT_CHECK_FAILED;
-        goto cleanup;
-    }
-    /* Gather the evidence; a store fault fails closed. */
-    rc = load_policy(ctx->conn, project, &ev.policy, &lerr);
-    if (rc == 0) {
-        rc = load_attestors(ctx->conn, &ev, &lerr);
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = load_attestations(ctx->conn, out->pinned[i], &ev, &lerr);
-    }
-    if (rc == VOUCH_ENOMEM) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory");
-        goto cleanup;
-    }
-    if (rc < 0) {
-        out->verdict = PLAT_CHECK_FAILED;
-        why_append(out, "The policy of project %s could not be read: %s.",
-                   project, lerr.message);
-        rc = 0;
-        goto cleanup;
-    }
-    in.policy = ev.policy;
+    return pending ? VOUCH_ERETRY : 0;
+}
+
+/* Evaluate the pinned images against the evidence; fills the decision,
+ * its JSON, the reasons and the verdict. */
+static int decide(vouch_platform_ctx *ctx, const plat_binauthz *ba,
+                  const evidence *ev, plat_admission *out, vouch_error *err)
+{
+    vouch_platform *p = ctx->platform;
+    vsvc_compiled *cache = vsvc__compiled(p->service);
+    vouch_evaluation_input in = VOUCH_EVALUATION_INPUT_INIT;
+    bool borrowed = ctx->cache == NULL && cache != NULL;
+    int rc;
+
+    in.policy = vsvc_object_policy(ev->policy);
     in.system_policy = p->system_policy;
     in.images = (const char *const *)out->pinned;
-    in.image_count = n;
-    in.attestors = (const vouch_attestor *const *)ev.attestors;
-    in.attestor_count = ev.attestor_count;
-    in.attestations = (const vouch_attestation *const *)ev.atts;
-    in.attestation_count = ev.att_count;
+    in.image_count = out->count;
+    in.attestors = (const vouch_attestor *const *)ev->attestor_list;
+    in.attestor_count = ev->attestor_count;
+    in.attestations = (const vouch_attestation *const *)ev->atts;
+    in.attestation_count = ev->att_count;
     in.breakglass = ba->breakglass;
     in.cache = ctx->cache != NULL ? ctx->cache : p->cache;
+    if (borrowed) {
+        vsvc_verify_cache_acquire(cache, ctx->conn, NULL, &in.cache);
+    }
     rc = vouch_evaluate(&out->decision, &in, err);
+    if (borrowed) {
+        vsvc_verify_cache_release(cache);
+    }
     if (rc < 0) {
-        goto cleanup;
+        return rc;
     }
     ctx->outcome = vouch_outcome_name(vouch_decision_outcome(out->decision));
     rc = vouch_decision_to_json(out->decision, 0, &out->decision_json, err);
     if (rc < 0) {
-        goto cleanup;
+        return rc;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < out->count; i++) {
         if (vouch_decision_verdict(out->decision, i) ==
             VOUCH_VERDICT_DENIED) {
             why_append(out, "Container image '%s' is not authorized by "
@@ -632,6 +551,46 @@ int plat_admit(vouch_platform_ctx *ctx, const char *project,
                            VOUCH_OUTCOME_DENY
                        ? PLAT_DENY
                        : PLAT_ADMIT;
+    return 0;
+}
+
+int plat_admit(vouch_platform_ctx *ctx, const char *project,
+               const json_t *containers, const plat_binauthz *ba,
+               bool pinned, plat_admission *out, vouch_error *err)
+{
+    vouch_error lerr = VOUCH_ERROR_INIT;
+    size_t n = json_array_size(containers);
+    bool failed = false;
+    evidence ev;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&ev, 0, sizeof(ev));
+    out->pinned = calloc(n > 0 ? n : 1, sizeof(char *));
+    if (out->pinned == NULL) {
+        return plat_enomem(err);
+    }
+    out->count = n;
+    rc = pin_images(ctx, containers, pinned, out, &failed, err);
+    if (rc < 0 || !ba->enabled || failed) {
+        out->verdict = !failed          ? PLAT_ADMIT
+                       : !ba->enabled ? PLAT_MISSING
+                                      : PLAT_CHECK_FAILED;
+        goto cleanup;
+    }
+    rc = gather(ctx, project, out, &ev, &lerr);
+    if (rc == VOUCH_ENOMEM) {
+        rc = plat_enomem(err);
+        goto cleanup;
+    }
+    if (rc < 0) {
+        out->verdict = PLAT_CHECK_FAILED;
+        why_append(out, "The policy of project %s could not be read: %s.",
+                   project, lerr.message);
+        rc = 0;
+        goto cleanup;
+    }
+    rc = decide(ctx, ba, &ev, out, err);
 
 cleanup:
     evidence_clear(&ev);
@@ -670,7 +629,7 @@ int plat_audit_admission(vouch_platform_ctx *ctx, const plat_admission *a,
     if (rc < 0) {
         return rc;
     }
-    rc = vouch_audit_record(ctx->conn, ctx->queue, entry, err);
+    rc = vsvc_uow_audit(ctx->uow, entry, err);
     json_decref(entry);
     return rc;
 }

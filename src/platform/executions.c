@@ -1,7 +1,7 @@
 /*
  * vouch run platform — executions: POST …/jobs/J:run evaluates the job's
  * containers against the CURRENT policy when the execution starts
- * (spec/binauthz.md §5.3); denied executions fail with the reason, and
+ * (docs/run.md); denied executions fail with the reason, and
  * admitted ones are handed to the runtime driver (runtime.c). Cancel and
  * delete.
  */
@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "platform_internal.h"
 
 #define MSG_MAX 1400
@@ -57,7 +56,7 @@ static int job_with_overrides(const json_t *job, const json_t *ov,
 
 /* Build the execution object (not yet stored). */
 static json_t *new_execution(const json_t *job, const plat_names *n,
-                             const char *exec_id, const char *exec_name,
+                             const char *uid, const char *exec_name,
                              const plat_admission *a,
                              const plat_binauthz *ba, const char *now)
 {
@@ -71,10 +70,8 @@ static json_t *new_execution(const json_t *job, const plat_names *n,
                          ? json_integer_value(json_object_get(tpl,
                                                               "parallelism"))
                          : 0;
-    char uid[40];
     json_t *ex;
 
-    (void)exec_id;
     if (task == NULL) {
         return NULL;
     }
@@ -86,7 +83,6 @@ static json_t *new_execution(const json_t *job, const plat_names *n,
         return NULL;
     }
     json_object_set_new(task, "containers", pinned);
-    plat_uuid(uid, sizeof(uid));
     ex = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:o,s:i,s:b,"
                    "s:i,s:i,s:i,s:i,s:i}",
                    "name", exec_name, "uid", uid, "generation", 1,
@@ -144,197 +140,288 @@ static int update_job(vouch_platform_ctx *ctx, const plat_names *n,
                     job, false, err);
 }
 
+/* Record the admission's outcome on the new execution `ex`: failed
+ * (with the message in `msg`), running (the exec runtime) or succeeded
+ * (admission only). */
+static int set_outcome(json_t *ex, const plat_admission *a,
+                       const char *exec_id, bool runs, const char *now,
+                       char *msg, size_t msg_size)
+{
+    json_int_t tasks = json_integer_value(json_object_get(ex, "taskCount"));
+    const char *reason = plat_verdict_reason(a->verdict);
+    json_t *conds = json_array();
+
+    if (conds == NULL || json_object_set_new(ex, "conditions", conds) < 0) {
+        return VOUCH_ENOMEM;
+    }
+    if (a->verdict != PLAT_ADMIT) {
+        snprintf(msg, msg_size, "Execution '%s' %s %s", exec_id,
+                 a->verdict == PLAT_DENY
+                     ? "uses an unauthorized container image."
+                 : a->verdict == PLAT_CHECK_FAILED
+                     ? "could not be checked against the Binary "
+                       "Authorization policy."
+                     : "cannot run.",
+                 a->why);
+        json_array_append_new(conds,
+                              plat_condition("ResourcesAvailable",
+                                             "CONDITION_FAILED", "reason",
+                                             reason, msg, "ERROR", now));
+        json_array_append_new(conds,
+                              plat_condition("Completed", "CONDITION_FAILED",
+                                             "reason", reason, msg, "ERROR",
+                                             now));
+        json_object_set_new(ex, "failedCount", json_integer(tasks));
+        json_object_set_new(ex, "completionTime", json_string(now));
+        return 0;
+    }
+    json_array_append_new(conds,
+                          plat_condition("ResourcesAvailable",
+                                         "CONDITION_SUCCEEDED", "reason",
+                                         NULL, NULL, NULL, now));
+    json_array_append_new(conds,
+                          plat_condition("Started", "CONDITION_SUCCEEDED",
+                                         "reason", NULL, NULL, NULL, now));
+    json_object_set_new(ex, runs ? "runningCount" : "succeededCount",
+                        json_integer(tasks));
+    if (!runs) {
+        json_object_set_new(ex, "completionTime", json_string(now));
+    }
+    json_array_append_new(conds,
+                          plat_condition("Completed",
+                                         runs ? "CONDITION_PENDING"
+                                              : "CONDITION_SUCCEEDED",
+                                         "reason", NULL, NULL, NULL, now));
+    return 0;
+}
+
+/* A run of a job: its request, and what the unit decided. */
+typedef struct run_call {
+    plat_names n;
+    json_t *req;
+    char exec_id[80];
+    char exec_name[600];
+    char opname[600];
+    bool start_failed;      /* set by the post-commit hook */
+} run_call;
+
+/* The post-commit start of an admitted execution's process. */
+typedef struct start_hook {
+    vouch_runtime *runtime;
+    run_call *call;
+    char *image;
+} start_hook;
+
+static void start_after_commit(void *payload)
+{
+    start_hook *h = payload;
+    run_call *c = h->call;
+    vouch_error serr = VOUCH_ERROR_INIT;
+
+    if (vouch_runtime_start(h->runtime, c->exec_name, c->n.id, c->exec_id,
+                            h->image, c->opname, &serr) < 0) {
+        c->start_failed = true;
+    }
+}
+
+static void start_hook_free(void *payload)
+{
+    start_hook *h = payload;
+
+    free(h->image);
+    free(h);
+}
+
+/* Start the process once the execution is committed (never before: a
+ * rolled-back execution must not run). */
+static int start_after(vouch_platform_ctx *ctx, run_call *c,
+                       const char *image, vouch_error *err)
+{
+    start_hook *h = calloc(1, sizeof(*h));
+
+    if (h == NULL || (h->image = vutil_strdup(image)) == NULL) {
+        free(h);
+        return plat_enomem(err);
+    }
+    h->runtime = ctx->platform->runtime;
+    h->call = c;
+    return vsvc_uow_after_commit(ctx->uow, start_after_commit,
+                                 start_hook_free, h, err);
+}
+
+/* The job to run (the stored one, etag checked) and how it runs (with
+ * the request's overrides). */
+static int load_job(vouch_platform_ctx *ctx, run_call *c, json_t **job,
+                    json_t **run_job, plat_binauthz *ba, vouch_error *err)
+{
+    int rc;
+
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, c->n.name, job, err);
+    if (rc == 0) {
+        rc = plat_etag_check(json_string_value(json_object_get(c->req,
+                                                               "etag")),
+                             *job, "job", c->n.name, err);
+    }
+    if (rc == 0) {
+        rc = job_with_overrides(*job, json_object_get(c->req, "overrides"),
+                                run_job, err);
+    }
+    if (rc == 0) {
+        rc = plat_binauthz_parse(json_object_get(*job,
+                                                 "binaryAuthorization"),
+                                 c->n.project, ba, err);
+    }
+    return rc;
+}
+
+/* Store the execution `ex`, point the job at it, store its operation. */
+static int record_run(vouch_platform_ctx *ctx, run_call *c, json_t *job,
+                      json_t *ex, const plat_admission *a, bool running,
+                      const char *msg, json_t **out, vouch_error *err)
+{
+    int rc;
+
+    rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, c->exec_name,
+                  c->n.name, ex, true, err);
+    if (rc == 0) {
+        rc = update_job(ctx, &c->n, job, ex, err);
+    }
+    if (rc == 0) {
+        rc = plat_operation(ctx->conn, c->n.project, c->n.location,
+                            "Execution", ex, !running, VOUCH_EPRECONDITION,
+                            a->verdict != PLAT_ADMIT ? msg : NULL, true, out,
+                            err);
+    }
+    if (rc == 0 && running) {
+        snprintf(c->opname, sizeof(c->opname), "%s",
+                 json_string_value(json_object_get(*out, "name")));
+        rc = start_after(ctx, c, a->pinned[0], err);
+    }
+    return rc;
+}
+
+static int run_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                    vouch_error *err)
+{
+    run_call *c = payload;
+    bool validate_only = json_is_true(json_object_get(c->req,
+                                                      "validateOnly"));
+    bool runs = vouch_runtime_runs(ctx->platform->runtime);
+    plat_binauthz ba;
+    plat_admission a;
+    json_t *job = NULL;
+    json_t *run_job = NULL;   /* the job with the request's overrides */
+    json_t *ex = NULL;
+    char suffix[8];
+    char uid[VUTIL_UUID_SIZE];
+    char now[VUTIL_RFC3339_SIZE];
+    char msg[MSG_MAX];
+    int rc;
+
+    memset(&ba, 0, sizeof(ba));
+    memset(&a, 0, sizeof(a));
+    msg[0] = '\0';
+    rc = load_job(ctx, c, &job, &run_job, &ba, err);
+    if (rc == 0) {
+        rc = vutil_random_text(suffix, 5,
+                               "abcdefghijklmnopqrstuvwxyz0123456789", err);
+    }
+    if (rc == 0) {
+        rc = vutil_new_uuid(uid, sizeof(uid), err);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    snprintf(c->exec_id, sizeof(c->exec_id), "%s-%s", c->n.id, suffix);
+    snprintf(c->exec_name, sizeof(c->exec_name), "%s/executions/%s",
+             c->n.name, c->exec_id);
+    rc = plat_admit(ctx, c->n.project,
+                    json_object_get(json_object_get(json_object_get(
+                                                        job, "template"),
+                                                    "template"),
+                                    "containers"),
+                    &ba, false, &a, err);
+    if (rc == 0 && !validate_only) {
+        rc = plat_audit_admission(ctx, &a, &ba, c->n.project, c->n.location,
+                                  NULL, NULL, c->n.id, c->exec_id,
+                                  plat_method(ctx, "RunJob", true), err);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    vutil_now_rfc3339(now, sizeof(now));
+    ex = new_execution(run_job, &c->n, uid, c->exec_name, &a, &ba, now);
+    if (ex == NULL) {
+        rc = plat_enomem(err);
+    } else if (validate_only) {
+        rc = plat_operation(ctx->conn, c->n.project, c->n.location,
+                            "Execution", ex, true, VOUCH_OK, NULL, false,
+                            out, err);
+    } else if (set_outcome(ex, &a, c->exec_id, runs, now, msg,
+                           sizeof(msg)) < 0) {
+        rc = plat_enomem(err);
+    } else {
+        rc = record_run(ctx, c, job, ex, &a, a.verdict == PLAT_ADMIT && runs,
+                        msg, out, err);
+    }
+
+cleanup:
+    plat_binauthz_clear(&ba);
+    plat_admission_clear(&a);
+    json_decref(job);
+    json_decref(run_job);
+    json_decref(ex);
+    return rc;
+}
+
+/* The process could not start: the execution fails, with why (exit
+ * status 127), in a unit of its own; `*out` is its operation now. */
+static int start_failed_unit(vouch_platform_ctx *ctx, void *payload,
+                             json_t **out, vouch_error *err)
+{
+    run_call *c = payload;
+    int rc;
+
+    rc = vouch_runtime_record_end(ctx->conn, c->exec_name, c->opname, 127,
+                                  err);
+    return rc < 0 ? rc
+                  : plat_load(ctx->conn, VOUCH_PLATFORM_KIND_OPERATION,
+                              c->opname, out, err);
+}
+
 int vouch_platform_job_run(vouch_platform_ctx *ctx, const char *project,
                            const char *location, const char *job_id,
                            const char *body, size_t len, json_t **out,
                            vouch_error *err)
 {
-    plat_names n;
-    plat_binauthz ba;
-    plat_admission a;
-    json_t *req = NULL;
-    json_t *job = NULL;
-    json_t *run_job = NULL;   /* the job with the request's overrides */
-    json_t *ex = NULL;
-    json_t *op = NULL;
-    char exec_id[80];
-    char exec_name[600];
-    char suffix[8];
-    char now[40];
-    char msg[MSG_MAX];
+    json_t *failed = NULL;
+    run_call c;
     int rc;
 
     *out = NULL;
-    memset(&ba, 0, sizeof(ba));
-    memset(&a, 0, sizeof(a));
-    msg[0] = '\0';
-    rc = plat_names_set(&n, project, location, "jobs", job_id, "job", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, true, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = check_run_body(req, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &job, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    const char *sent = json_string_value(json_object_get(req, "etag"));
-    if (sent != NULL && sent[0] != '\0' &&
-        strcmp(sent, json_string_value(json_object_get(job, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "job %s; read it again and retry",
-                              sent, n.name);
-        goto cleanup;
-    }
-    rc = job_with_overrides(job, json_object_get(req, "overrides"),
-                            &run_job, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    rc = plat_binauthz_parse(json_object_get(job, "binaryAuthorization"),
-                             n.project, &ba, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    plat_random_text(suffix, 5, "abcdefghijklmnopqrstuvwxyz0123456789");
-    snprintf(exec_id, sizeof(exec_id), "%s-%s", n.id, suffix);
-    snprintf(exec_name, sizeof(exec_name), "%s/executions/%s", n.name,
-             exec_id);
-    json_t *containers = json_object_get(
-        json_object_get(json_object_get(job, "template"), "template"),
-        "containers");
-    rc = plat_admit(ctx, n.project, containers, &ba, false, &a, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    if (json_is_true(json_object_get(req, "validateOnly"))) {
-        plat_now(now, sizeof(now));
-        ex = new_execution(run_job, &n, exec_id, exec_name, &a, &ba, now);
-        rc = ex != NULL ? plat_operation(ctx->conn, n.project, n.location,
-                                         "Execution", ex, true, 0, NULL,
-                                         false, out, err)
-                        : plat_enomem(err);
-        goto cleanup;
-    }
-    rc = plat_audit_admission(ctx, &a, &ba, n.project, n.location, NULL,
-                              NULL, n.id, exec_id,
-                              plat_method(ctx, "RunJob", true), err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    plat_now(now, sizeof(now));
-    ex = new_execution(run_job, &n, exec_id, exec_name, &a, &ba, now);
-    if (ex == NULL) {
-        rc = plat_enomem(err);
-        goto cleanup;
-    }
-    json_int_t tasks = json_integer_value(json_object_get(ex, "taskCount"));
-    json_t *conds = json_array();
-    if (conds == NULL || json_object_set_new(ex, "conditions", conds) < 0) {
-        rc = plat_enomem(err);
-        goto cleanup;
-    }
-    bool runs = vouch_runtime_runs(ctx->platform->runtime);
-    if (a.verdict != PLAT_ADMIT) {
-        snprintf(msg, sizeof(msg), "Execution '%s' %s %s", exec_id,
-                 a.verdict == PLAT_DENY
-                     ? "uses an unauthorized container image."
-                     : a.verdict == PLAT_CHECK_FAILED
-                           ? "could not be checked against the Binary "
-                             "Authorization policy."
-                           : "cannot run.",
-                 a.why);
-        json_array_append_new(conds,
-                              plat_condition("ResourcesAvailable",
-                                             "CONDITION_FAILED", "reason",
-                                             plat_verdict_reason(a.verdict),
-                                             msg, "ERROR", now));
-        json_array_append_new(conds,
-                              plat_condition("Completed", "CONDITION_FAILED",
-                                             "reason",
-                                             plat_verdict_reason(a.verdict),
-                                             msg, "ERROR", now));
-        json_object_set_new(ex, "failedCount", json_integer(tasks));
-        json_object_set_new(ex, "completionTime", json_string(now));
-    } else {
-        json_array_append_new(conds,
-                              plat_condition("ResourcesAvailable",
-                                             "CONDITION_SUCCEEDED", "reason",
-                                             NULL, NULL, NULL, now));
-        json_array_append_new(conds,
-                              plat_condition("Started",
-                                             "CONDITION_SUCCEEDED", "reason",
-                                             NULL, NULL, NULL, now));
-        if (runs) {
-            json_object_set_new(ex, "runningCount", json_integer(tasks));
-            json_array_append_new(conds,
-                                  plat_condition("Completed",
-                                                 "CONDITION_PENDING",
-                                                 "reason", NULL, NULL, NULL,
-                                                 now));
-        } else {
-            json_object_set_new(ex, "succeededCount", json_integer(tasks));
-            json_object_set_new(ex, "completionTime", json_string(now));
-            json_array_append_new(conds,
-                                  plat_condition("Completed",
-                                                 "CONDITION_SUCCEEDED",
-                                                 "reason", NULL, NULL, NULL,
-                                                 now));
-        }
-    }
-    rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, exec_name,
-                  n.name, ex, true, err);
+    memset(&c, 0, sizeof(c));
+    rc = plat_names_set(&c.n, project, location, "jobs", job_id, "job",
+                        err);
     if (rc == 0) {
-        rc = update_job(ctx, &n, job, ex, err);
+        rc = plat_parse_body(body, len, true, &c.req, err);
     }
-    if (rc < 0) {
-        goto cleanup;
+    if (rc == 0) {
+        rc = check_run_body(c.req, err);
     }
-    bool running = a.verdict == PLAT_ADMIT && runs;
-    rc = plat_operation(ctx->conn, n.project, n.location, "Execution", ex,
-                        !running, 9, a.verdict != PLAT_ADMIT ? msg : NULL,
-                        true, &op, err);
-    if (rc < 0) {
-        goto cleanup;
+    if (rc == 0) {
+        /* The job's images are known once it is read: the first attempt
+         * asks for them, the unit resolves them outside the transaction
+         * and runs again. */
+        rc = plat_unit_run(ctx, NULL, run_unit, &c, out, err);
     }
-    if (running) {
-        vouch_error serr = VOUCH_ERROR_INIT;
-        const char *opname = json_string_value(json_object_get(op, "name"));
-        if (vouch_runtime_start(ctx->platform->runtime, exec_name, n.id,
-                                exec_id, a.pinned[0], opname, &serr) < 0) {
-            /* Could not start: the execution fails, with why. */
-            rc = vouch_runtime_record_end(ctx->conn, exec_name, opname, 127,
-                                          err);
-            if (rc < 0) {
-                goto cleanup;
-            }
-            json_decref(op);
-            op = NULL;
-            rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_OPERATION, opname,
-                           &op, err);
-            if (rc < 0) {
-                goto cleanup;
-            }
+    if (rc == 0 && c.start_failed) {
+        rc = plat_unit_run(ctx, NULL, start_failed_unit, &c, &failed, err);
+        if (rc == 0) {
+            json_decref(*out);
+            *out = failed;
         }
     }
-    *out = op;
-    op = NULL;
-
-cleanup:
-    plat_binauthz_clear(&ba);
-    plat_admission_clear(&a);
-    json_decref(req);
-    json_decref(job);
-    json_decref(run_job);
-    json_decref(ex);
-    json_decref(op);
+    json_decref(c.req);
     return rc;
 }
 
@@ -350,11 +437,120 @@ static int exec_names(plat_names *n, const char *project,
         return rc;
     }
     if (!plat_valid_segment(execution_id)) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "execution: not a valid id");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "execution: not a valid id");
     }
     snprintf(name, size, "%s/executions/%s", n->name, execution_id);
     return 0;
+}
+
+/* The post-commit kill of an execution's process. */
+typedef struct kill_hook {
+    vouch_runtime *runtime;
+    char *name;
+} kill_hook;
+
+static void kill_after_commit(void *payload)
+{
+    kill_hook *h = payload;
+
+    (void)vouch_runtime_cancel(h->runtime, h->name);
+}
+
+static void kill_hook_free(void *payload)
+{
+    kill_hook *h = payload;
+
+    free(h->name);
+    free(h);
+}
+
+int plat_cancel_after_commit(vouch_platform_ctx *ctx,
+                             const char *execution_name, vouch_error *err)
+{
+    kill_hook *h;
+
+    if (!vouch_runtime_runs(ctx->platform->runtime)) {
+        return 0;
+    }
+    h = calloc(1, sizeof(*h));
+    if (h == NULL || (h->name = vutil_strdup(execution_name)) == NULL) {
+        free(h);
+        return plat_enomem(err);
+    }
+    h->runtime = ctx->platform->runtime;
+    return vsvc_uow_after_commit(ctx->uow, kill_after_commit, kill_hook_free,
+                                 h, err);
+}
+
+/* A cancel or (`remove`) a delete of one execution. */
+typedef struct exec_call {
+    plat_names n;
+    const char *id;
+    char name[600];
+    bool remove;
+} exec_call;
+
+/* A running execution ends as cancelled now (its process is killed
+ * after the commit); a delete then removes it. The operation carries the
+ * execution as it ends. */
+static int change_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                       vouch_error *err)
+{
+    exec_call *c = payload;
+    json_t *ex = NULL;
+    bool running;
+    int rc;
+
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, c->name, &ex,
+                   err);
+    running = rc == 0 && json_object_get(ex, "completionTime") == NULL;
+    if (rc == 0 && !running && !c->remove) {
+        rc = vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                             "execution %s has already completed; only a "
+                             "running execution can be cancelled",
+                             c->id);
+    }
+    if (rc == 0 && running) {
+        rc = vouch_runtime_record_end(ctx->conn, c->name, NULL, -1, err);
+    }
+    if (rc == 0 && running) {
+        rc = plat_cancel_after_commit(ctx, c->name, err);
+    }
+    if (rc == 0 && c->remove) {
+        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
+                                c->name, NULL, err);
+    } else if (rc == 0) {
+        json_decref(ex);
+        ex = NULL;
+        rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, c->name,
+                       &ex, err);
+    }
+    if (rc == 0) {
+        rc = plat_operation(ctx->conn, c->n.project, c->n.location,
+                            "Execution", ex, true, VOUCH_OK, NULL, true, out,
+                            err);
+    }
+    json_decref(ex);
+    return rc;
+}
+
+static int exec_change(vouch_platform_ctx *ctx, const char *project,
+                       const char *location, const char *job_id,
+                       const char *execution_id, bool remove, json_t **out,
+                       vouch_error *err)
+{
+    exec_call c;
+    int rc;
+
+    *out = NULL;
+    memset(&c, 0, sizeof(c));
+    c.id = execution_id;
+    c.remove = remove;
+    rc = exec_names(&c.n, project, location, job_id, execution_id, c.name,
+                    sizeof(c.name), err);
+    return rc < 0 ? rc
+                  : plat_unit_run(ctx, NULL, change_unit, &c, out, err);
 }
 
 int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
@@ -363,44 +559,8 @@ int vouch_platform_execution_cancel(vouch_platform_ctx *ctx,
                                     const char *execution_id, json_t **out,
                                     vouch_error *err)
 {
-    plat_names n;
-    json_t *ex = NULL;
-    char name[600];
-    int rc;
-
-    *out = NULL;
-    rc = exec_names(&n, project, location, job_id, execution_id, name,
-                    sizeof(name), err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, name, &ex, err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (json_object_get(ex, "completionTime") != NULL) {
-        rc = vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
-                              "execution %s has already completed; only a "
-                              "running execution can be cancelled",
-                              execution_id);
-        goto cleanup;
-    }
-    vouch_runtime_cancel(ctx->platform->runtime, name);
-    rc = vouch_runtime_record_end(ctx->conn, name, NULL, -1, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    json_decref(ex);
-    ex = NULL;
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, name, &ex, err);
-    if (rc == 0) {
-        rc = plat_operation(ctx->conn, n.project, n.location, "Execution",
-                            ex, true, 0, NULL, true, out, err);
-    }
-
-cleanup:
-    json_decref(ex);
-    return rc;
+    return exec_change(ctx, project, location, job_id, execution_id, false,
+                       out, err);
 }
 
 int vouch_platform_execution_delete(vouch_platform_ctx *ctx,
@@ -409,36 +569,6 @@ int vouch_platform_execution_delete(vouch_platform_ctx *ctx,
                                     const char *execution_id, json_t **out,
                                     vouch_error *err)
 {
-    plat_names n;
-    json_t *ex = NULL;
-    char name[600];
-    int rc;
-
-    *out = NULL;
-    rc = exec_names(&n, project, location, job_id, execution_id, name,
-                    sizeof(name), err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, name, &ex, err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (json_object_get(ex, "completionTime") == NULL) {
-        vouch_runtime_cancel(ctx->platform->runtime, name);
-        rc = vouch_runtime_record_end(ctx->conn, name, NULL, -1, err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION, name,
-                            NULL, err);
-    if (rc == 0) {
-        rc = plat_operation(ctx->conn, n.project, n.location, "Execution",
-                            ex, true, 0, NULL, true, out, err);
-    }
-
-cleanup:
-    json_decref(ex);
-    return rc;
+    return exec_change(ctx, project, location, job_id, execution_id, true,
+                       out, err);
 }

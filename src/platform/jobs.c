@@ -1,5 +1,5 @@
 /*
- * vouch run platform — jobs (Cloud Run Admin v2, spec/binauthz.md §5.3):
+ * vouch run platform — jobs (Cloud Run Admin v2, docs/run.md):
  * create, update and delete succeed whatever the images (the org-policy
  * constraint still applies); every execution is checked when it starts
  * (executions.c).
@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "platform_internal.h"
 
 static const char *const job_fields[] = {
@@ -36,9 +35,9 @@ static int check_count(const json_t *v, const char *path, vouch_error *err)
 {
     if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
                       json_integer_value(v) > 10000)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "%s: expected an integer from 0 to 10000",
-                                path);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "%s: expected an integer from 0 to 10000",
+                               path);
     }
     return 0;
 }
@@ -48,26 +47,12 @@ static int check_job(const json_t *body, const plat_names *n,
 {
     int rc;
 
-    rc = plat_fields_check(body, job_fields, job_output, "", err);
-    if (rc < 0) {
-        return rc;
-    }
-    const char *name = json_string_value(json_object_get(body, "name"));
-    if (json_object_get(body, "name") != NULL &&
-        (name == NULL || (name[0] != '\0' && strcmp(name, n->name) != 0 &&
-                          strcmp(name, n->id) != 0))) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "name: does not match the URL (%s)",
-                                n->name);
-    }
-    json_t *tpl = json_object_get(body, "template");
-    if (!json_is_object(tpl)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "template: required, an ExecutionTemplate "
-                                "with template.containers");
-    }
-    rc = plat_fields_check(tpl, exec_template_fields, none, "template",
-                           err);
+    const json_t *tpl = NULL;
+
+    rc = plat_body_check(body, n, job_fields, job_output,
+                         exec_template_fields,
+                         "an ExecutionTemplate with template.containers",
+                         &tpl, err);
     if (rc == 0) {
         rc = check_count(json_object_get(tpl, "taskCount"),
                          "template.taskCount", err);
@@ -81,9 +66,9 @@ static int check_job(const json_t *body, const plat_names *n,
     }
     json_t *task = json_object_get(tpl, "template");
     if (!json_is_object(task)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "template.template: required, a "
-                                "TaskTemplate with containers");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "template.template: required, a "
+                               "TaskTemplate with containers");
     }
     rc = plat_fields_check(task, task_template_fields, none,
                            "template.template", err);
@@ -127,26 +112,25 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
         goto cleanup;
     }
     const char *sent = json_string_value(json_object_get(body, "etag"));
-    if (old != NULL && sent != NULL && sent[0] != '\0' &&
-        strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "job %s; read it again and retry",
-                              sent, n->name);
+    rc = old != NULL ? plat_etag_check(sent, old, "job", n->name, err) : 0;
+    if (rc < 0) {
         goto cleanup;
     }
     job = json_deep_copy(body);
     if (job == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                              "out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                             "out of memory");
         goto cleanup;
     }
     for (size_t i = 0; job_output[i] != NULL; i++) {
         json_object_del(job, job_output[i]);
     }
     json_object_del(job, "etag");
-    plat_uuid(uid, sizeof(uid));
-    plat_now(now, sizeof(now));
+    rc = vutil_new_uuid(uid, sizeof(uid), err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    vutil_now_rfc3339(now, sizeof(now));
     json_object_set_new(job, "name", json_string(n->name));
     if (old != NULL) {
         static const char *const kept[] = {
@@ -177,15 +161,15 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
         rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n->name, n->parent,
                       job, old == NULL, err);
         if (rc == VOUCH_ECONFLICT) {
-            rc = vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                                  "job %s already exists", n->name);
+            rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
+                                 "job %s already exists", n->name);
         }
         if (rc < 0) {
             goto cleanup;
         }
     }
     rc = plat_operation(ctx->conn, n->project, n->location, "Job", job, true,
-                        0, NULL, !validate_only, out, err);
+                        VOUCH_OK, NULL, !validate_only, out, err);
 
 cleanup:
     plat_binauthz_clear(&ba);
@@ -193,32 +177,47 @@ cleanup:
     return rc;
 }
 
+/* Kill, after the commit, what runs for the job's executions. */
+static int cancel_running(vouch_platform_ctx *ctx, const char *job_name,
+                          vouch_error *err)
+{
+    vouch_resource_query q;
+    vouch_resource_page page;
+    int rc;
+
+    if (!vouch_runtime_runs(ctx->platform->runtime)) {
+        return 0;
+    }
+    memset(&q, 0, sizeof(q));
+    memset(&page, 0, sizeof(page));
+    q.kind = VOUCH_PLATFORM_KIND_EXECUTION;
+    q.parent = job_name;
+    q.page_size = VSVC_PAGE_MAX;
+    rc = vouch_store_list(ctx->conn, &q, &page, err);
+    for (size_t i = 0; rc == 0 && i < page.count; i++) {
+        rc = plat_cancel_after_commit(ctx, page.items[i].name, err);
+    }
+    vouch_resource_page_clear(&page);
+    return rc;
+}
+
+/* How a job is written (writes.c): its executions are cancelled when it
+ * is deleted; its images are checked at each run, not here. */
+static const plat_write job_write = {
+    "jobs", VOUCH_PLATFORM_KIND_JOB, "job", "jobId", "Job",
+    VOUCH_PLATFORM_KIND_EXECUTION, save_job, cancel_running, false,
+};
+
 int vouch_platform_job_create(vouch_platform_ctx *ctx, const char *project,
                               const char *location, const char *job_id,
                               const char *body, size_t len,
                               bool validate_only, json_t **out,
                               vouch_error *err)
 {
-    plat_names n;
-    json_t *req = NULL;
-    int rc;
+    plat_write_call c = { project, location, job_id, body, len, NULL, true,
+                          validate_only, false };
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "jobs", job_id, "jobId",
-                        err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, "job", err);
-    if (rc == 0) {
-        rc = save_job(ctx, &n, req, NULL, validate_only, out, err);
-    }
-    json_decref(req);
-    return rc;
+    return plat_write_run(ctx, &job_write, &c, out, err);
 }
 
 int vouch_platform_job_update(vouch_platform_ctx *ctx, const char *project,
@@ -227,54 +226,10 @@ int vouch_platform_job_update(vouch_platform_ctx *ctx, const char *project,
                               bool validate_only, bool allow_missing,
                               json_t **out, vouch_error *err)
 {
-    plat_names n;
-    json_t *req = NULL;
-    json_t *old = NULL;
-    int rc;
+    plat_write_call c = { project, location, job_id, body, len, NULL, false,
+                          validate_only, allow_missing };
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "jobs", job_id, "job", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &old, err);
-    if (rc == VOUCH_ENOTFOUND && allow_missing) {
-        rc = save_job(ctx, &n, req, NULL, validate_only, out, err);
-    } else if (rc == 0) {
-        rc = save_job(ctx, &n, req, old, validate_only, out, err);
-    }
-    json_decref(old);
-    json_decref(req);
-    return rc;
-}
-
-/* Cancel the running executions of a job (before deleting it). */
-static int cancel_running(vouch_platform_ctx *ctx, const char *job_name,
-                          vouch_error *err)
-{
-    vouch_resource_query q;
-    vouch_resource_page page;
-    int rc;
-
-    memset(&q, 0, sizeof(q));
-    memset(&page, 0, sizeof(page));
-    q.kind = VOUCH_PLATFORM_KIND_EXECUTION;
-    q.parent = job_name;
-    q.page_size = 1000;
-    rc = vouch_store_list(ctx->conn, &q, &page, err);
-    for (size_t i = 0; rc == 0 && i < page.count; i++) {
-        if (vouch_runtime_cancel(ctx->platform->runtime,
-                                 page.items[i].name)) {
-            rc = vouch_runtime_record_end(ctx->conn, page.items[i].name,
-                                          NULL, -1, err);
-        }
-    }
-    vouch_resource_page_clear(&page);
-    return rc;
+    return plat_write_run(ctx, &job_write, &c, out, err);
 }
 
 int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
@@ -282,46 +237,8 @@ int vouch_platform_job_delete(vouch_platform_ctx *ctx, const char *project,
                               const char *etag, json_t **out,
                               vouch_error *err)
 {
-    plat_names n;
-    json_t *old = NULL;
-    char now[40];
-    int rc;
+    plat_write_call c = { project, location, job_id, NULL, 0, etag, false,
+                          false, false };
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "jobs", job_id, "job", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name, &old, err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (etag != NULL && etag[0] != '\0' &&
-        strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "job %s; read it again and retry",
-                              etag, n.name);
-        goto cleanup;
-    }
-    rc = cancel_running(ctx, n.name, err);
-    if (rc == 0) {
-        rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
-                                  n.name, err);
-    }
-    if (rc == 0) {
-        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n.name,
-                                NULL, err);
-    }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    plat_now(now, sizeof(now));
-    json_object_set_new(old, "deleteTime", json_string(now));
-    rc = plat_operation(ctx->conn, n.project, n.location, "Job", old, true,
-                        0, NULL, true, out, err);
-
-cleanup:
-    json_decref(old);
-    return rc;
+    return plat_delete_run(ctx, &job_write, &c, out, err);
 }

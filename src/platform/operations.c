@@ -2,77 +2,12 @@
  * vouch run platform — long-running operations, reading resources, and the
  * small helpers every platform file uses (times, ids, storing JSON).
  */
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
 #include "platform_internal.h"
-
-void plat_now(char *buf, size_t size)
-{
-    struct timespec ts;
-    struct tm tm;
-    char base[32];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, size, "%s.%06ldZ", base, ts.tv_nsec / 1000);
-}
-
-static void random_bytes(unsigned char *buf, size_t n)
-{
-    if (RAND_bytes(buf, (int)n) != 1) {
-        /* Ids need not be secret; still never leave them predictable
-         * silently: fall back to the clock mixed in. */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        for (size_t i = 0; i < n; i++) {
-            buf[i] = (unsigned char)((ts.tv_nsec >> (i % 8)) ^ (long)i);
-        }
-    }
-}
-
-void plat_uuid(char *buf, size_t size)
-{
-    unsigned char b[16];
-    char hex[33];
-
-    random_bytes(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    vouch__hex(b, sizeof(b), hex);
-    snprintf(buf, size, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-             hex + 16, hex + 20);
-}
-
-void plat_etag(char *buf, size_t size)
-{
-    unsigned char b[8];
-    char hex[17];
-
-    random_bytes(b, sizeof(b));
-    vouch__hex(b, sizeof(b), hex);
-    snprintf(buf, size, "%s", hex);
-}
-
-void plat_random_text(char *buf, size_t n, const char *alphabet)
-{
-    size_t k = strlen(alphabet);
-    unsigned char b[64];
-
-    if (n > sizeof(b)) {
-        n = sizeof(b);
-    }
-    random_bytes(b, n);
-    for (size_t i = 0; i < n; i++) {
-        buf[i] = alphabet[b[i] % k];
-    }
-    buf[n] = '\0';
-}
 
 bool plat_valid_id(const char *id)
 {
@@ -94,21 +29,7 @@ bool plat_valid_id(const char *id)
 
 bool plat_valid_segment(const char *s)
 {
-    size_t n = 0;
-
-    if (s == NULL) {
-        return false;
-    }
-    for (; s[n] != '\0'; n++) {
-        char c = s[n];
-        if (n >= 128 ||
-            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-              c == '~')) {
-            return false;
-        }
-    }
-    return n > 0;
+    return vutil_id_valid(s);
 }
 
 int plat_parse_body(const char *body, size_t len, bool empty_ok,
@@ -120,9 +41,9 @@ int plat_parse_body(const char *body, size_t len, bool empty_ok,
 
     *out = NULL;
     if (len > VOUCH_PLATFORM_BODY_MAX) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, "request body", 0, 0,
-                                "%zu bytes; at most %u", len,
-                                VOUCH_PLATFORM_BODY_MAX);
+        return vutil_error_set(err, VOUCH_ETOOBIG, "request body", 0, 0,
+                               "%zu bytes; at most %u", len,
+                               VOUCH_PLATFORM_BODY_MAX);
     }
     while (i < len && (body[i] == ' ' || body[i] == '\n' ||
                        body[i] == '\r' || body[i] == '\t')) {
@@ -132,21 +53,21 @@ int plat_parse_body(const char *body, size_t len, bool empty_ok,
         if (empty_ok) {
             *out = json_object();
             return *out != NULL ? 0
-                                : vouch__error_set(err, VOUCH_ENOMEM, NULL,
-                                                   0, 0, "out of memory");
+                                : vutil_error_set(err, VOUCH_ENOMEM, NULL,
+                                                  0, 0, "out of memory");
         }
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "empty; expected a JSON object");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "empty; expected a JSON object");
     }
     root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, "request body", jerr.line,
-                                jerr.column, "%s", jerr.text);
+        return vutil_error_set(err, VOUCH_EPARSE, "request body", jerr.line,
+                               jerr.column, "%s", jerr.text);
     }
     if (!json_is_object(root)) {
         json_decref(root);
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 1, 1,
-                                "expected a JSON object");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 1, 1,
+                               "expected a JSON object");
     }
     *out = root;
     return 0;
@@ -161,18 +82,21 @@ int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
     char *text = NULL;
     int rc;
 
-    plat_etag(etag, sizeof(etag));
-    plat_now(now, sizeof(now));
+    rc = vutil_new_etag(etag, sizeof(etag), err);
+    if (rc < 0) {
+        return rc;
+    }
+    vutil_now_rfc3339(now, sizeof(now));
     const char *ct = json_string_value(json_object_get(obj, "createTime"));
     if (json_object_set_new(obj, "etag", json_string(etag)) < 0 ||
         json_object_set_new(obj, "updateTime", json_string(now)) < 0) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
     if (text == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     memset(&r, 0, sizeof(r));
     r.kind = (char *)kind;
@@ -203,15 +127,30 @@ int plat_absent(vouch_store_conn *conn, const char *kind, const char *name,
     rc = vouch_store_get(conn, kind, name, &r, err);
     vouch_resource_clear(&r);
     if (rc == 0) {
-        return vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                                "%s %s already exists", what, name);
+        return vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
+                               "%s %s already exists", what, name);
     }
     return rc == VOUCH_ENOTFOUND ? 0 : rc;
 }
 
+int plat_etag_check(const char *sent, const json_t *current,
+                    const char *what, const char *name, vouch_error *err)
+{
+    const char *have = json_string_value(json_object_get(current, "etag"));
+
+    if (sent == NULL || sent[0] == '\0' ||
+        (have != NULL && strcmp(sent, have) == 0)) {
+        return 0;
+    }
+    return vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
+                           "etag: '%.64s' does not match the current %s %s; "
+                           "read it again and retry",
+                           sent, what, name);
+}
+
 int plat_enomem(vouch_error *err)
 {
-    return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+    return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
 }
 
 int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
@@ -225,8 +164,8 @@ int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
     memset(&r, 0, sizeof(r));
     rc = vouch_store_get(conn, kind, name, &r, err);
     if (rc == VOUCH_ENOTFOUND) {
-        rc = vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                              "%s %s not found", kind, name);
+        rc = vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                             "%s %s not found", kind, name);
     }
     if (rc < 0) {
         return rc;
@@ -234,9 +173,9 @@ int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
     *out = json_loads(r.json, JSON_REJECT_DUPLICATES, &jerr);
     vouch_resource_clear(&r);
     if (*out == NULL) {
-        return vouch__error_set(err, VOUCH_EIO, name, 0, 0,
-                                "stored %s is not JSON: %s", kind,
-                                jerr.text);
+        return vutil_error_set(err, VOUCH_EIO, name, 0, 0,
+                               "stored %s is not JSON: %s", kind,
+                               jerr.text);
     }
     return 0;
 }
@@ -247,7 +186,7 @@ int plat_operation(vouch_store_conn *conn, const char *project,
                    const char *error_message, bool store_it, json_t **out,
                    vouch_error *err)
 {
-    char id[40];
+    char id[VUTIL_UUID_SIZE];
     char name[512];
     char parent[400];
     char at[128];
@@ -257,7 +196,9 @@ int plat_operation(vouch_store_conn *conn, const char *project,
     int rc = VOUCH_ENOMEM;
 
     *out = NULL;
-    plat_uuid(id, sizeof(id));
+    if (vutil_new_uuid(id, sizeof(id), err) < 0) {
+        return VOUCH_EIO;
+    }
     snprintf(parent, sizeof(parent), "projects/%s/locations/%s", project,
              location);
     snprintf(name, sizeof(name), "%s/operations/%s", parent, id);
@@ -273,7 +214,8 @@ int plat_operation(vouch_store_conn *conn, const char *project,
         goto cleanup;
     }
     if (done && error_message != NULL) {
-        json_t *e = json_pack("{s:i,s:s}", "code", error_code, "message",
+        json_t *e = json_pack("{s:i,s:s}", "code",
+                              (int)vutil_code_grpc(error_code), "message",
                               error_message);
         if (e == NULL || json_object_set_new(op, "error", e) < 0) {
             goto cleanup;
@@ -292,8 +234,12 @@ int plat_operation(vouch_store_conn *conn, const char *project,
         if (text == NULL) {
             goto cleanup;
         }
-        plat_etag(etag, sizeof(etag));
-        plat_now(now, sizeof(now));
+        rc = vutil_new_etag(etag, sizeof(etag), err);
+        if (rc < 0) {
+            free(text);
+            goto cleanup;
+        }
+        vutil_now_rfc3339(now, sizeof(now));
         memset(&r, 0, sizeof(r));
         r.kind = VOUCH_PLATFORM_KIND_OPERATION;
         r.name = name;
@@ -314,7 +260,7 @@ int plat_operation(vouch_store_conn *conn, const char *project,
 
 cleanup:
     if (rc == VOUCH_ENOMEM) {
-        vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+        vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
     }
     json_decref(meta);
     json_decref(resp);
@@ -380,6 +326,83 @@ json_t *plat_condition(const char *type, const char *state,
     return c;
 }
 
+void vouch_platform_ctx_init(vouch_platform_ctx *ctx,
+                             vouch_platform *platform,
+                             vsvc_session *session)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->platform = platform;
+    ctx->conn = vsvc__conn(session);
+}
+
+/* The trampoline of a unit: ctx->uow set while the platform's function
+ * runs; what an attempt left in *out dropped before the next. */
+typedef struct unit_call {
+    vouch_platform_ctx *ctx;
+    plat_unit_fn fn;
+    void *payload;
+    json_t **out;
+} unit_call;
+
+static int unit_attempt(vsvc_uow *uow, void *payload, vouch_error *err)
+{
+    unit_call *call = payload;
+    int rc;
+
+    json_decref(*call->out);
+    *call->out = NULL;
+    call->ctx->uow = uow;
+    call->ctx->outcome = NULL;
+    rc = call->fn(call->ctx, call->payload, call->out, err);
+    call->ctx->uow = NULL;
+    return rc;
+}
+
+/* Ask for the images of `containers` before the first attempt. */
+static int want_images(vsvc_uow *uow, const json_t *containers,
+                       vouch_error *err)
+{
+    size_t i;
+    json_t *c;
+    int rc = 0;
+
+    json_array_foreach(containers, i, c) {
+        json_t *image = json_object_get(c, "image");
+
+        if (rc == 0 && json_is_string(image)) {
+            rc = vsvc_uow_want(uow, json_string_value(image),
+                               json_string_length(image), err);
+        }
+    }
+    return rc;
+}
+
+int plat_unit_run(vouch_platform_ctx *ctx, const json_t *containers,
+                  plat_unit_fn fn, void *payload, json_t **out,
+                  vouch_error *err)
+{
+    vouch_platform *p = ctx->platform;
+    unit_call call = { ctx, fn, payload, out };
+    vsvc_uow *uow = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = vsvc_uow_new(&uow, ctx->conn, p->registry, vsvc__sink(p->service),
+                      err);
+    if (rc == 0) {
+        rc = want_images(uow, containers, err);
+    }
+    if (rc == 0) {
+        rc = vsvc_uow_run(uow, unit_attempt, &call, err);
+    }
+    vsvc_uow_free(uow);
+    if (rc < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int vouch_platform_get(vouch_platform_ctx *ctx, const char *kind,
                        const char *name, vouch_resource *out,
                        vouch_error *err)
@@ -389,8 +412,8 @@ int vouch_platform_get(vouch_platform_ctx *ctx, const char *kind,
     memset(out, 0, sizeof(*out));
     rc = vouch_store_get(ctx->conn, kind, name, out, err);
     if (rc == VOUCH_ENOTFOUND) {
-        return vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                                "%s %s not found", kind, name);
+        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                               "%s %s not found", kind, name);
     }
     return rc;
 }
@@ -419,22 +442,23 @@ int vouch_platform_new(vouch_platform **out,
 
     *out = NULL;
     if (opts == NULL || opts->version != VOUCH_PLATFORM_OPTIONS_VERSION) {
-        return vouch__error_set(err, VOUCH_EINVAL, "platform", 0, 0,
-                                "options: unknown version");
+        return vutil_error_set(err, VOUCH_EINVAL, "platform", 0, 0,
+                               "options: unknown version");
     }
     if (opts->store == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, "platform", 0, 0,
-                                "options: a store is required");
+        return vutil_error_set(err, VOUCH_EINVAL, "platform", 0, 0,
+                               "options: a store is required");
     }
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     p->store = opts->store;
     p->registry = opts->registry;
     p->system_policy = opts->system_policy;
     p->cache = opts->cache;
+    p->service = opts->service;
     rc = vouch_runtime_new(&p->runtime, opts->runtime == VOUCH_RUNTIME_EXEC,
                            opts->runtime_command, opts->store, err);
     if (rc < 0) {

@@ -1,7 +1,7 @@
 /*
  * vouch run platform — the org-policy constraint
  * constraints/run.allowedBinaryAuthorizationPolicies at project level
- * (spec/binauthz.md §5.3), in the Org Policy v2 shape:
+ * (docs/run.md), in the Org Policy v2 shape:
  *   {"name": "projects/P/policies/run.allowedBinaryAuthorizationPolicies",
  *    "spec": {"rules": [{"values": {"allowedValues": ["default"]}}]}}
  * and the check every Service and Job create or update goes through.
@@ -11,15 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "platform_internal.h"
 
 #define ORG_DELETE_METHOD "google.cloud.orgpolicy.v2.OrgPolicy.DeletePolicy"
 
 static void policy_name(char *buf, size_t size, const char *project)
 {
-    snprintf(buf, size, "projects/%s/policies/" VOUCH_PLATFORM_CONSTRAINT,
-             project);
+    (void)vsvc_name(buf, size, VSVC_ORGPOLICY, &project, 1, NULL);
 }
 
 static int bad(vouch_error *err, const char *fmt, ...)
@@ -33,8 +31,8 @@ static int bad(vouch_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0, "%s",
-                            msg);
+    return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0, "%s",
+                           msg);
 }
 
 static int check_values(const json_t *values, size_t i, vouch_error *err)
@@ -180,163 +178,203 @@ static int admin_entry(vouch_platform_ctx *ctx, const char *project,
                        const json_t *request, const json_t *response,
                        vouch_error *err)
 {
-    vouch_audit_admin_event ev;
-    json_t *entry = NULL;
-    int rc;
-
-    memset(&ev, 0, sizeof(ev));
-    ev.project = project;
-    ev.service_name = VOUCH_AUDIT_SERVICE_ORGPOLICY;
-    ev.method_name = method;
-    ev.resource_name = name;
-    ev.request = request;
-    ev.response = response;
-    rc = vouch_audit_admin_entry(&entry, &ev, err);
-    if (rc == 0) {
-        rc = vouch_audit_record(ctx->conn, ctx->queue, entry, err);
-    }
-    json_decref(entry);
-    return rc;
+    return vsvc__audit_admin_json(ctx->uow, project,
+                                  VOUCH_AUDIT_SERVICE_ORGPOLICY, method, name,
+                                  request, response, err);
 }
 
 int vouch_platform_orgpolicy_get(vouch_platform_ctx *ctx,
                                  const char *project, json_t **out,
                                  vouch_error *err)
 {
-    char name[300];
+    char name[VSVC_NAME_MAX];
 
     policy_name(name, sizeof(name), project);
     return plat_load(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY, name, out,
                      err);
 }
 
+/* A set or reset of the policy. */
+typedef struct orgpolicy_call {
+    const char *project;
+    char name[VSVC_NAME_MAX];
+    json_t *req;
+    bool reset;
+    bool create;     /* ECONFLICT when a policy is set */
+} orgpolicy_call;
+
+/* The policy to store (rules) or to answer (reset). */
+static json_t *policy_of(const orgpolicy_call *c, const char *etag,
+                         const char *now)
+{
+    json_t *rules;
+    json_t *copy;
+
+    if (c->reset) {
+        return json_pack("{s:s,s:{s:b,s:s,s:s}}", "name", c->name, "spec",
+                         "reset", 1, "etag", etag, "updateTime", now);
+    }
+    rules = json_object_get(json_object_get(c->req, "spec"), "rules");
+    copy = rules != NULL ? json_deep_copy(rules) : json_array();
+    return copy != NULL
+               ? json_pack("{s:s,s:s,s:{s:o,s:s,s:s}}", "name", c->name,
+                           "etag", etag, "spec", "rules", copy, "etag",
+                           etag, "updateTime", now)
+               : NULL;
+}
+
+/* Store the rules, or (a reset) delete what is stored. */
+static int write_policy(vouch_platform_ctx *ctx, const orgpolicy_call *c,
+                        const json_t *current, const json_t *stored,
+                        char *etag, const char *now, vouch_error *err)
+{
+    char parent[VSVC_NAME_MAX];
+    vouch_resource r;
+    char *text;
+    int rc;
+
+    if (c->reset) {
+        return current == NULL
+                   ? 0
+                   : vouch_store_delete(ctx->conn,
+                                        VOUCH_PLATFORM_KIND_ORGPOLICY,
+                                        c->name, NULL, err);
+    }
+    text = json_dumps(stored, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL) {
+        return plat_enomem(err);
+    }
+    vsvc_project_name(parent, sizeof(parent), c->project);
+    r = vsvc__resource(VOUCH_PLATFORM_KIND_ORGPOLICY, c->name, parent, text,
+                       etag, now, now);
+    rc = vouch_store_replace(ctx->conn, &r, NULL, true, err);
+    free(text);
+    return rc;
+}
+
+static int set_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                    vouch_error *err)
+{
+    orgpolicy_call *c = payload;
+    json_t *current = NULL;
+    json_t *stored = NULL;
+    char etag[VUTIL_ETAG_SIZE];
+    char now[VUTIL_RFC3339_SIZE];
+    int rc;
+
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY, c->name,
+                   &current, err);
+    if (rc < 0 && rc != VOUCH_ENOTFOUND) {
+        return rc;
+    }
+    if (c->create && current != NULL) {
+        json_decref(current);
+        return vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
+                               "policy %s already exists; update it with "
+                               "PATCH",
+                               c->name);
+    }
+    rc = plat_etag_check(json_string_value(json_object_get(c->req, "etag")),
+                         current, "policy", c->name, err);
+    if (rc == 0) {
+        rc = vsvc__stamp_write(etag, now, err);
+    }
+    if (rc == 0) {
+        stored = policy_of(c, etag, now);
+        rc = stored != NULL ? 0 : plat_enomem(err);
+    }
+    if (rc == 0) {
+        rc = write_policy(ctx, c, current, stored, etag, now, err);
+    }
+    if (rc == 0) {
+        rc = admin_entry(ctx, c->project,
+                         VOUCH_AUDIT_METHOD_ORG_UPDATE_POLICY, c->name,
+                         c->req, stored, err);
+    }
+    if (rc == 0) {
+        *out = stored;
+        stored = NULL;
+    }
+    json_decref(stored);
+    json_decref(current);
+    return rc;
+}
+
+/* Set (or create) the policy from `body`: its checks, then one unit. */
+static int orgpolicy_write(vouch_platform_ctx *ctx, const char *project,
+                           const char *body, size_t len, bool create,
+                           json_t **out, vouch_error *err)
+{
+    orgpolicy_call c;
+    int rc;
+
+    *out = NULL;
+    memset(&c, 0, sizeof(c));
+    c.project = project;
+    c.create = create;
+    policy_name(c.name, sizeof(c.name), project);
+    rc = plat_parse_body(body, len, false, &c.req, err);
+    if (rc == 0) {
+        rc = check_body(c.req, c.name, &c.reset, err);
+    }
+    if (rc == 0) {
+        rc = plat_unit_run(ctx, NULL, set_unit, &c, out, err);
+    }
+    json_decref(c.req);
+    return rc;
+}
+
 int vouch_platform_orgpolicy_set(vouch_platform_ctx *ctx,
                                  const char *project, const char *body,
                                  size_t len, json_t **out, vouch_error *err)
 {
-    json_t *req = NULL;
-    json_t *stored = NULL;
-    json_t *current = NULL;
-    vouch_resource r;
-    char name[300];
-    char parent[200];
-    char etag[24];
-    char now[40];
-    char *text = NULL;
-    bool reset = false;
+    return orgpolicy_write(ctx, project, body, len, false, out, err);
+}
+
+int vouch_platform_orgpolicy_create(vouch_platform_ctx *ctx,
+                                    const char *project, const char *body,
+                                    size_t len, json_t **out,
+                                    vouch_error *err)
+{
+    return orgpolicy_write(ctx, project, body, len, true, out, err);
+}
+
+static int delete_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
+                       vouch_error *err)
+{
+    orgpolicy_call *c = payload;
     int rc;
 
-    *out = NULL;
-    policy_name(name, sizeof(name), project);
-    snprintf(parent, sizeof(parent), "projects/%s", project);
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        goto cleanup;
+    rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY,
+                            c->name, NULL, err);
+    if (rc == VOUCH_ENOTFOUND) {
+        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                               "policy %s not found", c->name);
     }
-    rc = check_body(req, name, &reset, err);
-    if (rc < 0) {
-        goto cleanup;
+    if (rc == 0) {
+        rc = admin_entry(ctx, c->project, ORG_DELETE_METHOD, c->name, NULL,
+                         NULL, err);
     }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY, name, &current,
-                   err);
-    if (rc < 0 && rc != VOUCH_ENOTFOUND) {
-        goto cleanup;
+    if (rc == 0) {
+        *out = json_object();
+        rc = *out != NULL ? 0 : plat_enomem(err);
     }
-    const char *sent = json_string_value(json_object_get(req, "etag"));
-    if (sent != NULL && sent[0] != '\0' &&
-        (current == NULL ||
-         strcmp(sent, json_string_value(json_object_get(current, "etag")) !=
-                              NULL
-                          ? json_string_value(json_object_get(current,
-                                                              "etag"))
-                          : "") != 0)) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "policy %s; read it again and retry",
-                              sent, name);
-        goto cleanup;
-    }
-    plat_etag(etag, sizeof(etag));
-    plat_now(now, sizeof(now));
-    if (reset) {
-        stored = json_pack("{s:s,s:{s:b,s:s,s:s}}", "name", name, "spec",
-                           "reset", 1, "etag", etag, "updateTime", now);
-        if (stored == NULL) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory");
-            goto cleanup;
-        }
-        if (current != NULL) {
-            rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY,
-                                    name, NULL, err);
-            if (rc < 0) {
-                goto cleanup;
-            }
-        }
-    } else {
-        json_t *rules = json_object_get(json_object_get(req, "spec"),
-                                        "rules");
-        json_t *copy = rules != NULL ? json_deep_copy(rules) : json_array();
-        stored = copy != NULL
-                     ? json_pack("{s:s,s:s,s:{s:o,s:s,s:s}}", "name", name,
-                                 "etag", etag, "spec", "rules", copy, "etag",
-                                 etag, "updateTime", now)
-                     : NULL;
-        text = stored != NULL ? json_dumps(stored, JSON_COMPACT |
-                                                       JSON_SORT_KEYS)
-                              : NULL;
-        if (text == NULL) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory");
-            goto cleanup;
-        }
-        memset(&r, 0, sizeof(r));
-        r.kind = VOUCH_PLATFORM_KIND_ORGPOLICY;
-        r.name = name;
-        r.parent = parent;
-        r.json = text;
-        r.etag = etag;
-        r.create_time = now;
-        r.update_time = now;
-        rc = vouch_store_replace(ctx->conn, &r, NULL, true, err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    rc = admin_entry(ctx, project, VOUCH_AUDIT_METHOD_ORG_UPDATE_POLICY,
-                     name, req, stored, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    *out = stored;
-    stored = NULL;
-
-cleanup:
-    free(text);
-    json_decref(req);
-    json_decref(stored);
-    json_decref(current);
     return rc;
 }
 
 int vouch_platform_orgpolicy_delete(vouch_platform_ctx *ctx,
                                     const char *project, vouch_error *err)
 {
-    char name[300];
+    orgpolicy_call c;
+    json_t *done = NULL;
     int rc;
 
-    policy_name(name, sizeof(name), project);
-    rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_ORGPOLICY, name,
-                            NULL, err);
-    if (rc == VOUCH_ENOTFOUND) {
-        return vouch__error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                                "policy %s not found", name);
-    }
-    if (rc < 0) {
-        return rc;
-    }
-    return admin_entry(ctx, project, ORG_DELETE_METHOD, name, NULL, NULL,
-                       err);
+    memset(&c, 0, sizeof(c));
+    c.project = project;
+    policy_name(c.name, sizeof(c.name), project);
+    rc = plat_unit_run(ctx, NULL, delete_unit, &c, &done, err);
+    json_decref(done);
+    return rc;
 }
 
 static bool in_values(const json_t *rules, const char *list,
@@ -422,11 +460,11 @@ int plat_orgpolicy_check(vouch_platform_ctx *ctx, const char *project,
     if (allowed) {
         return 0;
     }
-    return vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
-                            "Constraint constraints/"
-                            VOUCH_PLATFORM_CONSTRAINT " violated for "
-                            "attempting %s with annotation \""
-                            VOUCH_PLATFORM_BINAUTHZ_ANNOTATION "\" set to "
-                            "%s.",
-                            method, value != NULL ? value : "null");
+    return vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                           "Constraint constraints/"
+                           VOUCH_PLATFORM_CONSTRAINT " violated for "
+                           "attempting %s with annotation \""
+                           VOUCH_PLATFORM_BINAUTHZ_ANNOTATION "\" set to "
+                           "%s.",
+                           method, value != NULL ? value : "null");
 }

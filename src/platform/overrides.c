@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "platform_internal.h"
 
 #define OV "overrides.containerOverrides"
@@ -26,8 +25,8 @@
 static int ov_error(vouch_error *err, const char *fmt, const char *a,
                     size_t i)
 {
-    return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0, fmt,
-                            a, i);
+    return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0, fmt,
+                           a, i);
 }
 
 /* "123s" or "1.5s": what Duration looks like in proto3 JSON. */
@@ -58,8 +57,8 @@ static int check_shape(const json_t *ov, vouch_error *err)
     int rc;
 
     if (!json_is_object(ov)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "overrides: expected an object");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "overrides: expected an object");
     }
     rc = plat_fields_check(ov, fields, none, "overrides", err);
     if (rc < 0) {
@@ -68,22 +67,22 @@ static int check_shape(const json_t *ov, vouch_error *err)
     v = json_object_get(ov, "taskCount");
     if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
                       json_integer_value(v) > TASK_COUNT_MAX)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "overrides.taskCount: expected an integer "
-                                "from 1 to %d", TASK_COUNT_MAX);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "overrides.taskCount: expected an integer "
+                               "from 1 to %d", TASK_COUNT_MAX);
     }
     v = json_object_get(ov, "timeout");
     if (v != NULL && !is_duration(json_string_value(v))) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "overrides.timeout: expected a duration "
-                                "such as \"600s\"");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "overrides.timeout: expected a duration "
+                               "such as \"600s\"");
     }
     if (list == NULL) {
         return 0;
     }
     if (!json_is_array(list)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                OV ": expected an array");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               OV ": expected an array");
     }
     json_array_foreach(list, i, v) {
         char path[64];
@@ -208,10 +207,10 @@ int plat_overrides_apply(const json_t *ov, json_t *task,
 
         if (c == NULL) {
             json_decref(changed);
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    OV "[%zu].name: the job has no "
-                                    "container named '%.63s'",
-                                    i, name != NULL ? name : "");
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   OV "[%zu].name: the job has no "
+                                   "container named '%.63s'",
+                                   i, name != NULL ? name : "");
         }
         if (json_is_true(json_object_get(co, "clearArgs"))) {
             json_object_del(c, "args");

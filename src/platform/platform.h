@@ -1,25 +1,21 @@
 /*
- * vouch run platform — Cloud Run Admin API v2 resources (services,
- * revisions, jobs, executions, long-running operations), Binary
- * Authorization enforcement at deploy and execution time, the org-policy
- * constraint run.allowedBinaryAuthorizationPolicies, and runtime drivers
- * (spec/binauthz.md §4, §5, §6; docs/run.md).
+ * vouch run platform — the Cloud Run part of the service layer: Cloud Run
+ * Admin API v2 resources (services, revisions, jobs, executions,
+ * long-running operations), Binary Authorization enforcement at deploy
+ * and execution time, the org-policy constraint
+ * run.allowedBinaryAuthorizationPolicies, and runtime drivers
+ * (docs/run.md). JSON bodies in, JSON operations out, in the v2 shape.
  *
- * Every call that reads or writes runs in the caller's store transaction
- * (`conn`, a write transaction for the mutating calls): the resources it
- * writes, the operation it returns and the audit entries of its decisions
- * commit or roll back together. Audit entries are also appended to
- * `queue` (may be NULL) so the caller can write them to the audit sink
- * after commit (vouch_audit_queue_flush()).
+ * Transactions: every mutating call is one unit of work (src/service/
+ * vsvc_uow.h) on the caller's connection, which must have no transaction
+ * open: images are resolved through the registry first, outside any
+ * transaction; then one write transaction decides and writes (the
+ * resources, the operation returned and the audit entries of its
+ * decisions commit or roll back together); after the commit only, audit
+ * lines go to the file sink and an admitted execution's runtime process
+ * starts. Reading calls make single reads without a transaction.
  *
- * Store kinds and names (parent in brackets):
- *   "service"    projects/P/locations/L/services/S       [projects/P/locations/L]
- *   "revision"   …/services/S/revisions/R                 [the service name]
- *   "job"        projects/P/locations/L/jobs/J            [projects/P/locations/L]
- *   "execution"  …/jobs/J/executions/E                    [the job name]
- *   "operation"  projects/P/locations/L/operations/ID     [projects/P/locations/L]
- *   "orgpolicy"  projects/P/policies/run.allowedBinaryAuthorizationPolicies
- *                                                         [projects/P]
+ * Store kinds and names: src/service/vsvc_names.h.
  *
  * Errors: the mutating calls return 0 with an Operation also when the
  * change itself failed (a denied revision or execution: done, with
@@ -51,6 +47,10 @@
 #include "registry.h"
 #include "store.h"
 #include "vouch/vouch.h"
+#include "vsvc.h"
+#include "vsvc_names.h"
+
+struct vsvc_uow;
 
 /* Largest request body the platform parses (a Service, Job, org policy). */
 #define VOUCH_PLATFORM_BODY_MAX (1024u * 1024u)
@@ -61,16 +61,16 @@
 /* Longest exec runtime command template. */
 #define VOUCH_PLATFORM_COMMAND_MAX 4096u
 
-/* Store kinds. */
-#define VOUCH_PLATFORM_KIND_SERVICE   "service"
-#define VOUCH_PLATFORM_KIND_REVISION  "revision"
-#define VOUCH_PLATFORM_KIND_JOB       "job"
-#define VOUCH_PLATFORM_KIND_EXECUTION "execution"
-#define VOUCH_PLATFORM_KIND_OPERATION "operation"
-#define VOUCH_PLATFORM_KIND_ORGPOLICY "orgpolicy"
+/* Store kinds (defined once, in vsvc_names.h). */
+#define VOUCH_PLATFORM_KIND_SERVICE   VSVC_KIND_SERVICE
+#define VOUCH_PLATFORM_KIND_REVISION  VSVC_KIND_REVISION
+#define VOUCH_PLATFORM_KIND_JOB       VSVC_KIND_JOB
+#define VOUCH_PLATFORM_KIND_EXECUTION VSVC_KIND_EXECUTION
+#define VOUCH_PLATFORM_KIND_OPERATION VSVC_KIND_OPERATION
+#define VOUCH_PLATFORM_KIND_ORGPOLICY VSVC_KIND_ORGPOLICY
 
 /* The one org-policy constraint served, and the annotation it names. */
-#define VOUCH_PLATFORM_CONSTRAINT "run.allowedBinaryAuthorizationPolicies"
+#define VOUCH_PLATFORM_CONSTRAINT VSVC_CONSTRAINT
 #define VOUCH_PLATFORM_BINAUTHZ_ANNOTATION \
     "run.googleapis.com/binary-authorization"
 /* Where a revision or execution records its decision (compact JSON). */
@@ -91,16 +91,20 @@ typedef struct vouch_platform_options {
     vouch_registry *registry;           /* borrowed; NULL: a tag cannot be
                                            resolved (the deploy fails) */
     const vouch_policy *system_policy;  /* borrowed; NULL = none */
-    vouch_verify_cache *cache;          /* borrowed; NULL = none */
+    vouch_verify_cache *cache;          /* borrowed; NULL = the service's,
+                                           or none */
     vouch_runtime_kind runtime;
     const char *runtime_command;        /* exec: "podman run --rm {image}";
                                            copied */
+    vsvc *service;                      /* borrowed; NULL = none: no audit
+                                           file sink, policies and
+                                           attestors compiled per call */
 } vouch_platform_options;
 
 #define VOUCH_PLATFORM_OPTIONS_VERSION 1
 #define VOUCH_PLATFORM_OPTIONS_INIT \
     { VOUCH_PLATFORM_OPTIONS_VERSION, NULL, NULL, NULL, NULL, \
-      VOUCH_RUNTIME_NONE, NULL }
+      VOUCH_RUNTIME_NONE, NULL, NULL }
 
 /**
  * Create the platform. Every borrowed object must outlive it.
@@ -131,18 +135,28 @@ typedef enum vouch_platform_api {
     VOUCH_PLATFORM_API_V1 = 1     /* Cloud Run Admin v1 (Knative shape) */
 } vouch_platform_api;
 
-/** Where a call runs: the caller's transaction and audit queue. */
+/** Where a call runs. */
 typedef struct vouch_platform_ctx {
     vouch_platform *platform;
-    vouch_store_conn *conn;     /* open transaction (write for changes) */
-    vouch_audit_queue *queue;   /* may be NULL */
+    vouch_store_conn *conn;     /* a connection with no transaction open;
+                                   each mutating call opens its own */
     vouch_verify_cache *cache;  /* this call's verify cache; NULL: the
-                                   platform's own (options.cache) */
+                                   service's (or options.cache) */
     const char *outcome;        /* out: the outcome name of the last
                                    decision the call made ("DENY"...), or
                                    NULL when it made none; static */
     vouch_platform_api api;     /* 0 (v2) unless a v1 adapter calls */
+    struct vsvc_uow *uow;       /* internal: the unit of work while a
+                                   mutating call runs; NULL otherwise */
 } vouch_platform_ctx;
+
+/**
+ * A context for calls on the connection of `session` (an adapter's
+ * request). Sets every field.
+ */
+void vouch_platform_ctx_init(vouch_platform_ctx *ctx,
+                             vouch_platform *platform,
+                             vsvc_session *session);
 
 /* ---- services (services.c) ---- */
 
@@ -271,6 +285,16 @@ int vouch_platform_orgpolicy_get(vouch_platform_ctx *ctx,
 int vouch_platform_orgpolicy_set(vouch_platform_ctx *ctx,
                                  const char *project, const char *body,
                                  size_t len, json_t **out, vouch_error *err);
+
+/**
+ * The same as a create (POST /v2/projects/P/policies): VOUCH_ECONFLICT
+ * "policy NAME already exists" when one is set, decided in the unit's
+ * transaction.
+ */
+int vouch_platform_orgpolicy_create(vouch_platform_ctx *ctx,
+                                    const char *project, const char *body,
+                                    size_t len, json_t **out,
+                                    vouch_error *err);
 
 /** Reset (delete) the policy; VOUCH_ENOTFOUND when none is set. Writes an
  * admin-activity audit entry. */

@@ -7,6 +7,11 @@
 
 #include "platform.h"
 #include "runtime.h"
+#include "vsvc_internal.h"
+#include "vutil_error.h"
+#include "vutil_random.h"
+#include "vutil_str.h"
+#include "vutil_time.h"
 
 struct vouch_platform {
     vouch_store *store;
@@ -14,20 +19,28 @@ struct vouch_platform {
     const vouch_policy *system_policy;
     vouch_verify_cache *cache;
     vouch_runtime *runtime;
+    vsvc *service;           /* may be NULL */
 };
+
+/* ---- operations.c: the unit of work of a call ---- */
+
+/* Decide and write in the unit's transaction (ctx->uow, ctx->conn). */
+typedef int (*plat_unit_fn)(vouch_platform_ctx *ctx, void *payload,
+                            json_t **out, vouch_error *err);
+
+/*
+ * Run `fn` as one unit of work on ctx->conn (vsvc_uow.h): the images of
+ * `containers` (may be NULL) are resolved before the first attempt;
+ * `*out` is what the last attempt left, dropped on failure. ctx->uow is
+ * set while `fn` runs.
+ */
+int plat_unit_run(vouch_platform_ctx *ctx, const json_t *containers,
+                  plat_unit_fn fn, void *payload, json_t **out,
+                  vouch_error *err);
 
 #define PLAT_TYPE_PREFIX "type.googleapis.com/google.cloud.run.v2."
 
 /* ---- operations.c: names, times, storing, operations ---- */
-
-/* RFC 3339 UTC with microseconds into buf (>= 32). */
-void plat_now(char *buf, size_t size);
-/* Random UUID v4 into buf (>= 37). */
-void plat_uuid(char *buf, size_t size);
-/* Random etag (16 hex) into buf (>= 17). */
-void plat_etag(char *buf, size_t size);
-/* n random characters of `alphabet` into buf (buf > n). */
-void plat_random_text(char *buf, size_t n, const char *alphabet);
 
 /* Is `id` a Cloud Run resource id (a-z first, a-z0-9-, no '-' last,
  * 1..VOUCH_PLATFORM_ID_MAX)? Project and location: API id characters. */
@@ -55,6 +68,14 @@ int plat_load(vouch_store_conn *conn, const char *kind, const char *name,
  */
 int plat_absent(vouch_store_conn *conn, const char *kind, const char *name,
                 const char *what, vouch_error *err);
+/*
+ * An etag sent with a change must be `current`'s (NULL: nothing stored, so
+ * no etag matches): VOUCH_EABORTED "etag: ... does not match the current
+ * WHAT NAME" otherwise. No etag sent (NULL or "") passes.
+ */
+int plat_etag_check(const char *sent, const json_t *current,
+                    const char *what, const char *name, vouch_error *err);
+
 /* Set VOUCH_ENOMEM "out of memory"; returns VOUCH_ENOMEM. */
 int plat_enomem(vouch_error *err);
 
@@ -62,8 +83,10 @@ int plat_enomem(vouch_error *err);
  * Build (and unless `store_it` is false, store) a done operation:
  * {name, metadata {"@type", …resource}, done: true, response {...} |
  * error {code, message}}. `type` is "Service", "Job" or "Execution".
- * `error_message` NULL means success. With `done` false no response or
- * error is set (a running execution).
+ * `error_message` NULL means success; otherwise `error_code` is the
+ * vouch_code of the failure (error.code is its gRPC code, from the util
+ * layer's table). With `done` false no response or error is set (a
+ * running execution).
  */
 int plat_operation(vouch_store_conn *conn, const char *project,
                    const char *location, const char *type,
@@ -170,6 +193,21 @@ int plat_names_set(plat_names *n, const char *project, const char *location,
                    const char *collection, const char *id, const char *what,
                    vouch_error *err);
 
+/* A body's `name`, when given: empty, the full name or the id of `n`. */
+int plat_name_check(const json_t *body, const plat_names *n,
+                    vouch_error *err);
+
+/*
+ * The top of a Service or Job body: its `fields` (and `output` ones), its
+ * name, and a `template` object with `template_fields` only (the error
+ * says it must be `template_what`). `*tpl` is the template, borrowed.
+ */
+int plat_body_check(const json_t *body, const plat_names *n,
+                    const char *const *fields, const char *const *output,
+                    const char *const *template_fields,
+                    const char *template_what, const json_t **tpl,
+                    vouch_error *err);
+
 /*
  * Check `obj`'s fields: each must be in `allowed` or `output` (output-only
  * fields are accepted and ignored, as Google does); `path` prefixes the
@@ -205,9 +243,10 @@ int plat_annotate(json_t *obj, const plat_admission *a,
 /*
  * Create and store the next revision of service `n` from `template`,
  * evaluated now; writes its audit entry. *verdict says whether it is
- * ready; `msg` gets the failure message (§4.4) when not. `latest` is the
- * id of the service's latest created revision (NULL for a new service):
- * the next sequence number follows it even after revisions were deleted.
+ * ready; `msg` gets the failure message (docs/run.md) when not. `latest`
+ * is the id of the service's latest created revision (NULL for a new
+ * service): the next sequence number follows it even after revisions
+ * were deleted.
  */
 int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
                          const json_t *template, const char *latest,
@@ -223,7 +262,61 @@ int plat_revision_recheck(vouch_platform_ctx *ctx, const plat_names *n,
                           const char *method, bool *denied, char *msg,
                           size_t msg_size, vouch_error *err);
 
-/* Delete every resource of `kind` under `parent` (services.c). */
+/*
+ * After the commit of the unit of `ctx`: kill the process the runtime runs
+ * for `execution_name`, if any (executions.c). The caller records the
+ * execution's end in the unit.
+ */
+int plat_cancel_after_commit(vouch_platform_ctx *ctx,
+                             const char *execution_name, vouch_error *err);
+
+/* ---- writes.c: what services and jobs share ---- */
+
+/* Save a service or job from `body`: `old` is the stored one, NULL for a
+ * create. Runs in the unit's transaction. */
+typedef int (*plat_save_fn)(vouch_platform_ctx *ctx, const plat_names *n,
+                            const json_t *body, const json_t *old,
+                            bool validate_only, json_t **out,
+                            vouch_error *err);
+
+/* How one kind (services, jobs) is written. */
+typedef struct plat_write {
+    const char *collection;   /* "services", "jobs" */
+    const char *kind;         /* its store kind */
+    const char *what;         /* "service", "job" (messages) */
+    const char *id_param;     /* "serviceId", "jobId" (a create's id) */
+    const char *op_type;      /* "Service", "Job" (operations) */
+    const char *child_kind;   /* deleted with it: revisions, executions */
+    plat_save_fn save;
+    /* Before a delete, in its unit (may be NULL). */
+    int (*before_delete)(vouch_platform_ctx *ctx, const char *name,
+                         vouch_error *err);
+    bool prefetch;            /* resolve template.containers first */
+} plat_write;
+
+/* One create, update or delete. */
+typedef struct plat_write_call {
+    const char *project;
+    const char *location;
+    const char *id;
+    const char *body;         /* create, update */
+    size_t len;
+    const char *etag;         /* delete; may be NULL */
+    bool create;              /* create: must not exist */
+    bool validate_only;
+    bool allow_missing;       /* update: create when absent */
+} plat_write_call;
+
+/* Create or update, one unit of work. */
+int plat_write_run(vouch_platform_ctx *ctx, const plat_write *how,
+                   const plat_write_call *call, json_t **out,
+                   vouch_error *err);
+/* Delete with its children, one unit of work; the operation in *out. */
+int plat_delete_run(vouch_platform_ctx *ctx, const plat_write *how,
+                    const plat_write_call *call, json_t **out,
+                    vouch_error *err);
+
+/* Delete every resource of `kind` under `parent`. */
 int plat_delete_children(vouch_store_conn *conn, const char *kind,
                          const char *parent, vouch_error *err);
 
@@ -231,7 +324,7 @@ int plat_delete_children(vouch_store_conn *conn, const char *kind,
 
 /*
  * Is `ba` allowed by the project's org policy? Returns
- * VOUCH_EPRECONDITION with the §4.4 message when not. `method`
+ * VOUCH_EPRECONDITION with Cloud Run's message when not. `method`
  * is "CreateService", "UpdateService", "CreateJob" or "UpdateJob".
  */
 int plat_orgpolicy_check(vouch_platform_ctx *ctx, const char *project,

@@ -3,13 +3,12 @@
  * template, named {service}-{5-digit sequence}-{3 random letters}, with
  * each container's image pinned to the digest it was admitted with, the
  * decision (annotation VOUCH_PLATFORM_DECISION_ANNOTATION) and the Ready
- * condition (spec/binauthz.md §4.4, §5.5).
+ * condition (docs/run.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "platform_internal.h"
 
 /* The NNNNN of "S-NNNNN-abc" (a generated id of service `id`), or 0. */
@@ -195,7 +194,11 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
         if (rc < 0) {
             return rc;
         }
-        plat_random_text(letters, 3, "abcdefghijklmnopqrstuvwxyz");
+        rc = vutil_random_text(letters, 3, "abcdefghijklmnopqrstuvwxyz",
+                               err);
+        if (rc < 0) {
+            return rc;
+        }
         snprintf(rev_id, sizeof(rev_id), "%s-%05u-%s", n->id, seq + 1,
                  letters);
     }
@@ -205,8 +208,11 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
     if (rc < 0) {
         return rc;
     }
-    plat_now(now, sizeof(now));
-    plat_uuid(uid, sizeof(uid));
+    vutil_now_rfc3339(now, sizeof(now));
+    rc = vutil_new_uuid(uid, sizeof(uid), err);
+    if (rc < 0) {
+        goto cleanup;
+    }
     rev = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:b}", "name", rev_name, "uid",
                     uid, "generation", 1, "createTime", now, "service",
                     n->name, "observedGeneration", 1, "reconciling", 0);
@@ -239,10 +245,10 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
     rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, rev_name, n->name,
                   rev, true, err);
     if (rc == VOUCH_ECONFLICT) {
-        rc = vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                              "template.revision: revision %s already "
-                              "exists; name a new one or leave it out",
-                              rev_id);
+        rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
+                             "template.revision: revision %s already "
+                             "exists; name a new one or leave it out",
+                             rev_id);
     }
     if (rc < 0) {
         goto cleanup;
@@ -258,7 +264,7 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
 
 cleanup:
     if (rc == VOUCH_ENOMEM) {
-        vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+        vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
     }
     json_decref(cond);
     json_decref(rev);
@@ -336,72 +342,87 @@ static bool serves_traffic(const json_t *svc, const char *id)
     return false;
 }
 
-int vouch_platform_revision_delete(vouch_platform_ctx *ctx,
-                                   const char *project, const char *location,
-                                   const char *service_id,
-                                   const char *revision_id, const char *etag,
-                                   json_t **out, vouch_error *err)
-{
+/* A revision delete's names and what its unit works on. */
+typedef struct revision_delete {
     plat_names n;
+    const char *revision_id;
+    const char *etag;
+    char name[600];
+} revision_delete;
+
+static int revision_delete_unit(vouch_platform_ctx *ctx, void *payload,
+                                json_t **out, vouch_error *err)
+{
+    revision_delete *d = payload;
     json_t *svc = NULL;
     json_t *rev = NULL;
-    char name[600];
+    const char *latest;
     int rc;
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "services", service_id,
-                        "service", err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!plat_valid_segment(revision_id)) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "revision: not a valid id");
-    }
-    snprintf(name, sizeof(name), "%s/revisions/%s", n.name, revision_id);
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &svc,
+    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, d->n.name, &svc,
                    err);
     if (rc == 0) {
-        rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, name, &rev,
-                       err);
+        rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_REVISION, d->name,
+                       &rev, err);
+    }
+    if (rc == 0) {
+        rc = plat_etag_check(d->etag, rev, "revision", d->name, err);
     }
     if (rc < 0) {
         goto cleanup;
     }
-    const char *latest = json_string_value(json_object_get(
-        svc, "latestCreatedRevision"));
-    const char *slash = latest != NULL ? strrchr(latest, '/') : NULL;
-    if (etag != NULL && etag[0] != '\0' &&
-        strcmp(etag, json_string_value(json_object_get(rev, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "revision %s; read it again and retry",
-                              etag, name);
-    } else if (serves_traffic(svc, revision_id)) {
-        rc = vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
-                              "revision %s serves traffic of service %s; "
-                              "move its traffic to another revision "
-                              "first",
-                              revision_id, service_id);
-    } else if (latest != NULL &&
-               strcmp(slash != NULL ? slash + 1 : latest, revision_id) ==
-                   0) {
-        rc = vouch__error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
-                              "revision %s is the latest revision of "
-                              "service %s and cannot be deleted; deploy a "
-                              "new revision first",
-                              revision_id, service_id);
+    latest = vsvc_short_id(json_string_value(
+        json_object_get(svc, "latestCreatedRevision")));
+    if (serves_traffic(svc, d->revision_id)) {
+        rc = vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                             "revision %s serves traffic of service %s; "
+                             "move its traffic to another revision first",
+                             d->revision_id, d->n.id);
+    } else if (latest != NULL && strcmp(latest, d->revision_id) == 0) {
+        rc = vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                             "revision %s is the latest revision of "
+                             "service %s and cannot be deleted; deploy a "
+                             "new revision first",
+                             d->revision_id, d->n.id);
     } else {
         rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_REVISION,
-                                name, NULL, err);
+                                d->name, NULL, err);
     }
     if (rc == 0) {
-        rc = plat_operation(ctx->conn, n.project, n.location, "Revision",
-                            rev, true, 0, NULL, true, out, err);
+        rc = plat_operation(ctx->conn, d->n.project, d->n.location,
+                            "Revision", rev, true, VOUCH_OK, NULL, true, out,
+                            err);
     }
 
 cleanup:
     json_decref(svc);
     json_decref(rev);
     return rc;
+}
+
+int vouch_platform_revision_delete(vouch_platform_ctx *ctx,
+                                   const char *project, const char *location,
+                                   const char *service_id,
+                                   const char *revision_id, const char *etag,
+                                   json_t **out, vouch_error *err)
+{
+    revision_delete d;
+    int rc;
+
+    *out = NULL;
+    memset(&d, 0, sizeof(d));
+    rc = plat_names_set(&d.n, project, location, "services", service_id,
+                        "service", err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!plat_valid_segment(revision_id)) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "revision: not a valid id");
+    }
+    d.revision_id = revision_id;
+    d.etag = etag;
+    snprintf(d.name, sizeof(d.name), "%s/revisions/%s", d.n.name,
+             revision_id);
+    return plat_unit_run(ctx, NULL, revision_delete_unit, &d, out, err);
 }

@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "platform_internal.h"
 
 extern char **environ;
@@ -28,6 +27,7 @@ typedef struct rt_entry {
     char *operation;
     pid_t pid;
     pthread_t thread;
+    int exit_status;     /* as vouch_runtime_record_end takes it */
     bool done;
     bool cancelled;
 } rt_entry;
@@ -61,14 +61,14 @@ static int check_command(const char *cmd, vouch_error *err)
     size_t len = strnlen(cmd, VOUCH_PLATFORM_COMMAND_MAX + 1);
 
     if (len > VOUCH_PLATFORM_COMMAND_MAX) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, "runtime command", 0, 0,
-                                "longer than %u bytes",
-                                VOUCH_PLATFORM_COMMAND_MAX);
+        return vutil_error_set(err, VOUCH_ETOOBIG, "runtime command", 0, 0,
+                               "longer than %u bytes",
+                               VOUCH_PLATFORM_COMMAND_MAX);
     }
     if (len == 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, "runtime command", 0, 0,
-                                "the exec runtime needs a command template, "
-                                "e.g. 'podman run --rm {image}'");
+        return vutil_error_set(err, VOUCH_EINVAL, "runtime command", 0, 0,
+                               "the exec runtime needs a command template, "
+                               "e.g. 'podman run --rm {image}'");
     }
     for (size_t i = 0; i < len; i++) {
         size_t which;
@@ -83,11 +83,11 @@ static int check_command(const char *cmd, vouch_error *err)
             k++;
         }
         if (k < len && cmd[k] == '}' && k > i + 1) {
-            return vouch__error_set(err, VOUCH_EINVAL, "runtime command", 1,
-                                    (int)i + 1,
-                                    "unknown placeholder '%.*s' (known: "
-                                    "{image}, {job}, {execution})",
-                                    (int)(k - i + 1), cmd + i);
+            return vutil_error_set(err, VOUCH_EINVAL, "runtime command", 1,
+                                   (int)i + 1,
+                                   "unknown placeholder '%.*s' (known: "
+                                   "{image}, {job}, {execution})",
+                                   (int)(k - i + 1), cmd + i);
         }
     }
     return 0;
@@ -108,17 +108,17 @@ int vouch_runtime_new(vouch_runtime **out, bool exec, const char *command,
     }
     rt = calloc(1, sizeof(*rt));
     if (rt == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     rt->exec = exec;
     rt->store = store;
     if (exec) {
-        rt->command = vouch__strdup(command);
+        rt->command = vutil_strdup(command);
         if (rt->command == NULL) {
             free(rt);
-            return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
+            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                   "out of memory");
         }
     }
     pthread_mutex_init(&rt->lock, NULL);
@@ -252,6 +252,14 @@ static char *expand(const char *tpl, const char *const values[3])
     return buf;
 }
 
+static int record_end_unit(vsvc_uow *uow, void *payload, vouch_error *err)
+{
+    rt_entry *e = payload;
+
+    return vouch_runtime_record_end(vsvc_uow_conn(uow), e->name,
+                                    e->operation, e->exit_status, err);
+}
+
 static void *waiter(void *arg)
 {
     rt_entry *e = arg;
@@ -273,21 +281,26 @@ static void *waiter(void *arg)
     } else {
         exit_status = 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     }
-    /* Record the result in its own transaction; retry a busy store. */
+    /* Record the result in a unit of work of its own; retry a busy
+     * store. */
+    e->exit_status = exit_status;
     for (int attempt = 0; attempt < 5; attempt++) {
+        vsvc_uow *uow = NULL;
+        int rc;
+
         if (vouch_store_acquire(rt->store, &conn, &err) < 0) {
             continue;
         }
-        if (vouch_store_begin(conn, true, &err) == 0 &&
-            vouch_runtime_record_end(conn, e->name, e->operation,
-                                     exit_status, &err) == 0 &&
-            vouch_store_commit(conn, &err) == 0) {
-            vouch_store_release(conn);
-            break;
+        rc = vsvc_uow_new(&uow, conn, NULL, NULL, &err);
+        if (rc == 0) {
+            rc = vsvc_uow_run(uow, record_end_unit, e, &err);
         }
-        vouch_store_rollback(conn);
+        vsvc_uow_free(uow);
         vouch_store_release(conn);
         conn = NULL;
+        if (rc == 0) {
+            break;
+        }
     }
     pthread_mutex_lock(&rt->lock);
     e->done = true;
@@ -318,18 +331,18 @@ int vouch_runtime_start(vouch_runtime *rt, const char *execution_name,
     if (cmd == NULL || e == NULL) {
         free(cmd);
         free(e);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     e->rt = rt;
-    e->name = vouch__strdup(execution_name);
-    e->operation = operation_name != NULL ? vouch__strdup(operation_name)
+    e->name = vutil_strdup(execution_name);
+    e->operation = operation_name != NULL ? vutil_strdup(operation_name)
                                           : NULL;
     if (e->name == NULL || (operation_name != NULL && e->operation == NULL)) {
         free(cmd);
         entry_free(e);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     char *argv[] = { "/bin/sh", "-c", cmd, NULL };
     posix_spawnattr_init(&attr);
@@ -340,8 +353,8 @@ int vouch_runtime_start(vouch_runtime *rt, const char *execution_name,
     free(cmd);
     if (rc != 0) {
         entry_free(e);
-        return vouch__error_set(err, VOUCH_EIO, "runtime", 0, 0,
-                                "cannot start /bin/sh: %s", strerror(rc));
+        return vutil_error_set(err, VOUCH_EIO, "runtime", 0, 0,
+                               "cannot start /bin/sh: %s", strerror(rc));
     }
     pthread_mutex_lock(&rt->lock);
     rc = pthread_create(&e->thread, NULL, waiter, e);
@@ -350,8 +363,8 @@ int vouch_runtime_start(vouch_runtime *rt, const char *execution_name,
         kill(-e->pid, SIGKILL);
         waitpid(e->pid, NULL, 0);
         entry_free(e);
-        return vouch__error_set(err, VOUCH_EIO, "runtime", 0, 0,
-                                "cannot start a thread: %s", strerror(rc));
+        return vutil_error_set(err, VOUCH_EIO, "runtime", 0, 0,
+                               "cannot start a thread: %s", strerror(rc));
     }
     e->next = rt->head;
     rt->head = e;
@@ -421,8 +434,8 @@ static int update_operation(vouch_store_conn *conn, const char *opname,
     snprintf(at, sizeof(at), PLAT_TYPE_PREFIX "Execution");
     if (meta == NULL) {
         json_decref(op);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     json_object_set_new(meta, "@type", json_string(at));
     json_object_set(op, "metadata", meta);
@@ -437,18 +450,27 @@ static int update_operation(vouch_store_conn *conn, const char *opname,
                              ex, "cancelledCount")) > 0;
         json_object_set_new(op, "error",
                             json_pack("{s:i,s:s}", "code",
-                                      cancelled ? 1 : 9, "message",
+                                      cancelled
+                                          ? (int)VUTIL_GRPC_CANCELLED
+                                          : (int)vutil_code_grpc(
+                                                VOUCH_EPRECONDITION),
+                                      "message",
                                       m != NULL ? m : "failed"));
     }
     json_decref(meta);
     text = json_dumps(op, JSON_COMPACT | JSON_SORT_KEYS);
     if (text == NULL) {
         json_decref(op);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
-    plat_etag(etag, sizeof(etag));
-    plat_now(now, sizeof(now));
+    rc = vutil_new_etag(etag, sizeof(etag), err);
+    if (rc < 0) {
+        free(text);
+        json_decref(op);
+        return rc;
+    }
+    vutil_now_rfc3339(now, sizeof(now));
     memset(&r, 0, sizeof(r));
     r.kind = VOUCH_PLATFORM_KIND_OPERATION;
     r.name = (char *)opname;
@@ -498,7 +520,7 @@ int vouch_runtime_record_end(vouch_store_conn *conn,
         json_int_t tasks = json_integer_value(json_object_get(ex,
                                                               "taskCount"));
         json_t *conds = json_object_get(ex, "conditions");
-        plat_now(now, sizeof(now));
+        vutil_now_rfc3339(now, sizeof(now));
         json_object_set_new(ex, "completionTime", json_string(now));
         json_object_set_new(ex, "runningCount", json_integer(0));
         json_object_set_new(ex, exit_status == 0  ? "succeededCount"

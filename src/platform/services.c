@@ -1,6 +1,6 @@
 /*
- * vouch run platform — services (Cloud Run Admin v2, spec/binauthz.md
- * §5.3, §5.5): create, update, delete; each template change deploys a new
+ * vouch run platform — services (Cloud Run Admin v2, docs/run.md):
+ * create, update, delete; each template change deploys a new
  * revision, checked against the current policy; traffic goes to the
  * latest ready revision unless traffic targets say otherwise, and a
  * traffic change re-checks each older revision that gains traffic.
@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "platform_internal.h"
 
 #define MSG_MAX 1400
@@ -56,9 +55,9 @@ int plat_fields_check(const json_t *obj, const char *const *allowed,
 
     json_object_foreach((json_t *)obj, key, v) {
         if (!listed(allowed, key) && !listed(output, key)) {
-            return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                    "%s%s%.100s: unknown field", path,
-                                    path[0] != '\0' ? "." : "", key);
+            return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                   "%s%s%.100s: unknown field", path,
+                                   path[0] != '\0' ? "." : "", key);
         }
     }
     return 0;
@@ -70,20 +69,20 @@ int plat_names_set(plat_names *n, const char *project, const char *location,
 {
     memset(n, 0, sizeof(*n));
     if (!plat_valid_segment(project) || !plat_valid_segment(location)) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "project and location: 1 to 128 of "
-                                "A-Z a-z 0-9 - _ . ~");
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "project and location: 1 to 128 of "
+                               "A-Z a-z 0-9 - _ . ~");
     }
     if (id == NULL || id[0] == '\0') {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "%s: required", what);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: required", what);
     }
     if (!plat_valid_id(id)) {
-        return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                                "%s: '%.60s' is not valid: 1 to %u of "
-                                "a-z 0-9 -, starting with a letter, not "
-                                "ending with '-'",
-                                what, id, VOUCH_PLATFORM_ID_MAX);
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: '%.60s' is not valid: 1 to %u of "
+                               "a-z 0-9 -, starting with a letter, not "
+                               "ending with '-'",
+                               what, id, VOUCH_PLATFORM_ID_MAX);
     }
     n->project = project;
     n->location = location;
@@ -95,33 +94,59 @@ int plat_names_set(plat_names *n, const char *project, const char *location,
     return 0;
 }
 
+int plat_body_check(const json_t *body, const plat_names *n,
+                    const char *const *fields, const char *const *output,
+                    const char *const *template_fields,
+                    const char *template_what, const json_t **tpl,
+                    vouch_error *err)
+{
+    static const char *const no_output[] = { NULL };
+    int rc;
+
+    *tpl = NULL;
+    rc = plat_fields_check(body, fields, output, "", err);
+    if (rc == 0) {
+        rc = plat_name_check(body, n, err);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    *tpl = json_object_get(body, "template");
+    if (!json_is_object(*tpl)) {
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "template: required, %s", template_what);
+    }
+    return plat_fields_check(*tpl, template_fields, no_output, "template",
+                             err);
+}
+
+int plat_name_check(const json_t *body, const plat_names *n,
+                    vouch_error *err)
+{
+    const json_t *v = json_object_get(body, "name");
+    const char *name = json_string_value(v);
+
+    if (v == NULL || (name != NULL && (name[0] == '\0' ||
+                                       strcmp(name, n->name) == 0 ||
+                                       strcmp(name, n->id) == 0))) {
+        return 0;
+    }
+    return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                           "name: '%.200s' does not match the URL (%s)",
+                           name != NULL ? name : "(not a string)", n->name);
+}
+
 /* Validate a Service body; fills `ba`. */
 static int check_service(const json_t *body, const plat_names *n,
                          plat_binauthz *ba, vouch_error *err)
 {
     int rc;
 
-    rc = plat_fields_check(body, service_fields, service_output, "", err);
-    if (rc < 0) {
-        return rc;
-    }
-    const char *name = json_string_value(json_object_get(body, "name"));
-    if (json_object_get(body, "name") != NULL &&
-        (name == NULL || (name[0] != '\0' && strcmp(name, n->name) != 0 &&
-                          strcmp(name, n->id) != 0))) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "name: '%.200s' does not match the URL (%s)",
-                                name != NULL ? name : "(not a string)",
-                                n->name);
-    }
-    json_t *tpl = json_object_get(body, "template");
-    if (!json_is_object(tpl)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "template: required, a RevisionTemplate "
-                                "with containers");
-    }
-    rc = plat_fields_check(tpl, template_fields, no_fields, "template",
-                           err);
+    const json_t *tpl = NULL;
+
+    rc = plat_body_check(body, n, service_fields, service_output,
+                         template_fields, "a RevisionTemplate with containers",
+                         &tpl, err);
     if (rc < 0) {
         return rc;
     }
@@ -131,10 +156,10 @@ static int check_service(const json_t *body, const plat_names *n,
                          (strncmp(rev, n->id, strlen(n->id)) != 0 ||
                           rev[strlen(n->id)] != '-' ||
                           !plat_valid_id(rev))))) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "template.revision: must be '%s-' followed "
-                                "by a-z 0-9 -",
-                                n->id);
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "template.revision: must be '%s-' followed "
+                               "by a-z 0-9 -",
+                               n->id);
     }
     rc = plat_containers_check(json_object_get(tpl, "containers"),
                                "template.containers", err);
@@ -165,18 +190,18 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
     if (traffic == NULL || json_array_size(traffic) == 0) {
         *out = json_pack("[{s:s,s:i}]", "type", LATEST, "percent", 100);
         return *out != NULL ? 0
-                            : vouch__error_set(err, VOUCH_ENOMEM, NULL, 0,
-                                               0, "out of memory");
+                            : vutil_error_set(err, VOUCH_ENOMEM, NULL, 0,
+                                              0, "out of memory");
     }
     if (!json_is_array(traffic)) {
-        return vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                "traffic: expected an array of "
-                                "TrafficTarget");
+        return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                               "traffic: expected an array of "
+                               "TrafficTarget");
     }
     norm = json_array();
     if (norm == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory");
     }
     json_array_foreach(traffic, i, t) {
         static const char *const target_fields[] = {
@@ -185,8 +210,8 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
         char path[40];
         snprintf(path, sizeof(path), "traffic[%zu]", i);
         if (!json_is_object(t)) {
-            rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                  "%s: expected an object", path);
+            rc = vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                 "%s: expected an object", path);
             goto cleanup;
         }
         rc = plat_fields_check(t, target_fields, no_fields, path, err);
@@ -202,27 +227,27 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
             type = rev != NULL && rev[0] != '\0' ? REVISION : LATEST;
         }
         if (strcmp(type, LATEST) != 0 && strcmp(type, REVISION) != 0) {
-            rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                  "%s.type: expected " LATEST " or "
-                                  REVISION,
-                                  path);
+            rc = vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                 "%s.type: expected " LATEST " or "
+                                 REVISION,
+                                 path);
             goto cleanup;
         }
         if (pct != NULL && (!json_is_integer(pct) ||
                             json_integer_value(pct) < 0 ||
                             json_integer_value(pct) > 100)) {
-            rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                                  "%s.percent: expected an integer from 0 "
-                                  "to 100",
-                                  path);
+            rc = vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                                 "%s.percent: expected an integer from 0 "
+                                 "to 100",
+                                 path);
             goto cleanup;
         }
         json_t *target = json_pack("{s:s,s:I}", "type", type, "percent",
                                    pct != NULL ? json_integer_value(pct)
                                                : 0);
         if (target == NULL || json_array_append_new(norm, target) < 0) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                  "out of memory");
+            rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                 "out of memory");
             goto cleanup;
         }
         sum += pct != NULL ? json_integer_value(pct) : 0;
@@ -233,10 +258,10 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
             char rname[600];
             json_t *r = NULL;
             if (rev == NULL || rev[0] == '\0') {
-                rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0,
-                                      0, "%s.revision: required for type "
-                                      REVISION,
-                                      path);
+                rc = vutil_error_set(err, VOUCH_EINVAL, "request body", 0,
+                                     0, "%s.revision: required for type "
+                                     REVISION,
+                                     path);
                 goto cleanup;
             }
             snprintf(rname, sizeof(rname), "%s/revisions/%s", n->name, rev);
@@ -250,10 +275,10 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
                 continue;
             }
             if (rc == VOUCH_ENOTFOUND) {
-                rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0,
-                                      0, "%s.revision: revision '%.100s' "
-                                      "of service %s does not exist",
-                                      path, rev, n->id);
+                rc = vutil_error_set(err, VOUCH_EINVAL, "request body", 0,
+                                     0, "%s.revision: revision '%.100s' "
+                                     "of service %s does not exist",
+                                     path, rev, n->id);
                 goto cleanup;
             }
             if (rc < 0) {
@@ -262,21 +287,21 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
             bool ready = plat_revision_ready(r);
             json_decref(r);
             if (!ready) {
-                rc = vouch__error_set(err, VOUCH_EPRECONDITION,
-                                      "request body", 0, 0,
-                                      "%s.revision: revision '%.100s' is "
-                                      "not ready and cannot serve traffic",
-                                      path, rev);
+                /* No source: FAILED_PRECONDITION names the field. */
+                rc = vutil_error_set(err, VOUCH_EPRECONDITION, NULL, 0, 0,
+                                     "%s.revision: revision '%.100s' is "
+                                     "not ready and cannot serve traffic",
+                                     path, rev);
                 goto cleanup;
             }
             json_object_set_new(target, "revision", json_string(rev));
         }
     }
     if (sum != 100) {
-        rc = vouch__error_set(err, VOUCH_EINVAL, "request body", 0, 0,
-                              "traffic: percents add up to %lld; they must "
-                              "add up to 100",
-                              sum);
+        rc = vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
+                             "traffic: percents add up to %lld; they must "
+                             "add up to 100",
+                             sum);
         goto cleanup;
     }
     *out = norm;
@@ -435,23 +460,30 @@ static int set_status(json_t *svc, const json_t *traffic,
 }
 
 /* The service object to store: the request's fields plus output fields. */
-static json_t *service_from(const json_t *body, const plat_names *n,
-                            const json_t *old, const json_t *traffic)
+static int service_from(const json_t *body, const plat_names *n,
+                        const json_t *old, const json_t *traffic,
+                        json_t **out, vouch_error *err)
 {
-    json_t *svc = json_deep_copy(body);
-    char uid[40];
-    char now[40];
+    json_t *svc = NULL;
+    char uid[VUTIL_UUID_SIZE];
+    char now[VUTIL_RFC3339_SIZE];
     char uri[600];
+    int rc;
 
+    *out = NULL;
+    rc = vutil_new_uuid(uid, sizeof(uid), err);
+    if (rc < 0) {
+        return rc;
+    }
+    svc = json_deep_copy(body);
     if (svc == NULL) {
-        return NULL;
+        return plat_enomem(err);
     }
     for (size_t i = 0; service_output[i] != NULL; i++) {
         json_object_del(svc, service_output[i]);
     }
     json_object_del(svc, "etag");
-    plat_uuid(uid, sizeof(uid));
-    plat_now(now, sizeof(now));
+    vutil_now_rfc3339(now, sizeof(now));
     snprintf(uri, sizeof(uri), "https://%s-%s.run.vouch.local", n->id,
              n->location);
     json_object_set_new(svc, "name", json_string(n->name));
@@ -478,7 +510,8 @@ static json_t *service_from(const json_t *body, const plat_names *n,
     }
     json_object_set_new(svc, "uri", json_string(uri));
     json_object_set(svc, "traffic", (json_t *)traffic);
-    return svc;
+    *out = svc;
+    return 0;
 }
 
 /*
@@ -511,12 +544,9 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
         goto cleanup;
     }
     const char *sent = json_string_value(json_object_get(body, "etag"));
-    if (old != NULL && sent != NULL && sent[0] != '\0' &&
-        strcmp(sent, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "service %s; read it again and retry",
-                              sent, n->name);
+    rc = old != NULL ? plat_etag_check(sent, old, "service", n->name, err)
+                     : 0;
+    if (rc < 0) {
         goto cleanup;
     }
     rc = check_traffic(ctx, n, json_object_get(body, "traffic"),
@@ -526,17 +556,16 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     if (rc < 0) {
         goto cleanup;
     }
-    svc = service_from(body, n, old, traffic);
-    if (svc == NULL) {
-        rc = plat_enomem(err);
+    rc = service_from(body, n, old, traffic, &svc, err);
+    if (rc < 0) {
         goto cleanup;
     }
     if (validate_only) {
         rc = plat_operation(ctx->conn, n->project, n->location, "Service",
-                            svc, true, 0, NULL, false, out, err);
+                            svc, true, VOUCH_OK, NULL, false, out, err);
         goto cleanup;
     }
-    plat_now(now, sizeof(now));
+    vutil_now_rfc3339(now, sizeof(now));
 
     /* What changes. */
     const json_t *old_tpl = old != NULL ? json_object_get(old, "template")
@@ -583,8 +612,8 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
         if (denied) {
             /* Nothing changes; the operation carries the refusal. */
             rc = plat_operation(ctx->conn, n->project, n->location,
-                                "Service", old, true, 9, msg, true, out,
-                                err);
+                                "Service", old, true, VOUCH_EPRECONDITION,
+                                msg, true, out, err);
             goto cleanup;
         }
     }
@@ -623,14 +652,15 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n->name, n->parent,
                   svc, old == NULL, err);
     if (rc == VOUCH_ECONFLICT) {
-        rc = vouch__error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                              "service %s already exists", n->name);
+        rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
+                             "service %s already exists", n->name);
     }
     if (rc < 0) {
         goto cleanup;
     }
     rc = plat_operation(ctx->conn, n->project, n->location, "Service", svc,
-                        true, 9, verdict != PLAT_ADMIT ? msg : NULL, true,
+                        true, VOUCH_EPRECONDITION,
+                        verdict != PLAT_ADMIT ? msg : NULL, true,
                         out, err);
 
 cleanup:
@@ -641,33 +671,23 @@ cleanup:
     return rc;
 }
 
+/* How a service is written: a deploy, the template's images resolved
+ * first (writes.c). */
+static const plat_write service_write = {
+    "services", VOUCH_PLATFORM_KIND_SERVICE, "service", "serviceId",
+    "Service", VOUCH_PLATFORM_KIND_REVISION, deploy, NULL, true,
+};
+
 int vouch_platform_service_create(vouch_platform_ctx *ctx,
                                   const char *project, const char *location,
                                   const char *service_id, const char *body,
                                   size_t len, bool validate_only,
                                   json_t **out, vouch_error *err)
 {
-    plat_names n;
-    json_t *req = NULL;
-    int rc;
+    plat_write_call c = { project, location, service_id, body, len, NULL,
+                          true, validate_only, false };
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "services", service_id,
-                        "serviceId", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name,
-                     "service", err);
-    if (rc == 0) {
-        rc = deploy(ctx, &n, req, NULL, validate_only, out, err);
-    }
-    json_decref(req);
-    return rc;
+    return plat_write_run(ctx, &service_write, &c, out, err);
 }
 
 int vouch_platform_service_update(vouch_platform_ctx *ctx,
@@ -677,64 +697,10 @@ int vouch_platform_service_update(vouch_platform_ctx *ctx,
                                   bool allow_missing, json_t **out,
                                   vouch_error *err)
 {
-    plat_names n;
-    json_t *req = NULL;
-    json_t *old = NULL;
-    int rc;
+    plat_write_call c = { project, location, service_id, body, len, NULL,
+                          false, validate_only, allow_missing };
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "services", service_id,
-                        "service", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_parse_body(body, len, false, &req, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &old,
-                   err);
-    if (rc == VOUCH_ENOTFOUND && allow_missing) {
-        rc = deploy(ctx, &n, req, NULL, validate_only, out, err);
-    } else if (rc == 0) {
-        rc = deploy(ctx, &n, req, old, validate_only, out, err);
-    }
-    json_decref(old);
-    json_decref(req);
-    return rc;
-}
-
-/* Delete every resource of `kind` under `parent`. */
-int plat_delete_children(vouch_store_conn *conn, const char *kind,
-                         const char *parent, vouch_error *err)
-{
-    for (;;) {
-        vouch_resource_query q;
-        vouch_resource_page page;
-        int rc;
-
-        memset(&q, 0, sizeof(q));
-        memset(&page, 0, sizeof(page));
-        q.kind = kind;
-        q.parent = parent;
-        q.page_size = 1000;
-        rc = vouch_store_list(conn, &q, &page, err);
-        if (rc < 0) {
-            return rc;
-        }
-        if (page.count == 0) {
-            vouch_resource_page_clear(&page);
-            return 0;
-        }
-        for (size_t i = 0; i < page.count && rc == 0; i++) {
-            rc = vouch_store_delete(conn, kind, page.items[i].name, NULL,
-                                    err);
-        }
-        vouch_resource_page_clear(&page);
-        if (rc < 0) {
-            return rc;
-        }
-    }
+    return plat_write_run(ctx, &service_write, &c, out, err);
 }
 
 int vouch_platform_service_delete(vouch_platform_ctx *ctx,
@@ -742,45 +708,8 @@ int vouch_platform_service_delete(vouch_platform_ctx *ctx,
                                   const char *service_id, const char *etag,
                                   json_t **out, vouch_error *err)
 {
-    plat_names n;
-    json_t *old = NULL;
-    char now[40];
-    int rc;
+    plat_write_call c = { project, location, service_id, NULL, 0, etag,
+                          false, false, false };
 
-    *out = NULL;
-    rc = plat_names_set(&n, project, location, "services", service_id,
-                        "service", err);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n.name, &old,
-                   err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (etag != NULL && etag[0] != '\0' &&
-        strcmp(etag, json_string_value(json_object_get(old, "etag"))) != 0) {
-        rc = vouch__error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                              "etag: '%.64s' does not match the current "
-                              "service %s; read it again and retry",
-                              etag, n.name);
-        goto cleanup;
-    }
-    rc = plat_delete_children(ctx->conn, VOUCH_PLATFORM_KIND_REVISION,
-                              n.name, err);
-    if (rc == 0) {
-        rc = vouch_store_delete(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE,
-                                n.name, NULL, err);
-    }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    plat_now(now, sizeof(now));
-    json_object_set_new(old, "deleteTime", json_string(now));
-    rc = plat_operation(ctx->conn, n.project, n.location, "Service", old,
-                        true, 0, NULL, true, out, err);
-
-cleanup:
-    json_decref(old);
-    return rc;
+    return plat_delete_run(ctx, &service_write, &c, out, err);
 }

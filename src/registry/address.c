@@ -16,7 +16,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "registry_internal.h"
 
 /* ---- address ranges ---- */
@@ -236,10 +237,10 @@ int vouch__host_rules_parse(vouch__host_rules **out,
         if (vouch__host_split(list[i], strlen(list[i]), r->host,
                               sizeof(r->host), &r->port) < 0) {
             vouch__host_rules_free(rules);
-            return vouch__error_set(err, VOUCH_EINVAL, "registry options",
-                                    0, 0, "%s[%zu] '%.80s' is not HOST, "
-                                    "HOST:PORT or [IPV6]:PORT", what, i,
-                                    list[i]);
+            return vutil_error_set(err, VOUCH_EINVAL, "registry options",
+                                   0, 0, "%s[%zu] '%.80s' is not HOST, "
+                                   "HOST:PORT or [IPV6]:PORT", what, i,
+                                   list[i]);
         }
     }
     rules->count = n;

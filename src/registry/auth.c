@@ -11,7 +11,8 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "registry.h"
 #include "registry_internal.h"
 
@@ -37,8 +38,8 @@ static void skip_ows(const char *data, size_t len, size_t *i)
 
 static int challenge_fail(vouch_error *err, size_t pos, const char *what)
 {
-    return vouch__error_set(err, VOUCH_EPARSE, "WWW-Authenticate", 1,
-                            (int)pos + 1, "%s", what);
+    return vutil_error_set(err, VOUCH_EPARSE, "WWW-Authenticate", 1,
+                           (int)pos + 1, "%s", what);
 }
 
 /* Read a token or a quoted-string at *i into a malloc'd string. */
@@ -89,7 +90,7 @@ static int read_value(const char *data, size_t len, size_t *i, char **out,
             return challenge_fail(err, start, "expected a parameter value "
                                   "(token or quoted string)");
         }
-        buf = vouch__strndup(data + start, *i - start);
+        buf = vutil_strndup(data + start, *i - start);
         if (buf == NULL) {
             return VOUCH_ENOMEM;
         }
@@ -97,9 +98,9 @@ static int read_value(const char *data, size_t len, size_t *i, char **out,
     }
     if (n > PARAM_MAX_BYTES) {
         free(buf);
-        return vouch__error_set(err, VOUCH_ETOOBIG, "WWW-Authenticate", 1,
-                                (int)start + 1, "parameter value longer "
-                                "than %u bytes", PARAM_MAX_BYTES);
+        return vutil_error_set(err, VOUCH_ETOOBIG, "WWW-Authenticate", 1,
+                               (int)start + 1, "parameter value longer "
+                               "than %u bytes", PARAM_MAX_BYTES);
     }
     *out = buf;
     return 0;
@@ -122,10 +123,10 @@ int vouch__auth_challenge_parse(vouch__auth_challenge *out, const char *data,
 
     memset(out, 0, sizeof(*out));
     if (len > VOUCH_REGISTRY_CHALLENGE_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, "WWW-Authenticate", 0, 0,
-                                "challenge of %zu bytes is over the limit "
-                                "of %u", len,
-                                VOUCH_REGISTRY_CHALLENGE_MAX_BYTES);
+        return vutil_error_set(err, VOUCH_ETOOBIG, "WWW-Authenticate", 0, 0,
+                               "challenge of %zu bytes is over the limit "
+                               "of %u", len,
+                               VOUCH_REGISTRY_CHALLENGE_MAX_BYTES);
     }
     skip_ows(data, len, &i);
     start = i;
@@ -136,13 +137,13 @@ int vouch__auth_challenge_parse(vouch__auth_challenge *out, const char *data,
         return challenge_fail(err, i, "expected an authentication scheme "
                               "(Basic or Bearer)");
     }
-    if (vouch__slice_eq(data + start, i - start, "Basic") ||
-        vouch__slice_eq(data + start, i - start, "basic") ||
-        vouch__slice_eq(data + start, i - start, "BASIC")) {
+    if (vutil_slice_eq(data + start, i - start, "Basic") ||
+        vutil_slice_eq(data + start, i - start, "basic") ||
+        vutil_slice_eq(data + start, i - start, "BASIC")) {
         out->scheme = VOUCH__AUTH_BASIC;
-    } else if (vouch__slice_eq(data + start, i - start, "Bearer") ||
-               vouch__slice_eq(data + start, i - start, "bearer") ||
-               vouch__slice_eq(data + start, i - start, "BEARER")) {
+    } else if (vutil_slice_eq(data + start, i - start, "Bearer") ||
+               vutil_slice_eq(data + start, i - start, "bearer") ||
+               vutil_slice_eq(data + start, i - start, "BEARER")) {
         out->scheme = VOUCH__AUTH_BEARER;
     } else {
         out->scheme = VOUCH__AUTH_OTHER;
@@ -185,11 +186,11 @@ int vouch__auth_challenge_parse(vouch__auth_challenge *out, const char *data,
         if (rc < 0) {
             goto cleanup;
         }
-        if (vouch__slice_eq(data + name_start, name_len, "realm")) {
+        if (vutil_slice_eq(data + name_start, name_len, "realm")) {
             slot = &out->realm;
-        } else if (vouch__slice_eq(data + name_start, name_len, "service")) {
+        } else if (vutil_slice_eq(data + name_start, name_len, "service")) {
             slot = &out->service;
-        } else if (vouch__slice_eq(data + name_start, name_len, "scope")) {
+        } else if (vutil_slice_eq(data + name_start, name_len, "scope")) {
             slot = &out->scope;
         }
         if (slot != NULL && *slot != NULL) {
@@ -257,7 +258,7 @@ static char *normalise_key(const char *key)
     if (n == 0) {
         return NULL;
     }
-    out = vouch__strndup(p, n);
+    out = vutil_strndup(p, n);
     if (out == NULL) {
         return NULL;
     }
@@ -269,7 +270,7 @@ static char *normalise_key(const char *key)
     if (strcmp(out, "index.docker.io") == 0 ||
         strcmp(out, "registry-1.docker.io") == 0) {
         free(out);
-        out = vouch__strdup("docker.io");
+        out = vutil_strdup("docker.io");
     }
     return out;
 }
@@ -286,51 +287,51 @@ static int credential_from_json(vouch__credential *cred, const char *key,
     int rc = 0;
 
     if (!json_is_object(entry)) {
-        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                "auths.\"%s\" must be an object", key);
+        return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                               "auths.\"%s\" must be an object", key);
     }
     cred->registry = normalise_key(key);
     if (cred->registry == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                "auths.\"%s\": not a registry host", key);
+        return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                               "auths.\"%s\": not a registry host", key);
     }
     if (user != NULL || pass != NULL) {
         if (!json_is_string(user) || !json_is_string(pass)) {
-            return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                    "auths.\"%s\": username and password "
-                                    "must both be strings", key);
+            return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                   "auths.\"%s\": username and password "
+                                   "must both be strings", key);
         }
-        cred->username = vouch__strndup(json_string_value(user),
+        cred->username = vutil_strndup(json_string_value(user),
                                          json_string_length(user));
-        cred->password = vouch__strndup(json_string_value(pass),
+        cred->password = vutil_strndup(json_string_value(pass),
                                          json_string_length(pass));
     } else if (json_is_string(auth)) {
         const char *colon;
-        if (vouch__base64_decode(json_string_value(auth),
-                                 json_string_length(auth), &decoded,
-                                 &decoded_len) < 0) {
-            return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                    "auths.\"%s\".auth is not base64",
-                                    key);
+        if (vutil_base64_decode(json_string_value(auth),
+                                json_string_length(auth), &decoded,
+                                &decoded_len) < 0) {
+            return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                   "auths.\"%s\".auth is not base64",
+                                   key);
         }
         colon = memchr(decoded, ':', decoded_len);
         if (colon == NULL) {
-            rc = vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                  "auths.\"%s\".auth must decode to "
-                                  "\"username:password\"", key);
+            rc = vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                                 "auths.\"%s\".auth must decode to "
+                                 "\"username:password\"", key);
             goto cleanup;
         }
-        cred->username = vouch__strndup((const char *)decoded,
+        cred->username = vutil_strndup((const char *)decoded,
                                          (size_t)(colon -
                                                   (const char *)decoded));
-        cred->password = vouch__strndup(colon + 1, decoded_len -
+        cred->password = vutil_strndup(colon + 1, decoded_len -
                                          (size_t)(colon -
                                                   (const char *)decoded) -
                                          1);
     } else {
-        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                "auths.\"%s\" needs \"username\" and "
-                                "\"password\", or \"auth\"", key);
+        return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                               "auths.\"%s\" needs \"username\" and "
+                               "\"password\", or \"auth\"", key);
     }
     if (cred->username == NULL || cred->password == NULL) {
         rc = VOUCH_ENOMEM;
@@ -338,10 +339,10 @@ static int credential_from_json(vouch__credential *cred, const char *key,
     }
     if ((decoded != NULL && memchr(decoded, '\0', decoded_len) != NULL) ||
         cred->username[0] == '\0' || strchr(cred->username, ':') != NULL) {
-        rc = vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                              "auths.\"%s\": the username must be non-empty "
-                              "and neither part may contain ':' (username) "
-                              "or NUL", key);
+        rc = vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                             "auths.\"%s\": the username must be non-empty "
+                             "and neither part may contain ':' (username) "
+                             "or NUL", key);
         goto cleanup;
     }
 
@@ -367,20 +368,20 @@ int vouch__credentials_parse(vouch__credentials **out, const char *data,
 
     *out = NULL;
     if (len > VOUCH_REGISTRY_CREDENTIALS_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, source, 0, 0,
-                                "credentials of %zu bytes are over the "
-                                "limit of %u", len,
-                                VOUCH_REGISTRY_CREDENTIALS_MAX_BYTES);
+        return vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
+                               "credentials of %zu bytes are over the "
+                               "limit of %u", len,
+                               VOUCH_REGISTRY_CREDENTIALS_MAX_BYTES);
     }
     root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, source, jerr.line,
-                                jerr.column, "%s", jerr.text);
+        return vutil_error_set(err, VOUCH_EPARSE, source, jerr.line,
+                               jerr.column, "%s", jerr.text);
     }
     auths = json_object_get(root, "auths");
     if (!json_is_object(root) || !json_is_object(auths)) {
-        rc = vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                              "expected {\"auths\": {\"HOST\": {...}}}");
+        rc = vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                             "expected {\"auths\": {\"HOST\": {...}}}");
         goto cleanup;
     }
     creds = calloc(1, sizeof(*creds));
@@ -442,55 +443,55 @@ int vouch__token_parse(const char *data, size_t len, char **token_out,
     *token_out = NULL;
     *expires_in_out = DEFAULT_EXPIRES_IN;
     if (len > VOUCH_REGISTRY_TOKEN_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, "token response", 0, 0,
-                                "token response of %zu bytes is over the "
-                                "limit of %u", len,
-                                VOUCH_REGISTRY_TOKEN_MAX_BYTES);
+        return vutil_error_set(err, VOUCH_ETOOBIG, "token response", 0, 0,
+                               "token response of %zu bytes is over the "
+                               "limit of %u", len,
+                               VOUCH_REGISTRY_TOKEN_MAX_BYTES);
     }
     root = json_loadb(data, len, 0, &jerr);
     if (root == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, "token response",
-                                jerr.line, jerr.column, "%s", jerr.text);
+        return vutil_error_set(err, VOUCH_EPARSE, "token response",
+                               jerr.line, jerr.column, "%s", jerr.text);
     }
     tok = json_object_get(root, "token");
     if (!json_is_string(tok) || json_string_length(tok) == 0) {
         tok = json_object_get(root, "access_token");
     }
     if (!json_is_string(tok) || json_string_length(tok) == 0) {
-        rc = vouch__error_set(err, VOUCH_EINVAL, "token response", 0, 0,
-                              "no \"token\" or \"access_token\" string");
+        rc = vutil_error_set(err, VOUCH_EINVAL, "token response", 0, 0,
+                             "no \"token\" or \"access_token\" string");
         goto cleanup;
     }
     t = json_string_value(tok);
     tlen = json_string_length(tok);
     if (tlen > TOKEN_MAX_CHARS) {
-        rc = vouch__error_set(err, VOUCH_ETOOBIG, "token response", 0, 0,
-                              "token longer than %u characters",
-                              TOKEN_MAX_CHARS);
+        rc = vutil_error_set(err, VOUCH_ETOOBIG, "token response", 0, 0,
+                             "token longer than %u characters",
+                             TOKEN_MAX_CHARS);
         goto cleanup;
     }
     for (size_t i = 0; i < tlen; i++) {
         unsigned char c = (unsigned char)t[i];
         if (c <= 0x20 || c >= 0x7f) {
-            rc = vouch__error_set(err, VOUCH_EINVAL, "token response", 0, 0,
-                                  "the token holds a character that cannot "
-                                  "go into an HTTP header (offset %zu)", i);
+            rc = vutil_error_set(err, VOUCH_EINVAL, "token response", 0, 0,
+                                 "the token holds a character that cannot "
+                                 "go into an HTTP header (offset %zu)", i);
             goto cleanup;
         }
     }
     exp = json_object_get(root, "expires_in");
     if (exp != NULL) {
         if (!json_is_integer(exp) || json_integer_value(exp) < 1) {
-            rc = vouch__error_set(err, VOUCH_EINVAL, "token response", 0, 0,
-                                  "\"expires_in\" must be a positive "
-                                  "integer (seconds)");
+            rc = vutil_error_set(err, VOUCH_EINVAL, "token response", 0, 0,
+                                 "\"expires_in\" must be a positive "
+                                 "integer (seconds)");
             goto cleanup;
         }
         *expires_in_out = json_integer_value(exp) > 86400 * 365
                               ? 86400L * 365
                               : (long)json_integer_value(exp);
     }
-    *token_out = vouch__strndup(t, tlen);
+    *token_out = vutil_strndup(t, tlen);
     if (*token_out == NULL) {
         rc = VOUCH_ENOMEM;
     }
@@ -536,9 +537,9 @@ static int realm_read(vouch__resolve_ctx *ctx, const vouch__auth_challenge *ch,
             CURLUE_OK ||
         strlen(host) >= sizeof(r->host) ||
         (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)) {
-        rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                              "registry %s named a token realm that is not "
-                              "an http(s) URL", ctx->registry);
+        rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                             "registry %s named a token realm that is not "
+                             "an http(s) URL", ctx->registry);
         goto cleanup;
     }
     r->https = strcmp(scheme, "https") == 0;
@@ -627,9 +628,9 @@ int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
     int rc = 0;
 
     if (ch->realm == NULL || ch->realm[0] == '\0') {
-        return vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                                "registry %s asked for a bearer token but "
-                                "named no realm", ctx->registry);
+        return vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                               "registry %s asked for a bearer token but "
+                               "named no realm", ctx->registry);
     }
     rc = realm_read(ctx, ch, &r, err);
     if (rc < 0) {
@@ -637,11 +638,11 @@ int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
     }
     snprintf(peer, sizeof(peer), "token server %s", r.authority);
     if (!r.https && !vouch__host_rules_match(reg->insecure, r.host, r.port)) {
-        rc = vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
-                              "registry %s named a token realm on %s over "
-                              "http: only https is allowed for a host not "
-                              "listed with --registry-insecure",
-                              ctx->registry, r.authority);
+        rc = vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                             "registry %s named a token realm on %s over "
+                             "http: only https is allowed for a host not "
+                             "listed with --registry-insecure",
+                             ctx->registry, r.authority);
         goto cleanup;
     }
     /* Docker sends the registry's credentials to any realm; vouch only
@@ -662,20 +663,20 @@ int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
     if (resp.status != 200) {
         const char *code = vouch__registry_error_code(resp.body,
                                                       resp.body_len);
-        rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                              "%s answered %ld%s%s for a pull token for %s "
-                              "on registry %s%s", peer, resp.status,
-                              code != NULL ? " " : "",
-                              code != NULL ? code : "", ctx->path,
-                              ctx->registry,
-                              auth.basic == NULL
+        rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                             "%s answered %ld%s%s for a pull token for %s "
+                             "on registry %s%s", peer, resp.status,
+                             code != NULL ? " " : "",
+                             code != NULL ? code : "", ctx->path,
+                             ctx->registry,
+                             auth.basic == NULL
                                   ? " (no credentials sent)" : "");
         goto cleanup;
     }
     rc = vouch__token_parse(resp.body, resp.body_len, &token, &expires_in,
                             err);
     if (rc < 0) {
-        vouch__error_prefix(err, "%s for registry %s", peer, ctx->registry);
+        vutil_error_prefix(err, "%s for registry %s", peer, ctx->registry);
         vouch__registry_set_source(err, ctx->image);
         goto cleanup;
     }

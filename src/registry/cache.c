@@ -9,7 +9,8 @@
 
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "registry_internal.h"
 
 typedef struct cache_entry {
@@ -164,7 +165,7 @@ int vouch__registry_cache_get(vouch__registry_cache *cache, const char *key,
         if ((*link)->expires_ms <= now_ms) {
             unlink_entry(cache, link);
         } else {
-            *out = vouch__strdup((*link)->value);
+            *out = vutil_strdup((*link)->value);
             rc = *out != NULL ? 1 : VOUCH_ENOMEM;
         }
     }
@@ -183,7 +184,7 @@ int vouch__registry_cache_put(vouch__registry_cache *cache, const char *key,
     if (cache->max_entries == 0) {
         return 0;
     }
-    v = vouch__strdup(value);
+    v = vutil_strdup(value);
     if (v == NULL) {
         return VOUCH_ENOMEM;
     }
@@ -208,7 +209,7 @@ int vouch__registry_cache_put(vouch__registry_cache *cache, const char *key,
     }
     e = calloc(1, sizeof(*e));
     if (e != NULL) {
-        e->key = vouch__strdup(key);
+        e->key = vutil_strdup(key);
     }
     if (e == NULL || e->key == NULL) {
         pthread_mutex_unlock(&cache->lock);

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "registry_internal.h"
 
 struct vouch__flight {
@@ -81,7 +82,7 @@ int vouch__flight_join(vouch__flights *fs, const char *key,
         }
     }
     f = calloc(1, sizeof(*f));
-    if (f == NULL || (f->key = vouch__strdup(key)) == NULL ||
+    if (f == NULL || (f->key = vutil_strdup(key)) == NULL ||
         pthread_cond_init(&f->cond, NULL) != 0) {
         if (f != NULL) {
             free(f->key);

@@ -25,7 +25,8 @@
 
 #include <curl/curl.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "registry.h"
 #include "registry_internal.h"
 
@@ -61,7 +62,7 @@ static void sleep_ms(int64_t ms)
     }
 }
 
-/* Point err->source at the image (after vouch__error_prefix on an error
+/* Point err->source at the image (after vutil_error_prefix on an error
  * that a parser filled with its own source). */
 void vouch__registry_set_source(vouch_error *err, const char *image)
 {
@@ -184,7 +185,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
             if (vlen > VOUCH_REGISTRY_CHALLENGE_MAX_BYTES) {
                 r->header_too_big = true;
             } else {
-                r->challenge = vouch__strndup(v, vlen);
+                r->challenge = vutil_strndup(v, vlen);
             }
         }
     } else if (header_is(line, len, "Retry-After", &v, &vlen)) {
@@ -372,13 +373,13 @@ static int refused(exchange *x, const hop *h, unsigned hops,
                         "not listed", x->peer, h->refused_addr, h->host,
                         h->port, ctx->what, ctx->path);
     if (hops == 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
-                                "%s is on " NOT_LISTED, x->peer);
+        return vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                               "%s is on " NOT_LISTED, x->peer);
     }
-    return vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
-                            "%s redirected %s of %s to %s:%ld, which is on "
-                            NOT_LISTED, x->peer, ctx->what, ctx->path,
-                            h->host, h->port);
+    return vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                           "%s redirected %s of %s to %s:%ld, which is on "
+                           NOT_LISTED, x->peer, ctx->what, ctx->path,
+                           h->host, h->port);
 }
 
 /*
@@ -395,7 +396,7 @@ static int follow(exchange *x, const char *url,
     vouch__resolve_ctx *ctx = x->ctx;
     hop first;
     hop h;
-    char *cur = vouch__strdup(url);
+    char *cur = vutil_strdup(url);
     char *next = NULL;
     int rc = 0;
 
@@ -404,24 +405,24 @@ static int follow(exchange *x, const char *url,
     }
     if (hop_from_url(ctx->reg, url, &first) < 0) {
         free(cur);
-        return vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
-                                "%s: not a URL vouch can reach", x->peer);
+        return vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                               "%s: not a URL vouch can reach", x->peer);
     }
     for (unsigned hops = 0;; hops++) {
         h = first;
         if (hops > 0 && (hop_from_url(ctx->reg, cur, &h) < 0 || !h.https)) {
-            rc = vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
-                                  "%s redirected %s of %s to a URL that is "
-                                  "not https; redirects must be https",
-                                  x->peer, ctx->what, ctx->path);
+            rc = vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                                 "%s redirected %s of %s to a URL that is "
+                                 "not https; redirects must be https",
+                                 x->peer, ctx->what, ctx->path);
             break;
         }
         if (!h.https && !vouch__host_rules_match(ctx->reg->insecure, h.host,
                                                  h.port)) {
-            rc = vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
-                                  "refusing plain http for %s: only hosts "
-                                  "listed with --registry-insecure may be "
-                                  "reached without https", x->peer);
+            rc = vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                                 "refusing plain http for %s: only hosts "
+                                 "listed with --registry-insecure may be "
+                                 "reached without https", x->peer);
             break;
         }
         *cc = perform(x, cur, &h, same_origin(&first, &h) ? auth : NULL,
@@ -442,14 +443,14 @@ static int follow(exchange *x, const char *url,
             break; /* a 3xx without a Location: the caller reports it */
         }
         if (hops == MAX_REDIRECTS) {
-            rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                                  "%s redirected %s of %s more than %d "
-                                  "times", x->peer, ctx->what, ctx->path,
-                                  MAX_REDIRECTS);
+            rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                                 "%s redirected %s of %s more than %d "
+                                 "times", x->peer, ctx->what, ctx->path,
+                                 MAX_REDIRECTS);
             break;
         }
         free(cur);
-        cur = vouch__strdup(next);
+        cur = vutil_strdup(next);
         if (cur == NULL) {
             return VOUCH_ENOMEM;
         }
@@ -473,9 +474,9 @@ static bool retryable(long status)
 /* The one message for every transport failure, whatever its cause. */
 static int unreachable(exchange *x, vouch_error *err)
 {
-    return vouch__error_set(err, VOUCH_EIO, x->ctx->image, 0, 0,
-                            "%s unreachable for %s of %s", x->peer,
-                            x->ctx->what, x->ctx->path);
+    return vutil_error_set(err, VOUCH_EIO, x->ctx->image, 0, 0,
+                           "%s unreachable for %s of %s", x->peer,
+                           x->ctx->what, x->ctx->path);
 }
 
 /* A 429 or 5xx that vouch stops waiting out; `fmt` ends the message. */
@@ -494,11 +495,11 @@ static int unavailable(exchange *x, const vouch__http_response *resp,
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    return vouch__error_set(err, VOUCH_EIO, x->ctx->image, 0, 0,
-                            "%s unavailable: answered %ld%s%s for %s of %s%s",
-                            x->peer, resp->status, code != NULL ? " " : "",
-                            code != NULL ? code : "", x->ctx->what,
-                            x->ctx->path, why);
+    return vutil_error_set(err, VOUCH_EIO, x->ctx->image, 0, 0,
+                           "%s unavailable: answered %ld%s%s for %s of %s%s",
+                           x->peer, resp->status, code != NULL ? " " : "",
+                           code != NULL ? code : "", x->ctx->what,
+                           x->ctx->path, why);
 }
 
 /* A transfer that ended without a usable answer: log what happened. */
@@ -507,17 +508,17 @@ static int transfer_failed(exchange *x, CURLcode cc,
                            unsigned attempt, vouch_error *err)
 {
     if (resp->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, x->ctx->image, 0, 0,
-                                "%s sent more than %zu bytes for %s of %s",
-                                x->peer, x->body_max, x->ctx->what,
-                                x->ctx->path);
+        return vutil_error_set(err, VOUCH_ETOOBIG, x->ctx->image, 0, 0,
+                               "%s sent more than %zu bytes for %s of %s",
+                               x->peer, x->body_max, x->ctx->what,
+                               x->ctx->path);
     }
     if (resp->header_too_big) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, x->ctx->image, 0, 0,
-                                "%s sent a WWW-Authenticate header over %u "
-                                "bytes for %s of %s", x->peer,
-                                VOUCH_REGISTRY_CHALLENGE_MAX_BYTES,
-                                x->ctx->what, x->ctx->path);
+        return vutil_error_set(err, VOUCH_ETOOBIG, x->ctx->image, 0, 0,
+                               "%s sent a WWW-Authenticate header over %u "
+                               "bytes for %s of %s", x->peer,
+                               VOUCH_REGISTRY_CHALLENGE_MAX_BYTES,
+                               x->ctx->what, x->ctx->path);
     }
     if (cc == CURLE_OUT_OF_MEMORY) {
         return VOUCH_ENOMEM;

@@ -18,7 +18,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "registry.h"
 #include "registry_internal.h"
 #include "vouch/image_ref.h"
@@ -110,9 +111,9 @@ static int registry_request(vouch__resolve_ctx *ctx, bool head,
         rc = vouch__auth_challenge_parse(&ch, resp->challenge,
                                          strlen(resp->challenge), err);
         if (rc < 0) {
-            vouch__error_prefix(err, "registry %s sent an unreadable "
-                                "challenge for %s of %s", ctx->registry,
-                                ctx->what, ctx->path);
+            vutil_error_prefix(err, "registry %s sent an unreadable "
+                               "challenge for %s of %s", ctx->registry,
+                               ctx->what, ctx->path);
             vouch__registry_set_source(err, ctx->image);
             break;
         }
@@ -121,13 +122,13 @@ static int registry_request(vouch__resolve_ctx *ctx, bool head,
         } else if (ch.scheme == VOUCH__AUTH_BASIC && ctx->cred != NULL) {
             ctx->basic = true;
         } else {
-            rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                                  "registry %s requires %s authentication "
-                                  "for %s of %s and %s", ctx->registry,
-                                  ch.scheme == VOUCH__AUTH_BASIC
+            rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                                 "registry %s requires %s authentication "
+                                 "for %s of %s and %s", ctx->registry,
+                                 ch.scheme == VOUCH__AUTH_BASIC
                                       ? "basic" : "an unsupported",
-                                  ctx->what, ctx->path,
-                                  ch.scheme == VOUCH__AUTH_BASIC
+                                 ctx->what, ctx->path,
+                                 ch.scheme == VOUCH__AUTH_BASIC
                                       ? "no credentials are configured for "
                                         "it"
                                       : "vouch knows only Basic and Bearer");
@@ -151,7 +152,7 @@ static int digest_of_body(const vouch__http_response *resp, char *out)
         return VOUCH_ENOMEM;
     }
     memcpy(out, "sha256:", 7);
-    vouch__hex(md, 32, out + 7);
+    vutil_hex(md, 32, out + 7);
     return 0;
 }
 
@@ -166,15 +167,15 @@ static int status_error(const vouch__resolve_ctx *ctx,
     const char *code = vouch__registry_error_code(resp->body,
                                                   resp->body_len);
 
-    return vouch__error_set(err, resp->status == 404 ? VOUCH_ENOTFOUND
+    return vutil_error_set(err, resp->status == 404 ? VOUCH_ENOTFOUND
                                                      : VOUCH_EIO,
-                            ctx->image, 0, 0,
-                            "registry %s %sanswered %ld%s%s for %s of %s%s",
-                            ctx->registry,
-                            resp->status >= 500 ? "unavailable: " : "",
-                            resp->status, code != NULL ? " " : "",
-                            code != NULL ? code : "", ctx->what, ctx->path,
-                            resp->status == 401 && ctx->basic
+                           ctx->image, 0, 0,
+                           "registry %s %sanswered %ld%s%s for %s of %s%s",
+                           ctx->registry,
+                           resp->status >= 500 ? "unavailable: " : "",
+                           resp->status, code != NULL ? " " : "",
+                           code != NULL ? code : "", ctx->what, ctx->path,
+                           resp->status == 401 && ctx->basic
                                 ? " (the configured basic credentials "
                                   "were refused)"
                                 : resp->status == 401 && ctx->token != NULL
@@ -225,12 +226,12 @@ static int fetch_digest(vouch__resolve_ctx *ctx, bool pinned, char *out,
     if ((resp.digest[0] != '\0' && is_sha256_digest(resp.digest) &&
          strcmp(resp.digest, computed) != 0) ||
         (pinned && strcmp(ctx->reference, computed) != 0)) {
-        rc = vouch__error_set(err, VOUCH_EIO, ctx->image, 0, 0,
-                              "registry %s sent a manifest for %s of %s "
-                              "whose SHA-256 is %.19s... but announced "
-                              "%.19s...", ctx->registry,
-                              ctx->what, ctx->path, computed,
-                              pinned ? ctx->reference : resp.digest);
+        rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
+                             "registry %s sent a manifest for %s of %s "
+                             "whose SHA-256 is %.19s... but announced "
+                             "%.19s...", ctx->registry,
+                             ctx->what, ctx->path, computed,
+                             pinned ? ctx->reference : resp.digest);
         goto cleanup;
     }
     snprintf(out, VOUCH_REGISTRY_DIGEST_SIZE, "%s", computed);
@@ -284,9 +285,9 @@ static int load_credentials(vouch_registry *reg, const char *path,
 
     f = fopen(path, "rb");
     if (f == NULL) {
-        return vouch__error_set(err, VOUCH_EIO, path, 0, 0,
-                                "cannot open the registry credentials: %s",
-                                strerror(errno));
+        return vutil_error_set(err, VOUCH_EIO, path, 0, 0,
+                               "cannot open the registry credentials: %s",
+                               strerror(errno));
     }
     data = malloc(VOUCH_REGISTRY_CREDENTIALS_MAX_BYTES + 1);
     if (data == NULL) {
@@ -295,8 +296,8 @@ static int load_credentials(vouch_registry *reg, const char *path,
     }
     len = fread(data, 1, VOUCH_REGISTRY_CREDENTIALS_MAX_BYTES + 1, f);
     if (ferror(f)) {
-        rc = vouch__error_set(err, VOUCH_EIO, path, 0, 0,
-                              "cannot read the registry credentials");
+        rc = vutil_error_set(err, VOUCH_EIO, path, 0, 0,
+                             "cannot read the registry credentials");
         goto cleanup;
     }
     rc = vouch__credentials_parse(&reg->creds, data, len, path, err);
@@ -323,18 +324,18 @@ int vouch_registry_new(vouch_registry **out,
         opts = &defaults;
     }
     if (opts->version != VOUCH_REGISTRY_OPTIONS_VERSION) {
-        return vouch__error_set(err, VOUCH_EINVAL, "registry options", 0, 0,
-                                "unknown options version %u (expected %u)",
-                                opts->version,
-                                VOUCH_REGISTRY_OPTIONS_VERSION);
+        return vutil_error_set(err, VOUCH_EINVAL, "registry options", 0, 0,
+                               "unknown options version %u (expected %u)",
+                               opts->version,
+                               VOUCH_REGISTRY_OPTIONS_VERSION);
     }
     if (opts->connect_timeout_ms <= 0 || opts->total_timeout_ms <= 0 ||
         opts->retry_base_ms < 0 || opts->retry_max_ms < 0 ||
         opts->cache_ttl_ms < 0 || opts->max_retries > MAX_RETRIES_LIMIT) {
-        return vouch__error_set(err, VOUCH_EINVAL, "registry options", 0, 0,
-                                "timeouts must be positive, waits and the "
-                                "cache TTL not negative, and max_retries at "
-                                "most %u", MAX_RETRIES_LIMIT);
+        return vutil_error_set(err, VOUCH_EINVAL, "registry options", 0, 0,
+                               "timeouts must be positive, waits and the "
+                               "cache TTL not negative, and max_retries at "
+                               "most %u", MAX_RETRIES_LIMIT);
     }
     reg = calloc(1, sizeof(*reg));
     if (reg == NULL) {
@@ -359,7 +360,7 @@ int vouch_registry_new(vouch_registry **out,
         goto cleanup;
     }
     if (opts->ca_file != NULL) {
-        reg->ca_file = vouch__strdup(opts->ca_file);
+        reg->ca_file = vutil_strdup(opts->ca_file);
         if (reg->ca_file == NULL) {
             rc = VOUCH_ENOMEM;
             goto cleanup;
@@ -426,10 +427,10 @@ static int prepare(vouch__resolve_ctx *ctx, vouch_registry *reg,
                                   ? vouch_image_ref_tag(ref) : "latest";
     insecure = vouch__registry_is_insecure(reg, ctx->registry);
     if (asks_plain_http(image, len) && !insecure) {
-        return vouch__error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
-                                "refusing plain http for registry %s: only "
-                                "hosts listed with --registry-insecure may "
-                                "be reached without https", ctx->registry);
+        return vutil_error_set(err, VOUCH_EINVAL, ctx->image, 0, 0,
+                               "refusing plain http for registry %s: only "
+                               "hosts listed with --registry-insecure may "
+                               "be reached without https", ctx->registry);
     }
     ctx->scheme = asks_https(image, len) ? "https"
                   : insecure            ? "http"
@@ -515,8 +516,8 @@ int vouch_registry_resolve(vouch_registry *reg, const char *image,
     if (leader) {
         rc = ask(&ctx, pinned, key, digest, &lerr);
         if (rc == VOUCH_ENOMEM) {
-            vouch__error_set(&lerr, VOUCH_ENOMEM, ctx.image, 0, 0,
-                             "out of memory while resolving the image");
+            vutil_error_set(&lerr, VOUCH_ENOMEM, ctx.image, 0, 0,
+                            "out of memory while resolving the image");
         }
         if (flight != NULL) {
             vouch__flight_land(reg->flights, flight, rc, digest, &lerr);

@@ -106,9 +106,9 @@ typedef struct vouch__store_backend {
 } vouch__store_backend;
 
 /*
- * As vouch__error_set, but `code` may also be a store code
- * (VOUCH_ECONFLICT, VOUCH_EABORTED, VOUCH_ERETRY; the
- * last is stored in err->code as VOUCH_EABORTED). Returns `code`.
+ * As vutil_error_set without a position, but VOUCH_ERETRY (which never
+ * leaves the store) is stored in err->code as VOUCH_EABORTED. Returns
+ * `code`.
  */
 int vouch__store_error(vouch_error *err, int code, const char *source,
                        const char *fmt, ...)

@@ -10,7 +10,8 @@
 #include <time.h>
 
 #include "cache.h"
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 
 #define CACHE_SRC "store cache"
 #define BUCKETS 1024u
@@ -138,7 +139,7 @@ static int copy_field(const char *src, char **dst)
     if (src == NULL) {
         return 0;
     }
-    *dst = vouch__strdup(src);
+    *dst = vutil_strdup(src);
     return *dst == NULL ? VOUCH_ENOMEM : 0;
 }
 
@@ -319,8 +320,8 @@ int vouch__cache_start(vouch__cache **out, const vouch__store_backend *be,
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, CACHE_SRC, 0, 0,
-                                "out of memory for the read cache");
+        return vutil_error_set(err, VOUCH_ENOMEM, CACHE_SRC, 0, 0,
+                               "out of memory for the read cache");
     }
     c->be = be;
     c->db = db;
@@ -330,14 +331,14 @@ int vouch__cache_start(vouch__cache **out, const vouch__store_backend *be,
     atomic_init(&c->stop, false);
     if (pthread_mutex_init(&c->lock, NULL) != 0) {
         free(c);
-        return vouch__error_set(err, VOUCH_ENOMEM, CACHE_SRC, 0, 0,
-                                "cannot create the cache mutex");
+        return vutil_error_set(err, VOUCH_ENOMEM, CACHE_SRC, 0, 0,
+                               "cannot create the cache mutex");
     }
     if (pthread_cond_init(&c->heard, NULL) != 0) {
         pthread_mutex_destroy(&c->lock);
         free(c);
-        return vouch__error_set(err, VOUCH_ENOMEM, CACHE_SRC, 0, 0,
-                                "cannot create the cache condition");
+        return vutil_error_set(err, VOUCH_ENOMEM, CACHE_SRC, 0, 0,
+                               "cannot create the cache condition");
     }
     /* A failure here is retried by the watcher; meanwhile: no cache. */
     (void)listen_now(c, &ignored);
@@ -348,8 +349,8 @@ int vouch__cache_start(vouch__cache **out, const vouch__store_backend *be,
         pthread_cond_destroy(&c->heard);
         pthread_mutex_destroy(&c->lock);
         free(c);
-        return vouch__error_set(err, VOUCH_ENOMEM, CACHE_SRC, 0, 0,
-                                "cannot start the cache watcher thread");
+        return vutil_error_set(err, VOUCH_ENOMEM, CACHE_SRC, 0, 0,
+                               "cannot start the cache watcher thread");
     }
     *out = c;
     return 0;
@@ -438,7 +439,7 @@ void vouch__cache_put(vouch__cache *c, const char *kind, const char *name,
     fresh->kind = (unsigned)k;
     fresh->epoch = ticket;
     fresh->found = r != NULL;
-    fresh->name = vouch__strdup(name);
+    fresh->name = vutil_strdup(name);
     if (fresh->name == NULL || (r != NULL && resource_copy(&fresh->r, r) < 0)) {
         entry_free(fresh);
         return;

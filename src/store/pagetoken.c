@@ -11,7 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "internal.h"
+#include "vutil_str.h"
 
 static const char domain[] = "vouch page token 1";
 
@@ -90,8 +90,8 @@ int vouch__page_token_seal(const unsigned char *key,
     memcpy(raw, position, len);
     rc = tag_of(key, scope, count, position, len, raw + len);
     if (rc == 0) {
-        rc = vouch__base64_encode(raw, len + VOUCH__PAGE_TAG_BYTES, true,
-                                  out);
+        rc = vutil_base64_encode(raw, len + VOUCH__PAGE_TAG_BYTES, true,
+                                 out);
     }
     free(raw);
     return rc;
@@ -112,7 +112,7 @@ int vouch__page_token_open(const unsigned char *key,
         4 * (VOUCH__PAGE_POSITION_MAX + VOUCH__PAGE_TAG_BYTES) / 3 + 4) {
         return VOUCH_ETOOBIG;
     }
-    if (vouch__base64_decode(token, token_len, &raw, &raw_len) < 0) {
+    if (vutil_base64_decode(token, token_len, &raw, &raw_len) < 0) {
         return VOUCH_EINVAL;
     }
     if (raw_len <= VOUCH__PAGE_TAG_BYTES) {

@@ -21,25 +21,20 @@
  * - every generation bump also sends NOTIFY vouch_changes, "KIND VALUE",
  *   and a trigger on resources (migration 2) sends "KIND" for any row
  *   written by anyone; both are delivered when the transaction commits
- *   to every process that LISTENs (the watch functions below, for the
- *   read cache of cache.c).
+ *   to every process that LISTENs (the watch functions of
+ *   postgres_watch.c, for the read cache of cache.c).
  * Error messages quote the URL with its password replaced by "***".
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libpq-fe.h>
 
-#include "backend.h"
-#include "internal.h"
 #include "migrations.h"
-
-#define PG_SRC "postgres"
+#include "postgres_internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 
 /* Advisory lock keys: "vouchmig" and "vouchwrt" as ASCII. */
 #define PG_MIGRATE_LOCK "8534168888704592231"
@@ -48,24 +43,8 @@
 /* How long a writer waits for the write lock (SQLite's busy timeout). */
 #define PG_LOCK_TIMEOUT_MS "5000"
 
-/* The channel that generation changes are announced on, the one that
- * watches confirm hearing them on, and the name of a watch connection. */
-#define PG_CHANNEL "vouch_changes"
-#define PG_ACK_CHANNEL "vouch_acks"
-#define PG_WATCH_NAME "vouch-watch"
-
 #define PG_COLUMNS \
     "kind, name, parent, json, etag, create_time, update_time, attr1, attr2"
-
-typedef struct pg_db {
-    char *url;
-    char *redacted;
-} pg_db;
-
-typedef struct pg_conn {
-    PGconn *pg;
-    pg_db *db;
-} pg_conn;
 
 /*
  * Copy of `url` with the password (userinfo after ':' and any
@@ -126,9 +105,8 @@ static char *redact_url(const char *url)
     return out;
 }
 
-/* The message of `res` (or of the connection) without the newline. */
-static void trimmed_message(pg_conn *c, const PGresult *res, char *buf,
-                            size_t size)
+void vouch__pg_message(pg_conn *c, const PGresult *res, char *buf,
+                       size_t size)
 {
     const char *msg = NULL;
     size_t len;
@@ -178,7 +156,7 @@ static int pg_fail(pg_conn *c, const PGresult *res, const char *step,
                           strcmp(state, "40P01") == 0)) {
         code = VOUCH_ERETRY;
     }
-    trimmed_message(c, res, msg, sizeof(msg));
+    vouch__pg_message(c, res, msg, sizeof(msg));
     return vouch__store_error(err, code, PG_SRC, "%s: %s%s%s%s", step, msg,
                               state != NULL ? " (SQLSTATE " : "",
                               state != NULL ? state : "",
@@ -189,7 +167,7 @@ static int pg_fail(pg_conn *c, const PGresult *res, const char *step,
  * Run `sql` with text parameters (NULL values are SQL NULL). On success
  * `*out` holds the result (caller PQclear()s it); on failure it is NULL.
  */
-static int pg_run(pg_conn *c, const char *sql, int n,
+int vouch__pg_run(pg_conn *c, const char *sql, int n,
                   const char *const *values, PGresult **out,
                   const char *step, vouch_error *err)
 {
@@ -212,11 +190,11 @@ static int pg_run(pg_conn *c, const char *sql, int n,
     return 0;
 }
 
-static int pg_cmd(pg_conn *c, const char *sql, const char *step,
+int vouch__pg_cmd(pg_conn *c, const char *sql, const char *step,
                   vouch_error *err)
 {
     PGresult *res = NULL;
-    int rc = pg_run(c, sql, 0, NULL, &res, step, err);
+    int rc = vouch__pg_run(c, sql, 0, NULL, &res, step, err);
 
     PQclear(res);
     return rc;
@@ -229,17 +207,17 @@ static int pg_open(void **out, const char *url, vouch_error *err)
     *out = NULL;
     db = calloc(1, sizeof(*db));
     if (db == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "out of memory");
     }
-    db->url = vouch__strdup(url);
+    db->url = vutil_strdup(url);
     db->redacted = redact_url(url);
     if (db->url == NULL || db->redacted == NULL) {
         free(db->url);
         free(db->redacted);
         free(db);
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "out of memory");
     }
     *out = db;
     return 0;
@@ -266,7 +244,7 @@ static void quiet_notices(void *arg, const char *message)
     (void)message;
 }
 
-static void pg_conn_close(void *vc)
+void vouch__pg_conn_close(void *vc)
 {
     pg_conn *c = vc;
 
@@ -277,7 +255,7 @@ static void pg_conn_close(void *vc)
     free(c);
 }
 
-static int pg_conn_open(void *vdb, void **out, vouch_error *err)
+int vouch__pg_conn_open(void *vdb, void **out, vouch_error *err)
 {
     pg_db *db = vdb;
     pg_conn *c;
@@ -286,8 +264,8 @@ static int pg_conn_open(void *vdb, void **out, vouch_error *err)
     *out = NULL;
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "out of memory");
     }
     c->db = db;
     /* Defaults first: the URL (expanded in place of dbname) overrides
@@ -306,15 +284,15 @@ static int pg_conn_open(void *vdb, void **out, vouch_error *err)
     }
     if (c->pg == NULL) {
         free(c);
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "connect to %s: out of memory",
-                                db->redacted);
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "connect to %s: out of memory",
+                               db->redacted);
     }
     if (PQstatus(c->pg) != CONNECTION_OK) {
-        trimmed_message(c, NULL, msg, sizeof(msg));
-        vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0, "connect to %s: %s",
-                         db->redacted, msg);
-        pg_conn_close(c);
+        vouch__pg_message(c, NULL, msg, sizeof(msg));
+        vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0, "connect to %s: %s",
+                        db->redacted, msg);
+        vouch__pg_conn_close(c);
         return VOUCH_EIO;
     }
     PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
@@ -348,15 +326,17 @@ static int pg_begin(void *vc, bool write, vouch_error *err)
     int rc;
 
     if (!write) {
-        return pg_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-                      "BEGIN READ ONLY", err);
+        return vouch__pg_cmd(c,
+                             "BEGIN ISOLATION LEVEL REPEATABLE READ, "
+                             "READ ONLY",
+                             "BEGIN READ ONLY", err);
     }
-    rc = pg_cmd(c, "BEGIN ISOLATION LEVEL READ COMMITTED", "BEGIN", err);
+    rc = vouch__pg_cmd(c, "BEGIN ISOLATION LEVEL READ COMMITTED", "BEGIN", err);
     if (rc < 0) {
         return rc;
     }
-    rc = pg_cmd(c, "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
-                "BEGIN: take the write lock", err);
+    rc = vouch__pg_cmd(c, "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
+                       "BEGIN: take the write lock", err);
     if (rc < 0) {
         pg_rollback(c);
     }
@@ -369,22 +349,22 @@ static int pg_commit(void *vc, vouch_error *err)
     PGresult *res = NULL;
     int rc;
 
-    rc = pg_run(c, "COMMIT", 0, NULL, &res, "COMMIT", err);
+    rc = vouch__pg_run(c, "COMMIT", 0, NULL, &res, "COMMIT", err);
     if (rc < 0) {
         pg_rollback(c);
         return rc;
     }
     /* COMMIT of a failed transaction "succeeds" as a ROLLBACK. */
     if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
-        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                              "COMMIT: a statement of the transaction had "
-                              "failed, so it was rolled back");
+        rc = vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                             "COMMIT: a statement of the transaction had "
+                             "failed, so it was rolled back");
     }
     PQclear(res);
     return rc;
 }
 
-static int pg_int_query(pg_conn *c, const char *sql, int n,
+int vouch__pg_int_query(pg_conn *c, const char *sql, int n,
                         const char *const *values, int64_t *out,
                         const char *step, vouch_error *err)
 {
@@ -392,7 +372,7 @@ static int pg_int_query(pg_conn *c, const char *sql, int n,
     int rc;
 
     *out = 0;
-    rc = pg_run(c, sql, n, values, &res, step, err);
+    rc = vouch__pg_run(c, sql, n, values, &res, step, err);
     if (rc < 0) {
         return rc;
     }
@@ -408,9 +388,9 @@ static int pg_schema_version(void *vc, int *out, vouch_error *err)
     int64_t v = 0;
     int rc;
 
-    rc = pg_int_query(vc, "SELECT coalesce(max(version), 0) FROM "
-                      "schema_version", 0, NULL, &v, "read schema_version",
-                      err);
+    rc = vouch__pg_int_query(vc, "SELECT coalesce(max(version), 0) FROM "
+                             "schema_version", 0, NULL, &v,
+                             "read schema_version", err);
     *out = (int)v;
     return rc;
 }
@@ -429,18 +409,18 @@ static int pg_migrate(void *vc, vouch_error *err)
     size_t i;
     int rc;
 
-    rc = pg_cmd(c, "SELECT pg_advisory_lock(" PG_MIGRATE_LOCK ")",
-                "migrate: take the migration lock", err);
+    rc = vouch__pg_cmd(c, "SELECT pg_advisory_lock(" PG_MIGRATE_LOCK ")",
+                       "migrate: take the migration lock", err);
     if (rc < 0) {
         goto cleanup;
     }
     locked = true;
-    rc = pg_cmd(c, "BEGIN", "migrate: BEGIN", err);
+    rc = vouch__pg_cmd(c, "BEGIN", "migrate: BEGIN", err);
     if (rc < 0) {
         goto cleanup;
     }
-    rc = pg_cmd(c, VOUCH__SCHEMA_VERSION_DDL,
-                "migrate: create schema_version", err);
+    rc = vouch__pg_cmd(c, VOUCH__SCHEMA_VERSION_DDL,
+                       "migrate: create schema_version", err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -449,10 +429,10 @@ static int pg_migrate(void *vc, vouch_error *err)
         goto cleanup;
     }
     if (current > last->version) {
-        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                              "migrate: database schema version %d is newer "
-                              "than this vouch knows (%d)", current,
-                              last->version);
+        rc = vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                             "migrate: database schema version %d is newer "
+                             "than this vouch knows (%d)", current,
+                             last->version);
         goto cleanup;
     }
     for (i = 0; i < VOUCH__STORE_MIGRATION_COUNT; i++) {
@@ -472,10 +452,11 @@ static int pg_migrate(void *vc, vouch_error *err)
         res = NULL;
         snprintf(num, sizeof(num), "%d", m->version);
         args[0] = num;
-        rc = pg_run(c, "INSERT INTO schema_version (version, applied_at) "
-                    "VALUES ($1, to_char(now() AT TIME ZONE 'UTC', "
-                    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))", 1, args, &res,
-                    step, err);
+        rc = vouch__pg_run(c, "INSERT INTO schema_version (version, "
+                           "applied_at) VALUES ($1, to_char(now() AT TIME "
+                           "ZONE 'UTC', "
+                           "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))",
+                           1, args, &res, step, err);
         if (rc < 0) {
             goto cleanup;
         }
@@ -499,7 +480,7 @@ static int pg_ping(void *vc, vouch_error *err)
 {
     int64_t one = 0;
 
-    return pg_int_query(vc, "SELECT 1", 0, NULL, &one, "ping", err);
+    return vouch__pg_int_query(vc, "SELECT 1", 0, NULL, &one, "ping", err);
 }
 
 static int field_dup(const PGresult *res, int row, int col, char **out)
@@ -508,8 +489,8 @@ static int field_dup(const PGresult *res, int row, int col, char **out)
     if (PQgetisnull(res, row, col)) {
         return 0;
     }
-    *out = vouch__strndup(PQgetvalue(res, row, col),
-                          (size_t)PQgetlength(res, row, col));
+    *out = vutil_strndup(PQgetvalue(res, row, col),
+                         (size_t)PQgetlength(res, row, col));
     return *out == NULL ? VOUCH_ENOMEM : 0;
 }
 
@@ -531,8 +512,8 @@ static int row_to_resource(const PGresult *res, int row, vouch_resource *r,
     for (i = 0; i < 9; i++) {
         if (field_dup(res, row, i, fields[i]) < 0) {
             vouch_resource_clear(r);
-            return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                    "out of memory reading a row");
+            return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                                   "out of memory reading a row");
         }
     }
     return 0;
@@ -545,14 +526,15 @@ static int pg_get(void *vc, const char *kind, const char *name,
     PGresult *res = NULL;
     int rc;
 
-    rc = pg_run(vc, "SELECT " PG_COLUMNS " FROM resources WHERE kind = $1 "
-                "AND name = $2", 2, args, &res, "get", err);
+    rc = vouch__pg_run(vc, "SELECT " PG_COLUMNS " FROM resources "
+                       "WHERE kind = $1 AND name = $2", 2, args, &res, "get",
+                       err);
     if (rc < 0) {
         return rc;
     }
     if (PQntuples(res) == 0) {
-        rc = vouch__error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
-                              "%s not found", name);
+        rc = vutil_error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
+                             "%s not found", name);
     } else {
         rc = row_to_resource(res, 0, out, err);
     }
@@ -574,7 +556,7 @@ static int pg_change(pg_conn *c, const char *sql, int n,
     int rc;
 
     *changed = false;
-    rc = pg_run(c, sql, n, values, &res, step, err);
+    rc = vouch__pg_run(c, sql, n, values, &res, step, err);
     if (rc == 0) {
         *changed = changes(res) > 0;
     }
@@ -636,8 +618,9 @@ static int explain_miss(pg_conn *c, const char *kind, const char *name,
     int64_t n = 0;
     int rc;
 
-    rc = pg_int_query(c, "SELECT count(*) FROM resources WHERE kind = $1 "
-                      "AND name = $2", 2, args, &n, step, err);
+    rc = vouch__pg_int_query(c, "SELECT count(*) FROM resources "
+                             "WHERE kind = $1 AND name = $2", 2, args, &n,
+                             step, err);
     if (rc < 0) {
         return rc;
     }
@@ -647,8 +630,8 @@ static int explain_miss(pg_conn *c, const char *kind, const char *name,
                                   expected_etag != NULL ? expected_etag
                                                         : "(absent)");
     }
-    return vouch__error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
-                            "%s: %s not found", step, name);
+    return vutil_error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
+                           "%s: %s not found", step, name);
 }
 
 static int pg_replace(void *vc, const vouch_resource *r,
@@ -754,7 +737,7 @@ static int pg_list(void *vc, const vouch_resource_query *q,
     args[nargs++] = limit_text;
     snprintf(sql + used, sizeof(sql) - used,
              " ORDER BY name, kind LIMIT $%d", nargs);
-    rc = pg_run(c, sql, nargs, args, &res, "list", err);
+    rc = vouch__pg_run(c, sql, nargs, args, &res, "list", err);
     if (rc < 0) {
         return rc;
     }
@@ -762,8 +745,8 @@ static int pg_list(void *vc, const vouch_resource_query *q,
     if (ntuples > 0) {
         rows = calloc((size_t)ntuples, sizeof(*rows));
         if (rows == NULL) {
-            rc = vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                  "out of memory for %d rows", ntuples);
+            rc = vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                                 "out of memory for %d rows", ntuples);
             goto cleanup;
         }
     }
@@ -794,11 +777,11 @@ static int pg_count(void *vc, const char *kind, const char *attr1,
     int64_t n = 0;
     int rc;
 
-    rc = pg_int_query(vc, attr1 != NULL
-                      ? "SELECT count(*) FROM resources WHERE kind = $1 "
+    rc = vouch__pg_int_query(vc, attr1 != NULL
+                             ? "SELECT count(*) FROM resources WHERE kind = $1 "
                         "AND attr1 = $2"
-                      : "SELECT count(*) FROM resources WHERE kind = $1",
-                      attr1 != NULL ? 2 : 1, args, &n, "count", err);
+                             : "SELECT count(*) FROM resources WHERE kind = $1",
+                             attr1 != NULL ? 2 : 1, args, &n, "count", err);
     *out = (uint64_t)n;
     return rc;
 }
@@ -810,173 +793,9 @@ static int pg_generation(void *vc, const char *kind, uint64_t *out,
     int64_t n = 0;
     int rc;
 
-    rc = pg_int_query(vc, "SELECT value FROM generations WHERE kind = $1",
-                      1, args, &n, "read generation", err);
-    *out = (uint64_t)n;
-    return rc;
-}
-
-/*
- * Watching for changes: one connection that LISTENs. `fd` is a dup() of
- * its socket, so that other threads may poll it (watch_pending) while
- * libpq reads on the original, and even after libpq closed that one.
- * Acknowledgements go out on a second connection: a query on the first
- * would pull news into libpq's buffer, where watch_pending cannot see it.
- */
-typedef struct pg_watch {
-    pg_conn *c;     /* LISTENs, and runs nothing else */
-    pg_conn *ack;   /* sends acknowledgements */
-    int fd;
-} pg_watch;
-
-static void pg_watch_close(void *vw)
-{
-    pg_watch *w = vw;
-
-    if (w == NULL) {
-        return;
-    }
-    if (w->fd >= 0) {
-        close(w->fd);
-    }
-    pg_conn_close(w->c);
-    pg_conn_close(w->ack);
-    free(w);
-}
-
-static int pg_watch_open(void *vdb, void **out, vouch_error *err)
-{
-    pg_watch *w;
-    int rc;
-
-    *out = NULL;
-    w = calloc(1, sizeof(*w));
-    if (w == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
-                                "out of memory");
-    }
-    w->fd = -1;
-    rc = pg_conn_open(vdb, (void **)&w->c, err);
-    if (rc < 0) {
-        free(w);
-        return rc;
-    }
-    rc = pg_conn_open(vdb, (void **)&w->ack, err);
-    if (rc < 0) {
-        pg_watch_close(w);
-        return rc;
-    }
-    rc = pg_cmd(w->c, "SET application_name = '" PG_WATCH_NAME "'",
-                "watch: name the connection", err);
-    if (rc == 0) {
-        rc = pg_cmd(w->c, "LISTEN " PG_CHANNEL, "watch: LISTEN", err);
-    }
-    if (rc == 0) {
-        rc = pg_cmd(w->c, "LISTEN " PG_ACK_CHANNEL, "watch: LISTEN", err);
-    }
-    if (rc == 0) {
-        /* Close-on-exec, like libpq's own: the run platform's exec
-         * runtime starts processes that must not inherit it. */
-        w->fd = fcntl(PQsocket(w->c->pg), F_DUPFD_CLOEXEC, 0);
-        if (w->fd < 0) {
-            rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                                  "watch: F_DUPFD_CLOEXEC: %s",
-                                  strerror(errno));
-        }
-    }
-    if (rc == 0 && PQsetnonblocking(w->c->pg, 1) != 0) {
-        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                              "watch: cannot make the connection "
-                              "non-blocking");
-    }
-    if (rc < 0) {
-        pg_watch_close(w);
-        return rc;
-    }
-    *out = w;
-    return 0;
-}
-
-static int pg_watch_ready(void *vw, int timeout_ms)
-{
-    pg_watch *w = vw;
-    struct pollfd p;
-    int n;
-
-    p.fd = w->fd;
-    p.events = POLLIN;
-    p.revents = 0;
-    n = poll(&p, 1, timeout_ms);
-    return n < 0 && errno == EINTR ? 0 : n;
-}
-
-static bool pg_watch_pending(void *vw)
-{
-    return pg_watch_ready(vw, 0) != 0;
-}
-
-static int pg_watch_read(void *vw, vouch__store_changed changed, void *arg,
-                         vouch_error *err)
-{
-    pg_watch *w = vw;
-    PGnotify *n;
-    char msg[200];
-
-    if (PQconsumeInput(w->c->pg) == 0 ||
-        PQstatus(w->c->pg) != CONNECTION_OK) {
-        trimmed_message(w->c, NULL, msg, sizeof(msg));
-        return vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                                "watch: connection to %s lost: %s",
-                                w->c->db->redacted, msg);
-    }
-    while ((n = PQnotifies(w->c->pg)) != NULL) {
-        char kind[64];
-        unsigned long long value = 0;
-
-        int fields = sscanf(n->extra, "%63s %llu", kind, &value);
-
-        if (strcmp(n->relname, PG_ACK_CHANNEL) == 0) {
-            if (fields == 2) {
-                changed(arg, true, kind, (uint64_t)value);
-            }
-        } else if (fields >= 1 && strcmp(kind, "*") != 0) {
-            /* "KIND VALUE" from a generation bump, "KIND" from the
-             * trigger on resources. */
-            changed(arg, false, kind, fields == 2 ? (uint64_t)value : 0);
-        } else {
-            changed(arg, false, NULL, 0);   /* "*": every kind */
-        }
-        PQfreemem(n);
-    }
-    return 0;
-}
-
-static int pg_watch_ack(void *vw, const char *kind, uint64_t value,
-                        vouch_error *err)
-{
-    pg_watch *w = vw;
-    char payload[96];
-    const char *args[1] = { payload };
-    PGresult *res = NULL;
-    int rc;
-
-    snprintf(payload, sizeof(payload), "%s %llu", kind,
-             (unsigned long long)value);
-    rc = pg_run(w->ack, "SELECT pg_notify('" PG_ACK_CHANNEL "', $1)", 1, args,
-                &res, "watch: acknowledge", err);
-    PQclear(res);
-    return rc;
-}
-
-static int pg_watchers(void *vc, uint64_t *out, vouch_error *err)
-{
-    int64_t n = 0;
-    int rc;
-
-    rc = pg_int_query(vc, "SELECT count(*) FROM pg_stat_activity WHERE "
-                      "application_name = '" PG_WATCH_NAME "' AND "
-                      "datname = current_database()", 0, NULL, &n,
-                      "count watches", err);
+    rc = vouch__pg_int_query(vc, "SELECT value FROM generations "
+                             "WHERE kind = $1", 1, args, &n,
+                             "read generation", err);
     *out = (uint64_t)n;
     return rc;
 }
@@ -988,23 +807,23 @@ static int pg_page_key(void *vc, const char *fresh, char **out,
     int rc;
 
     *out = NULL;
-    rc = pg_run(vc, "INSERT INTO page_token_key (id, key) VALUES (1, $1) "
-                "ON CONFLICT (id) DO NOTHING", 1, &fresh, &res,
-                "page token key", err);
+    rc = vouch__pg_run(vc, "INSERT INTO page_token_key (id, key) "
+                       "VALUES (1, $1) ON CONFLICT (id) DO NOTHING", 1,
+                       &fresh, &res, "page token key", err);
     PQclear(res);
     res = NULL;
     if (rc < 0) {
         return rc;
     }
-    rc = pg_run(vc, "SELECT key FROM page_token_key WHERE id = 1", 0, NULL,
-                &res, "page token key", err);
+    rc = vouch__pg_run(vc, "SELECT key FROM page_token_key WHERE id = 1", 0,
+                       NULL, &res, "page token key", err);
     if (rc < 0) {
         return rc;
     }
     if (PQntuples(res) != 1 || field_dup(res, 0, 0, out) < 0 ||
         *out == NULL) {
-        rc = vouch__error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                              "page token key: cannot read it back");
+        rc = vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
+                             "page token key: cannot read it back");
     }
     PQclear(res);
     return rc;
@@ -1014,8 +833,8 @@ const vouch__store_backend vouch__store_postgres = {
     "postgres",
     pg_open,
     pg_close,
-    pg_conn_open,
-    pg_conn_close,
+    vouch__pg_conn_open,
+    vouch__pg_conn_close,
     pg_conn_healthy,
     pg_migrate,
     pg_schema_version,
@@ -1030,12 +849,12 @@ const vouch__store_backend vouch__store_postgres = {
     pg_list,
     pg_count,
     pg_generation,
-    pg_watch_open,
-    pg_watch_ready,
-    pg_watch_pending,
-    pg_watch_read,
-    pg_watch_ack,
-    pg_watchers,
-    pg_watch_close,
+    vouch__pg_watch_open,
+    vouch__pg_watch_ready,
+    vouch__pg_watch_pending,
+    vouch__pg_watch_read,
+    vouch__pg_watch_ack,
+    vouch__pg_watchers,
+    vouch__pg_watch_close,
     pg_page_key,
 };

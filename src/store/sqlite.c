@@ -23,7 +23,8 @@
 #include <sqlite3.h>
 
 #include "backend.h"
-#include "internal.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 #include "migrations.h"
 
 #define SQ_SRC "sqlite"
@@ -174,13 +175,13 @@ static int sq_exec(sq_conn *c, const char *sql, const char *step,
 /* mkdir -p of the directory part of `path`. */
 static int make_parent_dirs(const char *path, vouch_error *err)
 {
-    char *copy = vouch__strdup(path);
+    char *copy = vutil_strdup(path);
     char *p;
     int rc = 0;
 
     if (copy == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                               "out of memory");
     }
     for (p = copy + 1; *p != '\0'; p++) {
         if (*p != '/') {
@@ -188,9 +189,9 @@ static int make_parent_dirs(const char *path, vouch_error *err)
         }
         *p = '\0';
         if (mkdir(copy, 0750) != 0 && errno != EEXIST) {
-            rc = vouch__error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
-                                  "cannot create directory %s: %s", copy,
-                                  strerror(errno));
+            rc = vutil_error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
+                                 "cannot create directory %s: %s", copy,
+                                 strerror(errno));
             break;
         }
         *p = '/';
@@ -213,10 +214,10 @@ static int sq_open(void **out, const char *url, vouch_error *err)
         path = SQ_DEFAULT_PATH;
     }
     if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, SQ_SRC, 0, 0,
-                                "sqlite store needs a file path, not %s "
-                                "(each connection must see one database)",
-                                path);
+        return vutil_error_set(err, VOUCH_EINVAL, SQ_SRC, 0, 0,
+                               "sqlite store needs a file path, not %s "
+                               "(each connection must see one database)",
+                               path);
     }
     rc = make_parent_dirs(path, err);
     if (rc < 0) {
@@ -224,15 +225,15 @@ static int sq_open(void **out, const char *url, vouch_error *err)
     }
     db = calloc(1, sizeof(*db));
     if (db == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                               "out of memory");
     }
-    db->path = vouch__strdup(path);
+    db->path = vutil_strdup(path);
     if (db->path == NULL || pthread_mutex_init(&db->write_lock, NULL) != 0) {
         free(db->path);
         free(db);
-        return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                               "out of memory");
     }
     *out = db;
     return 0;
@@ -287,17 +288,17 @@ static int sq_conn_open(void *vdb, void **out, vouch_error *err)
     *out = NULL;
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                               "out of memory");
     }
     c->owner = db;
     src = sqlite3_open_v2(db->path, &c->db,
                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                           SQLITE_OPEN_NOMUTEX, NULL);
     if (src != SQLITE_OK) {
-        rc = vouch__error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
-                              "open %s: %s", db->path,
-                              c->db != NULL ? sqlite3_errmsg(c->db)
+        rc = vutil_error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
+                             "open %s: %s", db->path,
+                             c->db != NULL ? sqlite3_errmsg(c->db)
                                             : sqlite3_errstr(src));
         goto cleanup;
     }
@@ -315,10 +316,10 @@ static int sq_conn_open(void *vdb, void **out, vouch_error *err)
     }
     mode = sqlite3_column_text(st, 0);
     if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
-        rc = vouch__error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
-                              "PRAGMA journal_mode=WAL: %s stays in %s "
-                              "mode", db->path,
-                              mode != NULL ? (const char *)mode : "?");
+        rc = vutil_error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
+                             "PRAGMA journal_mode=WAL: %s stays in %s "
+                             "mode", db->path,
+                             mode != NULL ? (const char *)mode : "?");
         goto cleanup;
     }
     rc = sq_exec(c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
@@ -451,10 +452,10 @@ static int sq_migrate(void *vc, vouch_error *err)
     }
     if (current > vouch__store_migrations[VOUCH__STORE_MIGRATION_COUNT - 1]
                       .version) {
-        rc = vouch__error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
-                              "migrate: database schema version %d is newer "
-                              "than this vouch knows (%d)", current,
-                              vouch__store_migrations
+        rc = vutil_error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
+                             "migrate: database schema version %d is newer "
+                             "than this vouch knows (%d)", current,
+                             vouch__store_migrations
                                   [VOUCH__STORE_MIGRATION_COUNT - 1].version);
         goto cleanup;
     }
@@ -512,8 +513,8 @@ static int col_dup(sqlite3_stmt *st, int i, char **out)
     if (text == NULL) {
         return VOUCH_ENOMEM;
     }
-    *out = vouch__strndup((const char *)text,
-                          (size_t)sqlite3_column_bytes(st, i));
+    *out = vutil_strndup((const char *)text,
+                         (size_t)sqlite3_column_bytes(st, i));
     return *out == NULL ? VOUCH_ENOMEM : 0;
 }
 
@@ -536,8 +537,8 @@ static int row_to_resource(sqlite3_stmt *st, vouch_resource *r,
     for (i = 0; i < 9; i++) {
         if (col_dup(st, i, fields[i]) < 0) {
             vouch_resource_clear(r);
-            return vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
-                                    "out of memory reading a row");
+            return vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                                   "out of memory reading a row");
         }
     }
     return 0;
@@ -562,8 +563,8 @@ static int sq_get(void *vc, const char *kind, const char *name,
     if (src == SQLITE_ROW) {
         rc = row_to_resource(st, out, err);
     } else if (src == SQLITE_DONE) {
-        rc = vouch__error_set(err, VOUCH_ENOTFOUND, SQ_SRC, 0, 0,
-                              "%s not found", name);
+        rc = vutil_error_set(err, VOUCH_ENOTFOUND, SQ_SRC, 0, 0,
+                             "%s not found", name);
     } else {
         rc = sq_fail(c->db, src, "get", err);
     }
@@ -677,8 +678,8 @@ static int explain_miss(sq_conn *c, const char *kind, const char *name,
                                   expected_etag != NULL ? expected_etag
                                                         : "(absent)");
     }
-    return vouch__error_set(err, VOUCH_ENOTFOUND, SQ_SRC, 0, 0,
-                            "%s: %s not found", step, name);
+    return vutil_error_set(err, VOUCH_ENOTFOUND, SQ_SRC, 0, 0,
+                           "%s: %s not found", step, name);
 }
 
 static int sq_replace(void *vc, const vouch_resource *r,
@@ -823,8 +824,8 @@ static int sq_list(void *vc, const vouch_resource_query *q,
     sqlite3_bind_int64(st, nargs + 1, (sqlite3_int64)limit);
     rows = calloc(limit, sizeof(*rows));
     if (rows == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
-                              "out of memory for %zu rows", limit);
+        rc = vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                             "out of memory for %zu rows", limit);
         goto cleanup;
     }
     for (;;) {
@@ -918,8 +919,8 @@ static int sq_page_key(void *vc, const char *fresh, char **out,
     if (src != SQLITE_ROW) {
         rc = sq_fail(c->db, src, "page token key", err);
     } else if (col_dup(st, 0, out) < 0 || *out == NULL) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
-                              "page token key: out of memory");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                             "page token key: out of memory");
     }
     sqlite3_finalize(st);
     return rc;

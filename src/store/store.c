@@ -16,8 +16,9 @@
 
 #include "backend.h"
 #include "cache.h"
-#include "internal.h"
 #include "pagetoken.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 
 #define STORE_SRC "store"
 #define POOL_DEFAULT 8u
@@ -29,6 +30,7 @@ struct vouch_store_conn {
     void *impl;
     bool in_tx;
     bool tx_write;
+    bool tx_wrote;      /* the open transaction has written something */
     unsigned touched;   /* cached kinds written in the open transaction */
     vouch_store_conn *next_idle;
 };
@@ -54,16 +56,10 @@ int vouch__store_error(vouch_error *err, int code, const char *source,
         return code;
     }
     va_start(ap, fmt);
-    vouch__error_setv(err, VOUCH_EIO, source, 0, 0, fmt, ap);
+    vutil_error_setv(err, code == VOUCH_ERETRY ? VOUCH_EABORTED : code,
+                     source, 0, 0, fmt, ap);
     va_end(ap);
-    err->code = (vouch_code)(code == VOUCH_ERETRY
-                             ? VOUCH_EABORTED : code);
     return code;
-}
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 void vouch_resource_clear(vouch_resource *r)
@@ -116,8 +112,8 @@ static int conn_new(vouch_store *store, vouch_store_conn **out,
     *out = NULL;
     conn = calloc(1, sizeof(*conn));
     if (conn == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
-                                "out of memory for a connection");
+        return vutil_error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                               "out of memory for a connection");
     }
     conn->store = store;
     rc = store->be->conn_open(store->db, &conn->impl, err);
@@ -144,10 +140,10 @@ static int load_page_key(vouch_store *store, vouch_store_conn *conn,
     int rc;
 
     if (RAND_bytes(fresh, sizeof(fresh)) != 1) {
-        return vouch__error_set(err, VOUCH_ECRYPTO, STORE_SRC, 0, 0,
-                                "page token key: no random bytes");
+        return vutil_error_set(err, VOUCH_ECRYPTO, STORE_SRC, 0, 0,
+                               "page token key: no random bytes");
     }
-    vouch__hex(fresh, sizeof(fresh), fresh_hex);
+    vutil_hex(fresh, sizeof(fresh), fresh_hex);
     OPENSSL_cleanse(fresh, sizeof(fresh));
     rc = store->be->page_key(conn->impl, fresh_hex, &stored, err);
     OPENSSL_cleanse(fresh_hex, sizeof(fresh_hex));
@@ -156,9 +152,9 @@ static int load_page_key(vouch_store *store, vouch_store_conn *conn,
     }
     bin = OPENSSL_hexstr2buf(stored, &len);
     if (bin == NULL || len != (long)VOUCH__PAGE_KEY_BYTES) {
-        rc = vouch__error_set(err, VOUCH_EIO, STORE_SRC, 0, 0,
-                              "page token key: the stored key is not %u "
-                              "bytes of hex", VOUCH__PAGE_KEY_BYTES);
+        rc = vutil_error_set(err, VOUCH_EIO, STORE_SRC, 0, 0,
+                             "page token key: the stored key is not %u "
+                             "bytes of hex", VOUCH__PAGE_KEY_BYTES);
     } else {
         memcpy(store->page_key, bin, VOUCH__PAGE_KEY_BYTES);
     }
@@ -180,40 +176,40 @@ int vouch_store_open(vouch_store **out, const char *url,
 
     *out = NULL;
     if (url == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "store URL is missing");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "store URL is missing");
     }
     if (pool_size > POOL_MAX) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "pool size %zu is over the limit of %u",
-                                pool_size, POOL_MAX);
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "pool size %zu is over the limit of %u",
+                               pool_size, POOL_MAX);
     }
     store = calloc(1, sizeof(*store));
     if (store == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
-                                "out of memory for the store");
+        return vutil_error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                               "out of memory for the store");
     }
-    if (has_prefix(url, "sqlite:")) {
+    if (vutil_has_prefix(url, "sqlite:")) {
         store->be = &vouch__store_sqlite;
-    } else if (has_prefix(url, "postgres://") ||
-               has_prefix(url, "postgresql://")) {
+    } else if (vutil_has_prefix(url, "postgres://") ||
+               vutil_has_prefix(url, "postgresql://")) {
         store->be = &vouch__store_postgres;
     } else {
-        rc = vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                              "unknown store URL scheme (want sqlite:PATH "
-                              "or postgres://...)");
+        rc = vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                             "unknown store URL scheme (want sqlite:PATH "
+                             "or postgres://...)");
         goto cleanup;
     }
     store->size = pool_size == 0 ? POOL_DEFAULT : pool_size;
     if (pthread_mutex_init(&store->lock, NULL) != 0) {
-        rc = vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
-                              "cannot create the pool mutex");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                             "cannot create the pool mutex");
         goto cleanup;
     }
     if (pthread_cond_init(&store->freed, NULL) != 0) {
         pthread_mutex_destroy(&store->lock);
-        rc = vouch__error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
-                              "cannot create the pool condition");
+        rc = vutil_error_set(err, VOUCH_ENOMEM, STORE_SRC, 0, 0,
+                             "cannot create the pool condition");
         goto cleanup;
     }
     locks = true;
@@ -422,9 +418,9 @@ int vouch_store_begin(vouch_store_conn *conn, bool write,
     int rc;
 
     if (conn->in_tx) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "begin: a transaction is already open on "
-                                "this connection");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "begin: a transaction is already open on "
+                               "this connection");
     }
     rc = conn->store->be->begin(conn->impl, write, err);
     if (rc < 0) {
@@ -432,6 +428,7 @@ int vouch_store_begin(vouch_store_conn *conn, bool write,
     }
     conn->in_tx = true;
     conn->tx_write = write;
+    conn->tx_wrote = false;
     conn->touched = 0;
     return 0;
 }
@@ -441,8 +438,8 @@ int vouch_store_commit(vouch_store_conn *conn, vouch_error *err)
     int rc;
 
     if (!conn->in_tx) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "commit: no transaction is open");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "commit: no transaction is open");
     }
     rc = conn->store->be->commit(conn->impl, err);
     /* Whatever happened, the transaction is over: a failed COMMIT is
@@ -559,12 +556,13 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
     }
     if (conn->in_tx) {
         if (write && !conn->tx_write) {
-            return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                    "%s: a write needs a write transaction "
-                                    "(vouch_store_begin with write=true)",
-                                    op_names[op]);
+            return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                                   "%s: a write needs a write transaction "
+                                   "(vouch_store_begin with write=true)",
+                                   op_names[op]);
         }
         conn->touched |= bit;
+        conn->tx_wrote = conn->tx_wrote || write;
         return no_retry(op_call(conn, op, a, err), err);
     }
     for (attempt = 0; attempt < RETRIES; attempt++) {
@@ -614,8 +612,8 @@ static int need(const char *value, const char *what, const char *op,
                 vouch_error *err)
 {
     if (value == NULL || value[0] == '\0') {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "%s: %s is required", op, what);
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "%s: %s is required", op, what);
     }
     return 0;
 }
@@ -632,8 +630,8 @@ static int check_resource(const vouch_resource *r, const char *op,
     int rc;
 
     if (r == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "%s: resource is missing", op);
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "%s: resource is missing", op);
     }
     values[0] = r->kind;
     values[1] = r->name;
@@ -682,8 +680,8 @@ int vouch_store_get(vouch_store_conn *conn, const char *kind,
                               &ticket);
         if (rc == 1) {
             return found ? 0
-                         : vouch__error_set(err, VOUCH_ENOTFOUND, STORE_SRC,
-                                            0, 0, "%s not found", name);
+                         : vutil_error_set(err, VOUCH_ENOTFOUND, STORE_SRC,
+                                           0, 0, "%s not found", name);
         }
     }
     memset(&a, 0, sizeof(a));
@@ -773,14 +771,14 @@ static void list_scope(const vouch_resource_query *q,
 static int token_error(vouch_error *err, int rc)
 {
     if (rc == VOUCH_ENOMEM || rc == VOUCH_ECRYPTO) {
-        return vouch__error_set(err, rc, STORE_SRC, 0, 0,
-                                "list: page token: %s",
-                                rc == VOUCH_ENOMEM ? "out of memory"
+        return vutil_error_set(err, rc, STORE_SRC, 0, 0,
+                               "list: page token: %s",
+                               rc == VOUCH_ENOMEM ? "out of memory"
                                                    : "HMAC failed");
     }
-    return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                            "list: page token %s",
-                            rc == VOUCH_ETOOBIG
+    return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                           "list: page token %s",
+                           rc == VOUCH_ETOOBIG
                                 ? "is too long"
                                 : "does not belong to this list");
 }
@@ -806,8 +804,8 @@ int vouch_store_page_token_open(vouch_store_conn *conn,
 
     if (len == 0) {
         *out = NULL;
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: page token is empty");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "list: page token is empty");
     }
     rc = vouch__page_token_open(conn->store->page_key, scope, count, token,
                                 len, out);
@@ -830,8 +828,8 @@ int vouch_store_list(vouch_store_conn *conn,
 
     memset(out, 0, sizeof(*out));
     if (q == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
-                                "list: query is missing");
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "list: query is missing");
     }
     list_scope(q, scope);
     size = q->page_size == 0 ? VOUCH__STORE_PAGE_DEFAULT : q->page_size;
@@ -919,6 +917,16 @@ int vouch_store_generation(vouch_store_conn *conn,
     a.kind = kind;
     a.u64_out = out;
     return run_op(conn, OP_GEN, false, &a, err);
+}
+
+bool vouch_store_in_transaction(const vouch_store_conn *conn)
+{
+    return conn->in_tx;
+}
+
+bool vouch_store_reads_committed(const vouch_store_conn *conn)
+{
+    return !conn->in_tx || !conn->tx_wrote;
 }
 
 int vouch_store_change_stamp(vouch_store_conn *conn, const char *kind,

@@ -191,6 +191,17 @@ int vouch_store_generation(vouch_store_conn *conn, const char *kind,
 int vouch_store_change_stamp(vouch_store_conn *conn, const char *kind,
                              uint64_t *out, vouch_error *err);
 
+/* Is a transaction open on `conn`? */
+bool vouch_store_in_transaction(const vouch_store_conn *conn);
+
+/*
+ * Does what `conn` reads now come from committed data only: true outside
+ * a transaction, and inside one that has written nothing yet. A cache of
+ * derived data (compiled policies) may keep what it read only then: a
+ * transaction's own writes may still roll back.
+ */
+bool vouch_store_reads_committed(const vouch_store_conn *conn);
+
 void vouch_resource_clear(vouch_resource *r);
 void vouch_resource_page_clear(vouch_resource_page *page);
 

@@ -3,7 +3,7 @@
  * src/api/router.c (route matching).
  *
  *   test_filter_*  api_filter_parse, api_filter_clear,
- *                  api_resource_uri_normal
+ *                  vsvc_resource_uri_normal
  *   test_router_*  api_router_match, api_method_parse
  */
 #include <setjmp.h>
@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "filter.h"
+#include "vsvc_names.h"
 #include "router.h"
 
 #define LIT(s) (s), (sizeof(s) - 1)
@@ -193,12 +194,12 @@ static void test_filter_err_may_be_null(void **state)
 static void test_filter_uri_normal_strips_https_only(void **state)
 {
     (void)state;
-    assert_string_equal(api_resource_uri_normal("https://gcr.io/a"),
+    assert_string_equal(vsvc_resource_uri_normal("https://gcr.io/a"),
                         "gcr.io/a");
-    assert_string_equal(api_resource_uri_normal("gcr.io/a"), "gcr.io/a");
-    assert_string_equal(api_resource_uri_normal("http://gcr.io/a"),
+    assert_string_equal(vsvc_resource_uri_normal("gcr.io/a"), "gcr.io/a");
+    assert_string_equal(vsvc_resource_uri_normal("http://gcr.io/a"),
                         "http://gcr.io/a");
-    assert_string_equal(api_resource_uri_normal("https:/"), "https:/");
+    assert_string_equal(vsvc_resource_uri_normal("https:/"), "https:/");
 }
 
 /* ---- router ---- */

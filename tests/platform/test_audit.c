@@ -1,14 +1,15 @@
 /*
- * Tests of src/platform/audit.c: audit LogEntries, their storage in a
- * real SQLite store, POST /v2/entries:list (request parsing, filtering,
- * ordering, paging) and the JSON-lines sink.
+ * Tests of src/service/audit.c: audit LogEntries, their storage in a
+ * real SQLite store, POST /v2/entries:list (the request parsed by
+ * src/api/logging.c; filtering, ordering, paging) and the JSON-lines
+ * sink, written after the commit by the unit of work's hooks.
  *
  * Sections:
  *   run entries        vouch_audit_run_entry, vouch_audit_run_wanted
  *   admin entries      vouch_audit_admin_entry
- *   request parsing    vouch_audit_query_parse
- *   store and list     vouch_audit_store, vouch_audit_list, _record
- *   sink and queue     vouch_audit_sink_*, vouch_audit_queue_*
+ *   request parsing    api_log_query_parse
+ *   store and list     vouch_audit_store, vouch_audit_list
+ *   sink and hooks     vouch_audit_sink_*, vsvc_uow_audit
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,9 @@
 
 #include "audit.h"
 #include "decision.h"
+#include "logging.h"
+#include "vsvc_uow.h"
+#include "vutil_time.h"
 
 #define IMAGE "us-docker.pkg.dev/p/r/app@sha256:" \
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -264,7 +268,7 @@ static void test_audit_generated_ids(void **state)
 
     (void)state;
     assert_int_equal(strlen(ts), 27);
-    assert_true(vouch_logfilter_parse_time(ts, 27, &s, &ns));
+    assert_true(vutil_rfc3339_parse(ts, 27, &s, &ns));
     assert_int_equal(ts[26], 'Z');
     assert_int_equal(strlen(path_str(a, "insertId")), 20);
     assert_string_not_equal(path_str(a, "insertId"), path_str(b, "insertId"));
@@ -420,7 +424,7 @@ static void test_audit_admin_entry(void **state)
 
 static int qparse(vouch_audit_query *q, const char *body, vouch_error *err)
 {
-    return vouch_audit_query_parse(q, body, strlen(body), err);
+    return api_log_query_parse(q, body, strlen(body), err);
 }
 
 static void expect_query_error(const char *body, int code,
@@ -560,7 +564,7 @@ static void test_audit_query_parse_size_limit(void **state)
     (void)state;
     assert_non_null(body);
     memset(body, ' ', len);
-    assert_int_equal(vouch_audit_query_parse(&q, body, len, &err),
+    assert_int_equal(api_log_query_parse(&q, body, len, &err),
                      VOUCH_ETOOBIG);
     free(body);
 }
@@ -636,7 +640,7 @@ static int list(const char *body, char *ids, size_t size, char *token,
     if (token != NULL) {
         token[0] = '\0';
     }
-    rc = vouch_audit_query_parse(&q, body, strlen(body), err);
+    rc = api_log_query_parse(&q, body, strlen(body), err);
     if (rc < 0) {
         return rc;
     }
@@ -822,6 +826,15 @@ static void test_audit_store_list_order_and_pages(void **state)
                      VOUCH_EINVAL);
     assert_non_null(strstr(err.message, "use the same orderBy"));
 
+    /* a token no list made: base64url of "a:nonsense", unsealed */
+    assert_int_equal(list("{\"resourceNames\": [\"projects/p\"], "
+                          "\"pageToken\": \"YTpub25zZW5zZQ\"}", ids,
+                          sizeof(ids), NULL, 0, &err),
+                     VOUCH_EINVAL);
+    assert_string_equal(err.source, "request body");
+    assert_non_null(strstr(err.message, "pageToken: "));
+    assert_non_null(strstr(err.message, "does not belong to this list"));
+
     for (i = 0; i < 6; i++) {
         json_decref(e[i]);
     }
@@ -960,44 +973,56 @@ static size_t count_lines(const char *path, const char *must_contain)
     return n;
 }
 
-static void test_audit_queue_flushes_after_commit(void **state)
+/* A unit of work's function: store `payload`'s entries (a NULL-ended
+ * array); the last one's failure (a duplicate) rolls the unit back. */
+static int record_entries(vsvc_uow *uow, void *payload, vouch_error *err)
 {
-    vouch_audit_queue queue = VOUCH_AUDIT_QUEUE_INIT;
+    json_t **entries = payload;
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && entries[i] != NULL; i++) {
+        rc = vsvc_uow_audit(uow, entries[i], err);
+    }
+    return rc;
+}
+
+static void test_audit_sink_written_after_commit(void **state)
+{
     vouch_audit_sink *sink = NULL;
     vouch_store_conn *conn = NULL;
+    vsvc_uow *uow = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
     json_t *a = admin_entry("sink", TS1, "s1");
     json_t *b = admin_entry("sink", TS1, "s2");
+    json_t *dup[] = { a, a, NULL };
+    json_t *both[] = { a, b, NULL };
     char path[128];
 
     (void)state;
     snprintf(path, sizeof(path), "%s/audit.jsonl", tmpdir);
     assert_int_equal(vouch_audit_sink_open(&sink, path, &err), 0);
-
-    /* rolled back: queued entries are dropped, nothing written */
     assert_int_equal(vouch_store_acquire(store, &conn, &err), 0);
-    assert_int_equal(vouch_store_begin(conn, true, &err), 0);
-    assert_int_equal(vouch_audit_record(conn, &queue, a, &err), 0);
-    vouch_store_rollback(conn);
-    vouch_audit_queue_clear(&queue);
+
+    /* rolled back (the second is a duplicate): nothing written */
+    assert_int_equal(vsvc_uow_new(&uow, conn, NULL, sink, &err), 0);
+    assert_int_equal(vsvc_uow_run(uow, record_entries, dup, &err),
+                     VOUCH_ECONFLICT);
+    vsvc_uow_free(uow);
     assert_int_equal(count_lines(path, NULL), 0);
 
-    /* committed: flushed in order */
-    assert_int_equal(vouch_store_begin(conn, true, &err), 0);
-    assert_int_equal(vouch_audit_record(conn, &queue, a, &err), 0);
-    assert_int_equal(vouch_audit_record(conn, &queue, b, &err), 0);
-    assert_int_equal(vouch_audit_record(conn, NULL, b, &err),
-                     VOUCH_ECONFLICT);
-    assert_int_equal(queue.count, 2);
-    assert_int_equal(vouch_store_commit(conn, &err), 0);
-    vouch_store_release(conn);
-    assert_int_equal(count_lines(path, NULL), 0);
-    assert_int_equal(vouch_audit_queue_flush(&queue, sink, &err), 0);
-    assert_int_equal(queue.count, 0);
+    /* committed: written in order, after the commit */
+    assert_int_equal(vsvc_uow_new(&uow, conn, NULL, sink, &err), 0);
+    assert_int_equal(vsvc_uow_run(uow, record_entries, both, &err), 0);
+    vsvc_uow_free(uow);
     assert_int_equal(count_lines(path, "\"insertId\":\"s"), 2);
-    /* a flush without a sink just empties the queue */
-    assert_int_equal(vouch_audit_queue_flush(&queue, NULL, &err), 0);
-    assert_int_equal(vouch_audit_queue_flush(NULL, sink, &err), 0);
+
+    /* a unit refuses a connection with a transaction open */
+    assert_int_equal(vouch_store_begin(conn, true, &err), 0);
+    assert_int_equal(vsvc_uow_new(&uow, conn, NULL, sink, &err),
+                     VOUCH_EINVAL);
+    assert_null(uow);
+    vouch_store_rollback(conn);
+    vouch_store_release(conn);
     vouch_audit_sink_close(sink);
 
     /* reopening appends */
@@ -1091,7 +1116,7 @@ int main(void)
         cmocka_unit_test(test_audit_store_many_pages),
         cmocka_unit_test(test_audit_store_rolls_back_with_the_transaction),
         cmocka_unit_test(test_audit_store_rejects_foreign_entries),
-        cmocka_unit_test(test_audit_queue_flushes_after_commit),
+        cmocka_unit_test(test_audit_sink_written_after_commit),
         cmocka_unit_test(test_audit_sink_open_errors),
         cmocka_unit_test(test_audit_sink_is_thread_safe),
     };

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "logfilter.h"
+#include "vutil_time.h"
 
 static const char entry_text[] =
     "{"
@@ -641,22 +642,22 @@ static void test_logfilter_parse_time(void **state)
     size_t i;
 
     (void)state;
-    assert_true(vouch_logfilter_parse_time("1970-01-01T00:00:00Z", 20, &s,
+    assert_true(vutil_rfc3339_parse("1970-01-01T00:00:00Z", 20, &s,
                                            &ns));
     assert_int_equal(s, 0);
     assert_int_equal(ns, 0);
-    assert_true(vouch_logfilter_parse_time("2024-02-29T00:00:00.5z", 22, &s,
+    assert_true(vutil_rfc3339_parse("2024-02-29T00:00:00.5z", 22, &s,
                                            &ns));
     assert_int_equal(s, 1709164800);
     assert_int_equal(ns, 500000000);
-    assert_true(vouch_logfilter_parse_time("2026-11-29T13:00:00+01:00", 25,
+    assert_true(vutil_rfc3339_parse("2026-11-29T13:00:00+01:00", 25,
                                            &s, &ns));
     assert_int_equal(s, 1795953600);
-    assert_true(vouch_logfilter_parse_time("1969-12-31T23:59:59Z", 20, &s,
+    assert_true(vutil_rfc3339_parse("1969-12-31T23:59:59Z", 20, &s,
                                            &ns));
     assert_int_equal(s, -1);
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (vouch_logfilter_parse_time(bad[i], strlen(bad[i]), &s, &ns)) {
+        if (vutil_rfc3339_parse(bad[i], strlen(bad[i]), &s, &ns)) {
             fail_msg("'%s' parsed as a time", bad[i]);
         }
     }

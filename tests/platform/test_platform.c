@@ -49,20 +49,20 @@ static const char *env(const char *name)
     return v != NULL ? v : "";
 }
 
+/* A connection for the next calls. The platform runs each change as one
+ * unit of work with its own transaction (resolve first, then write), so
+ * none is open here. */
 static void begin(fixture *f)
 {
     vouch_error err = VOUCH_ERROR_INIT;
     assert_int_equal(vouch_store_acquire(f->store, &f->conn, &err), 0);
-    assert_int_equal(vouch_store_begin(f->conn, true, &err), 0);
+    memset(&f->ctx, 0, sizeof(f->ctx));
     f->ctx.platform = f->platform;
     f->ctx.conn = f->conn;
-    f->ctx.queue = NULL;
 }
 
 static void commit(fixture *f)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    assert_int_equal(vouch_store_commit(f->conn, &err), 0);
     vouch_store_release(f->conn);
     f->conn = NULL;
 }
@@ -980,6 +980,14 @@ static void test_platform_orgpolicy_requires_default(void **state)
                         "projects/" P "/policies/"
                         "run.allowedBinaryAuthorizationPolicies");
     json_decref(out);
+    out = NULL;
+    /* A create while one is set: ALREADY_EXISTS, nothing written. */
+    assert_int_equal(vouch_platform_orgpolicy_create(&f->ctx, P, pol,
+                                                     sizeof(pol) - 1, &out,
+                                                     &err),
+                     VOUCH_ECONFLICT);
+    assert_non_null(strstr(err.message, "already exists"));
+    assert_null(out);
     commit(f);
     assert_int_equal(count_kind(f, "logentry"), 1);
     assert_null(create_service(f, "web", f->image, NULL,
@@ -1019,6 +1027,13 @@ static void test_platform_orgpolicy_requires_default(void **state)
     json_decref(op);
     assert_int_equal(vouch_platform_orgpolicy_delete(&f->ctx, P, &err),
                      VOUCH_ENOTFOUND);
+    /* With none set, a create sets it. */
+    assert_int_equal(vouch_platform_orgpolicy_create(&f->ctx, P, pol,
+                                                     sizeof(pol) - 1, &out,
+                                                     &err),
+                     0);
+    json_decref(out);
+    assert_int_equal(vouch_platform_orgpolicy_delete(&f->ctx, P, &err), 0);
     commit(f);
     free(jb);
     free(sb);

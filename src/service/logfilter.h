@@ -81,14 +81,4 @@ bool vouch_logfilter_match(const vouch_logfilter *filter,
  */
 const char *vouch_logfilter_log_name(const vouch_logfilter *filter);
 
-/**
- * Parse an RFC 3339 timestamp ("2026-11-29T12:00:00Z",
- * "2026-11-29T13:00:00.5+01:00") into seconds since the epoch and
- * nanoseconds. Reads exactly `len` bytes.
- *
- * @return true when `text` is a valid RFC 3339 date-time.
- */
-bool vouch_logfilter_parse_time(const char *text, size_t len,
-                                long long *seconds, long *nanos);
-
 #endif /* VOUCH_PLATFORM_LOGFILTER_H */

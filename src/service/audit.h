@@ -1,10 +1,10 @@
 /*
- * vouch run platform — audit log entries (spec/binauthz.md §6,
- * docs/audit.md): building Cloud Audit Logs LogEntries for enforcement
- * events (deny, dry run, breakglass) and for admin activity (policy,
- * attestor and org-policy changes), storing them in the caller's store
- * transaction, listing them for POST /v2/entries:list, and appending them
- * as JSON lines to a file (the audit sink).
+ * vouch service — audit log entries (docs/audit.md): building Cloud
+ * Audit Logs LogEntries for enforcement events (deny, dry run,
+ * breakglass) and for admin activity (policy, attestor and org-policy
+ * changes), storing them in the caller's store transaction, listing them
+ * for POST /v2/entries:list, and appending them as JSON lines to a file
+ * (the audit sink).
  *
  * Entries are jansson objects. Every entry has insertId, timestamp and
  * receiveTimestamp (RFC 3339 UTC with microseconds), logName, resource,
@@ -18,7 +18,7 @@
  *
  * Thread safety: the builders and the list are reentrant (the list uses
  * the caller's connection, which is not thread-safe); a sink is
- * thread-safe; a queue is not (one per request).
+ * thread-safe.
  */
 #ifndef VOUCH_PLATFORM_AUDIT_H
 #define VOUCH_PLATFORM_AUDIT_H
@@ -43,7 +43,7 @@
 #define VOUCH_AUDIT_SERVICE_BINAUTHZ  "binaryauthorization.googleapis.com"
 #define VOUCH_AUDIT_SERVICE_ORGPOLICY "orgpolicy.googleapis.com"
 
-/* protoPayload.methodName of the admin-activity entries (§6.1). */
+/* protoPayload.methodName of the admin-activity entries. */
 #define VOUCH_AUDIT_BINAUTHZ_V1 \
     "google.cloud.binaryauthorization.v1.BinauthzManagementServiceV1."
 #define VOUCH_AUDIT_METHOD_UPDATE_POLICY \
@@ -165,35 +165,23 @@ typedef enum vouch_audit_order {
     VOUCH_AUDIT_DESC = 1        /* "timestamp desc" */
 } vouch_audit_order;
 
-/** A parsed entries:list request. Clear with vouch_audit_query_clear(). */
+/** A parsed entries:list request (src/api/logging.c parses the Logging
+ * v2 body into it). Clear with vouch_audit_query_clear(). */
 typedef struct vouch_audit_query {
     char **projects;            /* project ids, without duplicates */
     size_t project_count;
     vouch_logfilter *filter;    /* NULL: every entry */
     vouch_audit_order order;
-    size_t page_size;           /* 1..VOUCH_AUDIT_PAGE_MAX */
-    char *filter_text;          /* the filter as given; NULL: none */
-    char *page_token;           /* as given; opened by vouch_audit_list,
-                                   which resumes only the list (projects,
-                                   filter) that issued it; or NULL */
+    size_t page_size;           /* 1..VOUCH_AUDIT_PAGE_MAX; 0: default */
+    char *filter_text;          /* the filter as given; NULL: none
+                                   (malloc'd) */
+    char *page_token;           /* as given (malloc'd); opened by
+                                   vouch_audit_list, which resumes only
+                                   the list (projects, filter, order) that
+                                   issued it; or NULL */
 } vouch_audit_query;
 
-/**
- * Parse the body of POST /v2/entries:list: resourceNames (or the older
- * projectIds), filter, orderBy, pageSize, pageToken. Unknown fields are
- * rejected, as proto3 JSON parsing does. pageSize 0 or absent means
- * VOUCH_AUDIT_PAGE_DEFAULT; larger than VOUCH_AUDIT_PAGE_MAX is lowered.
- *
- * @param out  Filled on success; zeroed on failure.
- * @return 0; VOUCH_EPARSE (not JSON; line and column); VOUCH_EINVAL (the
- *         message names the field; a bad filter has source "filter" and
- *         its line and column); VOUCH_ETOOBIG (body over
- *         VOUCH_AUDIT_QUERY_MAX_BYTES, filter over its limit);
- *         VOUCH_ENOMEM.
- */
-int vouch_audit_query_parse(vouch_audit_query *out, const char *body,
-                            size_t len, vouch_error *err);
-
+/** Free what `q` holds and zero it. NULL is a no-op. */
 void vouch_audit_query_clear(vouch_audit_query *q);
 
 /**
@@ -212,7 +200,7 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
                      json_t **out, vouch_error *err);
 
 /* ------------------------------------------------------------------ */
-/* The file sink and the per-request queue                            */
+/* The file sink (written after commit: vsvc_uow_audit)               */
 
 typedef struct vouch_audit_sink vouch_audit_sink;
 
@@ -236,39 +224,5 @@ int vouch_audit_sink_write(vouch_audit_sink *sink, const json_t *entry,
 
 /** Close the file. NULL is a no-op. */
 void vouch_audit_sink_close(vouch_audit_sink *sink);
-
-/**
- * Entries recorded during one request, to be written to the sink only
- * after the store transaction commits (and dropped on rollback). Zero it,
- * or use VOUCH_AUDIT_QUEUE_INIT.
- */
-typedef struct vouch_audit_queue {
-    json_t **entries;           /* references held */
-    size_t count;
-    size_t cap;
-} vouch_audit_queue;
-
-#define VOUCH_AUDIT_QUEUE_INIT { NULL, 0, 0 }
-
-/**
- * vouch_audit_store(), then remember the entry in `queue` (which may be
- * NULL when no sink is configured).
- *
- * @return as vouch_audit_store(); VOUCH_ENOMEM.
- */
-int vouch_audit_record(vouch_store_conn *conn, vouch_audit_queue *queue,
-                       const json_t *entry, vouch_error *err);
-
-/**
- * After commit: write every queued entry to `sink` (NULL: none) in order,
- * then empty the queue. Writing goes on past a failed line.
- *
- * @return 0; the first error (VOUCH_EIO, VOUCH_ENOMEM).
- */
-int vouch_audit_queue_flush(vouch_audit_queue *queue,
-                            vouch_audit_sink *sink, vouch_error *err);
-
-/** Drop every queued entry (after a rollback) and free the queue. */
-void vouch_audit_queue_clear(vouch_audit_queue *queue);
 
 #endif /* VOUCH_PLATFORM_AUDIT_H */

@@ -1,8 +1,8 @@
 /*
- * Unit tests of src/api/pager.c (paging a store list through a predicate)
- * over a real SQLite store in a temporary directory.
+ * Unit tests of src/service/vsvc_pager.c (paging a store list through a
+ * predicate) over a real SQLite store in a temporary directory.
  *
- *   test_pager_*  api_pager_list
+ *   test_pager_*  vsvc__pager_list
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "pager.h"
+#include "vsvc_pager.h"
 
 /* More than two store batches, so pages cross batch boundaries. */
-#define ITEMS ((int)(2 * API_PAGER_BATCH + 57))
+#define ITEMS ((int)(2 * VSVC_PAGER_BATCH + 57))
 
 typedef struct fixture {
     char dir[64];
@@ -119,8 +119,8 @@ static void test_pager_pages_resume_exactly(void **state)
     q.parent = "p";
     do {
         vouch_resource_page page;
-        assert_int_equal(api_pager_list(f->conn, &q, token, 7, every_third,
-                                         &calls, &page, &err),
+        assert_int_equal(vsvc__pager_list(f->conn, &q, token, 7, every_third,
+                                           &calls, &page, &err),
                          0);
         assert_true(page.count <= 7);
         for (size_t i = 0; i < page.count; i++) {
@@ -137,7 +137,7 @@ static void test_pager_pages_resume_exactly(void **state)
     assert_int_equal(seen, ((ITEMS - 1) / 3 + 1) * 3);
     assert_int_equal(pages, ((ITEMS - 1) / 3) / 7 + 1);
     /* Each item is looked at once (no batch read twice from the start). */
-    assert_true(calls < ITEMS + (int)API_PAGER_BATCH);
+    assert_true(calls < ITEMS + (int)VSVC_PAGER_BATCH);
 }
 
 static void test_pager_last_page_has_no_token(void **state)
@@ -151,16 +151,16 @@ static void test_pager_last_page_has_no_token(void **state)
     memset(&q, 0, sizeof(q));
     q.kind = "thing";
     q.parent = "p";
-    assert_int_equal(api_pager_list(f->conn, &q, NULL, 1000, every_third,
-                                    &calls, &page, &err),
+    assert_int_equal(vsvc__pager_list(f->conn, &q, NULL, 1000, every_third,
+                                      &calls, &page, &err),
                      0);
     assert_int_equal(page.count, (ITEMS - 1) / 3 + 1);
     assert_null(page.next_page_token);
     vouch_resource_page_clear(&page);
     /* A list nothing matches: empty, no token. */
     q.parent = "nobody";
-    assert_int_equal(api_pager_list(f->conn, &q, "", 5, every_third, &calls,
-                                    &page, &err),
+    assert_int_equal(vsvc__pager_list(f->conn, &q, "", 5, every_third, &calls,
+                                      &page, &err),
                      0);
     assert_int_equal(page.count, 0);
     assert_null(page.next_page_token);
@@ -180,13 +180,13 @@ static void test_pager_bad_token_and_predicate_error(void **state)
     q.kind = "thing";
     q.parent = "p";
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(api_pager_list(f->conn, &q, bad[i], 5, every_third,
-                                         &calls, &page, &err),
+        assert_int_equal(vsvc__pager_list(f->conn, &q, bad[i], 5, every_third,
+                                           &calls, &page, &err),
                          VOUCH_EINVAL);
         assert_int_equal(page.count, 0);
     }
-    assert_int_equal(api_pager_list(f->conn, &q, NULL, 5, refuse, NULL,
-                                    &page, &err),
+    assert_int_equal(vsvc__pager_list(f->conn, &q, NULL, 5, refuse, NULL,
+                                      &page, &err),
                      VOUCH_EIO);
     assert_string_equal(err.message, "predicate failed");
     assert_int_equal(page.count, 0);

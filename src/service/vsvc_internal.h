@@ -1,0 +1,129 @@
+/*
+ * vouch service — what the files of the service layer share, and what
+ * the platform (src/platform, the Cloud Run part of the service layer)
+ * uses of it. Not for adapters: they use vsvc.h.
+ */
+#ifndef VSVC_INTERNAL_H
+#define VSVC_INTERNAL_H
+
+#include "store.h"
+#include "vsvc.h"
+#include "vsvc_compiled.h"
+#include "vsvc_names.h"
+#include "vsvc_uow.h"
+#include "vutil_error.h"
+#include "vutil_random.h"
+#include "vutil_str.h"
+#include "vutil_time.h"
+
+#define VSVC_BODY "request body"
+
+struct vsvc {
+    vouch_store *store;
+    vouch_registry *registry;
+    const vouch_policy *system_policy;
+    vouch_audit_sink *sink;
+    vsvc_compiled *compiled;
+};
+
+struct vsvc_session {
+    vsvc *svc;
+    vouch_store_conn *conn;
+    const char *outcome;
+};
+
+/* The session's connection (no transaction open between calls). */
+vouch_store_conn *vsvc__conn(vsvc_session *s);
+
+/* The service of a session. */
+vsvc *vsvc__service(vsvc_session *s);
+
+/* The compiled-object cache of a service (NULL for a NULL service). */
+vsvc_compiled *vsvc__compiled(vsvc *svc);
+
+/* The audit sink of a service (NULL for a NULL service, or none). */
+vouch_audit_sink *vsvc__sink(vsvc *svc);
+
+/* A unit of work on the session's connection, with the service's
+ * registry and sink. */
+int vsvc__uow_new(vsvc_session *s, vsvc_uow **out, vouch_error *err);
+
+/* Note the outcome of a decision on the session (static string). */
+void vsvc__set_outcome(vsvc_session *s, const char *outcome);
+
+/*
+ * A store failure as the caller sees it: `err` (filled by the store)
+ * becomes "WHAT: SOURCE: message" with source WHAT ("store",
+ * "pageToken"), code kept. Returns the code.
+ */
+int vsvc__error_wrap(vouch_error *err, const char *what);
+
+/*
+ * A resource to store, from its fields; every string is borrowed, attrs
+ * NULL. `kind` is a store kind.
+ */
+vouch_resource vsvc__resource(const char *kind, const char *name,
+                              const char *parent, char *json, char *etag,
+                              const char *create_time,
+                              const char *update_time);
+
+/* An occurrence's indexed attributes (vsvc_names.h); borrowed. */
+void vsvc__occurrence_index(vouch_resource *r, const char *note_name,
+                            const char *resource_uri);
+
+/* A query for the occurrences of `note_name` and/or about `resource_uri`
+ * (either may be NULL: any). */
+void vsvc__occurrence_query(vouch_resource_query *q, const char *note_name,
+                            const char *resource_uri);
+
+/*
+ * Run `fn(item, payload)` on every resource `q` matches, page by page
+ * (q->page_size and q->page_token are the function's). Stops at the first
+ * negative return of `fn`, which it returns.
+ */
+int vsvc__each(vouch_store_conn *conn, vouch_resource_query *q,
+               int (*fn)(const vouch_resource *item, void *payload),
+               void *payload, vouch_error *err);
+
+/* A store page as a vsvc_page (stored JSON parsed) into `out` (zeroed
+ * by the caller; cleared by the caller on failure too). */
+int vsvc__page_from(const vouch_resource_page *page, vsvc_page *out,
+                    vouch_error *err);
+
+/* One page of `q` as a vsvc_page (stored JSON parsed). */
+int vsvc__list_page(vouch_store_conn *conn, vouch_resource_query *q,
+                    const vsvc_page_request *page, vsvc_page *out,
+                    vouch_error *err);
+
+/* Get `kind` `name` as JSON text (malloc'd); ENOTFOUND "KIND NAME not
+ * found". */
+int vsvc__get_text(vouch_store_conn *conn, const char *kind,
+                   const char *name, char **out, vouch_error *err);
+
+/*
+ * The admin-activity audit entry of a change, stored in the unit's
+ * transaction (and written to the sink after its commit). `request` is
+ * the request body (`len` bytes; may be NULL), `response` the resource as
+ * stored (text; may be NULL). `service_name` NULL: Binary Authorization.
+ */
+int vsvc__audit_admin(vsvc_uow *uow, const char *project,
+                      const char *service_name, const char *method,
+                      const char *resource_name, const char *request,
+                      size_t len, const char *response, vouch_error *err);
+
+/* The same from JSON values (borrowed; may be NULL); errors as the
+ * entry's builder gives them. */
+int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
+                           const char *service_name, const char *method,
+                           const char *resource_name, const json_t *request,
+                           const json_t *response, vouch_error *err);
+
+/* Run `fn` as one unit of work on the session (vsvc_uow_run). */
+int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,
+              vouch_error *err);
+
+/* A new etag and the time now, for a write. */
+int vsvc__stamp_write(char etag[VUTIL_ETAG_SIZE],
+                      char now[VUTIL_RFC3339_SIZE], vouch_error *err);
+
+#endif /* VSVC_INTERNAL_H */

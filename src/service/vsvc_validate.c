@@ -1,0 +1,155 @@
+/*
+ * vouch service — validateAttestationOccurrence (docs/api.md): does an
+ * attestation verify against an attestor? The attestor is the compiled
+ * one (vsvc_compiled.h) and the verify cache the shared one, so a warm
+ * validate reads one change stamp and verifies from the cache.
+ *
+ * No transaction: the attestors' change stamp, read before the attestor
+ * and again when the verify cache is borrowed, says whether the cache
+ * matches the attestor read.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vsvc_internal.h"
+
+#define BODY VSVC_BODY
+
+static int not_verified(vsvc_validation *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int not_verified(vsvc_validation *out, const char *fmt, ...)
+{
+    va_list ap;
+
+    out->verified = false;
+    va_start(ap, fmt);
+    vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/*
+ * An error from parsing the occurrence rebuilt from the request: its
+ * positions mean nothing to the caller, and its top-level field names are
+ * the occurrence's, so name the request's fields instead.
+ */
+static int rebuilt_occurrence_error(vouch_error *err)
+{
+    static const struct {
+        const char *occurrence;
+        const char *request;
+    } fields[] = {
+        { "resourceUri", "occurrenceResourceUri" },
+        { "noteName", "occurrenceNote" },
+    };
+    char msg[sizeof(err->message)];
+
+    memcpy(msg, err->message, sizeof(msg));
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        size_t n = strlen(fields[i].occurrence);
+
+        if (strncmp(msg, fields[i].occurrence, n) == 0 && msg[n] == ':') {
+            return vutil_error_set(err, err->code, BODY, 0, 0, "%s%s",
+                                   fields[i].request, msg + n);
+        }
+    }
+    return vutil_error_set(err, err->code, BODY, 0, 0, "%s", msg);
+}
+
+/* The occurrence the three request fields describe, parsed by libvouch. */
+static int rebuild(const json_t *attestation, const char *note_name,
+                   const char *resource_uri, vouch_attestation **out,
+                   vouch_error *err)
+{
+    json_t *occ;
+    char *text = NULL;
+    int rc;
+
+    *out = NULL;
+    occ = json_pack("{s:s,s:s,s:s,s:O}", "kind", "ATTESTATION", "noteName",
+                    note_name, "resourceUri", resource_uri, "attestation",
+                    attestation);
+    text = occ != NULL ? json_dumps(occ, JSON_SORT_KEYS | JSON_INDENT(2))
+                       : NULL;
+    json_decref(occ);
+    if (text == NULL) {
+        return vutil_enomem(err);
+    }
+    rc = vouch_attestation_parse(out, text, strlen(text), VOUCH_FORMAT_JSON,
+                                 NULL, err);
+    free(text);
+    return rc < 0 ? rebuilt_occurrence_error(err) : 0;
+}
+
+static int verify(vsvc_session *s, const vouch_attestation *att,
+                  const char *resource_uri, const vsvc_object *attestor,
+                  uint64_t before, vsvc_validation *out, vouch_error *err)
+{
+    vsvc_compiled *compiled = vsvc__compiled(s->svc);
+    const char *digest = vouch_attestation_resource_digest(att);
+    vouch_verify_cache *cache = NULL;
+    vouch_error verr = VOUCH_ERROR_INIT;
+    int rc;
+
+    if (digest == NULL) {
+        return not_verified(out, "occurrenceResourceUri %s does not name an "
+                            "image by digest (IMAGE@sha256:...)",
+                            resource_uri);
+    }
+    vsvc_verify_cache_acquire(compiled, s->conn, &before, &cache);
+    rc = vouch_attestation_verify(att, vsvc_object_attestor(attestor),
+                                  digest, cache, &verr);
+    vsvc_verify_cache_release(compiled);
+    if (rc == 0) {
+        out->verified = true;
+        return 0;
+    }
+    if (rc == VOUCH_ECRYPTO) {
+        return not_verified(out, "%s", verr.message);
+    }
+    if (err != NULL) {
+        *err = verr;
+    }
+    return vsvc__error_wrap(err, "verify");
+}
+
+int vsvc_validate(vsvc_session *s, const char *project, const char *id,
+                  const json_t *attestation, const char *note_name,
+                  const char *resource_uri, vsvc_validation *out,
+                  vouch_error *err)
+{
+    vsvc_object *attestor = NULL;
+    vouch_attestation *att = NULL;
+    char name[VSVC_NAME_MAX];
+    uint64_t before = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
+    rc = vsvc_compiled_attestor(vsvc__compiled(s->svc), s->conn, name,
+                                &attestor, &before, err);
+    if (rc == 0) {
+        rc = rebuild(attestation, note_name, resource_uri, &att, err);
+    }
+    if (rc == 0) {
+        const char *want = vouch_attestor_note_reference(
+            vsvc_object_attestor(attestor));
+
+        if (!vutil_same_text(want, note_name)) {
+            rc = not_verified(out, "occurrenceNote %s is not the note of "
+                              "attestor %s (%s)",
+                              note_name, name, want != NULL ? want : "none");
+        } else {
+            rc = verify(s, att, resource_uri, attestor, before, out, err);
+        }
+    }
+    vsvc__set_outcome(s, rc < 0 ? NULL
+                                : out->verified ? "VERIFIED"
+                                                : "ATTESTATION_NOT_VERIFIABLE");
+    vouch_attestation_free(att);
+    vsvc_object_release(attestor);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * vouch util — small string helpers shared by every layer: copies,
+ * comparisons of length-carrying slices, hex and base64 (through
+ * OpenSSL), malloc'd printf, and the id rule of resource names.
+ *
+ * Thread safety: every function is reentrant.
+ */
+#ifndef VUTIL_STR_H
+#define VUTIL_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* malloc'd copy of `len` bytes plus a NUL; NULL on allocation failure. */
+char *vutil_strndup(const char *s, size_t len);
+
+/* vutil_strndup(s, strlen(s)); NULL stays NULL. */
+char *vutil_strdup(const char *s);
+
+/* True when the `len` bytes of `s` equal the NUL-terminated `lit`. */
+bool vutil_slice_eq(const char *s, size_t len, const char *lit);
+
+/* Does `s` start with `prefix`? */
+bool vutil_has_prefix(const char *s, const char *prefix);
+
+/* Both NULL, or both equal text. */
+bool vutil_same_text(const char *a, const char *b);
+
+/* malloc'd printf; NULL when out of memory. */
+char *vutil_aprintf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Lower-case hex of `len` bytes into `out` (2*len+1 bytes). */
+void vutil_hex(const unsigned char *in, size_t len, char *out);
+
+/*
+ * Standard base64 and base64url (with or without padding) through
+ * OpenSSL's EVP_Encode/DecodeBlock. Decoding accepts either alphabet,
+ * with or without padding, and rejects anything else (VOUCH_EPARSE).
+ * Results are malloc'd, NUL-terminated for convenience, and owned by the
+ * caller. Return 0, VOUCH_EPARSE, VOUCH_ETOOBIG or VOUCH_ENOMEM.
+ */
+int vutil_base64_decode(const char *in, size_t len, unsigned char **out,
+                        size_t *out_len);
+int vutil_base64_encode(const unsigned char *in, size_t len, bool url_nopad,
+                        char **out);
+
+/* Longest id a resource name segment may carry (projects, attestors,
+ * notes, locations, ...), and its characters: A-Z a-z 0-9 - _ . ~ */
+#define VUTIL_ID_MAX 128u
+
+/* Is `c` one of the id characters above? */
+bool vutil_id_char(char c);
+
+/* 1..VUTIL_ID_MAX id characters (NULL: false). */
+bool vutil_id_valid(const char *id);
+
+/* The same for `len` bytes of `s`. */
+bool vutil_id_valid_slice(const char *s, size_t len);
+
+#endif /* VUTIL_STR_H */

@@ -1,0 +1,52 @@
+/*
+ * vouch util — the one JSON → YAML printer (libfyaml's emitter): block
+ * style, keys sorted, 2-space indent, sequences not indented under their
+ * key, a trailing newline. Two ways to quote a string:
+ *
+ * - VUTIL_YAML_GCLOUD: as `gcloud ... export` prints (PyYAML safe_dump):
+ *   plain unless the text would read back as something else (a YAML 1.1
+ *   boolean, null or number, an indicator, ": " or " #"), single-quoted
+ *   then, double-quoted when it holds control or line-break characters.
+ *   libvouch prints policies, attestors and attestations this way.
+ * - VUTIL_YAML_SIMPLE: plain only when obviously a plain string (a letter,
+ *   then at most 199 letters, digits and _ . / @ -, and not a YAML 1.1
+ *   boolean or null word); anything else as a JSON string literal, which is
+ *   a valid YAML double-quoted scalar. The CLI prints resources libvouch
+ *   has no model of (notes, lists, operations) this way.
+ *
+ * Either way, characters libfyaml's emitter would drop or turn into line
+ * breaks in a double-quoted scalar (DEL, C1 controls, U+2028, U+2029,
+ * U+FEFF) are written as \uXXXX escapes.
+ *
+ * Thread safety: reentrant.
+ */
+#ifndef VUTIL_YAML_H
+#define VUTIL_YAML_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "vouch/common.h"
+
+typedef enum vutil_yaml_style {
+    VUTIL_YAML_GCLOUD = 0,
+    VUTIL_YAML_SIMPLE = 1
+} vutil_yaml_style;
+
+/* Deepest nesting printed. */
+#define VUTIL_YAML_MAX_DEPTH 64
+
+/*
+ * Print `root` as one YAML document (no "---" or "..." marks).
+ *
+ * @param[out] out      malloc'd text ending in '\n'; caller frees it with
+ *                      free(). NULL on failure.
+ * @param[out] out_len  its length; may be NULL.
+ * @return 0; VOUCH_ETOOBIG (nested deeper than VUTIL_YAML_MAX_DEPTH);
+ *         VOUCH_ENOMEM.
+ */
+int vutil_yaml_from_json(const json_t *root, vutil_yaml_style style,
+                         char **out, size_t *out_len, vouch_error *err);
+
+#endif /* VUTIL_YAML_H */
