@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +39,20 @@ struct api_tls {
  * process-wide). */
 static _Atomic(api_tls *) installed = NULL;
 
+static int fail(vouch_error *err, vouch_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(vouch_error *err, vouch_code code, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vutil_error_setv(err, code, NULL, 0, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 /* The whole file, at most API_TLS_MAX_FILE_BYTES; free with
  * gnutls_free()-compatible free(). */
 static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
@@ -51,19 +66,19 @@ static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
     out->data = NULL;
     out->size = 0;
     if (f == NULL) {
-        return vutil_error_set(err, VOUCH_EIO, NULL, 0, 0, "%s %s: %s", flag, path,
+        return fail(err, VOUCH_EIO, "%s %s: %s", flag, path,
                     strerror(errno));
     }
     buf = malloc(API_TLS_MAX_FILE_BYTES + 1);
     if (buf == NULL) {
         fclose(f);
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "%s %s: out of memory", flag, path);
+        return fail(err, VOUCH_ENOMEM, "%s %s: out of memory", flag, path);
     }
     len = fread(buf, 1, API_TLS_MAX_FILE_BYTES + 1, f);
     if (ferror(f)) {
-        rc = vutil_error_set(err, VOUCH_EIO, NULL, 0, 0, "%s %s: %s", flag, path, strerror(errno));
+        rc = fail(err, VOUCH_EIO, "%s %s: %s", flag, path, strerror(errno));
     } else if (len > API_TLS_MAX_FILE_BYTES) {
-        rc = vutil_error_set(err, VOUCH_ETOOBIG, NULL, 0, 0, "%s %s: larger than %u bytes", flag,
+        rc = fail(err, VOUCH_ETOOBIG, "%s %s: larger than %u bytes", flag,
                   path, API_TLS_MAX_FILE_BYTES);
     }
     fclose(f);
@@ -136,14 +151,14 @@ static int check_leaf(const api_tls *tls, tls_pair *p, vouch_error *err)
         gnutls_x509_crt_import(crt, &p->pcerts[0].cert,
                                GNUTLS_X509_FMT_DER) < 0) {
         gnutls_x509_crt_deinit(crt);
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0, "--tls-cert %s: the first "
+        return fail(err, VOUCH_EINVAL, "--tls-cert %s: the first "
                     "certificate cannot be read", tls->cert_file);
     }
     until = gnutls_x509_crt_get_expiration_time(crt);
     gmtime_r(&until, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (until != (time_t)-1 && until < time(NULL)) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0, "--tls-cert %s: the certificate "
+        rc = fail(err, VOUCH_EINVAL, "--tls-cert %s: the certificate "
                   "expired at %s", tls->cert_file, when);
     } else {
         (void)gnutls_x509_crt_get_dn3(crt, &dn, 0);
@@ -176,13 +191,13 @@ static int pair_load(const api_tls *tls, tls_pair **out, vouch_error *err)
     }
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory reading --tls-cert");
+        rc = fail(err, VOUCH_ENOMEM, "out of memory reading --tls-cert");
         goto cleanup;
     }
     g = gnutls_pcert_list_import_x509_raw(p->pcerts, &max, &cert,
                                           GNUTLS_X509_FMT_PEM, 0);
     if (g < 0 || max == 0) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0, "--tls-cert %s: not a PEM certificate "
+        rc = fail(err, VOUCH_EINVAL, "--tls-cert %s: not a PEM certificate "
                   "chain (at most %u certificates): %s", tls->cert_file,
                   API_TLS_MAX_CHAIN, g < 0 ? gnutls_strerror(g)
                                            : "no certificate");
@@ -190,18 +205,18 @@ static int pair_load(const api_tls *tls, tls_pair **out, vouch_error *err)
     }
     p->count = max;
     if (gnutls_privkey_init(&p->key) < 0) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory reading --tls-key");
+        rc = fail(err, VOUCH_ENOMEM, "out of memory reading --tls-key");
         goto cleanup;
     }
     g = gnutls_privkey_import_x509_raw(p->key, &key, GNUTLS_X509_FMT_PEM,
                                        NULL, 0);
     if (g < 0) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0, "--tls-key %s: not an unencrypted PEM "
+        rc = fail(err, VOUCH_EINVAL, "--tls-key %s: not an unencrypted PEM "
                   "private key: %s", tls->key_file, gnutls_strerror(g));
         goto cleanup;
     }
     if (!key_matches(p->key, p->pcerts[0].pubkey)) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0, "--tls-key %s is not the key of the "
+        rc = fail(err, VOUCH_EINVAL, "--tls-key %s is not the key of the "
                   "certificate in --tls-cert %s", tls->key_file,
                   tls->cert_file);
         goto cleanup;
@@ -230,14 +245,14 @@ int api_tls_new(api_tls **out, const char *cert_file, const char *key_file,
     *out = NULL;
     tls = calloc(1, sizeof(*tls));
     if (tls == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+        return fail(err, VOUCH_ENOMEM, "out of memory");
     }
     tls->cert_file = strdup(cert_file);
     tls->key_file = strdup(key_file);
     pthread_mutex_init(&tls->reload_lock, NULL);
     atomic_init(&tls->current, NULL);
     if (tls->cert_file == NULL || tls->key_file == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = fail(err, VOUCH_ENOMEM, "out of memory");
         goto cleanup;
     }
     rc = pair_load(tls, &p, err);
@@ -285,7 +300,7 @@ int api_tls_install(api_tls *tls, vouch_error *err)
     }
     if (!atomic_compare_exchange_strong(&installed, &none, tls) &&
         none != tls) {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0, "another TLS server runs in this "
+        return fail(err, VOUCH_EINVAL, "another TLS server runs in this "
                     "process");
     }
     return 0;

@@ -1,30 +1,11 @@
 /*
- * JSON through jansson: the strict syntax check that vouch__doc_load() runs
- * before libfyaml reads a JSON document for positions, and the printer of
- * every model (vouch__json_print, vouch__print_model).
+ * JSON through jansson: the printer of every model (vouch__json_print,
+ * vouch__print_model). Reading is the util layer's (vutil_doc.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
 #include "doc.h"
-
-int vouch__json_check(const char *data, size_t len, const char *source,
-                      vouch_error *err)
-{
-    json_error_t jerr;
-    json_t *root;
-
-    memset(&jerr, 0, sizeof(jerr));
-    root = json_loadb(data != NULL ? data : "", len, JSON_REJECT_DUPLICATES,
-                      &jerr);
-    if (root == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, source, jerr.line,
-                                jerr.column, "%s", jerr.text);
-    }
-    json_decref(root);
-    return 0;
-}
 
 int vouch__json_print(const json_t *root, vouch_format format, char **out,
                       size_t *out_len, vouch_error *err)
