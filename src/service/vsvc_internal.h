@@ -30,6 +30,8 @@ struct vsvc_session {
     vsvc *svc;
     vouch_store_conn *conn;
     const char *outcome;
+    char *caller_email;        /* vsvc_session_set_caller */
+    char *caller_subject;
 };
 
 /* The session's connection (no transaction open between calls). */
