@@ -317,6 +317,18 @@ int vsvc_iam_set(vsvc_session *s, vsvc_iam_target t, const char *resource,
     return 0;
 }
 
+int vsvc__iam_forget(vouch_store_conn *conn, const char *resource,
+                     vouch_error *err)
+{
+    int rc = vouch_store_delete(conn, VSVC_KIND_IAMPOLICY, resource, NULL,
+                                err);
+
+    if (rc == VOUCH_ENOTFOUND) {
+        return 0;
+    }
+    return rc < 0 ? vsvc__error_wrap(err, "store") : 0;
+}
+
 typedef struct each_call {
     vsvc_iam_project_fn fn;
     void *payload;
