@@ -221,8 +221,14 @@ int api_router_match(const char *path, size_t len, api_method method,
 
 int api_router_check(vouch_error *err)
 {
-    for (size_t i = 0; i < api_route_count; i++) {
-        const api_route *r = &api_routes[i];
+    return api_router_check_table(api_routes, api_route_count, err);
+}
+
+int api_router_check_table(const api_route *routes, size_t count,
+                           vouch_error *err)
+{
+    for (size_t i = 0; i < count; i++) {
+        const api_route *r = &routes[i];
         bool open = (r->flags & (API_ROUTE_PUBLIC | API_ROUTE_ANY_CALLER)) !=
                     0;
 

@@ -82,6 +82,10 @@ extern const size_t api_route_count;
  */
 int api_router_check(vouch_error *err);
 
+/* The same check of any table (`count` routes), for tests. */
+int api_router_check_table(const api_route *routes, size_t count,
+                           vouch_error *err);
+
 typedef enum api_match {
     API_MATCH_OK = 0,
     API_MATCH_NOT_FOUND,    /* no template matches the path */

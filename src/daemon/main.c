@@ -338,8 +338,8 @@ static int serve(const vouchd_options *opts)
         goto cleanup;
     }
     vouchd_security_describe(&sec, described, sizeof(described));
-    fprintf(stderr, "vouchd: listening on %s://%s (store %s, %u threads; "
-            "%s)\n", sec.tls != NULL ? "https" : "http",
+    fprintf(stderr, "vouchd: listening on %s://%s (store %s, %u threads)\n"
+            "vouchd: %s\n", sec.tls != NULL ? "https" : "http",
             server->listen_text, vouch_store_backend(store), cfg.threads,
             described);
     if (server->metrics_daemon != NULL) {

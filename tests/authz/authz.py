@@ -232,11 +232,11 @@ class SecureDaemon(api.Daemon):
 
     def reload(self):
         """SIGHUP, then wait for the log line that says it was handled."""
-        before = self.stderr_text().count("reloaded")
+        before = self.stderr_text().count("reload done")
         self.proc.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if self.stderr_text().count("reloaded") > before:
+            if self.stderr_text().count("reload done") > before:
                 return self.stderr_text()
             time.sleep(0.05)
         raise AssertionError("no reload: " + self.stderr_text())
