@@ -23,10 +23,21 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(TESTS, "api"))
 sys.path.insert(0, os.path.join(TESTS, "auth"))
-import conftest as api  # noqa: E402  (tests/api: Daemon, Response)
 import harness as authharness  # noqa: E402  (tests/auth: JWKs, forgeries)
+
+
+def _load(name, path):
+    """A module by path: tests/api/conftest.py under another name, so that
+    it does not shadow this suite's own conftest."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+api = _load("api_conftest", os.path.join(TESTS, "api", "conftest.py"))
 
 # The names a test certificate covers: what the tests, gcloud (its Cloud
 # Run endpoint run.localhost becomes REGION-run.localhost) and browsers
