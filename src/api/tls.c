@@ -366,13 +366,14 @@ static void send_alert(int fd, unsigned char v1, unsigned char v2,
     (void)send(fd, alert, sizeof(alert), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-/*
- * 0 when the peeked bytes may start a TLS 1.2+ handshake (or more bytes
- * are needed to tell: *more), else the alert to send.
- */
-static int judge(const unsigned char *b, size_t n, bool *more)
+int api_tls_judge_first_record(const unsigned char *b, size_t n,
+                               bool *more)
 {
     *more = false;
+    if (n == 0) {
+        *more = true;
+        return 0;
+    }
     if (b[0] != REC_HANDSHAKE) {
         return ALERT_UNEXPECTED_MESSAGE;
     }
@@ -404,7 +405,7 @@ static ssize_t first_record_pull(gnutls_transport_ptr_t ptr, void *data,
         if (n <= 0) {
             return n;          /* EOF, or errno (EAGAIN) for GnuTLS */
         }
-        alert = judge(head, (size_t)n, &more);
+        alert = api_tls_judge_first_record(head, (size_t)n, &more);
         if (more) {
             errno = EAGAIN;    /* the rest of the hello wakes epoll again */
             return -1;

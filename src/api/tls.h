@@ -18,6 +18,7 @@
 #ifndef VOUCH_API_TLS_H
 #define VOUCH_API_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <gnutls/abstract.h>
@@ -101,6 +102,16 @@ int api_tls_cert_callback(gnutls_session_t session,
  */
 void api_tls_connection_started(struct MHD_Connection *connection);
 void api_tls_connection_closed(struct MHD_Connection *connection);
+
+/*
+ * The judgement itself, on the first `n` bytes a client sent (at most 11
+ * are looked at): 0 when they may start a TLS 1.2 or 1.3 handshake, or
+ * when more bytes are needed to tell (`*more`); otherwise the alert
+ * description to send (10 unexpected_message, 70 protocol_version).
+ * Reentrant.
+ */
+int api_tls_judge_first_record(const unsigned char *b, size_t n,
+                               bool *more);
 
 /* Free `tls` and every pair it held (uninstalling it when installed).
  * NULL-safe. Only after the daemon that used it has stopped. */
