@@ -11,6 +11,7 @@
 
 #include "auth_internal.h"
 #include "iam_internal.h"
+#include "vutil_yaml.h"
 #include "member.h"
 
 #define ETAG_MAX_BYTES 128u
@@ -514,29 +515,14 @@ int vouch_iam_policy_print(const vouch_iam_policy *policy, char **out,
                            size_t *out_len, vouch_error *err)
 {
     json_t *root = vouch_iam_policy_to_json(policy);
-    char *text = root != NULL ? json_dumps(root, JSON_SORT_KEYS |
-                                                     JSON_INDENT(2))
-                              : NULL;
-    size_t n = text != NULL ? strlen(text) : 0;
-    char *buf = text != NULL ? malloc(n + 2) : NULL;
+    int rc;
 
-    json_decref(root);
-    *out = NULL;
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (buf == NULL) {
-        free(text);
+    if (root == NULL) {
+        *out = NULL;
         return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                                "out of memory printing the IAM policy");
     }
-    memcpy(buf, text, n);
-    buf[n] = '\n';
-    buf[n + 1] = '\0';
-    free(text);
-    *out = buf;
-    if (out_len != NULL) {
-        *out_len = n + 1;
-    }
-    return 0;
+    rc = vutil_json_print(root, out, out_len, err);
+    json_decref(root);
+    return rc;
 }

@@ -6,14 +6,11 @@
 #include <string.h>
 
 #include "doc.h"
+#include "vutil_yaml.h"
 
 int vouch__json_print(const json_t *root, vouch_format format, char **out,
                       size_t *out_len, vouch_error *err)
 {
-    char *text = NULL;
-    char *buf = NULL;
-    size_t n;
-
     *out = NULL;
     if (out_len != NULL) {
         *out_len = 0;
@@ -25,28 +22,7 @@ int vouch__json_print(const json_t *root, vouch_format format, char **out,
         return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
                                 "output format must be JSON or YAML");
     }
-    text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) |
-                                JSON_ENCODE_ANY);
-    if (text == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory printing JSON");
-    }
-    n = strlen(text);
-    buf = malloc(n + 2);
-    if (buf == NULL) {
-        free(text);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory printing JSON");
-    }
-    memcpy(buf, text, n);
-    buf[n] = '\n';
-    buf[n + 1] = '\0';
-    free(text);
-    *out = buf;
-    if (out_len != NULL) {
-        *out_len = n + 1;
-    }
-    return 0;
+    return vutil_json_print(root, out, out_len, err);
 }
 
 int vouch__print_model(json_t *root_taken, vouch_format format, char **out,

@@ -12,7 +12,6 @@ import hashlib
 import http.client
 import json
 import os
-import re
 import secrets
 import signal
 import ssl
@@ -187,6 +186,22 @@ class AuthConfig:
         return self.path
 
 
+OWNER = "user:owner@example.com"
+
+
+def owner_config(path, users=(), issuer=None):
+    """An auth config with the owner OWNER, a token for each of `users`,
+    and `issuer` trusted when given."""
+    cfg = AuthConfig(path)
+    cfg.token(OWNER)
+    cfg.owners.append(OWNER)
+    for user in users:
+        cfg.token(user)
+    if issuer is not None:
+        cfg.oidc.append(issuer.config())
+    return cfg
+
+
 class SecureDaemon(api.Daemon):
     """vouchd with TLS and an auth config (either may be left out)."""
 
@@ -201,26 +216,6 @@ class SecureDaemon(api.Daemon):
             extra += ["--auth-config", auth.write()]
         super().__init__(store_url, workdir, extra)
         self.scheme = "https" if pki is not None else "http"
-
-    def start(self, timeout=30):
-        cmd = [api.vouchd_path(), "--listen", "127.0.0.1:0", "--store",
-               self.store_url, "--access-log", self.access_log,
-               "--threads", "4"] + self.args
-        self.stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                                     stderr=self.stderr, cwd=self.workdir)
-        pattern = r"listening on %s://127\.0\.0\.1:(\d+)" % self.scheme
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            m = re.search(pattern, self.stderr_text())
-            if m:
-                self.port = int(m.group(1))
-                return self
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.kill()
-        raise AssertionError("vouchd did not start: " + self.stderr_text())
 
     @property
     def url(self):

@@ -19,13 +19,9 @@ SRE = "group:sre@example.com"
 
 @pytest.fixture(scope="module")
 def auth(workdir, issuer):
-    cfg = authz.AuthConfig(os.path.join(workdir, "auth.json"))
-    cfg.token("user:owner@example.com")
-    cfg.owners.append("user:owner@example.com")
-    cfg.token(ALICE)
-    cfg.token(BOB)
+    cfg = authz.owner_config(os.path.join(workdir, "auth.json"),
+                             users=(ALICE, BOB), issuer=issuer)
     cfg.groups = {SRE: [BOB]}
-    cfg.oidc.append(issuer.config())
     return cfg
 
 

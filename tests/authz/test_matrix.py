@@ -72,13 +72,9 @@ OWNER_PROJECT = RUN + "-owner"
 
 @pytest.fixture(scope="module")
 def auth(workdir, issuer):
-    cfg = authz.AuthConfig(os.path.join(workdir, "auth.json"))
-    cfg.token("user:owner@example.com")
-    cfg.owners.append("user:owner@example.com")
-    cfg.oidc.append(issuer.config())
-    for role in needed_roles():
-        cfg.token(member(role))
-    return cfg
+    return authz.owner_config(os.path.join(workdir, "auth.json"),
+                              users=[member(r) for r in needed_roles()],
+                              issuer=issuer)
 
 
 @pytest.fixture(scope="module")

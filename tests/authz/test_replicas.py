@@ -14,11 +14,8 @@ ALICE = "user:alice@example.com"
 
 @pytest.fixture(scope="module")
 def auth(workdir, issuer):
-    cfg = authz.AuthConfig(os.path.join(workdir, "auth.json"))
-    cfg.token("user:owner@example.com")
-    cfg.owners.append("user:owner@example.com")
-    cfg.token(ALICE)
-    return cfg
+    return authz.owner_config(os.path.join(workdir, "auth.json"),
+                              users=(ALICE,))
 
 
 @pytest.fixture(scope="module")
