@@ -30,11 +30,9 @@ static const cli_flag global_flags[] = {
                "region (VOUCH_REGION)"),
     CLI_STRING("--access-token-file", "FILE", cli_globals,
                access_token_file, CLI_NONEMPTY,
-               "send the token in FILE as Authorization: Bearer "
-               "(VOUCH_ACCESS_TOKEN gives the token itself)"),
+               "bearer token file (else VOUCH_ACCESS_TOKEN)"),
     CLI_STRING("--cacert", "FILE", cli_globals, cacert, CLI_NONEMPTY,
-               "trust the CA certificates (PEM) in FILE for an https:// "
-               "server (VOUCH_CACERT)"),
+               "CA certificates for https (VOUCH_CACERT)"),
     CLI_END,
 };
 
