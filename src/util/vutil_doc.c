@@ -2,8 +2,8 @@
  * Loading input documents (vutil_doc.h): JSON into jansson's tree,
  * either format into libfyaml's position-keeping tree, and
  * vutil_doc_parse(), which reads a model through the first and, only to
- * place an error, the second. Also field paths and positioned errors; the typed access to
- * nodes is in vutil_doc_node.c.
+ * place an error, the second. Also field paths and positioned errors;
+ * the typed access to nodes is in vutil_doc_node.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
