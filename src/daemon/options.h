@@ -32,6 +32,11 @@ typedef struct vouchd_options {
     flag_list public_host;          /* --public-host NAME[:PORT]... */
     flag_list allowed_origin;       /* --allowed-origin ORIGIN... */
     const char *default_location;   /* --default-location REGION */
+    const char *auth_config;        /* --auth-config FILE; NULL: none */
+    const char *tls_cert;           /* --tls-cert FILE */
+    const char *tls_key;            /* --tls-key FILE */
+    unsigned rate_limit;            /* --rate-limit N; 0: none */
+    const char *metrics_listen;     /* --metrics-listen ADDR:PORT */
     const char *config;             /* --config FILE (read by the parse) */
 
     flags parse;                    /* owns what the strings point into */
