@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const hosts[] = { "vouch.example.com",
                                          "proxy.example:8443" };
     static const char *const origins[] = { "https://console.example.com" };
-    api_guard_config cfg = { "127.0.0.1:8080", 8080, hosts, 2, origins, 1 };
+    api_guard_config cfg = { "127.0.0.1:8080", 8080, hosts, 2, origins, 1,
+                             false };
     const char *f[FIELDS] = { NULL };
     char *copy = malloc(size + 1);
     api_guard_request req;

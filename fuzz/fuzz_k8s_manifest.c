@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for what `vouch evaluate --manifest` reads: the bytes
  * are a YAML stream (or JSON text) of Kubernetes objects, read by
- * vouch_documents_parse() (include/vouch/documents.h) and each document by
+ * vutil_docs_parse() (src/util/vutil_docs.h) and each document by
  * vk8s_workload_read() (src/k8s). Every refusal must say why, and the
  * path of a malformed object is looked up in the input's positions. Seed
  * corpus: fuzz/corpus/k8s_manifest/.
@@ -10,17 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vouch/documents.h"
+#include "vutil_docs.h"
 #include "vk8s.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    vouch_documents *docs = NULL;
+    vutil_docs *docs = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
 
-    if (vouch_documents_parse(&docs, (const char *)data, size,
+    if (vutil_docs_parse(&docs, (const char *)data, size,
                               VOUCH_FORMAT_AUTO, 1u << 20, "m.yaml",
                               &err) < 0) {
         if (err.message[0] == '\0' || docs != NULL) {
@@ -28,21 +28,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         return 0;
     }
-    for (size_t i = 0; i < vouch_documents_count(docs); i++) {
+    for (size_t i = 0; i < vutil_docs_count(docs); i++) {
         vk8s_workload *w = NULL;
         vk8s_where where = VK8S_WHERE_INIT;
         uint32_t line = 0;
         uint32_t column = 0;
 
         err = (vouch_error)VOUCH_ERROR_INIT;
-        if (vk8s_workload_read(&w, vouch_documents_get(docs, i), NULL, NULL,
+        if (vk8s_workload_read(&w, vutil_docs_get(docs, i), NULL, NULL,
                                "default", NULL, &where, &err) < 0) {
             if (err.message[0] == '\0') {
                 abort(); /* an error with no reason */
             }
             /* Placed where the document keeps positions (an empty
              * collection has none in libfyaml 0.7): no crash either way. */
-            vouch_documents_position(docs, i, where.seg, where.depth, &line,
+            vutil_docs_position(docs, i, where.seg, where.depth, &line,
                                      &column);
             continue;
         }
@@ -56,6 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         vk8s_workload_free(w);
     }
-    vouch_documents_free(docs);
+    vutil_docs_free(docs);
     return 0;
 }

@@ -50,7 +50,8 @@ static char *escaped(const char *in)
 
 void api_access_log_write(FILE *f, pthread_mutex_t *lock,
                           const char *method, const char *path,
-                          unsigned status, uint64_t latency_us)
+                          unsigned status, uint64_t latency_us,
+                          const char *caller)
 {
     char when[40];
     json_t *line = NULL;
@@ -59,9 +60,9 @@ void api_access_log_write(FILE *f, pthread_mutex_t *lock,
 
     vutil_now_rfc3339(when, sizeof(when));
     p = path != NULL ? escaped(path) : NULL;
-    line = json_pack("{s:s,s:s?,s:s?,s:i,s:I,s:n}", "time", when, "method",
+    line = json_pack("{s:s,s:s?,s:s?,s:i,s:I,s:s?}", "time", when, "method",
                      method, "path", p, "status", (int)status, "latency_us",
-                     (json_int_t)latency_us, "caller");
+                     (json_int_t)latency_us, "caller", caller);
     if (line != NULL) {
         text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII |
                                     JSON_PRESERVE_ORDER);

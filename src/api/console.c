@@ -23,7 +23,10 @@
 #define NONCE_BYTES 16
 #define NONCE_SIZE 32
 
-static const api_route console_route = { API_GET, "/console/", NULL, 0 };
+/* Static files: they hold no data, and answer anyone (authz.c). */
+static const api_route console_route = { API_GET, "/console/", NULL,
+                                         API_ROUTE_PUBLIC, NULL,
+                                         API_RES_NONE };
 
 bool api_console_owns(const char *path)
 {

@@ -167,12 +167,15 @@ static bool host_allowed(const api_guard_config *cfg, const authority *h)
 
 /* The origin a page served by this server under `host` has: same host,
  * and the port the Host names (or the scheme's default when it names
- * none). */
-static bool own_origin(const authority *o, const authority *host)
+ * none); on a TLS port, https only (a page cannot be served there over
+ * plain http). */
+static bool own_origin(const api_guard_config *cfg, const authority *o,
+                       const authority *host)
 {
     int want = host->port >= 0 ? host->port : origin_port(o);
 
-    return same_host(o, host) && origin_port(o) == want;
+    return same_host(o, host) && origin_port(o) == want &&
+           (!cfg->tls || o->https);
 }
 
 static bool origin_listed(const api_guard_config *cfg, const authority *o)
@@ -276,7 +279,7 @@ api_guard_verdict api_guard_check(const api_guard_config *cfg,
         bool parsed = parse_origin(req->origin, &origin);
         listed = parsed && origin_listed(cfg, &origin);
         if (!safe_method(req->method) && !listed &&
-            !(parsed && own_origin(&origin, &host))) {
+            !(parsed && own_origin(cfg, &origin, &host))) {
             quoted(shown, sizeof(shown), req->origin);
             snprintf(out->message, sizeof(out->message),
                      "Origin '%s' may not change anything here: only pages "

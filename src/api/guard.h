@@ -9,7 +9,8 @@
  *      rebinding, where an attacker's name resolves to 127.0.0.1.
  *   2. On a method that may change state (anything but GET, HEAD and
  *      OPTIONS), an Origin header, when present, is vouchd's own origin
- *      (http or https, and the Host that passed 1.) or a configured
+ *      (http or https, and the Host that passed 1.; https only on a TLS
+ *      port) or a configured
  *      --allowed-origin. Else 403: a cross-site form or fetch is refused.
  *   3. A request with a body says Content-Type: application/json
  *      (parameters allowed). Else 415: a page can send text/plain,
@@ -43,6 +44,8 @@ typedef struct api_guard_config {
     size_t public_host_count;
     const char *const *allowed_origins;  /* --allowed-origin ORIGIN */
     size_t allowed_origin_count;
+    bool tls;                  /* served over TLS: vouchd's own origin is
+                                  https://HOST, never http:// */
 } api_guard_config;
 
 /* What the guard reads of a request; every header may be NULL (absent). */

@@ -3,6 +3,7 @@
  * parsed here into the service's typed query (src/service/audit.h); the
  * service lists the entries in one read transaction.
  */
+#include "authz.h"
 #include "logging.h"
 
 #include <stdarg.h>
@@ -294,6 +295,17 @@ int api_list_log_entries(api_request *req)
     rc = api_log_query_parse(&q, req->body, req->body_len, &err);
     if (rc < 0) {
         return api_respond_vouch_error(req, &err, NULL);
+    }
+    /* logging.logEntries.list on every project the body names, before
+     * anything is read (the route declares it; the body says where). */
+    for (size_t i = 0; i < q.project_count; i++) {
+        char project[API_AUTHZ_RESOURCE_MAX];
+
+        snprintf(project, sizeof(project), "projects/%s", q.projects[i]);
+        if (api_authorize(req, req->route->permission, project) != 0) {
+            vouch_audit_query_clear(&q);
+            return 0;
+        }
     }
     rc = vsvc_log_entries_list(req->session, &q, &page, &err);
     vouch_audit_query_clear(&q);

@@ -5,6 +5,7 @@
  * Manager v1 and Cloud Run v1.
  */
 #include "projects.h"
+#include "authz.h"
 #include "server.h"
 
 #include <stdio.h>
@@ -66,6 +67,25 @@ static int respond_ids(api_request *req, int rc, json_t *ids,
     return rc;
 }
 
+/* As at Google, a caller sees the projects it may get
+ * (resourcemanager.projects.get; the route checked it holds it on one). */
+static void drop_hidden(api_request *req, json_t *ids)
+{
+    size_t i = 0;
+
+    while (i < json_array_size(ids)) {
+        char name[API_AUTHZ_RESOURCE_MAX];
+
+        snprintf(name, sizeof(name), "projects/%s",
+                 json_string_value(json_array_get(ids, i)));
+        if (api_authz_holds(req, req->route->permission, name)) {
+            i++;
+        } else {
+            json_array_remove(ids, i);
+        }
+    }
+}
+
 int api_list_projects(api_request *req)
 {
     const char *filter = api_query(req, "filter");
@@ -85,6 +105,9 @@ int api_list_projects(api_request *req)
                                  "(projects are listed in one page)");
     }
     rc = vsvc_project_ids(req->session, &ids, &err);
+    if (rc == 0) {
+        drop_hidden(req, ids);
+    }
     return respond_ids(req, rc, ids, &err, "projects", make_project, NULL);
 }
 

@@ -1,149 +1,16 @@
 /*
- * vouchd — the route table and the matcher.
+ * vouchd — the matcher of the route table (routes.c), and the check that
+ * every route declares its permission.
  */
 #include "router.h"
-#include "k8s.h"
-#include "logging.h"
-#include "projects.h"
-#include "run.h"
-#include "run_v1.h"
-#include "support_apis.h"
+#include "iam.h"
+#include "vutil_error.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Every route but the operations endpoints calls the service layer,
- * which runs each call as one read or one unit of work (src/service). */
-#define S API_ROUTE_SESSION
-
-static const api_route routes[] = {
-    { API_GET, "/healthz", api_healthz, 0 },
-    { API_GET, "/readyz", api_readyz, S },
-    { API_GET, "/metrics", api_metrics_handler, 0 },
-
-    /* Binary Authorization v1 */
-    { API_GET, "/v1/projects/{p}/policy", api_get_policy, S },
-    { API_PUT, "/v1/projects/{p}/policy", api_put_policy, S },
-    { API_GET, "/v1/locations/{l}/policy", api_get_system_policy, 0 },
-    { API_POST, "/v1/projects/{p}/attestors", api_create_attestor, S },
-    { API_GET, "/v1/projects/{p}/attestors", api_list_attestors, S },
-    { API_GET, "/v1/projects/{p}/attestors/{a}", api_get_attestor, S },
-    { API_PUT, "/v1/projects/{p}/attestors/{a}", api_update_attestor, S },
-    { API_DELETE, "/v1/projects/{p}/attestors/{a}", api_delete_attestor, S },
-    { API_POST, "/v1/projects/{p}/attestors/{a}:validateAttestationOccurrence",
-      api_validate_attestation, S },
-
-    /* Container Analysis v1 */
-    { API_POST, "/v1/projects/{p}/notes", api_create_note, S },
-    { API_GET, "/v1/projects/{p}/notes", api_list_notes, S },
-    { API_GET, "/v1/projects/{p}/notes/{n}", api_get_note, S },
-    { API_GET, "/v1/projects/{p}/notes/{n}/occurrences", api_list_note_occurrences, S },
-    { API_DELETE, "/v1/projects/{p}/notes/{n}", api_delete_note, S },
-    { API_POST, "/v1/projects/{p}/occurrences", api_create_occurrence, S },
-    { API_GET, "/v1/projects/{p}/occurrences", api_list_occurrences, S },
-    { API_POST, "/v1/projects/{p}/occurrences:batchCreate",
-      api_batch_create_occurrences, S },
-    { API_GET, "/v1/projects/{p}/occurrences/{o}", api_get_occurrence, S },
-    { API_DELETE, "/v1/projects/{p}/occurrences/{o}", api_delete_occurrence,
-      S },
-    /* Cloud Run Admin v2 (src/api/run.c) */
-    { API_POST, "/v2/projects/{p}/locations/{l}/services", api_create_service, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services", api_list_services, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}", api_get_service, S },
-    { API_PATCH, "/v2/projects/{p}/locations/{l}/services/{s}", api_update_service, S },
-    { API_DELETE, "/v2/projects/{p}/locations/{l}/services/{s}", api_delete_service, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}/revisions", api_list_revisions, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}/revisions/{r}", api_get_revision, S },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs", api_create_job, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs", api_list_jobs, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_get_job, S },
-    { API_PATCH, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_update_job, S },
-    { API_DELETE, "/v2/projects/{p}/locations/{l}/jobs/{j}", api_delete_job, S },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:run", api_run_job, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions", api_list_executions, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}", api_get_execution, S },
-    { API_DELETE, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}", api_delete_execution, S },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}/executions/{e}:cancel", api_cancel_execution, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/operations", api_list_operations, S },
-    { API_GET, "/v2/projects/{p}/locations/{l}/operations/{o}", api_get_operation, S },
-
-    /* Cloud Run Admin v1, the Knative shape: the location comes from the
-     * Host on /apis/... (src/api/run_v1_services.c, run_v1_jobs.c) */
-    { API_POST, "/apis/serving.knative.dev/v1/namespaces/{p}/services", api_v1_create_service, S },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/services", api_v1_list_services, S },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}", api_v1_get_service, S },
-    { API_PUT, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}", api_v1_replace_service, S },
-    { API_DELETE, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}", api_v1_delete_service, S },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions", api_v1_list_revisions, S },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions/{r}", api_v1_get_revision, S },
-    { API_DELETE, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions/{r}", api_v1_delete_revision, S },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/configurations", api_v1_list_configurations, S },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/configurations/{c}", api_v1_get_configuration, S },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/routes", api_v1_list_routes, S },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/routes/{r}", api_v1_get_route, S },
-    { API_POST, "/v1/projects/{p}/locations/{l}/services", api_v1_create_service, S },
-    { API_GET, "/v1/projects/{p}/locations/{l}/services", api_v1_list_services, S },
-    { API_GET, "/v1/projects/{p}/locations/{l}/services/{s}", api_v1_get_service, S },
-    { API_PUT, "/v1/projects/{p}/locations/{l}/services/{s}", api_v1_replace_service, S },
-    { API_DELETE, "/v1/projects/{p}/locations/{l}/services/{s}", api_v1_delete_service, S },
-    { API_GET, "/v1/projects/{p}/locations/{l}/revisions", api_v1_list_revisions, S },
-    { API_GET, "/v1/projects/{p}/locations/{l}/revisions/{r}", api_v1_get_revision, S },
-    { API_DELETE, "/v1/projects/{p}/locations/{l}/revisions/{r}", api_v1_delete_revision, S },
-    { API_GET, "/v1/projects/{p}/locations/{l}/configurations", api_v1_list_configurations, S },
-    { API_GET, "/v1/projects/{p}/locations/{l}/configurations/{c}", api_v1_get_configuration, S },
-    { API_GET, "/v1/projects/{p}/locations/{l}/routes", api_v1_list_routes, S },
-    { API_GET, "/v1/projects/{p}/locations/{l}/routes/{r}", api_v1_get_route, S },
-    { API_POST, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs", api_v1_create_job, S },
-    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs", api_v1_list_jobs, S },
-    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs/{j}", api_v1_get_job, S },
-    { API_PUT, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs/{j}", api_v1_replace_job, S },
-    { API_DELETE, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs/{j}", api_v1_delete_job, S },
-    { API_POST, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs/{j}:run", api_v1_run_job, S },
-    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/executions", api_v1_list_executions, S },
-    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/executions/{e}", api_v1_get_execution, S },
-    { API_DELETE, "/apis/run.googleapis.com/v1/namespaces/{p}/executions/{e}", api_v1_delete_execution, S },
-    { API_POST, "/apis/run.googleapis.com/v1/namespaces/{p}/executions/{e}:cancel", api_v1_cancel_execution, S },
-    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/tasks", api_v1_list_tasks, S },
-    { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/tasks/{t}", api_v1_get_task, S },
-
-    /* IAM of services and jobs, v1 and v2 (src/api/iam.c) */
-    { API_POST, "/v1/projects/{p}/locations/{l}/services/{s}:testIamPermissions", api_iam_test_permissions, 0 },
-    { API_GET, "/v1/projects/{p}/locations/{l}/services/{s}:getIamPolicy", api_iam_get_policy, S },
-    { API_POST, "/v1/projects/{p}/locations/{l}/services/{s}:setIamPolicy", api_iam_set_policy, S },
-    { API_POST, "/v1/projects/{p}/locations/{l}/jobs/{j}:testIamPermissions", api_iam_test_permissions, 0 },
-    { API_GET, "/v1/projects/{p}/locations/{l}/jobs/{j}:getIamPolicy", api_iam_get_policy, S },
-    { API_POST, "/v1/projects/{p}/locations/{l}/jobs/{j}:setIamPolicy", api_iam_set_policy, S },
-    { API_POST, "/v2/projects/{p}/locations/{l}/services/{s}:testIamPermissions", api_iam_test_permissions, 0 },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}:getIamPolicy", api_iam_get_policy, S },
-    { API_POST, "/v2/projects/{p}/locations/{l}/services/{s}:setIamPolicy", api_iam_set_policy, S },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:testIamPermissions", api_iam_test_permissions, 0 },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}:getIamPolicy", api_iam_get_policy, S },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:setIamPolicy", api_iam_set_policy, S },
-    /* What gcloud asks besides (resourcemanager.c, serviceusage.c) */
-    { API_GET, "/v1/projects/{p}", api_get_project, 0 },
-    { API_GET, "/v1/projects/{p}/services/{s}", api_get_service_usage, 0 },
-
-    /* Org Policy v2 (src/api/orgpolicy.c) */
-    { API_GET, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_get_orgpolicy, S },
-    { API_PATCH, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_patch_orgpolicy, S },
-    { API_DELETE, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies", api_delete_orgpolicy, S },
-    { API_GET, "/v2/projects/{p}/constraints", api_list_constraints, 0 },
-    { API_GET, "/v2/projects/{p}/policies", api_list_orgpolicies, S },
-    { API_POST, "/v2/projects/{p}/policies", api_create_orgpolicy, S },
-
-    /* Resource Manager v1, Cloud Run v1 locations (src/api/projects.c) */
-    { API_GET, "/v1/projects", api_list_projects, S },
-    { API_GET, "/v1/projects/{p}/locations", api_list_locations, S },
-
-    /* The Kubernetes admission webhook (src/api/k8s.c) */
-    { API_POST, "/k8s/v1/projects/{p}/locations/{l}/clusters/{c}:admit",
-      api_k8s_admit, S },
-
-    /* Cloud Logging v2 (src/api/logging.c) */
-    { API_POST, "/v2/entries:list", api_list_log_entries, S },
-};
 
 static const struct {
     api_method m;
@@ -283,7 +150,8 @@ int api_router_match(const char *path, size_t len, api_method method,
                      const api_route **route_out, char **params,
                      size_t max_params, char *allow, size_t allow_size)
 {
-    size_t n = sizeof(routes) / sizeof(routes[0]);
+    size_t n = api_route_count;
+    const api_route *routes = api_routes;
     span spans[8];
     span bad = { 0, 0 };
     size_t count = 0;
@@ -349,4 +217,35 @@ int api_router_match(const char *path, size_t len, api_method method,
         return API_MATCH_METHOD;
     }
     return API_MATCH_NOT_FOUND;
+}
+
+int api_router_check(vouch_error *err)
+{
+    return api_router_check_table(api_routes, api_route_count, err);
+}
+
+int api_router_check_table(const api_route *routes, size_t count,
+                           vouch_error *err)
+{
+    for (size_t i = 0; i < count; i++) {
+        const api_route *r = &routes[i];
+        bool open = (r->flags & (API_ROUTE_PUBLIC | API_ROUTE_ANY_CALLER)) !=
+                    0;
+
+        if (r->permission == NULL && !open) {
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "route %s %s declares no permission",
+                                   api_method_name(r->method), r->template);
+        }
+        if (r->permission != NULL &&
+            (open || r->resource == API_RES_NONE ||
+             !vouch_iam_permission_known(r->permission))) {
+            return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                                   "route %s %s: permission '%s' is not a "
+                                   "permission vouchd knows on a resource",
+                                   api_method_name(r->method), r->template,
+                                   r->permission);
+        }
+    }
+    return 0;
 }

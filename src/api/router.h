@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "vouch/common.h"
+
 typedef enum api_method {
     API_GET = 1,
     API_POST = 2,
@@ -30,13 +32,59 @@ typedef int (*api_handler)(struct api_request *req);
 #define API_ROUTE_WRITE API_ROUTE_SESSION
 #define API_ROUTE_CONN  API_ROUTE_SESSION
 #define API_ROUTE_CACHE API_ROUTE_SESSION
+#define API_ROUTE_PUBLIC 2u   /* no authentication, no permission: /healthz
+                                 and /readyz */
+#define API_ROUTE_ANY_CALLER 4u  /* authenticated (or anonymous), no
+                                    permission: testIamPermissions and
+                                    whoami, as at Google */
+
+/*
+ * What a route's permission is checked on: the resource whose IAM policy
+ * (with its project's) grants it, and that a 403 names.
+ */
+typedef enum api_resource {
+    API_RES_NONE = 0,        /* no check (PUBLIC, ANY_CALLER w/o one) */
+    API_RES_PROJECT,         /* projects/{p} (params[0]) */
+    API_RES_POLICY,          /* projects/{p}/policy */
+    API_RES_ATTESTOR,        /* projects/{p}/attestors/{a} */
+    API_RES_NOTE,            /* projects/{p}/notes/{n} */
+    API_RES_SERVICE,         /* projects/{p}/locations/{l}/services/{s} */
+    API_RES_JOB,             /* projects/{p}/locations/{l}/jobs/{j} */
+    API_RES_V1_SERVICE,      /* Knative namespaces/{p}/services/{s}: the
+                                location comes from the Host */
+    API_RES_V1_JOB,          /* Knative namespaces/{p}/jobs/{j} */
+    API_RES_ANY_PROJECT,     /* held on some project (or by an owner):
+                                /metrics, the system policy, the list of
+                                projects */
+    API_RES_BODY             /* the handler checks, on the projects its
+                                body names (entries:list) */
+} api_resource;
 
 typedef struct api_route {
     api_method method;
     const char *template;   /* also the metrics label */
     api_handler handler;
     unsigned flags;
+    const char *permission; /* "binaryauthorization.policy.update"; NULL
+                               only with PUBLIC or ANY_CALLER */
+    api_resource resource;
 } api_route;
+
+/* The route table (routes.c), in match order. */
+extern const api_route api_routes[];
+extern const size_t api_route_count;
+
+/*
+ * Refuse a table where a route declares no permission (unless PUBLIC or
+ * ANY_CALLER), or one vouchd does not know (iam.h), or a permission
+ * without a resource. vouchd calls it before it serves anything.
+ * @return 0; VOUCH_EINVAL naming the route.
+ */
+int api_router_check(vouch_error *err);
+
+/* The same check of any table (`count` routes), for tests. */
+int api_router_check_table(const api_route *routes, size_t count,
+                           vouch_error *err);
 
 typedef enum api_match {
     API_MATCH_OK = 0,
@@ -87,5 +135,6 @@ int api_delete_occurrence(struct api_request *req);
 int api_healthz(struct api_request *req);
 int api_readyz(struct api_request *req);
 int api_metrics_handler(struct api_request *req);
+int api_whoami(struct api_request *req);
 
 #endif /* VOUCH_API_ROUTER_H */

@@ -9,6 +9,7 @@
  * access-log line, counts the metrics and frees the request.
  */
 #include "server.h"
+#include "authz.h"
 #include "access_log.h"
 #include "console.h"
 
@@ -289,6 +290,7 @@ static void request_free(api_request *req)
         return;
     }
     vsvc_session_close(req->session);
+    api_authn_free(req);
     for (size_t i = 0; i < API_MAX_PARAMS; i++) {
         free(req->params[i]);
     }
@@ -354,11 +356,9 @@ static int body_append(api_request *req, const char *data, size_t len)
 static void run_route(api_request *req)
 {
     const api_route *route = req->route;
-    vouch_error err = VOUCH_ERROR_INIT;
 
-    if ((route->flags & API_ROUTE_SESSION) &&
-        vsvc_session_open(req->server->service, &req->session, &err) < 0) {
-        api_respond_vouch_error(req, &err, NULL);
+    /* The permission first: nothing is read for a caller without it. */
+    if (api_authz_route(req) != 0) {
         return;
     }
     if (route->handler(req) < 0 && req->status == 0) {
@@ -367,6 +367,14 @@ static void run_route(api_request *req)
     if (req->status == 0) {
         api_respond_status(req, 500, "INTERNAL",
                            "no response was produced");
+    }
+    /* A route that checks in its handler must have checked: fail closed
+     * when one forgot (its answer is dropped). */
+    if (route->resource == API_RES_BODY && !req->checked &&
+        req->server->auth_slot != NULL && req->status < 400) {
+        api_respond_status(req, 500, "INTERNAL",
+                           "route %s made no permission check",
+                           route->template);
     }
 }
 
@@ -437,6 +445,13 @@ static MHD_RESULT queue(api_request *req)
     if (req->allow[0] != '\0') {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
     }
+    if (req->challenge != API_CHALLENGE_NONE) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                req->challenge == API_CHALLENGE_INVALID
+                                    ? "Bearer realm=\"vouchd\", "
+                                      "error=\"invalid_token\""
+                                    : "Bearer realm=\"vouchd\"");
+    }
     if (req->retry_after_s > 0) {
         char secs[16];
         snprintf(secs, sizeof(secs), "%u", req->retry_after_s);
@@ -500,6 +515,11 @@ static int begin(api_request *req, const char *url, const char *method)
         return -1;
     }
     if (api_guard_apply(req, method) != 0) {
+        return 1;
+    }
+    /* Who is calling, before the body is read: a caller without a valid
+     * token (or past its rate) costs no body buffer. */
+    if (api_authn_begin(req) != 0) {
         return 1;
     }
     cl = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
@@ -584,7 +604,8 @@ static void completed(void *cls, struct MHD_Connection *connection,
     if (s->access_log != NULL) {
         api_access_log_write(s->access_log, &s->log_lock,
                              req->begun ? req->method_text : NULL,
-                             req->path, req->status, latency);
+                             req->path, req->status, latency,
+                             api_caller_name(req));
     }
     api_metrics_request(s->metrics,
                         req->route != NULL ? req->route->template
@@ -595,6 +616,23 @@ static void completed(void *cls, struct MHD_Connection *connection,
 }
 
 /* ---- start and stop ---- */
+
+/* MHD_OPTION_NOTIFY_CONNECTION: the request deadline's watchdog, and on
+ * a TLS port the first record's check (tls.h). */
+static void notify_connection(void *cls, struct MHD_Connection *c,
+                              void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    api_server *s = cls;
+
+    if (s->tls != NULL && code == MHD_CONNECTION_NOTIFY_STARTED) {
+        api_tls_connection_started(c);
+    }
+    api_limits_notify_connection(s->limits, c, socket_context, code);
+    if (s->tls != NULL && code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        api_tls_connection_closed(c);
+    }
+}
 
 static int listen_error(vouch_error *err, const char *text)
 {
@@ -705,6 +743,10 @@ static void server_free(api_server *s)
     if (s == NULL) {
         return;
     }
+    api_metrics_listen_stop(s);
+    if (s->daemon != NULL) {
+        MHD_stop_daemon(s->daemon);   /* a start that failed after it */
+    }
     vouch_policy_free(s->system_policy);
     api_metrics_free(s->metrics);
     api_limits_free(s->limits);
@@ -747,6 +789,22 @@ int api_server_start(api_server **out, const api_config *cfg,
     s->guard.allowed_origins = cfg->allowed_origins;
     s->guard.allowed_origin_count = cfg->allowed_origin_count;
     s->guard.listen_text = s->listen_text;
+    s->guard.tls = cfg->tls != NULL;
+    s->auth_slot = cfg->auth_slot;
+    s->authn = cfg->authn;
+    s->ratelimit = cfg->ratelimit;
+    s->rate_limit = cfg->rate_limit;
+    s->tls = cfg->tls;
+    /* Every route declares its permission, or vouchd does not start. */
+    rc = api_router_check(err);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (cfg->auth_slot != NULL && cfg->authn == NULL) {
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "an auth config needs an authenticator");
+        goto cleanup;
+    }
     if (cfg->threads == 0 || cfg->threads > API_MAX_THREADS) {
         rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
                              "--threads %u: use 1 to %u", cfg->threads,
@@ -795,6 +853,22 @@ int api_server_start(api_server **out, const api_config *cfg,
     if (addr.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
     }
+    if (s->tls != NULL) {
+        rc = api_tls_install(s->tls, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    /* Without TLS the two TLS options are ignored: an empty option list
+     * (MHD_OPTION_ARRAY) takes their place. */
+    struct MHD_OptionItem tls_opts[] = {
+        { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)API_TLS_PRIORITIES },
+        { MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+          (void *)(intptr_t)api_tls_cert_callback },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    struct MHD_OptionItem no_opts[] = { { MHD_OPTION_END, 0, NULL } };
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, access_handler, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -802,10 +876,10 @@ int api_server_start(api_server **out, const api_config *cfg,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->header_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-        MHD_OPTION_NOTIFY_CONNECTION, api_limits_notify_connection,
-        s->limits,
+        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
         MHD_OPTION_URI_LOG_CALLBACK, uri_logged, s,
         MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_ARRAY, s->tls != NULL ? tls_opts : no_opts,
         MHD_OPTION_END);
     if (s->daemon == NULL) {
         rc = vutil_error_set(err, VOUCH_EIO, NULL, 0, 0,
@@ -813,6 +887,12 @@ int api_server_start(api_server **out, const api_config *cfg,
                              "address of this machine)",
                              cfg->listen);
         goto cleanup;
+    }
+    if (cfg->metrics_listen != NULL) {
+        rc = api_metrics_listen_start(s, cfg->metrics_listen, err);
+        if (rc < 0) {
+            goto cleanup;
+        }
     }
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);

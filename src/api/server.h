@@ -24,11 +24,15 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "authconfig.h"
+#include "authn.h"
 #include "conn_limits.h"
 #include "errors.h"
 #include "guard.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "router.h"
+#include "tls.h"
 #include "vouch/vouch.h"
 #include "vsvc.h"
 
@@ -63,6 +67,16 @@ typedef struct api_config {
                                     and the platform borrow it) */
     struct vouch_platform *platform;  /* borrowed; NULL: no run routes */
     const char *default_location;     /* borrowed; NULL: us-central1 */
+    /* Authentication and IAM (authz.h); all borrowed. auth_slot NULL: no
+     * auth config, every caller an anonymous owner. */
+    vouch_auth_slot *auth_slot;
+    vouch_authn *authn;               /* required with auth_slot */
+    vouch_ratelimit *ratelimit;       /* NULL: no --rate-limit */
+    unsigned rate_limit;              /* its rate, for messages */
+    api_tls *tls;                     /* borrowed; NULL: plain HTTP */
+    const char *metrics_listen;       /* a loopback ADDR:PORT serving
+                                         /metrics alone, without
+                                         authentication; NULL: none */
 } api_config;
 
 typedef struct api_server {
@@ -82,6 +96,13 @@ typedef struct api_server {
     char listen_text[80];      /* "127.0.0.1:8080" as bound */
     api_guard_config guard;    /* Host, Origin, Content-Type (guard.h) */
     api_limits *limits;        /* body budget, request deadline */
+    vouch_auth_slot *auth_slot;       /* borrowed; see api_config */
+    vouch_authn *authn;
+    vouch_ratelimit *ratelimit;
+    unsigned rate_limit;
+    api_tls *tls;
+    struct MHD_Daemon *metrics_daemon;  /* --metrics-listen, or NULL */
+    char metrics_text[80];              /* its address as bound */
 
     /* Requests between their first callback and completion. */
     pthread_mutex_t flight_lock;
@@ -90,6 +111,13 @@ typedef struct api_server {
 } api_server;
 
 #define API_MAX_PARAMS 4
+
+/* The WWW-Authenticate challenge of a 401 (authz.c). */
+typedef enum api_challenge {
+    API_CHALLENGE_NONE = 0,
+    API_CHALLENGE,             /* Bearer realm="vouchd" */
+    API_CHALLENGE_INVALID      /* ..., error="invalid_token" */
+} api_challenge;
 
 typedef struct api_request {
     api_server *server;
@@ -112,7 +140,13 @@ typedef struct api_request {
                                   answer's CORS headers, or NULL */
     bool preflight;            /* the answer is a CORS preflight's */
     unsigned retry_after_s;    /* Retry-After of a 503, or 0 */
-    vsvc_session *session;     /* API_ROUTE_SESSION routes */
+    vsvc_session *session;     /* API_ROUTE_SESSION routes, and any route
+                                  whose permission check read IAM */
+    vouch_auth_config *auth;   /* the auth config in force when the request
+                                  began (a reference), or NULL */
+    vouch_identity *identity;  /* the caller; NULL: anonymous */
+    api_challenge challenge;   /* WWW-Authenticate on the answer */
+    bool checked;              /* a permission check passed or refused */
     unsigned status;           /* HTTP status; 0 until a response is set */
     char *response;            /* malloc'd */
     size_t response_len;
@@ -132,6 +166,19 @@ typedef struct api_request {
  */
 int api_server_start(api_server **out, const api_config *cfg,
                      vouch_error *err);
+
+/*
+ * The --metrics-listen daemon (metrics_listen.c): GET /metrics of `s`,
+ * alone, without authentication, on `listen` (loopback; the caller checks).
+ * @return 0; VOUCH_EINVAL; VOUCH_EIO (cannot bind).
+ */
+/* The /metrics exposition of `server` (its counters, caches and gauges),
+ * malloc'd (free()); NULL when out of memory. */
+char *api_metrics_text(api_server *server, size_t *len);
+
+int api_metrics_listen_start(api_server *s, const char *listen,
+                             vouch_error *err);
+void api_metrics_listen_stop(api_server *s);
 
 /* Parse --listen text; VOUCH_EINVAL with a message when malformed. */
 int api_parse_listen(const char *text, struct sockaddr_storage *addr,

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 #include "auth_internal.h"
-#include "doc.h"
+#include "vutil_doc.h"
 #include "member.h"
 
 #define ISSUER_MAX_BYTES 1024u
@@ -21,7 +21,7 @@
 #define PATH_MAX_BYTES 4096u
 
 typedef struct parse_ctx {
-    vouch__doc doc;
+    vutil_doc doc;
     vouch_auth_config *cfg;
     vouch_error *err;
 } parse_ctx;
@@ -35,10 +35,10 @@ static const char *const jwks_fields[] = { "url", "ca", NULL };
 
 /* ---- small helpers ------------------------------------------------- */
 
-static int fail(parse_ctx *ctx, vouch__node *node, const vouch__path *path,
+static int fail(parse_ctx *ctx, vutil_node *node, const vutil_path *path,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int fail(parse_ctx *ctx, vouch__node *node, const vouch__path *path,
+static int fail(parse_ctx *ctx, vutil_node *node, const vutil_path *path,
                 const char *fmt, ...)
 {
     char msg[200];
@@ -47,8 +47,8 @@ static int fail(parse_ctx *ctx, vouch__node *node, const vouch__path *path,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return vouch__doc_fail(&ctx->doc, node, path, ctx->err, VOUCH_EINVAL,
-                           "%s", msg);
+    return vutil_doc_fail(&ctx->doc, node, path, ctx->err, VOUCH_EINVAL,
+                          "%s", msg);
 }
 
 static int oom(parse_ctx *ctx)
@@ -58,11 +58,11 @@ static int oom(parse_ctx *ctx)
 }
 
 /* A required field of mapping `node`: missing fails at the mapping. */
-static int required(parse_ctx *ctx, vouch__node *node,
-                    const vouch__path *path, const char *key,
-                    vouch__node **out)
+static int required(parse_ctx *ctx, vutil_node *node,
+                    const vutil_path *path, const char *key,
+                    vutil_node **out)
 {
-    *out = vouch__doc_get(&ctx->doc, node, key);
+    *out = vutil_doc_get(&ctx->doc, node, key);
     if (*out == NULL) {
         return fail(ctx, node, path, "%s is required", key);
     }
@@ -70,19 +70,19 @@ static int required(parse_ctx *ctx, vouch__node *node,
 }
 
 /* Line and column of `node` (the document layer's notion of it). */
-static void node_position(parse_ctx *ctx, vouch__node *node,
+static void node_position(parse_ctx *ctx, vutil_node *node,
                           uint32_t *line, uint32_t *column)
 {
     vouch_error scratch = VOUCH_ERROR_INIT;
 
-    vouch__doc_fail(&ctx->doc, node, NULL, &scratch, VOUCH_EINVAL, "-");
+    vutil_doc_fail(&ctx->doc, node, NULL, &scratch, VOUCH_EINVAL, "-");
     *line = scratch.line;
     *column = scratch.column;
 }
 
 /* A member of the kinds `allowed`, normalised, into `*out`. */
-static int member_field(parse_ctx *ctx, vouch__node *node,
-                        const vouch__path *path, unsigned allowed,
+static int member_field(parse_ctx *ctx, vutil_node *node,
+                        const vutil_path *path, unsigned allowed,
                         char **out)
 {
     const char *s = NULL;
@@ -90,7 +90,7 @@ static int member_field(parse_ctx *ctx, vouch__node *node,
     char why[256];
     int rc;
 
-    rc = vouch__doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    rc = vutil_doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
     if (rc < 0) {
         return rc;
     }
@@ -132,15 +132,15 @@ static bool no_space(const char *s, size_t n)
 
 /* ---- tokens ---------------------------------------------------------- */
 
-static int parse_sha256(parse_ctx *ctx, vouch__node *node,
-                        const vouch__path *path, unsigned char *out)
+static int parse_sha256(parse_ctx *ctx, vutil_node *node,
+                        const vutil_path *path, unsigned char *out)
 {
     const char *s = NULL;
     size_t n = 0;
     size_t i;
     int rc;
 
-    rc = vouch__doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    rc = vutil_doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
     if (rc < 0) {
         return rc;
     }
@@ -164,17 +164,17 @@ static int parse_sha256(parse_ctx *ctx, vouch__node *node,
     return 0;
 }
 
-static int parse_token(parse_ctx *ctx, vouch__node *item,
-                       vouch__path *path, size_t index)
+static int parse_token(parse_ctx *ctx, vutil_node *item,
+                       vutil_path *path, size_t index)
 {
     vouch__auth_token *tok = &ctx->cfg->tokens[index];
-    vouch__node *node = NULL;
+    vutil_node *node = NULL;
     size_t saved;
     size_t i;
     int rc;
 
-    rc = vouch__doc_expect_mapping(&ctx->doc, item, path, token_fields,
-                                   ctx->err);
+    rc = vutil_doc_expect_mapping(&ctx->doc, item, path, token_fields,
+                                  ctx->err);
     if (rc < 0) {
         return rc;
     }
@@ -182,10 +182,10 @@ static int parse_token(parse_ctx *ctx, vouch__node *item,
     if (rc < 0) {
         return rc;
     }
-    saved = vouch__path_push_key(path, "principal");
+    saved = vutil_path_push_key(path, "principal");
     rc = member_field(ctx, node, path, VOUCH_MEMBERS_IDENTITIES,
                       &tok->principal);
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     if (rc < 0) {
         return rc;
     }
@@ -193,7 +193,7 @@ static int parse_token(parse_ctx *ctx, vouch__node *item,
     if (rc < 0) {
         return rc;
     }
-    saved = vouch__path_push_key(path, "sha256");
+    saved = vutil_path_push_key(path, "sha256");
     rc = parse_sha256(ctx, node, path, tok->sha256);
     for (i = 0; rc == 0 && i < index; i++) {
         if (memcmp(ctx->cfg->tokens[i].sha256, tok->sha256,
@@ -202,7 +202,7 @@ static int parse_token(parse_ctx *ctx, vouch__node *item,
                       i);
         }
     }
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     return rc;
 }
 
@@ -240,8 +240,8 @@ static char *https_host(const char *s, size_t n, bool *oom_out)
     return host;
 }
 
-static int parse_jwks_url(parse_ctx *ctx, vouch__node *node,
-                          const vouch__path *path, vouch__auth_issuer *iss)
+static int parse_jwks_url(parse_ctx *ctx, vutil_node *node,
+                          const vutil_path *path, vouch__auth_issuer *iss)
 {
     const char *s = NULL;
     size_t n = 0;
@@ -249,7 +249,7 @@ static int parse_jwks_url(parse_ctx *ctx, vouch__node *node,
     char *host;
     int rc;
 
-    rc = vouch__doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    rc = vutil_doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
     if (rc < 0) {
         return rc;
     }
@@ -281,47 +281,47 @@ static int parse_jwks_url(parse_ctx *ctx, vouch__node *node,
     return iss->jwks_url == NULL ? oom(ctx) : 0;
 }
 
-static int parse_jwks(parse_ctx *ctx, vouch__node *node,
-                      vouch__path *path, vouch__auth_issuer *iss)
+static int parse_jwks(parse_ctx *ctx, vutil_node *node,
+                      vutil_path *path, vouch__auth_issuer *iss)
 {
-    vouch__node *url = NULL;
-    vouch__node *ca;
+    vutil_node *url = NULL;
+    vutil_node *ca;
     size_t saved;
     int rc;
 
     node_position(ctx, node, &iss->jwks_line, &iss->jwks_column);
-    if (!vouch__doc_is_mapping(&ctx->doc, node)) {
+    if (!vutil_doc_is_mapping(&ctx->doc, node)) {
         return parse_jwks_url(ctx, node, path, iss);
     }
-    rc = vouch__doc_expect_mapping(&ctx->doc, node, path, jwks_fields,
-                                   ctx->err);
+    rc = vutil_doc_expect_mapping(&ctx->doc, node, path, jwks_fields,
+                                  ctx->err);
     if (rc == 0) {
         rc = required(ctx, node, path, "url", &url);
     }
     if (rc < 0) {
         return rc;
     }
-    saved = vouch__path_push_key(path, "url");
+    saved = vutil_path_push_key(path, "url");
     rc = parse_jwks_url(ctx, url, path, iss);
-    vouch__path_pop(path, saved);
-    ca = vouch__doc_get(&ctx->doc, node, "ca");
+    vutil_path_pop(path, saved);
+    ca = vutil_doc_get(&ctx->doc, node, "ca");
     if (rc < 0 || ca == NULL) {
         return rc;
     }
-    saved = vouch__path_push_key(path, "ca");
-    rc = vouch__doc_string_dup(&ctx->doc, ca, path, &iss->ca_file, ctx->err);
+    saved = vutil_path_push_key(path, "ca");
+    rc = vutil_doc_string_dup(&ctx->doc, ca, path, &iss->ca_file, ctx->err);
     if (rc == 0 && strncmp(iss->jwks_url, "https://", 8) != 0) {
         rc = fail(ctx, ca, path, "\"ca\" only applies to an https:// JWKS");
     } else if (rc == 0 && (iss->ca_file[0] != '/' ||
                            strlen(iss->ca_file) > PATH_MAX_BYTES)) {
         rc = fail(ctx, ca, path, "expected an absolute path to a PEM file");
     }
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     return rc;
 }
 
-static int parse_issuer_name(parse_ctx *ctx, vouch__node *node,
-                             const vouch__path *path, size_t index)
+static int parse_issuer_name(parse_ctx *ctx, vutil_node *node,
+                             const vutil_path *path, size_t index)
 {
     vouch__auth_issuer *iss = &ctx->cfg->issuers[index];
     const char *s = NULL;
@@ -330,7 +330,7 @@ static int parse_issuer_name(parse_ctx *ctx, vouch__node *node,
     size_t i;
     int rc;
 
-    rc = vouch__doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    rc = vutil_doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
     if (rc < 0) {
         return rc;
     }
@@ -363,18 +363,18 @@ static int parse_issuer_name(parse_ctx *ctx, vouch__node *node,
     return 0;
 }
 
-static int parse_issuer(parse_ctx *ctx, vouch__node *item,
-                        vouch__path *path, size_t index)
+static int parse_issuer(parse_ctx *ctx, vutil_node *item,
+                        vutil_path *path, size_t index)
 {
     vouch__auth_issuer *iss = &ctx->cfg->issuers[index];
-    vouch__node *issuer = NULL;
-    vouch__node *audience = NULL;
-    vouch__node *jwks = NULL;
+    vutil_node *issuer = NULL;
+    vutil_node *audience = NULL;
+    vutil_node *jwks = NULL;
     size_t saved;
     int rc;
 
-    rc = vouch__doc_expect_mapping(&ctx->doc, item, path, oidc_fields,
-                                   ctx->err);
+    rc = vutil_doc_expect_mapping(&ctx->doc, item, path, oidc_fields,
+                                  ctx->err);
     if (rc == 0) {
         rc = required(ctx, item, path, "issuer", &issuer);
     }
@@ -387,70 +387,70 @@ static int parse_issuer(parse_ctx *ctx, vouch__node *item,
     if (rc < 0) {
         return rc;
     }
-    saved = vouch__path_push_key(path, "issuer");
+    saved = vutil_path_push_key(path, "issuer");
     rc = parse_issuer_name(ctx, issuer, path, index);
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     if (rc < 0) {
         return rc;
     }
-    saved = vouch__path_push_key(path, "audience");
-    rc = vouch__doc_string_dup(&ctx->doc, audience, path, &iss->audience,
-                               ctx->err);
+    saved = vutil_path_push_key(path, "audience");
+    rc = vutil_doc_string_dup(&ctx->doc, audience, path, &iss->audience,
+                              ctx->err);
     if (rc == 0 && (iss->audience[0] == '\0' ||
                     strlen(iss->audience) > AUDIENCE_MAX_BYTES)) {
         rc = fail(ctx, audience, path, "expected a non-empty audience of "
                   "at most %u bytes", AUDIENCE_MAX_BYTES);
     }
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     if (rc < 0) {
         return rc;
     }
-    saved = vouch__path_push_key(path, "jwks");
+    saved = vutil_path_push_key(path, "jwks");
     rc = parse_jwks(ctx, jwks, path, iss);
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     return rc;
 }
 
 /* ---- sequences, groups and owners ------------------------------------ */
 
-typedef int (*item_fn)(parse_ctx *ctx, vouch__node *item,
-                       vouch__path *path, size_t index);
+typedef int (*item_fn)(parse_ctx *ctx, vutil_node *item,
+                       vutil_path *path, size_t index);
 
 /* The sequence at `key` of `root` (NULL when absent) and its length. */
-static int sequence_at(parse_ctx *ctx, vouch__node *root, const char *key,
-                       vouch__node **seq, size_t *count)
+static int sequence_at(parse_ctx *ctx, vutil_node *root, const char *key,
+                       vutil_node **seq, size_t *count)
 {
-    vouch__path path = VOUCH__PATH_INIT;
+    vutil_path path = VUTIL_PATH_INIT;
     int rc;
 
-    *seq = vouch__doc_get(&ctx->doc, root, key);
+    *seq = vutil_doc_get(&ctx->doc, root, key);
     *count = 0;
-    vouch__path_push_key(&path, key);
-    rc = vouch__doc_expect_sequence(&ctx->doc, *seq, &path, ctx->err);
-    if (rc < 0 || *seq == NULL || !vouch__doc_is_sequence(&ctx->doc, *seq)) {
+    vutil_path_push_key(&path, key);
+    rc = vutil_doc_expect_sequence(&ctx->doc, *seq, &path, ctx->err);
+    if (rc < 0 || *seq == NULL || !vutil_doc_is_sequence(&ctx->doc, *seq)) {
         *seq = NULL;
         return rc;
     }
-    *count = vouch__doc_count(&ctx->doc, *seq);
+    *count = vutil_doc_count(&ctx->doc, *seq);
     return 0;
 }
 
 /* Call `fn` on each element of `seq` (the sequence at `key`). */
-static int each_item(parse_ctx *ctx, vouch__node *seq, const char *key,
+static int each_item(parse_ctx *ctx, vutil_node *seq, const char *key,
                      item_fn fn)
 {
-    vouch__path path = VOUCH__PATH_INIT;
-    vouch__node *item;
-    vouch__iter iter = VOUCH__ITER_INIT;
+    vutil_path path = VUTIL_PATH_INIT;
+    vutil_node *item;
+    vutil_iter iter = VUTIL_ITER_INIT;
     size_t n = 0;
     int rc;
 
-    vouch__path_push_key(&path, key);
-    while ((item = vouch__doc_next(&ctx->doc, seq, &iter)) != NULL) {
-        size_t saved = vouch__path_push_index(&path, n);
+    vutil_path_push_key(&path, key);
+    while ((item = vutil_doc_next(&ctx->doc, seq, &iter)) != NULL) {
+        size_t saved = vutil_path_push_index(&path, n);
 
         rc = fn(ctx, item, &path, n);
-        vouch__path_pop(&path, saved);
+        vutil_path_pop(&path, saved);
         if (rc < 0) {
             return rc;
         }
@@ -459,9 +459,9 @@ static int each_item(parse_ctx *ctx, vouch__node *seq, const char *key,
     return 0;
 }
 
-static int parse_tokens(parse_ctx *ctx, vouch__node *root)
+static int parse_tokens(parse_ctx *ctx, vutil_node *root)
 {
-    vouch__node *seq = NULL;
+    vutil_node *seq = NULL;
     size_t n = 0;
     int rc;
 
@@ -477,9 +477,9 @@ static int parse_tokens(parse_ctx *ctx, vouch__node *root)
     return each_item(ctx, seq, "tokens", parse_token);
 }
 
-static int parse_oidc(parse_ctx *ctx, vouch__node *root)
+static int parse_oidc(parse_ctx *ctx, vutil_node *root)
 {
-    vouch__node *seq = NULL;
+    vutil_node *seq = NULL;
     size_t n = 0;
     int rc;
 
@@ -496,20 +496,20 @@ static int parse_oidc(parse_ctx *ctx, vouch__node *root)
 }
 
 /* A list of members of the kinds `allowed` into a sorted unique array. */
-static int parse_members(parse_ctx *ctx, vouch__node *seq,
-                         vouch__path *path, unsigned allowed, char ***out,
+static int parse_members(parse_ctx *ctx, vutil_node *seq,
+                         vutil_path *path, unsigned allowed, char ***out,
                          size_t *count)
 {
-    vouch__node *item;
-    vouch__iter iter = VOUCH__ITER_INIT;
+    vutil_node *item;
+    vutil_iter iter = VUTIL_ITER_INIT;
     size_t n;
     int rc;
 
-    rc = vouch__doc_expect_sequence(&ctx->doc, seq, path, ctx->err);
-    if (rc < 0 || seq == NULL || !vouch__doc_is_sequence(&ctx->doc, seq)) {
+    rc = vutil_doc_expect_sequence(&ctx->doc, seq, path, ctx->err);
+    if (rc < 0 || seq == NULL || !vutil_doc_is_sequence(&ctx->doc, seq)) {
         return rc;
     }
-    n = vouch__doc_count(&ctx->doc, seq);
+    n = vutil_doc_count(&ctx->doc, seq);
     if (n == 0) {
         return 0;
     }
@@ -518,11 +518,11 @@ static int parse_members(parse_ctx *ctx, vouch__node *seq,
         return oom(ctx);
     }
     n = 0;
-    while ((item = vouch__doc_next(&ctx->doc, seq, &iter)) != NULL) {
-        size_t saved = vouch__path_push_index(path, n);
+    while ((item = vutil_doc_next(&ctx->doc, seq, &iter)) != NULL) {
+        size_t saved = vutil_path_push_index(path, n);
 
         rc = member_field(ctx, item, path, allowed, &(*out)[n]);
-        vouch__path_pop(path, saved);
+        vutil_path_pop(path, saved);
         if (rc < 0) {
             *count = n;
             return rc;
@@ -537,29 +537,29 @@ static int parse_members(parse_ctx *ctx, vouch__node *seq,
 static int group_cmp(const void *a, const void *b)
 {
     return strcmp(((const vouch__auth_group *)a)->name,
-                   ((const vouch__auth_group *)b)->name);
+                  ((const vouch__auth_group *)b)->name);
 }
 
-static int parse_groups(parse_ctx *ctx, vouch__node *root)
+static int parse_groups(parse_ctx *ctx, vutil_node *root)
 {
     vouch_auth_config *cfg = ctx->cfg;
-    vouch__path path = VOUCH__PATH_INIT;
-    vouch__node *map = vouch__doc_get(&ctx->doc, root, "groups");
-    vouch__iter iter = VOUCH__ITER_INIT;
-    vouch__node *key_node = NULL;
-    vouch__node *value = NULL;
+    vutil_path path = VUTIL_PATH_INIT;
+    vutil_node *map = vutil_doc_get(&ctx->doc, root, "groups");
+    vutil_iter iter = VUTIL_ITER_INIT;
+    vutil_node *key_node = NULL;
+    vutil_node *value = NULL;
     const char *s = NULL;
     size_t len = 0;
     size_t n;
     size_t i;
     int rc;
 
-    vouch__path_push_key(&path, "groups");
-    rc = vouch__doc_expect_mapping(&ctx->doc, map, &path, NULL, ctx->err);
-    if (rc < 0 || map == NULL || !vouch__doc_is_mapping(&ctx->doc, map)) {
+    vutil_path_push_key(&path, "groups");
+    rc = vutil_doc_expect_mapping(&ctx->doc, map, &path, NULL, ctx->err);
+    if (rc < 0 || map == NULL || !vutil_doc_is_mapping(&ctx->doc, map)) {
         return rc;
     }
-    n = vouch__doc_count(&ctx->doc, map);
+    n = vutil_doc_count(&ctx->doc, map);
     if (n == 0) {
         return 0;
     }
@@ -567,16 +567,16 @@ static int parse_groups(parse_ctx *ctx, vouch__node *root)
     if (cfg->groups == NULL) {
         return oom(ctx);
     }
-    while ((rc = vouch__doc_next_entry(&ctx->doc, map, &iter, &path, &s,
-                                       &len, &key_node, &value,
-                                       ctx->err)) == 1) {
+    while ((rc = vutil_doc_next_entry(&ctx->doc, map, &iter, &path, &s,
+                                      &len, &key_node, &value,
+                                      ctx->err)) == 1) {
         vouch__auth_group *g = &cfg->groups[cfg->group_count];
         char name[80];
         size_t saved;
 
         snprintf(name, sizeof(name), "%.*s", (int)(len < 60 ? len : 60),
                  s != NULL ? s : "");
-        saved = vouch__path_push_key(&path, name);
+        saved = vutil_path_push_key(&path, name);
         cfg->group_count++;
         rc = member_field(ctx, key_node, &path,
                           VOUCH_MEMBER_BIT(VOUCH_MEMBER_GROUP), &g->name);
@@ -591,7 +591,7 @@ static int parse_groups(parse_ctx *ctx, vouch__node *root)
             rc = parse_members(ctx, value, &path, VOUCH_MEMBERS_IDENTITIES,
                                &g->members, &g->member_count);
         }
-        vouch__path_pop(&path, saved);
+        vutil_path_pop(&path, saved);
         if (rc < 0) {
             return rc;
         }
@@ -616,15 +616,15 @@ static const vouch__auth_group *find_group(const vouch_auth_config *cfg,
                    group_cmp);
 }
 
-static int parse_owners(parse_ctx *ctx, vouch__node *root)
+static int parse_owners(parse_ctx *ctx, vutil_node *root)
 {
     vouch_auth_config *cfg = ctx->cfg;
-    vouch__path path = VOUCH__PATH_INIT;
-    vouch__node *seq = vouch__doc_get(&ctx->doc, root, "owners");
+    vutil_path path = VUTIL_PATH_INIT;
+    vutil_node *seq = vutil_doc_get(&ctx->doc, root, "owners");
     size_t i;
     int rc;
 
-    vouch__path_push_key(&path, "owners");
+    vutil_path_push_key(&path, "owners");
     rc = parse_members(ctx, seq, &path,
                        VOUCH_MEMBERS_IDENTITIES |
                            VOUCH_MEMBER_BIT(VOUCH_MEMBER_GROUP),
@@ -679,15 +679,15 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
                             vouch_error *err)
 {
     parse_ctx ctx;
-    vouch__node *root;
-    vouch__path path = VOUCH__PATH_INIT;
+    vutil_node *root;
+    vutil_path path = VUTIL_PATH_INIT;
     int rc;
 
     *out = NULL;
     memset(&ctx, 0, sizeof(ctx));
     ctx.err = err;
-    rc = vouch__doc_load(&ctx.doc, data, len, VOUCH_FORMAT_AUTO,
-                         VOUCH_AUTH_CONFIG_MAX_BYTES, source, err);
+    rc = vutil_doc_load(&ctx.doc, data, len, VOUCH_FORMAT_AUTO,
+                        VOUCH_AUTH_CONFIG_MAX_BYTES, source, err);
     if (rc < 0) {
         return rc;
     }
@@ -699,8 +699,8 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
         goto cleanup;
     }
     atomic_init(&ctx.cfg->refs, 1);
-    root = vouch__doc_root(&ctx.doc);
-    if (root == NULL || !vouch__doc_is_mapping(&ctx.doc, root)) {
+    root = vutil_doc_root(&ctx.doc);
+    if (root == NULL || !vutil_doc_is_mapping(&ctx.doc, root)) {
         rc = root == NULL
                  ? vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
                                    "the auth config is empty")
@@ -708,7 +708,7 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
                         "oidc, groups and owners");
         goto cleanup;
     }
-    rc = vouch__doc_expect_mapping(&ctx.doc, root, &path, top_fields, err);
+    rc = vutil_doc_expect_mapping(&ctx.doc, root, &path, top_fields, err);
     if (rc == 0) {
         rc = parse_tokens(&ctx, root);
     }
@@ -731,7 +731,7 @@ cleanup:
     if (ctx.cfg != NULL) {
         config_destroy(ctx.cfg);
     }
-    vouch__doc_close(&ctx.doc);
+    vutil_doc_close(&ctx.doc);
     return rc;
 }
 

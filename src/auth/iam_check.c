@@ -120,51 +120,51 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
                                     const char *body, size_t len,
                                     json_t **response, vouch_error *err)
 {
-    vouch__doc doc;
-    vouch__path path = VOUCH__PATH_INIT;
-    vouch__node *root;
-    vouch__node *seq;
-    vouch__node *item;
-    vouch__iter iter = VOUCH__ITER_INIT;
+    vutil_doc doc;
+    vutil_path path = VUTIL_PATH_INIT;
+    vutil_node *root;
+    vutil_node *seq;
+    vutil_node *item;
+    vutil_iter iter = VUTIL_ITER_INIT;
     json_t *held = NULL;
     size_t n = 0;
     int rc;
 
     *response = NULL;
-    rc = vouch__doc_load(&doc, body, len, VOUCH_FORMAT_JSON,
-                         VOUCH_IAM_POLICY_MAX_BYTES, "request body", err);
+    rc = vutil_doc_load(&doc, body, len, VOUCH_FORMAT_JSON,
+                        VOUCH_IAM_POLICY_MAX_BYTES, "request body", err);
     if (rc < 0) {
         return rc;
     }
-    root = vouch__doc_root(&doc);
-    rc = vouch__doc_expect_mapping(&doc, root, &path, test_fields, err);
-    seq = vouch__doc_get(&doc, root, "permissions");
-    vouch__path_push_key(&path, "permissions");
+    root = vutil_doc_root(&doc);
+    rc = vutil_doc_expect_mapping(&doc, root, &path, test_fields, err);
+    seq = vutil_doc_get(&doc, root, "permissions");
+    vutil_path_push_key(&path, "permissions");
     if (rc == 0) {
-        rc = vouch__doc_expect_sequence(&doc, seq, &path, err);
+        rc = vutil_doc_expect_sequence(&doc, seq, &path, err);
     }
-    if (rc == 0 && seq != NULL && vouch__doc_is_sequence(&doc, seq) &&
-        vouch__doc_count(&doc, seq) >
+    if (rc == 0 && seq != NULL && vutil_doc_is_sequence(&doc, seq) &&
+        vutil_doc_count(&doc, seq) >
             VOUCH_IAM_TEST_MAX_PERMISSIONS) {
-        rc = vouch__doc_fail(&doc, seq, &path, err, VOUCH_ETOOBIG,
-                             "at most %u permissions per request",
-                             VOUCH_IAM_TEST_MAX_PERMISSIONS);
+        rc = vutil_doc_fail(&doc, seq, &path, err, VOUCH_ETOOBIG,
+                            "at most %u permissions per request",
+                            VOUCH_IAM_TEST_MAX_PERMISSIONS);
     }
     held = json_array();
     if (rc == 0 && held == NULL) {
         rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                              "out of memory testing permissions");
     }
-    while (rc == 0 && seq != NULL && vouch__doc_is_sequence(&doc, seq) &&
-           (item = vouch__doc_next(&doc, seq, &iter)) != NULL) {
-        size_t saved = vouch__path_push_index(&path, n++);
+    while (rc == 0 && seq != NULL && vutil_doc_is_sequence(&doc, seq) &&
+           (item = vutil_doc_next(&doc, seq, &iter)) != NULL) {
+        size_t saved = vutil_path_push_index(&path, n++);
         char *perm = NULL;
 
-        rc = vouch__doc_string_dup(&doc, item, &path, &perm, err);
+        rc = vutil_doc_string_dup(&doc, item, &path, &perm, err);
         if (rc == 0 && !permission_form(perm, strlen(perm))) {
-            rc = vouch__doc_fail(&doc, item, &path, err, VOUCH_EINVAL,
-                                 "invalid permission (wildcards are not "
-                                 "allowed)");
+            rc = vutil_doc_fail(&doc, item, &path, err, VOUCH_EINVAL,
+                                "invalid permission (wildcards are not "
+                                "allowed)");
         }
         if (rc == 0 && vouch_iam_allowed(caller, resource, project, perm) &&
             json_array_append_new(held, json_string(perm)) != 0) {
@@ -172,7 +172,7 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
                                  "out of memory testing permissions");
         }
         free(perm);
-        vouch__path_pop(&path, saved);
+        vutil_path_pop(&path, saved);
     }
     if (rc == 0) {
         *response = json_object();
@@ -186,6 +186,6 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
         }
     }
     json_decref(held);
-    vouch__doc_close(&doc);
+    vutil_doc_close(&doc);
     return rc;
 }

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "doc.h"
+#include "vutil_doc.h"
 #include "iam.h"
 
 typedef struct vouch__iam_binding {
@@ -42,8 +42,8 @@ void vouch__iam_bindings_free(vouch__iam_binding *b, size_t count);
 
 /* Parse the Policy at `node` of a loaded document (field paths under
  * `path`). */
-int vouch__iam_policy_from_node(const vouch__doc *doc, vouch__node *node,
-                                vouch__path *path, vouch_iam_policy **out,
+int vouch__iam_policy_from_node(const vutil_doc *doc, vutil_node *node,
+                                vutil_path *path, vouch_iam_policy **out,
                                 vouch_error *err);
 
 #endif /* VOUCH_AUTH_IAM_INTERNAL_H */

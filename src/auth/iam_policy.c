@@ -11,6 +11,7 @@
 
 #include "auth_internal.h"
 #include "iam_internal.h"
+#include "vutil_yaml.h"
 #include "member.h"
 
 #define ETAG_MAX_BYTES 128u
@@ -211,49 +212,49 @@ int vouch__iam_bindings_copy(const vouch_iam_policy *p,
 
 /* ---- parsing --------------------------------------------------------- */
 
-static int parse_binding(const vouch__doc *doc, vouch__node *node,
-                         vouch__path *path, vouch__iam_binding *b,
+static int parse_binding(const vutil_doc *doc, vutil_node *node,
+                         vutil_path *path, vouch__iam_binding *b,
                          size_t *total, vouch_error *err)
 {
-    vouch__node *role = vouch__doc_get(doc, node, "role");
-    vouch__node *members = vouch__doc_get(doc, node, "members");
-    vouch__node *cond = vouch__doc_get(doc, node, "condition");
-    vouch__node *item;
-    vouch__iter iter = VOUCH__ITER_INIT;
+    vutil_node *role = vutil_doc_get(doc, node, "role");
+    vutil_node *members = vutil_doc_get(doc, node, "members");
+    vutil_node *cond = vutil_doc_get(doc, node, "condition");
+    vutil_node *item;
+    vutil_iter iter = VUTIL_ITER_INIT;
     size_t saved;
     size_t n;
     int rc;
 
-    rc = vouch__doc_expect_mapping(doc, node, path, binding_fields, err);
+    rc = vutil_doc_expect_mapping(doc, node, path, binding_fields, err);
     if (rc < 0) {
         return rc;
     }
-    if (!vouch__doc_is_null(doc, cond)) {
-        saved = vouch__path_push_key(path, "condition");
-        rc = vouch__doc_fail(doc, cond, path, err, VOUCH_EINVAL,
-                             "IAM conditions are not supported");
-        vouch__path_pop(path, saved);
+    if (!vutil_doc_is_null(doc, cond)) {
+        saved = vutil_path_push_key(path, "condition");
+        rc = vutil_doc_fail(doc, cond, path, err, VOUCH_EINVAL,
+                            "IAM conditions are not supported");
+        vutil_path_pop(path, saved);
         return rc;
     }
     if (role == NULL) {
-        return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                               "role is required");
+        return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                              "role is required");
     }
-    saved = vouch__path_push_key(path, "role");
-    rc = vouch__doc_string_dup(doc, role, path, &b->role, err);
+    saved = vutil_path_push_key(path, "role");
+    rc = vutil_doc_string_dup(doc, role, path, &b->role, err);
     if (rc == 0 && !vouch_iam_role_exists(b->role)) {
-        rc = vouch__doc_fail(doc, role, path, err, VOUCH_EINVAL,
-                             "%.80s is not a predefined role vouch knows "
-                             "(docs/security.md lists them)", b->role);
+        rc = vutil_doc_fail(doc, role, path, err, VOUCH_EINVAL,
+                            "%.80s is not a predefined role vouch knows "
+                            "(docs/security.md lists them)", b->role);
     }
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     if (rc < 0) {
         return rc;
     }
-    saved = vouch__path_push_key(path, "members");
-    rc = vouch__doc_expect_sequence(doc, members, path, err);
-    n = rc == 0 && members != NULL && vouch__doc_is_sequence(doc, members)
-            ? vouch__doc_count(doc, members)
+    saved = vutil_path_push_key(path, "members");
+    rc = vutil_doc_expect_sequence(doc, members, path, err);
+    n = rc == 0 && members != NULL && vutil_doc_is_sequence(doc, members)
+            ? vutil_doc_count(doc, members)
             : 0;
     if (rc == 0 && n > 0 &&
         (b->members = calloc(n, sizeof(char *))) == NULL) {
@@ -261,17 +262,17 @@ static int parse_binding(const vouch__doc *doc, vouch__node *node,
                              "out of memory reading an IAM policy");
     }
     while (rc == 0 && n > 0 &&
-           (item = vouch__doc_next(doc, members, &iter)) != NULL) {
-        size_t isaved = vouch__path_push_index(path, b->member_count);
+           (item = vutil_doc_next(doc, members, &iter)) != NULL) {
+        size_t isaved = vutil_path_push_index(path, b->member_count);
         const char *s = NULL;
         size_t len = 0;
         char why[256];
 
-        rc = vouch__doc_string(doc, item, path, &s, &len, err);
+        rc = vutil_doc_string(doc, item, path, &s, &len, err);
         if (rc == 0 && ++*total > VOUCH_IAM_POLICY_MAX_MEMBERS) {
-            rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                 "a policy holds at most %u members",
-                                 VOUCH_IAM_POLICY_MAX_MEMBERS);
+            rc = vutil_doc_fail(doc, item, path, err, VOUCH_EINVAL,
+                                "a policy holds at most %u members",
+                                VOUCH_IAM_POLICY_MAX_MEMBERS);
         }
         if (rc == 0) {
             rc = vouch__member_parse(s, len, VOUCH_MEMBERS_ALL,
@@ -283,99 +284,99 @@ static int parse_binding(const vouch__doc *doc, vouch__node *node,
                 rc = vutil_error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
                                      "out of memory reading an IAM policy");
             } else {
-                rc = vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                     "%s", why);
+                rc = vutil_doc_fail(doc, item, path, err, VOUCH_EINVAL,
+                                    "%s", why);
             }
         }
-        vouch__path_pop(path, isaved);
+        vutil_path_pop(path, isaved);
     }
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     return rc;
 }
 
-static int parse_header_fields(const vouch__doc *doc, vouch__node *node,
-                               vouch__path *path, char **etag,
+static int parse_header_fields(const vutil_doc *doc, vutil_node *node,
+                               vutil_path *path, char **etag,
                                vouch_error *err)
 {
-    vouch__node *version = vouch__doc_get(doc, node, "version");
-    vouch__node *audit = vouch__doc_get(doc, node, "auditConfigs");
-    vouch__node *tag = vouch__doc_get(doc, node, "etag");
+    vutil_node *version = vutil_doc_get(doc, node, "version");
+    vutil_node *audit = vutil_doc_get(doc, node, "auditConfigs");
+    vutil_node *tag = vutil_doc_get(doc, node, "etag");
     unsigned long long v = 0;
     size_t saved;
     int rc = 0;
 
     if (version != NULL) {
-        saved = vouch__path_push_key(path, "version");
-        rc = vouch__doc_uint(doc, version, path, 3, &v, err);
+        saved = vutil_path_push_key(path, "version");
+        rc = vutil_doc_uint(doc, version, path, 3, &v, err);
         if (rc == 0 && v == 2) {
-            rc = vouch__doc_fail(doc, version, path, err, VOUCH_EINVAL,
-                                 "expected 1 or 3");
+            rc = vutil_doc_fail(doc, version, path, err, VOUCH_EINVAL,
+                                "expected 1 or 3");
         }
-        vouch__path_pop(path, saved);
+        vutil_path_pop(path, saved);
     }
     if (rc == 0 && audit != NULL) {
-        saved = vouch__path_push_key(path, "auditConfigs");
-        rc = vouch__doc_expect_sequence(doc, audit, path, err);
-        if (rc == 0 && vouch__doc_is_sequence(doc, audit) &&
-            vouch__doc_count(doc, audit) > 0) {
-            rc = vouch__doc_fail(doc, audit, path, err, VOUCH_EINVAL,
-                                 "audit configs are not supported");
+        saved = vutil_path_push_key(path, "auditConfigs");
+        rc = vutil_doc_expect_sequence(doc, audit, path, err);
+        if (rc == 0 && vutil_doc_is_sequence(doc, audit) &&
+            vutil_doc_count(doc, audit) > 0) {
+            rc = vutil_doc_fail(doc, audit, path, err, VOUCH_EINVAL,
+                                "audit configs are not supported");
         }
-        vouch__path_pop(path, saved);
+        vutil_path_pop(path, saved);
     }
     if (rc == 0 && tag != NULL) {
-        saved = vouch__path_push_key(path, "etag");
-        rc = vouch__doc_string_dup(doc, tag, path, etag, err);
+        saved = vutil_path_push_key(path, "etag");
+        rc = vutil_doc_string_dup(doc, tag, path, etag, err);
         if (rc == 0 && strlen(*etag) > ETAG_MAX_BYTES) {
-            rc = vouch__doc_fail(doc, tag, path, err, VOUCH_EINVAL,
-                                 "etag is longer than %u bytes",
-                                 ETAG_MAX_BYTES);
+            rc = vutil_doc_fail(doc, tag, path, err, VOUCH_EINVAL,
+                                "etag is longer than %u bytes",
+                                ETAG_MAX_BYTES);
         }
-        vouch__path_pop(path, saved);
+        vutil_path_pop(path, saved);
     }
     return rc;
 }
 
-int vouch__iam_policy_from_node(const vouch__doc *doc, vouch__node *node,
-                                vouch__path *path, vouch_iam_policy **out,
+int vouch__iam_policy_from_node(const vutil_doc *doc, vutil_node *node,
+                                vutil_path *path, vouch_iam_policy **out,
                                 vouch_error *err)
 {
-    vouch__node *seq = vouch__doc_get(doc, node, "bindings");
+    vutil_node *seq = vutil_doc_get(doc, node, "bindings");
     vouch__iam_binding *b = NULL;
     char *etag = NULL;
-    vouch__node *item;
-    vouch__iter iter = VOUCH__ITER_INIT;
+    vutil_node *item;
+    vutil_iter iter = VUTIL_ITER_INIT;
     size_t total = 0;
     size_t n = 0;
     size_t saved;
     int rc;
 
     *out = NULL;
-    rc = vouch__doc_expect_mapping(doc, node, path, policy_fields, err);
+    rc = vutil_doc_expect_mapping(doc, node, path, policy_fields, err);
     if (rc == 0) {
         rc = parse_header_fields(doc, node, path, &etag, err);
     }
-    saved = vouch__path_push_key(path, "bindings");
+    saved = vutil_path_push_key(path, "bindings");
     if (rc == 0) {
-        rc = vouch__doc_expect_sequence(doc, seq, path, err);
+        rc = vutil_doc_expect_sequence(doc, seq, path, err);
     }
-    if (rc == 0 && seq != NULL && vouch__doc_is_sequence(doc, seq) &&
-        vouch__doc_count(doc, seq) > 0) {
-        b = calloc(vouch__doc_count(doc, seq), sizeof(*b));
+    if (rc == 0 && seq != NULL && vutil_doc_is_sequence(doc, seq) &&
+        vutil_doc_count(doc, seq) > 0) {
+        b = calloc(vutil_doc_count(doc, seq), sizeof(*b));
         if (b == NULL) {
             rc = vutil_error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
                                  "out of memory reading an IAM policy");
         }
         while (rc == 0 &&
-               (item = vouch__doc_next(doc, seq, &iter)) != NULL) {
-            size_t isaved = vouch__path_push_index(path, n);
+               (item = vutil_doc_next(doc, seq, &iter)) != NULL) {
+            size_t isaved = vutil_path_push_index(path, n);
 
             rc = parse_binding(doc, item, path, &b[n], &total, err);
             n++;
-            vouch__path_pop(path, isaved);
+            vutil_path_pop(path, isaved);
         }
     }
-    vouch__path_pop(path, saved);
+    vutil_path_pop(path, saved);
     if (rc < 0) {
         vouch__iam_bindings_free(b, n);
         free(etag);
@@ -393,25 +394,25 @@ int vouch__iam_policy_from_node(const vouch__doc *doc, vouch__node *node,
 int vouch_iam_policy_parse(vouch_iam_policy **out, const char *data,
                            size_t len, const char *source, vouch_error *err)
 {
-    vouch__doc doc;
-    vouch__path path = VOUCH__PATH_INIT;
-    vouch__node *root;
+    vutil_doc doc;
+    vutil_path path = VUTIL_PATH_INIT;
+    vutil_node *root;
     int rc;
 
     *out = NULL;
-    rc = vouch__doc_load(&doc, data, len, VOUCH_FORMAT_JSON,
-                         VOUCH_IAM_POLICY_MAX_BYTES, source, err);
+    rc = vutil_doc_load(&doc, data, len, VOUCH_FORMAT_JSON,
+                        VOUCH_IAM_POLICY_MAX_BYTES, source, err);
     if (rc < 0) {
         return rc;
     }
-    root = vouch__doc_root(&doc);
-    if (root == NULL || !vouch__doc_is_mapping(&doc, root)) {
-        rc = vouch__doc_fail(&doc, root, &path, err, VOUCH_EINVAL,
-                             "expected an IAM policy object");
+    root = vutil_doc_root(&doc);
+    if (root == NULL || !vutil_doc_is_mapping(&doc, root)) {
+        rc = vutil_doc_fail(&doc, root, &path, err, VOUCH_EINVAL,
+                            "expected an IAM policy object");
     } else {
         rc = vouch__iam_policy_from_node(&doc, root, &path, out, err);
     }
-    vouch__doc_close(&doc);
+    vutil_doc_close(&doc);
     return rc;
 }
 
@@ -513,7 +514,15 @@ json_t *vouch_iam_policy_to_json(const vouch_iam_policy *policy)
 int vouch_iam_policy_print(const vouch_iam_policy *policy, char **out,
                            size_t *out_len, vouch_error *err)
 {
-    return vouch__print_model(vouch_iam_policy_to_json(policy),
-                              VOUCH_FORMAT_JSON, out, out_len, err,
-                              "IAM policy");
+    json_t *root = vouch_iam_policy_to_json(policy);
+    int rc;
+
+    if (root == NULL) {
+        *out = NULL;
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory printing the IAM policy");
+    }
+    rc = vutil_json_print(root, out, out_len, err);
+    json_decref(root);
+    return rc;
 }

@@ -31,8 +31,8 @@ static const char *const request_fields[] = { "policy", "updateMask", NULL };
 /* ---- the request ------------------------------------------------------ */
 
 /* updateMask: comma-separated field names. */
-static int parse_mask(const vouch__doc *doc, vouch__node *node,
-                      vouch__path *path, vouch_iam_set_request *req,
+static int parse_mask(const vutil_doc *doc, vutil_node *node,
+                      vutil_path *path, vouch_iam_set_request *req,
                       bool *etag_in_mask, vouch_error *err)
 {
     const char *s = NULL;
@@ -40,7 +40,7 @@ static int parse_mask(const vouch__doc *doc, vouch__node *node,
     size_t i = 0;
     int rc;
 
-    rc = vouch__doc_string(doc, node, path, &s, &n, err);
+    rc = vutil_doc_string(doc, node, path, &s, &n, err);
     if (rc < 0) {
         return rc;
     }
@@ -57,9 +57,9 @@ static int parse_mask(const vouch__doc *doc, vouch__node *node,
         } else if (vutil_slice_eq(s + start, i - start, "etag")) {
             *etag_in_mask = true;
         } else if (!vutil_slice_eq(s + start, i - start, "version")) {
-            return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                                   "only bindings, etag and version can be "
-                                   "updated");
+            return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                                  "only bindings, etag and version can be "
+                                  "updated");
         }
         i++;
     }
@@ -70,47 +70,47 @@ int vouch_iam_set_request_parse(vouch_iam_set_request *out, const char *body,
                                 size_t len, const char *source,
                                 vouch_error *err)
 {
-    vouch__doc doc;
-    vouch__path path = VOUCH__PATH_INIT;
-    vouch__node *root;
-    vouch__node *policy;
-    vouch__node *mask;
+    vutil_doc doc;
+    vutil_path path = VUTIL_PATH_INIT;
+    vutil_node *root;
+    vutil_node *policy;
+    vutil_node *mask;
     bool etag_in_mask = true;
     size_t saved;
     int rc;
 
     memset(out, 0, sizeof(*out));
     out->update_bindings = true;
-    rc = vouch__doc_load(&doc, body, len, VOUCH_FORMAT_JSON,
-                         VOUCH_IAM_POLICY_MAX_BYTES, source, err);
+    rc = vutil_doc_load(&doc, body, len, VOUCH_FORMAT_JSON,
+                        VOUCH_IAM_POLICY_MAX_BYTES, source, err);
     if (rc < 0) {
         return rc;
     }
-    root = vouch__doc_root(&doc);
-    rc = vouch__doc_expect_mapping(&doc, root, &path, request_fields, err);
-    policy = vouch__doc_get(&doc, root, "policy");
-    mask = vouch__doc_get(&doc, root, "updateMask");
-    if (rc == 0 && (policy == NULL || !vouch__doc_is_mapping(&doc, policy))) {
-        saved = vouch__path_push_key(&path, "policy");
-        rc = vouch__doc_fail(&doc, policy != NULL ? policy : root, &path,
-                             err, VOUCH_EINVAL, "an IAM policy object is "
-                             "required");
-        vouch__path_pop(&path, saved);
+    root = vutil_doc_root(&doc);
+    rc = vutil_doc_expect_mapping(&doc, root, &path, request_fields, err);
+    policy = vutil_doc_get(&doc, root, "policy");
+    mask = vutil_doc_get(&doc, root, "updateMask");
+    if (rc == 0 && (policy == NULL || !vutil_doc_is_mapping(&doc, policy))) {
+        saved = vutil_path_push_key(&path, "policy");
+        rc = vutil_doc_fail(&doc, policy != NULL ? policy : root, &path,
+                            err, VOUCH_EINVAL, "an IAM policy object is "
+                            "required");
+        vutil_path_pop(&path, saved);
     }
     if (rc == 0 && mask != NULL) {
-        saved = vouch__path_push_key(&path, "updateMask");
+        saved = vutil_path_push_key(&path, "updateMask");
         rc = parse_mask(&doc, mask, &path, out, &etag_in_mask, err);
-        vouch__path_pop(&path, saved);
+        vutil_path_pop(&path, saved);
     }
     if (rc == 0) {
-        vouch__path_push_key(&path, "policy");
+        vutil_path_push_key(&path, "policy");
         rc = vouch__iam_policy_from_node(&doc, policy, &path, &out->policy,
                                          err);
     }
     if (rc == 0) {
         out->check_etag = etag_in_mask && out->policy->request_etag != NULL;
     }
-    vouch__doc_close(&doc);
+    vutil_doc_close(&doc);
     if (rc < 0) {
         vouch_iam_set_request_clear(out);
     }

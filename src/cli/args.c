@@ -28,6 +28,11 @@ static const cli_flag global_flags[] = {
                "project (VOUCH_PROJECT)"),
     CLI_STRING("--region", "R", cli_globals, region, 0,
                "region (VOUCH_REGION)"),
+    CLI_STRING("--access-token-file", "FILE", cli_globals,
+               access_token_file, CLI_NONEMPTY,
+               "bearer token file (else VOUCH_ACCESS_TOKEN)"),
+    CLI_STRING("--cacert", "FILE", cli_globals, cacert, CLI_NONEMPTY,
+               "CA certificates for https (VOUCH_CACERT)"),
     CLI_END,
 };
 
@@ -302,6 +307,10 @@ int cli_global_flag(int argc, char **argv, int *i, cli_globals *g)
             return -1;
         }
         value = argv[++*i];
+    }
+    if ((f->flags & CLI_NONEMPTY) != 0 && value[0] == '\0') {
+        cli_fail("%s needs a value", f->name);
+        return -1;
     }
     *(const char **)((char *)g + f->offset) = value;
     return 1;

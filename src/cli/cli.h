@@ -25,6 +25,9 @@ typedef struct cli_globals {
     const char *server;     /* --server / VOUCH_SERVER */
     const char *project;    /* --project / VOUCH_PROJECT */
     const char *region;     /* --region / VOUCH_REGION */
+    const char *access_token_file;  /* --access-token-file; wins over
+                                       VOUCH_ACCESS_TOKEN */
+    const char *cacert;     /* --cacert / VOUCH_CACERT: CA file (PEM) */
     cli_block *pool;        /* what cli_alloc() gave; freed by main() */
     int variant;            /* cli_command.variant of the command run */
 } cli_globals;
@@ -144,7 +147,8 @@ void cli_print_help(const cli_spec *spec);
 void cli_print_global_flags(FILE *out);
 
 /* Handle a global flag at argv[*i] (--format, --server, --project,
- * --region). Returns 1 handled, 0 not global, -1 error (printed). */
+ * --region, --access-token-file, --cacert). Returns 1 handled, 0 not
+ * global, -1 error (printed). */
 int cli_global_flag(int argc, char **argv, int *i, cli_globals *g);
 
 /* Is argv[i] --help or -h? */
@@ -247,5 +251,6 @@ int cmd_policy(int argc, char **argv, cli_globals *g);
 int cmd_keys(int argc, char **argv, cli_globals *g);
 int cmd_attestations(int argc, char **argv, cli_globals *g);
 int cmd_evaluate(int argc, char **argv, cli_globals *g);
+int cmd_auth(int argc, char **argv, cli_globals *g);
 
 #endif /* VOUCH_CLI_H */

@@ -4,11 +4,14 @@
  * (client.h has the contract).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <unistd.h>
 
 #include "client.h"
 
@@ -19,6 +22,7 @@ struct client {
     char *base;             /* scheme://host[:port][/prefix], no final '/' */
     char *shown;            /* `base` without user:password@, for errors */
     char *token;            /* "Authorization: Bearer …"; never printed */
+    const char *cacert;     /* --cacert: CURLOPT_CAINFO, or NULL */
     long timeout;
     size_t received;        /* bytes of every answer so far */
     char errbuf[CURL_ERROR_SIZE];
@@ -86,6 +90,66 @@ static char *redact(const char *base)
     return out;
 }
 
+/* The header line "Authorization: Bearer TOKEN", or NULL when out of
+ * memory. */
+static char *bearer_header(const char *token, size_t len)
+{
+    size_t n = len + sizeof("Authorization: Bearer ");
+    char *line = malloc(n);
+
+    if (line != NULL) {
+        snprintf(line, n, "Authorization: Bearer %.*s", (int)len, token);
+    }
+    return line;
+}
+
+/*
+ * The token of --access-token-file (gcloud's flag): the file's text
+ * without the line break and blanks around it, which must be one word of
+ * printable ASCII. The token is never printed, not even in part.
+ */
+static int token_from_file(const char *path, char **header)
+{
+    char *data = NULL;
+    size_t len = 0;
+    size_t start = 0;
+    int rc;
+
+    *header = NULL;
+    rc = cli_read_file(path, CLIENT_TOKEN_MAX_BYTES, &data, &len);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    while (len > 0 && strchr(" \t\r\n", data[len - 1]) != NULL) {
+        len--;
+    }
+    while (start < len && strchr(" \t\r\n", data[start]) != NULL) {
+        start++;
+    }
+    rc = CLI_USAGE;
+    if (start == len) {
+        cli_fail("--access-token-file %s: the file holds no token", path);
+        goto cleanup;
+    }
+    for (size_t i = start; i < len; i++) {
+        unsigned char ch = (unsigned char)data[i];
+
+        if (ch <= 0x20 || ch >= 0x7f) {
+            cli_fail("--access-token-file %s: the token must be one word "
+                     "of printable ASCII (byte %zu is not)", path,
+                     i - start + 1);
+            goto cleanup;
+        }
+    }
+    *header = bearer_header(data + start, len - start);
+    rc = *header != NULL ? CLI_OK : cli_fail("out of memory");
+
+cleanup:
+    OPENSSL_cleanse(data, len);
+    free(data);
+    return rc;
+}
+
 int client_new(client **out, const cli_globals *g)
 {
     client *c = NULL;
@@ -134,18 +198,29 @@ int client_new(client **out, const cli_globals *g)
         cli_fail("out of memory");
         goto cleanup;
     }
-    if (token != NULL && token[0] != '\0') {
+    if (g->access_token_file != NULL) {
+        if (token_from_file(g->access_token_file, &c->token) != CLI_OK) {
+            goto cleanup;
+        }
+    } else if (token != NULL && token[0] != '\0') {
         if (strpbrk(token, "\r\n") != NULL) {
             cli_fail("VOUCH_ACCESS_TOKEN: contains a line break");
             goto cleanup;
         }
-        n = strlen(token) + sizeof("Authorization: Bearer ");
-        c->token = malloc(n);
+        c->token = bearer_header(token, strlen(token));
         if (c->token == NULL) {
             cli_fail("out of memory");
             goto cleanup;
         }
-        snprintf(c->token, n, "Authorization: Bearer %s", token);
+    }
+    if (g->cacert != NULL && g->cacert[0] != '\0') {
+        /* Named now, so that a missing file is not reported as a TLS
+         * failure of the server. */
+        if (access(g->cacert, R_OK) != 0) {
+            cli_fail("--cacert %s: %s", g->cacert, strerror(errno));
+            goto cleanup;
+        }
+        c->cacert = g->cacert;
     }
     c->curl = curl_easy_init();
     if (c->curl == NULL) {
@@ -168,7 +243,7 @@ void client_free(client *c)
     }
     curl_easy_cleanup(c->curl);
     if (c->token != NULL) {
-        memset(c->token, 0, strlen(c->token));
+        OPENSSL_cleanse(c->token, strlen(c->token));
     }
     free(c->token);
     free(c->base);
@@ -282,6 +357,9 @@ int client_call(client *c, const char *method, const char *path,
     curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "vouch/" VOUCH_VERSION);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+    if (c->cacert != NULL) {
+        curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cacert);
+    }
     if (strcmp(method, "GET") != 0) {
         curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
     }

@@ -11,8 +11,11 @@
  * `attestations create|sign-and-create --validate`, which exits 1
  * (CLI_DENIED) when the server says the attestation is not verifiable.
  *
- * Credentials: when VOUCH_ACCESS_TOKEN is set, it is sent as
- * "Authorization: Bearer …" and never printed, not even in errors.
+ * Credentials: the token in the file --access-token-file names, or else
+ * the value of VOUCH_ACCESS_TOKEN, is sent as "Authorization: Bearer …"
+ * and never printed, not even in errors. --cacert (VOUCH_CACERT) names
+ * the CA certificates an https:// server's certificate is checked
+ * against instead of the system's.
  */
 #ifndef VOUCH_CLI_CLIENT_H
 #define VOUCH_CLI_CLIENT_H
@@ -23,6 +26,9 @@
 
 /* Largest response accepted from the server (a page of occurrences). */
 #define CLIENT_MAX_RESPONSE_BYTES VOUCH_OCCURRENCES_MAX_BYTES
+
+/* Largest token --access-token-file may hold (vouchd's limit too). */
+#define CLIENT_TOKEN_MAX_BYTES (16u * 1024u)
 
 /* Default timeouts, in seconds; VOUCH_TIMEOUT overrides the total one. */
 #define CLIENT_CONNECT_TIMEOUT 10L

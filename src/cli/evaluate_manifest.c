@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "vouch/documents.h"
+#include "vutil_docs.h"
 
 #include "cli.h"
 #include "client.h"
@@ -37,7 +37,7 @@ typedef struct entry {
 typedef struct manifest {
     const char *source;       /* the path, or "<stdin>" */
     char *data;
-    vouch_documents *docs;
+    vutil_docs *docs;
     entry *entries;
     size_t count;
 } manifest;
@@ -48,7 +48,7 @@ static void manifest_free(manifest *m)
         vk8s_workload_free(m->entries[i].w);
     }
     free(m->entries);
-    vouch_documents_free(m->docs);
+    vutil_docs_free(m->docs);
     free(m->data);
 }
 
@@ -68,7 +68,7 @@ static void locate(const manifest *m, size_t doc, long item,
     for (size_t i = 0; where != NULL && i < where->depth; i++) {
         segs[n++] = where->seg[i];
     }
-    vouch_documents_position(m->docs, doc, segs, n, line, column);
+    vutil_docs_position(m->docs, doc, segs, n, line, column);
 }
 
 static int fail_object(const manifest *m, size_t doc, long item,
@@ -144,12 +144,12 @@ static int manifest_load(manifest *m, const char *path,
     if (rc != CLI_OK) {
         return rc;
     }
-    if (vouch_documents_parse(&m->docs, m->data, len, VOUCH_FORMAT_AUTO,
+    if (vutil_docs_parse(&m->docs, m->data, len, VOUCH_FORMAT_AUTO,
                               MANIFEST_MAX_BYTES, m->source, &err) < 0) {
         return cli_fail_error(&err);
     }
-    for (size_t d = 0; d < vouch_documents_count(m->docs); d++) {
-        const json_t *doc = vouch_documents_get(m->docs, d);
+    for (size_t d = 0; d < vutil_docs_count(m->docs); d++) {
+        const json_t *doc = vutil_docs_get(m->docs, d);
 
         if (!is_list(doc)) {
             rc = add_entry(m, doc, d, -1, namespace_name);

@@ -24,6 +24,7 @@ static const cli_command groups[] = {
     {"logs", cmd_logs, "read vouchd's audit log entries", 0},
     {"org-policies", cmd_orgpolicies,
      "require Binary Authorization (org policy)", 0},
+    {"auth", cmd_auth, "make access tokens; ask vouchd who you are", 0},
     {NULL, NULL, NULL, 0},
 };
 
@@ -90,7 +91,7 @@ static int run(int argc, char **argv, cli_globals *g)
 
 int main(int argc, char **argv)
 {
-    cli_globals g = {NULL, NULL, NULL, NULL, NULL, 0};
+    cli_globals g = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0};
     int rc;
 
     /* Before anything else, as libcurl asks; the CLI has one thread. */
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
     g.server = getenv("VOUCH_SERVER");
     g.project = getenv("VOUCH_PROJECT");
     g.region = getenv("VOUCH_REGION");
+    g.cacert = getenv("VOUCH_CACERT");
     if (g.server == NULL) {
         g.server = "http://127.0.0.1:8080";
     }

@@ -1,6 +1,8 @@
 /*
  * vouchd — the vouch server: start-up, signals and shutdown. Its flags,
- * their --config FILE keys and --help come from the table in options.c.
+ * their --config FILE keys and --help come from the table in options.c;
+ * the security flags' objects from security.c. SIGHUP re-reads the auth
+ * config and the TLS certificate.
  * Exit status: 0 after a clean shutdown (SIGTERM or SIGINT), 2 for a usage
  * or configuration error, 1 when start-up fails (store, socket).
  */
@@ -17,6 +19,7 @@
 #include "platform.h"
 #include "registry.h"
 #include "run_v1.h"
+#include "security.h"
 #include "server.h"
 #include "vsvc.h"
 #include "vsvc_k8s.h"
@@ -24,13 +27,20 @@
 #define EXIT_USAGE 2
 #define EXIT_START 1
 
-/* The one piece of mutable global state: set by the signal handler. */
+/* The only mutable global state: set by the signal handlers. */
 static volatile sig_atomic_t stop_requested = 0;
+static volatile sig_atomic_t reload_requested = 0;
 
 static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+static void on_hangup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
 }
 
 /* What the registry client does not tell a deployer (why a registry was
@@ -229,6 +239,8 @@ static int serve(const vouchd_options *opts)
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_store *store = NULL;
     api_server *server = NULL;
+    vouchd_security sec;
+    char described[512];
     FILE *access_log = NULL;
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
@@ -240,6 +252,7 @@ static int serve(const vouchd_options *opts)
 
     memset(&cfg, 0, sizeof(cfg));
     memset(&l, 0, sizeof(l));
+    memset(&sec, 0, sizeof(sec));
     cfg.listen = opts->listen;
     cfg.threads = opts->threads;
     cfg.body_limit = opts->max_body;
@@ -265,15 +278,23 @@ static int serve(const vouchd_options *opts)
         fprintf(stderr, "vouchd: %s\n", err.message);
         return EXIT_USAGE;
     }
-    if (!api_addr_is_loopback(&addr)) {
-        fprintf(stderr,
-                "vouchd: refusing to listen on %s: authentication is not "
-                "configured yet, and vouchd only listens beyond loopback "
-                "(127.0.0.0/8, ::1) when it is\n",
-                cfg.listen);
-        return EXIT_USAGE;
+    /* libcurl's global state, once, before any thread starts (the JWKS
+     * fetches of the auth config use it). */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "vouchd: cannot initialise libcurl\n");
+        return EXIT_START;
     }
+    status = vouchd_security_open(&sec, opts, &addr);
+    if (status != 0) {
+        curl_global_cleanup();
+        return status;
+    }
+    status = EXIT_START;
+    vouchd_security_apply(&sec, &cfg);
+    cfg.metrics_listen = opts->metrics_listen;
     if (load_system_policy(opts->system_policy, &cfg.system_policy) < 0) {
+        vouchd_security_close(&sec);
+        curl_global_cleanup();
         return EXIT_USAGE;
     }
     if (opts->access_log != NULL && strcmp(opts->access_log, "-") != 0) {
@@ -282,6 +303,8 @@ static int serve(const vouchd_options *opts)
             fprintf(stderr, "vouchd: --access-log %s: %s\n",
                     opts->access_log, strerror(errno));
             vouch_policy_free(cfg.system_policy);
+            vouchd_security_close(&sec);
+            curl_global_cleanup();
             return EXIT_USAGE;
         }
     }
@@ -295,12 +318,6 @@ static int serve(const vouchd_options *opts)
         goto cleanup;
     }
 
-    /* libcurl's global state, once, before any thread starts. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "vouchd: cannot initialise libcurl\n");
-        vouch_policy_free(cfg.system_policy);
-        goto cleanup;
-    }
     status = layers_new(&l, opts, store, cfg.system_policy);
     if (status != 0) {
         vouch_policy_free(cfg.system_policy);
@@ -316,10 +333,13 @@ static int serve(const vouchd_options *opts)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &old);
 
     if (api_server_start(&server, &cfg, &err) < 0) {
@@ -327,12 +347,23 @@ static int serve(const vouchd_options *opts)
         status = err.code == VOUCH_EINVAL ? EXIT_USAGE : EXIT_START;
         goto cleanup;
     }
-    fprintf(stderr, "vouchd: listening on http://%s (store %s, %u threads)\n",
-            server->listen_text, vouch_store_backend(store), cfg.threads);
+    vouchd_security_describe(&sec, described, sizeof(described));
+    fprintf(stderr, "vouchd: listening on %s://%s (store %s, %u threads)\n"
+            "vouchd: %s\n", sec.tls != NULL ? "https" : "http",
+            server->listen_text, vouch_store_backend(store), cfg.threads,
+            described);
+    if (server->metrics_daemon != NULL) {
+        fprintf(stderr, "vouchd: serving /metrics on http://%s\n",
+                server->metrics_text);
+    }
     fflush(stderr);
 
     while (!stop_requested) {
         sigsuspend(&old);
+        if (reload_requested && !stop_requested) {
+            reload_requested = 0;
+            vouchd_security_reload(&sec);
+        }
     }
     fprintf(stderr, "vouchd: shutting down: finishing requests in flight\n");
     fflush(stderr);
@@ -344,6 +375,7 @@ cleanup:
     api_server_stop(server, 0);
     layers_free(&l);
     vouch_store_close(store);
+    vouchd_security_close(&sec);
     curl_global_cleanup();
     if (access_log != NULL) {
         fclose(access_log);

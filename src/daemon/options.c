@@ -33,8 +33,9 @@
 
 static const flag_spec vouchd_flags[] = {
     OPT_STRING("listen", "ADDR:PORT", listen, "127.0.0.1:8080",
-               "address to listen on: 127.0.0.1:PORT, [::1]:PORT or "
-               "localhost:PORT; loopback only; port 0 picks a free port"),
+               "address to listen on: 127.0.0.1:PORT, [::1]:PORT, "
+               "localhost:PORT, or any address with --auth-config and "
+               "--tls-cert; port 0 picks a free port"),
     OPT_STRING("store", "URL", store, "sqlite:./var/vouch.db",
                "sqlite:PATH or postgres://..."),
     OPT_COUNT("threads", "N", threads, API_DEFAULT_THREADS, 1,
@@ -91,6 +92,21 @@ static const flag_spec vouchd_flags[] = {
                "us-central1",
                "the Cloud Run v1 location of a request whose Host names "
                "none (REGION-run.HOST names REGION; docs/gcloud.md)"),
+    OPT_PATH("auth-config", "FILE", auth_config,
+             "who may call vouchd: static tokens, trusted OIDC issuers, "
+             "groups and owners (JSON; re-read on SIGHUP; docs/security.md)"),
+    OPT_PATH("tls-cert", "FILE", tls_cert,
+             "serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate "
+             "chain, the server's certificate first; re-read on SIGHUP"),
+    OPT_PATH("tls-key", "FILE", tls_key,
+             "the PEM private key of --tls-cert (unencrypted); re-read on "
+             "SIGHUP"),
+    OPT_COUNT("rate-limit", "N", rate_limit, 0, 0, 1000000,
+              "requests per second each principal may make (0: no "
+              "limit); past it 429 RESOURCE_EXHAUSTED with Retry-After"),
+    OPT_STRING("metrics-listen", "ADDR:PORT", metrics_listen, NULL,
+               "also serve GET /metrics, alone and without "
+               "authentication, on this loopback address"),
     OPT_LIST("k8s-trust-domain", "CLUSTER=DOMAIN", k8s_trust_domain, 256,
              "the Istio trust domain of a Kubernetes cluster's workloads, "
              "for istioServiceIdentityAdmissionRules (CLUSTER is "

@@ -33,6 +33,11 @@ typedef struct vouchd_options {
     flag_list allowed_origin;       /* --allowed-origin ORIGIN... */
     const char *default_location;   /* --default-location REGION */
     flag_list k8s_trust_domain;     /* --k8s-trust-domain CLUSTER=DOMAIN */
+    const char *auth_config;        /* --auth-config FILE; NULL: none */
+    const char *tls_cert;           /* --tls-cert FILE */
+    const char *tls_key;            /* --tls-key FILE */
+    unsigned rate_limit;            /* --rate-limit N; 0: none */
+    const char *metrics_listen;     /* --metrics-listen ADDR:PORT */
     const char *config;             /* --config FILE (read by the parse) */
 
     flags parse;                    /* owns what the strings point into */

@@ -1,38 +1,16 @@
 /*
- * JSON through jansson: the strict syntax check that vouch__doc_load() runs
- * before libfyaml reads a JSON document for positions, and the printer of
- * every model (vouch__json_print, vouch__print_model).
+ * JSON through jansson: the printer of every model (vouch__json_print,
+ * vouch__print_model). Reading is the util layer's (vutil_doc.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
 #include "doc.h"
-
-int vouch__json_check(const char *data, size_t len, const char *source,
-                      vouch_error *err)
-{
-    json_error_t jerr;
-    json_t *root;
-
-    memset(&jerr, 0, sizeof(jerr));
-    root = json_loadb(data != NULL ? data : "", len, JSON_REJECT_DUPLICATES,
-                      &jerr);
-    if (root == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, source, jerr.line,
-                                jerr.column, "%s", jerr.text);
-    }
-    json_decref(root);
-    return 0;
-}
+#include "vutil_yaml.h"
 
 int vouch__json_print(const json_t *root, vouch_format format, char **out,
                       size_t *out_len, vouch_error *err)
 {
-    char *text = NULL;
-    char *buf = NULL;
-    size_t n;
-
     *out = NULL;
     if (out_len != NULL) {
         *out_len = 0;
@@ -44,28 +22,7 @@ int vouch__json_print(const json_t *root, vouch_format format, char **out,
         return vouch__error_set(err, VOUCH_EINVAL, NULL, 0, 0,
                                 "output format must be JSON or YAML");
     }
-    text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) |
-                                JSON_ENCODE_ANY);
-    if (text == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory printing JSON");
-    }
-    n = strlen(text);
-    buf = malloc(n + 2);
-    if (buf == NULL) {
-        free(text);
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory printing JSON");
-    }
-    memcpy(buf, text, n);
-    buf[n] = '\n';
-    buf[n + 1] = '\0';
-    free(text);
-    *out = buf;
-    if (out_len != NULL) {
-        *out_len = n + 1;
-    }
-    return 0;
+    return vutil_json_print(root, out, out_len, err);
 }
 
 int vouch__print_model(json_t *root_taken, vouch_format format, char **out,

@@ -22,7 +22,7 @@
  * global state. Errors name the field path ("request.object.spec.
  * template.spec.containers[1].image: expected a string") and, through
  * vk8s_where, the path's segments, so that a caller holding positions
- * (vouch_documents) can say FILE:LINE:COL.
+ * (vutil_docs) can say FILE:LINE:COL.
  *
  * Thread safety: every function is reentrant; a workload, review or
  * verdict is used by one thread at a time (reading one from several

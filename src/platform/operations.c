@@ -333,6 +333,7 @@ void vouch_platform_ctx_init(vouch_platform_ctx *ctx,
     memset(ctx, 0, sizeof(*ctx));
     ctx->platform = platform;
     ctx->conn = vsvc__conn(session);
+    ctx->session = session;
 }
 
 /* The trampoline of a unit: ctx->uow set while the platform's function
@@ -389,6 +390,13 @@ int plat_unit_run(vouch_platform_ctx *ctx, const json_t *containers,
     *out = NULL;
     rc = vsvc_uow_new(&uow, ctx->conn, p->registry, vsvc__sink(p->service),
                       err);
+    if (rc == 0 && ctx->session != NULL) {
+        const char *email = NULL;
+        const char *subject = NULL;
+
+        vsvc_session_caller(ctx->session, &email, &subject);
+        rc = vsvc_uow_set_caller(uow, email, subject, err);
+    }
     if (rc == 0) {
         rc = want_images(uow, containers, err);
     }

@@ -147,6 +147,8 @@ typedef struct vouch_platform_ctx {
                                    decision the call made ("DENY"...), or
                                    NULL when it made none; static */
     vouch_platform_api api;     /* 0 (v2) unless a v1 adapter calls */
+    const vsvc_session *session;  /* whose request (its caller signs the
+                                     audit entries); may be NULL */
     struct vsvc_uow *uow;       /* internal: the unit of work while a
                                    mutating call runs; NULL otherwise */
 } vouch_platform_ctx;

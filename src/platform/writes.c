@@ -128,6 +128,9 @@ static int delete_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
                                 err);
     }
     if (rc == 0) {
+        rc = vsvc__iam_forget(ctx->conn, w->n.name, err);
+    }
+    if (rc == 0) {
         vutil_now_rfc3339(now, sizeof(now));
         json_object_set_new(old, "deleteTime", json_string(now));
         rc = plat_operation(ctx->conn, w->n.project, w->n.location,

@@ -414,6 +414,9 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
         (ev->response != NULL &&
          json_object_set_new(payload, "response",
                              json_deep_copy(ev->response)) < 0) ||
+        (ev->service_data != NULL &&
+         json_object_set_new(payload, "serviceData",
+                             json_deep_copy(ev->service_data)) < 0) ||
         (ev->principal != NULL &&
          json_object_set_new(payload, "authenticationInfo",
                              json_pack("{s:s}", "principalEmail",

@@ -210,6 +210,8 @@ typedef struct vouch_audit_admin_event {
     const char *resource_name;  /* required, "projects/p/attestors/a" */
     const json_t *request;      /* the request body, or NULL; copied */
     const json_t *response;     /* the response, or NULL; copied */
+    const json_t *service_data; /* protoPayload.serviceData (setIamPolicy's
+                                   policyDelta), or NULL; copied */
     const char *principal;      /* authenticationInfo.principalEmail, or
                                    NULL */
     const char *timestamp;      /* as for vouch_audit_run_event */

@@ -124,7 +124,34 @@ void vsvc_session_close(vsvc_session *s)
         return;
     }
     vouch_store_release(s->conn);   /* rolls back if still open */
+    free(s->caller_email);
+    free(s->caller_subject);
     free(s);
+}
+
+int vsvc_session_set_caller(vsvc_session *s, const char *email,
+                            const char *subject, vouch_error *err)
+{
+    char *e = email != NULL ? vutil_strdup(email) : NULL;
+    char *u = subject != NULL ? vutil_strdup(subject) : NULL;
+
+    if ((email != NULL && e == NULL) || (subject != NULL && u == NULL)) {
+        free(e);
+        free(u);
+        return vutil_enomem(err);
+    }
+    free(s->caller_email);
+    free(s->caller_subject);
+    s->caller_email = e;
+    s->caller_subject = u;
+    return 0;
+}
+
+void vsvc_session_caller(const vsvc_session *s, const char **email,
+                         const char **subject)
+{
+    *email = s->caller_email;
+    *subject = s->caller_subject;
 }
 
 int vsvc_ping(vsvc_session *s, vouch_error *err)
@@ -164,7 +191,18 @@ void vsvc__set_outcome(vsvc_session *s, const char *outcome)
 
 int vsvc__uow_new(vsvc_session *s, vsvc_uow **out, vouch_error *err)
 {
-    return vsvc_uow_new(out, s->conn, s->svc->registry, s->svc->sink, err);
+    int rc = vsvc_uow_new(out, s->conn, s->svc->registry, s->svc->sink,
+                          err);
+
+    if (rc == 0) {
+        rc = vsvc_uow_set_caller(*out, s->caller_email, s->caller_subject,
+                                 err);
+    }
+    if (rc < 0) {
+        vsvc_uow_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void vsvc_on_change(vsvc *svc, vsvc_change_fn fn, void *payload)

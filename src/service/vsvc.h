@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "audit.h"
+#include "iam.h"
 #include "registry.h"
 #include "vouch/vouch.h"
 #include "vsvc_names.h"
@@ -104,6 +105,21 @@ void vsvc_counts_read(vsvc *svc, vsvc_counts *out);
 int vsvc_session_open(vsvc *svc, vsvc_session **out, vouch_error *err);
 /** Give the connection back. NULL is a no-op. */
 void vsvc_session_close(vsvc_session *s);
+
+/**
+ * Who the session's request comes from, for the audit entries of its
+ * changes (protoPayload.authenticationInfo): the bare e-mail address of a
+ * user or service account, or the principal:// form of a subject without
+ * one; both NULL for an anonymous caller. Copied.
+ *
+ * @return 0; VOUCH_ENOMEM.
+ */
+int vsvc_session_set_caller(vsvc_session *s, const char *email,
+                            const char *subject, vouch_error *err);
+
+/** The caller set on the session (borrowed; either may be NULL). */
+void vsvc_session_caller(const vsvc_session *s, const char **email,
+                         const char **subject);
 
 /** Is the store reachable (for /readyz)? 0 or VOUCH_EIO. */
 int vsvc_ping(vsvc_session *s, vouch_error *err);
@@ -333,6 +349,72 @@ int vsvc_project_ids(vsvc_session *s, json_t **out, vouch_error *err);
 /** The locations of `project`'s services and jobs, the same way. */
 int vsvc_location_ids(vsvc_session *s, const char *project, json_t **out,
                       vouch_error *err);
+
+/* ---- IAM policies (vsvc_iam.c; docs/security.md "IAM") ---- */
+
+/** What an IAM policy may be set on. */
+typedef enum vsvc_iam_target {
+    VSVC_IAM_PROJECT = 0,   /* projects/P (Resource Manager) */
+    VSVC_IAM_POLICY,        /* projects/P/policy (Binary Authorization) */
+    VSVC_IAM_ATTESTOR,      /* projects/P/attestors/A */
+    VSVC_IAM_NOTE,          /* projects/P/notes/N (Container Analysis) */
+    VSVC_IAM_SERVICE,       /* projects/P/locations/L/services/S (Run) */
+    VSVC_IAM_JOB            /* projects/P/locations/L/jobs/J */
+} vsvc_iam_target;
+
+/**
+ * The IAM policy stored for `resource` (its full name, "projects/p/
+ * attestors/a"), or an empty one (etag "ACAB") when none was set. Does
+ * not look at the resource itself (vsvc_iam_target_exists does).
+ *
+ * @param[out] out  Caller frees it with vouch_iam_policy_free().
+ * @return 0; VOUCH_EINVAL (not the name of a project's resource);
+ *         VOUCH_EIO (store, or a stored policy that no longer parses);
+ *         VOUCH_ENOMEM.
+ */
+int vsvc_iam_get(vsvc_session *s, const char *resource,
+                 vouch_iam_policy **out, vouch_error *err);
+
+/**
+ * What a permission check on `resource` reads: its own policy and its
+ * project's (each NULL when none is stored; `*own` is always NULL for a
+ * project itself). Read now, from the database: never an old version.
+ *
+ * @return as vsvc_iam_get().
+ */
+int vsvc_iam_grants(vsvc_session *s, const char *resource,
+                    vouch_iam_policy **own, vouch_iam_policy **project,
+                    vouch_error *err);
+
+/** Does `resource` exist? 0, VOUCH_ENOTFOUND ("attestor NAME not found"),
+ * VOUCH_EIO. Projects and Binary Authorization policies always do. */
+int vsvc_iam_target_exists(vsvc_session *s, vsvc_iam_target t,
+                           const char *resource, vouch_error *err);
+
+/**
+ * setIamPolicy, as one unit of work: the resource must exist
+ * (VOUCH_ENOTFOUND), an etag in the request must be the stored policy's
+ * (VOUCH_EABORTED, Google's message), then the new policy is stored and
+ * the admin-activity entry written, with serviceData.policyDelta.
+ *
+ * @param[out] out  The policy as stored; vouch_iam_policy_free().
+ * @return 0; VOUCH_ENOTFOUND; VOUCH_EABORTED; VOUCH_EINVAL; VOUCH_EIO;
+ *         VOUCH_ENOMEM.
+ */
+int vsvc_iam_set(vsvc_session *s, vsvc_iam_target t, const char *resource,
+                 const vouch_iam_set_request *req, vouch_iam_policy **out,
+                 vouch_error *err);
+
+/** Called for each project's own IAM policy (borrowed for the call);
+ * a negative return stops the walk and is returned. */
+typedef int (*vsvc_iam_project_fn)(const char *project,
+                                   const vouch_iam_policy *policy,
+                                   void *payload);
+
+/** Every project's own stored IAM policy, in name order (for checks of a
+ * permission held "on some project": /metrics). */
+int vsvc_iam_each_project(vsvc_session *s, vsvc_iam_project_fn fn,
+                          void *payload, vouch_error *err);
 
 /* ---- the audit log ---- */
 

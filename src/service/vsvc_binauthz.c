@@ -640,9 +640,12 @@ static int delete_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
     if (rc < 0) {
         return vsvc__error_wrap(err, "store");
     }
-    rc = vsvc__audit_admin(uow, w->project, NULL,
-                           VOUCH_AUDIT_METHOD_DELETE_ATTESTOR, w->name,
-                           NULL, 0, NULL, err);
+    rc = vsvc__iam_forget(conn, w->name, err);
+    if (rc == 0) {
+        rc = vsvc__audit_admin(uow, w->project, NULL,
+                               VOUCH_AUDIT_METHOD_DELETE_ATTESTOR, w->name,
+                               NULL, 0, NULL, err);
+    }
     return rc == 0 ? vsvc__changed(uow, w->session, w->project, err) : rc;
 }
 

@@ -297,7 +297,10 @@ static int delete_note(vsvc_uow *uow, void *payload, vouch_error *err)
                                count == 1 ? "" : "s");
     }
     rc = vouch_store_delete(conn, VSVC_KIND_NOTE, name, NULL, err);
-    return rc < 0 ? vsvc__error_wrap(err, "store") : 0;
+    if (rc < 0) {
+        return vsvc__error_wrap(err, "store");
+    }
+    return vsvc__iam_forget(conn, name, err);
 }
 
 int vsvc_note_delete(vsvc_session *s, const char *project, const char *id,

@@ -34,6 +34,8 @@ struct vsvc_session {
     vsvc *svc;
     vouch_store_conn *conn;
     const char *outcome;
+    char *caller_email;        /* vsvc_session_set_caller */
+    char *caller_subject;
 };
 
 /* The session's connection (no transaction open between calls). */
@@ -167,6 +169,15 @@ int vsvc__changed(vsvc_uow *uow, vsvc_session *s, const char *project,
 /* Run `fn` as one unit of work on the session (vsvc_uow_run). */
 int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,
               vouch_error *err);
+
+/*
+ * Forget the IAM policy of `resource` in the open transaction of `conn`,
+ * when the resource itself is deleted (vsvc_iam.c): a new resource of the
+ * same name starts with no grants of its own, as at Google. 0 also when
+ * none was set.
+ */
+int vsvc__iam_forget(vouch_store_conn *conn, const char *resource,
+                     vouch_error *err);
 
 /* A new etag and the time now, for a write. */
 int vsvc__stamp_write(char etag[VUTIL_ETAG_SIZE],

@@ -41,6 +41,8 @@ static const kind_row rows[VSVC_KIND_COUNT] = {
     [VSVC_ORGPOLICY] = { VSVC_KIND_ORGPOLICY,
                          "projects/%s/policies/" VSVC_CONSTRAINT,
                          "projects/%s", 1 },
+    [VSVC_IAMPOLICY] = { VSVC_KIND_IAMPOLICY, "projects/%s%s",
+                         "projects/%s", 2 },
 };
 
 const char *vsvc_kind_text(vsvc_kind k)

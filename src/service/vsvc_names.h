@@ -20,12 +20,20 @@
  *                (projects/P/locations/L)
  *   orgpolicy    projects/P/policies/run.allowedBinaryAuthorizationPolicies
  *                (projects/P)
+ *   iampolicy    the name of the resource it is set on: projects/P,
+ *                projects/P/policy, projects/P/attestors/A,
+ *                projects/P/notes/N, projects/P/locations/L/services/S,
+ *                projects/P/locations/L/jobs/J (projects/P); built from
+ *                two ids, the project and the rest of the name ("" for
+ *                the project itself, "/attestors/a" for an attestor)
  *
  * Indexed attributes (vouch_resource attr1 / attr2):
  *   occurrence   attr1 = noteName, attr2 = the resource URI without a
  *                leading "https://" (so the list filter and the evidence
  *                of a deploy are one indexed lookup)
  *   logentry     attr1 = logName, attr2 = timestamp
+ *   iampolicy    attr1 = "project" on a project's own policy (the
+ *                policies of every project are one indexed lookup)
  *   service, revision, job, execution
  *                attr1 = parent (children are counted without listing)
  *   others       none
@@ -51,6 +59,7 @@ typedef enum vsvc_kind {
     VSVC_EXECUTION,
     VSVC_OPERATION,
     VSVC_ORGPOLICY,
+    VSVC_IAMPOLICY,
     VSVC_KIND_COUNT
 } vsvc_kind;
 
@@ -66,6 +75,7 @@ typedef enum vsvc_kind {
 #define VSVC_KIND_EXECUTION  "execution"
 #define VSVC_KIND_OPERATION  "operation"
 #define VSVC_KIND_ORGPOLICY  "orgpolicy"
+#define VSVC_KIND_IAMPOLICY  "iampolicy"
 /* A continuous-validation finding of a serving revision or a job
  * (src/platform/conformance.c), named as the resource it is about. */
 #define VSVC_KIND_CONFORMANCE "conformance"

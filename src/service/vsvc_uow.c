@@ -37,6 +37,7 @@ struct vsvc_uow {
     hook *hooks;
     size_t hook_count;
     size_t hook_cap;
+    json_t *caller;       /* authenticationInfo of the unit's entries */
 };
 
 int vsvc_uow_new(vsvc_uow **out, vouch_store_conn *conn,
@@ -84,6 +85,7 @@ void vsvc_uow_free(vsvc_uow *uow)
         free(uow->images[i].image);
         free(uow->images[i].pinned);
     }
+    json_decref(uow->caller);
     free(uow);
 }
 
@@ -236,11 +238,52 @@ static void sink_free(void *payload)
     free(line);
 }
 
+int vsvc_uow_set_caller(vsvc_uow *uow, const char *email,
+                        const char *subject, vouch_error *err)
+{
+    json_t *info = email != NULL ? json_pack("{s:s}", "principalEmail", email)
+                   : subject != NULL
+                       ? json_pack("{s:s}", "principalSubject", subject)
+                       : json_object();
+
+    if (info == NULL) {
+        return vutil_enomem(err);
+    }
+    json_decref(uow->caller);
+    uow->caller = info;
+    return 0;
+}
+
+/* Every entry says who caused it (docs/audit.md): the unit's caller. */
+static int add_caller(vsvc_uow *uow, json_t *entry, vouch_error *err)
+{
+    json_t *payload = json_object_get(entry, "protoPayload");
+    json_t *info;
+
+    if (!json_is_object(payload) ||
+        json_object_get(payload, "authenticationInfo") != NULL) {
+        return 0;
+    }
+    info = uow->caller != NULL ? json_deep_copy(uow->caller)
+                               : json_object();
+    if (info == NULL ||
+        json_object_set_new(payload, "authenticationInfo", info) < 0) {
+        return vutil_enomem(err);
+    }
+    return 0;
+}
+
 int vsvc_uow_audit(vsvc_uow *uow, const json_t *entry, vouch_error *err)
 {
     sink_line *line;
     int rc;
 
+    /* The entry is the caller's, built for this call: completing it in
+     * place saves a copy of every entry. */
+    rc = add_caller(uow, (json_t *)entry, err);
+    if (rc < 0) {
+        return rc;
+    }
     rc = vouch_audit_store(uow->conn, entry, err);
     if (rc < 0 || uow->sink == NULL) {
         return rc;

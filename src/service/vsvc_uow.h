@@ -111,8 +111,21 @@ int vsvc_uow_after_commit(vsvc_uow *uow, vsvc_hook_fn fn,
                           vouch_error *err);
 
 /**
+ * Who asked for the change: the audit entries of the unit carry it as
+ * protoPayload.authenticationInfo, {"principalEmail": EMAIL} or
+ * {"principalSubject": SUBJECT} ({} for an anonymous caller, the default).
+ * Both strings are copied; at most one should be set.
+ *
+ * @return 0; VOUCH_ENOMEM.
+ */
+int vsvc_uow_set_caller(vsvc_uow *uow, const char *email,
+                        const char *subject, vouch_error *err);
+
+/**
  * Store an audit `entry` (borrowed) in the unit's transaction and write it
- * to the file sink after the commit.
+ * to the file sink after the commit. An entry without
+ * protoPayload.authenticationInfo gets the unit's caller's (the entry is
+ * changed in place).
  *
  * @return as vouch_audit_store(); VOUCH_ENOMEM.
  */

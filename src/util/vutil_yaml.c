@@ -472,3 +472,29 @@ cleanup:
     }
     return rc;
 }
+
+int vutil_json_print(const json_t *root, char **out, size_t *out_len,
+                     vouch_error *err)
+{
+    char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) |
+                                      JSON_ENCODE_ANY);
+    size_t n = text != NULL ? strlen(text) : 0;
+    char *buf = text != NULL ? realloc(text, n + 2) : NULL;
+
+    *out = NULL;
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (buf == NULL) {
+        free(text);
+        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                               "out of memory printing JSON");
+    }
+    buf[n] = '\n';
+    buf[n + 1] = '\0';
+    *out = buf;
+    if (out_len != NULL) {
+        *out_len = n + 1;
+    }
+    return 0;
+}

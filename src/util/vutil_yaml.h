@@ -49,4 +49,16 @@ typedef enum vutil_yaml_style {
 int vutil_yaml_from_json(const json_t *root, vutil_yaml_style style,
                          char **out, size_t *out_len, vouch_error *err);
 
+/*
+ * Print `root` (any value) as JSON the way vouch prints every document:
+ * keys sorted, 2-space indent, a trailing newline.
+ *
+ * @param[out] out      malloc'd; caller frees it with free(). NULL on
+ *                      failure.
+ * @param[out] out_len  its length; may be NULL.
+ * @return 0; VOUCH_ENOMEM.
+ */
+int vutil_json_print(const json_t *root, char **out, size_t *out_len,
+                     vouch_error *err);
+
 #endif /* VUTIL_YAML_H */

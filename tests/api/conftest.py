@@ -65,6 +65,8 @@ class Response:
 class Daemon:
     """One vouchd process on a free loopback port."""
 
+    scheme = "http"    # tests/authz's SecureDaemon serves https
+
     def __init__(self, store_url, workdir, args=()):
         self.store_url = store_url
         self.workdir = workdir
@@ -86,7 +88,8 @@ class Daemon:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.stderr_text()
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", text)
+            m = re.search(r"listening on %s://127\.0\.0\.1:(\d+)"
+                          % self.scheme, text)
             if m:
                 self.port = int(m.group(1))
                 return self

@@ -83,7 +83,7 @@ def test_config_file_errors_name_the_line(tmp_path):
     proc = subprocess.run([vouchd_path(), "--config", str(conf)],
                           capture_output=True, text=True, timeout=10)
     assert proc.returncode == 2
-    assert "authentication is not configured" in proc.stderr
+    assert "needs an auth config" in proc.stderr
 
 
 def help_flags():

@@ -25,7 +25,7 @@ static const char *const origins[] = { "https://console.example.com",
                                        "http://localhost:3000" };
 
 static const api_guard_config cfg = {
-    "127.0.0.1:8080", 8080, public_hosts, 2, origins, 2,
+    "127.0.0.1:8080", 8080, public_hosts, 2, origins, 2, false,
 };
 
 /* A GET with this Host and nothing else. */
@@ -161,7 +161,8 @@ static void test_guard_host_message_is_printable(void **state)
 
 static void test_guard_host_ipv6_listen(void **state)
 {
-    api_guard_config six = { "[::1]:9000", 9000, NULL, 0, NULL, 0 };
+    api_guard_config six = { "[::1]:9000", 9000, NULL, 0, NULL, 0,
+                             false };
     api_guard_request r = get("[::1]:9000");
     api_guard_result out;
 
@@ -250,6 +251,30 @@ static void test_guard_origin_own_and_allowed(void **state)
     /* The own origin is the Host's: another host of this server is not. */
     r = post("localhost:8080", "http://127.0.0.1:8080");
     expect_refused(&r, 403, "PERMISSION_DENIED", "Origin");
+}
+
+/* On a TLS port a page of vouchd's own is https: an http:// page of the
+ * same host and port is another origin (a plain-HTTP page could only come
+ * from somewhere else). */
+static void test_guard_origin_own_is_https_on_a_tls_port(void **state)
+{
+    api_guard_config tls = cfg;
+    api_guard_request r;
+    api_guard_result out;
+
+    (void)state;
+    tls.tls = true;
+    r = post("localhost:8080", "https://localhost:8080");
+    assert_int_equal(api_guard_check(&tls, &r, &out), API_GUARD_PASS);
+    r = post("vouch.example.com", "https://vouch.example.com");
+    assert_int_equal(api_guard_check(&tls, &r, &out), API_GUARD_PASS);
+    r = post("localhost:8080", "http://localhost:8080");
+    assert_int_equal(api_guard_check(&tls, &r, &out), API_GUARD_REFUSE);
+    assert_int_equal(out.http, 403);
+    assert_non_null(strstr(out.message, "Origin"));
+    /* A listed http origin stays listed. */
+    r = post("127.0.0.1:8080", "http://localhost:3000");
+    assert_int_equal(api_guard_check(&tls, &r, &out), API_GUARD_PASS);
 }
 
 static void test_guard_origin_preflight_of_allowed(void **state)
@@ -344,7 +369,8 @@ static void test_guard_config_values(void **state)
         "console.example.com", "https://console.example.com/",
         "https://x/path", "ftp://x", "null", "https://",
     };
-    api_guard_config c = { "127.0.0.1:8080", 8080, NULL, 0, NULL, 0 };
+    api_guard_config c = { "127.0.0.1:8080", 8080, NULL, 0, NULL, 0,
+                           false };
     vouch_error err = VOUCH_ERROR_INIT;
 
     (void)state;
@@ -376,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_guard_origin_foreign_cannot_change_state),
         cmocka_unit_test(test_guard_origin_foreign_may_read_without_cors),
         cmocka_unit_test(test_guard_origin_own_and_allowed),
+        cmocka_unit_test(test_guard_origin_own_is_https_on_a_tls_port),
         cmocka_unit_test(test_guard_origin_preflight_of_allowed),
         cmocka_unit_test(test_guard_type_body_must_be_json),
         cmocka_unit_test(test_guard_type_json_with_parameters),

@@ -25,7 +25,9 @@ def test_lifecycle_non_loopback_listen_is_refused(addr, tmp_path):
     out = run_vouchd("--listen", addr, "--store",
                      "sqlite:%s" % (tmp_path / "x.db"))
     assert out.returncode == 2
-    assert "authentication is not configured" in out.stderr
+    # Neither an auth config nor TLS: the message names both.
+    assert "needs an auth config (--auth-config" in out.stderr
+    assert "and TLS (--tls-cert" in out.stderr
     assert "loopback" in out.stderr
     assert addr in out.stderr
     assert not (tmp_path / "x.db").exists()

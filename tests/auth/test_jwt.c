@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "authn.h"
-#include "internal.h"
+#include "vutil_str.h"
 #include "jwks.h"
 #include "jwks_cache.h"
 #include "jwt.h"
@@ -53,10 +53,10 @@ static char *make_token(const char *header, const char *payload,
     char *out;
     size_t n;
 
-    assert_int_equal(vouch__base64_encode((const unsigned char *)header,
-                                          strlen(header), true, &h), 0);
-    assert_int_equal(vouch__base64_encode((const unsigned char *)payload,
-                                          strlen(payload), true, &p), 0);
+    assert_int_equal(vutil_base64_encode((const unsigned char *)header,
+                                         strlen(header), true, &h), 0);
+    assert_int_equal(vutil_base64_encode((const unsigned char *)payload,
+                                         strlen(payload), true, &p), 0);
     n = strlen(h) + strlen(p) + strlen(sig) + 3;
     out = malloc(n);
     assert_non_null(out);

@@ -32,4 +32,5 @@ if [ ! -f node_modules/.package-lock.json ] ||
    [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
 fi
-exec node --test --test-reporter=spec googleapis.test.mjs run.test.mjs run_v1.test.mjs
+exec node --test --test-reporter=spec googleapis.test.mjs run.test.mjs run_v1.test.mjs \
+    auth.test.mjs

@@ -464,6 +464,22 @@ describe('safety', () => {
     await close(page);
   });
 
+  test('with an auth config: 401 without a token, the pages with one', async () => {
+    // A second vouchd on the same data requires a token (seed.py); the
+    // console asks for one, then shows the pages with it.
+    const page = await browser.newPage();
+    await page.setViewport(DESKTOP);
+    const response = await page.goto(`${facts.authUrl}/console/#/attestors?project=shop`,
+      { waitUntil: 'networkidle0' });
+    assert.equal(response.status(), 200, 'the console itself needs no token');
+    await waitText(page, 'missing required authentication credential');
+    await page.click('details.token summary');
+    await page.type('#token-input', facts.ownerToken);
+    await page.click('button::-p-text(Use token)');
+    await waitText(page, 'built-by-ci');
+    await page.close();
+  });
+
   test('the keyboard reaches the pages and the skip link', async () => {
     const page = await open('#/overview?project=shop');
     await waitText(page, 'Latest denials');

@@ -15,9 +15,17 @@ deploy, a denied deploy, a breakglass deploy and a job execution.
 Project "xss-probe": an attestor whose description and a breakglass
 justification (which the audit entry quotes) hold HTML that must be shown
 as text.
+
+A second vouchd on the same database runs with an auth config
+(docs/security.md): facts["authUrl"] is its address and
+facts["ownerToken"] the token of its owner, for the console with
+authentication on.
 """
+import base64
+import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -117,23 +125,45 @@ def seed_xss(daemon, registry, work):
             "default", "--breakglass", XSS_TEXT, check=0)
 
 
+def start_with_auth(store_url, work):
+    """vouchd on the same store with an owner's token in its auth config;
+    returns (daemon, token)."""
+    token = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() \
+        .rstrip("=")
+    path = os.path.join(work, "auth.json")
+    with open(path, "w") as f:
+        json.dump({"tokens": [{"principal": "user:owner@example.com",
+                               "sha256": hashlib.sha256(
+                                   token.encode()).hexdigest()}],
+                   "owners": ["user:owner@example.com"]}, f)
+    authed = os.path.join(work, "authed")
+    os.mkdir(authed)
+    return h.Daemon(store_url, authed, ["--auth-config", path]).start(), \
+        token
+
+
 def main():
     work = tempfile.mkdtemp(prefix="vouch-console-")
     os.chmod(work, 0o755)
     registry = h.Registry()
     daemon = None
+    authed = None
     try:
         daemon = h.Daemon("sqlite:" + os.path.join(work, "vouch.db"),
                           work, ["--registry-insecure",
                                  registry.host]).start()
         facts = seed_shop(daemon, registry, work)
         seed_xss(daemon, registry, work)
+        authed, token = start_with_auth(daemon.store_url, work)
         facts.update(url=daemon.url, project=SHOP, xssProject=XSS,
-                     xssText=XSS_TEXT, breakglass=BREAKGLASS)
+                     xssText=XSS_TEXT, breakglass=BREAKGLASS,
+                     authUrl=authed.url, ownerToken=token)
         print(json.dumps(facts), flush=True)
         sys.stdin.read()    # until the test closes it
     finally:
         code = daemon.stop() if daemon is not None else 0
+        if authed is not None:
+            code = code or authed.stop()
         registry.stop()
         if code != 0:
             # Under the sanitizers a leak or an error ends vouchd non-zero.

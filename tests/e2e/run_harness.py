@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -82,15 +83,21 @@ def pg_stop(directory):
 
 
 class Daemon:
-    """vouchd on a free loopback port; stopped by PID."""
+    """vouchd on a free loopback port; stopped by PID. With `cafile` it is
+    reached over https (vouchd's args then carry --tls-cert/--tls-key),
+    and `token` is sent as the bearer of every request()."""
 
-    def __init__(self, store_url, workdir, args=()):
+    def __init__(self, store_url, workdir, args=(), cafile=None,
+                 token=None):
         self.store_url = store_url
         self.workdir = workdir
         self.args = list(args)
         self.proc = None
         self.port = None
         self.log_path = os.path.join(workdir, "vouchd.err")
+        self.cafile = cafile
+        self.token = token
+        self.scheme = "https" if cafile is not None else "http"
 
     def start(self, timeout=30):
         cmd = [vouchd_path(), "--listen", "127.0.0.1:0", "--store",
@@ -102,11 +109,11 @@ class Daemon:
                                      env=registry_harness.clean_env())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)",
-                          self.stderr_text())
+            m = re.search(r"listening on %s://127\.0\.0\.1:(\d+)"
+                          % self.scheme, self.stderr_text())
             if m:
                 self.port = int(m.group(1))
-                self.url = "http://127.0.0.1:%d" % self.port
+                self.url = "%s://127.0.0.1:%d" % (self.scheme, self.port)
                 return self
             if self.proc.poll() is not None:
                 break
@@ -118,15 +125,21 @@ class Daemon:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
-    def request(self, method, path, body=None):
-        """(status, parsed JSON body or None)."""
+    def request(self, method, path, body=None, token=None):
+        """(status, parsed JSON body or None). `token`: another caller's
+        bearer than the daemon's own."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data,
                                      method=method)
         if data is not None:
             req.add_header("Content-Type", "application/json")
-        opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}))
+        if (token or self.token) is not None:
+            req.add_header("Authorization", "Bearer " + (token or self.token))
+        handlers = [urllib.request.ProxyHandler({})]
+        if self.cafile is not None:
+            handlers.append(urllib.request.HTTPSHandler(
+                context=ssl.create_default_context(cafile=self.cafile)))
+        opener = urllib.request.build_opener(*handlers)
         try:
             with opener.open(req, timeout=60) as resp:
                 raw = resp.read()

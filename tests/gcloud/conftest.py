@@ -1,6 +1,9 @@
 """The real Google Cloud CLI against vouchd (docs/gcloud.md): an isolated
 CLOUDSDK_CONFIG whose `gcloud config set` lines are the ones the docs give,
 a real docker-registry and vouchd (tests/e2e/run_harness.py starts both).
+vouchd runs as it would beyond loopback: over TLS with a test CA
+(core/custom_ca_certs_file) and an auth config whose token gcloud sends
+(auth/access_token_file; docs/security.md).
 """
 import configparser
 import json
@@ -42,29 +45,43 @@ def require_tools():
 
 
 class Gcloud:
-    """`gcloud` with its own configuration directory, pointed at vouchd."""
+    """`gcloud` with its own configuration directory, pointed at vouchd;
+    with `token_file` and `ca_file`, at vouchd over https, sending the
+    token in the file."""
 
-    def __init__(self, config_dir, port, project):
+    def __init__(self, config_dir, port, project, token_file=None,
+                 ca_file=None):
         self.config_dir = config_dir
         self.project = project
+        # The machine's CA bundle variables would win over the config's
+        # core/custom_ca_certs_file (requests reads REQUESTS_CA_BUNDLE):
+        # gcloud trusts what its configuration says, as a user's does.
+        bundles = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE",
+                   "SSL_CERT_DIR")
         env = {k: v for k, v in rh.registry_harness.clean_env().items()
-               if not k.startswith("CLOUDSDK_")}
+               if not k.startswith("CLOUDSDK_") and k not in bundles}
         env["CLOUDSDK_CONFIG"] = config_dir
         self.env = env
         # The settings of the `gcloud config set` lines docs/gcloud.md
         # gives, written as gcloud writes them (running `gcloud config set`
         # eleven times would cost a gcloud start-up each).
-        base = "http://127.0.0.1:%d/" % port
+        scheme = "https" if ca_file is not None else "http"
+        base = "%s://127.0.0.1:%d/" % (scheme, port)
         overrides = {api: base for api in (
             "binaryauthorization", "containeranalysis", "logging",
             "orgpolicy", "serviceusage", "cloudresourcemanager")}
-        overrides["run"] = "http://run.localhost:%d/" % port
+        overrides["run"] = "%s://run.localhost:%d/" % (scheme, port)
         config = configparser.ConfigParser()
-        config["auth"] = {"disable_credentials": "true"}
+        if token_file is not None:
+            config["auth"] = {"access_token_file": token_file}
+        else:
+            config["auth"] = {"disable_credentials": "true"}
         # disable_color: plain text to assert on; the rest keeps a test
         # from reaching for updates or surveys.
         config["core"] = {"project": project, "disable_color": "true",
                           "disable_usage_reporting": "true"}
+        if ca_file is not None:
+            config["core"]["custom_ca_certs_file"] = ca_file
         config["api_endpoint_overrides"] = overrides
         config["component_manager"] = {"disable_update_check": "true"}
         config["survey"] = {"disable_prompts": "true"}

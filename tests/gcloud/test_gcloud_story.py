@@ -12,16 +12,27 @@ gcloud speaks Cloud Run v1 (Knative); after each step the test also reads
 the same resources through vouchd's v2 API: one model, two shapes.
 
 The steps share one vouchd and run in file order. gcloud takes a second or
-two to start, so each step runs only the commands it is about.
+two to start, so each step runs only the commands it is about. vouchd
+serves them over TLS with an auth config, as beyond loopback: gcloud trusts
+the test CA (core/custom_ca_certs_file) and sends an owner's token
+(auth/access_token_file); the last steps grant roles with gcloud's
+add-iam-policy-binding commands and check them with another caller.
 """
 import json
 import os
 import subprocess
+import sys
 import uuid
 
 import pytest
 
 from conftest import REGION, Gcloud, rh
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "authz"))
+import authz  # noqa: E402  (test CA, tokens, auth config)
+
+DEV = "user:dev@example.com"
 
 R = ["--region", REGION]
 BLOCKED = ('protoPayload.response.status.conditions.reason='
@@ -33,19 +44,32 @@ def s(registry, tmp_path_factory):
     """What the steps share: vouchd, gcloud, the project, images, keys."""
     work = str(tmp_path_factory.mktemp("gcloud-story"))
     ran = os.path.join(work, "ran.txt")
+    pki = authz.Pki(os.path.join(work, "pki"))
+    cert, key = pki.issue()
+    auth = authz.AuthConfig(os.path.join(work, "auth.json"))
+    owner = auth.token("user:owner@example.com")
+    auth.owners.append("user:owner@example.com")
+    auth.token(DEV)
+    token_file = os.path.join(work, "token")
+    with open(token_file, "w") as f:
+        f.write(owner + "\n")
     daemon = rh.Daemon("sqlite:%s" % os.path.join(work, "vouch.db"), work, [
         "--runtime", "exec",
         "--runtime-command",
         'sh -c "exit 0" && echo {job} {execution} {image} >> ' + ran,
         "--audit-log", os.path.join(work, "audit.jsonl"),
-        "--registry-insecure", registry.host]).start()
+        "--registry-insecure", registry.host,
+        "--tls-cert", cert, "--tls-key", key,
+        "--auth-config", auth.write()], cafile=pki.ca, token=owner).start()
     project = "gc-" + uuid.uuid4().hex[:10]
     tag = uuid.uuid4().hex[:6]
     cfg = os.path.join(work, "gcloud")
     os.mkdir(cfg)
     st = {"daemon": daemon, "project": project, "work": work, "ran": ran,
           "reg": registry.host, "repo": "team/app-%s" % tag,
-          "g": Gcloud(cfg, daemon.port, project)}
+          "g": Gcloud(cfg, daemon.port, project, token_file=token_file,
+                      ca_file=pki.ca),
+          "auth": auth, "pki": pki}
     for i, t in enumerate(["v1", "v2", "job"]):
         st[t] = registry.push(st["repo"], t, "%s-%d" % (tag, i))
     st["source"] = "%s/cloud-run-source-deploy/web" % project
@@ -336,6 +360,13 @@ def test_org_policy_then_deploy_without_binauthz_refused(s):
                 "run.allowedBinaryAuthorizationPolicies\n"
                 "spec:\n  rules:\n  - values:\n      allowedValues:\n"
                 "      - default\n" % p)
+    # As at Google, no basic role sets org policies: not even an owner
+    # may, until granted the Org Policy Administrator role.
+    out = g.run("org-policies", "set-policy", path, check=1)
+    assert "Permission 'orgpolicy.policies.create' denied" in out.stderr
+    g.run("projects", "add-iam-policy-binding", p,
+          "--member=user:owner@example.com",
+          "--role=roles/orgpolicy.policyAdmin", check=0)
     out = g.run("org-policies", "set-policy", path, check=0)
     assert "Created policy" in out.stderr
     out = g.run("run", "deploy", "plain", "--image", image(s, "v1"), *R,
@@ -384,3 +415,40 @@ def test_logging_read_with_the_audit_filters(s):
     org = logs(s, activity + ' AND protoPayload.serviceName='
                '"orgpolicy.googleapis.com"')
     assert len(org) == 2
+
+
+def as_dev(s, method, path):
+    """The status of a request of another caller than gcloud's owner."""
+    return s["daemon"].request(method, path,
+                               token=s["auth"].tokens[DEV])[0]
+
+
+def test_iam_add_policy_bindings(s):
+    """gcloud's add-iam-policy-binding (read, add, write with the etag) on a
+    project, an attestor and a Cloud Run service; each grant lets another
+    caller in at once, and only where it was made."""
+    g, p = s["g"], s["project"]
+    assert as_dev(s, "GET", "/v1/projects/%s/policy" % p) == 403
+    out = g.run("projects", "add-iam-policy-binding", p,
+                "--member=" + DEV,
+                "--role=roles/binaryauthorization.policyViewer", check=0)
+    assert DEV in out.stdout
+    assert as_dev(s, "GET", "/v1/projects/%s/policy" % p) == 200
+
+    attestor = "/v1/projects/%s/attestors/built-by-ci" % p
+    assert as_dev(s, "GET", attestor) == 403
+    g.run("container", "binauthz", "attestors", "add-iam-policy-binding",
+          "built-by-ci", "--member=" + DEV,
+          "--role=roles/binaryauthorization.attestorsViewer", check=0)
+    assert as_dev(s, "GET", attestor) == 200
+    out = g.run("container", "binauthz", "attestors", "get-iam-policy",
+                "built-by-ci", "--format=json", check=0)
+    assert json.loads(out.stdout)["bindings"][0]["members"] == [DEV]
+
+    service = "/v2/projects/%s/locations/%s/services/web" % (p, REGION)
+    assert as_dev(s, "GET", service) == 403
+    g.run("run", "services", "add-iam-policy-binding", "web", *R,
+          "--member=" + DEV, "--role=roles/run.viewer", check=0)
+    assert as_dev(s, "GET", service) == 200
+    assert as_dev(s, "GET", "/v2/projects/%s/locations/%s/jobs/batch"
+                  % (p, REGION)) == 403

@@ -1,25 +1,25 @@
 /*
- * A stream of documents as jansson values with positions
- * (include/vouch/documents.h): loaded and checked by the same code as
- * every other vouch document (codec_yaml.c, doc.c), then converted node by
- * node; the libfyaml trees are kept to place errors found later.
+ * vouch util — a stream of documents as jansson values with positions
+ * (vutil_docs.h): loaded and checked by the same code as every other vouch
+ * document (vutil_doc_load.c, vutil_doc.c), then converted node by node;
+ * the libfyaml trees are kept to place errors found later.
  */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vouch/documents.h"
+#include "vutil_docs.h"
 
-#include "codec.h"
-#include "doc.h"
+#include "vutil_doc.h"
+#include "vutil_error.h"
 
-struct vouch_documents {
+struct vutil_docs {
     struct fy_document **fyds;
     json_t **values;
     size_t count;
 };
 
-/* Deepest nesting converted; vouch__doc_check_fy() refuses deeper. */
+/* Deepest nesting converted; vutil_doc_check_fy() refuses deeper. */
 #define DOCS_MAX_DEPTH 70
 
 static int fail_at(struct fy_node *node, const char *source, int code,
@@ -28,8 +28,8 @@ static int fail_at(struct fy_node *node, const char *source, int code,
     int line = 0;
     int column = 0;
 
-    vouch__doc_node_position(node, &line, &column);
-    return vouch__error_set(err, code, source, line, column, "%s", what);
+    vutil_doc_node_position(node, &line, &column);
+    return vutil_error_set(err, code, source, line, column, "%s", what);
 }
 
 static int convert(struct fy_node *node, const char *source, int depth,
@@ -129,7 +129,7 @@ static int convert_scalar(struct fy_node *node, const char *source,
         n = 0;
     }
     if (fy_node_get_style(node) == FYNS_PLAIN) {
-        rc = vouch__doc_plain_value(text, n, out);
+        rc = vutil_doc_plain_value(text, n, out);
         if (rc < 0 || *out != NULL) {
             return rc;
         }
@@ -176,8 +176,8 @@ static vouch_format detect(const char *data, size_t len, vouch_format format)
     json_t *value;
 
     if (format != VOUCH_FORMAT_AUTO ||
-        vouch__doc_detect_format(data, len, format) != VOUCH_FORMAT_JSON) {
-        return vouch__doc_detect_format(data, len, format);
+        vutil_doc_detect_format(data, len, format) != VOUCH_FORMAT_JSON) {
+        return vutil_doc_detect_format(data, len, format);
     }
     value = json_loadb(data, len, JSON_DISABLE_EOF_CHECK, &jerr);
     if (value == NULL) {
@@ -193,17 +193,17 @@ static vouch_format detect(const char *data, size_t len, vouch_format format)
     return VOUCH_FORMAT_JSON;
 }
 
-VOUCH_API int vouch_documents_parse(vouch_documents **out, const char *data,
+int vutil_docs_parse(vutil_docs **out, const char *data,
                                     size_t len, vouch_format format,
                                     size_t max, const char *source,
                                     vouch_error *err)
 {
-    vouch_documents *docs = NULL;
+    vutil_docs *docs = NULL;
     int rc;
 
     *out = NULL;
     if (len > max) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, source, 0, 0,
+        return vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
                                 "input is %zu bytes, over the limit of %zu",
                                 len, max);
     }
@@ -213,23 +213,23 @@ VOUCH_API int vouch_documents_parse(vouch_documents **out, const char *data,
     }
     format = detect(data, len, format);
     if (format != VOUCH_FORMAT_JSON && format != VOUCH_FORMAT_YAML) {
-        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
+        return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
                                 "unknown document format %d", (int)format);
     }
     if (format == VOUCH_FORMAT_JSON) {
-        rc = vouch__json_check(data, len, source, err);
+        rc = vutil_json_check(data, len, source, err);
         if (rc < 0) {
             return rc;
         }
     }
     docs = calloc(1, sizeof(*docs));
     if (docs == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, source, 0, 0,
+        return vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
                                 "out of memory");
     }
-    rc = vouch__yaml_load_stream(&docs->fyds, &docs->count, data, len,
+    rc = vutil_yaml_load_stream(&docs->fyds, &docs->count, data, len,
                                  format == VOUCH_FORMAT_JSON,
-                                 VOUCH_DOCUMENTS_MAX_COUNT, source, err);
+                                 VUTIL_DOCS_MAX_COUNT, source, err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -239,7 +239,7 @@ VOUCH_API int vouch_documents_parse(vouch_documents **out, const char *data,
         goto cleanup;
     }
     for (size_t i = 0; i < docs->count;) {
-        rc = vouch__doc_check_fy(docs->fyds[i], data, len, format, source,
+        rc = vutil_doc_check_fy(docs->fyds[i], data, len, format, source,
                                  err);
         if (rc < 0) {
             goto cleanup;
@@ -267,18 +267,18 @@ VOUCH_API int vouch_documents_parse(vouch_documents **out, const char *data,
 
 cleanup:
     if (rc == VOUCH_ENOMEM) {
-        vouch__error_set(err, rc, source, 0, 0, "out of memory");
+        vutil_error_set(err, rc, source, 0, 0, "out of memory");
     }
-    vouch_documents_free(docs);
+    vutil_docs_free(docs);
     return rc;
 }
 
-VOUCH_API size_t vouch_documents_count(const vouch_documents *docs)
+size_t vutil_docs_count(const vutil_docs *docs)
 {
     return docs != NULL ? docs->count : 0;
 }
 
-VOUCH_API const json_t *vouch_documents_get(const vouch_documents *docs,
+const json_t *vutil_docs_get(const vutil_docs *docs,
                                             size_t index)
 {
     if (docs == NULL || index >= docs->count) {
@@ -310,7 +310,7 @@ static struct fy_node *step(struct fy_node *node, const char *segment)
     return NULL;
 }
 
-VOUCH_API bool vouch_documents_position(const vouch_documents *docs,
+bool vutil_docs_position(const vutil_docs *docs,
                                         size_t index,
                                         const char *const *path,
                                         size_t depth, uint32_t *line,
@@ -336,7 +336,7 @@ VOUCH_API bool vouch_documents_position(const vouch_documents *docs,
         }
         node = next;
     }
-    if (node == NULL || !vouch__doc_node_position(node, &l, &c)) {
+    if (node == NULL || !vutil_doc_node_position(node, &l, &c)) {
         return false;
     }
     *line = (uint32_t)l;
@@ -344,7 +344,7 @@ VOUCH_API bool vouch_documents_position(const vouch_documents *docs,
     return true;
 }
 
-VOUCH_API void vouch_documents_free(vouch_documents *docs)
+void vutil_docs_free(vutil_docs *docs)
 {
     if (docs == NULL) {
         return;
@@ -353,6 +353,6 @@ VOUCH_API void vouch_documents_free(vouch_documents *docs)
         json_decref(docs->values[i]);
     }
     free(docs->values);
-    vouch__yaml_stream_free(docs->fyds, docs->count);
+    vutil_yaml_stream_free(docs->fyds, docs->count);
     free(docs);
 }

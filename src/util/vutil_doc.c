@@ -1,17 +1,18 @@
 /*
- * Loading input documents (doc.h): JSON into jansson's tree, either format
- * into libfyaml's position-keeping tree, and vouch__doc_parse(), which
- * reads a model through the first and, only to place an error, the
- * second. Also field paths and positioned errors; the typed access to
- * nodes is in doc_node.c.
+ * Loading input documents (vutil_doc.h): JSON into jansson's tree,
+ * either format into libfyaml's position-keeping tree, and
+ * vutil_doc_parse(), which reads a model through the first and, only to
+ * place an error, the second. Also field paths and positioned errors;
+ * the typed access to nodes is in vutil_doc_node.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
-#include "doc.h"
+#include "vutil_doc.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 
 /* Deepest nesting accepted by the tree checks (policies need 4). */
 #define DOC_MAX_DEPTH 64
@@ -142,7 +143,7 @@ static bool single_quoted_misread(const char *data, size_t len,
     return escape && lines;
 }
 
-static int check_tree(const vouch__doc *doc, const char *data, size_t len,
+static int check_tree(const vutil_doc *doc, const char *data, size_t len,
                       struct fy_node *node, int depth, vouch_error *err)
 {
     void *iter = NULL;
@@ -156,34 +157,34 @@ static int check_tree(const vouch__doc *doc, const char *data, size_t len,
     }
     if (depth > DOC_MAX_DEPTH) {
         node_mark(node, &line, &column, 0);
-        return vouch__error_set(err, VOUCH_EPARSE, doc->source, line, column,
-                                "document nested deeper than %d levels",
-                                DOC_MAX_DEPTH);
+        return vutil_error_set(err, VOUCH_EPARSE, doc->source, line, column,
+                               "document nested deeper than %d levels",
+                               DOC_MAX_DEPTH);
     }
     if (fy_node_is_alias(node)) {
         node_mark(node, &line, &column, 0);
-        return vouch__error_set(err, VOUCH_EPARSE, doc->source, line, column,
-                                "YAML aliases are not accepted");
+        return vutil_error_set(err, VOUCH_EPARSE, doc->source, line, column,
+                               "YAML aliases are not accepted");
     }
     if (fy_node_get_anchor(node) != NULL) {
         node_mark(node, &line, &column, 0);
-        return vouch__error_set(err, VOUCH_EPARSE, doc->source, line, column,
-                                "YAML anchors are not accepted");
+        return vutil_error_set(err, VOUCH_EPARSE, doc->source, line, column,
+                               "YAML anchors are not accepted");
     }
     if (fy_node_get_tag(node, &tlen) != NULL) {
         node_mark(node, &line, &column, 0);
-        return vouch__error_set(err, VOUCH_EPARSE, doc->source, line, column,
-                                "YAML tags are not accepted");
+        return vutil_error_set(err, VOUCH_EPARSE, doc->source, line, column,
+                               "YAML tags are not accepted");
     }
     if (fy_node_is_scalar(node) &&
         fy_node_get_style(node) == FYNS_SINGLE_QUOTED &&
         single_quoted_misread(data, len, node)) {
         node_mark(node, &line, &column, 0);
-        return vouch__error_set(err, VOUCH_EPARSE, doc->source, line, column,
-                                "a single-quoted string with two escaped "
-                                "quotes ('') in a row, or with one on "
-                                "several lines, is not accepted; use a "
-                                "double-quoted string");
+        return vutil_error_set(err, VOUCH_EPARSE, doc->source, line, column,
+                               "a single-quoted string with two escaped "
+                               "quotes ('') in a row, or with one on "
+                               "several lines, is not accepted; use a "
+                               "double-quoted string");
     }
     if (fy_node_is_mapping(node)) {
         struct fy_node_pair *pair;
@@ -196,12 +197,12 @@ static int check_tree(const vouch__doc *doc, const char *data, size_t len,
                 size_t n = 0;
                 const char *s = fy_node_get_scalar(key, &n);
 
-                if (s != NULL && vouch__slice_eq(s, n, "<<")) {
+                if (s != NULL && vutil_slice_eq(s, n, "<<")) {
                     node_mark(key, &line, &column, 0);
-                    return vouch__error_set(err, VOUCH_EPARSE, doc->source,
-                                            line, column,
-                                            "YAML merge keys are not "
-                                            "accepted");
+                    return vutil_error_set(err, VOUCH_EPARSE, doc->source,
+                                           line, column,
+                                           "YAML merge keys are not "
+                                           "accepted");
                 }
             }
             rc = check_tree(doc, data, len, key, depth + 1, err);
@@ -227,22 +228,22 @@ static int check_tree(const vouch__doc *doc, const char *data, size_t len,
     return 0;
 }
 
-int vouch__doc_check_fy(struct fy_document *fyd, const char *data,
-                        size_t len, vouch_format format, const char *source,
-                        vouch_error *err)
+int vutil_doc_check_fy(struct fy_document *fyd, const char *data,
+                       size_t len, vouch_format format, const char *source,
+                       vouch_error *err)
 {
-    vouch__doc doc;
+    vutil_doc doc;
 
     memset(&doc, 0, sizeof(doc));
     doc.fyd = fyd;
-    doc.tree = VOUCH__TREE_FY;
+    doc.tree = VUTIL_TREE_FY;
     doc.source = source;
     doc.format = format;
     return check_tree(&doc, data != NULL ? data : "", len,
                       fy_document_root(fyd), 0, err);
 }
 
-bool vouch__doc_node_position(struct fy_node *node, int *line, int *column)
+bool vutil_doc_node_position(struct fy_node *node, int *line, int *column)
 {
     *line = 0;
     *column = 0;
@@ -251,8 +252,8 @@ bool vouch__doc_node_position(struct fy_node *node, int *line, int *column)
 
 /* ---- loading -------------------------------------------------------- */
 
-vouch_format vouch__doc_detect_format(const char *data, size_t len,
-                                     vouch_format format)
+vouch_format vutil_doc_detect_format(const char *data, size_t len,
+                                    vouch_format format)
 {
     size_t i = 0;
 
@@ -269,7 +270,7 @@ vouch_format vouch__doc_detect_format(const char *data, size_t len,
 }
 
 /* The checks every load starts with: the limit, the bytes, the format. */
-static int load_start(vouch__doc *doc, const char *data, size_t len,
+static int load_start(vutil_doc *doc, const char *data, size_t len,
                       vouch_format format, size_t max, const char *source,
                       vouch_error *err)
 {
@@ -277,48 +278,48 @@ static int load_start(vouch__doc *doc, const char *data, size_t len,
     doc->source = source;
     doc->format = format;
     if (len > max) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, source, 0, 0,
-                                "document is %zu bytes, over the limit of "
-                                "%zu", len, max);
+        return vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
+                               "document is %zu bytes, over the limit of "
+                               "%zu", len, max);
     }
     if (data == NULL && len > 0) {
-        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                "no document given");
+        return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                               "no document given");
     }
-    doc->format = vouch__doc_detect_format(data, len, format);
+    doc->format = vutil_doc_detect_format(data, len, format);
     if (doc->format != VOUCH_FORMAT_JSON &&
         doc->format != VOUCH_FORMAT_YAML) {
-        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                "unknown document format %d", (int)format);
+        return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                               "unknown document format %d", (int)format);
     }
     return 0;
 }
 
 /* The libfyaml half of a load, once the bytes are known to be acceptable
  * (for JSON: checked by jansson). */
-static int load_fy(vouch__doc *doc, const char *data, size_t len,
+static int load_fy(vutil_doc *doc, const char *data, size_t len,
                    vouch_error *err)
 {
     int rc;
 
-    rc = vouch__yaml_load(&doc->fyd, data != NULL ? data : "", len,
-                          doc->format == VOUCH_FORMAT_JSON, doc->source, err);
+    rc = vutil_yaml_load(&doc->fyd, data != NULL ? data : "", len,
+                         doc->format == VOUCH_FORMAT_JSON, doc->source, err);
     if (rc < 0) {
         doc->fyd = NULL;
         return rc;
     }
-    doc->tree = VOUCH__TREE_FY;
+    doc->tree = VUTIL_TREE_FY;
     rc = check_tree(doc, data != NULL ? data : "", len,
                     fy_document_root(doc->fyd), 0, err);
     if (rc < 0) {
-        vouch__doc_close(doc);
+        vutil_doc_close(doc);
     }
     return rc;
 }
 
-int vouch__doc_load(vouch__doc *doc, const char *data, size_t len,
-                    vouch_format format, size_t max, const char *source,
-                    vouch_error *err)
+int vutil_doc_load(vutil_doc *doc, const char *data, size_t len,
+                   vouch_format format, size_t max, const char *source,
+                   vouch_error *err)
 {
     int rc = load_start(doc, data, len, format, max, source, err);
 
@@ -326,7 +327,7 @@ int vouch__doc_load(vouch__doc *doc, const char *data, size_t len,
         return rc;
     }
     if (doc->format == VOUCH_FORMAT_JSON) {
-        rc = vouch__json_check(data, len, source, err);
+        rc = vutil_json_check(data, len, source, err);
         if (rc < 0) {
             return rc;
         }
@@ -364,8 +365,8 @@ static bool json_too_deep(json_t *node, int depth)
     return false;
 }
 
-int vouch__doc_load_json(vouch__doc *doc, const char *data, size_t len,
-                         size_t max, const char *source, vouch_error *err)
+int vutil_doc_load_json(vutil_doc *doc, const char *data, size_t len,
+                        size_t max, const char *source, vouch_error *err)
 {
     json_error_t jerr;
     int rc = load_start(doc, data, len, VOUCH_FORMAT_JSON, max, source, err);
@@ -377,19 +378,19 @@ int vouch__doc_load_json(vouch__doc *doc, const char *data, size_t len,
     doc->json = json_loadb(data != NULL ? data : "", len,
                            JSON_REJECT_DUPLICATES, &jerr);
     if (doc->json == NULL) {
-        return vouch__error_set(err, VOUCH_EPARSE, source, jerr.line,
-                                jerr.column, "%s", jerr.text);
+        return vutil_error_set(err, VOUCH_EPARSE, source, jerr.line,
+                               jerr.column, "%s", jerr.text);
     }
     doc->json_owned = true;
-    doc->tree = VOUCH__TREE_JSON;
+    doc->tree = VUTIL_TREE_JSON;
     if (json_too_deep(doc->json, 0)) {
-        vouch__doc_close(doc);
+        vutil_doc_close(doc);
         return VOUCH_EINVAL;
     }
     return 0;
 }
 
-void vouch__doc_close(vouch__doc *doc)
+void vutil_doc_close(vutil_doc *doc)
 {
     if (doc == NULL) {
         return;
@@ -405,35 +406,35 @@ void vouch__doc_close(vouch__doc *doc)
     doc->json = NULL;
 }
 
-vouch__node *vouch__doc_root(const vouch__doc *doc)
+vutil_node *vutil_doc_root(const vutil_doc *doc)
 {
-    if (doc->tree == VOUCH__TREE_JSON) {
-        return (vouch__node *)doc->json;
+    if (doc->tree == VUTIL_TREE_JSON) {
+        return (vutil_node *)doc->json;
     }
-    return doc->fyd != NULL ? (vouch__node *)fy_document_root(doc->fyd)
+    return doc->fyd != NULL ? (vutil_node *)fy_document_root(doc->fyd)
                             : NULL;
 }
 
 /* ---- reading a model ------------------------------------------------ */
 
-int vouch__doc_parse(const char *data, size_t len, vouch_format format,
-                     size_t max, const char *source, vouch__doc_reader reader,
-                     void *out, vouch_error *err)
+int vutil_doc_parse(const char *data, size_t len, vouch_format format,
+                    size_t max, const char *source, vutil_doc_reader reader,
+                    void *out, vouch_error *err)
 {
-    vouch__doc doc;
+    vutil_doc doc;
     int rc = load_start(&doc, data, len, format, max, source, err);
 
     if (rc < 0) {
         return rc;
     }
     if (doc.format == VOUCH_FORMAT_JSON) {
-        rc = vouch__doc_load_json(&doc, data, len, max, source, err);
+        rc = vutil_doc_load_json(&doc, data, len, max, source, err);
         if (rc == VOUCH_EPARSE || rc == VOUCH_ENOMEM) {
             return rc;          /* a syntax error is jansson's to give */
         }
         if (rc == 0) {
             rc = reader(&doc, out, err);
-            vouch__doc_close(&doc);
+            vutil_doc_close(&doc);
             if (rc == 0 || rc == VOUCH_ENOMEM) {
                 return rc;
             }
@@ -451,33 +452,33 @@ int vouch__doc_parse(const char *data, size_t len, vouch_format format,
         return rc;
     }
     rc = reader(&doc, out, err);
-    vouch__doc_close(&doc);
+    vutil_doc_close(&doc);
     return rc;
 }
 
-int vouch__doc_parse_value(const json_t *value, const char *source,
-                           vouch__doc_reader reader, void *out,
-                           vouch_error *err)
+int vutil_doc_parse_value(const json_t *value, const char *source,
+                          vutil_doc_reader reader, void *out,
+                          vouch_error *err)
 {
-    vouch__doc doc;
+    vutil_doc doc;
 
     memset(&doc, 0, sizeof(doc));
     doc.source = source;
     doc.format = VOUCH_FORMAT_JSON;
-    doc.tree = VOUCH__TREE_JSON;
+    doc.tree = VUTIL_TREE_JSON;
     /* The readers never modify a node; the accessors of jansson that walk
      * objects take non-const pointers. */
     doc.json = (json_t *)value;
     if (value == NULL) {
-        return vouch__error_set(err, VOUCH_EINVAL, source, 0, 0,
-                                "no document given");
+        return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
+                               "no document given");
     }
     return reader(&doc, out, err);
 }
 
 /* ---- paths ---------------------------------------------------------- */
 
-static void path_append(vouch__path *path, const char *s, size_t n)
+static void path_append(vutil_path *path, const char *s, size_t n)
 {
     size_t room = sizeof(path->text) - 1 - path->len;
 
@@ -489,7 +490,7 @@ static void path_append(vouch__path *path, const char *s, size_t n)
     path->text[path->len] = '\0';
 }
 
-size_t vouch__path_push_key(vouch__path *path, const char *key)
+size_t vutil_path_push_key(vutil_path *path, const char *key)
 {
     size_t saved = path->len;
 
@@ -500,7 +501,7 @@ size_t vouch__path_push_key(vouch__path *path, const char *key)
     return saved;
 }
 
-size_t vouch__path_push_index(vouch__path *path, size_t index)
+size_t vutil_path_push_index(vutil_path *path, size_t index)
 {
     size_t saved = path->len;
     char buf[32];
@@ -512,7 +513,7 @@ size_t vouch__path_push_index(vouch__path *path, size_t index)
     return saved;
 }
 
-void vouch__path_pop(vouch__path *path, size_t saved)
+void vutil_path_pop(vutil_path *path, size_t saved)
 {
     if (saved <= path->len) {
         path->len = saved;
@@ -524,14 +525,14 @@ void vouch__path_pop(vouch__path *path, size_t saved)
  * libfyaml marks a quoted scalar's content, inside the quotes, so byte
  * `offset` of a one-line scalar without escapes is at column start + offset.
  */
-void vouch__doc_scalar_column(const vouch__doc *doc, vouch__node *node,
-                              size_t len, uint32_t offset, vouch_error *err)
+void vutil_doc_scalar_column(const vutil_doc *doc, vutil_node *node,
+                             size_t len, uint32_t offset, vouch_error *err)
 {
     struct fy_token *tok;
     const struct fy_mark *start;
     const struct fy_mark *end;
 
-    if (err == NULL || doc->tree != VOUCH__TREE_FY || node == NULL ||
+    if (err == NULL || doc->tree != VUTIL_TREE_FY || node == NULL ||
         offset == 0) {
         return;
     }
@@ -548,9 +549,9 @@ void vouch__doc_scalar_column(const vouch__doc *doc, vouch__node *node,
 
 /* ---- failing -------------------------------------------------------- */
 
-int vouch__doc_fail(const vouch__doc *doc, vouch__node *node,
-                    const vouch__path *path, vouch_error *err,
-                    vouch_code code, const char *fmt, ...)
+int vutil_doc_fail(const vutil_doc *doc, vutil_node *node,
+                   const vutil_path *path, vouch_error *err,
+                   vouch_code code, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;
@@ -560,13 +561,13 @@ int vouch__doc_fail(const vouch__doc *doc, vouch__node *node,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (doc->tree == VOUCH__TREE_FY) {
+    if (doc->tree == VUTIL_TREE_FY) {
         node_mark((struct fy_node *)node, &line, &column, 0);
     }
     if (path != NULL && path->len > 0) {
-        return vouch__error_set(err, code, doc->source, line, column,
-                                "%s: %s", path->text, msg);
+        return vutil_error_set(err, code, doc->source, line, column,
+                               "%s: %s", path->text, msg);
     }
-    return vouch__error_set(err, code, doc->source, line, column, "%s", msg);
+    return vutil_error_set(err, code, doc->source, line, column, "%s", msg);
 }
 

@@ -1,13 +1,13 @@
 /*
- * Tests for src/engine/documents.c (include/vouch/documents.h): a stream
- * of YAML documents, or one JSON text, as jansson values with positions.
+ * Tests for src/util/vutil_docs.c (vutil_docs.h): a stream of YAML
+ * documents, or one JSON text, as jansson values with positions.
  *
  * Sections:
  *   streams     several documents, empty ones left out, JSON, AUTO
  *   scalars     the core schema: null, booleans, numbers, quoted strings
  *   errors      syntax, refused YAML features and duplicate keys, with
  *               their positions; limits
- *   positions   vouch_documents_position along keys and indexes
+ *   positions   vutil_docs_position along keys and indexes
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,13 +17,13 @@
 
 #include <cmocka.h>
 
-#include "vouch/documents.h"
+#include "vutil_docs.h"
 
-static vouch_documents *parse_ok(const char *text, vouch_format format)
+static vutil_docs *parse_ok(const char *text, vouch_format format)
 {
-    vouch_documents *docs = NULL;
+    vutil_docs *docs = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
-    int rc = vouch_documents_parse(&docs, text, strlen(text), format,
+    int rc = vutil_docs_parse(&docs, text, strlen(text), format,
                                    1u << 20, "m.yaml", &err);
 
     if (rc != 0) {
@@ -36,9 +36,9 @@ static vouch_documents *parse_ok(const char *text, vouch_format format)
 static void parse_fails(const char *text, int code, unsigned line,
                         unsigned column, const char *needle)
 {
-    vouch_documents *docs = NULL;
+    vutil_docs *docs = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
-    int rc = vouch_documents_parse(&docs, text, strlen(text),
+    int rc = vutil_docs_parse(&docs, text, strlen(text),
                                    VOUCH_FORMAT_AUTO, 1u << 20, "m.yaml",
                                    &err);
 
@@ -52,7 +52,7 @@ static void parse_fails(const char *text, int code, unsigned line,
     }
 }
 
-static void test_documents_reads_a_stream(void **state)
+static void test_docs_reads_a_stream(void **state)
 {
     static const char text[] =
         "---\n"
@@ -65,16 +65,16 @@ static void test_documents_reads_a_stream(void **state)
         "  containers:\n"
         "  - image: busybox\n"
         "---\n";
-    vouch_documents *docs = parse_ok(text, VOUCH_FORMAT_AUTO);
+    vutil_docs *docs = parse_ok(text, VOUCH_FORMAT_AUTO);
     const json_t *second;
 
     (void)state;
-    assert_int_equal(vouch_documents_count(docs), 2);
+    assert_int_equal(vutil_docs_count(docs), 2);
     assert_string_equal(
-        json_string_value(json_object_get(vouch_documents_get(docs, 0),
+        json_string_value(json_object_get(vutil_docs_get(docs, 0),
                                           "kind")),
         "Pod");
-    second = vouch_documents_get(docs, 1);
+    second = vutil_docs_get(docs, 1);
     assert_string_equal(
         json_string_value(json_object_get(
             json_array_get(json_object_get(json_object_get(second, "spec"),
@@ -82,41 +82,41 @@ static void test_documents_reads_a_stream(void **state)
                            0),
             "image")),
         "busybox");
-    assert_null(vouch_documents_get(docs, 2));
-    vouch_documents_free(docs);
+    assert_null(vutil_docs_get(docs, 2));
+    vutil_docs_free(docs);
 }
 
-static void test_documents_reads_json(void **state)
+static void test_docs_reads_json(void **state)
 {
-    vouch_documents *docs =
+    vutil_docs *docs =
         parse_ok("  {\"kind\": \"List\", \"items\": [1, 2.5, null]}",
                  VOUCH_FORMAT_AUTO);
     const json_t *items;
 
     (void)state;
-    assert_int_equal(vouch_documents_count(docs), 1);
-    items = json_object_get(vouch_documents_get(docs, 0), "items");
+    assert_int_equal(vutil_docs_count(docs), 1);
+    items = json_object_get(vutil_docs_get(docs, 0), "items");
     assert_true(json_is_integer(json_array_get(items, 0)));
     assert_true(json_is_real(json_array_get(items, 1)));
     assert_true(json_is_null(json_array_get(items, 2)));
-    vouch_documents_free(docs);
+    vutil_docs_free(docs);
     /* Malformed JSON: jansson's error. */
     parse_fails("{\"a\": }\n", VOUCH_EPARSE, 1, 7, "unexpected token");
     /* JSON objects separated by "---": a YAML stream. */
     docs = parse_ok("{\"a\": 1}\n---\n{\"b\": true}\n", VOUCH_FORMAT_AUTO);
-    assert_int_equal(vouch_documents_count(docs), 2);
-    assert_true(json_is_true(json_object_get(vouch_documents_get(docs, 1),
+    assert_int_equal(vutil_docs_count(docs), 2);
+    assert_true(json_is_true(json_object_get(vutil_docs_get(docs, 1),
                                              "b")));
-    vouch_documents_free(docs);
+    vutil_docs_free(docs);
 }
 
-static void test_documents_types_scalars_by_core_schema(void **state)
+static void test_docs_types_scalars_by_core_schema(void **state)
 {
     static const char text[] =
         "a: ~\nb: true\nc: False\nd: 42\ne: -0.5\nf: 0x1f\ng: \"true\"\n"
         "h: '42'\ni: yes\nj: .inf\nk: 99999999999999999999\nl:\n";
-    vouch_documents *docs = parse_ok(text, VOUCH_FORMAT_YAML);
-    const json_t *root = vouch_documents_get(docs, 0);
+    vutil_docs *docs = parse_ok(text, VOUCH_FORMAT_YAML);
+    const json_t *root = vutil_docs_get(docs, 0);
 
     (void)state;
     assert_true(json_is_null(json_object_get(root, "a")));
@@ -135,10 +135,10 @@ static void test_documents_types_scalars_by_core_schema(void **state)
     assert_string_equal(json_string_value(json_object_get(root, "k")),
                         "99999999999999999999");
     assert_true(json_is_null(json_object_get(root, "l")));
-    vouch_documents_free(docs);
+    vutil_docs_free(docs);
 }
 
-static void test_documents_places_errors(void **state)
+static void test_docs_places_errors(void **state)
 {
     (void)state;
     parse_fails("a: 1\n---\nb: [1,\n", VOUCH_EPARSE, 4, 1, "");
@@ -154,27 +154,27 @@ static void test_documents_places_errors(void **state)
                 "NUL");
 }
 
-static void test_documents_enforces_limits(void **state)
+static void test_docs_enforces_limits(void **state)
 {
-    vouch_documents *docs = NULL;
+    vutil_docs *docs = NULL;
     vouch_error err = VOUCH_ERROR_INIT;
 
     (void)state;
-    assert_int_equal(vouch_documents_parse(&docs, "a: 1\n", 5,
+    assert_int_equal(vutil_docs_parse(&docs, "a: 1\n", 5,
                                            VOUCH_FORMAT_YAML, 4, "m.yaml",
                                            &err),
                      VOUCH_ETOOBIG);
     assert_null(docs);
     assert_non_null(strstr(err.message, "over the limit of 4"));
-    assert_int_equal(vouch_documents_parse(&docs, "", 0, VOUCH_FORMAT_YAML,
+    assert_int_equal(vutil_docs_parse(&docs, "", 0, VOUCH_FORMAT_YAML,
                                            4, NULL, &err),
                      0);
-    assert_int_equal(vouch_documents_count(docs), 0);
-    vouch_documents_free(docs);
-    vouch_documents_free(NULL);
+    assert_int_equal(vutil_docs_count(docs), 0);
+    vutil_docs_free(docs);
+    vutil_docs_free(NULL);
 }
 
-static void test_documents_positions(void **state)
+static void test_docs_positions(void **state)
 {
     static const char text[] =
         "kind: Pod\n"
@@ -191,36 +191,36 @@ static void test_documents_positions(void **state)
     static const char *const image[] = {"spec", "template", "spec",
                                         "containers", "1", "image"};
     static const char *const missing[] = {"spec", "template", "nope"};
-    vouch_documents *docs = parse_ok(text, VOUCH_FORMAT_YAML);
+    vutil_docs *docs = parse_ok(text, VOUCH_FORMAT_YAML);
     uint32_t line = 0;
     uint32_t column = 0;
 
     (void)state;
-    assert_true(vouch_documents_position(docs, 1, image, 6, &line, &column));
+    assert_true(vutil_docs_position(docs, 1, image, 6, &line, &column));
     assert_int_equal(line, 11);
     assert_int_equal(column, 16);
-    assert_true(vouch_documents_position(docs, 1, NULL, 0, &line, &column));
+    assert_true(vutil_docs_position(docs, 1, NULL, 0, &line, &column));
     assert_int_equal(line, 3);
     assert_int_equal(column, 1);
     /* A path that leads nowhere: the deepest value reached. */
-    assert_true(vouch_documents_position(docs, 1, missing, 3, &line,
+    assert_true(vutil_docs_position(docs, 1, missing, 3, &line,
                                          &column));
     assert_int_equal(line, 6);
     assert_int_equal(column, 5);
-    assert_false(vouch_documents_position(docs, 2, NULL, 0, &line, &column));
+    assert_false(vutil_docs_position(docs, 2, NULL, 0, &line, &column));
     assert_int_equal(line, 0);
-    vouch_documents_free(docs);
+    vutil_docs_free(docs);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_documents_reads_a_stream),
-        cmocka_unit_test(test_documents_reads_json),
-        cmocka_unit_test(test_documents_types_scalars_by_core_schema),
-        cmocka_unit_test(test_documents_places_errors),
-        cmocka_unit_test(test_documents_enforces_limits),
-        cmocka_unit_test(test_documents_positions),
+        cmocka_unit_test(test_docs_reads_a_stream),
+        cmocka_unit_test(test_docs_reads_json),
+        cmocka_unit_test(test_docs_types_scalars_by_core_schema),
+        cmocka_unit_test(test_docs_places_errors),
+        cmocka_unit_test(test_docs_enforces_limits),
+        cmocka_unit_test(test_docs_positions),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,18 +1,16 @@
 /*
- * vouch — reading a stream of documents (YAML "---" separated, or one JSON
- * text) into jansson values, with the position of every value kept, by
- * the same loading rules as every other document vouch reads.
+ * vouch util — reading a stream of documents (YAML "---" separated, or one
+ * JSON text) into jansson values, with the position of every value kept,
+ * by the same loading rules as every other document vouch reads
+ * (vutil_doc.h).
  *
  * This is how a caller reads input that is not one of libvouch's models
  * (Kubernetes manifests, for `vouch evaluate --manifest`) without a second
  * YAML reader: the values come out as jansson trees, and an error found in
- * them later is placed by vouch_documents_position() at FILE:LINE:COL.
- *
- * Not included by vouch/vouch.h: include it (and link jansson) only where
- * jansson is used.
+ * them later is placed by vutil_docs_position() at FILE:LINE:COL.
  */
-#ifndef VOUCH_DOCUMENTS_H
-#define VOUCH_DOCUMENTS_H
+#ifndef VUTIL_DOCS_H
+#define VUTIL_DOCS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,15 +20,11 @@
 
 #include "vouch/common.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
 /** The documents of one input, each a jansson value with positions. */
-typedef struct vouch_documents vouch_documents;
+typedef struct vutil_docs vutil_docs;
 
 /** Most documents in one stream. */
-#define VOUCH_DOCUMENTS_MAX_COUNT 10000u
+#define VUTIL_DOCS_MAX_COUNT 10000u
 
 /**
  * Read every document of `len` bytes.
@@ -47,32 +41,32 @@ typedef struct vouch_documents vouch_documents;
  * integers, floats; anything else a string); a quoted scalar is always a
  * string.
  *
- * @param[out] out  Caller owns it; free with vouch_documents_free(). NULL
+ * @param[out] out  Caller owns it; free with vutil_docs_free(). NULL
  *                  on failure.
  * @param data      Borrowed; not retained. Need not be NUL-terminated.
  * @param max       Most bytes accepted.
  * @param source    Name used in errors, e.g. "deploy.yaml"; may be NULL.
  * @param[out] err  May be NULL; filled on failure, with the position.
  * @return 0; VOUCH_EPARSE (malformed, with line and column); VOUCH_ETOOBIG
- *         (over `max` bytes, or more than VOUCH_DOCUMENTS_MAX_COUNT
+ *         (over `max` bytes, or more than VUTIL_DOCS_MAX_COUNT
  *         documents); VOUCH_EINVAL (unknown format); VOUCH_ENOMEM.
  *
  * Thread safety: reentrant. The result is immutable; it may be read from
  * several threads at once.
  */
-VOUCH_API int vouch_documents_parse(vouch_documents **out, const char *data,
+int vutil_docs_parse(vutil_docs **out, const char *data,
                                     size_t len, vouch_format format,
                                     size_t max, const char *source,
                                     vouch_error *err);
 
 /** Number of (non-empty) documents. */
-VOUCH_API size_t vouch_documents_count(const vouch_documents *docs);
+size_t vutil_docs_count(const vutil_docs *docs);
 
 /**
  * Document `index` as a jansson value. Borrowed; valid until `docs` is
  * freed. Do not modify it. NULL when `index` is out of range.
  */
-VOUCH_API const json_t *vouch_documents_get(const vouch_documents *docs,
+const json_t *vutil_docs_get(const vutil_docs *docs,
                                             size_t index);
 
 /**
@@ -85,17 +79,13 @@ VOUCH_API const json_t *vouch_documents_get(const vouch_documents *docs,
  * @return true when a position was found (then `*line` and `*column` are
  *         at least 1); false otherwise (both 0).
  */
-VOUCH_API bool vouch_documents_position(const vouch_documents *docs,
+bool vutil_docs_position(const vutil_docs *docs,
                                         size_t index,
                                         const char *const *path,
                                         size_t depth, uint32_t *line,
                                         uint32_t *column);
 
 /** Free; NULL-safe. */
-VOUCH_API void vouch_documents_free(vouch_documents *docs);
+void vutil_docs_free(vutil_docs *docs);
 
-#ifdef __cplusplus
-}
-#endif
-
-#endif /* VOUCH_DOCUMENTS_H */
+#endif /* VUTIL_DOCS_H */

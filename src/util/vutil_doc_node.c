@@ -1,5 +1,5 @@
 /*
- * Typed access to the nodes of a loaded document (doc.h), over either of
+ * Typed access to the nodes of a loaded document (vutil_doc.h), over either of
  * its trees: libfyaml (YAML, and JSON read for positions) or jansson (JSON
  * read directly). Both give the same answer for the same JSON bytes; only
  * the libfyaml tree places its errors.
@@ -9,14 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doc.h"
+#include "vutil_doc.h"
+#include "vutil_error.h"
+#include "vutil_str.h"
 
 #define FY(node) ((struct fy_node *)(node))
 #define JS(node) ((json_t *)(node))
 
-static bool is_json_tree(const vouch__doc *doc)
+static bool is_json_tree(const vutil_doc *doc)
 {
-    return doc->tree == VOUCH__TREE_JSON;
+    return doc->tree == VUTIL_TREE_JSON;
 }
 
 static bool fy_is_plain(struct fy_node *node)
@@ -28,19 +30,19 @@ static bool fy_is_plain(struct fy_node *node)
 
 static bool is_null_text(const char *s, size_t n)
 {
-    return n == 0 || vouch__slice_eq(s, n, "~") ||
-           vouch__slice_eq(s, n, "null") || vouch__slice_eq(s, n, "Null") ||
-           vouch__slice_eq(s, n, "NULL");
+    return n == 0 || vutil_slice_eq(s, n, "~") ||
+           vutil_slice_eq(s, n, "null") || vutil_slice_eq(s, n, "Null") ||
+           vutil_slice_eq(s, n, "NULL");
 }
 
 static int bool_text(const char *s, size_t n)
 {
-    if (vouch__slice_eq(s, n, "true") || vouch__slice_eq(s, n, "True") ||
-        vouch__slice_eq(s, n, "TRUE")) {
+    if (vutil_slice_eq(s, n, "true") || vutil_slice_eq(s, n, "True") ||
+        vutil_slice_eq(s, n, "TRUE")) {
         return 1;
     }
-    if (vouch__slice_eq(s, n, "false") || vouch__slice_eq(s, n, "False") ||
-        vouch__slice_eq(s, n, "FALSE")) {
+    if (vutil_slice_eq(s, n, "false") || vutil_slice_eq(s, n, "False") ||
+        vutil_slice_eq(s, n, "FALSE")) {
         return 0;
     }
     return -1;
@@ -68,13 +70,13 @@ static bool all_of(const char *s, size_t n, const char *set)
 
 static bool is_special_float(const char *s, size_t n, bool signed_)
 {
-    if (vouch__slice_eq(s, n, ".inf") || vouch__slice_eq(s, n, ".Inf") ||
-        vouch__slice_eq(s, n, ".INF")) {
+    if (vutil_slice_eq(s, n, ".inf") || vutil_slice_eq(s, n, ".Inf") ||
+        vutil_slice_eq(s, n, ".INF")) {
         return true;
     }
-    return !signed_ && (vouch__slice_eq(s, n, ".nan") ||
-                        vouch__slice_eq(s, n, ".NaN") ||
-                        vouch__slice_eq(s, n, ".NAN"));
+    return !signed_ && (vutil_slice_eq(s, n, ".nan") ||
+                        vutil_slice_eq(s, n, ".NaN") ||
+                        vutil_slice_eq(s, n, ".NAN"));
 }
 
 /* int: [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+; float per the core schema */
@@ -127,7 +129,7 @@ static bool is_number_text(const char *s, size_t n)
     return i == n;
 }
 
-int vouch__doc_plain_value(const char *s, size_t n, json_t **out)
+int vutil_doc_plain_value(const char *s, size_t n, json_t **out)
 {
     char text[128];
     char *end = NULL;
@@ -171,7 +173,7 @@ int vouch__doc_plain_value(const char *s, size_t n, json_t **out)
 
 /* ---- kinds ---------------------------------------------------------- */
 
-bool vouch__doc_is_null(const vouch__doc *doc, vouch__node *node)
+bool vutil_doc_is_null(const vutil_doc *doc, vutil_node *node)
 {
     const char *s;
     size_t n = 0;
@@ -190,7 +192,7 @@ bool vouch__doc_is_null(const vouch__doc *doc, vouch__node *node)
         return true;
     }
     if (doc->format == VOUCH_FORMAT_JSON) {
-        return vouch__slice_eq(s, n, "null");
+        return vutil_slice_eq(s, n, "null");
     }
     return is_null_text(s, n);
 }
@@ -210,12 +212,12 @@ static const char *json_kind(json_t *node)
     return "null";
 }
 
-static const char *node_kind(const vouch__doc *doc, vouch__node *node)
+static const char *node_kind(const vutil_doc *doc, vutil_node *node)
 {
     const char *s;
     size_t n = 0;
 
-    if (vouch__doc_is_null(doc, node)) {
+    if (vutil_doc_is_null(doc, node)) {
         return "null";
     }
     if (is_json_tree(doc)) {
@@ -243,7 +245,7 @@ static const char *node_kind(const vouch__doc *doc, vouch__node *node)
     return "a number";
 }
 
-bool vouch__doc_is_mapping(const vouch__doc *doc, vouch__node *node)
+bool vutil_doc_is_mapping(const vutil_doc *doc, vutil_node *node)
 {
     if (node == NULL) {
         return false;
@@ -252,7 +254,7 @@ bool vouch__doc_is_mapping(const vouch__doc *doc, vouch__node *node)
                              : fy_node_is_mapping(FY(node));
 }
 
-bool vouch__doc_is_sequence(const vouch__doc *doc, vouch__node *node)
+bool vutil_doc_is_sequence(const vutil_doc *doc, vutil_node *node)
 {
     if (node == NULL) {
         return false;
@@ -261,7 +263,7 @@ bool vouch__doc_is_sequence(const vouch__doc *doc, vouch__node *node)
                              : fy_node_is_sequence(FY(node));
 }
 
-size_t vouch__doc_count(const vouch__doc *doc, vouch__node *node)
+size_t vutil_doc_count(const vutil_doc *doc, vutil_node *node)
 {
     int n;
 
@@ -281,28 +283,28 @@ size_t vouch__doc_count(const vouch__doc *doc, vouch__node *node)
 
 /* ---- walking -------------------------------------------------------- */
 
-vouch__node *vouch__doc_next(const vouch__doc *doc, vouch__node *node,
-                             vouch__iter *iter)
+vutil_node *vutil_doc_next(const vutil_doc *doc, vutil_node *node,
+                             vutil_iter *iter)
 {
-    if (!vouch__doc_is_sequence(doc, node)) {
+    if (!vutil_doc_is_sequence(doc, node)) {
         return NULL;
     }
     if (is_json_tree(doc)) {
-        return (vouch__node *)json_array_get(JS(node), iter->index++);
+        return (vutil_node *)json_array_get(JS(node), iter->index++);
     }
-    return (vouch__node *)fy_node_sequence_iterate(FY(node), &iter->fy);
+    return (vutil_node *)fy_node_sequence_iterate(FY(node), &iter->fy);
 }
 
-int vouch__doc_next_entry(const vouch__doc *doc, vouch__node *node,
-                          vouch__iter *iter, const vouch__path *path,
-                          const char **key, size_t *key_len,
-                          vouch__node **key_node, vouch__node **value,
-                          vouch_error *err)
+int vutil_doc_next_entry(const vutil_doc *doc, vutil_node *node,
+                         vutil_iter *iter, const vutil_path *path,
+                         const char **key, size_t *key_len,
+                         vutil_node **key_node, vutil_node **value,
+                         vouch_error *err)
 {
     struct fy_node_pair *pair;
     int rc;
 
-    if (!vouch__doc_is_mapping(doc, node)) {
+    if (!vutil_doc_is_mapping(doc, node)) {
         return 0;
     }
     if (is_json_tree(doc)) {
@@ -316,7 +318,7 @@ int vouch__doc_next_entry(const vouch__doc *doc, vouch__node *node,
         }
         *key = json_object_iter_key(it);
         *key_len = json_object_iter_key_len(it);
-        *value = (vouch__node *)json_object_iter_value(it);
+        *value = (vutil_node *)json_object_iter_value(it);
         *key_node = *value;     /* no positions in this tree */
         return 1;
     }
@@ -324,23 +326,23 @@ int vouch__doc_next_entry(const vouch__doc *doc, vouch__node *node,
     if (pair == NULL) {
         return 0;
     }
-    *key_node = (vouch__node *)fy_node_pair_key(pair);
-    *value = (vouch__node *)fy_node_pair_value(pair);
-    rc = vouch__doc_string(doc, *key_node, path, key, key_len, err);
+    *key_node = (vutil_node *)fy_node_pair_key(pair);
+    *value = (vutil_node *)fy_node_pair_value(pair);
+    rc = vutil_doc_string(doc, *key_node, path, key, key_len, err);
     return rc < 0 ? rc : 1;
 }
 
-vouch__node *vouch__doc_get(const vouch__doc *doc, vouch__node *node,
+vutil_node *vutil_doc_get(const vutil_doc *doc, vutil_node *node,
                             const char *key)
 {
     struct fy_node_pair *pair;
     void *iter = NULL;
 
-    if (!vouch__doc_is_mapping(doc, node)) {
+    if (!vutil_doc_is_mapping(doc, node)) {
         return NULL;
     }
     if (is_json_tree(doc)) {
-        return (vouch__node *)json_object_get(JS(node), key);
+        return (vutil_node *)json_object_get(JS(node), key);
     }
     while ((pair = fy_node_mapping_iterate(FY(node), &iter)) != NULL) {
         struct fy_node *k = fy_node_pair_key(pair);
@@ -351,8 +353,8 @@ vouch__node *vouch__doc_get(const vouch__doc *doc, vouch__node *node,
             continue;
         }
         s = fy_node_get_scalar(k, &n);
-        if (s != NULL && vouch__slice_eq(s, n, key)) {
-            return (vouch__node *)fy_node_pair_value(pair);
+        if (s != NULL && vutil_slice_eq(s, n, key)) {
+            return (vutil_node *)fy_node_pair_value(pair);
         }
     }
     return NULL;
@@ -383,7 +385,7 @@ static bool key_allowed(const char *s, size_t n, const char *const *allowed)
     size_t i;
 
     for (i = 0; allowed[i] != NULL; i++) {
-        if (vouch__slice_eq(s, n, allowed[i])) {
+        if (vutil_slice_eq(s, n, allowed[i])) {
             return true;
         }
     }
@@ -391,7 +393,7 @@ static bool key_allowed(const char *s, size_t n, const char *const *allowed)
 }
 
 /* The key of a libfyaml pair, or NULL when it is not a string key. */
-static const char *fy_key_text(const vouch__doc *doc, struct fy_node *key,
+static const char *fy_key_text(const vutil_doc *doc, struct fy_node *key,
                                size_t *n)
 {
     const char *s = NULL;
@@ -412,32 +414,32 @@ static const char *fy_key_text(const vouch__doc *doc, struct fy_node *key,
     return s;
 }
 
-static int unknown_field(const vouch__doc *doc, vouch__node *key,
-                         const vouch__path *path, const char *s, size_t n,
+static int unknown_field(const vutil_doc *doc, vutil_node *key,
+                         const vutil_path *path, const char *s, size_t n,
                          vouch_error *err)
 {
     char name[80];
-    vouch__path p = *path;
+    vutil_path p = *path;
 
     shown_key(s, n, name, sizeof(name));
-    vouch__path_push_key(&p, name);
-    return vouch__doc_fail(doc, key, &p, err, VOUCH_EINVAL, "unknown field");
+    vutil_path_push_key(&p, name);
+    return vutil_doc_fail(doc, key, &p, err, VOUCH_EINVAL, "unknown field");
 }
 
-int vouch__doc_expect_mapping(const vouch__doc *doc, vouch__node *node,
-                              const vouch__path *path,
-                              const char *const *allowed, vouch_error *err)
+int vutil_doc_expect_mapping(const vutil_doc *doc, vutil_node *node,
+                             const vutil_path *path,
+                             const char *const *allowed, vouch_error *err)
 {
     void *iter = NULL;
     struct fy_node_pair *pair;
 
-    if (vouch__doc_is_null(doc, node)) {
+    if (vutil_doc_is_null(doc, node)) {
         return 0;
     }
-    if (!vouch__doc_is_mapping(doc, node)) {
-        return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                               "expected a mapping, found %s",
-                               node_kind(doc, node));
+    if (!vutil_doc_is_mapping(doc, node)) {
+        return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                              "expected a mapping, found %s",
+                              node_kind(doc, node));
     }
     if (allowed != NULL && is_json_tree(doc)) {
         const char *key;
@@ -447,7 +449,7 @@ int vouch__doc_expect_mapping(const vouch__doc *doc, vouch__node *node,
             size_t n = strlen(key);
 
             if (!key_allowed(key, n, allowed)) {
-                return unknown_field(doc, (vouch__node *)value, path, key,
+                return unknown_field(doc, (vutil_node *)value, path, key,
                                      n, err);
             }
         }
@@ -460,33 +462,33 @@ int vouch__doc_expect_mapping(const vouch__doc *doc, vouch__node *node,
         const char *s = fy_key_text(doc, key, &n);
 
         if (s == NULL) {
-            return vouch__doc_fail(doc,
-                                   (vouch__node *)(key != NULL ? key
+            return vutil_doc_fail(doc,
+                                  (vutil_node *)(key != NULL ? key
                                                                : FY(node)),
-                                   path, err, VOUCH_EINVAL,
-                                   "mapping keys must be strings");
+                                  path, err, VOUCH_EINVAL,
+                                  "mapping keys must be strings");
         }
         if (allowed != NULL && !key_allowed(s, n, allowed)) {
-            return unknown_field(doc, (vouch__node *)key, path, s, n, err);
+            return unknown_field(doc, (vutil_node *)key, path, s, n, err);
         }
     }
     return 0;
 }
 
-int vouch__doc_expect_sequence(const vouch__doc *doc, vouch__node *node,
-                               const vouch__path *path, vouch_error *err)
+int vutil_doc_expect_sequence(const vutil_doc *doc, vutil_node *node,
+                              const vutil_path *path, vouch_error *err)
 {
-    if (vouch__doc_is_null(doc, node) || vouch__doc_is_sequence(doc, node)) {
+    if (vutil_doc_is_null(doc, node) || vutil_doc_is_sequence(doc, node)) {
         return 0;
     }
-    return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                           "expected a list, found %s", node_kind(doc, node));
+    return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                          "expected a list, found %s", node_kind(doc, node));
 }
 
 /* ---- scalars -------------------------------------------------------- */
 
 /* The text of a string scalar, or NULL when `node` is not one. */
-static const char *string_text(const vouch__doc *doc, vouch__node *node,
+static const char *string_text(const vutil_doc *doc, vutil_node *node,
                                size_t *n)
 {
     const char *s;
@@ -501,7 +503,7 @@ static const char *string_text(const vouch__doc *doc, vouch__node *node,
         *n = json_string_length(JS(node));
         return json_string_value(JS(node));
     }
-    if (!fy_node_is_scalar(FY(node)) || vouch__doc_is_null(doc, node)) {
+    if (!fy_node_is_scalar(FY(node)) || vutil_doc_is_null(doc, node)) {
         return NULL;
     }
     s = fy_node_get_scalar(FY(node), n);
@@ -513,50 +515,50 @@ static const char *string_text(const vouch__doc *doc, vouch__node *node,
     return s;
 }
 
-int vouch__doc_string(const vouch__doc *doc, vouch__node *node,
-                      const vouch__path *path, const char **ptr,
-                      size_t *len, vouch_error *err)
+int vutil_doc_string(const vutil_doc *doc, vutil_node *node,
+                     const vutil_path *path, const char **ptr,
+                     size_t *len, vouch_error *err)
 {
     size_t n = 0;
     const char *s = string_text(doc, node, &n);
 
     if (s == NULL) {
-        return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                               "expected a string, found %s",
-                               node == NULL ? "null" : node_kind(doc, node));
+        return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                              "expected a string, found %s",
+                              node == NULL ? "null" : node_kind(doc, node));
     }
     if (memchr(s, '\0', n) != NULL) {
-        return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                               "contains a NUL character");
+        return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                              "contains a NUL character");
     }
     *ptr = s;
     *len = n;
     return 0;
 }
 
-int vouch__doc_string_dup(const vouch__doc *doc, vouch__node *node,
-                          const vouch__path *path, char **out,
-                          vouch_error *err)
+int vutil_doc_string_dup(const vutil_doc *doc, vutil_node *node,
+                         const vutil_path *path, char **out,
+                         vouch_error *err)
 {
     const char *s = NULL;
     size_t n = 0;
     int rc;
 
     *out = NULL;
-    rc = vouch__doc_string(doc, node, path, &s, &n, err);
+    rc = vutil_doc_string(doc, node, path, &s, &n, err);
     if (rc < 0) {
         return rc;
     }
-    *out = vouch__strndup(s, n);
+    *out = vutil_strndup(s, n);
     if (*out == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                                "out of memory");
+        return vutil_error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                               "out of memory");
     }
     return 0;
 }
 
 /* 1 true, 0 false, -1 not a boolean. */
-static int bool_value(const vouch__doc *doc, vouch__node *node)
+static int bool_value(const vutil_doc *doc, vutil_node *node)
 {
     const char *s;
     size_t n = 0;
@@ -575,28 +577,28 @@ static int bool_value(const vouch__doc *doc, vouch__node *node)
         return -1;
     }
     if (doc->format == VOUCH_FORMAT_JSON) {
-        return vouch__slice_eq(s, n, "true")    ? 1
-               : vouch__slice_eq(s, n, "false") ? 0
+        return vutil_slice_eq(s, n, "true")    ? 1
+               : vutil_slice_eq(s, n, "false") ? 0
                                                 : -1;
     }
     return bool_text(s, n);
 }
 
-int vouch__doc_bool(const vouch__doc *doc, vouch__node *node,
-                    const vouch__path *path, bool *out, vouch_error *err)
+int vutil_doc_bool(const vutil_doc *doc, vutil_node *node,
+                   const vutil_path *path, bool *out, vouch_error *err)
 {
     int b = bool_value(doc, node);
 
     if (b < 0) {
-        return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                               "expected true or false, found %s",
-                               node == NULL ? "null" : node_kind(doc, node));
+        return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                              "expected true or false, found %s",
+                              node == NULL ? "null" : node_kind(doc, node));
     }
     *out = b == 1;
     return 0;
 }
 
-bool vouch__doc_is_json_number(const vouch__doc *doc, vouch__node *node)
+bool vutil_doc_is_json_number(const vutil_doc *doc, vutil_node *node)
 {
     const char *s;
     size_t n = 0;
@@ -614,12 +616,12 @@ bool vouch__doc_is_json_number(const vouch__doc *doc, vouch__node *node)
     return s != NULL && n > 0 && is_digit(s[0]);
 }
 
-static int uint_failure(const vouch__doc *doc, vouch__node *node,
-                        const vouch__path *path, vouch_error *err)
+static int uint_failure(const vutil_doc *doc, vutil_node *node,
+                        const vutil_path *path, vouch_error *err)
 {
-    return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                           "expected a non-negative integer, found %s",
-                           node == NULL ? "null" : node_kind(doc, node));
+    return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                          "expected a non-negative integer, found %s",
+                          node == NULL ? "null" : node_kind(doc, node));
 }
 
 /* Decimal digits up to `max`: 0, -1 (not digits) or -2 (over `max`). */
@@ -649,7 +651,7 @@ static int uint_text(const char *s, size_t n, unsigned long long max,
 }
 
 /* The number of a jansson value: 0, -1 (not one) or -2 (over `max`). */
-static int json_uint(const vouch__doc *doc, json_t *node,
+static int json_uint(const vutil_doc *doc, json_t *node,
                      unsigned long long max, unsigned long long *out)
 {
     json_int_t v;
@@ -674,9 +676,9 @@ static int json_uint(const vouch__doc *doc, json_t *node,
     return 0;
 }
 
-int vouch__doc_uint(const vouch__doc *doc, vouch__node *node,
-                    const vouch__path *path, unsigned long long max,
-                    unsigned long long *out, vouch_error *err)
+int vutil_doc_uint(const vutil_doc *doc, vutil_node *node,
+                   const vutil_path *path, unsigned long long max,
+                   unsigned long long *out, vouch_error *err)
 {
     const char *s;
     size_t n = 0;
@@ -685,13 +687,13 @@ int vouch__doc_uint(const vouch__doc *doc, vouch__node *node,
     if (node != NULL && is_json_tree(doc)) {
         rc = json_uint(doc, JS(node), max, out);
     } else if (node != NULL && fy_node_is_scalar(FY(node)) &&
-               !vouch__doc_is_null(doc, node)) {
+               !vutil_doc_is_null(doc, node)) {
         s = fy_node_get_scalar(FY(node), &n);
         rc = uint_text(s, n, max, out);
     }
     if (rc == -2) {
-        return vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                               "number is over the maximum of %llu", max);
+        return vutil_doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                              "number is over the maximum of %llu", max);
     }
     return rc < 0 ? uint_failure(doc, node, path, err) : 0;
 }
