@@ -177,3 +177,39 @@ def test_the_documented_tls_steps_make_a_certificate_a_client_trusts(
             assert not trusted, name
         thread.join(timeout=10)
     listener.close()
+
+
+def vouchd_path():
+    path = os.environ.get("VOUCHD")
+    if not path or not os.access(path, os.X_OK):
+        pytest.skip("VOUCHD names no built vouchd")
+    return path
+
+
+def test_vouchd_takes_the_deployment_flags_and_auth_config(tmp_path):
+    """Every flag the Deployment gives is one vouchd has, and the
+    ConfigMap's auth.json is an auth config vouchd starts with."""
+    [deploy] = [o for o in objects() if o["kind"] == "Deployment"]
+    args = deploy["spec"]["template"]["spec"]["containers"][0]["args"]
+    help_text = subprocess.run([vouchd_path(), "--help"], check=True,
+                               capture_output=True, text=True).stdout
+    known = set(re.findall(r"^  (--[a-z0-9-]+)", help_text, re.M))
+    for arg in args:
+        assert arg.split("=", 1)[0] in known, arg
+    trust = [a.split("=", 1)[1] for a in args
+             if a.startswith("--k8s-trust-domain=")]
+    [config] = [o for o in objects() if o["kind"] == "ConfigMap"]
+    auth = tmp_path / "auth.json"
+    auth.write_text(config["data"]["auth.json"])
+    proc = subprocess.Popen(
+        [vouchd_path(), "--listen", "127.0.0.1:0", "--store",
+         "sqlite:%s" % (tmp_path / "v.db"), "--auth-config", str(auth),
+         "--access-log", str(tmp_path / "access.log")] +
+        ["--k8s-trust-domain=" + t for t in trust],
+        stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert "listening on" in line, line + proc.stderr.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
