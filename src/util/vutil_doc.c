@@ -143,6 +143,44 @@ static bool single_quoted_misread(const char *data, size_t len,
     return escape && lines;
 }
 
+/*
+ * libfyaml 0.7.12 also misreads a quoted scalar (single or double) whose
+ * text ends in empty lines with CRLF line breaks ("'a\r\n\r\n\r\n\r\n
+ * \r\n  '"): with a few of them the atom iterator's chunk array leaks as
+ * above (found by fuzz_k8s_manifest: a Windows-edited manifest). Such a
+ * scalar, a line break with a CR among the breaks and blanks that end it,
+ * is refused before its text is read.
+ */
+static bool quoted_crlf_tail(const char *data, size_t len,
+                             struct fy_node *node)
+{
+    struct fy_token *tok = fy_node_get_scalar_token(node);
+    const struct fy_mark *start;
+    const struct fy_mark *end;
+    bool cr = false;
+    size_t i;
+
+    if (tok == NULL) {
+        return false;
+    }
+    start = fy_token_start_mark(tok);
+    end = fy_token_end_mark(tok);
+    if (start == NULL || end == NULL || start->input_pos > end->input_pos ||
+        end->input_pos > len) {
+        return true;
+    }
+    for (i = end->input_pos; i > start->input_pos; i--) {
+        char c = data[i - 1];
+
+        if (c == '\r') {
+            cr = true;
+        } else if (c != '\n' && c != ' ' && c != '\t') {
+            break;
+        }
+    }
+    return cr;
+}
+
 static int check_tree(const vutil_doc *doc, const char *data, size_t len,
                       struct fy_node *node, int depth, vouch_error *err)
 {
@@ -185,6 +223,16 @@ static int check_tree(const vutil_doc *doc, const char *data, size_t len,
                                "quotes ('') in a row, or with one on "
                                "several lines, is not accepted; use a "
                                "double-quoted string");
+    }
+    if (fy_node_is_scalar(node) &&
+        (fy_node_get_style(node) == FYNS_SINGLE_QUOTED ||
+         fy_node_get_style(node) == FYNS_DOUBLE_QUOTED) &&
+        quoted_crlf_tail(data, len, node)) {
+        node_mark(node, &line, &column, 0);
+        return vutil_error_set(err, VOUCH_EPARSE, doc->source, line, column,
+                               "a quoted string that ends in empty lines "
+                               "with CRLF line breaks is not accepted; end "
+                               "it on its last line of text");
     }
     if (fy_node_is_mapping(node)) {
         struct fy_node_pair *pair;

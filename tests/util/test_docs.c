@@ -152,6 +152,12 @@ static void test_docs_places_errors(void **state)
     parse_fails("? a\n: 1\n", VOUCH_EPARSE, 1, 1, "explicit");
     parse_fails("a: \"\\0\"\nb:\n  \"x\\0y\": 1\n", VOUCH_EPARSE, 3, 4,
                 "NUL");
+    /* libfyaml leaks (and misreads) a quoted string that ends in empty
+     * CRLF lines (found by fuzz_k8s_manifest): refused before it is read. */
+    parse_fails("kind: Pod\r\nk: 'a\r\n\r\n\r\n\r\n\r\n  '\r\n",
+                VOUCH_EPARSE, 2, 5, "ends in empty lines with CRLF");
+    parse_fails("k: \"a\r\n\r\n\r\n\r\n\r\n  \"\n", VOUCH_EPARSE, 1, 5,
+                "CRLF");
 }
 
 static void test_docs_enforces_limits(void **state)
