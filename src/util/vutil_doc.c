@@ -107,32 +107,51 @@ static bool node_is_plain(struct fy_node *node)
  * scalar is refused before anything reads its text. Differential testing
  * against PyYAML found no other single-quoted form read wrongly.
  */
-static bool single_quoted_misread(const char *data, size_t len,
-                                  struct fy_node *node)
+/*
+ * What lies between the quotes of scalar `node`: [*from, *to) of the
+ * `len` bytes read. 1 found; 0 no token (nothing to check); -1 marks
+ * outside them.
+ */
+static int quoted_span(size_t len, struct fy_node *node, size_t *from,
+                       size_t *to)
 {
     struct fy_token *tok = fy_node_get_scalar_token(node);
     const struct fy_mark *start;
     const struct fy_mark *end;
-    size_t i;
-    bool escape = false;
-    bool lines = false;
 
     if (tok == NULL) {
-        return false;
+        return 0;
     }
     start = fy_token_start_mark(tok);
     end = fy_token_end_mark(tok);
     if (start == NULL || end == NULL || start->input_pos > end->input_pos ||
         end->input_pos > len) {
-        return true;
+        return -1;
     }
-    /* The token's marks span what lies between the quotes. */
-    for (i = start->input_pos; i < end->input_pos; i++) {
+    *from = start->input_pos;
+    *to = end->input_pos;
+    return 1;
+}
+
+static bool single_quoted_misread(const char *data, size_t len,
+                                  struct fy_node *node)
+{
+    size_t from = 0;
+    size_t to = 0;
+    size_t i;
+    bool escape = false;
+    bool lines = false;
+    int span = quoted_span(len, node, &from, &to);
+
+    if (span <= 0) {
+        return span < 0;
+    }
+    for (i = from; i < to; i++) {
         if (data[i] == '\n' || data[i] == '\r') {
             lines = true;
-        } else if (data[i] == '\'' && i + 1 < end->input_pos &&
+        } else if (data[i] == '\'' && i + 1 < to &&
                    data[i + 1] == '\'') {
-            if (i + 3 < end->input_pos && data[i + 2] == '\'' &&
+            if (i + 3 < to && data[i + 2] == '\'' &&
                 data[i + 3] == '\'') {
                 return true;
             }
@@ -154,22 +173,16 @@ static bool single_quoted_misread(const char *data, size_t len,
 static bool quoted_crlf_tail(const char *data, size_t len,
                              struct fy_node *node)
 {
-    struct fy_token *tok = fy_node_get_scalar_token(node);
-    const struct fy_mark *start;
-    const struct fy_mark *end;
+    size_t from = 0;
+    size_t to = 0;
     bool cr = false;
     size_t i;
+    int span = quoted_span(len, node, &from, &to);
 
-    if (tok == NULL) {
-        return false;
+    if (span <= 0) {
+        return span < 0;
     }
-    start = fy_token_start_mark(tok);
-    end = fy_token_end_mark(tok);
-    if (start == NULL || end == NULL || start->input_pos > end->input_pos ||
-        end->input_pos > len) {
-        return true;
-    }
-    for (i = end->input_pos; i > start->input_pos; i--) {
+    for (i = to; i > from; i--) {
         char c = data[i - 1];
 
         if (c == '\r') {
