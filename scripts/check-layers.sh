@@ -29,6 +29,12 @@ hits=$(grep -rn --include='*.[ch]' '#include "' src/util | grep -v -E '"(vutil_[
 [ -z "$hits" ] || fail "src/util includes another layer:
 $hits"
 
+# The Kubernetes module (src/k8s) sees libvouch's public API and the util
+# layer, nothing else: the webhook's service and the CLI both build on it.
+hits=$(grep -rn --include='*.[ch]' '#include "' src/k8s | grep -v -E '"(vk8s[a-z_]*|vutil_[a-z]+|vouch/[a-z_]+)\.h"')
+[ -z "$hits" ] || fail "src/k8s includes another layer:
+$hits"
+
 # The store knows no layer above it.
 hits=$(grep -rn --include='*.[ch]' -E '#include "(vsvc|platform|audit|server|registry)[a-z_]*\.h"' src/store)
 [ -z "$hits" ] || fail "src/store includes a layer above it:

@@ -122,14 +122,30 @@ export const listExecutions = (p, l, j) => listAll(`${loc(p, l)}/jobs/${seg(j)}/
 
 export const listEntries = (body) => call('POST', '/v2/entries:list', body);
 
-/* ---- Placeholder: continuous validation ---- */
+/* ---- Continuous validation (docs/run.md) ---- */
 
-// Counts of services, jobs and revisions that do not conform to the
-// current policy come with continuous validation, which this vouchd does
-// not have yet. The Overview page shows "not available" while this answers
-// null; when the API exists, call it here and return
+// The lists of services and jobs with ?showConformance=true (a vouch
+// extension) check every serving revision and job template against the
+// current policy, as a deploy would, and say on each item which do not
+// conform. Counted here for the project's every location:
 // {services, jobs, revisions}.
 export async function nonConformanceCounts(project) {
-  void project;
-  return null;
+  const counts = { services: 0, jobs: 0, revisions: 0 };
+  for (const l of await listLocations(project)) {
+    const [services, jobs] = await Promise.all([
+      listAll(`${loc(project, l)}/services?showConformance=true`, 'services'),
+      listAll(`${loc(project, l)}/jobs?showConformance=true`, 'jobs'),
+    ]);
+    for (const s of services.items) {
+      const c = s.conformance;
+      if (c && !c.conforming) {
+        counts.services += 1;
+        counts.revisions += (c.nonConformingRevisions || []).length;
+      }
+    }
+    for (const j of jobs.items) {
+      if (j.conformance && !j.conformance.conforming) counts.jobs += 1;
+    }
+  }
+  return counts;
 }

@@ -157,6 +157,21 @@ VOUCH_API const char *vouch_decision_rule(const vouch_decision *d);
  */
 VOUCH_API const char *vouch_decision_message(const vouch_decision *d);
 
+/**
+ * The rule vouch_evaluate() decides a Kubernetes workload by: the entry of
+ * the policy's one non-empty GKE rule map that names the workload of
+ * `ctx`, or the default rule (also when `ctx` is NULL). A caller that
+ * gathers evidence per rule (the attestors it requires, before reading
+ * their attestations) asks this first.
+ *
+ * @return Borrowed from `policy`; NULL only when `policy` is NULL or
+ *         `ctx` has an unknown version.
+ * Thread safety: reentrant.
+ */
+VOUCH_API const vouch_admission_rule *
+vouch_kubernetes_rule(const vouch_policy *policy,
+                      const vouch_kubernetes_context *ctx);
+
 /** "ALLOW", "DENY", "ALLOW_DRYRUN", "ALLOW_BREAKGLASS"; static. */
 VOUCH_API const char *vouch_outcome_name(vouch_outcome outcome);
 /** "EXEMPT", "ALLOWED", "DENIED"; static. */

@@ -4,6 +4,9 @@
 #ifndef VOUCH_POLICY_H
 #define VOUCH_POLICY_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "vouch/common.h"
 #include "vouch/pattern.h"
 
@@ -152,6 +155,16 @@ vouch_policy_rule_map_rule(const vouch_policy *policy, vouch_rule_map map,
 /** The map's field name ("clusterAdmissionRules"); static; NULL when
  *  `map` is out of range. */
 VOUCH_API const char *vouch_rule_map_field(vouch_rule_map map);
+
+/**
+ * Is `len` bytes of `s` a key of `map` as Google defines them
+ * (docs/policy.md, "Kubernetes rule maps")? For example
+ * "us-central1-a.prod" (LOCATION.CLUSTER) for clusterAdmissionRules: what
+ * names a cluster anywhere else too (the webhook's path, --cluster).
+ * Reentrant.
+ */
+VOUCH_API bool vouch_rule_map_key_valid(vouch_rule_map map, const char *s,
+                                        size_t len);
 
 VOUCH_API vouch_evaluation_mode
 vouch_admission_rule_evaluation_mode(const vouch_admission_rule *rule);

@@ -183,7 +183,7 @@ static void emit(text *t, const char *fmt, ...)
 }
 
 char *api_metrics_render(api_metrics *m, const api_cache_counts *caches,
-                         size_t *len)
+                         const api_gauges *gauges, size_t *len)
 {
     text t = { NULL, 0, 4096, false };
     size_t i;
@@ -249,6 +249,14 @@ char *api_metrics_render(api_metrics *m, const api_cache_counts *caches,
              (unsigned long long)caches->verify_misses,
              (unsigned long long)caches->store_hits,
              (unsigned long long)caches->store_misses);
+    emit(&t, "# HELP vouchd_nonconforming Serving revisions and job "
+             "templates that do not conform to the current policy, as of "
+             "the last continuous validation of their project.\n"
+             "# TYPE vouchd_nonconforming gauge\n"
+             "vouchd_nonconforming{kind=\"revision\"} %llu\n"
+             "vouchd_nonconforming{kind=\"job\"} %llu\n",
+             (unsigned long long)gauges->nonconforming_revisions,
+             (unsigned long long)gauges->nonconforming_jobs);
     if (t.failed) {
         free(t.p);
         return NULL;

@@ -30,8 +30,14 @@ typedef struct api_cache_counts {
     uint64_t store_misses;
 } api_cache_counts;
 
+/* Gauges read by the caller when rendering. */
+typedef struct api_gauges {
+    uint64_t nonconforming_revisions;  /* continuous validation: serving */
+    uint64_t nonconforming_jobs;       /* revisions and job templates */
+} api_gauges;
+
 /* The whole exposition, malloc'd (free()); NULL when out of memory. */
 char *api_metrics_render(api_metrics *m, const api_cache_counts *caches,
-                         size_t *len);
+                         const api_gauges *gauges, size_t *len);
 
 #endif /* VOUCH_API_METRICS_H */

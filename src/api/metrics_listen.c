@@ -42,8 +42,6 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *c,
 {
     static const char not_found[] = "only GET /metrics is served here\n";
     api_server *s = cls;
-    api_cache_counts caches;
-    vsvc_counts counts;
     size_t len = 0;
     char *text;
 
@@ -63,12 +61,7 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *c,
                       (char *)not_found, sizeof(not_found) - 1,
                       MHD_RESPMEM_PERSISTENT);
     }
-    vsvc_counts_read(s->service, &counts);
-    caches.verify_hits = counts.verify_hits;
-    caches.verify_misses = counts.verify_misses;
-    caches.store_hits = counts.store_hits;
-    caches.store_misses = counts.store_misses;
-    text = api_metrics_render(s->metrics, &caches, &len);
+    text = api_metrics_text(s, &len);
     if (text == NULL) {
         return MHD_NO;
     }

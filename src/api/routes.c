@@ -7,6 +7,7 @@
  * tests/api/test_routes.c checks the table the same way.
  */
 #include "router.h"
+#include "k8s.h"
 #include "logging.h"
 #include "projects.h"
 #include "run.h"
@@ -297,6 +298,11 @@ const api_route api_routes[] = {
       api_list_projects, S, "resourcemanager.projects.get", ANY },
     { API_GET, "/v1/projects/{p}/locations",
       api_list_locations, S, "run.locations.list", PRJ },
+
+    /* The Kubernetes admission webhook (src/api/k8s.c): kube-apiserver
+     * reads the project's policy through it (docs/kubernetes.md) */
+    { API_POST, "/k8s/v1/projects/{p}/locations/{l}/clusters/{c}:admit",
+      api_k8s_admit, S, "binaryauthorization.policy.get", POL },
 
     /* Cloud Logging v2 (src/api/logging.c): logging.logEntries.list on
      * every project the body names, checked by the handler */

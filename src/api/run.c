@@ -117,9 +117,52 @@ int api_get_service(api_request *req)
     return api_respond_get(req, VSVC_SERVICE);
 }
 
+/*
+ * A list of services or jobs; with ?showConformance=true (a vouch
+ * extension, docs/run.md "Continuous validation") the location is checked
+ * again first and each item gets its "conformance".
+ */
+static int list_with_conformance(api_request *req, vsvc_kind kind,
+                                 const char *key)
+{
+    const char *show = api_query(req, "showConformance");
+    vouch_platform_ctx ctx;
+    vouch_platform_conformance counts;
+    vouch_error err = VOUCH_ERROR_INIT;
+    vsvc_page_request page;
+    vsvc_page got;
+    int rc;
+
+    if (show == NULL || strcmp(show, "false") == 0) {
+        return api_respond_list(req, kind, key);
+    }
+    if (strcmp(show, "true") != 0) {
+        return api_respond_error(req, VOUCH_EINVAL,
+                                 "showConformance: expected true or false");
+    }
+    memset(&got, 0, sizeof(got));
+    if (api_page_query(req, &page) < 0) {
+        return 0;
+    }
+    api_platform_ctx(req, &ctx);
+    rc = vouch_platform_conformance_check(&ctx, req->params[0],
+                                          req->params[1], &counts, &err);
+    if (rc == 0) {
+        rc = vsvc_list(req->session, kind, (const char *const *)req->params,
+                       vsvc_kind_ids(kind) - 1, &page, &got, &err);
+    }
+    if (rc == 0) {
+        rc = vouch_platform_conformance_attach(&ctx, got.items, &err);
+    }
+    rc = rc < 0 ? api_respond_vouch_error(req, &err, NULL)
+                : api_respond_page(req, key, &got);
+    vsvc_page_clear(&got);
+    return rc;
+}
+
 int api_list_services(api_request *req)
 {
-    return api_respond_list(req, VSVC_SERVICE, "services");
+    return list_with_conformance(req, VSVC_SERVICE, "services");
 }
 
 int api_get_revision(api_request *req)
@@ -170,7 +213,7 @@ int api_get_job(api_request *req)
 
 int api_list_jobs(api_request *req)
 {
-    return api_respond_list(req, VSVC_JOB, "jobs");
+    return list_with_conformance(req, VSVC_JOB, "jobs");
 }
 
 int api_get_execution(api_request *req)

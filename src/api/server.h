@@ -172,6 +172,10 @@ int api_server_start(api_server **out, const api_config *cfg,
  * alone, without authentication, on `listen` (loopback; the caller checks).
  * @return 0; VOUCH_EINVAL; VOUCH_EIO (cannot bind).
  */
+/* The /metrics exposition of `server` (its counters, caches and gauges),
+ * malloc'd (free()); NULL when out of memory. */
+char *api_metrics_text(api_server *server, size_t *len);
+
 int api_metrics_listen_start(api_server *s, const char *listen,
                              vouch_error *err);
 void api_metrics_listen_stop(api_server *s);

@@ -439,7 +439,7 @@ int client_create(client *c, const char *path, const char *id_param,
     return rc;
 }
 
-static bool valid_segment(const char *s, size_t len)
+bool client_segment_ok(const char *s, size_t len)
 {
     if (len == 0 || len > ID_MAX) {
         return false;
@@ -474,10 +474,10 @@ int client_resource_name(const cli_globals *g, const char *collection,
         }
         p = arg + 9;
         slash = strchr(p, '/');
-        if (slash == NULL || !valid_segment(p, (size_t)(slash - p)) ||
+        if (slash == NULL || !client_segment_ok(p, (size_t)(slash - p)) ||
             strncmp(slash + 1, collection, clen) != 0 ||
             slash[1 + clen] != '/' ||
-            !valid_segment(slash + 2 + clen, strlen(slash + 2 + clen))) {
+            !client_segment_ok(slash + 2 + clen, strlen(slash + 2 + clen))) {
             goto bad;
         }
         if ((size_t)snprintf(buf, size, "%s", arg) >= size) {
@@ -485,7 +485,7 @@ int client_resource_name(const cli_globals *g, const char *collection,
         }
         return CLI_OK;
     }
-    if (!valid_segment(arg, strlen(arg))) {
+    if (!client_segment_ok(arg, strlen(arg))) {
         return cli_fail("%s: '%s' is not a valid id: use 1 to %d of "
                         "A-Z a-z 0-9 - _ . ~", what, arg, ID_MAX);
     }
@@ -495,7 +495,7 @@ int client_resource_name(const cli_globals *g, const char *collection,
                         "projects/PROJECT/%s/%s", what, arg, collection,
                         arg);
     }
-    if (!valid_segment(g->project, strlen(g->project))) {
+    if (!client_segment_ok(g->project, strlen(g->project))) {
         return cli_fail("--project: '%s' is not a valid project id",
                         g->project);
     }
@@ -594,7 +594,7 @@ int client_list_begin(const cli_globals *g, const char *collection,
     if (g->project == NULL || g->project[0] == '\0') {
         return cli_fail("needs --project (or VOUCH_PROJECT)");
     }
-    if (!valid_segment(g->project, strlen(g->project))) {
+    if (!client_segment_ok(g->project, strlen(g->project))) {
         return cli_fail("--project: '%s' is not a valid project id",
                         g->project);
     }
@@ -616,7 +616,7 @@ int client_name_project(const char *name, char *buf, size_t size)
     if (slash == NULL) {
         slash = p + strlen(p);
     }
-    if (!valid_segment(p, (size_t)(slash - p)) ||
+    if (!client_segment_ok(p, (size_t)(slash - p)) ||
         (size_t)(slash - p) >= size) {
         return cli_fail("'%s' does not name a valid project", name);
     }

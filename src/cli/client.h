@@ -118,6 +118,10 @@ int client_resource_name(const cli_globals *g, const char *collection,
                          const char *arg, const char *what, char *buf,
                          size_t size);
 
+/* Is `len` bytes of `s` a name segment safe in a URL path: 1-200 of
+ * A-Z a-z 0-9 - _ . ~, and not "." or ".."? */
+bool client_segment_ok(const char *s, size_t len);
+
 /* The project of "projects/P/..." into buf. Returns CLI_OK or CLI_USAGE. */
 int client_name_project(const char *name, char *buf, size_t size);
 

@@ -10,18 +10,12 @@
 
 #include "cli.h"
 #include "client.h"
-
-typedef struct evaluate_opts {
-    const char *policy;
-    const char *system_policy;
-    const char *breakglass;
-    cli_list attestors;
-    cli_list attestations;
-} evaluate_opts;
+#include "evaluate.h"
 
 static const cli_flag evaluate_flags[] = {
-    CLI_STRING("--policy", "FILE", evaluate_opts, policy, CLI_REQUIRED,
-               "the project policy (YAML or JSON)"),
+    CLI_STRING("--policy", "FILE", evaluate_opts, policy, 0,
+               "the project policy (YAML or JSON); without it, --manifest "
+               "asks the server"),
     CLI_LIST("--attestor", "FILE", evaluate_opts, attestors, 0,
              "an Attestor resource (YAML or JSON)"),
     CLI_LIST("--attestation", "FILE", evaluate_opts, attestations, 0,
@@ -30,15 +24,33 @@ static const cli_flag evaluate_flags[] = {
                "the system policy, applied first"),
     CLI_STRING("--breakglass", "TEXT", evaluate_opts, breakglass, 0,
                "run whatever the policy says, and say so"),
+    CLI_STRING("--manifest", "FILE", evaluate_opts, manifest, CLI_NONEMPTY,
+               "Kubernetes objects (YAML stream or JSON; - for stdin) "
+               "instead of IMAGEs"),
+    CLI_STRING("--cluster", "LOCATION.NAME", evaluate_opts, cluster,
+               CLI_NONEMPTY, "--manifest: the cluster, for "
+               "clusterAdmissionRules"),
+    CLI_STRING("--namespace", "NS", evaluate_opts, namespace_name,
+               CLI_NONEMPTY, "--manifest: the namespace of objects that "
+               "name none (default: default)"),
+    CLI_STRING("--trust-domain", "DOMAIN", evaluate_opts, trust_domain,
+               CLI_NONEMPTY, "--manifest: the cluster's Istio trust domain "
+               "(default: cluster.local)"),
     CLI_END,
 };
 
 static const cli_spec evaluate_spec = {
-    "vouch evaluate", "IMAGE...", 1, CLI_ANY, false, evaluate_flags,
+    "vouch evaluate", "IMAGE...", 0, CLI_ANY, false, evaluate_flags,
     "Decide offline whether IMAGEs may run under the policy, as Binary "
     "Authorization does at deploy time. Prints the decision (JSON by "
     "default; --format yaml or text). Exit 0 allowed (ALLOW, ALLOW_DRYRUN, "
-    "ALLOW_BREAKGLASS), 1 denied, 2 usage or input error.",
+    "ALLOW_BREAKGLASS), 1 denied, 2 usage or input error.\n\n"
+    "With --manifest FILE, decides every image of every Kubernetes object "
+    "in FILE as the admission webhook does (GKE's rules: --cluster, the "
+    "object's namespace or --namespace, its service account), offline "
+    "with --policy, or, without --policy, by asking the server's webhook "
+    "(--server, --project, --cluster). Prints one verdict per object. "
+    "Exit 0 all allowed, 1 any denied, 2 bad input (FILE:LINE:COL).",
 };
 
 static int parse_attestor(const char *data, size_t len, const char *source,
@@ -89,19 +101,7 @@ static void print_text(const vouch_decision *d)
     }
 }
 
-/* What the files given say, loaded. */
-typedef struct evaluate_inputs {
-    vouch_policy *policy;
-    vouch_policy *system_policy;
-    vouch_attestor **attestors;
-    size_t attestor_count;
-    vouch_attestation_list **lists;
-    size_t list_count;
-    const vouch_attestation **atts;     /* borrowed from `lists` */
-    size_t att_count;
-} evaluate_inputs;
-
-static void inputs_free(evaluate_inputs *in)
+void evaluate_inputs_free(evaluate_inputs *in)
 {
     for (size_t i = 0; in->lists != NULL && i < in->list_count; i++) {
         vouch_attestation_list_free(in->lists[i]);
@@ -117,7 +117,7 @@ static void inputs_free(evaluate_inputs *in)
     vouch_policy_free(in->policy);
 }
 
-static int load_inputs(const evaluate_opts *o, evaluate_inputs *in)
+int evaluate_load_inputs(const evaluate_opts *o, evaluate_inputs *in)
 {
     size_t total = 0;
 
@@ -209,11 +209,28 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
+    if (o.manifest != NULL) {
+        if (images.count > 0) {
+            return cli_fail("give IMAGEs or --manifest FILE, not both");
+        }
+        return evaluate_manifest(&o, g);
+    }
+    if (images.count == 0) {
+        return cli_fail("IMAGE is required (or --manifest FILE)");
+    }
+    if (o.policy == NULL) {
+        return cli_fail("--policy is required");
+    }
+    if (o.cluster != NULL || o.namespace_name != NULL ||
+        o.trust_domain != NULL) {
+        return cli_fail("--cluster, --namespace and --trust-domain go with "
+                        "--manifest");
+    }
     format = cli_output_format(g, VOUCH_FORMAT_JSON, true, &text);
     if (format < 0) {
         return CLI_USAGE;
     }
-    rc = load_inputs(&o, &files);
+    rc = evaluate_load_inputs(&o, &files);
     if (rc != CLI_OK) {
         goto cleanup;
     }
@@ -242,6 +259,6 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
 
 cleanup:
     vouch_decision_free(d);
-    inputs_free(&files);
+    evaluate_inputs_free(&files);
     return rc;
 }

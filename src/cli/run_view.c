@@ -8,10 +8,18 @@
 
 #include "run.h"
 
-/* --service of a revision, --job of an execution. */
+/* --service of a revision, --job of an execution; --show-conformance. */
 typedef struct parent_opts {
     const char *parent;
+    bool conformance;
 } parent_opts;
+
+static const cli_flag conformance_flag[] = {
+    CLI_SWITCH("--show-conformance", parent_opts, conformance,
+               "check against the current policy now; add a CONFORMS "
+               "column"),
+    CLI_END,
+};
 
 static const cli_flag service_flag[] = {
     CLI_STRING("--service", "SERVICE", parent_opts, parent, 0,
@@ -39,15 +47,19 @@ static const cli_spec describe_specs[] = {
 };
 
 static const cli_spec list_specs[] = {
-    {"vouch run services list", NULL, 0, 0, false, NULL,
+    {"vouch run services list", NULL, 0, 0, false, conformance_flag,
      "List the services of the region (a table; --format json|yaml prints "
-     "the resources)."},
+     "the resources). --show-conformance first checks every serving "
+     "revision against the current policy (continuous validation: "
+     "docs/run.md) and shows whether each service's do conform; a "
+     "service that does not keeps running."},
     {"vouch run revisions list", NULL, 0, 0, false, service_flag,
      "List the revisions of --service, else of every service (a table; "
      "--format json|yaml prints the resources)."},
-    {"vouch run jobs list", NULL, 0, 0, false, NULL,
+    {"vouch run jobs list", NULL, 0, 0, false, conformance_flag,
      "List the jobs of the region (a table; --format json|yaml prints the "
-     "resources)."},
+     "resources). --show-conformance first checks every job's template "
+     "against the current policy and shows whether it conforms."},
     {"vouch run executions list", NULL, 0, 0, false, job_flag,
      "List the executions of --job, else of every job (a table; --format "
      "json|yaml prints the resources)."},
@@ -56,7 +68,7 @@ static const cli_spec list_specs[] = {
 int run_describe(int argc, char **argv, cli_globals *g)
 {
     run_kind kind = (run_kind)g->variant;
-    parent_opts o = {NULL};
+    parent_opts o = {NULL, false};
     cli_list id;
     run_loc loc;
     char name[RUN_NAME_MAX];
@@ -184,18 +196,60 @@ static void execution_cells(const json_t *it, const char **cols,
     cols[3] = first_image(json_object_get(it, "template"));
 }
 
-static int print_table(run_kind kind, const json_t *items)
+/* The CONFORMS column: True, False (with how many revisions), or "-"
+ * for a resource continuous validation does not check (Binary
+ * Authorization off). */
+static const char *conforms(const json_t *it, char *scratch, size_t size)
 {
-    static const char *const heads[][4] = {
-        {"SERVICE", "READY", "LATEST_REVISION", "URL"},
-        {"REVISION", "READY", "SERVICE", "IMAGE"},
-        {"JOB", "READY", "LAST_EXECUTION", "IMAGE"},
-        {"EXECUTION", "JOB", "STATUS", "IMAGE"},
+    const json_t *conf = json_object_get(it, "conformance");
+    size_t bad = json_array_size(json_object_get(conf,
+                                                 "nonConformingRevisions"));
+
+    if (conf == NULL) {
+        return "-";
+    }
+    if (json_is_true(json_object_get(conf, "conforming"))) {
+        return "True";
+    }
+    if (bad == 0) {
+        return "False";
+    }
+    snprintf(scratch, size, "False (%zu revision%s)", bad,
+             bad == 1 ? "" : "s");
+    return scratch;
+}
+
+static void service_conformance_cells(const json_t *it, const char **cols,
+                                      char *scratch, size_t size)
+{
+    service_cells(it, cols, scratch, size);
+    cols[4] = conforms(it, scratch, size);
+}
+
+static void job_conformance_cells(const json_t *it, const char **cols,
+                                  char *scratch, size_t size)
+{
+    job_cells(it, cols, scratch, size);
+    cols[4] = conforms(it, scratch, size);
+}
+
+static int print_table(run_kind kind, const json_t *items, bool conformance)
+{
+    static const char *const heads[][5] = {
+        {"SERVICE", "READY", "LATEST_REVISION", "URL", "CONFORMS"},
+        {"REVISION", "READY", "SERVICE", "IMAGE", NULL},
+        {"JOB", "READY", "LAST_EXECUTION", "IMAGE", "CONFORMS"},
+        {"EXECUTION", "JOB", "STATUS", "IMAGE", NULL},
     };
     static const client_cells_fn cells[] = {
         service_cells, revision_cells, job_cells, execution_cells,
     };
 
+    if (conformance) {
+        return client_table(heads[kind], 5, NULL, items,
+                            kind == RUN_SERVICE ? service_conformance_cells
+                                                : job_conformance_cells);
+    }
     return client_table(heads[kind], 4, NULL, items, cells[kind]);
 }
 
@@ -240,7 +294,7 @@ static int list_every_parent(client *c, const run_loc *loc, run_kind kind,
 int run_list(int argc, char **argv, cli_globals *g)
 {
     run_kind kind = (run_kind)g->variant;
-    parent_opts o = {NULL};
+    parent_opts o = {NULL, false};
     const char *pflag = run_kind_parent_flag[kind];
     run_loc loc;
     char path[RUN_NAME_MAX + 80];
@@ -267,8 +321,9 @@ int run_list(int argc, char **argv, cli_globals *g)
                      kind == RUN_REVISION ? "services" : "jobs", o.parent,
                      run_kind_collection[kind]);
         }
-        rc = client_list_all(c, path, NULL, run_kind_collection[kind],
-                             &items);
+        rc = client_list_all(c, path,
+                             o.conformance ? "showConformance=true" : NULL,
+                             run_kind_collection[kind], &items);
     } else {
         items = json_array();
         rc = items != NULL ? list_every_parent(c, &loc, kind, items)
@@ -277,7 +332,7 @@ int run_list(int argc, char **argv, cli_globals *g)
     if (rc == CLI_OK && g->format != NULL && strcmp(g->format, "text") != 0) {
         rc = client_print(g, items, VOUCH_FORMAT_YAML, CLIENT_GENERIC);
     } else if (rc == CLI_OK) {
-        rc = print_table(kind, items);
+        rc = print_table(kind, items, o.conformance);
     }
     json_decref(items);
     client_free(c);

@@ -22,6 +22,7 @@
 #include "security.h"
 #include "server.h"
 #include "vsvc.h"
+#include "vsvc_k8s.h"
 
 #define EXIT_USAGE 2
 #define EXIT_START 1
@@ -197,6 +198,15 @@ static int layers_new(layers *l, const vouchd_options *opts,
     sopts.registry = l->registry;
     sopts.system_policy = system_policy;
     sopts.audit_sink = l->audit_sink;
+    sopts.k8s_trust_domains = opts->k8s_trust_domain.items;
+    sopts.k8s_trust_domain_count = opts->k8s_trust_domain.count;
+    what = "--k8s-trust-domain";
+    for (size_t i = 0; i < sopts.k8s_trust_domain_count; i++) {
+        if (vsvc_k8s_trust_domain_check(sopts.k8s_trust_domains[i],
+                                        &err) < 0) {
+            goto fail;
+        }
+    }
     what = "service";
     if (vsvc_new(&l->service, &sopts, &err) < 0) {
         status = EXIT_START;

@@ -107,6 +107,10 @@ static const flag_spec vouchd_flags[] = {
     OPT_STRING("metrics-listen", "ADDR:PORT", metrics_listen, NULL,
                "also serve GET /metrics, alone and without "
                "authentication, on this loopback address"),
+    OPT_LIST("k8s-trust-domain", "CLUSTER=DOMAIN", k8s_trust_domain, 256,
+             "the Istio trust domain of a Kubernetes cluster's workloads, "
+             "for istioServiceIdentityAdmissionRules (CLUSTER is "
+             "LOCATION.NAME; default cluster.local; docs/kubernetes.md)"),
     {"config", FLAG_CONFIG, NULL, "FILE", OPT(config), NULL, NULL, 0, 0, 0,
      "read settings from FILE, one 'name value' a line (the names of "
      "these flags without --; '#' starts a comment); flags given here "

@@ -32,6 +32,7 @@ typedef struct vouchd_options {
     flag_list public_host;          /* --public-host NAME[:PORT]... */
     flag_list allowed_origin;       /* --allowed-origin ORIGIN... */
     const char *default_location;   /* --default-location REGION */
+    flag_list k8s_trust_domain;     /* --k8s-trust-domain CLUSTER=DOMAIN */
     const char *auth_config;        /* --auth-config FILE; NULL: none */
     const char *tls_cert;           /* --tls-cert FILE */
     const char *tls_key;            /* --tls-key FILE */

@@ -417,6 +417,24 @@ static int choose_rule(vouch_decision *d, const vouch_evaluation_input *in,
     return out->name == NULL ? VOUCH_ENOMEM : VOUCH_OK;
 }
 
+VOUCH_API const vouch_admission_rule *
+vouch_kubernetes_rule(const vouch_policy *policy,
+                      const vouch_kubernetes_context *ctx)
+{
+    vouch_rule_map map = VOUCH_CLUSTER_ADMISSION_RULES;
+    size_t entry = 0;
+    const vouch_admission_rule *rule = NULL;
+
+    if (policy == NULL || (ctx != NULL &&
+                           ctx->version != VOUCH_KUBERNETES_CONTEXT_VERSION)) {
+        return NULL;
+    }
+    if (ctx != NULL) {
+        rule = vouch__policy_rule_for(policy, ctx, &map, &entry);
+    }
+    return rule != NULL ? rule : vouch_policy_default_rule(policy);
+}
+
 static bool input_ok(const vouch_evaluation_input *in)
 {
     if (in == NULL || (in->version != 1 && in->version != 2) ||

@@ -191,3 +191,9 @@ bool vouch__rule_map_key_matches(vouch_rule_map map, const char *key,
     }
     return false;
 }
+
+VOUCH_API bool vouch_rule_map_key_valid(vouch_rule_map map, const char *s,
+                                        size_t len)
+{
+    return s != NULL && vouch__rule_map_key_ok(map, s, len);
+}

@@ -321,137 +321,25 @@ static void why_append(plat_admission *a, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The evidence of a decision: the project's policy and the attestors it
- * requires (compiled, shared: vsvc_compiled.h), and the attestations
- * stored for the images. */
-typedef struct evidence {
-    vsvc_object *policy;
-    vsvc_object **attestors;
-    const vouch_attestor **attestor_list;
-    size_t attestor_count;
-    vouch_attestation **atts;
-    size_t att_count;
-    size_t att_cap;
-} evidence;
-
-static void evidence_clear(evidence *e)
-{
-    vsvc_object_release(e->policy);
-    for (size_t i = 0; i < e->attestor_count; i++) {
-        vsvc_object_release(e->attestors[i]);
-    }
-    free(e->attestors);
-    free(e->attestor_list);
-    for (size_t i = 0; i < e->att_count; i++) {
-        vouch_attestation_free(e->atts[i]);
-    }
-    free(e->atts);
-    memset(e, 0, sizeof(*e));
-}
-
-static int load_attestors(vsvc_compiled *cache, vouch_store_conn *conn,
-                          evidence *e, vouch_error *err)
-{
-    const vouch_admission_rule *rule =
-        vouch_policy_default_rule(vsvc_object_policy(e->policy));
-    size_t n = rule != NULL ? vouch_admission_rule_attestor_count(rule) : 0;
-
-    if (n == 0) {
-        return 0;
-    }
-    e->attestors = calloc(n, sizeof(*e->attestors));
-    e->attestor_list = calloc(n, sizeof(*e->attestor_list));
-    if (e->attestors == NULL || e->attestor_list == NULL) {
-        return plat_enomem(err);
-    }
-    for (size_t i = 0; i < n; i++) {
-        vouch_error aerr = VOUCH_ERROR_INIT;
-        vsvc_object *a = NULL;
-        int rc;
-
-        rc = vsvc_compiled_attestor(cache, conn,
-                                    vouch_admission_rule_attestor(rule, i),
-                                    &a, NULL, &aerr);
-        /* Absent or not a valid attestor: the engine denies, naming it.
-         * Anything else (the store) fails the check. */
-        if (rc < 0 && rc != VOUCH_ENOTFOUND && rc != VOUCH_EPARSE &&
-            rc != VOUCH_EINVAL && rc != VOUCH_ETOOBIG &&
-            rc != VOUCH_ECRYPTO) {
-            if (err != NULL) {
-                *err = aerr;
-            }
-            return rc;
-        }
-        if (rc == 0) {
-            e->attestor_list[e->attestor_count] = vsvc_object_attestor(a);
-            e->attestors[e->attestor_count++] = a;
-        }
-    }
-    return 0;
-}
-
-static int add_attestation(evidence *e, vouch_attestation *a,
-                           vouch_error *err)
-{
-    if (e->att_count == e->att_cap) {
-        size_t cap = e->att_cap == 0 ? 8 : e->att_cap * 2;
-        vouch_attestation **grown = realloc(e->atts, cap * sizeof(*grown));
-        if (grown == NULL) {
-            vouch_attestation_free(a);
-            return plat_enomem(err);
-        }
-        e->atts = grown;
-        e->att_cap = cap;
-    }
-    e->atts[e->att_count++] = a;
-    return 0;
-}
-
-/* One stored occurrence: evidence when it is an attestation. */
-typedef struct evidence_page {
-    evidence *e;
-    vouch_error *err;
-} evidence_page;
-
-static int take_attestation(const vouch_resource *item, void *payload)
-{
-    evidence_page *p = payload;
-    vouch_attestation *a = NULL;
-
-    if (vouch_attestation_parse(&a, item->json, strlen(item->json),
-                                VOUCH_FORMAT_JSON, item->name, NULL) < 0) {
-        return 0;   /* not an attestation: no evidence */
-    }
-    return add_attestation(p->e, a, p->err);
-}
-
-/* Every stored occurrence whose resource is `pinned`. */
-static int load_attestations(vouch_store_conn *conn, const char *pinned,
-                             evidence *e, vouch_error *err)
-{
-    vouch_resource_query q;
-    evidence_page page = { e, err };
-
-    memset(&q, 0, sizeof(q));
-    vsvc__occurrence_query(&q, NULL, pinned);
-    return vsvc__each(conn, &q, take_attestation, &page, err);
-}
-
-/* Gather the evidence; a store fault fails closed (the caller's
- * CHECK_FAILED). */
+/* Gather the evidence (vsvc__evidence_*): the policy, the attestors of its
+ * default rule (Cloud Run consults no other), the attestations of each
+ * pinned image. A store fault fails closed (the caller's CHECK_FAILED). */
 static int gather(vouch_platform_ctx *ctx, const char *project,
-                  const plat_admission *a, evidence *ev, vouch_error *err)
+                  const plat_admission *a, vsvc_evidence *ev,
+                  vouch_error *err)
 {
-    vsvc_compiled *cache = vsvc__compiled(ctx->platform->service);
+    vsvc *svc = ctx->platform->service;
     int rc;
 
-    rc = vsvc_compiled_policy(cache, ctx->conn, project, &ev->policy, NULL,
-                              err);
+    rc = vsvc__evidence_policy(svc, ctx->conn, project, ev, err);
     if (rc == 0) {
-        rc = load_attestors(cache, ctx->conn, ev, err);
+        rc = vsvc__evidence_attestors(
+            svc, ctx->conn,
+            vouch_policy_default_rule(vsvc_object_policy(ev->policy)), ev,
+            err);
     }
     for (size_t i = 0; rc == 0 && i < a->count; i++) {
-        rc = load_attestations(ctx->conn, a->pinned[i], ev, err);
+        rc = vsvc__evidence_attestations(ctx->conn, a->pinned[i], ev, err);
     }
     return rc;
 }
@@ -505,7 +393,8 @@ static int pin_images(vouch_platform_ctx *ctx, const json_t *containers,
 /* Evaluate the pinned images against the evidence; fills the decision,
  * its JSON, the reasons and the verdict. */
 static int decide(vouch_platform_ctx *ctx, const plat_binauthz *ba,
-                  const evidence *ev, plat_admission *out, vouch_error *err)
+                  const vsvc_evidence *ev, plat_admission *out,
+                  vouch_error *err)
 {
     vouch_platform *p = ctx->platform;
     vsvc_compiled *cache = vsvc__compiled(p->service);
@@ -561,7 +450,7 @@ int plat_admit(vouch_platform_ctx *ctx, const char *project,
     vouch_error lerr = VOUCH_ERROR_INIT;
     size_t n = json_array_size(containers);
     bool failed = false;
-    evidence ev;
+    vsvc_evidence ev;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -593,7 +482,7 @@ int plat_admit(vouch_platform_ctx *ctx, const char *project,
     rc = decide(ctx, ba, &ev, out, err);
 
 cleanup:
-    evidence_clear(&ev);
+    vsvc__evidence_clear(&ev);
     if (rc < 0) {
         plat_admission_clear(out);
     }

@@ -473,6 +473,11 @@ int vouch_platform_new(vouch_platform **out,
         free(p);
         return rc;
     }
+    pthread_mutex_init(&p->cv_lock, NULL);
+    if (p->service != NULL) {
+        /* Continuous validation after every policy or attestor change. */
+        vsvc_on_change(p->service, plat_conformance_on_change, p);
+    }
     *out = p;
     return 0;
 }
@@ -483,5 +488,7 @@ void vouch_platform_free(vouch_platform *platform)
         return;
     }
     vouch_runtime_free(platform->runtime);
+    pthread_mutex_destroy(&platform->cv_lock);
+    free(platform->cv_rows);
     free(platform);
 }

@@ -42,6 +42,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "audit.h"
 #include "registry.h"
@@ -251,6 +252,57 @@ int vouch_platform_execution_delete(vouch_platform_ctx *ctx,
                                     const char *location, const char *job_id,
                                     const char *execution_id, json_t **out,
                                     vouch_error *err);
+
+/* ---- continuous validation (conformance.c) ---- */
+
+/** What a check found. */
+typedef struct vouch_platform_conformance {
+    size_t revisions_checked;        /* serving revisions of enforced
+                                        services */
+    size_t revisions_nonconforming;
+    size_t jobs_checked;             /* templates of enforced jobs */
+    size_t jobs_nonconforming;
+    size_t reported;                 /* new findings logged by this check */
+} vouch_platform_conformance;
+
+/**
+ * Continuous validation (docs/run.md): re-evaluate every serving revision
+ * (traffic percent > 0) of every service, and the template of every job,
+ * of `project` (in `location` only when not NULL) whose Binary
+ * Authorization is on, against the current policy, attestors and
+ * attestations, as a deploy or an execution would be (breakglass aside).
+ * Nothing is stopped. A resource that does not conform gets an entry in
+ * the continuous_validation log (vouch_audit_cv_entry()) when it starts
+ * not to conform or its reasons change; the findings are stored (store
+ * kind VSVC_KIND_CONFORMANCE) and a resource no longer checked is
+ * forgotten. One unit of work; job templates' tags are resolved before
+ * its transaction. Also run after every policy or attestor change (a
+ * post-commit hook of the service layer).
+ *
+ * @return 0 with `*out`; VOUCH_EINVAL (project or location); VOUCH_EIO;
+ *         VOUCH_ENOMEM.
+ */
+int vouch_platform_conformance_check(vouch_platform_ctx *ctx,
+                                     const char *project,
+                                     const char *location,
+                                     vouch_platform_conformance *out,
+                                     vouch_error *err);
+
+/**
+ * Add the last findings to listed Services or Jobs (`items`, a JSON array
+ * of them, changed in place): a Service gets "conformance": {"conforming",
+ * "nonConformingRevisions": [{"revision", "reasons", "since"}]}, a Job
+ * "conformance": {"conforming", "reasons", "since"}. Resources never
+ * checked (Binary Authorization off) get none.
+ */
+int vouch_platform_conformance_attach(vouch_platform_ctx *ctx,
+                                      json_t *items, vouch_error *err);
+
+/** Non-conforming serving revisions and job templates of every project,
+ *  as of each project's last check by this process (the /metrics gauge).
+ *  Thread-safe. */
+void vouch_platform_conformance_counts(vouch_platform *platform,
+                                       uint64_t *revisions, uint64_t *jobs);
 
 /* ---- reading (operations.c) ---- */
 

@@ -5,6 +5,9 @@
 #ifndef VOUCH_PLATFORM_INTERNAL_H
 #define VOUCH_PLATFORM_INTERNAL_H
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include "platform.h"
 #include "runtime.h"
 #include "vsvc_internal.h"
@@ -13,6 +16,13 @@
 #include "vutil_str.h"
 #include "vutil_time.h"
 
+/* The non-conforming findings of one project (conformance.c). */
+typedef struct plat_cv_row {
+    char project[VUTIL_ID_MAX + 1];
+    uint64_t revisions;
+    uint64_t jobs;
+} plat_cv_row;
+
 struct vouch_platform {
     vouch_store *store;
     vouch_registry *registry;
@@ -20,7 +30,15 @@ struct vouch_platform {
     vouch_verify_cache *cache;
     vouch_runtime *runtime;
     vsvc *service;           /* may be NULL */
+    pthread_mutex_t cv_lock; /* guards cv_rows, the /metrics gauge */
+    plat_cv_row *cv_rows;
+    size_t cv_count;
 };
+
+/* conformance.c: the listener of policy and attestor changes
+ * (vsvc_on_change; `payload` is the platform). */
+void plat_conformance_on_change(vsvc_session *s, const char *project,
+                                void *payload);
 
 /* ---- operations.c: the unit of work of a call ---- */
 

@@ -13,10 +13,6 @@
 #include "vutil_str.h"
 #include "vutil_time.h"
 
-#define AUDIT_TYPE "type.googleapis.com/google.cloud.audit.AuditLog"
-#define LABEL_DECISION "binaryauthorization.googleapis.com/decision"
-#define LABEL_DRY_RUN "binaryauthorization.googleapis.com/dry-run"
-#define LABEL_BREAK_GLASS "binaryauthorization.googleapis.com/break-glass"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
@@ -66,9 +62,8 @@ bool vouch__audit_id(const char *s, size_t max, bool tilde)
            vouch__audit_id_slice(s, strnlen(s, max + 1), max, tilde);
 }
 
-/* Timestamp and insertId of a new entry, checked or made up. */
-static int entry_ids(const char *timestamp, const char *insert_id,
-                     char *ts, char *id, vouch_error *err)
+int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
+                           char *ts, char *id, vouch_error *err)
 {
     if (timestamp != NULL) {
         if (!vouch__audit_time_ok(timestamp)) {
@@ -96,7 +91,7 @@ static int entry_ids(const char *timestamp, const char *insert_id,
     return 0;
 }
 
-static int build_failed(vouch_error *err)
+int vouch__audit_build_failed(vouch_error *err)
 {
     return vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
                            "cannot build the log entry: out of memory, or "
@@ -245,7 +240,7 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
     if (rc < 0) {
         return rc;
     }
-    rc = entry_ids(ev->timestamp, ev->insert_id, ts, id, err);
+    rc = vouch__audit_entry_ids(ev->timestamp, ev->insert_id, ts, id, err);
     if (rc < 0) {
         return rc;
     }
@@ -276,7 +271,7 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
                                 ev->project, ev->location, ev->job);
     }
     if (decision == NULL || message == NULL || resource_name == NULL) {
-        rc = build_failed(err);
+        rc = vouch__audit_build_failed(err);
         goto cleanup;
     }
 
@@ -302,7 +297,7 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
                           deny ? "False" : "True", "message", message);
     if (resource == NULL || labels == NULL || annotations == NULL ||
         condition == NULL) {
-        rc = build_failed(err);
+        rc = vouch__audit_build_failed(err);
         goto cleanup;
     }
     if ((deny && json_object_set_new(condition, "reason",
@@ -315,7 +310,7 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
                               json_string("true")) < 0 ||
           json_object_set_new(annotations, VOUCH_AUDIT_BREAKGLASS_ANNOTATION,
                               json_string(ev->breakglass)) < 0))) {
-        rc = build_failed(err);
+        rc = vouch__audit_build_failed(err);
         goto cleanup;
     }
 
@@ -343,7 +338,7 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
         "status", "conditions", condition,
         "metadata", "decision", decision);
     if (entry == NULL) {
-        rc = build_failed(err);
+        rc = vouch__audit_build_failed(err);
         goto cleanup;
     }
     *out = entry;
@@ -388,7 +383,7 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
     if (ev->resource_name == NULL || ev->resource_name[0] == '\0') {
         return missing(err, "resourceName");
     }
-    rc = entry_ids(ev->timestamp, ev->insert_id, ts, id, err);
+    rc = vouch__audit_entry_ids(ev->timestamp, ev->insert_id, ts, id, err);
     if (rc < 0) {
         return rc;
     }
@@ -410,7 +405,7 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
                       "methodName", ev->method_name,
                       "resourceName", ev->resource_name, "status");
     if (entry == NULL) {
-        return build_failed(err);
+        return vouch__audit_build_failed(err);
     }
     payload = json_object_get(entry, "protoPayload");
     if ((ev->request != NULL &&
@@ -427,7 +422,7 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
                              json_pack("{s:s}", "principalEmail",
                                        ev->principal)) < 0)) {
         json_decref(entry);
-        return build_failed(err);
+        return vouch__audit_build_failed(err);
     }
     *out = entry;
     return 0;

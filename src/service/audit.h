@@ -37,6 +37,8 @@
 /* Log ids (the part of logName after "projects/P/logs/"). */
 #define VOUCH_AUDIT_LOG_SYSTEM_EVENT "cloudaudit.googleapis.com%2Fsystem_event"
 #define VOUCH_AUDIT_LOG_ACTIVITY     "cloudaudit.googleapis.com%2Factivity"
+#define VOUCH_AUDIT_LOG_CONTINUOUS_VALIDATION \
+    "binaryauthorization.googleapis.com%2Fcontinuous_validation"
 
 /* protoPayload.serviceName values. */
 #define VOUCH_AUDIT_SERVICE_RUN       "run.googleapis.com"
@@ -119,6 +121,86 @@ bool vouch_audit_run_wanted(const vouch_decision *decision,
  */
 int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
                           vouch_error *err);
+
+/**
+ * A Kubernetes admission event (docs/kubernetes.md, "Audit entries"): a
+ * Pod or workload the webhook denied, let through on a dry-run rule, or
+ * admitted by break-glass. Strings are borrowed for the call.
+ */
+typedef struct vouch_audit_k8s_event {
+    const char *project;        /* required */
+    const char *location;       /* required: the cluster's location */
+    const char *cluster;        /* required: the cluster's name */
+    const char *method_name;    /* required: "io.k8s.core.v1.pods.create" */
+    const char *resource_name;  /* required:
+                                   "core/v1/namespaces/NS/pods/NAME" */
+    const char *principal;      /* the review's userInfo.username, or
+                                   NULL */
+    const char *uid;            /* the review's uid, or NULL */
+    const vouch_decision *decision;  /* required; not a plain ALLOW */
+    const char *message;        /* the deny message (GKE's form), or NULL:
+                                   the decision's */
+    const char *timestamp;      /* as for vouch_audit_run_event */
+    const char *insert_id;
+} vouch_audit_k8s_event;
+
+/**
+ * Build the entry of a Kubernetes admission event: log
+ * cloudaudit.googleapis.com%2Factivity, resource type "k8s_cluster" with
+ * labels project_id, location and cluster_name, protoPayload.serviceName
+ * "k8s.io", the object in protoPayload.resourceName, on a deny a
+ * protoPayload.response {status Failure, reason VIOLATES_POLICY, code
+ * 403}, the decision JSON at protoPayload.metadata.decision (and the
+ * review's uid at protoPayload.metadata.admissionReviewUid). Severity
+ * ERROR for a deny, WARNING for a dry run and break-glass; the labels of
+ * vouch_audit_run_entry().
+ *
+ * @param[out] out  Caller owns it; json_decref(). NULL on failure.
+ * @return 0; VOUCH_EINVAL (a required field is missing or malformed, or
+ *         the decision is a plain ALLOW: the message names the field);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
+                          vouch_error *err);
+
+/**
+ * A continuous-validation finding (docs/run.md, "Continuous validation"):
+ * a serving revision (service + revision) or a job's template (job) that
+ * no longer conforms to the current policy. Strings borrowed.
+ */
+typedef struct vouch_audit_cv_event {
+    const char *project;        /* required */
+    const char *location;       /* required */
+    const char *service;        /* a revision: its service */
+    const char *revision;       /* a revision: its id */
+    const char *job;            /* or a job */
+    const vouch_decision *decision;  /* NULL when the check could not be
+                                        made (an image not resolved) */
+    const char *const *containers;   /* the container of each image of
+                                        the decision (may be NULL) */
+    const char *description;    /* required: why, in the words of a
+                                   deploy's refusal */
+    const char *timestamp;      /* as for vouch_audit_run_event */
+    const char *insert_id;
+} vouch_audit_cv_event;
+
+/**
+ * Build the entry of a finding: log
+ * binaryauthorization.googleapis.com%2Fcontinuous_validation, severity
+ * WARNING, resource cloud_run_revision or cloud_run_job as for
+ * enforcement entries, and a jsonPayload of @type
+ * google.cloud.binaryauthorization.v1beta1.ContinuousValidationEvent whose
+ * runEvent names the resource, the policy, the verdict VIOLATES_POLICY
+ * and each image with its container, result (ALLOW or DENY) and reason;
+ * the label binaryauthorization.googleapis.com/continuous-validation
+ * holds the decision's outcome (DENY, ALLOW_DRYRUN) or CHECK_FAILED.
+ *
+ * @param[out] out  Caller owns it; json_decref(). NULL on failure.
+ * @return 0; VOUCH_EINVAL (the message names the missing field);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_audit_cv_entry(json_t **out, const vouch_audit_cv_event *ev,
+                         vouch_error *err);
 
 /** A change made through a management API. Strings borrowed. */
 typedef struct vouch_audit_admin_event {

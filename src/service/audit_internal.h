@@ -12,6 +12,11 @@
 #include "audit.h"
 #include "vutil_error.h"
 
+#define AUDIT_TYPE "type.googleapis.com/google.cloud.audit.AuditLog"
+#define LABEL_DECISION "binaryauthorization.googleapis.com/decision"
+#define LABEL_DRY_RUN "binaryauthorization.googleapis.com/dry-run"
+#define LABEL_BREAK_GLASS "binaryauthorization.googleapis.com/break-glass"
+
 #define SRC_AUDIT "audit"
 #define SRC_BODY "request body"
 #define TS_LEN 27               /* 2026-11-29T12:00:00.123456Z */
@@ -25,5 +30,14 @@ bool vouch__audit_id_slice(const char *s, size_t len, size_t max,
 
 /* The same for a NUL-terminated `s` (NULL: false). */
 bool vouch__audit_id(const char *s, size_t max, bool tilde);
+
+/* The timestamp (`ts`, TS_LEN + 1 bytes) and insertId (`id`,
+ * VOUCH_AUDIT_INSERT_ID_MAX + 1 bytes) of a new entry: the given ones,
+ * checked, or now and a random one. */
+int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
+                           char *ts, char *id, vouch_error *err);
+
+/* An entry that could not be built: VOUCH_ENOMEM, saying so. */
+int vouch__audit_build_failed(vouch_error *err);
 
 #endif /* VOUCH_AUDIT_INTERNAL_H */

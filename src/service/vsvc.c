@@ -3,12 +3,42 @@
  * and the helpers the service's files share (vsvc.h, vsvc_internal.h).
  */
 #include "vsvc_internal.h"
+#include "vsvc_k8s.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SVC_SRC "service"
+
+/* The clusters' trust domains, checked and copied. */
+static int copy_trust_domains(vsvc *svc, const vsvc_options *opts,
+                              vouch_error *err)
+{
+    size_t n = opts->k8s_trust_domain_count;
+
+    if (n == 0) {
+        return 0;
+    }
+    svc->k8s_trust = calloc(n, sizeof(*svc->k8s_trust));
+    if (svc->k8s_trust == NULL) {
+        return vutil_enomem(err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int rc = vsvc_k8s_trust_domain_check(opts->k8s_trust_domains[i],
+                                             err);
+
+        if (rc < 0) {
+            return rc;
+        }
+        svc->k8s_trust[i] = vutil_strdup(opts->k8s_trust_domains[i]);
+        if (svc->k8s_trust[i] == NULL) {
+            return vutil_enomem(err);
+        }
+        svc->k8s_trust_count++;
+    }
+    return 0;
+}
 
 int vsvc_new(vsvc **out, const vsvc_options *opts, vouch_error *err)
 {
@@ -33,8 +63,11 @@ int vsvc_new(vsvc **out, const vsvc_options *opts, vouch_error *err)
     svc->system_policy = opts->system_policy;
     svc->sink = opts->audit_sink;
     rc = vsvc_compiled_new(&svc->compiled, opts->compiled_entries, err);
+    if (rc == 0) {
+        rc = copy_trust_domains(svc, opts, err);
+    }
     if (rc < 0) {
-        free(svc);
+        vsvc_free(svc);
         return rc;
     }
     *out = svc;
@@ -47,6 +80,10 @@ void vsvc_free(vsvc *svc)
         return;
     }
     vsvc_compiled_free(svc->compiled);
+    for (size_t i = 0; i < svc->k8s_trust_count; i++) {
+        free(svc->k8s_trust[i]);
+    }
+    free(svc->k8s_trust);
     free(svc);
 }
 
@@ -166,6 +203,43 @@ int vsvc__uow_new(vsvc_session *s, vsvc_uow **out, vouch_error *err)
         *out = NULL;
     }
     return rc;
+}
+
+void vsvc_on_change(vsvc *svc, vsvc_change_fn fn, void *payload)
+{
+    svc->on_change = fn;
+    svc->on_change_payload = payload;
+}
+
+/* The payload of the post-commit hook of a change. */
+typedef struct change_note {
+    vsvc_session *session;
+    char project[VUTIL_ID_MAX + 1];
+} change_note;
+
+static void tell_change(void *payload)
+{
+    change_note *note = payload;
+    vsvc *svc = note->session->svc;
+
+    svc->on_change(note->session, note->project, svc->on_change_payload);
+}
+
+int vsvc__changed(vsvc_uow *uow, vsvc_session *s, const char *project,
+                  vouch_error *err)
+{
+    change_note *note;
+
+    if (s == NULL || s->svc->on_change == NULL) {
+        return 0;
+    }
+    note = calloc(1, sizeof(*note));
+    if (note == NULL) {
+        return vutil_enomem(err);
+    }
+    note->session = s;
+    snprintf(note->project, sizeof(note->project), "%s", project);
+    return vsvc_uow_after_commit(uow, tell_change, free, note, err);
 }
 
 int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,

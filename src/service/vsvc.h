@@ -47,10 +47,16 @@ typedef struct vsvc_options {
     const vouch_policy *system_policy;  /* borrowed; NULL: none */
     vouch_audit_sink *audit_sink;       /* borrowed; NULL: no file sink */
     size_t compiled_entries;            /* 0: VSVC_COMPILED_ENTRIES */
+    const char *const *k8s_trust_domains;  /* "LOCATION.NAME=DOMAIN": the
+                                           Istio trust domain of a
+                                           cluster (default
+                                           cluster.local); copied */
+    size_t k8s_trust_domain_count;
 } vsvc_options;
 
 #define VSVC_OPTIONS_VERSION 1
-#define VSVC_OPTIONS_INIT { VSVC_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0 }
+#define VSVC_OPTIONS_INIT \
+    { VSVC_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0 }
 
 /* List page sizes (docs/api.md): default and maximum. */
 #define VSVC_PAGE_DEFAULT 100u
@@ -61,11 +67,22 @@ typedef struct vsvc_options {
 /**
  * @param[out] out  Caller owns it; vsvc_free(). Every borrowed object must
  *                  outlive it.
- * @return 0; VOUCH_EINVAL (no store, unknown options version);
- *         VOUCH_ENOMEM.
+ * @return 0; VOUCH_EINVAL (no store, unknown options version, a trust
+ *         domain that is not LOCATION.NAME=DOMAIN); VOUCH_ENOMEM.
  */
 int vsvc_new(vsvc **out, const vsvc_options *opts, vouch_error *err);
 void vsvc_free(vsvc *svc);
+
+/**
+ * What to run after every committed change of a project's policy, or of
+ * an attestor (the run platform's continuous validation): `fn(session,
+ * project, payload)`, in the request's thread, after the commit, with no
+ * transaction open on the session's connection. Its failures are its own
+ * to report: the change stands. Set once, before requests are served.
+ */
+typedef void (*vsvc_change_fn)(vsvc_session *s, const char *project,
+                               void *payload);
+void vsvc_on_change(vsvc *svc, vsvc_change_fn fn, void *payload);
 
 /** Counters for /metrics. */
 typedef struct vsvc_counts {

@@ -16,6 +16,7 @@
 
 /* A write of one stored object: what the unit writes, and its result. */
 typedef struct write_job {
+    vsvc_session *session;   /* told of the change after the commit */
     const char *project;
     const char *name;
     const char *body;        /* the request, for the audit entry */
@@ -250,6 +251,9 @@ static int put_policy(vsvc_uow *uow, void *payload, vouch_error *err)
                                VOUCH_AUDIT_METHOD_UPDATE_POLICY, w->name,
                                w->body, w->body_len, w->text, err);
     }
+    if (rc == 0 && !w->validate_only) {
+        rc = vsvc__changed(uow, w->session, w->project, err);
+    }
     vouch_resource_clear(&old);
     return rc;
 }
@@ -275,6 +279,7 @@ int vsvc_policy_put(vsvc_session *s, const char *project, const char *body,
     *out = NULL;
     memset(&w, 0, sizeof(w));
     vsvc_policy_name(name, sizeof(name), project);
+    w.session = s;
     w.project = project;
     w.name = name;
     w.body = body;
@@ -401,14 +406,19 @@ static int create_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
                                VOUCH_AUDIT_METHOD_CREATE_ATTESTOR, w->name,
                                w->body, w->body_len, w->text, err);
     }
+    if (rc == 0) {
+        rc = vsvc__changed(uow, w->session, w->project, err);
+    }
     return rc;
 }
 
 /* Parse an attestor request into `w`. */
-static int attestor_job(write_job *w, const char *project, const char *name,
-                        const char *body, size_t len, vouch_error *err)
+static int attestor_job(write_job *w, vsvc_session *s, const char *project,
+                        const char *name, const char *body, size_t len,
+                        vouch_error *err)
 {
     memset(w, 0, sizeof(*w));
+    w->session = s;
     w->project = project;
     w->name = name;
     w->body = body;
@@ -432,7 +442,7 @@ int vsvc_attestor_create(vsvc_session *s, const char *project,
         return rc;
     }
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
-    rc = attestor_job(&w, project, name, body, len, err);
+    rc = attestor_job(&w, s, project, name, body, len, err);
     if (rc == 0) {
         rc = vsvc__run(s, create_attestor, &w, err);
     }
@@ -497,6 +507,9 @@ static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
                                VOUCH_AUDIT_METHOD_UPDATE_ATTESTOR, w->name,
                                w->body, w->body_len, w->text, err);
     }
+    if (rc == 0) {
+        rc = vsvc__changed(uow, w->session, w->project, err);
+    }
 
 cleanup:
     vouch_attestor_free(current);
@@ -514,7 +527,7 @@ int vsvc_attestor_update(vsvc_session *s, const char *project,
 
     *out = NULL;
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
-    rc = attestor_job(&w, project, name, body, len, err);
+    rc = attestor_job(&w, s, project, name, body, len, err);
     if (rc == 0) {
         rc = keep_sent_etag(&w, vouch_attestor_etag(w.attestor), err);
     }
@@ -628,12 +641,12 @@ static int delete_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
         return vsvc__error_wrap(err, "store");
     }
     rc = vsvc__iam_forget(conn, w->name, err);
-    if (rc < 0) {
-        return rc;
+    if (rc == 0) {
+        rc = vsvc__audit_admin(uow, w->project, NULL,
+                               VOUCH_AUDIT_METHOD_DELETE_ATTESTOR, w->name,
+                               NULL, 0, NULL, err);
     }
-    return vsvc__audit_admin(uow, w->project, NULL,
-                             VOUCH_AUDIT_METHOD_DELETE_ATTESTOR, w->name,
-                             NULL, 0, NULL, err);
+    return rc == 0 ? vsvc__changed(uow, w->session, w->project, err) : rc;
 }
 
 int vsvc_attestor_delete(vsvc_session *s, const char *project,
@@ -644,6 +657,7 @@ int vsvc_attestor_delete(vsvc_session *s, const char *project,
 
     memset(&w, 0, sizeof(w));
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
+    w.session = s;
     w.project = project;
     w.name = name;
     return vsvc__run(s, delete_attestor, &w, err);

@@ -24,6 +24,10 @@ struct vsvc {
     const vouch_policy *system_policy;
     vouch_audit_sink *sink;
     vsvc_compiled *compiled;
+    char **k8s_trust;             /* "LOCATION.NAME=DOMAIN" (vsvc_k8s.c) */
+    size_t k8s_trust_count;
+    vsvc_change_fn on_change;     /* vsvc_on_change() */
+    void *on_change_payload;
 };
 
 struct vsvc_session {
@@ -119,6 +123,48 @@ int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
                            const char *service_name, const char *method,
                            const char *resource_name, const json_t *request,
                            const json_t *response, vouch_error *err);
+
+/*
+ * The evidence of a decision (vsvc_evidence.c): the project's policy and
+ * the attestors one rule requires, compiled and shared, and the
+ * attestations stored for the images. Zero it before the first call;
+ * clear it with vsvc__evidence_clear() in every case.
+ */
+typedef struct vsvc_evidence {
+    vsvc_object *policy;
+    vsvc_object **attestors;
+    const vouch_attestor **attestor_list;   /* for the engine */
+    size_t attestor_count;
+    vouch_attestation **atts;
+    size_t att_count;
+    size_t att_cap;
+} vsvc_evidence;
+
+void vsvc__evidence_clear(vsvc_evidence *e);
+
+/* The project's policy, compiled (or the default one): e->policy. */
+int vsvc__evidence_policy(vsvc *svc, vouch_store_conn *conn,
+                          const char *project, vsvc_evidence *e,
+                          vouch_error *err);
+
+/* The attestors `rule` requires. One that does not exist or does not
+ * parse is left out (the engine denies, naming it); a store fault is an
+ * error (the caller fails closed). */
+int vsvc__evidence_attestors(vsvc *svc, vouch_store_conn *conn,
+                             const vouch_admission_rule *rule,
+                             vsvc_evidence *e, vouch_error *err);
+
+/* Every stored attestation about `image` (occurrences by resourceUri);
+ * an occurrence that is not an attestation is no evidence. */
+int vsvc__evidence_attestations(vouch_store_conn *conn, const char *image,
+                                vsvc_evidence *e, vouch_error *err);
+
+/*
+ * After the unit commits, tell the listener of vsvc_on_change() that
+ * `project`'s policy or attestors changed (nothing when none listens).
+ */
+int vsvc__changed(vsvc_uow *uow, vsvc_session *s, const char *project,
+                  vouch_error *err);
 
 /* Run `fn` as one unit of work on the session (vsvc_uow_run). */
 int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,

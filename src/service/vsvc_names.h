@@ -76,6 +76,9 @@ typedef enum vsvc_kind {
 #define VSVC_KIND_OPERATION  "operation"
 #define VSVC_KIND_ORGPOLICY  "orgpolicy"
 #define VSVC_KIND_IAMPOLICY  "iampolicy"
+/* A continuous-validation finding of a serving revision or a job
+ * (src/platform/conformance.c), named as the resource it is about. */
+#define VSVC_KIND_CONFORMANCE "conformance"
 
 /* The one org-policy constraint served (the last part of its name). */
 #define VSVC_CONSTRAINT "run.allowedBinaryAuthorizationPolicies"

@@ -129,6 +129,35 @@ int vutil_doc_load_json(vutil_doc *doc, const char *data, size_t len,
                         size_t max, const char *source, vouch_error *err);
 
 void vutil_doc_close(vutil_doc *doc);
+
+/* The format of `len` bytes: AUTO is JSON when the first non-blank byte is
+ * '{' or '[', YAML otherwise; any other format is itself. */
+vouch_format vutil_doc_detect_format(const char *data, size_t len,
+                                    vouch_format format);
+
+/*
+ * The checks vutil_doc_load() makes on its libfyaml tree (nesting,
+ * aliases, anchors, tags, merge keys, misread single-quoted scalars), on
+ * a document loaded by other means: one of a stream
+ * (vutil_yaml_load_stream()). `data` and `len` are the bytes it was read
+ * from; `format` JSON or YAML. Returns 0 or VOUCH_EPARSE with the
+ * position.
+ */
+int vutil_doc_check_fy(struct fy_document *fyd, const char *data,
+                       size_t len, vouch_format format, const char *source,
+                       vouch_error *err);
+
+/* The line and column (1-based) of a libfyaml node, as errors place it:
+ * false (and 0, 0) when it has none. */
+bool vutil_doc_node_position(struct fy_node *node, int *line, int *column);
+
+/*
+ * A YAML plain scalar's value under the core schema (docs/policy.md):
+ * `*out` a new JSON null, boolean, integer or real; NULL when the text is
+ * a string (or a number JSON cannot hold, such as .inf or an integer
+ * beyond 64 bits, which stays text). Returns 0 or VOUCH_ENOMEM.
+ */
+int vutil_doc_plain_value(const char *s, size_t n, json_t **out);
 vutil_node *vutil_doc_root(const vutil_doc *doc);
 
 /* Path building: push returns the previous length, pop restores it. */
@@ -244,5 +273,21 @@ int vutil_json_check(const char *data, size_t len, const char *source,
  */
 int vutil_yaml_load(struct fy_document **out, const char *data, size_t len,
                     bool json, const char *source, vouch_error *err);
+
+/*
+ * Parse `len` bytes with libfyaml (JSON mode when `json`) into every
+ * document of the stream, empty documents left out, by the same rules as
+ * vutil_yaml_load(). Returns 0 with `*out` (`*count` documents; free with
+ * vutil_yaml_stream_free()), or VOUCH_EPARSE with the parser's first
+ * error and its position, VOUCH_ETOOBIG (more than `max_docs`
+ * documents), or VOUCH_ENOMEM.
+ */
+int vutil_yaml_load_stream(struct fy_document ***out, size_t *count,
+                           const char *data, size_t len, bool json,
+                           size_t max_docs, const char *source,
+                           vouch_error *err);
+
+/* Destroy what vutil_yaml_load_stream() gave; NULL-safe. */
+void vutil_yaml_stream_free(struct fy_document **docs, size_t count);
 
 #endif /* VUTIL_DOC_H */

@@ -149,19 +149,20 @@ static int prescan(const char *data, size_t len, const char *source,
     return 0;
 }
 
-int vutil_yaml_load(struct fy_document **out, const char *data, size_t len,
-                    bool json, const char *source, vouch_error *err)
+/*
+ * The parser every load uses, over `len` bytes (YAML prescanned first):
+ * quiet, its errors collected in `*diag_out` for first_diag_error().
+ */
+static int parser_open(struct fy_diag **diag_out, struct fy_parser **fyp_out,
+                       const char *data, size_t len, bool json,
+                       const char *source, vouch_error *err)
 {
     struct fy_diag_cfg dcfg;
-    struct fy_diag *diag = NULL;
-    struct fy_parser *fyp = NULL;
-    struct fy_document *fyd = NULL;
-    struct fy_document *next = NULL;
     struct fy_parse_cfg cfg;
-    int line = 0;
-    int rc = 0;
+    int rc;
 
-    *out = NULL;
+    *diag_out = NULL;
+    *fyp_out = NULL;
     if (!json) {
         rc = prescan(data, len, source, err);
         if (rc < 0) {
@@ -172,26 +173,51 @@ int vutil_yaml_load(struct fy_document **out, const char *data, size_t len,
     dcfg.fp = NULL;
     dcfg.output_fn = NULL;
     dcfg.colorize = false;
-    diag = fy_diag_create(&dcfg);
-    if (diag == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
-                             "out of memory");
-        goto cleanup;
+    *diag_out = fy_diag_create(&dcfg);
+    if (*diag_out == NULL) {
+        return vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
+                               "out of memory");
     }
-    fy_diag_set_collect_errors(diag, true);
+    fy_diag_set_collect_errors(*diag_out, true);
     memset(&cfg, 0, sizeof(cfg));
     cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG |
                 (json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE);
-    cfg.diag = diag;
-    fyp = fy_parser_create(&cfg);
-    if (fyp == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
-                             "out of memory");
-        goto cleanup;
+    cfg.diag = *diag_out;
+    *fyp_out = fy_parser_create(&cfg);
+    if (*fyp_out == NULL) {
+        return vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
+                               "out of memory");
     }
-    if (fy_parser_set_string(fyp, len > 0 ? data : "", len) != 0) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
-                             "cannot read the document");
+    if (fy_parser_set_string(*fyp_out, len > 0 ? data : "", len) != 0) {
+        return vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
+                               "cannot read the document");
+    }
+    return 0;
+}
+
+static void parser_close(struct fy_diag *diag, struct fy_parser *fyp)
+{
+    if (fyp != NULL) {
+        fy_parser_destroy(fyp);
+    }
+    if (diag != NULL) {
+        fy_diag_destroy(diag);
+    }
+}
+
+int vutil_yaml_load(struct fy_document **out, const char *data, size_t len,
+                    bool json, const char *source, vouch_error *err)
+{
+    struct fy_diag *diag = NULL;
+    struct fy_parser *fyp = NULL;
+    struct fy_document *fyd = NULL;
+    struct fy_document *next = NULL;
+    int line = 0;
+    int rc = 0;
+
+    *out = NULL;
+    rc = parser_open(&diag, &fyp, data, len, json, source, err);
+    if (rc < 0) {
         goto cleanup;
     }
     fyd = fy_parse_load_document(fyp);
@@ -237,11 +263,71 @@ cleanup:
     if (fyd != NULL) {
         fy_parse_document_destroy(fyp, fyd);
     }
-    if (fyp != NULL) {
-        fy_parser_destroy(fyp);
+    parser_close(diag, fyp);
+    return rc;
+}
+
+void vutil_yaml_stream_free(struct fy_document **docs, size_t count)
+{
+    for (size_t i = 0; docs != NULL && i < count; i++) {
+        fy_document_destroy(docs[i]);
     }
-    if (diag != NULL) {
-        fy_diag_destroy(diag);
+    free(docs);
+}
+
+int vutil_yaml_load_stream(struct fy_document ***out, size_t *count,
+                           const char *data, size_t len, bool json,
+                           size_t max_docs, const char *source,
+                           vouch_error *err)
+{
+    struct fy_diag *diag = NULL;
+    struct fy_parser *fyp = NULL;
+    struct fy_document *fyd = NULL;
+    struct fy_document **docs = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    *out = NULL;
+    *count = 0;
+    rc = parser_open(&diag, &fyp, data, len, json, source, err);
+    if (rc < 0) {
+        goto cleanup;
     }
+    docs = calloc(max_docs + 1, sizeof(*docs));
+    if (docs == NULL) {
+        rc = vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
+                             "out of memory");
+        goto cleanup;
+    }
+    while ((fyd = fy_parse_load_document(fyp)) != NULL) {
+        if (fy_document_root(fyd) == NULL) {
+            /* An empty document ("---" at the end, "--- ---") says
+             * nothing; kubectl skips it too. */
+            fy_parse_document_destroy(fyp, fyd);
+            fyd = NULL;
+            continue;
+        }
+        if (n == max_docs) {
+            rc = vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
+                                 "more than %zu documents", max_docs);
+            goto cleanup;
+        }
+        docs[n++] = fyd;
+        fyd = NULL;
+    }
+    if (fy_parser_get_stream_error(fyp)) {
+        rc = first_diag_error(diag, source, "malformed document", err);
+        goto cleanup;
+    }
+    *out = docs;
+    *count = n;
+    docs = NULL;
+
+cleanup:
+    if (fyd != NULL) {
+        fy_parse_document_destroy(fyp, fyd);
+    }
+    vutil_yaml_stream_free(docs, n);
+    parser_close(diag, fyp);
     return rc;
 }

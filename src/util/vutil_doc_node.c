@@ -4,6 +4,7 @@
  * read directly). Both give the same answer for the same JSON bytes; only
  * the libfyaml tree places its errors.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,48 @@ static bool is_number_text(const char *s, size_t n)
         }
     }
     return i == n;
+}
+
+int vutil_doc_plain_value(const char *s, size_t n, json_t **out)
+{
+    char text[128];
+    char *end = NULL;
+    int b = bool_text(s, n);
+
+    *out = NULL;
+    if (is_null_text(s, n)) {
+        *out = json_null();
+    } else if (b >= 0) {
+        *out = json_boolean(b);
+    } else if (!is_number_text(s, n) || n >= sizeof(text) ||
+               memchr(s, '\0', n) != NULL) {
+        return 0; /* a string, or a number kept as its text */
+    } else {
+        bool octal = n > 2 && s[0] == '0' && s[1] == 'o';
+        bool hex = n > 2 && s[0] == '0' && s[1] == 'x';
+        size_t skip = octal || hex ? 2 : 0;
+
+        memcpy(text, s + skip, n - skip);
+        text[n - skip] = '\0';
+        errno = 0;
+        if (octal || hex || strcspn(text, ".eEinIN") == n - skip) {
+            long long v = strtoll(text, &end, octal ? 8 : hex ? 16 : 10);
+
+            if (errno != 0 || end == NULL || *end != '\0') {
+                return 0;
+            }
+            *out = json_integer((json_int_t)v);
+        } else {
+            double v = strtod(text, &end);
+
+            if (errno != 0 || end == NULL || *end != '\0' || v != v ||
+                v - v != 0) {
+                return 0; /* .inf and .nan: JSON has no such number */
+            }
+            *out = json_real(v);
+        }
+    }
+    return *out == NULL ? VOUCH_ENOMEM : 0;
 }
 
 /* ---- kinds ---------------------------------------------------------- */

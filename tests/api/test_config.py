@@ -111,7 +111,7 @@ def test_every_flag_is_in_the_man_page_and_back():
         assert re.search(re.escape(flag) + r"(?![\w-])", man), \
             f"{flag} is in vouchd --help but not in docs/man/vouchd.8"
     # Each option the page describes (a .TP entry) is a flag of vouchd.
-    described = re.findall(r"^\.TP\n\.B[IR]? (--[a-z][a-z-]*)", man, re.M)
+    described = re.findall(r"^\.TP\n\.B[IR]? (--[a-z][a-z0-9-]*)", man, re.M)
     assert "--listen" in described
     for flag in described:
         assert flag in flags, \

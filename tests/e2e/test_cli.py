@@ -313,7 +313,7 @@ def test_flag_parser_forms():
     assert proc.stderr == ("vouch: --artifact-url, --note and --private-key "
                            "are required\n")
     text = " ".join(help_of("evaluate").split())
-    assert "usage: vouch evaluate IMAGE... --policy FILE [--attestor " \
+    assert "usage: vouch evaluate IMAGE... [--policy FILE] [--attestor " \
         "FILE]..." in text
     assert "--attestor FILE an Attestor resource (YAML or JSON) " \
         "(repeatable)" in text

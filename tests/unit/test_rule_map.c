@@ -214,6 +214,17 @@ static void test_rule_map_keys_match_their_context(void **state)
         "example.org/ns/prod/sa/ap", &mesh));
     assert_false(vouch__rule_map_key_matches(VOUCH_RULE_MAP_COUNT, "prod",
                                              &prod));
+    /* The public check of a key's form. */
+    assert_true(vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES,
+                                         "us-east1-b.prod", 15));
+    assert_false(vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES,
+                                          "us-east1-b.prod-", 16));
+    assert_false(vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES,
+                                          "nodot", 5));
+    assert_false(vouch_rule_map_key_valid(VOUCH_CLUSTER_ADMISSION_RULES,
+                                          NULL, 0));
+    assert_true(vouch_rule_map_key_valid(
+        VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES, "prod", 4));
 }
 
 /* ---- rules -------------------------------------------------------------- */
@@ -223,14 +234,20 @@ static void test_rule_map_every_kind_selects_its_entry(void **state)
     static const struct {
         const char *field;
         const char *key;
+        vouch_rule_map map;
     } maps[] = {
-        { "clusterAdmissionRules", "us-east1-b.prod" },
-        { "kubernetesNamespaceAdmissionRules", "prod" },
-        { "kubernetesServiceAccountAdmissionRules", "prod:deployer" },
+        { "clusterAdmissionRules", "us-east1-b.prod",
+          VOUCH_CLUSTER_ADMISSION_RULES },
+        { "kubernetesNamespaceAdmissionRules", "prod",
+          VOUCH_KUBERNETES_NAMESPACE_ADMISSION_RULES },
+        { "kubernetesServiceAccountAdmissionRules", "prod:deployer",
+          VOUCH_KUBERNETES_SERVICE_ACCOUNT_ADMISSION_RULES },
         { "istioServiceIdentityAdmissionRules",
-          "spiffe://cluster.local/ns/prod/sa/deployer" },
+          "spiffe://cluster.local/ns/prod/sa/deployer",
+          VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES },
         { "istioServiceIdentityAdmissionRules",
-          "cluster.local/ns/prod/sa/deployer" },
+          "cluster.local/ns/prod/sa/deployer",
+          VOUCH_ISTIO_SERVICE_IDENTITY_ADMISSION_RULES },
     };
     fixture *f = *state;
     vouch_kubernetes_context ctx = context("us-east1-b.prod", "prod",
@@ -263,6 +280,11 @@ static void test_rule_map_every_kind_selects_its_entry(void **state)
         snprintf(want, sizeof(want), "denied by %s[\"%s\"] (ALWAYS_DENY)",
                  maps[i].field, maps[i].key);
         assert_string_equal(vouch_decision_reason(d, 0), want);
+        /* vouch_kubernetes_rule names the same rule before a decision. */
+        assert_ptr_equal(vouch_kubernetes_rule(policy, &ctx),
+                         vouch_policy_rule_map_rule(policy, maps[i].map, 1));
+        assert_ptr_equal(vouch_kubernetes_rule(policy, NULL),
+                         vouch_policy_default_rule(policy));
         vouch_decision_free(d);
         vouch_policy_free(policy);
     }

@@ -139,6 +139,8 @@ function LatestDenials({ project, entries }) {
   </section>`;
 }
 
+const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function Conformance({ data }) {
   const nc = data.nonConformance;
   return html`<section aria-labelledby="conf-h">
@@ -149,11 +151,12 @@ function Conformance({ data }) {
       <div><dt>Jobs</dt><dd>${data.runs.jobs.length}</dd></div>
       <div><dt>Executions</dt><dd>${data.executions}</dd></div>
       <div><dt>Not conforming to the current policy</dt>
-        <dd>${nc ? `${nc.services} services, ${nc.jobs} jobs, ${nc.revisions} revisions`
+        <dd>${nc ? [count(nc.services, 'service'), count(nc.jobs, 'job'),
+          count(nc.revisions, 'serving revision')].join(', ')
           : html`<span class="muted">not available</span>`}</dd></div>
     </dl>
-    ${nc ? null : html`<p class="note">Counts of what does not conform to the current policy
-      need continuous validation, which this vouchd does not have yet.</p>`}
+    <p class="note">Continuous validation checks every serving revision and job
+      template against the current policy; what does not conform keeps running.</p>
   </section>`;
 }
 
