@@ -8,8 +8,8 @@
 #   VOUCH_COMPAT_URL=http://127.0.0.1:8080 tests/compat/run.sh
 #                                  uses a running vouchd instead
 #
-# Exit status: 0 all passed, 1 a test failed or npm ci failed, 77 (meson's
-# "skipped") when node or npm is not installed.
+# Exit status: 0 all passed, 1 a test failed, npm ci failed, or node or
+# npm is not installed (the suite needs its tools; it never skips).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -n "${VOUCHD:-}" ]; then
@@ -17,8 +17,8 @@ if [ -n "${VOUCHD:-}" ]; then
 fi
 cd "$here"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "compat: node and npm are needed; skipped" >&2
-    exit 77
+    echo "compat: node and npm are needed (scripts/install-deps.sh)" >&2
+    exit 1
 fi
 if [ -z "${VOUCH_COMPAT_URL:-}" ]; then
     : "${VOUCHD:=$here/../../build/src/daemon/vouchd}"

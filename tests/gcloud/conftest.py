@@ -26,15 +26,15 @@ REGION = "us-central1"
 
 
 def require_tools():
-    """Skip without gcloud or docker-registry; fail without the resolver
-    that makes REGION-run.localhost reach vouchd (install-deps.sh installs
-    libnss-myhostname)."""
+    """Fail without gcloud, docker-registry, vouchd or the resolver that
+    makes REGION-run.localhost reach vouchd: the suite needs its tools and
+    never skips (install-deps.sh installs libnss-myhostname)."""
     if GCLOUD is None:
-        pytest.skip("needs the Google Cloud CLI (gcloud) on PATH")
+        pytest.fail("needs the Google Cloud CLI (gcloud) on PATH")
     if not os.access(rh.registry_harness.REGISTRY_BIN, os.X_OK):
-        pytest.skip("needs /usr/bin/docker-registry")
+        pytest.fail("needs /usr/bin/docker-registry")
     if not os.access(rh.vouchd_path(), os.X_OK):
-        pytest.skip("needs the built vouchd")
+        pytest.fail("needs the built vouchd")
     try:
         socket.getaddrinfo(REGION + "-run.localhost", 80)
     except socket.gaierror:
