@@ -14,7 +14,7 @@
  * Stored as kind "logentry", name
  * "projects/P/logEntries/TIMESTAMP/INSERT_ID" (so the store's name order
  * is timestamp order), parent "projects/P", attr1 = logName, attr2 =
- * timestamp.
+ * resource.type (store migration 4; it was the timestamp before).
  *
  * Thread safety: the builders and the list are reentrant (the list uses
  * the caller's connection, which is not thread-safe); a sink is
@@ -70,6 +70,17 @@
 #define VOUCH_AUDIT_PAGE_MAX              1000u
 #define VOUCH_AUDIT_RESOURCE_NAMES_MAX    100u
 #define VOUCH_AUDIT_QUERY_MAX_BYTES       (256u * 1024u)
+/*
+ * The work one entries:list request may do, in terms (the filter's
+ * vouch_logfilter_terms) times entries read, each entry counting
+ * VOUCH_AUDIT_ENTRY_TERMS more for reading it. Past it the request
+ * answers with the entries found so far (maybe none) and a
+ * nextPageToken that resumes after the last entry read; at least one
+ * entry is read. 10,000 entries with a one-term filter, 12,500 with
+ * none, 7 with the longest filter of negated global-search words.
+ */
+#define VOUCH_AUDIT_SCAN_BUDGET           50000u
+#define VOUCH_AUDIT_ENTRY_TERMS           4u
 /* Longest insertId accepted from a caller: [A-Za-z0-9._-]. */
 #define VOUCH_AUDIT_INSERT_ID_MAX         128u
 /* Longest project id in a resource name: [A-Za-z0-9._~-]. */
@@ -271,7 +282,11 @@ void vouch_audit_query_clear(vouch_audit_query *q);
 /**
  * List one page of entries: {"entries": [...], "nextPageToken": "..."}
  * (each left out when empty, as proto3 JSON does), ordered by timestamp
- * (then insertId), across every project of the query.
+ * (then insertId), across every project of the query. A request reads at
+ * most VOUCH_AUDIT_SCAN_BUDGET's worth of entries: past it the page is
+ * short (maybe empty) and has a nextPageToken. logName=, resource.type=
+ * and timestamp bounds at the top level of the filter are read from the
+ * store's indexes (docs/audit.md).
  *
  * @param[out] out  Caller owns it; json_decref(). NULL on failure.
  * @return 0; VOUCH_EINVAL (a page token of another list: other projects,

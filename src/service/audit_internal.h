@@ -1,7 +1,8 @@
 /*
  * vouch service — what the three files of the audit log share (audit.h
- * is the interface): audit.c builds entries, audit_list.c stores and
- * lists them, audit_sink.c writes the file sink.
+ * is the interface): audit.c builds entries, audit_list.c stores them
+ * and answers entries:list, audit_scan.c reads a page of them,
+ * audit_sink.c writes the file sink.
  */
 #ifndef VOUCH_AUDIT_INTERNAL_H
 #define VOUCH_AUDIT_INTERNAL_H
@@ -36,6 +37,25 @@ bool vouch__audit_id(const char *s, size_t max, bool tilde);
  * checked, or now and a random one. */
 int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
                            char *ts, char *id, vouch_error *err);
+
+/*
+ * One page of entries:list, read by audit_scan.c: the entries of the
+ * query's projects in key order (TIMESTAMP "/" INSERT_ID) past `resume`
+ * that match the filter, at most `page_size`, within
+ * VOUCH_AUDIT_SCAN_BUDGET. `next_key` (malloc'd) is where the next page
+ * resumes, NULL when nothing is left: the last entry returned when the
+ * page is full, the last entry read when the budget ran out first.
+ */
+typedef struct vouch__audit_scan {
+    const vouch_audit_query *q;
+    const char *resume;         /* a key, or NULL: from the first */
+    size_t page_size;
+    json_t *entries;            /* out: an array (caller decrefs) */
+    char *next_key;             /* out */
+} vouch__audit_scan;
+
+int vouch__audit_scan_run(vouch_store_conn *conn, vouch__audit_scan *s,
+                          vouch_error *err);
 
 /* An entry that could not be built: VOUCH_ENOMEM, saying so. */
 int vouch__audit_build_failed(vouch_error *err);

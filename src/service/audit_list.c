@@ -1,7 +1,7 @@
 /*
  * vouch service — audit log entries, part two: storing them with the
- * change they record, and listing them for POST /v2/entries:list
- * (ordered by timestamp, across projects, filtered, paged).
+ * change they record, and the entries:list request's page tokens and
+ * bounds; audit_scan.c reads the entries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +98,10 @@ int vouch_audit_store(vouch_store_conn *conn, const json_t *entry,
     r.create_time = (char *)receive;
     r.update_time = (char *)receive;
     r.attr1 = (char *)log_name;
-    r.attr2 = (char *)ts;
+    /* resource.type, for the index (kind, attr2, name) that serves a
+     * filter on it (store migration 4). */
+    r.attr2 = (char *)json_string_value(
+        json_object_get(json_object_get(entry, "resource"), "type"));
     rc = vouch_store_create(conn, &r, err);
 
 cleanup:
@@ -237,231 +240,30 @@ static int token_seal(vouch_store_conn *conn, const vouch_audit_query *q,
     return rc;
 }
 
+
 /* ------------------------------------------------------------------ */
 /* Listing                                                            */
-
-typedef struct cand {
-    char *key;           /* TIMESTAMP/INSERT_ID */
-    json_t *entry;
-} cand;
-
-typedef struct cand_list {
-    cand *items;
-    size_t count;
-    size_t cap;
-} cand_list;
-
-static void cand_list_clear(cand_list *l)
-{
-    size_t i;
-
-    for (i = 0; i < l->count; i++) {
-        free(l->items[i].key);
-        json_decref(l->items[i].entry);
-    }
-    free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-/* Takes `key` and `entry` (freed on failure). */
-static int cand_push(cand_list *l, char *key, json_t *entry)
-{
-    if (l->count == l->cap) {
-        size_t cap = l->cap == 0 ? 16 : 2 * l->cap;
-        cand *items = realloc(l->items, cap * sizeof(*items));
-
-        if (items == NULL) {
-            free(key);
-            json_decref(entry);
-            return VOUCH_ENOMEM;
-        }
-        l->items = items;
-        l->cap = cap;
-    }
-    l->items[l->count].key = key;
-    l->items[l->count].entry = entry;
-    l->count++;
-    return 0;
-}
-
-/* Keep only the last `keep` candidates. */
-static void cand_keep_last(cand_list *l, size_t keep)
-{
-    size_t drop;
-    size_t i;
-
-    if (l->count <= keep) {
-        return;
-    }
-    drop = l->count - keep;
-    for (i = 0; i < drop; i++) {
-        free(l->items[i].key);
-        json_decref(l->items[i].entry);
-    }
-    memmove(l->items, l->items + drop, keep * sizeof(*l->items));
-    l->count = keep;
-}
-
-static int cand_cmp(const void *a, const void *b)
-{
-    return strcmp(((const cand *)a)->key, ((const cand *)b)->key);
-}
-
-/*
- * The matching entries of one project after (asc) or before (desc) the
- * query's key: at most `limit` of them, the first ones (asc) or the last
- * ones (desc) in key order.
- */
-static int collect(vouch_store_conn *conn, const vouch_audit_query *q,
-                   const char *after, const char *project, size_t limit,
-                   cand_list *out, vouch_error *err)
-{
-    cand_list mine = { NULL, 0, 0 };
-    vouch_resource_query sq;
-    vouch_resource_page page;
-    char *parent = NULL;
-    char *prefix = NULL;
-    char *token = NULL;
-    char *start = NULL;
-    size_t plen;
-    size_t found = 0;
-    size_t i;
-    bool done = false;
-    int rc = 0;
-
-    memset(&page, 0, sizeof(page));
-    parent = vutil_aprintf("projects/%s", project);
-    prefix = vutil_aprintf("projects/%s/logEntries/", project);
-    if (parent == NULL || prefix == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                             "out of memory");
-        goto cleanup;
-    }
-    plen = strlen(prefix);
-    if (q->order == VOUCH_AUDIT_ASC && after != NULL) {
-        start = vutil_aprintf("%s%s", prefix, after);
-        if (start == NULL) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                 "out of memory");
-            goto cleanup;
-        }
-    }
-    while (!done) {
-        memset(&sq, 0, sizeof(sq));
-        sq.kind = VOUCH_AUDIT_KIND;
-        sq.parent = parent;
-        sq.after = token == NULL ? start : NULL;
-        sq.attr1 = vouch_logfilter_log_name(q->filter);
-        sq.page_size = VOUCH_AUDIT_PAGE_MAX;
-        sq.page_token = token;
-        rc = vouch_store_list(conn, &sq, &page, err);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        for (i = 0; i < page.count && !done; i++) {
-            const vouch_resource *r = &page.items[i];
-            const char *key;
-            json_error_t jerr;
-            json_t *entry;
-            char *kcopy;
-
-            if (strncmp(r->name, prefix, plen) != 0) {
-                continue;
-            }
-            key = r->name + plen;
-            if (q->order == VOUCH_AUDIT_DESC && after != NULL &&
-                strcmp(key, after) >= 0) {
-                done = true;
-                break;
-            }
-            entry = json_loads(r->json, 0, &jerr);
-            if (entry == NULL) {
-                rc = vutil_error_set(err, VOUCH_EIO, SRC_AUDIT, 0, 0,
-                                     "stored log entry %s is not JSON: "
-                                     "%s", r->name, jerr.text);
-                goto cleanup;
-            }
-            if (!vouch_logfilter_match(q->filter, entry)) {
-                json_decref(entry);
-                continue;
-            }
-            kcopy = vutil_strdup(key);
-            if (kcopy == NULL) {
-                json_decref(entry);
-                rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                     "out of memory");
-                goto cleanup;
-            }
-            if (cand_push(&mine, kcopy, entry) < 0) {
-                rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                     "out of memory");
-                goto cleanup;
-            }
-            found++;
-            if (q->order == VOUCH_AUDIT_ASC && found == limit) {
-                done = true;
-            }
-        }
-        if (q->order == VOUCH_AUDIT_DESC && mine.count > 2 * limit) {
-            /* Only the last `limit` can be on the page; bound memory. */
-            cand_keep_last(&mine, limit);
-        }
-        free(token);
-        token = NULL;
-        if (page.next_page_token == NULL) {
-            done = true;
-        } else {
-            token = page.next_page_token;
-            page.next_page_token = NULL;
-        }
-        vouch_resource_page_clear(&page);
-    }
-    if (q->order == VOUCH_AUDIT_DESC) {
-        cand_keep_last(&mine, limit);
-    }
-    for (i = 0; i < mine.count; i++) {
-        rc = cand_push(out, mine.items[i].key, mine.items[i].entry);
-        mine.items[i].key = NULL;
-        mine.items[i].entry = NULL;
-        if (rc < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                 "out of memory");
-            goto cleanup;
-        }
-    }
-    rc = 0;
-
-cleanup:
-    cand_list_clear(&mine);
-    vouch_resource_page_clear(&page);
-    free(parent);
-    free(prefix);
-    free(token);
-    free(start);
-    return rc;
-}
 
 int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
                      json_t **out, vouch_error *err)
 {
-    cand_list all = { NULL, 0, 0 };
+    vouch__audit_scan scan;
     json_t *result = NULL;
-    json_t *entries = NULL;
     char *after = NULL;
     char *token = NULL;
-    size_t page_size;
-    size_t n;
-    size_t i;
     int rc = 0;
 
     *out = NULL;
+    memset(&scan, 0, sizeof(scan));
     if (q == NULL || q->project_count == 0) {
         return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
                                "resourceNames: required");
     }
-    page_size = q->page_size == 0 ? VOUCH_AUDIT_PAGE_DEFAULT : q->page_size;
-    if (page_size > VOUCH_AUDIT_PAGE_MAX) {
-        page_size = VOUCH_AUDIT_PAGE_MAX;
+    scan.q = q;
+    scan.page_size = q->page_size == 0 ? VOUCH_AUDIT_PAGE_DEFAULT
+                                       : q->page_size;
+    if (scan.page_size > VOUCH_AUDIT_PAGE_MAX) {
+        scan.page_size = VOUCH_AUDIT_PAGE_MAX;
     }
     if (q->page_token != NULL && q->page_token[0] != '\0') {
         rc = token_open(conn, q, &after, err);
@@ -469,53 +271,26 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
             return rc;
         }
     }
-    for (i = 0; i < q->project_count; i++) {
-        rc = collect(conn, q, after, q->projects[i], page_size + 1, &all,
-                     err);
-        if (rc < 0) {
-            goto cleanup;
-        }
+    scan.resume = after;
+    rc = vouch__audit_scan_run(conn, &scan, err);
+    if (rc < 0) {
+        goto cleanup;
     }
-    if (all.count > 1) {
-        qsort(all.items, all.count, sizeof(*all.items), cand_cmp);
-    }
-    if (q->order == VOUCH_AUDIT_DESC) {
-        for (i = 0; i < all.count / 2; i++) {
-            cand t = all.items[i];
-
-            all.items[i] = all.items[all.count - 1 - i];
-            all.items[all.count - 1 - i] = t;
-        }
-    }
-    n = all.count < page_size ? all.count : page_size;
     result = json_object();
-    entries = json_array();
-    if (result == NULL || entries == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                             "out of memory");
+    if (result == NULL ||
+        (json_array_size(scan.entries) > 0 &&
+         json_object_set(result, "entries", scan.entries) < 0)) {
+        rc = vutil_enomem(err);
         goto cleanup;
     }
-    for (i = 0; i < n; i++) {
-        if (json_array_append(entries, all.items[i].entry) < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                 "out of memory");
-            goto cleanup;
-        }
-    }
-    if (n > 0 && json_object_set(result, "entries", entries) < 0) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                             "out of memory");
-        goto cleanup;
-    }
-    if (all.count > page_size) {
-        rc = token_seal(conn, q, all.items[page_size - 1].key, &token, err);
+    if (scan.next_key != NULL) {
+        rc = token_seal(conn, q, scan.next_key, &token, err);
         if (rc < 0) {
             goto cleanup;
         }
         if (json_object_set_new(result, "nextPageToken",
                                 json_string(token)) < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, SRC_AUDIT, 0, 0,
-                                 "out of memory");
+            rc = vutil_enomem(err);
             goto cleanup;
         }
     }
@@ -524,9 +299,9 @@ int vouch_audit_list(vouch_store_conn *conn, const vouch_audit_query *q,
     rc = 0;
 
 cleanup:
-    cand_list_clear(&all);
     json_decref(result);
-    json_decref(entries);
+    json_decref(scan.entries);
+    free(scan.next_key);
     free(after);
     free(token);
     return rc;

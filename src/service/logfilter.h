@@ -81,4 +81,37 @@ bool vouch_logfilter_match(const vouch_logfilter *filter,
  */
 const char *vouch_logfilter_log_name(const vouch_logfilter *filter);
 
+/*
+ * What a list can read from indexes instead of testing every entry:
+ * conditions at the top level of the filter (alone, or ANDed with more)
+ * that every match must meet. Each field is unset when the filter says
+ * nothing a list can use.
+ */
+typedef struct vouch_logfilter_bounds {
+    const char *log_name;       /* logName="…"; borrowed */
+    const char *resource_type;  /* resource.type="…"; borrowed */
+    bool has_min;               /* timestamp >= or > or = an instant */
+    long long min_sec;
+    long min_nsec;
+    bool has_max;               /* timestamp <= or < or = an instant */
+    long long max_sec;
+    long max_nsec;
+} vouch_logfilter_bounds;
+
+/** The bounds of `filter` (NULL: none). Valid until it is freed. */
+void vouch_logfilter_bounds_get(const vouch_logfilter *filter,
+                                vouch_logfilter_bounds *out);
+
+/* Bytes of a value that count as one term (vouch_logfilter_terms). */
+#define VOUCH_LOGFILTER_TERM_BYTES 64u
+
+/**
+ * The work of testing one entry, in terms: each value a comparison or
+ * a global search holds counts one, plus one for every
+ * VOUCH_LOGFILTER_TERM_BYTES bytes of it; `path:*` counts one. 0 for a
+ * filter that matches everything (NULL or empty). A 20,000-byte filter
+ * has at most about 7,000 terms.
+ */
+size_t vouch_logfilter_terms(const vouch_logfilter *filter);
+
 #endif /* VOUCH_PLATFORM_LOGFILTER_H */

@@ -6,6 +6,7 @@
  *   logfilter.c        severities, the AST, lexing, values, terms
  *   logfilter_parse.c  the grammar; vouch_logfilter_parse/_free/_log_name
  *   logfilter_eval.c   evaluation on a LogEntry (vouch_logfilter_match)
+ *   logfilter_index.c  what a list can use: bounds and terms
  */
 #ifndef VOUCH_LOGFILTER_INTERNAL_H
 #define VOUCH_LOGFILTER_INTERNAL_H

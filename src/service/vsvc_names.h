@@ -31,7 +31,7 @@
  *   occurrence   attr1 = noteName, attr2 = the resource URI without a
  *                leading "https://" (so the list filter and the evidence
  *                of a deploy are one indexed lookup)
- *   logentry     attr1 = logName, attr2 = timestamp
+ *   logentry     attr1 = logName, attr2 = resource.type (store migration 4)
  *   iampolicy    attr1 = "project" on a project's own policy (the
  *                policies of every project are one indexed lookup)
  *   service, revision, job, execution

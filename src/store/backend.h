@@ -64,11 +64,17 @@ typedef struct vouch__store_backend {
                    vouch_error *err);
     int (*remove)(void *conn, const char *kind, const char *name,
                   const char *expected_etag, vouch_error *err);
-    /* Up to `limit` rows matching `q`'s filters with name > `after`
-     * (NULL: from the start), ordered by name. `*items` is calloc'd. */
+    /* Up to `limit` rows matching `q`'s filters and bounds (after,
+     * before) past the resume position `pos` (NULL: from the first),
+     * ordered by name (q->descending: from the last, and past `pos`
+     * means below it). `*items` is calloc'd. */
     int (*list)(void *conn, const vouch_resource_query *q,
-                const char *after, size_t limit, vouch_resource **items,
+                const char *pos, size_t limit, vouch_resource **items,
                 size_t *count, vouch_error *err);
+    /* The plan of the same query (without `pos`), one step a line, in
+     * `*out` (malloc'd). */
+    int (*list_plan)(void *conn, const vouch_resource_query *q, char **out,
+                     vouch_error *err);
     int (*count)(void *conn, const char *kind, const char *attr1,
                  uint64_t *out, vouch_error *err);
     int (*generation)(void *conn, const char *kind, uint64_t *out,

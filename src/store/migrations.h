@@ -121,6 +121,23 @@ static const vouch__store_migration vouch__store_migrations[] = {
         " id INTEGER PRIMARY KEY CHECK (id = 1),"
         " key TEXT NOT NULL);",
     },
+    {
+        4,
+        /* Audit log entries keep their resource.type in attr2 (it held
+         * the timestamp, which the name already orders by), so that
+         * entries:list reads a filter on resource.type from the index
+         * (kind, attr2, name) instead of scanning the log; the entries
+         * written before are filled in here. A non-string type is left
+         * NULL: no filter on it can use the index. */
+        "UPDATE resources SET attr2 ="
+        " CASE WHEN json_type(json, '$.resource.type') = 'text'"
+        " THEN json_extract(json, '$.resource.type') END"
+        " WHERE kind = 'logentry';",
+        "UPDATE resources SET attr2 ="
+        " CASE WHEN jsonb_typeof(json::jsonb -> 'resource' -> 'type')"
+        " = 'string' THEN json::jsonb -> 'resource' ->> 'type' END"
+        " WHERE kind = 'logentry';",
+    },
 };
 
 #define VOUCH__STORE_MIGRATION_COUNT \

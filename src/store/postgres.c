@@ -31,6 +31,7 @@
 
 #include <libpq-fe.h>
 
+#include "listsql.h"
 #include "migrations.h"
 #include "postgres_internal.h"
 #include "vutil_error.h"
@@ -696,48 +697,29 @@ static int pg_remove(void *vc, const char *kind, const char *name,
 }
 
 static int pg_list(void *vc, const vouch_resource_query *q,
-                   const char *after, size_t limit, vouch_resource **items,
+                   const char *pos, size_t limit, vouch_resource **items,
                    size_t *count, vouch_error *err)
 {
     pg_conn *c = vc;
-    static const char *const conds[5] = {
-        " AND kind = $", " AND parent = $", " AND attr1 = $",
-        " AND attr2 = $", " AND name > $"
-    };
-    const char *filters[5];
-    const char *args[6];
+    vouch__list_sql sql;
+    const char *args[VOUCH__LIST_ARGS_MAX + 1];
     char limit_text[24];
-    char sql[512];
-    size_t used;
     vouch_resource *rows = NULL;
     PGresult *res = NULL;
-    int nargs = 0;
+    int nargs;
     int ntuples;
     int i;
     int rc;
 
     *items = NULL;
     *count = 0;
-    filters[0] = q->kind;
-    filters[1] = q->parent;
-    filters[2] = q->attr1;
-    filters[3] = q->attr2;
-    filters[4] = after;
-    used = (size_t)snprintf(sql, sizeof(sql), "SELECT " PG_COLUMNS
-                            " FROM resources WHERE true");
-    for (i = 0; i < 5; i++) {
-        if (filters[i] == NULL) {
-            continue;
-        }
-        args[nargs++] = filters[i];
-        used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s%d",
-                                 conds[i], nargs);
+    vouch__list_sql_build(&sql, PG_COLUMNS, q, pos, '$', true);
+    for (nargs = 0; nargs < sql.nargs; nargs++) {
+        args[nargs] = sql.args[nargs];
     }
     snprintf(limit_text, sizeof(limit_text), "%zu", limit);
     args[nargs++] = limit_text;
-    snprintf(sql + used, sizeof(sql) - used,
-             " ORDER BY name, kind LIMIT $%d", nargs);
-    rc = vouch__pg_run(c, sql, nargs, args, &res, "list", err);
+    rc = vouch__pg_run(c, sql.text, nargs, args, &res, "list", err);
     if (rc < 0) {
         return rc;
     }
@@ -768,6 +750,47 @@ static int pg_list(void *vc, const vouch_resource_query *q,
 cleanup:
     PQclear(res);
     return rc;
+}
+
+/* EXPLAIN of the list: the plan's lines. */
+static int pg_list_plan(void *vc, const vouch_resource_query *q,
+                        char **out, vouch_error *err)
+{
+    pg_conn *c = vc;
+    vouch__list_sql sql;
+    char text[sizeof(sql.text) + 16];
+    PGresult *res = NULL;
+    size_t used = 0;
+    size_t size = 1;
+    char *plan;
+    int i;
+    int rc;
+
+    *out = NULL;
+    vouch__list_sql_build(&sql, PG_COLUMNS, q, NULL, '$', false);
+    snprintf(text, sizeof(text), "EXPLAIN %s", sql.text);
+    rc = vouch__pg_run(c, text, sql.nargs, sql.args, &res, "list plan",
+                       err);
+    if (rc < 0) {
+        return rc;
+    }
+    for (i = 0; i < PQntuples(res); i++) {
+        size += strlen(PQgetvalue(res, i, 0)) + 1;
+    }
+    plan = malloc(size);
+    if (plan == NULL) {
+        PQclear(res);
+        return vutil_error_set(err, VOUCH_ENOMEM, PG_SRC, 0, 0,
+                               "out of memory");
+    }
+    plan[0] = '\0';
+    for (i = 0; i < PQntuples(res); i++) {
+        used += (size_t)snprintf(plan + used, size - used, "%s\n",
+                                 PQgetvalue(res, i, 0));
+    }
+    PQclear(res);
+    *out = plan;
+    return 0;
 }
 
 static int pg_count(void *vc, const char *kind, const char *attr1,
@@ -847,6 +870,7 @@ const vouch__store_backend vouch__store_postgres = {
     pg_replace,
     pg_remove,
     pg_list,
+    pg_list_plan,
     pg_count,
     pg_generation,
     vouch__pg_watch_open,

@@ -25,6 +25,7 @@
 #include "backend.h"
 #include "vutil_error.h"
 #include "vutil_str.h"
+#include "listsql.h"
 #include "migrations.h"
 
 #define SQ_SRC "sqlite"
@@ -774,54 +775,29 @@ cleanup:
 }
 
 static int sq_list(void *vc, const vouch_resource_query *q,
-                   const char *after, size_t limit, vouch_resource **items,
+                   const char *pos, size_t limit, vouch_resource **items,
                    size_t *count, vouch_error *err)
 {
     sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
     vouch_resource *rows = NULL;
+    vouch__list_sql sql;
     size_t n = 0;
-    char sql[512];
-    const char *args[5];
-    int nargs = 0;
     int i;
     int src;
     int rc;
 
     *items = NULL;
     *count = 0;
-    snprintf(sql, sizeof(sql), "SELECT " SQ_COLUMNS " FROM resources "
-             "WHERE 1 = 1%s%s%s%s%s ORDER BY name, kind LIMIT ?%d",
-             q->kind != NULL ? " AND kind = ?" : "",
-             q->parent != NULL ? " AND parent = ?" : "",
-             q->attr1 != NULL ? " AND attr1 = ?" : "",
-             q->attr2 != NULL ? " AND attr2 = ?" : "",
-             after != NULL ? " AND name > ?" : "",
-             (q->kind != NULL) + (q->parent != NULL) + (q->attr1 != NULL) +
-             (q->attr2 != NULL) + (after != NULL) + 1);
-    if (q->kind != NULL) {
-        args[nargs++] = q->kind;
-    }
-    if (q->parent != NULL) {
-        args[nargs++] = q->parent;
-    }
-    if (q->attr1 != NULL) {
-        args[nargs++] = q->attr1;
-    }
-    if (q->attr2 != NULL) {
-        args[nargs++] = q->attr2;
-    }
-    if (after != NULL) {
-        args[nargs++] = after;
-    }
-    rc = sq_prepare(c, sql, &st, "list", err);
+    vouch__list_sql_build(&sql, SQ_COLUMNS, q, pos, '?', true);
+    rc = sq_prepare(c, sql.text, &st, "list", err);
     if (rc < 0) {
         goto cleanup;
     }
-    for (i = 0; i < nargs; i++) {
-        sq_bind(c, st, i + 1, args[i], "list", err);
+    for (i = 0; i < sql.nargs; i++) {
+        sq_bind(c, st, i + 1, sql.args[i], "list", err);
     }
-    sqlite3_bind_int64(st, nargs + 1, (sqlite3_int64)limit);
+    sqlite3_bind_int64(st, sql.nargs + 1, (sqlite3_int64)limit);
     rows = calloc(limit, sizeof(*rows));
     if (rows == NULL) {
         rc = vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
@@ -858,6 +834,50 @@ cleanup:
     free(rows);
     sqlite3_finalize(st);
     return rc;
+}
+
+/* EXPLAIN QUERY PLAN of the list: each step's detail, one a line. */
+static int sq_list_plan(void *vc, const vouch_resource_query *q,
+                        char **out, vouch_error *err)
+{
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
+    vouch__list_sql sql;
+    char text[sizeof(sql.text) + 32];
+    char *plan = NULL;
+    int i;
+    int src = SQLITE_DONE;
+    int rc;
+
+    *out = NULL;
+    vouch__list_sql_build(&sql, SQ_COLUMNS, q, NULL, '?', false);
+    snprintf(text, sizeof(text), "EXPLAIN QUERY PLAN %s", sql.text);
+    rc = sq_prepare(c, text, &st, "list plan", err);
+    for (i = 0; rc == 0 && i < sql.nargs; i++) {
+        rc = sq_bind(c, st, i + 1, sql.args[i], "list plan", err);
+    }
+    while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        char *more = vutil_aprintf("%s%s\n", plan != NULL ? plan : "",
+                                   (const char *)sqlite3_column_text(st, 3));
+
+        free(plan);
+        plan = more;
+        if (plan == NULL) {
+            rc = vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0, 0,
+                                 "out of memory");
+        }
+    }
+    if (rc == 0 && src != SQLITE_DONE) {
+        rc = sq_fail(c->db, src, "list plan", err);
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        free(plan);
+        return rc;
+    }
+    *out = plan != NULL ? plan : vutil_strdup("");
+    return *out != NULL ? 0 : vutil_error_set(err, VOUCH_ENOMEM, SQ_SRC, 0,
+                                              0, "out of memory");
 }
 
 static int sq_count(void *vc, const char *kind, const char *attr1,
@@ -944,6 +964,7 @@ const vouch__store_backend vouch__store_sqlite = {
     sq_replace,
     sq_remove,
     sq_list,
+    sq_list_plan,
     sq_count,
     sq_generation,
     /* No way to hear another process's commits: no read cache. */

@@ -482,14 +482,17 @@ typedef struct op_args {
     vouch_resource **items_out;
     size_t *count_out;
     uint64_t *u64_out;
+    char **plan_out;
 } op_args;
 
 typedef enum op_kind {
-    OP_GET, OP_CREATE, OP_REPLACE, OP_DELETE, OP_LIST, OP_COUNT, OP_GEN
+    OP_GET, OP_CREATE, OP_REPLACE, OP_DELETE, OP_LIST, OP_COUNT, OP_GEN,
+    OP_PLAN
 } op_kind;
 
 static const char *const op_names[] = {
-    "get", "create", "replace", "delete", "list", "count", "generation"
+    "get", "create", "replace", "delete", "list", "count", "generation",
+    "list plan"
 };
 
 static int op_call(vouch_store_conn *conn, op_kind op, op_args *a,
@@ -513,6 +516,8 @@ static int op_call(vouch_store_conn *conn, op_kind op, op_args *a,
         return be->count(conn->impl, a->kind, a->attr1, a->u64_out, err);
     case OP_GEN:
         return be->generation(conn->impl, a->kind, a->u64_out, err);
+    case OP_PLAN:
+        return be->list_plan(conn->impl, a->q, a->plan_out, err);
     }
     return VOUCH_EINVAL;
 }
@@ -521,7 +526,10 @@ static void op_discard(op_kind op, op_args *a)
 {
     size_t i;
 
-    if (op == OP_GET) {
+    if (op == OP_PLAN) {
+        free(*a->plan_out);
+        *a->plan_out = NULL;
+    } else if (op == OP_GET) {
         vouch_resource_clear(a->res_out);
     } else if (op == OP_LIST) {
         for (i = 0; i < *a->count_out; i++) {
@@ -761,7 +769,9 @@ int vouch_store_delete(vouch_store_conn *conn, const char *kind,
 static void list_scope(const vouch_resource_query *q,
                        const char *scope[LIST_SCOPE_COUNT])
 {
-    scope[0] = "store list";
+    /* A descending list's token resumes below its position: never an
+     * ascending one's. */
+    scope[0] = q->descending ? "store list desc" : "store list";
     scope[1] = q->kind;
     scope[2] = q->parent;
     scope[3] = q->attr1;
@@ -846,7 +856,7 @@ int vouch_store_list(vouch_store_conn *conn,
     }
     memset(&a, 0, sizeof(a));
     a.q = q;
-    a.after = after != NULL ? after : q->after;
+    a.after = after;
     a.limit = size + 1;   /* one more tells whether a next page exists */
     a.items_out = &items;
     a.count_out = &count;
@@ -880,6 +890,23 @@ cleanup:
     free(after);
     free(token);
     return rc;
+}
+
+int vouch_store_list_plan(vouch_store_conn *conn,
+                          const vouch_resource_query *q, char **out,
+                          vouch_error *err)
+{
+    op_args a;
+
+    *out = NULL;
+    if (q == NULL) {
+        return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
+                               "list plan: query is missing");
+    }
+    memset(&a, 0, sizeof(a));
+    a.q = q;
+    a.plan_out = out;
+    return run_op(conn, OP_PLAN, false, &a, err);
 }
 
 int vouch_store_count(vouch_store_conn *conn, const char *kind,

@@ -71,9 +71,13 @@ typedef struct vouch_resource_query {
                                 than 1000 is lowered to 1000 */
     const char *page_token;  /* from a previous page of this same query
                                 (kind, parent, attr1, attr2), or NULL */
-    const char *after;       /* without a page token: start after this
-                                name (the caller's own position, never a
-                                client's); NULL: from the start */
+    const char *after;       /* only names > after (the caller's own
+                                position, never a client's); NULL: from
+                                the start */
+    const char *before;      /* only names < before (the caller's own
+                                bound); NULL: to the end */
+    bool descending;         /* ordered by name from the last; a page
+                                token then resumes below its position */
 } vouch_resource_query;
 
 /**
@@ -145,6 +149,16 @@ int vouch_store_delete(vouch_store_conn *conn, const char *kind,
  * VOUCH_EINVAL. */
 int vouch_store_list(vouch_store_conn *conn, const vouch_resource_query *q,
                      vouch_resource_page *out, vouch_error *err);
+
+/*
+ * The database's plan for the query vouch_store_list runs for `q` (SQLite
+ * EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN), one line per step, in *out
+ * (caller frees with free()): for tests that show which index serves a
+ * list. 0, or the error of vouch_store_list.
+ */
+int vouch_store_list_plan(vouch_store_conn *conn,
+                          const vouch_resource_query *q, char **out,
+                          vouch_error *err);
 
 /*
  * Page tokens for lists kept outside vouch_store_list (the audit log's

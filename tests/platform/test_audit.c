@@ -892,6 +892,227 @@ static void test_audit_store_many_pages(void **state)
     free(ids);
 }
 
+/* An admin entry of `project` with its resource.type set to `type`. */
+static json_t *typed_entry(const char *project, const char *type,
+                           const char *ts, const char *id)
+{
+    json_t *e = admin_entry(project, ts, id);
+
+    json_object_set_new(json_object_get(e, "resource"), "type",
+                        json_string(type));
+    return e;
+}
+
+/* Follow nextPageToken from `body` (a JSON object without its closing
+ * '}') to the end: every insertId in `ids`, the number of requests. */
+static int list_to_end(const char *body, char *ids, size_t size)
+{
+    size_t blen = strlen(body) + 1024;
+    char *req = malloc(blen);
+    char *page = malloc(size);
+    char token[512];
+    vouch_error err = VOUCH_ERROR_INIT;
+    int pages = 0;
+
+    assert_non_null(req);
+    assert_non_null(page);
+    ids[0] = '\0';
+    token[0] = '\0';
+    do {
+        snprintf(req, blen, "%s%s%s%s}", body,
+                 token[0] ? ", \"pageToken\": \"" : "", token,
+                 token[0] ? "\"" : "");
+        if (list(req, page, size, token, sizeof(token), &err) != 0) {
+            fail_msg("list: %s", err.message);
+        }
+        pages++;
+        if (page[0] != '\0') {
+            snprintf(ids + strlen(ids), size - strlen(ids), "%s%s",
+                     ids[0] ? "," : "", page);
+        }
+    } while (token[0] != '\0');
+    free(req);
+    free(page);
+    return pages;
+}
+
+/* A filter of nearly `size` bytes: global-search words, OR'd, that
+ * match nothing, then `last` OR'd too. The request body's "filter". */
+static char *long_filter(const char *last, size_t size)
+{
+    char *f = malloc(size + 1);
+    size_t n = 0;
+    unsigned i = 0;
+
+    assert_non_null(f);
+    while (n + 32 + strlen(last) < size) {
+        n += (size_t)snprintf(f + n, size + 1 - n, "zq%05u OR ", i++);
+    }
+    snprintf(f + n, size + 1 - n, "%s", last);
+    assert_true(strlen(f) > size - 64);
+    return f;
+}
+
+/*
+ * The attack of issue 9, finding 5: a 20 KB filter of OR'd global-search
+ * words over 201 entries. Each request reads at most the scan budget's
+ * worth of entries (the filter's terms each), and says where to resume;
+ * the pages together hold exactly the one match. Without the bound, one
+ * request read all 201 entries against every word.
+ */
+static void test_audit_list_long_filter_is_bounded(void **state)
+{
+    json_t *e[201];
+    char *filter = long_filter("hit150", VOUCH_LOGFILTER_MAX_BYTES);
+    char *shorter = long_filter("hit150", VOUCH_LOGFILTER_MAX_BYTES - 64);
+    char *body = malloc(strlen(filter) + 256);
+    char *ids = malloc(4096);
+    vouch_logfilter *parsed = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char ts[32];
+    char id[16];
+    size_t per_request;
+    size_t want;
+    size_t i;
+    int pages;
+
+    (void)state;
+    assert_non_null(body);
+    assert_non_null(ids);
+    for (i = 0; i < 201; i++) {
+        snprintf(ts, sizeof(ts), "2026-12-01T10:%02zu:%02zu.000000Z",
+                 i / 60, i % 60);
+        snprintf(id, sizeof(id), i == 150 ? "hit%03zu" : "a%03zu", i);
+        e[i] = typed_entry("atk", i % 2 ? "cloud_run_job" : "k8s_cluster",
+                           ts, id);
+    }
+    store_entries(e, 201, true);
+    assert_int_equal(vouch_logfilter_parse(&parsed, filter, strlen(filter),
+                                           &err), 0);
+    per_request = VOUCH_AUDIT_SCAN_BUDGET /
+                  (VOUCH_AUDIT_ENTRY_TERMS + vouch_logfilter_terms(parsed));
+    vouch_logfilter_free(parsed);
+    want = (201 + per_request - 1) / per_request;
+
+    snprintf(body, strlen(filter) + 256, "{\"resourceNames\": "
+             "[\"projects/atk\"], \"filter\": \"%s\"", filter);
+    pages = list_to_end(body, ids, 4096);
+    assert_string_equal(ids, "hit150");
+    /* Not one request reading all 201 entries: 8 of at most 27. */
+    assert_true(pages > 1);
+    assert_int_equal(pages, (int)want);
+    assert_true(per_request >= 1 && per_request < 30);
+    snprintf(body, strlen(filter) + 256, "{\"resourceNames\": "
+             "[\"projects/atk\"], \"orderBy\": \"timestamp desc\", "
+             "\"filter\": \"%s\"", filter);
+    assert_int_equal(list_to_end(body, ids, 4096), (int)want);
+    assert_string_equal(ids, "hit150");
+
+    /* Narrowed by an index first, the same words read only what the
+     * index gives: the 10 entries of one minute, one request. */
+    snprintf(body, strlen(filter) + 256, "{\"resourceNames\": "
+             "[\"projects/atk\"], \"filter\": \"timestamp>="
+             "\\\"2026-12-01T10:02:25Z\\\" timestamp<"
+             "\\\"2026-12-01T10:02:35Z\\\" (%s)\"", shorter);
+    assert_int_equal(list_to_end(body, ids, 4096), 1);
+    assert_string_equal(ids, "hit150");
+
+    /* A usual filter reads the whole log in one request. */
+    assert_int_equal(list_to_end("{\"resourceNames\": [\"projects/atk\"], "
+                                 "\"pageSize\": 1000, \"filter\": "
+                                 "\"severity>=NOTICE hit150\"",
+                                 ids, 4096), 1);
+    assert_string_equal(ids, "hit150");
+    for (i = 0; i < 201; i++) {
+        json_decref(e[i]);
+    }
+    free(filter);
+    free(shorter);
+    free(body);
+    free(ids);
+}
+
+/*
+ * The filters an index serves (logName=, resource.type=, timestamp
+ * bounds, at the top level) give what the same filter gives without the
+ * index: wrapped in NOT NOT, it is tested on every entry. Both orders,
+ * pages of 2, two projects.
+ */
+static void test_audit_list_indexed_filters_match_the_filter(void **state)
+{
+    static const char *const filters[] = {
+        "resource.type=\\\"cloud_run_job\\\"",
+        "resource.type=cloud_run_job timestamp>=\\\"2026-12-02T10:00:03Z\\\"",
+        "logName=\\\"projects/ix1/logs/cloudaudit.googleapis.com"
+            "%2Factivity\\\"",
+        "logName=\\\"projects/ix2/logs/cloudaudit.googleapis.com"
+            "%2Factivity\\\" timestamp<=\\\"2026-12-02T10:00:05Z\\\"",
+        "logName=\\\"projects/elsewhere/logs/x\\\"",
+        "timestamp>\\\"2026-12-02T10:00:02.000000Z\\\"",
+        "timestamp<\\\"2026-12-02T11:00:06+01:00\\\"",
+        "timestamp=\\\"2026-12-02T10:00:04Z\\\"",
+        "timestamp>=\\\"2026-12-02T10:00:04.0000001Z\\\"",
+        "timestamp>=\\\"2026-12-02T10:00:09Z\\\" "
+            "timestamp<\\\"2026-12-02T10:00:01Z\\\"",
+        "timestamp>=\\\"0001-01-01T00:00:00Z\\\" "
+            "timestamp<=\\\"9999-12-31T23:59:59Z\\\"",
+        "resource.type=k8s_cluster resource.type=cloud_run_job",
+        "resource.type:job",
+    };
+    json_t *e[12];
+    char body[1024];
+    char got[512];
+    char want[512];
+    char ts[32];
+    char id[16];
+    size_t i;
+    int order;
+
+    (void)state;
+    for (i = 0; i < 12; i++) {
+        snprintf(ts, sizeof(ts), "2026-12-02T10:00:%02zu.%06zuZ", i / 2,
+                 i % 2 * 5);
+        snprintf(id, sizeof(id), "ix%02zu", i);
+        e[i] = typed_entry(i % 3 ? "ix1" : "ix2",
+                           i % 4 ? "cloud_run_job" : "k8s_cluster", ts, id);
+    }
+    store_entries(e, 12, true);
+    for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+        for (order = 0; order < 2; order++) {
+            const char *ob = order ? "\"orderBy\": \"timestamp desc\", "
+                                   : "";
+
+            snprintf(body, sizeof(body), "{\"resourceNames\": "
+                     "[\"projects/ix1\", \"projects/ix2\"], %s"
+                     "\"pageSize\": 2, \"filter\": \"NOT NOT (%s)\"", ob,
+                     filters[i]);
+            list_to_end(body, want, sizeof(want));
+            snprintf(body, sizeof(body), "{\"resourceNames\": "
+                     "[\"projects/ix1\", \"projects/ix2\"], %s"
+                     "\"pageSize\": 2, \"filter\": \"%s\"", ob, filters[i]);
+            list_to_end(body, got, sizeof(got));
+            if (strcmp(got, want) != 0) {
+                fail_msg("filter %s (%s): got [%s], want [%s]", filters[i],
+                         order ? "desc" : "asc", got, want);
+            }
+        }
+    }
+    /* and the expected answers of two of them, spelled out */
+    list_to_end("{\"resourceNames\": [\"projects/ix1\", \"projects/ix2\"], "
+                "\"filter\": \"resource.type=cloud_run_job "
+                "timestamp>=\\\"2026-12-02T10:00:03Z\\\"\"", got,
+                sizeof(got));
+    assert_string_equal(got, "ix06,ix07,ix09,ix10,ix11");
+    list_to_end("{\"resourceNames\": [\"projects/ix1\", \"projects/ix2\"], "
+                "\"orderBy\": \"timestamp desc\", \"filter\": "
+                "\"timestamp=\\\"2026-12-02T10:00:04Z\\\"\"", got,
+                sizeof(got));
+    assert_string_equal(got, "ix08");
+    for (i = 0; i < 12; i++) {
+        json_decref(e[i]);
+    }
+}
+
 static void test_audit_store_rolls_back_with_the_transaction(void **state)
 {
     json_t *e = admin_entry("rb", TS1, "gone");
@@ -1114,6 +1335,8 @@ int main(void)
         cmocka_unit_test(test_audit_query_parse_size_limit),
         cmocka_unit_test(test_audit_store_list_order_and_pages),
         cmocka_unit_test(test_audit_store_many_pages),
+        cmocka_unit_test(test_audit_list_long_filter_is_bounded),
+        cmocka_unit_test(test_audit_list_indexed_filters_match_the_filter),
         cmocka_unit_test(test_audit_store_rolls_back_with_the_transaction),
         cmocka_unit_test(test_audit_store_rejects_foreign_entries),
         cmocka_unit_test(test_audit_sink_written_after_commit),

@@ -14,7 +14,9 @@
  *                 not found, etags, upsert, missing fields
  *   list          vouch_store_list: filters, order, many pages, page size
  *                 default and cap, malformed and foreign page tokens,
- *                 tokens between two stores on one database, q.after;
+ *                 tokens between two stores on one database, q.after,
+ *                 q.before and descending lists; the plans of the audit
+ *                 log's lists (an index range, no scan, no sort);
  *                 vouch_store_page_token_seal/open; vouch_store_count
  *   generation    vouch_store_generation: moves on writes only
  *   transactions  begin/commit/rollback/release, misuse, read-only
@@ -927,6 +929,159 @@ static void test_store_list_page_token_belongs_to_its_list(void **state)
     vouch_store_release(conn);
 }
 
+/* Pages of `q` (size 3) through tokens, names joined by ' '. */
+static void list_all_pages(vouch_store_conn *conn, vouch_resource_query q,
+                           char *buf, size_t size)
+{
+    vouch_resource_page page;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *token = NULL;
+    size_t i;
+
+    buf[0] = '\0';
+    q.page_size = 3;
+    do {
+        q.page_token = token;
+        assert_int_equal(vouch_store_list(conn, &q, &page, &err), 0);
+        for (i = 0; i < page.count; i++) {
+            strncat(buf, page.items[i].name, size - strlen(buf) - 2);
+            strcat(buf, " ");
+        }
+        free(token);
+        token = page.next_page_token;
+        page.next_page_token = NULL;
+        vouch_resource_page_clear(&page);
+    } while (token != NULL);
+}
+
+static void test_store_list_bounds_and_descending(void **state)
+{
+    fixture *f = *state;
+    vouch_store_conn *conn = acquire(f);
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_resource_query q = { 0 };
+    vouch_resource_query q2;
+    vouch_resource_page page;
+    char names[1024];
+    char *token;
+
+    fill(conn, "thing", 8);
+    q.kind = "thing";
+    q.after = "projects/p/things/00001";
+    q.before = "projects/p/things/00006";
+    list_all_pages(conn, q, names, sizeof(names));
+    assert_string_equal(names, "projects/p/things/00002 "
+                        "projects/p/things/00003 projects/p/things/00004 "
+                        "projects/p/things/00005 ");
+    q.descending = true;
+    list_all_pages(conn, q, names, sizeof(names));
+    assert_string_equal(names, "projects/p/things/00005 "
+                        "projects/p/things/00004 projects/p/things/00003 "
+                        "projects/p/things/00002 ");
+    q.after = NULL;
+    q.before = NULL;
+    list_all_pages(conn, q, names, sizeof(names));
+    assert_string_equal(names, "projects/p/things/00007 "
+                        "projects/p/things/00006 projects/p/things/00005 "
+                        "projects/p/things/00004 projects/p/things/00003 "
+                        "projects/p/things/00002 projects/p/things/00001 "
+                        "projects/p/things/00000 ");
+
+    /* A descending list's token resumes below it, and only there. */
+    q.page_size = 2;
+    assert_int_equal(vouch_store_list(conn, &q, &page, &err), 0);
+    token = page.next_page_token;
+    page.next_page_token = NULL;
+    vouch_resource_page_clear(&page);
+    assert_non_null(token);
+    q2 = q;
+    q2.page_token = token;
+    q2.descending = false;
+    assert_int_equal(vouch_store_list(conn, &q2, &page, &err), VOUCH_EINVAL);
+    assert_non_null(strstr(err.message,
+                           "page token does not belong to this list"));
+    free(token);
+    vouch_store_release(conn);
+}
+
+/* The plan of `q`, which must read a range of `index` (or of `alt`
+ * when not NULL) and nothing else. */
+static void assert_plan_uses(fixture *f, vouch_store_conn *conn,
+                             vouch_resource_query q, const char *index,
+                             const char *alt)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *plan = NULL;
+
+    assert_int_equal(vouch_store_list_plan(conn, &q, &plan, &err), 0);
+    if ((strstr(plan, index) == NULL &&
+         (alt == NULL || strstr(plan, alt) == NULL)) ||
+        strstr(plan, f->postgres ? "Seq Scan" : "SCAN") != NULL ||
+        strstr(plan, f->postgres ? "Sort" : "TEMP B-TREE") != NULL) {
+        fail_msg("expected a range of %s in order, got:\n%s", index, plan);
+    }
+    free(plan);
+}
+
+/*
+ * The lists of the audit log (src/service/audit_scan.c): one project's
+ * entries, between two timestamps, optionally with one logName or one
+ * resource.type, in either order, are each a range of one index read in
+ * order; no table scan, no sort. Shown with the database's own plan
+ * (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN on analyzed tables).
+ */
+static void test_store_list_plan_uses_an_index(void **state)
+{
+    fixture *f = *state;
+    vouch_store_conn *conn = acquire(f);
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_resource_query q = { 0 };
+    static const char *const types[] = { "cloud_run_revision",
+                                         "cloud_run_job", "k8s_cluster" };
+    char name[128];
+    char log[64];
+    int i;
+
+    assert_int_equal(vouch_store_begin(conn, true, &err), 0);
+    for (i = 0; i < 3000; i++) {
+        snprintf(name, sizeof(name), "projects/p%d/logEntries/"
+                 "2026-11-29T12:%02d:%02d.000000Z/id%d", i % 10,
+                 i / 60 % 60, i % 60, i);
+        snprintf(log, sizeof(log), "projects/p%d/logs/l%d", i % 10, i % 2);
+        create_ok(conn, "logentry", name, "projects/p", log, types[i % 3]);
+    }
+    assert_int_equal(vouch_store_commit(conn, &err), 0);
+    if (f->postgres) {
+        raw_sql(f, "ANALYZE resources");
+    }
+    q.kind = "logentry";
+    q.after = "projects/p3/logEntries/2026-11-29T12:10:00.000000Z";
+    q.before = "projects/p3/logEntries/2026-11-29T12:12:00.000000Z0";
+    assert_plan_uses(f, conn, q, f->postgres ? "resources_pkey"
+                     : "USING INDEX sqlite_autoindex_resources_1 "
+                       "(kind=? AND name>? AND name<?)",
+                     f->postgres ? "using resources_name" : NULL);
+    q.attr1 = "projects/p3/logs/l1";
+    assert_plan_uses(f, conn, q, f->postgres ? "resources_attr1"
+                     : "USING INDEX resources_attr1 "
+                       "(kind=? AND attr1=? AND name>? AND name<?)", NULL);
+    q.attr1 = NULL;
+    q.attr2 = "cloud_run_job";
+    assert_plan_uses(f, conn, q, f->postgres ? "resources_attr2"
+                     : "USING INDEX resources_attr2 "
+                       "(kind=? AND attr2=? AND name>? AND name<?)", NULL);
+    q.descending = true;
+    assert_plan_uses(f, conn, q, f->postgres ? "resources_attr2"
+                     : "USING INDEX resources_attr2 "
+                       "(kind=? AND attr2=? AND name>? AND name<?)", NULL);
+    q.attr2 = NULL;
+    assert_plan_uses(f, conn, q, f->postgres ? "resources_pkey"
+                     : "USING INDEX sqlite_autoindex_resources_1 "
+                       "(kind=? AND name>? AND name<?)",
+                     f->postgres ? "using resources_name" : NULL);
+    vouch_store_release(conn);
+}
+
 static void test_store_count_by_kind_and_attr1(void **state)
 {
     fixture *f = *state;
@@ -1739,6 +1894,8 @@ static void test_store_sqlite_has_no_cache(void **state)
     T(test_store_list_page_size_default_and_cap), \
     T(test_store_list_rejects_bad_page_token), \
     T(test_store_list_page_token_belongs_to_its_list), \
+    T(test_store_list_bounds_and_descending), \
+    T(test_store_list_plan_uses_an_index), \
     T(test_store_count_by_kind_and_attr1), \
     T(test_store_generation_moves_on_writes_only), \
     T(test_store_rollback_discards_writes), \
