@@ -25,8 +25,12 @@
 #include "audit_internal.h"
 #include "vutil_str.h"
 
-/* Most rows one store read fetches for one project. */
+/* Most rows one store read fetches for one project, and for all the
+ * projects of a request together (rows fetched but not read yet are
+ * outside the budget, so they are kept few); at least CHUNK_MIN. */
 #define CHUNK_MAX 256u
+#define CHUNK_TOTAL 1024u
+#define CHUNK_MIN 8u
 
 typedef struct cursor {
     char *prefix;            /* projects/P/logEntries/ */
@@ -157,6 +161,10 @@ static int fetch(scan_state *st, cursor *c, vouch_error *err)
     }
     if (chunk > CHUNK_MAX) {
         chunk = CHUNK_MAX;
+    }
+    if (chunk > CHUNK_MIN && chunk > CHUNK_TOTAL / st->ncur) {
+        chunk = CHUNK_TOTAL / st->ncur > CHUNK_MIN ? CHUNK_TOTAL / st->ncur
+                                                   : CHUNK_MIN;
     }
     memset(&sq, 0, sizeof(sq));
     sq.kind = VOUCH_AUDIT_KIND;

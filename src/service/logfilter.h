@@ -106,11 +106,12 @@ void vouch_logfilter_bounds_get(const vouch_logfilter *filter,
 #define VOUCH_LOGFILTER_TERM_BYTES 64u
 
 /**
- * The work of testing one entry, in terms: each value a comparison or
- * a global search holds counts one, plus one for every
- * VOUCH_LOGFILTER_TERM_BYTES bytes of it; `path:*` counts one. 0 for a
- * filter that matches everything (NULL or empty). A 20,000-byte filter
- * has at most about 7,000 terms.
+ * The work of testing one entry, in terms: each value of a comparison
+ * counts one, each global-search word and each value of `:` two (they
+ * read every string of the entry, or of the field), plus one for every
+ * VOUCH_LOGFILTER_TERM_BYTES bytes of the value; `path:*` counts one. 0
+ * for a filter that matches everything (NULL or empty). A 20,000-byte
+ * filter has at most about 13,000 terms ("-a -a -a …").
  */
 size_t vouch_logfilter_terms(const vouch_logfilter *filter);
 

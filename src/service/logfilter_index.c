@@ -103,8 +103,11 @@ static size_t node_terms(const node *n)
         return sum;
     case NODE_CMP:
     case NODE_TEXT:
+        /* A search (global, or ':') reads every string under it; a
+         * comparison follows one path. */
         for (i = 0; i < n->nvals; i++) {
-            sum += 1 + n->vals[i].len / VOUCH_LOGFILTER_TERM_BYTES;
+            sum += (n->kind == NODE_TEXT || n->op == OP_HAS ? 2 : 1) +
+                   n->vals[i].len / VOUCH_LOGFILTER_TERM_BYTES;
         }
         return sum > 0 ? sum : 1;
     }

@@ -12,7 +12,8 @@
  *   strings            escapes
  *   errors             every parse error with its line and column
  *   limits             length, nesting, (ptr, len) discipline
- *   helpers            vouch_logfilter_log_name, vouch_logfilter_parse_time
+ *   helpers            vouch_logfilter_log_name, vouch_logfilter_parse_time,
+ *                      vouch_logfilter_bounds_get, vouch_logfilter_terms
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -621,6 +622,101 @@ static void test_logfilter_log_name_hint(void **state)
     assert_null(vouch_logfilter_log_name(NULL));
 }
 
+static vouch_logfilter *parse_ok(const char *text)
+{
+    vouch_logfilter *f = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+
+    if (vouch_logfilter_parse(&f, text, strlen(text), &err) != 0) {
+        fail_msg("%s: %s", text, err.message);
+    }
+    return f;
+}
+
+/* What entries:list reads from indexes: only top-level conditions that
+ * every match meets, and only those an index of the text can serve. */
+static void test_logfilter_bounds(void **state)
+{
+    static const char *const none[] = {
+        "",
+        "resource.type:cloud_run",
+        "resource.type=(a OR b)",
+        "resource.type=5",
+        "resource.type=\"2026-11-29T12:00:00Z\"",
+        "NOT resource.type=a",
+        "resource.type=a OR severity=ERROR",
+        "timestamp>=\"not a time\"",
+        "timestamp!=\"2026-11-29T12:00:00Z\"",
+        "NOT timestamp>=\"2026-11-29T12:00:00Z\"",
+        "resource.labels.type=a",
+    };
+    vouch_logfilter_bounds b;
+    vouch_logfilter *f;
+    size_t i;
+
+    (void)state;
+    f = parse_ok("timestamp>=\"2026-11-29T12:00:00Z\" "
+                 "timestamp>\"2026-11-29T13:00:00+00:00\" "
+                 "timestamp<=\"2026-11-30T00:00:00.5Z\" "
+                 "resource.type=\"cloud_run_job\" severity=ERROR "
+                 "logName=\"projects/p/logs/x\"");
+    vouch_logfilter_bounds_get(f, &b);
+    assert_true(b.has_min);
+    assert_int_equal(b.min_sec, 1795957200);   /* 13:00Z, the larger */
+    assert_true(b.has_max);
+    assert_int_equal(b.max_sec, 1795996800);
+    assert_int_equal(b.max_nsec, 500000000);
+    assert_string_equal(b.resource_type, "cloud_run_job");
+    assert_string_equal(b.log_name, "projects/p/logs/x");
+    vouch_logfilter_free(f);
+    f = parse_ok("timestamp=\"2026-11-29T12:00:00Z\"");
+    vouch_logfilter_bounds_get(f, &b);
+    assert_true(b.has_min && b.has_max);
+    assert_int_equal(b.min_sec, b.max_sec);
+    assert_null(b.resource_type);
+    vouch_logfilter_free(f);
+    for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        f = parse_ok(none[i]);
+        vouch_logfilter_bounds_get(f, &b);
+        if (b.has_min || b.has_max || b.resource_type != NULL ||
+            b.log_name != NULL) {
+            fail_msg("%s: bounds where there are none", none[i]);
+        }
+        vouch_logfilter_free(f);
+    }
+    vouch_logfilter_bounds_get(NULL, &b);
+    assert_false(b.has_min);
+}
+
+/* The work of a filter on one entry: a comparison value 1, a search 2,
+ * one more per 64 bytes of a value. */
+static void test_logfilter_terms(void **state)
+{
+    static const struct { const char *text; size_t terms; } cases[] = {
+        { "", 0 },
+        { "severity=ERROR", 1 },
+        { "severity=(ERROR OR WARNING OR INFO)", 3 },
+        { "breakglass", 2 },
+        { "a OR b OR NOT c", 6 },
+        { "labels.x:* resource.type:run", 3 },
+        { "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "aaaaaaaaa\"", 3 },
+    };
+    vouch_logfilter *f;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        f = parse_ok(cases[i].text);
+        if (vouch_logfilter_terms(f) != cases[i].terms) {
+            fail_msg("%s: %zu terms, want %zu", cases[i].text,
+                     vouch_logfilter_terms(f), cases[i].terms);
+        }
+        vouch_logfilter_free(f);
+    }
+    assert_int_equal(vouch_logfilter_terms(NULL), 0);
+}
+
 static void test_logfilter_parse_time(void **state)
 {
     static const char *const bad[] = {
@@ -691,6 +787,8 @@ int main(void)
         cmocka_unit_test(test_logfilter_reads_only_len_bytes),
         cmocka_unit_test(test_logfilter_empty_matches_everything),
         cmocka_unit_test(test_logfilter_log_name_hint),
+        cmocka_unit_test(test_logfilter_bounds),
+        cmocka_unit_test(test_logfilter_terms),
         cmocka_unit_test(test_logfilter_parse_time),
     };
 
