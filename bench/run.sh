@@ -6,8 +6,10 @@
 # 1. `openssl speed -seconds 3 ecdsap256`: verifications per second of
 #    OpenSSL itself on this machine, the reference for a cold decision.
 # 2. Every bench binary that exists in BUILD/bench/ (bench_pattern,
-#    bench_policy_parse, bench_decision), each printing
-#    "bench_<name>: <figure> <value> <unit>" lines.
+#    bench_policy_parse, bench_decision, bench_audit_list), each printing
+#    "bench_<name>: <figure> <value> <unit>" lines; bench_audit_list
+#    prints its own ratios (to a typical entries:list filter measured in
+#    the same run; README.md, "bench_audit_list").
 # 3. The ratios: cold decision time / openssl verify time (goal < 1.3x),
 #    warm decisions per second / openssl verifications per second (goal
 #    >= 150x), both in CPU time as openssl counts, and bench_policy_parse's
@@ -41,7 +43,7 @@ else
     echo "openssl: ecdsap256_verify ${verify_s} verify/s"
 fi
 
-for name in pattern policy_parse decision; do
+for name in pattern policy_parse decision audit_list; do
     exe="$BUILD/bench/bench_$name"
     [ -x "$exe" ] || { echo "== bench_$name: not built, skipped"; continue; }
     echo "== bench_$name"
