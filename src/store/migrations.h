@@ -133,9 +133,13 @@ static const vouch__store_migration vouch__store_migrations[] = {
         " CASE WHEN json_type(json, '$.resource.type') = 'text'"
         " THEN json_extract(json, '$.resource.type') END"
         " WHERE kind = 'logentry';",
-        "UPDATE resources SET attr2 ="
-        " CASE WHEN jsonb_typeof(json::jsonb -> 'resource' -> 'type')"
-        " = 'string' THEN json::jsonb -> 'resource' ->> 'type' END"
+        /* PostgreSQL's JSON functions refuse a \u0000 anywhere in the
+         * text; as an escape it only ever stands inside a string, so
+         * reading it as U+FFFD changes no structure. */
+        "UPDATE resources SET attr2 = (SELECT CASE"
+        " WHEN json_typeof(j -> 'resource' -> 'type') = 'string'"
+        " THEN j -> 'resource' ->> 'type' END"
+        " FROM (SELECT replace(json, '\\u0000', '\\ufffd')::json AS j) t)"
         " WHERE kind = 'logentry';",
     },
 };

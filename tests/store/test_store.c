@@ -325,6 +325,63 @@ static void test_store_open_refuses_newer_schema(void **state)
     assert_non_null(strstr(err.message, "schema version 99 is newer"));
 }
 
+/* attr2 of `name` (kind logentry, or `kind`), "(null)" when NULL. */
+static void attr2_is(vouch_store_conn *conn, const char *kind,
+                     const char *name, const char *want)
+{
+    vouch_resource r;
+    vouch_error err = VOUCH_ERROR_INIT;
+
+    assert_int_equal(vouch_store_get(conn, kind, name, &r, &err), 0);
+    assert_string_equal(r.attr2 != NULL ? r.attr2 : "(null)", want);
+    vouch_resource_clear(&r);
+}
+
+/* Migration 4 on a database that has audit log entries: each entry's
+ * attr2 becomes its resource.type (a string), other kinds keep theirs. */
+static void test_store_migration_4_fills_log_entry_types(void **state)
+{
+    fixture *f = *state;
+    vouch_store *again = NULL;
+    vouch_store_conn *conn = acquire(f);
+    vouch_error err = VOUCH_ERROR_INIT;
+    static const char *const rows[][2] = {
+        { "projects/p/logEntries/a",
+          "{\"resource\":{\"type\":\"cloud_run_job\"}}" },
+        { "projects/p/logEntries/b",
+          "{\"x\":\"nul \\u0000 here\",\"resource\":{\"type\":\"k8s\"}}" },
+        { "projects/p/logEntries/c", "{\"resource\":{\"type\":5}}" },
+        { "projects/p/logEntries/d", "{\"resource\":[]}" },
+        { "projects/p/logEntries/e", "{}" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        vouch_resource r = res("logentry", rows[i][0], "projects/p",
+                               rows[i][1], "e1", "projects/p/logs/x",
+                               "2026-11-29T12:00:00.000000Z");
+
+        assert_int_equal(vouch_store_create(conn, &r, &err), 0);
+    }
+    create_ok(conn, "occurrence", "projects/p/occurrences/o", "projects/p",
+              "n", "keep");
+    vouch_store_release(conn);
+    raw_sql(f, "DELETE FROM schema_version WHERE version = 4");
+
+    if (vouch_store_open(&again, f->url, 1, &err) != 0) {
+        fail_msg("migration 4: %s", err.message);
+    }
+    assert_int_equal(vouch_store_acquire(again, &conn, &err), 0);
+    attr2_is(conn, "logentry", rows[0][0], "cloud_run_job");
+    attr2_is(conn, "logentry", rows[1][0], "k8s");
+    attr2_is(conn, "logentry", rows[2][0], "(null)");
+    attr2_is(conn, "logentry", rows[3][0], "(null)");
+    attr2_is(conn, "logentry", rows[4][0], "(null)");
+    attr2_is(conn, "occurrence", "projects/p/occurrences/o", "keep");
+    vouch_store_release(conn);
+    vouch_store_close(again);
+}
+
 static void test_store_open_rejects_bad_urls(void **state)
 {
     static char sentinel;
@@ -1882,6 +1939,7 @@ static void test_store_sqlite_has_no_cache(void **state)
 #define COMMON_TESTS \
     T(test_store_open_reports_backend_and_schema), \
     T(test_store_open_refuses_newer_schema), \
+    T(test_store_migration_4_fills_log_entry_types), \
     T(test_store_create_get_round_trips_every_field), \
     T(test_store_create_conflict_when_name_exists), \
     T(test_store_get_not_found_names_resource), \
