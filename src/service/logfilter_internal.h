@@ -1,5 +1,5 @@
 /*
- * vouch service — what the three files of the Cloud Logging filter share
+ * vouch service — what the four files of the Cloud Logging filter share
  * (logfilter.h is the interface): the AST, the parser state, and the
  * lexer's functions the grammar calls.
  *
