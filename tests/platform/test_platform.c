@@ -452,7 +452,7 @@ static void test_platform_deny_enforced(void **state)
                      0);
     commit(f);
     free(body);
-    /* The operation failed with FAILED_PRECONDITION and the §4.4 text. */
+    /* The operation failed with FAILED_PRECONDITION and the org-policy constraint's text (docs/run.md). */
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(op2, "error"), "code")),
                      9);
