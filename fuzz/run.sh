@@ -2,9 +2,12 @@
 # Run every libFuzzer target for FUZZ_SECONDS seconds over a scratch copy of
 # its committed seed corpus (the committed corpus is never modified).
 # Fails if any target finds a crash, a leak or a timeout.
-# FUZZ_SEED fixes libFuzzer's random seed, so that `make test` explores the
-# same inputs on every run and cannot fail by chance; `make fuzz` leaves it
-# unset to explore anew each time.
+# FUZZ_SEED fixes libFuzzer's random seed and FUZZ_RUNS the number of inputs
+# each target runs, so that `make test` explores exactly the same inputs on
+# every machine, however fast, and cannot fail by chance (with a time bound
+# alone a faster machine runs further and meets inputs this one never
+# tried); FUZZ_SECONDS is then only a cap. `make fuzz` leaves both unset to
+# explore anew for FUZZ_SECONDS each time.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build-fuzz}
@@ -32,8 +35,13 @@ for t in $targets; do
     dict=""
     seed=""
     [ -n "${FUZZ_SEED:-}" ] && seed="-seed=$FUZZ_SEED"
+    [ -n "${FUZZ_RUNS:-}" ] && seed="$seed -runs=$FUZZ_RUNS"
     [ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
-    echo "fuzz: $name for ${SECONDS_EACH}s"
+    if [ -n "${FUZZ_RUNS:-}" ]; then
+        echo "fuzz: $name for $FUZZ_RUNS runs (at most ${SECONDS_EACH}s)"
+    else
+        echo "fuzz: $name for ${SECONDS_EACH}s"
+    fi
     # shellcheck disable=SC2086
     if ! "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
         -timeout=10 -print_final_stats=1 $dict $seed \
