@@ -37,11 +37,12 @@ def cluster(tmp_path):
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     url, directory = out.stdout.strip().splitlines()[:2]
-    registry = rh.Registry()
-    image = "%s/team/app@%s" % (registry.host,
-                                registry.push("team/app", "v1", "pg"))
+    registry = None
     daemons = []
     try:
+        registry = rh.Registry()
+        image = "%s/team/app@%s" % (registry.host,
+                                    registry.push("team/app", "v1", "pg"))
         for name in ("a", "b"):
             work = tmp_path / name
             work.mkdir()
@@ -56,7 +57,8 @@ def cluster(tmp_path):
             code = d.stop()
             assert code == 0, d.stderr_text()
         rh.pg_stop(directory)
-        registry.stop()
+        if registry is not None:
+            registry.stop()
 
 
 def deploy(c, daemon, n):
