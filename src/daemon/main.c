@@ -185,6 +185,10 @@ static int layers_new(layers *l, const vouchd_options *opts,
     ropts.insecure_hosts = opts->registry_insecure.items;
     ropts.allowed_hosts = opts->registry_allow.items;
     ropts.log = registry_log;
+    ropts.total_timeout_ms = (long)opts->registry_timeout_s * 1000;
+    if (ropts.connect_timeout_ms > ropts.total_timeout_ms) {
+        ropts.connect_timeout_ms = ropts.total_timeout_ms;
+    }
     what = "registry";
     if (vouch_registry_new(&l->registry, &ropts, &err) < 0) {
         goto fail;

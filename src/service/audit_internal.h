@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "audit.h"
 #include "vutil_error.h"
 
@@ -36,6 +38,17 @@ bool vouch__audit_id(const char *s, size_t max, bool tilde);
  * checked, or now and a random one. */
 int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
                            char *ts, char *id, vouch_error *err);
+
+/* What every enforcement event needs (project, location, methodName, a
+ * service and revision or a job), the decision aside. */
+int vouch__audit_check_run_target(const vouch_audit_run_event *ev,
+                                  vouch_error *err);
+
+/* The resource of an enforcement entry (cloud_run_revision or
+ * cloud_run_job, with its labels), and the v2 name of what the event is
+ * about; NULL when out of memory. */
+json_t *vouch__audit_run_resource(const vouch_audit_run_event *ev);
+char *vouch__audit_run_resource_name(const vouch_audit_run_event *ev);
 
 /* An entry that could not be built: VOUCH_ENOMEM, saying so. */
 int vouch__audit_build_failed(vouch_error *err);
