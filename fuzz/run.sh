@@ -2,9 +2,13 @@
 # Run every libFuzzer target for FUZZ_SECONDS seconds over a scratch copy of
 # its committed seed corpus (the committed corpus is never modified).
 # Fails if any target finds a crash, a leak or a timeout.
-# FUZZ_SEED fixes libFuzzer's random seed, so that `make test` explores the
-# same inputs on every run and cannot fail by chance; `make fuzz` leaves it
-# unset to explore anew each time.
+# FUZZ_SEED fixes libFuzzer's random seed and FUZZ_RUNS the number of inputs
+# each target runs, so that `make test` explores exactly the same inputs on
+# every machine, however fast, and cannot fail by chance (with a time bound
+# alone a faster machine runs further and meets inputs this one never
+# tried); FUZZ_SECONDS is then only a cap. `make fuzz` leaves both unset to
+# explore anew for FUZZ_SECONDS each time. fuzz/runs lowers FUZZ_RUNS for
+# the targets whose inputs are slow.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build-fuzz}
@@ -30,13 +34,23 @@ for t in $targets; do
     mkdir -p "$work/$name"
     cp fuzz/corpus/"$name"/* "$work/$name"/ 2>/dev/null
     dict=""
-    seed=""
-    [ -n "${FUZZ_SEED:-}" ] && seed="-seed=$FUZZ_SEED"
+    fixed=""
+    [ -n "${FUZZ_SEED:-}" ] && fixed="-seed=$FUZZ_SEED"
+    runs=${FUZZ_RUNS:-}
+    if [ -n "$runs" ]; then
+        listed=$(awk -v n="$name" '$1 == n { print $2 }' fuzz/runs)
+        [ -n "$listed" ] && runs=$listed
+        fixed="$fixed -runs=$runs"
+    fi
     [ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
-    echo "fuzz: $name for ${SECONDS_EACH}s"
+    if [ -n "$runs" ]; then
+        echo "fuzz: $name for $runs runs (at most ${SECONDS_EACH}s)"
+    else
+        echo "fuzz: $name for ${SECONDS_EACH}s"
+    fi
     # shellcheck disable=SC2086
     if ! "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
-        -timeout=10 -print_final_stats=1 $dict $seed \
+        -timeout=10 -print_final_stats=1 $dict $fixed \
         -artifact_prefix=fuzz/artifacts/"$name"- "$work/$name" \
         > "$work/$name.log" 2>&1; then
         echo "fuzz: $name FAILED; see fuzz/artifacts/ and below"

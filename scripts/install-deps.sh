@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install every build and test dependency of vouch that is missing.
 # As root it runs apt-get; otherwise it prints the one apt-get line to run.
-# Keep this list in sync with README.md and docs/DEPENDENCIES (DESIGN.md).
+# Keep this list in sync with README.md ("The two commands").
 set -eu
 
 PACKAGES="build-essential pkgconf meson ninja-build clang libclang-rt-14-dev \

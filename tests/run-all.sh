@@ -3,8 +3,9 @@
 #   1. the normal build: unit, interop, fuzz-corpus and end-to-end suites;
 #   2. the same suites built with -fsanitize=address,undefined (LSan on);
 #   3. every fuzz target under libFuzzer for a short bounded run over its
-#      committed seed corpus (FUZZ_SECONDS each, default 20), with a fixed
-#      seed (FUZZ_SEED, default 1) so the run is repeatable.
+#      committed seed corpus: FUZZ_RUNS inputs each (default 300000) with a
+#      fixed seed (FUZZ_SEED, default 1), so every machine runs exactly the
+#      same inputs; FUZZ_SECONDS (default 120) only caps a target.
 # Closes with one line counting every test run: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -68,8 +69,9 @@ else
     count 0 1
 fi
 
-echo "=== fuzz targets (libFuzzer, ${FUZZ_SECONDS:-20}s each)"
-env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_SEED="${FUZZ_SEED:-1}" \
+echo "=== fuzz targets (libFuzzer, ${FUZZ_RUNS:-300000} runs each, seed ${FUZZ_SEED:-1})"
+env FUZZ_SECONDS="${FUZZ_SECONDS:-120}" FUZZ_SEED="${FUZZ_SEED:-1}" \
+    FUZZ_RUNS="${FUZZ_RUNS:-300000}" \
     BUILD=build-fuzz sh fuzz/run.sh \
     > "$log" 2>&1
 rc=$?

@@ -36,6 +36,22 @@ const theme = EditorView.theme({
   '.cm-diagnostic-error': { borderLeft: '5px solid #b91c1c' },
 });
 
+// Typing over a selection is done here, not left to the browser: Chromium's
+// own replacement of selected text in an editable element writes a style
+// attribute, which the Content-Security-Policy refuses and reports as a
+// violation (no inline styles are allowed).
+const replaceSelectionInPage = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    const typed = event.inputType === 'insertText' || event.inputType === 'insertReplacementText';
+    if (!typed || typeof event.data !== 'string' || view.state.selection.ranges.every((r) => r.empty)) {
+      return false;
+    }
+    event.preventDefault();
+    view.dispatch(view.state.replaceSelection(event.data), { scrollIntoView: true, userEvent: 'input.type' });
+    return true;
+  },
+});
+
 // props: value (text loaded into the editor; a new value or version
 // replaces the text), version, onChange(text), diagnostics [{from, to, message}], label,
 // viewRef (receives the EditorView, to move the cursor to an error).
@@ -61,6 +77,7 @@ export function YamlEditor({ value, version, onChange, diagnostics, label, viewR
           syntaxHighlighting(defaultHighlightStyle),
           keymap.of([...defaultKeymap, ...historyKeymap]),
           EditorView.lineWrapping,
+          replaceSelectionInPage,
           EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged && !u.transactions.some((t) => t.annotation(loaded))) {

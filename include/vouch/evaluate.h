@@ -178,7 +178,7 @@ VOUCH_API const char *vouch_outcome_name(vouch_outcome outcome);
 VOUCH_API const char *vouch_verdict_name(vouch_verdict verdict);
 
 /**
- * The decision JSON of DESIGN.md ("decision", "images"[{image, verdict,
+ * The decision JSON of docs/semantics.md ("decision", "images"[{image, verdict,
  * reason, attestors[{name, satisfied, reason}]}]), keys in that order,
  * compact or indented.
  *

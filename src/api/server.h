@@ -1,7 +1,7 @@
 /*
  * vouchd — the HTTP server core: a libmicrohttpd daemon with a thread pool
  * (epoll), the request lifetime (one api_request per HTTP request, freed in
- * the completion callback, STYLE.md 2.12), the request guard (guard.h:
+ * the completion callback, docs/style.md), the request guard (guard.h:
  * Host, Origin, Content-Type, once per request), body accumulation under
  * a documented limit and the server's body budget (conn_limits.h), one
  * service session per request, response helpers, and the JSON access

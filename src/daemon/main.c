@@ -185,6 +185,10 @@ static int layers_new(layers *l, const vouchd_options *opts,
     ropts.insecure_hosts = opts->registry_insecure.items;
     ropts.allowed_hosts = opts->registry_allow.items;
     ropts.log = registry_log;
+    ropts.total_timeout_ms = (long)opts->registry_timeout_s * 1000;
+    if (ropts.connect_timeout_ms > ropts.total_timeout_ms) {
+        ropts.connect_timeout_ms = ropts.total_timeout_ms;
+    }
     what = "registry";
     if (vouch_registry_new(&l->registry, &ropts, &err) < 0) {
         goto fail;
@@ -232,6 +236,49 @@ fail:
     return status;
 }
 
+static void config_from_options(api_config *cfg, const vouchd_options *opts)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->listen = opts->listen;
+    cfg->threads = opts->threads;
+    cfg->body_limit = opts->max_body;
+    cfg->header_limit = opts->max_header;
+    cfg->timeout_s = opts->timeout_s;
+    cfg->max_connections = opts->max_connections;
+    cfg->body_budget = opts->body_budget;
+    cfg->request_timeout_s = opts->request_timeout_s;
+    cfg->public_hosts = opts->public_host.items;
+    cfg->public_host_count = opts->public_host.count;
+    cfg->allowed_origins = opts->allowed_origin.items;
+    cfg->allowed_origin_count = opts->allowed_origin.count;
+    cfg->default_location = opts->default_location;
+}
+
+/*
+ * SIGTERM, SIGINT and SIGHUP are blocked in every thread (the server's
+ * threads inherit the mask) and taken only in serve's sigsuspend, which
+ * restores *old while it waits.
+ */
+static void block_signals(sigset_t *old)
+{
+    struct sigaction sa;
+    sigset_t block;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
 static int serve(const vouchd_options *opts)
 {
     api_config cfg;
@@ -244,28 +291,13 @@ static int serve(const vouchd_options *opts)
     FILE *access_log = NULL;
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
-    sigset_t block;
     sigset_t old;
-    struct sigaction sa;
     char message[512];
     int status = EXIT_START;
 
-    memset(&cfg, 0, sizeof(cfg));
     memset(&l, 0, sizeof(l));
     memset(&sec, 0, sizeof(sec));
-    cfg.listen = opts->listen;
-    cfg.threads = opts->threads;
-    cfg.body_limit = opts->max_body;
-    cfg.header_limit = opts->max_header;
-    cfg.timeout_s = opts->timeout_s;
-    cfg.max_connections = opts->max_connections;
-    cfg.body_budget = opts->body_budget;
-    cfg.request_timeout_s = opts->request_timeout_s;
-    cfg.public_hosts = opts->public_host.items;
-    cfg.public_host_count = opts->public_host.count;
-    cfg.allowed_origins = opts->allowed_origin.items;
-    cfg.allowed_origin_count = opts->allowed_origin.count;
-    cfg.default_location = opts->default_location;
+    config_from_options(&cfg, opts);
     if (!run_v1_region_ok(cfg.default_location,
                           strlen(cfg.default_location))) {
         fprintf(stderr, "vouchd: --default-location: expected a region "
@@ -327,20 +359,7 @@ static int serve(const vouchd_options *opts)
     cfg.platform = l.platform;
     cfg.service = l.service;
 
-    /* Signals: blocked in every thread, taken only in sigsuspend below. */
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_hangup;
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    block_signals(&old);
 
     if (api_server_start(&server, &cfg, &err) < 0) {
         fprintf(stderr, "vouchd: %s\n", err.message);

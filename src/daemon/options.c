@@ -83,6 +83,10 @@ static const flag_spec vouchd_flags[] = {
              "private address (refused otherwise)"),
     OPT_PATH("registry-credentials", "FILE", registry_credentials,
              "registry logins, Docker's {\"auths\":{...}} JSON"),
+    OPT_DURATION("registry-timeout", registry_timeout_s, 30, 1, 600,
+                 "the most one image's resolve takes, retries and waits "
+                 "included; past it the deploy or execution fails closed "
+                 "(UNAVAILABLE)"),
     OPT_CHOICE("runtime", runtime, "none|exec", "none",
                "what runs an admitted revision or execution"),
     OPT_STRING("runtime-command", "TEMPLATE", runtime_command, NULL,

@@ -24,6 +24,7 @@ typedef struct vouchd_options {
     flag_list registry_insecure;    /* --registry-insecure HOST[:PORT]... */
     flag_list registry_allow;       /* --registry-allow HOST[:PORT]... */
     const char *registry_credentials;   /* --registry-credentials FILE */
+    unsigned registry_timeout_s;    /* --registry-timeout SECONDS */
     const char *runtime;            /* --runtime none|exec */
     const char *runtime_command;    /* --runtime-command TEMPLATE */
     unsigned max_connections;       /* --max-connections N */

@@ -1,7 +1,7 @@
 /*
  * The decision object: per-image verdicts and reasons, per-attestor
  * results, the overall outcome, the summary message and the decision JSON
- * of DESIGN.md.
+ * (docs/semantics.md, "The decision JSON").
  */
 #include <stdarg.h>
 #include <stdint.h>

@@ -290,6 +290,14 @@ const char *plat_verdict_reason(plat_verdict v)
     return NULL;
 }
 
+int plat_admission_code(const plat_admission *a)
+{
+    return (a->verdict == PLAT_CHECK_FAILED || a->verdict == PLAT_MISSING) &&
+                   a->fail_code == VOUCH_EIO
+               ? VOUCH_EIO
+               : VOUCH_EPRECONDITION;
+}
+
 void plat_admission_clear(plat_admission *a)
 {
     if (a == NULL) {
@@ -375,6 +383,9 @@ static int pin_images(vouch_platform_ctx *ctx, const json_t *containers,
             rc = 0;
         } else if (rc < 0 && rc != VOUCH_ENOMEM) {
             *failed = true;
+            if (out->fail_code == 0) {
+                out->fail_code = rc;
+            }
             why_append(out, "Container image '%s' could not be resolved "
                        "to a digest: %s.", text, rerr.message);
             rc = 0;
@@ -474,6 +485,7 @@ int plat_admit(vouch_platform_ctx *ctx, const char *project,
     }
     if (rc < 0) {
         out->verdict = PLAT_CHECK_FAILED;
+        out->fail_code = rc;
         why_append(out, "The policy of project %s could not be read: %s.",
                    project, lerr.message);
         rc = 0;
@@ -498,10 +510,11 @@ int plat_audit_admission(vouch_platform_ctx *ctx, const plat_admission *a,
 {
     vouch_audit_run_event ev;
     json_t *entry = NULL;
+    bool failed = a->verdict == PLAT_CHECK_FAILED;
     int rc;
 
-    if (a->decision == NULL ||
-        !vouch_audit_run_wanted(a->decision, ba->breakglass)) {
+    if (!failed && (a->decision == NULL ||
+                    !vouch_audit_run_wanted(a->decision, ba->breakglass))) {
         return 0;
     }
     memset(&ev, 0, sizeof(ev));
@@ -514,7 +527,19 @@ int plat_audit_admission(vouch_platform_ctx *ctx, const plat_admission *a,
     ev.method_name = method;
     ev.decision = a->decision;
     ev.breakglass = ba->breakglass;
-    rc = vouch_audit_run_entry(&entry, &ev, err);
+    if (failed) {
+        /* No decision to log, only why there is none: the refusal as the
+         * operation tells it. */
+        char msg[1400];
+        snprintf(msg, sizeof(msg), "%s '%s' could not be checked against "
+                 "the Binary Authorization policy. %s",
+                 job == NULL ? "Revision" : "Execution",
+                 job == NULL ? revision : execution, a->why);
+        rc = vouch_audit_run_failed_entry(&entry, &ev,
+                                          plat_admission_code(a), msg, err);
+    } else {
+        rc = vouch_audit_run_entry(&entry, &ev, err);
+    }
     if (rc < 0) {
         return rc;
     }

@@ -288,7 +288,8 @@ static int record_run(vouch_platform_ctx *ctx, run_call *c, json_t *job,
     }
     if (rc == 0) {
         rc = plat_operation(ctx->conn, c->n.project, c->n.location,
-                            "Execution", ex, !running, VOUCH_EPRECONDITION,
+                            "Execution", ex, !running,
+                            plat_admission_code(a),
                             a->verdict != PLAT_ADMIT ? msg : NULL, true, out,
                             err);
     }

@@ -171,7 +171,19 @@ typedef struct plat_admission {
     char why[1024];           /* per denied image: "Container image 'X'
                                  is not authorized by policy. <why>" or the
                                  registry failure */
+    int fail_code;            /* why an image could not be resolved or the
+                                 policy read (the first failure's vouch
+                                 code: VOUCH_EIO registry or store
+                                 unavailable); 0 when nothing failed */
 } plat_admission;
+
+/*
+ * The code of the operation that reports a refused admission: VOUCH_EIO
+ * (UNAVAILABLE: retry once the registry is back) when the check could not
+ * be made because the registry or the store was unavailable, else
+ * VOUCH_EPRECONDITION.
+ */
+int plat_admission_code(const plat_admission *a);
 
 /*
  * Resolve each container image of `containers` (through the registry,
@@ -185,8 +197,9 @@ void plat_admission_clear(plat_admission *a);
 
 /*
  * Write the system_event audit entry of an admission when one is wanted
- * (deny, dry run, breakglass). Revision events: service + revision; job
- * events: job + execution.
+ * (deny, dry run, breakglass, and a check that failed: an image not
+ * resolved, the policy not read). Revision events: service + revision;
+ * job events: job + execution.
  */
 int plat_audit_admission(vouch_platform_ctx *ctx, const plat_admission *a,
                          const plat_binauthz *ba, const char *project,
@@ -261,7 +274,8 @@ int plat_annotate(json_t *obj, const plat_admission *a,
 /*
  * Create and store the next revision of service `n` from `template`,
  * evaluated now; writes its audit entry. *verdict says whether it is
- * ready; `msg` gets the failure message (docs/run.md) when not. `latest`
+ * ready; `msg` gets the failure message (docs/run.md) when not, and
+ * *code the operation's error code (plat_admission_code). `latest`
  * is the id of the service's latest created revision (NULL for a new
  * service): the next sequence number follows it even after revisions
  * were deleted.
@@ -270,8 +284,8 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
                          const json_t *template, const char *latest,
                          const plat_binauthz *ba,
                          const char *method, json_t **rev_out,
-                         plat_verdict *verdict, char *msg, size_t msg_size,
-                         vouch_error *err);
+                         plat_verdict *verdict, int *code, char *msg,
+                         size_t msg_size, vouch_error *err);
 bool plat_revision_ready(const json_t *rev);
 /* Re-check a stored revision's recorded digests against the current
  * policy (a traffic change); audit entry as for a deploy. */

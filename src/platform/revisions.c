@@ -169,8 +169,8 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
                          const json_t *template, const char *latest,
                          const plat_binauthz *ba,
                          const char *method, json_t **rev_out,
-                         plat_verdict *verdict, char *msg, size_t msg_size,
-                         vouch_error *err)
+                         plat_verdict *verdict, int *code, char *msg,
+                         size_t msg_size, vouch_error *err)
 {
     plat_admission a;
     json_t *rev = NULL;
@@ -259,6 +259,7 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
         goto cleanup;
     }
     *verdict = a.verdict;
+    *code = plat_admission_code(&a);
     *rev_out = rev;
     rev = NULL;
 

@@ -529,6 +529,7 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     char now[40];
     const char *method = old == NULL ? "CreateService" : "UpdateService";
     plat_verdict verdict = PLAT_ADMIT;
+    int code = VOUCH_EPRECONDITION;
     int rc;
 
     memset(&ba, 0, sizeof(ba));
@@ -622,7 +623,7 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     if (new_revision) {
         rc = plat_revision_deploy(ctx, n, json_object_get(body, "template"),
                                   old_created, &ba, full_method, &rev,
-                                  &verdict, msg,
+                                  &verdict, &code, msg,
                                   sizeof(msg), err);
         if (rc < 0) {
             goto cleanup;
@@ -659,8 +660,7 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
         goto cleanup;
     }
     rc = plat_operation(ctx->conn, n->project, n->location, "Service", svc,
-                        true, VOUCH_EPRECONDITION,
-                        verdict != PLAT_ADMIT ? msg : NULL, true,
+                        true, code, verdict != PLAT_ADMIT ? msg : NULL, true,
                         out, err);
 
 cleanup:

@@ -126,8 +126,8 @@ bool vouch_audit_run_wanted(const vouch_decision *decision,
            (breakglass != NULL && breakglass[0] != '\0');
 }
 
-static int check_run_event(const vouch_audit_run_event *ev,
-                           vouch_error *err)
+int vouch__audit_check_run_target(const vouch_audit_run_event *ev,
+                                  vouch_error *err)
 {
     if (ev == NULL) {
         return missing(err, "event");
@@ -140,9 +140,6 @@ static int check_run_event(const vouch_audit_run_event *ev,
     }
     if (ev->method_name == NULL || ev->method_name[0] == '\0') {
         return missing(err, "methodName");
-    }
-    if (ev->decision == NULL) {
-        return missing(err, "decision");
     }
     if (ev->job != NULL) {
         if (ev->service != NULL || ev->revision != NULL) {
@@ -157,6 +154,20 @@ static int check_run_event(const vouch_audit_run_event *ev,
         return missing(err, "service (or job)");
     } else if (ev->revision == NULL || ev->revision[0] == '\0') {
         return missing(err, "revision");
+    }
+    return 0;
+}
+
+static int check_run_event(const vouch_audit_run_event *ev,
+                           vouch_error *err)
+{
+    int rc = vouch__audit_check_run_target(ev, err);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (ev->decision == NULL) {
+        return missing(err, "decision");
     }
     if (!vouch_audit_run_wanted(ev->decision, ev->breakglass)) {
         return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
@@ -214,6 +225,45 @@ static char *run_message(const vouch_audit_run_event *ev,
     return msg;
 }
 
+/* The v2 name of the event's revision, execution or job (or the
+ * caller's). */
+char *vouch__audit_run_resource_name(const vouch_audit_run_event *ev)
+{
+    if (ev->resource_name != NULL) {
+        return vutil_strdup(ev->resource_name);
+    }
+    if (ev->job == NULL) {
+        return vutil_aprintf("projects/%s/locations/%s/services/%s/"
+                             "revisions/%s", ev->project, ev->location,
+                             ev->service, ev->revision);
+    }
+    if (ev->execution != NULL) {
+        return vutil_aprintf("projects/%s/locations/%s/jobs/%s/"
+                             "executions/%s", ev->project, ev->location,
+                             ev->job, ev->execution);
+    }
+    return vutil_aprintf("projects/%s/locations/%s/jobs/%s", ev->project,
+                         ev->location, ev->job);
+}
+
+json_t *vouch__audit_run_resource(const vouch_audit_run_event *ev)
+{
+    if (ev->job == NULL) {
+        return json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s}}",
+                         "type", "cloud_run_revision", "labels",
+                         "project_id", ev->project,
+                         "location", ev->location,
+                         "service_name", ev->service,
+                         "revision_name", ev->revision,
+                         "configuration_name", ev->service);
+    }
+    return json_pack("{s:s,s:{s:s,s:s,s:s}}",
+                     "type", "cloud_run_job", "labels",
+                     "project_id", ev->project,
+                     "location", ev->location,
+                     "job_name", ev->job);
+}
+
 int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
                           vouch_error *err)
 {
@@ -256,40 +306,13 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
     }
     decision = json_loads(decision_text, 0, &jerr);
     message = run_message(ev, outcome, breakglass);
-    if (ev->resource_name != NULL) {
-        resource_name = vutil_strdup(ev->resource_name);
-    } else if (ev->job == NULL) {
-        resource_name = vutil_aprintf("projects/%s/locations/%s/services/%s/"
-                                "revisions/%s", ev->project, ev->location,
-                                ev->service, ev->revision);
-    } else if (ev->execution != NULL) {
-        resource_name = vutil_aprintf("projects/%s/locations/%s/jobs/%s/"
-                                "executions/%s", ev->project, ev->location,
-                                ev->job, ev->execution);
-    } else {
-        resource_name = vutil_aprintf("projects/%s/locations/%s/jobs/%s",
-                                ev->project, ev->location, ev->job);
-    }
+    resource_name = vouch__audit_run_resource_name(ev);
     if (decision == NULL || message == NULL || resource_name == NULL) {
         rc = vouch__audit_build_failed(err);
         goto cleanup;
     }
 
-    if (ev->job == NULL) {
-        resource = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s}}",
-                             "type", "cloud_run_revision", "labels",
-                             "project_id", ev->project,
-                             "location", ev->location,
-                             "service_name", ev->service,
-                             "revision_name", ev->revision,
-                             "configuration_name", ev->service);
-    } else {
-        resource = json_pack("{s:s,s:{s:s,s:s,s:s}}",
-                             "type", "cloud_run_job", "labels",
-                             "project_id", ev->project,
-                             "location", ev->location,
-                             "job_name", ev->job);
-    }
+    resource = vouch__audit_run_resource(ev);
     labels = json_pack("{s:s}", LABEL_DECISION, vouch_outcome_name(outcome));
     annotations = json_pack("{s:s}", "run.googleapis.com/binary-authorization",
                             "default");

@@ -214,6 +214,31 @@ typedef struct vouch_audit_cv_event {
 int vouch_audit_cv_entry(json_t **out, const vouch_audit_cv_event *ev,
                          vouch_error *err);
 
+/* The label value of an entry whose check could not be made. */
+#define VOUCH_AUDIT_CHECK_FAILED "CHECK_FAILED"
+
+/**
+ * Build the system_event entry of a deploy or execution refused because
+ * its check could not be made (an image not resolved: the registry
+ * unreachable, slow past the deadline, or answering 5xx/429 past the
+ * retries; or the policy not read). `ev` as for vouch_audit_run_entry()
+ * without a decision (ev->decision and ev->breakglass are not read);
+ * `code` is the failure's vouch code (VOUCH_EIO: protoPayload.status
+ * code 14, UNAVAILABLE) and `message` the refusal as the operation tells
+ * it (it names the image and the registry). Severity ERROR; the label
+ * binaryauthorization.googleapis.com/decision is "CHECK_FAILED"; the
+ * response's Ready condition has reason
+ * ContainerImageAuthorizationCheckFailed.
+ *
+ * @param[out] out  Caller owns it; json_decref(). NULL on failure.
+ * @return 0; VOUCH_EINVAL (the message names the missing field);
+ *         VOUCH_ENOMEM.
+ */
+int vouch_audit_run_failed_entry(json_t **out,
+                                 const vouch_audit_run_event *ev,
+                                 int code, const char *message,
+                                 vouch_error *err);
+
 /** A change made through a management API. Strings borrowed. */
 typedef struct vouch_audit_admin_event {
     const char *project;        /* required */

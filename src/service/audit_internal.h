@@ -1,14 +1,16 @@
 /*
- * vouch service — what the three files of the audit log share (audit.h
- * is the interface): audit.c builds entries, audit_list.c stores them
- * and answers entries:list, audit_scan.c reads a page of them,
- * audit_sink.c writes the file sink.
+ * vouch service — what the files of the audit log share (audit.h is the
+ * interface): audit.c (and audit_k8s.c, audit_cv.c, audit_failed.c)
+ * build entries, audit_list.c stores them and answers entries:list,
+ * audit_scan.c reads a page of them, audit_sink.c writes the file sink.
  */
 #ifndef VOUCH_AUDIT_INTERNAL_H
 #define VOUCH_AUDIT_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <jansson.h>
 
 #include "audit.h"
 #include "vutil_error.h"
@@ -37,6 +39,17 @@ bool vouch__audit_id(const char *s, size_t max, bool tilde);
  * checked, or now and a random one. */
 int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
                            char *ts, char *id, vouch_error *err);
+
+/* What every enforcement event needs (project, location, methodName, a
+ * service and revision or a job), the decision aside. */
+int vouch__audit_check_run_target(const vouch_audit_run_event *ev,
+                                  vouch_error *err);
+
+/* The resource of an enforcement entry (cloud_run_revision or
+ * cloud_run_job, with its labels), and the v2 name of what the event is
+ * about; NULL when out of memory. */
+json_t *vouch__audit_run_resource(const vouch_audit_run_event *ev);
+char *vouch__audit_run_resource_name(const vouch_audit_run_event *ev);
 
 /*
  * One page of entries:list, read by audit_scan.c: the entries of the

@@ -69,6 +69,15 @@ static int sq_fail(sqlite3 *db, int src, const char *step, vouch_error *err)
         code = VOUCH_ENOMEM;
     } else if (src == SQLITE_BUSY_SNAPSHOT) {
         code = VOUCH_ERETRY;
+    } else if ((src & 0xff) == SQLITE_FULL) {
+        /* ENOSPC: a write cannot go on until space is freed (reads can:
+         * the transaction rolled back, the file is intact).
+         * RESOURCE_EXHAUSTED, the gRPC code for "the file system is out
+         * of space". The path stays out of a message a client reads. */
+        return vouch__store_error(err, VOUCH_EEXHAUSTED, SQ_SRC,
+                                  "%s: the disk holding the database is "
+                                  "full; free space, then retry (%s)",
+                                  step, msg);
     }
     return vouch__store_error(err, code, SQ_SRC, "%s: %s%s%s%s", step, msg,
                               same ? "" : " (", same ? "" : generic,

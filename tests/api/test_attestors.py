@@ -1,5 +1,5 @@
 """Attestors: create, get, list (pagination), update, delete and the
-referential rules; validateAttestationOccurrence (§3.7)."""
+referential rules; validateAttestationOccurrence (docs/api.md)."""
 import json
 
 from conftest import (attestor_body, create_attestor, create_note,

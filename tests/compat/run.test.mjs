@@ -2,7 +2,7 @@
 // against vouchd's run platform: Cloud Run Admin v2 (services create, get,
 // list, patch, delete; revisions list, get; jobs create, run (also with
 // overrides), get; executions list, get; operations get) and Cloud
-// Logging v2 entries.list with the filters of spec §6.2. Images live in
+// Logging v2 entries.list with the documented Cloud Run audit filters (docs/audit.md). Images live in
 // a real docker-registry (/usr/bin/docker-registry on 127.0.0.1, pushed to
 // with fetch) because vouchd resolves every image through its registry.
 //
@@ -234,7 +234,7 @@ describe('googleapis run v2 and logging v2 against vouchd', {skip}, () => {
         /overrides\.containerOverrides\[0\]\.name/.test(e.message));
   });
 
-  test('logging entries.list: the blocked filter of spec §6.2',
+  test('logging entries.list: the documented blocked filter',
       async () => {
         const {data} = await logging.entries.list({
           requestBody: {resourceNames: [`projects/${P}`], filter: BLOCKED},

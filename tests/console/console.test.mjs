@@ -65,26 +65,31 @@ after(async () => {
 });
 
 // A fresh tab on `hash` ("#/policy?project=shop"), watched for console
-// errors and CSP violations.
-async function open(hash, viewport = DESKTOP) {
+// errors and CSP violations. With `user` ("alice", seed.py's USERS), the
+// tab is on the vouchd with authentication and holds that user's token,
+// as if entered under "Access token"; `statuses` are the failed answers
+// the test causes on purpose (400: an invalid policy or filter, 409: a
+// conflict).
+async function open(hash, viewport = DESKTOP, { user = null, statuses = '400|409' } = {}) {
   const page = await browser.newPage();
   await page.setViewport(viewport);
-  await page.evaluateOnNewDocument(() => {
+  await page.evaluateOnNewDocument((token) => {
     window.__violations = [];
     document.addEventListener('securitypolicyviolation', (e) => {
       window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
     });
-  });
+    if (token) sessionStorage.setItem('vouch.console.token', token);
+  }, user ? facts.tokens[user] : '');
+  const expected = new RegExp(`^Failed to load resource: the server responded with a status of (${statuses}) `);
   page.on('console', (m) => {
-    // Chromium logs every failed fetch; the tests cause 400 (invalid
-    // policy or filter) and 409 (conflict) on purpose.
-    if (/^Failed to load resource: the server responded with a status of (400|409) /.test(m.text())) return;
+    if (expected.test(m.text())) return;
     if (m.type() === 'error' || /Content.Security.Policy|Refused to/i.test(m.text())) {
       problems.push(`console ${m.type()} on ${hash}: ${m.text()}`);
     }
   });
   page.on('pageerror', (e) => problems.push(`page error on ${hash}: ${e.message}`));
-  const response = await page.goto(`${facts.url}/console/${hash}`, { waitUntil: 'networkidle0' });
+  const base = user ? facts.authUrl : facts.url;
+  const response = await page.goto(`${base}/console/${hash}`, { waitUntil: 'networkidle0' });
   assert.equal(response.status(), 200);
   return page;
 }
@@ -119,9 +124,12 @@ async function shot(page, name) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
-async function api(method, path, body) {
-  const r = await fetch(facts.url + path, {
-    method, body: body && JSON.stringify(body), headers: { 'Content-Type': 'application/json' },
+// A call to vouchd; as `user`, to the vouchd with authentication.
+async function api(method, path, body, user = null) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (user) headers.Authorization = `Bearer ${facts.tokens[user]}`;
+  const r = await fetch((user ? facts.authUrl : facts.url) + path, {
+    method, body: body && JSON.stringify(body), headers,
   });
   const json = await r.json();
   assert.ok(r.ok, `${method} ${path}: ${JSON.stringify(json)}`);
@@ -398,14 +406,44 @@ describe('policy editor', () => {
     await close(page);
   });
 
-  test('a concurrent change through the API makes the save show the conflict', async () => {
-    const page = await open('#/policy?project=shop');
+  // Edit the description of shop's policy in the editor and have the
+  // server check it, up to the review (the Save button enabled).
+  async function editUntilReview(page, description) {
     await page.waitForSelector('.cm-content');
-    await cursorAtEndOf(page, 'globalPolicyEvaluationMode');
-    await page.keyboard.press('Enter');
-    await page.keyboard.type('description: edited in the console');
+    const lines = await page.$$eval('.cm-line', (ls) => ls.map((l) => l.textContent));
+    if (lines.some((l) => l.startsWith('description:'))) {
+      // Type over the line an earlier test wrote: the editor replaces a
+      // selection itself, because Chromium's own replacing writes a style
+      // attribute that the CSP refuses (a violation fails the test).
+      await cursorAtEndOf(page, 'description:');
+      await page.keyboard.press('Home');
+      await page.keyboard.down('Shift');
+      await page.keyboard.press('End');
+      await page.keyboard.up('Shift');
+    } else {
+      await cursorAtEndOf(page, 'globalPolicyEvaluationMode');
+      await page.keyboard.press('Enter');
+    }
+    await page.keyboard.type(`description: ${description}`);
     await page.click('button::-p-text(Check and review changes)');
     await waitText(page, 'Changes to save');
+  }
+
+  // The admin-activity entry of the policy version `etag`, and its time as
+  // the page writes it.
+  async function entryOf(etag, user = null) {
+    const r = await api('POST', '/v2/entries:list', {
+      resourceNames: ['projects/shop'],
+      filter: `protoPayload.methodName:"UpdatePolicy" AND protoPayload.response.etag="${etag}"`,
+    }, user);
+    assert.equal((r.entries || []).length, 1, JSON.stringify(r));
+    const t = r.entries[0].timestamp;
+    return { entry: r.entries[0], when: `${t.slice(0, 10)} ${t.slice(11, 19)} UTC` };
+  }
+
+  test('a concurrent change through the API makes the save show the conflict', async () => {
+    const page = await open('#/policy?project=shop');
+    await editUntilReview(page, 'edited in the console');
     const loaded = await api('GET', '/v1/projects/shop/policy');
     const theirs = await api('PUT', '/v1/projects/shop/policy', { ...loaded, description: 'changed through the API' });
     await page.click('button.primary');
@@ -414,11 +452,55 @@ describe('policy editor', () => {
     assert.ok(text.includes(theirs.etag), 'the new etag is shown');
     assert.match(text, /^- description: changed through the API$/m);
     assert.match(text, /^\+ description: edited in the console$/m);
+    // Without authentication the log has the time but no principal.
+    const { entry, when } = await entryOf(theirs.etag);
+    assert.deepEqual(entry.protoPayload.authenticationInfo, {});
+    assert.ok(text.includes(`Changed at ${when} by an unauthenticated caller`), text);
     const stored = await api('GET', '/v1/projects/shop/policy');
     assert.equal(stored.description, 'changed through the API', 'nothing was overwritten');
-    await shot(page, 'policy-conflict');
     await page.click('button::-p-text(Reload the stored policy)');
     await page.waitForFunction(() => document.querySelector('.cm-content').innerText.includes('changed through the API'));
+    await close(page);
+  });
+
+  test('with authentication the conflict names who changed the policy and when', async () => {
+    // bob edits in the console while alice changes the policy through the
+    // API: bob's save shows alice's change, from the admin-activity log.
+    const page = await open('#/policy?project=shop', DESKTOP, { user: 'bob' });
+    await editUntilReview(page, 'edited by bob');
+    const loaded = await api('GET', '/v1/projects/shop/policy', undefined, 'alice');
+    const theirs = await api('PUT', '/v1/projects/shop/policy',
+      { ...loaded, description: 'changed by alice' }, 'alice');
+    await page.click('button.primary');
+    await waitText(page, 'Not saved: the policy was changed since you loaded it');
+    const { entry, when } = await entryOf(theirs.etag, 'owner');
+    assert.deepEqual(entry.protoPayload.authenticationInfo, { principalEmail: 'alice@example.com' });
+    const text = await mainText(page);
+    assert.ok(text.includes(`Changed by alice@example.com at ${when}.`), text);
+    assert.match(text, /^- description: changed by alice$/m);
+    assert.equal((await api('GET', '/v1/projects/shop/policy', undefined, 'owner')).description,
+      'changed by alice', 'nothing was overwritten');
+    await shot(page, 'policy-conflict');
+    await axe(page, 'policy with a conflict');
+    await close(page);
+  });
+
+  test('a caller who may not read the audit log sees the conflict, author unknown', async () => {
+    // carol may update the policy but not list log entries: a 403 there
+    // must not cost her the conflict view.
+    const page = await open('#/policy?project=shop', DESKTOP, { user: 'carol', statuses: '403|409' });
+    await editUntilReview(page, 'edited by carol');
+    const loaded = await api('GET', '/v1/projects/shop/policy', undefined, 'alice');
+    const theirs = await api('PUT', '/v1/projects/shop/policy',
+      { ...loaded, description: 'changed by alice again' }, 'alice');
+    await page.click('button.primary');
+    await waitText(page, 'Not saved: the policy was changed since you loaded it');
+    const text = await mainText(page);
+    assert.ok(text.includes(theirs.etag), 'the new etag is shown');
+    assert.ok(text.includes('Who changed it is unknown: you may not read the audit log'), text);
+    assert.ok(!text.includes('alice@example.com'), text);
+    await page.click('button::-p-text(Reload the stored policy)');
+    await page.waitForFunction(() => document.querySelector('.cm-content').innerText.includes('changed by alice again'));
     await close(page);
   });
 });
@@ -474,7 +556,7 @@ describe('safety', () => {
     assert.equal(response.status(), 200, 'the console itself needs no token');
     await waitText(page, 'missing required authentication credential');
     await page.click('details.token summary');
-    await page.type('#token-input', facts.ownerToken);
+    await page.type('#token-input', facts.tokens.owner);
     await page.click('button::-p-text(Use token)');
     await waitText(page, 'built-by-ci');
     await page.close();

@@ -18,8 +18,10 @@ as text.
 
 A second vouchd on the same database runs with an auth config
 (docs/security.md): facts["authUrl"] is its address and
-facts["ownerToken"] the token of its owner, for the console with
-authentication on.
+facts["tokens"] the tokens of its principals, for the console with
+authentication on: owner@, alice@ and bob@example.com are owners;
+carol@example.com may read and update the policy of "shop"
+(roles/binaryauthorization.policyEditor) but not read the audit log.
 """
 import base64
 import hashlib
@@ -125,21 +127,34 @@ def seed_xss(daemon, registry, work):
             "default", "--breakglass", XSS_TEXT, check=0)
 
 
+USERS = ("owner", "alice", "bob", "carol")
+OWNERS = ("owner", "alice", "bob")
+
+
 def start_with_auth(store_url, work):
-    """vouchd on the same store with an owner's token in its auth config;
-    returns (daemon, token)."""
-    token = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() \
-        .rstrip("=")
+    """vouchd on the same store with a token for each of USERS in its
+    auth config; returns (daemon, {user: token})."""
+    tokens = {u: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+              .rstrip("=") for u in USERS}
     path = os.path.join(work, "auth.json")
     with open(path, "w") as f:
-        json.dump({"tokens": [{"principal": "user:owner@example.com",
+        json.dump({"tokens": [{"principal": "user:%s@example.com" % u,
                                "sha256": hashlib.sha256(
-                                   token.encode()).hexdigest()}],
-                   "owners": ["user:owner@example.com"]}, f)
+                                   t.encode()).hexdigest()}
+                              for u, t in tokens.items()],
+                   "owners": ["user:%s@example.com" % u for u in OWNERS]},
+                  f)
     authed = os.path.join(work, "authed")
     os.mkdir(authed)
-    return h.Daemon(store_url, authed, ["--auth-config", path]).start(), \
-        token
+    daemon = h.Daemon(store_url, authed, ["--auth-config", path]).start()
+    status, out = daemon.request(
+        "POST", "/v1/projects/%s:setIamPolicy" % SHOP,
+        {"policy": {"bindings": [{
+            "role": "roles/binaryauthorization.policyEditor",
+            "members": ["user:carol@example.com"]}]}},
+        token=tokens["owner"])
+    assert status == 200, out
+    return daemon, tokens
 
 
 def main():
@@ -154,10 +169,10 @@ def main():
                                  registry.host]).start()
         facts = seed_shop(daemon, registry, work)
         seed_xss(daemon, registry, work)
-        authed, token = start_with_auth(daemon.store_url, work)
+        authed, tokens = start_with_auth(daemon.store_url, work)
         facts.update(url=daemon.url, project=SHOP, xssProject=XSS,
                      xssText=XSS_TEXT, breakglass=BREAKGLASS,
-                     authUrl=authed.url, ownerToken=token)
+                     authUrl=authed.url, tokens=tokens)
         print(json.dumps(facts), flush=True)
         sys.stdin.read()    # until the test closes it
     finally:

@@ -1,6 +1,7 @@
 // The console's pure parts under node's test runner: YAML <-> policy and
 // the server's field paths back to YAML positions, the filter error
-// positions, the decision buckets, the image search input.
+// positions, the decision buckets, the image search input, who changed
+// the policy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -9,6 +10,9 @@ import {
 import { errorLine, indexOfPosition, parseFilterError } from '../../console/src/filter_error.js';
 import { bucketize, denialOf, entryOutcome } from '../../console/src/decisions.js';
 import { parseImage } from '../../console/src/pages/attestations.js';
+import {
+  describeChange, policyChange, policyChangeRequest,
+} from '../../console/src/policy_author.js';
 
 const POLICY = `admissionWhitelistPatterns:
 - namePattern: gcr.io/shop/base/*
@@ -155,4 +159,31 @@ test('the image search takes a digest or a reference by digest', () => {
   assert.deepEqual(parseImage(` gcr.io/p/app@${d} `), { digest: d, reference: `gcr.io/p/app@${d}` });
   assert.equal(parseImage('gcr.io/p/app:1.0'), null);
   assert.equal(parseImage('sha256:abc'), null);
+});
+
+test('the entry of a policy version is asked for by its etag', () => {
+  assert.deepEqual(policyChangeRequest('shop', 'abc"1'), {
+    resourceNames: ['projects/shop'],
+    filter: 'logName="projects/shop/logs/cloudaudit.googleapis.com%2Factivity" AND '
+      + 'protoPayload.methodName="google.cloud.binaryauthorization.v1.BinauthzManagementServiceV1.UpdatePolicy" AND '
+      + 'protoPayload.resourceName="projects/shop/policy" AND protoPayload.response.etag="abc\\"1"',
+    orderBy: 'timestamp desc',
+    pageSize: 1,
+  });
+  assert.ok(!policyChangeRequest('shop', '').filter.includes('etag'));
+});
+
+test('who changed the policy: principal, subject, anonymous, unknown', async () => {
+  const entry = (info) => ({ entries: [{ timestamp: '2026-12-07T05:10:02.123456Z', protoPayload: { authenticationInfo: info } }] });
+  assert.equal(describeChange(entry({ principalEmail: 'alice@example.com' })),
+    'Changed by alice@example.com at 2026-12-07 05:10:02 UTC.');
+  assert.equal(describeChange(entry({ principalSubject: 'principal://ci.example.com/subject/deployer' })),
+    'Changed by principal://ci.example.com/subject/deployer at 2026-12-07 05:10:02 UTC.');
+  assert.match(describeChange(entry({})), /^Changed at 2026-12-07 05:10:02 UTC by an unauthenticated caller/);
+  assert.match(describeChange({}), /unknown: the audit log has no entry for this version/);
+  const denied = async () => { throw Object.assign(new Error('Permission denied'), { http: 403, status: 'PERMISSION_DENIED' }); };
+  assert.match(await policyChange(denied, 'shop', 'e'), /unknown: you may not read the audit log/);
+  const down = async () => { throw Object.assign(new Error('vouchd did not answer'), { http: 0, status: 'UNAVAILABLE' }); };
+  assert.equal(await policyChange(down, 'shop', 'e'),
+    'Who changed it is unknown: the audit log could not be read (UNAVAILABLE: vouchd did not answer).');
 });

@@ -1,6 +1,6 @@
 /*
- * Exempt-pattern vectors: tests/data/vectors/patterns.json (copied from
- * ../shared/vectors; sources in tests/data/vectors/README.md).
+ * Exempt-pattern vectors: tests/data/vectors/patterns.json (the cases'
+ * sources are in tests/data/vectors/README.md).
  *
  * - Every `semantics: binauthz` case, and every binauthz entry of
  *   `invalid_patterns` and `valid_pattern_controls`, must pass exactly.

@@ -157,7 +157,7 @@ static void test_audit_deny_entry_shape(void **state)
     assert_string_equal(json_string_value(json_object_get(
         json_object_get(e, "labels"),
         "binaryauthorization.googleapis.com/decision")), "DENY");
-    /* the §6.2 filters find it */
+    /* the documented Cloud Run audit filters (docs/audit.md) find it */
     assert_true(filter_matches(e, "protoPayload.response.status.conditions."
                                   "reason=\"ContainerImageUnauthorized\""));
     assert_true(filter_matches(e, "resource.type=\"cloud_run_revision\" "

@@ -2,7 +2,7 @@
  * Tests of src/platform/logfilter.c, the Cloud Logging filter language.
  *
  * Sections:
- *   §6.2 filters       the exact filters of spec/binauthz.md §6.2
+ *   documented filters the exact Cloud Run audit filters of docs/audit.md
  *   operators          = != : :* >= <= > < on strings, numbers,
  *                      timestamps, severities, booleans
  *   paths              arrays (any element), quoted segments, absent paths
@@ -128,7 +128,7 @@ static void expect_error(const char *filter, int code, unsigned line,
     assert_string_equal(err.source, "filter");
 }
 
-/* ---- §6.2 filters ---- */
+/* ---- documented filters ---- */
 
 static void test_logfilter_spec_filters(void **state)
 {

@@ -452,7 +452,7 @@ static void test_platform_deny_enforced(void **state)
                      0);
     commit(f);
     free(body);
-    /* The operation failed with FAILED_PRECONDITION and the §4.4 text. */
+    /* The operation failed with FAILED_PRECONDITION and the org-policy constraint's text (docs/run.md). */
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(op2, "error"), "code")),
                      9);
@@ -611,15 +611,23 @@ static void test_platform_registry_failure_fails_closed(void **state)
     op = create_service(f, "web", image, "{\"useDefault\":true}", 0, &err);
     assert_non_null(op_error(op));
     assert_non_null(strstr(op_error(op), "could not be resolved"));
+    /* Unreachable: UNAVAILABLE (retry later), and the check is audited. */
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(op, "error"), "code")), 14);
+    assert_int_equal(count_kind(f, "logentry"), 1);
     rev = latest_revision(f, "web");
     assert_string_equal(json_string_value(json_object_get(ready(rev),
                                                           "reason")),
                         "CONTAINER_IMAGE_AUTHORIZATION_CHECK_FAILED");
     json_decref(rev);
     json_decref(op);
-    /* Unknown tag, Binary Authorization off: CONTAINER_MISSING. */
+    /* Unknown tag, Binary Authorization off: CONTAINER_MISSING, not
+     * UNAVAILABLE (the registry answered), and no check to audit. */
     snprintf(image, sizeof(image), "%s/team/app:nope", env("VOUCH_REG_ANON"));
     op = create_service(f, "web2", image, NULL, 0, &err);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(op, "error"), "code")), 9);
+    assert_int_equal(count_kind(f, "logentry"), 1);
     rev = latest_revision(f, "web2");
     assert_string_equal(json_string_value(json_object_get(ready(rev),
                                                           "reason")),

@@ -8,6 +8,10 @@
 #   pg_harness.sh crash DIR  stop it the way a crash does (immediate mode:
 #                            no checkpoint, WAL recovery at the next start)
 #                            and start it again on the same port.
+#   pg_harness.sh halt DIR   stop it as an operator does (fast mode: open
+#                            sessions are ended, a checkpoint is written)
+#                            and leave it stopped;
+#   pg_harness.sh resume DIR start it again on the same port.
 #
 # initdb refuses to run as root, so as root the cluster runs as the
 # `postgres` user (runuser). Authentication is `trust` on 127.0.0.1 only.
@@ -70,6 +74,17 @@ crash)
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 \
         -c max_connections=200" start >/dev/null
     ;;
+halt)
+    dir=${2:?usage: pg_harness.sh halt DIR}
+    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+resume)
+    dir=${2:?usage: pg_harness.sh resume DIR}
+    port=$(cat "$dir/port")
+    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 \
+        -c max_connections=200" start >/dev/null
+    ;;
 stop)
     dir=${2:?usage: pg_harness.sh stop DIR}
     case "$dir" in
@@ -83,7 +98,8 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: pg_harness.sh start | stop DIR | crash DIR" >&2
+    echo "usage: pg_harness.sh start | stop DIR | crash DIR | halt DIR |" \
+        "resume DIR" >&2
     exit 2
     ;;
 esac

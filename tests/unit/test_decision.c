@@ -1,5 +1,5 @@
 /*
- * Tests for src/engine/decision.c: the decision JSON of DESIGN.md
+ * Tests for src/engine/decision.c: the decision JSON of docs/semantics.md
  * (vouch_decision_to_json), the summary message, the getters (also out of
  * range) and the outcome/verdict names.
  *

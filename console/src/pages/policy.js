@@ -4,10 +4,11 @@
 // the save, and an etag check that shows a conflict instead of
 // overwriting someone else's change.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { getPolicy, putPolicy } from '../api.js';
+import { getPolicy, listEntries, putPolicy } from '../api.js';
 import { ErrorBox, Loading, PageTitle, fmtTime, html } from '../components.js';
 import { DiffView } from '../diffview.js';
 import { YamlEditor, focusAt } from '../editor.js';
+import { policyChange } from '../policy_author.js';
 import {
   locateServerError, parsePolicyYaml, policyToSend, policyToYaml,
 } from '../policy_yaml.js';
@@ -38,6 +39,7 @@ function Conflict({ conflict, mine, onReload }) {
     <p>What the stored policy has, against your edit (lines with "-" are only in the stored
       policy, lines with "+" only in yours):</p>
     <${DiffView} before=${cur.yaml} after=${mine} label="The stored policy against your edit" />
+    <p class="changed-by">${conflict.author}</p>
     <p><button type="button" onClick=${onReload}>Reload the stored policy</button>
       <span class="muted"> (discards your edit; copy it first if you want to keep it)</span></p>
   </div>`;
@@ -83,7 +85,10 @@ export function Policy({ project }) {
 
   async function showConflict(message) {
     const current = storedOf(await getPolicy(project));
-    setConflict({ message, loadedEtag: stored.etag, current });
+    // Who wrote the stored version, from the admin-activity log (never
+    // throws: an unreadable log leaves the author unknown).
+    const author = await policyChange(listEntries, project, current.etag);
+    setConflict({ message, loadedEtag: stored.etag, current, author });
     setReview(null);
   }
 

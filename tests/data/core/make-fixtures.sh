@@ -23,7 +23,7 @@ g --quick-generate-key 'core <core@vouch.invalid>' ed25519 sign never
 g --armor --export core@vouch.invalid > pgp.pub.asc
 g --quick-generate-key 'other <other@vouch.invalid>' ed25519 sign never
 
-# ---- payloads (gcloud layout, §3.3) and signatures ----------------------
+# ---- payloads (gcloud layout, docs/semantics.md) and signatures ----------------------
 python3 - <<'PY'
 import hashlib, json
 a = "sha256:" + hashlib.sha256(b"vouch core image a").hexdigest()

@@ -1,0 +1,91 @@
+/*
+ * vouch service — audit log entries for a check that could not be made:
+ * a deploy or an execution refused because an image could not be
+ * resolved to a digest (the registry unreachable, too slow, or answering
+ * 5xx/429 past the retries) or the policy could not be read. There is no
+ * decision to log, only the failure; the entry has the shape of a deny
+ * (docs/audit.md, "Failed checks") so the filters that find refused
+ * deploys find these too.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_internal.h"
+#include "vutil_str.h"
+
+/* The v1 spelling of CONTAINER_IMAGE_AUTHORIZATION_CHECK_FAILED. */
+#define REASON_CHECK_FAILED "ContainerImageAuthorizationCheckFailed"
+
+int vouch_audit_run_failed_entry(json_t **out,
+                                 const vouch_audit_run_event *ev,
+                                 int code, const char *message,
+                                 vouch_error *err)
+{
+    json_t *entry = NULL;
+    json_t *resource = NULL;
+    char *resource_name = NULL;
+    char ts[TS_LEN + 1];
+    char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
+    char log_name[256];
+    int rc;
+
+    *out = NULL;
+    rc = vouch__audit_check_run_target(ev, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (message == NULL || message[0] == '\0') {
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "message: required");
+    }
+    if (code >= 0) {
+        return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
+                               "code: a failure's vouch code is required");
+    }
+    rc = vouch__audit_entry_ids(ev->timestamp, ev->insert_id, ts, id, err);
+    if (rc < 0) {
+        return rc;
+    }
+    snprintf(log_name, sizeof(log_name), "projects/%s/logs/%s", ev->project,
+             VOUCH_AUDIT_LOG_SYSTEM_EVENT);
+    resource = vouch__audit_run_resource(ev);
+    resource_name = vouch__audit_run_resource_name(ev);
+    if (resource != NULL && resource_name != NULL) {
+        entry = json_pack(
+            "{s:s,s:s,s:s,s:s,s:O,s:s,s:{s:s},"
+            "s:{s:s,s:s,s:s,s:s,s:{s:i,s:s},"
+            "s:{s:s,s:s,s:{s:s,s:s,s:{s:s}},"
+            "s:{s:[{s:s,s:s,s:s,s:s}]}}}}",
+            "insertId", id, "timestamp", ts, "receiveTimestamp", ts,
+            "logName", log_name, "resource", resource,
+            "severity", "ERROR",
+            "labels", LABEL_DECISION,
+            VOUCH_AUDIT_CHECK_FAILED,
+            "protoPayload",
+            "@type", AUDIT_TYPE, "serviceName", VOUCH_AUDIT_SERVICE_RUN,
+            "methodName", ev->method_name, "resourceName", resource_name,
+            "status", "code", (int)vutil_code_grpc(code),
+            "message", message,
+            "response",
+            "apiVersion", ev->job == NULL ? "serving.knative.dev/v1"
+                                          : "run.googleapis.com/v1",
+            "kind", ev->job == NULL ? "Revision"
+                    : ev->execution != NULL ? "Execution" : "Job",
+            "metadata",
+            "name", ev->job == NULL ? ev->revision
+                    : ev->execution != NULL ? ev->execution : ev->job,
+            "namespace", ev->project,
+            "annotations", "run.googleapis.com/binary-authorization",
+            "default",
+            "status", "conditions", "type", "Ready", "status", "False",
+            "reason", REASON_CHECK_FAILED, "message", message);
+    }
+    json_decref(resource);
+    free(resource_name);
+    if (entry == NULL) {
+        return vouch__audit_build_failed(err);
+    }
+    *out = entry;
+    return 0;
+}
