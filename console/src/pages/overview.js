@@ -34,17 +34,34 @@ async function auditEvents(project, now) {
   return { events, truncated: Boolean(pageToken) };
 }
 
+// The 10 latest denials. vouchd bounds the work of one entries:list
+// request, so a page may come back short (even empty) with a token to go
+// on: follow it, at most MAX_PAGES times.
+async function latestDenials(project) {
+  const denials = [];
+  let pageToken;
+  let pages = 0;
+  do {
+    const r = await listEntries({
+      resourceNames: [`projects/${project}`],
+      filter: 'labels."binaryauthorization.googleapis.com/decision"="DENY"',
+      orderBy: 'timestamp desc',
+      pageSize: 10,
+      pageToken,
+    });
+    denials.push(...(r.entries || []).slice(0, 10 - denials.length));
+    pageToken = r.nextPageToken;
+    pages++;
+  } while (pageToken && denials.length < 10 && pages < MAX_PAGES);
+  return denials;
+}
+
 async function loadOverview(project) {
   const now = Date.now();
   const [audit, runs, denials, nonConformance] = await Promise.all([
     auditEvents(project, now),
     loadRuns(project),
-    listEntries({
-      resourceNames: [`projects/${project}`],
-      filter: 'labels."binaryauthorization.googleapis.com/decision"="DENY"',
-      orderBy: 'timestamp desc',
-      pageSize: 10,
-    }),
+    latestDenials(project),
     nonConformanceCounts(project),
   ]);
   // Allowed deploys and executions are not audit events (only denials,
@@ -62,7 +79,7 @@ async function loadOverview(project) {
     runs,
     revisions: runs.services.reduce((n, s) => n + s.revisions.length, 0),
     executions: runs.jobs.reduce((n, j) => n + j.executions.length, 0),
-    denials: denials.entries || [],
+    denials,
     nonConformance,
   };
 }
