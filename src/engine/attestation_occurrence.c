@@ -75,10 +75,9 @@ static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             return rc;
         }
-        node = vouch__doc_get(doc, item, "signature");
-        if (node == NULL) {
-            return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                   "missing required field 'signature'");
+        rc = vouch__doc_required(doc, item, path, "signature", &node, err);
+        if (rc < 0) {
+            return rc;
         }
         vouch__path_push_key(path, "signature");
         rc = read_bytes(doc, node, path, VOUCH_SIGNATURE_MAX_BYTES, &bytes,
@@ -139,10 +138,9 @@ static int read_jwts(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             return rc;
         }
-        node = vouch__doc_get(doc, item, "compactJwt");
-        if (node == NULL) {
-            return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                   "missing required field 'compactJwt'");
+        rc = vouch__doc_required(doc, item, path, "compactJwt", &node, err);
+        if (rc < 0) {
+            return rc;
         }
         vouch__path_push_key(path, "compactJwt");
         rc = vouch__doc_string_dup(doc, node, path, &compact, err);
@@ -188,6 +186,19 @@ typedef int (*member_reader)(vouch_attestation *att, const vouch__doc *doc,
                              vouch__node *node, vouch__path *path,
                              vouch_error *err);
 
+/* `node`, the member `key`, read by `reader` under its path. */
+static int read_node(vouch_attestation *att, const vouch__doc *doc,
+                     vouch__node *node, const char *key,
+                     member_reader reader, vouch__path *path,
+                     vouch_error *err)
+{
+    size_t saved = vouch__path_push_key(path, key);
+    int rc = reader(att, doc, node, path, err);
+
+    vouch__path_pop(path, saved);
+    return rc;
+}
+
 /* Member `key` of `map`, when present, read by `reader` under its path. */
 static int read_member(vouch_attestation *att, const vouch__doc *doc,
                        vouch__node *map, const char *key,
@@ -195,16 +206,21 @@ static int read_member(vouch_attestation *att, const vouch__doc *doc,
                        vouch_error *err)
 {
     vouch__node *node = vouch__doc_get(doc, map, key);
-    size_t saved;
-    int rc;
 
-    if (node == NULL) {
-        return VOUCH_OK;
-    }
-    saved = vouch__path_push_key(path, key);
-    rc = reader(att, doc, node, path, err);
-    vouch__path_pop(path, saved);
-    return rc;
+    return node == NULL ? VOUCH_OK
+                        : read_node(att, doc, node, key, reader, path, err);
+}
+
+/* Member `key` of `map`, which must be present, read as read_member(). */
+static int read_required(vouch_attestation *att, const vouch__doc *doc,
+                         vouch__node *map, const char *key,
+                         member_reader reader, vouch__path *path,
+                         vouch_error *err)
+{
+    vouch__node *node;
+    int rc = vouch__doc_required(doc, map, path, key, &node, err);
+
+    return rc < 0 ? rc : read_node(att, doc, node, key, reader, path, err);
 }
 
 /* v1beta1: attestation.attestation.{pgpSignedAttestation|
@@ -226,15 +242,13 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
     int rc;
 
     rc = vouch__doc_expect_mapping(doc, inner, path, inner_fields, err);
+    if (rc == 0) {
+        rc = vouch__doc_one_of(doc, inner, path, "pgpSignedAttestation",
+                               "genericSignedAttestation", &pgp, &generic,
+                               err);
+    }
     if (rc < 0) {
         return rc;
-    }
-    pgp = vouch__doc_get(doc, inner, "pgpSignedAttestation");
-    generic = vouch__doc_get(doc, inner, "genericSignedAttestation");
-    if ((pgp == NULL) == (generic == NULL)) {
-        return vouch__doc_fail(doc, inner, path, err, VOUCH_EINVAL,
-                               "exactly one of pgpSignedAttestation and "
-                               "genericSignedAttestation is required");
     }
     if (pgp != NULL) {
         const char *text;
@@ -247,10 +261,9 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             return rc;
         }
-        node = vouch__doc_get(doc, pgp, "signature");
-        if (node == NULL) {
-            return vouch__doc_fail(doc, pgp, path, err, VOUCH_EINVAL,
-                                   "missing required field 'signature'");
+        rc = vouch__doc_required(doc, pgp, path, "signature", &node, err);
+        if (rc < 0) {
+            return rc;
         }
         vouch__path_push_key(path, "signature");
         /* v1beta1 carries the armored message as text, not base64. */
@@ -364,6 +377,38 @@ bool vouch__note_name_ok(const char *s)
            memchr(project, '/', (size_t)(note - 7 - project)) == NULL;
 }
 
+/* kind, when given: ATTESTATION is the only kind vouch reads. */
+static int read_kind(vouch_attestation *att, const vouch__doc *doc,
+                     vouch__node *node, vouch__path *path, vouch_error *err)
+{
+    const char *kind;
+    size_t len;
+    int rc = vouch__doc_string(doc, node, path, &kind, &len, err);
+
+    (void)att;
+    if (rc == 0 && !vouch__slice_eq(kind, len, "ATTESTATION")) {
+        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                             "must be ATTESTATION, got '%.*s'",
+                             (int)(len > 40 ? 40 : len), kind);
+    }
+    return rc;
+}
+
+/* noteName: the note the occurrence belongs to, projects/P/notes/N. */
+static int read_note_name(vouch_attestation *att, const vouch__doc *doc,
+                          vouch__node *node, vouch__path *path,
+                          vouch_error *err)
+{
+    int rc = vouch__doc_string_dup(doc, node, path, &att->note_name, err);
+
+    if (rc == 0 && !vouch__note_name_ok(att->note_name)) {
+        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                             "'%s' is not of the form projects/*/notes/*",
+                             att->note_name);
+    }
+    return rc;
+}
+
 /*
  * v1 resourceUri, or v1beta1 resource.uri: an image reference by digest,
  * whose digest is kept apart as the occurrence lookup key.
@@ -438,8 +483,6 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         "remediation", "createTime", "updateTime", "attestation",
         "envelope", NULL};
     vouch_attestation *att = NULL;
-    vouch__node *node;
-    size_t saved;
     int rc;
 
     *out = NULL;
@@ -464,57 +507,13 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         goto cleanup;
     }
 
-    node = vouch__doc_get(doc, map, "kind");
-    if (node != NULL) {
-        const char *kind;
-        size_t len;
-
-        saved = vouch__path_push_key(path, "kind");
-        rc = vouch__doc_string(doc, node, path, &kind, &len, err);
-        if (rc == 0 && !vouch__slice_eq(kind, len, "ATTESTATION")) {
-            rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                                 "must be ATTESTATION, got '%.*s'",
-                                 (int)(len > 40 ? 40 : len), kind);
-        }
-        vouch__path_pop(path, saved);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-
-    node = vouch__doc_get(doc, map, "noteName");
-    if (node == NULL) {
-        rc = vouch__doc_fail(doc, map, path, err, VOUCH_EINVAL,
-                             "missing required field 'noteName'");
-        goto cleanup;
-    }
-    saved = vouch__path_push_key(path, "noteName");
-    rc = vouch__doc_string_dup(doc, node, path, &att->note_name, err);
-    if (rc == 0 && !vouch__note_name_ok(att->note_name)) {
-        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                             "'%s' is not of the form projects/*/notes/*",
-                             att->note_name);
-    }
-    vouch__path_pop(path, saved);
-    if (rc < 0) {
-        goto cleanup;
-    }
-
-    rc = read_resource_uri(att, doc, map, path, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-
-    node = vouch__doc_get(doc, map, "attestation");
-    if (node == NULL) {
-        rc = vouch__doc_fail(doc, map, path, err, VOUCH_EINVAL,
-                             "missing required field 'attestation'");
-        goto cleanup;
-    }
-    saved = vouch__path_push_key(path, "attestation");
-    rc = read_attestation_body(att, doc, node, path, err);
-    vouch__path_pop(path, saved);
-    if (rc < 0) {
+    if ((rc = read_member(att, doc, map, "kind", read_kind, path, err)) <
+            0 ||
+        (rc = read_required(att, doc, map, "noteName", read_note_name, path,
+                            err)) < 0 ||
+        (rc = read_resource_uri(att, doc, map, path, err)) < 0 ||
+        (rc = read_required(att, doc, map, "attestation",
+                            read_attestation_body, path, err)) < 0) {
         goto cleanup;
     }
 
