@@ -48,6 +48,37 @@ bool vutil_has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+bool vutil_slice_has_prefix(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+bool vutil_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+           c == '\v';
+}
+
+void vutil_text_position(const char *text, size_t off, int *line, int *col)
+{
+    size_t i;
+    int l = 1;
+    int c = 1;
+
+    for (i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
 bool vutil_same_text(const char *a, const char *b)
 {
     if (a == NULL || b == NULL) {

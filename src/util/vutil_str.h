@@ -23,6 +23,16 @@ bool vutil_slice_eq(const char *s, size_t len, const char *lit);
 /* Does `s` start with `prefix`? */
 bool vutil_has_prefix(const char *s, const char *prefix);
 
+/* Do the `len` bytes of `s` start with `prefix`? */
+bool vutil_slice_has_prefix(const char *s, size_t len, const char *prefix);
+
+/* Is `c` ASCII white space (blank, \t, \r, \n, \f, \v)? */
+bool vutil_is_space(char c);
+
+/* The 1-based line and column of byte `off` of `text`, for an error that
+ * points into a text input (a PEM file, an armored key). */
+void vutil_text_position(const char *text, size_t off, int *line, int *col);
+
 /* Both NULL, or both equal text. */
 bool vutil_same_text(const char *a, const char *b);
 
