@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vutil_str.h"
 
 #define HELP_WIDTH 79
 #define HELP_COLUMN 32
@@ -93,16 +94,7 @@ static const cli_flag *match(const cli_flag *table, const char *arg,
 {
     *value = NULL;
     for (const cli_flag *f = table; f != NULL && f->name != NULL; f++) {
-        size_t n = strlen(f->name);
-
-        if (strncmp(arg, f->name, n) != 0) {
-            continue;
-        }
-        if (arg[n] == '=') {
-            *value = arg + n + 1;
-            return f;
-        }
-        if (arg[n] == '\0') {
+        if (vutil_flag_matches(arg, f->name, value)) {
             return f;
         }
     }

@@ -79,6 +79,22 @@ void vutil_text_position(const char *text, size_t off, int *line, int *col)
     *col = c;
 }
 
+bool vutil_flag_matches(const char *arg, const char *name,
+                        const char **value)
+{
+    size_t n = strlen(name);
+
+    *value = NULL;
+    if (strncmp(arg, name, n) != 0) {
+        return false;
+    }
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return true;
+    }
+    return arg[n] == '\0';
+}
+
 bool vutil_same_text(const char *a, const char *b)
 {
     if (a == NULL || b == NULL) {

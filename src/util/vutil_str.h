@@ -33,6 +33,14 @@ bool vutil_is_space(char c);
  * points into a text input (a PEM file, an armored key). */
 void vutil_text_position(const char *text, size_t off, int *line, int *col);
 
+/*
+ * Does the command-line word `arg` give the flag `name` ("--name" or
+ * "--name=value")? *value is the text after '=', or NULL. The flag syntax
+ * of both programs (vouch, vouchd).
+ */
+bool vutil_flag_matches(const char *arg, const char *name,
+                        const char **value);
+
 /* Both NULL, or both equal text. */
 bool vutil_same_text(const char *a, const char *b);
 
