@@ -581,25 +581,74 @@ int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
     return rc;
 }
 
-int client_list_begin(const cli_globals *g, const char *collection,
+/* The start of a list: --format, the path of the collection, a client. */
+static int list_begin(const cli_globals *g, const char *collection,
                       int *format, bool *text, char *path, size_t size,
                       client **c)
 {
+    char project[ID_MAX + 1];
+    bool given;
+
     *c = NULL;
     *format = cli_output_format(g, VOUCH_FORMAT_JSON, true, text);
     if (*format < 0) {
         return CLI_USAGE;
     }
     *text = *text || g->format == NULL;
-    if (g->project == NULL || g->project[0] == '\0') {
+    if (client_project_flag(g, project, sizeof(project), &given) != CLI_OK) {
+        return CLI_USAGE;
+    }
+    if (!given) {
         return cli_fail("needs --project (or VOUCH_PROJECT)");
+    }
+    snprintf(path, size, "/v1/projects/%s/%s", project, collection);
+    return client_new(c, g);
+}
+
+/* Commands that default the project from a name (an attestor's, a
+ * policy file's) take --project first, checked as every name checks it. */
+int client_project_flag(const cli_globals *g, char *buf, size_t size,
+                        bool *given)
+{
+    *given = g->project != NULL && g->project[0] != '\0';
+    if (!*given) {
+        return CLI_OK;
     }
     if (!client_segment_ok(g->project, strlen(g->project))) {
         return cli_fail("--project: '%s' is not a valid project id",
                         g->project);
     }
-    snprintf(path, size, "/v1/projects/%s/%s", g->project, collection);
-    return client_new(c, g);
+    snprintf(buf, size, "%s", g->project);
+    return CLI_OK;
+}
+
+/* Every list command had the same parse-fetch-print body; only how the
+ * text form looks differs between collections. */
+int client_list_project(const cli_spec *spec, int argc, char **argv,
+                        cli_globals *g, const char *collection,
+                        client_list_text_fn text_fn)
+{
+    char path[ID_MAX * 2 + 32];
+    client *c = NULL;
+    json_t *all = NULL;
+    bool text = false;
+    int format;
+    int rc;
+
+    rc = cli_parse(spec, argc, argv, g, NULL, NULL);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
+    }
+    rc = list_begin(g, collection, &format, &text, path, sizeof(path), &c);
+    if (rc == CLI_OK) {
+        rc = client_list_all(c, path, NULL, collection, &all);
+    }
+    if (rc == CLI_OK) {
+        rc = text ? text_fn(all) : client_print_as(all, (vouch_format)format);
+    }
+    json_decref(all);
+    client_free(c);
+    return rc;
 }
 
 int client_name_project(const char *name, char *buf, size_t size)

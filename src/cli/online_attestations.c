@@ -62,15 +62,11 @@ static json_t *base64_json(const void *data, size_t len)
 static int occurrence_project(const cli_globals *g, const char *attestor,
                               char *buf, size_t size)
 {
-    if (g->project != NULL && g->project[0] != '\0') {
-        char check[300];
+    bool given;
+    int rc = client_project_flag(g, buf, size, &given);
 
-        if (client_resource_name(g, "occurrences", "x", "--project", check,
-                                 sizeof(check)) != CLI_OK) {
-            return CLI_USAGE;
-        }
-        snprintf(buf, size, "%s", g->project);
-        return CLI_OK;
+    if (rc != CLI_OK || given) {
+        return rc;
     }
     return client_name_project(attestor, buf, size);
 }
