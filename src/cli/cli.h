@@ -230,6 +230,23 @@ int cli_load_policy(const char *path, const char *source,
                     vouch_policy **out);
 
 /*
+ * The signature algorithm `text` names (NULL: *out is UNSPECIFIED, to be
+ * inferred from the key), for the flag `flag` ("--algorithm"). Returns
+ * CLI_OK, or CLI_USAGE with the parse error printed under the flag's name.
+ */
+int cli_parse_algorithm(const char *text, const char *flag,
+                        vouch_signature_algorithm *out);
+
+/*
+ * The PEM private key in the file `path` ("-" = standard input), of `alg`
+ * (UNSPECIFIED: from the key), into *out (NULL on failure). The file's
+ * bytes are wiped before they are freed. Returns CLI_OK, or CLI_USAGE with
+ * the reason printed (naming `path`).
+ */
+int cli_load_private_key(const char *path, vouch_signature_algorithm alg,
+                         vouch_private_key **out);
+
+/*
  * cli_fail_error(), naming `source` (a file, a flag) when the error names
  * no input of its own. Returns CLI_USAGE.
  */

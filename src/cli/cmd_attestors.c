@@ -268,12 +268,10 @@ static int key_json(const attestor_opts *o, json_t **out)
     int rc;
 
     *out = NULL;
-    if (o->algorithm != NULL &&
-        vouch_signature_algorithm_parse(o->algorithm, strlen(o->algorithm),
-                                        &alg, &err) < 0) {
-        snprintf(err.source, sizeof(err.source),
-                 "--pkix-public-key-algorithm");
-        return cli_fail_error(&err);
+    rc = cli_parse_algorithm(o->algorithm, "--pkix-public-key-algorithm",
+                             &alg);
+    if (rc != CLI_OK) {
+        return rc;
     }
     rc = cli_read_file(file, VOUCH_KEY_MAX_BYTES, &text, &len);
     if (rc != CLI_OK) {

@@ -44,6 +44,44 @@ int cli_load_policy(const char *path, const char *source,
                           out);
 }
 
+/* Every signing command takes an optional algorithm flag; its error is
+ * reported under the flag's name the same way in each. */
+int cli_parse_algorithm(const char *text, const char *flag,
+                        vouch_signature_algorithm *out)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+
+    *out = VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
+    if (text != NULL &&
+        vouch_signature_algorithm_parse(text, strlen(text), out, &err) < 0) {
+        snprintf(err.source, sizeof(err.source), "%s", flag);
+        return cli_fail_error(&err);
+    }
+    return CLI_OK;
+}
+
+/* One place reads private key material, so one place wipes it. */
+int cli_load_private_key(const char *path, vouch_signature_algorithm alg,
+                         vouch_private_key **out)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *pem = NULL;
+    size_t pem_len = 0;
+    int rc;
+
+    *out = NULL;
+    rc = cli_read_file(path, VOUCH_KEY_MAX_BYTES, &pem, &pem_len);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (vouch_private_key_new(out, pem, pem_len, alg, &err) < 0) {
+        rc = cli_fail_error_in(&err, path);
+    }
+    memset(pem, 0, pem_len); /* private key material */
+    free(pem);
+    return rc;
+}
+
 int cli_read_file(const char *path, size_t max, char **out, size_t *out_len)
 {
     FILE *f = NULL;
