@@ -45,11 +45,20 @@ static int read_bytes(const vouch__doc *doc, vouch__node *node,
     return VOUCH_OK;
 }
 
-static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
-                           vouch__node *list, vouch__path *path,
-                           vouch_error *err)
+typedef int (*member_reader)(vouch_attestation *att, const vouch__doc *doc,
+                             vouch__node *node, vouch__path *path,
+                             vouch_error *err);
+
+/*
+ * Each item of the sequence `list`, a mapping of `fields`, read by `reader`
+ * under its index; more than VOUCH_SIGNATURES_MAX fail ("more than N
+ * WHAT"). signatures[] and jwts[] are bounded and walked alike.
+ */
+static int read_items(vouch_attestation *att, const vouch__doc *doc,
+                      vouch__node *list, vouch__path *path,
+                      const char *const *fields, const char *what,
+                      member_reader reader, vouch_error *err)
 {
-    static const char *const fields[] = {"signature", "publicKeyId", NULL};
     vouch__node *item;
     vouch__iter iter = VOUCH__ITER_INIT;
     size_t index = 0;
@@ -61,52 +70,105 @@ static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
     }
     while ((item = vouch__doc_next(doc, list, &iter)) != NULL) {
         size_t saved = vouch__path_push_index(path, index);
-        unsigned char *bytes = NULL;
-        size_t len = 0;
-        char *key_id = NULL;
-        vouch__node *node;
 
         if (index >= VOUCH_SIGNATURES_MAX) {
             return vouch__doc_fail(doc, item, path, err, VOUCH_ETOOBIG,
-                                   "more than %u signatures",
-                                   VOUCH_SIGNATURES_MAX);
+                                   "more than %u %s", VOUCH_SIGNATURES_MAX,
+                                   what);
         }
         rc = vouch__doc_expect_mapping(doc, item, path, fields, err);
+        if (rc == 0) {
+            rc = reader(att, doc, item, path, err);
+        }
         if (rc < 0) {
             return rc;
-        }
-        rc = vouch__doc_required(doc, item, path, "signature", &node, err);
-        if (rc < 0) {
-            return rc;
-        }
-        vouch__path_push_key(path, "signature");
-        rc = read_bytes(doc, node, path, VOUCH_SIGNATURE_MAX_BYTES, &bytes,
-                        &len, err);
-        vouch__path_pop(path, saved);
-        vouch__path_push_index(path, index);
-        if (rc < 0) {
-            return rc;
-        }
-        node = vouch__doc_get(doc, item, "publicKeyId");
-        if (node != NULL) {
-            vouch__path_push_key(path, "publicKeyId");
-            rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
-        } else {
-            key_id = vouch__strdup("");
-            rc = key_id == NULL ? VOUCH_ENOMEM : VOUCH_OK;
-        }
-        if (rc < 0) {
-            free(bytes);
-            return rc;
-        }
-        rc = vouch__attestation_add_signature(att, bytes, len, key_id);
-        if (rc < 0) {
-            return vouch__error_set(err, rc, doc->source, 0, 0,
-                                    "out of memory");
         }
         vouch__path_pop(path, saved);
         index++;
     }
+    return VOUCH_OK;
+}
+
+/* One item of signatures[]: signature (base64) and publicKeyId. */
+static int read_signature(vouch_attestation *att, const vouch__doc *doc,
+                          vouch__node *item, vouch__path *path,
+                          vouch_error *err)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    char *key_id = NULL;
+    vouch__node *node;
+    size_t saved;
+    int rc;
+
+    rc = vouch__doc_required(doc, item, path, "signature", &node, err);
+    if (rc < 0) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "signature");
+    rc = read_bytes(doc, node, path, VOUCH_SIGNATURE_MAX_BYTES, &bytes, &len,
+                    err);
+    vouch__path_pop(path, saved);
+    if (rc < 0) {
+        return rc;
+    }
+    node = vouch__doc_get(doc, item, "publicKeyId");
+    if (node != NULL) {
+        vouch__path_push_key(path, "publicKeyId");
+        rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
+    } else {
+        key_id = vouch__strdup("");
+        rc = key_id == NULL ? VOUCH_ENOMEM : VOUCH_OK;
+    }
+    if (rc < 0) {
+        free(bytes);
+        return rc;
+    }
+    rc = vouch__attestation_add_signature(att, bytes, len, key_id);
+    if (rc < 0) {
+        return vouch__error_set(err, rc, doc->source, 0, 0, "out of memory");
+    }
+    return VOUCH_OK;
+}
+
+static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
+                           vouch__node *list, vouch__path *path,
+                           vouch_error *err)
+{
+    static const char *const fields[] = {"signature", "publicKeyId", NULL};
+
+    return read_items(att, doc, list, path, fields, "signatures",
+                      read_signature, err);
+}
+
+/* One item of jwts[]: compactJwt. */
+static int read_jwt(vouch_attestation *att, const vouch__doc *doc,
+                    vouch__node *item, vouch__path *path, vouch_error *err)
+{
+    vouch__node *node;
+    att_jwt *grown;
+    char *compact = NULL;
+    int rc;
+
+    rc = vouch__doc_required(doc, item, path, "compactJwt", &node, err);
+    if (rc < 0) {
+        return rc;
+    }
+    vouch__path_push_key(path, "compactJwt");
+    rc = vouch__doc_string_dup(doc, node, path, &compact, err);
+    if (rc < 0) {
+        return rc;
+    }
+    grown = realloc(att->jwts, (att->jwt_count + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        free(compact);
+        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                                "out of memory");
+    }
+    att->jwts = grown;
+    grown[att->jwt_count].compact = compact;
+    grown[att->jwt_count].len = strlen(compact);
+    att->jwt_count++;
     return VOUCH_OK;
 }
 
@@ -115,52 +177,8 @@ static int read_jwts(vouch_attestation *att, const vouch__doc *doc,
                      vouch_error *err)
 {
     static const char *const fields[] = {"compactJwt", NULL};
-    vouch__node *item;
-    vouch__iter iter = VOUCH__ITER_INIT;
-    size_t index = 0;
-    int rc;
 
-    rc = vouch__doc_expect_sequence(doc, list, path, err);
-    if (rc < 0) {
-        return rc;
-    }
-    while ((item = vouch__doc_next(doc, list, &iter)) != NULL) {
-        size_t saved = vouch__path_push_index(path, index);
-        vouch__node *node;
-        att_jwt *grown;
-        char *compact = NULL;
-
-        if (index >= VOUCH_SIGNATURES_MAX) {
-            return vouch__doc_fail(doc, item, path, err, VOUCH_ETOOBIG,
-                                   "more than %u JWTs", VOUCH_SIGNATURES_MAX);
-        }
-        rc = vouch__doc_expect_mapping(doc, item, path, fields, err);
-        if (rc < 0) {
-            return rc;
-        }
-        rc = vouch__doc_required(doc, item, path, "compactJwt", &node, err);
-        if (rc < 0) {
-            return rc;
-        }
-        vouch__path_push_key(path, "compactJwt");
-        rc = vouch__doc_string_dup(doc, node, path, &compact, err);
-        if (rc < 0) {
-            return rc;
-        }
-        grown = realloc(att->jwts, (att->jwt_count + 1) * sizeof(*grown));
-        if (grown == NULL) {
-            free(compact);
-            return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                                    "out of memory");
-        }
-        att->jwts = grown;
-        grown[att->jwt_count].compact = compact;
-        grown[att->jwt_count].len = strlen(compact);
-        att->jwt_count++;
-        vouch__path_pop(path, saved);
-        index++;
-    }
-    return VOUCH_OK;
+    return read_items(att, doc, list, path, fields, "JWTs", read_jwt, err);
 }
 
 static int read_payload(vouch_attestation *att, const vouch__doc *doc,
@@ -181,10 +199,6 @@ static int read_payload(vouch_attestation *att, const vouch__doc *doc,
     }
     return VOUCH_OK;
 }
-
-typedef int (*member_reader)(vouch_attestation *att, const vouch__doc *doc,
-                             vouch__node *node, vouch__path *path,
-                             vouch_error *err);
 
 /* `node`, the member `key`, read by `reader` under its path. */
 static int read_node(vouch_attestation *att, const vouch__doc *doc,
