@@ -214,7 +214,8 @@ typedef int (*cli_parse_fn)(const char *data, size_t len, const char *source,
 
 /*
  * Read `path` with cli_read_file() (at most `max` bytes; "-" = standard
- * input) and hand the bytes to `parse` with `source` as the input's name.
+ * input) and hand the bytes to `parse` with `source` as the input's name;
+ * the bytes are wiped before they are freed (a key file's are secret).
  * A parse error is printed by cli_fail_error(). Returns CLI_OK, or
  * CLI_USAGE with the reason printed.
  */

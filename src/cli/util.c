@@ -22,6 +22,7 @@ int cli_parse_file(const char *path, size_t max, const char *source,
         return rc;
     }
     rc = parse(data, len, source, payload, &err);
+    memset(data, 0, len); /* the file may be private key material */
     free(data);
     return rc < 0 ? cli_fail_error(&err) : CLI_OK;
 }
@@ -60,26 +61,33 @@ int cli_parse_algorithm(const char *text, const char *flag,
     return CLI_OK;
 }
 
-/* One place reads private key material, so one place wipes it. */
+/* What parse_private_key() needs besides the bytes. */
+typedef struct private_key_load {
+    vouch_signature_algorithm alg;
+    vouch_private_key **out;
+} private_key_load;
+
+/* The key parser names no input, so its errors are put on the file. */
+static int parse_private_key(const char *data, size_t len, const char *source,
+                             void *payload, vouch_error *err)
+{
+    const private_key_load *load = payload;
+    int rc = vouch_private_key_new(load->out, data, len, load->alg, err);
+
+    if (rc < 0 && err->source[0] == '\0') {
+        snprintf(err->source, sizeof(err->source), "%s", source);
+    }
+    return rc;
+}
+
 int cli_load_private_key(const char *path, vouch_signature_algorithm alg,
                          vouch_private_key **out)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    char *pem = NULL;
-    size_t pem_len = 0;
-    int rc;
+    private_key_load load = {alg, out};
 
     *out = NULL;
-    rc = cli_read_file(path, VOUCH_KEY_MAX_BYTES, &pem, &pem_len);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (vouch_private_key_new(out, pem, pem_len, alg, &err) < 0) {
-        rc = cli_fail_error_in(&err, path);
-    }
-    memset(pem, 0, pem_len); /* private key material */
-    free(pem);
-    return rc;
+    return cli_parse_file(path, VOUCH_KEY_MAX_BYTES, path, parse_private_key,
+                          &load);
 }
 
 int cli_read_file(const char *path, size_t max, char **out, size_t *out_len)
