@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "vutil_str.h"
 
 #define ID_MAX 200
 
@@ -28,40 +29,12 @@ struct client {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-typedef struct response {
-    char *data;
-    size_t len;
-    size_t cap;
-    int too_big;
-} response;
-
+/* A libcurl write callback into a vutil_buf (`payload`). */
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *payload)
 {
-    response *r = payload;
     size_t n = size * nmemb;
 
-    if (n > CLIENT_MAX_RESPONSE_BYTES - r->len) {
-        r->too_big = 1;
-        return 0;
-    }
-    if (r->len + n + 1 > r->cap) {
-        size_t want = r->cap == 0 ? 16384 : r->cap;
-        char *grown;
-
-        while (want < r->len + n + 1) {
-            want *= 2;
-        }
-        grown = realloc(r->data, want);
-        if (grown == NULL) {
-            return 0;
-        }
-        r->data = grown;
-        r->cap = want;
-    }
-    memcpy(r->data + r->len, ptr, n);
-    r->len += n;
-    r->data[r->len] = '\0';
-    return n;
+    return vutil_buf_append(payload, ptr, n) ? n : 0;
 }
 
 /* The base URL without "user:password@", so errors never show secrets. */
@@ -265,7 +238,7 @@ char *client_escape(client *c, const char *text)
 }
 
 /* Print an error answer: the Google `error.message`, else a summary. */
-static int report_error(const client *c, long status, const response *r)
+static int report_error(const client *c, long status, const vutil_buf *r)
 {
     json_error_t jerr;
     json_t *root = NULL;
@@ -304,7 +277,7 @@ int client_call(client *c, const char *method, const char *path,
 {
     struct curl_slist *headers = NULL;
     struct curl_slist *more;
-    response r = {NULL, 0, 0, 0};
+    vutil_buf r = VUTIL_BUF_INIT(CLIENT_MAX_RESPONSE_BYTES);
     char *url = NULL;
     char *text = NULL;
     json_error_t jerr;

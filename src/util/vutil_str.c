@@ -95,6 +95,32 @@ bool vutil_flag_matches(const char *arg, const char *name,
     return arg[n] == '\0';
 }
 
+bool vutil_buf_append(vutil_buf *b, const void *data, size_t n)
+{
+    if (n > b->max - b->len) {
+        b->too_big = true;
+        return false;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap == 0 ? 4096 : b->cap;
+        char *p;
+
+        while (cap < b->len + n + 1) {
+            cap *= 2;
+        }
+        p = realloc(b->data, cap);
+        if (p == NULL) {
+            return false;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return true;
+}
+
 bool vutil_same_text(const char *a, const char *b)
 {
     if (a == NULL || b == NULL) {

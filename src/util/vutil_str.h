@@ -63,6 +63,25 @@ int vutil_base64_decode(const char *in, size_t len, unsigned char **out,
 int vutil_base64_encode(const unsigned char *in, size_t len, bool url_nopad,
                         char **out);
 
+/*
+ * A growing byte buffer with a NUL after its bytes and a ceiling, as curl's
+ * dynbuf: what an HTTP answer is read into by a libcurl write callback.
+ * Start it with VUTIL_BUF_INIT(max); free `data` with free().
+ */
+typedef struct vutil_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max;             /* the ceiling on len */
+    bool too_big;           /* an append would have passed `max` */
+} vutil_buf;
+
+#define VUTIL_BUF_INIT(max) {NULL, 0, 0, (max), false}
+
+/* Append `n` bytes; false (nothing appended) past `max` (too_big is set)
+ * or when out of memory. */
+bool vutil_buf_append(vutil_buf *b, const void *data, size_t n);
+
 /* Longest id a resource name segment may carry (projects, attestors,
  * notes, locations, ...), and its characters: A-Z a-z 0-9 - _ . ~ */
 #define VUTIL_ID_MAX 128u
