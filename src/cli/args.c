@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vutil_help.h"
+#include "vutil_str.h"
 
-#define HELP_WIDTH 79
-#define HELP_COLUMN 32
 /* Most flags one command has (a bit each for "was it given"). */
 #define MAX_FLAGS 32
 
@@ -93,16 +93,7 @@ static const cli_flag *match(const cli_flag *table, const char *arg,
 {
     *value = NULL;
     for (const cli_flag *f = table; f != NULL && f->name != NULL; f++) {
-        size_t n = strlen(f->name);
-
-        if (strncmp(arg, f->name, n) != 0) {
-            continue;
-        }
-        if (arg[n] == '=') {
-            *value = arg + n + 1;
-            return f;
-        }
-        if (arg[n] == '\0') {
+        if (vutil_flag_matches(arg, f->name, value)) {
             return f;
         }
     }
@@ -318,39 +309,6 @@ int cli_global_flag(int argc, char **argv, int *i, cli_globals *g)
 
 /* ---- --help ---- */
 
-/*
- * Print the words of `text` from column `col`, wrapped at HELP_WIDTH with
- * continuation lines indented by `indent`; `space` puts a blank before the
- * first word. Returns the column after it.
- */
-static size_t put_words(const char *text, size_t len, size_t col,
-                        size_t indent, bool space)
-{
-    size_t at = 0;
-
-    while (at < len) {
-        size_t word = 0;
-
-        while (at + word < len && text[at + word] != ' ') {
-            word++;
-        }
-        if (word > 0) {
-            if (col > indent && col + 1 + word > HELP_WIDTH) {
-                printf("\n%*s", (int)indent, "");
-                col = indent;
-            } else if (space) {
-                putchar(' ');
-                col++;
-            }
-            printf("%.*s", (int)word, text + at);
-            col += word;
-            space = true;
-        }
-        at += word + 1;
-    }
-    return col;
-}
-
 /* The about text: its lines wrapped, except those that start with two
  * blanks (examples), which are printed as they are. */
 static void put_about(const char *about)
@@ -363,7 +321,7 @@ static void put_about(const char *about)
         if (n >= 2 && p[0] == ' ' && p[1] == ' ') {
             printf("%.*s", (int)n, p);
         } else {
-            put_words(p, n, 0, 0, false);
+            vutil_help_words(p, n, 0, 0, false);
         }
         putchar('\n');
         p += n;
@@ -393,16 +351,12 @@ static void put_flags(const char *title, const cli_flag *table)
     for (const cli_flag *f = table; f->name != NULL; f++) {
         size_t col;
 
-        col = (size_t)printf("  %s%s%s", f->name,
-                             f->metavar != NULL ? " " : "",
-                             f->metavar != NULL ? f->metavar : "");
-        if (col + 2 > HELP_COLUMN) {
-            printf("\n");
-            col = 0;
-        }
-        printf("%*s", (int)(HELP_COLUMN - col), "");
-        col = put_words(f->help, strlen(f->help), HELP_COLUMN, HELP_COLUMN,
-                        false);
+        snprintf(text, sizeof(text), "%s%s%s", f->name,
+                 f->metavar != NULL ? " " : "",
+                 f->metavar != NULL ? f->metavar : "");
+        vutil_help_flag(text);
+        col = vutil_help_words(f->help, strlen(f->help), VUTIL_HELP_COLUMN,
+                               VUTIL_HELP_COLUMN, false);
         text[0] = '\0';
         if ((f->flags & CLI_REQUIRED) != 0) {
             snprintf(text, sizeof(text), "(required)");
@@ -411,7 +365,7 @@ static void put_flags(const char *title, const cli_flag *table)
         } else if (f->kind == CLI_FLAG_NUMBER) {
             snprintf(text, sizeof(text), "(%ld to %ld)", f->min, f->max);
         }
-        put_words(text, strlen(text), col, HELP_COLUMN, true);
+        vutil_help_words(text, strlen(text), col, VUTIL_HELP_COLUMN, true);
         printf("\n");
     }
 }
@@ -428,12 +382,7 @@ void cli_print_help(const cli_spec *spec)
     for (const cli_flag *f = spec->flags; f != NULL && f->name != NULL;
          f++) {
         synopsis_item(f, item, sizeof(item));
-        /* Each item stays on one line. */
-        if (col + 1 + strlen(item) > HELP_WIDTH) {
-            printf("\n%*s", (int)indent - 1, "");
-            col = indent - 1;
-        }
-        col += (size_t)printf(" %s", item);
+        col = vutil_help_item(item, col, indent - 1);
     }
     printf("\n\n");
     put_about(spec->about);

@@ -214,7 +214,8 @@ typedef int (*cli_parse_fn)(const char *data, size_t len, const char *source,
 
 /*
  * Read `path` with cli_read_file() (at most `max` bytes; "-" = standard
- * input) and hand the bytes to `parse` with `source` as the input's name.
+ * input) and hand the bytes to `parse` with `source` as the input's name;
+ * the bytes are wiped before they are freed (a key file's are secret).
  * A parse error is printed by cli_fail_error(). Returns CLI_OK, or
  * CLI_USAGE with the reason printed.
  */
@@ -228,6 +229,23 @@ int cli_parse_file(const char *path, size_t max, const char *source,
  */
 int cli_load_policy(const char *path, const char *source,
                     vouch_policy **out);
+
+/*
+ * The signature algorithm `text` names (NULL: *out is UNSPECIFIED, to be
+ * inferred from the key), for the flag `flag` ("--algorithm"). Returns
+ * CLI_OK, or CLI_USAGE with the parse error printed under the flag's name.
+ */
+int cli_parse_algorithm(const char *text, const char *flag,
+                        vouch_signature_algorithm *out);
+
+/*
+ * The PEM private key in the file `path` ("-" = standard input), of `alg`
+ * (UNSPECIFIED: from the key), into *out (NULL on failure). The file's
+ * bytes are wiped before they are freed. Returns CLI_OK, or CLI_USAGE with
+ * the reason printed (naming `path`).
+ */
+int cli_load_private_key(const char *path, vouch_signature_algorithm alg,
+                         vouch_private_key **out);
 
 /*
  * cli_fail_error(), naming `source` (a file, a flag) when the error names

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "vutil_str.h"
 
 #define ID_MAX 200
 
@@ -28,40 +29,12 @@ struct client {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-typedef struct response {
-    char *data;
-    size_t len;
-    size_t cap;
-    int too_big;
-} response;
-
+/* A libcurl write callback into a vutil_buf (`payload`). */
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *payload)
 {
-    response *r = payload;
     size_t n = size * nmemb;
 
-    if (n > CLIENT_MAX_RESPONSE_BYTES - r->len) {
-        r->too_big = 1;
-        return 0;
-    }
-    if (r->len + n + 1 > r->cap) {
-        size_t want = r->cap == 0 ? 16384 : r->cap;
-        char *grown;
-
-        while (want < r->len + n + 1) {
-            want *= 2;
-        }
-        grown = realloc(r->data, want);
-        if (grown == NULL) {
-            return 0;
-        }
-        r->data = grown;
-        r->cap = want;
-    }
-    memcpy(r->data + r->len, ptr, n);
-    r->len += n;
-    r->data[r->len] = '\0';
-    return n;
+    return vutil_buf_append(payload, ptr, n) ? n : 0;
 }
 
 /* The base URL without "user:password@", so errors never show secrets. */
@@ -265,7 +238,7 @@ char *client_escape(client *c, const char *text)
 }
 
 /* Print an error answer: the Google `error.message`, else a summary. */
-static int report_error(const client *c, long status, const response *r)
+static int report_error(const client *c, long status, const vutil_buf *r)
 {
     json_error_t jerr;
     json_t *root = NULL;
@@ -304,7 +277,7 @@ int client_call(client *c, const char *method, const char *path,
 {
     struct curl_slist *headers = NULL;
     struct curl_slist *more;
-    response r = {NULL, 0, 0, 0};
+    vutil_buf r = VUTIL_BUF_INIT(CLIENT_MAX_RESPONSE_BYTES);
     char *url = NULL;
     char *text = NULL;
     json_error_t jerr;
@@ -581,25 +554,74 @@ int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
     return rc;
 }
 
-int client_list_begin(const cli_globals *g, const char *collection,
+/* The start of a list: --format, the path of the collection, a client. */
+static int list_begin(const cli_globals *g, const char *collection,
                       int *format, bool *text, char *path, size_t size,
                       client **c)
 {
+    char project[ID_MAX + 1];
+    bool given;
+
     *c = NULL;
     *format = cli_output_format(g, VOUCH_FORMAT_JSON, true, text);
     if (*format < 0) {
         return CLI_USAGE;
     }
     *text = *text || g->format == NULL;
-    if (g->project == NULL || g->project[0] == '\0') {
+    if (client_project_flag(g, project, sizeof(project), &given) != CLI_OK) {
+        return CLI_USAGE;
+    }
+    if (!given) {
         return cli_fail("needs --project (or VOUCH_PROJECT)");
+    }
+    snprintf(path, size, "/v1/projects/%s/%s", project, collection);
+    return client_new(c, g);
+}
+
+/* Commands that default the project from a name (an attestor's, a
+ * policy file's) take --project first, checked as every name checks it. */
+int client_project_flag(const cli_globals *g, char *buf, size_t size,
+                        bool *given)
+{
+    *given = g->project != NULL && g->project[0] != '\0';
+    if (!*given) {
+        return CLI_OK;
     }
     if (!client_segment_ok(g->project, strlen(g->project))) {
         return cli_fail("--project: '%s' is not a valid project id",
                         g->project);
     }
-    snprintf(path, size, "/v1/projects/%s/%s", g->project, collection);
-    return client_new(c, g);
+    snprintf(buf, size, "%s", g->project);
+    return CLI_OK;
+}
+
+/* Every list command had the same parse-fetch-print body; only how the
+ * text form looks differs between collections. */
+int client_list_project(const cli_spec *spec, int argc, char **argv,
+                        cli_globals *g, const char *collection,
+                        client_list_text_fn text_fn)
+{
+    char path[ID_MAX * 2 + 32];
+    client *c = NULL;
+    json_t *all = NULL;
+    bool text = false;
+    int format;
+    int rc;
+
+    rc = cli_parse(spec, argc, argv, g, NULL, NULL);
+    if (rc != CLI_OK) {
+        return cli_parse_exit(rc);
+    }
+    rc = list_begin(g, collection, &format, &text, path, sizeof(path), &c);
+    if (rc == CLI_OK) {
+        rc = client_list_all(c, path, NULL, collection, &all);
+    }
+    if (rc == CLI_OK) {
+        rc = text ? text_fn(all) : client_print_as(all, (vouch_format)format);
+    }
+    json_decref(all);
+    client_free(c);
+    return rc;
 }
 
 int client_name_project(const char *name, char *buf, size_t size)

@@ -96,15 +96,19 @@ int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
                               cli_globals *g, const char *collection,
                               const char *word, client_kind kind, bool del);
 
+/* Prints the default (text) form of a list: the array of resources. */
+typedef int (*client_list_text_fn)(const json_t *all);
+
 /*
- * The start of a `list` of a project's `collection` ("attestors",
- * "notes"): *format from --format (*text when it is text or not given),
- * `path` = "/v1/projects/P/COLLECTION" for --project (which must be set
- * and valid), and a new client in *c. Returns CLI_OK or CLI_USAGE.
+ * A whole `list` command of a project's `collection` ("attestors",
+ * "notes"): parse the command line of `spec`, check --project (which must
+ * be set and valid), fetch every page of /v1/projects/P/COLLECTION, then
+ * print the array with `text` when --format is text or not given, else in
+ * --format (json, yaml). Returns the exit status (CLI_OK or CLI_USAGE).
  */
-int client_list_begin(const cli_globals *g, const char *collection,
-                      int *format, bool *text, char *path, size_t size,
-                      client **c);
+int client_list_project(const cli_spec *spec, int argc, char **argv,
+                        cli_globals *g, const char *collection,
+                        client_list_text_fn text);
 
 /*
  * The full name of a resource from a command-line argument: a full name
@@ -121,6 +125,14 @@ int client_resource_name(const cli_globals *g, const char *collection,
 /* Is `len` bytes of `s` a name segment safe in a URL path: 1-200 of
  * A-Z a-z 0-9 - _ . ~, and not "." or ".."? */
 bool client_segment_ok(const char *s, size_t len);
+
+/*
+ * --project (VOUCH_PROJECT) into buf when it is given (*given); a given
+ * one must be a valid id: "--project: 'P' is not a valid project id".
+ * Returns CLI_OK or CLI_USAGE (printed).
+ */
+int client_project_flag(const cli_globals *g, char *buf, size_t size,
+                        bool *given);
 
 /* The project of "projects/P/..." into buf. Returns CLI_OK or CLI_USAGE. */
 int client_name_project(const char *name, char *buf, size_t size);

@@ -79,8 +79,6 @@ static int sign(int argc, char **argv, cli_globals *g)
     vouch_attestation *att = NULL;
     vouch_signature_algorithm alg = VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
     sign_opts o = {0};
-    char *pem = NULL;
-    size_t pem_len = 0;
     char *json = NULL;
     char *text = NULL;
     size_t text_len = 0;
@@ -95,18 +93,12 @@ static int sign(int argc, char **argv, cli_globals *g)
     if (format < 0) {
         return CLI_USAGE;
     }
-    if (o.algorithm != NULL &&
-        vouch_signature_algorithm_parse(o.algorithm, strlen(o.algorithm),
-                                        &alg, &err) < 0) {
-        snprintf(err.source, sizeof(err.source), "--algorithm");
-        return cli_fail_error(&err);
-    }
-    rc = cli_read_file(o.key, VOUCH_KEY_MAX_BYTES, &pem, &pem_len);
-    if (rc != CLI_OK) {
+    if ((rc = cli_parse_algorithm(o.algorithm, "--algorithm", &alg)) !=
+            CLI_OK ||
+        (rc = cli_load_private_key(o.key, alg, &key)) != CLI_OK) {
         goto cleanup;
     }
-    if (vouch_private_key_new(&key, pem, pem_len, alg, &err) < 0 ||
-        vouch_attestation_sign(key, o.url, o.note, o.key_id, &json,
+    if (vouch_attestation_sign(key, o.url, o.note, o.key_id, &json,
                                &err) < 0) {
         rc = cli_fail_error_in(&err, o.key);
         goto cleanup;
@@ -125,10 +117,6 @@ static int sign(int argc, char **argv, cli_globals *g)
     rc = cli_write(text, text_len);
 
 cleanup:
-    if (pem != NULL) {
-        memset(pem, 0, pem_len); /* private key material */
-    }
-    free(pem);
     vouch_free(json);
     vouch_free(text);
     vouch_attestation_free(att);

@@ -164,33 +164,19 @@ static const cli_spec list_spec = {
     "NUM_PUBLIC_KEYS; json and yaml print the resources as an array).",
 };
 
-static int attestors_list(int argc, char **argv, cli_globals *g)
+/* The text form: a table of NAME, NOTE, NUM_PUBLIC_KEYS. */
+static int print_table(const json_t *all)
 {
     static const char *const heads[] = {"NAME", "NOTE", "NUM_PUBLIC_KEYS"};
     static const int widths[] = {40, 40, 0};
-    char path[NAME_MAX_LEN];
-    client *c = NULL;
-    json_t *all = NULL;
-    bool text = false;
-    int format;
-    int rc;
 
-    rc = cli_parse(&list_spec, argc, argv, g, NULL, NULL);
-    if (rc != CLI_OK) {
-        return cli_parse_exit(rc);
-    }
-    rc = client_list_begin(g, "attestors", &format, &text, path,
-                           sizeof(path), &c);
-    if (rc == CLI_OK) {
-        rc = client_list_all(c, path, NULL, "attestors", &all);
-    }
-    if (rc == CLI_OK) {
-        rc = text ? client_table(heads, 3, widths, all, attestor_cells)
-                  : client_print_as(all, (vouch_format)format);
-    }
-    json_decref(all);
-    client_free(c);
-    return rc;
+    return client_table(heads, 3, widths, all, attestor_cells);
+}
+
+static int attestors_list(int argc, char **argv, cli_globals *g)
+{
+    return client_list_project(&list_spec, argc, argv, g, "attestors",
+                               print_table);
 }
 
 static const cli_flag update_flags[] = {
@@ -282,12 +268,10 @@ static int key_json(const attestor_opts *o, json_t **out)
     int rc;
 
     *out = NULL;
-    if (o->algorithm != NULL &&
-        vouch_signature_algorithm_parse(o->algorithm, strlen(o->algorithm),
-                                        &alg, &err) < 0) {
-        snprintf(err.source, sizeof(err.source),
-                 "--pkix-public-key-algorithm");
-        return cli_fail_error(&err);
+    rc = cli_parse_algorithm(o->algorithm, "--pkix-public-key-algorithm",
+                             &alg);
+    if (rc != CLI_OK) {
+        return rc;
     }
     rc = cli_read_file(file, VOUCH_KEY_MAX_BYTES, &text, &len);
     if (rc != CLI_OK) {

@@ -88,39 +88,24 @@ static const cli_spec list_spec = {
     "and yaml print the resources as an array).",
 };
 
+/* The text form: the notes' names, one a line. */
+static int print_names(const json_t *all)
+{
+    size_t i;
+    json_t *n;
+
+    json_array_foreach(all, i, n) {
+        const char *name = json_string_value(json_object_get(n, "name"));
+
+        cli_out("%s", name != NULL ? name : "");
+    }
+    return CLI_OK;
+}
+
 static int notes_list(int argc, char **argv, cli_globals *g)
 {
-    char path[NAME_MAX_LEN];
-    client *c = NULL;
-    json_t *all = NULL;
-    bool text = false;
-    int format;
-    int rc;
-
-    rc = cli_parse(&list_spec, argc, argv, g, NULL, NULL);
-    if (rc != CLI_OK) {
-        return cli_parse_exit(rc);
-    }
-    rc = client_list_begin(g, "notes", &format, &text, path, sizeof(path),
-                           &c);
-    if (rc == CLI_OK) {
-        rc = client_list_all(c, path, NULL, "notes", &all);
-    }
-    if (rc == CLI_OK && text) {
-        size_t i;
-        json_t *n;
-
-        json_array_foreach(all, i, n) {
-            const char *name = json_string_value(json_object_get(n, "name"));
-
-            cli_out("%s", name != NULL ? name : "");
-        }
-    } else if (rc == CLI_OK) {
-        rc = client_print_as(all, (vouch_format)format);
-    }
-    json_decref(all);
-    client_free(c);
-    return rc;
+    return client_list_project(&list_spec, argc, argv, g, "notes",
+                               print_names);
 }
 
 int cmd_notes(int argc, char **argv, cli_globals *g)

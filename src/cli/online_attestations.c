@@ -62,15 +62,11 @@ static json_t *base64_json(const void *data, size_t len)
 static int occurrence_project(const cli_globals *g, const char *attestor,
                               char *buf, size_t size)
 {
-    if (g->project != NULL && g->project[0] != '\0') {
-        char check[300];
+    bool given;
+    int rc = client_project_flag(g, buf, size, &given);
 
-        if (client_resource_name(g, "occurrences", "x", "--project", check,
-                                 sizeof(check)) != CLI_OK) {
-            return CLI_USAGE;
-        }
-        snprintf(buf, size, "%s", g->project);
-        return CLI_OK;
+    if (rc != CLI_OK || given) {
+        return rc;
     }
     return client_name_project(attestor, buf, size);
 }
@@ -100,6 +96,17 @@ static int attestor_note(client *c, const char *name, char **note)
     }
     json_decref(att);
     return rc;
+}
+
+/* A client, and the note of the attestor `name` (*note, malloc'd): every
+ * attestations command starts from the attestor's note. */
+static int attestor_client(const cli_globals *g, const char *name,
+                           client **c, char **note)
+{
+    int rc = client_new(c, g);
+
+    *note = NULL;
+    return rc == CLI_OK ? attestor_note(*c, name, note) : rc;
 }
 
 /*
@@ -268,10 +275,7 @@ int cmd_attestations_create(int argc, char **argv, cli_globals *g)
         rc = cli_fail("out of memory");
         goto cleanup;
     }
-    rc = client_new(&c, g);
-    if (rc == CLI_OK) {
-        rc = attestor_note(c, name, &note);
-    }
+    rc = attestor_client(g, name, &c, &note);
     if (rc != CLI_OK) {
         goto cleanup;
     }
@@ -323,8 +327,6 @@ int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
     vouch_private_key *key = NULL;
     occ_opts o = {0};
     char name[NAME_MAX_LEN];
-    char *pem = NULL;
-    size_t pem_len = 0;
     char *note = NULL;
     char *json = NULL;
     json_error_t jerr;
@@ -336,30 +338,14 @@ int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    if (o.algorithm != NULL &&
-        vouch_signature_algorithm_parse(o.algorithm, strlen(o.algorithm),
-                                        &alg, &err) < 0) {
-        snprintf(err.source, sizeof(err.source), "--algorithm");
-        return cli_fail_error(&err);
-    }
-    rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
-                              sizeof(name));
-    if (rc != CLI_OK) {
+    if ((rc = cli_parse_algorithm(o.algorithm, "--algorithm", &alg)) !=
+            CLI_OK ||
+        (rc = client_resource_name(g, "attestors", o.attestor, "--attestor",
+                                   name, sizeof(name))) != CLI_OK) {
         return rc;
     }
-    rc = cli_read_file(o.key, VOUCH_KEY_MAX_BYTES, &pem, &pem_len);
-    if (rc != CLI_OK) {
-        goto cleanup;
-    }
-    if (vouch_private_key_new(&key, pem, pem_len, alg, &err) < 0) {
-        rc = cli_fail_error_in(&err, o.key);
-        goto cleanup;
-    }
-    rc = client_new(&c, g);
-    if (rc == CLI_OK) {
-        rc = attestor_note(c, name, &note);
-    }
-    if (rc != CLI_OK) {
+    if ((rc = cli_load_private_key(o.key, alg, &key)) != CLI_OK ||
+        (rc = attestor_client(g, name, &c, &note)) != CLI_OK) {
         goto cleanup;
     }
     if (vouch_attestation_sign(key, o.url, note, o.key_id, &json,
@@ -375,10 +361,6 @@ int cmd_attestations_sign_and_create(int argc, char **argv, cli_globals *g)
     rc = store_occurrence(c, g, name, note, occ, o.validate);
 
 cleanup:
-    if (pem != NULL) {
-        memset(pem, 0, pem_len); /* private key material */
-    }
-    free(pem);
     vouch_private_key_free(key);
     vouch_free(json);
     json_decref(occ);
@@ -492,10 +474,7 @@ int cmd_attestations_list(int argc, char **argv, cli_globals *g)
         rc = occurrence_project(g, name, project, sizeof(project));
     }
     if (rc == CLI_OK) {
-        rc = client_new(&c, g);
-    }
-    if (rc == CLI_OK) {
-        rc = attestor_note(c, name, &note);
+        rc = attestor_client(g, name, &c, &note);
     }
     if (rc != CLI_OK) {
         goto cleanup;

@@ -16,16 +16,11 @@ static int target_project(const cli_globals *g, const vouch_policy *policy,
                           const char *path, char *buf, size_t size)
 {
     const char *name = policy != NULL ? vouch_policy_name(policy) : NULL;
-    char check[300];
+    bool given;
+    int rc = client_project_flag(g, buf, size, &given);
 
-    if (g->project != NULL && g->project[0] != '\0') {
-        /* Validates the id as a URL path segment. */
-        if (client_resource_name(g, "attestors", "x", "--project", check,
-                                 sizeof(check)) != CLI_OK) {
-            return CLI_USAGE;
-        }
-        snprintf(buf, size, "%s", g->project);
-        return CLI_OK;
+    if (rc != CLI_OK || given) {
+        return rc;
     }
     if (name != NULL && name[0] != '\0') {
         return client_name_project(name, buf, size);

@@ -22,6 +22,7 @@ int cli_parse_file(const char *path, size_t max, const char *source,
         return rc;
     }
     rc = parse(data, len, source, payload, &err);
+    memset(data, 0, len); /* the file may be private key material */
     free(data);
     return rc < 0 ? cli_fail_error(&err) : CLI_OK;
 }
@@ -42,6 +43,51 @@ int cli_load_policy(const char *path, const char *source,
     }
     return cli_parse_file(path, VOUCH_POLICY_MAX_BYTES, source, parse_policy,
                           out);
+}
+
+/* Every signing command takes an optional algorithm flag; its error is
+ * reported under the flag's name the same way in each. */
+int cli_parse_algorithm(const char *text, const char *flag,
+                        vouch_signature_algorithm *out)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+
+    *out = VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
+    if (text != NULL &&
+        vouch_signature_algorithm_parse(text, strlen(text), out, &err) < 0) {
+        snprintf(err.source, sizeof(err.source), "%s", flag);
+        return cli_fail_error(&err);
+    }
+    return CLI_OK;
+}
+
+/* What parse_private_key() needs besides the bytes. */
+typedef struct private_key_load {
+    vouch_signature_algorithm alg;
+    vouch_private_key **out;
+} private_key_load;
+
+/* The key parser names no input, so its errors are put on the file. */
+static int parse_private_key(const char *data, size_t len, const char *source,
+                             void *payload, vouch_error *err)
+{
+    const private_key_load *load = payload;
+    int rc = vouch_private_key_new(load->out, data, len, load->alg, err);
+
+    if (rc < 0 && err->source[0] == '\0') {
+        snprintf(err->source, sizeof(err->source), "%s", source);
+    }
+    return rc;
+}
+
+int cli_load_private_key(const char *path, vouch_signature_algorithm alg,
+                         vouch_private_key **out)
+{
+    private_key_load load = {alg, out};
+
+    *out = NULL;
+    return cli_parse_file(path, VOUCH_KEY_MAX_BYTES, path, parse_private_key,
+                          &load);
 }
 
 int cli_read_file(const char *path, size_t max, char **out, size_t *out_len)

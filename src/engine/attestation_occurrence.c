@@ -45,11 +45,20 @@ static int read_bytes(const vouch__doc *doc, vouch__node *node,
     return VOUCH_OK;
 }
 
-static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
-                           vouch__node *list, vouch__path *path,
-                           vouch_error *err)
+typedef int (*member_reader)(vouch_attestation *att, const vouch__doc *doc,
+                             vouch__node *node, vouch__path *path,
+                             vouch_error *err);
+
+/*
+ * Each item of the sequence `list`, a mapping of `fields`, read by `reader`
+ * under its index; more than VOUCH_SIGNATURES_MAX fail ("more than N
+ * WHAT"). signatures[] and jwts[] are bounded and walked alike.
+ */
+static int read_items(vouch_attestation *att, const vouch__doc *doc,
+                      vouch__node *list, vouch__path *path,
+                      const char *const *fields, const char *what,
+                      member_reader reader, vouch_error *err)
 {
-    static const char *const fields[] = {"signature", "publicKeyId", NULL};
     vouch__node *item;
     vouch__iter iter = VOUCH__ITER_INIT;
     size_t index = 0;
@@ -61,53 +70,105 @@ static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
     }
     while ((item = vouch__doc_next(doc, list, &iter)) != NULL) {
         size_t saved = vouch__path_push_index(path, index);
-        unsigned char *bytes = NULL;
-        size_t len = 0;
-        char *key_id = NULL;
-        vouch__node *node;
 
         if (index >= VOUCH_SIGNATURES_MAX) {
             return vouch__doc_fail(doc, item, path, err, VOUCH_ETOOBIG,
-                                   "more than %u signatures",
-                                   VOUCH_SIGNATURES_MAX);
+                                   "more than %u %s", VOUCH_SIGNATURES_MAX,
+                                   what);
         }
         rc = vouch__doc_expect_mapping(doc, item, path, fields, err);
+        if (rc == 0) {
+            rc = reader(att, doc, item, path, err);
+        }
         if (rc < 0) {
             return rc;
-        }
-        node = vouch__doc_get(doc, item, "signature");
-        if (node == NULL) {
-            return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                   "missing required field 'signature'");
-        }
-        vouch__path_push_key(path, "signature");
-        rc = read_bytes(doc, node, path, VOUCH_SIGNATURE_MAX_BYTES, &bytes,
-                        &len, err);
-        vouch__path_pop(path, saved);
-        vouch__path_push_index(path, index);
-        if (rc < 0) {
-            return rc;
-        }
-        node = vouch__doc_get(doc, item, "publicKeyId");
-        if (node != NULL) {
-            vouch__path_push_key(path, "publicKeyId");
-            rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
-        } else {
-            key_id = vouch__strdup("");
-            rc = key_id == NULL ? VOUCH_ENOMEM : VOUCH_OK;
-        }
-        if (rc < 0) {
-            free(bytes);
-            return rc;
-        }
-        rc = vouch__attestation_add_signature(att, bytes, len, key_id);
-        if (rc < 0) {
-            return vouch__error_set(err, rc, doc->source, 0, 0,
-                                    "out of memory");
         }
         vouch__path_pop(path, saved);
         index++;
     }
+    return VOUCH_OK;
+}
+
+/* One item of signatures[]: signature (base64) and publicKeyId. */
+static int read_signature(vouch_attestation *att, const vouch__doc *doc,
+                          vouch__node *item, vouch__path *path,
+                          vouch_error *err)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    char *key_id = NULL;
+    vouch__node *node;
+    size_t saved;
+    int rc;
+
+    rc = vouch__doc_required(doc, item, path, "signature", &node, err);
+    if (rc < 0) {
+        return rc;
+    }
+    saved = vouch__path_push_key(path, "signature");
+    rc = read_bytes(doc, node, path, VOUCH_SIGNATURE_MAX_BYTES, &bytes, &len,
+                    err);
+    vouch__path_pop(path, saved);
+    if (rc < 0) {
+        return rc;
+    }
+    node = vouch__doc_get(doc, item, "publicKeyId");
+    if (node != NULL) {
+        vouch__path_push_key(path, "publicKeyId");
+        rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
+    } else {
+        key_id = vouch__strdup("");
+        rc = key_id == NULL ? VOUCH_ENOMEM : VOUCH_OK;
+    }
+    if (rc < 0) {
+        free(bytes);
+        return rc;
+    }
+    rc = vouch__attestation_add_signature(att, bytes, len, key_id);
+    if (rc < 0) {
+        return vouch__error_set(err, rc, doc->source, 0, 0, "out of memory");
+    }
+    return VOUCH_OK;
+}
+
+static int read_signatures(vouch_attestation *att, const vouch__doc *doc,
+                           vouch__node *list, vouch__path *path,
+                           vouch_error *err)
+{
+    static const char *const fields[] = {"signature", "publicKeyId", NULL};
+
+    return read_items(att, doc, list, path, fields, "signatures",
+                      read_signature, err);
+}
+
+/* One item of jwts[]: compactJwt. */
+static int read_jwt(vouch_attestation *att, const vouch__doc *doc,
+                    vouch__node *item, vouch__path *path, vouch_error *err)
+{
+    vouch__node *node;
+    att_jwt *grown;
+    char *compact = NULL;
+    int rc;
+
+    rc = vouch__doc_required(doc, item, path, "compactJwt", &node, err);
+    if (rc < 0) {
+        return rc;
+    }
+    vouch__path_push_key(path, "compactJwt");
+    rc = vouch__doc_string_dup(doc, node, path, &compact, err);
+    if (rc < 0) {
+        return rc;
+    }
+    grown = realloc(att->jwts, (att->jwt_count + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        free(compact);
+        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                                "out of memory");
+    }
+    att->jwts = grown;
+    grown[att->jwt_count].compact = compact;
+    grown[att->jwt_count].len = strlen(compact);
+    att->jwt_count++;
     return VOUCH_OK;
 }
 
@@ -116,53 +177,8 @@ static int read_jwts(vouch_attestation *att, const vouch__doc *doc,
                      vouch_error *err)
 {
     static const char *const fields[] = {"compactJwt", NULL};
-    vouch__node *item;
-    vouch__iter iter = VOUCH__ITER_INIT;
-    size_t index = 0;
-    int rc;
 
-    rc = vouch__doc_expect_sequence(doc, list, path, err);
-    if (rc < 0) {
-        return rc;
-    }
-    while ((item = vouch__doc_next(doc, list, &iter)) != NULL) {
-        size_t saved = vouch__path_push_index(path, index);
-        vouch__node *node;
-        att_jwt *grown;
-        char *compact = NULL;
-
-        if (index >= VOUCH_SIGNATURES_MAX) {
-            return vouch__doc_fail(doc, item, path, err, VOUCH_ETOOBIG,
-                                   "more than %u JWTs", VOUCH_SIGNATURES_MAX);
-        }
-        rc = vouch__doc_expect_mapping(doc, item, path, fields, err);
-        if (rc < 0) {
-            return rc;
-        }
-        node = vouch__doc_get(doc, item, "compactJwt");
-        if (node == NULL) {
-            return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                                   "missing required field 'compactJwt'");
-        }
-        vouch__path_push_key(path, "compactJwt");
-        rc = vouch__doc_string_dup(doc, node, path, &compact, err);
-        if (rc < 0) {
-            return rc;
-        }
-        grown = realloc(att->jwts, (att->jwt_count + 1) * sizeof(*grown));
-        if (grown == NULL) {
-            free(compact);
-            return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                                    "out of memory");
-        }
-        att->jwts = grown;
-        grown[att->jwt_count].compact = compact;
-        grown[att->jwt_count].len = strlen(compact);
-        att->jwt_count++;
-        vouch__path_pop(path, saved);
-        index++;
-    }
-    return VOUCH_OK;
+    return read_items(att, doc, list, path, fields, "JWTs", read_jwt, err);
 }
 
 static int read_payload(vouch_attestation *att, const vouch__doc *doc,
@@ -184,9 +200,18 @@ static int read_payload(vouch_attestation *att, const vouch__doc *doc,
     return VOUCH_OK;
 }
 
-typedef int (*member_reader)(vouch_attestation *att, const vouch__doc *doc,
-                             vouch__node *node, vouch__path *path,
-                             vouch_error *err);
+/* `node`, the member `key`, read by `reader` under its path. */
+static int read_node(vouch_attestation *att, const vouch__doc *doc,
+                     vouch__node *node, const char *key,
+                     member_reader reader, vouch__path *path,
+                     vouch_error *err)
+{
+    size_t saved = vouch__path_push_key(path, key);
+    int rc = reader(att, doc, node, path, err);
+
+    vouch__path_pop(path, saved);
+    return rc;
+}
 
 /* Member `key` of `map`, when present, read by `reader` under its path. */
 static int read_member(vouch_attestation *att, const vouch__doc *doc,
@@ -195,16 +220,21 @@ static int read_member(vouch_attestation *att, const vouch__doc *doc,
                        vouch_error *err)
 {
     vouch__node *node = vouch__doc_get(doc, map, key);
-    size_t saved;
-    int rc;
 
-    if (node == NULL) {
-        return VOUCH_OK;
-    }
-    saved = vouch__path_push_key(path, key);
-    rc = reader(att, doc, node, path, err);
-    vouch__path_pop(path, saved);
-    return rc;
+    return node == NULL ? VOUCH_OK
+                        : read_node(att, doc, node, key, reader, path, err);
+}
+
+/* Member `key` of `map`, which must be present, read as read_member(). */
+static int read_required(vouch_attestation *att, const vouch__doc *doc,
+                         vouch__node *map, const char *key,
+                         member_reader reader, vouch__path *path,
+                         vouch_error *err)
+{
+    vouch__node *node;
+    int rc = vouch__doc_required(doc, map, path, key, &node, err);
+
+    return rc < 0 ? rc : read_node(att, doc, node, key, reader, path, err);
 }
 
 /* v1beta1: attestation.attestation.{pgpSignedAttestation|
@@ -226,15 +256,13 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
     int rc;
 
     rc = vouch__doc_expect_mapping(doc, inner, path, inner_fields, err);
+    if (rc == 0) {
+        rc = vouch__doc_one_of(doc, inner, path, "pgpSignedAttestation",
+                               "genericSignedAttestation", &pgp, &generic,
+                               err);
+    }
     if (rc < 0) {
         return rc;
-    }
-    pgp = vouch__doc_get(doc, inner, "pgpSignedAttestation");
-    generic = vouch__doc_get(doc, inner, "genericSignedAttestation");
-    if ((pgp == NULL) == (generic == NULL)) {
-        return vouch__doc_fail(doc, inner, path, err, VOUCH_EINVAL,
-                               "exactly one of pgpSignedAttestation and "
-                               "genericSignedAttestation is required");
     }
     if (pgp != NULL) {
         const char *text;
@@ -247,10 +275,9 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
         if (rc < 0) {
             return rc;
         }
-        node = vouch__doc_get(doc, pgp, "signature");
-        if (node == NULL) {
-            return vouch__doc_fail(doc, pgp, path, err, VOUCH_EINVAL,
-                                   "missing required field 'signature'");
+        rc = vouch__doc_required(doc, pgp, path, "signature", &node, err);
+        if (rc < 0) {
+            return rc;
         }
         vouch__path_push_key(path, "signature");
         /* v1beta1 carries the armored message as text, not base64. */
@@ -364,6 +391,38 @@ bool vouch__note_name_ok(const char *s)
            memchr(project, '/', (size_t)(note - 7 - project)) == NULL;
 }
 
+/* kind, when given: ATTESTATION is the only kind vouch reads. */
+static int read_kind(vouch_attestation *att, const vouch__doc *doc,
+                     vouch__node *node, vouch__path *path, vouch_error *err)
+{
+    const char *kind;
+    size_t len;
+    int rc = vouch__doc_string(doc, node, path, &kind, &len, err);
+
+    (void)att;
+    if (rc == 0 && !vouch__slice_eq(kind, len, "ATTESTATION")) {
+        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                             "must be ATTESTATION, got '%.*s'",
+                             (int)(len > 40 ? 40 : len), kind);
+    }
+    return rc;
+}
+
+/* noteName: the note the occurrence belongs to, projects/P/notes/N. */
+static int read_note_name(vouch_attestation *att, const vouch__doc *doc,
+                          vouch__node *node, vouch__path *path,
+                          vouch_error *err)
+{
+    int rc = vouch__doc_string_dup(doc, node, path, &att->note_name, err);
+
+    if (rc == 0 && !vouch__note_name_ok(att->note_name)) {
+        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
+                             "'%s' is not of the form projects/*/notes/*",
+                             att->note_name);
+    }
+    return rc;
+}
+
 /*
  * v1 resourceUri, or v1beta1 resource.uri: an image reference by digest,
  * whose digest is kept apart as the occurrence lookup key.
@@ -438,8 +497,6 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         "remediation", "createTime", "updateTime", "attestation",
         "envelope", NULL};
     vouch_attestation *att = NULL;
-    vouch__node *node;
-    size_t saved;
     int rc;
 
     *out = NULL;
@@ -464,57 +521,13 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         goto cleanup;
     }
 
-    node = vouch__doc_get(doc, map, "kind");
-    if (node != NULL) {
-        const char *kind;
-        size_t len;
-
-        saved = vouch__path_push_key(path, "kind");
-        rc = vouch__doc_string(doc, node, path, &kind, &len, err);
-        if (rc == 0 && !vouch__slice_eq(kind, len, "ATTESTATION")) {
-            rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                                 "must be ATTESTATION, got '%.*s'",
-                                 (int)(len > 40 ? 40 : len), kind);
-        }
-        vouch__path_pop(path, saved);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-
-    node = vouch__doc_get(doc, map, "noteName");
-    if (node == NULL) {
-        rc = vouch__doc_fail(doc, map, path, err, VOUCH_EINVAL,
-                             "missing required field 'noteName'");
-        goto cleanup;
-    }
-    saved = vouch__path_push_key(path, "noteName");
-    rc = vouch__doc_string_dup(doc, node, path, &att->note_name, err);
-    if (rc == 0 && !vouch__note_name_ok(att->note_name)) {
-        rc = vouch__doc_fail(doc, node, path, err, VOUCH_EINVAL,
-                             "'%s' is not of the form projects/*/notes/*",
-                             att->note_name);
-    }
-    vouch__path_pop(path, saved);
-    if (rc < 0) {
-        goto cleanup;
-    }
-
-    rc = read_resource_uri(att, doc, map, path, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-
-    node = vouch__doc_get(doc, map, "attestation");
-    if (node == NULL) {
-        rc = vouch__doc_fail(doc, map, path, err, VOUCH_EINVAL,
-                             "missing required field 'attestation'");
-        goto cleanup;
-    }
-    saved = vouch__path_push_key(path, "attestation");
-    rc = read_attestation_body(att, doc, node, path, err);
-    vouch__path_pop(path, saved);
-    if (rc < 0) {
+    if ((rc = read_member(att, doc, map, "kind", read_kind, path, err)) <
+            0 ||
+        (rc = read_required(att, doc, map, "noteName", read_note_name, path,
+                            err)) < 0 ||
+        (rc = read_resource_uri(att, doc, map, path, err)) < 0 ||
+        (rc = read_required(att, doc, map, "attestation",
+                            read_attestation_body, path, err)) < 0) {
         goto cleanup;
     }
 

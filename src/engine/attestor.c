@@ -114,15 +114,12 @@ static int read_key(const vouch__doc *doc, vouch__node *item,
 
     *out = NULL;
     rc = vouch__doc_expect_mapping(doc, item, path, fields, err);
+    if (rc == 0) {
+        rc = vouch__doc_one_of(doc, item, path, "asciiArmoredPgpPublicKey",
+                               "pkixPublicKey", &pgp, &pkix, err);
+    }
     if (rc < 0) {
         return rc;
-    }
-    pgp = vouch__doc_get(doc, item, "asciiArmoredPgpPublicKey");
-    pkix = vouch__doc_get(doc, item, "pkixPublicKey");
-    if ((pgp == NULL) == (pkix == NULL)) {
-        return vouch__doc_fail(doc, item, path, err, VOUCH_EINVAL,
-                               "exactly one of asciiArmoredPgpPublicKey and "
-                               "pkixPublicKey is required");
     }
     rc = vouch__doc_field_string(doc, item, path, "id", NULL, NULL, &id,
                                  err);

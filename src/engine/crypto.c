@@ -72,31 +72,6 @@ const vouch__alg_info *vouch__alg_info_get(vouch_signature_algorithm alg)
 /* ---------------------------------------------------------------------- */
 /* PEM public keys                                                         */
 
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-           c == '\v';
-}
-
-/* 1-based line and column of byte `off` of `text`. */
-static void text_position(const char *text, size_t off, int *line, int *col)
-{
-    size_t i;
-    int l = 1;
-    int c = 1;
-
-    for (i = 0; i < off; i++) {
-        if (text[i] == '\n') {
-            l++;
-            c = 1;
-        } else {
-            c++;
-        }
-    }
-    *line = l;
-    *col = c;
-}
-
 /* First occurrence of `lit` in text[from, len), or len when absent. */
 static size_t find_lit(const char *text, size_t from, size_t len,
                        const char *lit)
@@ -115,13 +90,6 @@ static size_t find_lit(const char *text, size_t from, size_t len,
     return len;
 }
 
-static bool has_prefix(const char *text, size_t len, const char *lit)
-{
-    size_t n = strlen(lit);
-
-    return len >= n && memcmp(text, lit, n) == 0;
-}
-
 static int pem_label_error(const char *pem, size_t begin, size_t len,
                            vouch_error *err)
 {
@@ -133,7 +101,7 @@ static int pem_label_error(const char *pem, size_t begin, size_t len,
     int line;
     int col;
 
-    text_position(pem, begin, &line, &col);
+    vouch__text_position(pem, begin, &line, &col);
     if (end == len || end - start > 64) {
         return vouch__error_set(err, VOUCH_EPARSE, NULL, line, col,
                                 "malformed PEM header line");
@@ -188,7 +156,7 @@ int vouch__pkix_parse_public_pem(const char *pem, size_t len,
         *der_out = NULL;
         *der_len_out = 0;
     }
-    while (begin < len && is_space(pem[begin])) {
+    while (begin < len && vouch__is_space(pem[begin])) {
         begin++;
     }
     if (begin == len) {
@@ -196,18 +164,19 @@ int vouch__pkix_parse_public_pem(const char *pem, size_t len,
                                 "key is empty; expected a PEM block "
                                 "-----BEGIN PUBLIC KEY-----");
     }
-    if (!has_prefix(pem + begin, len - begin, begin_marker)) {
-        if (has_prefix(pem + begin, len - begin, "-----BEGIN ")) {
+    if (!vouch__slice_has_prefix(pem + begin, len - begin, begin_marker)) {
+        if (vouch__slice_has_prefix(pem + begin, len - begin,
+                                    "-----BEGIN ")) {
             return pem_label_error(pem, begin, len, err);
         }
-        text_position(pem, begin, &line, &col);
+        vouch__text_position(pem, begin, &line, &col);
         return vouch__error_set(err, VOUCH_EPARSE, NULL, line, col,
                                 "not a PEM public key: expected "
                                 "-----BEGIN PUBLIC KEY-----");
     }
     end = find_lit(pem, begin + sizeof(begin_marker) - 1, len, end_marker);
     if (end == len) {
-        text_position(pem, len, &line, &col);
+        vouch__text_position(pem, len, &line, &col);
         return vouch__error_set(err, VOUCH_EPARSE, NULL, line, col,
                                 "PEM block is not terminated: no "
                                 "-----END PUBLIC KEY-----");
@@ -216,12 +185,13 @@ int vouch__pkix_parse_public_pem(const char *pem, size_t len,
     {
         size_t rest = after;
 
-        while (rest < len && is_space(pem[rest])) {
+        while (rest < len && vouch__is_space(pem[rest])) {
             rest++;
         }
         if (rest < len) {
-            text_position(pem, rest, &line, &col);
-            if (has_prefix(pem + rest, len - rest, "-----BEGIN")) {
+            vouch__text_position(pem, rest, &line, &col);
+            if (vouch__slice_has_prefix(pem + rest, len - rest,
+                                        "-----BEGIN")) {
                 return vouch__error_set(err, VOUCH_EPARSE, NULL, line, col,
                                         "a second PEM block; exactly one "
                                         "PUBLIC KEY block is allowed");
@@ -240,7 +210,7 @@ int vouch__pkix_parse_public_pem(const char *pem, size_t len,
     if (PEM_read_bio_ex(bio, &name, &header, &data, &data_len,
                         PEM_FLAG_ONLY_B64) != 1 ||
         header == NULL || header[0] != '\0' || data_len <= 0) {
-        text_position(pem, begin, &line, &col);
+        vouch__text_position(pem, begin, &line, &col);
         rc = vouch__error_set(err, VOUCH_EPARSE, NULL, line, col,
                               "PEM block is malformed (bad base64, a "
                               "header line, or an empty body)");
@@ -249,14 +219,14 @@ int vouch__pkix_parse_public_pem(const char *pem, size_t len,
     p = data;
     pkey = d2i_PUBKEY(NULL, &p, data_len);
     if (pkey == NULL) {
-        text_position(pem, begin, &line, &col);
+        vouch__text_position(pem, begin, &line, &col);
         rc = vouch__error_set(err, VOUCH_EPARSE, NULL, line, col,
                               "PEM block does not hold a valid "
                               "SubjectPublicKeyInfo");
         goto cleanup;
     }
     if (p != data + data_len) {
-        text_position(pem, begin, &line, &col);
+        vouch__text_position(pem, begin, &line, &col);
         rc = vouch__error_set(err, VOUCH_EPARSE, NULL, line, col,
                               "%ld extra bytes after the "
                               "SubjectPublicKeyInfo in the PEM block",

@@ -183,11 +183,10 @@ static void describe(const char *data, size_t len, size_t pos, char *out,
     }
 }
 
-/* Fail at 0-based `pos` with "position N: message". */
-static int fail(vouch_error *err, size_t pos, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(vouch_error *err, size_t pos, const char *fmt, ...)
+/* Shared with pattern.c, whose messages point into a pattern the same
+ * way. */
+int vouch__position_fail(vouch_error *err, vouch_code code, size_t pos,
+                         const char *fmt, ...)
 {
     char text[224];
     va_list ap;
@@ -196,9 +195,13 @@ static int fail(vouch_error *err, size_t pos, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    return vouch__error_set(err, VOUCH_EPARSE, NULL, 0, column,
-                            "position %d: %s", column, text);
+    return vouch__error_set(err, code, NULL, 0, column, "position %d: %s",
+                            column, text);
 }
+
+/* Every failure of the reference scanner is a parse error. */
+#define fail(err, pos, ...) \
+    vouch__position_fail((err), VOUCH_EPARSE, (pos), __VA_ARGS__)
 
 size_t vouch__image_ref_scheme_len(const char *data, size_t len)
 {

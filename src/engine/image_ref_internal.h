@@ -37,6 +37,15 @@ typedef struct vouch__ref_parts {
     size_t name_len;       /* length of the normalised "registry/path" */
 } vouch__ref_parts;
 
+/*
+ * Fail with `code` at 0-based byte `pos` of a reference or pattern: the
+ * message is "position N: TEXT" and the error's column is N (pos + 1).
+ * Returns `code`.
+ */
+int vouch__position_fail(vouch_error *err, vouch_code code, size_t pos,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Length of a leading "https://" or "http://" (any case), else 0. */
 size_t vouch__image_ref_scheme_len(const char *data, size_t len);
 

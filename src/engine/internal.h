@@ -47,6 +47,12 @@
 #define vouch__base64_decode vutil_base64_decode
 #define vouch__base64_encode vutil_base64_encode
 
+/* Text helpers of the key readers (crypto.c, pgp.c): ASCII white space,
+ * a prefix of a slice, and the 1-based line and column of a byte. */
+#define vouch__is_space vutil_is_space
+#define vouch__slice_has_prefix vutil_slice_has_prefix
+#define vouch__text_position vutil_text_position
+
 /* Lower-case hex of `len` bytes into `out` (2*len+1 bytes). */
 #define vouch__hex vutil_hex
 

@@ -79,25 +79,6 @@ typedef struct builder {
     size_t tagged_count;
 } builder;
 
-/* Fail at 0-based `pos` of a pattern with "position N: message". */
-static int pfail(vouch_error *err, vouch_code code, size_t pos,
-                 const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int pfail(vouch_error *err, vouch_code code, size_t pos,
-                 const char *fmt, ...)
-{
-    char text[224];
-    va_list ap;
-    int column = pos >= (size_t)INT_MAX ? INT_MAX : (int)pos + 1;
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    return vouch__error_set(err, code, NULL, 0, column, "position %d: %s",
-                            column, text);
-}
-
 /*
  * Check one pattern and scan its literal part. On success `*kind` is one of
  * KIND_* and `parts` describes the literal (the whole pattern when exact).
@@ -111,13 +92,15 @@ static int analyse(const char *data, size_t len, int *kind,
     int rc;
 
     if (len > VOUCH_PATTERN_MAX_BYTES) {
-        return pfail(err, VOUCH_ETOOBIG, VOUCH_PATTERN_MAX_BYTES,
-                     "a pattern may be at most %u bytes long",
-                     VOUCH_PATTERN_MAX_BYTES);
+        return vouch__position_fail(err, VOUCH_ETOOBIG,
+                                    VOUCH_PATTERN_MAX_BYTES,
+                                    "a pattern may be at most %u bytes long",
+                                    VOUCH_PATTERN_MAX_BYTES);
     }
     if (len == 0 || data == NULL) {
-        return pfail(err, VOUCH_EINVAL, 0, "empty pattern (expected "
-                     "registry/path, optionally ending in '*' or '**')");
+        return vouch__position_fail(err, VOUCH_EINVAL, 0,
+                                    "empty pattern (expected registry/path, "
+                                    "optionally ending in '*' or '**')");
     }
     s = vouch__image_ref_scheme_len(data, len);
     k = s;
@@ -132,23 +115,28 @@ static int analyse(const char *data, size_t len, int *kind,
         }
     } else {
         if (memchr(data + s, '/', k - s) == NULL) {
-            return pfail(err, VOUCH_EINVAL, k, "a wildcard may only follow "
-                         "the registry part, e.g. gcr.io/project/*");
+            return vouch__position_fail(err, VOUCH_EINVAL, k,
+                                        "a wildcard may only follow the "
+                                        "registry part, e.g. "
+                                        "gcr.io/project/*");
         }
         end = k;
         while (end < len && data[end] == '*') {
             end++;
         }
         if (end < len) {
-            return pfail(err, VOUCH_EINVAL, k, "'*' may only end a pattern, "
-                         "as '*' (within one path segment) or '**' (any "
-                         "depth)");
+            return vouch__position_fail(err, VOUCH_EINVAL, k,
+                                        "'*' may only end a pattern, as '*' "
+                                        "(within one path segment) or '**' "
+                                        "(any depth)");
         }
         if (end - k > 2) {
-            return pfail(err, VOUCH_EINVAL, k + 2, "'%.*s' is not a "
-                         "wildcard; end the pattern with '*' (within one "
-                         "path segment) or '**' (any depth)",
-                         (int)(end - k > 8 ? 8 : end - k), data + k);
+            return vouch__position_fail(err, VOUCH_EINVAL, k + 2,
+                                        "'%.*s' is not a wildcard; end the "
+                                        "pattern with '*' (within one path "
+                                        "segment) or '**' (any depth)",
+                                        (int)(end - k > 8 ? 8 : end - k),
+                                        data + k);
         }
         rc = vouch__image_ref_scan(data, k, VOUCH__REF_PREFIX, parts, err);
         if (rc == 0) {

@@ -53,44 +53,13 @@ static void quiet_rnp_log(rnp_ffi_t ffi)
     }
 }
 
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-           c == '\v';
-}
-
-static bool has_prefix(const char *text, size_t len, const char *lit)
-{
-    size_t n = strlen(lit);
-
-    return len >= n && memcmp(text, lit, n) == 0;
-}
-
-static void text_position(const char *text, size_t off, int *line, int *col)
-{
-    size_t i;
-    int l = 1;
-    int c = 1;
-
-    for (i = 0; i < off; i++) {
-        if (text[i] == '\n') {
-            l++;
-            c = 1;
-        } else {
-            c++;
-        }
-    }
-    *line = l;
-    *col = c;
-}
-
 static int check_armor(const char *armored, size_t len, vouch_error *err)
 {
     size_t i = 0;
     int line;
     int col;
 
-    while (i < len && is_space(armored[i])) {
+    while (i < len && vouch__is_space(armored[i])) {
         i++;
     }
     if (i == len) {
@@ -98,13 +67,13 @@ static int check_armor(const char *armored, size_t len, vouch_error *err)
                                 "key is empty; expected -----BEGIN PGP "
                                 "PUBLIC KEY BLOCK-----");
     }
-    if (has_prefix(armored + i, len - i,
-                   "-----BEGIN PGP PUBLIC KEY BLOCK-----")) {
+    if (vouch__slice_has_prefix(armored + i, len - i,
+                                "-----BEGIN PGP PUBLIC KEY BLOCK-----")) {
         return VOUCH_OK;
     }
-    text_position(armored, i, &line, &col);
-    if (has_prefix(armored + i, len - i,
-                   "-----BEGIN PGP PRIVATE KEY BLOCK-----")) {
+    vouch__text_position(armored, i, &line, &col);
+    if (vouch__slice_has_prefix(armored + i, len - i,
+                                "-----BEGIN PGP PRIVATE KEY BLOCK-----")) {
         return vouch__error_set(err, VOUCH_EPARSE, NULL, line, col,
                                 "this is a PGP private key; give the public"
                                 " key (gpg --export --armor)");

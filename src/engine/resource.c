@@ -137,3 +137,31 @@ cleanup:
     vouch__path_pop(path, saved);
     return rc;
 }
+
+/* The readers of occurrences and attestors name a missing member, and a
+ * choice of two, in the same words. */
+int vouch__doc_required(const vouch__doc *doc, vouch__node *map,
+                        const vouch__path *path, const char *key,
+                        vouch__node **out, vouch_error *err)
+{
+    *out = vouch__doc_get(doc, map, key);
+    if (*out == NULL) {
+        return vouch__doc_fail(doc, map, path, err, VOUCH_EINVAL,
+                               "missing required field '%s'", key);
+    }
+    return VOUCH_OK;
+}
+
+int vouch__doc_one_of(const vouch__doc *doc, vouch__node *map,
+                      const vouch__path *path, const char *a,
+                      const char *b, vouch__node **a_out,
+                      vouch__node **b_out, vouch_error *err)
+{
+    *a_out = vouch__doc_get(doc, map, a);
+    *b_out = vouch__doc_get(doc, map, b);
+    if ((*a_out == NULL) == (*b_out == NULL)) {
+        return vouch__doc_fail(doc, map, path, err, VOUCH_EINVAL,
+                               "exactly one of %s and %s is required", a, b);
+    }
+    return VOUCH_OK;
+}

@@ -37,6 +37,24 @@ int vouch__doc_field_string(const vouch__doc *doc, vouch__node *parent,
                             bool (*check)(const char *, size_t),
                             const char *what, char **out, vouch_error *err);
 
+/*
+ * The member `key` of the mapping `map` into *out; when it is absent,
+ * fail at `map` with "missing required field 'KEY'" (VOUCH_EINVAL).
+ */
+int vouch__doc_required(const vouch__doc *doc, vouch__node *map,
+                        const vouch__path *path, const char *key,
+                        vouch__node **out, vouch_error *err);
+
+/*
+ * The members `a` and `b` of `map`, of which exactly one must be present
+ * (the other is NULL); both or neither fail at `map` with "exactly one of
+ * A and B is required" (VOUCH_EINVAL).
+ */
+int vouch__doc_one_of(const vouch__doc *doc, vouch__node *map,
+                      const vouch__path *path, const char *a,
+                      const char *b, vouch__node **a_out,
+                      vouch__node **b_out, vouch_error *err);
+
 /* Write `s` quoted for a message, shortened and with controls masked. */
 void vouch__quote_for_message(const char *s, size_t n, char *buf,
                               size_t size);

@@ -48,6 +48,79 @@ bool vutil_has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+bool vutil_slice_has_prefix(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+bool vutil_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+           c == '\v';
+}
+
+void vutil_text_position(const char *text, size_t off, int *line, int *col)
+{
+    size_t i;
+    int l = 1;
+    int c = 1;
+
+    for (i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+bool vutil_flag_matches(const char *arg, const char *name,
+                        const char **value)
+{
+    size_t n = strlen(name);
+
+    *value = NULL;
+    if (strncmp(arg, name, n) != 0) {
+        return false;
+    }
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return true;
+    }
+    return arg[n] == '\0';
+}
+
+bool vutil_buf_append(vutil_buf *b, const void *data, size_t n)
+{
+    if (n > b->max - b->len) {
+        b->too_big = true;
+        return false;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap == 0 ? 4096 : b->cap;
+        char *p;
+
+        while (cap < b->len + n + 1) {
+            cap *= 2;
+        }
+        p = realloc(b->data, cap);
+        if (p == NULL) {
+            return false;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return true;
+}
+
 bool vutil_same_text(const char *a, const char *b)
 {
     if (a == NULL || b == NULL) {

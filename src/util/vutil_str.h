@@ -23,6 +23,24 @@ bool vutil_slice_eq(const char *s, size_t len, const char *lit);
 /* Does `s` start with `prefix`? */
 bool vutil_has_prefix(const char *s, const char *prefix);
 
+/* Do the `len` bytes of `s` start with `prefix`? */
+bool vutil_slice_has_prefix(const char *s, size_t len, const char *prefix);
+
+/* Is `c` ASCII white space (blank, \t, \r, \n, \f, \v)? */
+bool vutil_is_space(char c);
+
+/* The 1-based line and column of byte `off` of `text`, for an error that
+ * points into a text input (a PEM file, an armored key). */
+void vutil_text_position(const char *text, size_t off, int *line, int *col);
+
+/*
+ * Does the command-line word `arg` give the flag `name` ("--name" or
+ * "--name=value")? *value is the text after '=', or NULL. The flag syntax
+ * of both programs (vouch, vouchd).
+ */
+bool vutil_flag_matches(const char *arg, const char *name,
+                        const char **value);
+
 /* Both NULL, or both equal text. */
 bool vutil_same_text(const char *a, const char *b);
 
@@ -44,6 +62,25 @@ int vutil_base64_decode(const char *in, size_t len, unsigned char **out,
                         size_t *out_len);
 int vutil_base64_encode(const unsigned char *in, size_t len, bool url_nopad,
                         char **out);
+
+/*
+ * A growing byte buffer with a NUL after its bytes and a ceiling, as curl's
+ * dynbuf: what an HTTP answer is read into by a libcurl write callback.
+ * Start it with VUTIL_BUF_INIT(max); free `data` with free().
+ */
+typedef struct vutil_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max;             /* the ceiling on len */
+    bool too_big;           /* an append would have passed `max` */
+} vutil_buf;
+
+#define VUTIL_BUF_INIT(max) {NULL, 0, 0, (max), false}
+
+/* Append `n` bytes; false (nothing appended) past `max` (too_big is set)
+ * or when out of memory. */
+bool vutil_buf_append(vutil_buf *b, const void *data, size_t n);
 
 /* Longest id a resource name segment may carry (projects, attestors,
  * notes, locations, ...), and its characters: A-Z a-z 0-9 - _ . ~ */
