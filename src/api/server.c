@@ -756,6 +756,64 @@ static void server_free(api_server *s)
     free(s);
 }
 
+/* The settings api_server_start refuses, each with the flag to fix. */
+static int config_check(const api_config *cfg, struct sockaddr_storage *addr,
+                        socklen_t *addr_len, vouch_error *err)
+{
+    int rc;
+
+    if (cfg->auth_slot != NULL && cfg->authn == NULL) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "an auth config needs an authenticator");
+    }
+    if (cfg->threads == 0 || cfg->threads > API_MAX_THREADS) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "--threads %u: use 1 to %u", cfg->threads,
+                               API_MAX_THREADS);
+    }
+    rc = api_parse_listen(cfg->listen, addr, addr_len, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (cfg->service == NULL) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "no service layer to serve");
+    }
+    if (cfg->max_connections == 0 ||
+        cfg->max_connections > API_MAX_CONNECTIONS) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "--max-connections %u: use 1 to %u",
+                               cfg->max_connections, API_MAX_CONNECTIONS);
+    }
+    if (cfg->body_budget < cfg->body_limit) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "--body-budget %zu is less than --max-body "
+                               "%zu: a body of the largest size could never "
+                               "be read",
+                               cfg->body_budget, cfg->body_limit);
+    }
+    return 0;
+}
+
+/* "127.0.0.1:8080" or "[::1]:8080", with the port the daemon bound. */
+static void write_listen_text(api_server *s,
+                              const struct sockaddr_storage *addr)
+{
+    if (addr->ss_family == AF_INET6) {
+        char host[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr,
+                  host, sizeof(host));
+        snprintf(s->listen_text, sizeof(s->listen_text), "[%s]:%u", host,
+                 (unsigned)s->port);
+    } else {
+        char host[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr,
+                  host, sizeof(host));
+        snprintf(s->listen_text, sizeof(s->listen_text), "%s:%u", host,
+                 (unsigned)s->port);
+    }
+}
+
 int api_server_start(api_server **out, const api_config *cfg,
                      vouch_error *err)
 {
@@ -800,39 +858,8 @@ int api_server_start(api_server **out, const api_config *cfg,
     if (rc < 0) {
         goto cleanup;
     }
-    if (cfg->auth_slot != NULL && cfg->authn == NULL) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             "an auth config needs an authenticator");
-        goto cleanup;
-    }
-    if (cfg->threads == 0 || cfg->threads > API_MAX_THREADS) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             "--threads %u: use 1 to %u", cfg->threads,
-                             API_MAX_THREADS);
-        goto cleanup;
-    }
-    rc = api_parse_listen(cfg->listen, &addr, &addr_len, err);
+    rc = config_check(cfg, &addr, &addr_len, err);
     if (rc < 0) {
-        goto cleanup;
-    }
-    if (s->service == NULL) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             "no service layer to serve");
-        goto cleanup;
-    }
-    if (cfg->max_connections == 0 ||
-        cfg->max_connections > API_MAX_CONNECTIONS) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             "--max-connections %u: use 1 to %u",
-                             cfg->max_connections, API_MAX_CONNECTIONS);
-        goto cleanup;
-    }
-    if (cfg->body_budget < cfg->body_limit) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             "--body-budget %zu is less than --max-body "
-                             "%zu: a body of the largest size could never "
-                             "be read",
-                             cfg->body_budget, cfg->body_limit);
         goto cleanup;
     }
     rc = api_guard_config_check(&s->guard, err);
@@ -898,19 +925,7 @@ int api_server_start(api_server **out, const api_config *cfg,
         MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info != NULL ? info->port : 0;
     s->guard.port = s->port;
-    if (addr.ss_family == AF_INET6) {
-        char host[INET6_ADDRSTRLEN];
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr,
-                  host, sizeof(host));
-        snprintf(s->listen_text, sizeof(s->listen_text), "[%s]:%u", host,
-                 (unsigned)s->port);
-    } else {
-        char host[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&addr)->sin_addr, host,
-                  sizeof(host));
-        snprintf(s->listen_text, sizeof(s->listen_text), "%s:%u", host,
-                 (unsigned)s->port);
-    }
+    write_listen_text(s, &addr);
     *out = s;
     s = NULL;
     rc = 0;
