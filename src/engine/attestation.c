@@ -40,7 +40,6 @@ VOUCH_API void vouch_attestation_free(vouch_attestation *att)
     free(att->update_time);
     free(att->remediation);
     free(att->payload);
-    free(att->payload_manifest);
     for (i = 0; i < att->sig_count; i++) {
         free(att->sigs[i].bytes);
         free(att->sigs[i].key_id);
