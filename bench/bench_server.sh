@@ -37,6 +37,7 @@ CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 VOUCHD_THREADS=${VOUCHD_THREADS:-4}
 COLD_BODIES=${BENCH_COLD_BODIES:-16384}
+CLK_TCK=$(getconf CLK_TCK)
 IMAGE=us-docker.pkg.dev/p/repo/app@sha256:$(printf 'ab%.0s' $(seq 32))
 
 for tool in wrk curl openssl python3; do
@@ -148,8 +149,16 @@ PY
     }
 }
 
-# wrk_run NAME PATH [LUA]: prints "NAME RPS P50_MS P99_MS".
+# vouchd_cpu: vouchd's CPU time so far (user + system), in clock ticks.
+vouchd_cpu() {
+    awk '{ print $14 + $15 }' "/proc/$pid/stat"
+}
+
+# wrk_run NAME PATH [LUA]: prints "NAME RPS P50_MS P99_MS CPU_US", the
+# last vouchd's CPU time per request (user + system, µs): on a machine
+# other work loads, a steadier figure than requests/s.
 wrk_run() {
+    cpu_before=$(vouchd_cpu)
     if [ $# -ge 3 ]; then
         VOUCH_BENCH_BODY="$work/validate.json" \
         VOUCH_BENCH_BODIES="$work/validate_cold.txt" \
@@ -165,12 +174,13 @@ wrk_run() {
         wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "$url$2" \
             > "$work/wrk.out"
     fi
+    cpu_after=$(vouchd_cpu)
     if grep -q 'Non-2xx' "$work/wrk.out"; then
         echo "bench_server: $1: non-2xx answers" >&2
         cat "$work/wrk.out" >&2
         exit 1
     fi
-    awk -v name="$1" '
+    awk -v name="$1" -v ticks=$((cpu_after - cpu_before)) -v hz="$CLK_TCK" '
         function ms(v) {
             if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
             if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
@@ -180,7 +190,9 @@ wrk_run() {
         $1 == "50%" { p50 = ms($2) }
         $1 == "99%" { p99 = ms($2) }
         $1 == "Requests/sec:" { rps = $2 }
-        END { printf "%s %.0f %.3f %.3f\n", name, rps, p50, p99 }
+        $2 == "requests" && $3 == "in" { n = $1 }
+        END { printf "%s %.0f %.3f %.3f %.1f\n", name, rps, p50, p99,
+                     (n > 0 ? 1e6 * ticks / hz / n : 0) }
     ' "$work/wrk.out"
 }
 
@@ -193,14 +205,14 @@ verify_counts() {
 }
 
 # validate_run NAME LUA: wrk_run of validate with the verify cache's hit
-# rate over the run appended ("NAME RPS P50 P99 HIT%").
+# rate over the run appended ("NAME RPS P50 P99 CPU_US HIT%").
 validate_run() {
     before=$(verify_counts)
     line=$(wrk_run "$1" /v1/projects/p/attestors/a:validateAttestationOccurrence "$2")
     after=$(verify_counts)
     echo "$line $before $after" | awk '{
-        h = $7 - $5; m = $8 - $6
-        printf "%s %s %s %s %.1f\n", $1, $2, $3, $4,
+        h = $8 - $6; m = $9 - $7
+        printf "%s %s %s %s %s %.1f\n", $1, $2, $3, $4, $5,
                (h + m > 0 ? 100 * h / (h + m) : 0) }'
 }
 
@@ -256,10 +268,11 @@ bench_store() {
     echo "## $label (vouchd --threads $VOUCHD_THREADS; wrk -t$WRK_THREADS -c$CONNS -d$DURATION --latency)"
     echo
     awk -v vs="$verify_s" '
-        NR == 1 { base_rps = $2; base50 = $3; base99 = $4 }
-        { printf "| %-13s | %9s req/s (%5.1f%%) | p50 %8.3f ms (x%.2f) | p99 %8.3f ms (x%.2f) |",
-                 $1, $2, 100 * $2 / base_rps, $3, $3 / base50, $4, $4 / base99 }
-        NF >= 5 { printf " verify cache hits %5.1f%% |", $5 }
+        NR == 1 { base_rps = $2; base50 = $3; base99 = $4; base_cpu = $5 }
+        { printf "| %-13s | %9s req/s (%5.1f%%) | p50 %8.3f ms (x%.2f) | p99 %8.3f ms (x%.2f) | vouchd CPU %6.1f us/req (x%.2f) |",
+                 $1, $2, 100 * $2 / base_rps, $3, $3 / base50, $4, $4 / base99,
+                 $5, $5 / base_cpu }
+        NF >= 6 { printf " verify cache hits %5.1f%% |", $6 }
         { printf "\n" }
         $1 == "get_policy" { ratio = $2 / base_rps }
         $1 == "validate" { warm = $2 / base_rps }
