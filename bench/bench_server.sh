@@ -155,16 +155,27 @@ vouchd_cpu() {
     awk '{ print $14 + $15 }' "/proc/$pid/stat"
 }
 
-# wrk_run NAME PATH [LUA]: prints "NAME RPS P50_MS P99_MS CPU_US", the
-# last vouchd's CPU time per request (user + system, µs): on a machine
-# other work loads, a steadier figure than requests/s.
+# timed CMD...: runs CMD, appending its CPU time (user + system, seconds)
+# to the output as a line "cpu_seconds S".
+timed() {
+    python3 -c 'import resource, subprocess, sys
+rc = subprocess.run(sys.argv[1:]).returncode
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("cpu_seconds %.3f" % (r.ru_utime + r.ru_stime), flush=True)
+sys.exit(rc)' "$@"
+}
+
+# wrk_run NAME PATH [LUA]: prints "NAME RPS P50_MS P99_MS CPU_US WRK_US":
+# vouchd's and wrk's CPU time per request (user + system, µs). On a
+# machine other work loads they are steadier than requests/s, and while
+# wrk and vouchd share the cores, wrk's part bounds the ratios.
 wrk_run() {
     cpu_before=$(vouchd_cpu)
     if [ $# -ge 3 ]; then
         VOUCH_BENCH_BODY="$work/validate.json" \
         VOUCH_BENCH_BODIES="$work/validate_cold.txt" \
         VOUCH_BENCH_THREADS="$WRK_THREADS" \
-            wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency \
+            timed wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency \
             -s "$3" "$url$2" > "$work/wrk.out"
         if ! grep -q '^not_verified 0$' "$work/wrk.out"; then
             echo "bench_server: $1: some answers were not VERIFIED" >&2
@@ -172,8 +183,8 @@ wrk_run() {
             exit 1
         fi
     else
-        wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "$url$2" \
-            > "$work/wrk.out"
+        timed wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency \
+            "$url$2" > "$work/wrk.out"
     fi
     cpu_after=$(vouchd_cpu)
     if grep -q 'Non-2xx' "$work/wrk.out"; then
@@ -192,8 +203,10 @@ wrk_run() {
         $1 == "99%" { p99 = ms($2) }
         $1 == "Requests/sec:" { rps = $2 }
         $2 == "requests" && $3 == "in" { n = $1 }
-        END { printf "%s %.0f %.3f %.3f %.1f\n", name, rps, p50, p99,
-                     (n > 0 ? 1e6 * ticks / hz / n : 0) }
+        $1 == "cpu_seconds" { wrk_s = $2 }
+        END { printf "%s %.0f %.3f %.3f %.1f %.1f\n", name, rps, p50, p99,
+                     (n > 0 ? 1e6 * ticks / hz / n : 0),
+                     (n > 0 ? 1e6 * wrk_s / n : 0) }
     ' "$work/wrk.out"
 }
 
@@ -206,14 +219,14 @@ verify_counts() {
 }
 
 # validate_run NAME LUA: wrk_run of validate with the verify cache's hit
-# rate over the run appended ("NAME RPS P50 P99 CPU_US HIT%").
+# rate over the run appended ("NAME RPS P50 P99 CPU_US WRK_US HIT%").
 validate_run() {
     before=$(verify_counts)
     line=$(wrk_run "$1" /v1/projects/p/attestors/a:validateAttestationOccurrence "$2")
     after=$(verify_counts)
     echo "$line $before $after" | awk '{
-        h = $8 - $6; m = $9 - $7
-        printf "%s %s %s %s %s %.1f\n", $1, $2, $3, $4, $5,
+        h = $9 - $7; m = $10 - $8
+        printf "%s %s %s %s %s %s %.1f\n", $1, $2, $3, $4, $5, $6,
                (h + m > 0 ? 100 * h / (h + m) : 0) }'
 }
 
@@ -275,10 +288,10 @@ bench_store() {
         NR == FNR { if ($1 == "healthz") { n++; r += $2; l50 += $3; l99 += $4; c += $5 }
                     next }
         FNR == 1 { base_rps = r / n; base50 = l50 / n; base99 = l99 / n; base_cpu = c / n }
-        { printf "| %-13s | %9s req/s (%5.1f%%) | p50 %8.3f ms (x%.2f) | p99 %8.3f ms (x%.2f) | vouchd CPU %6.1f us/req (x%.2f) |",
+        { printf "| %-13s | %9s req/s (%5.1f%%) | p50 %8.3f ms (x%.2f) | p99 %8.3f ms (x%.2f) | vouchd CPU %6.1f us/req (x%.2f) | wrk CPU %5.1f us/req |",
                  $1, $2, 100 * $2 / base_rps, $3, $3 / base50, $4, $4 / base99,
-                 $5, $5 / base_cpu }
-        NF >= 6 { printf " verify cache hits %5.1f%% |", $6 }
+                 $5, $5 / base_cpu, $6 }
+        NF >= 7 { printf " verify cache hits %5.1f%% |", $7 }
         { printf "\n" }
         $1 == "get_policy" { ratio = $2 / base_rps }
         $1 == "validate" { warm = $2 / base_rps }
