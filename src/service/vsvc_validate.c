@@ -5,8 +5,9 @@
  * validate reads one change stamp and verifies from the cache.
  *
  * No transaction: the attestors' change stamp, read before the attestor
- * and again when the verify cache is borrowed, says whether the cache
- * matches the attestor read.
+ * (and, when the attestor was not found current at it, again when the
+ * verify cache is borrowed), says whether the cache matches the attestor
+ * read (vsvc_compiled.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -159,7 +160,8 @@ static int rebuild(const json_t *attestation, const char *note_name,
 
 static int verify(vsvc_session *s, const vouch_attestation *att,
                   const char *resource_uri, const vsvc_object *attestor,
-                  uint64_t before, vsvc_validation *out, vouch_error *err)
+                  uint64_t before, bool exact, vsvc_validation *out,
+                  vouch_error *err)
 {
     vsvc_compiled *compiled = vsvc__compiled(s->svc);
     const char *digest = vouch_attestation_resource_digest(att);
@@ -172,7 +174,12 @@ static int verify(vsvc_session *s, const vouch_attestation *att,
                             "image by digest (IMAGE@sha256:...)",
                             resource_uri);
     }
-    vsvc_verify_cache_acquire(compiled, s->conn, &before, &cache);
+    /* An attestor exactly at `before` and the cache kept for it are one
+     * version: no second look at the stamp (vsvc_compiled.h). */
+    if (!exact ||
+        !vsvc_verify_cache_acquire_kept(compiled, before, &cache)) {
+        vsvc_verify_cache_acquire(compiled, s->conn, &before, &cache);
+    }
     rc = vouch_attestation_verify(att, vsvc_object_attestor(attestor),
                                   digest, cache, &verr);
     vsvc_verify_cache_release(compiled);
@@ -198,12 +205,13 @@ int vsvc_validate(vsvc_session *s, const char *project, const char *id,
     vouch_attestation *att = NULL;
     char name[VSVC_NAME_MAX];
     uint64_t before = 0;
+    bool exact = false;
     int rc;
 
     memset(out, 0, sizeof(*out));
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
-    rc = vsvc_compiled_attestor(vsvc__compiled(s->svc), s->conn, name,
-                                &attestor, &before, err);
+    rc = vsvc_compiled_attestor_exact(vsvc__compiled(s->svc), s->conn, name,
+                                      &attestor, &before, &exact, err);
     if (rc == 0) {
         rc = rebuild(attestation, note_name, resource_uri, &att, err);
     }
@@ -216,7 +224,8 @@ int vsvc_validate(vsvc_session *s, const char *project, const char *id,
                               "attestor %s (%s)",
                               note_name, name, want != NULL ? want : "none");
         } else {
-            rc = verify(s, att, resource_uri, attestor, before, out, err);
+            rc = verify(s, att, resource_uri, attestor, before, exact, out,
+                        err);
         }
     }
     vsvc__set_outcome(s, rc < 0 ? NULL
