@@ -16,7 +16,9 @@
 #    JSON read straight into the model against the old position-keeping
 #    read.
 # 4. With vouchd built: bench_server.sh (wrk against /healthz, GET policy,
-#    validateAttestationOccurrence; SERVER.md), bench_run.sh (deploy
+#    validateAttestationOccurrence warm and cold; SERVER.md; it prints its
+#    ratios: GET policy and warm validate / healthz, cold validate /
+#    openssl verify/s of one core), bench_run.sh (deploy
 #    decisions and job executions; RUN.md), on both stores, and
 #    bench_k8s.sh (the Kubernetes webhook's p99 at 1,000 requests/s
 #    against /healthz paced the same way; README.md, "bench_k8s").

@@ -38,8 +38,6 @@ struct vouch_attestation {
     unsigned char *payload;       /* serializedPayload; NULL when absent */
     size_t payload_len;
     unsigned char payload_sha256[32];
-    char *payload_manifest;       /* from the payload JSON, or NULL */
-    char payload_problem[128];    /* why payload_manifest is NULL */
     att_signature *sigs;
     size_t sig_count;
     att_jwt *jwts;

@@ -531,20 +531,13 @@ static int read_occurrence(vouch_attestation **out, const vouch__doc *doc,
         goto cleanup;
     }
 
-    /* Digests used as the verification cache key, and the manifest digest
-     * the payload names, are computed once here, not per decision. */
+    /* The digest used as the verification cache key is computed once
+     * here, not per decision. The manifest digest the payload names is
+     * read only when a signature is verified (attestation_verify.c): a
+     * decision the cache answers never needs it. */
     vouch__sha256(att->payload != NULL ? att->payload
                                        : (const unsigned char *)"",
                   att->payload_len, att->payload_sha256);
-    if (att->payload != NULL) {
-        att->payload_manifest = vouch__payload_manifest(att->payload,
-                                                 att->payload_len,
-                                                 att->payload_problem,
-                                                 sizeof(att->payload_problem));
-    } else {
-        snprintf(att->payload_problem, sizeof(att->payload_problem),
-                 "occurrence has no serializedPayload");
-    }
 
     *out = att;
     att = NULL;

@@ -24,13 +24,15 @@ static int verify_payload(const vouch_attestation *att,
                           const vouch_public_key *key, char **found,
                           vouch_error *verr, char *why, size_t why_size)
 {
+    char problem[128];   /* the reason's room when it was read at parse */
     int rc = vouch_public_key_verify(key, att->payload, att->payload_len,
                                      sig->bytes, sig->len, verr);
 
     if (rc == 0) {
-        *found = vouch__strdup(att->payload_manifest);
+        *found = vouch__payload_manifest(att->payload, att->payload_len,
+                                         problem, sizeof(problem));
         if (*found == NULL) {
-            snprintf(why, why_size, "%s", att->payload_problem);
+            snprintf(why, why_size, "%s", problem);
         }
     }
     return rc;

@@ -192,7 +192,10 @@ static entry *find(vsvc_compiled *c, obj_kind k, const char *name)
     return NULL;
 }
 
-/* The entry current at `stamp`: its object, referenced, into *out. */
+/* The entry current at `stamp`: its object, referenced, into *out. An
+ * entry is only marked current at a stamp that was read both before and
+ * after the resource (load): its object is exactly the version at that
+ * stamp. */
 static bool lookup(vsvc_compiled *c, obj_kind k, const char *name,
                    uint64_t stamp, vsvc_object **out)
 {
@@ -345,18 +348,38 @@ static int compile(obj_kind k, const char *project, const char *name,
     return *out != NULL ? 0 : vutil_enomem(err);
 }
 
+/* The kind's change stamp again, after a resource was read at `stamp`:
+ * `stamp` if nothing of the kind was committed in between (the read is
+ * then exactly the version at `stamp`), else NO_STAMP. */
+static uint64_t stamp_still(vouch_store_conn *conn, obj_kind k,
+                            uint64_t stamp)
+{
+    vouch_error serr = VOUCH_ERROR_INIT;
+    uint64_t now = NO_STAMP;
+
+    if (stamp == NO_STAMP ||
+        vouch_store_change_stamp(conn, kind_text[k], &now, &serr) < 0) {
+        return NO_STAMP;
+    }
+    return now == stamp ? stamp : NO_STAMP;
+}
+
 static int load(vsvc_compiled *c, vouch_store_conn *conn, obj_kind k,
                 const char *project, const char *name, vsvc_object **out,
-                uint64_t *stamp_out, vouch_error *err)
+                uint64_t *stamp_out, bool *exact_out, vouch_error *err)
 {
     vouch_error serr = VOUCH_ERROR_INIT;
     vouch_resource r;
     unsigned char hash[32];
     uint64_t stamp = NO_STAMP;
+    uint64_t exact_at;
     bool found;
     int rc;
 
     *out = NULL;
+    if (exact_out != NULL) {
+        *exact_out = false;
+    }
     memset(&r, 0, sizeof(r));
     if (vouch_store_change_stamp(conn, kind_text[k], &stamp, &serr) < 0) {
         stamp = NO_STAMP;   /* unknown: compile, keep nothing */
@@ -365,22 +388,31 @@ static int load(vsvc_compiled *c, vouch_store_conn *conn, obj_kind k,
         *stamp_out = stamp;
     }
     if (lookup(c, k, name, stamp, out)) {
+        if (exact_out != NULL) {
+            *exact_out = vouch_store_reads_committed(conn);
+        }
         goto found;
     }
     rc = vouch_store_get(conn, kind_text[k], name, &r, err);
     if (rc < 0 && rc != VOUCH_ENOTFOUND) {
         return vsvc__error_wrap(err, "store");
     }
+    /* A change committed since the stamp was read: the version read may be
+     * newer than the stamp says; used, but not marked current at it. */
+    exact_at = stamp_still(conn, k, stamp);
+    if (exact_out != NULL) {
+        *exact_out = exact_at != NO_STAMP && vouch_store_reads_committed(conn);
+    }
     found = rc == 0;
     text_hash(found ? r.json : NULL, hash);
-    if (!reuse(c, k, name, found ? &r : NULL, hash, stamp, out)) {
+    if (!reuse(c, k, name, found ? &r : NULL, hash, exact_at, out)) {
         rc = compile(k, project, name, found ? &r : NULL, out, err);
         if (rc < 0) {
             vouch_resource_clear(&r);
             return rc == VOUCH_ENOMEM ? rc
                                       : vsvc__error_wrap(err, stored_what[k]);
         }
-        keep(c, conn, k, name, found ? &r : NULL, hash, stamp, *out);
+        keep(c, conn, k, name, found ? &r : NULL, hash, exact_at, *out);
     }
     vouch_resource_clear(&r);
 
@@ -399,14 +431,25 @@ int vsvc_compiled_policy(vsvc_compiled *cache, vouch_store_conn *conn,
     char name[VSVC_NAME_MAX];
 
     vsvc_policy_name(name, sizeof(name), project);
-    return load(cache, conn, OBJ_POLICY, project, name, out, stamp, err);
+    return load(cache, conn, OBJ_POLICY, project, name, out, stamp, NULL,
+                err);
 }
 
 int vsvc_compiled_attestor(vsvc_compiled *cache, vouch_store_conn *conn,
                            const char *name, vsvc_object **out,
                            uint64_t *stamp, vouch_error *err)
 {
-    return load(cache, conn, OBJ_ATTESTOR, NULL, name, out, stamp, err);
+    return load(cache, conn, OBJ_ATTESTOR, NULL, name, out, stamp, NULL,
+                err);
+}
+
+int vsvc_compiled_attestor_exact(vsvc_compiled *cache,
+                                 vouch_store_conn *conn, const char *name,
+                                 vsvc_object **out, uint64_t *stamp,
+                                 bool *exact, vouch_error *err)
+{
+    return load(cache, conn, OBJ_ATTESTOR, NULL, name, out, stamp, exact,
+                err);
 }
 
 void vsvc_compiled_stats(vsvc_compiled *c, uint64_t *hits,
@@ -473,6 +516,22 @@ void vsvc_verify_cache_acquire(vsvc_compiled *c, vouch_store_conn *conn,
         }
     }
     *out = c->verify;
+}
+
+bool vsvc_verify_cache_acquire_kept(vsvc_compiled *c, uint64_t stamp,
+                                    vouch_verify_cache **out)
+{
+    *out = NULL;
+    if (stamp == NO_STAMP) {
+        return false;
+    }
+    pthread_rwlock_rdlock(&c->verify_lock);
+    if (!verify_current(c, stamp)) {
+        pthread_rwlock_unlock(&c->verify_lock);
+        return false;
+    }
+    *out = c->verify;
+    return true;
 }
 
 void vsvc_verify_cache_release(vsvc_compiled *c)

@@ -10,16 +10,22 @@
  * transaction, the PostgreSQL read cache's epoch that LISTEN/NOTIFY
  * moves). An entry is served only for the stamp it was checked at. On any
  * other stamp the stored resource is read again (the store's read cache
- * may answer it); if its etag and text are those of the entry, the
- * compiled object is kept and the new stamp recorded, else it is compiled
- * again and the entry replaced. The stamp is read before the resource, so
- * a change committed in between only makes the entry stale at once. An
- * entry is only kept from reads of committed data
- * (vouch_store_reads_committed), never from a transaction that wrote.
+ * may answer it), and the stamp once more: only when it has not moved is
+ * the read exactly the version at that stamp, and only then is the stamp
+ * recorded in the entry (if the etag and text are those of the entry, the
+ * compiled object is kept, else it is compiled again and the entry
+ * replaced). So an entry found current at a stamp is exactly the stored
+ * version at that stamp. An entry is only kept from reads of committed
+ * data (vouch_store_reads_committed), never from a transaction that
+ * wrote.
  *
  * The verify cache (verified signatures) is kept beside them and replaced
  * whenever the attestors' stamp moves: a changed key under a reused key id
- * must never hit an old result.
+ * must never hit an old result. Every result in the cache kept for a stamp
+ * comes from attestors exactly at that stamp, so a request whose attestor
+ * is exactly at the stamp the cache is kept for may use it without reading
+ * the stamp again (vsvc_verify_cache_acquire_kept): attestor and results
+ * are one version, current when the request read the stamp.
  *
  * Thread safety: every function may be called from any thread; objects
  * are immutable and may be used by any number of threads until released.
@@ -76,6 +82,16 @@ int vsvc_compiled_attestor(vsvc_compiled *cache, vouch_store_conn *conn,
                            const char *name, vsvc_object **out,
                            uint64_t *stamp, vouch_error *err);
 
+/**
+ * vsvc_compiled_attestor(), and whether the object is exactly the stored
+ * version at `*stamp` (`*exact`: found current at it, or read with the
+ * stamp unchanged before and after), for vsvc_verify_cache_acquire_kept().
+ */
+int vsvc_compiled_attestor_exact(vsvc_compiled *cache,
+                                 vouch_store_conn *conn, const char *name,
+                                 vsvc_object **out, uint64_t *stamp,
+                                 bool *exact, vouch_error *err);
+
 /* The compiled policy / attestor of an object (the other is NULL).
  * Borrowed: valid until the object is released. */
 const vouch_policy *vsvc_object_policy(const vsvc_object *o);
@@ -100,6 +116,15 @@ void vsvc_compiled_stats(vsvc_compiled *cache, uint64_t *hits,
 void vsvc_verify_cache_acquire(vsvc_compiled *cache, vouch_store_conn *conn,
                                const uint64_t *before,
                                vouch_verify_cache **out);
+/**
+ * Borrow the verify cache kept for `stamp` without reading the store, for
+ * a decision whose attestors are exactly at `stamp`
+ * (vsvc_compiled_attestor_exact). True: borrowed, pair with
+ * vsvc_verify_cache_release(). False (nothing borrowed): the cache is not
+ * the one kept for `stamp`; use vsvc_verify_cache_acquire().
+ */
+bool vsvc_verify_cache_acquire_kept(vsvc_compiled *cache, uint64_t stamp,
+                                    vouch_verify_cache **out);
 void vsvc_verify_cache_release(vsvc_compiled *cache);
 
 /* Hits and misses of the verify caches, replaced ones included. */

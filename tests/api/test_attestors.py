@@ -365,6 +365,29 @@ def test_validate_malformed_attestation_names_field(server):
     assert "signature" in r.error()["message"]
 
 
+def test_validate_occurrence_over_the_size_limit_is_refused(server):
+    # The occurrence rebuilt from the request may print to at most 1 MiB:
+    # here 16 signatures of 60,000 bytes (80,000 in base64), valid in every
+    # other way, in a 1.3 MB body (under the 4 MiB body limit).
+    import base64
+    a = core_attestor(server, uid())
+    occ = data_json("attestations", "a-good.json")
+    sig = occ["attestation"]["signatures"][0]
+    big = base64.b64encode(b"\x30" * 60000).decode()
+    occ["attestation"]["signatures"] = [dict(sig, signature=big)
+                                        for _ in range(16)]
+    r = validate(server, a, occ)
+    assert r.status == 400, r
+    err = r.error()
+    assert err["status"] == "INVALID_ARGUMENT", err
+    assert "1048576" in err["message"], err["message"]
+    # One of them fits: it is read, and does not verify.
+    occ["attestation"]["signatures"] = [dict(sig, signature=big)]
+    r = validate(server, a, occ)
+    assert r.status == 200, r
+    assert r.json()["result"] == "ATTESTATION_NOT_VERIFIABLE"
+
+
 def metric(server, name, label=None):
     for line in server.get("/metrics").body.decode().splitlines():
         if line.startswith(name + (label or "") + " ") or (

@@ -6,7 +6,9 @@
  *                      compile per stored version, shared; replaced when
  *                      the version changes, also by another process on
  *                      the same database; nothing kept from a
- *                      transaction that rolls back
+ *                      transaction that rolls back; the verify cache
+ *                      borrowed without a second stamp read only for an
+ *                      attestor exactly at its stamp
  *   unit of work       vsvc_uow: images resolved between attempts, never
  *                      inside one; hooks only after a commit
  *   names              vsvc_name, vsvc_parent
@@ -228,6 +230,91 @@ static void test_service_compiled_attestor_absent(void **state)
     assert_string_equal(err.message,
                         "attestor projects/p1/attestors/a not found");
     vouch_store_release(conn);
+}
+
+/* Store attestor projects/p1/attestors/a (no keys) with `etag`. */
+static void put_attestor(vouch_store_conn *conn, const char *etag)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_resource r;
+
+    memset(&r, 0, sizeof(r));
+    r.kind = VSVC_KIND_ATTESTOR;
+    r.name = "projects/" PROJECT "/attestors/a";
+    r.parent = "projects/" PROJECT;
+    r.json = "{\"name\":\"projects/" PROJECT "/attestors/a\","
+             "\"userOwnedGrafeasNote\":{\"noteReference\":"
+             "\"projects/" PROJECT "/notes/n\"}}";
+    r.etag = (char *)etag;
+    r.create_time = "2026-01-01T00:00:00.000000Z";
+    r.update_time = r.create_time;
+    if (vouch_store_replace(conn, &r, NULL, true, &err) != 0) {
+        fail_msg("store: %s", err.message);
+    }
+}
+
+/* The attestor, its stamp and whether it is exactly at that stamp. */
+static uint64_t attestor_at(vsvc_compiled *cache, vouch_store_conn *conn,
+                            bool *exact)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    vsvc_object *o = NULL;
+    uint64_t stamp = 0;
+
+    if (vsvc_compiled_attestor_exact(cache, conn,
+                                     "projects/" PROJECT "/attestors/a", &o,
+                                     &stamp, exact, &err) != 0) {
+        fail_msg("attestor: %s", err.message);
+    }
+    vsvc_object_release(o);
+    return stamp;
+}
+
+/* The verify cache is used without a second stamp read only for an
+ * attestor exactly at the stamp it is kept for. */
+static void test_service_verify_cache_kept_for_exact(void **state)
+{
+    fixture *f = *state;
+    vouch_error err = VOUCH_ERROR_INIT;
+    vouch_store_conn *mine = NULL;
+    vouch_store_conn *theirs = NULL;
+    vouch_verify_cache *vc = NULL;
+    uint64_t stamp;
+    uint64_t moved;
+    bool exact = false;
+
+    assert_int_equal(vouch_store_acquire(f->store, &mine, &err), 0);
+    assert_int_equal(vouch_store_acquire(f->replica, &theirs, &err), 0);
+    put_attestor(mine, "e1");
+    stamp = attestor_at(f->cache, mine, &exact);   /* read */
+    assert_true(exact);
+    /* no cache kept for it yet */
+    assert_false(vsvc_verify_cache_acquire_kept(f->cache, stamp, &vc));
+    assert_null(vc);
+    vsvc_verify_cache_acquire(f->cache, mine, &stamp, &vc);
+    assert_non_null(vc);
+    vsvc_verify_cache_release(f->cache);
+    assert_int_equal(attestor_at(f->cache, mine, &exact), stamp);   /* hit */
+    assert_true(exact);
+    assert_true(vsvc_verify_cache_acquire_kept(f->cache, stamp, &vc));
+    assert_non_null(vc);
+    vsvc_verify_cache_release(f->cache);
+    /* the other process changes the attestors: the cache is not the one
+     * of the new stamp */
+    put_attestor(theirs, "e2");
+    moved = attestor_at(f->cache, mine, &exact);
+    assert_true(exact);
+    assert_true(moved != stamp);
+    assert_false(vsvc_verify_cache_acquire_kept(f->cache, moved, &vc));
+    assert_null(vc);
+    /* a transaction's own writes are never exact */
+    assert_int_equal(vouch_store_begin(mine, true, &err), 0);
+    put_attestor(mine, "e3");
+    (void)attestor_at(f->cache, mine, &exact);
+    assert_false(exact);
+    vouch_store_rollback(mine);
+    vouch_store_release(mine);
+    vouch_store_release(theirs);
 }
 
 /* ---- unit of work ---- */
@@ -501,6 +588,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_service_compiled_keeps_nothing_rolled_back, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            test_service_verify_cache_kept_for_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_service_compiled_attestor_absent,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
