@@ -564,9 +564,15 @@ def test_limits_chunked_body_past_the_budget_is_503(tmp_path):
         c.putheader("Content-Type", "application/json")
         c.endheaders()
         piece = b"x" * 65536
-        for _ in range(40):      # 2.5 MiB
-            c.send(b"%x\r\n%s\r\n" % (len(piece), piece))
-        c.send(b"0\r\n\r\n")
+        try:
+            for _ in range(40):      # 2.5 MiB
+                c.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+            c.send(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            # vouchd may answer and close before the client has sent it
+            # all (on a slow machine, under the sanitizers); the answer is
+            # still there to read.
+            pass
         resp = c.getresponse()
         out = resp.read()
         assert resp.status == 503, out
