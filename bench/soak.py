@@ -108,12 +108,18 @@ end
 '''
 
 
+PARTS = ("RssAnon", "RssFile", "RssShmem")
+
+
 def sample(pid):
+    """VmRSS (kB), open descriptors, and the parts of VmRSS (heap and
+    stacks; mapped files such as libraries; shared memory such as
+    SQLite's WAL index), to tell what grew."""
     with open("/proc/%d/status" % pid) as f:
-        rss = next(int(line.split()[1]) for line in f
-                   if line.startswith("VmRSS:"))
-    fds = len(os.listdir("/proc/%d/fd" % pid))
-    return rss, fds
+        fields = dict(line.split(":", 1) for line in f if ":" in line)
+    parts = {k: int(fields[k].split()[0]) for k in PARTS if k in fields}
+    return (int(fields["VmRSS"].split()[0]),
+            len(os.listdir("/proc/%d/fd" % pid)), parts)
 
 
 def seed(daemon, work, digest_ref):
@@ -148,8 +154,8 @@ def soak(url, digest_ref):
                                    digest_ref.split("/")[0],
                                    "--runtime", "none"]).start()
     pid = daemon.proc.pid
-    samples = []      # (t, rss kB, fds), every second, under load
-    quiet = []        # (t, rss kB, fds) between rounds, no client
+    samples = []      # (t, rss kB, fds, parts), every second, under load
+    quiet = []        # the same between rounds, no client
     totals = [0, 0, 0, 0]
     stop = threading.Event()
     script = os.path.join(work, "mix.lua")
@@ -161,8 +167,8 @@ def soak(url, digest_ref):
 
         def sampler():
             while not stop.is_set():
-                rss, fds = sample(pid)
-                samples.append((time.monotonic() - t0, rss, fds))
+                rss, fds, parts = sample(pid)
+                samples.append((time.monotonic() - t0, rss, fds, parts))
                 stop.wait(1.0)
         th = threading.Thread(target=sampler, daemon=True)
         th.start()
@@ -185,14 +191,17 @@ def soak(url, digest_ref):
             totals = [a + b for a, b in zip(totals, n)]
             rounds += 1
             time.sleep(1.0)    # the connections close: a quiet sample
-            rss, fds = sample(pid)
-            quiet.append((time.monotonic() - t0, rss, fds))
+            rss, fds, parts = sample(pid)
+            quiet.append((time.monotonic() - t0, rss, fds, parts))
             print("soak %s: t=%4.0fs round %d: %s; rss %d kB, fds %d, "
                   "load %.1f" % (STORE, quiet[-1][0], rounds, line[0], rss,
                                  fds, os.getloadavg()[0]), flush=True)
+            if n[1] + n[2] + n[3] > 0:
+                # wrk's stderr has the first such answer (status, body).
+                print("soak: the first answer that was not a 200: %s"
+                      % out.stderr.strip()[:400], flush=True)
             if n[2] > 0:
-                sys.exit("soak: %d answers were 5xx:\n%s" % (n[2],
-                                                             out.stderr))
+                sys.exit("soak: %d answers were 5xx" % n[2])
         stop.set()
         th.join()
         rc = daemon.proc.poll()
@@ -225,6 +234,9 @@ def report(samples, quiet, totals):
           "(x%.3f); first sample %d kB"
           % (base_rss, WARMUP, max_rss, max_rss / base_rss, end_rss,
              end_rss / base_rss, samples[0][1]))
+    print("parts of VmRSS at %ds -> end (kB): %s" % (WARMUP, ", ".join(
+        "%s %d -> %d" % (k, after[0][3][k], after[-1][3][k])
+        for k in PARTS if k in after[0][3] and k in after[-1][3])))
     print("fds between rounds: %d after the warm-up, %d at the end "
           "(max under load %d)" % (base_fd, end_fd, max_fd_load))
     ok = (totals[2] == 0 and totals[1] == 0 and totals[3] == 0 and
