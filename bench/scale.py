@@ -189,6 +189,20 @@ def load(url, template, have, size):
     return time.monotonic() - t0
 
 
+def cache_counters(daemon):
+    """(hits, misses) of the store's read cache, from /metrics."""
+    import urllib.request
+    with urllib.request.urlopen(daemon.url + "/metrics", timeout=30) as r:
+        text = r.read().decode()
+    got = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].startswith("vouchd_store_cache_"):
+            got[parts[0]] = int(float(parts[1]))
+    return (got.get("vouchd_store_cache_hits_total", 0),
+            got.get("vouchd_store_cache_misses_total", 0))
+
+
 def measure(daemon, work, att, validate, digest_ref):
     base = daemon.url
     last = last_page_path(daemon)
@@ -206,7 +220,12 @@ def measure(daemon, work, att, validate, digest_ref):
     for name, url, script, env in runs:
         # A short warm-up (caches, the OS's pages) before the timed run.
         wrk(work, name, url, script, env)
+        before = cache_counters(daemon)
         res[name] = wrk(work, name, url, script, env)
+        after = cache_counters(daemon)
+        # How many store reads the timed run answered from memory and
+        # how many went to the database (PostgreSQL's read cache).
+        res[name]["cache"] = [a - b for a, b in zip(after, before)]
     # The decision admitted the image by its attestation.
     st, page = daemon.request(
         "GET", LOC + "/services/scale/revisions?pageSize=1")
