@@ -92,6 +92,8 @@ def wrk(work, name, url, script, env):
             res["p99"] = ms(parts[1])
         elif parts[:1] == ["Requests/sec:"]:
             res["rps"] = float(parts[1])
+        elif len(parts) > 2 and parts[1:3] == ["requests", "in"]:
+            res["requests"] = int(parts[0])
     return res
 
 
@@ -203,7 +205,21 @@ def cache_counters(daemon):
             got.get("vouchd_store_cache_misses_total", 0))
 
 
-def measure(daemon, work, att, validate, digest_ref):
+def db_statements(pg_url):
+    """Transactions PostgreSQL counted on the database so far (a
+    statement outside a transaction is one): what a request costs in
+    round trips. None for SQLite."""
+    if pg_url is None:
+        return None
+    out = subprocess.run(
+        ["psql", pg_url, "-Atc", "SELECT pg_stat_force_next_flush(); "
+         "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+         "WHERE datname = current_database()"],
+        capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1])
+
+
+def measure(daemon, work, att, validate, digest_ref, pg_url=None):
     base = daemon.url
     last = last_page_path(daemon)
     runs = [
@@ -221,8 +237,14 @@ def measure(daemon, work, att, validate, digest_ref):
         # A short warm-up (caches, the OS's pages) before the timed run.
         wrk(work, name, url, script, env)
         before = cache_counters(daemon)
+        tx0 = db_statements(pg_url)
         res[name] = wrk(work, name, url, script, env)
+        tx1 = db_statements(pg_url)
         after = cache_counters(daemon)
+        if tx0 is not None and res[name].get("requests"):
+            # Minus the two psql sessions' own transactions.
+            res[name]["db_tx_per_request"] = round(
+                (tx1 - tx0 - 2) / res[name]["requests"], 2)
         # How many store reads the timed run answered from memory and
         # how many went to the database (PostgreSQL's read cache).
         res[name]["cache"] = [a - b for a, b in zip(after, before)]
@@ -250,7 +272,7 @@ def bench(url, label, digest_ref, pg_url=None):
             secs = load(url, template, have, size) if size > have else 0.0
             have = max(have, size)
             check_plan(url, pg_url)
-            res = measure(daemon, work, att, validate, digest_ref)
+            res = measure(daemon, work, att, validate, digest_ref, pg_url)
             row = {"size": size, "bytes": store_size(url, work, pg_url),
                    "load_s": secs, "load": os.getloadavg()[0],
                    "free_before": free, "res": res}

@@ -21,7 +21,8 @@
 # connected, once more. Verdict (exit 1 when missed): no 5xx; after the
 # first SOAK_WARMUP seconds (60) the RSS stays within 10% of its level
 # then; the descriptors between rounds at the end are no more than after
-# the warm-up. Other answers that are not a 200 are counted and the first
+# the warm-up, but for the database and WAL files of store connections
+# the pool opens lazily (up to its size), which are listed by kind. Other answers that are not a 200 are counted and the first
 # is printed (status and body).
 #
 # Slow: not part of `make test`; `BENCH_SOAK=1 make bench` runs it.
