@@ -4,7 +4,9 @@
 #   make          build (build/)
 #   make run      install what is missing, build, start the demo
 #   make test     install what is missing, build, run the whole test suite
-#   make bench    build and run the benchmarks (bench/README.md)
+#   make bench    build and run the benchmarks (bench/README.md); with
+#                 BENCH_SCALE=1 also the 10M-occurrence scale run, with
+#                 BENCH_SOAK=1 the 10-minute soak (both slow)
 #   make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each
 #   make install  install binaries, headers, libvouch, vouch.pc, man pages
 #   make console  rebuild the web console's bundle (console/dist) from its

@@ -22,6 +22,9 @@
 #    decisions and job executions; RUN.md), on both stores, and
 #    bench_k8s.sh (the Kubernetes webhook's p99 at 1,000 requests/s
 #    against /healthz paced the same way; README.md, "bench_k8s").
+# 5. Only with BENCH_SCALE=1: scale.sh (10M occurrences on both stores;
+#    README.md, "Scale"). Only with BENCH_SOAK=1: soak.sh (SOAK_SECONDS,
+#    default 600, of mixed load; README.md, "Soak").
 # Benchmarks are built without sanitizers; run them on an idle machine.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -100,5 +103,16 @@ fi
 if [ -x "$BUILD/src/daemon/vouchd" ] && [ -x "$BUILD/bench/bench_pace" ]; then
     echo "== bench_k8s (bench/README.md)"
     sh bench/bench_k8s.sh "$BUILD" || rc=1
+fi
+# The slow ones, only when asked (README.md, "Scale" and "Soak"): tens of
+# minutes and ~25 GB of disk per store for the 10M fill; 10 minutes for
+# the soak.
+if [ "${BENCH_SCALE:-0}" = 1 ]; then
+    echo "== scale (bench/README.md, Scale)"
+    sh bench/scale.sh "$BUILD" all || rc=1
+fi
+if [ "${BENCH_SOAK:-0}" = 1 ]; then
+    echo "== soak (bench/README.md, Soak)"
+    sh bench/soak.sh "$BUILD" sqlite || rc=1
 fi
 exit $rc

@@ -109,6 +109,16 @@ typedef struct vouch__store_backend {
      * once read the same key. */
     int (*page_key)(void *conn, const char *fresh, char **out,
                     vouch_error *err);
+
+    /* Insert `count` checked resources (store.c checked every field) in
+     * the open write transaction, then add one to the generation of each
+     * of the `nkinds` distinct `kinds`. All or nothing: on any failure
+     * the backend undoes its own rows (a savepoint), so the caller's
+     * transaction stays usable. A name that exists, or that two items
+     * share, is VOUCH_ECONFLICT naming it. */
+    int (*bulk_create)(void *conn, const vouch_resource *items,
+                       size_t count, const char *const *kinds,
+                       size_t nkinds, vouch_error *err);
 } vouch__store_backend;
 
 /*
@@ -119,6 +129,21 @@ typedef struct vouch__store_backend {
 int vouch__store_error(vouch_error *err, int code, const char *source,
                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* vouch_store_bulk_create (bulk.c) after its checks: the backend's
+ * bulk_create as one write operation (store.c's run_op: in the caller's
+ * transaction, or in one of its own with retries). */
+int vouch__store_bulk(vouch_store_conn *conn, const vouch_resource *items,
+                      size_t count, const char *const *kinds, size_t nkinds,
+                      vouch_error *err);
+
+/* The backends' bulk_create (sqlite_bulk.c, postgres_bulk.c). */
+int vouch__sq_bulk_create(void *conn, const vouch_resource *items,
+                          size_t count, const char *const *kinds,
+                          size_t nkinds, vouch_error *err);
+int vouch__pg_bulk_create(void *conn, const vouch_resource *items,
+                          size_t count, const char *const *kinds,
+                          size_t nkinds, vouch_error *err);
 
 extern const vouch__store_backend vouch__store_sqlite;
 extern const vouch__store_backend vouch__store_postgres;

@@ -580,6 +580,17 @@ static int pg_bump(pg_conn *c, const char *kind, vouch_error *err)
                      "update generation", err);
 }
 
+int vouch__pg_bump(pg_conn *c, const char *kind, vouch_error *err)
+{
+    return pg_bump(c, kind, err);
+}
+
+int vouch__pg_fail(pg_conn *c, const PGresult *res, const char *step,
+                   vouch_error *err)
+{
+    return pg_fail(c, res, step, err);
+}
+
 static int pg_insert(pg_conn *c, const vouch_resource *r, bool *inserted,
                      const char *step, vouch_error *err)
 {
@@ -881,4 +892,5 @@ const vouch__store_backend vouch__store_postgres = {
     vouch__pg_watchers,
     vouch__pg_watch_close,
     pg_page_key,
+    vouch__pg_bulk_create,
 };

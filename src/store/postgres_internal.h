@@ -44,6 +44,14 @@ int vouch__pg_run(pg_conn *c, const char *sql, int n,
                   const char *const *values, PGresult **out,
                   const char *step, vouch_error *err);
 
+/* Fill `err` from `res` (or the connection), naming the step; a
+ * serialization failure or deadlock is VOUCH_ERETRY. */
+int vouch__pg_fail(pg_conn *c, const PGresult *res, const char *step,
+                   vouch_error *err);
+
+/* Add one to the generation of `kind` (and announce it when cached). */
+int vouch__pg_bump(pg_conn *c, const char *kind, vouch_error *err);
+
 /* Run `sql` without parameters, for its effect. */
 int vouch__pg_cmd(pg_conn *c, const char *sql, const char *step,
                   vouch_error *err);

@@ -27,6 +27,7 @@
 #include "vutil_str.h"
 #include "listsql.h"
 #include "migrations.h"
+#include "sqlite_internal.h"
 
 #define SQ_SRC "sqlite"
 #define SQ_DEFAULT_PATH "./var/vouch.db"
@@ -955,6 +956,22 @@ static int sq_page_key(void *vc, const char *fresh, char **out,
     return rc;
 }
 
+/* For sqlite_bulk.c. */
+sqlite3 *vouch__sq_handle(void *vc)
+{
+    return ((sq_conn *)vc)->db;
+}
+
+int vouch__sq_fail(void *vc, int src, const char *step, vouch_error *err)
+{
+    return sq_fail(((sq_conn *)vc)->db, src, step, err);
+}
+
+int vouch__sq_bump(void *vc, const char *kind, vouch_error *err)
+{
+    return sq_bump(vc, kind, err);
+}
+
 const vouch__store_backend vouch__store_sqlite = {
     "sqlite",
     sq_open,
@@ -985,4 +1002,5 @@ const vouch__store_backend vouch__store_sqlite = {
     NULL,
     NULL,
     sq_page_key,
+    vouch__sq_bulk_create,
 };

@@ -483,16 +483,20 @@ typedef struct op_args {
     size_t *count_out;
     uint64_t *u64_out;
     char **plan_out;
+    const vouch_resource *items;       /* OP_BULK */
+    size_t nitems;
+    const char *const *kinds;          /* OP_BULK: its distinct kinds */
+    size_t nkinds;
 } op_args;
 
 typedef enum op_kind {
     OP_GET, OP_CREATE, OP_REPLACE, OP_DELETE, OP_LIST, OP_COUNT, OP_GEN,
-    OP_PLAN
+    OP_PLAN, OP_BULK
 } op_kind;
 
 static const char *const op_names[] = {
     "get", "create", "replace", "delete", "list", "count", "generation",
-    "list plan"
+    "list plan", "bulk_create"
 };
 
 static int op_call(vouch_store_conn *conn, op_kind op, op_args *a,
@@ -518,6 +522,9 @@ static int op_call(vouch_store_conn *conn, op_kind op, op_args *a,
         return be->generation(conn->impl, a->kind, a->u64_out, err);
     case OP_PLAN:
         return be->list_plan(conn->impl, a->q, a->plan_out, err);
+    case OP_BULK:
+        return be->bulk_create(conn->impl, a->items, a->nitems, a->kinds,
+                               a->nkinds, err);
     }
     return VOUCH_EINVAL;
 }
@@ -558,7 +565,13 @@ static int run_op(vouch_store_conn *conn, op_kind op, bool write,
     int attempt;
     int rc = 0;
 
-    if (write) {
+    if (op == OP_BULK) {
+        size_t k;
+
+        for (k = 0; k < a->nkinds; k++) {
+            bit |= vouch__cache_kind_bit(conn->store->cache, a->kinds[k]);
+        }
+    } else if (write) {
         bit = vouch__cache_kind_bit(conn->store->cache,
                                     a->r != NULL ? a->r->kind : a->kind);
     }
@@ -720,6 +733,20 @@ int vouch_store_create(vouch_store_conn *conn,
     memset(&a, 0, sizeof(a));
     a.r = r;
     return run_op(conn, OP_CREATE, true, &a, err);
+}
+
+int vouch__store_bulk(vouch_store_conn *conn, const vouch_resource *items,
+                      size_t count, const char *const *kinds, size_t nkinds,
+                      vouch_error *err)
+{
+    op_args a;
+
+    memset(&a, 0, sizeof(a));
+    a.items = items;
+    a.nitems = count;
+    a.kinds = kinds;
+    a.nkinds = nkinds;
+    return run_op(conn, OP_BULK, true, &a, err);
 }
 
 int vouch_store_replace(vouch_store_conn *conn,

@@ -123,6 +123,32 @@ void vouch_store_rollback(vouch_store_conn *conn);
 int vouch_store_get(vouch_store_conn *conn, const char *kind,
                     const char *name, vouch_resource *out, vouch_error *err);
 
+/*
+ * Insert `count` resources in one go (loading a database, restoring a
+ * dump, a benchmark's fill): SQLite runs one prepared INSERT for every
+ * row, PostgreSQL one COPY ... FROM STDIN (PQputCopyData). All or
+ * nothing: every item is checked first (each field as for create;
+ * VOUCH_EINVAL names "items[i]" and the field), and a name that exists
+ * or that two items share is VOUCH_ECONFLICT naming it; then nothing was
+ * written. The generation of each distinct kind in `items` goes up by
+ * one (not by one per row: it only tells caches that the kind changed).
+ *
+ * Inside the caller's write transaction it is part of that transaction
+ * (a failure undoes only its own rows); outside one it runs in a
+ * transaction of its own. The whole batch is one transaction: a caller
+ * loading millions of rows calls it once per batch (10,000 to 100,000
+ * rows each keep memory and the database's transaction modest).
+ * count 0 writes nothing and returns 0.
+ *
+ * Ownership: `items` and its strings stay the caller's; nothing is kept
+ * after the call returns. Thread safety: as the connection (one thread
+ * at a time per vouch_store_conn; other connections of the store may
+ * write meanwhile, queued on the write lock).
+ */
+int vouch_store_bulk_create(vouch_store_conn *conn,
+                            const vouch_resource *items, size_t count,
+                            vouch_error *err);
+
 /* Insert; VOUCH_ECONFLICT when the name exists. Every field of `r`
  * but attr1/attr2 is required. Increments the kind's generation. */
 int vouch_store_create(vouch_store_conn *conn, const vouch_resource *r,
