@@ -301,6 +301,48 @@ static int record_run(vouch_platform_ctx *ctx, run_call *c, json_t *job,
     return rc;
 }
 
+/*
+ * {job}-{5 random characters}, one no execution of the job has yet. With
+ * 36^5 names a busy job meets a taken one within tens of thousands of runs
+ * (a soak did), which must not answer ALREADY_EXISTS to a caller who named
+ * nothing: draw again. The check is inside the unit's write transaction,
+ * so no other writer takes the name before this one stores it.
+ */
+static int name_execution(vouch_platform_ctx *ctx, run_call *c,
+                          vouch_error *err)
+{
+    char suffix[8];
+    int attempt;
+    int rc;
+
+    for (attempt = 0; attempt < 8; attempt++) {
+        json_t *taken = NULL;
+        vouch_error probe = VOUCH_ERROR_INIT;
+
+        rc = vutil_random_text(suffix, 5,
+                               "abcdefghijklmnopqrstuvwxyz0123456789", err);
+        if (rc < 0) {
+            return rc;
+        }
+        snprintf(c->exec_id, sizeof(c->exec_id), "%s-%s", c->n.id, suffix);
+        snprintf(c->exec_name, sizeof(c->exec_name), "%s/executions/%s",
+                 c->n.name, c->exec_id);
+        rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
+                       c->exec_name, &taken, &probe);
+        json_decref(taken);
+        if (rc == VOUCH_ENOTFOUND) {
+            return 0;
+        }
+        if (rc < 0) {
+            *err = probe;
+            return rc;
+        }
+    }
+    return vutil_error_set(err, VOUCH_EEXHAUSTED, NULL, 0, 0,
+                           "no free execution name for job %s after %d "
+                           "draws; retry", c->n.id, attempt);
+}
+
 static int run_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
                     vouch_error *err)
 {
@@ -313,7 +355,6 @@ static int run_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
     json_t *job = NULL;
     json_t *run_job = NULL;   /* the job with the request's overrides */
     json_t *ex = NULL;
-    char suffix[8];
     char uid[VUTIL_UUID_SIZE];
     char now[VUTIL_RFC3339_SIZE];
     char msg[MSG_MAX];
@@ -324,8 +365,7 @@ static int run_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
     msg[0] = '\0';
     rc = load_job(ctx, c, &job, &run_job, &ba, err);
     if (rc == 0) {
-        rc = vutil_random_text(suffix, 5,
-                               "abcdefghijklmnopqrstuvwxyz0123456789", err);
+        rc = name_execution(ctx, c, err);
     }
     if (rc == 0) {
         rc = vutil_new_uuid(uid, sizeof(uid), err);
@@ -333,9 +373,6 @@ static int run_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
     if (rc < 0) {
         goto cleanup;
     }
-    snprintf(c->exec_id, sizeof(c->exec_id), "%s-%s", c->n.id, suffix);
-    snprintf(c->exec_name, sizeof(c->exec_name), "%s/executions/%s",
-             c->n.name, c->exec_id);
     rc = plat_admit(ctx, c->n.project,
                     json_object_get(json_object_get(json_object_get(
                                                         job, "template"),
