@@ -135,13 +135,6 @@ static char *copy_lowering(const char *s, size_t len, size_t from, size_t to)
     return out;
 }
 
-static bool has_prefix(const char *s, size_t len, const char *prefix)
-{
-    size_t n = strlen(prefix);
-
-    return len >= n && memcmp(s, prefix, n) == 0;
-}
-
 /* Which kind the text claims to be (by its prefix), or 0. */
 static vouch_member_kind claimed_kind(const char *s, size_t len,
                                       size_t *rest)
@@ -165,7 +158,7 @@ static vouch_member_kind claimed_kind(const char *s, size_t len,
         return VOUCH_MEMBER_ALL_AUTHENTICATED;
     }
     for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-        if (has_prefix(s, len, prefixes[i].prefix)) {
+        if (vutil_slice_has_prefix(s, len, prefixes[i].prefix)) {
             *rest = strlen(prefixes[i].prefix);
             return prefixes[i].kind;
         }
@@ -271,7 +264,7 @@ int vouch__member_parse(const char *s, size_t len, unsigned allowed,
         size_t hlen = slash != NULL ? (size_t)(slash - host) : tail;
 
         if (slash == NULL || !vouch__host_valid(host, hlen) ||
-            !has_prefix(slash, tail - hlen, SUBJECT_INFIX) ||
+            !vutil_slice_has_prefix(slash, tail - hlen, SUBJECT_INFIX) ||
             !subject_valid(slash + strlen(SUBJECT_INFIX),
                            tail - hlen - strlen(SUBJECT_INFIX))) {
             return member_fail(why, why_size, allowed,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "flags.h"
+#include "vutil_str.h"
 
 #define HELP_WIDTH 79
 #define HELP_COLUMN 27
@@ -444,16 +445,7 @@ static const flag_spec *by_flag(const flags *f, const char *arg,
     }
     arg += 2;
     for (const flag_spec *s = f->table; s->name != NULL; s++) {
-        size_t n = strlen(s->name);
-
-        if (strncmp(arg, s->name, n) != 0) {
-            continue;
-        }
-        if (arg[n] == '=') {
-            *value = arg + n + 1;
-            return s;
-        }
-        if (arg[n] == '\0') {
+        if (vutil_flag_matches(arg, s->name, value)) {
             return s;
         }
     }
