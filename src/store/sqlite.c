@@ -612,15 +612,7 @@ static int bind_resource(sq_conn *c, sqlite3_stmt *st,
     int i;
     int rc;
 
-    v[0] = r->kind;
-    v[1] = r->name;
-    v[2] = r->parent;
-    v[3] = r->json;
-    v[4] = r->etag;
-    v[5] = r->create_time;
-    v[6] = r->update_time;
-    v[7] = r->attr1;
-    v[8] = r->attr2;
+    vouch__sq_row_values(r, v);
     for (i = 0; i < 9; i++) {
         rc = sq_bind(c, st, i + 1, v[i], step, err);
         if (rc < 0) {
