@@ -749,8 +749,7 @@ int vouch__store_bulk(vouch_store_conn *conn, const vouch_resource *items,
     return run_op(conn, OP_BULK, true, &a, err);
 }
 
-int vouch_store_replace(vouch_store_conn *conn,
-                        const vouch_resource *r,
+int vouch_store_replace(vouch_store_conn *conn, const vouch_resource *r,
                         const char *expected_etag, bool upsert,
                         vouch_error *err)
 {
