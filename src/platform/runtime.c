@@ -345,9 +345,25 @@ int vouch_runtime_start(vouch_runtime *rt, const char *execution_name,
                                "out of memory");
     }
     char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+    /* vouchd blocks its signals in every thread and ignores SIGPIPE; the
+     * job's process starts with none blocked and each at its default, as
+     * from a shell. */
+    sigset_t none;
+    sigset_t defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGHUP);
+    sigaddset(&defaults, SIGALRM);
     posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+                                        POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
     rc = posix_spawn(&e->pid, "/bin/sh", NULL, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);
     free(cmd);

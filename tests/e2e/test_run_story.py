@@ -394,14 +394,20 @@ def test_run_story_audit_log_file(story):
 
 @pytest.fixture(scope="module")
 def plain(registry, tmp_path_factory):
-    """A daemon whose runtime command fails for jobs named fail*, and
-    sleeps for jobs named sleep* (so they can be cancelled)."""
+    """A daemon whose runtime command fails for jobs named fail*,
+    sleeps for jobs named sleep* (so they can be cancelled), and for jobs
+    named signals* fails (status 4) unless its process started with no
+    signal blocked and none of 1 to 31 ignored (glibc's own 32 and 33 may
+    be)."""
     work = str(tmp_path_factory.mktemp("run-cli"))
     daemon = rh.Daemon("sqlite:%s" % os.path.join(work, "vouch.db"), work, [
         "--registry-insecure", registry.host,
         "--runtime", "exec", "--runtime-command",
-        'case {job} in fail*) exit 3;; sleep*) exec sleep 60;; esac; '
-        'sh -c "exit 0"']).start()
+        'case {job} in fail*) exit 3;; sleep*) exec sleep 60;; '
+        'signals*) grep -Eq "^SigBlk:[[:space:]]*0+$" /proc/self/status && '
+        'grep -Eq "^SigIgn:[[:space:]]*[0-9a-f]*[08]0000000$" '
+        '/proc/self/status || exit 4;; '
+        'esac; sh -c "exit 0"']).start()
     project = "cli-" + uuid.uuid4().hex[:10]
     s = {"daemon": daemon, "project": project, "reg": registry.host,
          "repo": "team/cli-" + project}
@@ -421,6 +427,16 @@ def test_run_cli_failed_execution_exits_1(plain):
         "vouch: The task exited with status 3."
     ex = cli_json(plain, "run", "executions", "list", "--job", "failing")
     assert [e["failedCount"] for e in ex] == [1]
+
+
+def test_run_cli_job_process_starts_with_default_signals(plain):
+    # vouchd blocks SIGTERM, SIGINT, SIGHUP and SIGALRM in its threads and
+    # ignores SIGPIPE; a job's process must not inherit either (a blocked
+    # SIGTERM could not be stopped, an ignored SIGPIPE breaks pipelines).
+    cli(plain, "run", "jobs", "create", "signals", "--image",
+        image(plain, "v1"), check=0)
+    out = cli(plain, "run", "jobs", "execute", "signals", "--wait", check=0)
+    assert "status 4" not in out.stderr, out.stderr
 
 
 def test_run_cli_cancel_running_execution(plain):
