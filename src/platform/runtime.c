@@ -345,9 +345,9 @@ int vouch_runtime_start(vouch_runtime *rt, const char *execution_name,
                                "out of memory");
     }
     char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-    /* vouchd blocks its signals in every thread and ignores SIGPIPE; the
-     * job's process starts with none blocked and each at its default, as
-     * from a shell. */
+    /* vouchd blocks SIGTERM, SIGINT and SIGHUP in every thread and ignores
+     * SIGPIPE; the job's process starts with none blocked and each at its
+     * default, as from a shell. */
     sigset_t none;
     sigset_t defaults;
     sigemptyset(&none);
@@ -356,7 +356,6 @@ int vouch_runtime_start(vouch_runtime *rt, const char *execution_name,
     sigaddset(&defaults, SIGTERM);
     sigaddset(&defaults, SIGINT);
     sigaddset(&defaults, SIGHUP);
-    sigaddset(&defaults, SIGALRM);
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
                                         POSIX_SPAWN_SETSIGMASK |

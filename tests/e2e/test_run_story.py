@@ -430,7 +430,7 @@ def test_run_cli_failed_execution_exits_1(plain):
 
 
 def test_run_cli_job_process_starts_with_default_signals(plain):
-    # vouchd blocks SIGTERM, SIGINT, SIGHUP and SIGALRM in its threads and
+    # vouchd blocks SIGTERM, SIGINT and SIGHUP in its threads and
     # ignores SIGPIPE; a job's process must not inherit either (a blocked
     # SIGTERM could not be stopped, an ignored SIGPIPE breaks pipelines).
     cli(plain, "run", "jobs", "create", "signals", "--image",
