@@ -17,7 +17,6 @@
 int api_list_constraints(api_request *req)
 {
     json_t *out;
-    int rc;
 
     out = json_pack(
         "{s:[{s:s+++,s:s,s:s,s:s,s:{s:b,s:b}}]}", "constraints", "name",
@@ -29,12 +28,7 @@ int api_list_constraints(api_request *req)
         "(the value 'default': the project's policy).",
         "constraintDefault", "ALLOW", "listConstraint", "supportsIn", 0,
         "supportsUnder", 0);
-    if (out == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, out);
-    json_decref(out);
-    return rc;
+    return api_respond_built(req, out);
 }
 
 int api_list_orgpolicies(api_request *req)
@@ -52,12 +46,7 @@ int api_list_orgpolicies(api_request *req)
     }
     out = pol != NULL ? json_pack("{s:[o]}", "policies", pol)
                       : json_object();
-    if (out == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, out);
-    json_decref(out);
-    return rc;
+    return api_respond_built(req, out);
 }
 
 int api_create_orgpolicy(api_request *req)

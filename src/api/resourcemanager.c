@@ -33,16 +33,10 @@ int api_get_project(api_request *req)
 {
     char number[32];
     json_t *out;
-    int rc;
 
     api_project_number(req->params[0], number, sizeof(number));
     out = json_pack("{s:s,s:s,s:s,s:s}", "projectId", req->params[0],
                     "name", req->params[0], "projectNumber", number,
                     "lifecycleState", "ACTIVE");
-    if (out == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, out);
-    json_decref(out);
-    return rc;
+    return api_respond_built(req, out);
 }

@@ -98,12 +98,7 @@ int api_v1_get_job(api_request *req)
     }
     v1 = run_v1_job_of(job, &w);
     json_decref(job);
-    if (v1 == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, v1);
-    json_decref(v1);
-    return rc;
+    return api_respond_built(req, v1);
 }
 
 int api_v1_list_jobs(api_request *req)
@@ -232,12 +227,7 @@ int api_v1_get_execution(api_request *req)
     }
     v1 = run_v1_execution_of(ex, &w);
     json_decref(ex);
-    if (v1 == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, v1);
-    json_decref(v1);
-    return rc;
+    return api_respond_built(req, v1);
 }
 
 int api_v1_list_executions(api_request *req)
@@ -377,12 +367,7 @@ int api_v1_get_task(api_request *req)
     }
     v1 = run_v1_task_of(ex, index, &w);
     json_decref(ex);
-    if (v1 == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, v1);
-    json_decref(v1);
-    return rc;
+    return api_respond_built(req, v1);
 }
 
 /* The tasks of one execution (the labelSelector must name it), paged by

@@ -258,12 +258,7 @@ static int get_view(api_request *req, run_v1_conv conv)
     }
     v1 = conv(svc, &w, NULL);
     json_decref(svc);
-    if (v1 == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, v1);
-    json_decref(v1);
-    return rc;
+    return api_respond_built(req, v1);
 }
 
 int api_v1_get_configuration(api_request *req)
@@ -404,12 +399,7 @@ int api_v1_get_revision(api_request *req)
     v1 = conv_revision(rev, &w, &cache);
     json_decref(rev);
     json_decref(cache.svc);
-    if (v1 == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, v1);
-    json_decref(v1);
-    return rc;
+    return api_respond_built(req, v1);
 }
 
 int api_v1_delete_revision(api_request *req)

@@ -162,6 +162,18 @@ int api_respond_text(api_request *req, int rc, char *text,
     return out;
 }
 
+int api_respond_built(api_request *req, json_t *value)
+{
+    int rc;
+
+    if (value == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    rc = api_respond_json(req, 200, value);
+    json_decref(value);
+    return rc;
+}
+
 int api_respond_empty(api_request *req, int rc, const vouch_error *err)
 {
     if (rc < 0) {

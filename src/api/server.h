@@ -253,6 +253,11 @@ int api_respond_page(api_request *req, const char *key,
 int api_respond_text(api_request *req, int rc, char *text,
                      const vouch_error *err);
 
+/* Respond 200 with `value` and release it: the common end of a handler
+ * that has just built its answer. NULL (the build ran out of memory) is
+ * VOUCH_ENOMEM, for the server's 500. */
+int api_respond_built(api_request *req, json_t *value);
+
 /* Respond 200 {} or with `err` when `rc` is negative. */
 int api_respond_empty(api_request *req, int rc, const vouch_error *err);
 

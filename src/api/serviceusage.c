@@ -24,7 +24,6 @@ int api_get_service_usage(api_request *req)
     const char *name = req->params[1];
     const char *title = NULL;
     json_t *out;
-    int rc;
 
     for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
         if (strcmp(served[i][0], name) == 0) {
@@ -36,10 +35,5 @@ int api_get_service_usage(api_request *req)
                     req->params[0], "state",
                     title != NULL ? "ENABLED" : "DISABLED", "config", "name",
                     name, "title", title != NULL ? title : name);
-    if (out == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    rc = api_respond_json(req, 200, out);
-    json_decref(out);
-    return rc;
+    return api_respond_built(req, out);
 }
