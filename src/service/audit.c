@@ -246,6 +246,23 @@ char *vouch__audit_run_resource_name(const vouch_audit_run_event *ev)
                          ev->location, ev->job);
 }
 
+vouch__audit_run_object vouch__audit_run_object_of(
+    const vouch_audit_run_event *ev)
+{
+    vouch__audit_run_object o;
+
+    if (ev->job == NULL) {
+        o.api_version = "serving.knative.dev/v1";
+        o.kind = "Revision";
+        o.name = ev->revision;
+    } else {
+        o.api_version = "run.googleapis.com/v1";
+        o.kind = ev->execution != NULL ? "Execution" : "Job";
+        o.name = ev->execution != NULL ? ev->execution : ev->job;
+    }
+    return o;
+}
+
 json_t *vouch__audit_run_resource(const vouch_audit_run_event *ev)
 {
     if (ev->job == NULL) {
@@ -279,6 +296,7 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
     char ts[TS_LEN + 1];
     char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
     char log_name[256];
+    vouch__audit_run_object object;
     vouch_outcome outcome;
     json_error_t jerr;
     bool breakglass;
@@ -337,6 +355,7 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
         goto cleanup;
     }
 
+    object = vouch__audit_run_object_of(ev);
     entry = json_pack(
         "{s:s,s:s,s:s,s:s,s:O,s:s,s:O,"
         "s:{s:s,s:s,s:s,s:s,s:{s:i,s:s},"
@@ -350,13 +369,8 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
         "methodName", ev->method_name, "resourceName", resource_name,
         "status", "code", deny ? 9 : 0, "message", message,
         "response",
-        "apiVersion", ev->job == NULL ? "serving.knative.dev/v1"
-                                      : "run.googleapis.com/v1",
-        "kind", ev->job == NULL ? "Revision"
-                : ev->execution != NULL ? "Execution" : "Job",
-        "metadata",
-        "name", ev->job == NULL ? ev->revision
-                : ev->execution != NULL ? ev->execution : ev->job,
+        "apiVersion", object.api_version, "kind", object.kind,
+        "metadata", "name", object.name,
         "namespace", ev->project, "annotations", annotations,
         "status", "conditions", condition,
         "metadata", "decision", decision);

@@ -28,6 +28,7 @@ int vouch_audit_run_failed_entry(json_t **out,
     char ts[TS_LEN + 1];
     char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
     char log_name[256];
+    vouch__audit_run_object object;
     int rc;
 
     *out = NULL;
@@ -51,6 +52,7 @@ int vouch_audit_run_failed_entry(json_t **out,
              VOUCH_AUDIT_LOG_SYSTEM_EVENT);
     resource = vouch__audit_run_resource(ev);
     resource_name = vouch__audit_run_resource_name(ev);
+    object = vouch__audit_run_object_of(ev);
     if (resource != NULL && resource_name != NULL) {
         entry = json_pack(
             "{s:s,s:s,s:s,s:s,s:O,s:s,s:{s:s},"
@@ -68,13 +70,8 @@ int vouch_audit_run_failed_entry(json_t **out,
             "status", "code", (int)vutil_code_grpc(code),
             "message", message,
             "response",
-            "apiVersion", ev->job == NULL ? "serving.knative.dev/v1"
-                                          : "run.googleapis.com/v1",
-            "kind", ev->job == NULL ? "Revision"
-                    : ev->execution != NULL ? "Execution" : "Job",
-            "metadata",
-            "name", ev->job == NULL ? ev->revision
-                    : ev->execution != NULL ? ev->execution : ev->job,
+            "apiVersion", object.api_version, "kind", object.kind,
+            "metadata", "name", object.name,
             "namespace", ev->project,
             "annotations", "run.googleapis.com/binary-authorization",
             "default",

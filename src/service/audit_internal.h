@@ -51,6 +51,18 @@ int vouch__audit_check_run_target(const vouch_audit_run_event *ev,
 json_t *vouch__audit_run_resource(const vouch_audit_run_event *ev);
 char *vouch__audit_run_resource_name(const vouch_audit_run_event *ev);
 
+/* The Knative object an enforcement entry's `response` stands for: a
+ * Revision, or a Job or its Execution, by its v1 apiVersion and name.
+ * Borrowed from `ev`. */
+typedef struct vouch__audit_run_object {
+    const char *api_version;
+    const char *kind;
+    const char *name;
+} vouch__audit_run_object;
+
+vouch__audit_run_object vouch__audit_run_object_of(
+    const vouch_audit_run_event *ev);
+
 /*
  * One page of entries:list, read by audit_scan.c: the entries of the
  * query's projects in key order (TIMESTAMP "/" INSERT_ID) past `resume`
