@@ -316,7 +316,6 @@ static int name_execution(vouch_platform_ctx *ctx, run_call *c,
     int rc;
 
     for (attempt = 0; attempt < 8; attempt++) {
-        json_t *taken = NULL;
         vouch_error probe = VOUCH_ERROR_INIT;
 
         rc = vutil_random_text(suffix, 5,
@@ -327,13 +326,12 @@ static int name_execution(vouch_platform_ctx *ctx, run_call *c,
         snprintf(c->exec_id, sizeof(c->exec_id), "%s-%s", c->n.id, suffix);
         snprintf(c->exec_name, sizeof(c->exec_name), "%s/executions/%s",
                  c->n.name, c->exec_id);
-        rc = plat_load(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
-                       c->exec_name, &taken, &probe);
-        json_decref(taken);
-        if (rc == VOUCH_ENOTFOUND) {
+        rc = plat_absent(ctx->conn, VOUCH_PLATFORM_KIND_EXECUTION,
+                         c->exec_name, "execution", &probe);
+        if (rc == 0) {
             return 0;
         }
-        if (rc < 0) {
+        if (rc != VOUCH_ECONFLICT) {
             *err = probe;
             return rc;
         }
