@@ -130,6 +130,12 @@ int vouch__store_error(vouch_error *err, int code, const char *source,
                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Every required field of `r` is set: VOUCH_EINVAL "OP: FIELD is
+ * required" otherwise (OP names the operation, and the item of a bulk
+ * create). */
+int vouch__store_check_resource(const vouch_resource *r, const char *op,
+                                vouch_error *err);
+
 /* vouch_store_bulk_create (bulk.c) after its checks: the backend's
  * bulk_create as one write operation (store.c's run_op: in the caller's
  * transaction, or in one of its own with retries). */

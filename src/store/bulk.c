@@ -17,30 +17,15 @@
 static int check_items(const vouch_resource *items, size_t count,
                        vouch_error *err)
 {
-    static const char *const names[7] = {
-        "kind", "name", "parent", "json", "etag", "create_time",
-        "update_time"
-    };
-    const char *values[7];
+    char op[64];
     size_t i;
-    size_t f;
+    int rc;
 
     for (i = 0; i < count; i++) {
-        const vouch_resource *r = &items[i];
-
-        values[0] = r->kind;
-        values[1] = r->name;
-        values[2] = r->parent;
-        values[3] = r->json;
-        values[4] = r->etag;
-        values[5] = r->create_time;
-        values[6] = r->update_time;
-        for (f = 0; f < 7; f++) {
-            if (values[f] == NULL || values[f][0] == '\0') {
-                return vutil_error_set(err, VOUCH_EINVAL, BULK_SRC, 0, 0,
-                                       "bulk_create: items[%zu]: %s is "
-                                       "required", i, names[f]);
-            }
+        snprintf(op, sizeof(op), "bulk_create: items[%zu]", i);
+        rc = vouch__store_check_resource(&items[i], op, err);
+        if (rc < 0) {
+            return rc;
         }
     }
     return 0;

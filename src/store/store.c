@@ -639,8 +639,8 @@ static int need(const char *value, const char *what, const char *op,
     return 0;
 }
 
-static int check_resource(const vouch_resource *r, const char *op,
-                          vouch_error *err)
+int vouch__store_check_resource(const vouch_resource *r, const char *op,
+                                vouch_error *err)
 {
     const char *values[7];
     static const char *const names[7] = {
@@ -726,7 +726,7 @@ int vouch_store_create(vouch_store_conn *conn,
     op_args a;
     int rc;
 
-    rc = check_resource(r, "create", err);
+    rc = vouch__store_check_resource(r, "create", err);
     if (rc < 0) {
         return rc;
     }
@@ -756,7 +756,7 @@ int vouch_store_replace(vouch_store_conn *conn, const vouch_resource *r,
     op_args a;
     int rc;
 
-    rc = check_resource(r, "replace", err);
+    rc = vouch__store_check_resource(r, "replace", err);
     if (rc < 0) {
         return rc;
     }
