@@ -75,6 +75,23 @@ export async function listAll(path, key, cap = 10000) {
   return { items, truncated: Boolean(token) };
 }
 
+// Up to `count` entries of an entries:list request, in its order. vouchd
+// bounds the work of one request, so a page may come back short (even
+// empty) with a token to go on: follow it, at most `maxPages` requests.
+// `list` is listEntries (a parameter, so that tests can give their own).
+export async function firstEntries(list, body, count, maxPages = 10) {
+  const entries = [];
+  let pageToken;
+  let pages = 0;
+  do {
+    const r = await list(pageToken ? { ...body, pageToken } : body);
+    entries.push(...(r.entries || []).slice(0, count - entries.length));
+    pageToken = r.nextPageToken;
+    pages++;
+  } while (pageToken && entries.length < count && pages < maxPages);
+  return entries;
+}
+
 /* ---- Resource Manager v1, Cloud Run v1 locations ---- */
 
 export async function listProjects() {

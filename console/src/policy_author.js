@@ -6,7 +6,7 @@
 // Reading the log is a separate permission (logging.logEntries.list): a
 // caller without it, or any other failure, gets "unknown", never an
 // error in place of the conflict.
-import { quoteFilter as quote } from './api.js';
+import { firstEntries, quoteFilter as quote } from './api.js';
 import { fmtTime } from './components.js';
 
 export const UPDATE_POLICY =
@@ -56,7 +56,8 @@ export function describeChange(answer, error) {
 // Never throws: `list` is api.listEntries.
 export async function policyChange(list, project, etag) {
   try {
-    return describeChange(await list(policyChangeRequest(project, etag)), null);
+    const entries = await firstEntries(list, policyChangeRequest(project, etag), 1);
+    return describeChange({ entries }, null);
   } catch (e) {
     return describeChange(null, e);
   }

@@ -173,6 +173,17 @@ test('the entry of a policy version is asked for by its etag', () => {
   assert.ok(!policyChangeRequest('shop', '').filter.includes('etag'));
 });
 
+test('the entry of a version is found past a short page (vouchd bounds one request)', async () => {
+  const asked = [];
+  const pages = [
+    { entries: [], nextPageToken: 't1' },
+    { entries: [{ timestamp: '2026-12-07T05:10:02Z', protoPayload: { authenticationInfo: { principalEmail: 'alice@example.com' } } }] },
+  ];
+  const list = async (body) => { asked.push(body.pageToken); return pages[asked.length - 1]; };
+  assert.equal(await policyChange(list, 'shop', 'e'), 'Changed by alice@example.com at 2026-12-07 05:10:02 UTC.');
+  assert.deepEqual(asked, [undefined, 't1']);
+});
+
 test('who changed the policy: principal, subject, anonymous, unknown', async () => {
   const entry = (info) => ({ entries: [{ timestamp: '2026-12-07T05:10:02.123456Z', protoPayload: { authenticationInfo: info } }] });
   assert.equal(describeChange(entry({ principalEmail: 'alice@example.com' })),

@@ -1,7 +1,7 @@
 // Overview: decisions over time, the latest denials, and (when vouchd has
 // continuous validation) what does not conform to the current policy.
 import { useMemo, useState } from 'preact/hooks';
-import { listEntries, nonConformanceCounts } from '../api.js';
+import { firstEntries, listEntries, nonConformanceCounts } from '../api.js';
 import {
   Badge, ErrorBox, Loading, PageTitle, TableWrap, fmtTime, html, pageHref, shortName, useAsync,
 } from '../components.js';
@@ -34,27 +34,13 @@ async function auditEvents(project, now) {
   return { events, truncated: Boolean(pageToken) };
 }
 
-// The 10 latest denials. vouchd bounds the work of one entries:list
-// request, so a page may come back short (even empty) with a token to go
-// on: follow it, at most MAX_PAGES times.
-async function latestDenials(project) {
-  const denials = [];
-  let pageToken;
-  let pages = 0;
-  do {
-    const r = await listEntries({
-      resourceNames: [`projects/${project}`],
-      filter: 'labels."binaryauthorization.googleapis.com/decision"="DENY"',
-      orderBy: 'timestamp desc',
-      pageSize: 10,
-      pageToken,
-    });
-    denials.push(...(r.entries || []).slice(0, 10 - denials.length));
-    pageToken = r.nextPageToken;
-    pages++;
-  } while (pageToken && denials.length < 10 && pages < MAX_PAGES);
-  return denials;
-}
+// The 10 latest denials.
+const latestDenials = (project) => firstEntries(listEntries, {
+  resourceNames: [`projects/${project}`],
+  filter: 'labels."binaryauthorization.googleapis.com/decision"="DENY"',
+  orderBy: 'timestamp desc',
+  pageSize: 10,
+}, 10, MAX_PAGES);
 
 async function loadOverview(project) {
   const now = Date.now();
