@@ -56,12 +56,16 @@ static void *write_loop(void *arg)
             vouch_store_commit(conn, &err) != 0) {
             fprintf(stderr, "crash_writer: %s: %s\n", name, err.message);
             vouch_store_release(conn);
-            exit(3);
+            /* _exit, not exit: the other writer threads are still inside
+             * libpq, and exit's library destructors (libkrb5's mutexes,
+             * reached through libpq's GSSAPI probe on reconnect) would run
+             * under them and abort the process instead. */
+            _exit(3);
         }
         vouch_store_release(conn);
         n = snprintf(line, sizeof(line), "%s\n", name);
         if (write(STDOUT_FILENO, line, (size_t)n) != n) {
-            exit(4);
+            _exit(4);
         }
     }
     return NULL;
