@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential pkgconf meson ninja-build clang libclang-rt-14-dev \
-libssl-dev openssl librnp-dev libfyaml-dev libjansson-dev libmicrohttpd-dev \
+libssl-dev openssl librnp-dev libfyaml-dev libyaml-dev libjansson-dev libmicrohttpd-dev \
 libgnutls28-dev \
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql \
 libcmocka-dev python3 python3-pytest python3-yaml python3-jwt python3-cryptography \

@@ -266,6 +266,16 @@ int vutil_json_check(const char *data, size_t len, const char *source,
                      vouch_error *err);
 
 /*
+ * Check `len` bytes as a well-formed YAML stream with libyaml, before
+ * libfyaml reads them (libfyaml's error paths are not safe on every
+ * malformed stream; vutil_yaml_check.c says which). Returns 0, or
+ * VOUCH_EPARSE with libyaml's problem, context and position, or
+ * VOUCH_ENOMEM. Thread safety: reentrant.
+ */
+int vutil_yaml_check(const char *data, size_t len, const char *source,
+                     vouch_error *err);
+
+/*
  * Parse `len` bytes with libfyaml (JSON mode when `json`) into exactly one
  * document. Returns 0 and `*out` (free with fy_document_destroy()), or
  * VOUCH_EPARSE with the parser's first error and its position, or

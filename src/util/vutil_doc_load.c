@@ -165,6 +165,9 @@ static int parser_open(struct fy_diag **diag_out, struct fy_parser **fyp_out,
     *fyp_out = NULL;
     if (!json) {
         rc = prescan(data, len, source, err);
+        if (rc == 0) {
+            rc = vutil_yaml_check(data, len, source, err);
+        }
         if (rc < 0) {
             return rc;
         }

@@ -917,7 +917,8 @@ static void test_attestor_checks_scalar_fields(void **state)
     expect_error("{\"name\": \"projects/p/attestors/a\",}", VOUCH_FORMAT_JSON,
                  VOUCH_EPARSE, 1, 35, "string or '}' expected");
     expect_error("name: [\n", VOUCH_FORMAT_YAML, VOUCH_EPARSE, 2, 1,
-                 "flow sequence");
+                 "did not find expected node content while parsing a "
+                 "flow node");
 }
 
 static void test_attestor_enforces_size_limit(void **state)

@@ -317,6 +317,31 @@ static void test_doc_load_refuses_explicit_keys(void **state)
     vouch__doc_close(&doc);
 }
 
+/*
+ * Found by fuzz_occurrence in a clean-clone CI run: libfyaml 0.7.12 crashes
+ * in fy_parser_destroy() after failing on an explicit key after ": - "
+ * (with recycling off: a double free in fy_fetch_value()). No scan of the
+ * text foresees every such shape, so libyaml reads the text first and
+ * only a well-formed stream reaches libfyaml; its error is libyaml's.
+ */
+static void test_doc_load_checks_yaml_with_libyaml_first(void **state)
+{
+    vouch__doc doc;
+
+    (void)state;
+    load_fails(":     - ? ?`?  : \t  ?\"1 10", VOUCH_FORMAT_YAML,
+               VOUCH_EPARSE, 1, 1,
+               "did not find expected key while parsing a block mapping");
+    load_fails(":     - ? ?`?  : \t  ?\"1 \xff" "10", VOUCH_FORMAT_YAML,
+               VOUCH_EPARSE, 1, 25,
+               "invalid leading UTF-8 octet (byte 0xff)");
+    load_fails("k: - ? a:\t- b", VOUCH_FORMAT_YAML, VOUCH_EPARSE, 1, 4,
+               "block sequence entries are not allowed in this context");
+    /* Well-formed YAML is read as before. */
+    load_ok(&doc, "a:\n  - b: 'c'\n    d: \"e\"\n", VOUCH_FORMAT_YAML);
+    vouch__doc_close(&doc);
+}
+
 static void test_doc_load_limits_depth(void **state)
 {
     char text[4096];
@@ -1431,6 +1456,7 @@ int main(void)
         cmocka_unit_test(test_doc_load_refuses_directives),
         cmocka_unit_test(test_doc_load_refuses_control_characters),
         cmocka_unit_test(test_doc_load_refuses_explicit_keys),
+        cmocka_unit_test(test_doc_load_checks_yaml_with_libyaml_first),
         cmocka_unit_test(test_doc_load_limits_depth),
         cmocka_unit_test(test_doc_load_refuses_misread_single_quotes),
         cmocka_unit_test(test_doc_path_push_and_pop),
