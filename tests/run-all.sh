@@ -4,8 +4,9 @@
 #   2. the same suites built with -fsanitize=address,undefined (LSan on);
 #   3. every fuzz target under libFuzzer for a short bounded run over its
 #      committed seed corpus: FUZZ_RUNS inputs each (default 300000) with a
-#      fixed seed (FUZZ_SEED, default 1), so every machine runs exactly the
-#      same inputs; FUZZ_SECONDS (default 120) only caps a target.
+#      fixed seed (FUZZ_SEED, default 1), so every machine runs about the
+#      same inputs (fuzz/run.sh says why not exactly); FUZZ_SECONDS
+#      (default 120) only caps a target.
 # Closes with one line counting every test run: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 2
