@@ -9,7 +9,8 @@
  *   run_v1_request.c   where a request points (project from the
  *                      namespace, location from the Host), bodies,
  *                      platform calls, responses, lists
- *   run_v1_common.c    conditions, metadata, field checks, containers,
+ *   run_v1_common.c    conditions, metadata, field checks, the spec
+ *                      fields revisions and tasks share, containers,
  *                      annotations
  *   run_v1_service.c   Service, Revision, Configuration, Route shapes
  *   run_v1_services.c  their handlers
@@ -136,6 +137,27 @@ void run_v1_set_nonempty(json_t *obj, const char *key, json_t *value);
 
 /* v2 duration "600s" -> 600; -1 when not whole seconds. */
 json_int_t run_v1_seconds(const char *duration);
+
+/*
+ * How a v1 RevisionSpec (of a service) or TaskSpec (of a job) maps to its
+ * v2 template: both have containers, timeoutSeconds (v2 timeout),
+ * serviceAccountName (serviceAccount) and volumes, and one integer of
+ * their own (containerConcurrency, maxRetries).
+ */
+typedef struct run_v1_spec_kind {
+    const char *path;         /* of the spec: "spec.template.spec" */
+    const char *v1_int;       /* "containerConcurrency" */
+    const char *v2_int;       /* "maxInstanceRequestConcurrency" */
+    json_int_t int_max;       /* the integer is 0 to int_max */
+    json_int_t timeout_max;   /* timeoutSeconds is 1 to timeout_max */
+} run_v1_spec_kind;
+
+/* Those fields of the v1 spec `spec` into the v2 template `t2`. */
+int run_v1_spec_to_v2(const json_t *spec, const run_v1_spec_kind *k,
+                      json_t *t2, vouch_error *err);
+/* The reverse: the v1 spec of the v2 template `t2`. New reference; NULL
+ * when out of memory. */
+json_t *run_v1_spec_of(const json_t *t2, const run_v1_spec_kind *k);
 
 /* Containers: v1 (Knative) -> v2 and back. `path` names the array. */
 int run_v1_containers_to_v2(const json_t *in, const char *path,

@@ -19,6 +19,11 @@
 #define ANN_INGRESS_STATUS "run.googleapis.com/ingress-status"
 #define NODE_ACCELERATOR "run.googleapis.com/accelerator"
 
+static const run_v1_spec_kind revision_spec = {
+    "spec.template.spec", "containerConcurrency",
+    "maxInstanceRequestConcurrency", 1000, 3600,
+};
+
 /* v1 annotation value <-> v2 enum. */
 static const char *const ingress_values[][2] = {
     { "all", "INGRESS_TRAFFIC_ALL" },
@@ -185,8 +190,6 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
         "enableServiceLinks", "runtimeClassName", "imagePullSecrets", NULL,
     };
     json_t *t2 = NULL;
-    json_t *containers = NULL;
-    json_int_t n = 0;
     int rc;
 
     *out = NULL;
@@ -216,43 +219,9 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
     }
     rc = template_meta_to_v2(json_object_get(tpl, "metadata"), t2, err);
     if (rc == 0) {
-        rc = run_v1_containers_to_v2(json_object_get(spec, "containers"),
-                                     "spec.template.spec.containers",
-                                     &containers, err);
-    }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    json_object_set_new(t2, "containers", containers);
-    json_t *cc = json_object_get(spec, "containerConcurrency");
-    rc = run_v1_int(cc, "spec.template.spec.containerConcurrency", 0, 1000,
-                    0, &n, err);
-    if (rc == 0 && cc != NULL) {
-        json_object_set_new(t2, "maxInstanceRequestConcurrency",
-                            json_integer(n));
-    }
-    json_t *ts = json_object_get(spec, "timeoutSeconds");
-    if (rc == 0) {
-        rc = run_v1_int(ts, "spec.template.spec.timeoutSeconds", 1, 3600, 0,
-                        &n, err);
-    }
-    if (rc == 0 && ts != NULL) {
-        json_object_set_new(t2, "timeout", json_sprintf("%llds",
-                                                        (long long)n));
-    }
-    json_t *sa = json_object_get(spec, "serviceAccountName");
-    if (rc == 0 && sa != NULL && !json_is_string(sa)) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             "spec.template.spec."
-                             "serviceAccountName: expected a string");
-    }
-    if (rc == 0 && json_string_length(sa) > 0) {
-        json_object_set(t2, "serviceAccount", sa);
+        rc = run_v1_spec_to_v2(spec, &revision_spec, t2, err);
     }
     if (rc == 0) {
-        run_v1_set_nonempty(t2, "volumes",
-                            json_deep_copy(json_object_get(spec,
-                                                           "volumes")));
         rc = node_selector_to_v2(json_object_get(spec, "nodeSelector"), t2,
                                  err);
     }
@@ -458,7 +427,7 @@ int run_v1_service_to_v2(const json_t *in, const run_v1_where *w,
 static json_t *template_of(const json_t *t2)
 {
     json_t *meta = json_object();
-    json_t *spec = json_object();
+    json_t *spec = run_v1_spec_of(t2, &revision_spec);
     json_t *ann = json_deep_copy(json_object_get(t2, "annotations"));
     const json_t *scaling = json_object_get(t2, "scaling");
 
@@ -493,24 +462,6 @@ static json_t *template_of(const json_t *t2)
         json_object_set_new(ann, ANN_EXEC_ENV, json_string(env));
     }
     run_v1_set_nonempty(meta, "annotations", ann);
-    json_object_set_new(spec, "containers",
-                        run_v1_containers_of(json_object_get(t2,
-                                                             "containers")));
-    json_t *cc = json_object_get(t2, "maxInstanceRequestConcurrency");
-    if (json_is_integer(cc)) {
-        json_object_set(spec, "containerConcurrency", cc);
-    }
-    json_int_t secs = run_v1_seconds(json_string_value(json_object_get(
-        t2, "timeout")));
-    if (secs >= 0) {
-        json_object_set_new(spec, "timeoutSeconds", json_integer(secs));
-    }
-    if (json_is_string(json_object_get(t2, "serviceAccount"))) {
-        json_object_set(spec, "serviceAccountName",
-                        json_object_get(t2, "serviceAccount"));
-    }
-    run_v1_set_nonempty(spec, "volumes",
-                        json_deep_copy(json_object_get(t2, "volumes")));
     const char *acc = json_string_value(json_object_get(
         json_object_get(t2, "nodeSelector"), "accelerator"));
     if (acc != NULL) {
@@ -740,9 +691,7 @@ json_t *run_v1_revision_of(const json_t *rev, const json_t *svc,
         return NULL;
     }
     meta = run_v1_meta(rev, id, w);
-    spec = json_pack("{s:o}", "containers",
-                     run_v1_containers_of(json_object_get(rev,
-                                                          "containers")));
+    spec = run_v1_spec_of(rev, &revision_spec);
     if (meta == NULL || spec == NULL) {
         json_decref(meta);
         json_decref(spec);
@@ -760,21 +709,6 @@ json_t *run_v1_revision_of(const json_t *rev, const json_t *svc,
                                   RUN_V1_SERVING, "kind", "Configuration",
                                   "name", service, "controller", 1,
                                   "blockOwnerDeletion", 1));
-    json_t *cc = json_object_get(rev, "maxInstanceRequestConcurrency");
-    if (json_is_integer(cc)) {
-        json_object_set(spec, "containerConcurrency", cc);
-    }
-    json_int_t secs = run_v1_seconds(json_string_value(json_object_get(
-        rev, "timeout")));
-    if (secs >= 0) {
-        json_object_set_new(spec, "timeoutSeconds", json_integer(secs));
-    }
-    if (json_is_string(json_object_get(rev, "serviceAccount"))) {
-        json_object_set(spec, "serviceAccountName",
-                        json_object_get(rev, "serviceAccount"));
-    }
-    run_v1_set_nonempty(spec, "volumes",
-                        json_deep_copy(json_object_get(rev, "volumes")));
     return json_pack("{s:s,s:s,s:o,s:o,s:o}", "apiVersion", RUN_V1_SERVING,
                      "kind", "Revision", "metadata", meta, "spec", spec,
                      "status", revision_status(rev, svc, id));
