@@ -525,6 +525,24 @@ static void set_name(json_t *status, const char *key, const json_t *svc,
     }
 }
 
+/* status.latestCreatedRevisionName and latestReadyRevisionName. */
+static void set_latest(json_t *status, const json_t *svc)
+{
+    set_name(status, "latestCreatedRevisionName", svc,
+             "latestCreatedRevision");
+    set_name(status, "latestReadyRevisionName", svc, "latestReadyRevision");
+}
+
+/* status.url and status.address, when the service has a `uri`. */
+static void set_url(json_t *status, const char *uri)
+{
+    if (uri != NULL) {
+        json_object_set_new(status, "url", json_string(uri));
+        json_object_set_new(status, "address", json_pack("{s:s}", "url",
+                                                         uri));
+    }
+}
+
 /* A ready condition for the service's state (terminalCondition). */
 static json_t *ready_of(const json_t *svc, const char *type)
 {
@@ -536,10 +554,13 @@ static json_t *ready_of(const json_t *svc, const char *type)
     return run_v1_condition(tc, type);
 }
 
-/* metadata of an object owned by service `svc` (Configuration, Route). */
-static json_t *owned_meta(const json_t *svc, const char *id,
-                          const run_v1_where *w)
+/* metadata of an object owned by service `svc` (Configuration, Route),
+ * named as the service. */
+static json_t *owned_meta(const json_t *svc, const run_v1_where *w)
 {
+    const char *name = run_v1_short(json_string_value(json_object_get(
+        svc, "name")));
+    const char *id = name != NULL ? name : "";
     json_t *meta = run_v1_meta(svc, id, w);
 
     if (meta == NULL) {
@@ -588,17 +609,11 @@ json_t *run_v1_service_of(const json_t *svc, const run_v1_where *w)
                         json_pack("[o,o,o]", ready_of(svc, "Ready"),
                                   ready_of(svc, "ConfigurationsReady"),
                                   ready_of(svc, "RoutesReady")));
-    set_name(status, "latestCreatedRevisionName", svc,
-             "latestCreatedRevision");
-    set_name(status, "latestReadyRevisionName", svc, "latestReadyRevision");
+    set_latest(status, svc);
     json_object_set_new(status, "traffic",
                         traffic_of(json_object_get(svc, "trafficStatuses"),
                                    uri));
-    if (uri != NULL) {
-        json_object_set_new(status, "url", json_string(uri));
-        json_object_set_new(status, "address", json_pack("{s:s}", "url",
-                                                         uri));
-    }
+    set_url(status, uri);
     return json_pack("{s:s,s:s,s:o,s:{s:o,s:o},s:o}", "apiVersion",
                      RUN_V1_SERVING, "kind", "Service", "metadata", meta,
                      "spec", "template",
@@ -714,60 +729,58 @@ json_t *run_v1_revision_of(const json_t *rev, const json_t *svc,
                      "status", revision_status(rev, svc, id));
 }
 
-json_t *run_v1_configuration_of(const json_t *svc, const run_v1_where *w)
+/*
+ * A Configuration or a Route (`kind`) of service `svc`, with `spec`
+ * (taken) and a status of the observedGeneration and the Ready condition
+ * that the caller completes. NULL when out of memory.
+ */
+static json_t *owned_view(const json_t *svc, const run_v1_where *w,
+                          const char *kind, json_t *spec)
 {
-    const char *id = run_v1_short(json_string_value(json_object_get(svc,
-                                                                    "name")));
-    json_t *meta = owned_meta(svc, id != NULL ? id : "", w);
-    json_t *status;
+    json_t *meta = owned_meta(svc, w);
+    json_t *gen = json_object_get(svc, "observedGeneration");
 
-    if (meta == NULL) {
+    if (meta == NULL || spec == NULL) {
+        json_decref(meta);
+        json_decref(spec);
         return NULL;
     }
-    status = json_pack("{s:O,s:[o]}", "observedGeneration",
-                       json_object_get(svc, "observedGeneration") != NULL
-                           ? json_object_get(svc, "observedGeneration")
-                           : json_null(),
-                       "conditions", ready_of(svc, "Ready"));
-    if (status != NULL) {
-        set_name(status, "latestCreatedRevisionName", svc,
-                 "latestCreatedRevision");
-        set_name(status, "latestReadyRevisionName", svc,
-                 "latestReadyRevision");
+    return json_pack("{s:s,s:s,s:o,s:o,s:{s:O,s:[o]}}", "apiVersion",
+                     RUN_V1_SERVING, "kind", kind, "metadata", meta, "spec",
+                     spec, "status", "observedGeneration",
+                     gen != NULL ? gen : json_null(), "conditions",
+                     ready_of(svc, "Ready"));
+}
+
+json_t *run_v1_configuration_of(const json_t *svc, const run_v1_where *w)
+{
+    json_t *v1 = owned_view(svc, w, "Configuration",
+                            json_pack("{s:o}", "template",
+                                      template_of(json_object_get(
+                                          svc, "template"))));
+
+    if (v1 != NULL) {
+        set_latest(json_object_get(v1, "status"), svc);
     }
-    return json_pack("{s:s,s:s,s:o,s:{s:o},s:o}", "apiVersion",
-                     RUN_V1_SERVING, "kind", "Configuration", "metadata",
-                     meta, "spec", "template",
-                     template_of(json_object_get(svc, "template")), "status",
-                     status);
+    return v1;
 }
 
 json_t *run_v1_route_of(const json_t *svc, const run_v1_where *w)
 {
-    const char *id = run_v1_short(json_string_value(json_object_get(svc,
-                                                                    "name")));
     const char *uri = json_string_value(json_object_get(svc, "uri"));
-    json_t *meta = owned_meta(svc, id != NULL ? id : "", w);
-    json_t *status;
+    json_t *v1 = owned_view(svc, w, "Route",
+                            json_pack("{s:o}", "traffic",
+                                      traffic_of(json_object_get(svc,
+                                                                 "traffic"),
+                                                 uri)));
+    json_t *status = json_object_get(v1, "status");
 
-    if (meta == NULL) {
-        return NULL;
+    if (v1 != NULL) {
+        json_object_set_new(status, "traffic",
+                            traffic_of(json_object_get(svc,
+                                                       "trafficStatuses"),
+                                       uri));
+        set_url(status, uri);
     }
-    status = json_pack("{s:O,s:[o],s:o}", "observedGeneration",
-                       json_object_get(svc, "observedGeneration") != NULL
-                           ? json_object_get(svc, "observedGeneration")
-                           : json_null(),
-                       "conditions", ready_of(svc, "Ready"), "traffic",
-                       traffic_of(json_object_get(svc, "trafficStatuses"),
-                                  uri));
-    if (status != NULL && uri != NULL) {
-        json_object_set_new(status, "url", json_string(uri));
-        json_object_set_new(status, "address", json_pack("{s:s}", "url",
-                                                         uri));
-    }
-    return json_pack("{s:s,s:s,s:o,s:{s:o},s:o}", "apiVersion",
-                     RUN_V1_SERVING, "kind", "Route", "metadata", meta,
-                     "spec", "traffic",
-                     traffic_of(json_object_get(svc, "traffic"), uri),
-                     "status", status);
+    return v1;
 }
