@@ -8,7 +8,8 @@
  *
  *   run_v1_request.c   where a request points (project from the
  *                      namespace, location from the Host), bodies,
- *                      platform calls, responses, lists
+ *                      platform calls, responses, lists, and the get,
+ *                      list and delete every kind's handlers share
  *   run_v1_common.c    conditions, metadata, field checks, the spec
  *                      fields revisions and tasks share, containers,
  *                      annotations
@@ -28,11 +29,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "platform.h"
 #include "vouch/common.h"
 #include "vsvc_names.h"
 
 struct api_request;
-struct vouch_platform_ctx;
 
 /* Knative groups and the labels vouchd sets on v1 objects. */
 #define RUN_V1_SERVING "serving.knative.dev/v1"
@@ -85,6 +86,22 @@ void run_v1_location_of_host(const char *host, const char *fallback,
 /* A platform context for the request's session, of the v1 shape (audit
  * entries name v1 methods). */
 void run_v1_ctx(struct api_request *req, struct vouch_platform_ctx *ctx);
+
+/*
+ * One v1 request's call of the platform: where the request points, the
+ * platform context of its session (run_v1_ctx), the error and the
+ * Operation the platform answers (the caller's; json_decref).
+ */
+typedef struct run_v1_call {
+    run_v1_where w;
+    struct vouch_platform_ctx ctx;
+    vouch_error err;
+    json_t *op;
+} run_v1_call;
+
+/* Start `c` for the request: where it points and its context; no error
+ * and no Operation yet. */
+void run_v1_call_begin(struct api_request *req, run_v1_call *c);
 
 /* "CONTAINER_IMAGE_UNAUTHORIZED" -> "ContainerImageUnauthorized" into
  * `out`. */
@@ -286,6 +303,46 @@ typedef struct run_v1_list_spec {
  * (vsvc_list_matching). */
 int run_v1_list(struct api_request *req, const run_v1_where *w,
                 const run_v1_list_args *args, const run_v1_list_spec *spec);
+
+/*
+ * Respond to the v1 list request `req` in its location: `what` says the
+ * kind, the conversion and the list's kind; its parent and name prefix
+ * are set here. With `parents` NULL the resources are the location's own
+ * (services, jobs); otherwise they are children in the `parents`
+ * collection ("services"): of the one parent the labelSelector pins with
+ * the label `pin`, else of every parent.
+ */
+int run_v1_list_in(struct api_request *req, const run_v1_list_spec *what,
+                   const char *parents, const char *pin);
+
+/* Find the stored v2 resource that `w->id` names (run_v1_load,
+ * run_v1_find). Caller owns *out. */
+typedef int (*run_v1_finder)(struct api_request *req, const run_v1_where *w,
+                             json_t **out, vouch_error *err);
+
+/* Respond with the stored v2 resource `find` finds for the request, as
+ * `conv` shows it with `payload`. */
+int run_v1_respond_get(struct api_request *req, run_v1_finder find,
+                       run_v1_conv conv, void *payload);
+
+/* A v2 resource as its v1 shape (run_v1_service_of ...). */
+typedef json_t *(*run_v1_shape)(const json_t *r2, const run_v1_where *w);
+
+/* Respond to the platform call `c` the way run_v1_finish does, with the
+ * resource of its Operation in the v1 shape `shape`. */
+int run_v1_finish_op(struct api_request *req, run_v1_call *c, int rc,
+                     run_v1_shape shape);
+
+/* The platform's delete of a service or a job. */
+typedef int (*run_v1_delete_fn)(struct vouch_platform_ctx *ctx,
+                                const char *project, const char *location,
+                                const char *id, const char *etag,
+                                json_t **out, vouch_error *err);
+
+/* DELETE of the service or job the request names, answered with the
+ * Kubernetes Status of `collection` ("services"). */
+int run_v1_delete(struct api_request *req, const char *collection,
+                  run_v1_delete_fn fn);
 
 /* ---- run_v1_service.c ---- */
 
