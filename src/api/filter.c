@@ -2,49 +2,12 @@
  * vouchd — the occurrence list filter.
  */
 #include "filter.h"
+#include "scan.h"
 #include "vsvc_names.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct scanner {
-    const char *p;
-    size_t len;
-    size_t pos;
-    vouch_error *err;
-} scanner;
-
-static int fail(scanner *s, size_t pos, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(scanner *s, size_t pos, const char *fmt, ...)
-{
-    char message[200];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    if (s->err != NULL) {
-        memset(s->err, 0, sizeof(*s->err));
-        s->err->code = VOUCH_EINVAL;
-        s->err->line = 1;
-        s->err->column = (uint32_t)(pos + 1);
-        snprintf(s->err->source, sizeof(s->err->source), "filter");
-        snprintf(s->err->message, sizeof(s->err->message), "%s", message);
-    }
-    return VOUCH_EINVAL;
-}
-
-static void skip_blank(scanner *s)
-{
-    while (s->pos < s->len && (s->p[s->pos] == ' ' || s->p[s->pos] == '\t')) {
-        s->pos++;
-    }
-}
 
 static bool ident_char(char c)
 {
@@ -53,7 +16,7 @@ static bool ident_char(char c)
 }
 
 /* A quoted string at s->pos into a malloc'd *out. */
-static int scan_string(scanner *s, char **out)
+static int scan_string(api_scan *s, char **out)
 {
     size_t start = s->pos;
     size_t n = 0;
@@ -61,7 +24,8 @@ static int scan_string(scanner *s, char **out)
 
     *out = NULL;
     if (s->pos >= s->len || s->p[s->pos] != '"') {
-        return fail(s, s->pos, "expected a quoted string (\"...\")");
+        return api_scan_fail(s, VOUCH_EINVAL, s->pos,
+                             "expected a quoted string (\"...\")");
     }
     buf = malloc(s->len - s->pos + 1);
     if (buf == NULL) {
@@ -71,7 +35,8 @@ static int scan_string(scanner *s, char **out)
     for (;;) {
         if (s->pos >= s->len) {
             free(buf);
-            return fail(s, start, "string is not closed (missing '\"')");
+            return api_scan_fail(s, VOUCH_EINVAL, start,
+                                 "string is not closed (missing '\"')");
         }
         char c = s->p[s->pos];
         if (c == '"') {
@@ -82,14 +47,16 @@ static int scan_string(scanner *s, char **out)
             if (s->pos + 1 >= s->len ||
                 (s->p[s->pos + 1] != '"' && s->p[s->pos + 1] != '\\')) {
                 free(buf);
-                return fail(s, s->pos,
-                            "only \\\" and \\\\ may be escaped in a string");
+                return api_scan_fail(s, VOUCH_EINVAL, s->pos,
+                                     "only \\\" and \\\\ may be escaped in "
+                                     "a string");
             }
             c = s->p[s->pos + 1];
             s->pos++;
         } else if (c == '\0') {
             free(buf);
-            return fail(s, s->pos, "NUL byte in a string");
+            return api_scan_fail(s, VOUCH_EINVAL, s->pos,
+                                 "NUL byte in a string");
         }
         buf[n++] = c;
         s->pos++;
@@ -100,21 +67,21 @@ static int scan_string(scanner *s, char **out)
 }
 
 /* Expect byte `c` (after blanks) at s->pos. */
-static int expect(scanner *s, char c, const char *what)
+static int expect(api_scan *s, char c, const char *what)
 {
-    skip_blank(s);
+    api_scan_skip_blank(s);
     if (s->pos >= s->len || s->p[s->pos] != c) {
-        return fail(s, s->pos, "expected %s", what);
+        return api_scan_fail(s, VOUCH_EINVAL, s->pos, "expected %s", what);
     }
     s->pos++;
-    skip_blank(s);
+    api_scan_skip_blank(s);
     return 0;
 }
 
 /* The rest of `has_suffix(resourceUrl, "...")` after its name: the
  * quoted suffix into *out. gcloud's `attestations list --artifact-url`
  * sends it with the image's digest. */
-static int scan_has_suffix(scanner *s, char **out)
+static int scan_has_suffix(api_scan *s, char **out)
 {
     int rc = expect(s, '(', "'(' after has_suffix");
 
@@ -123,8 +90,9 @@ static int scan_has_suffix(scanner *s, char **out)
     }
     if (s->len - s->pos < 11 || memcmp(s->p + s->pos, "resourceUrl", 11) != 0 ||
         (s->pos + 11 < s->len && ident_char(s->p[s->pos + 11]))) {
-        return fail(s, s->pos, "has_suffix: only resourceUrl can be "
-                    "matched by suffix");
+        return api_scan_fail(s, VOUCH_EINVAL, s->pos,
+                             "has_suffix: only resourceUrl can be "
+                             "matched by suffix");
     }
     s->pos += 11;
     rc = expect(s, ',', "',' after has_suffix(resourceUrl");
@@ -144,42 +112,41 @@ static int scan_has_suffix(scanner *s, char **out)
 int api_filter_parse(const char *text, size_t len, api_filter *out,
                      vouch_error *err)
 {
-    scanner s = { text, len, 0, err };
+    api_scan s = { text, len, 0, "filter", err };
     api_filter f = { NULL, NULL, NULL, NULL };
     char *value = NULL;
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
     if (len > API_FILTER_MAX_BYTES) {
-        fail(&s, 0, "filter is %zu bytes; at most %u are accepted", len,
-             API_FILTER_MAX_BYTES);
-        if (err != NULL) {
-            err->code = VOUCH_ETOOBIG;
-        }
-        return VOUCH_ETOOBIG;
+        return api_scan_fail(&s, VOUCH_ETOOBIG, 0,
+                             "filter is %zu bytes; at most %u are accepted",
+                             len, API_FILTER_MAX_BYTES);
     }
-    skip_blank(&s);
+    api_scan_skip_blank(&s);
     while (s.pos < s.len) {   /* an empty filter matches everything */
         size_t field_pos;
         size_t field_len;
         char **slot;
 
-        skip_blank(&s);
+        api_scan_skip_blank(&s);
         field_pos = s.pos;
         while (s.pos < s.len && ident_char(s.p[s.pos])) {
             s.pos++;
         }
         field_len = s.pos - field_pos;
         if (field_len == 0) {
-            rc = fail(&s, field_pos,
-                      "expected a field: resourceUrl, kind, noteName or "
-                      "has_suffix(resourceUrl, \"...\")");
+            rc = api_scan_fail(&s, VOUCH_EINVAL, field_pos,
+                               "expected a field: resourceUrl, kind, "
+                               "noteName or has_suffix(resourceUrl, "
+                               "\"...\")");
             goto cleanup;
         }
         if (field_len == 10 &&
             memcmp(s.p + field_pos, "has_suffix", 10) == 0) {
             if (f.resource_url_suffix != NULL) {
-                rc = fail(&s, field_pos, "has_suffix appears twice");
+                rc = api_scan_fail(&s, VOUCH_EINVAL, field_pos,
+                                   "has_suffix appears twice");
                 goto cleanup;
             }
             rc = scan_has_suffix(&s, &f.resource_url_suffix);
@@ -197,26 +164,28 @@ int api_filter_parse(const char *text, size_t len, api_filter *out,
                    memcmp(s.p + field_pos, "noteName", 8) == 0) {
             slot = &f.note_name;
         } else {
-            rc = fail(&s, field_pos,
-                      "unknown field '%.*s': only resourceUrl, kind and "
-                      "noteName can be filtered on",
-                      (int)(field_len > 64 ? 64 : field_len),
-                      s.p + field_pos);
+            rc = api_scan_fail(&s, VOUCH_EINVAL, field_pos,
+                               "unknown field '%.*s': only resourceUrl, "
+                               "kind and noteName can be filtered on",
+                               (int)(field_len > 64 ? 64 : field_len),
+                               s.p + field_pos);
             goto cleanup;
         }
         if (*slot != NULL) {
-            rc = fail(&s, field_pos, "field '%.*s' appears twice",
-                      (int)field_len, s.p + field_pos);
+            rc = api_scan_fail(&s, VOUCH_EINVAL, field_pos,
+                               "field '%.*s' appears twice",
+                               (int)field_len, s.p + field_pos);
             goto cleanup;
         }
-        skip_blank(&s);
+        api_scan_skip_blank(&s);
         if (s.pos >= s.len || s.p[s.pos] != '=') {
-            rc = fail(&s, s.pos, "expected '=' after '%.*s'",
-                      (int)field_len, s.p + field_pos);
+            rc = api_scan_fail(&s, VOUCH_EINVAL, s.pos,
+                               "expected '=' after '%.*s'",
+                               (int)field_len, s.p + field_pos);
             goto cleanup;
         }
         s.pos++;
-        skip_blank(&s);
+        api_scan_skip_blank(&s);
         rc = scan_string(&s, &value);
         if (rc < 0) {
             goto cleanup;
@@ -228,7 +197,7 @@ int api_filter_parse(const char *text, size_t len, api_filter *out,
         *slot = value;
         value = NULL;
 next_term:
-        skip_blank(&s);
+        api_scan_skip_blank(&s);
         if (s.pos == s.len) {
             break;
         }
@@ -236,14 +205,16 @@ next_term:
             (s.len - s.pos == 3 || s.p[s.pos + 3] == ' ' ||
              s.p[s.pos + 3] == '\t')) {
             s.pos += 3;
-            skip_blank(&s);
+            api_scan_skip_blank(&s);
             if (s.pos == s.len) {
-                rc = fail(&s, s.pos, "expected a term after AND");
+                rc = api_scan_fail(&s, VOUCH_EINVAL, s.pos,
+                                   "expected a term after AND");
                 goto cleanup;
             }
             continue;
         }
-        rc = fail(&s, s.pos, "expected AND or the end of the filter");
+        rc = api_scan_fail(&s, VOUCH_EINVAL, s.pos,
+                           "expected AND or the end of the filter");
         goto cleanup;
     }
     *out = f;

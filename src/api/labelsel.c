@@ -2,9 +2,8 @@
  * vouchd — Kubernetes label selectors (labelsel.h).
  */
 #include "labelsel.h"
+#include "scan.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,40 +31,6 @@ struct api_labelsel {
     requirement reqs[API_LABELSEL_MAX_REQS];
 };
 
-typedef struct scanner {
-    const char *p;
-    size_t len;
-    size_t pos;
-    vouch_error *err;
-} scanner;
-
-static int fail(scanner *s, int code, size_t pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(scanner *s, int code, size_t pos, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (s->err != NULL) {
-        memset(s->err, 0, sizeof(*s->err));
-        s->err->code = (vouch_code)code;
-        s->err->line = 1;
-        s->err->column = (uint32_t)(pos + 1);
-        snprintf(s->err->source, sizeof(s->err->source), "labelSelector");
-        va_start(ap, fmt);
-        vsnprintf(s->err->message, sizeof(s->err->message), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static void skip_blank(scanner *s)
-{
-    while (s->pos < s->len && (s->p[s->pos] == ' ' || s->p[s->pos] == '\t')) {
-        s->pos++;
-    }
-}
-
 static bool value_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -79,7 +44,7 @@ static bool key_char(char c)
 
 /* A run of `ok` characters at s->pos into a malloc'd string (may be
  * empty when `empty_ok`). */
-static int scan_word(scanner *s, bool (*ok)(char), size_t max,
+static int scan_word(api_scan *s, bool (*ok)(char), size_t max,
                      bool empty_ok, const char *what, char **out)
 {
     size_t start = s->pos;
@@ -90,11 +55,12 @@ static int scan_word(scanner *s, bool (*ok)(char), size_t max,
     }
     size_t n = s->pos - start;
     if (n == 0 && !empty_ok) {
-        return fail(s, VOUCH_EINVAL, start, "expected %s", what);
+        return api_scan_fail(s, VOUCH_EINVAL, start, "expected %s", what);
     }
     if (n > max) {
-        return fail(s, VOUCH_EINVAL, start, "%s is %zu characters; at most "
-                    "%zu", what, n, max);
+        return api_scan_fail(s, VOUCH_EINVAL, start,
+                             "%s is %zu characters; at most %zu", what, n,
+                             max);
     }
     *out = malloc(n + 1);
     if (*out == NULL) {
@@ -106,7 +72,7 @@ static int scan_word(scanner *s, bool (*ok)(char), size_t max,
 }
 
 /* Is the word at s->pos `word`, followed by a non-key character? */
-static bool at_word(const scanner *s, const char *word)
+static bool at_word(const api_scan *s, const char *word)
 {
     size_t n = strlen(word);
 
@@ -114,31 +80,32 @@ static bool at_word(const scanner *s, const char *word)
            (s->pos + n == s->len || !key_char(s->p[s->pos + n]));
 }
 
-static int add_value(scanner *s, requirement *r, char *v)
+static int add_value(api_scan *s, requirement *r, char *v)
 {
     if (r->nvalues == API_LABELSEL_MAX_VALUES) {
         free(v);
-        return fail(s, VOUCH_ETOOBIG, s->pos, "more than %u values in one "
-                    "set", API_LABELSEL_MAX_VALUES);
+        return api_scan_fail(s, VOUCH_ETOOBIG, s->pos,
+                             "more than %u values in one set",
+                             API_LABELSEL_MAX_VALUES);
     }
     r->values[r->nvalues++] = v;
     return 0;
 }
 
 /* "(" value { "," value } ")" */
-static int scan_set(scanner *s, requirement *r)
+static int scan_set(api_scan *s, requirement *r)
 {
     char *v = NULL;
     int rc;
 
-    skip_blank(s);
+    api_scan_skip_blank(s);
     if (s->pos >= s->len || s->p[s->pos] != '(') {
-        return fail(s, VOUCH_EINVAL, s->pos, "expected '(' to open the "
-                    "set of values");
+        return api_scan_fail(s, VOUCH_EINVAL, s->pos,
+                             "expected '(' to open the set of values");
     }
     s->pos++;
     for (;;) {
-        skip_blank(s);
+        api_scan_skip_blank(s);
         rc = scan_word(s, value_char, VALUE_MAX, false, "a value", &v);
         if (rc == 0) {
             rc = add_value(s, r, v);
@@ -146,7 +113,7 @@ static int scan_set(scanner *s, requirement *r)
         if (rc < 0) {
             return rc;
         }
-        skip_blank(s);
+        api_scan_skip_blank(s);
         if (s->pos < s->len && s->p[s->pos] == ',') {
             s->pos++;
             continue;
@@ -155,20 +122,20 @@ static int scan_set(scanner *s, requirement *r)
             s->pos++;
             return 0;
         }
-        return fail(s, VOUCH_EINVAL, s->pos, "expected ',' or ')' in the "
-                    "set of values");
+        return api_scan_fail(s, VOUCH_EINVAL, s->pos,
+                             "expected ',' or ')' in the set of values");
     }
 }
 
-static int scan_requirement(scanner *s, requirement *r)
+static int scan_requirement(api_scan *s, requirement *r)
 {
     char *v = NULL;
     int rc;
 
-    skip_blank(s);
+    api_scan_skip_blank(s);
     if (s->pos < s->len && s->p[s->pos] == '!') {
         s->pos++;
-        skip_blank(s);
+        api_scan_skip_blank(s);
         r->op = OP_ABSENT;
         return scan_word(s, key_char, KEY_MAX, false, "a label key",
                          &r->key);
@@ -177,7 +144,7 @@ static int scan_requirement(scanner *s, requirement *r)
     if (rc < 0) {
         return rc;
     }
-    skip_blank(s);
+    api_scan_skip_blank(s);
     if (s->pos == s->len || s->p[s->pos] == ',') {
         r->op = OP_EXISTS;
         return 0;
@@ -197,10 +164,11 @@ static int scan_requirement(scanner *s, requirement *r)
         r->op = OP_EQ;
         s->pos++;
     } else {
-        return fail(s, VOUCH_EINVAL, s->pos, "expected =, ==, !=, in, "
-                    "notin, ',' or the end after the key '%s'", r->key);
+        return api_scan_fail(s, VOUCH_EINVAL, s->pos,
+                             "expected =, ==, !=, in, notin, ',' or the "
+                             "end after the key '%s'", r->key);
     }
-    skip_blank(s);
+    api_scan_skip_blank(s);
     rc = scan_word(s, value_char, VALUE_MAX, true, "a value", &v);
     if (rc == 0) {
         rc = add_value(s, r, v);
@@ -211,44 +179,46 @@ static int scan_requirement(scanner *s, requirement *r)
 int api_labelsel_parse(const char *text, size_t len, api_labelsel **out,
                        vouch_error *err)
 {
-    scanner s = { text, len, 0, err };
+    api_scan s = { text, len, 0, "labelSelector", err };
     api_labelsel *sel = NULL;
     int rc;
 
     *out = NULL;
     if (len > API_LABELSEL_MAX_BYTES) {
-        return fail(&s, VOUCH_ETOOBIG, 0, "the selector is %zu bytes; at "
-                    "most %u are accepted", len, API_LABELSEL_MAX_BYTES);
+        return api_scan_fail(&s, VOUCH_ETOOBIG, 0,
+                             "the selector is %zu bytes; at most %u are "
+                             "accepted", len, API_LABELSEL_MAX_BYTES);
     }
     sel = calloc(1, sizeof(*sel));
     if (sel == NULL) {
         return VOUCH_ENOMEM;
     }
-    skip_blank(&s);
+    api_scan_skip_blank(&s);
     while (s.pos < s.len) {
         if (sel->count == API_LABELSEL_MAX_REQS) {
-            rc = fail(&s, VOUCH_ETOOBIG, s.pos, "more than %u requirements",
-                      API_LABELSEL_MAX_REQS);
+            rc = api_scan_fail(&s, VOUCH_ETOOBIG, s.pos,
+                               "more than %u requirements",
+                               API_LABELSEL_MAX_REQS);
             goto cleanup;
         }
         rc = scan_requirement(&s, &sel->reqs[sel->count++]);
         if (rc < 0) {
             goto cleanup;
         }
-        skip_blank(&s);
+        api_scan_skip_blank(&s);
         if (s.pos == s.len) {
             break;
         }
         if (s.p[s.pos] != ',') {
-            rc = fail(&s, VOUCH_EINVAL, s.pos, "expected ',' or the end of "
-                      "the selector");
+            rc = api_scan_fail(&s, VOUCH_EINVAL, s.pos,
+                               "expected ',' or the end of the selector");
             goto cleanup;
         }
         s.pos++;
-        skip_blank(&s);
+        api_scan_skip_blank(&s);
         if (s.pos == s.len) {
-            rc = fail(&s, VOUCH_EINVAL, s.pos, "expected a requirement "
-                      "after ','");
+            rc = api_scan_fail(&s, VOUCH_EINVAL, s.pos,
+                               "expected a requirement after ','");
             goto cleanup;
         }
     }

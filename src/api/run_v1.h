@@ -8,8 +8,10 @@
  *
  *   run_v1_request.c   where a request points (project from the
  *                      namespace, location from the Host), bodies,
- *                      platform calls, responses, lists
- *   run_v1_common.c    conditions, metadata, field checks, containers,
+ *                      platform calls, responses, lists, and the get,
+ *                      list and delete every kind's handlers share
+ *   run_v1_common.c    conditions, metadata, field checks, the spec
+ *                      fields revisions and tasks share, containers,
  *                      annotations
  *   run_v1_service.c   Service, Revision, Configuration, Route shapes
  *   run_v1_services.c  their handlers
@@ -27,11 +29,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "platform.h"
 #include "vouch/common.h"
 #include "vsvc_names.h"
 
 struct api_request;
-struct vouch_platform_ctx;
 
 /* Knative groups and the labels vouchd sets on v1 objects. */
 #define RUN_V1_SERVING "serving.knative.dev/v1"
@@ -85,6 +87,22 @@ void run_v1_location_of_host(const char *host, const char *fallback,
  * entries name v1 methods). */
 void run_v1_ctx(struct api_request *req, struct vouch_platform_ctx *ctx);
 
+/*
+ * One v1 request's call of the platform: where the request points, the
+ * platform context of its session (run_v1_ctx), the error and the
+ * Operation the platform answers (the caller's; json_decref).
+ */
+typedef struct run_v1_call {
+    run_v1_where w;
+    struct vouch_platform_ctx ctx;
+    vouch_error err;
+    json_t *op;
+} run_v1_call;
+
+/* Start `c` for the request: where it points and its context; no error
+ * and no Operation yet. */
+void run_v1_call_begin(struct api_request *req, run_v1_call *c);
+
 /* "CONTAINER_IMAGE_UNAUTHORIZED" -> "ContainerImageUnauthorized" into
  * `out`. */
 void run_v1_reason(const char *v2, char *out, size_t size);
@@ -136,6 +154,27 @@ void run_v1_set_nonempty(json_t *obj, const char *key, json_t *value);
 
 /* v2 duration "600s" -> 600; -1 when not whole seconds. */
 json_int_t run_v1_seconds(const char *duration);
+
+/*
+ * How a v1 RevisionSpec (of a service) or TaskSpec (of a job) maps to its
+ * v2 template: both have containers, timeoutSeconds (v2 timeout),
+ * serviceAccountName (serviceAccount) and volumes, and one integer of
+ * their own (containerConcurrency, maxRetries).
+ */
+typedef struct run_v1_spec_kind {
+    const char *path;         /* of the spec: "spec.template.spec" */
+    const char *v1_int;       /* "containerConcurrency" */
+    const char *v2_int;       /* "maxInstanceRequestConcurrency" */
+    json_int_t int_max;       /* the integer is 0 to int_max */
+    json_int_t timeout_max;   /* timeoutSeconds is 1 to timeout_max */
+} run_v1_spec_kind;
+
+/* Those fields of the v1 spec `spec` into the v2 template `t2`. */
+int run_v1_spec_to_v2(const json_t *spec, const run_v1_spec_kind *k,
+                      json_t *t2, vouch_error *err);
+/* The reverse: the v1 spec of the v2 template `t2`. New reference; NULL
+ * when out of memory. */
+json_t *run_v1_spec_of(const json_t *t2, const run_v1_spec_kind *k);
 
 /* Containers: v1 (Knative) -> v2 and back. `path` names the array. */
 int run_v1_containers_to_v2(const json_t *in, const char *path,
@@ -264,6 +303,46 @@ typedef struct run_v1_list_spec {
  * (vsvc_list_matching). */
 int run_v1_list(struct api_request *req, const run_v1_where *w,
                 const run_v1_list_args *args, const run_v1_list_spec *spec);
+
+/*
+ * Respond to the v1 list request `req` in its location: `what` says the
+ * kind, the conversion and the list's kind; its parent and name prefix
+ * are set here. With `parents` NULL the resources are the location's own
+ * (services, jobs); otherwise they are children in the `parents`
+ * collection ("services"): of the one parent the labelSelector pins with
+ * the label `pin`, else of every parent.
+ */
+int run_v1_list_in(struct api_request *req, const run_v1_list_spec *what,
+                   const char *parents, const char *pin);
+
+/* Find the stored v2 resource that `w->id` names (run_v1_load,
+ * run_v1_find). Caller owns *out. */
+typedef int (*run_v1_finder)(struct api_request *req, const run_v1_where *w,
+                             json_t **out, vouch_error *err);
+
+/* Respond with the stored v2 resource `find` finds for the request, as
+ * `conv` shows it with `payload`. */
+int run_v1_respond_get(struct api_request *req, run_v1_finder find,
+                       run_v1_conv conv, void *payload);
+
+/* A v2 resource as its v1 shape (run_v1_service_of ...). */
+typedef json_t *(*run_v1_shape)(const json_t *r2, const run_v1_where *w);
+
+/* Respond to the platform call `c` the way run_v1_finish does, with the
+ * resource of its Operation in the v1 shape `shape`. */
+int run_v1_finish_op(struct api_request *req, run_v1_call *c, int rc,
+                     run_v1_shape shape);
+
+/* The platform's delete of a service or a job. */
+typedef int (*run_v1_delete_fn)(struct vouch_platform_ctx *ctx,
+                                const char *project, const char *location,
+                                const char *id, const char *etag,
+                                json_t **out, vouch_error *err);
+
+/* DELETE of the service or job the request names, answered with the
+ * Kubernetes Status of `collection` ("services"). */
+int run_v1_delete(struct api_request *req, const char *collection,
+                  run_v1_delete_fn fn);
 
 /* ---- run_v1_service.c ---- */
 

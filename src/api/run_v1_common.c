@@ -1,6 +1,7 @@
 /*
  * vouchd — Cloud Run Admin v1: what every v1 shape shares (run_v1.h):
- * conditions, metadata, field checks, containers, annotations.
+ * conditions, metadata, field checks, the spec fields of revisions and
+ * tasks, containers, annotations.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,82 @@ json_int_t run_v1_seconds(const char *duration)
         n = n * 10 + (duration[i] - '0');
     }
     return i > 0 && strcmp(duration + i, "s") == 0 ? n : -1;
+}
+
+/* ---- what revisions and tasks share ---- */
+
+int run_v1_spec_to_v2(const json_t *spec, const run_v1_spec_kind *k,
+                      json_t *t2, vouch_error *err)
+{
+    json_t *containers = NULL;
+    json_t *iv = json_object_get(spec, k->v1_int);
+    json_t *ts = json_object_get(spec, "timeoutSeconds");
+    json_t *sa = json_object_get(spec, "serviceAccountName");
+    char where[120];
+    json_int_t n = 0;
+    int rc;
+
+    snprintf(where, sizeof(where), "%s.containers", k->path);
+    rc = run_v1_containers_to_v2(json_object_get(spec, "containers"), where,
+                                 &containers, err);
+    if (rc < 0) {
+        return rc;
+    }
+    json_object_set_new(t2, "containers", containers);
+    snprintf(where, sizeof(where), "%s.%s", k->path, k->v1_int);
+    rc = run_v1_int(iv, where, 0, k->int_max, 0, &n, err);
+    if (rc == 0 && iv != NULL) {
+        json_object_set_new(t2, k->v2_int, json_integer(n));
+    }
+    snprintf(where, sizeof(where), "%s.timeoutSeconds", k->path);
+    if (rc == 0) {
+        rc = run_v1_int(ts, where, 1, k->timeout_max, 0, &n, err);
+    }
+    if (rc == 0 && ts != NULL) {
+        json_object_set_new(t2, "timeout", json_sprintf("%llds",
+                                                        (long long)n));
+    }
+    if (rc == 0 && sa != NULL && !json_is_string(sa)) {
+        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                             "%s.serviceAccountName: expected a string",
+                             k->path);
+    }
+    if (rc == 0 && json_string_length(sa) > 0) {
+        json_object_set(t2, "serviceAccount", sa);
+    }
+    if (rc == 0) {
+        run_v1_set_nonempty(t2, "volumes",
+                            json_deep_copy(json_object_get(spec,
+                                                           "volumes")));
+    }
+    return rc;
+}
+
+json_t *run_v1_spec_of(const json_t *t2, const run_v1_spec_kind *k)
+{
+    json_t *spec = json_pack("{s:o}", "containers",
+                             run_v1_containers_of(json_object_get(
+                                 t2, "containers")));
+    json_t *iv = json_object_get(t2, k->v2_int);
+    json_int_t secs = run_v1_seconds(json_string_value(json_object_get(
+        t2, "timeout")));
+
+    if (spec == NULL) {
+        return NULL;
+    }
+    if (json_is_integer(iv)) {
+        json_object_set(spec, k->v1_int, iv);
+    }
+    if (secs >= 0) {
+        json_object_set_new(spec, "timeoutSeconds", json_integer(secs));
+    }
+    if (json_is_string(json_object_get(t2, "serviceAccount"))) {
+        json_object_set(spec, "serviceAccountName",
+                        json_object_get(t2, "serviceAccount"));
+    }
+    run_v1_set_nonempty(spec, "volumes",
+                        json_deep_copy(json_object_get(t2, "volumes")));
+    return spec;
 }
 
 /* ---- containers ---- */

@@ -14,6 +14,10 @@
 
 #define TASK_SPEC "spec.template.spec.template.spec"
 
+static const run_v1_spec_kind task_spec = {
+    TASK_SPEC, "maxRetries", "maxRetries", 10, 7 * 24 * 3600,
+};
+
 /* ---- v1 -> v2 ---- */
 
 static int task_spec_to_v2(const json_t *spec, json_t *task,
@@ -23,42 +27,11 @@ static int task_spec_to_v2(const json_t *spec, json_t *task,
         "containers", "maxRetries", "timeoutSeconds", "serviceAccountName",
         "volumes", "nodeSelector", NULL,
     };
-    json_t *containers = NULL;
-    json_int_t n = 0;
     int rc;
 
     rc = run_v1_fields(spec, fields, NULL, TASK_SPEC, err);
     if (rc == 0) {
-        rc = run_v1_containers_to_v2(json_object_get(spec, "containers"),
-                                     TASK_SPEC ".containers", &containers,
-                                     err);
-    }
-    if (rc < 0) {
-        return rc;
-    }
-    json_object_set_new(task, "containers", containers);
-    json_t *v = json_object_get(spec, "maxRetries");
-    rc = run_v1_int(v, TASK_SPEC ".maxRetries", 0, 10, 0, &n, err);
-    if (rc == 0 && v != NULL) {
-        json_object_set_new(task, "maxRetries", json_integer(n));
-    }
-    v = json_object_get(spec, "timeoutSeconds");
-    if (rc == 0) {
-        rc = run_v1_int(v, TASK_SPEC ".timeoutSeconds", 1, 7 * 24 * 3600, 0,
-                        &n, err);
-    }
-    if (rc == 0 && v != NULL) {
-        json_object_set_new(task, "timeout", json_sprintf("%llds",
-                                                          (long long)n));
-    }
-    v = json_object_get(spec, "serviceAccountName");
-    if (rc == 0 && v != NULL && !json_is_string(v)) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             TASK_SPEC ".serviceAccountName: expected a "
-                             "string");
-    }
-    if (rc == 0 && json_string_length(v) > 0) {
-        json_object_set(task, "serviceAccount", v);
+        rc = run_v1_spec_to_v2(spec, &task_spec, task, err);
     }
     if (rc == 0) {
         rc = run_v1_string_map(json_object_get(spec, "nodeSelector"),
@@ -68,11 +41,6 @@ static int task_spec_to_v2(const json_t *spec, json_t *task,
         rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
                              TASK_SPEC ".nodeSelector: not supported for "
                              "jobs");
-    }
-    if (rc == 0) {
-        run_v1_set_nonempty(task, "volumes",
-                            json_deep_copy(json_object_get(spec,
-                                                           "volumes")));
     }
     return rc;
 }
@@ -307,34 +275,6 @@ int run_v1_run_to_v2(const json_t *in, json_t **out, vouch_error *err)
 
 /* ---- v2 -> v1 ---- */
 
-/* A v2 TaskTemplate as a v1 TaskSpec. */
-static json_t *task_spec_of(const json_t *task)
-{
-    json_t *spec = json_pack("{s:o}", "containers",
-                             run_v1_containers_of(json_object_get(
-                                 task, "containers")));
-
-    if (spec == NULL) {
-        return NULL;
-    }
-    if (json_is_integer(json_object_get(task, "maxRetries"))) {
-        json_object_set(spec, "maxRetries",
-                        json_object_get(task, "maxRetries"));
-    }
-    json_int_t secs = run_v1_seconds(json_string_value(json_object_get(
-        task, "timeout")));
-    if (secs >= 0) {
-        json_object_set_new(spec, "timeoutSeconds", json_integer(secs));
-    }
-    if (json_is_string(json_object_get(task, "serviceAccount"))) {
-        json_object_set(spec, "serviceAccountName",
-                        json_object_get(task, "serviceAccount"));
-    }
-    run_v1_set_nonempty(spec, "volumes",
-                        json_deep_copy(json_object_get(task, "volumes")));
-    return spec;
-}
-
 json_t *run_v1_job_of(const json_t *job, const run_v1_where *w)
 {
     const char *id = run_v1_short(json_string_value(json_object_get(job,
@@ -343,7 +283,8 @@ json_t *run_v1_job_of(const json_t *job, const run_v1_where *w)
     json_t *meta = run_v1_meta(job, id != NULL ? id : "", w);
     json_t *tmeta = json_object();
     json_t *espec = json_pack("{s:{s:o}}", "template", "spec",
-                              task_spec_of(json_object_get(t2, "template")));
+                              run_v1_spec_of(json_object_get(t2, "template"),
+                                             &task_spec));
     json_t *status = json_object();
 
     if (meta == NULL || tmeta == NULL || espec == NULL || status == NULL) {
@@ -435,7 +376,8 @@ json_t *run_v1_execution_of(const json_t *ex, const run_v1_where *w)
     const char *job = job_of(ex, jbuf, sizeof(jbuf));
     json_t *meta = run_v1_meta(ex, id != NULL ? id : "", w);
     json_t *spec = json_pack("{s:{s:o}}", "template", "spec",
-                             task_spec_of(json_object_get(ex, "template")));
+                             run_v1_spec_of(json_object_get(ex, "template"),
+                                            &task_spec));
     json_t *status = json_object();
     json_t *conds = json_array();
     size_t i;
@@ -563,6 +505,7 @@ json_t *run_v1_task_of(const json_t *ex, json_int_t index,
     }
     return json_pack("{s:s,s:s,s:o,s:o,s:o}", "apiVersion", RUN_V1_RUN,
                      "kind", "Task", "metadata", meta, "spec",
-                     task_spec_of(json_object_get(ex, "template")),
+                     run_v1_spec_of(json_object_get(ex, "template"),
+                                    &task_spec),
                      "status", status);
 }

@@ -30,21 +30,6 @@ static json_t *conv_execution(const json_t *r2, const run_v1_where *w,
     return run_v1_execution_of(r2, w);
 }
 
-/* The result of a platform call as v1 (`conv` of the operation's
- * resource); NULL with `err` set when out of memory. */
-static json_t *op_as(const json_t *op, const run_v1_where *w,
-                     run_v1_conv conv, vouch_error *err)
-{
-    json_t *r2 = run_v1_op_resource(op);
-    json_t *v1 = r2 != NULL ? conv(r2, w, NULL) : NULL;
-
-    json_decref(r2);
-    if (v1 == NULL) {
-        vutil_enomem(err);
-    }
-    return v1;
-}
-
 static const run_v1_writer job_writer = {
     run_v1_job_to_v2, vouch_platform_job_create, vouch_platform_job_update,
 };
@@ -52,22 +37,14 @@ static const run_v1_writer job_writer = {
 /* POST (create) or PUT (replace) of a job. */
 static int write_job(api_request *req, bool replace)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
-    json_t *op = NULL;
-    json_t *v1 = NULL;
+    run_v1_call c;
     int rc;
 
-    run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx);
-    rc = run_v1_write(req, &w, &job_writer, replace, &ctx, &op, &err);
-    if (rc == 0) {
-        v1 = op_as(op, &w, conv_job, &err);
-        rc = v1 != NULL ? 0 : VOUCH_ENOMEM;
-    }
-    rc = run_v1_finish(req, rc, v1, &ctx, &err);
-    json_decref(op);
+    run_v1_call_begin(req, &c);
+    rc = run_v1_write(req, &c.w, &job_writer, replace, &c.ctx, &c.op,
+                      &c.err);
+    rc = run_v1_finish_op(req, &c, rc, run_v1_job_of);
+    json_decref(c.op);
     return rc;
 }
 
@@ -81,108 +58,67 @@ int api_v1_replace_job(api_request *req)
     return write_job(req, true);
 }
 
+/* The stored job `w->id`. */
+static int find_job(api_request *req, const run_v1_where *w, json_t **out,
+                    vouch_error *err)
+{
+    char name[512];
+
+    snprintf(name, sizeof(name), "%s/jobs/%s", w->parent, w->id);
+    return run_v1_load(req, VSVC_JOB, name, out, err);
+}
+
 int api_v1_get_job(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
-    char name[512];
-    json_t *job = NULL;
-    json_t *v1;
-    int rc;
-
-    run_v1_where_of(req, &w);
-    snprintf(name, sizeof(name), "%s/jobs/%s", w.parent, w.id);
-    rc = run_v1_load(req, VSVC_JOB, name, &job, &err);
-    if (rc < 0) {
-        return api_respond_vouch_error(req, &err, NULL);
-    }
-    v1 = run_v1_job_of(job, &w);
-    json_decref(job);
-    return api_respond_built(req, v1);
+    return run_v1_respond_get(req, find_job, conv_job, NULL);
 }
+
+static const run_v1_list_spec job_list = {
+    .kind = VSVC_JOB, .conv = conv_job, .api_version = RUN_V1_RUN,
+    .list_kind = "JobsList",
+};
 
 int api_v1_list_jobs(api_request *req)
 {
-    run_v1_where w;
-    run_v1_list_args args;
-    run_v1_list_spec spec;
-    int rc;
-
-    run_v1_where_of(req, &w);
-    if (run_v1_list_args_of(req, &args) < 0) {
-        return 0;
-    }
-    memset(&spec, 0, sizeof(spec));
-    spec.kind = VSVC_JOB;
-    spec.parent = w.parent;
-    spec.conv = conv_job;
-    spec.api_version = RUN_V1_RUN;
-    spec.list_kind = "JobsList";
-    rc = run_v1_list(req, &w, &args, &spec);
-    run_v1_list_args_clear(&args);
-    return rc;
+    return run_v1_list_in(req, &job_list, NULL, NULL);
 }
 
 int api_v1_delete_job(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
-    json_t *op = NULL;
-    int rc;
-
-    run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx);
-    rc = vouch_platform_job_delete(&ctx, w.project, w.location, w.id, NULL,
-                                   &op, &err);
-    json_t *job = rc == 0 ? run_v1_op_resource(op) : NULL;
-    rc = run_v1_finish(req, rc,
-                       rc == 0 ? run_v1_deleted("jobs", w.id, job) : NULL,
-                       &ctx, &err);
-    json_decref(job);
-    json_decref(op);
-    return rc;
+    return run_v1_delete(req, "jobs", vouch_platform_job_delete);
 }
 
 int api_v1_run_job(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
+    run_v1_call c;
     json_t *in = NULL;
     json_t *body = NULL;
-    json_t *op = NULL;
-    json_t *v1 = NULL;
     char *text = NULL;
     int rc = 0;
 
-    run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx);
+    run_v1_call_begin(req, &c);
     if (req->body_len > 0) {
-        rc = run_v1_parse_body(req, &in, &err);
+        rc = run_v1_parse_body(req, &in, &c.err);
     } else {
         in = json_object();
     }
     if (rc == 0) {
-        rc = run_v1_run_to_v2(in, &body, &err);
+        rc = run_v1_run_to_v2(in, &body, &c.err);
     }
     if (rc == 0) {
         text = json_dumps(body, JSON_COMPACT);
-        rc = text != NULL ? 0 : vutil_enomem(&err);
+        rc = text != NULL ? 0 : vutil_enomem(&c.err);
     }
     if (rc == 0) {
-        rc = vouch_platform_job_run(&ctx, w.project, w.location, w.id, text,
-                                    strlen(text), &op, &err);
+        rc = vouch_platform_job_run(&c.ctx, c.w.project, c.w.location,
+                                    c.w.id, text, strlen(text), &c.op,
+                                    &c.err);
     }
-    if (rc == 0) {
-        v1 = op_as(op, &w, conv_execution, &err);
-        rc = v1 != NULL ? 0 : VOUCH_ENOMEM;
-    }
-    rc = run_v1_finish(req, rc, v1, &ctx, &err);
+    rc = run_v1_finish_op(req, &c, rc, run_v1_execution_of);
     free(text);
     json_decref(in);
     json_decref(body);
-    json_decref(op);
+    json_decref(c.op);
     return rc;
 }
 
@@ -214,85 +150,52 @@ static int find_execution(api_request *req, const run_v1_where *w,
 
 int api_v1_get_execution(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
-    json_t *ex = NULL;
-    json_t *v1;
-    int rc;
-
-    run_v1_where_of(req, &w);
-    rc = find_execution(req, &w, &ex, &err);
-    if (rc < 0) {
-        return api_respond_vouch_error(req, &err, NULL);
-    }
-    v1 = run_v1_execution_of(ex, &w);
-    json_decref(ex);
-    return api_respond_built(req, v1);
+    return run_v1_respond_get(req, find_execution, conv_execution, NULL);
 }
+
+static const run_v1_list_spec execution_list = {
+    .kind = VSVC_EXECUTION, .conv = conv_execution,
+    .api_version = RUN_V1_RUN, .list_kind = "ExecutionsList",
+};
 
 int api_v1_list_executions(api_request *req)
 {
-    run_v1_where w;
-    run_v1_list_args args;
-    run_v1_list_spec spec;
-    char parent[512];
-    char prefix[400];
-    int rc;
-
-    run_v1_where_of(req, &w);
-    if (run_v1_list_args_of(req, &args) < 0) {
-        return 0;
-    }
-    memset(&spec, 0, sizeof(spec));
-    spec.kind = VSVC_EXECUTION;
-    const char *job = api_labelsel_pinned(args.selector, RUN_V1_LABEL_JOB);
-    if (job != NULL) {
-        snprintf(parent, sizeof(parent), "%s/jobs/%s", w.parent, job);
-        spec.parent = parent;
-    } else {
-        snprintf(prefix, sizeof(prefix), "%s/jobs/", w.parent);
-        spec.name_prefix = prefix;
-    }
-    spec.conv = conv_execution;
-    spec.api_version = RUN_V1_RUN;
-    spec.list_kind = "ExecutionsList";
-    rc = run_v1_list(req, &w, &args, &spec);
-    run_v1_list_args_clear(&args);
-    return rc;
+    return run_v1_list_in(req, &execution_list, "jobs", RUN_V1_LABEL_JOB);
 }
 
 /* Cancel (`cancel`) or delete an execution. */
 static int end_execution(api_request *req, bool cancel)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
+    run_v1_call c;
     json_t *ex = NULL;
-    json_t *op = NULL;
     json_t *v1 = NULL;
     char jbuf[160];
     int rc;
 
-    run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx);
-    rc = find_execution(req, &w, &ex, &err);
+    run_v1_call_begin(req, &c);
+    rc = find_execution(req, &c.w, &ex, &c.err);
     const char *job = json_string_value(json_object_get(ex, "job"));
     snprintf(jbuf, sizeof(jbuf), "%s", job != NULL ? job : "");
     if (rc == 0 && cancel) {
-        rc = vouch_platform_execution_cancel(&ctx, w.project, w.location,
-                                             jbuf, w.id, &op, &err);
+        rc = vouch_platform_execution_cancel(&c.ctx, c.w.project,
+                                             c.w.location, jbuf, c.w.id,
+                                             &c.op, &c.err);
     } else if (rc == 0) {
-        rc = vouch_platform_execution_delete(&ctx, w.project, w.location,
-                                             jbuf, w.id, &op, &err);
+        rc = vouch_platform_execution_delete(&c.ctx, c.w.project,
+                                             c.w.location, jbuf, c.w.id,
+                                             &c.op, &c.err);
     }
-    if (rc == 0) {
-        v1 = cancel ? op_as(op, &w, conv_execution, &err)
-                    : run_v1_deleted("executions", w.id, ex);
-        rc = v1 != NULL ? 0 : VOUCH_ENOMEM;
+    if (cancel) {
+        rc = run_v1_finish_op(req, &c, rc, run_v1_execution_of);
+    } else {
+        if (rc == 0) {
+            v1 = run_v1_deleted("executions", c.w.id, ex);
+            rc = v1 != NULL ? 0 : VOUCH_ENOMEM;
+        }
+        rc = run_v1_finish(req, rc, v1, &c.ctx, &c.err);
     }
-    rc = run_v1_finish(req, rc, v1, &ctx, &err);
     json_decref(ex);
-    json_decref(op);
+    json_decref(c.op);
     return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * vouchd — Cloud Run Admin v1: what every v1 handler shares (run_v1.h):
- * where a request points, bodies, loads and writes through the platform,
- * responses and lists.
+ * where a request points, bodies, loads, writes and deletes through the
+ * platform, responses and lists.
  */
 #include <microhttpd.h>
 #include <stdio.h>
@@ -74,6 +74,13 @@ void run_v1_ctx(api_request *req, vouch_platform_ctx *ctx)
 {
     api_platform_ctx(req, ctx);
     ctx->api = VOUCH_PLATFORM_API_V1;
+}
+
+void run_v1_call_begin(api_request *req, run_v1_call *c)
+{
+    memset(c, 0, sizeof(*c));
+    run_v1_where_of(req, &c->w);
+    run_v1_ctx(req, &c->ctx);
 }
 
 /* ---- responses ---- */
@@ -256,6 +263,40 @@ int run_v1_list(api_request *req, const run_v1_where *w,
     return rc;
 }
 
+int run_v1_list_in(api_request *req, const run_v1_list_spec *what,
+                   const char *parents, const char *pin)
+{
+    run_v1_list_spec spec = *what;
+    run_v1_where w;
+    run_v1_list_args args;
+    char parent[512];
+    char prefix[400];
+    int rc;
+
+    run_v1_where_of(req, &w);
+    if (run_v1_list_args_of(req, &args) < 0) {
+        return 0;
+    }
+    const char *pinned = parents != NULL
+                             ? api_labelsel_pinned(args.selector, pin)
+                             : NULL;
+    spec.parent = NULL;
+    spec.name_prefix = NULL;
+    if (parents == NULL) {
+        spec.parent = w.parent;
+    } else if (pinned != NULL) {
+        snprintf(parent, sizeof(parent), "%s/%s/%s", w.parent, parents,
+                 pinned);
+        spec.parent = parent;
+    } else {
+        snprintf(prefix, sizeof(prefix), "%s/%s/", w.parent, parents);
+        spec.name_prefix = prefix;
+    }
+    rc = run_v1_list(req, &w, &args, &spec);
+    run_v1_list_args_clear(&args);
+    return rc;
+}
+
 int run_v1_parse_body(api_request *req, json_t **out, vouch_error *err)
 {
     json_error_t jerr;
@@ -397,6 +438,56 @@ json_t *run_v1_op_resource(const json_t *op)
         json_object_del(r, "@type");
     }
     return r;
+}
+
+int run_v1_respond_get(api_request *req, run_v1_finder find,
+                       run_v1_conv conv, void *payload)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    run_v1_where w;
+    json_t *r2 = NULL;
+    json_t *v1;
+    int rc;
+
+    run_v1_where_of(req, &w);
+    rc = find(req, &w, &r2, &err);
+    if (rc < 0) {
+        return api_respond_vouch_error(req, &err, NULL);
+    }
+    v1 = conv(r2, &w, payload);
+    json_decref(r2);
+    return api_respond_built(req, v1);
+}
+
+int run_v1_finish_op(api_request *req, run_v1_call *c, int rc,
+                     run_v1_shape shape)
+{
+    json_t *r2 = rc == 0 ? run_v1_op_resource(c->op) : NULL;
+    json_t *v1 = r2 != NULL ? shape(r2, &c->w) : NULL;
+
+    json_decref(r2);
+    if (rc == 0 && v1 == NULL) {
+        rc = vutil_enomem(&c->err);
+    }
+    return run_v1_finish(req, rc, v1, &c->ctx, &c->err);
+}
+
+int run_v1_delete(api_request *req, const char *collection,
+                  run_v1_delete_fn fn)
+{
+    run_v1_call c;
+    int rc;
+
+    run_v1_call_begin(req, &c);
+    rc = fn(&c.ctx, c.w.project, c.w.location, c.w.id, NULL, &c.op, &c.err);
+    json_t *r2 = rc == 0 ? run_v1_op_resource(c.op) : NULL;
+    rc = run_v1_finish(req, rc,
+                       rc == 0 ? run_v1_deleted(collection, c.w.id, r2)
+                               : NULL,
+                       &c.ctx, &c.err);
+    json_decref(r2);
+    json_decref(c.op);
+    return rc;
 }
 
 bool run_v1_dry_run(api_request *req)

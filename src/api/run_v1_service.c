@@ -19,6 +19,11 @@
 #define ANN_INGRESS_STATUS "run.googleapis.com/ingress-status"
 #define NODE_ACCELERATOR "run.googleapis.com/accelerator"
 
+static const run_v1_spec_kind revision_spec = {
+    "spec.template.spec", "containerConcurrency",
+    "maxInstanceRequestConcurrency", 1000, 3600,
+};
+
 /* v1 annotation value <-> v2 enum. */
 static const char *const ingress_values[][2] = {
     { "all", "INGRESS_TRAFFIC_ALL" },
@@ -185,8 +190,6 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
         "enableServiceLinks", "runtimeClassName", "imagePullSecrets", NULL,
     };
     json_t *t2 = NULL;
-    json_t *containers = NULL;
-    json_int_t n = 0;
     int rc;
 
     *out = NULL;
@@ -216,43 +219,9 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
     }
     rc = template_meta_to_v2(json_object_get(tpl, "metadata"), t2, err);
     if (rc == 0) {
-        rc = run_v1_containers_to_v2(json_object_get(spec, "containers"),
-                                     "spec.template.spec.containers",
-                                     &containers, err);
-    }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    json_object_set_new(t2, "containers", containers);
-    json_t *cc = json_object_get(spec, "containerConcurrency");
-    rc = run_v1_int(cc, "spec.template.spec.containerConcurrency", 0, 1000,
-                    0, &n, err);
-    if (rc == 0 && cc != NULL) {
-        json_object_set_new(t2, "maxInstanceRequestConcurrency",
-                            json_integer(n));
-    }
-    json_t *ts = json_object_get(spec, "timeoutSeconds");
-    if (rc == 0) {
-        rc = run_v1_int(ts, "spec.template.spec.timeoutSeconds", 1, 3600, 0,
-                        &n, err);
-    }
-    if (rc == 0 && ts != NULL) {
-        json_object_set_new(t2, "timeout", json_sprintf("%llds",
-                                                        (long long)n));
-    }
-    json_t *sa = json_object_get(spec, "serviceAccountName");
-    if (rc == 0 && sa != NULL && !json_is_string(sa)) {
-        rc = vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                             "spec.template.spec."
-                             "serviceAccountName: expected a string");
-    }
-    if (rc == 0 && json_string_length(sa) > 0) {
-        json_object_set(t2, "serviceAccount", sa);
+        rc = run_v1_spec_to_v2(spec, &revision_spec, t2, err);
     }
     if (rc == 0) {
-        run_v1_set_nonempty(t2, "volumes",
-                            json_deep_copy(json_object_get(spec,
-                                                           "volumes")));
         rc = node_selector_to_v2(json_object_get(spec, "nodeSelector"), t2,
                                  err);
     }
@@ -458,7 +427,7 @@ int run_v1_service_to_v2(const json_t *in, const run_v1_where *w,
 static json_t *template_of(const json_t *t2)
 {
     json_t *meta = json_object();
-    json_t *spec = json_object();
+    json_t *spec = run_v1_spec_of(t2, &revision_spec);
     json_t *ann = json_deep_copy(json_object_get(t2, "annotations"));
     const json_t *scaling = json_object_get(t2, "scaling");
 
@@ -493,24 +462,6 @@ static json_t *template_of(const json_t *t2)
         json_object_set_new(ann, ANN_EXEC_ENV, json_string(env));
     }
     run_v1_set_nonempty(meta, "annotations", ann);
-    json_object_set_new(spec, "containers",
-                        run_v1_containers_of(json_object_get(t2,
-                                                             "containers")));
-    json_t *cc = json_object_get(t2, "maxInstanceRequestConcurrency");
-    if (json_is_integer(cc)) {
-        json_object_set(spec, "containerConcurrency", cc);
-    }
-    json_int_t secs = run_v1_seconds(json_string_value(json_object_get(
-        t2, "timeout")));
-    if (secs >= 0) {
-        json_object_set_new(spec, "timeoutSeconds", json_integer(secs));
-    }
-    if (json_is_string(json_object_get(t2, "serviceAccount"))) {
-        json_object_set(spec, "serviceAccountName",
-                        json_object_get(t2, "serviceAccount"));
-    }
-    run_v1_set_nonempty(spec, "volumes",
-                        json_deep_copy(json_object_get(t2, "volumes")));
     const char *acc = json_string_value(json_object_get(
         json_object_get(t2, "nodeSelector"), "accelerator"));
     if (acc != NULL) {
@@ -574,6 +525,24 @@ static void set_name(json_t *status, const char *key, const json_t *svc,
     }
 }
 
+/* status.latestCreatedRevisionName and latestReadyRevisionName. */
+static void set_latest(json_t *status, const json_t *svc)
+{
+    set_name(status, "latestCreatedRevisionName", svc,
+             "latestCreatedRevision");
+    set_name(status, "latestReadyRevisionName", svc, "latestReadyRevision");
+}
+
+/* status.url and status.address, when the service has a `uri`. */
+static void set_url(json_t *status, const char *uri)
+{
+    if (uri != NULL) {
+        json_object_set_new(status, "url", json_string(uri));
+        json_object_set_new(status, "address", json_pack("{s:s}", "url",
+                                                         uri));
+    }
+}
+
 /* A ready condition for the service's state (terminalCondition). */
 static json_t *ready_of(const json_t *svc, const char *type)
 {
@@ -585,10 +554,13 @@ static json_t *ready_of(const json_t *svc, const char *type)
     return run_v1_condition(tc, type);
 }
 
-/* metadata of an object owned by service `svc` (Configuration, Route). */
-static json_t *owned_meta(const json_t *svc, const char *id,
-                          const run_v1_where *w)
+/* metadata of an object owned by service `svc` (Configuration, Route),
+ * named as the service. */
+static json_t *owned_meta(const json_t *svc, const run_v1_where *w)
 {
+    const char *name = run_v1_short(json_string_value(json_object_get(
+        svc, "name")));
+    const char *id = name != NULL ? name : "";
     json_t *meta = run_v1_meta(svc, id, w);
 
     if (meta == NULL) {
@@ -637,17 +609,11 @@ json_t *run_v1_service_of(const json_t *svc, const run_v1_where *w)
                         json_pack("[o,o,o]", ready_of(svc, "Ready"),
                                   ready_of(svc, "ConfigurationsReady"),
                                   ready_of(svc, "RoutesReady")));
-    set_name(status, "latestCreatedRevisionName", svc,
-             "latestCreatedRevision");
-    set_name(status, "latestReadyRevisionName", svc, "latestReadyRevision");
+    set_latest(status, svc);
     json_object_set_new(status, "traffic",
                         traffic_of(json_object_get(svc, "trafficStatuses"),
                                    uri));
-    if (uri != NULL) {
-        json_object_set_new(status, "url", json_string(uri));
-        json_object_set_new(status, "address", json_pack("{s:s}", "url",
-                                                         uri));
-    }
+    set_url(status, uri);
     return json_pack("{s:s,s:s,s:o,s:{s:o,s:o},s:o}", "apiVersion",
                      RUN_V1_SERVING, "kind", "Service", "metadata", meta,
                      "spec", "template",
@@ -740,9 +706,7 @@ json_t *run_v1_revision_of(const json_t *rev, const json_t *svc,
         return NULL;
     }
     meta = run_v1_meta(rev, id, w);
-    spec = json_pack("{s:o}", "containers",
-                     run_v1_containers_of(json_object_get(rev,
-                                                          "containers")));
+    spec = run_v1_spec_of(rev, &revision_spec);
     if (meta == NULL || spec == NULL) {
         json_decref(meta);
         json_decref(spec);
@@ -760,80 +724,63 @@ json_t *run_v1_revision_of(const json_t *rev, const json_t *svc,
                                   RUN_V1_SERVING, "kind", "Configuration",
                                   "name", service, "controller", 1,
                                   "blockOwnerDeletion", 1));
-    json_t *cc = json_object_get(rev, "maxInstanceRequestConcurrency");
-    if (json_is_integer(cc)) {
-        json_object_set(spec, "containerConcurrency", cc);
-    }
-    json_int_t secs = run_v1_seconds(json_string_value(json_object_get(
-        rev, "timeout")));
-    if (secs >= 0) {
-        json_object_set_new(spec, "timeoutSeconds", json_integer(secs));
-    }
-    if (json_is_string(json_object_get(rev, "serviceAccount"))) {
-        json_object_set(spec, "serviceAccountName",
-                        json_object_get(rev, "serviceAccount"));
-    }
-    run_v1_set_nonempty(spec, "volumes",
-                        json_deep_copy(json_object_get(rev, "volumes")));
     return json_pack("{s:s,s:s,s:o,s:o,s:o}", "apiVersion", RUN_V1_SERVING,
                      "kind", "Revision", "metadata", meta, "spec", spec,
                      "status", revision_status(rev, svc, id));
 }
 
-json_t *run_v1_configuration_of(const json_t *svc, const run_v1_where *w)
+/*
+ * A Configuration or a Route (`kind`) of service `svc`, with `spec`
+ * (taken) and a status of the observedGeneration and the Ready condition
+ * that the caller completes. NULL when out of memory.
+ */
+static json_t *owned_view(const json_t *svc, const run_v1_where *w,
+                          const char *kind, json_t *spec)
 {
-    const char *id = run_v1_short(json_string_value(json_object_get(svc,
-                                                                    "name")));
-    json_t *meta = owned_meta(svc, id != NULL ? id : "", w);
-    json_t *status;
+    json_t *meta = owned_meta(svc, w);
+    json_t *gen = json_object_get(svc, "observedGeneration");
 
-    if (meta == NULL) {
+    if (meta == NULL || spec == NULL) {
+        json_decref(meta);
+        json_decref(spec);
         return NULL;
     }
-    status = json_pack("{s:O,s:[o]}", "observedGeneration",
-                       json_object_get(svc, "observedGeneration") != NULL
-                           ? json_object_get(svc, "observedGeneration")
-                           : json_null(),
-                       "conditions", ready_of(svc, "Ready"));
-    if (status != NULL) {
-        set_name(status, "latestCreatedRevisionName", svc,
-                 "latestCreatedRevision");
-        set_name(status, "latestReadyRevisionName", svc,
-                 "latestReadyRevision");
+    return json_pack("{s:s,s:s,s:o,s:o,s:{s:O,s:[o]}}", "apiVersion",
+                     RUN_V1_SERVING, "kind", kind, "metadata", meta, "spec",
+                     spec, "status", "observedGeneration",
+                     gen != NULL ? gen : json_null(), "conditions",
+                     ready_of(svc, "Ready"));
+}
+
+json_t *run_v1_configuration_of(const json_t *svc, const run_v1_where *w)
+{
+    json_t *v1 = owned_view(svc, w, "Configuration",
+                            json_pack("{s:o}", "template",
+                                      template_of(json_object_get(
+                                          svc, "template"))));
+
+    if (v1 != NULL) {
+        set_latest(json_object_get(v1, "status"), svc);
     }
-    return json_pack("{s:s,s:s,s:o,s:{s:o},s:o}", "apiVersion",
-                     RUN_V1_SERVING, "kind", "Configuration", "metadata",
-                     meta, "spec", "template",
-                     template_of(json_object_get(svc, "template")), "status",
-                     status);
+    return v1;
 }
 
 json_t *run_v1_route_of(const json_t *svc, const run_v1_where *w)
 {
-    const char *id = run_v1_short(json_string_value(json_object_get(svc,
-                                                                    "name")));
     const char *uri = json_string_value(json_object_get(svc, "uri"));
-    json_t *meta = owned_meta(svc, id != NULL ? id : "", w);
-    json_t *status;
+    json_t *v1 = owned_view(svc, w, "Route",
+                            json_pack("{s:o}", "traffic",
+                                      traffic_of(json_object_get(svc,
+                                                                 "traffic"),
+                                                 uri)));
+    json_t *status = json_object_get(v1, "status");
 
-    if (meta == NULL) {
-        return NULL;
+    if (v1 != NULL) {
+        json_object_set_new(status, "traffic",
+                            traffic_of(json_object_get(svc,
+                                                       "trafficStatuses"),
+                                       uri));
+        set_url(status, uri);
     }
-    status = json_pack("{s:O,s:[o],s:o}", "observedGeneration",
-                       json_object_get(svc, "observedGeneration") != NULL
-                           ? json_object_get(svc, "observedGeneration")
-                           : json_null(),
-                       "conditions", ready_of(svc, "Ready"), "traffic",
-                       traffic_of(json_object_get(svc, "trafficStatuses"),
-                                  uri));
-    if (status != NULL && uri != NULL) {
-        json_object_set_new(status, "url", json_string(uri));
-        json_object_set_new(status, "address", json_pack("{s:s}", "url",
-                                                         uri));
-    }
-    return json_pack("{s:s,s:s,s:o,s:{s:o},s:o}", "apiVersion",
-                     RUN_V1_SERVING, "kind", "Route", "metadata", meta,
-                     "spec", "traffic",
-                     traffic_of(json_object_get(svc, "traffic"), uri),
-                     "status", status);
+    return v1;
 }

@@ -12,46 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "labelsel.h"
 #include "platform.h"
 #include "run_v1.h"
 #include "server.h"
 
-static void service_name(const run_v1_where *w, const char *id, char *buf,
-                         size_t size)
-{
-    snprintf(buf, size, "%s/services/%s", w->parent, id);
-}
-
-/* Respond with the stored v2 service `id` as a v1 Service. */
-static json_t *stored_service(api_request *req, const run_v1_where *w,
-                              const char *id, int *rc, vouch_error *err)
+/* The stored service `w->id`. */
+static int find_service(api_request *req, const run_v1_where *w,
+                        json_t **out, vouch_error *err)
 {
     char name[512];
-    json_t *svc = NULL;
-    json_t *v1;
 
-    service_name(w, id, name, sizeof(name));
-    *rc = run_v1_load(req, VSVC_SERVICE, name, &svc, err);
-    if (*rc < 0) {
-        return NULL;
-    }
-    v1 = run_v1_service_of(svc, w);
-    json_decref(svc);
-    if (v1 == NULL) {
-        *rc = vutil_enomem(err);
-    }
-    return v1;
-}
-
-/* The v1 Service of a platform result `op`. */
-static json_t *service_result(const json_t *op, const run_v1_where *w)
-{
-    json_t *svc = run_v1_op_resource(op);
-    json_t *v1 = svc != NULL ? run_v1_service_of(svc, w) : NULL;
-
-    json_decref(svc);
-    return v1;
+    snprintf(name, sizeof(name), "%s/services/%s", w->parent, w->id);
+    return run_v1_load(req, VSVC_SERVICE, name, out, err);
 }
 
 /*
@@ -71,12 +43,11 @@ static bool refused(const json_t *op, json_int_t old_generation)
                old_generation;
 }
 
-static int respond_refused(api_request *req, const json_t *op,
-                           vouch_platform_ctx *ctx, vouch_error *err)
+static int respond_refused(api_request *req, run_v1_call *c)
 {
     const char *msg = json_string_value(json_object_get(
-        json_object_get(op, "error"), "message"));
-    int rc = run_v1_finish(req, 0, json_object(), ctx, err);
+        json_object_get(c->op, "error"), "message"));
+    int rc = run_v1_finish(req, 0, json_object(), &c->ctx, &c->err);
 
     if (rc == 0) {
         rc = api_respond_error(req, VOUCH_EPRECONDITION, "%s",
@@ -93,39 +64,28 @@ static const run_v1_writer service_writer = {
 /* POST (create, `replace` false) or PUT (replace). */
 static int write_service(api_request *req, bool replace)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
+    run_v1_call c;
     json_t *old = NULL;
-    json_t *op = NULL;
-    json_t *v1 = NULL;
     json_int_t old_generation = 0;
     int rc = 0;
 
-    run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx);
+    run_v1_call_begin(req, &c);
     if (replace) {
-        char name[512];
-        service_name(&w, w.id, name, sizeof(name));
-        rc = run_v1_load(req, VSVC_SERVICE, name, &old, &err);
+        rc = find_service(req, &c.w, &old, &c.err);
         old_generation = json_integer_value(json_object_get(old,
                                                             "generation"));
     }
     if (rc == 0) {
-        rc = run_v1_write(req, &w, &service_writer, replace, &ctx, &op,
-                          &err);
+        rc = run_v1_write(req, &c.w, &service_writer, replace, &c.ctx,
+                          &c.op, &c.err);
     }
-    if (rc == 0 && refused(op, old_generation)) {
-        rc = respond_refused(req, op, &ctx, &err);
+    if (rc == 0 && refused(c.op, old_generation)) {
+        rc = respond_refused(req, &c);
     } else {
-        if (rc == 0) {
-            v1 = service_result(op, &w);
-            rc = v1 != NULL ? 0 : vutil_enomem(&err);
-        }
-        rc = run_v1_finish(req, rc, v1, &ctx, &err);
+        rc = run_v1_finish_op(req, &c, rc, run_v1_service_of);
     }
     json_decref(old);
-    json_decref(op);
+    json_decref(c.op);
     return rc;
 }
 
@@ -139,43 +99,9 @@ int api_v1_replace_service(api_request *req)
     return write_service(req, true);
 }
 
-int api_v1_get_service(api_request *req)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
-    json_t *v1;
-    int rc;
-
-    run_v1_where_of(req, &w);
-    v1 = stored_service(req, &w, w.id, &rc, &err);
-    if (v1 == NULL) {
-        return api_respond_vouch_error(req, &err, NULL);
-    }
-    rc = api_respond_json(req, 200, v1);
-    json_decref(v1);
-    return rc;
-}
-
 int api_v1_delete_service(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
-    json_t *op = NULL;
-    int rc;
-
-    run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx);
-    rc = vouch_platform_service_delete(&ctx, w.project, w.location, w.id,
-                                       NULL, &op, &err);
-    json_t *svc = rc == 0 ? run_v1_op_resource(op) : NULL;
-    rc = run_v1_finish(req, rc,
-                       rc == 0 ? run_v1_deleted("services", w.id, svc)
-                               : NULL,
-                       &ctx, &err);
-    json_decref(svc);
-    json_decref(op);
-    return rc;
+    return run_v1_delete(req, "services", vouch_platform_service_delete);
 }
 
 /* ---- lists of services and their views ---- */
@@ -201,74 +127,49 @@ static json_t *conv_route(const json_t *r2, const run_v1_where *w,
     return run_v1_route_of(r2, w);
 }
 
-static int list_services_as(api_request *req, run_v1_conv conv,
-                            const char *list_kind)
-{
-    run_v1_where w;
-    run_v1_list_args args;
-    run_v1_list_spec spec;
-    int rc;
-
-    run_v1_where_of(req, &w);
-    if (run_v1_list_args_of(req, &args) < 0) {
-        return 0;
-    }
-    memset(&spec, 0, sizeof(spec));
-    spec.kind = VSVC_SERVICE;
-    spec.parent = w.parent;
-    spec.conv = conv;
-    spec.api_version = RUN_V1_SERVING;
-    spec.list_kind = list_kind;
-    rc = run_v1_list(req, &w, &args, &spec);
-    run_v1_list_args_clear(&args);
-    return rc;
-}
+static const run_v1_list_spec service_list = {
+    .kind = VSVC_SERVICE, .conv = conv_service,
+    .api_version = RUN_V1_SERVING, .list_kind = "ServiceList",
+};
+static const run_v1_list_spec configuration_list = {
+    .kind = VSVC_SERVICE, .conv = conv_configuration,
+    .api_version = RUN_V1_SERVING, .list_kind = "ConfigurationList",
+};
+static const run_v1_list_spec route_list = {
+    .kind = VSVC_SERVICE, .conv = conv_route,
+    .api_version = RUN_V1_SERVING, .list_kind = "RouteList",
+};
 
 int api_v1_list_services(api_request *req)
 {
-    return list_services_as(req, conv_service, "ServiceList");
+    return run_v1_list_in(req, &service_list, NULL, NULL);
 }
 
 int api_v1_list_configurations(api_request *req)
 {
-    return list_services_as(req, conv_configuration, "ConfigurationList");
+    return run_v1_list_in(req, &configuration_list, NULL, NULL);
 }
 
 int api_v1_list_routes(api_request *req)
 {
-    return list_services_as(req, conv_route, "RouteList");
+    return run_v1_list_in(req, &route_list, NULL, NULL);
+}
+
+int api_v1_get_service(api_request *req)
+{
+    return run_v1_respond_get(req, find_service, conv_service, NULL);
 }
 
 /* A configuration and a route are views of the service of the same
  * name. */
-static int get_view(api_request *req, run_v1_conv conv)
-{
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
-    char name[512];
-    json_t *svc = NULL;
-    json_t *v1;
-    int rc;
-
-    run_v1_where_of(req, &w);
-    service_name(&w, w.id, name, sizeof(name));
-    rc = run_v1_load(req, VSVC_SERVICE, name, &svc, &err);
-    if (rc < 0) {
-        return api_respond_vouch_error(req, &err, NULL);
-    }
-    v1 = conv(svc, &w, NULL);
-    json_decref(svc);
-    return api_respond_built(req, v1);
-}
-
 int api_v1_get_configuration(api_request *req)
 {
-    return get_view(req, conv_configuration);
+    return run_v1_respond_get(req, find_service, conv_configuration, NULL);
 }
 
 int api_v1_get_route(api_request *req)
 {
-    return get_view(req, conv_route);
+    return run_v1_respond_get(req, find_service, conv_route, NULL);
 }
 
 /* ---- revisions ---- */
@@ -303,37 +204,15 @@ static json_t *conv_revision(const json_t *r2, const run_v1_where *w,
 int api_v1_list_revisions(api_request *req)
 {
     owner_cache cache;
-    run_v1_where w;
-    run_v1_list_args args;
-    run_v1_list_spec spec;
-    char parent[512];
-    char prefix[400];
+    run_v1_list_spec spec = {
+        .kind = VSVC_REVISION, .conv = conv_revision, .payload = &cache,
+        .api_version = RUN_V1_SERVING, .list_kind = "RevisionList",
+    };
     int rc;
 
-    run_v1_where_of(req, &w);
-    if (run_v1_list_args_of(req, &args) < 0) {
-        return 0;
-    }
     memset(&cache, 0, sizeof(cache));
     cache.req = req;
-    memset(&spec, 0, sizeof(spec));
-    spec.kind = VSVC_REVISION;
-    const char *service = api_labelsel_pinned(args.selector,
-                                              RUN_V1_LABEL_SERVICE);
-    if (service != NULL) {
-        /* One service: its revisions are its children. */
-        service_name(&w, service, parent, sizeof(parent));
-        spec.parent = parent;
-    } else {
-        snprintf(prefix, sizeof(prefix), "%s/services/", w.parent);
-        spec.name_prefix = prefix;
-    }
-    spec.conv = conv_revision;
-    spec.payload = &cache;
-    spec.api_version = RUN_V1_SERVING;
-    spec.list_kind = "RevisionList";
-    rc = run_v1_list(req, &w, &args, &spec);
-    run_v1_list_args_clear(&args);
+    rc = run_v1_list_in(req, &spec, "services", RUN_V1_LABEL_SERVICE);
     json_decref(cache.svc);
     return rc;
 }
@@ -357,73 +236,54 @@ static bool service_of_revision(const char *rev, char *out, size_t size)
     return true;
 }
 
-/* Revision w->id of the location and its service's id. */
+/* Revision w->id of the location. */
 static int find_revision(api_request *req, const run_v1_where *w,
-                         char *service, size_t size, json_t **out,
-                         vouch_error *err)
+                         json_t **out, vouch_error *err)
 {
     char guess[160];
-    int rc;
 
-    rc = run_v1_find(req, w, VSVC_REVISION, "services",
-                     "revisions",
-                     service_of_revision(w->id, guess, sizeof(guess))
-                         ? guess
-                         : NULL,
-                     out, err);
-    if (rc == 0) {
-        snprintf(service, size, "%s", run_v1_short(json_string_value(
-                                          json_object_get(*out,
-                                                          "service"))));
-    }
-    return rc;
+    return run_v1_find(req, w, VSVC_REVISION, "services",
+                       "revisions",
+                       service_of_revision(w->id, guess, sizeof(guess))
+                           ? guess
+                           : NULL,
+                       out, err);
 }
 
 int api_v1_get_revision(api_request *req)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
     owner_cache cache;
-    run_v1_where w;
-    char service[160];
-    json_t *rev = NULL;
-    json_t *v1;
     int rc;
 
-    run_v1_where_of(req, &w);
-    rc = find_revision(req, &w, service, sizeof(service), &rev, &err);
-    if (rc < 0) {
-        return api_respond_vouch_error(req, &err, NULL);
-    }
     memset(&cache, 0, sizeof(cache));
     cache.req = req;
-    v1 = conv_revision(rev, &w, &cache);
-    json_decref(rev);
+    rc = run_v1_respond_get(req, find_revision, conv_revision, &cache);
     json_decref(cache.svc);
-    return api_respond_built(req, v1);
+    return rc;
 }
 
 int api_v1_delete_revision(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    run_v1_where w;
+    run_v1_call c;
     char service[160];
     json_t *rev = NULL;
-    json_t *op = NULL;
     int rc;
 
-    run_v1_where_of(req, &w);
-    run_v1_ctx(req, &ctx);
-    rc = find_revision(req, &w, service, sizeof(service), &rev, &err);
+    run_v1_call_begin(req, &c);
+    rc = find_revision(req, &c.w, &rev, &c.err);
     if (rc == 0) {
-        rc = vouch_platform_revision_delete(&ctx, w.project, w.location,
-                                            service, w.id, NULL, &op, &err);
+        snprintf(service, sizeof(service), "%s",
+                 run_v1_short(json_string_value(json_object_get(
+                     rev, "service"))));
+        rc = vouch_platform_revision_delete(&c.ctx, c.w.project,
+                                            c.w.location, service, c.w.id,
+                                            NULL, &c.op, &c.err);
     }
     rc = run_v1_finish(req, rc,
-                       rc == 0 ? run_v1_deleted("revisions", w.id, rev)
+                       rc == 0 ? run_v1_deleted("revisions", c.w.id, rev)
                                : NULL,
-                       &ctx, &err);
+                       &c.ctx, &c.err);
     json_decref(rev);
-    json_decref(op);
+    json_decref(c.op);
     return rc;
 }

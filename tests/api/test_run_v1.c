@@ -8,6 +8,7 @@
  *   test_run_v1_service_*  run_v1_service_to_v2, run_v1_service_of
  *   test_run_v1_job_*      run_v1_job_to_v2, run_v1_run_to_v2,
  *                          run_v1_execution_of, run_v1_task_of
+ *   test_run_v1_spec_*     run_v1_spec_to_v2, run_v1_spec_of
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -304,6 +305,69 @@ static void test_run_v1_service_errors_name_the_v1_field(void **state)
     }
 }
 
+/* What a RevisionSpec and a TaskSpec share, each under its own path and
+ * bounds: a spec in, its v2 template (and the same spec back) or the
+ * error message. */
+static void test_run_v1_spec_fields_both_ways(void **state)
+{
+    static const run_v1_spec_kind revision = {
+        "spec.template.spec", "containerConcurrency",
+        "maxInstanceRequestConcurrency", 1000, 3600,
+    };
+    static const run_v1_spec_kind task = {
+        "spec.template.spec.template.spec", "maxRetries", "maxRetries", 10,
+        7 * 24 * 3600,
+    };
+    static const struct {
+        const run_v1_spec_kind *kind;
+        const char *spec;
+        const char *want;
+    } cases[] = {
+        { &revision,
+          "{\"containers\":[{\"image\":\"a\"}],\"containerConcurrency\":80,"
+          "\"timeoutSeconds\":600,\"serviceAccountName\":\"sa@p.iam\","
+          "\"volumes\":[{\"name\":\"v\"}]}",
+          "{\"containers\":[{\"image\":\"a\"}],"
+          "\"maxInstanceRequestConcurrency\":80,\"timeout\":\"600s\","
+          "\"serviceAccount\":\"sa@p.iam\",\"volumes\":[{\"name\":\"v\"}]}" },
+        { &revision,
+          "{\"containers\":[{\"image\":\"a\"}],\"timeoutSeconds\":7200}",
+          "spec.template.spec.timeoutSeconds: expected a whole number "
+          "from 1 to 3600" },
+        { &task,
+          "{\"containers\":[{\"image\":\"a\"}],\"timeoutSeconds\":7200}",
+          "{\"containers\":[{\"image\":\"a\"}],\"timeout\":\"7200s\"}" },
+        { &task, "{\"containers\":[{\"image\":\"a\"}],\"maxRetries\":11}",
+          "spec.template.spec.template.spec.maxRetries: expected a whole "
+          "number from 0 to 10" },
+        { &task,
+          "{\"containers\":[{\"image\":\"a\"}],\"serviceAccountName\":7}",
+          "spec.template.spec.template.spec.serviceAccountName: expected "
+          "a string" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *spec = load(cases[i].spec);
+        json_t *t2 = json_object();
+        vouch_error err = VOUCH_ERROR_INIT;
+        int rc = run_v1_spec_to_v2(spec, cases[i].kind, t2, &err);
+
+        if (cases[i].want[0] == '{') {
+            assert_int_equal(rc, 0);
+            assert_json(t2, cases[i].want);
+            json_t *back = run_v1_spec_of(t2, cases[i].kind);
+            assert_json(back, cases[i].spec);
+            json_decref(back);
+        } else {
+            assert_int_equal(rc, VOUCH_EINVAL);
+            assert_string_equal(err.message, cases[i].want);
+        }
+        json_decref(t2);
+        json_decref(spec);
+    }
+}
+
 static void test_run_v1_job_and_run_bodies(void **state)
 {
     json_t *in = load(
@@ -396,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_run_v1_service_from_gcloud),
         cmocka_unit_test(test_run_v1_service_of_a_denial),
         cmocka_unit_test(test_run_v1_service_errors_name_the_v1_field),
+        cmocka_unit_test(test_run_v1_spec_fields_both_ways),
         cmocka_unit_test(test_run_v1_job_and_run_bodies),
         cmocka_unit_test(test_run_v1_execution_and_tasks),
     };
