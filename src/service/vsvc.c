@@ -465,7 +465,8 @@ int vsvc__each(vouch_store_conn *conn, vouch_resource_query *q,
 int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
                            const char *service_name, const char *method,
                            const char *resource_name, const json_t *request,
-                           const json_t *response, vouch_error *err)
+                           const json_t *response,
+                           const json_t *service_data, vouch_error *err)
 {
     vouch_audit_admin_event ev;
     json_t *entry = NULL;
@@ -478,6 +479,7 @@ int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
     ev.resource_name = resource_name;
     ev.request = request;
     ev.response = response;
+    ev.service_data = service_data;
     rc = vouch_audit_admin_entry(&entry, &ev, err);
     if (rc == 0) {
         rc = vsvc_uow_audit(uow, entry, err);
@@ -502,7 +504,8 @@ int vsvc__audit_admin(vsvc_uow *uow, const char *project,
         resp_json = json_loads(response, 0, NULL);
     }
     rc = vsvc__audit_admin_json(uow, project, service_name, method,
-                                resource_name, req_json, resp_json, err);
+                                resource_name, req_json, resp_json, NULL,
+                                err);
     json_decref(req_json);
     json_decref(resp_json);
     if (rc < 0) {

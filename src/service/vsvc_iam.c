@@ -193,7 +193,6 @@ static int audit_set(vsvc_uow *uow, const iam_write *w,
                      const json_t *policy, const vouch_iam_delta *delta,
                      vouch_error *err)
 {
-    vouch_audit_admin_event ev;
     json_t *request = json_pack("{s:s,s:s,s:O}", "@type",
                                 "type.googleapis.com/"
                                 "google.iam.v1.SetIamPolicyRequest",
@@ -206,7 +205,6 @@ static int audit_set(vsvc_uow *uow, const iam_write *w,
                                    "google.iam.v1.logging.AuditData",
                                    "policyDelta", deltas)
                        : NULL;
-    json_t *entry = NULL;
     int rc;
 
     if (request == NULL || response == NULL || data == NULL ||
@@ -216,21 +214,11 @@ static int audit_set(vsvc_uow *uow, const iam_write *w,
         rc = vutil_enomem(err);
         goto cleanup;
     }
-    memset(&ev, 0, sizeof(ev));
-    ev.project = w->project;
-    ev.service_name = targets[w->target].service;
-    ev.method_name = targets[w->target].method;
-    ev.resource_name = w->resource;
-    ev.request = request;
-    ev.response = response;
-    ev.service_data = data;
-    rc = vouch_audit_admin_entry(&entry, &ev, err);
-    if (rc == 0) {
-        rc = vsvc_uow_audit(uow, entry, err);
-    }
+    rc = vsvc__audit_admin_json(uow, w->project, targets[w->target].service,
+                                targets[w->target].method, w->resource,
+                                request, response, data, err);
 
 cleanup:
-    json_decref(entry);
     json_decref(request);
     json_decref(response);
     json_decref(deltas);

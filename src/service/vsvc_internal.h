@@ -117,12 +117,13 @@ int vsvc__audit_admin(vsvc_uow *uow, const char *project,
                       const char *resource_name, const char *request,
                       size_t len, const char *response, vouch_error *err);
 
-/* The same from JSON values (borrowed; may be NULL); errors as the
- * entry's builder gives them. */
+/* The same from JSON values (borrowed; may be NULL), with the entry's
+ * serviceData (may be NULL); errors as the entry's builder gives them. */
 int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
                            const char *service_name, const char *method,
                            const char *resource_name, const json_t *request,
-                           const json_t *response, vouch_error *err);
+                           const json_t *response,
+                           const json_t *service_data, vouch_error *err);
 
 /*
  * The evidence of a decision (vsvc_evidence.c): the project's policy and
