@@ -332,26 +332,6 @@ int vsvc_system_policy_get(vsvc *svc, const char *location, char **out,
 
 /* ---- attestors ---- */
 
-/* An id given by the caller (?attestorId=, ?noteId=): required, and the
- * characters of a path segment. */
-static int check_new_id(const char *id, const char *param,
-                        const char *project, const char *collection,
-                        vouch_error *err)
-{
-    if (id == NULL || id[0] == '\0') {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "%s: required (POST /v1/projects/%s/%s?%s=ID)",
-                               param, project, collection, param);
-    }
-    if (!vutil_id_valid(id)) {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "%s: '%.200s' is not a valid id: use 1 to %u "
-                               "of A-Z a-z 0-9 - _ . ~",
-                               param, id, VUTIL_ID_MAX);
-    }
-    return 0;
-}
-
 /* The note named by an attestor must exist. */
 static int check_note_exists(vouch_store_conn *conn, const char *note,
                              vouch_error *err)
@@ -442,26 +422,13 @@ int vsvc_attestor_create(vsvc_session *s, const char *project,
 
     *out = NULL;
     memset(&w, 0, sizeof(w));
-    rc = check_new_id(id, "attestorId", project, "attestors", err);
+    rc = vsvc__check_new_id(id, "attestorId", project, "attestors", err);
     if (rc < 0) {
         return rc;
     }
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
     rc = attestor_job(&w, s, project, name, body, len, err);
     return finish_write(s, create_attestor, &w, rc, out, NULL, err);
-}
-
-/* The stored attestor `name`: NOT_FOUND saying so. */
-static int get_attestor(vouch_store_conn *conn, const char *name,
-                        vouch_resource *out, vouch_error *err)
-{
-    int rc = vouch_store_get(conn, VSVC_KIND_ATTESTOR, name, out, err);
-
-    if (rc == VOUCH_ENOTFOUND) {
-        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                               "attestor %s not found", name);
-    }
-    return rc < 0 ? vsvc__error_wrap(err, "store") : 0;
 }
 
 static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
@@ -475,7 +442,7 @@ static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
     int rc;
 
     memset(&old, 0, sizeof(old));
-    rc = get_attestor(conn, w->name, &old, err);
+    rc = vsvc__get(conn, VSVC_KIND_ATTESTOR, w->name, &old, err);
     if (rc < 0) {
         return rc;
     }
@@ -601,7 +568,7 @@ static int delete_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
     users u;
     int rc;
 
-    rc = get_attestor(conn, w->name, &old, err);
+    rc = vsvc__get(conn, VSVC_KIND_ATTESTOR, w->name, &old, err);
     vouch_resource_clear(&old);
     if (rc < 0) {
         return rc;

@@ -154,17 +154,9 @@ static int target_exists(vouch_store_conn *conn, vsvc_iam_target t,
     if (targets[t].kind == NULL) {
         return 0;
     }
-    rc = vouch_store_get(conn, targets[t].kind, resource, &r, err);
-    if (rc == VOUCH_ENOTFOUND) {
-        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                               "%s %s not found", targets[t].kind,
-                               resource);
-    }
-    if (rc < 0) {
-        return vsvc__error_wrap(err, "store");
-    }
+    rc = vsvc__get(conn, targets[t].kind, resource, &r, err);
     vouch_resource_clear(&r);
-    return 0;
+    return rc;
 }
 
 int vsvc_iam_target_exists(vsvc_session *s, vsvc_iam_target t,

@@ -101,6 +101,11 @@ int vsvc__list_page(vouch_store_conn *conn, vouch_resource_query *q,
                     const vsvc_page_request *page, vsvc_page *out,
                     vouch_error *err);
 
+/* Get `kind` `name` into `out` (cleared by the caller): ENOTFOUND "KIND
+ * NAME not found"; a store failure wrapped as "store: ...". */
+int vsvc__get(vouch_store_conn *conn, const char *kind, const char *name,
+              vouch_resource *out, vouch_error *err);
+
 /* Get `kind` `name` as JSON text (malloc'd); ENOTFOUND "KIND NAME not
  * found". */
 int vsvc__get_text(vouch_store_conn *conn, const char *kind,
@@ -179,6 +184,13 @@ int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,
  */
 int vsvc__iam_forget(vouch_store_conn *conn, const char *resource,
                      vouch_error *err);
+
+/* An id given by the caller in the query parameter `param` of a create
+ * (POST /v1/projects/PROJECT/COLLECTION?PARAM=ID): required, and the
+ * characters of a path segment; VOUCH_EINVAL naming `param` otherwise. */
+int vsvc__check_new_id(const char *id, const char *param,
+                       const char *project, const char *collection,
+                       vouch_error *err);
 
 /* A new etag and the time now, for a write. */
 int vsvc__stamp_write(char etag[VUTIL_ETAG_SIZE],
