@@ -77,16 +77,15 @@ int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
              const char *parent, json_t *obj, bool create, vouch_error *err)
 {
     vouch_resource r;
-    char etag[24];
-    char now[40];
+    char etag[VUTIL_ETAG_SIZE];
+    char now[VUTIL_RFC3339_SIZE];
     char *text = NULL;
     int rc;
 
-    rc = vutil_new_etag(etag, sizeof(etag), err);
+    rc = vsvc__stamp_write(etag, now, err);
     if (rc < 0) {
         return rc;
     }
-    vutil_now_rfc3339(now, sizeof(now));
     const char *ct = json_string_value(json_object_get(obj, "createTime"));
     if (json_object_set_new(obj, "etag", json_string(etag)) < 0 ||
         json_object_set_new(obj, "updateTime", json_string(now)) < 0) {
@@ -98,16 +97,10 @@ int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
         return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                                "out of memory");
     }
-    memset(&r, 0, sizeof(r));
-    r.kind = (char *)kind;
-    r.name = (char *)name;
-    r.parent = (char *)parent;
+    r = vsvc__resource(kind, name, parent, text, etag,
+                       ct != NULL ? ct : now, now);
     /* Indexed, so children can be counted without listing them. */
     r.attr1 = (char *)parent;
-    r.json = text;
-    r.etag = etag;
-    r.create_time = (char *)(ct != NULL ? ct : now);
-    r.update_time = now;
     if (create) {
         rc = vouch_store_create(conn, &r, err);
     } else {
@@ -228,26 +221,19 @@ int plat_operation(vouch_store_conn *conn, const char *project,
     }
     if (store_it) {
         vouch_resource r;
-        char etag[24];
-        char now[40];
+        char etag[VUTIL_ETAG_SIZE];
+        char now[VUTIL_RFC3339_SIZE];
         char *text = json_dumps(op, JSON_COMPACT | JSON_SORT_KEYS);
         if (text == NULL) {
             goto cleanup;
         }
-        rc = vutil_new_etag(etag, sizeof(etag), err);
+        rc = vsvc__stamp_write(etag, now, err);
         if (rc < 0) {
             free(text);
             goto cleanup;
         }
-        vutil_now_rfc3339(now, sizeof(now));
-        memset(&r, 0, sizeof(r));
-        r.kind = VOUCH_PLATFORM_KIND_OPERATION;
-        r.name = name;
-        r.parent = parent;
-        r.json = text;
-        r.etag = etag;
-        r.create_time = now;
-        r.update_time = now;
+        r = vsvc__resource(VOUCH_PLATFORM_KIND_OPERATION, name, parent,
+                           text, etag, now, now);
         rc = vouch_store_create(conn, &r, err);
         free(text);
         if (rc < 0) {

@@ -180,7 +180,7 @@ static int admin_entry(vouch_platform_ctx *ctx, const char *project,
 {
     return vsvc__audit_admin_json(ctx->uow, project,
                                   VOUCH_AUDIT_SERVICE_ORGPOLICY, method, name,
-                                  request, response, err);
+                                  request, response, NULL, err);
 }
 
 int vouch_platform_orgpolicy_get(vouch_platform_ctx *ctx,

@@ -17,6 +17,19 @@ typedef struct write_unit {
     json_t *req;
 } write_unit;
 
+/* Start `w` for one call; `what` names the id in a malformed id's
+ * message (a create's is its id parameter). */
+static int write_unit_init(write_unit *w, const plat_write *how,
+                           const plat_write_call *call, const char *what,
+                           vouch_error *err)
+{
+    memset(w, 0, sizeof(*w));
+    w->how = how;
+    w->call = call;
+    return plat_names_set(&w->n, call->project, call->location,
+                          how->collection, call->id, what, err);
+}
+
 static int save_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
                      vouch_error *err)
 {
@@ -49,12 +62,8 @@ int plat_write_run(vouch_platform_ctx *ctx, const plat_write *how,
     int rc;
 
     *out = NULL;
-    memset(&w, 0, sizeof(w));
-    w.how = how;
-    w.call = call;
-    rc = plat_names_set(&w.n, call->project, call->location,
-                        how->collection, call->id,
-                        call->create ? how->id_param : how->what, err);
+    rc = write_unit_init(&w, how, call,
+                         call->create ? how->id_param : how->what, err);
     if (rc == 0) {
         rc = plat_parse_body(call->body, call->len, false, &w.req, err);
     }
@@ -149,10 +158,6 @@ int plat_delete_run(vouch_platform_ctx *ctx, const plat_write *how,
     int rc;
 
     *out = NULL;
-    memset(&w, 0, sizeof(w));
-    w.how = how;
-    w.call = call;
-    rc = plat_names_set(&w.n, call->project, call->location,
-                        how->collection, call->id, how->what, err);
+    rc = write_unit_init(&w, how, call, how->what, err);
     return rc < 0 ? rc : plat_unit_run(ctx, NULL, delete_unit, &w, out, err);
 }

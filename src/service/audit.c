@@ -62,8 +62,9 @@ bool vouch__audit_id(const char *s, size_t max, bool tilde)
            vouch__audit_id_slice(s, strnlen(s, max + 1), max, tilde);
 }
 
-int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
-                           char *ts, char *id, vouch_error *err)
+int vouch__audit_head_set(vouch__audit_head *h, const char *timestamp,
+                          const char *insert_id, const char *project,
+                          const char *log, vouch_error *err)
 {
     if (timestamp != NULL) {
         if (!vouch__audit_time_ok(timestamp)) {
@@ -72,9 +73,9 @@ int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
                                    "microseconds "
                                    "(2026-11-29T12:00:00.000000Z)");
         }
-        memcpy(ts, timestamp, TS_LEN + 1);
+        memcpy(h->ts, timestamp, TS_LEN + 1);
     } else {
-        vutil_now_rfc3339(ts, TS_LEN + 1);
+        vutil_now_rfc3339(h->ts, TS_LEN + 1);
     }
     if (insert_id != NULL) {
         if (!vouch__audit_id(insert_id, VOUCH_AUDIT_INSERT_ID_MAX, false)) {
@@ -83,11 +84,13 @@ int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
                                    "of A-Z a-z 0-9 . _ -",
                                    VOUCH_AUDIT_INSERT_ID_MAX);
         }
-        memcpy(id, insert_id, strlen(insert_id) + 1);
-    } else if (vutil_random_hex(id, 10, err) < 0) {
+        memcpy(h->id, insert_id, strlen(insert_id) + 1);
+    } else if (vutil_random_hex(h->id, 10, err) < 0) {
         vutil_error_prefix(err, "insertId");
         return VOUCH_EIO;
     }
+    snprintf(h->log_name, sizeof(h->log_name), "projects/%s/logs/%s",
+             project, log);
     return 0;
 }
 
@@ -293,9 +296,7 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
     char *decision_text = NULL;
     char *message = NULL;
     char *resource_name = NULL;
-    char ts[TS_LEN + 1];
-    char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
-    char log_name[256];
+    vouch__audit_head head;
     vouch__audit_run_object object;
     vouch_outcome outcome;
     json_error_t jerr;
@@ -308,15 +309,14 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
     if (rc < 0) {
         return rc;
     }
-    rc = vouch__audit_entry_ids(ev->timestamp, ev->insert_id, ts, id, err);
+    rc = vouch__audit_head_set(&head, ev->timestamp, ev->insert_id,
+                               ev->project, VOUCH_AUDIT_LOG_SYSTEM_EVENT, err);
     if (rc < 0) {
         return rc;
     }
     outcome = vouch_decision_outcome(ev->decision);
     deny = outcome == VOUCH_OUTCOME_DENY;
     breakglass = ev->breakglass != NULL && ev->breakglass[0] != '\0';
-    snprintf(log_name, sizeof(log_name), "projects/%s/logs/%s", ev->project,
-             VOUCH_AUDIT_LOG_SYSTEM_EVENT);
 
     rc = vouch_decision_to_json(ev->decision, 0, &decision_text, err);
     if (rc < 0) {
@@ -361,8 +361,9 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
         "s:{s:s,s:s,s:s,s:s,s:{s:i,s:s},"
         "s:{s:s,s:s,s:{s:s,s:s,s:O},s:{s:[O]}},"
         "s:{s:O}}}",
-        "insertId", id, "timestamp", ts, "receiveTimestamp", ts,
-        "logName", log_name, "resource", resource,
+        "insertId", head.id, "timestamp", head.ts,
+        "receiveTimestamp", head.ts, "logName", head.log_name,
+        "resource", resource,
         "severity", deny ? "ERROR" : "WARNING", "labels", labels,
         "protoPayload",
         "@type", AUDIT_TYPE, "serviceName", VOUCH_AUDIT_SERVICE_RUN,
@@ -402,9 +403,7 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
     json_t *entry = NULL;
     json_t *payload;
     const char *service;
-    char ts[TS_LEN + 1];
-    char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
-    char log_name[256];
+    vouch__audit_head head;
     int rc;
 
     *out = NULL;
@@ -420,19 +419,18 @@ int vouch_audit_admin_entry(json_t **out, const vouch_audit_admin_event *ev,
     if (ev->resource_name == NULL || ev->resource_name[0] == '\0') {
         return missing(err, "resourceName");
     }
-    rc = vouch__audit_entry_ids(ev->timestamp, ev->insert_id, ts, id, err);
+    rc = vouch__audit_head_set(&head, ev->timestamp, ev->insert_id,
+                               ev->project, VOUCH_AUDIT_LOG_ACTIVITY, err);
     if (rc < 0) {
         return rc;
     }
     service = ev->service_name != NULL ? ev->service_name
                                        : VOUCH_AUDIT_SERVICE_BINAUTHZ;
-    snprintf(log_name, sizeof(log_name), "projects/%s/logs/%s", ev->project,
-             VOUCH_AUDIT_LOG_ACTIVITY);
     entry = json_pack("{s:s,s:s,s:s,s:s,s:s,"
                       "s:{s:s,s:{s:s,s:s,s:s}},"
                       "s:{s:s,s:s,s:s,s:s,s:{}}}",
-                      "insertId", id, "timestamp", ts,
-                      "receiveTimestamp", ts, "logName", log_name,
+                      "insertId", head.id, "timestamp", head.ts,
+                      "receiveTimestamp", head.ts, "logName", head.log_name,
                       "severity", "NOTICE",
                       "resource", "type", "audited_resource", "labels",
                       "service", service, "method", ev->method_name,

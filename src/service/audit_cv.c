@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "audit_internal.h"
-#include "vutil_str.h"
 
 /* Not the decision label of enforcement entries: a finding is not a
  * deploy that was denied, and filters on denials must not list it. */
@@ -70,6 +69,21 @@ static json_t *cv_images(const vouch_audit_cv_event *ev)
     return images;
 }
 
+/* A finding's revision or job as an enforcement event holds it: its
+ * resource and name are those of the enforcement entries. */
+static vouch_audit_run_event cv_target(const vouch_audit_cv_event *ev)
+{
+    vouch_audit_run_event t = {
+        .project = ev->project,
+        .location = ev->location,
+        .service = ev->service,
+        .revision = ev->revision,
+        .job = ev->job,
+    };
+
+    return t;
+}
+
 int vouch_audit_cv_entry(json_t **out, const vouch_audit_cv_event *ev,
                          vouch_error *err)
 {
@@ -77,50 +91,34 @@ int vouch_audit_cv_entry(json_t **out, const vouch_audit_cv_event *ev,
     json_t *images = NULL;
     json_t *entry = NULL;
     char *name = NULL;
-    char ts[TS_LEN + 1];
-    char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
-    char log_name[256];
+    vouch__audit_head head;
     char policy[256];
+    vouch_audit_run_event target;
     int rc;
 
     *out = NULL;
     rc = check_cv_event(ev, err);
     if (rc == 0) {
-        rc = vouch__audit_entry_ids(ev->timestamp, ev->insert_id, ts, id,
-                                    err);
+        rc = vouch__audit_head_set(&head, ev->timestamp, ev->insert_id,
+                                   ev->project,
+                                   VOUCH_AUDIT_LOG_CONTINUOUS_VALIDATION,
+                                   err);
     }
     if (rc < 0) {
         return rc;
     }
-    snprintf(log_name, sizeof(log_name), "projects/%s/logs/%s", ev->project,
-             VOUCH_AUDIT_LOG_CONTINUOUS_VALIDATION);
     snprintf(policy, sizeof(policy), "projects/%s/policy", ev->project);
-    if (ev->job == NULL) {
-        name = vutil_aprintf("projects/%s/locations/%s/services/%s/"
-                             "revisions/%s", ev->project, ev->location,
-                             ev->service, ev->revision);
-        resource = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s}}", "type",
-                             "cloud_run_revision", "labels", "project_id",
-                             ev->project, "location", ev->location,
-                             "service_name", ev->service, "revision_name",
-                             ev->revision, "configuration_name",
-                             ev->service);
-    } else {
-        name = vutil_aprintf("projects/%s/locations/%s/jobs/%s",
-                             ev->project, ev->location, ev->job);
-        resource = json_pack("{s:s,s:{s:s,s:s,s:s}}", "type",
-                             "cloud_run_job", "labels", "project_id",
-                             ev->project, "location", ev->location,
-                             "job_name", ev->job);
-    }
+    target = cv_target(ev);
+    name = vouch__audit_run_resource_name(&target);
+    resource = vouch__audit_run_resource(&target);
     images = cv_images(ev);
     if (name != NULL && resource != NULL && images != NULL) {
         entry = json_pack(
             "{s:s,s:s,s:s,s:s,s:O,s:s,s:{s:s},"
             "s:{s:s,s:{s:s,s:s,s:s,s:s,s:O}}}",
-            "insertId", id, "timestamp", ts, "receiveTimestamp", ts,
-            "logName", log_name, "resource", resource, "severity",
-            "WARNING", "labels", LABEL_CV,
+            "insertId", head.id, "timestamp", head.ts,
+            "receiveTimestamp", head.ts, "logName", head.log_name,
+            "resource", resource, "severity", "WARNING", "labels", LABEL_CV,
             ev->decision != NULL
                 ? vouch_outcome_name(vouch_decision_outcome(ev->decision))
                 : "CHECK_FAILED",

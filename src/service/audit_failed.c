@@ -25,9 +25,7 @@ int vouch_audit_run_failed_entry(json_t **out,
     json_t *entry = NULL;
     json_t *resource = NULL;
     char *resource_name = NULL;
-    char ts[TS_LEN + 1];
-    char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
-    char log_name[256];
+    vouch__audit_head head;
     vouch__audit_run_object object;
     int rc;
 
@@ -44,12 +42,11 @@ int vouch_audit_run_failed_entry(json_t **out,
         return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
                                "code: a failure's vouch code is required");
     }
-    rc = vouch__audit_entry_ids(ev->timestamp, ev->insert_id, ts, id, err);
+    rc = vouch__audit_head_set(&head, ev->timestamp, ev->insert_id,
+                               ev->project, VOUCH_AUDIT_LOG_SYSTEM_EVENT, err);
     if (rc < 0) {
         return rc;
     }
-    snprintf(log_name, sizeof(log_name), "projects/%s/logs/%s", ev->project,
-             VOUCH_AUDIT_LOG_SYSTEM_EVENT);
     resource = vouch__audit_run_resource(ev);
     resource_name = vouch__audit_run_resource_name(ev);
     object = vouch__audit_run_object_of(ev);
@@ -59,8 +56,9 @@ int vouch_audit_run_failed_entry(json_t **out,
             "s:{s:s,s:s,s:s,s:s,s:{s:i,s:s},"
             "s:{s:s,s:s,s:{s:s,s:s,s:{s:s}},"
             "s:{s:[{s:s,s:s,s:s,s:s}]}}}}",
-            "insertId", id, "timestamp", ts, "receiveTimestamp", ts,
-            "logName", log_name, "resource", resource,
+            "insertId", head.id, "timestamp", head.ts,
+            "receiveTimestamp", head.ts, "logName", head.log_name,
+            "resource", resource,
             "severity", "ERROR",
             "labels", LABEL_DECISION,
             VOUCH_AUDIT_CHECK_FAILED,

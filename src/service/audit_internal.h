@@ -34,11 +34,19 @@ bool vouch__audit_id_slice(const char *s, size_t len, size_t max,
 /* The same for a NUL-terminated `s` (NULL: false). */
 bool vouch__audit_id(const char *s, size_t max, bool tilde);
 
-/* The timestamp (`ts`, TS_LEN + 1 bytes) and insertId (`id`,
- * VOUCH_AUDIT_INSERT_ID_MAX + 1 bytes) of a new entry: the given ones,
- * checked, or now and a random one. */
-int vouch__audit_entry_ids(const char *timestamp, const char *insert_id,
-                           char *ts, char *id, vouch_error *err);
+/* What every entry starts with: its timestamp and insertId (the given
+ * ones, checked, or now and a random one) and its logName. */
+typedef struct vouch__audit_head {
+    char ts[TS_LEN + 1];
+    char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
+    char log_name[256];
+} vouch__audit_head;
+
+/* Fill `h` for a new entry of `project`'s log `log` (a VOUCH_AUDIT_LOG_
+ * name). */
+int vouch__audit_head_set(vouch__audit_head *h, const char *timestamp,
+                          const char *insert_id, const char *project,
+                          const char *log, vouch_error *err);
 
 /* What every enforcement event needs (project, location, methodName, a
  * service and revision or a job), the decision aside. */

@@ -78,9 +78,7 @@ int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
     json_t *auth = NULL;
     json_t *metadata = NULL;
     char *decision_text = NULL;
-    char ts[TS_LEN + 1];
-    char id[VOUCH_AUDIT_INSERT_ID_MAX + 1];
-    char log_name[256];
+    vouch__audit_head head;
     const char *message;
     vouch_outcome outcome;
     bool deny;
@@ -89,8 +87,9 @@ int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
     *out = NULL;
     rc = check_k8s_event(ev, err);
     if (rc == 0) {
-        rc = vouch__audit_entry_ids(ev->timestamp, ev->insert_id, ts, id,
-                                    err);
+        rc = vouch__audit_head_set(&head, ev->timestamp, ev->insert_id,
+                                   ev->project, VOUCH_AUDIT_LOG_ACTIVITY,
+                                   err);
     }
     if (rc == 0) {
         rc = vouch_decision_to_json(ev->decision, 0, &decision_text, err);
@@ -102,8 +101,6 @@ int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
     deny = outcome == VOUCH_OUTCOME_DENY;
     message = ev->message != NULL ? ev->message
                                   : vouch_decision_message(ev->decision);
-    snprintf(log_name, sizeof(log_name), "projects/%s/logs/%s", ev->project,
-             VOUCH_AUDIT_LOG_ACTIVITY);
     decision = json_loads(decision_text, 0, NULL);
     labels = json_pack("{s:s}", LABEL_DECISION, vouch_outcome_name(outcome));
     response = k8s_response(deny, message);
@@ -123,8 +120,8 @@ int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
     entry = json_pack(
         "{s:s,s:s,s:s,s:s,s:{s:s,s:{s:s,s:s,s:s}},s:s,s:O,"
         "s:{s:s,s:s,s:s,s:s,s:O,s:{s:i,s:s},s:O,s:O}}",
-        "insertId", id, "timestamp", ts, "receiveTimestamp", ts,
-        "logName", log_name,
+        "insertId", head.id, "timestamp", head.ts,
+        "receiveTimestamp", head.ts, "logName", head.log_name,
         "resource", "type", "k8s_cluster", "labels",
         "project_id", ev->project, "location", ev->location,
         "cluster_name", ev->cluster,

@@ -266,6 +266,24 @@ int vsvc__error_wrap(vouch_error *err, const char *what)
     return vutil_error_set(err, err->code, what, 0, 0, "%s", text);
 }
 
+int vsvc__check_new_id(const char *id, const char *param,
+                       const char *project, const char *collection,
+                       vouch_error *err)
+{
+    if (id == NULL || id[0] == '\0') {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: required (POST /v1/projects/%s/%s?%s=ID)",
+                               param, project, collection, param);
+    }
+    if (!vutil_id_valid(id)) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "%s: '%.200s' is not a valid id: use 1 to %u "
+                               "of A-Z a-z 0-9 - _ . ~",
+                               param, id, VUTIL_ID_MAX);
+    }
+    return 0;
+}
+
 int vsvc__stamp_write(char etag[VUTIL_ETAG_SIZE],
                       char now[VUTIL_RFC3339_SIZE], vouch_error *err)
 {
@@ -308,6 +326,18 @@ void vsvc__occurrence_query(vouch_resource_query *q, const char *note_name,
 
 /* ---- reading ---- */
 
+int vsvc__get(vouch_store_conn *conn, const char *kind, const char *name,
+              vouch_resource *out, vouch_error *err)
+{
+    int rc = vouch_store_get(conn, kind, name, out, err);
+
+    if (rc == VOUCH_ENOTFOUND) {
+        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
+                               "%s %s not found", kind, name);
+    }
+    return rc < 0 ? vsvc__error_wrap(err, "store") : 0;
+}
+
 int vsvc__get_text(vouch_store_conn *conn, const char *kind,
                    const char *name, char **out, vouch_error *err)
 {
@@ -315,13 +345,9 @@ int vsvc__get_text(vouch_store_conn *conn, const char *kind,
     int rc;
 
     *out = NULL;
-    rc = vouch_store_get(conn, kind, name, &r, err);
-    if (rc == VOUCH_ENOTFOUND) {
-        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                               "%s %s not found", kind, name);
-    }
+    rc = vsvc__get(conn, kind, name, &r, err);
     if (rc < 0) {
-        return vsvc__error_wrap(err, "store");
+        return rc;
     }
     *out = r.json;
     r.json = NULL;
@@ -465,7 +491,8 @@ int vsvc__each(vouch_store_conn *conn, vouch_resource_query *q,
 int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
                            const char *service_name, const char *method,
                            const char *resource_name, const json_t *request,
-                           const json_t *response, vouch_error *err)
+                           const json_t *response,
+                           const json_t *service_data, vouch_error *err)
 {
     vouch_audit_admin_event ev;
     json_t *entry = NULL;
@@ -478,6 +505,7 @@ int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
     ev.resource_name = resource_name;
     ev.request = request;
     ev.response = response;
+    ev.service_data = service_data;
     rc = vouch_audit_admin_entry(&entry, &ev, err);
     if (rc == 0) {
         rc = vsvc_uow_audit(uow, entry, err);
@@ -502,7 +530,8 @@ int vsvc__audit_admin(vsvc_uow *uow, const char *project,
         resp_json = json_loads(response, 0, NULL);
     }
     rc = vsvc__audit_admin_json(uow, project, service_name, method,
-                                resource_name, req_json, resp_json, err);
+                                resource_name, req_json, resp_json, NULL,
+                                err);
     json_decref(req_json);
     json_decref(resp_json);
     if (rc < 0) {

@@ -37,15 +37,37 @@ static void write_job_clear(write_job *w)
     vouch_free(w->text);
 }
 
-/* Hand the stored text of `w` to the caller. */
-static int give_text(write_job *w, char **out, size_t *out_len)
+/*
+ * Run the unit `fn` on `w` unless preparing it failed (`rc`), hand the
+ * stored text to the caller, and clear `w` in every case.
+ */
+static int finish_write(vsvc_session *s, vsvc_uow_fn fn, write_job *w,
+                        int rc, char **out, size_t *out_len,
+                        vouch_error *err)
 {
-    *out = w->text;
-    if (out_len != NULL) {
-        *out_len = w->text_len;
+    if (rc == 0) {
+        rc = vsvc__run(s, fn, w, err);
     }
-    w->text = NULL;
-    return 0;
+    if (rc == 0) {
+        *out = w->text;
+        if (out_len != NULL) {
+            *out_len = w->text_len;
+        }
+        w->text = NULL;
+    }
+    write_job_clear(w);
+    return rc;
+}
+
+/* After a change is written: its admin-activity entry (the request and
+ * the stored text, when there are), then the listeners told. */
+static int record_write(vsvc_uow *uow, const write_job *w,
+                        const char *method, vouch_error *err)
+{
+    int rc = vsvc__audit_admin(uow, w->project, NULL, method, w->name,
+                               w->body, w->body_len, w->text, err);
+
+    return rc == 0 ? vsvc__changed(uow, w->session, w->project, err) : rc;
 }
 
 /* ---- the policy ---- */
@@ -247,12 +269,7 @@ static int put_policy(vsvc_uow *uow, void *payload, vouch_error *err)
                          etag, now, err);
     }
     if (rc == 0 && !w->validate_only) {
-        rc = vsvc__audit_admin(uow, w->project, NULL,
-                               VOUCH_AUDIT_METHOD_UPDATE_POLICY, w->name,
-                               w->body, w->body_len, w->text, err);
-    }
-    if (rc == 0 && !w->validate_only) {
-        rc = vsvc__changed(uow, w->session, w->project, err);
+        rc = record_write(uow, w, VOUCH_AUDIT_METHOD_UPDATE_POLICY, err);
     }
     vouch_resource_clear(&old);
     return rc;
@@ -290,14 +307,7 @@ int vsvc_policy_put(vsvc_session *s, const char *project, const char *body,
     if (rc == 0) {
         rc = keep_sent_etag(&w, vouch_policy_etag(w.policy), err);
     }
-    if (rc == 0) {
-        rc = vsvc__run(s, put_policy, &w, err);
-    }
-    if (rc == 0) {
-        give_text(&w, out, out_len);
-    }
-    write_job_clear(&w);
-    return rc;
+    return finish_write(s, put_policy, &w, rc, out, out_len, err);
 }
 
 int vsvc_system_policy_get(vsvc *svc, const char *location, char **out,
@@ -321,26 +331,6 @@ int vsvc_system_policy_get(vsvc *svc, const char *location, char **out,
 }
 
 /* ---- attestors ---- */
-
-/* An id given by the caller (?attestorId=, ?noteId=): required, and the
- * characters of a path segment. */
-static int check_new_id(const char *id, const char *param,
-                        const char *project, const char *collection,
-                        vouch_error *err)
-{
-    if (id == NULL || id[0] == '\0') {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "%s: required (POST /v1/projects/%s/%s?%s=ID)",
-                               param, project, collection, param);
-    }
-    if (!vutil_id_valid(id)) {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "%s: '%.200s' is not a valid id: use 1 to %u "
-                               "of A-Z a-z 0-9 - _ . ~",
-                               param, id, VUTIL_ID_MAX);
-    }
-    return 0;
-}
 
 /* The note named by an attestor must exist. */
 static int check_note_exists(vouch_store_conn *conn, const char *note,
@@ -402,12 +392,7 @@ static int create_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
         rc = store_write(conn, VSVC_KIND_ATTESTOR, w, NULL, etag, now, err);
     }
     if (rc == 0) {
-        rc = vsvc__audit_admin(uow, w->project, NULL,
-                               VOUCH_AUDIT_METHOD_CREATE_ATTESTOR, w->name,
-                               w->body, w->body_len, w->text, err);
-    }
-    if (rc == 0) {
-        rc = vsvc__changed(uow, w->session, w->project, err);
+        rc = record_write(uow, w, VOUCH_AUDIT_METHOD_CREATE_ATTESTOR, err);
     }
     return rc;
 }
@@ -437,20 +422,13 @@ int vsvc_attestor_create(vsvc_session *s, const char *project,
 
     *out = NULL;
     memset(&w, 0, sizeof(w));
-    rc = check_new_id(id, "attestorId", project, "attestors", err);
+    rc = vsvc__check_new_id(id, "attestorId", project, "attestors", err);
     if (rc < 0) {
         return rc;
     }
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
     rc = attestor_job(&w, s, project, name, body, len, err);
-    if (rc == 0) {
-        rc = vsvc__run(s, create_attestor, &w, err);
-    }
-    if (rc == 0) {
-        give_text(&w, out, NULL);
-    }
-    write_job_clear(&w);
-    return rc;
+    return finish_write(s, create_attestor, &w, rc, out, NULL, err);
 }
 
 static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
@@ -464,13 +442,9 @@ static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
     int rc;
 
     memset(&old, 0, sizeof(old));
-    rc = vouch_store_get(conn, VSVC_KIND_ATTESTOR, w->name, &old, err);
-    if (rc == VOUCH_ENOTFOUND) {
-        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                               "attestor %s not found", w->name);
-    }
+    rc = vsvc__get(conn, VSVC_KIND_ATTESTOR, w->name, &old, err);
     if (rc < 0) {
-        return vsvc__error_wrap(err, "store");
+        return rc;
     }
     rc = vouch_attestor_parse(&current, old.json, strlen(old.json),
                               VOUCH_FORMAT_JSON, w->name, err);
@@ -487,15 +461,10 @@ static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
                              w->name, had, want != NULL ? want : "none");
         goto cleanup;
     }
-    if (w->sent_etag != NULL && strcmp(w->sent_etag, old.etag) != 0) {
-        rc = vutil_error_set(err, VOUCH_EABORTED, NULL, 0, 0,
-                             "etag: '%s' does not match the current "
-                             "attestor %s (it has changed); read it again "
-                             "and retry",
-                             w->sent_etag, w->name);
-        goto cleanup;
+    rc = etag_check(w->sent_etag, &old, "attestor", w->name, err);
+    if (rc == 0) {
+        rc = vsvc__stamp_write(etag, now, err);
     }
-    rc = vsvc__stamp_write(etag, now, err);
     if (rc == 0) {
         rc = print_attestor(w, etag, now, err);
     }
@@ -503,12 +472,7 @@ static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
         rc = store_write(conn, VSVC_KIND_ATTESTOR, w, &old, etag, now, err);
     }
     if (rc == 0) {
-        rc = vsvc__audit_admin(uow, w->project, NULL,
-                               VOUCH_AUDIT_METHOD_UPDATE_ATTESTOR, w->name,
-                               w->body, w->body_len, w->text, err);
-    }
-    if (rc == 0) {
-        rc = vsvc__changed(uow, w->session, w->project, err);
+        rc = record_write(uow, w, VOUCH_AUDIT_METHOD_UPDATE_ATTESTOR, err);
     }
 
 cleanup:
@@ -531,14 +495,7 @@ int vsvc_attestor_update(vsvc_session *s, const char *project,
     if (rc == 0) {
         rc = keep_sent_etag(&w, vouch_attestor_etag(w.attestor), err);
     }
-    if (rc == 0) {
-        rc = vsvc__run(s, update_attestor, &w, err);
-    }
-    if (rc == 0) {
-        give_text(&w, out, NULL);
-    }
-    write_job_clear(&w);
-    return rc;
+    return finish_write(s, update_attestor, &w, rc, out, NULL, err);
 }
 
 static bool rule_requires(const vouch_admission_rule *rule,
@@ -611,14 +568,10 @@ static int delete_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
     users u;
     int rc;
 
-    rc = vouch_store_get(conn, VSVC_KIND_ATTESTOR, w->name, &old, err);
+    rc = vsvc__get(conn, VSVC_KIND_ATTESTOR, w->name, &old, err);
     vouch_resource_clear(&old);
-    if (rc == VOUCH_ENOTFOUND) {
-        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                               "attestor %s not found", w->name);
-    }
     if (rc < 0) {
-        return vsvc__error_wrap(err, "store");
+        return rc;
     }
     memset(&q, 0, sizeof(q));
     memset(&u, 0, sizeof(u));
@@ -641,12 +594,9 @@ static int delete_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
         return vsvc__error_wrap(err, "store");
     }
     rc = vsvc__iam_forget(conn, w->name, err);
-    if (rc == 0) {
-        rc = vsvc__audit_admin(uow, w->project, NULL,
-                               VOUCH_AUDIT_METHOD_DELETE_ATTESTOR, w->name,
-                               NULL, 0, NULL, err);
-    }
-    return rc == 0 ? vsvc__changed(uow, w->session, w->project, err) : rc;
+    return rc == 0 ? record_write(uow, w, VOUCH_AUDIT_METHOD_DELETE_ATTESTOR,
+                                  err)
+                   : rc;
 }
 
 int vsvc_attestor_delete(vsvc_session *s, const char *project,

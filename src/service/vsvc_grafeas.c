@@ -231,17 +231,9 @@ int vsvc_note_create(vsvc_session *s, const char *project, const char *id,
 
     *out = NULL;
     memset(&job, 0, sizeof(job));
-    if (id == NULL || id[0] == '\0') {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "noteId: required (POST "
-                               "/v1/projects/%s/notes?noteId=ID)",
-                               project);
-    }
-    if (!vutil_id_valid(id)) {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "noteId: '%.200s' is not a valid id: use 1 "
-                               "to %u of A-Z a-z 0-9 - _ . ~",
-                               id, VUTIL_ID_MAX);
+    rc = vsvc__check_new_id(id, "noteId", project, "notes", err);
+    if (rc < 0) {
+        return rc;
     }
     vsvc_child_name(name, sizeof(name), VSVC_NOTE, project, id);
     vsvc_project_name(parent, sizeof(parent), project);
@@ -276,16 +268,12 @@ static int delete_note(vsvc_uow *uow, void *payload, vouch_error *err)
     uint64_t count = 0;
     int rc;
 
-    rc = vouch_store_get(conn, VSVC_KIND_NOTE, name, &r, err);
+    rc = vsvc__get(conn, VSVC_KIND_NOTE, name, &r, err);
     vouch_resource_clear(&r);
-    if (rc == VOUCH_ENOTFOUND) {
-        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                               "note %s not found", name);
+    if (rc < 0) {
+        return rc;
     }
-    if (rc == 0) {
-        rc = vouch_store_count(conn, VSVC_KIND_OCCURRENCE, name, &count,
-                               err);
-    }
+    rc = vouch_store_count(conn, VSVC_KIND_OCCURRENCE, name, &count, err);
     if (rc < 0) {
         return vsvc__error_wrap(err, "store");
     }

@@ -154,17 +154,9 @@ static int target_exists(vouch_store_conn *conn, vsvc_iam_target t,
     if (targets[t].kind == NULL) {
         return 0;
     }
-    rc = vouch_store_get(conn, targets[t].kind, resource, &r, err);
-    if (rc == VOUCH_ENOTFOUND) {
-        return vutil_error_set(err, VOUCH_ENOTFOUND, NULL, 0, 0,
-                               "%s %s not found", targets[t].kind,
-                               resource);
-    }
-    if (rc < 0) {
-        return vsvc__error_wrap(err, "store");
-    }
+    rc = vsvc__get(conn, targets[t].kind, resource, &r, err);
     vouch_resource_clear(&r);
-    return 0;
+    return rc;
 }
 
 int vsvc_iam_target_exists(vsvc_session *s, vsvc_iam_target t,
@@ -193,7 +185,6 @@ static int audit_set(vsvc_uow *uow, const iam_write *w,
                      const json_t *policy, const vouch_iam_delta *delta,
                      vouch_error *err)
 {
-    vouch_audit_admin_event ev;
     json_t *request = json_pack("{s:s,s:s,s:O}", "@type",
                                 "type.googleapis.com/"
                                 "google.iam.v1.SetIamPolicyRequest",
@@ -206,7 +197,6 @@ static int audit_set(vsvc_uow *uow, const iam_write *w,
                                    "google.iam.v1.logging.AuditData",
                                    "policyDelta", deltas)
                        : NULL;
-    json_t *entry = NULL;
     int rc;
 
     if (request == NULL || response == NULL || data == NULL ||
@@ -216,21 +206,11 @@ static int audit_set(vsvc_uow *uow, const iam_write *w,
         rc = vutil_enomem(err);
         goto cleanup;
     }
-    memset(&ev, 0, sizeof(ev));
-    ev.project = w->project;
-    ev.service_name = targets[w->target].service;
-    ev.method_name = targets[w->target].method;
-    ev.resource_name = w->resource;
-    ev.request = request;
-    ev.response = response;
-    ev.service_data = data;
-    rc = vouch_audit_admin_entry(&entry, &ev, err);
-    if (rc == 0) {
-        rc = vsvc_uow_audit(uow, entry, err);
-    }
+    rc = vsvc__audit_admin_json(uow, w->project, targets[w->target].service,
+                                targets[w->target].method, w->resource,
+                                request, response, data, err);
 
 cleanup:
-    json_decref(entry);
     json_decref(request);
     json_decref(response);
     json_decref(deltas);

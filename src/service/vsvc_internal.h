@@ -101,6 +101,11 @@ int vsvc__list_page(vouch_store_conn *conn, vouch_resource_query *q,
                     const vsvc_page_request *page, vsvc_page *out,
                     vouch_error *err);
 
+/* Get `kind` `name` into `out` (cleared by the caller): ENOTFOUND "KIND
+ * NAME not found"; a store failure wrapped as "store: ...". */
+int vsvc__get(vouch_store_conn *conn, const char *kind, const char *name,
+              vouch_resource *out, vouch_error *err);
+
 /* Get `kind` `name` as JSON text (malloc'd); ENOTFOUND "KIND NAME not
  * found". */
 int vsvc__get_text(vouch_store_conn *conn, const char *kind,
@@ -117,12 +122,13 @@ int vsvc__audit_admin(vsvc_uow *uow, const char *project,
                       const char *resource_name, const char *request,
                       size_t len, const char *response, vouch_error *err);
 
-/* The same from JSON values (borrowed; may be NULL); errors as the
- * entry's builder gives them. */
+/* The same from JSON values (borrowed; may be NULL), with the entry's
+ * serviceData (may be NULL); errors as the entry's builder gives them. */
 int vsvc__audit_admin_json(vsvc_uow *uow, const char *project,
                            const char *service_name, const char *method,
                            const char *resource_name, const json_t *request,
-                           const json_t *response, vouch_error *err);
+                           const json_t *response,
+                           const json_t *service_data, vouch_error *err);
 
 /*
  * The evidence of a decision (vsvc_evidence.c): the project's policy and
@@ -178,6 +184,13 @@ int vsvc__run(vsvc_session *s, vsvc_uow_fn fn, void *payload,
  */
 int vsvc__iam_forget(vouch_store_conn *conn, const char *resource,
                      vouch_error *err);
+
+/* An id given by the caller in the query parameter `param` of a create
+ * (POST /v1/projects/PROJECT/COLLECTION?PARAM=ID): required, and the
+ * characters of a path segment; VOUCH_EINVAL naming `param` otherwise. */
+int vsvc__check_new_id(const char *id, const char *param,
+                       const char *project, const char *collection,
+                       vouch_error *err);
 
 /* A new etag and the time now, for a write. */
 int vsvc__stamp_write(char etag[VUTIL_ETAG_SIZE],
