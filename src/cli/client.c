@@ -392,6 +392,19 @@ cleanup:
     return rc;
 }
 
+int client_call_name(client *c, const char *method, const char *name,
+                     const json_t *body, json_t **out)
+{
+    char path[CLIENT_NAME_MAX + 8];
+
+    if ((size_t)snprintf(path, sizeof(path), "/v1/%s", name) >=
+        sizeof(path)) {
+        *out = NULL;
+        return cli_fail("'%.40s...': the name is too long", name);
+    }
+    return client_call(c, method, path, NULL, body, out);
+}
+
 int client_create(client *c, const char *path, const char *id_param,
                   const char *id, const json_t *body, json_t **out)
 {
@@ -525,7 +538,6 @@ int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
 {
     cli_list id;
     char name[ID_MAX * 2 + 64];
-    char path[sizeof(name) + 8];
     client *c = NULL;
     json_t *result = NULL;
     int rc;
@@ -540,9 +552,8 @@ int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
         rc = client_new(&c, g);
     }
     if (rc == CLI_OK) {
-        snprintf(path, sizeof(path), "/v1/%s", name);
-        rc = client_call(c, del ? "DELETE" : "GET", path, NULL, NULL,
-                         &result);
+        rc = client_call_name(c, del ? "DELETE" : "GET", name, NULL,
+                              &result);
     }
     if (rc == CLI_OK && del) {
         cli_note("Deleted %s [%s].", word, name);

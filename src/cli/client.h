@@ -55,6 +55,17 @@ void client_free(client *c);
 int client_call(client *c, const char *method, const char *path,
                 const char *query, const json_t *body, json_t **out);
 
+/* Longest resource name client_call_name() takes. */
+#define CLIENT_NAME_MAX 1000
+
+/*
+ * client_call() of the resource `name` ("projects/P/attestors/A"):
+ * `method` to /v1/NAME, without a query. A name over CLIENT_NAME_MAX
+ * bytes is refused (CLI_USAGE, printed).
+ */
+int client_call_name(client *c, const char *method, const char *name,
+                     const json_t *body, json_t **out);
+
 /* What a printed resource is, so YAML can come from libvouch's printer. */
 typedef enum client_kind {
     CLIENT_GENERIC = 0,     /* notes, keys, lists */

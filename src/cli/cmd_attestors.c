@@ -33,16 +33,6 @@ typedef struct attestor_opts {
     CLI_STRING("--attestor", "A", attestor_opts, attestor, CLI_REQUIRED, \
                "the attestor, an id or projects/P/attestors/A")
 
-/* GET (or DELETE) the attestor `name` into *out. */
-static int call_attestor(client *c, const char *method, const char *name,
-                         const json_t *body, json_t **out)
-{
-    char path[NAME_MAX_LEN + 8];
-
-    snprintf(path, sizeof(path), "/v1/%s", name);
-    return client_call(c, method, path, NULL, body, out);
-}
-
 /* The full name of the attestor argument, and a client. */
 static int begin(const cli_globals *g, const char *arg, const char *what,
                  char *name, size_t size, client **c)
@@ -207,7 +197,7 @@ static int attestors_update(int argc, char **argv, cli_globals *g)
     }
     rc = begin(g, id.items[0], "ATTESTOR", name, sizeof(name), &c);
     if (rc == CLI_OK) {
-        rc = call_attestor(c, "GET", name, NULL, &att);
+        rc = client_call_name(c, "GET", name, NULL, &att);
     }
     if (rc != CLI_OK) {
         goto cleanup;
@@ -219,7 +209,7 @@ static int attestors_update(int argc, char **argv, cli_globals *g)
                                "--description");
     }
     if (rc == CLI_OK) {
-        rc = call_attestor(c, "PUT", name, att, &result);
+        rc = client_call_name(c, "PUT", name, att, &result);
     }
     if (rc == CLI_OK) {
         cli_note("Updated attestor [%s].", name);
@@ -405,7 +395,7 @@ static int public_keys_add(int argc, char **argv, cli_globals *g)
     }
     rc = client_new(&c, g);
     if (rc == CLI_OK) {
-        rc = call_attestor(c, "GET", name, NULL, &att);
+        rc = client_call_name(c, "GET", name, NULL, &att);
     }
     if (rc != CLI_OK) {
         goto cleanup;
@@ -420,7 +410,7 @@ static int public_keys_add(int argc, char **argv, cli_globals *g)
     } else if (json_array_append(keys, key) != 0) {
         rc = cli_fail("out of memory");
     } else {
-        rc = call_attestor(c, "PUT", name, att, &result);
+        rc = client_call_name(c, "PUT", name, att, &result);
     }
     if (rc == CLI_OK) {
         cli_note("Added public key %s to attestor [%s].", new_id, name);
@@ -466,7 +456,7 @@ static int public_keys_remove(int argc, char **argv, cli_globals *g)
     }
     rc = begin(g, o.attestor, "--attestor", name, sizeof(name), &c);
     if (rc == CLI_OK) {
-        rc = call_attestor(c, "GET", name, NULL, &att);
+        rc = client_call_name(c, "GET", name, NULL, &att);
     }
     if (rc != CLI_OK) {
         goto cleanup;
@@ -484,7 +474,7 @@ static int public_keys_remove(int argc, char **argv, cli_globals *g)
         goto cleanup;
     }
     json_array_remove(keys, (size_t)found);
-    rc = call_attestor(c, "PUT", name, att, &result);
+    rc = client_call_name(c, "PUT", name, att, &result);
     if (rc == CLI_OK) {
         cli_note("Removed public key %s from attestor [%s].",
                  key_id.items[0], name);

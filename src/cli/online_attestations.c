@@ -74,14 +74,12 @@ static int occurrence_project(const cli_globals *g, const char *attestor,
 /* GET the attestor; *note = its noteReference (malloc'd). */
 static int attestor_note(client *c, const char *name, char **note)
 {
-    char path[NAME_MAX_LEN + 8];
     json_t *att = NULL;
     const char *ref;
     int rc;
 
     *note = NULL;
-    snprintf(path, sizeof(path), "/v1/%s", name);
-    rc = client_call(c, "GET", path, NULL, NULL, &att);
+    rc = client_call_name(c, "GET", name, NULL, &att);
     if (rc != CLI_OK) {
         return rc;
     }

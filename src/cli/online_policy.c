@@ -47,7 +47,6 @@ int cmd_policy_import(int argc, char **argv, cli_globals *g)
     cli_list file;
     char project[256];
     char name[300];
-    char url[320];
     char *text = NULL;
     size_t text_len = 0;
     json_error_t jerr;
@@ -95,8 +94,7 @@ int cmd_policy_import(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         goto cleanup;
     }
-    snprintf(url, sizeof(url), "/v1/%s", name);
-    rc = client_call(c, "PUT", url, NULL, body, &result);
+    rc = client_call_name(c, "PUT", name, body, &result);
     if (rc == CLI_OK) {
         cli_note("Imported the policy of project [%s].", project);
         rc = client_print(g, result, VOUCH_FORMAT_YAML,
@@ -125,7 +123,7 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_policy *policy = NULL;
     char project[256];
-    char url[320];
+    char name[300];
     char *json = NULL;
     char *text = NULL;
     size_t len = 0;
@@ -153,8 +151,8 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         goto cleanup;
     }
-    snprintf(url, sizeof(url), "/v1/projects/%s/policy", project);
-    rc = client_call(c, "GET", url, NULL, NULL, &result);
+    snprintf(name, sizeof(name), "projects/%s/policy", project);
+    rc = client_call_name(c, "GET", name, NULL, &result);
     if (rc != CLI_OK) {
         goto cleanup;
     }
