@@ -532,10 +532,13 @@ int client_set_string(json_t *obj, const char *key, const char *value,
     return CLI_OK;
 }
 
-int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
-                              cli_globals *g, const char *collection,
-                              const char *word, client_kind kind, bool del)
+int client_describe_or_delete(const cli_spec specs[2], int argc,
+                              char **argv, cli_globals *g,
+                              const char *collection, const char *word,
+                              client_kind kind)
 {
+    const cli_spec *spec = &specs[g->variant];
+    bool del = g->variant == 1;
     cli_list id;
     char name[ID_MAX * 2 + 64];
     client *c = NULL;

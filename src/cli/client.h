@@ -98,14 +98,16 @@ int client_set_string(json_t *obj, const char *key, const char *value,
                       const char *what);
 
 /*
- * `describe` (GET, then print in --format, default YAML) or `delete`
- * (DELETE, then "Deleted WORD [NAME].") of the one resource of
- * `collection` that the command's argument names (spec: one argument).
- * `word` is "attestor" or "note". Returns CLI_OK or CLI_USAGE.
+ * `describe` (g->variant 0: GET, then print in --format, default YAML) or
+ * `delete` (g->variant 1: DELETE, then "Deleted WORD [NAME].") of the one
+ * resource of `collection` that the command's argument names. specs[0]
+ * is describe's, specs[1] delete's (one argument each). `word` is
+ * "attestor" or "note". Returns CLI_OK or CLI_USAGE.
  */
-int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
-                              cli_globals *g, const char *collection,
-                              const char *word, client_kind kind, bool del);
+int client_describe_or_delete(const cli_spec specs[2], int argc,
+                              char **argv, cli_globals *g,
+                              const char *collection, const char *word,
+                              client_kind kind);
 
 /* Prints the default (text) form of a list: the array of resources. */
 typedef int (*client_list_text_fn)(const json_t *all);

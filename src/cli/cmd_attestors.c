@@ -128,9 +128,8 @@ static int attestors_one(int argc, char **argv, cli_globals *g)
         },
     };
 
-    return client_describe_or_delete(&specs[g->variant], argc, argv, g,
-                                     "attestors", "attestor", CLIENT_ATTESTOR,
-                                     g->variant == 1);
+    return client_describe_or_delete(specs, argc, argv, g, "attestors",
+                                     "attestor", CLIENT_ATTESTOR);
 }
 
 static void attestor_cells(const json_t *a, const char **cells,

@@ -77,9 +77,8 @@ static int notes_one(int argc, char **argv, cli_globals *g)
         },
     };
 
-    return client_describe_or_delete(&specs[g->variant], argc, argv, g,
-                                     "notes", "note", CLIENT_GENERIC,
-                                     g->variant == 1);
+    return client_describe_or_delete(specs, argc, argv, g, "notes", "note",
+                                     CLIENT_GENERIC);
 }
 
 static const cli_spec list_spec = {
