@@ -493,6 +493,20 @@ bad:
                     "projects/PROJECT/%s/ID", what, arg, collection);
 }
 
+int client_parse_name(const cli_spec *spec, int argc, char **argv,
+                      cli_globals *g, void *opts, const char *collection,
+                      char *buf, size_t size)
+{
+    cli_list id;
+    int rc = cli_parse(spec, argc, argv, g, opts, &id);
+
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    return client_resource_name(g, collection, id.items[0], spec->args, buf,
+                                size);
+}
+
 int client_create_named(const cli_globals *g, const char *collection,
                         const char *id_param, const char *name,
                         const json_t *body, const char *word,
@@ -537,23 +551,18 @@ int client_describe_or_delete(const cli_spec specs[2], int argc,
                               const char *collection, const char *word,
                               client_kind kind)
 {
-    const cli_spec *spec = &specs[g->variant];
     bool del = g->variant == 1;
-    cli_list id;
     char name[ID_MAX * 2 + 64];
     client *c = NULL;
     json_t *result = NULL;
     int rc;
 
-    rc = cli_parse(spec, argc, argv, g, NULL, &id);
+    rc = client_parse_name(&specs[g->variant], argc, argv, g, NULL,
+                           collection, name, sizeof(name));
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    rc = client_resource_name(g, collection, id.items[0], spec->args, name,
-                              sizeof(name));
-    if (rc == CLI_OK) {
-        rc = client_new(&c, g);
-    }
+    rc = client_new(&c, g);
     if (rc == CLI_OK) {
         rc = client_call_name(c, del ? "DELETE" : "GET", name, NULL,
                               &result);

@@ -135,6 +135,17 @@ int client_resource_name(const cli_globals *g, const char *collection,
                          const char *arg, const char *what, char *buf,
                          size_t size);
 
+/*
+ * cli_parse() of a command whose one argument names a resource of
+ * `collection` (`spec->args`, "ATTESTOR", names it in errors), then its
+ * full name into `buf` as client_resource_name() makes it. Returns
+ * CLI_OK, or what cli_parse() or client_resource_name() returned (exit
+ * with cli_parse_exit()).
+ */
+int client_parse_name(const cli_spec *spec, int argc, char **argv,
+                      cli_globals *g, void *opts, const char *collection,
+                      char *buf, size_t size);
+
 /* Is `len` bytes of `s` a name segment safe in a URL path: 1-200 of
  * A-Z a-z 0-9 - _ . ~, and not "." or ".."? */
 bool client_segment_ok(const char *s, size_t len);

@@ -105,20 +105,18 @@ static const cli_spec create_spec = {
 static int attestors_create(int argc, char **argv, cli_globals *g)
 {
     attestor_opts o = {0};
-    cli_list id;
     char name[NAME_MAX_LEN];
     char note[NAME_MAX_LEN];
     char project[256];
     json_t *body = NULL;
     int rc;
 
-    rc = cli_parse(&create_spec, argc, argv, g, &o, &id);
+    rc = client_parse_name(&create_spec, argc, argv, g, &o, "attestors",
+                           name, sizeof(name));
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    if ((rc = client_resource_name(g, "attestors", id.items[0], "ATTESTOR",
-                                   name, sizeof(name))) != CLI_OK ||
-        (rc = client_name_project(name, project, sizeof(project))) !=
+    if ((rc = client_name_project(name, project, sizeof(project))) !=
             CLI_OK ||
         (rc = note_name(g, &o, project, note, sizeof(note))) != CLI_OK) {
         return rc;
@@ -219,20 +217,16 @@ static int set_description(json_t *att, const char *name, void *payload)
 static int attestors_update(int argc, char **argv, cli_globals *g)
 {
     attestor_opts o = {0};
-    cli_list id;
     char name[NAME_MAX_LEN];
     json_t *result = NULL;
     int rc;
 
-    rc = cli_parse(&update_spec, argc, argv, g, &o, &id);
+    rc = client_parse_name(&update_spec, argc, argv, g, &o, "attestors",
+                           name, sizeof(name));
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    rc = client_resource_name(g, "attestors", id.items[0], "ATTESTOR", name,
-                              sizeof(name));
-    if (rc == CLI_OK) {
-        rc = edit_attestor(g, name, set_description, &o, &result);
-    }
+    rc = edit_attestor(g, name, set_description, &o, &result);
     if (rc == CLI_OK) {
         cli_note("Updated attestor [%s].", name);
         rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_ATTESTOR);
