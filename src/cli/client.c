@@ -577,6 +577,14 @@ int client_describe_or_delete(const cli_spec specs[2], int argc,
     return rc;
 }
 
+int client_list_format(const cli_globals *g, bool *text)
+{
+    int format = cli_output_format(g, VOUCH_FORMAT_JSON, true, text);
+
+    *text = *text || g->format == NULL;
+    return format;
+}
+
 /* The start of a list: --format, the path of the collection, a client. */
 static int list_begin(const cli_globals *g, const char *collection,
                       int *format, bool *text, char *path, size_t size,
@@ -586,11 +594,10 @@ static int list_begin(const cli_globals *g, const char *collection,
     bool given;
 
     *c = NULL;
-    *format = cli_output_format(g, VOUCH_FORMAT_JSON, true, text);
+    *format = client_list_format(g, text);
     if (*format < 0) {
         return CLI_USAGE;
     }
-    *text = *text || g->format == NULL;
     if (client_project_flag(g, project, sizeof(project), &given) != CLI_OK) {
         return CLI_USAGE;
     }

@@ -109,6 +109,13 @@ int client_describe_or_delete(const cli_spec specs[2], int argc,
                               const char *collection, const char *word,
                               client_kind kind);
 
+/*
+ * The --format of a list command: json or yaml (returned), or the text
+ * form (*text), which is also what no --format means. -1 (printed) for
+ * an unknown format.
+ */
+int client_list_format(const cli_globals *g, bool *text);
+
 /* Prints the default (text) form of a list: the array of resources. */
 typedef int (*client_list_text_fn)(const json_t *all);
 

@@ -461,11 +461,10 @@ int cmd_attestations_list(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    format = cli_output_format(g, VOUCH_FORMAT_JSON, true, &text);
+    format = client_list_format(g, &text);
     if (format < 0) {
         return CLI_USAGE;
     }
-    text = text || g->format == NULL;
     rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
                               sizeof(name));
     if (rc == CLI_OK) {
