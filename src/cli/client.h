@@ -183,6 +183,17 @@ const char *client_name_id(const char *name);
 int client_print(const cli_globals *g, const json_t *resource,
                  vouch_format fallback, client_kind kind);
 
+/*
+ * The JSON text of a resource libvouch models (`kind`: CLIENT_ATTESTOR,
+ * CLIENT_POLICY or CLIENT_OCCURRENCE), read by libvouch's parser (errors
+ * name `source`) and printed by its printer in `format` into *text (free
+ * with vouch_free()), `*len` bytes. Returns 0, or a negative vouch_code
+ * with `err` filled (VOUCH_EINVAL, `err` untouched, for CLIENT_GENERIC).
+ */
+int client_reprint(client_kind kind, const char *json, const char *source,
+                   vouch_format format, char **text, size_t *len,
+                   vouch_error *err);
+
 /* Print the JSON value as YAML (block style) or JSON. */
 int client_print_as(const json_t *value, vouch_format format);
 

@@ -121,7 +121,6 @@ static const cli_spec export_spec = {
 int cmd_policy_export(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
-    vouch_policy *policy = NULL;
     char project[256];
     char name[300];
     char *json = NULL;
@@ -161,10 +160,8 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
         rc = cli_fail("out of memory");
         goto cleanup;
     }
-    if (vouch_policy_parse(&policy, json, strlen(json), VOUCH_FORMAT_JSON,
-                           "server policy", &err) < 0 ||
-        vouch_policy_print(policy, (vouch_format)format, &text, &len,
-                           &err) < 0) {
+    if (client_reprint(CLIENT_POLICY, json, "server policy",
+                       (vouch_format)format, &text, &len, &err) < 0) {
         rc = cli_fail_error(&err);
         goto cleanup;
     }
@@ -173,7 +170,6 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
 cleanup:
     vouch_free(text);
     free(json);
-    vouch_policy_free(policy);
     json_decref(result);
     client_free(c);
     return rc;
