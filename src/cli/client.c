@@ -654,6 +654,22 @@ int client_list_project(const cli_spec *spec, int argc, char **argv,
     return rc;
 }
 
+int client_project_of(const cli_globals *g, const char *name, char *buf,
+                      size_t size)
+{
+    bool given;
+    int rc = client_project_flag(g, buf, size, &given);
+
+    if (rc != CLI_OK || given) {
+        return rc;
+    }
+    if (name == NULL || name[0] == '\0') {
+        buf[0] = '\0';
+        return CLI_OK;
+    }
+    return client_name_project(name, buf, size);
+}
+
 int client_name_project(const char *name, char *buf, size_t size)
 {
     const char *p;

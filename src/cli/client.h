@@ -165,6 +165,16 @@ bool client_segment_ok(const char *s, size_t len);
 int client_project_flag(const cli_globals *g, char *buf, size_t size,
                         bool *given);
 
+/*
+ * The project a command works in, into buf: --project (VOUCH_PROJECT)
+ * when given, checked as client_project_flag() checks it, else the
+ * project of the full name `name` (an attestor's, a policy's). With
+ * neither (`name` NULL or ""), buf is "" for the caller to refuse.
+ * Returns CLI_OK or CLI_USAGE (printed).
+ */
+int client_project_of(const cli_globals *g, const char *name, char *buf,
+                      size_t size);
+
 /* The project of "projects/P/..." into buf. Returns CLI_OK or CLI_USAGE. */
 int client_name_project(const char *name, char *buf, size_t size);
 

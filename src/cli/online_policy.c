@@ -16,17 +16,13 @@ static int target_project(const cli_globals *g, const vouch_policy *policy,
                           const char *path, char *buf, size_t size)
 {
     const char *name = policy != NULL ? vouch_policy_name(policy) : NULL;
-    bool given;
-    int rc = client_project_flag(g, buf, size, &given);
+    int rc = client_project_of(g, name, buf, size);
 
-    if (rc != CLI_OK || given) {
-        return rc;
+    if (rc == CLI_OK && buf[0] == '\0') {
+        return cli_fail("%s: the policy has no name; give --project (or "
+                        "VOUCH_PROJECT)", path != NULL ? path : "policy");
     }
-    if (name != NULL && name[0] != '\0') {
-        return client_name_project(name, buf, size);
-    }
-    return cli_fail("%s: the policy has no name; give --project (or "
-                    "VOUCH_PROJECT)", path != NULL ? path : "policy");
+    return rc;
 }
 
 static const cli_spec import_spec = {
