@@ -392,6 +392,19 @@ cleanup:
     return rc;
 }
 
+int client_call_name(client *c, const char *method, const char *name,
+                     const json_t *body, json_t **out)
+{
+    char path[CLIENT_NAME_MAX + 8];
+
+    if ((size_t)snprintf(path, sizeof(path), "/v1/%s", name) >=
+        sizeof(path)) {
+        *out = NULL;
+        return cli_fail("'%.40s...': the name is too long", name);
+    }
+    return client_call(c, method, path, NULL, body, out);
+}
+
 int client_create(client *c, const char *path, const char *id_param,
                   const char *id, const json_t *body, json_t **out)
 {
@@ -480,6 +493,20 @@ bad:
                     "projects/PROJECT/%s/ID", what, arg, collection);
 }
 
+int client_parse_name(const cli_spec *spec, int argc, char **argv,
+                      cli_globals *g, void *opts, const char *collection,
+                      char *buf, size_t size)
+{
+    cli_list id;
+    int rc = cli_parse(spec, argc, argv, g, opts, &id);
+
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    return client_resource_name(g, collection, id.items[0], spec->args, buf,
+                                size);
+}
+
 int client_create_named(const cli_globals *g, const char *collection,
                         const char *id_param, const char *name,
                         const json_t *body, const char *word,
@@ -519,30 +546,26 @@ int client_set_string(json_t *obj, const char *key, const char *value,
     return CLI_OK;
 }
 
-int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
-                              cli_globals *g, const char *collection,
-                              const char *word, client_kind kind, bool del)
+int client_describe_or_delete(const cli_spec specs[2], int argc,
+                              char **argv, cli_globals *g,
+                              const char *collection, const char *word,
+                              client_kind kind)
 {
-    cli_list id;
+    bool del = g->variant == 1;
     char name[ID_MAX * 2 + 64];
-    char path[sizeof(name) + 8];
     client *c = NULL;
     json_t *result = NULL;
     int rc;
 
-    rc = cli_parse(spec, argc, argv, g, NULL, &id);
+    rc = client_parse_name(&specs[g->variant], argc, argv, g, NULL,
+                           collection, name, sizeof(name));
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    rc = client_resource_name(g, collection, id.items[0], spec->args, name,
-                              sizeof(name));
+    rc = client_new(&c, g);
     if (rc == CLI_OK) {
-        rc = client_new(&c, g);
-    }
-    if (rc == CLI_OK) {
-        snprintf(path, sizeof(path), "/v1/%s", name);
-        rc = client_call(c, del ? "DELETE" : "GET", path, NULL, NULL,
-                         &result);
+        rc = client_call_name(c, del ? "DELETE" : "GET", name, NULL,
+                              &result);
     }
     if (rc == CLI_OK && del) {
         cli_note("Deleted %s [%s].", word, name);
@@ -554,6 +577,14 @@ int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
     return rc;
 }
 
+int client_list_format(const cli_globals *g, bool *text)
+{
+    int format = cli_output_format(g, VOUCH_FORMAT_JSON, true, text);
+
+    *text = *text || g->format == NULL;
+    return format;
+}
+
 /* The start of a list: --format, the path of the collection, a client. */
 static int list_begin(const cli_globals *g, const char *collection,
                       int *format, bool *text, char *path, size_t size,
@@ -563,11 +594,10 @@ static int list_begin(const cli_globals *g, const char *collection,
     bool given;
 
     *c = NULL;
-    *format = cli_output_format(g, VOUCH_FORMAT_JSON, true, text);
+    *format = client_list_format(g, text);
     if (*format < 0) {
         return CLI_USAGE;
     }
-    *text = *text || g->format == NULL;
     if (client_project_flag(g, project, sizeof(project), &given) != CLI_OK) {
         return CLI_USAGE;
     }
@@ -622,6 +652,22 @@ int client_list_project(const cli_spec *spec, int argc, char **argv,
     json_decref(all);
     client_free(c);
     return rc;
+}
+
+int client_project_of(const cli_globals *g, const char *name, char *buf,
+                      size_t size)
+{
+    bool given;
+    int rc = client_project_flag(g, buf, size, &given);
+
+    if (rc != CLI_OK || given) {
+        return rc;
+    }
+    if (name == NULL || name[0] == '\0') {
+        buf[0] = '\0';
+        return CLI_OK;
+    }
+    return client_name_project(name, buf, size);
 }
 
 int client_name_project(const char *name, char *buf, size_t size)

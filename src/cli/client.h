@@ -55,6 +55,17 @@ void client_free(client *c);
 int client_call(client *c, const char *method, const char *path,
                 const char *query, const json_t *body, json_t **out);
 
+/* Longest resource name client_call_name() takes. */
+#define CLIENT_NAME_MAX 1000
+
+/*
+ * client_call() of the resource `name` ("projects/P/attestors/A"):
+ * `method` to /v1/NAME, without a query. A name over CLIENT_NAME_MAX
+ * bytes is refused (CLI_USAGE, printed).
+ */
+int client_call_name(client *c, const char *method, const char *name,
+                     const json_t *body, json_t **out);
+
 /* What a printed resource is, so YAML can come from libvouch's printer. */
 typedef enum client_kind {
     CLIENT_GENERIC = 0,     /* notes, keys, lists */
@@ -87,14 +98,23 @@ int client_set_string(json_t *obj, const char *key, const char *value,
                       const char *what);
 
 /*
- * `describe` (GET, then print in --format, default YAML) or `delete`
- * (DELETE, then "Deleted WORD [NAME].") of the one resource of
- * `collection` that the command's argument names (spec: one argument).
- * `word` is "attestor" or "note". Returns CLI_OK or CLI_USAGE.
+ * `describe` (g->variant 0: GET, then print in --format, default YAML) or
+ * `delete` (g->variant 1: DELETE, then "Deleted WORD [NAME].") of the one
+ * resource of `collection` that the command's argument names. specs[0]
+ * is describe's, specs[1] delete's (one argument each). `word` is
+ * "attestor" or "note". Returns CLI_OK or CLI_USAGE.
  */
-int client_describe_or_delete(const cli_spec *spec, int argc, char **argv,
-                              cli_globals *g, const char *collection,
-                              const char *word, client_kind kind, bool del);
+int client_describe_or_delete(const cli_spec specs[2], int argc,
+                              char **argv, cli_globals *g,
+                              const char *collection, const char *word,
+                              client_kind kind);
+
+/*
+ * The --format of a list command: json or yaml (returned), or the text
+ * form (*text), which is also what no --format means. -1 (printed) for
+ * an unknown format.
+ */
+int client_list_format(const cli_globals *g, bool *text);
 
 /* Prints the default (text) form of a list: the array of resources. */
 typedef int (*client_list_text_fn)(const json_t *all);
@@ -122,6 +142,17 @@ int client_resource_name(const cli_globals *g, const char *collection,
                          const char *arg, const char *what, char *buf,
                          size_t size);
 
+/*
+ * cli_parse() of a command whose one argument names a resource of
+ * `collection` (`spec->args`, "ATTESTOR", names it in errors), then its
+ * full name into `buf` as client_resource_name() makes it. Returns
+ * CLI_OK, or what cli_parse() or client_resource_name() returned (exit
+ * with cli_parse_exit()).
+ */
+int client_parse_name(const cli_spec *spec, int argc, char **argv,
+                      cli_globals *g, void *opts, const char *collection,
+                      char *buf, size_t size);
+
 /* Is `len` bytes of `s` a name segment safe in a URL path: 1-200 of
  * A-Z a-z 0-9 - _ . ~, and not "." or ".."? */
 bool client_segment_ok(const char *s, size_t len);
@@ -133,6 +164,16 @@ bool client_segment_ok(const char *s, size_t len);
  */
 int client_project_flag(const cli_globals *g, char *buf, size_t size,
                         bool *given);
+
+/*
+ * The project a command works in, into buf: --project (VOUCH_PROJECT)
+ * when given, checked as client_project_flag() checks it, else the
+ * project of the full name `name` (an attestor's, a policy's). With
+ * neither (`name` NULL or ""), buf is "" for the caller to refuse.
+ * Returns CLI_OK or CLI_USAGE (printed).
+ */
+int client_project_of(const cli_globals *g, const char *name, char *buf,
+                      size_t size);
 
 /* The project of "projects/P/..." into buf. Returns CLI_OK or CLI_USAGE. */
 int client_name_project(const char *name, char *buf, size_t size);
@@ -151,6 +192,17 @@ const char *client_name_id(const char *name);
  */
 int client_print(const cli_globals *g, const json_t *resource,
                  vouch_format fallback, client_kind kind);
+
+/*
+ * The JSON text of a resource libvouch models (`kind`: CLIENT_ATTESTOR,
+ * CLIENT_POLICY or CLIENT_OCCURRENCE), read by libvouch's parser (errors
+ * name `source`) and printed by its printer in `format` into *text (free
+ * with vouch_free()), `*len` bytes. Returns 0, or a negative vouch_code
+ * with `err` filled (VOUCH_EINVAL, `err` untouched, for CLIENT_GENERIC).
+ */
+int client_reprint(client_kind kind, const char *json, const char *source,
+                   vouch_format format, char **text, size_t *len,
+                   vouch_error *err);
 
 /* Print the JSON value as YAML (block style) or JSON. */
 int client_print_as(const json_t *value, vouch_format format);

@@ -76,7 +76,6 @@ static int sign(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
     vouch_private_key *key = NULL;
-    vouch_attestation *att = NULL;
     vouch_signature_algorithm alg = VOUCH_SIGNATURE_ALGORITHM_UNSPECIFIED;
     sign_opts o = {0};
     char *json = NULL;
@@ -107,10 +106,8 @@ static int sign(int argc, char **argv, cli_globals *g)
         rc = cli_write_json(json, strlen(json));
         goto cleanup;
     }
-    if (vouch_attestation_parse(&att, json, strlen(json), VOUCH_FORMAT_JSON,
-                                "signed occurrence", &err) < 0 ||
-        vouch_attestation_print(att, (vouch_format)format, &text, &text_len,
-                                &err) < 0) {
+    if (client_reprint(CLIENT_OCCURRENCE, json, "signed occurrence",
+                       (vouch_format)format, &text, &text_len, &err) < 0) {
         rc = cli_fail_error(&err);
         goto cleanup;
     }
@@ -119,7 +116,6 @@ static int sign(int argc, char **argv, cli_globals *g)
 cleanup:
     vouch_free(json);
     vouch_free(text);
-    vouch_attestation_free(att);
     vouch_private_key_free(key);
     return rc;
 }

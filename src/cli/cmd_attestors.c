@@ -33,26 +33,38 @@ typedef struct attestor_opts {
     CLI_STRING("--attestor", "A", attestor_opts, attestor, CLI_REQUIRED, \
                "the attestor, an id or projects/P/attestors/A")
 
-/* GET (or DELETE) the attestor `name` into *out. */
-static int call_attestor(client *c, const char *method, const char *name,
-                         const json_t *body, json_t **out)
+/* A change to the attestor `att` (named `name`) as the server has it;
+ * CLI_OK to write it back. */
+typedef int (*attestor_edit_fn)(json_t *att, const char *name,
+                                void *payload);
+
+/*
+ * update, public-keys add and remove: GET the attestor, change it with
+ * `edit`, PUT it back with the etag it came with, so that a concurrent
+ * change is refused (ABORTED) instead of lost. *result is the stored
+ * attestor (caller frees), or NULL.
+ */
+static int edit_attestor(const cli_globals *g, const char *name,
+                         attestor_edit_fn edit, void *payload,
+                         json_t **result)
 {
-    char path[NAME_MAX_LEN + 8];
+    client *c = NULL;
+    json_t *att = NULL;
+    int rc = client_new(&c, g);
 
-    snprintf(path, sizeof(path), "/v1/%s", name);
-    return client_call(c, method, path, NULL, body, out);
-}
-
-/* The full name of the attestor argument, and a client. */
-static int begin(const cli_globals *g, const char *arg, const char *what,
-                 char *name, size_t size, client **c)
-{
-    int rc = client_resource_name(g, "attestors", arg, what, name, size);
-
-    if (rc != CLI_OK) {
-        return rc;
+    *result = NULL;
+    if (rc == CLI_OK) {
+        rc = client_call_name(c, "GET", name, NULL, &att);
     }
-    return client_new(c, g);
+    if (rc == CLI_OK) {
+        rc = edit(att, name, payload);
+    }
+    if (rc == CLI_OK) {
+        rc = client_call_name(c, "PUT", name, att, result);
+    }
+    json_decref(att);
+    client_free(c);
+    return rc;
 }
 
 /* The note of a new attestor: an id in the attestor's project (or
@@ -93,20 +105,18 @@ static const cli_spec create_spec = {
 static int attestors_create(int argc, char **argv, cli_globals *g)
 {
     attestor_opts o = {0};
-    cli_list id;
     char name[NAME_MAX_LEN];
     char note[NAME_MAX_LEN];
     char project[256];
     json_t *body = NULL;
     int rc;
 
-    rc = cli_parse(&create_spec, argc, argv, g, &o, &id);
+    rc = client_parse_name(&create_spec, argc, argv, g, &o, "attestors",
+                           name, sizeof(name));
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    if ((rc = client_resource_name(g, "attestors", id.items[0], "ATTESTOR",
-                                   name, sizeof(name))) != CLI_OK ||
-        (rc = client_name_project(name, project, sizeof(project))) !=
+    if ((rc = client_name_project(name, project, sizeof(project))) !=
             CLI_OK ||
         (rc = note_name(g, &o, project, note, sizeof(note))) != CLI_OK) {
         return rc;
@@ -138,9 +148,8 @@ static int attestors_one(int argc, char **argv, cli_globals *g)
         },
     };
 
-    return client_describe_or_delete(&specs[g->variant], argc, argv, g,
-                                     "attestors", "attestor", CLIENT_ATTESTOR,
-                                     g->variant == 1);
+    return client_describe_or_delete(specs, argc, argv, g, "attestors",
+                                     "attestor", CLIENT_ATTESTOR);
 }
 
 static void attestor_cells(const json_t *a, const char **cells,
@@ -191,65 +200,59 @@ static const cli_spec update_spec = {
     "and written back with its etag.",
 };
 
+/* update's change (payload: the attestor_opts): --description. */
+static int set_description(json_t *att, const char *name, void *payload)
+{
+    const attestor_opts *o = payload;
+
+    (void)name;
+    if (o->description != NULL && o->description[0] == '\0') {
+        json_object_del(att, "description");
+        return CLI_OK;
+    }
+    return client_set_string(att, "description", o->description,
+                             "--description");
+}
+
 static int attestors_update(int argc, char **argv, cli_globals *g)
 {
     attestor_opts o = {0};
-    cli_list id;
     char name[NAME_MAX_LEN];
-    client *c = NULL;
-    json_t *att = NULL;
     json_t *result = NULL;
     int rc;
 
-    rc = cli_parse(&update_spec, argc, argv, g, &o, &id);
+    rc = client_parse_name(&update_spec, argc, argv, g, &o, "attestors",
+                           name, sizeof(name));
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    rc = begin(g, id.items[0], "ATTESTOR", name, sizeof(name), &c);
-    if (rc == CLI_OK) {
-        rc = call_attestor(c, "GET", name, NULL, &att);
-    }
-    if (rc != CLI_OK) {
-        goto cleanup;
-    }
-    if (o.description != NULL && o.description[0] == '\0') {
-        json_object_del(att, "description");
-    } else {
-        rc = client_set_string(att, "description", o.description,
-                               "--description");
-    }
-    if (rc == CLI_OK) {
-        rc = call_attestor(c, "PUT", name, att, &result);
-    }
+    rc = edit_attestor(g, name, set_description, &o, &result);
     if (rc == CLI_OK) {
         cli_note("Updated attestor [%s].", name);
         rc = client_print(g, result, VOUCH_FORMAT_YAML, CLIENT_ATTESTOR);
     }
-
-cleanup:
-    json_decref(att);
     json_decref(result);
-    client_free(c);
     return rc;
 }
 
-/* The publicKeys array of an attestor, created when missing. */
-static json_t *keys_of(json_t *att)
+/* The publicKeys array of the attestor `name` into *out, created when
+ * missing. */
+static int keys_of(json_t *att, const char *name, json_t **out)
 {
     json_t *note = json_object_get(att, "userOwnedGrafeasNote");
-    json_t *keys;
+    json_t *keys = json_object_get(note, "publicKeys");
 
-    if (!json_is_object(note)) {
-        return NULL;
-    }
-    keys = json_object_get(note, "publicKeys");
-    if (keys == NULL) {
+    if (json_is_object(note) && keys == NULL) {
         keys = json_array();
-        if (keys == NULL || json_object_set_new(note, "publicKeys", keys)) {
-            return NULL;
+        if (keys != NULL &&
+            json_object_set_new(note, "publicKeys", keys) != 0) {
+            keys = NULL;    /* the _new call has freed it */
         }
     }
-    return json_is_array(keys) ? keys : NULL;
+    *out = json_is_array(keys) ? keys : NULL;
+    return *out != NULL
+               ? CLI_OK
+               : cli_fail("attestor %s has no userOwnedGrafeasNote", name);
 }
 
 /*
@@ -364,6 +367,27 @@ static const cli_spec add_spec = {
     "added key.",
 };
 
+/* add's change (payload: the new key): append it, unless its id is
+ * taken. */
+static int add_key(json_t *att, const char *name, void *payload)
+{
+    json_t *key = payload;
+    const char *id = json_string_value(json_object_get(key, "id"));
+    char known[300];
+    json_t *keys;
+    int rc = keys_of(att, name, &keys);
+
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (find_key(keys, id, known, sizeof(known)) >= 0) {
+        return cli_fail("attestor %s already has a public key with id '%s'",
+                        name, id);
+    }
+    return json_array_append(keys, key) == 0 ? CLI_OK
+                                             : cli_fail("out of memory");
+}
+
 /* The flags of `add` that go together. */
 static int add_check(const attestor_opts *o)
 {
@@ -384,13 +408,8 @@ static int public_keys_add(int argc, char **argv, cli_globals *g)
 {
     attestor_opts o = {0};
     char name[NAME_MAX_LEN];
-    char known[300];
-    client *c = NULL;
     json_t *key = NULL;
-    json_t *att = NULL;
-    json_t *keys;
     json_t *result = NULL;
-    const char *new_id;
     int rc;
 
     rc = cli_parse(&add_spec, argc, argv, g, &o, NULL);
@@ -403,36 +422,38 @@ static int public_keys_add(int argc, char **argv, cli_globals *g)
         (rc = key_json(&o, &key)) != CLI_OK) {
         return rc;
     }
-    rc = client_new(&c, g);
+    rc = edit_attestor(g, name, add_key, key, &result);
     if (rc == CLI_OK) {
-        rc = call_attestor(c, "GET", name, NULL, &att);
-    }
-    if (rc != CLI_OK) {
-        goto cleanup;
-    }
-    keys = keys_of(att);
-    new_id = json_string_value(json_object_get(key, "id"));
-    if (keys == NULL) {
-        rc = cli_fail("attestor %s has no userOwnedGrafeasNote", name);
-    } else if (find_key(keys, new_id, known, sizeof(known)) >= 0) {
-        rc = cli_fail("attestor %s already has a public key with id '%s'",
-                      name, new_id);
-    } else if (json_array_append(keys, key) != 0) {
-        rc = cli_fail("out of memory");
-    } else {
-        rc = call_attestor(c, "PUT", name, att, &result);
-    }
-    if (rc == CLI_OK) {
-        cli_note("Added public key %s to attestor [%s].", new_id, name);
+        cli_note("Added public key %s to attestor [%s].",
+                 json_string_value(json_object_get(key, "id")), name);
         rc = client_print(g, key, VOUCH_FORMAT_YAML, CLIENT_GENERIC);
     }
-
-cleanup:
     json_decref(key);
-    json_decref(att);
     json_decref(result);
-    client_free(c);
     return rc;
+}
+
+/* remove's change (payload: the cli_list of the KEY_ID argument): take
+ * the key out; an unknown id is refused with the ids there are. */
+static int remove_key(json_t *att, const char *name, void *payload)
+{
+    const char *id = ((const cli_list *)payload)->items[0];
+    char known[300];
+    json_t *keys;
+    long found;
+    int rc = keys_of(att, name, &keys);
+
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    found = find_key(keys, id, known, sizeof(known));
+    if (found < 0) {
+        return cli_fail("attestor %s has no public key with id '%s' (it "
+                        "has: %s)", name, id,
+                        known[0] != '\0' ? known : "no keys");
+    }
+    json_array_remove(keys, (size_t)found);
+    return CLI_OK;
 }
 
 static const cli_flag remove_flags[] = {
@@ -452,48 +473,23 @@ static int public_keys_remove(int argc, char **argv, cli_globals *g)
     attestor_opts o = {0};
     cli_list key_id;
     char name[NAME_MAX_LEN];
-    char known[300];
-    client *c = NULL;
-    json_t *att = NULL;
-    json_t *keys;
     json_t *result = NULL;
-    long found = -1;
     int rc;
 
     rc = cli_parse(&remove_spec, argc, argv, g, &o, &key_id);
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    rc = begin(g, o.attestor, "--attestor", name, sizeof(name), &c);
+    rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
+                              sizeof(name));
     if (rc == CLI_OK) {
-        rc = call_attestor(c, "GET", name, NULL, &att);
+        rc = edit_attestor(g, name, remove_key, &key_id, &result);
     }
-    if (rc != CLI_OK) {
-        goto cleanup;
-    }
-    keys = keys_of(att);
-    if (keys == NULL) {
-        rc = cli_fail("attestor %s has no userOwnedGrafeasNote", name);
-        goto cleanup;
-    }
-    found = find_key(keys, key_id.items[0], known, sizeof(known));
-    if (found < 0) {
-        rc = cli_fail("attestor %s has no public key with id '%s' (it has: "
-                      "%s)", name, key_id.items[0],
-                      known[0] != '\0' ? known : "no keys");
-        goto cleanup;
-    }
-    json_array_remove(keys, (size_t)found);
-    rc = call_attestor(c, "PUT", name, att, &result);
     if (rc == CLI_OK) {
         cli_note("Removed public key %s from attestor [%s].",
                  key_id.items[0], name);
     }
-
-cleanup:
-    json_decref(att);
     json_decref(result);
-    client_free(c);
     return rc;
 }
 

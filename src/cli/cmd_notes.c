@@ -34,19 +34,14 @@ static const cli_spec create_spec = {
 static int notes_create(int argc, char **argv, cli_globals *g)
 {
     note_opts o = {0};
-    cli_list id;
     char name[NAME_MAX_LEN];
     json_t *body = NULL;
     int rc;
 
-    rc = cli_parse(&create_spec, argc, argv, g, &o, &id);
+    rc = client_parse_name(&create_spec, argc, argv, g, &o, "notes", name,
+                           sizeof(name));
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
-    }
-    rc = client_resource_name(g, "notes", id.items[0], "NOTE", name,
-                              sizeof(name));
-    if (rc != CLI_OK) {
-        return rc;
     }
     body = json_pack("{s:{s:{s:s}}}", "attestation", "hint",
                      "humanReadableName",
@@ -77,9 +72,8 @@ static int notes_one(int argc, char **argv, cli_globals *g)
         },
     };
 
-    return client_describe_or_delete(&specs[g->variant], argc, argv, g,
-                                     "notes", "note", CLIENT_GENERIC,
-                                     g->variant == 1);
+    return client_describe_or_delete(specs, argc, argv, g, "notes", "note",
+                                     CLIENT_GENERIC);
 }
 
 static const cli_spec list_spec = {

@@ -58,30 +58,15 @@ static json_t *base64_json(const void *data, size_t len)
     return s;
 }
 
-/* The project an occurrence goes to / is listed from. */
-static int occurrence_project(const cli_globals *g, const char *attestor,
-                              char *buf, size_t size)
-{
-    bool given;
-    int rc = client_project_flag(g, buf, size, &given);
-
-    if (rc != CLI_OK || given) {
-        return rc;
-    }
-    return client_name_project(attestor, buf, size);
-}
-
 /* GET the attestor; *note = its noteReference (malloc'd). */
 static int attestor_note(client *c, const char *name, char **note)
 {
-    char path[NAME_MAX_LEN + 8];
     json_t *att = NULL;
     const char *ref;
     int rc;
 
     *note = NULL;
-    snprintf(path, sizeof(path), "/v1/%s", name);
-    rc = client_call(c, "GET", path, NULL, NULL, &att);
+    rc = client_call_name(c, "GET", name, NULL, &att);
     if (rc != CLI_OK) {
         return rc;
     }
@@ -135,7 +120,7 @@ static int store_occurrence(client *c, const cli_globals *g,
         rc = cli_fail_error(&err);
         goto cleanup;
     }
-    rc = occurrence_project(g, attestor, project, sizeof(project));
+    rc = client_project_of(g, attestor, project, sizeof(project));
     if (rc != CLI_OK) {
         goto cleanup;
     }
@@ -463,15 +448,14 @@ int cmd_attestations_list(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         return cli_parse_exit(rc);
     }
-    format = cli_output_format(g, VOUCH_FORMAT_JSON, true, &text);
+    format = client_list_format(g, &text);
     if (format < 0) {
         return CLI_USAGE;
     }
-    text = text || g->format == NULL;
     rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
                               sizeof(name));
     if (rc == CLI_OK) {
-        rc = occurrence_project(g, name, project, sizeof(project));
+        rc = client_project_of(g, name, project, sizeof(project));
     }
     if (rc == CLI_OK) {
         rc = attestor_client(g, name, &c, &note);

@@ -16,17 +16,13 @@ static int target_project(const cli_globals *g, const vouch_policy *policy,
                           const char *path, char *buf, size_t size)
 {
     const char *name = policy != NULL ? vouch_policy_name(policy) : NULL;
-    bool given;
-    int rc = client_project_flag(g, buf, size, &given);
+    int rc = client_project_of(g, name, buf, size);
 
-    if (rc != CLI_OK || given) {
-        return rc;
+    if (rc == CLI_OK && buf[0] == '\0') {
+        return cli_fail("%s: the policy has no name; give --project (or "
+                        "VOUCH_PROJECT)", path != NULL ? path : "policy");
     }
-    if (name != NULL && name[0] != '\0') {
-        return client_name_project(name, buf, size);
-    }
-    return cli_fail("%s: the policy has no name; give --project (or "
-                    "VOUCH_PROJECT)", path != NULL ? path : "policy");
+    return rc;
 }
 
 static const cli_spec import_spec = {
@@ -47,7 +43,6 @@ int cmd_policy_import(int argc, char **argv, cli_globals *g)
     cli_list file;
     char project[256];
     char name[300];
-    char url[320];
     char *text = NULL;
     size_t text_len = 0;
     json_error_t jerr;
@@ -95,8 +90,7 @@ int cmd_policy_import(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         goto cleanup;
     }
-    snprintf(url, sizeof(url), "/v1/%s", name);
-    rc = client_call(c, "PUT", url, NULL, body, &result);
+    rc = client_call_name(c, "PUT", name, body, &result);
     if (rc == CLI_OK) {
         cli_note("Imported the policy of project [%s].", project);
         rc = client_print(g, result, VOUCH_FORMAT_YAML,
@@ -123,9 +117,8 @@ static const cli_spec export_spec = {
 int cmd_policy_export(int argc, char **argv, cli_globals *g)
 {
     vouch_error err = VOUCH_ERROR_INIT;
-    vouch_policy *policy = NULL;
     char project[256];
-    char url[320];
+    char name[300];
     char *json = NULL;
     char *text = NULL;
     size_t len = 0;
@@ -153,8 +146,8 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         goto cleanup;
     }
-    snprintf(url, sizeof(url), "/v1/projects/%s/policy", project);
-    rc = client_call(c, "GET", url, NULL, NULL, &result);
+    snprintf(name, sizeof(name), "projects/%s/policy", project);
+    rc = client_call_name(c, "GET", name, NULL, &result);
     if (rc != CLI_OK) {
         goto cleanup;
     }
@@ -163,10 +156,8 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
         rc = cli_fail("out of memory");
         goto cleanup;
     }
-    if (vouch_policy_parse(&policy, json, strlen(json), VOUCH_FORMAT_JSON,
-                           "server policy", &err) < 0 ||
-        vouch_policy_print(policy, (vouch_format)format, &text, &len,
-                           &err) < 0) {
+    if (client_reprint(CLIENT_POLICY, json, "server policy",
+                       (vouch_format)format, &text, &len, &err) < 0) {
         rc = cli_fail_error(&err);
         goto cleanup;
     }
@@ -175,7 +166,6 @@ int cmd_policy_export(int argc, char **argv, cli_globals *g)
 cleanup:
     vouch_free(text);
     free(json);
-    vouch_policy_free(policy);
     json_decref(result);
     client_free(c);
     return rc;

@@ -1,7 +1,8 @@
 /*
  * How the online commands print what vouchd answered: the resource in
  * --format (libvouch's own YAML for the resources it models, a generic
- * YAML or JSON printer for the rest) and text tables (client.h).
+ * YAML or JSON printer for the rest) and text tables (client.h). The
+ * model's printer (client_reprint) also serves `attestations sign`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,42 @@ int client_print_as(const json_t *value, vouch_format format)
     return rc;
 }
 
+int client_reprint(client_kind kind, const char *json, const char *source,
+                   vouch_format format, char **text, size_t *len,
+                   vouch_error *err)
+{
+    vouch_attestor *attestor = NULL;
+    vouch_policy *policy = NULL;
+    vouch_attestation *att = NULL;
+    size_t n = strlen(json);
+    int rc = VOUCH_EINVAL;
+
+    *text = NULL;
+    if (kind == CLIENT_ATTESTOR) {
+        rc = vouch_attestor_parse(&attestor, json, n, VOUCH_FORMAT_JSON,
+                                  source, err);
+        if (rc == 0) {
+            rc = vouch_attestor_print(attestor, format, text, len, err);
+        }
+    } else if (kind == CLIENT_POLICY) {
+        rc = vouch_policy_parse(&policy, json, n, VOUCH_FORMAT_JSON, source,
+                                err);
+        if (rc == 0) {
+            rc = vouch_policy_print(policy, format, text, len, err);
+        }
+    } else if (kind == CLIENT_OCCURRENCE) {
+        rc = vouch_attestation_parse(&att, json, n, VOUCH_FORMAT_JSON,
+                                     source, err);
+        if (rc == 0) {
+            rc = vouch_attestation_print(att, format, text, len, err);
+        }
+    }
+    vouch_attestor_free(attestor);
+    vouch_policy_free(policy);
+    vouch_attestation_free(att);
+    return rc;
+}
+
 /*
  * YAML through libvouch's own printer for the resources it models, so
  * that `describe` prints what `vouch policy format` would (gcloud's
@@ -57,13 +94,10 @@ int client_print_as(const json_t *value, vouch_format format)
 static int print_model(const json_t *resource, client_kind kind, int *rc)
 {
     vouch_error err = VOUCH_ERROR_INIT;
-    vouch_attestor *attestor = NULL;
-    vouch_policy *policy = NULL;
-    vouch_attestation *att = NULL;
     char *json = NULL;
     char *text = NULL;
     size_t len = 0;
-    int done = 0;
+    int done;
 
     if (kind == CLIENT_GENERIC) {
         return 0;
@@ -72,30 +106,12 @@ static int print_model(const json_t *resource, client_kind kind, int *rc)
     if (json == NULL) {
         return 0;
     }
-    if (kind == CLIENT_ATTESTOR &&
-        vouch_attestor_parse(&attestor, json, strlen(json),
-                             VOUCH_FORMAT_JSON, "answer", &err) == 0) {
-        done = vouch_attestor_print(attestor, VOUCH_FORMAT_YAML, &text,
-                                    &len, &err) == 0;
-    } else if (kind == CLIENT_POLICY &&
-               vouch_policy_parse(&policy, json, strlen(json),
-                                  VOUCH_FORMAT_JSON, "answer", &err) == 0) {
-        done = vouch_policy_print(policy, VOUCH_FORMAT_YAML, &text, &len,
-                                  &err) == 0;
-    } else if (kind == CLIENT_OCCURRENCE &&
-               vouch_attestation_parse(&att, json, strlen(json),
-                                       VOUCH_FORMAT_JSON, "answer",
-                                       &err) == 0) {
-        done = vouch_attestation_print(att, VOUCH_FORMAT_YAML, &text, &len,
-                                       &err) == 0;
-    }
+    done = client_reprint(kind, json, "answer", VOUCH_FORMAT_YAML, &text,
+                          &len, &err) == 0;
     if (done) {
         *rc = cli_write(text, len);
     }
     vouch_free(text);
-    vouch_attestor_free(attestor);
-    vouch_policy_free(policy);
-    vouch_attestation_free(att);
     free(json);
     return done;
 }
