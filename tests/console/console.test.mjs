@@ -322,6 +322,11 @@ describe('pages', () => {
     await Promise.all([page.waitForFunction(() => window.location.hash.startsWith('#/services')),
       page.click('td.about a')]);
     await waitText(page, 'Service checkout');
+    // The heading takes the focus in an effect that runs just after it is
+    // drawn, so wait for it rather than read the focus at once.
+    await page.waitForFunction(
+      () => document.activeElement.innerText === 'Service checkout · us-central1',
+      { timeout: 5000 }).catch(() => {});
     assert.equal(await page.evaluate(() => document.activeElement.innerText), 'Service checkout · us-central1');
     await close(page);
   });
@@ -579,6 +584,8 @@ describe('safety', () => {
     await page.keyboard.press('Enter');
     await waitText(page, 'Choose an attestor');
     assert.match(await page.evaluate(() => window.location.hash), /^#\/attestors/);
+    await page.waitForFunction(() => document.activeElement.tagName === 'H1', { timeout: 5000 })
+      .catch(() => {});
     assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'the new page has the focus');
     await close(page);
   });
