@@ -50,6 +50,9 @@ suites() {
             sed "s|^ *|  $dir: |" >> "$failures"
         grep -E "^(FAILED|ERROR) [^ ]+::" "$log" | cut -c1-300 |
             sed 's/^/    /' >> "$failures"
+        # node's test runner (the console suites) marks a failure with ✖.
+        grep -E "^ *✖ " "$log" | grep -v "failing tests" | sort -u |
+            head -n 10 | cut -c1-300 | sed 's/^ */    /' >> "$failures"
         [ "${bad:-0}" -eq 0 ] && bad=1
     fi
     count "${ok:-0}" "${bad:-0}"
