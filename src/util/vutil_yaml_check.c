@@ -12,22 +12,24 @@
  * off its own error paths.
  */
 #include <stdbool.h>
-#include <string.h>
 
 #include <yaml.h>
 
 #include "vutil_doc.h"
 #include "vutil_error.h"
 
-/* A reader error (bad encoding) has a byte offset, not a mark. */
+/* A reader error (bad encoding) has a byte offset, not a mark. Lines
+ * are counted as the rest of the reader counts them (vutil_doc_load.c):
+ * on "\n", "\r\n" and a lone "\r". */
 static int reader_error(const yaml_parser_t *parser, const char *data,
-                        const char *source, vouch_error *err)
+                        size_t len, const char *source, vouch_error *err)
 {
     size_t line_start = 0;
     int line = 1;
 
-    for (size_t i = 0; i < parser->problem_offset; i++) {
-        if (data[i] == '\n') {
+    for (size_t i = 0; i < parser->problem_offset && i < len; i++) {
+        if (data[i] == '\n' ||
+            (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n'))) {
             line++;
             line_start = i + 1;
         }
@@ -65,7 +67,7 @@ int vutil_yaml_check(const char *data, size_t len, const char *source,
                 rc = vutil_error_set(err, VOUCH_ENOMEM, source, 0, 0,
                                      "out of memory");
             } else if (parser.error == YAML_READER_ERROR) {
-                rc = reader_error(&parser, data, source, err);
+                rc = reader_error(&parser, data, len, source, err);
             } else {
                 rc = vutil_error_set(
                     err, VOUCH_EPARSE, source,

@@ -335,6 +335,9 @@ static void test_doc_load_checks_yaml_with_libyaml_first(void **state)
     load_fails(":     - ? ?`?  : \t  ?\"1 \xff" "10", VOUCH_FORMAT_YAML,
                VOUCH_EPARSE, 1, 25,
                "invalid leading UTF-8 octet (byte 0xff)");
+    /* Its position counts a lone "\r" as a line break, as libfyaml's do. */
+    load_fails("a: 1\rb: \xff", VOUCH_FORMAT_YAML, VOUCH_EPARSE, 2, 4,
+               "invalid leading UTF-8 octet (byte 0xff)");
     load_fails("k: - ? a:\t- b", VOUCH_FORMAT_YAML, VOUCH_EPARSE, 1, 4,
                "block sequence entries are not allowed in this context");
     /* Well-formed YAML is read as before. */
