@@ -28,6 +28,7 @@
 #include "listsql.h"
 #include "migrations.h"
 #include "sqlite_internal.h"
+#include "sqlite_stamp.h"
 
 #define SQ_SRC "sqlite"
 #define SQ_DEFAULT_PATH "./var/vouch.db"
@@ -56,6 +57,7 @@ typedef struct sq_conn {
     bool holds_write_lock;
     sq_cached cache[SQ_CACHE];
     int ncache;
+    vouch__sq_stamps stamps;   /* generations read outside transactions */
 } sq_conn;
 
 /* Fill `err` from the connection's last error, naming the step. */
@@ -897,14 +899,33 @@ static int sq_count(void *vc, const char *kind, const char *attr1,
     return rc;
 }
 
+/*
+ * Outside a transaction, a generation read under the same WAL-index
+ * header as now is still the current one (sqlite_stamp.h); it is
+ * remembered only when the header was the same before and after the
+ * read, so that the value belongs to that header.
+ */
 static int sq_generation(void *vc, const char *kind, uint64_t *out,
                          vouch_error *err)
 {
+    sq_conn *c = vc;
+    unsigned char before[VOUCH__SQ_WAL_HDR];
+    unsigned char after[VOUCH__SQ_WAL_HDR];
+    bool outside = sqlite3_get_autocommit(c->db) != 0;
+    bool known = outside && vouch__sq_wal_header(c->db, before);
     int64_t n = 0;
     int rc;
 
-    rc = sq_int_query(vc, "SELECT value FROM generations WHERE kind = ?1",
+    if (known && vouch__sq_stamp_get(&c->stamps, before, kind, &n)) {
+        *out = (uint64_t)n;
+        return 0;
+    }
+    rc = sq_int_query(c, "SELECT value FROM generations WHERE kind = ?1",
                       kind, NULL, &n, "read generation", err);
+    if (rc == 0 && known && vouch__sq_wal_header(c->db, after) &&
+        memcmp(before, after, sizeof(before)) == 0) {
+        vouch__sq_stamp_put(&c->stamps, before, kind, n);
+    }
     *out = (uint64_t)n;
     return rc;
 }

@@ -18,7 +18,9 @@
  *                 q.before and descending lists; the plans of the audit
  *                 log's lists (an index range, no scan, no sort);
  *                 vouch_store_page_token_seal/open; vouch_store_count
- *   generation    vouch_store_generation: moves on writes only
+ *   generation    vouch_store_generation: moves on writes only; under
+ *                 SQLite, remembered between commits yet moved at once
+ *                 by another process's commit
  *   transactions  begin/commit/rollback/release, misuse, read-only
  *   visibility    two connections of one store, two stores on one database
  *   read cache    (PostgreSQL) reads served from memory; two stores
@@ -39,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1932,6 +1935,64 @@ static void test_store_sqlite_has_no_cache(void **state)
     assert_int_equal(misses, 0);
 }
 
+/* Run SQL on the test database from another process, as a second vouchd
+ * or an operator's sqlite3 would (SQLite only). */
+static void sqlite_from_another_process(fixture *f, const char *sql)
+{
+    pid_t pid = fork();
+    int status = 0;
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *db = NULL;
+        int ok = sqlite3_open(f->url + strlen("sqlite:"), &db) ==
+                     SQLITE_OK &&
+                 sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
+                 sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+
+        sqlite3_close(db);
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * A generation read outside a transaction is remembered while no commit
+ * moves the WAL-index header (sqlite_stamp.h): every commit of another
+ * process must still be read at once, also after a checkpoint has
+ * truncated the WAL and the next commit starts it again.
+ */
+static void test_store_sqlite_generation_hears_other_processes(void **state)
+{
+    fixture *f = *state;
+    vouch_store_conn *conn = acquire(f);
+
+    create_ok(conn, "policy", "projects/p/policy", "projects/p", NULL, NULL);
+    assert_int_equal(generation(conn, "policy"), 1);
+    assert_int_equal(generation(conn, "policy"), 1);
+    assert_int_equal(generation(conn, "attestor"), 0);
+    sqlite_from_another_process(
+        f, "UPDATE generations SET value = 41 WHERE kind = 'policy'");
+    assert_int_equal(generation(conn, "policy"), 41);
+    assert_int_equal(generation(conn, "attestor"), 0);
+    sqlite_from_another_process(f, "PRAGMA wal_checkpoint(TRUNCATE)");
+    assert_int_equal(generation(conn, "policy"), 41);
+    sqlite_from_another_process(
+        f, "UPDATE generations SET value = 42 WHERE kind = 'policy'");
+    assert_int_equal(generation(conn, "policy"), 42);
+    for (int i = 43; i < 48; i++) {
+        char sql[96];
+
+        snprintf(sql, sizeof(sql),
+                 "UPDATE generations SET value = %d WHERE kind = 'policy'",
+                 i);
+        sqlite_from_another_process(f, sql);
+        assert_int_equal(generation(conn, "policy"), i);
+    }
+    vouch_store_release(conn);
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1972,6 +2033,7 @@ int main(void)
         cmocka_unit_test(test_store_open_rejects_bad_urls),
         cmocka_unit_test(test_store_open_sqlite_creates_directories),
         T(test_store_sqlite_has_no_cache),
+        T(test_store_sqlite_generation_hears_other_processes),
         cmocka_unit_test(test_store_cache_kinds_match_the_trigger),
     };
     const struct CMUnitTest postgres_tests[] = {
