@@ -33,6 +33,16 @@ const char *api_query(const api_request *req, const char *name)
                                        MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Forget the response set so far (a later one replaces it). */
+static void drop_response(api_request *req)
+{
+    if (!req->response_constant) {
+        free(req->response);
+    }
+    req->response = NULL;
+    req->response_constant = false;
+}
+
 int api_respond(api_request *req, unsigned http, const char *content_type,
                 const char *body, size_t len)
 {
@@ -43,8 +53,21 @@ int api_respond(api_request *req, unsigned http, const char *content_type,
     }
     memcpy(copy, body, len);
     copy[len] = '\0';
-    free(req->response);
+    drop_response(req);
     req->response = copy;
+    req->response_len = len;
+    req->status = http;
+    req->content_type = content_type;
+    return 0;
+}
+
+int api_respond_constant(api_request *req, unsigned http,
+                         const char *content_type, const char *body,
+                         size_t len)
+{
+    drop_response(req);
+    req->response = (char *)body;
+    req->response_constant = true;
     req->response_len = len;
     req->status = http;
     req->content_type = content_type;
@@ -67,7 +90,7 @@ int api_respond_json(api_request *req, unsigned http, const json_t *value)
     }
     with_nl[len] = '\n';
     with_nl[len + 1] = '\0';
-    free(req->response);
+    drop_response(req);
     req->response = with_nl;
     req->response_len = len + 1;
     req->status = http;
@@ -84,7 +107,7 @@ static void respond_status_v(api_request *req, unsigned http,
 
     vsnprintf(message, sizeof(message), fmt, ap);
     body = api_error_body(http, status, message);
-    free(req->response);
+    drop_response(req);
     req->response = body;
     req->response_len = body != NULL ? strlen(body) : 0;
     req->status = http;
@@ -310,7 +333,7 @@ static void request_free(api_request *req)
     free(req->body);
     api_limits_release(req->server->limits, req->body_reserved);
     free(req->cors_origin);
-    free(req->response);
+    drop_response(req);
     free(req);
 }
 
@@ -443,9 +466,16 @@ static MHD_RESULT queue(api_request *req)
         req->status = 500;
         resp = MHD_create_response_from_buffer(0, (void *)"",
                                                MHD_RESPMEM_PERSISTENT);
-    } else {
+    } else if (req->response_constant) {
         resp = MHD_create_response_from_buffer(
-            req->response_len, req->response, MHD_RESPMEM_MUST_COPY);
+            req->response_len, req->response, MHD_RESPMEM_PERSISTENT);
+    } else {
+        /* Handed over: libmicrohttpd frees it with the response. */
+        resp = MHD_create_response_from_buffer(
+            req->response_len, req->response, MHD_RESPMEM_MUST_FREE);
+        if (resp != NULL) {
+            req->response = NULL;
+        }
     }
     if (resp == NULL) {
         return MHD_NO;

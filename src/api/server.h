@@ -148,8 +148,9 @@ typedef struct api_request {
     api_challenge challenge;   /* WWW-Authenticate on the answer */
     bool checked;              /* a permission check passed or refused */
     unsigned status;           /* HTTP status; 0 until a response is set */
-    char *response;            /* malloc'd */
+    char *response;            /* malloc'd, unless response_constant */
     size_t response_len;
+    bool response_constant;    /* response is a constant, never freed */
     const char *content_type;
     char allow[64];            /* Allow header for 405 */
     struct timespec start;
@@ -200,6 +201,12 @@ const char *api_query(const api_request *req, const char *name);
 /* Set the response: `body` (`len` bytes) is copied. */
 int api_respond(api_request *req, unsigned http, const char *content_type,
                 const char *body, size_t len);
+
+/* Set the response to `body`, a constant that outlives the request:
+ * sent as it is, never copied or freed. */
+int api_respond_constant(api_request *req, unsigned http,
+                         const char *content_type, const char *body,
+                         size_t len);
 
 /* Set a JSON response from a jansson value (keys sorted, 2-space indent,
  * trailing newline). Does not take `value`. */
