@@ -14,37 +14,33 @@
 
 int api_get_orgpolicy(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *pol = NULL;
+    api_platform_call c;
     int rc;
 
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_orgpolicy_get(&ctx, req->params[0], &pol, &err);
-    return api_run_finish(req, rc, pol, &ctx, &err);
+    api_platform_call_begin(req, &c);
+    rc = vouch_platform_orgpolicy_get(&c.ctx, req->params[0], &c.out,
+                                      &c.err);
+    return api_platform_call_finish(req, &c, rc);
 }
 
 int api_patch_orgpolicy(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *pol = NULL;
+    api_platform_call c;
     int rc;
 
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_orgpolicy_set(&ctx, req->params[0], api_body(req),
-                                      req->body_len, &pol, &err);
-    return api_run_finish(req, rc, pol, &ctx, &err);
+    api_platform_call_begin(req, &c);
+    rc = vouch_platform_orgpolicy_set(&c.ctx, req->params[0], api_body(req),
+                                      req->body_len, &c.out, &c.err);
+    return api_platform_call_finish(req, &c, rc);
 }
 
 int api_delete_orgpolicy(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
+    api_platform_call c;
     int rc;
 
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_orgpolicy_delete(&ctx, req->params[0], &err);
-    return api_run_finish(req, rc, rc == 0 ? json_object() : NULL, &ctx,
-                          &err);
+    api_platform_call_begin(req, &c);
+    rc = vouch_platform_orgpolicy_delete(&c.ctx, req->params[0], &c.err);
+    c.out = rc == 0 ? json_object() : NULL;
+    return api_platform_call_finish(req, &c, rc);
 }

@@ -33,33 +33,30 @@ int api_list_constraints(api_request *req)
 
 int api_list_orgpolicies(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *pol = NULL;
+    api_platform_call c;
     json_t *out;
     int rc;
 
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_orgpolicy_get(&ctx, req->params[0], &pol, &err);
+    api_platform_call_begin(req, &c);
+    rc = vouch_platform_orgpolicy_get(&c.ctx, req->params[0], &c.out,
+                                      &c.err);
     if (rc < 0 && rc != VOUCH_ENOTFOUND) {
-        return api_respond_vouch_error(req, &err, NULL);
+        return api_respond_vouch_error(req, &c.err, NULL);
     }
-    out = pol != NULL ? json_pack("{s:[o]}", "policies", pol)
-                      : json_object();
+    out = c.out != NULL ? json_pack("{s:[o]}", "policies", c.out)
+                        : json_object();
     return api_respond_built(req, out);
 }
 
 int api_create_orgpolicy(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
+    api_platform_call c;
     json_error_t jerr;
     json_t *body = NULL;
-    json_t *pol = NULL;
     char name[300];
     int rc;
 
-    api_platform_ctx(req, &ctx);
+    api_platform_call_begin(req, &c);
     snprintf(name, sizeof(name), "projects/%s/policies/"
              VOUCH_PLATFORM_CONSTRAINT, req->params[0]);
     body = json_loadb(api_body(req), req->body_len, 0, &jerr);
@@ -77,7 +74,8 @@ int api_create_orgpolicy(api_request *req)
                                  given != NULL ? given : "", name);
     }
     json_decref(body);
-    rc = vouch_platform_orgpolicy_create(&ctx, req->params[0], api_body(req),
-                                         req->body_len, &pol, &err);
-    return api_run_finish(req, rc, pol, &ctx, &err);
+    rc = vouch_platform_orgpolicy_create(&c.ctx, req->params[0],
+                                         api_body(req), req->body_len,
+                                         &c.out, &c.err);
+    return api_platform_call_finish(req, &c, rc);
 }

@@ -33,6 +33,53 @@
 #define ANY API_RES_ANY_PROJECT
 #define BODY API_RES_BODY
 
+/*
+ * Every resource with an IAM policy answers the same three methods on
+ * PATH (src/api/iam.c): :getIamPolicy needs PERM.getIamPolicy,
+ * :setIamPolicy needs PERM.setIamPolicy, :testIamPermissions any caller.
+ * Only getIamPolicy's method differs between APIs (GET_METHOD: POST for
+ * Container Analysis and Resource Manager, GET elsewhere, as Google's).
+ */
+#define IAM_ROUTES(GET_METHOD, PATH, PERM, RES)                             \
+    { GET_METHOD, PATH ":getIamPolicy",                                     \
+      api_iam_get_policy, S, PERM ".getIamPolicy", RES },                   \
+    { API_POST, PATH ":setIamPolicy",                                       \
+      api_iam_set_policy, S, PERM ".setIamPolicy", RES },                   \
+    { API_POST, PATH ":testIamPermissions",                                 \
+      api_iam_test_permissions, S | ANY_CALLER, NULL, RES }
+
+/*
+ * Cloud Run Admin v1's Knative serving API answers the same routes under
+ * two URL forms: /apis/serving.knative.dev/v1/namespaces/{p}/... takes the
+ * location from the Host (so a service is checked as SVC_RES = V1SVC),
+ * /v1/projects/{p}/locations/{l}/... names it (SVC).
+ */
+#define RUN_V1_SERVING_ROUTES(PREFIX, SVC_RES)                              \
+    { API_POST, PREFIX "/services",                                         \
+      api_v1_create_service, S, "run.services.create", PRJ },               \
+    { API_GET, PREFIX "/services",                                          \
+      api_v1_list_services, S, "run.services.list", PRJ },                  \
+    { API_GET, PREFIX "/services/{s}",                                      \
+      api_v1_get_service, S, "run.services.get", SVC_RES },                 \
+    { API_PUT, PREFIX "/services/{s}",                                      \
+      api_v1_replace_service, S, "run.services.update", SVC_RES },          \
+    { API_DELETE, PREFIX "/services/{s}",                                   \
+      api_v1_delete_service, S, "run.services.delete", SVC_RES },           \
+    { API_GET, PREFIX "/revisions",                                         \
+      api_v1_list_revisions, S, "run.revisions.list", PRJ },                \
+    { API_GET, PREFIX "/revisions/{r}",                                     \
+      api_v1_get_revision, S, "run.revisions.get", PRJ },                   \
+    { API_DELETE, PREFIX "/revisions/{r}",                                  \
+      api_v1_delete_revision, S, "run.revisions.delete", PRJ },             \
+    { API_GET, PREFIX "/configurations",                                    \
+      api_v1_list_configurations, S, "run.configurations.list", PRJ },      \
+    { API_GET, PREFIX "/configurations/{c}",                                \
+      api_v1_get_configuration, S, "run.configurations.get", PRJ },         \
+    { API_GET, PREFIX "/routes",                                            \
+      api_v1_list_routes, S, "run.routes.list", PRJ },                      \
+    { API_GET, PREFIX "/routes/{r}",                                        \
+      api_v1_get_route, S, "run.routes.get", PRJ }
+
 const api_route api_routes[] = {
     /* Operations: /healthz and /readyz answer anyone (load balancers);
      * /metrics needs monitoring.timeSeries.list on some project unless
@@ -64,34 +111,14 @@ const api_route api_routes[] = {
     { API_POST, "/v1/projects/{p}/attestors/{a}:validateAttestationOccurrence",
       api_validate_attestation, S,
       "binaryauthorization.attestors.verifyImageAttested", ATT },
-    { API_GET, "/v1/projects/{p}/policy:getIamPolicy",
-      api_iam_get_policy, S, "binaryauthorization.policy.getIamPolicy", POL },
-    { API_POST, "/v1/projects/{p}/policy:setIamPolicy",
-      api_iam_set_policy, S, "binaryauthorization.policy.setIamPolicy", POL },
-    { API_POST, "/v1/projects/{p}/policy:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, POL },
-    { API_GET, "/v1/projects/{p}/attestors/{a}:getIamPolicy",
-      api_iam_get_policy, S,
-      "binaryauthorization.attestors.getIamPolicy", ATT },
-    { API_POST, "/v1/projects/{p}/attestors/{a}:setIamPolicy",
-      api_iam_set_policy, S,
-      "binaryauthorization.attestors.setIamPolicy", ATT },
-    { API_POST, "/v1/projects/{p}/attestors/{a}:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, ATT },
-    { API_GET, "/v1alpha2/projects/{p}/policy:getIamPolicy",
-      api_iam_get_policy, S, "binaryauthorization.policy.getIamPolicy", POL },
-    { API_POST, "/v1alpha2/projects/{p}/policy:setIamPolicy",
-      api_iam_set_policy, S, "binaryauthorization.policy.setIamPolicy", POL },
-    { API_POST, "/v1alpha2/projects/{p}/policy:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, POL },
-    { API_GET, "/v1alpha2/projects/{p}/attestors/{a}:getIamPolicy",
-      api_iam_get_policy, S,
-      "binaryauthorization.attestors.getIamPolicy", ATT },
-    { API_POST, "/v1alpha2/projects/{p}/attestors/{a}:setIamPolicy",
-      api_iam_set_policy, S,
-      "binaryauthorization.attestors.setIamPolicy", ATT },
-    { API_POST, "/v1alpha2/projects/{p}/attestors/{a}:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, ATT },
+    IAM_ROUTES(API_GET, "/v1/projects/{p}/policy",
+               "binaryauthorization.policy", POL),
+    IAM_ROUTES(API_GET, "/v1/projects/{p}/attestors/{a}",
+               "binaryauthorization.attestors", ATT),
+    IAM_ROUTES(API_GET, "/v1alpha2/projects/{p}/policy",
+               "binaryauthorization.policy", POL),
+    IAM_ROUTES(API_GET, "/v1alpha2/projects/{p}/attestors/{a}",
+               "binaryauthorization.attestors", ATT),
 
     /* Container Analysis v1. Creating an occurrence also needs
      * containeranalysis.notes.attachOccurrence on its note (checked by
@@ -107,12 +134,8 @@ const api_route api_routes[] = {
       "containeranalysis.notes.listOccurrences", NOTE },
     { API_DELETE, "/v1/projects/{p}/notes/{n}",
       api_delete_note, S, "containeranalysis.notes.delete", NOTE },
-    { API_POST, "/v1/projects/{p}/notes/{n}:getIamPolicy",
-      api_iam_get_policy, S, "containeranalysis.notes.getIamPolicy", NOTE },
-    { API_POST, "/v1/projects/{p}/notes/{n}:setIamPolicy",
-      api_iam_set_policy, S, "containeranalysis.notes.setIamPolicy", NOTE },
-    { API_POST, "/v1/projects/{p}/notes/{n}:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, NOTE },
+    IAM_ROUTES(API_POST, "/v1/projects/{p}/notes/{n}",
+               "containeranalysis.notes", NOTE),
     { API_POST, "/v1/projects/{p}/occurrences",
       api_create_occurrence, S, "containeranalysis.occurrences.create", PRJ },
     { API_GET, "/v1/projects/{p}/occurrences",
@@ -167,54 +190,8 @@ const api_route api_routes[] = {
 
     /* Cloud Run Admin v1, the Knative shape: the location comes from the
      * Host on /apis/... (src/api/run_v1_services.c, run_v1_jobs.c) */
-    { API_POST, "/apis/serving.knative.dev/v1/namespaces/{p}/services",
-      api_v1_create_service, S, "run.services.create", PRJ },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/services",
-      api_v1_list_services, S, "run.services.list", PRJ },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}",
-      api_v1_get_service, S, "run.services.get", V1SVC },
-    { API_PUT, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}",
-      api_v1_replace_service, S, "run.services.update", V1SVC },
-    { API_DELETE, "/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}",
-      api_v1_delete_service, S, "run.services.delete", V1SVC },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions",
-      api_v1_list_revisions, S, "run.revisions.list", PRJ },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions/{r}",
-      api_v1_get_revision, S, "run.revisions.get", PRJ },
-    { API_DELETE, "/apis/serving.knative.dev/v1/namespaces/{p}/revisions/{r}",
-      api_v1_delete_revision, S, "run.revisions.delete", PRJ },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/configurations",
-      api_v1_list_configurations, S, "run.configurations.list", PRJ },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/configurations/{c}",
-      api_v1_get_configuration, S, "run.configurations.get", PRJ },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/routes",
-      api_v1_list_routes, S, "run.routes.list", PRJ },
-    { API_GET, "/apis/serving.knative.dev/v1/namespaces/{p}/routes/{r}",
-      api_v1_get_route, S, "run.routes.get", PRJ },
-    { API_POST, "/v1/projects/{p}/locations/{l}/services",
-      api_v1_create_service, S, "run.services.create", PRJ },
-    { API_GET, "/v1/projects/{p}/locations/{l}/services",
-      api_v1_list_services, S, "run.services.list", PRJ },
-    { API_GET, "/v1/projects/{p}/locations/{l}/services/{s}",
-      api_v1_get_service, S, "run.services.get", SVC },
-    { API_PUT, "/v1/projects/{p}/locations/{l}/services/{s}",
-      api_v1_replace_service, S, "run.services.update", SVC },
-    { API_DELETE, "/v1/projects/{p}/locations/{l}/services/{s}",
-      api_v1_delete_service, S, "run.services.delete", SVC },
-    { API_GET, "/v1/projects/{p}/locations/{l}/revisions",
-      api_v1_list_revisions, S, "run.revisions.list", PRJ },
-    { API_GET, "/v1/projects/{p}/locations/{l}/revisions/{r}",
-      api_v1_get_revision, S, "run.revisions.get", PRJ },
-    { API_DELETE, "/v1/projects/{p}/locations/{l}/revisions/{r}",
-      api_v1_delete_revision, S, "run.revisions.delete", PRJ },
-    { API_GET, "/v1/projects/{p}/locations/{l}/configurations",
-      api_v1_list_configurations, S, "run.configurations.list", PRJ },
-    { API_GET, "/v1/projects/{p}/locations/{l}/configurations/{c}",
-      api_v1_get_configuration, S, "run.configurations.get", PRJ },
-    { API_GET, "/v1/projects/{p}/locations/{l}/routes",
-      api_v1_list_routes, S, "run.routes.list", PRJ },
-    { API_GET, "/v1/projects/{p}/locations/{l}/routes/{r}",
-      api_v1_get_route, S, "run.routes.get", PRJ },
+    RUN_V1_SERVING_ROUTES("/apis/serving.knative.dev/v1/namespaces/{p}", V1SVC),
+    RUN_V1_SERVING_ROUTES("/v1/projects/{p}/locations/{l}", SVC),
     { API_POST, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs",
       api_v1_create_job, S, "run.jobs.create", PRJ },
     { API_GET, "/apis/run.googleapis.com/v1/namespaces/{p}/jobs",
@@ -241,42 +218,22 @@ const api_route api_routes[] = {
       api_v1_get_task, S, "run.tasks.get", PRJ },
 
     /* IAM of services and jobs, v1 and v2 (src/api/iam.c) */
-    { API_POST, "/v1/projects/{p}/locations/{l}/services/{s}:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, SVC },
-    { API_GET, "/v1/projects/{p}/locations/{l}/services/{s}:getIamPolicy",
-      api_iam_get_policy, S, "run.services.getIamPolicy", SVC },
-    { API_POST, "/v1/projects/{p}/locations/{l}/services/{s}:setIamPolicy",
-      api_iam_set_policy, S, "run.services.setIamPolicy", SVC },
-    { API_POST, "/v1/projects/{p}/locations/{l}/jobs/{j}:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, JOB },
-    { API_GET, "/v1/projects/{p}/locations/{l}/jobs/{j}:getIamPolicy",
-      api_iam_get_policy, S, "run.jobs.getIamPolicy", JOB },
-    { API_POST, "/v1/projects/{p}/locations/{l}/jobs/{j}:setIamPolicy",
-      api_iam_set_policy, S, "run.jobs.setIamPolicy", JOB },
-    { API_POST, "/v2/projects/{p}/locations/{l}/services/{s}:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, SVC },
-    { API_GET, "/v2/projects/{p}/locations/{l}/services/{s}:getIamPolicy",
-      api_iam_get_policy, S, "run.services.getIamPolicy", SVC },
-    { API_POST, "/v2/projects/{p}/locations/{l}/services/{s}:setIamPolicy",
-      api_iam_set_policy, S, "run.services.setIamPolicy", SVC },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, JOB },
-    { API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}:getIamPolicy",
-      api_iam_get_policy, S, "run.jobs.getIamPolicy", JOB },
-    { API_POST, "/v2/projects/{p}/locations/{l}/jobs/{j}:setIamPolicy",
-      api_iam_set_policy, S, "run.jobs.setIamPolicy", JOB },
+    IAM_ROUTES(API_GET, "/v1/projects/{p}/locations/{l}/services/{s}",
+               "run.services", SVC),
+    IAM_ROUTES(API_GET, "/v1/projects/{p}/locations/{l}/jobs/{j}",
+               "run.jobs", JOB),
+    IAM_ROUTES(API_GET, "/v2/projects/{p}/locations/{l}/services/{s}",
+               "run.services", SVC),
+    IAM_ROUTES(API_GET, "/v2/projects/{p}/locations/{l}/jobs/{j}",
+               "run.jobs", JOB),
     /* What gcloud asks besides (resourcemanager.c, serviceusage.c), and
      * the IAM of projects (Resource Manager v1) */
     { API_GET, "/v1/projects/{p}",
       api_get_project, 0, "resourcemanager.projects.get", PRJ },
     { API_GET, "/v1/projects/{p}/services/{s}",
       api_get_service_usage, 0, "serviceusage.services.get", PRJ },
-    { API_POST, "/v1/projects/{p}:getIamPolicy",
-      api_iam_get_policy, S, "resourcemanager.projects.getIamPolicy", PRJ },
-    { API_POST, "/v1/projects/{p}:setIamPolicy",
-      api_iam_set_policy, S, "resourcemanager.projects.setIamPolicy", PRJ },
-    { API_POST, "/v1/projects/{p}:testIamPermissions",
-      api_iam_test_permissions, S | ANY_CALLER, NULL, PRJ },
+    IAM_ROUTES(API_POST, "/v1/projects/{p}",
+               "resourcemanager.projects", PRJ),
 
     /* Org Policy v2 (src/api/orgpolicy.c) */
     { API_GET, "/v2/projects/{p}/policies/run.allowedBinaryAuthorizationPolicies",

@@ -37,6 +37,18 @@ int api_run_finish(api_request *req, int rc, json_t *value,
     return out;
 }
 
+void api_platform_call_begin(api_request *req, api_platform_call *c)
+{
+    api_platform_ctx(req, &c->ctx);
+    c->err = (vouch_error)VOUCH_ERROR_INIT;
+    c->out = NULL;
+}
+
+int api_platform_call_finish(api_request *req, api_platform_call *c, int rc)
+{
+    return api_run_finish(req, rc, c->out, &c->ctx, &c->err);
+}
+
 /* The platform's create, update and delete of a service or a job. */
 typedef int (*create_fn)(vouch_platform_ctx *ctx, const char *project,
                          const char *location, const char *id,
@@ -54,45 +66,39 @@ typedef int (*delete_fn)(vouch_platform_ctx *ctx, const char *project,
 /* POST …/{services|jobs}?{serviceId|jobId}=ID */
 static int run_create(api_request *req, create_fn fn, const char *id_param)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
+    api_platform_call c;
     int rc;
 
-    api_platform_ctx(req, &ctx);
-    rc = fn(&ctx, req->params[0], req->params[1], api_query(req, id_param),
+    api_platform_call_begin(req, &c);
+    rc = fn(&c.ctx, req->params[0], req->params[1], api_query(req, id_param),
             api_body(req), req->body_len, query_true(req, "validateOnly"),
-            &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+            &c.out, &c.err);
+    return api_platform_call_finish(req, &c, rc);
 }
 
 /* PATCH …/{services|jobs}/ID */
 static int run_update(api_request *req, update_fn fn)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
+    api_platform_call c;
     int rc;
 
-    api_platform_ctx(req, &ctx);
-    rc = fn(&ctx, req->params[0], req->params[1], req->params[2],
+    api_platform_call_begin(req, &c);
+    rc = fn(&c.ctx, req->params[0], req->params[1], req->params[2],
             api_body(req), req->body_len, query_true(req, "validateOnly"),
-            query_true(req, "allowMissing"), &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+            query_true(req, "allowMissing"), &c.out, &c.err);
+    return api_platform_call_finish(req, &c, rc);
 }
 
 /* DELETE …/{services|jobs}/ID[?etag=] */
 static int run_delete(api_request *req, delete_fn fn)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
+    api_platform_call c;
     int rc;
 
-    api_platform_ctx(req, &ctx);
-    rc = fn(&ctx, req->params[0], req->params[1], req->params[2],
-            api_query(req, "etag"), &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+    api_platform_call_begin(req, &c);
+    rc = fn(&c.ctx, req->params[0], req->params[1], req->params[2],
+            api_query(req, "etag"), &c.out, &c.err);
+    return api_platform_call_finish(req, &c, rc);
 }
 
 /* ---- services ---- */
@@ -194,16 +200,14 @@ int api_delete_job(api_request *req)
 
 int api_run_job(api_request *req)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
+    api_platform_call c;
     int rc;
 
-    api_platform_ctx(req, &ctx);
-    rc = vouch_platform_job_run(&ctx, req->params[0], req->params[1],
+    api_platform_call_begin(req, &c);
+    rc = vouch_platform_job_run(&c.ctx, req->params[0], req->params[1],
                                 req->params[2], api_body(req),
-                                req->body_len, &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+                                req->body_len, &c.out, &c.err);
+    return api_platform_call_finish(req, &c, rc);
 }
 
 int api_get_job(api_request *req)
@@ -229,17 +233,15 @@ int api_list_executions(api_request *req)
 /* Cancel (`cancel`) or delete an execution. */
 static int execution_change(api_request *req, bool cancel)
 {
-    vouch_platform_ctx ctx;
-    vouch_error err = VOUCH_ERROR_INIT;
-    json_t *op = NULL;
+    api_platform_call c;
     int rc;
 
-    api_platform_ctx(req, &ctx);
+    api_platform_call_begin(req, &c);
     rc = (cancel ? vouch_platform_execution_cancel
                  : vouch_platform_execution_delete)(
-        &ctx, req->params[0], req->params[1], req->params[2],
-        req->params[3], &op, &err);
-    return api_run_finish(req, rc, op, &ctx, &err);
+        &c.ctx, req->params[0], req->params[1], req->params[2],
+        req->params[3], &c.out, &c.err);
+    return api_platform_call_finish(req, &c, rc);
 }
 
 int api_cancel_execution(api_request *req)

@@ -429,11 +429,28 @@ static ssize_t plain_pull(gnutls_transport_ptr_t ptr, void *data,
     return recv((int)(intptr_t)ptr, data, size, 0);
 }
 
-void api_tls_connection_started(struct MHD_Connection *connection)
+/* The TLS session of `connection` (NULL on a plain one) and the read and
+ * write transport pointers it has now: both the descriptor as
+ * libmicrohttpd set them, or a first_record for reads once wrapped. */
+static gnutls_session_t transport_of(struct MHD_Connection *connection,
+                                     gnutls_transport_ptr_t *rd,
+                                     gnutls_transport_ptr_t *wr)
 {
     gnutls_session_t session = session_of(connection);
-    gnutls_transport_ptr_t rd = NULL;
-    gnutls_transport_ptr_t wr = NULL;
+
+    *rd = NULL;
+    *wr = NULL;
+    if (session != NULL) {
+        gnutls_transport_get_ptr2(session, rd, wr);
+    }
+    return session;
+}
+
+void api_tls_connection_started(struct MHD_Connection *connection)
+{
+    gnutls_transport_ptr_t rd;
+    gnutls_transport_ptr_t wr;
+    gnutls_session_t session = transport_of(connection, &rd, &wr);
     first_record *fr;
 
     if (session == NULL) {
@@ -443,7 +460,6 @@ void api_tls_connection_started(struct MHD_Connection *connection)
     if (fr == NULL) {
         return;                /* no alert for this one; TLS still works */
     }
-    gnutls_transport_get_ptr2(session, &rd, &wr);
     fr->fd = (int)(intptr_t)rd;
     /* Reads go through first_record_pull; writes stay GnuTLS's own on the
      * socket (the pointer is the descriptor, as libmicrohttpd set it). */
@@ -453,17 +469,13 @@ void api_tls_connection_started(struct MHD_Connection *connection)
 
 void api_tls_connection_closed(struct MHD_Connection *connection)
 {
-    gnutls_session_t session = session_of(connection);
-    gnutls_transport_ptr_t rd = NULL;
-    gnutls_transport_ptr_t wr = NULL;
+    gnutls_transport_ptr_t rd;
+    gnutls_transport_ptr_t wr;
+    gnutls_session_t session = transport_of(connection, &rd, &wr);
     first_record *fr;
 
-    if (session == NULL) {
-        return;
-    }
-    gnutls_transport_get_ptr2(session, &rd, &wr);
-    if (rd == wr) {
-        return;                /* never wrapped */
+    if (session == NULL || rd == wr) {
+        return;                /* plain, or never wrapped */
     }
     fr = rd;
     gnutls_transport_set_int(session, fr->fd);

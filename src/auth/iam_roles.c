@@ -18,20 +18,98 @@
 #include "iam.h"
 #include "iam_internal.h"
 
+/*
+ * Permission lists that several roles hold whole: a resource's admin role
+ * and roles/owner hold every permission of that resource (so `permissions`
+ * lists them too), and roles/viewer holds Cloud Run Viewer's. Each is
+ * written once so that the roles sharing it cannot drift apart.
+ */
+#define ATTESTORS_ADMIN \
+    "binaryauthorization.attestors.create", \
+    "binaryauthorization.attestors.delete", \
+    "binaryauthorization.attestors.get", \
+    "binaryauthorization.attestors.getIamPolicy", \
+    "binaryauthorization.attestors.list", \
+    "binaryauthorization.attestors.setIamPolicy", \
+    "binaryauthorization.attestors.update", \
+    "binaryauthorization.attestors.verifyImageAttested"
+
+#define POLICY_ADMIN \
+    "binaryauthorization.policy.get", \
+    "binaryauthorization.policy.getIamPolicy", \
+    "binaryauthorization.policy.setIamPolicy", \
+    "binaryauthorization.policy.update"
+
+#define OCCURRENCES_ADMIN \
+    "containeranalysis.occurrences.create", \
+    "containeranalysis.occurrences.delete", \
+    "containeranalysis.occurrences.get", \
+    "containeranalysis.occurrences.getIamPolicy", \
+    "containeranalysis.occurrences.list", \
+    "containeranalysis.occurrences.setIamPolicy", \
+    "containeranalysis.occurrences.update"
+
+#define RUN_ADMIN \
+    "run.configurations.get", \
+    "run.configurations.list", \
+    "run.executions.cancel", \
+    "run.executions.delete", \
+    "run.executions.get", \
+    "run.executions.list", \
+    "run.jobs.create", \
+    "run.jobs.delete", \
+    "run.jobs.get", \
+    "run.jobs.getIamPolicy", \
+    "run.jobs.list", \
+    "run.jobs.run", \
+    "run.jobs.runWithOverrides", \
+    "run.jobs.setIamPolicy", \
+    "run.jobs.update", \
+    "run.locations.list", \
+    "run.operations.delete", \
+    "run.operations.get", \
+    "run.operations.list", \
+    "run.revisions.delete", \
+    "run.revisions.get", \
+    "run.revisions.list", \
+    "run.routes.get", \
+    "run.routes.invoke", \
+    "run.routes.list", \
+    "run.services.create", \
+    "run.services.delete", \
+    "run.services.get", \
+    "run.services.getIamPolicy", \
+    "run.services.list", \
+    "run.services.setIamPolicy", \
+    "run.services.update", \
+    "run.tasks.get", \
+    "run.tasks.list"
+
+#define RUN_VIEWER \
+    "run.configurations.get", \
+    "run.configurations.list", \
+    "run.executions.get", \
+    "run.executions.list", \
+    "run.jobs.get", \
+    "run.jobs.getIamPolicy", \
+    "run.jobs.list", \
+    "run.locations.list", \
+    "run.operations.get", \
+    "run.operations.list", \
+    "run.revisions.get", \
+    "run.revisions.list", \
+    "run.routes.get", \
+    "run.routes.list", \
+    "run.services.get", \
+    "run.services.getIamPolicy", \
+    "run.services.list", \
+    "run.tasks.get", \
+    "run.tasks.list"
+
 /* Every permission a route of vouchd may require. */
 static const char *const permissions[] = {
-    "binaryauthorization.attestors.create",
-    "binaryauthorization.attestors.delete",
-    "binaryauthorization.attestors.get",
-    "binaryauthorization.attestors.getIamPolicy",
-    "binaryauthorization.attestors.list",
-    "binaryauthorization.attestors.setIamPolicy",
-    "binaryauthorization.attestors.update",
-    "binaryauthorization.attestors.verifyImageAttested",
-    "binaryauthorization.policy.get",
-    "binaryauthorization.policy.getIamPolicy",
-    "binaryauthorization.policy.setIamPolicy",
-    "binaryauthorization.policy.update",
+    ATTESTORS_ADMIN,
+    POLICY_ADMIN,
     "containeranalysis.notes.attachOccurrence",
     "containeranalysis.notes.create",
     "containeranalysis.notes.delete",
@@ -41,13 +119,7 @@ static const char *const permissions[] = {
     "containeranalysis.notes.listOccurrences",
     "containeranalysis.notes.setIamPolicy",
     "containeranalysis.notes.update",
-    "containeranalysis.occurrences.create",
-    "containeranalysis.occurrences.delete",
-    "containeranalysis.occurrences.get",
-    "containeranalysis.occurrences.getIamPolicy",
-    "containeranalysis.occurrences.list",
-    "containeranalysis.occurrences.setIamPolicy",
-    "containeranalysis.occurrences.update",
+    OCCURRENCES_ADMIN,
     "logging.logEntries.list",
     "logging.logs.list",
     "monitoring.timeSeries.list",
@@ -61,40 +133,7 @@ static const char *const permissions[] = {
     "resourcemanager.projects.get",
     "resourcemanager.projects.getIamPolicy",
     "resourcemanager.projects.setIamPolicy",
-    "run.configurations.get",
-    "run.configurations.list",
-    "run.executions.cancel",
-    "run.executions.delete",
-    "run.executions.get",
-    "run.executions.list",
-    "run.jobs.create",
-    "run.jobs.delete",
-    "run.jobs.get",
-    "run.jobs.getIamPolicy",
-    "run.jobs.list",
-    "run.jobs.run",
-    "run.jobs.runWithOverrides",
-    "run.jobs.setIamPolicy",
-    "run.jobs.update",
-    "run.locations.list",
-    "run.operations.delete",
-    "run.operations.get",
-    "run.operations.list",
-    "run.revisions.delete",
-    "run.revisions.get",
-    "run.revisions.list",
-    "run.routes.get",
-    "run.routes.invoke",
-    "run.routes.list",
-    "run.services.create",
-    "run.services.delete",
-    "run.services.get",
-    "run.services.getIamPolicy",
-    "run.services.list",
-    "run.services.setIamPolicy",
-    "run.services.update",
-    "run.tasks.get",
-    "run.tasks.list",
+    RUN_ADMIN,
     "serviceusage.services.get",
 };
 
@@ -109,14 +148,7 @@ static const iam_role roles[] = {
     { "roles/binaryauthorization.attestorsAdmin",
       "Binary Authorization Attestor Admin",
       (const char *const[]){
-          "binaryauthorization.attestors.create",
-          "binaryauthorization.attestors.delete",
-          "binaryauthorization.attestors.get",
-          "binaryauthorization.attestors.getIamPolicy",
-          "binaryauthorization.attestors.list",
-          "binaryauthorization.attestors.setIamPolicy",
-          "binaryauthorization.attestors.update",
-          "binaryauthorization.attestors.verifyImageAttested",
+          ATTESTORS_ADMIN,
           "resourcemanager.projects.get",
           NULL } },
     { "roles/binaryauthorization.attestorsEditor",
@@ -148,10 +180,7 @@ static const iam_role roles[] = {
     { "roles/binaryauthorization.policyAdmin",
       "Binary Authorization Policy Administrator",
       (const char *const[]){
-          "binaryauthorization.policy.get",
-          "binaryauthorization.policy.getIamPolicy",
-          "binaryauthorization.policy.setIamPolicy",
-          "binaryauthorization.policy.update",
+          POLICY_ADMIN,
           "resourcemanager.projects.get",
           NULL } },
     { "roles/binaryauthorization.policyEditor",
@@ -178,13 +207,7 @@ static const iam_role roles[] = {
           "containeranalysis.notes.list",
           "containeranalysis.notes.setIamPolicy",
           "containeranalysis.notes.update",
-          "containeranalysis.occurrences.create",
-          "containeranalysis.occurrences.delete",
-          "containeranalysis.occurrences.get",
-          "containeranalysis.occurrences.getIamPolicy",
-          "containeranalysis.occurrences.list",
-          "containeranalysis.occurrences.setIamPolicy",
-          "containeranalysis.occurrences.update",
+          OCCURRENCES_ADMIN,
           "resourcemanager.projects.get",
           NULL } },
     { "roles/containeranalysis.notes.attacher",
@@ -330,18 +353,8 @@ static const iam_role roles[] = {
     { "roles/owner",
       "Owner",
       (const char *const[]){
-          "binaryauthorization.attestors.create",
-          "binaryauthorization.attestors.delete",
-          "binaryauthorization.attestors.get",
-          "binaryauthorization.attestors.getIamPolicy",
-          "binaryauthorization.attestors.list",
-          "binaryauthorization.attestors.setIamPolicy",
-          "binaryauthorization.attestors.update",
-          "binaryauthorization.attestors.verifyImageAttested",
-          "binaryauthorization.policy.get",
-          "binaryauthorization.policy.getIamPolicy",
-          "binaryauthorization.policy.setIamPolicy",
-          "binaryauthorization.policy.update",
+          ATTESTORS_ADMIN,
+          POLICY_ADMIN,
           "containeranalysis.notes.attachOccurrence",
           "containeranalysis.notes.create",
           "containeranalysis.notes.delete",
@@ -351,13 +364,7 @@ static const iam_role roles[] = {
           "containeranalysis.notes.listOccurrences",
           "containeranalysis.notes.setIamPolicy",
           "containeranalysis.notes.update",
-          "containeranalysis.occurrences.create",
-          "containeranalysis.occurrences.delete",
-          "containeranalysis.occurrences.get",
-          "containeranalysis.occurrences.getIamPolicy",
-          "containeranalysis.occurrences.list",
-          "containeranalysis.occurrences.setIamPolicy",
-          "containeranalysis.occurrences.update",
+          OCCURRENCES_ADMIN,
           "logging.logEntries.list",
           "logging.logs.list",
           "monitoring.timeSeries.list",
@@ -367,80 +374,14 @@ static const iam_role roles[] = {
           "resourcemanager.projects.get",
           "resourcemanager.projects.getIamPolicy",
           "resourcemanager.projects.setIamPolicy",
-          "run.configurations.get",
-          "run.configurations.list",
-          "run.executions.cancel",
-          "run.executions.delete",
-          "run.executions.get",
-          "run.executions.list",
-          "run.jobs.create",
-          "run.jobs.delete",
-          "run.jobs.get",
-          "run.jobs.getIamPolicy",
-          "run.jobs.list",
-          "run.jobs.run",
-          "run.jobs.runWithOverrides",
-          "run.jobs.setIamPolicy",
-          "run.jobs.update",
-          "run.locations.list",
-          "run.operations.delete",
-          "run.operations.get",
-          "run.operations.list",
-          "run.revisions.delete",
-          "run.revisions.get",
-          "run.revisions.list",
-          "run.routes.get",
-          "run.routes.invoke",
-          "run.routes.list",
-          "run.services.create",
-          "run.services.delete",
-          "run.services.get",
-          "run.services.getIamPolicy",
-          "run.services.list",
-          "run.services.setIamPolicy",
-          "run.services.update",
-          "run.tasks.get",
-          "run.tasks.list",
+          RUN_ADMIN,
           "serviceusage.services.get",
           NULL } },
     { "roles/run.admin",
       "Cloud Run Admin",
       (const char *const[]){
           "resourcemanager.projects.get",
-          "run.configurations.get",
-          "run.configurations.list",
-          "run.executions.cancel",
-          "run.executions.delete",
-          "run.executions.get",
-          "run.executions.list",
-          "run.jobs.create",
-          "run.jobs.delete",
-          "run.jobs.get",
-          "run.jobs.getIamPolicy",
-          "run.jobs.list",
-          "run.jobs.run",
-          "run.jobs.runWithOverrides",
-          "run.jobs.setIamPolicy",
-          "run.jobs.update",
-          "run.locations.list",
-          "run.operations.delete",
-          "run.operations.get",
-          "run.operations.list",
-          "run.revisions.delete",
-          "run.revisions.get",
-          "run.revisions.list",
-          "run.routes.get",
-          "run.routes.invoke",
-          "run.routes.list",
-          "run.services.create",
-          "run.services.delete",
-          "run.services.get",
-          "run.services.getIamPolicy",
-          "run.services.list",
-          "run.services.setIamPolicy",
-          "run.services.update",
-          "run.tasks.get",
-          "run.tasks.list",
+          RUN_ADMIN,
           NULL } },
     { "roles/run.developer",
       "Cloud Run Developer",
@@ -487,25 +428,7 @@ static const iam_role roles[] = {
       "Cloud Run Viewer",
       (const char *const[]){
           "resourcemanager.projects.get",
-          "run.configurations.get",
-          "run.configurations.list",
-          "run.executions.get",
-          "run.executions.list",
-          "run.jobs.get",
-          "run.jobs.getIamPolicy",
-          "run.jobs.list",
-          "run.locations.list",
-          "run.operations.get",
-          "run.operations.list",
-          "run.revisions.get",
-          "run.revisions.list",
-          "run.routes.get",
-          "run.routes.list",
-          "run.services.get",
-          "run.services.getIamPolicy",
-          "run.services.list",
-          "run.tasks.get",
-          "run.tasks.list",
+          RUN_VIEWER,
           NULL } },
     { "roles/viewer",
       "Viewer",
@@ -530,25 +453,7 @@ static const iam_role roles[] = {
           "orgpolicy.policy.get",
           "resourcemanager.projects.get",
           "resourcemanager.projects.getIamPolicy",
-          "run.configurations.get",
-          "run.configurations.list",
-          "run.executions.get",
-          "run.executions.list",
-          "run.jobs.get",
-          "run.jobs.getIamPolicy",
-          "run.jobs.list",
-          "run.locations.list",
-          "run.operations.get",
-          "run.operations.list",
-          "run.revisions.get",
-          "run.revisions.list",
-          "run.routes.get",
-          "run.routes.list",
-          "run.services.get",
-          "run.services.getIamPolicy",
-          "run.services.list",
-          "run.tasks.get",
-          "run.tasks.list",
+          RUN_VIEWER,
           "serviceusage.services.get",
           NULL } },
 };
