@@ -9,9 +9,10 @@
  *   verification ............... vouch__pkix_verify, vouch__pkix_verify_jws
  *   private keys and signing ... vouch__pkix_parse_private_pem, _sign
  *
- * Nothing here keeps state between calls: every verification makes its own
- * EVP_MD_CTX (and so its own EVP_PKEY_CTX), which is what makes a shared,
- * read-only EVP_PKEY safe to use from many threads at once.
+ * Nothing here keeps state between calls but a key's pool of verification
+ * contexts (verify_pool.h), each used by one thread at a time: otherwise
+ * every verification makes its own EVP_MD_CTX, which is what makes a
+ * shared, read-only EVP_PKEY safe to use from many threads at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "crypto.h"
+#include "verify_pool.h"
 
 /* ---------------------------------------------------------------------- */
 /* algorithm table                                                         */
@@ -479,23 +481,19 @@ static int set_pss(EVP_PKEY_CTX *pctx, const vouch__alg_info *info,
     return 0;
 }
 
-int vouch__pkix_verify(const EVP_PKEY *pkey, vouch_signature_algorithm alg,
-                       const unsigned char *payload, size_t payload_len,
-                       const unsigned char *sig, size_t sig_len,
-                       vouch_error *err)
+/* The checks every verification makes before OpenSSL sees the signature;
+ * *payload is never NULL afterwards. */
+static int verify_checks(const EVP_PKEY *pkey, const vouch__alg_info *info,
+                         const unsigned char **payload, size_t *payload_len,
+                         size_t sig_len, vouch_error *err)
 {
     static const unsigned char empty[1] = { 0 };
-    const vouch__alg_info *info = vouch__alg_info_get(alg);
-    EVP_MD_CTX *ctx = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
-    int ok;
-    int rc;
 
     if (info == NULL) {
         return vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
                                 "key has no signature algorithm");
     }
-    if (sig == NULL || sig_len == 0) {
+    if (sig_len == 0) {
         return vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
                                 "signature is empty");
     }
@@ -504,9 +502,9 @@ int vouch__pkix_verify(const EVP_PKEY *pkey, vouch_signature_algorithm alg,
                                 "signature is %zu bytes, over the limit of "
                                 "%u", sig_len, VOUCH_SIGNATURE_MAX_BYTES);
     }
-    if (payload == NULL) {
-        payload = empty;
-        payload_len = 0;
+    if (*payload == NULL) {
+        *payload = empty;
+        *payload_len = 0;
     }
     if (info->is_rsa) {
         size_t want = (size_t)(EVP_PKEY_get_bits(pkey) + 7) / 8;
@@ -517,13 +515,36 @@ int vouch__pkix_verify(const EVP_PKEY *pkey, vouch_signature_algorithm alg,
                                     "key makes %zu-byte signatures",
                                     sig_len, info->rsa_bits, want);
         }
-    } else {
+    }
+    return VOUCH_OK;
+}
+
+static int does_not_verify(const vouch__alg_info *info, size_t payload_len,
+                           vouch_error *err)
+{
+    return vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
+                            "%s signature does not verify over the %zu "
+                            "payload bytes with this key", info->name,
+                            payload_len);
+}
+
+/* Hash and verify in one EVP_DigestVerify, with a context made for it. */
+static int verify_digest_verify(const EVP_PKEY *pkey,
+                                const vouch__alg_info *info,
+                                const unsigned char *payload,
+                                size_t payload_len, const unsigned char *sig,
+                                size_t sig_len, vouch_error *err)
+{
+    EVP_MD_CTX *ctx = NULL;
+    EVP_PKEY_CTX *pctx = NULL;
+    int rc;
+
+    if (!info->is_rsa) {
         rc = check_ecdsa_der(info, sig, sig_len, err);
         if (rc < 0) {
             return rc;
         }
     }
-
     ctx = EVP_MD_CTX_new();
     if (ctx == NULL) {
         rc = vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
@@ -537,20 +558,84 @@ int vouch__pkix_verify(const EVP_PKEY *pkey, vouch_signature_algorithm alg,
                               "cannot set up %s verification", info->name);
         goto cleanup;
     }
-    ok = EVP_DigestVerify(ctx, sig, sig_len, payload, payload_len);
-    if (ok != 1) {
-        rc = vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
-                              "%s signature does not verify over the %zu "
-                              "payload bytes with this key", info->name,
-                              payload_len);
-        goto cleanup;
-    }
-    rc = VOUCH_OK;
+    rc = EVP_DigestVerify(ctx, sig, sig_len, payload, payload_len) == 1
+             ? VOUCH_OK
+             : does_not_verify(info, payload_len, err);
 
 cleanup:
     ERR_clear_error();
     EVP_MD_CTX_free(ctx);
     return rc;
+}
+
+/*
+ * ECDSA with a context of the key's pool (verify_pool.h): the payload
+ * hashed with a digest fetched once, then EVP_PKEY_verify. OpenSSL's
+ * ECDSA verification is strict DER either way; the encoding is looked at
+ * only to explain a failure.
+ */
+static int verify_prehashed(const EVP_PKEY *pkey, const vouch__alg_info *info,
+                            vouch__verify_pool *pool,
+                            const unsigned char *payload, size_t payload_len,
+                            const unsigned char *sig, size_t sig_len,
+                            vouch_error *err)
+{
+    EVP_MD *md = vouch__verify_digest(info);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    EVP_PKEY_CTX *ctx = NULL;
+    int ok;
+    int rc;
+
+    if (md == NULL ||
+        EVP_Digest(payload, payload_len, digest, &digest_len, md, NULL) !=
+            1 ||
+        (ctx = vouch__verify_pool_take(pool, pkey, info)) == NULL) {
+        ERR_clear_error();
+        return vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
+                                "cannot set up %s verification", info->name);
+    }
+    ok = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len);
+    ERR_clear_error();
+    if (ok == 1) {
+        vouch__verify_pool_give(pool, ctx);
+        return VOUCH_OK;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    rc = check_ecdsa_der(info, sig, sig_len, err);
+    return rc < 0 ? rc : does_not_verify(info, payload_len, err);
+}
+
+int vouch__pkix_verify_pooled(const EVP_PKEY *pkey,
+                              vouch_signature_algorithm alg,
+                              vouch__verify_pool *pool,
+                              const unsigned char *payload,
+                              size_t payload_len, const unsigned char *sig,
+                              size_t sig_len, vouch_error *err)
+{
+    const vouch__alg_info *info = vouch__alg_info_get(alg);
+    int rc;
+
+    rc = verify_checks(pkey, info, &payload, &payload_len,
+                       sig != NULL ? sig_len : 0, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (pool != NULL && !info->is_rsa) {
+        return verify_prehashed(pkey, info, pool, payload, payload_len, sig,
+                                sig_len, err);
+    }
+    return verify_digest_verify(pkey, info, payload, payload_len, sig,
+                                sig_len, err);
+}
+
+int vouch__pkix_verify(const EVP_PKEY *pkey, vouch_signature_algorithm alg,
+                       const unsigned char *payload, size_t payload_len,
+                       const unsigned char *sig, size_t sig_len,
+                       vouch_error *err)
+{
+    return vouch__pkix_verify_pooled(pkey, alg, NULL, payload, payload_len,
+                                     sig, sig_len, err);
 }
 
 /* Printable copy of untrusted text for an error message. */

@@ -71,6 +71,16 @@ int vouch__pkix_verify(const EVP_PKEY *pkey, vouch_signature_algorithm alg,
                        const unsigned char *sig, size_t sig_len,
                        vouch_error *err);
 
+/* The same, with a context of `pool` (verify_pool.h) for an ECDSA key;
+ * `pool` NULL is vouch__pkix_verify. Same results and messages. */
+struct vouch__verify_pool;
+int vouch__pkix_verify_pooled(const EVP_PKEY *pkey,
+                              vouch_signature_algorithm alg,
+                              struct vouch__verify_pool *pool,
+                              const unsigned char *payload,
+                              size_t payload_len, const unsigned char *sig,
+                              size_t sig_len, vouch_error *err);
+
 /*
  * Verify a JWS signature (RFC 7515/7518): `alg` must be the JOSE name that
  * matches `key_alg`; ES* signatures are raw r||s of the curve's size.

@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "key_internal.h"
 #include "pgp.h"
+#include "verify_pool.h"
 
 /* Longest id we accept from a caller (the default ids are 57 bytes). */
 #define KEY_ID_MAX_BYTES 4096u
@@ -34,6 +35,7 @@ struct vouch_public_key {
     char *comment;                  /* NULL when none was given */
     char *text;                     /* PEM or armor, exactly as given */
     EVP_PKEY *pkey;                 /* PKIX only; read-only once made */
+    vouch__verify_pool pool;        /* PKIX only; thread-safe itself */
     vouch__pgp_key *pgp;            /* PGP only; locks itself */
 };
 
@@ -213,6 +215,7 @@ VOUCH_API void vouch_public_key_free(vouch_public_key *key)
     if (key == NULL) {
         return;
     }
+    vouch__verify_pool_clear(&key->pool);
     EVP_PKEY_free(key->pkey);
     vouch__pgp_key_free(key->pgp);
     free(key->id);
@@ -413,8 +416,11 @@ VOUCH_API int vouch_public_key_verify(const vouch_public_key *key,
         return vouch__pgp_verify_detached(key->pgp, payload, payload_len,
                                           sig, sig_len, err);
     }
-    return vouch__pkix_verify(key->pkey, key->alg, payload, payload_len, sig,
-                              sig_len, err);
+    /* The key is const to callers, its pool of contexts is not. */
+    return vouch__pkix_verify_pooled(key->pkey, key->alg,
+                                     (vouch__verify_pool *)&key->pool,
+                                     payload, payload_len, sig, sig_len,
+                                     err);
 }
 
 VOUCH_API int vouch_public_key_verify_attached(const vouch_public_key *key,
