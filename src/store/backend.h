@@ -38,8 +38,10 @@ typedef struct vouch__store_backend {
     const char *name;   /* "sqlite" or "postgres" */
 
     /* Parse the URL (scheme already checked) into backend state `*out`
-     * shared by all connections; create directories. No connection. */
-    int (*open)(void **out, const char *url, vouch_error *err);
+     * shared by all connections (at most `connections` at once); create
+     * directories. No connection. */
+    int (*open)(void **out, const char *url, unsigned connections,
+                vouch_error *err);
     void (*close)(void *db);
 
     /* One connection; the first one opened is passed to migrate(). */

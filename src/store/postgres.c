@@ -201,10 +201,12 @@ int vouch__pg_cmd(pg_conn *c, const char *sql, const char *step,
     return rc;
 }
 
-static int pg_open(void **out, const char *url, vouch_error *err)
+static int pg_open(void **out, const char *url, unsigned connections,
+                   vouch_error *err)
 {
     pg_db *db;
 
+    (void)connections;   /* PostgreSQL's memory is the server's */
     *out = NULL;
     db = calloc(1, sizeof(*db));
     if (db == NULL) {

@@ -213,7 +213,7 @@ int vouch_store_open(vouch_store **out, const char *url,
         goto cleanup;
     }
     locks = true;
-    rc = store->be->open(&store->db, url, err);
+    rc = store->be->open(&store->db, url, store->size, err);
     if (rc < 0) {
         goto cleanup;
     }

@@ -1993,6 +1993,27 @@ static void test_store_sqlite_generation_hears_other_processes(void **state)
     vouch_store_release(conn);
 }
 
+/*
+ * SQLite's page cache comes from the budget the first SQLite store
+ * allocated up front (sqlite.c), not from each thread's malloc arena:
+ * pages read are counted in that budget.
+ */
+static void test_store_sqlite_pages_come_from_the_budget(void **state)
+{
+    fixture *f = *state;
+    vouch_store_conn *conn = acquire(f);
+    sqlite3_int64 used = 0;
+    sqlite3_int64 high = 0;
+
+    create_ok(conn, "policy", "projects/p/policy", "projects/p", NULL, NULL);
+    assert_true(exists(conn, "policy", "projects/p/policy"));
+    assert_int_equal(sqlite3_status64(SQLITE_STATUS_PAGECACHE_USED, &used,
+                                      &high, 0),
+                     SQLITE_OK);
+    assert_true(used > 0);
+    vouch_store_release(conn);
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2034,6 +2055,7 @@ int main(void)
         cmocka_unit_test(test_store_open_sqlite_creates_directories),
         T(test_store_sqlite_has_no_cache),
         T(test_store_sqlite_generation_hears_other_processes),
+        T(test_store_sqlite_pages_come_from_the_budget),
         cmocka_unit_test(test_store_cache_kinds_match_the_trigger),
     };
     const struct CMUnitTest postgres_tests[] = {
