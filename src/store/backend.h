@@ -58,12 +58,25 @@ typedef struct vouch__store_backend {
 
     int (*get)(void *conn, const char *kind, const char *name,
                vouch_resource *out, vouch_error *err);
-    int (*create)(void *conn, const vouch_resource *r, vouch_error *err);
-    int (*replace)(void *conn, const vouch_resource *r,
-                   const char *expected_etag, bool upsert,
-                   vouch_error *err);
-    int (*remove)(void *conn, const char *kind, const char *name,
-                  const char *expected_etag, vouch_error *err);
+    /* The steps of a write; write.c builds create, replace and delete
+     * from them, the same for every backend. `*done` tells whether a row
+     * was inserted, updated or deleted. */
+    /* INSERT unless (kind, name) exists; `step` names it in errors. */
+    int (*insert)(void *conn, const vouch_resource *r, bool *done,
+                  const char *step, vouch_error *err);
+    /* UPDATE the row's json, etag, update_time, attr1 and attr2, only
+     * where its etag is `expected_etag` when that is not NULL ("replace"
+     * in errors). */
+    int (*update)(void *conn, const vouch_resource *r,
+                  const char *expected_etag, bool *done, vouch_error *err);
+    /* DELETE the row, likewise ("delete" in errors). */
+    int (*erase)(void *conn, const char *kind, const char *name,
+                 const char *expected_etag, bool *done, vouch_error *err);
+    /* How many rows (0 or 1) have this kind and name. */
+    int (*exists)(void *conn, const char *kind, const char *name,
+                  int64_t *out, const char *step, vouch_error *err);
+    /* Add one to the generation of `kind` (a write changed it). */
+    int (*bump)(void *conn, const char *kind, vouch_error *err);
     /* Up to `limit` rows matching `q`'s filters and bounds (after,
      * before) past the resume position `pos` (NULL: from the first),
      * ordered by name (q->descending: from the last, and past `pos`
@@ -135,6 +148,49 @@ int vouch__store_error(vouch_error *err, int code, const char *source,
  * create). */
 int vouch__store_check_resource(const vouch_resource *r, const char *op,
                                 vouch_error *err);
+
+/* The nine columns of a resources row, in the table's order (kind,
+ * name, parent, json, etag, create_time, update_time, attr1, attr2): what
+ * the backends' INSERTs bind, and where their row readers copy to. Inline
+ * because reading rows is on the request path. */
+static inline void vouch__store_row_values(const vouch_resource *r,
+                                           const char *v[9])
+{
+    v[0] = r->kind;
+    v[1] = r->name;
+    v[2] = r->parent;
+    v[3] = r->json;
+    v[4] = r->etag;
+    v[5] = r->create_time;
+    v[6] = r->update_time;
+    v[7] = r->attr1;
+    v[8] = r->attr2;
+}
+
+static inline void vouch__store_row_fields(vouch_resource *r, char **f[9])
+{
+    f[0] = &r->kind;
+    f[1] = &r->name;
+    f[2] = &r->parent;
+    f[3] = &r->json;
+    f[4] = &r->etag;
+    f[5] = &r->create_time;
+    f[6] = &r->update_time;
+    f[7] = &r->attr1;
+    f[8] = &r->attr2;
+}
+
+/* The backend's create, replace and remove (write.c): one logic over its
+ * insert, update, erase, exists and bump, so that a missed write is told
+ * apart (absent, or another etag) in the same words by every backend. */
+int vouch__store_create(const vouch__store_backend *be, void *conn,
+                        const vouch_resource *r, vouch_error *err);
+int vouch__store_replace(const vouch__store_backend *be, void *conn,
+                         const vouch_resource *r, const char *expected_etag,
+                         bool upsert, vouch_error *err);
+int vouch__store_remove(const vouch__store_backend *be, void *conn,
+                        const char *kind, const char *name,
+                        const char *expected_etag, vouch_error *err);
 
 /* vouch_store_bulk_create (bulk.c) after its checks: the backend's
  * bulk_create as one write operation (store.c's run_op: in the caller's

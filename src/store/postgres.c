@@ -501,15 +501,7 @@ static int row_to_resource(const PGresult *res, int row, vouch_resource *r,
     char **fields[9];
     int i;
 
-    fields[0] = &r->kind;
-    fields[1] = &r->name;
-    fields[2] = &r->parent;
-    fields[3] = &r->json;
-    fields[4] = &r->etag;
-    fields[5] = &r->create_time;
-    fields[6] = &r->update_time;
-    fields[7] = &r->attr1;
-    fields[8] = &r->attr2;
+    vouch__store_row_fields(r, fields);
     for (i = 0; i < 9; i++) {
         if (field_dup(res, row, i, fields[i]) < 0) {
             vouch_resource_clear(r);
@@ -565,7 +557,7 @@ static int pg_change(pg_conn *c, const char *sql, int n,
     return rc;
 }
 
-static int pg_bump(pg_conn *c, const char *kind, vouch_error *err)
+static int pg_bump(void *c, const char *kind, vouch_error *err)
 {
     const char *args[1] = { kind };
     bool changed;
@@ -591,120 +583,61 @@ int vouch__pg_fail(pg_conn *c, const PGresult *res, const char *step,
     return pg_fail(c, res, step, err);
 }
 
-static int pg_insert(pg_conn *c, const vouch_resource *r, bool *inserted,
+static int pg_insert(void *vc, const vouch_resource *r, bool *inserted,
                      const char *step, vouch_error *err)
 {
-    const char *args[9] = {
-        r->kind, r->name, r->parent, r->json, r->etag, r->create_time,
-        r->update_time, r->attr1, r->attr2
-    };
+    const char *args[9];
 
-    return pg_change(c, "INSERT INTO resources (" PG_COLUMNS ") VALUES "
+    vouch__store_row_values(r, args);
+    return pg_change(vc, "INSERT INTO resources (" PG_COLUMNS ") VALUES "
                      "($1, $2, $3, $4, $5, $6, $7, $8, $9) "
                      "ON CONFLICT (kind, name) DO NOTHING", 9, args,
                      inserted, step, err);
 }
 
-static int pg_create(void *vc, const vouch_resource *r, vouch_error *err)
-{
-    pg_conn *c = vc;
-    bool inserted;
-    int rc;
-
-    rc = pg_insert(c, r, &inserted, "create", err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!inserted) {
-        return vouch__store_error(err, VOUCH_ECONFLICT, PG_SRC,
-                                  "create: %s already exists", r->name);
-    }
-    return pg_bump(c, r->kind, err);
-}
-
-static int explain_miss(pg_conn *c, const char *kind, const char *name,
-                        const char *expected_etag, bool upsert,
-                        const char *step, vouch_error *err)
+static int pg_exists(void *vc, const char *kind, const char *name,
+                     int64_t *out, const char *step, vouch_error *err)
 {
     const char *args[2] = { kind, name };
-    int64_t n = 0;
-    int rc;
 
-    rc = vouch__pg_int_query(c, "SELECT count(*) FROM resources "
-                             "WHERE kind = $1 AND name = $2", 2, args, &n,
-                             step, err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (n > 0 || (upsert && expected_etag != NULL)) {
-        return vouch__store_error(err, VOUCH_EABORTED, PG_SRC,
-                                  "%s: etag of %s is not %s", step, name,
-                                  expected_etag != NULL ? expected_etag
-                                                        : "(absent)");
-    }
-    return vutil_error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
-                           "%s: %s not found", step, name);
+    return vouch__pg_int_query(vc, "SELECT count(*) FROM resources "
+                               "WHERE kind = $1 AND name = $2", 2, args,
+                               out, step, err);
 }
 
-static int pg_replace(void *vc, const vouch_resource *r,
-                      const char *expected_etag, bool upsert,
-                      vouch_error *err)
+static int pg_update(void *vc, const vouch_resource *r,
+                     const char *expected_etag, bool *changed,
+                     vouch_error *err)
 {
-    pg_conn *c = vc;
     const char *args[8] = {
         r->kind, r->name, r->json, r->etag, r->update_time, r->attr1,
         r->attr2, expected_etag
     };
-    bool changed = false;
-    int rc;
 
-    rc = pg_change(c, expected_etag != NULL
-                   ? "UPDATE resources SET json = $3, etag = $4, "
-                     "update_time = $5, attr1 = $6, attr2 = $7 "
-                     "WHERE kind = $1 AND name = $2 AND etag = $8"
-                   : "UPDATE resources SET json = $3, etag = $4, "
-                     "update_time = $5, attr1 = $6, attr2 = $7 "
-                     "WHERE kind = $1 AND name = $2",
-                   expected_etag != NULL ? 8 : 7, args, &changed,
-                   "replace", err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!changed && upsert && expected_etag == NULL) {
-        rc = pg_insert(c, r, &changed, "replace (insert)", err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    if (!changed) {
-        return explain_miss(c, r->kind, r->name, expected_etag, upsert,
-                            "replace", err);
-    }
-    return pg_bump(c, r->kind, err);
+    return pg_change(vc, expected_etag != NULL
+                     ? "UPDATE resources SET json = $3, etag = $4, "
+                       "update_time = $5, attr1 = $6, attr2 = $7 "
+                       "WHERE kind = $1 AND name = $2 AND etag = $8"
+                     : "UPDATE resources SET json = $3, etag = $4, "
+                       "update_time = $5, attr1 = $6, attr2 = $7 "
+                       "WHERE kind = $1 AND name = $2",
+                     expected_etag != NULL ? 8 : 7, args, changed,
+                     "replace", err);
 }
 
-static int pg_remove(void *vc, const char *kind, const char *name,
-                     const char *expected_etag, vouch_error *err)
+static int pg_erase(void *vc, const char *kind, const char *name,
+                    const char *expected_etag, bool *changed,
+                    vouch_error *err)
 {
-    pg_conn *c = vc;
     const char *args[3] = { kind, name, expected_etag };
-    bool changed = false;
-    int rc;
 
-    rc = pg_change(c, expected_etag != NULL
-                   ? "DELETE FROM resources WHERE kind = $1 AND name = $2 "
-                     "AND etag = $3"
-                   : "DELETE FROM resources WHERE kind = $1 AND name = $2",
-                   expected_etag != NULL ? 3 : 2, args, &changed, "delete",
-                   err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!changed) {
-        return explain_miss(c, kind, name, expected_etag, false, "delete",
-                            err);
-    }
-    return pg_bump(c, kind, err);
+    return pg_change(vc, expected_etag != NULL
+                     ? "DELETE FROM resources WHERE kind = $1 AND "
+                       "name = $2 AND etag = $3"
+                     : "DELETE FROM resources WHERE kind = $1 AND "
+                       "name = $2",
+                     expected_etag != NULL ? 3 : 2, args, changed, "delete",
+                     err);
 }
 
 static int pg_list(void *vc, const vouch_resource_query *q,
@@ -877,9 +810,11 @@ const vouch__store_backend vouch__store_postgres = {
     pg_commit,
     pg_rollback,
     pg_get,
-    pg_create,
-    pg_replace,
-    pg_remove,
+    pg_insert,
+    pg_update,
+    pg_erase,
+    pg_exists,
+    pg_bump,
     pg_list,
     pg_list_plan,
     pg_count,

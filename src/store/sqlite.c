@@ -536,15 +536,7 @@ static int row_to_resource(sqlite3_stmt *st, vouch_resource *r,
     char **fields[9];
     int i;
 
-    fields[0] = &r->kind;
-    fields[1] = &r->name;
-    fields[2] = &r->parent;
-    fields[3] = &r->json;
-    fields[4] = &r->etag;
-    fields[5] = &r->create_time;
-    fields[6] = &r->update_time;
-    fields[7] = &r->attr1;
-    fields[8] = &r->attr2;
+    vouch__store_row_fields(r, fields);
     for (i = 0; i < 9; i++) {
         if (col_dup(st, i, fields[i]) < 0) {
             vouch_resource_clear(r);
@@ -585,8 +577,9 @@ cleanup:
     return rc;
 }
 
-static int sq_bump(sq_conn *c, const char *kind, vouch_error *err)
+static int sq_bump(void *vc, const char *kind, vouch_error *err)
 {
+    sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -604,36 +597,22 @@ static int sq_bump(sq_conn *c, const char *kind, vouch_error *err)
     return rc;
 }
 
-static int bind_resource(sq_conn *c, sqlite3_stmt *st,
-                         const vouch_resource *r, const char *step,
-                         vouch_error *err)
-{
-    const char *v[9];
-    int i;
-    int rc;
-
-    vouch__sq_row_values(r, v);
-    for (i = 0; i < 9; i++) {
-        rc = sq_bind(c, st, i + 1, v[i], step, err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int sq_insert(sq_conn *c, const vouch_resource *r, bool *inserted,
+static int sq_insert(void *vc, const vouch_resource *r, bool *inserted,
                      const char *step, vouch_error *err)
 {
+    sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
+    const char *v[9];
+    int i;
     int rc;
 
     *inserted = false;
     rc = sq_stmt(c, "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
                     "ON CONFLICT (kind, name) DO NOTHING", &st, step, err);
-    if (rc == 0) {
-        rc = bind_resource(c, st, r, step, err);
+    vouch__store_row_values(r, v);
+    for (i = 0; i < 9 && rc == 0; i++) {
+        rc = sq_bind(c, st, i + 1, v[i], step, err);
     }
     if (rc == 0) {
         rc = sq_done(c, st, step, err);
@@ -645,55 +624,22 @@ static int sq_insert(sq_conn *c, const vouch_resource *r, bool *inserted,
     return rc;
 }
 
-static int sq_create(void *vc, const vouch_resource *r, vouch_error *err)
+static int sq_exists(void *vc, const char *kind, const char *name,
+                     int64_t *out, const char *step, vouch_error *err)
 {
-    sq_conn *c = vc;
-    bool inserted;
-    int rc;
-
-    rc = sq_insert(c, r, &inserted, "create", err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!inserted) {
-        return vouch__store_error(err, VOUCH_ECONFLICT, SQ_SRC,
-                                  "create: %s already exists", r->name);
-    }
-    return sq_bump(c, r->kind, err);
+    return sq_int_query(vc, "SELECT count(*) FROM resources WHERE kind = ?1 "
+                        "AND name = ?2", kind, name, out, step, err);
 }
 
-/* After an UPDATE/DELETE changed nothing: absent, or another etag? */
-static int explain_miss(sq_conn *c, const char *kind, const char *name,
-                        const char *expected_etag, bool upsert,
-                        const char *step, vouch_error *err)
-{
-    int64_t n = 0;
-    int rc;
-
-    rc = sq_int_query(c, "SELECT count(*) FROM resources WHERE kind = ?1 "
-                      "AND name = ?2", kind, name, &n, step, err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (n > 0 || (upsert && expected_etag != NULL)) {
-        return vouch__store_error(err, VOUCH_EABORTED, SQ_SRC,
-                                  "%s: etag of %s is not %s", step, name,
-                                  expected_etag != NULL ? expected_etag
-                                                        : "(absent)");
-    }
-    return vutil_error_set(err, VOUCH_ENOTFOUND, SQ_SRC, 0, 0,
-                           "%s: %s not found", step, name);
-}
-
-static int sq_replace(void *vc, const vouch_resource *r,
-                      const char *expected_etag, bool upsert,
-                      vouch_error *err)
+static int sq_update(void *vc, const vouch_resource *r,
+                     const char *expected_etag, bool *changed,
+                     vouch_error *err)
 {
     sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
-    bool changed = false;
     int rc;
 
+    *changed = false;
     rc = sq_stmt(c, expected_etag != NULL
                     ? "UPDATE resources SET json = ?3, etag = ?4, "
                       "update_time = ?5, attr1 = ?6, attr2 = ?7 "
@@ -716,37 +662,24 @@ static int sq_replace(void *vc, const vouch_resource *r,
         sq_bind(c, st, 8, expected_etag, "replace", err);
     }
     rc = sq_done(c, st, "replace", err);
-    if (rc < 0) {
-        goto cleanup;
+    if (rc == 0) {
+        *changed = sqlite3_changes(c->db) > 0;
     }
-    changed = sqlite3_changes(c->db) > 0;
-    if (!changed) {
-        if (upsert && expected_etag == NULL) {
-            rc = sq_insert(c, r, &changed, "replace (insert)", err);
-            if (rc < 0) {
-                goto cleanup;
-            }
-        }
-        if (!changed) {
-            rc = explain_miss(c, r->kind, r->name, expected_etag, upsert,
-                              "replace", err);
-            goto cleanup;
-        }
-    }
-    rc = sq_bump(c, r->kind, err);
 
 cleanup:
     sq_finish(c, st);
     return rc;
 }
 
-static int sq_remove(void *vc, const char *kind, const char *name,
-                     const char *expected_etag, vouch_error *err)
+static int sq_erase(void *vc, const char *kind, const char *name,
+                    const char *expected_etag, bool *changed,
+                    vouch_error *err)
 {
     sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
     int rc;
 
+    *changed = false;
     rc = sq_stmt(c, expected_etag != NULL
                     ? "DELETE FROM resources WHERE kind = ?1 AND "
                       "name = ?2 AND etag = ?3"
@@ -761,15 +694,9 @@ static int sq_remove(void *vc, const char *kind, const char *name,
         sq_bind(c, st, 3, expected_etag, "delete", err);
     }
     rc = sq_done(c, st, "delete", err);
-    if (rc < 0) {
-        goto cleanup;
+    if (rc == 0) {
+        *changed = sqlite3_changes(c->db) > 0;
     }
-    if (sqlite3_changes(c->db) == 0) {
-        rc = explain_miss(c, kind, name, expected_etag, false, "delete",
-                          err);
-        goto cleanup;
-    }
-    rc = sq_bump(c, kind, err);
 
 cleanup:
     sq_finish(c, st);
@@ -978,9 +905,11 @@ const vouch__store_backend vouch__store_sqlite = {
     sq_commit,
     sq_rollback,
     sq_get,
-    sq_create,
-    sq_replace,
-    sq_remove,
+    sq_insert,
+    sq_update,
+    sq_erase,
+    sq_exists,
+    sq_bump,
     sq_list,
     sq_list_plan,
     sq_count,
