@@ -577,51 +577,53 @@ cleanup:
     return rc;
 }
 
-static int sq_bump(void *vc, const char *kind, vouch_error *err)
-{
-    sq_conn *c = vc;
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    rc = sq_stmt(c, "INSERT INTO generations (kind, value) VALUES "
-                    "(?1, 1) ON CONFLICT (kind) DO UPDATE SET "
-                    "value = generations.value + 1", &st,
-                    "update generation", err);
-    if (rc == 0) {
-        rc = sq_bind(c, st, 1, kind, "update generation", err);
-    }
-    if (rc == 0) {
-        rc = sq_done(c, st, "update generation", err);
-    }
-    sq_finish(c, st);
-    return rc;
-}
-
-static int sq_insert(void *vc, const vouch_resource *r, bool *inserted,
+/* Run a statement that returns no rows with `n` text `values` bound to
+ * ?1..?n; `*changed`: it changed a row (the twin of postgres.c's
+ * pg_change). */
+static int sq_change(sq_conn *c, const char *sql, int n,
+                     const char *const *values, bool *changed,
                      const char *step, vouch_error *err)
 {
-    sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
-    const char *v[9];
     int i;
     int rc;
 
-    *inserted = false;
-    rc = sq_stmt(c, "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
-                    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                    "ON CONFLICT (kind, name) DO NOTHING", &st, step, err);
-    vouch__store_row_values(r, v);
-    for (i = 0; i < 9 && rc == 0; i++) {
-        rc = sq_bind(c, st, i + 1, v[i], step, err);
+    *changed = false;
+    rc = sq_stmt(c, sql, &st, step, err);
+    for (i = 0; i < n && rc == 0; i++) {
+        rc = sq_bind(c, st, i + 1, values[i], step, err);
     }
     if (rc == 0) {
         rc = sq_done(c, st, step, err);
     }
     if (rc == 0) {
-        *inserted = sqlite3_changes(c->db) > 0;
+        *changed = sqlite3_changes(c->db) > 0;
     }
     sq_finish(c, st);
     return rc;
+}
+
+static int sq_bump(void *vc, const char *kind, vouch_error *err)
+{
+    const char *args[1] = { kind };
+    bool changed;
+
+    return sq_change(vc, "INSERT INTO generations (kind, value) VALUES "
+                     "(?1, 1) ON CONFLICT (kind) DO UPDATE SET "
+                     "value = generations.value + 1", 1, args, &changed,
+                     "update generation", err);
+}
+
+static int sq_insert(void *vc, const vouch_resource *r, bool *inserted,
+                     const char *step, vouch_error *err)
+{
+    const char *args[9];
+
+    vouch__store_row_values(r, args);
+    return sq_change(vc, "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
+                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                     "ON CONFLICT (kind, name) DO NOTHING", 9, args,
+                     inserted, step, err);
 }
 
 static int sq_exists(void *vc, const char *kind, const char *name,
@@ -635,72 +637,35 @@ static int sq_update(void *vc, const vouch_resource *r,
                      const char *expected_etag, bool *changed,
                      vouch_error *err)
 {
-    sq_conn *c = vc;
-    sqlite3_stmt *st = NULL;
-    int rc;
+    const char *args[8] = {
+        r->kind, r->name, r->json, r->etag, r->update_time, r->attr1,
+        r->attr2, expected_etag
+    };
 
-    *changed = false;
-    rc = sq_stmt(c, expected_etag != NULL
-                    ? "UPDATE resources SET json = ?3, etag = ?4, "
-                      "update_time = ?5, attr1 = ?6, attr2 = ?7 "
-                      "WHERE kind = ?1 AND name = ?2 AND etag = ?8"
-                    : "UPDATE resources SET json = ?3, etag = ?4, "
-                      "update_time = ?5, attr1 = ?6, attr2 = ?7 "
-                      "WHERE kind = ?1 AND name = ?2",
-                    &st, "replace", err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    sq_bind(c, st, 1, r->kind, "replace", err);
-    sq_bind(c, st, 2, r->name, "replace", err);
-    sq_bind(c, st, 3, r->json, "replace", err);
-    sq_bind(c, st, 4, r->etag, "replace", err);
-    sq_bind(c, st, 5, r->update_time, "replace", err);
-    sq_bind(c, st, 6, r->attr1, "replace", err);
-    sq_bind(c, st, 7, r->attr2, "replace", err);
-    if (expected_etag != NULL) {
-        sq_bind(c, st, 8, expected_etag, "replace", err);
-    }
-    rc = sq_done(c, st, "replace", err);
-    if (rc == 0) {
-        *changed = sqlite3_changes(c->db) > 0;
-    }
-
-cleanup:
-    sq_finish(c, st);
-    return rc;
+    return sq_change(vc, expected_etag != NULL
+                     ? "UPDATE resources SET json = ?3, etag = ?4, "
+                       "update_time = ?5, attr1 = ?6, attr2 = ?7 "
+                       "WHERE kind = ?1 AND name = ?2 AND etag = ?8"
+                     : "UPDATE resources SET json = ?3, etag = ?4, "
+                       "update_time = ?5, attr1 = ?6, attr2 = ?7 "
+                       "WHERE kind = ?1 AND name = ?2",
+                     expected_etag != NULL ? 8 : 7, args, changed,
+                     "replace", err);
 }
 
 static int sq_erase(void *vc, const char *kind, const char *name,
                     const char *expected_etag, bool *changed,
                     vouch_error *err)
 {
-    sq_conn *c = vc;
-    sqlite3_stmt *st = NULL;
-    int rc;
+    const char *args[3] = { kind, name, expected_etag };
 
-    *changed = false;
-    rc = sq_stmt(c, expected_etag != NULL
-                    ? "DELETE FROM resources WHERE kind = ?1 AND "
-                      "name = ?2 AND etag = ?3"
-                    : "DELETE FROM resources WHERE kind = ?1 AND "
-                      "name = ?2", &st, "delete", err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    sq_bind(c, st, 1, kind, "delete", err);
-    sq_bind(c, st, 2, name, "delete", err);
-    if (expected_etag != NULL) {
-        sq_bind(c, st, 3, expected_etag, "delete", err);
-    }
-    rc = sq_done(c, st, "delete", err);
-    if (rc == 0) {
-        *changed = sqlite3_changes(c->db) > 0;
-    }
-
-cleanup:
-    sq_finish(c, st);
-    return rc;
+    return sq_change(vc, expected_etag != NULL
+                     ? "DELETE FROM resources WHERE kind = ?1 AND "
+                       "name = ?2 AND etag = ?3"
+                     : "DELETE FROM resources WHERE kind = ?1 AND "
+                       "name = ?2",
+                     expected_etag != NULL ? 3 : 2, args, changed, "delete",
+                     err);
 }
 
 static int sq_list(void *vc, const vouch_resource_query *q,
