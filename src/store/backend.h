@@ -34,6 +34,31 @@
 typedef void (*vouch__store_changed)(void *arg, bool ack, const char *kind,
                                      uint64_t value);
 
+/* One backend's SQL for the statements whose logic is the same for both
+ * (statements.c); the parameters are numbered as listed. */
+typedef struct vouch__store_sql {
+    /* 1-9: the row (vouch__store_row_values); a taken name does nothing */
+    const char *insert;
+    /* 1 kind, 2 name, 3 json, 4 etag, 5 update_time, 6 attr1, 7 attr2;
+     * update_etag: only where the etag is 8 */
+    const char *update;
+    const char *update_etag;
+    /* 1 kind, 2 name; erase_etag: only where the etag is 3 */
+    const char *erase;
+    const char *erase_etag;
+    /* count(*) of 1 kind, 2 name */
+    const char *exists;
+    /* add one to the generation of 1 kind (a write changed it) */
+    const char *bump;
+    /* count(*) of 1 kind; count_attr1: and 2 attr1 */
+    const char *count;
+    const char *count_attr1;
+    /* the generation of 1 kind */
+    const char *generation;
+    /* the highest migration applied */
+    const char *schema_version;
+} vouch__store_sql;
+
 typedef struct vouch__store_backend {
     const char *name;   /* "sqlite" or "postgres" */
 
@@ -49,7 +74,6 @@ typedef struct vouch__store_backend {
     bool (*conn_healthy)(void *conn);
 
     int (*migrate)(void *conn, vouch_error *err);
-    int (*schema_version)(void *conn, int *out, vouch_error *err);
     int (*ping)(void *conn, vouch_error *err);
 
     int (*begin)(void *conn, bool write, vouch_error *err);
@@ -58,25 +82,21 @@ typedef struct vouch__store_backend {
 
     int (*get)(void *conn, const char *kind, const char *name,
                vouch_resource *out, vouch_error *err);
-    /* The steps of a write; write.c builds create, replace and delete
-     * from them, the same for every backend. `*done` tells whether a row
-     * was inserted, updated or deleted. */
-    /* INSERT unless (kind, name) exists; `step` names it in errors. */
-    int (*insert)(void *conn, const vouch_resource *r, bool *done,
+    /* Run `sql` (of this backend's `sql` table, or another literal that
+     * outlives the connection: SQLite keeps statements prepared by
+     * address) with `n` text `values` ($1.., ?1..; NULL is SQL NULL).
+     * change: `*changed` tells whether it changed a row. int_query: the
+     * first column of the first row, 0 when there is none. `step` names
+     * the statement in errors. */
+    int (*change)(void *conn, const char *sql, int n,
+                  const char *const *values, bool *changed,
                   const char *step, vouch_error *err);
-    /* UPDATE the row's json, etag, update_time, attr1 and attr2, only
-     * where its etag is `expected_etag` when that is not NULL ("replace"
-     * in errors). */
-    int (*update)(void *conn, const vouch_resource *r,
-                  const char *expected_etag, bool *done, vouch_error *err);
-    /* DELETE the row, likewise ("delete" in errors). */
-    int (*erase)(void *conn, const char *kind, const char *name,
-                 const char *expected_etag, bool *done, vouch_error *err);
-    /* How many rows (0 or 1) have this kind and name. */
-    int (*exists)(void *conn, const char *kind, const char *name,
-                  int64_t *out, const char *step, vouch_error *err);
-    /* Add one to the generation of `kind` (a write changed it). */
-    int (*bump)(void *conn, const char *kind, vouch_error *err);
+    int (*int_query)(void *conn, const char *sql, int n,
+                     const char *const *values, int64_t *out,
+                     const char *step, vouch_error *err);
+    /* The statements store.c runs through them (statements.c), in this
+     * backend's dialect. */
+    const struct vouch__store_sql *sql;
     /* Up to `limit` rows matching `q`'s filters and bounds (after,
      * before) past the resume position `pos` (NULL: from the first),
      * ordered by name (q->descending: from the last, and past `pos`
@@ -88,10 +108,6 @@ typedef struct vouch__store_backend {
      * `*out` (malloc'd). */
     int (*list_plan)(void *conn, const vouch_resource_query *q, char **out,
                      vouch_error *err);
-    int (*count)(void *conn, const char *kind, const char *attr1,
-                 uint64_t *out, vouch_error *err);
-    int (*generation)(void *conn, const char *kind, uint64_t *out,
-                      vouch_error *err);
 
     /* Hearing about changes committed by any process, for the read
      * cache (cache.c). All NULL when the database cannot tell (SQLite):
@@ -180,9 +196,10 @@ static inline void vouch__store_row_fields(vouch_resource *r, char **f[9])
     f[8] = &r->attr2;
 }
 
-/* The backend's create, replace and remove (write.c): one logic over its
- * insert, update, erase, exists and bump, so that a missed write is told
- * apart (absent, or another etag) in the same words by every backend. */
+/* The operations built once over a backend's change and int_query
+ * (statements.c): the same arguments, checks and errors whatever the
+ * database; only the SQL text is the backend's. A write that changes no
+ * row is told apart (absent, or another etag) in the same words. */
 int vouch__store_create(const vouch__store_backend *be, void *conn,
                         const vouch_resource *r, vouch_error *err);
 int vouch__store_replace(const vouch__store_backend *be, void *conn,
@@ -191,6 +208,17 @@ int vouch__store_replace(const vouch__store_backend *be, void *conn,
 int vouch__store_remove(const vouch__store_backend *be, void *conn,
                         const char *kind, const char *name,
                         const char *expected_etag, vouch_error *err);
+/* Add one to the generation of `kind` (also after a bulk insert). */
+int vouch__store_bump(const vouch__store_backend *be, void *conn,
+                      const char *kind, vouch_error *err);
+int vouch__store_count(const vouch__store_backend *be, void *conn,
+                       const char *kind, const char *attr1, uint64_t *out,
+                       vouch_error *err);
+int vouch__store_generation(const vouch__store_backend *be, void *conn,
+                            const char *kind, uint64_t *out,
+                            vouch_error *err);
+int vouch__store_schema_version(const vouch__store_backend *be, void *conn,
+                                int *out, vouch_error *err);
 
 /* vouch_store_bulk_create (bulk.c) after its checks: the backend's
  * bulk_create as one write operation (store.c's run_op: in the caller's

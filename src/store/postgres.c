@@ -365,7 +365,7 @@ static int pg_commit(void *vc, vouch_error *err)
     return rc;
 }
 
-int vouch__pg_int_query(pg_conn *c, const char *sql, int n,
+int vouch__pg_int_query(void *c, const char *sql, int n,
                         const char *const *values, int64_t *out,
                         const char *step, vouch_error *err)
 {
@@ -382,18 +382,6 @@ int vouch__pg_int_query(pg_conn *c, const char *sql, int n,
     }
     PQclear(res);
     return 0;
-}
-
-static int pg_schema_version(void *vc, int *out, vouch_error *err)
-{
-    int64_t v = 0;
-    int rc;
-
-    rc = vouch__pg_int_query(vc, "SELECT coalesce(max(version), 0) FROM "
-                             "schema_version", 0, NULL, &v,
-                             "read schema_version", err);
-    *out = (int)v;
-    return rc;
 }
 
 static int pg_migrate(void *vc, vouch_error *err)
@@ -425,7 +413,8 @@ static int pg_migrate(void *vc, vouch_error *err)
     if (rc < 0) {
         goto cleanup;
     }
-    rc = pg_schema_version(c, &current, err);
+    rc = vouch__store_schema_version(&vouch__store_postgres, c, &current,
+                                     err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -541,7 +530,7 @@ static long changes(const PGresult *res)
     return strtol(PQcmdTuples((PGresult *)res), NULL, 10);
 }
 
-static int pg_change(pg_conn *c, const char *sql, int n,
+static int pg_change(void *c, const char *sql, int n,
                      const char *const *values, bool *changed,
                      const char *step, vouch_error *err)
 {
@@ -557,87 +546,10 @@ static int pg_change(pg_conn *c, const char *sql, int n,
     return rc;
 }
 
-static int pg_bump(void *c, const char *kind, vouch_error *err)
-{
-    const char *args[1] = { kind };
-    bool changed;
-
-    return pg_change(c, "WITH bumped AS (INSERT INTO generations "
-                     "(kind, value) VALUES ($1, 1) ON CONFLICT (kind) DO "
-                     "UPDATE SET value = generations.value + 1 "
-                     "RETURNING kind, value) "
-                     "SELECT pg_notify('" PG_CHANNEL "', "
-                     "kind || ' ' || value) FROM bumped "
-                     "WHERE kind IN " VOUCH__CACHED_KINDS, 1, args, &changed,
-                     "update generation", err);
-}
-
-int vouch__pg_bump(pg_conn *c, const char *kind, vouch_error *err)
-{
-    return pg_bump(c, kind, err);
-}
-
 int vouch__pg_fail(pg_conn *c, const PGresult *res, const char *step,
                    vouch_error *err)
 {
     return pg_fail(c, res, step, err);
-}
-
-static int pg_insert(void *vc, const vouch_resource *r, bool *inserted,
-                     const char *step, vouch_error *err)
-{
-    const char *args[9];
-
-    vouch__store_row_values(r, args);
-    return pg_change(vc, "INSERT INTO resources (" PG_COLUMNS ") VALUES "
-                     "($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-                     "ON CONFLICT (kind, name) DO NOTHING", 9, args,
-                     inserted, step, err);
-}
-
-static int pg_exists(void *vc, const char *kind, const char *name,
-                     int64_t *out, const char *step, vouch_error *err)
-{
-    const char *args[2] = { kind, name };
-
-    return vouch__pg_int_query(vc, "SELECT count(*) FROM resources "
-                               "WHERE kind = $1 AND name = $2", 2, args,
-                               out, step, err);
-}
-
-static int pg_update(void *vc, const vouch_resource *r,
-                     const char *expected_etag, bool *changed,
-                     vouch_error *err)
-{
-    const char *args[8] = {
-        r->kind, r->name, r->json, r->etag, r->update_time, r->attr1,
-        r->attr2, expected_etag
-    };
-
-    return pg_change(vc, expected_etag != NULL
-                     ? "UPDATE resources SET json = $3, etag = $4, "
-                       "update_time = $5, attr1 = $6, attr2 = $7 "
-                       "WHERE kind = $1 AND name = $2 AND etag = $8"
-                     : "UPDATE resources SET json = $3, etag = $4, "
-                       "update_time = $5, attr1 = $6, attr2 = $7 "
-                       "WHERE kind = $1 AND name = $2",
-                     expected_etag != NULL ? 8 : 7, args, changed,
-                     "replace", err);
-}
-
-static int pg_erase(void *vc, const char *kind, const char *name,
-                    const char *expected_etag, bool *changed,
-                    vouch_error *err)
-{
-    const char *args[3] = { kind, name, expected_etag };
-
-    return pg_change(vc, expected_etag != NULL
-                     ? "DELETE FROM resources WHERE kind = $1 AND "
-                       "name = $2 AND etag = $3"
-                     : "DELETE FROM resources WHERE kind = $1 AND "
-                       "name = $2",
-                     expected_etag != NULL ? 3 : 2, args, changed, "delete",
-                     err);
 }
 
 static int pg_list(void *vc, const vouch_resource_query *q,
@@ -737,36 +649,6 @@ static int pg_list_plan(void *vc, const vouch_resource_query *q,
     return 0;
 }
 
-static int pg_count(void *vc, const char *kind, const char *attr1,
-                    uint64_t *out, vouch_error *err)
-{
-    const char *args[2] = { kind, attr1 };
-    int64_t n = 0;
-    int rc;
-
-    rc = vouch__pg_int_query(vc, attr1 != NULL
-                             ? "SELECT count(*) FROM resources WHERE kind = $1 "
-                        "AND attr1 = $2"
-                             : "SELECT count(*) FROM resources WHERE kind = $1",
-                             attr1 != NULL ? 2 : 1, args, &n, "count", err);
-    *out = (uint64_t)n;
-    return rc;
-}
-
-static int pg_generation(void *vc, const char *kind, uint64_t *out,
-                         vouch_error *err)
-{
-    const char *args[1] = { kind };
-    int64_t n = 0;
-    int rc;
-
-    rc = vouch__pg_int_query(vc, "SELECT value FROM generations "
-                             "WHERE kind = $1", 1, args, &n,
-                             "read generation", err);
-    *out = (uint64_t)n;
-    return rc;
-}
-
 static int pg_page_key(void *vc, const char *fresh, char **out,
                        vouch_error *err)
 {
@@ -796,6 +678,34 @@ static int pg_page_key(void *vc, const char *fresh, char **out,
     return rc;
 }
 
+/* The generation bump also tells every watch (postgres_watch.c) of a
+ * cached kind's new generation. */
+static const vouch__store_sql pg_sql = {
+    "INSERT INTO resources (" PG_COLUMNS ") VALUES "
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+    "ON CONFLICT (kind, name) DO NOTHING",
+    "UPDATE resources SET json = $3, etag = $4, "
+    "update_time = $5, attr1 = $6, attr2 = $7 "
+    "WHERE kind = $1 AND name = $2",
+    "UPDATE resources SET json = $3, etag = $4, "
+    "update_time = $5, attr1 = $6, attr2 = $7 "
+    "WHERE kind = $1 AND name = $2 AND etag = $8",
+    "DELETE FROM resources WHERE kind = $1 AND name = $2",
+    "DELETE FROM resources WHERE kind = $1 AND name = $2 AND etag = $3",
+    "SELECT count(*) FROM resources WHERE kind = $1 AND name = $2",
+    "WITH bumped AS (INSERT INTO generations "
+    "(kind, value) VALUES ($1, 1) ON CONFLICT (kind) DO "
+    "UPDATE SET value = generations.value + 1 "
+    "RETURNING kind, value) "
+    "SELECT pg_notify('" PG_CHANNEL "', "
+    "kind || ' ' || value) FROM bumped "
+    "WHERE kind IN " VOUCH__CACHED_KINDS,
+    "SELECT count(*) FROM resources WHERE kind = $1",
+    "SELECT count(*) FROM resources WHERE kind = $1 AND attr1 = $2",
+    "SELECT value FROM generations WHERE kind = $1",
+    "SELECT coalesce(max(version), 0) FROM schema_version",
+};
+
 const vouch__store_backend vouch__store_postgres = {
     "postgres",
     pg_open,
@@ -804,21 +714,16 @@ const vouch__store_backend vouch__store_postgres = {
     vouch__pg_conn_close,
     pg_conn_healthy,
     pg_migrate,
-    pg_schema_version,
     pg_ping,
     pg_begin,
     pg_commit,
     pg_rollback,
     pg_get,
-    pg_insert,
-    pg_update,
-    pg_erase,
-    pg_exists,
-    pg_bump,
+    pg_change,
+    vouch__pg_int_query,
+    &pg_sql,
     pg_list,
     pg_list_plan,
-    pg_count,
-    pg_generation,
     vouch__pg_watch_open,
     vouch__pg_watch_ready,
     vouch__pg_watch_pending,

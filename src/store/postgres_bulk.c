@@ -190,7 +190,8 @@ int vouch__pg_bulk_create(void *vc, const vouch_resource *items,
     }
     rc = copy_rows(c, items, count, err);
     for (k = 0; k < nkinds && rc == 0; k++) {
-        rc = vouch__pg_bump(c, kinds[k], err);
+        rc = vouch__store_bump(&vouch__store_postgres, c, kinds[k],
+                               err);
     }
     if (rc < 0) {
         /* Undo this call's rows only; keep the caller's transaction. */

@@ -393,24 +393,20 @@ static int sq_commit(void *vc, vouch_error *err)
     return rc;
 }
 
-static int sq_int_query(sq_conn *c, const char *sql, const char *a,
-                        const char *b, int64_t *out, const char *step,
-                        vouch_error *err)
+static int sq_int_query(void *vc, const char *sql, int n,
+                        const char *const *values, int64_t *out,
+                        const char *step, vouch_error *err)
 {
+    sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
     int src;
+    int i;
     int rc;
 
     *out = 0;
     rc = sq_stmt(c, sql, &st, step, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    if (a != NULL) {
-        rc = sq_bind(c, st, 1, a, step, err);
-    }
-    if (rc == 0 && b != NULL) {
-        rc = sq_bind(c, st, 2, b, step, err);
+    for (i = 0; i < n && rc == 0; i++) {
+        rc = sq_bind(c, st, i + 1, values[i], step, err);
     }
     if (rc < 0) {
         goto cleanup;
@@ -424,18 +420,6 @@ static int sq_int_query(sq_conn *c, const char *sql, const char *a,
 
 cleanup:
     sq_finish(c, st);
-    return rc;
-}
-
-static int sq_schema_version(void *vc, int *out, vouch_error *err)
-{
-    int64_t v = 0;
-    int rc;
-
-    rc = sq_int_query(vc, "SELECT coalesce(max(version), 0) FROM "
-                      "schema_version", NULL, NULL, &v,
-                      "read schema_version", err);
-    *out = (int)v;
     return rc;
 }
 
@@ -457,7 +441,8 @@ static int sq_migrate(void *vc, vouch_error *err)
     if (rc < 0) {
         goto cleanup;
     }
-    rc = sq_schema_version(c, &current, err);
+    rc = vouch__store_schema_version(&vouch__store_sqlite, c, &current,
+                                     err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -509,7 +494,7 @@ static int sq_ping(void *vc, vouch_error *err)
 {
     int64_t one = 0;
 
-    return sq_int_query(vc, "SELECT 1", NULL, NULL, &one, "ping", err);
+    return sq_int_query(vc, "SELECT 1", 0, NULL, &one, "ping", err);
 }
 
 static int col_dup(sqlite3_stmt *st, int i, char **out)
@@ -580,10 +565,11 @@ cleanup:
 /* Run a statement that returns no rows with `n` text `values` bound to
  * ?1..?n; `*changed`: it changed a row (the twin of postgres.c's
  * pg_change). */
-static int sq_change(sq_conn *c, const char *sql, int n,
+static int sq_change(void *vc, const char *sql, int n,
                      const char *const *values, bool *changed,
                      const char *step, vouch_error *err)
 {
+    sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
     int i;
     int rc;
@@ -601,71 +587,6 @@ static int sq_change(sq_conn *c, const char *sql, int n,
     }
     sq_finish(c, st);
     return rc;
-}
-
-static int sq_bump(void *vc, const char *kind, vouch_error *err)
-{
-    const char *args[1] = { kind };
-    bool changed;
-
-    return sq_change(vc, "INSERT INTO generations (kind, value) VALUES "
-                     "(?1, 1) ON CONFLICT (kind) DO UPDATE SET "
-                     "value = generations.value + 1", 1, args, &changed,
-                     "update generation", err);
-}
-
-static int sq_insert(void *vc, const vouch_resource *r, bool *inserted,
-                     const char *step, vouch_error *err)
-{
-    const char *args[9];
-
-    vouch__store_row_values(r, args);
-    return sq_change(vc, "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
-                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                     "ON CONFLICT (kind, name) DO NOTHING", 9, args,
-                     inserted, step, err);
-}
-
-static int sq_exists(void *vc, const char *kind, const char *name,
-                     int64_t *out, const char *step, vouch_error *err)
-{
-    return sq_int_query(vc, "SELECT count(*) FROM resources WHERE kind = ?1 "
-                        "AND name = ?2", kind, name, out, step, err);
-}
-
-static int sq_update(void *vc, const vouch_resource *r,
-                     const char *expected_etag, bool *changed,
-                     vouch_error *err)
-{
-    const char *args[8] = {
-        r->kind, r->name, r->json, r->etag, r->update_time, r->attr1,
-        r->attr2, expected_etag
-    };
-
-    return sq_change(vc, expected_etag != NULL
-                     ? "UPDATE resources SET json = ?3, etag = ?4, "
-                       "update_time = ?5, attr1 = ?6, attr2 = ?7 "
-                       "WHERE kind = ?1 AND name = ?2 AND etag = ?8"
-                     : "UPDATE resources SET json = ?3, etag = ?4, "
-                       "update_time = ?5, attr1 = ?6, attr2 = ?7 "
-                       "WHERE kind = ?1 AND name = ?2",
-                     expected_etag != NULL ? 8 : 7, args, changed,
-                     "replace", err);
-}
-
-static int sq_erase(void *vc, const char *kind, const char *name,
-                    const char *expected_etag, bool *changed,
-                    vouch_error *err)
-{
-    const char *args[3] = { kind, name, expected_etag };
-
-    return sq_change(vc, expected_etag != NULL
-                     ? "DELETE FROM resources WHERE kind = ?1 AND "
-                       "name = ?2 AND etag = ?3"
-                     : "DELETE FROM resources WHERE kind = ?1 AND "
-                       "name = ?2",
-                     expected_etag != NULL ? 3 : 2, args, changed, "delete",
-                     err);
 }
 
 static int sq_list(void *vc, const vouch_resource_query *q,
@@ -774,33 +695,6 @@ static int sq_list_plan(void *vc, const vouch_resource_query *q,
                                               0, "out of memory");
 }
 
-static int sq_count(void *vc, const char *kind, const char *attr1,
-                    uint64_t *out, vouch_error *err)
-{
-    int64_t n = 0;
-    int rc;
-
-    rc = sq_int_query(vc, attr1 != NULL
-                      ? "SELECT count(*) FROM resources WHERE kind = ?1 "
-                        "AND attr1 = ?2"
-                      : "SELECT count(*) FROM resources WHERE kind = ?1",
-                      kind, attr1, &n, "count", err);
-    *out = (uint64_t)n;
-    return rc;
-}
-
-static int sq_generation(void *vc, const char *kind, uint64_t *out,
-                         vouch_error *err)
-{
-    int64_t n = 0;
-    int rc;
-
-    rc = sq_int_query(vc, "SELECT value FROM generations WHERE kind = ?1",
-                      kind, NULL, &n, "read generation", err);
-    *out = (uint64_t)n;
-    return rc;
-}
-
 static int sq_page_key(void *vc, const char *fresh, char **out,
                        vouch_error *err)
 {
@@ -851,10 +745,28 @@ int vouch__sq_fail(void *vc, int src, const char *step, vouch_error *err)
     return sq_fail(((sq_conn *)vc)->db, src, step, err);
 }
 
-int vouch__sq_bump(void *vc, const char *kind, vouch_error *err)
-{
-    return sq_bump(vc, kind, err);
-}
+
+static const vouch__store_sql sq_sql = {
+    "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (kind, name) DO NOTHING",
+    "UPDATE resources SET json = ?3, etag = ?4, "
+    "update_time = ?5, attr1 = ?6, attr2 = ?7 "
+    "WHERE kind = ?1 AND name = ?2",
+    "UPDATE resources SET json = ?3, etag = ?4, "
+    "update_time = ?5, attr1 = ?6, attr2 = ?7 "
+    "WHERE kind = ?1 AND name = ?2 AND etag = ?8",
+    "DELETE FROM resources WHERE kind = ?1 AND name = ?2",
+    "DELETE FROM resources WHERE kind = ?1 AND name = ?2 AND etag = ?3",
+    "SELECT count(*) FROM resources WHERE kind = ?1 AND name = ?2",
+    "INSERT INTO generations (kind, value) VALUES "
+    "(?1, 1) ON CONFLICT (kind) DO UPDATE SET "
+    "value = generations.value + 1",
+    "SELECT count(*) FROM resources WHERE kind = ?1",
+    "SELECT count(*) FROM resources WHERE kind = ?1 AND attr1 = ?2",
+    "SELECT value FROM generations WHERE kind = ?1",
+    "SELECT coalesce(max(version), 0) FROM schema_version",
+};
 
 const vouch__store_backend vouch__store_sqlite = {
     "sqlite",
@@ -864,21 +776,16 @@ const vouch__store_backend vouch__store_sqlite = {
     sq_conn_close,
     sq_conn_healthy,
     sq_migrate,
-    sq_schema_version,
     sq_ping,
     sq_begin,
     sq_commit,
     sq_rollback,
     sq_get,
-    sq_insert,
-    sq_update,
-    sq_erase,
-    sq_exists,
-    sq_bump,
+    sq_change,
+    sq_int_query,
+    &sq_sql,
     sq_list,
     sq_list_plan,
-    sq_count,
-    sq_generation,
     /* No way to hear another process's commits: no read cache. */
     NULL,
     NULL,

@@ -81,7 +81,8 @@ int vouch__sq_bulk_create(void *vc, const vouch_resource *items,
     }
     rc = insert_rows(vc, db, items, count, err);
     for (k = 0; k < nkinds && rc == 0; k++) {
-        rc = vouch__sq_bump(vc, kinds[k], err);
+        rc = vouch__store_bump(&vouch__store_sqlite, vc, kinds[k],
+                               err);
     }
     if (rc < 0) {
         /* Undo this call's rows only; keep the caller's transaction. */

@@ -17,7 +17,4 @@ sqlite3 *vouch__sq_handle(void *conn);
  * naming the step. */
 int vouch__sq_fail(void *conn, int src, const char *step, vouch_error *err);
 
-/* Add one to the generation of `kind`. */
-int vouch__sq_bump(void *conn, const char *kind, vouch_error *err);
-
 #endif /* VOUCH_STORE_SQLITE_H */

@@ -308,8 +308,8 @@ static void committed(vouch_store_conn *conn, unsigned touched)
     for (i = 0; i < count; i++) {
         generation[i] = 0;
         if ((touched & (1u << i)) != 0 &&
-            conn->store->be->generation(conn->impl, names[i],
-                                        &generation[i], &ignored) < 0) {
+            vouch__store_generation(conn->store->be, conn->impl, names[i],
+                                    &generation[i], &ignored) < 0) {
             generation[i] = 0;   /* unknown: invalidate, do not wait */
         }
     }
@@ -395,7 +395,7 @@ int vouch_store_schema_version(vouch_store *store, int *out,
     if (rc < 0) {
         return rc;
     }
-    rc = store->be->schema_version(conn->impl, out, err);
+    rc = vouch__store_schema_version(store->be, conn->impl, out, err);
     vouch_store_release(conn);
     return rc;
 }
@@ -519,9 +519,11 @@ static int op_call(vouch_store_conn *conn, op_kind op, op_args *a,
         return be->list(conn->impl, a->q, a->after, a->limit, a->items_out,
                         a->count_out, err);
     case OP_COUNT:
-        return be->count(conn->impl, a->kind, a->attr1, a->u64_out, err);
+        return vouch__store_count(be, conn->impl, a->kind, a->attr1,
+                                  a->u64_out, err);
     case OP_GEN:
-        return be->generation(conn->impl, a->kind, a->u64_out, err);
+        return vouch__store_generation(be, conn->impl, a->kind, a->u64_out,
+                                       err);
     case OP_PLAN:
         return be->list_plan(conn->impl, a->q, a->plan_out, err);
     case OP_BULK:
