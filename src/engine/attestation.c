@@ -123,7 +123,8 @@ VOUCH_API int vouch_attestation_set_output_fields(vouch_attestation *a,
                                                   const char *update_time,
                                                   vouch_error *err)
 {
-    return vouch__output_fields_set(&a->name, name, &a->create_time, create_time,
+    return vouch__output_fields_set(&a->name, name,
+                                    &a->create_time, create_time,
                                     &a->update_time, update_time, err);
 }
 

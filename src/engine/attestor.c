@@ -493,7 +493,8 @@ VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
                                                const char *update_time,
                                                vouch_error *err)
 {
-    return vouch__output_fields_set(&attestor->name, name, &attestor->etag, etag,
+    return vouch__output_fields_set(&attestor->name, name,
+                                    &attestor->etag, etag,
                                     &attestor->update_time, update_time, err);
 }
 

@@ -276,7 +276,8 @@ VOUCH_API int vouch_policy_set_output_fields(vouch_policy *policy,
                                              const char *update_time,
                                              vouch_error *err)
 {
-    return vouch__output_fields_set(&policy->name, name, &policy->etag, etag,
+    return vouch__output_fields_set(&policy->name, name,
+                                    &policy->etag, etag,
                                     &policy->update_time, update_time, err);
 }
 
