@@ -393,6 +393,22 @@ static int sq_commit(void *vc, vouch_error *err)
     return rc;
 }
 
+/* sq_stmt with `n` text `values` bound to ?1..?n (NULL: SQL NULL). On
+ * failure `*out` is still given back to sq_finish(). */
+static int sq_stmt_bound(sq_conn *c, const char *sql, int n,
+                         const char *const *values, sqlite3_stmt **out,
+                         const char *step, vouch_error *err)
+{
+    int i;
+    int rc = sq_stmt(c, sql, out, step, err);
+
+    for (i = 0; i < n && rc == 0; i++) {
+        rc = sq_bind(c, *out, i + 1, values[i], step, err);
+    }
+    return rc;
+}
+
+/* The backend's int_query and change (backend.h). */
 static int sq_int_query(void *vc, const char *sql, int n,
                         const char *const *values, int64_t *out,
                         const char *step, vouch_error *err)
@@ -400,14 +416,10 @@ static int sq_int_query(void *vc, const char *sql, int n,
     sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
     int src;
-    int i;
     int rc;
 
     *out = 0;
-    rc = sq_stmt(c, sql, &st, step, err);
-    for (i = 0; i < n && rc == 0; i++) {
-        rc = sq_bind(c, st, i + 1, values[i], step, err);
-    }
+    rc = sq_stmt_bound(c, sql, n, values, &st, step, err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -419,6 +431,26 @@ static int sq_int_query(void *vc, const char *sql, int n,
     }
 
 cleanup:
+    sq_finish(c, st);
+    return rc;
+}
+
+static int sq_change(void *vc, const char *sql, int n,
+                     const char *const *values, bool *changed,
+                     const char *step, vouch_error *err)
+{
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *changed = false;
+    rc = sq_stmt_bound(c, sql, n, values, &st, step, err);
+    if (rc == 0) {
+        rc = sq_done(c, st, step, err);
+    }
+    if (rc == 0) {
+        *changed = sqlite3_changes(c->db) > 0;
+    }
     sq_finish(c, st);
     return rc;
 }
@@ -558,33 +590,6 @@ static int sq_get(void *vc, const char *kind, const char *name,
     }
 
 cleanup:
-    sq_finish(c, st);
-    return rc;
-}
-
-/* Run a statement that returns no rows with `n` text `values` bound to
- * ?1..?n; `*changed`: it changed a row (the twin of postgres.c's
- * pg_change). */
-static int sq_change(void *vc, const char *sql, int n,
-                     const char *const *values, bool *changed,
-                     const char *step, vouch_error *err)
-{
-    sq_conn *c = vc;
-    sqlite3_stmt *st = NULL;
-    int i;
-    int rc;
-
-    *changed = false;
-    rc = sq_stmt(c, sql, &st, step, err);
-    for (i = 0; i < n && rc == 0; i++) {
-        rc = sq_bind(c, st, i + 1, values[i], step, err);
-    }
-    if (rc == 0) {
-        rc = sq_done(c, st, step, err);
-    }
-    if (rc == 0) {
-        *changed = sqlite3_changes(c->db) > 0;
-    }
     sq_finish(c, st);
     return rc;
 }
