@@ -82,6 +82,16 @@ typedef struct vutil_buf {
  * or when out of memory. */
 bool vutil_buf_append(vutil_buf *b, const void *data, size_t n);
 
+/*
+ * Room for one more item in a growing array: when `count` has reached
+ * `*cap`, the array whose address is `items` (a T **, passed as void *)
+ * is realloc'd to `first` items of `size` bytes the first time and to
+ * twice `*cap` after. False, with the array and `*cap` unchanged, when
+ * out of memory.
+ */
+bool vutil_grow(void *items, size_t *cap, size_t count, size_t size,
+                size_t first);
+
 /* Longest id a resource name segment may carry (projects, attestors,
  * notes, locations, ...), and its characters: A-Z a-z 0-9 - _ . ~ */
 #define VUTIL_ID_MAX 128u
