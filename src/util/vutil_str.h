@@ -65,7 +65,8 @@ int vutil_base64_encode(const unsigned char *in, size_t len, bool url_nopad,
 
 /*
  * A growing byte buffer with a NUL after its bytes and a ceiling, as curl's
- * dynbuf: what an HTTP answer is read into by a libcurl write callback.
+ * dynbuf: what an HTTP answer is read into by a libcurl write callback,
+ * or a text built piece by piece.
  * Start it with VUTIL_BUF_INIT(max); free `data` with free().
  */
 typedef struct vutil_buf {
