@@ -145,6 +145,16 @@ bool vutil_grow(void *items, size_t *cap, size_t count, size_t size,
     return true;
 }
 
+bool vutil_listed(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+        if (strcmp(list[i], s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool vutil_same_text(const char *a, const char *b)
 {
     if (a == NULL || b == NULL) {

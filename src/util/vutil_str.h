@@ -93,6 +93,10 @@ bool vutil_buf_append(vutil_buf *b, const void *data, size_t n);
 bool vutil_grow(void *items, size_t *cap, size_t count, size_t size,
                 size_t first);
 
+/* Is `s` one of the strings of the NULL-terminated `list` (a NULL list
+ * is empty)? For tables of accepted names, such as a body's fields. */
+bool vutil_listed(const char *const *list, const char *s);
+
 /* Longest id a resource name segment may carry (projects, attestors,
  * notes, locations, ...), and its characters: A-Z a-z 0-9 - _ . ~ */
 #define VUTIL_ID_MAX 128u

@@ -165,6 +165,22 @@ static void test_util_grow_array(void **state)
     free(items);
 }
 
+/* vutil_listed: exact matches in a NULL-terminated table; none in an
+ * empty or absent one. */
+static void test_util_listed(void **state)
+{
+    static const char *const fields[] = { "name", "labels", NULL };
+    static const char *const none[] = { NULL };
+
+    (void)state;
+    assert_true(vutil_listed(fields, "name"));
+    assert_true(vutil_listed(fields, "labels"));
+    assert_false(vutil_listed(fields, "label"));
+    assert_false(vutil_listed(fields, "names"));
+    assert_false(vutil_listed(none, "name"));
+    assert_false(vutil_listed(NULL, "name"));
+}
+
 static void test_util_rfc3339(void **state)
 {
     char now[VUTIL_RFC3339_SIZE];
@@ -269,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_util_error_set_and_prefix),
         cmocka_unit_test(test_util_ids_and_base64),
         cmocka_unit_test(test_util_grow_array),
+        cmocka_unit_test(test_util_listed),
         cmocka_unit_test(test_util_rfc3339),
         cmocka_unit_test(test_util_random_ids),
         cmocka_unit_test(test_util_yaml_styles),
