@@ -123,13 +123,9 @@ VOUCH_API int vouch_attestation_set_output_fields(vouch_attestation *a,
                                                   const char *update_time,
                                                   vouch_error *err)
 {
-    if (vouch__string_replace(&a->name, name) < 0 ||
-        vouch__string_replace(&a->create_time, create_time) < 0 ||
-        vouch__string_replace(&a->update_time, update_time) < 0) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
-    }
-    return VOUCH_OK;
+    return vouch__output_fields_set(&a->name, name,
+                                    &a->create_time, create_time,
+                                    &a->update_time, update_time, err);
 }
 
 VOUCH_API const char *vouch_attestation_name(const vouch_attestation *a)

@@ -493,13 +493,9 @@ VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
                                                const char *update_time,
                                                vouch_error *err)
 {
-    if (vouch__string_replace(&attestor->name, name) != 0 ||
-        vouch__string_replace(&attestor->etag, etag) != 0 ||
-        vouch__string_replace(&attestor->update_time, update_time) != 0) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
-    }
-    return 0;
+    return vouch__output_fields_set(&attestor->name, name,
+                                    &attestor->etag, etag,
+                                    &attestor->update_time, update_time, err);
 }
 
 /* ---- getters -------------------------------------------------------- */

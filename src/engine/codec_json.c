@@ -69,3 +69,17 @@ int vouch__string_replace(char **field, const char *value)
     *field = copy;
     return 0;
 }
+
+int vouch__output_fields_set(char **name, const char *name_value,
+                             char **stamp, const char *stamp_value,
+                             char **update_time, const char *update_value,
+                             vouch_error *err)
+{
+    if (vouch__string_replace(name, name_value) != 0 ||
+        vouch__string_replace(stamp, stamp_value) != 0 ||
+        vouch__string_replace(update_time, update_value) != 0) {
+        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
+                                "out of memory");
+    }
+    return VOUCH_OK;
+}

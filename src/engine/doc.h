@@ -86,6 +86,17 @@ int vouch__print_model(json_t *root_taken, vouch_format format, char **out,
  */
 int vouch__string_replace(char **field, const char *value);
 
+/*
+ * The body of every vouch_<model>_set_output_fields(): the fields the
+ * server sets (the name, an etag or create time, the update time), each
+ * replaced as by vouch__string_replace, in that order; VOUCH_ENOMEM ("out
+ * of memory") stops at the first that cannot be copied.
+ */
+int vouch__output_fields_set(char **name, const char *name_value,
+                             char **stamp, const char *stamp_value,
+                             char **update_time, const char *update_value,
+                             vouch_error *err);
+
 /* The YAML half of vouch__json_print (codec_yaml.c). */
 int vouch__yaml_from_json(const json_t *root, char **out, size_t *out_len,
                           vouch_error *err);

@@ -224,6 +224,24 @@ VOUCH_API void vouch_public_key_free(vouch_public_key *key)
     free(key);
 }
 
+/* The rule every key text follows: at most VOUCH_KEY_MAX_BYTES ("WHAT is
+ * N bytes; the limit is M" otherwise), and NULL reads as empty (then the
+ * parser says what is missing). */
+static int key_text(const char **text, size_t *len, const char *what,
+                    vouch_error *err)
+{
+    if (*len > VOUCH_KEY_MAX_BYTES) {
+        return vouch__error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
+                                "%s is %zu bytes; the limit is %u", what,
+                                *len, VOUCH_KEY_MAX_BYTES);
+    }
+    if (*text == NULL) {
+        *text = "";
+        *len = 0;
+    }
+    return VOUCH_OK;
+}
+
 /* Allocate a key with its comment and text copied. */
 static int key_alloc(vouch_public_key **out, vouch_key_kind kind,
                      const char *text, size_t len, const char *comment,
@@ -268,14 +286,9 @@ VOUCH_API int vouch_public_key_new_pkix(vouch_public_key **out,
     int rc;
 
     *out = NULL;
-    if (pem_len > VOUCH_KEY_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
-                                "public key is %zu bytes; the limit is %u",
-                                pem_len, VOUCH_KEY_MAX_BYTES);
-    }
-    if (pem == NULL) {
-        pem = "";
-        pem_len = 0;
+    rc = key_text(&pem, &pem_len, "public key", err);
+    if (rc < 0) {
+        return rc;
     }
     rc = vouch__pkix_parse_public_pem(pem, pem_len, &pkey, &der, &der_len,
                                       err);
@@ -334,14 +347,9 @@ VOUCH_API int vouch_public_key_new_pgp(vouch_public_key **out,
     int rc;
 
     *out = NULL;
-    if (len > VOUCH_KEY_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
-                                "public key is %zu bytes; the limit is %u",
-                                len, VOUCH_KEY_MAX_BYTES);
-    }
-    if (armored == NULL) {
-        armored = "";
-        len = 0;
+    rc = key_text(&armored, &len, "public key", err);
+    if (rc < 0) {
+        return rc;
     }
     rc = vouch__pgp_key_load(&pgp, armored, len, fpr, err);
     if (rc < 0) {
@@ -471,14 +479,9 @@ VOUCH_API int vouch_key_default_id(const char *data, size_t len, char **out,
     int rc;
 
     *out = NULL;
-    if (len > VOUCH_KEY_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
-                                "key is %zu bytes; the limit is %u", len,
-                                VOUCH_KEY_MAX_BYTES);
-    }
-    if (data == NULL) {
-        data = "";
-        len = 0;
+    rc = key_text(&data, &len, "key", err);
+    if (rc < 0) {
+        return rc;
     }
     while (i < len && (data[i] == ' ' || data[i] == '\t' ||
                        data[i] == '\r' || data[i] == '\n')) {
@@ -535,14 +538,9 @@ VOUCH_API int vouch_private_key_new(vouch_private_key **out, const char *pem,
     int rc;
 
     *out = NULL;
-    if (len > VOUCH_KEY_MAX_BYTES) {
-        return vouch__error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
-                                "private key is %zu bytes; the limit is %u",
-                                len, VOUCH_KEY_MAX_BYTES);
-    }
-    if (pem == NULL) {
-        pem = "";
-        len = 0;
+    rc = key_text(&pem, &len, "private key", err);
+    if (rc < 0) {
+        return rc;
     }
     rc = vouch__pkix_parse_private_pem(pem, len, &pkey, err);
     if (rc < 0) {

@@ -276,13 +276,9 @@ VOUCH_API int vouch_policy_set_output_fields(vouch_policy *policy,
                                              const char *update_time,
                                              vouch_error *err)
 {
-    if (vouch__string_replace(&policy->name, name) != 0 ||
-        vouch__string_replace(&policy->etag, etag) != 0 ||
-        vouch__string_replace(&policy->update_time, update_time) != 0) {
-        return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                "out of memory");
-    }
-    return 0;
+    return vouch__output_fields_set(&policy->name, name,
+                                    &policy->etag, etag,
+                                    &policy->update_time, update_time, err);
 }
 
 /* ---- the rule of a Kubernetes workload ----------------------------- */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vk8s_internal.h"
+#include "vutil_str.h"
 
 /* Where a kind keeps its pod spec and the metadata of its pods. */
 typedef struct kind_info {
@@ -99,7 +100,8 @@ typedef struct reader {
     const char *prefix;
     vk8s_where where;
     vouch_error *err;
-    size_t image_cap;
+    size_t image_cap;   /* of w->images */
+    size_t ref_cap;     /* of w->refs: the same images, as strings */
 } reader;
 
 /* Follow `depth` keys from `obj`, each an object; NULL when one is
@@ -136,21 +138,11 @@ static int add_image(reader *r, const char *image, const char *container,
                           "more than %u images in one object",
                           VK8S_MAX_IMAGES);
     }
-    if (w->image_count == r->image_cap) {
-        size_t cap = r->image_cap == 0 ? 4 : r->image_cap * 2;
-        vk8s_image *images = realloc(w->images, cap * sizeof(*images));
-        const char **refs;
-
-        if (images == NULL) {
-            return VOUCH_ENOMEM;
-        }
-        w->images = images;
-        refs = realloc(w->refs, cap * sizeof(*refs));
-        if (refs == NULL) {
-            return VOUCH_ENOMEM;
-        }
-        w->refs = refs;
-        r->image_cap = cap;
+    if (!vutil_grow(&w->images, &r->image_cap, w->image_count,
+                    sizeof(*w->images), 4) ||
+        !vutil_grow(&w->refs, &r->ref_cap, w->image_count, sizeof(*w->refs),
+                    4)) {
+        return VOUCH_ENOMEM;
     }
     w->images[w->image_count].image = image;
     w->images[w->image_count].container = container;

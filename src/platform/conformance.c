@@ -165,15 +165,9 @@ static int collect(vouch_store_conn *conn, check *c, vouch_error *err)
 
 static int remember(check *c, const char *name, bool job, bool conforming)
 {
-    if (c->found_count == c->found_cap) {
-        size_t cap = c->found_cap == 0 ? 16 : c->found_cap * 2;
-        finding *grown = realloc(c->found, cap * sizeof(*grown));
-
-        if (grown == NULL) {
-            return VOUCH_ENOMEM;
-        }
-        c->found = grown;
-        c->found_cap = cap;
+    if (!vutil_grow(&c->found, &c->found_cap, c->found_count,
+                    sizeof(*c->found), 16)) {
+        return VOUCH_ENOMEM;
     }
     snprintf(c->found[c->found_count].name,
              sizeof(c->found[c->found_count].name), "%s", name);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,68 +189,47 @@ void vouch_runtime_free(vouch_runtime *rt)
     free(rt);
 }
 
-/* Append `s` single-quoted for sh. */
-static int append_quoted(char **buf, size_t *len, size_t *cap, const char *s)
+/* Append `s` single-quoted for sh: each ' inside becomes '\''. */
+static bool append_quoted(vutil_buf *b, const char *s)
 {
-    size_t need = *len + 4 * strlen(s) + 3;
+    bool ok = vutil_buf_append(b, "'", 1);
 
-    if (need > *cap) {
-        size_t c = need * 2;
-        char *g = realloc(*buf, c);
-        if (g == NULL) {
-            return VOUCH_ENOMEM;
-        }
-        *buf = g;
-        *cap = c;
-    }
-    (*buf)[(*len)++] = '\'';
-    for (; *s != '\0'; s++) {
-        if (*s == '\'') {
-            memcpy(*buf + *len, "'\\''", 4);
-            *len += 4;
-        } else {
-            (*buf)[(*len)++] = *s;
+    while (ok && *s != '\0') {
+        size_t run = strcspn(s, "'");
+
+        ok = vutil_buf_append(b, s, run);
+        s += run;
+        if (ok && *s == '\'') {
+            ok = vutil_buf_append(b, "'\\''", 4);
+            s++;
         }
     }
-    (*buf)[(*len)++] = '\'';
-    (*buf)[*len] = '\0';
-    return 0;
+    return ok && vutil_buf_append(b, "'", 1);
 }
 
 static char *expand(const char *tpl, const char *const values[3])
 {
-    size_t cap = strlen(tpl) + 64;
-    size_t len = 0;
-    char *buf = malloc(cap);
+    vutil_buf b = VUTIL_BUF_INIT(SIZE_MAX);
+    bool ok = vutil_buf_append(&b, "", 0);   /* "" for an empty template */
+    size_t i = 0;
 
-    if (buf == NULL) {
-        return NULL;
-    }
-    buf[0] = '\0';
-    for (size_t i = 0; tpl[i] != '\0';) {
+    while (ok && tpl[i] != '\0') {
         size_t which;
         size_t n = tpl[i] == '{' ? placeholder_at(tpl + i, &which) : 0;
+
         if (n > 0) {
-            if (append_quoted(&buf, &len, &cap, values[which]) < 0) {
-                free(buf);
-                return NULL;
-            }
+            ok = append_quoted(&b, values[which]);
             i += n;
-            continue;
+        } else {
+            ok = vutil_buf_append(&b, tpl + i, 1);
+            i++;
         }
-        if (len + 2 > cap) {
-            char *g = realloc(buf, cap * 2);
-            if (g == NULL) {
-                free(buf);
-                return NULL;
-            }
-            buf = g;
-            cap *= 2;
-        }
-        buf[len++] = tpl[i++];
-        buf[len] = '\0';
     }
-    return buf;
+    if (!ok) {
+        free(b.data);
+        return NULL;
+    }
+    return b.data;
 }
 
 static int record_end_unit(vsvc_uow *uow, void *payload, vouch_error *err)

@@ -36,16 +36,6 @@ static const char *const template_fields[] = {
 };
 static const char *const no_fields[] = { NULL };
 
-static bool listed(const char *const *list, const char *key)
-{
-    for (size_t i = 0; list[i] != NULL; i++) {
-        if (strcmp(list[i], key) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int plat_fields_check(const json_t *obj, const char *const *allowed,
                       const char *const *output, const char *path,
                       vouch_error *err)
@@ -54,7 +44,7 @@ int plat_fields_check(const json_t *obj, const char *const *allowed,
     json_t *v;
 
     json_object_foreach((json_t *)obj, key, v) {
-        if (!listed(allowed, key) && !listed(output, key)) {
+        if (!vutil_listed(allowed, key) && !vutil_listed(output, key)) {
             return vutil_error_set(err, VOUCH_EINVAL, "request body", 0, 0,
                                    "%s%s%.100s: unknown field", path,
                                    path[0] != '\0' ? "." : "", key);

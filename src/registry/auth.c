@@ -661,8 +661,8 @@ int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
         goto cleanup;
     }
     if (resp.status != 200) {
-        const char *code = vouch__registry_error_code(resp.body,
-                                                      resp.body_len);
+        const char *code = vouch__registry_error_code(resp.body.data,
+                                                      resp.body.len);
         rc = vutil_error_set(err, VOUCH_EIO, ctx->image, 0, 0,
                              "%s answered %ld%s%s for a pull token for %s "
                              "on registry %s%s", peer, resp.status,
@@ -673,7 +673,7 @@ int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
                                   ? " (no credentials sent)" : "");
         goto cleanup;
     }
-    rc = vouch__token_parse(resp.body, resp.body_len, &token, &expires_in,
+    rc = vouch__token_parse(resp.body.data, resp.body.len, &token, &expires_in,
                             err);
     if (rc < 0) {
         vutil_error_prefix(err, "%s for registry %s", peer, ctx->registry);
@@ -696,8 +696,8 @@ int vouch__registry_token_fetch(vouch__resolve_ctx *ctx,
     token = NULL;
 
 cleanup:
-    if (resp.body != NULL) {
-        OPENSSL_cleanse(resp.body, resp.body_len);
+    if (resp.body.data != NULL) {
+        OPENSSL_cleanse(resp.body.data, resp.body.len);
     }
     vouch__http_response_clear(&resp);
     wipe_free(token);

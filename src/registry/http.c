@@ -95,16 +95,16 @@ void vouch__registry_log(const vouch_registry *reg, const char *fmt, ...)
 static void response_reset(vouch__http_response *r, size_t body_max)
 {
     free(r->challenge);
-    free(r->body);
+    free(r->body.data);
     memset(r, 0, sizeof(*r));
     r->retry_after_ms = -1;
-    r->body_max = body_max;
+    r->body.max = body_max;
 }
 
 void vouch__http_response_clear(vouch__http_response *r)
 {
     free(r->challenge);
-    free(r->body);
+    free(r->body.data);
     memset(r, 0, sizeof(*r));
 }
 
@@ -113,27 +113,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     vouch__http_response *r = userp;
     size_t n = size * nmemb;
 
-    if (n > r->body_max - r->body_len) {
-        r->too_big = true;
-        return 0; /* abort the transfer */
-    }
-    if (r->body_len + n + 1 > r->body_cap) {
-        size_t cap = r->body_cap == 0 ? 4096 : r->body_cap;
-        char *p;
-        while (cap < r->body_len + n + 1) {
-            cap *= 2;
-        }
-        p = realloc(r->body, cap);
-        if (p == NULL) {
-            return 0;
-        }
-        r->body = p;
-        r->body_cap = cap;
-    }
-    memcpy(r->body + r->body_len, data, n);
-    r->body_len += n;
-    r->body[r->body_len] = '\0';
-    return n;
+    /* 0 (too big, or out of memory) aborts the transfer. */
+    return vutil_buf_append(&r->body, data, n) ? n : 0;
 }
 
 /* Header `line` (len bytes) named `name`? Then (value, vlen) is its value,
@@ -487,8 +468,8 @@ static int unavailable(exchange *x, const vouch__http_response *resp,
 static int unavailable(exchange *x, const vouch__http_response *resp,
                        vouch_error *err, const char *fmt, ...)
 {
-    const char *code = vouch__registry_error_code(resp->body,
-                                                  resp->body_len);
+    const char *code = vouch__registry_error_code(resp->body.data,
+                                                  resp->body.len);
     char why[96];
     va_list ap;
 
@@ -507,7 +488,7 @@ static int transfer_failed(exchange *x, CURLcode cc,
                            const vouch__http_response *resp,
                            unsigned attempt, vouch_error *err)
 {
-    if (resp->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+    if (resp->body.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         return vutil_error_set(err, VOUCH_ETOOBIG, x->ctx->image, 0, 0,
                                "%s sent more than %zu bytes for %s of %s",
                                x->peer, x->body_max, x->ctx->what,

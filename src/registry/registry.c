@@ -147,8 +147,9 @@ static int digest_of_body(const vouch__http_response *resp, char *out)
     unsigned char md[32];
     unsigned int mdlen = 0;
 
-    if (EVP_Digest(resp->body != NULL ? resp->body : "", resp->body_len, md,
-                   &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+    if (EVP_Digest(resp->body.data != NULL ? resp->body.data : "",
+                   resp->body.len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+        mdlen != 32) {
         return VOUCH_ENOMEM;
     }
     memcpy(out, "sha256:", 7);
@@ -164,8 +165,8 @@ static int digest_of_body(const vouch__http_response *resp, char *out)
 static int status_error(const vouch__resolve_ctx *ctx,
                         const vouch__http_response *resp, vouch_error *err)
 {
-    const char *code = vouch__registry_error_code(resp->body,
-                                                  resp->body_len);
+    const char *code = vouch__registry_error_code(resp->body.data,
+                                                  resp->body.len);
 
     return vutil_error_set(err, resp->status == 404 ? VOUCH_ENOTFOUND
                                                      : VOUCH_EIO,

@@ -13,6 +13,7 @@
 #include "registry.h"
 #include "vouch/common.h"
 #include "vouch/image_ref.h"
+#include "vutil_str.h"
 
 /* ---- cache.c: bounded, thread-safe map key -> value with an expiry ---- */
 
@@ -230,11 +231,7 @@ typedef struct vouch__http_response {
     char digest[VOUCH_REGISTRY_DIGEST_SIZE]; /* Docker-Content-Digest */
     char *challenge;           /* WWW-Authenticate, malloc'd */
     long retry_after_ms;       /* -1: none */
-    char *body;
-    size_t body_len;
-    size_t body_cap;
-    size_t body_max;
-    bool too_big;
+    vutil_buf body;            /* the answer's bytes, up to a ceiling */
     bool header_too_big;
 } vouch__http_response;
 

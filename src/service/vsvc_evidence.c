@@ -79,16 +79,10 @@ int vsvc__evidence_attestors(vsvc *svc, vouch_store_conn *conn,
 static int add_attestation(vsvc_evidence *e, vouch_attestation *a,
                            vouch_error *err)
 {
-    if (e->att_count == e->att_cap) {
-        size_t cap = e->att_cap == 0 ? 8 : e->att_cap * 2;
-        vouch_attestation **grown = realloc(e->atts, cap * sizeof(*grown));
-
-        if (grown == NULL) {
-            vouch_attestation_free(a);
-            return vutil_enomem(err);
-        }
-        e->atts = grown;
-        e->att_cap = cap;
+    if (!vutil_grow(&e->atts, &e->att_cap, e->att_count, sizeof(*e->atts),
+                    8)) {
+        vouch_attestation_free(a);
+        return vutil_enomem(err);
     }
     e->atts[e->att_count++] = a;
     return 0;

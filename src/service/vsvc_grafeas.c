@@ -10,6 +10,7 @@
 
 #include "vsvc_internal.h"
 #include "vsvc_pager.h"
+#include "vutil_yaml.h"
 
 #define BODY VSVC_BODY
 
@@ -195,28 +196,6 @@ static int store_create(vsvc_uow *uow, void *payload, vouch_error *err)
     return rc < 0 ? vsvc__error_wrap(err, "store") : 0;
 }
 
-/* Dump `value` as stored and answered: keys sorted, 2-space indent, a
- * trailing newline. malloc'd; NULL when out of memory. */
-static char *dump_json(const json_t *value)
-{
-    char *text = json_dumps(value, JSON_SORT_KEYS | JSON_INDENT(2));
-    char *grown;
-    size_t len;
-
-    if (text == NULL) {
-        return NULL;
-    }
-    len = strlen(text);
-    grown = realloc(text, len + 2);
-    if (grown == NULL) {
-        free(text);
-        return NULL;
-    }
-    grown[len] = '\n';
-    grown[len + 1] = '\0';
-    return grown;
-}
-
 int vsvc_note_create(vsvc_session *s, const char *project, const char *id,
                      const char *body, size_t len, char **out,
                      vouch_error *err)
@@ -244,9 +223,11 @@ int vsvc_note_create(vsvc_session *s, const char *project, const char *id,
     if (rc < 0) {
         return rc;
     }
-    job.text = dump_json(note);
+    /* Stored and answered as printed: keys sorted, 2-space indent, a
+     * trailing newline. */
+    rc = vutil_json_print(note, &job.text, NULL, NULL);
     json_decref(note);
-    if (job.text == NULL) {
+    if (rc < 0) {
         return vutil_enomem(err);
     }
     job.r = vsvc__resource(VSVC_KIND_NOTE, name, parent, job.text, etag,

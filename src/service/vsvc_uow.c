@@ -195,18 +195,12 @@ int vsvc_uow_after_commit(vsvc_uow *uow, vsvc_hook_fn fn,
                           vsvc_hook_free_fn free_fn, void *payload,
                           vouch_error *err)
 {
-    if (uow->hook_count == uow->hook_cap) {
-        size_t cap = uow->hook_cap == 0 ? 4 : uow->hook_cap * 2;
-        hook *grown = realloc(uow->hooks, cap * sizeof(*grown));
-
-        if (grown == NULL) {
-            if (free_fn != NULL) {
-                free_fn(payload);
-            }
-            return vutil_enomem(err);
+    if (!vutil_grow(&uow->hooks, &uow->hook_cap, uow->hook_count,
+                    sizeof(*uow->hooks), 4)) {
+        if (free_fn != NULL) {
+            free_fn(payload);
         }
-        uow->hooks = grown;
-        uow->hook_cap = cap;
+        return vutil_enomem(err);
     }
     uow->hooks[uow->hook_count].fn = fn;
     uow->hooks[uow->hook_count].free_fn = free_fn;

@@ -34,6 +34,31 @@
 typedef void (*vouch__store_changed)(void *arg, bool ack, const char *kind,
                                      uint64_t value);
 
+/* One backend's SQL for the statements whose logic is the same for both
+ * (statements.c); the parameters are numbered as listed. */
+typedef struct vouch__store_sql {
+    /* 1-9: the row (vouch__store_row_values); a taken name does nothing */
+    const char *insert;
+    /* 1 kind, 2 name, 3 json, 4 etag, 5 update_time, 6 attr1, 7 attr2;
+     * update_etag: only where the etag is 8 */
+    const char *update;
+    const char *update_etag;
+    /* 1 kind, 2 name; erase_etag: only where the etag is 3 */
+    const char *erase;
+    const char *erase_etag;
+    /* count(*) of 1 kind, 2 name */
+    const char *exists;
+    /* add one to the generation of 1 kind (a write changed it) */
+    const char *bump;
+    /* count(*) of 1 kind; count_attr1: and 2 attr1 */
+    const char *count;
+    const char *count_attr1;
+    /* the generation of 1 kind */
+    const char *generation;
+    /* the highest migration applied */
+    const char *schema_version;
+} vouch__store_sql;
+
 typedef struct vouch__store_backend {
     const char *name;   /* "sqlite" or "postgres" */
 
@@ -51,7 +76,6 @@ typedef struct vouch__store_backend {
     bool (*conn_healthy)(void *conn);
 
     int (*migrate)(void *conn, vouch_error *err);
-    int (*schema_version)(void *conn, int *out, vouch_error *err);
     int (*ping)(void *conn, vouch_error *err);
 
     int (*begin)(void *conn, bool write, vouch_error *err);
@@ -60,12 +84,26 @@ typedef struct vouch__store_backend {
 
     int (*get)(void *conn, const char *kind, const char *name,
                vouch_resource *out, vouch_error *err);
-    int (*create)(void *conn, const vouch_resource *r, vouch_error *err);
-    int (*replace)(void *conn, const vouch_resource *r,
-                   const char *expected_etag, bool upsert,
-                   vouch_error *err);
-    int (*remove)(void *conn, const char *kind, const char *name,
-                  const char *expected_etag, vouch_error *err);
+    /* Run `sql` (of this backend's `sql` table, or another literal that
+     * outlives the connection: SQLite keeps statements prepared by
+     * address) with `n` text `values` ($1.., ?1..; NULL is SQL NULL).
+     * change: `*changed` tells whether it changed a row. int_query: the
+     * first column of the first row, 0 when there is none. `step` names
+     * the statement in errors. */
+    int (*change)(void *conn, const char *sql, int n,
+                  const char *const *values, bool *changed,
+                  const char *step, vouch_error *err);
+    int (*int_query)(void *conn, const char *sql, int n,
+                     const char *const *values, int64_t *out,
+                     const char *step, vouch_error *err);
+    /* The statements store.c runs through them (statements.c), in this
+     * backend's dialect. */
+    const struct vouch__store_sql *sql;
+    /* The generation of `kind`, where the backend knows a cheaper way
+     * than sql->generation (SQLite: remembered between commits); NULL:
+     * that statement. */
+    int (*generation)(void *conn, const char *kind, uint64_t *out,
+                      vouch_error *err);
     /* Up to `limit` rows matching `q`'s filters and bounds (after,
      * before) past the resume position `pos` (NULL: from the first),
      * ordered by name (q->descending: from the last, and past `pos`
@@ -77,10 +115,6 @@ typedef struct vouch__store_backend {
      * `*out` (malloc'd). */
     int (*list_plan)(void *conn, const vouch_resource_query *q, char **out,
                      vouch_error *err);
-    int (*count)(void *conn, const char *kind, const char *attr1,
-                 uint64_t *out, vouch_error *err);
-    int (*generation)(void *conn, const char *kind, uint64_t *out,
-                      vouch_error *err);
 
     /* Hearing about changes committed by any process, for the read
      * cache (cache.c). All NULL when the database cannot tell (SQLite):
@@ -137,6 +171,61 @@ int vouch__store_error(vouch_error *err, int code, const char *source,
  * create). */
 int vouch__store_check_resource(const vouch_resource *r, const char *op,
                                 vouch_error *err);
+
+/* The nine columns of a resources row, in the table's order (kind,
+ * name, parent, json, etag, create_time, update_time, attr1, attr2): what
+ * the backends' INSERTs bind, and where their row readers copy to. Inline
+ * because reading rows is on the request path. */
+static inline void vouch__store_row_values(const vouch_resource *r,
+                                           const char *v[9])
+{
+    v[0] = r->kind;
+    v[1] = r->name;
+    v[2] = r->parent;
+    v[3] = r->json;
+    v[4] = r->etag;
+    v[5] = r->create_time;
+    v[6] = r->update_time;
+    v[7] = r->attr1;
+    v[8] = r->attr2;
+}
+
+static inline void vouch__store_row_fields(vouch_resource *r, char **f[9])
+{
+    f[0] = &r->kind;
+    f[1] = &r->name;
+    f[2] = &r->parent;
+    f[3] = &r->json;
+    f[4] = &r->etag;
+    f[5] = &r->create_time;
+    f[6] = &r->update_time;
+    f[7] = &r->attr1;
+    f[8] = &r->attr2;
+}
+
+/* The operations built once over a backend's change and int_query
+ * (statements.c): the same arguments, checks and errors whatever the
+ * database; only the SQL text is the backend's. A write that changes no
+ * row is told apart (absent, or another etag) in the same words. */
+int vouch__store_create(const vouch__store_backend *be, void *conn,
+                        const vouch_resource *r, vouch_error *err);
+int vouch__store_replace(const vouch__store_backend *be, void *conn,
+                         const vouch_resource *r, const char *expected_etag,
+                         bool upsert, vouch_error *err);
+int vouch__store_remove(const vouch__store_backend *be, void *conn,
+                        const char *kind, const char *name,
+                        const char *expected_etag, vouch_error *err);
+/* Add one to the generation of `kind` (also after a bulk insert). */
+int vouch__store_bump(const vouch__store_backend *be, void *conn,
+                      const char *kind, vouch_error *err);
+int vouch__store_count(const vouch__store_backend *be, void *conn,
+                       const char *kind, const char *attr1, uint64_t *out,
+                       vouch_error *err);
+int vouch__store_generation(const vouch__store_backend *be, void *conn,
+                            const char *kind, uint64_t *out,
+                            vouch_error *err);
+int vouch__store_schema_version(const vouch__store_backend *be, void *conn,
+                                int *out, vouch_error *err);
 
 /* vouch_store_bulk_create (bulk.c) after its checks: the backend's
  * bulk_create as one write operation (store.c's run_op: in the caller's

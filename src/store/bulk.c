@@ -10,6 +10,7 @@
 
 #include "backend.h"
 #include "vutil_error.h"
+#include "vutil_str.h"
 
 #define BULK_SRC "store"
 
@@ -53,17 +54,10 @@ static int distinct_kinds(const vouch_resource *items, size_t count,
         if (k < *n) {
             continue;
         }
-        if (*n == cap) {
-            size_t grown = cap == 0 ? 4 : cap * 2;
-            const char **more = realloc(kinds, grown * sizeof(*kinds));
-
-            if (more == NULL) {
-                free(kinds);
-                return vutil_error_set(err, VOUCH_ENOMEM, BULK_SRC, 0, 0,
-                                       "bulk_create: out of memory");
-            }
-            kinds = more;
-            cap = grown;
+        if (!vutil_grow(&kinds, &cap, *n, sizeof(*kinds), 4)) {
+            free(kinds);
+            return vutil_error_set(err, VOUCH_ENOMEM, BULK_SRC, 0, 0,
+                                   "bulk_create: out of memory");
         }
         kinds[(*n)++] = items[i].kind;
     }

@@ -145,17 +145,13 @@ static int copy_field(const char *src, char **dst)
 
 static int resource_copy(vouch_resource *dst, const vouch_resource *src)
 {
-    const char *const from[9] = {
-        src->kind, src->name, src->parent, src->json, src->etag,
-        src->create_time, src->update_time, src->attr1, src->attr2
-    };
-    char **const to[9] = {
-        &dst->kind, &dst->name, &dst->parent, &dst->json, &dst->etag,
-        &dst->create_time, &dst->update_time, &dst->attr1, &dst->attr2
-    };
+    const char *from[9];
+    char **to[9];
     size_t i;
 
     memset(dst, 0, sizeof(*dst));
+    vouch__store_row_values(src, from);
+    vouch__store_row_fields(dst, to);
     for (i = 0; i < 9; i++) {
         if (copy_field(from[i], to[i]) < 0) {
             vouch_resource_clear(dst);

@@ -27,6 +27,13 @@ typedef struct vouch__store_migration {
     " version INTEGER PRIMARY KEY," \
     " applied_at TEXT NOT NULL)"
 
+/* Migration 1's indexes of resources, the same in both dialects. */
+#define VOUCH__RESOURCES_INDEXES \
+    "CREATE INDEX resources_name ON resources (name);" \
+    "CREATE INDEX resources_parent ON resources (kind, parent, name);" \
+    "CREATE INDEX resources_attr1 ON resources (kind, attr1, name);" \
+    "CREATE INDEX resources_attr2 ON resources (kind, attr2, name);"
+
 static const vouch__store_migration vouch__store_migrations[] = {
     {
         1,
@@ -42,10 +49,7 @@ static const vouch__store_migration vouch__store_migrations[] = {
         " attr1 TEXT,"
         " attr2 TEXT,"
         " PRIMARY KEY (kind, name));"
-        "CREATE INDEX resources_name ON resources (name);"
-        "CREATE INDEX resources_parent ON resources (kind, parent, name);"
-        "CREATE INDEX resources_attr1 ON resources (kind, attr1, name);"
-        "CREATE INDEX resources_attr2 ON resources (kind, attr2, name);"
+        VOUCH__RESOURCES_INDEXES
         "CREATE TABLE generations ("
         " kind TEXT PRIMARY KEY,"
         " value INTEGER NOT NULL);",
@@ -61,10 +65,7 @@ static const vouch__store_migration vouch__store_migrations[] = {
         " attr1 TEXT COLLATE \"C\","
         " attr2 TEXT COLLATE \"C\","
         " PRIMARY KEY (kind, name));"
-        "CREATE INDEX resources_name ON resources (name);"
-        "CREATE INDEX resources_parent ON resources (kind, parent, name);"
-        "CREATE INDEX resources_attr1 ON resources (kind, attr1, name);"
-        "CREATE INDEX resources_attr2 ON resources (kind, attr2, name);"
+        VOUCH__RESOURCES_INDEXES
         "CREATE TABLE generations ("
         " kind TEXT COLLATE \"C\" PRIMARY KEY,"
         " value BIGINT NOT NULL);",

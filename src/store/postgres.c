@@ -367,7 +367,7 @@ static int pg_commit(void *vc, vouch_error *err)
     return rc;
 }
 
-int vouch__pg_int_query(pg_conn *c, const char *sql, int n,
+int vouch__pg_int_query(void *c, const char *sql, int n,
                         const char *const *values, int64_t *out,
                         const char *step, vouch_error *err)
 {
@@ -384,18 +384,6 @@ int vouch__pg_int_query(pg_conn *c, const char *sql, int n,
     }
     PQclear(res);
     return 0;
-}
-
-static int pg_schema_version(void *vc, int *out, vouch_error *err)
-{
-    int64_t v = 0;
-    int rc;
-
-    rc = vouch__pg_int_query(vc, "SELECT coalesce(max(version), 0) FROM "
-                             "schema_version", 0, NULL, &v,
-                             "read schema_version", err);
-    *out = (int)v;
-    return rc;
 }
 
 static int pg_migrate(void *vc, vouch_error *err)
@@ -427,7 +415,8 @@ static int pg_migrate(void *vc, vouch_error *err)
     if (rc < 0) {
         goto cleanup;
     }
-    rc = pg_schema_version(c, &current, err);
+    rc = vouch__store_schema_version(&vouch__store_postgres, c, &current,
+                                     err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -503,15 +492,7 @@ static int row_to_resource(const PGresult *res, int row, vouch_resource *r,
     char **fields[9];
     int i;
 
-    fields[0] = &r->kind;
-    fields[1] = &r->name;
-    fields[2] = &r->parent;
-    fields[3] = &r->json;
-    fields[4] = &r->etag;
-    fields[5] = &r->create_time;
-    fields[6] = &r->update_time;
-    fields[7] = &r->attr1;
-    fields[8] = &r->attr2;
+    vouch__store_row_fields(r, fields);
     for (i = 0; i < 9; i++) {
         if (field_dup(res, row, i, fields[i]) < 0) {
             vouch_resource_clear(r);
@@ -551,7 +532,7 @@ static long changes(const PGresult *res)
     return strtol(PQcmdTuples((PGresult *)res), NULL, 10);
 }
 
-static int pg_change(pg_conn *c, const char *sql, int n,
+static int pg_change(void *c, const char *sql, int n,
                      const char *const *values, bool *changed,
                      const char *step, vouch_error *err)
 {
@@ -567,146 +548,10 @@ static int pg_change(pg_conn *c, const char *sql, int n,
     return rc;
 }
 
-static int pg_bump(pg_conn *c, const char *kind, vouch_error *err)
-{
-    const char *args[1] = { kind };
-    bool changed;
-
-    return pg_change(c, "WITH bumped AS (INSERT INTO generations "
-                     "(kind, value) VALUES ($1, 1) ON CONFLICT (kind) DO "
-                     "UPDATE SET value = generations.value + 1 "
-                     "RETURNING kind, value) "
-                     "SELECT pg_notify('" PG_CHANNEL "', "
-                     "kind || ' ' || value) FROM bumped "
-                     "WHERE kind IN " VOUCH__CACHED_KINDS, 1, args, &changed,
-                     "update generation", err);
-}
-
-int vouch__pg_bump(pg_conn *c, const char *kind, vouch_error *err)
-{
-    return pg_bump(c, kind, err);
-}
-
 int vouch__pg_fail(pg_conn *c, const PGresult *res, const char *step,
                    vouch_error *err)
 {
     return pg_fail(c, res, step, err);
-}
-
-static int pg_insert(pg_conn *c, const vouch_resource *r, bool *inserted,
-                     const char *step, vouch_error *err)
-{
-    const char *args[9] = {
-        r->kind, r->name, r->parent, r->json, r->etag, r->create_time,
-        r->update_time, r->attr1, r->attr2
-    };
-
-    return pg_change(c, "INSERT INTO resources (" PG_COLUMNS ") VALUES "
-                     "($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-                     "ON CONFLICT (kind, name) DO NOTHING", 9, args,
-                     inserted, step, err);
-}
-
-static int pg_create(void *vc, const vouch_resource *r, vouch_error *err)
-{
-    pg_conn *c = vc;
-    bool inserted;
-    int rc;
-
-    rc = pg_insert(c, r, &inserted, "create", err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!inserted) {
-        return vouch__store_error(err, VOUCH_ECONFLICT, PG_SRC,
-                                  "create: %s already exists", r->name);
-    }
-    return pg_bump(c, r->kind, err);
-}
-
-static int explain_miss(pg_conn *c, const char *kind, const char *name,
-                        const char *expected_etag, bool upsert,
-                        const char *step, vouch_error *err)
-{
-    const char *args[2] = { kind, name };
-    int64_t n = 0;
-    int rc;
-
-    rc = vouch__pg_int_query(c, "SELECT count(*) FROM resources "
-                             "WHERE kind = $1 AND name = $2", 2, args, &n,
-                             step, err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (n > 0 || (upsert && expected_etag != NULL)) {
-        return vouch__store_error(err, VOUCH_EABORTED, PG_SRC,
-                                  "%s: etag of %s is not %s", step, name,
-                                  expected_etag != NULL ? expected_etag
-                                                        : "(absent)");
-    }
-    return vutil_error_set(err, VOUCH_ENOTFOUND, PG_SRC, 0, 0,
-                           "%s: %s not found", step, name);
-}
-
-static int pg_replace(void *vc, const vouch_resource *r,
-                      const char *expected_etag, bool upsert,
-                      vouch_error *err)
-{
-    pg_conn *c = vc;
-    const char *args[8] = {
-        r->kind, r->name, r->json, r->etag, r->update_time, r->attr1,
-        r->attr2, expected_etag
-    };
-    bool changed = false;
-    int rc;
-
-    rc = pg_change(c, expected_etag != NULL
-                   ? "UPDATE resources SET json = $3, etag = $4, "
-                     "update_time = $5, attr1 = $6, attr2 = $7 "
-                     "WHERE kind = $1 AND name = $2 AND etag = $8"
-                   : "UPDATE resources SET json = $3, etag = $4, "
-                     "update_time = $5, attr1 = $6, attr2 = $7 "
-                     "WHERE kind = $1 AND name = $2",
-                   expected_etag != NULL ? 8 : 7, args, &changed,
-                   "replace", err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!changed && upsert && expected_etag == NULL) {
-        rc = pg_insert(c, r, &changed, "replace (insert)", err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    if (!changed) {
-        return explain_miss(c, r->kind, r->name, expected_etag, upsert,
-                            "replace", err);
-    }
-    return pg_bump(c, r->kind, err);
-}
-
-static int pg_remove(void *vc, const char *kind, const char *name,
-                     const char *expected_etag, vouch_error *err)
-{
-    pg_conn *c = vc;
-    const char *args[3] = { kind, name, expected_etag };
-    bool changed = false;
-    int rc;
-
-    rc = pg_change(c, expected_etag != NULL
-                   ? "DELETE FROM resources WHERE kind = $1 AND name = $2 "
-                     "AND etag = $3"
-                   : "DELETE FROM resources WHERE kind = $1 AND name = $2",
-                   expected_etag != NULL ? 3 : 2, args, &changed, "delete",
-                   err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!changed) {
-        return explain_miss(c, kind, name, expected_etag, false, "delete",
-                            err);
-    }
-    return pg_bump(c, kind, err);
 }
 
 static int pg_list(void *vc, const vouch_resource_query *q,
@@ -806,36 +651,6 @@ static int pg_list_plan(void *vc, const vouch_resource_query *q,
     return 0;
 }
 
-static int pg_count(void *vc, const char *kind, const char *attr1,
-                    uint64_t *out, vouch_error *err)
-{
-    const char *args[2] = { kind, attr1 };
-    int64_t n = 0;
-    int rc;
-
-    rc = vouch__pg_int_query(vc, attr1 != NULL
-                             ? "SELECT count(*) FROM resources WHERE kind = $1 "
-                        "AND attr1 = $2"
-                             : "SELECT count(*) FROM resources WHERE kind = $1",
-                             attr1 != NULL ? 2 : 1, args, &n, "count", err);
-    *out = (uint64_t)n;
-    return rc;
-}
-
-static int pg_generation(void *vc, const char *kind, uint64_t *out,
-                         vouch_error *err)
-{
-    const char *args[1] = { kind };
-    int64_t n = 0;
-    int rc;
-
-    rc = vouch__pg_int_query(vc, "SELECT value FROM generations "
-                             "WHERE kind = $1", 1, args, &n,
-                             "read generation", err);
-    *out = (uint64_t)n;
-    return rc;
-}
-
 static int pg_page_key(void *vc, const char *fresh, char **out,
                        vouch_error *err)
 {
@@ -865,6 +680,34 @@ static int pg_page_key(void *vc, const char *fresh, char **out,
     return rc;
 }
 
+/* The generation bump also tells every watch (postgres_watch.c) of a
+ * cached kind's new generation. */
+static const vouch__store_sql pg_sql = {
+    "INSERT INTO resources (" PG_COLUMNS ") VALUES "
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+    "ON CONFLICT (kind, name) DO NOTHING",
+    "UPDATE resources SET json = $3, etag = $4, "
+    "update_time = $5, attr1 = $6, attr2 = $7 "
+    "WHERE kind = $1 AND name = $2",
+    "UPDATE resources SET json = $3, etag = $4, "
+    "update_time = $5, attr1 = $6, attr2 = $7 "
+    "WHERE kind = $1 AND name = $2 AND etag = $8",
+    "DELETE FROM resources WHERE kind = $1 AND name = $2",
+    "DELETE FROM resources WHERE kind = $1 AND name = $2 AND etag = $3",
+    "SELECT count(*) FROM resources WHERE kind = $1 AND name = $2",
+    "WITH bumped AS (INSERT INTO generations "
+    "(kind, value) VALUES ($1, 1) ON CONFLICT (kind) DO "
+    "UPDATE SET value = generations.value + 1 "
+    "RETURNING kind, value) "
+    "SELECT pg_notify('" PG_CHANNEL "', "
+    "kind || ' ' || value) FROM bumped "
+    "WHERE kind IN " VOUCH__CACHED_KINDS,
+    "SELECT count(*) FROM resources WHERE kind = $1",
+    "SELECT count(*) FROM resources WHERE kind = $1 AND attr1 = $2",
+    "SELECT value FROM generations WHERE kind = $1",
+    "SELECT coalesce(max(version), 0) FROM schema_version",
+};
+
 const vouch__store_backend vouch__store_postgres = {
     "postgres",
     pg_open,
@@ -873,19 +716,17 @@ const vouch__store_backend vouch__store_postgres = {
     vouch__pg_conn_close,
     pg_conn_healthy,
     pg_migrate,
-    pg_schema_version,
     pg_ping,
     pg_begin,
     pg_commit,
     pg_rollback,
     pg_get,
-    pg_create,
-    pg_replace,
-    pg_remove,
+    pg_change,
+    vouch__pg_int_query,
+    &pg_sql,
+    NULL,   /* the generation: the statement (the read cache holds epochs) */
     pg_list,
     pg_list_plan,
-    pg_count,
-    pg_generation,
     vouch__pg_watch_open,
     vouch__pg_watch_ready,
     vouch__pg_watch_pending,

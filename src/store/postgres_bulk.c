@@ -88,13 +88,11 @@ static int put_field(copy_buf *b, const char *v, vouch_error *err)
 
 static int put_row(copy_buf *b, const vouch_resource *r, vouch_error *err)
 {
-    const char *v[9] = {
-        r->kind, r->name, r->parent, r->json, r->etag, r->create_time,
-        r->update_time, r->attr1, r->attr2
-    };
+    const char *v[9];
     int i;
     int rc = 0;
 
+    vouch__store_row_values(r, v);
     for (i = 0; i < 9 && rc == 0; i++) {
         rc = put_field(b, v[i], err);
         if (rc == 0) {
@@ -192,7 +190,8 @@ int vouch__pg_bulk_create(void *vc, const vouch_resource *items,
     }
     rc = copy_rows(c, items, count, err);
     for (k = 0; k < nkinds && rc == 0; k++) {
-        rc = vouch__pg_bump(c, kinds[k], err);
+        rc = vouch__store_bump(&vouch__store_postgres, c, kinds[k],
+                               err);
     }
     if (rc < 0) {
         /* Undo this call's rows only; keep the caller's transaction. */

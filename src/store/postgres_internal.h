@@ -49,15 +49,12 @@ int vouch__pg_run(pg_conn *c, const char *sql, int n,
 int vouch__pg_fail(pg_conn *c, const PGresult *res, const char *step,
                    vouch_error *err);
 
-/* Add one to the generation of `kind` (and announce it when cached). */
-int vouch__pg_bump(pg_conn *c, const char *kind, vouch_error *err);
-
 /* Run `sql` without parameters, for its effect. */
 int vouch__pg_cmd(pg_conn *c, const char *sql, const char *step,
                   vouch_error *err);
 
 /* One integer from a one-row, one-column query. */
-int vouch__pg_int_query(pg_conn *c, const char *sql, int n,
+int vouch__pg_int_query(void *c, const char *sql, int n,
                         const char *const *values, int64_t *out,
                         const char *step, vouch_error *err);
 

@@ -442,25 +442,33 @@ static int sq_commit(void *vc, vouch_error *err)
     return rc;
 }
 
-static int sq_int_query(sq_conn *c, const char *sql, const char *a,
-                        const char *b, int64_t *out, const char *step,
-                        vouch_error *err)
+/* sq_stmt with `n` text `values` bound to ?1..?n (NULL: SQL NULL). On
+ * failure `*out` is still given back to sq_finish(). */
+static int sq_stmt_bound(sq_conn *c, const char *sql, int n,
+                         const char *const *values, sqlite3_stmt **out,
+                         const char *step, vouch_error *err)
 {
+    int i;
+    int rc = sq_stmt(c, sql, out, step, err);
+
+    for (i = 0; i < n && rc == 0; i++) {
+        rc = sq_bind(c, *out, i + 1, values[i], step, err);
+    }
+    return rc;
+}
+
+/* The backend's int_query and change (backend.h). */
+static int sq_int_query(void *vc, const char *sql, int n,
+                        const char *const *values, int64_t *out,
+                        const char *step, vouch_error *err)
+{
+    sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
     int src;
     int rc;
 
     *out = 0;
-    rc = sq_stmt(c, sql, &st, step, err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    if (a != NULL) {
-        rc = sq_bind(c, st, 1, a, step, err);
-    }
-    if (rc == 0 && b != NULL) {
-        rc = sq_bind(c, st, 2, b, step, err);
-    }
+    rc = sq_stmt_bound(c, sql, n, values, &st, step, err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -476,15 +484,23 @@ cleanup:
     return rc;
 }
 
-static int sq_schema_version(void *vc, int *out, vouch_error *err)
+static int sq_change(void *vc, const char *sql, int n,
+                     const char *const *values, bool *changed,
+                     const char *step, vouch_error *err)
 {
-    int64_t v = 0;
+    sq_conn *c = vc;
+    sqlite3_stmt *st = NULL;
     int rc;
 
-    rc = sq_int_query(vc, "SELECT coalesce(max(version), 0) FROM "
-                      "schema_version", NULL, NULL, &v,
-                      "read schema_version", err);
-    *out = (int)v;
+    *changed = false;
+    rc = sq_stmt_bound(c, sql, n, values, &st, step, err);
+    if (rc == 0) {
+        rc = sq_done(c, st, step, err);
+    }
+    if (rc == 0) {
+        *changed = sqlite3_changes(c->db) > 0;
+    }
+    sq_finish(c, st);
     return rc;
 }
 
@@ -506,7 +522,8 @@ static int sq_migrate(void *vc, vouch_error *err)
     if (rc < 0) {
         goto cleanup;
     }
-    rc = sq_schema_version(c, &current, err);
+    rc = vouch__store_schema_version(&vouch__store_sqlite, c, &current,
+                                     err);
     if (rc < 0) {
         goto cleanup;
     }
@@ -558,7 +575,7 @@ static int sq_ping(void *vc, vouch_error *err)
 {
     int64_t one = 0;
 
-    return sq_int_query(vc, "SELECT 1", NULL, NULL, &one, "ping", err);
+    return sq_int_query(vc, "SELECT 1", 0, NULL, &one, "ping", err);
 }
 
 static int col_dup(sqlite3_stmt *st, int i, char **out)
@@ -585,15 +602,7 @@ static int row_to_resource(sqlite3_stmt *st, vouch_resource *r,
     char **fields[9];
     int i;
 
-    fields[0] = &r->kind;
-    fields[1] = &r->name;
-    fields[2] = &r->parent;
-    fields[3] = &r->json;
-    fields[4] = &r->etag;
-    fields[5] = &r->create_time;
-    fields[6] = &r->update_time;
-    fields[7] = &r->attr1;
-    fields[8] = &r->attr2;
+    vouch__store_row_fields(r, fields);
     for (i = 0; i < 9; i++) {
         if (col_dup(st, i, fields[i]) < 0) {
             vouch_resource_clear(r);
@@ -628,197 +637,6 @@ static int sq_get(void *vc, const char *kind, const char *name,
     } else {
         rc = sq_fail(c->db, src, "get", err);
     }
-
-cleanup:
-    sq_finish(c, st);
-    return rc;
-}
-
-static int sq_bump(sq_conn *c, const char *kind, vouch_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    rc = sq_stmt(c, "INSERT INTO generations (kind, value) VALUES "
-                    "(?1, 1) ON CONFLICT (kind) DO UPDATE SET "
-                    "value = generations.value + 1", &st,
-                    "update generation", err);
-    if (rc == 0) {
-        rc = sq_bind(c, st, 1, kind, "update generation", err);
-    }
-    if (rc == 0) {
-        rc = sq_done(c, st, "update generation", err);
-    }
-    sq_finish(c, st);
-    return rc;
-}
-
-static int bind_resource(sq_conn *c, sqlite3_stmt *st,
-                         const vouch_resource *r, const char *step,
-                         vouch_error *err)
-{
-    const char *v[9];
-    int i;
-    int rc;
-
-    vouch__sq_row_values(r, v);
-    for (i = 0; i < 9; i++) {
-        rc = sq_bind(c, st, i + 1, v[i], step, err);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int sq_insert(sq_conn *c, const vouch_resource *r, bool *inserted,
-                     const char *step, vouch_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    *inserted = false;
-    rc = sq_stmt(c, "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
-                    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                    "ON CONFLICT (kind, name) DO NOTHING", &st, step, err);
-    if (rc == 0) {
-        rc = bind_resource(c, st, r, step, err);
-    }
-    if (rc == 0) {
-        rc = sq_done(c, st, step, err);
-    }
-    if (rc == 0) {
-        *inserted = sqlite3_changes(c->db) > 0;
-    }
-    sq_finish(c, st);
-    return rc;
-}
-
-static int sq_create(void *vc, const vouch_resource *r, vouch_error *err)
-{
-    sq_conn *c = vc;
-    bool inserted;
-    int rc;
-
-    rc = sq_insert(c, r, &inserted, "create", err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!inserted) {
-        return vouch__store_error(err, VOUCH_ECONFLICT, SQ_SRC,
-                                  "create: %s already exists", r->name);
-    }
-    return sq_bump(c, r->kind, err);
-}
-
-/* After an UPDATE/DELETE changed nothing: absent, or another etag? */
-static int explain_miss(sq_conn *c, const char *kind, const char *name,
-                        const char *expected_etag, bool upsert,
-                        const char *step, vouch_error *err)
-{
-    int64_t n = 0;
-    int rc;
-
-    rc = sq_int_query(c, "SELECT count(*) FROM resources WHERE kind = ?1 "
-                      "AND name = ?2", kind, name, &n, step, err);
-    if (rc < 0) {
-        return rc;
-    }
-    if (n > 0 || (upsert && expected_etag != NULL)) {
-        return vouch__store_error(err, VOUCH_EABORTED, SQ_SRC,
-                                  "%s: etag of %s is not %s", step, name,
-                                  expected_etag != NULL ? expected_etag
-                                                        : "(absent)");
-    }
-    return vutil_error_set(err, VOUCH_ENOTFOUND, SQ_SRC, 0, 0,
-                           "%s: %s not found", step, name);
-}
-
-static int sq_replace(void *vc, const vouch_resource *r,
-                      const char *expected_etag, bool upsert,
-                      vouch_error *err)
-{
-    sq_conn *c = vc;
-    sqlite3_stmt *st = NULL;
-    bool changed = false;
-    int rc;
-
-    rc = sq_stmt(c, expected_etag != NULL
-                    ? "UPDATE resources SET json = ?3, etag = ?4, "
-                      "update_time = ?5, attr1 = ?6, attr2 = ?7 "
-                      "WHERE kind = ?1 AND name = ?2 AND etag = ?8"
-                    : "UPDATE resources SET json = ?3, etag = ?4, "
-                      "update_time = ?5, attr1 = ?6, attr2 = ?7 "
-                      "WHERE kind = ?1 AND name = ?2",
-                    &st, "replace", err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    sq_bind(c, st, 1, r->kind, "replace", err);
-    sq_bind(c, st, 2, r->name, "replace", err);
-    sq_bind(c, st, 3, r->json, "replace", err);
-    sq_bind(c, st, 4, r->etag, "replace", err);
-    sq_bind(c, st, 5, r->update_time, "replace", err);
-    sq_bind(c, st, 6, r->attr1, "replace", err);
-    sq_bind(c, st, 7, r->attr2, "replace", err);
-    if (expected_etag != NULL) {
-        sq_bind(c, st, 8, expected_etag, "replace", err);
-    }
-    rc = sq_done(c, st, "replace", err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    changed = sqlite3_changes(c->db) > 0;
-    if (!changed) {
-        if (upsert && expected_etag == NULL) {
-            rc = sq_insert(c, r, &changed, "replace (insert)", err);
-            if (rc < 0) {
-                goto cleanup;
-            }
-        }
-        if (!changed) {
-            rc = explain_miss(c, r->kind, r->name, expected_etag, upsert,
-                              "replace", err);
-            goto cleanup;
-        }
-    }
-    rc = sq_bump(c, r->kind, err);
-
-cleanup:
-    sq_finish(c, st);
-    return rc;
-}
-
-static int sq_remove(void *vc, const char *kind, const char *name,
-                     const char *expected_etag, vouch_error *err)
-{
-    sq_conn *c = vc;
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    rc = sq_stmt(c, expected_etag != NULL
-                    ? "DELETE FROM resources WHERE kind = ?1 AND "
-                      "name = ?2 AND etag = ?3"
-                    : "DELETE FROM resources WHERE kind = ?1 AND "
-                      "name = ?2", &st, "delete", err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    sq_bind(c, st, 1, kind, "delete", err);
-    sq_bind(c, st, 2, name, "delete", err);
-    if (expected_etag != NULL) {
-        sq_bind(c, st, 3, expected_etag, "delete", err);
-    }
-    rc = sq_done(c, st, "delete", err);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    if (sqlite3_changes(c->db) == 0) {
-        rc = explain_miss(c, kind, name, expected_etag, false, "delete",
-                          err);
-        goto cleanup;
-    }
-    rc = sq_bump(c, kind, err);
 
 cleanup:
     sq_finish(c, st);
@@ -931,52 +749,6 @@ static int sq_list_plan(void *vc, const vouch_resource_query *q,
                                               0, "out of memory");
 }
 
-static int sq_count(void *vc, const char *kind, const char *attr1,
-                    uint64_t *out, vouch_error *err)
-{
-    int64_t n = 0;
-    int rc;
-
-    rc = sq_int_query(vc, attr1 != NULL
-                      ? "SELECT count(*) FROM resources WHERE kind = ?1 "
-                        "AND attr1 = ?2"
-                      : "SELECT count(*) FROM resources WHERE kind = ?1",
-                      kind, attr1, &n, "count", err);
-    *out = (uint64_t)n;
-    return rc;
-}
-
-/*
- * Outside a transaction, a generation read under the same WAL-index
- * header as now is still the current one (sqlite_stamp.h); it is
- * remembered only when the header was the same before and after the
- * read, so that the value belongs to that header.
- */
-static int sq_generation(void *vc, const char *kind, uint64_t *out,
-                         vouch_error *err)
-{
-    sq_conn *c = vc;
-    unsigned char before[VOUCH__SQ_WAL_HDR];
-    unsigned char after[VOUCH__SQ_WAL_HDR];
-    bool outside = sqlite3_get_autocommit(c->db) != 0;
-    bool known = outside && vouch__sq_wal_header(c->db, before);
-    int64_t n = 0;
-    int rc;
-
-    if (known && vouch__sq_stamp_get(&c->stamps, before, kind, &n)) {
-        *out = (uint64_t)n;
-        return 0;
-    }
-    rc = sq_int_query(c, "SELECT value FROM generations WHERE kind = ?1",
-                      kind, NULL, &n, "read generation", err);
-    if (rc == 0 && known && vouch__sq_wal_header(c->db, after) &&
-        memcmp(before, after, sizeof(before)) == 0) {
-        vouch__sq_stamp_put(&c->stamps, before, kind, n);
-    }
-    *out = (uint64_t)n;
-    return rc;
-}
-
 static int sq_page_key(void *vc, const char *fresh, char **out,
                        vouch_error *err)
 {
@@ -1027,9 +799,58 @@ int vouch__sq_fail(void *vc, int src, const char *step, vouch_error *err)
     return sq_fail(((sq_conn *)vc)->db, src, step, err);
 }
 
-int vouch__sq_bump(void *vc, const char *kind, vouch_error *err)
+
+static const vouch__store_sql sq_sql = {
+    "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (kind, name) DO NOTHING",
+    "UPDATE resources SET json = ?3, etag = ?4, "
+    "update_time = ?5, attr1 = ?6, attr2 = ?7 "
+    "WHERE kind = ?1 AND name = ?2",
+    "UPDATE resources SET json = ?3, etag = ?4, "
+    "update_time = ?5, attr1 = ?6, attr2 = ?7 "
+    "WHERE kind = ?1 AND name = ?2 AND etag = ?8",
+    "DELETE FROM resources WHERE kind = ?1 AND name = ?2",
+    "DELETE FROM resources WHERE kind = ?1 AND name = ?2 AND etag = ?3",
+    "SELECT count(*) FROM resources WHERE kind = ?1 AND name = ?2",
+    "INSERT INTO generations (kind, value) VALUES "
+    "(?1, 1) ON CONFLICT (kind) DO UPDATE SET "
+    "value = generations.value + 1",
+    "SELECT count(*) FROM resources WHERE kind = ?1",
+    "SELECT count(*) FROM resources WHERE kind = ?1 AND attr1 = ?2",
+    "SELECT value FROM generations WHERE kind = ?1",
+    "SELECT coalesce(max(version), 0) FROM schema_version",
+};
+
+/*
+ * Outside a transaction, a generation read under the same WAL-index
+ * header as now is still the current one (sqlite_stamp.h); it is
+ * remembered only when the header was the same before and after the
+ * read, so that the value belongs to that header.
+ */
+static int sq_generation(void *vc, const char *kind, uint64_t *out,
+                         vouch_error *err)
 {
-    return sq_bump(vc, kind, err);
+    sq_conn *c = vc;
+    unsigned char before[VOUCH__SQ_WAL_HDR];
+    unsigned char after[VOUCH__SQ_WAL_HDR];
+    bool outside = sqlite3_get_autocommit(c->db) != 0;
+    bool known = outside && vouch__sq_wal_header(c->db, before);
+    int64_t n = 0;
+    int rc;
+
+    if (known && vouch__sq_stamp_get(&c->stamps, before, kind, &n)) {
+        *out = (uint64_t)n;
+        return 0;
+    }
+    rc = sq_int_query(c, sq_sql.generation, 1, &kind, &n, "read generation",
+                      err);
+    if (rc == 0 && known && vouch__sq_wal_header(c->db, after) &&
+        memcmp(before, after, sizeof(before)) == 0) {
+        vouch__sq_stamp_put(&c->stamps, before, kind, n);
+    }
+    *out = (uint64_t)n;
+    return rc;
 }
 
 const vouch__store_backend vouch__store_sqlite = {
@@ -1040,19 +861,17 @@ const vouch__store_backend vouch__store_sqlite = {
     sq_conn_close,
     sq_conn_healthy,
     sq_migrate,
-    sq_schema_version,
     sq_ping,
     sq_begin,
     sq_commit,
     sq_rollback,
     sq_get,
-    sq_create,
-    sq_replace,
-    sq_remove,
+    sq_change,
+    sq_int_query,
+    &sq_sql,
+    sq_generation,
     sq_list,
     sq_list_plan,
-    sq_count,
-    sq_generation,
     /* No way to hear another process's commits: no read cache. */
     NULL,
     NULL,

@@ -21,26 +21,13 @@
     " update_time, attr1, attr2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8," \
     " ?9) ON CONFLICT (kind, name) DO NOTHING"
 
-void vouch__sq_row_values(const vouch_resource *r, const char *v[9])
-{
-    v[0] = r->kind;
-    v[1] = r->name;
-    v[2] = r->parent;
-    v[3] = r->json;
-    v[4] = r->etag;
-    v[5] = r->create_time;
-    v[6] = r->update_time;
-    v[7] = r->attr1;
-    v[8] = r->attr2;
-}
-
 static int bind_row(sqlite3_stmt *st, const vouch_resource *r)
 {
     const char *v[9];
     int i;
     int src = SQLITE_OK;
 
-    vouch__sq_row_values(r, v);
+    vouch__store_row_values(r, v);
     for (i = 0; i < 9 && src == SQLITE_OK; i++) {
         src = v[i] == NULL ? sqlite3_bind_null(st, i + 1)
                            : sqlite3_bind_text(st, i + 1, v[i], -1,
@@ -94,7 +81,8 @@ int vouch__sq_bulk_create(void *vc, const vouch_resource *items,
     }
     rc = insert_rows(vc, db, items, count, err);
     for (k = 0; k < nkinds && rc == 0; k++) {
-        rc = vouch__sq_bump(vc, kinds[k], err);
+        rc = vouch__store_bump(&vouch__store_sqlite, vc, kinds[k],
+                               err);
     }
     if (rc < 0) {
         /* Undo this call's rows only; keep the caller's transaction. */

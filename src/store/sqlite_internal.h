@@ -17,11 +17,4 @@ sqlite3 *vouch__sq_handle(void *conn);
  * naming the step. */
 int vouch__sq_fail(void *conn, int src, const char *step, vouch_error *err);
 
-/* Add one to the generation of `kind`. */
-int vouch__sq_bump(void *conn, const char *kind, vouch_error *err);
-
-/* The nine columns of a resource row, in the order of the resources
- * table's INSERT (?1 to ?9); NULL for an unset one. */
-void vouch__sq_row_values(const vouch_resource *r, const char *v[9]);
-
 #endif /* VOUCH_STORE_SQLITE_H */

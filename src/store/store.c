@@ -308,8 +308,8 @@ static void committed(vouch_store_conn *conn, unsigned touched)
     for (i = 0; i < count; i++) {
         generation[i] = 0;
         if ((touched & (1u << i)) != 0 &&
-            conn->store->be->generation(conn->impl, names[i],
-                                        &generation[i], &ignored) < 0) {
+            vouch__store_generation(conn->store->be, conn->impl, names[i],
+                                    &generation[i], &ignored) < 0) {
             generation[i] = 0;   /* unknown: invalidate, do not wait */
         }
     }
@@ -395,7 +395,7 @@ int vouch_store_schema_version(vouch_store *store, int *out,
     if (rc < 0) {
         return rc;
     }
-    rc = store->be->schema_version(conn->impl, out, err);
+    rc = vouch__store_schema_version(store->be, conn->impl, out, err);
     vouch_store_release(conn);
     return rc;
 }
@@ -508,18 +508,22 @@ static int op_call(vouch_store_conn *conn, op_kind op, op_args *a,
     case OP_GET:
         return be->get(conn->impl, a->kind, a->name, a->res_out, err);
     case OP_CREATE:
-        return be->create(conn->impl, a->r, err);
+        return vouch__store_create(be, conn->impl, a->r, err);
     case OP_REPLACE:
-        return be->replace(conn->impl, a->r, a->etag, a->upsert, err);
+        return vouch__store_replace(be, conn->impl, a->r, a->etag,
+                                    a->upsert, err);
     case OP_DELETE:
-        return be->remove(conn->impl, a->kind, a->name, a->etag, err);
+        return vouch__store_remove(be, conn->impl, a->kind, a->name,
+                                   a->etag, err);
     case OP_LIST:
         return be->list(conn->impl, a->q, a->after, a->limit, a->items_out,
                         a->count_out, err);
     case OP_COUNT:
-        return be->count(conn->impl, a->kind, a->attr1, a->u64_out, err);
+        return vouch__store_count(be, conn->impl, a->kind, a->attr1,
+                                  a->u64_out, err);
     case OP_GEN:
-        return be->generation(conn->impl, a->kind, a->u64_out, err);
+        return vouch__store_generation(be, conn->impl, a->kind, a->u64_out,
+                                       err);
     case OP_PLAN:
         return be->list_plan(conn->impl, a->q, a->plan_out, err);
     case OP_BULK:
@@ -642,7 +646,8 @@ static int need(const char *value, const char *what, const char *op,
 int vouch__store_check_resource(const vouch_resource *r, const char *op,
                                 vouch_error *err)
 {
-    const char *values[7];
+    const char *values[9];
+    /* The first seven columns are required; attr1 and attr2 are not. */
     static const char *const names[7] = {
         "kind", "name", "parent", "json", "etag", "create_time",
         "update_time"
@@ -654,13 +659,7 @@ int vouch__store_check_resource(const vouch_resource *r, const char *op,
         return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
                                "%s: resource is missing", op);
     }
-    values[0] = r->kind;
-    values[1] = r->name;
-    values[2] = r->parent;
-    values[3] = r->json;
-    values[4] = r->etag;
-    values[5] = r->create_time;
-    values[6] = r->update_time;
+    vouch__store_row_values(r, values);
     for (i = 0; i < 7; i++) {
         rc = need(values[i], names[i], op, err);
         if (rc < 0) {

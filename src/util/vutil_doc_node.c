@@ -26,6 +26,18 @@ static bool fy_is_plain(struct fy_node *node)
     return fy_node_get_style(node) == FYNS_PLAIN;
 }
 
+/* Is `node` a plain (unquoted) scalar? Then `*s` (NULL for an empty
+ * one) and `*n` are its text: only plain scalars can be null, booleans
+ * or numbers. */
+static bool fy_plain_scalar(struct fy_node *node, const char **s, size_t *n)
+{
+    if (!fy_node_is_scalar(node) || !fy_is_plain(node)) {
+        return false;
+    }
+    *s = fy_node_get_scalar(node, n);
+    return true;
+}
+
 /* ---- YAML 1.2 core schema for plain scalars ------------------------- */
 
 static bool is_null_text(const char *s, size_t n)
@@ -184,10 +196,9 @@ bool vutil_doc_is_null(const vutil_doc *doc, vutil_node *node)
     if (is_json_tree(doc)) {
         return json_is_null(JS(node));
     }
-    if (!fy_node_is_scalar(FY(node)) || !fy_is_plain(FY(node))) {
+    if (!fy_plain_scalar(FY(node), &s, &n)) {
         return false;
     }
-    s = fy_node_get_scalar(FY(node), &n);
     if (s == NULL) {
         return true;
     }
@@ -569,11 +580,7 @@ static int bool_value(const vutil_doc *doc, vutil_node *node)
     if (is_json_tree(doc)) {
         return json_is_boolean(JS(node)) ? json_is_true(JS(node)) : -1;
     }
-    if (!fy_node_is_scalar(FY(node)) || !fy_is_plain(FY(node))) {
-        return -1;
-    }
-    s = fy_node_get_scalar(FY(node), &n);
-    if (s == NULL) {
+    if (!fy_plain_scalar(FY(node), &s, &n) || s == NULL) {
         return -1;
     }
     if (doc->format == VOUCH_FORMAT_JSON) {
@@ -609,11 +616,8 @@ bool vutil_doc_is_json_number(const vutil_doc *doc, vutil_node *node)
     if (is_json_tree(doc)) {
         return json_is_number(JS(node));
     }
-    if (!fy_node_is_scalar(FY(node)) || !fy_is_plain(FY(node))) {
-        return false;
-    }
-    s = fy_node_get_scalar(FY(node), &n);
-    return s != NULL && n > 0 && is_digit(s[0]);
+    return fy_plain_scalar(FY(node), &s, &n) && s != NULL && n > 0 &&
+           is_digit(s[0]);
 }
 
 static int uint_failure(const vutil_doc *doc, vutil_node *node,

@@ -121,6 +121,40 @@ bool vutil_buf_append(vutil_buf *b, const void *data, size_t n)
     return true;
 }
 
+bool vutil_grow(void *items, size_t *cap, size_t count, size_t size,
+                size_t first)
+{
+    size_t n = *cap == 0 ? first : *cap * 2;
+    void *old;
+    void *grown;
+
+    if (count < *cap) {
+        return true;
+    }
+    if (n > SIZE_MAX / size) {
+        return false;
+    }
+    /* memcpy, not a cast to void **: `items` is the address of a T *. */
+    memcpy(&old, items, sizeof(old));
+    grown = realloc(old, n * size);
+    if (grown == NULL) {
+        return false;
+    }
+    memcpy(items, &grown, sizeof(grown));
+    *cap = n;
+    return true;
+}
+
+bool vutil_listed(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+        if (strcmp(list[i], s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool vutil_same_text(const char *a, const char *b)
 {
     if (a == NULL || b == NULL) {

@@ -65,7 +65,8 @@ int vutil_base64_encode(const unsigned char *in, size_t len, bool url_nopad,
 
 /*
  * A growing byte buffer with a NUL after its bytes and a ceiling, as curl's
- * dynbuf: what an HTTP answer is read into by a libcurl write callback.
+ * dynbuf: what an HTTP answer is read into by a libcurl write callback,
+ * or a text built piece by piece.
  * Start it with VUTIL_BUF_INIT(max); free `data` with free().
  */
 typedef struct vutil_buf {
@@ -81,6 +82,20 @@ typedef struct vutil_buf {
 /* Append `n` bytes; false (nothing appended) past `max` (too_big is set)
  * or when out of memory. */
 bool vutil_buf_append(vutil_buf *b, const void *data, size_t n);
+
+/*
+ * Room for one more item in a growing array: when `count` has reached
+ * `*cap`, the array whose address is `items` (a T **, passed as void *)
+ * is realloc'd to `first` items of `size` bytes the first time and to
+ * twice `*cap` after. False, with the array and `*cap` unchanged, when
+ * out of memory.
+ */
+bool vutil_grow(void *items, size_t *cap, size_t count, size_t size,
+                size_t first);
+
+/* Is `s` one of the strings of the NULL-terminated `list` (a NULL list
+ * is empty)? For tables of accepted names, such as a body's fields. */
+bool vutil_listed(const char *const *list, const char *s);
 
 /* Longest id a resource name segment may carry (projects, attestors,
  * notes, locations, ...), and its characters: A-Z a-z 0-9 - _ . ~ */

@@ -139,6 +139,48 @@ static void test_util_ids_and_base64(void **state)
 
 /* ---- time ---- */
 
+/* vutil_grow: the first size, then doubling, keeping what was stored; a
+ * size that would overflow is refused with the array left as it was. */
+static void test_util_grow_array(void **state)
+{
+    int *items = NULL;
+    size_t cap = 0;
+    size_t n;
+
+    (void)state;
+    for (n = 0; n < 20; n++) {
+        assert_true(vutil_grow(&items, &cap, n, sizeof(*items), 4));
+        items[n] = (int)n * 3;
+        assert_int_equal(cap, n < 4 ? 4 : n < 8 ? 8 : n < 16 ? 16 : 32);
+    }
+    for (n = 0; n < 20; n++) {
+        assert_int_equal(items[n], (int)n * 3);
+    }
+    assert_true(vutil_grow(&items, &cap, 20, sizeof(*items), 4));
+    assert_int_equal(cap, 32);   /* room left: nothing to do */
+    cap = 20;
+    assert_false(vutil_grow(&items, &cap, 20, SIZE_MAX / 8, 4));
+    assert_int_equal(cap, 20);
+    assert_int_equal(items[19], 57);
+    free(items);
+}
+
+/* vutil_listed: exact matches in a NULL-terminated table; none in an
+ * empty or absent one. */
+static void test_util_listed(void **state)
+{
+    static const char *const fields[] = { "name", "labels", NULL };
+    static const char *const none[] = { NULL };
+
+    (void)state;
+    assert_true(vutil_listed(fields, "name"));
+    assert_true(vutil_listed(fields, "labels"));
+    assert_false(vutil_listed(fields, "label"));
+    assert_false(vutil_listed(fields, "names"));
+    assert_false(vutil_listed(none, "name"));
+    assert_false(vutil_listed(NULL, "name"));
+}
+
 static void test_util_rfc3339(void **state)
 {
     char now[VUTIL_RFC3339_SIZE];
@@ -242,6 +284,8 @@ int main(void)
         cmocka_unit_test(test_util_code_table_rows),
         cmocka_unit_test(test_util_error_set_and_prefix),
         cmocka_unit_test(test_util_ids_and_base64),
+        cmocka_unit_test(test_util_grow_array),
+        cmocka_unit_test(test_util_listed),
         cmocka_unit_test(test_util_rfc3339),
         cmocka_unit_test(test_util_random_ids),
         cmocka_unit_test(test_util_yaml_styles),
