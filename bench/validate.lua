@@ -1,30 +1,15 @@
 -- wrk script for bench_server.sh: POST the validateAttestationOccurrence
 -- request body that bench_server.sh wrote to $VOUCH_BENCH_BODY.
+--
+-- No response() callback: wrk then builds a Lua table of every answer's
+-- headers and a string of its body, which cost it about as much CPU per
+-- request as a /healthz answer costs vouchd, on the two cores it shares
+-- with vouchd, while the /healthz reference runs with no script at all.
+-- Every answer is still checked: bench_server.sh fails the run unless
+-- wrk saw only 2xx answers and vouchd's decision counters (/metrics)
+-- moved by VERIFIED alone, at least once per answer.
 local f = assert(io.open(os.getenv("VOUCH_BENCH_BODY"), "rb"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
-
--- Count answers that are not VERIFIED (a broken setup must not look fast),
--- in each thread's state (response runs there); done, which runs in the
--- state that ran setup, sums them.
-local threads = {}
-function setup(thread)
-  threads[#threads + 1] = thread
-end
-
-bad = 0
-function response(status, headers, body)
-  if status ~= 200 or not body:find('"VERIFIED"', 1, true) then
-    bad = bad + 1
-  end
-end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do
-    total = total + thread:get("bad")
-  end
-  io.write(string.format("not_verified %d\n", total))
-end
