@@ -11,6 +11,7 @@
 #include "run_v1.h"
 #include "server.h"
 #include "support_apis.h"
+#include "vutil_str.h"
 
 /* ---- conditions ---- */
 
@@ -139,16 +140,6 @@ json_t *run_v1_meta(const json_t *r2, const char *id, const run_v1_where *w)
 
 /* ---- checks ---- */
 
-static bool listed(const char *const *list, const char *key)
-{
-    for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
-        if (strcmp(list[i], key) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int run_v1_fields(const json_t *obj, const char *const *allowed,
                   const char *const *ignored, const char *path,
                   vouch_error *err)
@@ -161,7 +152,7 @@ int run_v1_fields(const json_t *obj, const char *const *allowed,
                                "%s: expected an object", path);
     }
     json_object_foreach((json_t *)obj, key, v) {
-        if (!listed(allowed, key) && !listed(ignored, key)) {
+        if (!vutil_listed(allowed, key) && !vutil_listed(ignored, key)) {
             return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
                                    "%s%s%.100s: unknown field", path,
                                    path[0] != '\0' ? "." : "", key);
@@ -391,7 +382,7 @@ static int container_to_v2(const json_t *c, const char *path, size_t i,
         return vutil_enomem(err);
     }
     json_object_foreach((json_t *)c, key, v) {
-        if (!listed(kept, key) ||
+        if (!vutil_listed(kept, key) ||
             (strcmp(key, "name") == 0 && json_is_string(v) &&
              json_string_length(v) == 0)) {
             continue;
