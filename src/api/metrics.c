@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vutil_str.h"
+
 /* Upper bounds of the latency buckets, in microseconds. */
 static const uint64_t bucket_us[] = {
     250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
@@ -81,14 +83,9 @@ static request_count *find_request(api_metrics *m, const char *route,
             return r;
         }
     }
-    if (m->request_count == m->request_cap) {
-        size_t cap = m->request_cap == 0 ? 32 : m->request_cap * 2;
-        request_count *grown = realloc(m->requests, cap * sizeof(*grown));
-        if (grown == NULL) {
-            return NULL;
-        }
-        m->requests = grown;
-        m->request_cap = cap;
+    if (!vutil_grow(&m->requests, &m->request_cap, m->request_count,
+                    sizeof(*m->requests), 32)) {
+        return NULL;
     }
     request_count *r = &m->requests[m->request_count++];
     r->route = route;

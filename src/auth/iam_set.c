@@ -147,15 +147,9 @@ static int delta_add(vouch_iam_delta *d, const char *action,
 {
     delta_entry *e;
 
-    if (d->count == d->cap) {
-        size_t cap = d->cap == 0 ? 8 : d->cap * 2;
-        delta_entry *p = realloc(d->entries, cap * sizeof(*p));
-
-        if (p == NULL) {
-            return VOUCH_ENOMEM;
-        }
-        d->entries = p;
-        d->cap = cap;
+    if (!vutil_grow(&d->entries, &d->cap, d->count, sizeof(*d->entries),
+                    8)) {
+        return VOUCH_ENOMEM;
     }
     e = &d->entries[d->count];
     e->action = action;
