@@ -12,12 +12,10 @@
 
 #include "authn.h"
 #include "jwks_cache.h"
+#include "vutil_str.h"
 
 typedef struct fetch_buf {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool too_big;
+    vutil_buf body;            /* up to VOUCH_JWKS_MAX_BYTES */
     char cache_control[256];
 } fetch_buf;
 
@@ -88,28 +86,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     fetch_buf *b = userp;
     size_t n = size * nmemb;
 
-    if (n > VOUCH_JWKS_MAX_BYTES - b->len) {
-        b->too_big = true;
-        return 0; /* aborts the transfer */
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap == 0 ? 8192 : b->cap;
-        char *p;
-
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        p = realloc(b->data, cap);
-        if (p == NULL) {
-            return 0;
-        }
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
+    /* Over the limit or out of memory: 0 aborts the transfer. */
+    return vutil_buf_append(&b->body, data, n) ? n : 0;
 }
 
 static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
@@ -173,7 +151,7 @@ static int fetch_https(const char *url, const char *ca, long timeout_ms,
         curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
     }
     cc = curl_easy_perform(curl);
-    if (b->too_big) {
+    if (b->body.too_big) {
         rc = vutil_error_set(err, VOUCH_ETOOBIG, url, 0, 0,
                              "JWKS is over the limit of %u bytes",
                              VOUCH_JWKS_MAX_BYTES);
@@ -206,15 +184,14 @@ cleanup:
 int vouch__jwks_fetch(const char *url, const char *ca, long timeout_ms,
                       vouch_jwks **out, int64_t *ttl_s, vouch_error *err)
 {
-    fetch_buf b;
+    fetch_buf b = { VUTIL_BUF_INIT(VOUCH_JWKS_MAX_BYTES), "" };
     int rc;
 
     *out = NULL;
     *ttl_s = VOUCH_JWKS_DEFAULT_TTL_S;
-    memset(&b, 0, sizeof(b));
     if (strncmp(url, "file://", 7) == 0) {
-        rc = vouch__auth_read_file(url + 7, VOUCH_JWKS_MAX_BYTES, &b.data,
-                                   &b.len, err);
+        rc = vouch__auth_read_file(url + 7, VOUCH_JWKS_MAX_BYTES,
+                                   &b.body.data, &b.body.len, err);
     } else if (strncmp(url, "https://", 8) == 0) {
         rc = fetch_https(url, ca, timeout_ms, &b, err);
         *ttl_s = vouch__jwks_ttl_from_cache_control(
@@ -225,8 +202,8 @@ int vouch__jwks_fetch(const char *url, const char *ca, long timeout_ms,
                              "only");
     }
     if (rc == 0) {
-        rc = vouch_jwks_parse(out, b.data, b.len, url, err);
+        rc = vouch_jwks_parse(out, b.body.data, b.body.len, url, err);
     }
-    free(b.data);
+    free(b.body.data);
     return rc;
 }
