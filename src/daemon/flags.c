@@ -11,9 +11,11 @@
 #include <string.h>
 
 #include "flags.h"
+#include "vutil_help.h"
 #include "vutil_str.h"
 
-#define HELP_WIDTH 79
+/* Where a flag's help starts: vouchd's flag names are short, so its help
+ * starts left of VUTIL_HELP_COLUMN (vutil_help_flag() would move it). */
 #define HELP_COLUMN 27
 
 static void fail(char *err, size_t size, const char *fmt, ...)
@@ -558,34 +560,6 @@ void flags_free(flags *f)
 
 /* ---- --help ---- */
 
-/*
- * Print `text` from column `col`, wrapped at HELP_WIDTH, indented by
- * `indent` on continuation lines; `space` puts a blank before its first
- * word. Returns the column after it.
- */
-static size_t wrap(const char *text, size_t col, size_t indent, bool space)
-{
-    const char *p = text;
-
-    while (*p != '\0') {
-        size_t word = strcspn(p, " ");
-
-        if (col > indent && col + 1 + word > HELP_WIDTH) {
-            printf("\n%*s", (int)indent, "");
-            col = indent;
-        } else if (space) {
-            putchar(' ');
-            col++;
-        }
-        space = true;
-        printf("%.*s", (int)word, p);
-        col += word;
-        p += word;
-        p += strspn(p, " ");
-    }
-    return col;
-}
-
 /* "--name METAVAR" as the synopsis and the flag list show it. */
 static void flag_usage(const flag_spec *s, char *buf, size_t size)
 {
@@ -624,6 +598,7 @@ static void flag_notes(const flag_spec *s, char *buf, size_t size)
 void flags_print_help(const flags *f)
 {
     char text[256];
+    char item[260];
     char notes[128];
     size_t col;
 
@@ -636,14 +611,11 @@ void flags_print_help(const flags *f)
         }
         /* Each "[--flag VALUE]" stays on one line. */
         flag_usage(s, text, sizeof(text));
-        if (col + 3 + strlen(text) > HELP_WIDTH) {
-            printf("\n%*s", (int)indent - 1, "");
-            col = indent - 1;
-        }
-        col += (size_t)printf(" [%s]", text);
+        snprintf(item, sizeof(item), "[%s]", text);
+        col = vutil_help_item(item, col, indent - 1);
     }
     printf("\n\n");
-    wrap(f->summary, 0, 0, false);
+    vutil_help_words(f->summary, strlen(f->summary), 0, 0, false);
     printf("\n\n");
     for (const flag_spec *s = f->table; s->name != NULL; s++) {
         flag_usage(s, text, sizeof(text));
@@ -653,16 +625,17 @@ void flags_print_help(const flags *f)
             col = 0;
         }
         printf("%*s", (int)(HELP_COLUMN - col), "");
-        col = wrap(s->help, HELP_COLUMN, HELP_COLUMN, false);
+        col = vutil_help_words(s->help, strlen(s->help), HELP_COLUMN,
+                               HELP_COLUMN, false);
         flag_notes(s, notes, sizeof(notes));
         if (notes[0] != '\0') {
-            wrap(notes, col, HELP_COLUMN, true);
+            vutil_help_words(notes, strlen(notes), col, HELP_COLUMN, true);
         }
         printf("\n");
     }
     if (f->epilogue != NULL) {
         printf("\n");
-        wrap(f->epilogue, 0, 0, false);
+        vutil_help_words(f->epilogue, strlen(f->epilogue), 0, 0, false);
         printf("\n");
     }
 }
