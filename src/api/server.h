@@ -198,6 +198,9 @@ void api_server_stop(api_server *server, unsigned grace_s);
 /* The value of a query argument (decoded), or NULL. Borrowed. */
 const char *api_query(const api_request *req, const char *name);
 
+/* Forget the response set so far (freed unless a constant). */
+void api_response_drop(api_request *req);
+
 /* Set the response: `body` (`len` bytes) is copied. */
 int api_respond(api_request *req, unsigned http, const char *content_type,
                 const char *body, size_t len);
