@@ -590,7 +590,7 @@ static int verify_prehashed(const EVP_PKEY *pkey, const vouch__alg_info *info,
     if (md == NULL ||
         EVP_Digest(payload, payload_len, digest, &digest_len, md, NULL) !=
             1 ||
-        (ctx = vouch__verify_pool_take(pool, pkey, info)) == NULL) {
+        (ctx = vouch__verify_pool_take(pool, pkey, md)) == NULL) {
         ERR_clear_error();
         return vouch__error_set(err, VOUCH_ECRYPTO, NULL, 0, 0,
                                 "cannot set up %s verification", info->name);

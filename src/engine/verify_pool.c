@@ -37,10 +37,8 @@ EVP_MD *vouch__verify_digest(const vouch__alg_info *info)
 }
 
 EVP_PKEY_CTX *vouch__verify_pool_take(vouch__verify_pool *pool,
-                                      const EVP_PKEY *pkey,
-                                      const vouch__alg_info *info)
+                                      const EVP_PKEY *pkey, EVP_MD *md)
 {
-    EVP_MD *md = vouch__verify_digest(info);
     EVP_PKEY_CTX *ctx;
 
     for (size_t i = 0; i < VOUCH__VERIFY_SPARES; i++) {
@@ -48,9 +46,6 @@ EVP_PKEY_CTX *vouch__verify_pool_take(vouch__verify_pool *pool,
         if (ctx != NULL) {
             return ctx;
         }
-    }
-    if (md == NULL) {
-        return NULL;
     }
     ctx = EVP_PKEY_CTX_new_from_pkey(NULL, (EVP_PKEY *)pkey, NULL);
     if (ctx == NULL || EVP_PKEY_verify_init(ctx) != 1 ||

@@ -30,11 +30,11 @@ typedef struct vouch__verify_pool {
  * provider does not have it. Never freed by the caller. */
 EVP_MD *vouch__verify_digest(const vouch__alg_info *info);
 
-/* A context ready for EVP_PKEY_verify with `pkey` over `info`'s digest:
- * a spare one of `pool`, or a new one; NULL when OpenSSL cannot make it. */
+/* A context ready for EVP_PKEY_verify with `pkey` over digest `md`
+ * (vouch__verify_digest's): a spare one of `pool`, or a new one; NULL
+ * when OpenSSL cannot make it. */
 EVP_PKEY_CTX *vouch__verify_pool_take(vouch__verify_pool *pool,
-                                      const EVP_PKEY *pkey,
-                                      const vouch__alg_info *info);
+                                      const EVP_PKEY *pkey, EVP_MD *md);
 
 /* Give `ctx` back to `pool` (freed when the pool is full). */
 void vouch__verify_pool_give(vouch__verify_pool *pool, EVP_PKEY_CTX *ctx);
