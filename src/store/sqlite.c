@@ -799,7 +799,6 @@ int vouch__sq_fail(void *vc, int src, const char *step, vouch_error *err)
     return sq_fail(((sq_conn *)vc)->db, src, step, err);
 }
 
-
 static const vouch__store_sql sq_sql = {
     "INSERT INTO resources (" SQ_COLUMNS ") VALUES "
     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
