@@ -205,21 +205,16 @@ wrk_run() {
     ' "$work/wrk.out"
 }
 
-# verify_counts: prints "HITS MISSES" of vouchd's verify cache.
-verify_counts() {
+# counters: prints "HITS MISSES VERIFIED OTHER" from one read of
+# vouchd's /metrics: the verify cache's hits and misses, and the
+# decisions so far that were VERIFIED and that were anything else.
+counters() {
     curl -sf "$url/metrics" | awk '
         $1 == "vouchd_verify_cache_hits_total" { h = $2 }
         $1 == "vouchd_verify_cache_misses_total" { m = $2 }
-        END { printf "%d %d\n", h, m }'
-}
-
-# decision_counts: prints "VERIFIED OTHER", vouchd's decisions so far
-# that were VERIFIED and that were anything else.
-decision_counts() {
-    curl -sf "$url/metrics" | awk '
         $1 ~ /^vouchd_decisions_total[{]/ {
             if ($1 ~ /outcome="VERIFIED"/) v += $2; else o += $2 }
-        END { printf "%d %d\n", v, o }'
+        END { printf "%d %d %d %d\n", h, m, v, o }'
 }
 
 # validate_run NAME LUA: wrk_run of validate with the verify cache's hit
@@ -229,20 +224,19 @@ decision_counts() {
 # times as wrk counted answers and decided nothing else (the scripts
 # leave the answers' bodies unread, see bench/validate.lua).
 validate_run() {
-    before=$(verify_counts)
-    decided=$(decision_counts)
+    before=$(counters)
     line=$(wrk_run "$1" /v1/projects/p/attestors/a:validateAttestationOccurrence "$2")
+    after=$(counters)
     answers=$(awk '$2 == "requests" && $3 == "in" { print $1 }' "$work/wrk.out")
-    echo "$decided $(decision_counts) $answers" | awk -v name="$1" '{
-        verified = $3 - $1; other = $4 - $2
-        if (other != 0 || verified < $5 || $5 == 0) {
+    echo "$before $after $answers" | awk -v name="$1" '{
+        verified = $7 - $3; other = $8 - $4
+        if (other != 0 || verified < $9 || $9 == 0) {
             printf "bench_server: %s: %d answers, %d VERIFIED decisions, " \
-                   "%d others\n", name, $5, verified, other > "/dev/stderr"
+                   "%d others\n", name, $9, verified, other > "/dev/stderr"
             exit 1
         } }' || exit 1
-    after=$(verify_counts)
     echo "$line $before $after" | awk '{
-        h = $9 - $7; m = $10 - $8
+        h = $11 - $7; m = $12 - $8
         printf "%s %s %s %s %s %s %.1f\n", $1, $2, $3, $4, $5, $6,
                (h + m > 0 ? 100 * h / (h + m) : 0) }'
 }
