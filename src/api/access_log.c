@@ -3,10 +3,12 @@
  */
 #include "access_log.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server.h"
 #include "vutil_time.h"
@@ -36,45 +38,88 @@ void api_log_escape(char *out, size_t size, const char *in)
     out[used] = '\0';
 }
 
-/* api_log_escape into a new string (NULL when out of memory). */
-static char *escaped(const char *in)
+/* Write all of `line` with as few write(2) calls as the kernel allows:
+ * one, in practice, so that lines of concurrent requests never mix (an
+ * O_APPEND file or a pipe takes each call whole) and no lock is held
+ * while the kernel works. */
+static void write_line(int fd, const char *line, size_t len)
 {
-    size_t size = 4 * strlen(in) + 1;
-    char *out = malloc(size);
+    while (len > 0) {
+        ssize_t n = write(fd, line, len);
 
-    if (out != NULL) {
-        api_log_escape(out, size, in);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;   /* a full disk or a closed pipe: the line is lost */
+        }
+        line += n;
+        len -= (size_t)n;
     }
+}
+
+/* The line, printed by jansson into `buf` when it fits (with room for
+ * the newline), else into a new buffer; NULL when out of memory. */
+static char *print_line(json_t *line, char *buf, size_t size, size_t *len)
+{
+    const size_t flags = JSON_COMPACT | JSON_ENSURE_ASCII |
+                         JSON_PRESERVE_ORDER;
+    size_t n = json_dumpb(line, buf, size - 1, flags);
+    char *out = buf;
+
+    if (n == 0) {
+        return NULL;
+    }
+    if (n > size - 1) {
+        out = malloc(n + 1);
+        if (out == NULL || json_dumpb(line, out, n, flags) != n) {
+            free(out);
+            return NULL;
+        }
+    }
+    out[n] = '\n';
+    *len = n + 1;
     return out;
 }
 
-void api_access_log_write(FILE *f, pthread_mutex_t *lock,
-                          const char *method, const char *path,
+void api_access_log_write(FILE *f, const char *method, const char *path,
                           unsigned status, uint64_t latency_us,
                           const char *caller)
 {
     char when[40];
-    json_t *line = NULL;
-    char *p = NULL;
+    char path_buf[512];
+    char line_buf[1024];
+    char *p = path_buf;
     char *text = NULL;
+    size_t len = 0;
+    json_t *line;
 
+    /* A path is escaped into the stack unless it is long. */
+    if (path != NULL && 4 * strlen(path) + 1 > sizeof(path_buf)) {
+        p = malloc(4 * strlen(path) + 1);
+    }
+    if (path != NULL && p != NULL) {
+        api_log_escape(p, p == path_buf ? sizeof(path_buf)
+                                        : 4 * strlen(path) + 1,
+                       path);
+    }
     vutil_now_rfc3339(when, sizeof(when));
-    p = path != NULL ? escaped(path) : NULL;
     line = json_pack("{s:s,s:s?,s:s?,s:i,s:I,s:s?}", "time", when, "method",
-                     method, "path", p, "status", (int)status, "latency_us",
-                     (json_int_t)latency_us, "caller", caller);
-    if (line != NULL) {
-        text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII |
-                                    JSON_PRESERVE_ORDER);
+                     method, "path", path != NULL ? p : NULL, "status",
+                     (int)status, "latency_us", (json_int_t)latency_us,
+                     "caller", caller);
+    if (line != NULL && (path == NULL || p != NULL)) {
+        text = print_line(line, line_buf, sizeof(line_buf), &len);
     }
     if (text != NULL) {
-        pthread_mutex_lock(lock);
-        fprintf(f, "%s\n", text);
-        fflush(f);
-        pthread_mutex_unlock(lock);
+        write_line(fileno(f), text, len);
     }
-    free(text);
-    free(p);
+    if (text != line_buf) {
+        free(text);
+    }
+    if (p != path_buf) {
+        free(p);
+    }
     json_decref(line);
 }
 

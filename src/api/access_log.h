@@ -22,15 +22,15 @@ void api_log_escape(char *out, size_t size, const char *in);
 
 /*
  * Append {"time","method","path","status","latency_us","caller"} to `f`
- * under `lock`, and flush. `method` is escaped already (api_log_escape),
+ * in one write(2) of its descriptor, unbuffered and without a lock
+ * (whole lines even when requests end together). `method` is escaped already (api_log_escape),
  * or NULL (logged as null) when the request was refused before its
  * method was known; `path` is escaped here; `caller` is the principal
  * (an authenticated member form, printable ASCII) or NULL (null: an
  * anonymous caller, or no auth config). A line that cannot be built
  * (out of memory) is dropped. Thread-safe.
  */
-void api_access_log_write(FILE *f, pthread_mutex_t *lock,
-                          const char *method, const char *path,
+void api_access_log_write(FILE *f, const char *method, const char *path,
                           unsigned status, uint64_t latency_us,
                           const char *caller);
 

@@ -353,7 +353,7 @@ static void completed(void *cls, struct MHD_Connection *connection,
         req->status = api_log_unanswered_status(connection, expired, toe);
     }
     if (s->access_log != NULL) {
-        api_access_log_write(s->access_log, &s->log_lock,
+        api_access_log_write(s->access_log,
                              req->begun ? req->method_text : NULL,
                              req->path, req->status, latency,
                              api_caller_name(req));
@@ -503,7 +503,6 @@ static void server_free(api_server *s)
     api_limits_free(s->limits);
     pthread_cond_destroy(&s->flight_cond);
     pthread_mutex_destroy(&s->flight_lock);
-    pthread_mutex_destroy(&s->log_lock);
     free(s);
 }
 
@@ -586,7 +585,6 @@ int api_server_start(api_server **out, const api_config *cfg,
     s->default_location = cfg->default_location != NULL
                               ? cfg->default_location
                               : "us-central1";
-    pthread_mutex_init(&s->log_lock, NULL);
     pthread_mutex_init(&s->flight_lock, NULL);
     pthread_cond_init(&s->flight_cond, NULL);
 

@@ -89,7 +89,6 @@ typedef struct api_server {
                                          none (run_v1_request.c) */
     api_metrics *metrics;
     FILE *access_log;
-    pthread_mutex_t log_lock;
     size_t body_limit;
     size_t body_budget;
     uint16_t port;

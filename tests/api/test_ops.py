@@ -1,6 +1,7 @@
 """Operations endpoints, routing errors, limits and the access log."""
 import json
 import socket
+import threading
 import time
 
 from conftest import create_note, policy_body
@@ -123,6 +124,45 @@ def test_ops_access_log_has_one_json_line_per_request(server, project):
     assert first["caller"] is None
     assert isinstance(first["latency_us"], int) and first["latency_us"] >= 0
     assert first["time"].endswith("Z")
+
+
+def test_ops_access_log_lines_stay_whole_under_concurrent_requests(server):
+    # Eight threads end requests together; paths of up to 3,000 bytes make
+    # some lines longer than any fixed buffer. Every line must still be
+    # one whole JSON object naming its own request.
+    errors = []
+
+    def worker(n):
+        try:
+            for i in range(25):
+                tail = "x" * (i * 120)
+                r = server.request("GET", "/v1/projects/w%d-%d/%s/policy"
+                                   % (n, i, tail))
+                if r.status != 404:
+                    errors.append(r.status)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    want = {"/v1/projects/w%d-%d/%s/policy" % (n, i, "x" * (i * 120))
+            for n in range(8) for i in range(25)}
+    deadline = time.monotonic() + 10
+    while True:
+        with open(server.access_log) as f:
+            text = f.read()
+        lines = [json.loads(line) for line in text.splitlines()]
+        seen = {e["path"] for e in lines
+                if e["path"].startswith("/v1/projects/w")}
+        if seen >= want or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert seen == want
+    assert text.endswith("\n")
 
 
 def metric_count(text, route, method, code):
