@@ -8,13 +8,20 @@
 
 void vutil_now_rfc3339(char *buf, size_t size)
 {
+    /* Calls on one thread mostly fall in the second of the call before
+     * (one per request in the access log): the calendar part is worked
+     * out once a second per thread. */
+    static _Thread_local time_t base_sec = (time_t)-1;
+    static _Thread_local char base[32];
     struct timespec now;
     struct tm tm;
-    char base[32];
 
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (now.tv_sec != base_sec) {
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+        base_sec = now.tv_sec;
+    }
     snprintf(buf, size, "%s.%06ldZ", base, (long)(now.tv_nsec / 1000));
 }
 
