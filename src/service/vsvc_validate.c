@@ -75,11 +75,15 @@ static int rebuilt_occurrence_error(vouch_error *err)
 #define REBUILD_DUMP_FLAGS (JSON_SORT_KEYS | JSON_INDENT(REBUILD_INDENT))
 
 /* At most the bytes jansson prints for a string: its quotes, and 6 bytes
- * ("\u001f") for each byte it escapes. */
-static size_t string_bound(const char *s, size_t len)
+ * ("\u001f") for each byte it escapes. `coarse`: as if every byte were
+ * escaped, without looking at them. */
+static size_t string_bound(const char *s, size_t len, bool coarse)
 {
     size_t n = len + 2;
 
+    if (coarse) {
+        return 6 * len + 2;
+    }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
 
@@ -94,15 +98,18 @@ static size_t string_bound(const char *s, size_t len)
  * An upper bound of the size json_dumps(v, REBUILD_DUMP_FLAGS) prints for
  * a value at nesting `depth`: each member or item on its own line, indented,
  * with its key, ": " and a ",", then the closing line. Numbers print in at
- * most 40 bytes. Cheaper than printing: no sort, no copy.
+ * most 40 bytes. Cheaper than printing: no sort, no copy; and a `coarse`
+ * bound (string_bound) does not even read the strings, which is all a
+ * request far below the limit needs.
  */
-static size_t dump_bound(const json_t *v, size_t depth)
+static size_t dump_bound(const json_t *v, size_t depth, bool coarse)
 {
     size_t inner = 1 + REBUILD_INDENT * (depth + 1);   /* "\n" + indent */
     size_t n;
 
     if (json_is_string(v)) {
-        return string_bound(json_string_value(v), json_string_length(v));
+        return string_bound(json_string_value(v), json_string_length(v),
+                            coarse);
     }
     if (json_is_object(v)) {
         const char *key;
@@ -110,15 +117,16 @@ static size_t dump_bound(const json_t *v, size_t depth)
 
         n = 2 + 1 + REBUILD_INDENT * depth;
         json_object_foreach((json_t *)v, key, member) {
-            n += inner + string_bound(key, strlen(key)) + 2 +
-                 dump_bound(member, depth + 1) + 1;
+            n += inner + string_bound(key, strlen(key), coarse) + 2 +
+                 dump_bound(member, depth + 1, coarse) + 1;
         }
         return n;
     }
     if (json_is_array(v)) {
         n = 2 + 1 + REBUILD_INDENT * depth;
         for (size_t i = 0; i < json_array_size(v); i++) {
-            n += inner + dump_bound(json_array_get(v, i), depth + 1) + 1;
+            n += inner + dump_bound(json_array_get(v, i), depth + 1, coarse) +
+                 1;
         }
         return n;
     }
@@ -140,7 +148,8 @@ static int rebuild(const json_t *attestation, const char *note_name,
     if (occ == NULL) {
         return vutil_enomem(err);
     }
-    if (dump_bound(occ, 0) <= VOUCH_OCCURRENCE_MAX_BYTES) {
+    if (dump_bound(occ, 0, true) <= VOUCH_OCCURRENCE_MAX_BYTES ||
+        dump_bound(occ, 0, false) <= VOUCH_OCCURRENCE_MAX_BYTES) {
         rc = vouch_attestation_from_json_value(out, occ, NULL, NULL);
         if (rc == 0 || rc == VOUCH_ENOMEM) {
             json_decref(occ);
