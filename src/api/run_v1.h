@@ -328,6 +328,16 @@ int run_v1_respond_get(struct api_request *req, run_v1_finder find,
 /* A v2 resource as its v1 shape (run_v1_service_of ...). */
 typedef json_t *(*run_v1_shape)(const json_t *r2, const run_v1_where *w);
 
+/* Define NAME, the run_v1_conv of a v1 shape that needs no payload:
+ * it shows a resource with SHAPE (a run_v1_shape). */
+#define RUN_V1_CONV_OF(NAME, SHAPE)                                         \
+    static json_t *NAME(const json_t *r2, const run_v1_where *w,            \
+                        void *payload)                                      \
+    {                                                                       \
+        (void)payload;                                                      \
+        return SHAPE(r2, w);                                                \
+    }
+
 /* Respond to the platform call `c` the way run_v1_finish does, with the
  * resource of its Operation in the v1 shape `shape`. */
 int run_v1_finish_op(struct api_request *req, run_v1_call *c, int rc,

@@ -16,19 +16,8 @@
 #include "run_v1.h"
 #include "server.h"
 
-static json_t *conv_job(const json_t *r2, const run_v1_where *w,
-                        void *payload)
-{
-    (void)payload;
-    return run_v1_job_of(r2, w);
-}
-
-static json_t *conv_execution(const json_t *r2, const run_v1_where *w,
-                              void *payload)
-{
-    (void)payload;
-    return run_v1_execution_of(r2, w);
-}
+RUN_V1_CONV_OF(conv_job, run_v1_job_of)
+RUN_V1_CONV_OF(conv_execution, run_v1_execution_of)
 
 static const run_v1_writer job_writer = {
     run_v1_job_to_v2, vouch_platform_job_create, vouch_platform_job_update,

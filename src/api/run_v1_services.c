@@ -106,26 +106,9 @@ int api_v1_delete_service(api_request *req)
 
 /* ---- lists of services and their views ---- */
 
-static json_t *conv_service(const json_t *r2, const run_v1_where *w,
-                            void *payload)
-{
-    (void)payload;
-    return run_v1_service_of(r2, w);
-}
-
-static json_t *conv_configuration(const json_t *r2, const run_v1_where *w,
-                                  void *payload)
-{
-    (void)payload;
-    return run_v1_configuration_of(r2, w);
-}
-
-static json_t *conv_route(const json_t *r2, const run_v1_where *w,
-                          void *payload)
-{
-    (void)payload;
-    return run_v1_route_of(r2, w);
-}
+RUN_V1_CONV_OF(conv_service, run_v1_service_of)
+RUN_V1_CONV_OF(conv_configuration, run_v1_configuration_of)
+RUN_V1_CONV_OF(conv_route, run_v1_route_of)
 
 static const run_v1_list_spec service_list = {
     .kind = VSVC_SERVICE, .conv = conv_service,
