@@ -135,6 +135,16 @@ int run_v1_fields(const json_t *obj, const char *const *allowed,
                   const char *const *ignored, const char *path,
                   vouch_error *err);
 
+/* The top of a v1 Service or Job body: no field but apiVersion, kind,
+ * metadata and spec, and status (output only, ignored). */
+int run_v1_body_fields(const json_t *in, vouch_error *err);
+
+/* The spec.template of a v1 Service or Job: required (VOUCH_EINVAL
+ * "spec.template: required, WHAT" when NULL), with no field but metadata
+ * and spec. */
+int run_v1_template_check(const json_t *tpl, const char *what,
+                          vouch_error *err);
+
 /* `id` must be a name a URL can carry (1 to 128 of A-Z a-z 0-9 - _ . ~:
  * a revision named in traffic or a template). */
 int run_v1_id_check(const char *id, const char *path, vouch_error *err);
