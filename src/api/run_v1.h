@@ -224,13 +224,15 @@ int run_v1_load(struct api_request *req, vsvc_kind kind, const char *name,
 
 /*
  * Find child `w->id` of kind `kind` ("revision", "execution") in the
- * location: under `collection`/`guess` ("services"/"web") when the id
- * names its parent, else by scanning the location's `child` collections
+ * location: under `collection`/PARENT ("services"/"web") when the id is
+ * one generated for PARENT, i.e. PARENT followed by a tail of the shape
+ * `tail` ('#' a digit, '?' any character, others themselves: "-#####-???"
+ * for web-00001-abc), else by scanning the location's `child` collections
  * ("revisions"). VOUCH_ENOTFOUND names it. Caller owns *out.
  */
 int run_v1_find(struct api_request *req, const run_v1_where *w,
                 vsvc_kind kind, const char *collection, const char *child,
-                const char *guess, json_t **out, vouch_error *err);
+                const char *tail, json_t **out, vouch_error *err);
 
 /* The resource an Operation carries (its metadata without "@type"). New
  * reference; NULL when absent. */

@@ -200,37 +200,12 @@ int api_v1_list_revisions(api_request *req)
     return rc;
 }
 
-/* "S-00001-abc" -> "S", the service a generated revision id names. */
-static bool service_of_revision(const char *rev, char *out, size_t size)
-{
-    size_t n = strlen(rev);
-
-    if (n < 11 || rev[n - 4] != '-' || rev[n - 10] != '-' ||
-        n - 10 >= size) {
-        return false;
-    }
-    for (size_t i = n - 9; i < n - 4; i++) {
-        if (rev[i] < '0' || rev[i] > '9') {
-            return false;
-        }
-    }
-    memcpy(out, rev, n - 10);
-    out[n - 10] = '\0';
-    return true;
-}
-
-/* Revision w->id of the location. */
+/* Revision w->id of the location; "S-00001-abc" is one of service S's. */
 static int find_revision(api_request *req, const run_v1_where *w,
                          json_t **out, vouch_error *err)
 {
-    char guess[160];
-
-    return run_v1_find(req, w, VSVC_REVISION, "services",
-                       "revisions",
-                       service_of_revision(w->id, guess, sizeof(guess))
-                           ? guess
-                           : NULL,
-                       out, err);
+    return run_v1_find(req, w, VSVC_REVISION, "services", "revisions",
+                       "-#####-???", out, err);
 }
 
 int api_v1_get_revision(api_request *req)
