@@ -9,8 +9,8 @@
 
 #include "authz.h"
 #include "filter.h"
+#include "handlers.h"
 #include "server.h"
-#include "support_apis.h"
 
 /* ---- notes ---- */
 

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "authz.h"
+#include "handlers.h"
 #include "server.h"
-#include "support_apis.h"
 
 static vsvc_iam_target target_of(const api_route *r)
 {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "platform.h"
 #include "run.h"
 #include "server.h"

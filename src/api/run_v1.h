@@ -14,9 +14,9 @@
  *                      fields revisions and tasks share, containers,
  *                      annotations
  *   run_v1_service.c   Service, Revision, Configuration, Route shapes
- *   run_v1_services.c  their handlers
+ *   run_v1_services.c  their handlers (declared in handlers.h)
  *   run_v1_job.c       Job, Execution, Task shapes
- *   run_v1_jobs.c      their handlers
+ *   run_v1_jobs.c      their handlers (declared in handlers.h)
  *
  * Conversions take untrusted JSON and name the v1 field path of every
  * fault ("spec.template.spec.containers[0].image: ..."); they never
@@ -392,33 +392,5 @@ json_t *run_v1_execution_of(const json_t *ex, const run_v1_where *w);
 /* Task `index` of execution `ex` (tasks are views of their execution). */
 json_t *run_v1_task_of(const json_t *ex, json_int_t index,
                        const run_v1_where *w);
-
-/* ---- handlers (run_v1_services.c, run_v1_jobs.c) ---- */
-
-int api_v1_create_service(struct api_request *req);
-int api_v1_get_service(struct api_request *req);
-int api_v1_list_services(struct api_request *req);
-int api_v1_replace_service(struct api_request *req);
-int api_v1_delete_service(struct api_request *req);
-int api_v1_get_revision(struct api_request *req);
-int api_v1_list_revisions(struct api_request *req);
-int api_v1_delete_revision(struct api_request *req);
-int api_v1_get_configuration(struct api_request *req);
-int api_v1_list_configurations(struct api_request *req);
-int api_v1_get_route(struct api_request *req);
-int api_v1_list_routes(struct api_request *req);
-
-int api_v1_create_job(struct api_request *req);
-int api_v1_get_job(struct api_request *req);
-int api_v1_list_jobs(struct api_request *req);
-int api_v1_replace_job(struct api_request *req);
-int api_v1_delete_job(struct api_request *req);
-int api_v1_run_job(struct api_request *req);
-int api_v1_get_execution(struct api_request *req);
-int api_v1_list_executions(struct api_request *req);
-int api_v1_delete_execution(struct api_request *req);
-int api_v1_cancel_execution(struct api_request *req);
-int api_v1_get_task(struct api_request *req);
-int api_v1_list_tasks(struct api_request *req);
 
 #endif /* VOUCH_API_RUN_V1_H */

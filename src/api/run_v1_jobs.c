@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "labelsel.h"
 #include "platform.h"
 #include "run_v1.h"

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "platform.h"
 #include "run_v1.h"
 #include "server.h"
