@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "server.h"
 
 /* ---- the policy ---- */

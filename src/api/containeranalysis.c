@@ -9,8 +9,8 @@
 
 #include "authz.h"
 #include "filter.h"
+#include "handlers.h"
 #include "server.h"
-#include "support_apis.h"
 
 /* ---- notes ---- */
 
@@ -19,15 +19,7 @@ int api_create_note(api_request *req)
     return api_respond_write(req, vsvc_note_create, api_query(req, "noteId"));
 }
 
-int api_get_note(api_request *req)
-{
-    return api_respond_get(req, VSVC_NOTE);
-}
-
-int api_list_notes(api_request *req)
-{
-    return api_respond_list(req, VSVC_NOTE, "notes");
-}
+API_READ_HANDLERS(api_get_note, api_list_notes, VSVC_NOTE, "notes")
 
 int api_delete_note(api_request *req)
 {

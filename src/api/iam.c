@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "authz.h"
+#include "handlers.h"
 #include "server.h"
-#include "support_apis.h"
 
 static vsvc_iam_target target_of(const api_route *r)
 {
@@ -35,16 +35,23 @@ static vsvc_iam_target target_of(const api_route *r)
     }
 }
 
-static int respond_policy(api_request *req, const vouch_iam_policy *policy)
+/* Respond with `policy`, or with `err` when `rc` is negative; frees
+ * `policy`. The end of getIamPolicy and setIamPolicy. */
+static int respond_policy(api_request *req, int rc, vouch_iam_policy *policy,
+                          const vouch_error *err)
 {
-    json_t *json = vouch_iam_policy_to_json(policy);
-    int rc;
+    json_t *json = NULL;
 
-    if (json == NULL) {
-        return api_respond_error(req, VOUCH_ENOMEM, "out of memory");
+    if (rc < 0) {
+        rc = api_respond_vouch_error(req, err, NULL);
+    } else {
+        json = vouch_iam_policy_to_json(policy);
+        rc = json != NULL ? api_respond_json(req, 200, json)
+                          : api_respond_error(req, VOUCH_ENOMEM,
+                                              "out of memory");
     }
-    rc = api_respond_json(req, 200, json);
     json_decref(json);
+    vouch_iam_policy_free(policy);
     return rc;
 }
 
@@ -63,10 +70,7 @@ int api_iam_get_policy(api_request *req)
     if (rc == 0) {
         rc = vsvc_iam_get(req->session, name, &policy, &err);
     }
-    rc = rc < 0 ? api_respond_vouch_error(req, &err, NULL)
-                : respond_policy(req, policy);
-    vouch_iam_policy_free(policy);
-    return rc;
+    return respond_policy(req, rc, policy, &err);
 }
 
 int api_iam_set_policy(api_request *req)
@@ -85,11 +89,8 @@ int api_iam_set_policy(api_request *req)
         rc = vsvc_iam_set(req->session, target_of(req->route), name, &set,
                           &policy, &err);
     }
-    rc = rc < 0 ? api_respond_vouch_error(req, &err, NULL)
-                : respond_policy(req, policy);
-    vouch_iam_policy_free(policy);
     vouch_iam_set_request_clear(&set);
-    return rc;
+    return respond_policy(req, rc, policy, &err);
 }
 
 /* A policy that grants every predefined role to everyone: what a caller

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "handlers.h"
 #include "platform.h"
 #include "server.h"
 

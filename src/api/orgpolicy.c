@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "handlers.h"
 #include "platform.h"
 #include "run.h"
 #include "server.h"

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "platform.h"
 #include "run.h"
 #include "server.h"
-#include "support_apis.h"
 
 int api_list_constraints(api_request *req)
 {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "server.h"
 #include "support_apis.h"
 

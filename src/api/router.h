@@ -113,28 +113,4 @@ int api_router_match(const char *path, size_t len, api_method method,
 api_method api_method_parse(const char *name);
 const char *api_method_name(api_method m);
 
-/* Handlers (binauthz.c, containeranalysis.c, ops.c). */
-int api_get_policy(struct api_request *req);
-int api_put_policy(struct api_request *req);
-int api_get_system_policy(struct api_request *req);
-int api_create_attestor(struct api_request *req);
-int api_get_attestor(struct api_request *req);
-int api_list_attestors(struct api_request *req);
-int api_update_attestor(struct api_request *req);
-int api_delete_attestor(struct api_request *req);
-int api_validate_attestation(struct api_request *req);
-int api_create_note(struct api_request *req);
-int api_get_note(struct api_request *req);
-int api_list_notes(struct api_request *req);
-int api_delete_note(struct api_request *req);
-int api_create_occurrence(struct api_request *req);
-int api_batch_create_occurrences(struct api_request *req);
-int api_get_occurrence(struct api_request *req);
-int api_list_occurrences(struct api_request *req);
-int api_delete_occurrence(struct api_request *req);
-int api_healthz(struct api_request *req);
-int api_readyz(struct api_request *req);
-int api_metrics_handler(struct api_request *req);
-int api_whoami(struct api_request *req);
-
 #endif /* VOUCH_API_ROUTER_H */

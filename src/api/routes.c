@@ -6,13 +6,11 @@
  * leaves open); api_router_check() refuses anything else at start-up, and
  * tests/api/test_routes.c checks the table the same way.
  */
+#include "handlers.h"
 #include "router.h"
 #include "k8s.h"
 #include "logging.h"
 #include "projects.h"
-#include "run.h"
-#include "run_v1.h"
-#include "support_apis.h"
 
 /* Every route but the operations endpoints calls the service layer,
  * which runs each call as one read or one unit of work (src/service). */

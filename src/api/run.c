@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "platform.h"
 #include "run.h"
 #include "server.h"
@@ -101,22 +102,32 @@ static int run_delete(api_request *req, delete_fn fn)
     return api_platform_call_finish(req, &c, rc);
 }
 
+/*
+ * Define api_create_NOUN, api_update_NOUN and api_delete_NOUN, the route
+ * handlers of a service or a job (NOUN) that call the platform's
+ * vouch_platform_NOUN_create, _update and _delete; ID_PARAM is the query
+ * argument that names a new one.
+ */
+#define RUN_WRITE_HANDLERS(NOUN, ID_PARAM)                                  \
+    int api_create_##NOUN(api_request *req)                                 \
+    {                                                                       \
+        return run_create(req, vouch_platform_##NOUN##_create, ID_PARAM);   \
+    }                                                                       \
+                                                                            \
+    int api_update_##NOUN(api_request *req)                                 \
+    {                                                                       \
+        return run_update(req, vouch_platform_##NOUN##_update);             \
+    }                                                                       \
+                                                                            \
+    int api_delete_##NOUN(api_request *req)                                 \
+    {                                                                       \
+        return run_delete(req, vouch_platform_##NOUN##_delete);             \
+    }
+
 /* ---- services ---- */
 
-int api_create_service(api_request *req)
-{
-    return run_create(req, vouch_platform_service_create, "serviceId");
-}
-
-int api_update_service(api_request *req)
-{
-    return run_update(req, vouch_platform_service_update);
-}
-
-int api_delete_service(api_request *req)
-{
-    return run_delete(req, vouch_platform_service_delete);
-}
+/* api_create_service, api_update_service, api_delete_service */
+RUN_WRITE_HANDLERS(service, "serviceId")
 
 int api_get_service(api_request *req)
 {
@@ -171,32 +182,13 @@ int api_list_services(api_request *req)
     return list_with_conformance(req, VSVC_SERVICE, "services");
 }
 
-int api_get_revision(api_request *req)
-{
-    return api_respond_get(req, VSVC_REVISION);
-}
-
-int api_list_revisions(api_request *req)
-{
-    return api_respond_list(req, VSVC_REVISION, "revisions");
-}
+API_READ_HANDLERS(api_get_revision, api_list_revisions, VSVC_REVISION,
+                  "revisions")
 
 /* ---- jobs and executions ---- */
 
-int api_create_job(api_request *req)
-{
-    return run_create(req, vouch_platform_job_create, "jobId");
-}
-
-int api_update_job(api_request *req)
-{
-    return run_update(req, vouch_platform_job_update);
-}
-
-int api_delete_job(api_request *req)
-{
-    return run_delete(req, vouch_platform_job_delete);
-}
+/* api_create_job, api_update_job, api_delete_job */
+RUN_WRITE_HANDLERS(job, "jobId")
 
 int api_run_job(api_request *req)
 {
@@ -220,15 +212,8 @@ int api_list_jobs(api_request *req)
     return list_with_conformance(req, VSVC_JOB, "jobs");
 }
 
-int api_get_execution(api_request *req)
-{
-    return api_respond_get(req, VSVC_EXECUTION);
-}
-
-int api_list_executions(api_request *req)
-{
-    return api_respond_list(req, VSVC_EXECUTION, "executions");
-}
+API_READ_HANDLERS(api_get_execution, api_list_executions, VSVC_EXECUTION,
+                  "executions")
 
 /* Cancel (`cancel`) or delete an execution. */
 static int execution_change(api_request *req, bool cancel)
@@ -256,12 +241,5 @@ int api_delete_execution(api_request *req)
 
 /* ---- operations ---- */
 
-int api_get_operation(api_request *req)
-{
-    return api_respond_get(req, VSVC_OPERATION);
-}
-
-int api_list_operations(api_request *req)
-{
-    return api_respond_list(req, VSVC_OPERATION, "operations");
-}
+API_READ_HANDLERS(api_get_operation, api_list_operations, VSVC_OPERATION,
+                  "operations")

@@ -1,7 +1,9 @@
 /*
- * vouchd — handlers of the Cloud Run Admin API v2 (run.c) and of the Org
- * Policy v2 constraint run.allowedBinaryAuthorizationPolicies
- * (orgpolicy.c). Route-table lines: docs/run.md "HTTP routes".
+ * vouchd — what the handlers of the Cloud Run Admin API v2 (run.c), of
+ * the Org Policy v2 constraint run.allowedBinaryAuthorizationPolicies
+ * (orgpolicy.c, orgpolicy_v2.c) and of the v1 adapter (run_v1*.c) share:
+ * the platform context and one platform call per request. The handlers
+ * themselves: handlers.h. Route-table lines: docs/run.md "HTTP routes".
  */
 #ifndef VOUCH_API_RUN_H
 #define VOUCH_API_RUN_H
@@ -40,28 +42,5 @@ void api_platform_call_begin(struct api_request *req, api_platform_call *c);
  * the platform function returned. */
 int api_platform_call_finish(struct api_request *req, api_platform_call *c,
                              int rc);
-
-int api_create_service(struct api_request *req);
-int api_get_service(struct api_request *req);
-int api_list_services(struct api_request *req);
-int api_update_service(struct api_request *req);
-int api_delete_service(struct api_request *req);
-int api_get_revision(struct api_request *req);
-int api_list_revisions(struct api_request *req);
-int api_create_job(struct api_request *req);
-int api_get_job(struct api_request *req);
-int api_list_jobs(struct api_request *req);
-int api_update_job(struct api_request *req);
-int api_delete_job(struct api_request *req);
-int api_run_job(struct api_request *req);
-int api_get_execution(struct api_request *req);
-int api_list_executions(struct api_request *req);
-int api_cancel_execution(struct api_request *req);
-int api_delete_execution(struct api_request *req);
-int api_get_operation(struct api_request *req);
-int api_list_operations(struct api_request *req);
-int api_get_orgpolicy(struct api_request *req);
-int api_patch_orgpolicy(struct api_request *req);
-int api_delete_orgpolicy(struct api_request *req);
 
 #endif /* VOUCH_API_RUN_H */

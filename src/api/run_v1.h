@@ -14,9 +14,9 @@
  *                      fields revisions and tasks share, containers,
  *                      annotations
  *   run_v1_service.c   Service, Revision, Configuration, Route shapes
- *   run_v1_services.c  their handlers
+ *   run_v1_services.c  their handlers (declared in handlers.h)
  *   run_v1_job.c       Job, Execution, Task shapes
- *   run_v1_jobs.c      their handlers
+ *   run_v1_jobs.c      their handlers (declared in handlers.h)
  *
  * Conversions take untrusted JSON and name the v1 field path of every
  * fault ("spec.template.spec.containers[0].image: ..."); they never
@@ -135,6 +135,16 @@ int run_v1_fields(const json_t *obj, const char *const *allowed,
                   const char *const *ignored, const char *path,
                   vouch_error *err);
 
+/* The top of a v1 Service or Job body: no field but apiVersion, kind,
+ * metadata and spec, and status (output only, ignored). */
+int run_v1_body_fields(const json_t *in, vouch_error *err);
+
+/* The spec.template of a v1 Service or Job: required (VOUCH_EINVAL
+ * "spec.template: required, WHAT" when NULL), with no field but metadata
+ * and spec. */
+int run_v1_template_check(const json_t *tpl, const char *what,
+                          vouch_error *err);
+
 /* `id` must be a name a URL can carry (1 to 128 of A-Z a-z 0-9 - _ . ~:
  * a revision named in traffic or a template). */
 int run_v1_id_check(const char *id, const char *path, vouch_error *err);
@@ -214,13 +224,15 @@ int run_v1_load(struct api_request *req, vsvc_kind kind, const char *name,
 
 /*
  * Find child `w->id` of kind `kind` ("revision", "execution") in the
- * location: under `collection`/`guess` ("services"/"web") when the id
- * names its parent, else by scanning the location's `child` collections
+ * location: under `collection`/PARENT ("services"/"web") when the id is
+ * one generated for PARENT, i.e. PARENT followed by a tail of the shape
+ * `tail` ('#' a digit, '?' any character, others themselves: "-#####-???"
+ * for web-00001-abc), else by scanning the location's `child` collections
  * ("revisions"). VOUCH_ENOTFOUND names it. Caller owns *out.
  */
 int run_v1_find(struct api_request *req, const run_v1_where *w,
                 vsvc_kind kind, const char *collection, const char *child,
-                const char *guess, json_t **out, vouch_error *err);
+                const char *tail, json_t **out, vouch_error *err);
 
 /* The resource an Operation carries (its metadata without "@type"). New
  * reference; NULL when absent. */
@@ -328,6 +340,16 @@ int run_v1_respond_get(struct api_request *req, run_v1_finder find,
 /* A v2 resource as its v1 shape (run_v1_service_of ...). */
 typedef json_t *(*run_v1_shape)(const json_t *r2, const run_v1_where *w);
 
+/* Define NAME, the run_v1_conv of a v1 shape that needs no payload:
+ * it shows a resource with SHAPE (a run_v1_shape). */
+#define RUN_V1_CONV_OF(NAME, SHAPE)                                         \
+    static json_t *NAME(const json_t *r2, const run_v1_where *w,            \
+                        void *payload)                                      \
+    {                                                                       \
+        (void)payload;                                                      \
+        return SHAPE(r2, w);                                                \
+    }
+
 /* Respond to the platform call `c` the way run_v1_finish does, with the
  * resource of its Operation in the v1 shape `shape`. */
 int run_v1_finish_op(struct api_request *req, run_v1_call *c, int rc,
@@ -370,33 +392,5 @@ json_t *run_v1_execution_of(const json_t *ex, const run_v1_where *w);
 /* Task `index` of execution `ex` (tasks are views of their execution). */
 json_t *run_v1_task_of(const json_t *ex, json_int_t index,
                        const run_v1_where *w);
-
-/* ---- handlers (run_v1_services.c, run_v1_jobs.c) ---- */
-
-int api_v1_create_service(struct api_request *req);
-int api_v1_get_service(struct api_request *req);
-int api_v1_list_services(struct api_request *req);
-int api_v1_replace_service(struct api_request *req);
-int api_v1_delete_service(struct api_request *req);
-int api_v1_get_revision(struct api_request *req);
-int api_v1_list_revisions(struct api_request *req);
-int api_v1_delete_revision(struct api_request *req);
-int api_v1_get_configuration(struct api_request *req);
-int api_v1_list_configurations(struct api_request *req);
-int api_v1_get_route(struct api_request *req);
-int api_v1_list_routes(struct api_request *req);
-
-int api_v1_create_job(struct api_request *req);
-int api_v1_get_job(struct api_request *req);
-int api_v1_list_jobs(struct api_request *req);
-int api_v1_replace_job(struct api_request *req);
-int api_v1_delete_job(struct api_request *req);
-int api_v1_run_job(struct api_request *req);
-int api_v1_get_execution(struct api_request *req);
-int api_v1_list_executions(struct api_request *req);
-int api_v1_delete_execution(struct api_request *req);
-int api_v1_cancel_execution(struct api_request *req);
-int api_v1_get_task(struct api_request *req);
-int api_v1_list_tasks(struct api_request *req);
 
 #endif /* VOUCH_API_RUN_V1_H */

@@ -161,6 +161,28 @@ int run_v1_fields(const json_t *obj, const char *const *allowed,
     return 0;
 }
 
+int run_v1_body_fields(const json_t *in, vouch_error *err)
+{
+    static const char *const top[] = {
+        "apiVersion", "kind", "metadata", "spec", NULL,
+    };
+    static const char *const output[] = { "status", NULL };
+
+    return run_v1_fields(in, top, output, "", err);
+}
+
+int run_v1_template_check(const json_t *tpl, const char *what,
+                          vouch_error *err)
+{
+    static const char *const top[] = { "metadata", "spec", NULL };
+
+    if (tpl == NULL) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "spec.template: required, %s", what);
+    }
+    return run_v1_fields(tpl, top, NULL, "spec.template", err);
+}
+
 int run_v1_id_check(const char *id, const char *path, vouch_error *err)
 {
     size_t n = strlen(id);

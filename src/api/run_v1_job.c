@@ -75,7 +75,6 @@ static int template_meta_to_v2(const json_t *meta, const char *path,
 static int exec_template_to_v2(const json_t *tpl, json_t **out,
                                vouch_error *err)
 {
-    static const char *const top[] = { "metadata", "spec", NULL };
     static const char *const spec_fields[] = {
         "parallelism", "taskCount", "template", NULL,
     };
@@ -86,12 +85,7 @@ static int exec_template_to_v2(const json_t *tpl, json_t **out,
     int rc;
 
     *out = NULL;
-    if (tpl == NULL) {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "spec.template: required, "
-                               "an ExecutionTemplateSpec");
-    }
-    rc = run_v1_fields(tpl, top, NULL, "spec.template", err);
+    rc = run_v1_template_check(tpl, "an ExecutionTemplateSpec", err);
     json_t *spec = json_object_get(tpl, "spec");
     if (rc == 0) {
         rc = run_v1_fields(spec, spec_fields, NULL, "spec.template.spec",
@@ -154,10 +148,6 @@ int run_v1_job_to_v2(const json_t *in, const run_v1_where *w,
                      const char *url_id, char *id, size_t id_size,
                      json_t **out, vouch_error *err)
 {
-    static const char *const top[] = {
-        "apiVersion", "kind", "metadata", "spec", NULL,
-    };
-    static const char *const output[] = { "status", NULL };
     static const char *const spec_fields[] = {
         "template", "runExecutionToken", "startExecutionToken", NULL,
     };
@@ -166,7 +156,7 @@ int run_v1_job_to_v2(const json_t *in, const run_v1_where *w,
     int rc;
 
     *out = NULL;
-    rc = run_v1_fields(in, top, output, "", err);
+    rc = run_v1_body_fields(in, err);
     if (rc < 0) {
         return rc;
     }

@@ -11,24 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "labelsel.h"
 #include "platform.h"
 #include "run_v1.h"
 #include "server.h"
 
-static json_t *conv_job(const json_t *r2, const run_v1_where *w,
-                        void *payload)
-{
-    (void)payload;
-    return run_v1_job_of(r2, w);
-}
-
-static json_t *conv_execution(const json_t *r2, const run_v1_where *w,
-                              void *payload)
-{
-    (void)payload;
-    return run_v1_execution_of(r2, w);
-}
+RUN_V1_CONV_OF(conv_job, run_v1_job_of)
+RUN_V1_CONV_OF(conv_execution, run_v1_execution_of)
 
 static const run_v1_writer job_writer = {
     run_v1_job_to_v2, vouch_platform_job_create, vouch_platform_job_update,
@@ -124,28 +114,12 @@ int api_v1_run_job(api_request *req)
 
 /* ---- executions ---- */
 
-/* "J-abc12" -> "J": the job a generated execution id names. */
-static const char *job_of_execution(const char *id, char *out, size_t size)
-{
-    size_t n = strlen(id);
-
-    if (n < 7 || id[n - 6] != '-' || n - 6 >= size) {
-        return NULL;
-    }
-    memcpy(out, id, n - 6);
-    out[n - 6] = '\0';
-    return out;
-}
-
+/* Execution w->id of the location; "J-abc12" is one of job J's. */
 static int find_execution(api_request *req, const run_v1_where *w,
                           json_t **out, vouch_error *err)
 {
-    char guess[160];
-
-    return run_v1_find(req, w, VSVC_EXECUTION, "jobs",
-                       "executions",
-                       job_of_execution(w->id, guess, sizeof(guess)), out,
-                       err);
+    return run_v1_find(req, w, VSVC_EXECUTION, "jobs", "executions",
+                       "-?????", out, err);
 }
 
 int api_v1_get_execution(api_request *req)

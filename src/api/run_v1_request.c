@@ -358,18 +358,46 @@ static int match_suffix(const char *name, const json_t *item, void *payload,
     return n > s && strcmp(name + n - s, suffix) == 0;
 }
 
+/* PARENT, copied into `out`, when `id` is PARENT followed by a tail of
+ * the shape `tail` (run_v1_find); NULL when it is not, or when PARENT
+ * does not fit `size`. */
+static const char *parent_of_generated(const char *id, const char *tail,
+                                       char *out, size_t size)
+{
+    size_t n = strlen(id);
+    size_t t = strlen(tail);
+
+    if (n <= t || n - t >= size) {
+        return NULL;
+    }
+    for (size_t i = 0; i < t; i++) {
+        char c = id[n - t + i];
+        bool ok = tail[i] == '?' ||
+                  (tail[i] == '#' ? c >= '0' && c <= '9' : c == tail[i]);
+        if (!ok) {
+            return NULL;
+        }
+    }
+    memcpy(out, id, n - t);
+    out[n - t] = '\0';
+    return out;
+}
+
 int run_v1_find(api_request *req, const run_v1_where *w, vsvc_kind kind,
-                const char *collection, const char *child, const char *guess,
+                const char *collection, const char *child, const char *tail,
                 json_t **out, vouch_error *err)
 {
     vsvc_page_request page = { 1, NULL };
     vsvc_page got;
+    char guess_buf[160];
     char prefix[400];
     char suffix[200];
     char name[800];
     int rc;
 
     *out = NULL;
+    const char *guess = parent_of_generated(w->id, tail, guess_buf,
+                                            sizeof(guess_buf));
     if (guess != NULL) {
         snprintf(name, sizeof(name), "%s/%s/%s/%s/%s", w->parent,
                  collection, guess, child, w->id);

@@ -181,7 +181,6 @@ static int node_selector_to_v2(const json_t *ns, json_t *t2,
 
 static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
 {
-    static const char *const top[] = { "metadata", "spec", NULL };
     static const char *const spec_fields[] = {
         "containers", "containerConcurrency", "timeoutSeconds",
         "serviceAccountName", "volumes", "nodeSelector", NULL,
@@ -193,12 +192,8 @@ static int template_to_v2(const json_t *tpl, json_t **out, vouch_error *err)
     int rc;
 
     *out = NULL;
-    if (tpl == NULL) {
-        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
-                               "spec.template: required, "
-                               "a RevisionTemplate with containers");
-    }
-    rc = run_v1_fields(tpl, top, NULL, "spec.template", err);
+    rc = run_v1_template_check(tpl, "a RevisionTemplate with containers",
+                               err);
     if (rc < 0) {
         return rc;
     }
@@ -376,17 +371,13 @@ int run_v1_service_to_v2(const json_t *in, const run_v1_where *w,
                          const char *url_id, char *id, size_t id_size,
                          json_t **out, vouch_error *err)
 {
-    static const char *const top[] = {
-        "apiVersion", "kind", "metadata", "spec", NULL,
-    };
-    static const char *const output[] = { "status", NULL };
     static const char *const spec_fields[] = { "template", "traffic", NULL };
     json_t *svc = NULL;
     json_t *tpl = NULL;
     int rc;
 
     *out = NULL;
-    rc = run_v1_fields(in, top, output, "", err);
+    rc = run_v1_body_fields(in, err);
     if (rc == 0) {
         rc = check_kind(in, RUN_V1_SERVING, "Service", err);
     }

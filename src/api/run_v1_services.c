@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "platform.h"
 #include "run_v1.h"
 #include "server.h"
@@ -106,26 +107,9 @@ int api_v1_delete_service(api_request *req)
 
 /* ---- lists of services and their views ---- */
 
-static json_t *conv_service(const json_t *r2, const run_v1_where *w,
-                            void *payload)
-{
-    (void)payload;
-    return run_v1_service_of(r2, w);
-}
-
-static json_t *conv_configuration(const json_t *r2, const run_v1_where *w,
-                                  void *payload)
-{
-    (void)payload;
-    return run_v1_configuration_of(r2, w);
-}
-
-static json_t *conv_route(const json_t *r2, const run_v1_where *w,
-                          void *payload)
-{
-    (void)payload;
-    return run_v1_route_of(r2, w);
-}
+RUN_V1_CONV_OF(conv_service, run_v1_service_of)
+RUN_V1_CONV_OF(conv_configuration, run_v1_configuration_of)
+RUN_V1_CONV_OF(conv_route, run_v1_route_of)
 
 static const run_v1_list_spec service_list = {
     .kind = VSVC_SERVICE, .conv = conv_service,
@@ -217,37 +201,12 @@ int api_v1_list_revisions(api_request *req)
     return rc;
 }
 
-/* "S-00001-abc" -> "S", the service a generated revision id names. */
-static bool service_of_revision(const char *rev, char *out, size_t size)
-{
-    size_t n = strlen(rev);
-
-    if (n < 11 || rev[n - 4] != '-' || rev[n - 10] != '-' ||
-        n - 10 >= size) {
-        return false;
-    }
-    for (size_t i = n - 9; i < n - 4; i++) {
-        if (rev[i] < '0' || rev[i] > '9') {
-            return false;
-        }
-    }
-    memcpy(out, rev, n - 10);
-    out[n - 10] = '\0';
-    return true;
-}
-
-/* Revision w->id of the location. */
+/* Revision w->id of the location; "S-00001-abc" is one of service S's. */
 static int find_revision(api_request *req, const run_v1_where *w,
                          json_t **out, vouch_error *err)
 {
-    char guess[160];
-
-    return run_v1_find(req, w, VSVC_REVISION, "services",
-                       "revisions",
-                       service_of_revision(w->id, guess, sizeof(guess))
-                           ? guess
-                           : NULL,
-                       out, err);
+    return run_v1_find(req, w, VSVC_REVISION, "services", "revisions",
+                       "-#####-???", out, err);
 }
 
 int api_v1_get_revision(api_request *req)

@@ -278,6 +278,20 @@ int api_respond_get(api_request *req, vsvc_kind kind);
  * the parent the route's path parameters name, items under `key`. */
 int api_respond_list(api_request *req, vsvc_kind kind, const char *key);
 
+/* Define GET_NAME and LIST_NAME, the route handlers that answer a get and
+ * a list of the stored `KIND` (api_respond_get, api_respond_list with
+ * `KEY`). */
+#define API_READ_HANDLERS(GET_NAME, LIST_NAME, KIND, KEY)                  \
+    int GET_NAME(api_request *req)                                         \
+    {                                                                      \
+        return api_respond_get(req, KIND);                                 \
+    }                                                                      \
+                                                                           \
+    int LIST_NAME(api_request *req)                                        \
+    {                                                                      \
+        return api_respond_list(req, KIND, KEY);                           \
+    }
+
 /* A service call that writes a resource named by a project and an id
  * from a body, answering it as stored (vsvc_attestor_create, _update,
  * vsvc_note_create). */

@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
+#include "handlers.h"
 #include "server.h"
-#include "support_apis.h"
 
 static const char *const served[][2] = {
     { "run.googleapis.com", "Cloud Run Admin API" },

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "authz.h"
+#include "handlers.h"
 #include "server.h"
 
 static int set_string(json_t *obj, const char *key, const char *value)

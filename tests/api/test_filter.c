@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "filter.h"
+#include "handlers.h"
 #include "vsvc_names.h"
 #include "router.h"
 

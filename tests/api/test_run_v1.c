@@ -283,6 +283,13 @@ static void test_run_v1_service_errors_name_the_v1_field(void **state)
           NULL, "spec.foo: unknown field" },
         { "{\"kind\":\"Job\",\"metadata\":{\"name\":\"w\"},\"spec\":{}}",
           NULL, "kind: expected Service" },
+        { "{\"metadata\":{\"name\":\"w\"},\"spec\":{}}",
+          NULL, "spec.template: required, a RevisionTemplate with containers" },
+        { "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"template\":{\"spec\":"
+          "{\"containers\":[{\"image\":\"a\"}]},\"foo\":1}}}",
+          NULL, "spec.template.foo: unknown field" },
+        { "{\"bogus\":1,\"metadata\":{\"name\":\"w\"},\"spec\":{}}",
+          NULL, "bogus: unknown field" },
         { "{\"metadata\":{},\"spec\":{\"template\":{\"spec\":{"
           "\"containers\":[{\"image\":\"a\"}]}}}}",
           NULL, "metadata.name: required" },
@@ -405,6 +412,13 @@ static void test_run_v1_job_and_run_bodies(void **state)
     in = load("{\"overrides\":{\"image\":\"x\"}}");
     assert_int_equal(run_v1_run_to_v2(in, &out, &err), VOUCH_EINVAL);
     assert_non_null(strstr(err.message, "overrides.image: unknown field"));
+    json_decref(in);
+    in = load("{\"metadata\":{\"name\":\"batch\"},\"spec\":{}}");
+    assert_int_equal(run_v1_job_to_v2(in, &where, "batch", id, sizeof(id),
+                                      &out, &err),
+                     VOUCH_EINVAL);
+    assert_string_equal(err.message,
+                        "spec.template: required, an ExecutionTemplateSpec");
     json_decref(in);
 }
 
