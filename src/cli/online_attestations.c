@@ -198,16 +198,34 @@ static const cli_spec create_spec = {
     "unless it is VERIFIED: exit 1 with the denial reason.",
 };
 
-int cmd_attestations_create(int argc, char **argv, cli_globals *g)
+/*
+ * The payload create signs over: --payload-file, else the image's gcloud
+ * payload, which libvouch allocates (*ours: free it with vouch_free()).
+ */
+static int create_payload(const occ_opts *o, char **payload, size_t *len,
+                          bool *ours)
 {
     vouch_error err = VOUCH_ERROR_INIT;
+
+    if (o->payload_file != NULL) {
+        return cli_read_file(o->payload_file, VOUCH_PAYLOAD_MAX_BYTES,
+                             payload, len);
+    }
+    if (vouch_signature_payload_create(o->url, strlen(o->url), payload, len,
+                                       &err) < 0) {
+        snprintf(err.source, sizeof(err.source), "--artifact-url");
+        return cli_fail_error(&err);
+    }
+    *ours = true;
+    return CLI_OK;
+}
+
+int cmd_attestations_create(int argc, char **argv, cli_globals *g)
+{
     occ_opts o = {0};
-    const char *key_id;
     char name[NAME_MAX_LEN];
     char *sig = NULL;
-    size_t sig_len = 0;
     char *payload = NULL;
-    size_t payload_len = 0;
     bool payload_ours = false;
     char *note = NULL;
     client *c = NULL;
@@ -224,12 +242,12 @@ int cmd_attestations_create(int argc, char **argv, cli_globals *g)
         return cli_fail("give exactly one of --public-key-id and "
                         "--pgp-key-fingerprint");
     }
-    key_id = o.key_id != NULL ? o.key_id : o.fpr;
     rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
                               sizeof(name));
     if (rc != CLI_OK) {
         return rc;
     }
+    size_t sig_len = 0;
     rc = cli_read_file(o.sig_file, VOUCH_SIGNATURE_MAX_BYTES, &sig,
                        &sig_len);
     if (rc != CLI_OK) {
@@ -239,20 +257,10 @@ int cmd_attestations_create(int argc, char **argv, cli_globals *g)
         rc = cli_fail("%s: the signature file is empty", o.sig_file);
         goto cleanup;
     }
-    if (o.payload_file != NULL) {
-        rc = cli_read_file(o.payload_file, VOUCH_PAYLOAD_MAX_BYTES, &payload,
-                           &payload_len);
-        if (rc != CLI_OK) {
-            goto cleanup;
-        }
-    } else {
-        if (vouch_signature_payload_create(o.url, strlen(o.url), &payload,
-                                           &payload_len, &err) < 0) {
-            snprintf(err.source, sizeof(err.source), "--artifact-url");
-            rc = cli_fail_error(&err);
-            goto cleanup;
-        }
-        payload_ours = true;
+    size_t payload_len = 0;
+    rc = create_payload(&o, &payload, &payload_len, &payload_ours);
+    if (rc != CLI_OK) {
+        goto cleanup;
     }
     p64 = base64_json(payload, payload_len);
     s64 = base64_json(sig, sig_len);
@@ -267,7 +275,8 @@ int cmd_attestations_create(int argc, char **argv, cli_globals *g)
     occ = json_pack("{s:s,s:s,s:s,s:{s:O,s:[{s:O,s:s}]}}", "kind",
                     "ATTESTATION", "noteName", note, "resourceUri", o.url,
                     "attestation", "serializedPayload", p64, "signatures",
-                    "signature", s64, "publicKeyId", key_id);
+                    "signature", s64, "publicKeyId",
+                    o.key_id != NULL ? o.key_id : o.fpr);
     if (occ == NULL) {
         rc = cli_fail("--artifact-url or --public-key-id: not valid UTF-8");
         goto cleanup;
