@@ -276,19 +276,14 @@ int client_call(client *c, const char *method, const char *path,
                 const char *query, const json_t *body, json_t **out)
 {
     struct curl_slist *headers = NULL;
-    struct curl_slist *more;
     vutil_buf r = VUTIL_BUF_INIT(CLIENT_MAX_RESPONSE_BYTES);
     char *url = NULL;
     char *text = NULL;
-    json_error_t jerr;
-    long status = 0;
-    size_t n;
-    CURLcode cc;
     int rc = CLI_USAGE;
 
     *out = NULL;
-    n = strlen(c->base) + strlen(path) +
-        (query != NULL ? strlen(query) + 1 : 0) + 1;
+    size_t n = strlen(c->base) + strlen(path) +
+               (query != NULL ? strlen(query) + 1 : 0) + 1;
     url = malloc(n);
     if (url == NULL) {
         cli_fail("out of memory");
@@ -296,21 +291,18 @@ int client_call(client *c, const char *method, const char *path,
     }
     snprintf(url, n, "%s%s%s%s", c->base, path, query != NULL ? "?" : "",
              query != NULL ? query : "");
-    static const char *const fixed[] = {
+    /* The fixed headers, then the token's, if any. */
+    const char *const lines[] = {
         "Accept: application/json",
         "Content-Type: application/json",
         "Expect:",
+        c->token,
     };
-    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-        more = curl_slist_append(headers, fixed[i]);
-        if (more == NULL) {
-            cli_fail("out of memory");
-            goto cleanup;
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        if (lines[i] == NULL) {
+            continue;
         }
-        headers = more;
-    }
-    if (c->token != NULL) {
-        more = curl_slist_append(headers, c->token);
+        struct curl_slist *more = curl_slist_append(headers, lines[i]);
         if (more == NULL) {
             cli_fail("out of memory");
             goto cleanup;
@@ -350,7 +342,7 @@ int client_call(client *c, const char *method, const char *path,
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
                          (curl_off_t)0);
     }
-    cc = curl_easy_perform(c->curl);
+    CURLcode cc = curl_easy_perform(c->curl);
     if (r.too_big) {
         cli_fail("%s: the answer is over the limit of %u bytes", c->shown,
                  (unsigned)CLIENT_MAX_RESPONSE_BYTES);
@@ -363,6 +355,7 @@ int client_call(client *c, const char *method, const char *path,
         goto cleanup;
     }
     c->received += r.len;
+    long status = 0;
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status > 299) {
         rc = report_error(c, status, &r);
@@ -371,6 +364,8 @@ int client_call(client *c, const char *method, const char *path,
     if (r.len == 0) {
         *out = json_object();
     } else {
+        json_error_t jerr;
+
         *out = json_loadb(r.data, r.len, JSON_REJECT_DUPLICATES, &jerr);
         if (*out == NULL) {
             cli_fail("%s answered with invalid JSON at %d:%d: %s", c->shown,

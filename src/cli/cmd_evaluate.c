@@ -195,14 +195,10 @@ static int print_decision(const vouch_decision *d, int format, bool text)
 
 int cmd_evaluate(int argc, char **argv, cli_globals *g)
 {
-    vouch_error err = VOUCH_ERROR_INIT;
-    vouch_evaluation_input in = VOUCH_EVALUATION_INPUT_INIT;
     evaluate_opts o = {0};
     evaluate_inputs files = {0};
     cli_list images;
     vouch_decision *d = NULL;
-    bool text = false;
-    int format;
     int rc;
 
     rc = cli_parse(&evaluate_spec, argc, argv, g, &o, &images);
@@ -226,7 +222,8 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
         return cli_fail("--cluster, --namespace and --trust-domain go with "
                         "--manifest");
     }
-    format = cli_output_format(g, VOUCH_FORMAT_JSON, true, &text);
+    bool text = false;
+    int format = cli_output_format(g, VOUCH_FORMAT_JSON, true, &text);
     if (format < 0) {
         return CLI_USAGE;
     }
@@ -234,6 +231,7 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
     if (rc != CLI_OK) {
         goto cleanup;
     }
+    vouch_evaluation_input in = VOUCH_EVALUATION_INPUT_INIT;
     in.policy = files.policy;
     in.system_policy = files.system_policy;
     in.images = images.items;
@@ -243,6 +241,7 @@ int cmd_evaluate(int argc, char **argv, cli_globals *g)
     in.attestations = files.atts;
     in.attestation_count = files.att_count;
     in.breakglass = o.breakglass;
+    vouch_error err = VOUCH_ERROR_INIT;
     if (vouch_evaluate(&d, &in, &err) < 0) {
         rc = cli_fail_error(&err);
         goto cleanup;

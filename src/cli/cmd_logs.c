@@ -144,8 +144,6 @@ static int logs_read(int argc, char **argv, cli_globals *g)
     char project_name[300];
     client *c = NULL;
     json_t *all = NULL;
-    bool text = false;
-    int format;
     int rc;
 
     rc = cli_parse(&read_spec, argc, argv, g, &o, &args);
@@ -174,7 +172,8 @@ static int logs_read(int argc, char **argv, cli_globals *g)
         return cli_fail("--project: '%s' is not a valid project id",
                         g->project);
     }
-    format = cli_output_format(g, VOUCH_FORMAT_YAML, true, &text);
+    bool text = false;
+    int format = cli_output_format(g, VOUCH_FORMAT_YAML, true, &text);
     if (format < 0) {
         return CLI_USAGE;
     }

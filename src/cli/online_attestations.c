@@ -198,22 +198,76 @@ static const cli_spec create_spec = {
     "unless it is VERIFIED: exit 1 with the denial reason.",
 };
 
-int cmd_attestations_create(int argc, char **argv, cli_globals *g)
+/*
+ * The payload create signs over: --payload-file, else the image's gcloud
+ * payload, which libvouch allocates (*ours: free it with vouch_free()).
+ */
+static int create_payload(const occ_opts *o, char **payload, size_t *len,
+                          bool *ours)
 {
     vouch_error err = VOUCH_ERROR_INIT;
-    occ_opts o = {0};
-    const char *key_id;
-    char name[NAME_MAX_LEN];
+
+    if (o->payload_file != NULL) {
+        return cli_read_file(o->payload_file, VOUCH_PAYLOAD_MAX_BYTES,
+                             payload, len);
+    }
+    if (vouch_signature_payload_create(o->url, strlen(o->url), payload, len,
+                                       &err) < 0) {
+        snprintf(err.source, sizeof(err.source), "--artifact-url");
+        return cli_fail_error(&err);
+    }
+    *ours = true;
+    return CLI_OK;
+}
+
+/* What create attests: the payload and the signature over it, each as
+ * the base64 JSON string the occurrence carries. */
+typedef struct signed_payload {
+    json_t *payload;
+    json_t *signature;
+} signed_payload;
+
+/* Read --signature-file and the payload into *out, in base64. */
+static int read_signed(const occ_opts *o, signed_payload *out)
+{
     char *sig = NULL;
     size_t sig_len = 0;
     char *payload = NULL;
     size_t payload_len = 0;
     bool payload_ours = false;
+    int rc = cli_read_file(o->sig_file, VOUCH_SIGNATURE_MAX_BYTES, &sig,
+                           &sig_len);
+
+    if (rc == CLI_OK && sig_len == 0) {
+        rc = cli_fail("%s: the signature file is empty", o->sig_file);
+    }
+    if (rc == CLI_OK) {
+        rc = create_payload(o, &payload, &payload_len, &payload_ours);
+    }
+    if (rc == CLI_OK) {
+        out->payload = base64_json(payload, payload_len);
+        out->signature = base64_json(sig, sig_len);
+        if (out->payload == NULL || out->signature == NULL) {
+            rc = cli_fail("out of memory");
+        }
+    }
+    if (payload_ours) {
+        vouch_free(payload);
+    } else {
+        free(payload);
+    }
+    free(sig);
+    return rc;
+}
+
+int cmd_attestations_create(int argc, char **argv, cli_globals *g)
+{
+    occ_opts o = {0};
+    char name[NAME_MAX_LEN];
+    signed_payload in = {NULL, NULL};
     char *note = NULL;
     client *c = NULL;
     json_t *occ = NULL;
-    json_t *p64 = NULL;
-    json_t *s64 = NULL;
     int rc;
 
     rc = cli_parse(&create_spec, argc, argv, g, &o, NULL);
@@ -224,50 +278,20 @@ int cmd_attestations_create(int argc, char **argv, cli_globals *g)
         return cli_fail("give exactly one of --public-key-id and "
                         "--pgp-key-fingerprint");
     }
-    key_id = o.key_id != NULL ? o.key_id : o.fpr;
     rc = client_resource_name(g, "attestors", o.attestor, "--attestor", name,
                               sizeof(name));
     if (rc != CLI_OK) {
         return rc;
     }
-    rc = cli_read_file(o.sig_file, VOUCH_SIGNATURE_MAX_BYTES, &sig,
-                       &sig_len);
-    if (rc != CLI_OK) {
-        goto cleanup;
-    }
-    if (sig_len == 0) {
-        rc = cli_fail("%s: the signature file is empty", o.sig_file);
-        goto cleanup;
-    }
-    if (o.payload_file != NULL) {
-        rc = cli_read_file(o.payload_file, VOUCH_PAYLOAD_MAX_BYTES, &payload,
-                           &payload_len);
-        if (rc != CLI_OK) {
-            goto cleanup;
-        }
-    } else {
-        if (vouch_signature_payload_create(o.url, strlen(o.url), &payload,
-                                           &payload_len, &err) < 0) {
-            snprintf(err.source, sizeof(err.source), "--artifact-url");
-            rc = cli_fail_error(&err);
-            goto cleanup;
-        }
-        payload_ours = true;
-    }
-    p64 = base64_json(payload, payload_len);
-    s64 = base64_json(sig, sig_len);
-    if (p64 == NULL || s64 == NULL) {
-        rc = cli_fail("out of memory");
-        goto cleanup;
-    }
-    rc = attestor_client(g, name, &c, &note);
-    if (rc != CLI_OK) {
+    if ((rc = read_signed(&o, &in)) != CLI_OK ||
+        (rc = attestor_client(g, name, &c, &note)) != CLI_OK) {
         goto cleanup;
     }
     occ = json_pack("{s:s,s:s,s:s,s:{s:O,s:[{s:O,s:s}]}}", "kind",
                     "ATTESTATION", "noteName", note, "resourceUri", o.url,
-                    "attestation", "serializedPayload", p64, "signatures",
-                    "signature", s64, "publicKeyId", key_id);
+                    "attestation", "serializedPayload", in.payload,
+                    "signatures", "signature", in.signature, "publicKeyId",
+                    o.key_id != NULL ? o.key_id : o.fpr);
     if (occ == NULL) {
         rc = cli_fail("--artifact-url or --public-key-id: not valid UTF-8");
         goto cleanup;
@@ -276,16 +300,10 @@ int cmd_attestations_create(int argc, char **argv, cli_globals *g)
 
 cleanup:
     json_decref(occ);
-    json_decref(p64);
-    json_decref(s64);
+    json_decref(in.payload);
+    json_decref(in.signature);
     client_free(c);
     free(note);
-    if (payload_ours) {
-        vouch_free(payload);
-    } else {
-        free(payload);
-    }
-    free(sig);
     return rc;
 }
 

@@ -269,7 +269,6 @@ int run_jobs_execute(int argc, char **argv, cli_globals *g)
     execute_opts o = {0};
     cli_list id;
     run_loc loc;
-    char path[RUN_NAME_MAX + 80];
     client *c = NULL;
     json_t *body = NULL;
     json_t *op = NULL;
@@ -289,6 +288,8 @@ int run_jobs_execute(int argc, char **argv, cli_globals *g)
     rc = body != NULL ? execute_overrides(body, &o)
                       : cli_fail("out of memory");
     if (rc == CLI_OK) {
+        char path[RUN_NAME_MAX + 80];
+
         snprintf(path, sizeof(path), "/v2/%s/jobs/%s:run", loc.prefix,
                  id.items[0]);
         rc = client_call(c, "POST", path, NULL, body, &op);
