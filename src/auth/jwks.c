@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include "auth_internal.h"
 #include "vutil_error.h"
 #include "vutil_str.h"
 #include "jwks.h"
@@ -404,19 +405,14 @@ int vouch_jwks_parse(vouch_jwks **out, const char *data, size_t len,
 {
     vouch_jwks *ks = NULL;
     json_t *root = NULL;
-    json_t *keys;
-    json_error_t jerr;
-    key_ctx kc;
-    size_t n;
-    size_t i;
     int rc;
 
     *out = NULL;
     if (len > VOUCH_JWKS_MAX_BYTES) {
-        return vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
-                               "JWKS is %zu bytes, over the limit of %u",
-                               len, VOUCH_JWKS_MAX_BYTES);
+        return vouch__auth_too_big(err, source, "JWKS", len,
+                                   VOUCH_JWKS_MAX_BYTES);
     }
+    json_error_t jerr;
     root = json_loadb(data != NULL ? data : "", len, JSON_REJECT_DUPLICATES,
                       &jerr);
     if (root == NULL) {
@@ -424,13 +420,13 @@ int vouch_jwks_parse(vouch_jwks **out, const char *data, size_t len,
                                jerr.column, "JWKS is not JSON: %s",
                                jerr.text);
     }
-    keys = json_object_get(root, "keys");
+    json_t *keys = json_object_get(root, "keys");
     if (!json_is_array(keys)) {
         rc = vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
                              "JWKS has no \"keys\" list");
         goto cleanup;
     }
-    n = json_array_size(keys);
+    size_t n = json_array_size(keys);
     if (n > VOUCH_JWKS_MAX_KEYS) {
         rc = vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
                              "JWKS has %zu keys, over the limit of %u", n,
@@ -444,9 +440,8 @@ int vouch_jwks_parse(vouch_jwks **out, const char *data, size_t len,
         goto cleanup;
     }
     atomic_init(&ks->refs, 1);
-    kc.source = source;
-    kc.err = err;
-    for (i = 0; i < n; i++) {
+    key_ctx kc = { .source = source, .err = err };
+    for (size_t i = 0; i < n; i++) {
         snprintf(kc.path, sizeof(kc.path), "keys[%zu]", i);
         rc = build_key(&kc, json_array_get(keys, i), &ks->keys[ks->count]);
         if (rc < 0) {
