@@ -21,8 +21,8 @@
 
 struct vouch_identity {
     char *principal;
-    char *email;
-    char *subject;
+    const char *email;      /* within `principal`, or NULL */
+    const char *subject;    /* `principal` itself, or NULL */
     char *issuer;
     vouch_authn_method method;
     int64_t expires;
@@ -65,8 +65,6 @@ void vouch_identity_free(vouch_identity *id)
         return;
     }
     free(id->principal);
-    free(id->email);
-    free(id->subject);
     free(id->issuer);
     free(id);
 }
@@ -90,11 +88,12 @@ static vouch_identity *identity_new(const char *principal,
         vouch_identity_free(id);
         return NULL;
     }
-    colon = strchr(principal, ':');
-    if (strncmp(principal, "principal://", 12) == 0) {
-        id->subject = vutil_strdup(principal);
+    /* The e-mail or the subject is the principal's, seen in part or whole. */
+    colon = strchr(id->principal, ':');
+    if (strncmp(id->principal, "principal://", 12) == 0) {
+        id->subject = id->principal;
     } else if (colon != NULL) {
-        id->email = vutil_strdup(colon + 1);
+        id->email = colon + 1;
     }
     if (id->subject == NULL && id->email == NULL) {
         vouch_identity_free(id);
