@@ -165,9 +165,9 @@ static int parse_sha256(parse_ctx *ctx, vutil_node *node,
 }
 
 static int parse_token(parse_ctx *ctx, vutil_node *item,
-                       vutil_path *path, size_t index)
+                       vutil_path *path, void *items, size_t index)
 {
-    vouch__auth_token *tok = &ctx->cfg->tokens[index];
+    vouch__auth_token *tok = (vouch__auth_token *)items + index;
     vutil_node *node = NULL;
     size_t saved;
     size_t i;
@@ -195,8 +195,9 @@ static int parse_token(parse_ctx *ctx, vutil_node *item,
     }
     saved = vutil_path_push_key(path, "sha256");
     rc = parse_sha256(ctx, node, path, tok->sha256);
+    const vouch__auth_token *tokens = items;
     for (i = 0; rc == 0 && i < index; i++) {
-        if (memcmp(ctx->cfg->tokens[i].sha256, tok->sha256,
+        if (memcmp(tokens[i].sha256, tok->sha256,
                    VOUCH_SHA256_BYTES) == 0) {
             rc = fail(ctx, node, path, "the same token hash as tokens[%zu]",
                       i);
@@ -207,6 +208,18 @@ static int parse_token(parse_ctx *ctx, vutil_node *item,
 }
 
 /* ---- oidc ------------------------------------------------------------ */
+
+/* A URL string of at most `max` bytes without spaces (`what` it is). */
+static int url_field(parse_ctx *ctx, vutil_node *node, const vutil_path *path,
+                     size_t max, const char *what, const char **s, size_t *n)
+{
+    int rc = vutil_doc_string(&ctx->doc, node, path, s, n, ctx->err);
+
+    if (rc == 0 && (*n > max || !no_space(*s, *n))) {
+        rc = fail(ctx, node, path, "expected %s without spaces", what);
+    }
+    return rc;
+}
 
 /* The host[:port] of an https:// URL (`s`, `n` bytes), or NULL. */
 static char *https_host(const char *s, size_t n, bool *oom_out)
@@ -249,13 +262,10 @@ static int parse_jwks_url(parse_ctx *ctx, vutil_node *node,
     char *host;
     int rc;
 
-    rc = vutil_doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    rc = url_field(ctx, node, path, PATH_MAX_BYTES,
+                   "a file:///PATH or https:// URL", &s, &n);
     if (rc < 0) {
         return rc;
-    }
-    if (n > PATH_MAX_BYTES || !no_space(s, n)) {
-        return fail(ctx, node, path, "expected a file:///PATH or "
-                    "https:// URL without spaces");
     }
     if (n >= 7 && strncmp(s, "http://", 7) == 0) {
         return fail(ctx, node, path,
@@ -321,22 +331,20 @@ static int parse_jwks(parse_ctx *ctx, vutil_node *node,
 }
 
 static int parse_issuer_name(parse_ctx *ctx, vutil_node *node,
-                             const vutil_path *path, size_t index)
+                             const vutil_path *path,
+                             vouch__auth_issuer *issuers, size_t index)
 {
-    vouch__auth_issuer *iss = &ctx->cfg->issuers[index];
+    vouch__auth_issuer *iss = &issuers[index];
     const char *s = NULL;
     size_t n = 0;
     bool no_mem = false;
     size_t i;
     int rc;
 
-    rc = vutil_doc_string(&ctx->doc, node, path, &s, &n, ctx->err);
+    rc = url_field(ctx, node, path, ISSUER_MAX_BYTES, "an https:// URL", &s,
+                   &n);
     if (rc < 0) {
         return rc;
-    }
-    if (n > ISSUER_MAX_BYTES || !no_space(s, n)) {
-        return fail(ctx, node, path, "expected an https:// URL without "
-                    "spaces");
     }
     iss->host = https_host(s, n, &no_mem);
     if (iss->host == NULL) {
@@ -349,11 +357,11 @@ static int parse_issuer_name(parse_ctx *ctx, vutil_node *node,
         return oom(ctx);
     }
     for (i = 0; i < index; i++) {
-        if (strcmp(ctx->cfg->issuers[i].issuer, iss->issuer) == 0) {
+        if (strcmp(issuers[i].issuer, iss->issuer) == 0) {
             return fail(ctx, node, path, "duplicate issuer: oidc[%zu] has "
                         "the same issuer", i);
         }
-        if (strcmp(ctx->cfg->issuers[i].host, iss->host) == 0) {
+        if (strcmp(issuers[i].host, iss->host) == 0) {
             return fail(ctx, node, path, "oidc[%zu] has an issuer on the "
                         "same host %s; their principal://%s/subject/… "
                         "identities would be the same", i, iss->host,
@@ -364,9 +372,9 @@ static int parse_issuer_name(parse_ctx *ctx, vutil_node *node,
 }
 
 static int parse_issuer(parse_ctx *ctx, vutil_node *item,
-                        vutil_path *path, size_t index)
+                        vutil_path *path, void *items, size_t index)
 {
-    vouch__auth_issuer *iss = &ctx->cfg->issuers[index];
+    vouch__auth_issuer *iss = (vouch__auth_issuer *)items + index;
     vutil_node *issuer = NULL;
     vutil_node *audience = NULL;
     vutil_node *jwks = NULL;
@@ -388,7 +396,7 @@ static int parse_issuer(parse_ctx *ctx, vutil_node *item,
         return rc;
     }
     saved = vutil_path_push_key(path, "issuer");
-    rc = parse_issuer_name(ctx, issuer, path, index);
+    rc = parse_issuer_name(ctx, issuer, path, items, index);
     vutil_path_pop(path, saved);
     if (rc < 0) {
         return rc;
@@ -413,8 +421,9 @@ static int parse_issuer(parse_ctx *ctx, vutil_node *item,
 
 /* ---- sequences, groups and owners ------------------------------------ */
 
+/* Reads item `index` of the sequence into `items` (the array of them). */
 typedef int (*item_fn)(parse_ctx *ctx, vutil_node *item,
-                       vutil_path *path, size_t index);
+                       vutil_path *path, void *items, size_t index);
 
 /* The sequence at `key` of `root` (NULL when absent) and its length. */
 static int sequence_at(parse_ctx *ctx, vutil_node *root, const char *key,
@@ -435,21 +444,36 @@ static int sequence_at(parse_ctx *ctx, vutil_node *root, const char *key,
     return 0;
 }
 
-/* Call `fn` on each element of `seq` (the sequence at `key`). */
-static int each_item(parse_ctx *ctx, vutil_node *seq, const char *key,
-                     item_fn fn)
+/*
+ * The sequence at `key` of `root` (absent or empty: nothing) into a new
+ * array of `count` items of `size` bytes, each read by `fn`. The array is
+ * stored in `*items` even when an item fails, so that the config frees it.
+ */
+static int parse_list(parse_ctx *ctx, vutil_node *root, const char *key,
+                      size_t size, item_fn fn, void **items, size_t *count)
 {
     vutil_path path = VUTIL_PATH_INIT;
+    vutil_node *seq = NULL;
     vutil_node *item;
     vutil_iter iter = VUTIL_ITER_INIT;
     size_t n = 0;
     int rc;
 
+    rc = sequence_at(ctx, root, key, &seq, &n);
+    if (rc < 0 || n == 0) {
+        return rc;
+    }
+    *items = calloc(n, size);
+    if (*items == NULL) {
+        return oom(ctx);
+    }
+    *count = n;
+    n = 0;
     vutil_path_push_key(&path, key);
     while ((item = vutil_doc_next(&ctx->doc, seq, &iter)) != NULL) {
         size_t saved = vutil_path_push_index(&path, n);
 
-        rc = fn(ctx, item, &path, n);
+        rc = fn(ctx, item, &path, *items, n);
         vutil_path_pop(&path, saved);
         if (rc < 0) {
             return rc;
@@ -457,42 +481,6 @@ static int each_item(parse_ctx *ctx, vutil_node *seq, const char *key,
         n++;
     }
     return 0;
-}
-
-static int parse_tokens(parse_ctx *ctx, vutil_node *root)
-{
-    vutil_node *seq = NULL;
-    size_t n = 0;
-    int rc;
-
-    rc = sequence_at(ctx, root, "tokens", &seq, &n);
-    if (rc < 0 || n == 0) {
-        return rc;
-    }
-    ctx->cfg->tokens = calloc(n, sizeof(*ctx->cfg->tokens));
-    if (ctx->cfg->tokens == NULL) {
-        return oom(ctx);
-    }
-    ctx->cfg->token_count = n;
-    return each_item(ctx, seq, "tokens", parse_token);
-}
-
-static int parse_oidc(parse_ctx *ctx, vutil_node *root)
-{
-    vutil_node *seq = NULL;
-    size_t n = 0;
-    int rc;
-
-    rc = sequence_at(ctx, root, "oidc", &seq, &n);
-    if (rc < 0 || n == 0) {
-        return rc;
-    }
-    ctx->cfg->issuers = calloc(n, sizeof(*ctx->cfg->issuers));
-    if (ctx->cfg->issuers == NULL) {
-        return oom(ctx);
-    }
-    ctx->cfg->issuer_count = n;
-    return each_item(ctx, seq, "oidc", parse_issuer);
 }
 
 /* A list of members of the kinds `allowed` into a sorted unique array. */
@@ -681,6 +669,8 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
     parse_ctx ctx;
     vutil_node *root;
     vutil_path path = VUTIL_PATH_INIT;
+    void *tokens = NULL;
+    void *issuers = NULL;
     int rc;
 
     *out = NULL;
@@ -710,10 +700,14 @@ int vouch_auth_config_parse(vouch_auth_config **out, const char *data,
     }
     rc = vutil_doc_expect_mapping(&ctx.doc, root, &path, top_fields, err);
     if (rc == 0) {
-        rc = parse_tokens(&ctx, root);
+        rc = parse_list(&ctx, root, "tokens", sizeof(*ctx.cfg->tokens),
+                        parse_token, &tokens, &ctx.cfg->token_count);
+        ctx.cfg->tokens = tokens;
     }
     if (rc == 0) {
-        rc = parse_oidc(&ctx, root);
+        rc = parse_list(&ctx, root, "oidc", sizeof(*ctx.cfg->issuers),
+                        parse_issuer, &issuers, &ctx.cfg->issuer_count);
+        ctx.cfg->issuers = issuers;
     }
     if (rc == 0) {
         rc = parse_groups(&ctx, root);

@@ -21,8 +21,8 @@
 
 struct vouch_identity {
     char *principal;
-    char *email;
-    char *subject;
+    const char *email;      /* within `principal`, or NULL */
+    const char *subject;    /* `principal` itself, or NULL */
     char *issuer;
     vouch_authn_method method;
     int64_t expires;
@@ -49,35 +49,15 @@ const char *vouch_authn_result_name(vouch_authn_result result)
 
 /* ---- identities ------------------------------------------------------- */
 
-const char *vouch_identity_principal(const vouch_identity *id)
-{
-    return id->principal;
-}
-
-const char *vouch_identity_email(const vouch_identity *id)
-{
-    return id->email;
-}
-
-const char *vouch_identity_subject(const vouch_identity *id)
-{
-    return id->subject;
-}
-
-vouch_authn_method vouch_identity_method(const vouch_identity *id)
-{
-    return id->method;
-}
-
-const char *vouch_identity_issuer(const vouch_identity *id)
-{
-    return id->issuer;
-}
-
-int64_t vouch_identity_expires(const vouch_identity *id)
-{
-    return id->expires;
-}
+VOUCH__AUTH_GETTER(const char *, vouch_identity_principal, vouch_identity,
+                   principal)
+VOUCH__AUTH_GETTER(const char *, vouch_identity_email, vouch_identity, email)
+VOUCH__AUTH_GETTER(const char *, vouch_identity_subject, vouch_identity,
+                   subject)
+VOUCH__AUTH_GETTER(vouch_authn_method, vouch_identity_method, vouch_identity,
+                   method)
+VOUCH__AUTH_GETTER(const char *, vouch_identity_issuer, vouch_identity, issuer)
+VOUCH__AUTH_GETTER(int64_t, vouch_identity_expires, vouch_identity, expires)
 
 void vouch_identity_free(vouch_identity *id)
 {
@@ -85,8 +65,6 @@ void vouch_identity_free(vouch_identity *id)
         return;
     }
     free(id->principal);
-    free(id->email);
-    free(id->subject);
     free(id->issuer);
     free(id);
 }
@@ -110,11 +88,12 @@ static vouch_identity *identity_new(const char *principal,
         vouch_identity_free(id);
         return NULL;
     }
-    colon = strchr(principal, ':');
-    if (strncmp(principal, "principal://", 12) == 0) {
-        id->subject = vutil_strdup(principal);
+    /* The e-mail or the subject is the principal's, seen in part or whole. */
+    colon = strchr(id->principal, ':');
+    if (strncmp(id->principal, "principal://", 12) == 0) {
+        id->subject = id->principal;
     } else if (colon != NULL) {
-        id->email = vutil_strdup(colon + 1);
+        id->email = colon + 1;
     }
     if (id->subject == NULL && id->email == NULL) {
         vouch_identity_free(id);

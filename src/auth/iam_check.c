@@ -122,8 +122,6 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
 {
     vutil_doc doc;
     vutil_path path = VUTIL_PATH_INIT;
-    vutil_node *root;
-    vutil_node *seq;
     vutil_node *item;
     vutil_iter iter = VUTIL_ITER_INIT;
     json_t *held = NULL;
@@ -136,9 +134,9 @@ int vouch_iam_test_permissions_json(const vouch_iam_caller *caller,
     if (rc < 0) {
         return rc;
     }
-    root = vutil_doc_root(&doc);
+    vutil_node *root = vutil_doc_root(&doc);
     rc = vutil_doc_expect_mapping(&doc, root, &path, test_fields, err);
-    seq = vutil_doc_get(&doc, root, "permissions");
+    vutil_node *seq = vutil_doc_get(&doc, root, "permissions");
     vutil_path_push_key(&path, "permissions");
     if (rc == 0) {
         rc = vutil_doc_expect_sequence(&doc, seq, &path, err);

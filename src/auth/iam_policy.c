@@ -434,20 +434,12 @@ void vouch_iam_policy_free(vouch_iam_policy *policy)
 
 /* ---- accessors and printing ------------------------------------------ */
 
-const char *vouch_iam_policy_etag(const vouch_iam_policy *policy)
-{
-    return policy->etag;
-}
-
-const char *vouch_iam_policy_request_etag(const vouch_iam_policy *policy)
-{
-    return policy->request_etag;
-}
-
-size_t vouch_iam_policy_binding_count(const vouch_iam_policy *policy)
-{
-    return policy->binding_count;
-}
+VOUCH__AUTH_GETTER(const char *, vouch_iam_policy_etag, vouch_iam_policy,
+                   etag)
+VOUCH__AUTH_GETTER(const char *, vouch_iam_policy_request_etag,
+                   vouch_iam_policy, request_etag)
+VOUCH__AUTH_GETTER(size_t, vouch_iam_policy_binding_count, vouch_iam_policy,
+                   binding_count)
 
 const char *vouch_iam_policy_binding_role(const vouch_iam_policy *policy,
                                           size_t index)

@@ -21,8 +21,11 @@
 /*
  * Permission lists that several roles hold whole: a resource's admin role
  * and roles/owner hold every permission of that resource (so `permissions`
- * lists them too), and roles/viewer holds Cloud Run Viewer's. Each is
- * written once so that the roles sharing it cannot drift apart.
+ * lists them too), roles/viewer holds Cloud Run Viewer's, and the basic
+ * roles share the project-wide read permissions. Each is written once so
+ * that the roles sharing it cannot drift apart. Every list is sorted, so a
+ * group that another role holds with more permissions in its middle is
+ * split there (see RUN_DEVELOPER_*).
  */
 #define ATTESTORS_ADMIN \
     "binaryauthorization.attestors.create", \
@@ -40,6 +43,13 @@
     "binaryauthorization.policy.setIamPolicy", \
     "binaryauthorization.policy.update"
 
+/* The notes permissions of every role that may change notes. */
+#define NOTES_EDIT \
+    "containeranalysis.notes.attachOccurrence", \
+    "containeranalysis.notes.create", \
+    "containeranalysis.notes.delete", \
+    "containeranalysis.notes.get"
+
 #define OCCURRENCES_ADMIN \
     "containeranalysis.occurrences.create", \
     "containeranalysis.occurrences.delete", \
@@ -49,7 +59,43 @@
     "containeranalysis.occurrences.setIamPolicy", \
     "containeranalysis.occurrences.update"
 
-#define RUN_ADMIN \
+/* Every Container Analysis permission (roles/containeranalysis.admin
+ * lacks notes.listOccurrences). */
+#define CONTAINERANALYSIS_ALL \
+    NOTES_EDIT, \
+    "containeranalysis.notes.getIamPolicy", \
+    "containeranalysis.notes.list", \
+    "containeranalysis.notes.listOccurrences", \
+    "containeranalysis.notes.setIamPolicy", \
+    "containeranalysis.notes.update", \
+    OCCURRENCES_ADMIN
+
+#define ORGPOLICY_ADMIN \
+    "orgpolicy.constraints.list", \
+    "orgpolicy.policies.create", \
+    "orgpolicy.policies.delete", \
+    "orgpolicy.policies.list", \
+    "orgpolicy.policies.update", \
+    "orgpolicy.policy.get", \
+    "orgpolicy.policy.set"
+
+/* The project-wide read permissions of roles/viewer, editor and owner. */
+#define BASIC_VIEW \
+    "logging.logEntries.list", \
+    "logging.logs.list", \
+    "monitoring.timeSeries.list", \
+    "orgpolicy.constraints.list", \
+    "orgpolicy.policies.list", \
+    "orgpolicy.policy.get", \
+    "resourcemanager.projects.get", \
+    "resourcemanager.projects.getIamPolicy"
+
+/*
+ * Cloud Run Developer's run.* permissions, in pieces around the three that
+ * Cloud Run Admin adds (the lists are sorted): roles/editor holds them too,
+ * with run.routes.invoke.
+ */
+#define RUN_DEVELOPER_1 \
     "run.configurations.get", \
     "run.configurations.list", \
     "run.executions.cancel", \
@@ -62,8 +108,9 @@
     "run.jobs.getIamPolicy", \
     "run.jobs.list", \
     "run.jobs.run", \
-    "run.jobs.runWithOverrides", \
-    "run.jobs.setIamPolicy", \
+    "run.jobs.runWithOverrides"
+
+#define RUN_DEVELOPER_2 \
     "run.jobs.update", \
     "run.locations.list", \
     "run.operations.delete", \
@@ -72,18 +119,29 @@
     "run.revisions.delete", \
     "run.revisions.get", \
     "run.revisions.list", \
-    "run.routes.get", \
-    "run.routes.invoke", \
+    "run.routes.get"
+
+#define RUN_DEVELOPER_3 \
     "run.routes.list", \
     "run.services.create", \
     "run.services.delete", \
     "run.services.get", \
     "run.services.getIamPolicy", \
-    "run.services.list", \
-    "run.services.setIamPolicy", \
+    "run.services.list"
+
+#define RUN_DEVELOPER_4 \
     "run.services.update", \
     "run.tasks.get", \
     "run.tasks.list"
+
+#define RUN_ADMIN \
+    RUN_DEVELOPER_1, \
+    "run.jobs.setIamPolicy", \
+    RUN_DEVELOPER_2, \
+    "run.routes.invoke", \
+    RUN_DEVELOPER_3, \
+    "run.services.setIamPolicy", \
+    RUN_DEVELOPER_4
 
 #define RUN_VIEWER \
     "run.configurations.get", \
@@ -110,26 +168,11 @@
 static const char *const permissions[] = {
     ATTESTORS_ADMIN,
     POLICY_ADMIN,
-    "containeranalysis.notes.attachOccurrence",
-    "containeranalysis.notes.create",
-    "containeranalysis.notes.delete",
-    "containeranalysis.notes.get",
-    "containeranalysis.notes.getIamPolicy",
-    "containeranalysis.notes.list",
-    "containeranalysis.notes.listOccurrences",
-    "containeranalysis.notes.setIamPolicy",
-    "containeranalysis.notes.update",
-    OCCURRENCES_ADMIN,
+    CONTAINERANALYSIS_ALL,
     "logging.logEntries.list",
     "logging.logs.list",
     "monitoring.timeSeries.list",
-    "orgpolicy.constraints.list",
-    "orgpolicy.policies.create",
-    "orgpolicy.policies.delete",
-    "orgpolicy.policies.list",
-    "orgpolicy.policies.update",
-    "orgpolicy.policy.get",
-    "orgpolicy.policy.set",
+    ORGPOLICY_ADMIN,
     "resourcemanager.projects.get",
     "resourcemanager.projects.getIamPolicy",
     "resourcemanager.projects.setIamPolicy",
@@ -199,10 +242,7 @@ static const iam_role roles[] = {
     { "roles/containeranalysis.admin",
       "Container Analysis Admin",
       (const char *const[]){
-          "containeranalysis.notes.attachOccurrence",
-          "containeranalysis.notes.create",
-          "containeranalysis.notes.delete",
-          "containeranalysis.notes.get",
+          NOTES_EDIT,
           "containeranalysis.notes.getIamPolicy",
           "containeranalysis.notes.list",
           "containeranalysis.notes.setIamPolicy",
@@ -219,10 +259,7 @@ static const iam_role roles[] = {
     { "roles/containeranalysis.notes.editor",
       "Container Analysis Notes Editor",
       (const char *const[]){
-          "containeranalysis.notes.attachOccurrence",
-          "containeranalysis.notes.create",
-          "containeranalysis.notes.delete",
-          "containeranalysis.notes.get",
+          NOTES_EDIT,
           "containeranalysis.notes.list",
           "containeranalysis.notes.update",
           "resourcemanager.projects.get",
@@ -270,10 +307,7 @@ static const iam_role roles[] = {
           "binaryauthorization.policy.get",
           "binaryauthorization.policy.getIamPolicy",
           "binaryauthorization.policy.update",
-          "containeranalysis.notes.attachOccurrence",
-          "containeranalysis.notes.create",
-          "containeranalysis.notes.delete",
-          "containeranalysis.notes.get",
+          NOTES_EDIT,
           "containeranalysis.notes.getIamPolicy",
           "containeranalysis.notes.list",
           "containeranalysis.notes.listOccurrences",
@@ -284,46 +318,12 @@ static const iam_role roles[] = {
           "containeranalysis.occurrences.getIamPolicy",
           "containeranalysis.occurrences.list",
           "containeranalysis.occurrences.update",
-          "logging.logEntries.list",
-          "logging.logs.list",
-          "monitoring.timeSeries.list",
-          "orgpolicy.constraints.list",
-          "orgpolicy.policies.list",
-          "orgpolicy.policy.get",
-          "resourcemanager.projects.get",
-          "resourcemanager.projects.getIamPolicy",
-          "run.configurations.get",
-          "run.configurations.list",
-          "run.executions.cancel",
-          "run.executions.delete",
-          "run.executions.get",
-          "run.executions.list",
-          "run.jobs.create",
-          "run.jobs.delete",
-          "run.jobs.get",
-          "run.jobs.getIamPolicy",
-          "run.jobs.list",
-          "run.jobs.run",
-          "run.jobs.runWithOverrides",
-          "run.jobs.update",
-          "run.locations.list",
-          "run.operations.delete",
-          "run.operations.get",
-          "run.operations.list",
-          "run.revisions.delete",
-          "run.revisions.get",
-          "run.revisions.list",
-          "run.routes.get",
+          BASIC_VIEW,
+          RUN_DEVELOPER_1,
+          RUN_DEVELOPER_2,
           "run.routes.invoke",
-          "run.routes.list",
-          "run.services.create",
-          "run.services.delete",
-          "run.services.get",
-          "run.services.getIamPolicy",
-          "run.services.list",
-          "run.services.update",
-          "run.tasks.get",
-          "run.tasks.list",
+          RUN_DEVELOPER_3,
+          RUN_DEVELOPER_4,
           "serviceusage.services.get",
           NULL } },
     { "roles/logging.viewer",
@@ -342,37 +342,15 @@ static const iam_role roles[] = {
     { "roles/orgpolicy.policyAdmin",
       "Organization Policy Administrator",
       (const char *const[]){
-          "orgpolicy.constraints.list",
-          "orgpolicy.policies.create",
-          "orgpolicy.policies.delete",
-          "orgpolicy.policies.list",
-          "orgpolicy.policies.update",
-          "orgpolicy.policy.get",
-          "orgpolicy.policy.set",
+          ORGPOLICY_ADMIN,
           NULL } },
     { "roles/owner",
       "Owner",
       (const char *const[]){
           ATTESTORS_ADMIN,
           POLICY_ADMIN,
-          "containeranalysis.notes.attachOccurrence",
-          "containeranalysis.notes.create",
-          "containeranalysis.notes.delete",
-          "containeranalysis.notes.get",
-          "containeranalysis.notes.getIamPolicy",
-          "containeranalysis.notes.list",
-          "containeranalysis.notes.listOccurrences",
-          "containeranalysis.notes.setIamPolicy",
-          "containeranalysis.notes.update",
-          OCCURRENCES_ADMIN,
-          "logging.logEntries.list",
-          "logging.logs.list",
-          "monitoring.timeSeries.list",
-          "orgpolicy.constraints.list",
-          "orgpolicy.policies.list",
-          "orgpolicy.policy.get",
-          "resourcemanager.projects.get",
-          "resourcemanager.projects.getIamPolicy",
+          CONTAINERANALYSIS_ALL,
+          BASIC_VIEW,
           "resourcemanager.projects.setIamPolicy",
           RUN_ADMIN,
           "serviceusage.services.get",
@@ -387,37 +365,10 @@ static const iam_role roles[] = {
       "Cloud Run Developer",
       (const char *const[]){
           "resourcemanager.projects.get",
-          "run.configurations.get",
-          "run.configurations.list",
-          "run.executions.cancel",
-          "run.executions.delete",
-          "run.executions.get",
-          "run.executions.list",
-          "run.jobs.create",
-          "run.jobs.delete",
-          "run.jobs.get",
-          "run.jobs.getIamPolicy",
-          "run.jobs.list",
-          "run.jobs.run",
-          "run.jobs.runWithOverrides",
-          "run.jobs.update",
-          "run.locations.list",
-          "run.operations.delete",
-          "run.operations.get",
-          "run.operations.list",
-          "run.revisions.delete",
-          "run.revisions.get",
-          "run.revisions.list",
-          "run.routes.get",
-          "run.routes.list",
-          "run.services.create",
-          "run.services.delete",
-          "run.services.get",
-          "run.services.getIamPolicy",
-          "run.services.list",
-          "run.services.update",
-          "run.tasks.get",
-          "run.tasks.list",
+          RUN_DEVELOPER_1,
+          RUN_DEVELOPER_2,
+          RUN_DEVELOPER_3,
+          RUN_DEVELOPER_4,
           NULL } },
     { "roles/run.invoker",
       "Cloud Run Invoker",
@@ -445,14 +396,7 @@ static const iam_role roles[] = {
           "containeranalysis.occurrences.get",
           "containeranalysis.occurrences.getIamPolicy",
           "containeranalysis.occurrences.list",
-          "logging.logEntries.list",
-          "logging.logs.list",
-          "monitoring.timeSeries.list",
-          "orgpolicy.constraints.list",
-          "orgpolicy.policies.list",
-          "orgpolicy.policy.get",
-          "resourcemanager.projects.get",
-          "resourcemanager.projects.getIamPolicy",
+          BASIC_VIEW,
           RUN_VIEWER,
           "serviceusage.services.get",
           NULL } },

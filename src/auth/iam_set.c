@@ -72,9 +72,6 @@ int vouch_iam_set_request_parse(vouch_iam_set_request *out, const char *body,
 {
     vutil_doc doc;
     vutil_path path = VUTIL_PATH_INIT;
-    vutil_node *root;
-    vutil_node *policy;
-    vutil_node *mask;
     bool etag_in_mask = true;
     size_t saved;
     int rc;
@@ -86,10 +83,10 @@ int vouch_iam_set_request_parse(vouch_iam_set_request *out, const char *body,
     if (rc < 0) {
         return rc;
     }
-    root = vutil_doc_root(&doc);
+    vutil_node *root = vutil_doc_root(&doc);
     rc = vutil_doc_expect_mapping(&doc, root, &path, request_fields, err);
-    policy = vutil_doc_get(&doc, root, "policy");
-    mask = vutil_doc_get(&doc, root, "updateMask");
+    vutil_node *policy = vutil_doc_get(&doc, root, "policy");
+    vutil_node *mask = vutil_doc_get(&doc, root, "updateMask");
     if (rc == 0 && (policy == NULL || !vutil_doc_is_mapping(&doc, policy))) {
         saved = vutil_path_push_key(&path, "policy");
         rc = vutil_doc_fail(&doc, policy != NULL ? policy : root, &path,

@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include "auth_internal.h"
 #include "vutil_error.h"
 #include "vutil_str.h"
 #include "jwks.h"
@@ -97,9 +98,21 @@ static int key_fail(key_ctx *kc, const char *member, const char *fmt, ...)
                            kc->path, msg);
 }
 
+static int key_oom(key_ctx *kc)
+{
+    return vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
+                           "out of memory reading a JWKS");
+}
+
+/* The bytes of a decoded member (malloc'd). */
+typedef struct raw_bytes {
+    unsigned char *data;
+    size_t len;
+} raw_bytes;
+
 /* A required base64url member, decoded; `want` > 0 demands that size. */
 static int b64_member(key_ctx *kc, const json_t *key, const char *member,
-                      size_t want, unsigned char **out, size_t *out_len)
+                      size_t want, raw_bytes *raw)
 {
     const json_t *v = json_object_get(key, member);
     const char *s;
@@ -107,7 +120,7 @@ static int b64_member(key_ctx *kc, const json_t *key, const char *member,
     size_t i;
     int rc;
 
-    *out = NULL;
+    raw->data = NULL;
     if (!json_is_string(v)) {
         return key_fail(kc, member, "expected a base64url string");
     }
@@ -118,23 +131,32 @@ static int b64_member(key_ctx *kc, const json_t *key, const char *member,
             return key_fail(kc, member, "not base64url without padding");
         }
     }
-    rc = vutil_base64_decode(s, n, out, out_len);
+    rc = vutil_base64_decode(s, n, &raw->data, &raw->len);
     if (rc == VOUCH_ENOMEM) {
-        return vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
-                               "out of memory reading a JWKS");
+        return key_oom(kc);
     }
-    if (rc < 0 || *out_len == 0) {
-        free(*out);
-        *out = NULL;
+    if (rc < 0 || raw->len == 0) {
+        free(raw->data);
+        raw->data = NULL;
         return key_fail(kc, member, "not valid base64url");
     }
-    if (want > 0 && *out_len != want) {
-        free(*out);
-        *out = NULL;
+    if (want > 0 && raw->len != want) {
+        free(raw->data);
+        raw->data = NULL;
         return key_fail(kc, member, "expected %zu bytes, found %zu", want,
-                        *out_len);
+                        raw->len);
     }
     return 0;
+}
+
+/* Two required base64url members (RSA's n and e, EC's x and y). */
+static int b64_members(key_ctx *kc, const json_t *key, const char *first,
+                       const char *second, size_t want, raw_bytes *a,
+                       raw_bytes *b)
+{
+    int rc = b64_member(kc, key, first, want, a);
+
+    return rc < 0 ? rc : b64_member(kc, key, second, want, b);
 }
 
 static int from_params(const char *name, OSSL_PARAM *params, EVP_PKEY **out)
@@ -163,10 +185,8 @@ static bool public_check(EVP_PKEY *pkey)
 /* 1 = built, 0 = skipped (unsupported size), < 0 = error. */
 static int build_rsa(key_ctx *kc, const json_t *key, jwk *k)
 {
-    unsigned char *n_raw = NULL;
-    unsigned char *e_raw = NULL;
-    size_t n_len = 0;
-    size_t e_len = 0;
+    raw_bytes n_raw = { NULL, 0 };
+    raw_bytes e_raw = { NULL, 0 };
     BIGNUM *n = NULL;
     BIGNUM *e = NULL;
     OSSL_PARAM_BLD *bld = NULL;
@@ -174,18 +194,14 @@ static int build_rsa(key_ctx *kc, const json_t *key, jwk *k)
     int bits;
     int rc;
 
-    rc = b64_member(kc, key, "n", 0, &n_raw, &n_len);
-    if (rc == 0) {
-        rc = b64_member(kc, key, "e", 0, &e_raw, &e_len);
-    }
+    rc = b64_members(kc, key, "n", "e", 0, &n_raw, &e_raw);
     if (rc < 0) {
         goto cleanup;
     }
-    n = BN_bin2bn(n_raw, (int)n_len, NULL);
-    e = BN_bin2bn(e_raw, (int)e_len, NULL);
+    n = BN_bin2bn(n_raw.data, (int)n_raw.len, NULL);
+    e = BN_bin2bn(e_raw.data, (int)e_raw.len, NULL);
     if (n == NULL || e == NULL) {
-        rc = vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
-                             "out of memory reading a JWKS");
+        rc = key_oom(kc);
         goto cleanup;
     }
     if (!BN_is_odd(e) || BN_is_one(e) || BN_num_bits(e) > 64) {
@@ -202,8 +218,7 @@ static int build_rsa(key_ctx *kc, const json_t *key, jwk *k)
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
         (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
-        rc = vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
-                             "out of memory reading a JWKS");
+        rc = key_oom(kc);
         goto cleanup;
     }
     if (from_params("RSA", params, &k->pkey) < 0) {
@@ -218,32 +233,27 @@ cleanup:
     OSSL_PARAM_BLD_free(bld);
     BN_free(n);
     BN_free(e);
-    free(n_raw);
-    free(e_raw);
+    free(n_raw.data);
+    free(e_raw.data);
     return rc;
 }
 
 static int build_p256(key_ctx *kc, const json_t *key, jwk *k)
 {
-    unsigned char *x = NULL;
-    unsigned char *y = NULL;
-    size_t xl = 0;
-    size_t yl = 0;
+    raw_bytes x = { NULL, 0 };
+    raw_bytes y = { NULL, 0 };
     unsigned char point[65];
     char group[] = "prime256v1";
     OSSL_PARAM params[3];
     int rc;
 
-    rc = b64_member(kc, key, "x", 32, &x, &xl);
-    if (rc == 0) {
-        rc = b64_member(kc, key, "y", 32, &y, &yl);
-    }
+    rc = b64_members(kc, key, "x", "y", 32, &x, &y);
     if (rc < 0) {
         goto cleanup;
     }
     point[0] = 0x04; /* uncompressed SEC 1 point */
-    memcpy(point + 1, x, 32);
-    memcpy(point + 33, y, 32);
+    memcpy(point + 1, x.data, 32);
+    memcpy(point + 33, y.data, 32);
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
                                                  group, 0);
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
@@ -257,27 +267,26 @@ static int build_p256(key_ctx *kc, const json_t *key, jwk *k)
     rc = 1;
 
 cleanup:
-    free(x);
-    free(y);
+    free(x.data);
+    free(y.data);
     return rc;
 }
 
 static int build_ed25519(key_ctx *kc, const json_t *key, jwk *k)
 {
-    unsigned char *x = NULL;
-    size_t xl = 0;
+    raw_bytes x = { NULL, 0 };
     OSSL_PARAM params[2];
     int rc;
 
-    rc = b64_member(kc, key, "x", 32, &x, &xl);
+    rc = b64_member(kc, key, "x", 32, &x);
     if (rc < 0) {
         return rc;
     }
-    params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, x,
-                                                  xl);
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                                  x.data, x.len);
     params[1] = OSSL_PARAM_construct_end();
     rc = from_params("ED25519", params, &k->pkey);
-    free(x);
+    free(x.data);
     if (rc < 0) {
         return key_fail(kc, "x", "OpenSSL refuses this Ed25519 key");
     }
@@ -372,8 +381,7 @@ static int build_key(key_ctx *kc, const json_t *key, jwk *k)
     if (k->kid == NULL) {
         EVP_PKEY_free(k->pkey);
         k->pkey = NULL;
-        return vutil_error_set(kc->err, VOUCH_ENOMEM, kc->source, 0, 0,
-                               "out of memory reading a JWKS");
+        return key_oom(kc);
     }
     return 1;
 }
@@ -397,19 +405,14 @@ int vouch_jwks_parse(vouch_jwks **out, const char *data, size_t len,
 {
     vouch_jwks *ks = NULL;
     json_t *root = NULL;
-    json_t *keys;
-    json_error_t jerr;
-    key_ctx kc;
-    size_t n;
-    size_t i;
     int rc;
 
     *out = NULL;
     if (len > VOUCH_JWKS_MAX_BYTES) {
-        return vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
-                               "JWKS is %zu bytes, over the limit of %u",
-                               len, VOUCH_JWKS_MAX_BYTES);
+        return vouch__auth_too_big(err, source, "JWKS", len,
+                                   VOUCH_JWKS_MAX_BYTES);
     }
+    json_error_t jerr;
     root = json_loadb(data != NULL ? data : "", len, JSON_REJECT_DUPLICATES,
                       &jerr);
     if (root == NULL) {
@@ -417,13 +420,13 @@ int vouch_jwks_parse(vouch_jwks **out, const char *data, size_t len,
                                jerr.column, "JWKS is not JSON: %s",
                                jerr.text);
     }
-    keys = json_object_get(root, "keys");
+    json_t *keys = json_object_get(root, "keys");
     if (!json_is_array(keys)) {
         rc = vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
                              "JWKS has no \"keys\" list");
         goto cleanup;
     }
-    n = json_array_size(keys);
+    size_t n = json_array_size(keys);
     if (n > VOUCH_JWKS_MAX_KEYS) {
         rc = vutil_error_set(err, VOUCH_ETOOBIG, source, 0, 0,
                              "JWKS has %zu keys, over the limit of %u", n,
@@ -437,9 +440,8 @@ int vouch_jwks_parse(vouch_jwks **out, const char *data, size_t len,
         goto cleanup;
     }
     atomic_init(&ks->refs, 1);
-    kc.source = source;
-    kc.err = err;
-    for (i = 0; i < n; i++) {
+    key_ctx kc = { .source = source, .err = err };
+    for (size_t i = 0; i < n; i++) {
         snprintf(kc.path, sizeof(kc.path), "keys[%zu]", i);
         rc = build_key(&kc, json_array_get(keys, i), &ks->keys[ks->count]);
         if (rc < 0) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth_internal.h"
 #include "vutil_error.h"
 #include "vutil_str.h"
 #include "jwt.h"
@@ -119,20 +120,15 @@ int vouch_jwt_parse(vouch_jwt **out, const char *token, size_t len,
                     vouch_error *err)
 {
     vouch_jwt *jwt = NULL;
-    const char *dot1;
-    const char *dot2;
-    size_t hlen;
-    size_t plen;
     int rc;
 
     *out = NULL;
     if (len > VOUCH_JWT_MAX_BYTES) {
-        return vutil_error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
-                               "token is %zu bytes, over the limit of %u",
-                               len, VOUCH_JWT_MAX_BYTES);
+        return vouch__auth_too_big(err, NULL, "token", len,
+                                   VOUCH_JWT_MAX_BYTES);
     }
-    dot1 = token != NULL ? memchr(token, '.', len) : NULL;
-    dot2 = dot1 != NULL
+    const char *dot1 = token != NULL ? memchr(token, '.', len) : NULL;
+    const char *dot2 = dot1 != NULL
                ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token))
                : NULL;
     if (dot2 == NULL ||
@@ -141,8 +137,8 @@ int vouch_jwt_parse(vouch_jwt **out, const char *token, size_t len,
                                "not a JWT: expected three base64url parts "
                                "separated by '.'");
     }
-    hlen = (size_t)(dot1 - token);
-    plen = (size_t)(dot2 - dot1 - 1);
+    size_t hlen = (size_t)(dot1 - token);
+    size_t plen = (size_t)(dot2 - dot1 - 1);
     if (hlen == 0 || plen == 0) {
         return vutil_error_set(err, VOUCH_EPARSE, NULL, 0, 0,
                                "not a JWT: the header or the payload is "

@@ -228,6 +228,14 @@ static void test_authconfig_parse_bad_oidc(void **state)
     expect_error("{\"oidc\": [{\"issuer\": \"https://a.example\", "
                  "\"audience\": \"\", \"jwks\": \"file:///k\"}]}",
                  VOUCH_EINVAL, "oidc[0].audience: expected a non-empty");
+    expect_error("{\"oidc\": [{\"issuer\": \"https://a.example/a b\", "
+                 "\"audience\": \"v\", \"jwks\": \"file:///k\"}]}",
+                 VOUCH_EINVAL, "auth.json:1:23: oidc[0].issuer: expected an "
+                               "https:// URL without spaces");
+    expect_error("{\"oidc\": [{\"issuer\": \"https://a.example\", "
+                 "\"audience\": \"v\", \"jwks\": \"file:///k l\"}]}",
+                 VOUCH_EINVAL, "oidc[0].jwks: expected a file:///PATH or "
+                               "https:// URL without spaces");
 }
 
 static void test_authconfig_parse_duplicate_issuer(void **state)

@@ -199,6 +199,8 @@ static void test_jwt_parse_limit(void **state)
     size_t n = VOUCH_JWT_MAX_BYTES + 1;
     char *big = malloc(n + 1);
     vouch_jwt *jwt = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char want[128];
 
     (void)state;
     assert_non_null(big);
@@ -206,8 +208,11 @@ static void test_jwt_parse_limit(void **state)
     big[10] = '.';
     big[20] = '.';
     big[n] = '\0';
-    assert_int_equal(vouch_jwt_parse(&jwt, big, n, NULL), VOUCH_ETOOBIG);
+    assert_int_equal(vouch_jwt_parse(&jwt, big, n, &err), VOUCH_ETOOBIG);
     assert_null(jwt);
+    snprintf(want, sizeof(want), "token is %zu bytes, over the limit of %u",
+             n, VOUCH_JWT_MAX_BYTES);
+    assert_string_equal(err.message, want);
     free(big);
 }
 
@@ -334,6 +339,8 @@ static void test_jwks_parse_limits(void **state)
     size_t cap = 16 + n * 4;
     char *doc = malloc(cap);
     vouch_jwks *ks = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    char want[128];
     char *big;
 
     (void)state;
@@ -350,9 +357,13 @@ static void test_jwks_parse_limits(void **state)
     assert_non_null(big);
     memset(big, ' ', VOUCH_JWKS_MAX_BYTES + 1);
     assert_int_equal(vouch_jwks_parse(&ks, big, VOUCH_JWKS_MAX_BYTES + 1,
-                                      NULL, NULL),
+                                      "jwks.json", &err),
                      VOUCH_ETOOBIG);
     assert_null(ks);
+    snprintf(want, sizeof(want), "JWKS is %u bytes, over the limit of %u",
+             VOUCH_JWKS_MAX_BYTES + 1, VOUCH_JWKS_MAX_BYTES);
+    assert_string_equal(err.message, want);
+    assert_string_equal(err.source, "jwks.json");
     free(big);
 }
 
