@@ -155,9 +155,8 @@ int plat_delete_run(vouch_platform_ctx *ctx, const plat_write *how,
                     vouch_error *err)
 {
     write_unit w;
-    int rc;
 
     *out = NULL;
-    rc = write_unit_init(&w, how, call, how->what, err);
+    int rc = write_unit_init(&w, how, call, how->what, err);
     return rc < 0 ? rc : plat_unit_run(ctx, NULL, delete_unit, &w, out, err);
 }

@@ -272,19 +272,13 @@ int vsvc_iam_set(vsvc_session *s, vsvc_iam_target t, const char *resource,
                  const vouch_iam_set_request *req, vouch_iam_policy **out,
                  vouch_error *err)
 {
-    iam_write w;
-    int rc;
-
     *out = NULL;
     if ((unsigned)t > VSVC_IAM_JOB) {
         return vutil_error_set(err, VOUCH_EINVAL, IAM_SRC, 0, 0,
                                "no such kind of IAM resource");
     }
-    memset(&w, 0, sizeof(w));
-    w.target = t;
-    w.resource = resource;
-    w.req = req;
-    rc = names_of(resource, w.project, sizeof(w.project), w.name, w.parent,
+    iam_write w = { .target = t, .resource = resource, .req = req };
+    int rc = names_of(resource, w.project, sizeof(w.project), w.name, w.parent,
                   err);
     if (rc == 0) {
         rc = vsvc__run(s, set_policy, &w, err);
