@@ -273,6 +273,20 @@ int plat_containers_check(const json_t *containers, const char *path,
     return 0;
 }
 
+int plat_containers_binauthz_check(const json_t *body,
+                                   const json_t *containers,
+                                   const char *path, const char *project,
+                                   plat_binauthz *ba, vouch_error *err)
+{
+    int rc = plat_containers_check(containers, path, err);
+
+    if (rc < 0) {
+        return rc;
+    }
+    return plat_binauthz_parse(json_object_get(body, "binaryAuthorization"),
+                               project, ba, err);
+}
+
 /* ---- admission ---- */
 
 const char *plat_verdict_reason(plat_verdict v)

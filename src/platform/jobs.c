@@ -76,15 +76,12 @@ static int check_job(const json_t *body, const plat_names *n,
         rc = check_count(json_object_get(task, "maxRetries"),
                          "template.template.maxRetries", err);
     }
-    if (rc == 0) {
-        rc = plat_containers_check(json_object_get(task, "containers"),
-                                   "template.template.containers", err);
-    }
     if (rc < 0) {
         return rc;
     }
-    return plat_binauthz_parse(json_object_get(body, "binaryAuthorization"),
-                               n->project, ba, err);
+    return plat_containers_binauthz_check(
+        body, json_object_get(task, "containers"),
+        "template.template.containers", n->project, ba, err);
 }
 
 static int save_job(vouch_platform_ctx *ctx, const plat_names *n,

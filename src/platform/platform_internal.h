@@ -151,6 +151,13 @@ void plat_binauthz_clear(plat_binauthz *b);
 int plat_containers_check(const json_t *containers, const char *path,
                           vouch_error *err);
 
+/* The end of a Service's or Job's body check: its `containers` (at
+ * `path`), then the body's binaryAuthorization, which fills `ba`. */
+int plat_containers_binauthz_check(const json_t *body,
+                                   const json_t *containers,
+                                   const char *path, const char *project,
+                                   plat_binauthz *ba, vouch_error *err);
+
 typedef enum plat_verdict {
     PLAT_ADMIT = 0,           /* run it (maybe with an audit entry) */
     PLAT_DENY = 1,            /* CONTAINER_IMAGE_UNAUTHORIZED */

@@ -151,13 +151,10 @@ static int check_service(const json_t *body, const plat_names *n,
                                "by a-z 0-9 -",
                                n->id);
     }
-    rc = plat_containers_check(json_object_get(tpl, "containers"),
-                               "template.containers", err);
-    if (rc < 0) {
-        return rc;
-    }
-    return plat_binauthz_parse(json_object_get(body, "binaryAuthorization"),
-                               n->project, ba, err);
+    return plat_containers_binauthz_check(body,
+                                          json_object_get(tpl, "containers"),
+                                          "template.containers", n->project,
+                                          ba, err);
 }
 
 /*
