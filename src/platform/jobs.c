@@ -155,12 +155,8 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
                                        "reason", NULL, NULL, NULL, now));
     json_object_set_new(job, "reconciling", json_false());
     if (!validate_only) {
-        rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n->name, n->parent,
-                      job, old == NULL, err);
-        if (rc == VOUCH_ECONFLICT) {
-            rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                                 "job %s already exists", n->name);
-        }
+        rc = plat_put_named(ctx->conn, VOUCH_PLATFORM_KIND_JOB, "job", n,
+                            job, old == NULL, err);
         if (rc < 0) {
             goto cleanup;
         }

@@ -355,6 +355,12 @@ int plat_delete_run(vouch_platform_ctx *ctx, const plat_write *how,
                     const plat_write_call *call, json_t **out,
                     vouch_error *err);
 
+/* plat_put of a Service or Job `obj` as `n`; a create that finds one
+ * stored fails as "WHAT NAME already exists" (VOUCH_ECONFLICT). */
+int plat_put_named(vouch_store_conn *conn, const char *kind,
+                   const char *what, const plat_names *n, json_t *obj,
+                   bool create, vouch_error *err);
+
 /* Delete every resource of `kind` under `parent`. */
 int plat_delete_children(vouch_store_conn *conn, const char *kind,
                          const char *parent, vouch_error *err);

@@ -637,12 +637,8 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     if (latest_ready == NULL) {
         json_object_del(svc, "latestReadyRevision");
     }
-    rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n->name, n->parent,
-                  svc, old == NULL, err);
-    if (rc == VOUCH_ECONFLICT) {
-        rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                             "service %s already exists", n->name);
-    }
+    rc = plat_put_named(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, "service", n,
+                        svc, old == NULL, err);
     if (rc < 0) {
         goto cleanup;
     }
