@@ -100,16 +100,14 @@ int plat_binauthz_parse(const json_t *ba, const char *project,
         }
         out->breakglass = vutil_strdup(bg);
         if (out->breakglass == NULL) {
-            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                   "out of memory");
+            return plat_enomem(err);
         }
     }
     if (out->enabled) {
         out->value = vutil_strdup("default");
         if (out->value == NULL) {
             plat_binauthz_clear(out);
-            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                   "out of memory");
+            return plat_enomem(err);
         }
     }
     return 0;

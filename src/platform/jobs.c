@@ -115,8 +115,7 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
     }
     job = json_deep_copy(body);
     if (job == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                             "out of memory");
+        rc = plat_enomem(err);
         goto cleanup;
     }
     for (size_t i = 0; job_output[i] != NULL; i++) {

@@ -187,8 +187,7 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
     }
     norm = json_array();
     if (norm == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     json_array_foreach(traffic, i, t) {
         static const char *const target_fields[] = {
@@ -233,8 +232,7 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
                                    pct != NULL ? json_integer_value(pct)
                                                : 0);
         if (target == NULL || json_array_append_new(norm, target) < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                 "out of memory");
+            rc = plat_enomem(err);
             goto cleanup;
         }
         sum += pct != NULL ? json_integer_value(pct) : 0;
