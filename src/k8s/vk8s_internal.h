@@ -17,8 +17,8 @@ int vk8s__fail(vouch_error *err, int code, const char *prefix,
     __attribute__((format(printf, 5, 6)));
 
 /* Fill `err` with `code` and the message alone; returns `code`. */
-int vk8s__error(vouch_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define vk8s__error(err, code, ...) \
+    vk8s__fail((err), (code), NULL, NULL, __VA_ARGS__)
 
 /* The string at `key` of object `obj`: `*out` borrowed, NULL when absent
  * or null. Anything but a string fails as "PATH.key: expected a string". */

@@ -108,22 +108,19 @@ static void reason_text(FILE *f, const char *reason)
 typedef struct sentences {
     char **items;
     size_t count;
+    size_t cap;
     bool attestor;      /* some sentence names an attestor */
 } sentences;
 
 static int add_sentence(sentences *s, char *text)
 {
-    char **items;
-
     if (text == NULL) {
         return VOUCH_ENOMEM;
     }
-    items = realloc(s->items, (s->count + 1) * sizeof(*items));
-    if (items == NULL) {
+    if (!vutil_grow(&s->items, &s->cap, s->count, sizeof(*s->items), 4)) {
         free(text);
         return VOUCH_ENOMEM;
     }
-    s->items = items;
     s->items[s->count++] = text;
     return 0;
 }
@@ -315,7 +312,7 @@ static int make_warnings(vk8s_verdict *v, const vouch_decision *d,
 int vk8s_verdict_make(vk8s_verdict *v, const vouch_decision *d,
                       const vouch_policy *policy, const char *skip)
 {
-    sentences s = {NULL, 0, false};
+    sentences s = {NULL, 0, 0, false};
     const vouch_admission_rule *rule;
     const char *key;
     int map;

@@ -125,17 +125,6 @@ int vk8s__fail(vouch_error *err, int code, const char *prefix,
     return rc;
 }
 
-int vk8s__error(vouch_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    rc = fail_v(err, code, NULL, NULL, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 const char *vk8s__json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {

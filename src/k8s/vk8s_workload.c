@@ -246,11 +246,8 @@ static int read_pod_spec(reader *r, const kind_info *info,
                          const json_t *object)
 {
     const json_t *spec = NULL;
-    const json_t *meta = NULL;
-    const char *sa = NULL;
-    int rc;
+    int rc = follow(r, object, info->spec, info->spec_depth, &spec);
 
-    rc = follow(r, object, info->spec, info->spec_depth, &spec);
     if (rc < 0) {
         return rc;
     }
@@ -263,6 +260,7 @@ static int read_pod_spec(reader *r, const kind_info *info,
                           "required: a %s runs the pods of this spec",
                           info->kind);
     }
+    const char *sa = NULL;
     rc = vk8s__string(spec, "serviceAccountName", &sa, r->prefix,
                       &r->where, r->err);
     if (rc == 0 && (sa == NULL || sa[0] == '\0')) {
@@ -286,6 +284,7 @@ static int read_pod_spec(reader *r, const kind_info *info,
                           "required: a pod runs at least one container");
     }
     vk8s_where_pop(&r->where, 0);
+    const json_t *meta = NULL;
     rc = follow(r, object, info->meta, info->meta_depth, &meta);
     if (rc < 0 || meta == NULL) {
         return rc;

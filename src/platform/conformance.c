@@ -303,21 +303,36 @@ static int evaluate(vouch_platform_ctx *ctx, check *c, const char *name,
     return rc;
 }
 
+/*
+ * The name of `obj` (a Service or Job) when it has one and is enforced,
+ * with its binaryAuthorization in `ba`; else NULL and `ba` cleared. One
+ * not enforced (or not readable as enforced) has nothing to conform to,
+ * as its deploys were not checked either.
+ */
+static const char *enforced_name(const json_t *obj, const char *project,
+                                 plat_binauthz *ba)
+{
+    const char *name = json_string_value(json_object_get(obj, "name"));
+
+    if (plat_binauthz_parse(json_object_get(obj, "binaryAuthorization"),
+                            project, ba, NULL) < 0 ||
+        !ba->enabled || name == NULL) {
+        plat_binauthz_clear(ba);
+        return NULL;
+    }
+    return name;
+}
+
 static int check_service(vouch_platform_ctx *ctx, check *c,
                          const json_t *svc, vouch_error *err)
 {
-    const char *name = json_string_value(json_object_get(svc, "name"));
     plat_binauthz ba;
+    const char *name = enforced_name(svc, c->project, &ba);
     size_t i;
     json_t *t;
     int rc;
 
-    /* Not enforced (or not readable as enforced): nothing to conform to,
-     * as its deploys were not checked either. */
-    if (plat_binauthz_parse(json_object_get(svc, "binaryAuthorization"),
-                            c->project, &ba, NULL) < 0 ||
-        !ba.enabled || name == NULL) {
-        plat_binauthz_clear(&ba);
+    if (name == NULL) {
         return 0;
     }
     rc = 0;
@@ -359,17 +374,14 @@ static int check_service(vouch_platform_ctx *ctx, check *c,
 static int check_job(vouch_platform_ctx *ctx, check *c, const json_t *job,
                      vouch_error *err)
 {
-    const char *name = json_string_value(json_object_get(job, "name"));
     const json_t *task = json_object_get(json_object_get(job, "template"),
                                          "template");
     plat_binauthz ba;
+    const char *name = enforced_name(job, c->project, &ba);
     bool ok = true;
     int rc;
 
-    if (plat_binauthz_parse(json_object_get(job, "binaryAuthorization"),
-                            c->project, &ba, NULL) < 0 ||
-        !ba.enabled || name == NULL) {
-        plat_binauthz_clear(&ba);
+    if (name == NULL) {
         return 0;
     }
     rc = evaluate(ctx, c, name, NULL, strrchr(name, '/') + 1,

@@ -100,16 +100,14 @@ int plat_binauthz_parse(const json_t *ba, const char *project,
         }
         out->breakglass = vutil_strdup(bg);
         if (out->breakglass == NULL) {
-            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                   "out of memory");
+            return plat_enomem(err);
         }
     }
     if (out->enabled) {
         out->value = vutil_strdup("default");
         if (out->value == NULL) {
             plat_binauthz_clear(out);
-            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                   "out of memory");
+            return plat_enomem(err);
         }
     }
     return 0;
@@ -271,6 +269,20 @@ int plat_containers_check(const json_t *containers, const char *path,
         }
     }
     return 0;
+}
+
+int plat_containers_binauthz_check(const json_t *body,
+                                   const json_t *containers,
+                                   const char *path, const char *project,
+                                   plat_binauthz *ba, vouch_error *err)
+{
+    int rc = plat_containers_check(containers, path, err);
+
+    if (rc < 0) {
+        return rc;
+    }
+    return plat_binauthz_parse(json_object_get(body, "binaryAuthorization"),
+                               project, ba, err);
 }
 
 /* ---- admission ---- */

@@ -576,14 +576,10 @@ static int exec_change(vouch_platform_ctx *ctx, const char *project,
                        const char *execution_id, bool remove, json_t **out,
                        vouch_error *err)
 {
-    exec_call c;
-    int rc;
+    exec_call c = { .id = execution_id, .remove = remove };
 
     *out = NULL;
-    memset(&c, 0, sizeof(c));
-    c.id = execution_id;
-    c.remove = remove;
-    rc = exec_names(&c.n, project, location, job_id, execution_id, c.name,
+    int rc = exec_names(&c.n, project, location, job_id, execution_id, c.name,
                     sizeof(c.name), err);
     return rc < 0 ? rc
                   : plat_unit_run(ctx, NULL, change_unit, &c, out, err);

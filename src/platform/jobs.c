@@ -76,15 +76,12 @@ static int check_job(const json_t *body, const plat_names *n,
         rc = check_count(json_object_get(task, "maxRetries"),
                          "template.template.maxRetries", err);
     }
-    if (rc == 0) {
-        rc = plat_containers_check(json_object_get(task, "containers"),
-                                   "template.template.containers", err);
-    }
     if (rc < 0) {
         return rc;
     }
-    return plat_binauthz_parse(json_object_get(body, "binaryAuthorization"),
-                               n->project, ba, err);
+    return plat_containers_binauthz_check(
+        body, json_object_get(task, "containers"),
+        "template.template.containers", n->project, ba, err);
 }
 
 static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
@@ -118,8 +115,7 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
     }
     job = json_deep_copy(body);
     if (job == NULL) {
-        rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                             "out of memory");
+        rc = plat_enomem(err);
         goto cleanup;
     }
     for (size_t i = 0; job_output[i] != NULL; i++) {
@@ -158,12 +154,8 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
                                        "reason", NULL, NULL, NULL, now));
     json_object_set_new(job, "reconciling", json_false());
     if (!validate_only) {
-        rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_JOB, n->name, n->parent,
-                      job, old == NULL, err);
-        if (rc == VOUCH_ECONFLICT) {
-            rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                                 "job %s already exists", n->name);
-        }
+        rc = plat_put_named(ctx->conn, VOUCH_PLATFORM_KIND_JOB, "job", n,
+                            job, old == NULL, err);
         if (rc < 0) {
             goto cleanup;
         }

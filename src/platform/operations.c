@@ -89,13 +89,11 @@ int plat_put(vouch_store_conn *conn, const char *kind, const char *name,
     const char *ct = json_string_value(json_object_get(obj, "createTime"));
     if (json_object_set_new(obj, "etag", json_string(etag)) < 0 ||
         json_object_set_new(obj, "updateTime", json_string(now)) < 0) {
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
     if (text == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     r = vsvc__resource(kind, name, parent, text, etag,
                        ct != NULL ? ct : now, now);
@@ -246,7 +244,7 @@ int plat_operation(vouch_store_conn *conn, const char *project,
 
 cleanup:
     if (rc == VOUCH_ENOMEM) {
-        vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+        plat_enomem(err);
     }
     json_decref(meta);
     json_decref(resp);
@@ -445,8 +443,7 @@ int vouch_platform_new(vouch_platform **out,
     }
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     p->store = opts->store;
     p->registry = opts->registry;

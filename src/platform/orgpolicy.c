@@ -365,14 +365,11 @@ static int delete_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
 int vouch_platform_orgpolicy_delete(vouch_platform_ctx *ctx,
                                     const char *project, vouch_error *err)
 {
-    orgpolicy_call c;
+    orgpolicy_call c = { .project = project };
     json_t *done = NULL;
-    int rc;
 
-    memset(&c, 0, sizeof(c));
-    c.project = project;
     policy_name(c.name, sizeof(c.name), project);
-    rc = plat_unit_run(ctx, NULL, delete_unit, &c, &done, err);
+    int rc = plat_unit_run(ctx, NULL, delete_unit, &c, &done, err);
     json_decref(done);
     return rc;
 }

@@ -151,6 +151,13 @@ void plat_binauthz_clear(plat_binauthz *b);
 int plat_containers_check(const json_t *containers, const char *path,
                           vouch_error *err);
 
+/* The end of a Service's or Job's body check: its `containers` (at
+ * `path`), then the body's binaryAuthorization, which fills `ba`. */
+int plat_containers_binauthz_check(const json_t *body,
+                                   const json_t *containers,
+                                   const char *path, const char *project,
+                                   plat_binauthz *ba, vouch_error *err);
+
 typedef enum plat_verdict {
     PLAT_ADMIT = 0,           /* run it (maybe with an audit entry) */
     PLAT_DENY = 1,            /* CONTAINER_IMAGE_UNAUTHORIZED */
@@ -347,6 +354,12 @@ int plat_write_run(vouch_platform_ctx *ctx, const plat_write *how,
 int plat_delete_run(vouch_platform_ctx *ctx, const plat_write *how,
                     const plat_write_call *call, json_t **out,
                     vouch_error *err);
+
+/* plat_put of a Service or Job `obj` as `n`; a create that finds one
+ * stored fails as "WHAT NAME already exists" (VOUCH_ECONFLICT). */
+int plat_put_named(vouch_store_conn *conn, const char *kind,
+                   const char *what, const plat_names *n, json_t *obj,
+                   bool create, vouch_error *err);
 
 /* Delete every resource of `kind` under `parent`. */
 int plat_delete_children(vouch_store_conn *conn, const char *kind,

@@ -265,7 +265,7 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
 
 cleanup:
     if (rc == VOUCH_ENOMEM) {
-        vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0, "out of memory");
+        plat_enomem(err);
     }
     json_decref(cond);
     json_decref(rev);

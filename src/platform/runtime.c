@@ -109,8 +109,7 @@ int vouch_runtime_new(vouch_runtime **out, bool exec, const char *command,
     }
     rt = calloc(1, sizeof(*rt));
     if (rt == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     rt->exec = exec;
     rt->store = store;
@@ -118,8 +117,7 @@ int vouch_runtime_new(vouch_runtime **out, bool exec, const char *command,
         rt->command = vutil_strdup(command);
         if (rt->command == NULL) {
             free(rt);
-            return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                   "out of memory");
+            return plat_enomem(err);
         }
     }
     pthread_mutex_init(&rt->lock, NULL);
@@ -311,8 +309,7 @@ int vouch_runtime_start(vouch_runtime *rt, const char *execution_name,
     if (cmd == NULL || e == NULL) {
         free(cmd);
         free(e);
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     e->rt = rt;
     e->name = vutil_strdup(execution_name);
@@ -321,8 +318,7 @@ int vouch_runtime_start(vouch_runtime *rt, const char *execution_name,
     if (e->name == NULL || (operation_name != NULL && e->operation == NULL)) {
         free(cmd);
         entry_free(e);
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     char *argv[] = { "/bin/sh", "-c", cmd, NULL };
     /* vouchd blocks SIGTERM, SIGINT and SIGHUP in every thread and ignores
@@ -429,8 +425,7 @@ static int update_operation(vouch_store_conn *conn, const char *opname,
     snprintf(at, sizeof(at), PLAT_TYPE_PREFIX "Execution");
     if (meta == NULL) {
         json_decref(op);
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     json_object_set_new(meta, "@type", json_string(at));
     json_object_set(op, "metadata", meta);
@@ -456,8 +451,7 @@ static int update_operation(vouch_store_conn *conn, const char *opname,
     text = json_dumps(op, JSON_COMPACT | JSON_SORT_KEYS);
     if (text == NULL) {
         json_decref(op);
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     rc = vutil_new_etag(etag, sizeof(etag), err);
     if (rc < 0) {

@@ -151,13 +151,10 @@ static int check_service(const json_t *body, const plat_names *n,
                                "by a-z 0-9 -",
                                n->id);
     }
-    rc = plat_containers_check(json_object_get(tpl, "containers"),
-                               "template.containers", err);
-    if (rc < 0) {
-        return rc;
-    }
-    return plat_binauthz_parse(json_object_get(body, "binaryAuthorization"),
-                               n->project, ba, err);
+    return plat_containers_binauthz_check(body,
+                                          json_object_get(tpl, "containers"),
+                                          "template.containers", n->project,
+                                          ba, err);
 }
 
 /*
@@ -190,8 +187,7 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
     }
     norm = json_array();
     if (norm == NULL) {
-        return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                               "out of memory");
+        return plat_enomem(err);
     }
     json_array_foreach(traffic, i, t) {
         static const char *const target_fields[] = {
@@ -236,8 +232,7 @@ static int check_traffic(vouch_platform_ctx *ctx, const plat_names *n,
                                    pct != NULL ? json_integer_value(pct)
                                                : 0);
         if (target == NULL || json_array_append_new(norm, target) < 0) {
-            rc = vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
-                                 "out of memory");
+            rc = plat_enomem(err);
             goto cleanup;
         }
         sum += pct != NULL ? json_integer_value(pct) : 0;
@@ -640,12 +635,8 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
     if (latest_ready == NULL) {
         json_object_del(svc, "latestReadyRevision");
     }
-    rc = plat_put(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, n->name, n->parent,
-                  svc, old == NULL, err);
-    if (rc == VOUCH_ECONFLICT) {
-        rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
-                             "service %s already exists", n->name);
-    }
+    rc = plat_put_named(ctx->conn, VOUCH_PLATFORM_KIND_SERVICE, "service", n,
+                        svc, old == NULL, err);
     if (rc < 0) {
         goto cleanup;
     }

@@ -79,6 +79,19 @@ int plat_write_run(vouch_platform_ctx *ctx, const plat_write *how,
     return rc;
 }
 
+int plat_put_named(vouch_store_conn *conn, const char *kind,
+                   const char *what, const plat_names *n, json_t *obj,
+                   bool create, vouch_error *err)
+{
+    int rc = plat_put(conn, kind, n->name, n->parent, obj, create, err);
+
+    if (rc == VOUCH_ECONFLICT) {
+        rc = vutil_error_set(err, VOUCH_ECONFLICT, NULL, 0, 0,
+                             "%s %s already exists", what, n->name);
+    }
+    return rc;
+}
+
 /* Delete every resource of `kind` under `parent`. */
 int plat_delete_children(vouch_store_conn *conn, const char *kind,
                          const char *parent, vouch_error *err)
@@ -155,9 +168,8 @@ int plat_delete_run(vouch_platform_ctx *ctx, const plat_write *how,
                     vouch_error *err)
 {
     write_unit w;
-    int rc;
 
     *out = NULL;
-    rc = write_unit_init(&w, how, call, how->what, err);
+    int rc = write_unit_init(&w, how, call, how->what, err);
     return rc < 0 ? rc : plat_unit_run(ctx, NULL, delete_unit, &w, out, err);
 }

@@ -523,7 +523,6 @@ static int realm_read(vouch__resolve_ctx *ctx, const vouch__auth_challenge *ch,
     char *port = NULL;
     char *explicit_port = NULL;
     char *query = NULL;
-    size_t qlen;
     int rc = 0;
 
     memset(r, 0, sizeof(*r));
@@ -552,8 +551,8 @@ static int realm_read(vouch__resolve_ctx *ctx, const vouch__auth_challenge *ch,
         snprintf(r->authority, sizeof(r->authority), "%s", host);
     }
     /* scope=repository:<path>:pull[&service=<service>] */
-    qlen = strlen(ctx->path) + 32 +
-           (ch->service != NULL ? strlen(ch->service) : 0);
+    size_t qlen = strlen(ctx->path) + 32 +
+                  (ch->service != NULL ? strlen(ch->service) : 0);
     query = malloc(qlen);
     if (query == NULL) {
         rc = VOUCH_ENOMEM;

@@ -287,7 +287,6 @@ json_t *vouch__audit_run_resource(const vouch_audit_run_event *ev)
 int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
                           vouch_error *err)
 {
-    json_t *entry = NULL;
     json_t *resource = NULL;
     json_t *labels = NULL;
     json_t *annotations = NULL;
@@ -296,12 +295,6 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
     char *decision_text = NULL;
     char *message = NULL;
     char *resource_name = NULL;
-    vouch__audit_head head;
-    vouch__audit_run_object object;
-    vouch_outcome outcome;
-    json_error_t jerr;
-    bool breakglass;
-    bool deny;
     int rc;
 
     *out = NULL;
@@ -309,19 +302,21 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
     if (rc < 0) {
         return rc;
     }
+    vouch__audit_head head;
     rc = vouch__audit_head_set(&head, ev->timestamp, ev->insert_id,
                                ev->project, VOUCH_AUDIT_LOG_SYSTEM_EVENT, err);
     if (rc < 0) {
         return rc;
     }
-    outcome = vouch_decision_outcome(ev->decision);
-    deny = outcome == VOUCH_OUTCOME_DENY;
-    breakglass = ev->breakglass != NULL && ev->breakglass[0] != '\0';
+    vouch_outcome outcome = vouch_decision_outcome(ev->decision);
+    bool deny = outcome == VOUCH_OUTCOME_DENY;
+    bool breakglass = ev->breakglass != NULL && ev->breakglass[0] != '\0';
 
     rc = vouch_decision_to_json(ev->decision, 0, &decision_text, err);
     if (rc < 0) {
         goto cleanup;
     }
+    json_error_t jerr;
     decision = json_loads(decision_text, 0, &jerr);
     message = run_message(ev, outcome, breakglass);
     resource_name = vouch__audit_run_resource_name(ev);
@@ -355,8 +350,8 @@ int vouch_audit_run_entry(json_t **out, const vouch_audit_run_event *ev,
         goto cleanup;
     }
 
-    object = vouch__audit_run_object_of(ev);
-    entry = json_pack(
+    vouch__audit_run_object object = vouch__audit_run_object_of(ev);
+    json_t *entry = json_pack(
         "{s:s,s:s,s:s,s:s,s:O,s:s,s:O,"
         "s:{s:s,s:s,s:s,s:s,s:{s:i,s:s},"
         "s:{s:s,s:s,s:{s:s,s:s,s:O},s:{s:[O]}},"

@@ -23,14 +23,9 @@ int vouch_audit_run_failed_entry(json_t **out,
                                  vouch_error *err)
 {
     json_t *entry = NULL;
-    json_t *resource = NULL;
-    char *resource_name = NULL;
-    vouch__audit_head head;
-    vouch__audit_run_object object;
-    int rc;
 
     *out = NULL;
-    rc = vouch__audit_check_run_target(ev, err);
+    int rc = vouch__audit_check_run_target(ev, err);
     if (rc < 0) {
         return rc;
     }
@@ -42,14 +37,15 @@ int vouch_audit_run_failed_entry(json_t **out,
         return vutil_error_set(err, VOUCH_EINVAL, SRC_AUDIT, 0, 0,
                                "code: a failure's vouch code is required");
     }
+    vouch__audit_head head;
     rc = vouch__audit_head_set(&head, ev->timestamp, ev->insert_id,
                                ev->project, VOUCH_AUDIT_LOG_SYSTEM_EVENT, err);
     if (rc < 0) {
         return rc;
     }
-    resource = vouch__audit_run_resource(ev);
-    resource_name = vouch__audit_run_resource_name(ev);
-    object = vouch__audit_run_object_of(ev);
+    json_t *resource = vouch__audit_run_resource(ev);
+    char *resource_name = vouch__audit_run_resource_name(ev);
+    vouch__audit_run_object object = vouch__audit_run_object_of(ev);
     if (resource != NULL && resource_name != NULL) {
         entry = json_pack(
             "{s:s,s:s,s:s,s:s,s:O,s:s,s:{s:s},"

@@ -71,7 +71,6 @@ static json_t *k8s_response(bool deny, const char *message)
 int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
                           vouch_error *err)
 {
-    json_t *entry = NULL;
     json_t *labels = NULL;
     json_t *decision = NULL;
     json_t *response = NULL;
@@ -79,9 +78,6 @@ int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
     json_t *metadata = NULL;
     char *decision_text = NULL;
     vouch__audit_head head;
-    const char *message;
-    vouch_outcome outcome;
-    bool deny;
     int rc;
 
     *out = NULL;
@@ -97,9 +93,9 @@ int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
     if (rc < 0) {
         return rc;
     }
-    outcome = vouch_decision_outcome(ev->decision);
-    deny = outcome == VOUCH_OUTCOME_DENY;
-    message = ev->message != NULL ? ev->message
+    vouch_outcome outcome = vouch_decision_outcome(ev->decision);
+    bool deny = outcome == VOUCH_OUTCOME_DENY;
+    const char *message = ev->message != NULL ? ev->message
                                   : vouch_decision_message(ev->decision);
     decision = json_loads(decision_text, 0, NULL);
     labels = json_pack("{s:s}", LABEL_DECISION, vouch_outcome_name(outcome));
@@ -117,7 +113,7 @@ int vouch_audit_k8s_entry(json_t **out, const vouch_audit_k8s_event *ev,
         rc = vouch__audit_build_failed(err);
         goto cleanup;
     }
-    entry = json_pack(
+    json_t *entry = json_pack(
         "{s:s,s:s,s:s,s:s,s:{s:s,s:{s:s,s:s,s:s}},s:s,s:O,"
         "s:{s:s,s:s,s:s,s:s,s:O,s:{s:i,s:s},s:O,s:O}}",
         "insertId", head.id, "timestamp", head.ts,

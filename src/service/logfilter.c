@@ -110,14 +110,10 @@ node *vouch__lf_node_new(node_kind kind)
 /* Append `kid` to `n`; frees `kid` on failure. */
 int vouch__lf_node_add(node *n, node *kid)
 {
-    node **kids;
-
-    kids = realloc(n->kids, (n->nkids + 1) * sizeof(*kids));
-    if (kids == NULL) {
+    if (!vutil_grow(&n->kids, &n->kids_cap, n->nkids, sizeof(*n->kids), 2)) {
         vouch__lf_node_free(kid);
         return VOUCH_ENOMEM;
     }
-    n->kids = kids;
     n->kids[n->nkids++] = kid;
     return 0;
 }

@@ -59,6 +59,7 @@ typedef struct node {
     node_kind kind;
     struct node **kids;  /* AND, OR, NOT */
     size_t nkids;
+    size_t kids_cap;
     segment *segs;       /* CMP */
     size_t nsegs;
     cmp_op op;

@@ -269,7 +269,6 @@ int vouch_logfilter_parse(vouch_logfilter **out, const char *text,
                           size_t len, vouch_error *err)
 {
     vouch_logfilter *f = NULL;
-    parser p;
     int rc;
 
     *out = NULL;
@@ -287,10 +286,7 @@ int vouch_logfilter_parse(vouch_logfilter **out, const char *text,
         return vutil_error_set(err, VOUCH_ENOMEM, SRC, 0, 0,
                                "out of memory");
     }
-    memset(&p, 0, sizeof(p));
-    p.s = text;
-    p.len = len;
-    p.err = err;
+    parser p = { .s = text, .len = len, .err = err };
     vouch__lf_skip_ws(&p);
     if (!vouch__lf_at_end(&p)) {
         rc = parse_and(&p, &f->root);

@@ -412,25 +412,6 @@ static int attestor_job(write_job *w, vsvc_session *s, const char *project,
                                 VOUCH_FORMAT_JSON, BODY, err);
 }
 
-int vsvc_attestor_create(vsvc_session *s, const char *project,
-                         const char *id, const char *body, size_t len,
-                         char **out, vouch_error *err)
-{
-    char name[VSVC_NAME_MAX];
-    write_job w;
-    int rc;
-
-    *out = NULL;
-    memset(&w, 0, sizeof(w));
-    rc = vsvc__check_new_id(id, "attestorId", project, "attestors", err);
-    if (rc < 0) {
-        return rc;
-    }
-    vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
-    rc = attestor_job(&w, s, project, name, body, len, err);
-    return finish_write(s, create_attestor, &w, rc, out, NULL, err);
-}
-
 static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
 {
     vouch_store_conn *conn = vsvc_uow_conn(uow);
@@ -481,21 +462,45 @@ cleanup:
     return rc;
 }
 
-int vsvc_attestor_update(vsvc_session *s, const char *project,
-                         const char *id, const char *body, size_t len,
-                         char **out, vouch_error *err)
+/* An attestor's create (its id must be new) or update (it keeps the
+ * etag the request sent, for the check against the stored one). */
+static int attestor_write(vsvc_session *s, const char *project,
+                          const char *id, const char *body, size_t len,
+                          bool create, char **out, vouch_error *err)
 {
     char name[VSVC_NAME_MAX];
     write_job w;
     int rc;
 
     *out = NULL;
+    if (create) {
+        rc = vsvc__check_new_id(id, "attestorId", project, "attestors",
+                                err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     vsvc_child_name(name, sizeof(name), VSVC_ATTESTOR, project, id);
     rc = attestor_job(&w, s, project, name, body, len, err);
-    if (rc == 0) {
+    if (rc == 0 && !create) {
         rc = keep_sent_etag(&w, vouch_attestor_etag(w.attestor), err);
     }
-    return finish_write(s, update_attestor, &w, rc, out, NULL, err);
+    return finish_write(s, create ? create_attestor : update_attestor, &w,
+                        rc, out, NULL, err);
+}
+
+int vsvc_attestor_create(vsvc_session *s, const char *project,
+                         const char *id, const char *body, size_t len,
+                         char **out, vouch_error *err)
+{
+    return attestor_write(s, project, id, body, len, true, out, err);
+}
+
+int vsvc_attestor_update(vsvc_session *s, const char *project,
+                         const char *id, const char *body, size_t len,
+                         char **out, vouch_error *err)
+{
+    return attestor_write(s, project, id, body, len, false, out, err);
 }
 
 static bool rule_requires(const vouch_admission_rule *rule,

@@ -392,15 +392,12 @@ int vsvc_occurrence_create(vsvc_session *s, const char *project,
                            const char *body, size_t len, char **out,
                            vouch_error *err)
 {
-    create_job job;
-    int rc;
+    create_job job = {
+        .project = project, .body = body != NULL ? body : "", .len = len
+    };
 
     *out = NULL;
-    memset(&job, 0, sizeof(job));
-    job.project = project;
-    job.body = body != NULL ? body : "";
-    job.len = len;
-    rc = vsvc__run(s, create_occurrence, &job, err);
+    int rc = vsvc__run(s, create_occurrence, &job, err);
     if (rc == 0) {
         *out = job.text;
         job.text = NULL;
@@ -450,9 +447,6 @@ int vsvc_occurrences_create(vsvc_session *s, const char *project,
                             const json_t *items, json_t **out,
                             vouch_error *err)
 {
-    create_job job;
-    int rc;
-
     *out = NULL;
     if (!json_is_array(items) || json_array_size(items) == 0) {
         return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
@@ -464,10 +458,8 @@ int vsvc_occurrences_create(vsvc_session *s, const char *project,
                                "batch",
                                json_array_size(items), VSVC_BATCH_MAX);
     }
-    memset(&job, 0, sizeof(job));
-    job.project = project;
-    job.items = items;
-    rc = vsvc__run(s, create_batch, &job, err);
+    create_job job = { .project = project, .items = items };
+    int rc = vsvc__run(s, create_batch, &job, err);
     if (rc == 0) {
         *out = job.created;
         job.created = NULL;

@@ -42,12 +42,18 @@ static const target_row targets[] = {
                        "google.cloud.run.v2.Jobs.SetIamPolicy" },
 };
 
+/* The names of a resource's IAM policy (vsvc_names.h). */
+typedef struct iam_names {
+    char project[VSVC_NAME_MAX];   /* the project id */
+    char name[VSVC_NAME_MAX];      /* the iampolicy's */
+    char parent[VSVC_NAME_MAX];    /* the iampolicy's parent */
+} iam_names;
+
 /*
- * "projects/P[/REST]" → the project id P into `project` and the iampolicy
- * name and parent (vsvc_names.h). VOUCH_EINVAL for anything else.
+ * "projects/P[/REST]" → the project id P and the iampolicy name and
+ * parent into `out`. VOUCH_EINVAL for anything else.
  */
-static int names_of(const char *resource, char *project, size_t size,
-                    char *name, char *parent, vouch_error *err)
+static int names_of(const char *resource, iam_names *out, vouch_error *err)
 {
     const char *p = vutil_has_prefix(resource, "projects/")
                         ? resource + 9
@@ -55,18 +61,19 @@ static int names_of(const char *resource, char *project, size_t size,
     size_t n = p != NULL ? strcspn(p, "/") : 0;
     const char *ids[2];
 
-    if (n == 0 || n >= size) {
+    if (n == 0 || n >= sizeof(out->project)) {
         return vutil_error_set(err, VOUCH_EINVAL, IAM_SRC, 0, 0,
                                "'%.200s' is not a resource of a project",
                                resource);
     }
-    memcpy(project, p, n);
-    project[n] = '\0';
-    ids[0] = project;
+    memcpy(out->project, p, n);
+    out->project[n] = '\0';
+    ids[0] = out->project;
     ids[1] = p + n;
-    if (vsvc_name(name, VSVC_NAME_MAX, VSVC_IAMPOLICY, ids, 2, err) < 0 ||
-        vsvc_parent(parent, VSVC_NAME_MAX, VSVC_IAMPOLICY, ids, 2, err) <
-            0) {
+    if (vsvc_name(out->name, sizeof(out->name), VSVC_IAMPOLICY, ids, 2,
+                  err) < 0 ||
+        vsvc_parent(out->parent, sizeof(out->parent), VSVC_IAMPOLICY, ids, 2,
+                    err) < 0) {
         return VOUCH_EINVAL;
     }
     return 0;
@@ -101,15 +108,13 @@ static int read_policy(vouch_store_conn *conn, const char *name,
 int vsvc_iam_get(vsvc_session *s, const char *resource,
                  vouch_iam_policy **out, vouch_error *err)
 {
-    char project[VSVC_NAME_MAX];
-    char name[VSVC_NAME_MAX];
-    char parent[VSVC_NAME_MAX];
+    iam_names names;
     int rc;
 
     *out = NULL;
-    rc = names_of(resource, project, sizeof(project), name, parent, err);
+    rc = names_of(resource, &names, err);
     if (rc == 0) {
-        rc = read_policy(s->conn, name, out, err);
+        rc = read_policy(s->conn, names.name, out, err);
     }
     if (rc == 0 && *out == NULL) {
         rc = vouch_iam_policy_new(out, err);
@@ -121,19 +126,17 @@ int vsvc_iam_grants(vsvc_session *s, const char *resource,
                     vouch_iam_policy **own, vouch_iam_policy **project,
                     vouch_error *err)
 {
-    char id[VSVC_NAME_MAX];
-    char name[VSVC_NAME_MAX];
-    char parent[VSVC_NAME_MAX];
+    iam_names names;
     int rc;
 
     *own = NULL;
     *project = NULL;
-    rc = names_of(resource, id, sizeof(id), name, parent, err);
+    rc = names_of(resource, &names, err);
     if (rc == 0) {
-        rc = read_policy(s->conn, parent, project, err);
+        rc = read_policy(s->conn, names.parent, project, err);
     }
-    if (rc == 0 && strcmp(name, parent) != 0) {
-        rc = read_policy(s->conn, name, own, err);
+    if (rc == 0 && strcmp(names.name, names.parent) != 0) {
+        rc = read_policy(s->conn, names.name, own, err);
     }
     if (rc < 0) {
         vouch_iam_policy_free(*project);
@@ -172,9 +175,7 @@ int vsvc_iam_target_exists(vsvc_session *s, vsvc_iam_target t,
 typedef struct iam_write {
     vsvc_iam_target target;
     const char *resource;
-    char project[VSVC_NAME_MAX];
-    char name[VSVC_NAME_MAX];
-    char parent[VSVC_NAME_MAX];
+    iam_names names;
     const vouch_iam_set_request *req;
     vouch_iam_policy *out;
 } iam_write;
@@ -206,7 +207,8 @@ static int audit_set(vsvc_uow *uow, const iam_write *w,
         rc = vutil_enomem(err);
         goto cleanup;
     }
-    rc = vsvc__audit_admin_json(uow, w->project, targets[w->target].service,
+    rc = vsvc__audit_admin_json(uow, w->names.project,
+                                targets[w->target].service,
                                 targets[w->target].method, w->resource,
                                 request, response, data, err);
 
@@ -234,7 +236,7 @@ static int set_policy(vsvc_uow *uow, void *payload, vouch_error *err)
     w->out = NULL;
     rc = target_exists(conn, w->target, w->resource, err);
     if (rc == 0) {
-        rc = read_policy(conn, w->name, &current, err);
+        rc = read_policy(conn, w->names.name, &current, err);
     }
     if (rc == 0) {
         rc = vouch_iam_policy_set(current, w->req, &w->out, &delta, err);
@@ -249,10 +251,12 @@ static int set_policy(vsvc_uow *uow, void *payload, vouch_error *err)
         goto cleanup;
     }
     vutil_now_rfc3339(now, sizeof(now));
-    r = vsvc__resource(VSVC_KIND_IAMPOLICY, w->name, w->parent, text,
-                       (char *)vouch_iam_policy_etag(w->out), now, now);
-    r.attr1 = strcmp(w->name, w->parent) == 0 ? (char *)ATTR_PROJECT
-                                               : NULL;
+    r = vsvc__resource(VSVC_KIND_IAMPOLICY, w->names.name, w->names.parent,
+                       text, (char *)vouch_iam_policy_etag(w->out), now,
+                       now);
+    r.attr1 = strcmp(w->names.name, w->names.parent) == 0
+                  ? (char *)ATTR_PROJECT
+                  : NULL;
     rc = vouch_store_replace(conn, &r, NULL, true, err);
     if (rc < 0) {
         rc = vsvc__error_wrap(err, "store");
@@ -272,20 +276,13 @@ int vsvc_iam_set(vsvc_session *s, vsvc_iam_target t, const char *resource,
                  const vouch_iam_set_request *req, vouch_iam_policy **out,
                  vouch_error *err)
 {
-    iam_write w;
-    int rc;
-
     *out = NULL;
     if ((unsigned)t > VSVC_IAM_JOB) {
         return vutil_error_set(err, VOUCH_EINVAL, IAM_SRC, 0, 0,
                                "no such kind of IAM resource");
     }
-    memset(&w, 0, sizeof(w));
-    w.target = t;
-    w.resource = resource;
-    w.req = req;
-    rc = names_of(resource, w.project, sizeof(w.project), w.name, w.parent,
-                  err);
+    iam_write w = { .target = t, .resource = resource, .req = req };
+    int rc = names_of(resource, &w.names, err);
     if (rc == 0) {
         rc = vsvc__run(s, set_policy, &w, err);
     }

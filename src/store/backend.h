@@ -226,6 +226,13 @@ int vouch__store_generation(const vouch__store_backend *be, void *conn,
                             vouch_error *err);
 int vouch__store_schema_version(const vouch__store_backend *be, void *conn,
                                 int *out, vouch_error *err);
+/* A migration's start, in its transaction once schema_version exists:
+ * `*first`, the index in vouch__store_migrations of the first migration
+ * the database lacks (VOUCH__STORE_MIGRATION_COUNT when none); a database
+ * newer than this vouch knows fails with VOUCH_EIO from `source`. */
+int vouch__store_migrations_pending(const vouch__store_backend *be,
+                                    void *conn, const char *source,
+                                    size_t *first, vouch_error *err);
 
 /* vouch_store_bulk_create (bulk.c) after its checks: the backend's
  * bulk_create as one write operation (store.c's run_op: in the caller's

@@ -389,10 +389,7 @@ int vouch__pg_int_query(void *c, const char *sql, int n,
 static int pg_migrate(void *vc, vouch_error *err)
 {
     pg_conn *c = vc;
-    const vouch__store_migration *last =
-        &vouch__store_migrations[VOUCH__STORE_MIGRATION_COUNT - 1];
     bool locked = false;
-    int current = 0;
     char step[64];
     char num[16];
     const char *args[1];
@@ -415,24 +412,14 @@ static int pg_migrate(void *vc, vouch_error *err)
     if (rc < 0) {
         goto cleanup;
     }
-    rc = vouch__store_schema_version(&vouch__store_postgres, c, &current,
-                                     err);
+    rc = vouch__store_migrations_pending(&vouch__store_postgres, c, PG_SRC,
+                                         &i, err);
     if (rc < 0) {
         goto cleanup;
     }
-    if (current > last->version) {
-        rc = vutil_error_set(err, VOUCH_EIO, PG_SRC, 0, 0,
-                             "migrate: database schema version %d is newer "
-                             "than this vouch knows (%d)", current,
-                             last->version);
-        goto cleanup;
-    }
-    for (i = 0; i < VOUCH__STORE_MIGRATION_COUNT; i++) {
+    for (; i < VOUCH__STORE_MIGRATION_COUNT; i++) {
         const vouch__store_migration *m = &vouch__store_migrations[i];
 
-        if (m->version <= current) {
-            continue;
-        }
         snprintf(step, sizeof(step), "migrate: migration %d", m->version);
         /* Several statements: PQexec (the simple protocol) runs them. */
         res = PQexec(c->pg, m->postgres);

@@ -508,7 +508,6 @@ static int sq_migrate(void *vc, vouch_error *err)
 {
     sq_conn *c = vc;
     sqlite3_stmt *st = NULL;
-    int current = 0;
     char step[64];
     size_t i;
     int rc;
@@ -522,26 +521,14 @@ static int sq_migrate(void *vc, vouch_error *err)
     if (rc < 0) {
         goto cleanup;
     }
-    rc = vouch__store_schema_version(&vouch__store_sqlite, c, &current,
-                                     err);
+    rc = vouch__store_migrations_pending(&vouch__store_sqlite, c, SQ_SRC, &i,
+                                         err);
     if (rc < 0) {
         goto cleanup;
     }
-    if (current > vouch__store_migrations[VOUCH__STORE_MIGRATION_COUNT - 1]
-                      .version) {
-        rc = vutil_error_set(err, VOUCH_EIO, SQ_SRC, 0, 0,
-                             "migrate: database schema version %d is newer "
-                             "than this vouch knows (%d)", current,
-                             vouch__store_migrations
-                                  [VOUCH__STORE_MIGRATION_COUNT - 1].version);
-        goto cleanup;
-    }
-    for (i = 0; i < VOUCH__STORE_MIGRATION_COUNT; i++) {
+    for (; i < VOUCH__STORE_MIGRATION_COUNT; i++) {
         const vouch__store_migration *m = &vouch__store_migrations[i];
 
-        if (m->version <= current) {
-            continue;
-        }
         snprintf(step, sizeof(step), "migrate: migration %d", m->version);
         rc = sq_exec(c, m->sqlite, step, err);
         if (rc < 0) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "migrations.h"
 #include "vutil_error.h"
 
 int vouch__store_bump(const vouch__store_backend *be, void *conn,
@@ -168,4 +169,34 @@ int vouch__store_schema_version(const vouch__store_backend *be, void *conn,
                        "read schema_version", err);
     *out = (int)v;
     return rc;
+}
+
+int vouch__store_migrations_pending(const vouch__store_backend *be,
+                                    void *conn, const char *source,
+                                    size_t *first, vouch_error *err)
+{
+    const int last =
+        vouch__store_migrations[VOUCH__STORE_MIGRATION_COUNT - 1].version;
+    int current = 0;
+    size_t i = 0;
+    int rc;
+
+    *first = VOUCH__STORE_MIGRATION_COUNT;
+    rc = vouch__store_schema_version(be, conn, &current, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (current > last) {
+        return vutil_error_set(err, VOUCH_EIO, source, 0, 0,
+                               "migrate: database schema version %d is "
+                               "newer than this vouch knows (%d)", current,
+                               last);
+    }
+    /* The list is in ascending order of version. */
+    while (i < VOUCH__STORE_MIGRATION_COUNT &&
+           vouch__store_migrations[i].version <= current) {
+        i++;
+    }
+    *first = i;
+    return 0;
 }

@@ -684,7 +684,6 @@ int vouch_store_get(vouch_store_conn *conn, const char *kind,
 {
     uint64_t ticket = 0;
     bool cached;
-    op_args a;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -704,10 +703,7 @@ int vouch_store_get(vouch_store_conn *conn, const char *kind,
                                            0, 0, "%s not found", name);
         }
     }
-    memset(&a, 0, sizeof(a));
-    a.kind = kind;
-    a.name = name;
-    a.res_out = out;
+    op_args a = { .kind = kind, .name = name, .res_out = out };
     rc = run_op(conn, OP_GET, false, &a, err);
     if (cached && (rc == 0 || rc == VOUCH_ENOTFOUND)) {
         vouch__cache_put(conn->store->cache, kind, name,
@@ -722,15 +718,12 @@ int vouch_store_get(vouch_store_conn *conn, const char *kind,
 int vouch_store_create(vouch_store_conn *conn,
                        const vouch_resource *r, vouch_error *err)
 {
-    op_args a;
-    int rc;
+    int rc = vouch__store_check_resource(r, "create", err);
 
-    rc = vouch__store_check_resource(r, "create", err);
     if (rc < 0) {
         return rc;
     }
-    memset(&a, 0, sizeof(a));
-    a.r = r;
+    op_args a = { .r = r };
     return run_op(conn, OP_CREATE, true, &a, err);
 }
 
@@ -738,13 +731,10 @@ int vouch__store_bulk(vouch_store_conn *conn, const vouch_resource *items,
                       size_t count, const char *const *kinds, size_t nkinds,
                       vouch_error *err)
 {
-    op_args a;
+    op_args a = {
+        .items = items, .nitems = count, .kinds = kinds, .nkinds = nkinds
+    };
 
-    memset(&a, 0, sizeof(a));
-    a.items = items;
-    a.nitems = count;
-    a.kinds = kinds;
-    a.nkinds = nkinds;
     return run_op(conn, OP_BULK, true, &a, err);
 }
 
@@ -752,17 +742,12 @@ int vouch_store_replace(vouch_store_conn *conn, const vouch_resource *r,
                         const char *expected_etag, bool upsert,
                         vouch_error *err)
 {
-    op_args a;
-    int rc;
+    int rc = vouch__store_check_resource(r, "replace", err);
 
-    rc = vouch__store_check_resource(r, "replace", err);
     if (rc < 0) {
         return rc;
     }
-    memset(&a, 0, sizeof(a));
-    a.r = r;
-    a.etag = expected_etag;
-    a.upsert = upsert;
+    op_args a = { .r = r, .etag = expected_etag, .upsert = upsert };
     return run_op(conn, OP_REPLACE, true, &a, err);
 }
 
@@ -770,17 +755,12 @@ int vouch_store_delete(vouch_store_conn *conn, const char *kind,
                        const char *name, const char *expected_etag,
                        vouch_error *err)
 {
-    op_args a;
-    int rc;
+    int rc = need_key(kind, name, "delete", err);
 
-    rc = need_key(kind, name, "delete", err);
     if (rc < 0) {
         return rc;
     }
-    memset(&a, 0, sizeof(a));
-    a.kind = kind;
-    a.name = name;
-    a.etag = expected_etag;
+    op_args a = { .kind = kind, .name = name, .etag = expected_etag };
     return run_op(conn, OP_DELETE, true, &a, err);
 }
 
@@ -858,7 +838,6 @@ int vouch_store_list(vouch_store_conn *conn,
     char *token = NULL;
     size_t size;
     size_t i;
-    op_args a;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -879,12 +858,13 @@ int vouch_store_list(vouch_store_conn *conn,
             goto cleanup;
         }
     }
-    memset(&a, 0, sizeof(a));
-    a.q = q;
-    a.after = after;
-    a.limit = size + 1;   /* one more tells whether a next page exists */
-    a.items_out = &items;
-    a.count_out = &count;
+    op_args a = {
+        .q = q,
+        .after = after,
+        .limit = size + 1,   /* one more tells whether a next page exists */
+        .items_out = &items,
+        .count_out = &count,
+    };
     rc = run_op(conn, OP_LIST, false, &a, err);
     if (rc < 0) {
         goto cleanup;
@@ -921,54 +901,42 @@ int vouch_store_list_plan(vouch_store_conn *conn,
                           const vouch_resource_query *q, char **out,
                           vouch_error *err)
 {
-    op_args a;
-
     *out = NULL;
     if (q == NULL) {
         return vutil_error_set(err, VOUCH_EINVAL, STORE_SRC, 0, 0,
                                "list plan: query is missing");
     }
-    memset(&a, 0, sizeof(a));
-    a.q = q;
-    a.plan_out = out;
+    op_args a = { .q = q, .plan_out = out };
     return run_op(conn, OP_PLAN, false, &a, err);
+}
+
+/* A count or a generation: one number for `kind` (op_names names it). */
+static int number_op(vouch_store_conn *conn, op_kind op, const char *kind,
+                     const char *attr1, uint64_t *out, vouch_error *err)
+{
+    int rc;
+
+    *out = 0;
+    rc = need(kind, "kind", op_names[op], err);
+    if (rc < 0) {
+        return rc;
+    }
+    op_args a = { .kind = kind, .attr1 = attr1, .u64_out = out };
+    return run_op(conn, op, false, &a, err);
 }
 
 int vouch_store_count(vouch_store_conn *conn, const char *kind,
                       const char *attr1, uint64_t *out,
                       vouch_error *err)
 {
-    op_args a;
-    int rc;
-
-    *out = 0;
-    rc = need(kind, "kind", "count", err);
-    if (rc < 0) {
-        return rc;
-    }
-    memset(&a, 0, sizeof(a));
-    a.kind = kind;
-    a.attr1 = attr1;
-    a.u64_out = out;
-    return run_op(conn, OP_COUNT, false, &a, err);
+    return number_op(conn, OP_COUNT, kind, attr1, out, err);
 }
 
 int vouch_store_generation(vouch_store_conn *conn,
                            const char *kind, uint64_t *out,
                            vouch_error *err)
 {
-    op_args a;
-    int rc;
-
-    *out = 0;
-    rc = need(kind, "kind", "generation", err);
-    if (rc < 0) {
-        return rc;
-    }
-    memset(&a, 0, sizeof(a));
-    a.kind = kind;
-    a.u64_out = out;
-    return run_op(conn, OP_GEN, false, &a, err);
+    return number_op(conn, OP_GEN, kind, NULL, out, err);
 }
 
 bool vouch_store_in_transaction(const vouch_store_conn *conn)
