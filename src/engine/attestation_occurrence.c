@@ -557,25 +557,8 @@ int vouch__occurrence_reader(const vouch__doc *doc, void *out,
     return read_occurrence(out, doc, vouch__doc_root(doc), &path, err);
 }
 
-VOUCH_API int vouch_attestation_parse(vouch_attestation **out,
-                                      const char *data, size_t len,
-                                      vouch_format format, const char *source,
-                                      vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse(data, len, format, VOUCH_OCCURRENCE_MAX_BYTES,
-                            source, vouch__occurrence_reader, out, err);
-}
-
-VOUCH_API int vouch_attestation_from_json_value(vouch_attestation **out,
-                                                const json_t *value,
-                                                const char *source,
-                                                vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse_value(value, source, vouch__occurrence_reader,
-                                  out, err);
-}
+VOUCH__MODEL_PARSERS(attestation, VOUCH_OCCURRENCE_MAX_BYTES,
+                     vouch__occurrence_reader)
 
 static int read_occurrence_list(vouch_attestation_list *list,
                                 const vouch__doc *doc, vouch__node *seq,
@@ -649,25 +632,8 @@ static int read_list(const vouch__doc *doc, vouch_attestation_list *list,
     return rc;
 }
 
-/* The vouch__doc_reader of a list: `out` is a vouch_attestation_list **. */
-int vouch__occurrence_list_reader(const vouch__doc *doc, void *out,
-                                  vouch_error *err)
-{
-    vouch_attestation_list *list = calloc(1, sizeof(*list));
-    int rc;
-
-    if (list == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                                "out of memory");
-    }
-    rc = read_list(doc, list, err);
-    if (rc < 0) {
-        vouch_attestation_list_free(list);
-        return rc;
-    }
-    *(vouch_attestation_list **)out = list;
-    return 0;
-}
+VOUCH__MODEL_READER(vouch__occurrence_list_reader, attestation_list,
+                    read_list)
 
 VOUCH_API int vouch_attestation_list_parse(vouch_attestation_list **out,
                                            const char *data, size_t len,

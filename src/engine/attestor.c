@@ -363,43 +363,8 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
     return rc;
 }
 
-/* The vouch__doc_reader of an attestor: `out` is a vouch_attestor **. */
-int vouch__attestor_reader(const vouch__doc *doc, void *out,
-                           vouch_error *err)
-{
-    vouch_attestor *attestor = calloc(1, sizeof(*attestor));
-    int rc;
-
-    if (attestor == NULL) {
-        return oom(doc, err);
-    }
-    rc = read_attestor(doc, attestor, err);
-    if (rc < 0) {
-        vouch_attestor_free(attestor);
-        return rc;
-    }
-    *(vouch_attestor **)out = attestor;
-    return 0;
-}
-
-VOUCH_API int vouch_attestor_parse(vouch_attestor **out, const char *data,
-                                   size_t len, vouch_format format,
-                                   const char *source, vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse(data, len, format, VOUCH_ATTESTOR_MAX_BYTES,
-                            source, vouch__attestor_reader, out, err);
-}
-
-VOUCH_API int vouch_attestor_from_json_value(vouch_attestor **out,
-                                             const json_t *value,
-                                             const char *source,
-                                             vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse_value(value, source, vouch__attestor_reader, out,
-                                  err);
-}
+VOUCH__MODEL_READER(vouch__attestor_reader, attestor, read_attestor)
+VOUCH__MODEL_PARSERS(attestor, VOUCH_ATTESTOR_MAX_BYTES, vouch__attestor_reader)
 
 /* ---- printing ------------------------------------------------------- */
 

@@ -594,39 +594,5 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
     return read_rule(doc, node, &path, &policy->default_rule, err);
 }
 
-/* The vouch__doc_reader of a policy: `out` is a vouch_policy **. */
-int vouch__policy_reader(const vouch__doc *doc, void *out, vouch_error *err)
-{
-    vouch_policy *policy = calloc(1, sizeof(*policy));
-    int rc;
-
-    if (policy == NULL) {
-        return oom(doc, err);
-    }
-    rc = read_policy(doc, policy, err);
-    if (rc < 0) {
-        vouch_policy_free(policy);
-        return rc;
-    }
-    *(vouch_policy **)out = policy;
-    return 0;
-}
-
-VOUCH_API int vouch_policy_parse(vouch_policy **out, const char *data,
-                                 size_t len, vouch_format format,
-                                 const char *source, vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse(data, len, format, VOUCH_POLICY_MAX_BYTES, source,
-                            vouch__policy_reader, out, err);
-}
-
-VOUCH_API int vouch_policy_from_json_value(vouch_policy **out,
-                                           const json_t *value,
-                                           const char *source,
-                                           vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse_value(value, source, vouch__policy_reader, out,
-                                  err);
-}
+VOUCH__MODEL_READER(vouch__policy_reader, policy, read_policy)
+VOUCH__MODEL_PARSERS(policy, VOUCH_POLICY_MAX_BYTES, vouch__policy_reader)
