@@ -89,6 +89,29 @@ static int read_items(vouch_attestation *att, const vouch__doc *doc,
     return VOUCH_OK;
 }
 
+/*
+ * The optional key id `field` of `parent` into `*out`: a copy of its string
+ * (`field` stays pushed on `path` for the caller's errors), or "" when it is
+ * absent.
+ */
+static int read_key_id(const vouch__doc *doc, vouch__node *parent,
+                       vouch__path *path, const char *field, char **out,
+                       vouch_error *err)
+{
+    vouch__node *node = vouch__doc_get(doc, parent, field);
+
+    if (node != NULL) {
+        vouch__path_push_key(path, field);
+        return vouch__doc_string_dup(doc, node, path, out, err);
+    }
+    *out = vouch__strdup("");
+    if (*out == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                                "out of memory");
+    }
+    return VOUCH_OK;
+}
+
 /* One item of signatures[]: signature (base64) and publicKeyId. */
 static int read_signature(vouch_attestation *att, const vouch__doc *doc,
                           vouch__node *item, vouch__path *path,
@@ -112,14 +135,7 @@ static int read_signature(vouch_attestation *att, const vouch__doc *doc,
     if (rc < 0) {
         return rc;
     }
-    node = vouch__doc_get(doc, item, "publicKeyId");
-    if (node != NULL) {
-        vouch__path_push_key(path, "publicKeyId");
-        rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
-    } else {
-        key_id = vouch__strdup("");
-        rc = key_id == NULL ? VOUCH_ENOMEM : VOUCH_OK;
-    }
+    rc = read_key_id(doc, item, path, "publicKeyId", &key_id, err);
     if (rc < 0) {
         free(bytes);
         return rc;
@@ -293,14 +309,8 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
         vouch__path_pop(path, saved);
         vouch__path_push_key(path, "pgpSignedAttestation");
         bytes = (unsigned char *)vouch__strndup(text, len);
-        node = vouch__doc_get(doc, pgp, "pgpKeyId");
-        if (node != NULL) {
-            vouch__path_push_key(path, "pgpKeyId");
-            rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
-        } else {
-            key_id = vouch__strdup("");
-        }
-        if (rc < 0 || bytes == NULL || key_id == NULL) {
+        rc = read_key_id(doc, pgp, path, "pgpKeyId", &key_id, err);
+        if (rc < 0 || bytes == NULL) {
             free(bytes);
             free(key_id);
             return rc < 0 ? rc : vouch__error_set(err, VOUCH_ENOMEM,
