@@ -228,27 +228,26 @@ static int read_rule(const vouch__doc *doc, vouch__node *node,
     };
     vouch__node *list;
     size_t saved;
-    int value = 0;
+    int evaluation = 0;
+    int enforcement = 0;
     int rc;
 
     rc = vouch__doc_expect_mapping(doc, node, path, fields, err);
+    if (rc == 0) {
+        rc = read_required_enum(doc, node, path, "evaluationMode",
+                                vouch__evaluation_names,
+                                VOUCH__EVALUATION_NAMES, &evaluation, err);
+    }
+    if (rc == 0) {
+        rc = read_required_enum(doc, node, path, "enforcementMode",
+                                vouch__enforcement_names,
+                                VOUCH__ENFORCEMENT_NAMES, &enforcement, err);
+    }
     if (rc < 0) {
         return rc;
     }
-    rc = read_required_enum(doc, node, path, "evaluationMode",
-                            vouch__evaluation_names,
-                            VOUCH__EVALUATION_NAMES, &value, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rule->evaluation = (vouch_evaluation_mode)value;
-    rc = read_required_enum(doc, node, path, "enforcementMode",
-                            vouch__enforcement_names,
-                            VOUCH__ENFORCEMENT_NAMES, &value, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rule->enforcement = (vouch_enforcement_mode)value;
+    rule->evaluation = (vouch_evaluation_mode)evaluation;
+    rule->enforcement = (vouch_enforcement_mode)enforcement;
     list = vouch__doc_get(doc, node, "requireAttestationsBy");
     saved = vouch__path_push_key(path, "requireAttestationsBy");
     rc = read_attestors(doc, list, path, rule, err);
