@@ -128,27 +128,10 @@ VOUCH_API int vouch_attestation_set_output_fields(vouch_attestation *a,
                                     &a->update_time, update_time, err);
 }
 
-VOUCH_API const char *vouch_attestation_name(const vouch_attestation *a)
-{
-    return a->name;
-}
-
-VOUCH_API const char *vouch_attestation_note_name(const vouch_attestation *a)
-{
-    return a->note_name;
-}
-
-VOUCH_API const char *
-vouch_attestation_resource_uri(const vouch_attestation *a)
-{
-    return a->resource_uri;
-}
-
-VOUCH_API const char *
-vouch_attestation_resource_digest(const vouch_attestation *a)
-{
-    return a->resource_digest;
-}
+VOUCH__GETTER(const char *, attestation, name)
+VOUCH__GETTER(const char *, attestation, note_name)
+VOUCH__GETTER(const char *, attestation, resource_uri)
+VOUCH__GETTER(const char *, attestation, resource_digest)
 
 static int set_base64(json_t *obj, const char *key, const unsigned char *data,
                       size_t len)

@@ -465,44 +465,12 @@ VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
 
 /* ---- getters -------------------------------------------------------- */
 
-VOUCH_API const char *vouch_attestor_name(const vouch_attestor *attestor)
-{
-    return attestor->name;
-}
-
-VOUCH_API const char *
-vouch_attestor_description(const vouch_attestor *attestor)
-{
-    return attestor->description;
-}
-
-VOUCH_API const char *
-vouch_attestor_note_reference(const vouch_attestor *attestor)
-{
-    return attestor->note_reference;
-}
-
-VOUCH_API const char *vouch_attestor_etag(const vouch_attestor *attestor)
-{
-    return attestor->etag;
-}
-
-VOUCH_API const char *
-vouch_attestor_update_time(const vouch_attestor *attestor)
-{
-    return attestor->update_time;
-}
-
-VOUCH_API size_t vouch_attestor_key_count(const vouch_attestor *attestor)
-{
-    return attestor->key_count;
-}
-
-VOUCH_API const vouch_public_key *
-vouch_attestor_key(const vouch_attestor *attestor, size_t index)
-{
-    return index < attestor->key_count ? attestor->keys[index] : NULL;
-}
+VOUCH__GETTER(const char *, attestor, name)
+VOUCH__GETTER(const char *, attestor, description)
+VOUCH__GETTER(const char *, attestor, note_reference)
+VOUCH__GETTER(const char *, attestor, etag)
+VOUCH__GETTER(const char *, attestor, update_time)
+VOUCH__ARRAY_GETTERS(const vouch_public_key *, attestor, key, keys)
 
 VOUCH_API const vouch_public_key *
 vouch_attestor_find_key(const vouch_attestor *attestor, const char *id,

@@ -760,37 +760,10 @@ VOUCH_API void vouch_image_ref_free(vouch_image_ref *ref)
     free(ref);
 }
 
-VOUCH_API const char *vouch_image_ref_name(const vouch_image_ref *ref)
-{
-    return ref->name;
-}
-
-VOUCH_API const char *vouch_image_ref_registry(const vouch_image_ref *ref)
-{
-    return ref->registry;
-}
-
-VOUCH_API const char *vouch_image_ref_path(const vouch_image_ref *ref)
-{
-    return ref->path;
-}
-
-VOUCH_API const char *vouch_image_ref_tag(const vouch_image_ref *ref)
-{
-    return ref->tag;
-}
-
-VOUCH_API const char *vouch_image_ref_digest(const vouch_image_ref *ref)
-{
-    return ref->digest;
-}
-
-VOUCH_API const char *vouch_image_ref_string(const vouch_image_ref *ref)
-{
-    return ref->string;
-}
-
-VOUCH_API size_t vouch_image_ref_name_len(const vouch_image_ref *ref)
-{
-    return ref->name_len;
-}
+VOUCH__GETTER(const char *, image_ref, name)
+VOUCH__GETTER(const char *, image_ref, registry)
+VOUCH__GETTER(const char *, image_ref, path)
+VOUCH__GETTER(const char *, image_ref, tag)
+VOUCH__GETTER(const char *, image_ref, digest)
+VOUCH__GETTER(const char *, image_ref, string)
+VOUCH__GETTER(size_t, image_ref, name_len)

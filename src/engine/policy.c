@@ -306,31 +306,11 @@ vouch__policy_rule_for(const vouch_policy *policy,
 
 /* ---- getters -------------------------------------------------------- */
 
-VOUCH_API const char *vouch_policy_name(const vouch_policy *policy)
-{
-    return policy->name;
-}
-
-VOUCH_API const char *vouch_policy_description(const vouch_policy *policy)
-{
-    return policy->description;
-}
-
-VOUCH_API const char *vouch_policy_etag(const vouch_policy *policy)
-{
-    return policy->etag;
-}
-
-VOUCH_API const char *vouch_policy_update_time(const vouch_policy *policy)
-{
-    return policy->update_time;
-}
-
-VOUCH_API vouch_global_policy_mode
-vouch_policy_global_mode(const vouch_policy *policy)
-{
-    return policy->global_mode;
-}
+VOUCH__GETTER(const char *, policy, name)
+VOUCH__GETTER(const char *, policy, description)
+VOUCH__GETTER(const char *, policy, etag)
+VOUCH__GETTER(const char *, policy, update_time)
+VOUCH__GETTER(vouch_global_policy_mode, policy, global_mode)
 
 VOUCH_API const vouch_admission_rule *
 vouch_policy_default_rule(const vouch_policy *policy)
@@ -344,16 +324,7 @@ vouch_policy_patterns(const vouch_policy *policy)
     return policy->set;
 }
 
-VOUCH_API size_t vouch_policy_pattern_count(const vouch_policy *policy)
-{
-    return policy->pattern_count;
-}
-
-VOUCH_API const char *vouch_policy_pattern(const vouch_policy *policy,
-                                           size_t index)
-{
-    return index < policy->pattern_count ? policy->patterns[index] : NULL;
-}
+VOUCH__ARRAY_GETTERS(const char *, policy, pattern, patterns)
 
 VOUCH_API size_t vouch_policy_rule_map_count(const vouch_policy *policy,
                                              vouch_rule_map map)
@@ -402,17 +373,7 @@ vouch_admission_rule_enforcement_mode(const vouch_admission_rule *rule)
     return rule->enforcement;
 }
 
-VOUCH_API size_t
-vouch_admission_rule_attestor_count(const vouch_admission_rule *rule)
-{
-    return rule->attestor_count;
-}
-
-VOUCH_API const char *
-vouch_admission_rule_attestor(const vouch_admission_rule *rule, size_t index)
-{
-    return index < rule->attestor_count ? rule->attestors[index] : NULL;
-}
+VOUCH__ARRAY_GETTERS(const char *, admission_rule, attestor, attestors)
 
 VOUCH_API const char *vouch_evaluation_mode_name(vouch_evaluation_mode m)
 {
