@@ -117,16 +117,7 @@ vouch_attestation_list_get(const vouch_attestation_list *list, size_t index)
     return index < list->count ? list->items[index] : NULL;
 }
 
-VOUCH_API int vouch_attestation_set_output_fields(vouch_attestation *a,
-                                                  const char *name,
-                                                  const char *create_time,
-                                                  const char *update_time,
-                                                  vouch_error *err)
-{
-    return vouch__output_fields_set(&a->name, name,
-                                    &a->create_time, create_time,
-                                    &a->update_time, update_time, err);
-}
+VOUCH__MODEL_OUTPUT_FIELDS(attestation, create_time)
 
 VOUCH__GETTER(const char *, attestation, name)
 VOUCH__GETTER(const char *, attestation, note_name)
@@ -224,10 +215,4 @@ fail:
     return NULL;
 }
 
-VOUCH_API int vouch_attestation_print(const vouch_attestation *a,
-                                      vouch_format format, char **out,
-                                      size_t *out_len, vouch_error *err)
-{
-    return vouch__print_model(occurrence_to_json(a), format, out, out_len,
-                              err, NULL);
-}
+VOUCH__MODEL_PRINT(attestation, occurrence_to_json, NULL)

@@ -444,24 +444,8 @@ static json_t *attestor_to_json(const vouch_attestor *attestor)
     return root;
 }
 
-VOUCH_API int vouch_attestor_print(const vouch_attestor *attestor,
-                                   vouch_format format, char **out,
-                                   size_t *out_len, vouch_error *err)
-{
-    return vouch__print_model(attestor_to_json(attestor), format, out, out_len,
-                              err, "attestor");
-}
-
-VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
-                                               const char *name,
-                                               const char *etag,
-                                               const char *update_time,
-                                               vouch_error *err)
-{
-    return vouch__output_fields_set(&attestor->name, name,
-                                    &attestor->etag, etag,
-                                    &attestor->update_time, update_time, err);
-}
+VOUCH__MODEL_PRINT(attestor, attestor_to_json, "attestor")
+VOUCH__MODEL_OUTPUT_FIELDS(attestor, etag)
 
 /* ---- getters -------------------------------------------------------- */
 

@@ -97,6 +97,34 @@ int vouch__output_fields_set(char **name, const char *name_value,
                              char **update_time, const char *update_value,
                              vouch_error *err);
 
+/*
+ * Define the public vouch_TYPE_print(): the model as TO_JSON builds it,
+ * printed by vouch__print_model() (WHAT names it when out of memory).
+ */
+#define VOUCH__MODEL_PRINT(type, to_json, what)                              \
+    VOUCH_API int vouch_##type##_print(const vouch_##type *self,             \
+                                       vouch_format format, char **out,      \
+                                       size_t *out_len, vouch_error *err)    \
+    {                                                                        \
+        return vouch__print_model(to_json(self), format, out, out_len, err,  \
+                                  what);                                     \
+    }
+
+/*
+ * Define the public vouch_TYPE_set_output_fields(): the name, the STAMP
+ * field (an etag or a create time) and the update time, set by
+ * vouch__output_fields_set().
+ */
+#define VOUCH__MODEL_OUTPUT_FIELDS(type, stamp)                              \
+    VOUCH_API int vouch_##type##_set_output_fields(                          \
+        vouch_##type *self, const char *name, const char *stamp,             \
+        const char *update_time, vouch_error *err)                           \
+    {                                                                        \
+        return vouch__output_fields_set(&self->name, name, &self->stamp,     \
+                                        stamp, &self->update_time,           \
+                                        update_time, err);                   \
+    }
+
 /* The YAML half of vouch__json_print (codec_yaml.c). */
 int vouch__yaml_from_json(const json_t *root, char **out, size_t *out_len,
                           vouch_error *err);

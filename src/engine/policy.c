@@ -262,24 +262,8 @@ fail:
     return NULL;
 }
 
-VOUCH_API int vouch_policy_print(const vouch_policy *policy,
-                                 vouch_format format, char **out,
-                                 size_t *out_len, vouch_error *err)
-{
-    return vouch__print_model(policy_to_json(policy), format, out, out_len,
-                              err, "policy");
-}
-
-VOUCH_API int vouch_policy_set_output_fields(vouch_policy *policy,
-                                             const char *name,
-                                             const char *etag,
-                                             const char *update_time,
-                                             vouch_error *err)
-{
-    return vouch__output_fields_set(&policy->name, name,
-                                    &policy->etag, etag,
-                                    &policy->update_time, update_time, err);
-}
+VOUCH__MODEL_PRINT(policy, policy_to_json, "policy")
+VOUCH__MODEL_OUTPUT_FIELDS(policy, etag)
 
 /* ---- the rule of a Kubernetes workload ----------------------------- */
 
