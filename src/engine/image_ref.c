@@ -724,11 +724,6 @@ VOUCH_API int vouch_image_ref_parse(vouch_image_ref **out, const char *data,
                                     size_t len, vouch_error *err)
 {
     vouch__ref_parts parts;
-    vouch_image_ref *ref = NULL;
-    size_t string_len;
-    size_t total;
-    size_t reg_len;
-    char *p;
     int rc;
 
     *out = NULL;
@@ -738,18 +733,19 @@ VOUCH_API int vouch_image_ref_parse(vouch_image_ref **out, const char *data,
     }
 
     /* All lengths are bounded by VOUCH_IMAGE_REF_MAX_BYTES + 64. */
-    string_len = vouch__image_ref_string_len(&parts);
-    total = (string_len + 1) + (parts.name_len + 1) + (parts.name_len + 1) +
-            (parts.tag_len + 1) + (parts.digest_len + 1);
-    ref = malloc(sizeof(*ref) + total);
+    size_t string_len = vouch__image_ref_string_len(&parts);
+    size_t total = (string_len + 1) + (parts.name_len + 1) +
+                   (parts.name_len + 1) + (parts.tag_len + 1) +
+                   (parts.digest_len + 1);
+    vouch_image_ref *ref = malloc(sizeof(*ref) + total);
     if (ref == NULL) {
         return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                                 "out of memory parsing an image reference");
     }
-    p = ref->buf;
+    char *p = ref->buf;
 
     /* name */
-    reg_len = vouch__image_ref_write_name(&parts, p);
+    size_t reg_len = vouch__image_ref_write_name(&parts, p);
     ref->name = p;
     ref->name_len = parts.name_len;
     ref->path = p + reg_len + 1;
