@@ -368,14 +368,6 @@ VOUCH__MODEL_PARSERS(attestor, VOUCH_ATTESTOR_MAX_BYTES, vouch__attestor_reader)
 
 /* ---- printing ------------------------------------------------------- */
 
-static int set_string(json_t *obj, const char *key, const char *value)
-{
-    if (value == NULL) {
-        return 0;
-    }
-    return json_object_set_new(obj, key, json_string(value));
-}
-
 static json_t *key_to_json(const vouch_public_key *key)
 {
     json_t *obj = json_object();
@@ -384,20 +376,22 @@ static json_t *key_to_json(const vouch_public_key *key)
     if (obj == NULL) {
         return NULL;
     }
-    bad |= set_string(obj, "id", vouch_public_key_id(key));
-    bad |= set_string(obj, "comment", vouch_public_key_comment(key));
+    bad |= vouch__json_set_string(obj, "id", vouch_public_key_id(key));
+    bad |= vouch__json_set_string(obj, "comment",
+                                  vouch_public_key_comment(key));
     if (vouch_public_key_kind(key) == VOUCH_KEY_PGP) {
-        bad |= set_string(obj, "asciiArmoredPgpPublicKey",
-                          vouch_public_key_text(key));
+        bad |= vouch__json_set_string(obj, "asciiArmoredPgpPublicKey",
+                                      vouch_public_key_text(key));
     } else {
         json_t *pkix = json_object();
 
         bad |= pkix == NULL;
         bad |= json_object_set_new(obj, "pkixPublicKey", pkix);
-        bad |= set_string(pkix, "publicKeyPem", vouch_public_key_text(key));
-        bad |= set_string(pkix, "signatureAlgorithm",
-                          vouch_signature_algorithm_name(
-                              vouch_public_key_algorithm(key)));
+        bad |= vouch__json_set_string(pkix, "publicKeyPem",
+                                      vouch_public_key_text(key));
+        bad |= vouch__json_set_string(pkix, "signatureAlgorithm",
+                                      vouch_signature_algorithm_name(
+                                          vouch_public_key_algorithm(key)));
     }
     if (bad) {
         json_decref(obj);
@@ -415,13 +409,14 @@ static json_t *attestor_to_json(const vouch_attestor *attestor)
     size_t i;
     int bad = root == NULL || note == NULL || keys == NULL;
 
-    bad |= set_string(root, "name", attestor->name);
-    bad |= set_string(root, "description", attestor->description);
-    bad |= set_string(root, "updateTime", attestor->update_time);
-    bad |= set_string(root, "etag", attestor->etag);
-    bad |= set_string(note, "noteReference", attestor->note_reference);
-    bad |= set_string(note, "delegationServiceAccountEmail",
-                      attestor->delegation_email);
+    bad |= vouch__json_set_string(root, "name", attestor->name);
+    bad |= vouch__json_set_string(root, "description", attestor->description);
+    bad |= vouch__json_set_string(root, "updateTime", attestor->update_time);
+    bad |= vouch__json_set_string(root, "etag", attestor->etag);
+    bad |= vouch__json_set_string(note, "noteReference",
+                                  attestor->note_reference);
+    bad |= vouch__json_set_string(note, "delegationServiceAccountEmail",
+                                  attestor->delegation_email);
     for (i = 0; i < attestor->key_count && !bad; i++) {
         bad |= json_array_append_new(keys, key_to_json(attestor->keys[i]));
     }

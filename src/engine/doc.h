@@ -80,6 +80,12 @@ int vouch__print_model(json_t *root_taken, vouch_format format, char **out,
                        size_t *out_len, vouch_error *err, const char *what);
 
 /*
+ * Set `key` of `obj` to the string `value`; a NULL `value` sets nothing.
+ * 0, or -1 when out of memory or `value` is not valid UTF-8 (as jansson).
+ */
+int vouch__json_set_string(json_t *obj, const char *key, const char *value);
+
+/*
  * Replace a malloc'd string field: NULL `value` leaves `*field` as it is,
  * "" frees it and sets it to NULL, anything else frees it and stores a copy.
  * Returns 0 or VOUCH_ENOMEM (then `*field` is unchanged); sets no error.

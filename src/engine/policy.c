@@ -142,14 +142,6 @@ cleanup:
 
 /* ---- printing ------------------------------------------------------- */
 
-static int set_string(json_t *obj, const char *key, const char *value)
-{
-    if (value == NULL) {
-        return 0;
-    }
-    return json_object_set_new(obj, key, json_string(value));
-}
-
 static json_t *rule_to_json(const vouch_admission_rule *rule)
 {
     json_t *obj = json_object();
@@ -196,10 +188,10 @@ static json_t *policy_to_json(const vouch_policy *policy)
     if (root == NULL) {
         return NULL;
     }
-    if (set_string(root, "name", policy->name) != 0 ||
-        set_string(root, "description", policy->description) != 0 ||
-        set_string(root, "etag", policy->etag) != 0 ||
-        set_string(root, "updateTime", policy->update_time) != 0) {
+    if (vouch__json_set_string(root, "name", policy->name) != 0 ||
+        vouch__json_set_string(root, "description", policy->description) != 0 ||
+        vouch__json_set_string(root, "etag", policy->etag) != 0 ||
+        vouch__json_set_string(root, "updateTime", policy->update_time) != 0) {
         goto fail;
     }
     if (policy->global_mode != VOUCH_GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED
