@@ -261,8 +261,6 @@ static int read_note(const vouch__doc *doc, vouch__node *note,
     static const char *const fields[] = {
         "noteReference", "publicKeys", "delegationServiceAccountEmail",
         NULL};
-    vouch__node *node;
-    size_t saved;
     int rc;
 
     rc = vouch__doc_expect_mapping(doc, note, path, fields, err);
@@ -282,7 +280,8 @@ static int read_note(const vouch__doc *doc, vouch__node *note,
         return rc;
     }
     if (attestor->note_reference == NULL) {
-        saved = vouch__path_push_key(path, "noteReference");
+        size_t saved = vouch__path_push_key(path, "noteReference");
+
         rc = vouch__doc_fail(doc, note, path, err, VOUCH_EINVAL,
                              "required field is missing");
         vouch__path_pop(path, saved);
@@ -294,9 +293,10 @@ static int read_note(const vouch__doc *doc, vouch__node *note,
     if (rc < 0) {
         return rc;
     }
-    node = vouch__doc_get(doc, note, "publicKeys");
+    vouch__node *node = vouch__doc_get(doc, note, "publicKeys");
     if (node != NULL) {
-        saved = vouch__path_push_key(path, "publicKeys");
+        size_t saved = vouch__path_push_key(path, "publicKeys");
+
         rc = read_keys(doc, node, path, attestor, err);
         vouch__path_pop(path, saved);
     }
