@@ -316,12 +316,7 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
     size_t saved;
     int rc;
 
-    if (vouch__doc_is_sequence(doc, root)) {
-        return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
-                               "an attestor must be a mapping, found a "
-                               "list");
-    }
-    rc = vouch__doc_expect_mapping(doc, root, &path, fields, err);
+    rc = vouch__doc_expect_root_mapping(doc, "an attestor", fields, err);
     if (rc < 0) {
         return rc;
     }

@@ -37,6 +37,7 @@ typedef vutil_doc_reader vouch__doc_reader;
 #define vouch__doc_close vutil_doc_close
 #define vouch__doc_count vutil_doc_count
 #define vouch__doc_expect_mapping vutil_doc_expect_mapping
+#define vouch__doc_expect_root_mapping vutil_doc_expect_root_mapping
 #define vouch__doc_expect_sequence vutil_doc_expect_sequence
 #define vouch__doc_fail vutil_doc_fail
 #define vouch__doc_get vutil_doc_get

@@ -523,11 +523,7 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
     size_t m;
     int rc;
 
-    if (vouch__doc_is_sequence(doc, root)) {
-        return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
-                               "a policy must be a mapping, found a list");
-    }
-    rc = vouch__doc_expect_mapping(doc, root, &path, fields, err);
+    rc = vouch__doc_expect_root_mapping(doc, "a policy", fields, err);
     if (rc < 0) {
         return rc;
     }
