@@ -310,10 +310,7 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
         "name", "description", "updateTime", "etag", "userOwnedGrafeasNote",
         "userOwnedDrydockNote", NULL};
     vouch__node *root = vouch__doc_root(doc);
-    vouch__node *v1;
-    vouch__node *v1beta1;
     vouch__path path = VOUCH__PATH_INIT;
-    size_t saved;
     int rc;
 
     rc = vouch__doc_expect_root_mapping(doc, "an attestor", fields, err);
@@ -336,22 +333,23 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
                                       &attestor->update_time, err)) < 0) {
         return rc;
     }
-    v1 = vouch__doc_get(doc, root, "userOwnedGrafeasNote");
-    v1beta1 = vouch__doc_get(doc, root, "userOwnedDrydockNote");
+    vouch__node *v1 = vouch__doc_get(doc, root, "userOwnedGrafeasNote");
+    vouch__node *v1beta1 = vouch__doc_get(doc, root, "userOwnedDrydockNote");
     if (v1 != NULL && v1beta1 != NULL) {
         return vouch__doc_fail(doc, v1beta1, &path, err, VOUCH_EINVAL,
                                "give userOwnedGrafeasNote or its v1beta1 "
                                "name userOwnedDrydockNote, not both");
     }
     if (v1 == NULL && v1beta1 == NULL) {
-        saved = vouch__path_push_key(&path, "userOwnedGrafeasNote");
+        size_t saved = vouch__path_push_key(&path, "userOwnedGrafeasNote");
+
         rc = vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
                              "required field is missing");
         vouch__path_pop(&path, saved);
         return rc;
     }
-    saved = vouch__path_push_key(&path, v1 != NULL ? "userOwnedGrafeasNote"
-                                                   : "userOwnedDrydockNote");
+    size_t saved = vouch__path_push_key(
+        &path, v1 != NULL ? "userOwnedGrafeasNote" : "userOwnedDrydockNote");
     rc = read_note(doc, v1 != NULL ? v1 : v1beta1, &path, attestor,
                    v1 == NULL, err);
     vouch__path_pop(&path, saved);
