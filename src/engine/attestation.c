@@ -117,38 +117,12 @@ vouch_attestation_list_get(const vouch_attestation_list *list, size_t index)
     return index < list->count ? list->items[index] : NULL;
 }
 
-VOUCH_API int vouch_attestation_set_output_fields(vouch_attestation *a,
-                                                  const char *name,
-                                                  const char *create_time,
-                                                  const char *update_time,
-                                                  vouch_error *err)
-{
-    return vouch__output_fields_set(&a->name, name,
-                                    &a->create_time, create_time,
-                                    &a->update_time, update_time, err);
-}
+VOUCH__MODEL_OUTPUT_FIELDS(attestation, create_time)
 
-VOUCH_API const char *vouch_attestation_name(const vouch_attestation *a)
-{
-    return a->name;
-}
-
-VOUCH_API const char *vouch_attestation_note_name(const vouch_attestation *a)
-{
-    return a->note_name;
-}
-
-VOUCH_API const char *
-vouch_attestation_resource_uri(const vouch_attestation *a)
-{
-    return a->resource_uri;
-}
-
-VOUCH_API const char *
-vouch_attestation_resource_digest(const vouch_attestation *a)
-{
-    return a->resource_digest;
-}
+VOUCH__GETTER(const char *, attestation, name)
+VOUCH__GETTER(const char *, attestation, note_name)
+VOUCH__GETTER(const char *, attestation, resource_uri)
+VOUCH__GETTER(const char *, attestation, resource_digest)
 
 static int set_base64(json_t *obj, const char *key, const unsigned char *data,
                       size_t len)
@@ -166,15 +140,6 @@ static int set_base64(json_t *obj, const char *key, const unsigned char *data,
     return rc;
 }
 
-static int set_string(json_t *obj, const char *key, const char *value)
-{
-    if (value == NULL) {
-        return VOUCH_OK;
-    }
-    return json_object_set_new(obj, key, json_string(value)) == 0
-               ? VOUCH_OK : VOUCH_ENOMEM;
-}
-
 /* The REST JSON of an occurrence; field names are written only here. */
 static json_t *occurrence_to_json(const vouch_attestation *a)
 {
@@ -188,13 +153,13 @@ static json_t *occurrence_to_json(const vouch_attestation *a)
     if (root == NULL || body == NULL || sigs == NULL || jwts == NULL) {
         goto fail;
     }
-    rc |= set_string(root, "name", a->name);
-    rc |= set_string(root, "resourceUri", a->resource_uri);
-    rc |= set_string(root, "noteName", a->note_name);
-    rc |= set_string(root, "kind", "ATTESTATION");
-    rc |= set_string(root, "remediation", a->remediation);
-    rc |= set_string(root, "createTime", a->create_time);
-    rc |= set_string(root, "updateTime", a->update_time);
+    rc |= vouch__json_set_string(root, "name", a->name);
+    rc |= vouch__json_set_string(root, "resourceUri", a->resource_uri);
+    rc |= vouch__json_set_string(root, "noteName", a->note_name);
+    rc |= vouch__json_set_string(root, "kind", "ATTESTATION");
+    rc |= vouch__json_set_string(root, "remediation", a->remediation);
+    rc |= vouch__json_set_string(root, "createTime", a->create_time);
+    rc |= vouch__json_set_string(root, "updateTime", a->update_time);
     if (a->payload != NULL) {
         rc |= set_base64(body, "serializedPayload", a->payload,
                          a->payload_len);
@@ -207,7 +172,7 @@ static json_t *occurrence_to_json(const vouch_attestation *a)
         }
         rc |= set_base64(sig, "signature", a->sigs[i].bytes, a->sigs[i].len);
         if (a->sigs[i].key_id[0] != '\0') {
-            rc |= set_string(sig, "publicKeyId", a->sigs[i].key_id);
+            rc |= vouch__json_set_string(sig, "publicKeyId", a->sigs[i].key_id);
         }
     }
     for (i = 0; i < a->jwt_count; i++) {
@@ -216,7 +181,7 @@ static json_t *occurrence_to_json(const vouch_attestation *a)
         if (jwt == NULL || json_array_append_new(jwts, jwt) != 0) {
             goto fail;
         }
-        rc |= set_string(jwt, "compactJwt", a->jwts[i].compact);
+        rc |= vouch__json_set_string(jwt, "compactJwt", a->jwts[i].compact);
     }
     if (a->sig_count > 0) {
         rc |= json_object_set(body, "signatures", sigs);
@@ -241,10 +206,4 @@ fail:
     return NULL;
 }
 
-VOUCH_API int vouch_attestation_print(const vouch_attestation *a,
-                                      vouch_format format, char **out,
-                                      size_t *out_len, vouch_error *err)
-{
-    return vouch__print_model(occurrence_to_json(a), format, out, out_len,
-                              err, NULL);
-}
+VOUCH__MODEL_PRINT(attestation, occurrence_to_json, NULL)

@@ -89,6 +89,29 @@ static int read_items(vouch_attestation *att, const vouch__doc *doc,
     return VOUCH_OK;
 }
 
+/*
+ * The optional key id `field` of `parent` into `*out`: a copy of its string
+ * (`field` stays pushed on `path` for the caller's errors), or "" when it is
+ * absent.
+ */
+static int read_key_id(const vouch__doc *doc, vouch__node *parent,
+                       vouch__path *path, const char *field, char **out,
+                       vouch_error *err)
+{
+    vouch__node *node = vouch__doc_get(doc, parent, field);
+
+    if (node != NULL) {
+        vouch__path_push_key(path, field);
+        return vouch__doc_string_dup(doc, node, path, out, err);
+    }
+    *out = vouch__strdup("");
+    if (*out == NULL) {
+        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
+                                "out of memory");
+    }
+    return VOUCH_OK;
+}
+
 /* One item of signatures[]: signature (base64) and publicKeyId. */
 static int read_signature(vouch_attestation *att, const vouch__doc *doc,
                           vouch__node *item, vouch__path *path,
@@ -112,14 +135,7 @@ static int read_signature(vouch_attestation *att, const vouch__doc *doc,
     if (rc < 0) {
         return rc;
     }
-    node = vouch__doc_get(doc, item, "publicKeyId");
-    if (node != NULL) {
-        vouch__path_push_key(path, "publicKeyId");
-        rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
-    } else {
-        key_id = vouch__strdup("");
-        rc = key_id == NULL ? VOUCH_ENOMEM : VOUCH_OK;
-    }
+    rc = read_key_id(doc, item, path, "publicKeyId", &key_id, err);
     if (rc < 0) {
         free(bytes);
         return rc;
@@ -293,14 +309,8 @@ static int read_legacy(vouch_attestation *att, const vouch__doc *doc,
         vouch__path_pop(path, saved);
         vouch__path_push_key(path, "pgpSignedAttestation");
         bytes = (unsigned char *)vouch__strndup(text, len);
-        node = vouch__doc_get(doc, pgp, "pgpKeyId");
-        if (node != NULL) {
-            vouch__path_push_key(path, "pgpKeyId");
-            rc = vouch__doc_string_dup(doc, node, path, &key_id, err);
-        } else {
-            key_id = vouch__strdup("");
-        }
-        if (rc < 0 || bytes == NULL || key_id == NULL) {
+        rc = read_key_id(doc, pgp, path, "pgpKeyId", &key_id, err);
+        if (rc < 0 || bytes == NULL) {
             free(bytes);
             free(key_id);
             return rc < 0 ? rc : vouch__error_set(err, VOUCH_ENOMEM,
@@ -557,25 +567,8 @@ int vouch__occurrence_reader(const vouch__doc *doc, void *out,
     return read_occurrence(out, doc, vouch__doc_root(doc), &path, err);
 }
 
-VOUCH_API int vouch_attestation_parse(vouch_attestation **out,
-                                      const char *data, size_t len,
-                                      vouch_format format, const char *source,
-                                      vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse(data, len, format, VOUCH_OCCURRENCE_MAX_BYTES,
-                            source, vouch__occurrence_reader, out, err);
-}
-
-VOUCH_API int vouch_attestation_from_json_value(vouch_attestation **out,
-                                                const json_t *value,
-                                                const char *source,
-                                                vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse_value(value, source, vouch__occurrence_reader,
-                                  out, err);
-}
+VOUCH__MODEL_PARSERS(attestation, VOUCH_OCCURRENCE_MAX_BYTES,
+                     vouch__occurrence_reader)
 
 static int read_occurrence_list(vouch_attestation_list *list,
                                 const vouch__doc *doc, vouch__node *seq,
@@ -649,25 +642,8 @@ static int read_list(const vouch__doc *doc, vouch_attestation_list *list,
     return rc;
 }
 
-/* The vouch__doc_reader of a list: `out` is a vouch_attestation_list **. */
-int vouch__occurrence_list_reader(const vouch__doc *doc, void *out,
-                                  vouch_error *err)
-{
-    vouch_attestation_list *list = calloc(1, sizeof(*list));
-    int rc;
-
-    if (list == NULL) {
-        return vouch__error_set(err, VOUCH_ENOMEM, doc->source, 0, 0,
-                                "out of memory");
-    }
-    rc = read_list(doc, list, err);
-    if (rc < 0) {
-        vouch_attestation_list_free(list);
-        return rc;
-    }
-    *(vouch_attestation_list **)out = list;
-    return 0;
-}
+VOUCH__MODEL_READER(vouch__occurrence_list_reader, attestation_list,
+                    read_list)
 
 VOUCH_API int vouch_attestation_list_parse(vouch_attestation_list **out,
                                            const char *data, size_t len,

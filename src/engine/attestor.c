@@ -261,8 +261,6 @@ static int read_note(const vouch__doc *doc, vouch__node *note,
     static const char *const fields[] = {
         "noteReference", "publicKeys", "delegationServiceAccountEmail",
         NULL};
-    vouch__node *node;
-    size_t saved;
     int rc;
 
     rc = vouch__doc_expect_mapping(doc, note, path, fields, err);
@@ -282,7 +280,8 @@ static int read_note(const vouch__doc *doc, vouch__node *note,
         return rc;
     }
     if (attestor->note_reference == NULL) {
-        saved = vouch__path_push_key(path, "noteReference");
+        size_t saved = vouch__path_push_key(path, "noteReference");
+
         rc = vouch__doc_fail(doc, note, path, err, VOUCH_EINVAL,
                              "required field is missing");
         vouch__path_pop(path, saved);
@@ -294,9 +293,10 @@ static int read_note(const vouch__doc *doc, vouch__node *note,
     if (rc < 0) {
         return rc;
     }
-    node = vouch__doc_get(doc, note, "publicKeys");
+    vouch__node *node = vouch__doc_get(doc, note, "publicKeys");
     if (node != NULL) {
-        saved = vouch__path_push_key(path, "publicKeys");
+        size_t saved = vouch__path_push_key(path, "publicKeys");
+
         rc = read_keys(doc, node, path, attestor, err);
         vouch__path_pop(path, saved);
     }
@@ -310,18 +310,10 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
         "name", "description", "updateTime", "etag", "userOwnedGrafeasNote",
         "userOwnedDrydockNote", NULL};
     vouch__node *root = vouch__doc_root(doc);
-    vouch__node *v1;
-    vouch__node *v1beta1;
     vouch__path path = VOUCH__PATH_INIT;
-    size_t saved;
     int rc;
 
-    if (vouch__doc_is_sequence(doc, root)) {
-        return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
-                               "an attestor must be a mapping, found a "
-                               "list");
-    }
-    rc = vouch__doc_expect_mapping(doc, root, &path, fields, err);
+    rc = vouch__doc_expect_root_mapping(doc, "an attestor", fields, err);
     if (rc < 0) {
         return rc;
     }
@@ -341,75 +333,33 @@ static int read_attestor(const vouch__doc *doc, vouch_attestor *attestor,
                                       &attestor->update_time, err)) < 0) {
         return rc;
     }
-    v1 = vouch__doc_get(doc, root, "userOwnedGrafeasNote");
-    v1beta1 = vouch__doc_get(doc, root, "userOwnedDrydockNote");
+    vouch__node *v1 = vouch__doc_get(doc, root, "userOwnedGrafeasNote");
+    vouch__node *v1beta1 = vouch__doc_get(doc, root, "userOwnedDrydockNote");
     if (v1 != NULL && v1beta1 != NULL) {
         return vouch__doc_fail(doc, v1beta1, &path, err, VOUCH_EINVAL,
                                "give userOwnedGrafeasNote or its v1beta1 "
                                "name userOwnedDrydockNote, not both");
     }
     if (v1 == NULL && v1beta1 == NULL) {
-        saved = vouch__path_push_key(&path, "userOwnedGrafeasNote");
+        size_t saved = vouch__path_push_key(&path, "userOwnedGrafeasNote");
+
         rc = vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
                              "required field is missing");
         vouch__path_pop(&path, saved);
         return rc;
     }
-    saved = vouch__path_push_key(&path, v1 != NULL ? "userOwnedGrafeasNote"
-                                                   : "userOwnedDrydockNote");
+    size_t saved = vouch__path_push_key(
+        &path, v1 != NULL ? "userOwnedGrafeasNote" : "userOwnedDrydockNote");
     rc = read_note(doc, v1 != NULL ? v1 : v1beta1, &path, attestor,
                    v1 == NULL, err);
     vouch__path_pop(&path, saved);
     return rc;
 }
 
-/* The vouch__doc_reader of an attestor: `out` is a vouch_attestor **. */
-int vouch__attestor_reader(const vouch__doc *doc, void *out,
-                           vouch_error *err)
-{
-    vouch_attestor *attestor = calloc(1, sizeof(*attestor));
-    int rc;
-
-    if (attestor == NULL) {
-        return oom(doc, err);
-    }
-    rc = read_attestor(doc, attestor, err);
-    if (rc < 0) {
-        vouch_attestor_free(attestor);
-        return rc;
-    }
-    *(vouch_attestor **)out = attestor;
-    return 0;
-}
-
-VOUCH_API int vouch_attestor_parse(vouch_attestor **out, const char *data,
-                                   size_t len, vouch_format format,
-                                   const char *source, vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse(data, len, format, VOUCH_ATTESTOR_MAX_BYTES,
-                            source, vouch__attestor_reader, out, err);
-}
-
-VOUCH_API int vouch_attestor_from_json_value(vouch_attestor **out,
-                                             const json_t *value,
-                                             const char *source,
-                                             vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse_value(value, source, vouch__attestor_reader, out,
-                                  err);
-}
+VOUCH__MODEL_READER(vouch__attestor_reader, attestor, read_attestor)
+VOUCH__MODEL_PARSERS(attestor, VOUCH_ATTESTOR_MAX_BYTES, vouch__attestor_reader)
 
 /* ---- printing ------------------------------------------------------- */
-
-static int set_string(json_t *obj, const char *key, const char *value)
-{
-    if (value == NULL) {
-        return 0;
-    }
-    return json_object_set_new(obj, key, json_string(value));
-}
 
 static json_t *key_to_json(const vouch_public_key *key)
 {
@@ -419,20 +369,22 @@ static json_t *key_to_json(const vouch_public_key *key)
     if (obj == NULL) {
         return NULL;
     }
-    bad |= set_string(obj, "id", vouch_public_key_id(key));
-    bad |= set_string(obj, "comment", vouch_public_key_comment(key));
+    bad |= vouch__json_set_string(obj, "id", vouch_public_key_id(key));
+    bad |= vouch__json_set_string(obj, "comment",
+                                  vouch_public_key_comment(key));
     if (vouch_public_key_kind(key) == VOUCH_KEY_PGP) {
-        bad |= set_string(obj, "asciiArmoredPgpPublicKey",
-                          vouch_public_key_text(key));
+        bad |= vouch__json_set_string(obj, "asciiArmoredPgpPublicKey",
+                                      vouch_public_key_text(key));
     } else {
         json_t *pkix = json_object();
 
         bad |= pkix == NULL;
         bad |= json_object_set_new(obj, "pkixPublicKey", pkix);
-        bad |= set_string(pkix, "publicKeyPem", vouch_public_key_text(key));
-        bad |= set_string(pkix, "signatureAlgorithm",
-                          vouch_signature_algorithm_name(
-                              vouch_public_key_algorithm(key)));
+        bad |= vouch__json_set_string(pkix, "publicKeyPem",
+                                      vouch_public_key_text(key));
+        bad |= vouch__json_set_string(pkix, "signatureAlgorithm",
+                                      vouch_signature_algorithm_name(
+                                          vouch_public_key_algorithm(key)));
     }
     if (bad) {
         json_decref(obj);
@@ -450,13 +402,14 @@ static json_t *attestor_to_json(const vouch_attestor *attestor)
     size_t i;
     int bad = root == NULL || note == NULL || keys == NULL;
 
-    bad |= set_string(root, "name", attestor->name);
-    bad |= set_string(root, "description", attestor->description);
-    bad |= set_string(root, "updateTime", attestor->update_time);
-    bad |= set_string(root, "etag", attestor->etag);
-    bad |= set_string(note, "noteReference", attestor->note_reference);
-    bad |= set_string(note, "delegationServiceAccountEmail",
-                      attestor->delegation_email);
+    bad |= vouch__json_set_string(root, "name", attestor->name);
+    bad |= vouch__json_set_string(root, "description", attestor->description);
+    bad |= vouch__json_set_string(root, "updateTime", attestor->update_time);
+    bad |= vouch__json_set_string(root, "etag", attestor->etag);
+    bad |= vouch__json_set_string(note, "noteReference",
+                                  attestor->note_reference);
+    bad |= vouch__json_set_string(note, "delegationServiceAccountEmail",
+                                  attestor->delegation_email);
     for (i = 0; i < attestor->key_count && !bad; i++) {
         bad |= json_array_append_new(keys, key_to_json(attestor->keys[i]));
     }
@@ -479,65 +432,17 @@ static json_t *attestor_to_json(const vouch_attestor *attestor)
     return root;
 }
 
-VOUCH_API int vouch_attestor_print(const vouch_attestor *attestor,
-                                   vouch_format format, char **out,
-                                   size_t *out_len, vouch_error *err)
-{
-    return vouch__print_model(attestor_to_json(attestor), format, out, out_len,
-                              err, "attestor");
-}
-
-VOUCH_API int vouch_attestor_set_output_fields(vouch_attestor *attestor,
-                                               const char *name,
-                                               const char *etag,
-                                               const char *update_time,
-                                               vouch_error *err)
-{
-    return vouch__output_fields_set(&attestor->name, name,
-                                    &attestor->etag, etag,
-                                    &attestor->update_time, update_time, err);
-}
+VOUCH__MODEL_PRINT(attestor, attestor_to_json, "attestor")
+VOUCH__MODEL_OUTPUT_FIELDS(attestor, etag)
 
 /* ---- getters -------------------------------------------------------- */
 
-VOUCH_API const char *vouch_attestor_name(const vouch_attestor *attestor)
-{
-    return attestor->name;
-}
-
-VOUCH_API const char *
-vouch_attestor_description(const vouch_attestor *attestor)
-{
-    return attestor->description;
-}
-
-VOUCH_API const char *
-vouch_attestor_note_reference(const vouch_attestor *attestor)
-{
-    return attestor->note_reference;
-}
-
-VOUCH_API const char *vouch_attestor_etag(const vouch_attestor *attestor)
-{
-    return attestor->etag;
-}
-
-VOUCH_API const char *
-vouch_attestor_update_time(const vouch_attestor *attestor)
-{
-    return attestor->update_time;
-}
-
-VOUCH_API size_t vouch_attestor_key_count(const vouch_attestor *attestor)
-{
-    return attestor->key_count;
-}
-
-VOUCH_API const vouch_public_key *
-vouch_attestor_key(const vouch_attestor *attestor, size_t index)
-{
-    return index < attestor->key_count ? attestor->keys[index] : NULL;
-}
+VOUCH__GETTER(const char *, attestor, name)
+VOUCH__GETTER(const char *, attestor, description)
+VOUCH__GETTER(const char *, attestor, note_reference)
+VOUCH__GETTER(const char *, attestor, etag)
+VOUCH__GETTER(const char *, attestor, update_time)
+VOUCH__ARRAY_GETTERS(const vouch_public_key *, attestor, key, keys)
 
 VOUCH_API const vouch_public_key *
 vouch_attestor_find_key(const vouch_attestor *attestor, const char *id,

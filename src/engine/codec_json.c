@@ -52,6 +52,14 @@ int vouch__print_model(json_t *root_taken, vouch_format format, char **out,
     return rc;
 }
 
+int vouch__json_set_string(json_t *obj, const char *key, const char *value)
+{
+    if (value == NULL) {
+        return 0;
+    }
+    return json_object_set_new(obj, key, json_string(value));
+}
+
 int vouch__string_replace(char **field, const char *value)
 {
     char *copy = NULL;

@@ -261,15 +261,8 @@ VOUCH_API void vouch_decision_free(vouch_decision *d)
     free(d);
 }
 
-VOUCH_API vouch_outcome vouch_decision_outcome(const vouch_decision *d)
-{
-    return d->outcome;
-}
-
-VOUCH_API size_t vouch_decision_image_count(const vouch_decision *d)
-{
-    return d->image_count;
-}
+VOUCH__GETTER(vouch_outcome, decision, outcome)
+VOUCH__GETTER(size_t, decision, image_count)
 
 VOUCH_API const char *vouch_decision_image(const vouch_decision *d,
                                            size_t index)
@@ -332,15 +325,8 @@ VOUCH_API const char *vouch_decision_attestor_reason(const vouch_decision *d,
     return a != NULL ? a->reason : NULL;
 }
 
-VOUCH_API const char *vouch_decision_rule(const vouch_decision *d)
-{
-    return d->rule;
-}
-
-VOUCH_API const char *vouch_decision_message(const vouch_decision *d)
-{
-    return d->message;
-}
+VOUCH__GETTER(const char *, decision, rule)
+VOUCH__GETTER(const char *, decision, message)
 
 VOUCH_API const char *vouch_outcome_name(vouch_outcome outcome)
 {

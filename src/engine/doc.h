@@ -37,6 +37,7 @@ typedef vutil_doc_reader vouch__doc_reader;
 #define vouch__doc_close vutil_doc_close
 #define vouch__doc_count vutil_doc_count
 #define vouch__doc_expect_mapping vutil_doc_expect_mapping
+#define vouch__doc_expect_root_mapping vutil_doc_expect_root_mapping
 #define vouch__doc_expect_sequence vutil_doc_expect_sequence
 #define vouch__doc_fail vutil_doc_fail
 #define vouch__doc_get vutil_doc_get
@@ -80,6 +81,12 @@ int vouch__print_model(json_t *root_taken, vouch_format format, char **out,
                        size_t *out_len, vouch_error *err, const char *what);
 
 /*
+ * Set `key` of `obj` to the string `value`; a NULL `value` sets nothing.
+ * 0, or -1 when out of memory or `value` is not valid UTF-8 (as jansson).
+ */
+int vouch__json_set_string(json_t *obj, const char *key, const char *value);
+
+/*
  * Replace a malloc'd string field: NULL `value` leaves `*field` as it is,
  * "" frees it and sets it to NULL, anything else frees it and stores a copy.
  * Returns 0 or VOUCH_ENOMEM (then `*field` is unchanged); sets no error.
@@ -96,6 +103,34 @@ int vouch__output_fields_set(char **name, const char *name_value,
                              char **stamp, const char *stamp_value,
                              char **update_time, const char *update_value,
                              vouch_error *err);
+
+/*
+ * Define the public vouch_TYPE_print(): the model as TO_JSON builds it,
+ * printed by vouch__print_model() (WHAT names it when out of memory).
+ */
+#define VOUCH__MODEL_PRINT(type, to_json, what)                              \
+    VOUCH_API int vouch_##type##_print(const vouch_##type *self,             \
+                                       vouch_format format, char **out,      \
+                                       size_t *out_len, vouch_error *err)    \
+    {                                                                        \
+        return vouch__print_model(to_json(self), format, out, out_len, err,  \
+                                  what);                                     \
+    }
+
+/*
+ * Define the public vouch_TYPE_set_output_fields(): the name, the STAMP
+ * field (an etag or a create time) and the update time, set by
+ * vouch__output_fields_set().
+ */
+#define VOUCH__MODEL_OUTPUT_FIELDS(type, stamp)                              \
+    VOUCH_API int vouch_##type##_set_output_fields(                          \
+        vouch_##type *self, const char *name, const char *stamp,             \
+        const char *update_time, vouch_error *err)                           \
+    {                                                                        \
+        return vouch__output_fields_set(&self->name, name, &self->stamp,     \
+                                        stamp, &self->update_time,           \
+                                        update_time, err);                   \
+    }
 
 /* The YAML half of vouch__json_print (codec_yaml.c). */
 int vouch__yaml_from_json(const json_t *root, char **out, size_t *out_len,

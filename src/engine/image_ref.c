@@ -500,6 +500,33 @@ static int scan_digest(const char *data, size_t len, size_t *pos,
     return 0;
 }
 
+/*
+ * The optional part that follows `sep` (':' a tag, '@' a digest) when
+ * data[*pos] is `sep`: `scan` reads it, `*part` and `*part_len` say where
+ * it is, and `*pos` moves past it.
+ */
+static int scan_part(const char *data, size_t len, size_t *pos, char sep,
+                     int (*scan)(const char *, size_t, size_t *,
+                                 vouch_error *),
+                     const char **part, size_t *part_len, vouch_error *err)
+{
+    size_t i = *pos;
+    int rc;
+
+    if (i == len || data[i] != sep) {
+        return 0;
+    }
+    i++;
+    *part = data + i;
+    rc = scan(data, len, &i, err);
+    if (rc < 0) {
+        return rc;
+    }
+    *part_len = (size_t)(data + i - *part);
+    *pos = i;
+    return 0;
+}
+
 static bool host_is_docker_hub(const char *host, size_t len)
 {
     static const char *const names[] = {"docker.io", "index.docker.io"};
@@ -593,23 +620,14 @@ int vouch__image_ref_scan(const char *data, size_t len, unsigned flags,
                     "digest (the wildcard already covers every tag and "
                     "digest of the names it matches)");
     }
-    if (i < len && data[i] == ':') {
-        i++;
-        out->tag = data + i;
-        rc = scan_tag(data, len, &i, err);
-        if (rc < 0) {
-            return rc;
-        }
-        out->tag_len = (size_t)(data + i - out->tag);
+    rc = scan_part(data, len, &i, ':', scan_tag, &out->tag, &out->tag_len,
+                   err);
+    if (rc == 0) {
+        rc = scan_part(data, len, &i, '@', scan_digest, &out->digest,
+                       &out->digest_len, err);
     }
-    if (i < len && data[i] == '@') {
-        i++;
-        out->digest = data + i;
-        rc = scan_digest(data, len, &i, err);
-        if (rc < 0) {
-            return rc;
-        }
-        out->digest_len = (size_t)(data + i - out->digest);
+    if (rc < 0) {
+        return rc;
     }
     if (i < len) {
         return path_char_error(data, len, i, err);
@@ -690,15 +708,22 @@ int vouch__image_ref_scan_checked(const char *data, size_t len,
     return vouch__image_ref_scan(data, len, 0, out, err);
 }
 
+/* Copy `n` bytes of `s` to `*p` with a NUL, move `*p` past them, and
+ * return the copy. */
+static const char *buf_copy(char **p, const char *s, size_t n)
+{
+    char *copy = *p;
+
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    *p += n + 1;
+    return copy;
+}
+
 VOUCH_API int vouch_image_ref_parse(vouch_image_ref **out, const char *data,
                                     size_t len, vouch_error *err)
 {
     vouch__ref_parts parts;
-    vouch_image_ref *ref = NULL;
-    size_t string_len;
-    size_t total;
-    size_t reg_len;
-    char *p;
     int rc;
 
     *out = NULL;
@@ -708,44 +733,30 @@ VOUCH_API int vouch_image_ref_parse(vouch_image_ref **out, const char *data,
     }
 
     /* All lengths are bounded by VOUCH_IMAGE_REF_MAX_BYTES + 64. */
-    string_len = vouch__image_ref_string_len(&parts);
-    total = (string_len + 1) + (parts.name_len + 1) + (parts.name_len + 1) +
-            (parts.tag_len + 1) + (parts.digest_len + 1);
-    ref = malloc(sizeof(*ref) + total);
+    size_t string_len = vouch__image_ref_string_len(&parts);
+    size_t total = (string_len + 1) + (parts.name_len + 1) +
+                   (parts.name_len + 1) + (parts.tag_len + 1) +
+                   (parts.digest_len + 1);
+    vouch_image_ref *ref = malloc(sizeof(*ref) + total);
     if (ref == NULL) {
         return vouch__error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                                 "out of memory parsing an image reference");
     }
-    p = ref->buf;
+    char *p = ref->buf;
 
     /* name */
-    reg_len = vouch__image_ref_write_name(&parts, p);
+    size_t reg_len = vouch__image_ref_write_name(&parts, p);
     ref->name = p;
     ref->name_len = parts.name_len;
     ref->path = p + reg_len + 1;
     p += parts.name_len + 1;
 
-    /* registry */
-    memcpy(p, ref->name, reg_len);
-    p[reg_len] = '\0';
-    ref->registry = p;
-    p += reg_len + 1;
-
-    /* tag and digest */
-    ref->tag = NULL;
-    if (parts.tag != NULL) {
-        memcpy(p, parts.tag, parts.tag_len);
-        p[parts.tag_len] = '\0';
-        ref->tag = p;
-        p += parts.tag_len + 1;
-    }
-    ref->digest = NULL;
-    if (parts.digest != NULL) {
-        memcpy(p, parts.digest, parts.digest_len);
-        p[parts.digest_len] = '\0';
-        ref->digest = p;
-        p += parts.digest_len + 1;
-    }
+    ref->registry = buf_copy(&p, ref->name, reg_len);
+    ref->tag = parts.tag != NULL ? buf_copy(&p, parts.tag, parts.tag_len)
+                                 : NULL;
+    ref->digest = parts.digest != NULL
+                      ? buf_copy(&p, parts.digest, parts.digest_len)
+                      : NULL;
 
     /* the whole */
     ref->string = p;
@@ -760,37 +771,10 @@ VOUCH_API void vouch_image_ref_free(vouch_image_ref *ref)
     free(ref);
 }
 
-VOUCH_API const char *vouch_image_ref_name(const vouch_image_ref *ref)
-{
-    return ref->name;
-}
-
-VOUCH_API const char *vouch_image_ref_registry(const vouch_image_ref *ref)
-{
-    return ref->registry;
-}
-
-VOUCH_API const char *vouch_image_ref_path(const vouch_image_ref *ref)
-{
-    return ref->path;
-}
-
-VOUCH_API const char *vouch_image_ref_tag(const vouch_image_ref *ref)
-{
-    return ref->tag;
-}
-
-VOUCH_API const char *vouch_image_ref_digest(const vouch_image_ref *ref)
-{
-    return ref->digest;
-}
-
-VOUCH_API const char *vouch_image_ref_string(const vouch_image_ref *ref)
-{
-    return ref->string;
-}
-
-VOUCH_API size_t vouch_image_ref_name_len(const vouch_image_ref *ref)
-{
-    return ref->name_len;
-}
+VOUCH__GETTER(const char *, image_ref, name)
+VOUCH__GETTER(const char *, image_ref, registry)
+VOUCH__GETTER(const char *, image_ref, path)
+VOUCH__GETTER(const char *, image_ref, tag)
+VOUCH__GETTER(const char *, image_ref, digest)
+VOUCH__GETTER(const char *, image_ref, string)
+VOUCH__GETTER(size_t, image_ref, name_len)

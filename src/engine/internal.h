@@ -56,4 +56,32 @@
 /* Lower-case hex of `len` bytes into `out` (2*len+1 bytes). */
 #define vouch__hex vutil_hex
 
+/*
+ * Define the public getter vouch_TYPE_FIELD(const vouch_TYPE *), which
+ * returns the field of that name; its declaration in include/vouch/ says
+ * what the value is and how long a borrowed one lives.
+ */
+#define VOUCH__GETTER(ret, type, field)                                      \
+    VOUCH_API ret vouch_##type##_##field(const vouch_##type *self)           \
+    {                                                                        \
+        return self->field;                                                  \
+    }
+
+/*
+ * Define the public getters of an array field ITEMS of vouch_TYPE that
+ * holds ITEM_count entries: vouch_TYPE_ITEM_count() returns that count and
+ * vouch_TYPE_ITEM(index) the entry at `index`, or NULL past the end.
+ */
+#define VOUCH__ARRAY_GETTERS(ret, type, item, items)                         \
+    VOUCH_API size_t vouch_##type##_##item##_count(const vouch_##type *self) \
+    {                                                                        \
+        return self->item##_count;                                           \
+    }                                                                        \
+                                                                             \
+    VOUCH_API ret vouch_##type##_##item(const vouch_##type *self,            \
+                                        size_t index)                        \
+    {                                                                        \
+        return index < self->item##_count ? self->items[index] : NULL;       \
+    }
+
 #endif /* VOUCH_INTERNAL_H */

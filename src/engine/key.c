@@ -379,30 +379,16 @@ cleanup:
     return rc;
 }
 
-VOUCH_API vouch_key_kind vouch_public_key_kind(const vouch_public_key *key)
-{
-    return key->kind;
-}
-
-VOUCH_API const char *vouch_public_key_id(const vouch_public_key *key)
-{
-    return key->id;
-}
+VOUCH__GETTER(vouch_key_kind, public_key, kind)
+VOUCH__GETTER(const char *, public_key, id)
 
 size_t vouch__public_key_id_len(const vouch_public_key *key)
 {
     return key->id_len;
 }
 
-VOUCH_API const char *vouch_public_key_comment(const vouch_public_key *key)
-{
-    return key->comment;
-}
-
-VOUCH_API const char *vouch_public_key_text(const vouch_public_key *key)
-{
-    return key->text;
-}
+VOUCH__GETTER(const char *, public_key, comment)
+VOUCH__GETTER(const char *, public_key, text)
 
 VOUCH_API vouch_signature_algorithm
 vouch_public_key_algorithm(const vouch_public_key *key)

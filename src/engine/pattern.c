@@ -71,9 +71,7 @@ typedef struct lit {
 } lit;
 
 typedef struct builder {
-    char *text;
-    size_t text_len;
-    size_t text_cap;
+    vutil_buf text;        /* at most UINT32_MAX bytes, as lit offsets */
     lit *lits;
     size_t lit_count;
     size_t tagged_count;
@@ -162,30 +160,6 @@ VOUCH_API int vouch_pattern_validate(const char *data, size_t len,
     return analyse(data, len, &kind, &parts, err);
 }
 
-static int builder_reserve(builder *b, size_t extra)
-{
-    size_t cap;
-    char *grown;
-
-    if (b->text_len + extra <= b->text_cap) {
-        return 0;
-    }
-    if (b->text_len + extra > UINT32_MAX) {
-        return VOUCH_ETOOBIG;
-    }
-    cap = b->text_cap == 0 ? 4096 : b->text_cap;
-    while (cap < b->text_len + extra) {
-        cap *= 2;
-    }
-    grown = realloc(b->text, cap);
-    if (grown == NULL) {
-        return VOUCH_ENOMEM;
-    }
-    b->text = grown;
-    b->text_cap = cap;
-    return 0;
-}
-
 /* Append the normalised literal or key of one pattern to the builder. */
 static int builder_add(builder *b, const vouch__ref_parts *parts, int kind,
                        size_t index)
@@ -193,16 +167,14 @@ static int builder_add(builder *b, const vouch__ref_parts *parts, int kind,
     size_t need = parts->name_len + 1;
     lit *l;
     char *p;
-    int rc;
 
     if (kind == KIND_TAGGED) {
         need += 1 + parts->tag_len + 1 + parts->digest_len;
     }
-    rc = builder_reserve(b, need);
-    if (rc < 0) {
-        return rc;
+    if (!vutil_buf_reserve(&b->text, need)) {
+        return b->text.too_big ? VOUCH_ETOOBIG : VOUCH_ENOMEM;
     }
-    p = b->text + b->text_len;
+    p = b->text.data + b->text.len;
     vouch__image_ref_write_name(parts, p);
     p += parts->name_len;
     if (kind == KIND_TAGGED) {
@@ -220,11 +192,11 @@ static int builder_add(builder *b, const vouch__ref_parts *parts, int kind,
     }
     l = &b->lits[b->lit_count++];
     l->ptr = NULL;
-    l->off = (uint32_t)b->text_len;
-    l->len = (uint32_t)(p - (b->text + b->text_len));
+    l->off = (uint32_t)b->text.len;
+    l->len = (uint32_t)(p - (b->text.data + b->text.len));
     l->kind = kind;
     l->index = (int32_t)index;
-    b->text_len += l->len;
+    b->text.len += l->len;
     return 0;
 }
 
@@ -426,7 +398,7 @@ VOUCH_API int vouch_pattern_set_new(vouch_pattern_set **out,
                                     vouch_error *err)
 {
     vouch_pattern_set *set = NULL;
-    builder b = { NULL, 0, 0, NULL, 0, 0 };
+    builder b = {VUTIL_BUF_INIT(UINT32_MAX), NULL, 0, 0};
     size_t i;
     int rc = 0;
 
@@ -468,8 +440,8 @@ VOUCH_API int vouch_pattern_set_new(vouch_pattern_set **out,
             goto cleanup;
         }
     }
-    set->text = b.text;
-    b.text = NULL;
+    set->text = b.text.data;
+    b.text.data = NULL;
     if (b.tagged_count > 0) {
         rc = build_table(set, &b);
         if (rc < 0) {
@@ -491,7 +463,7 @@ cleanup:
                          "out of memory compiling %zu patterns", count);
     }
     vouch_pattern_set_free(set);
-    free(b.text);
+    free(b.text.data);
     free(b.lits);
     return rc;
 }

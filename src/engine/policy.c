@@ -142,14 +142,6 @@ cleanup:
 
 /* ---- printing ------------------------------------------------------- */
 
-static int set_string(json_t *obj, const char *key, const char *value)
-{
-    if (value == NULL) {
-        return 0;
-    }
-    return json_object_set_new(obj, key, json_string(value));
-}
-
 static json_t *rule_to_json(const vouch_admission_rule *rule)
 {
     json_t *obj = json_object();
@@ -196,10 +188,10 @@ static json_t *policy_to_json(const vouch_policy *policy)
     if (root == NULL) {
         return NULL;
     }
-    if (set_string(root, "name", policy->name) != 0 ||
-        set_string(root, "description", policy->description) != 0 ||
-        set_string(root, "etag", policy->etag) != 0 ||
-        set_string(root, "updateTime", policy->update_time) != 0) {
+    if (vouch__json_set_string(root, "name", policy->name) != 0 ||
+        vouch__json_set_string(root, "description", policy->description) != 0 ||
+        vouch__json_set_string(root, "etag", policy->etag) != 0 ||
+        vouch__json_set_string(root, "updateTime", policy->update_time) != 0) {
         goto fail;
     }
     if (policy->global_mode != VOUCH_GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED
@@ -262,24 +254,8 @@ fail:
     return NULL;
 }
 
-VOUCH_API int vouch_policy_print(const vouch_policy *policy,
-                                 vouch_format format, char **out,
-                                 size_t *out_len, vouch_error *err)
-{
-    return vouch__print_model(policy_to_json(policy), format, out, out_len,
-                              err, "policy");
-}
-
-VOUCH_API int vouch_policy_set_output_fields(vouch_policy *policy,
-                                             const char *name,
-                                             const char *etag,
-                                             const char *update_time,
-                                             vouch_error *err)
-{
-    return vouch__output_fields_set(&policy->name, name,
-                                    &policy->etag, etag,
-                                    &policy->update_time, update_time, err);
-}
+VOUCH__MODEL_PRINT(policy, policy_to_json, "policy")
+VOUCH__MODEL_OUTPUT_FIELDS(policy, etag)
 
 /* ---- the rule of a Kubernetes workload ----------------------------- */
 
@@ -306,31 +282,11 @@ vouch__policy_rule_for(const vouch_policy *policy,
 
 /* ---- getters -------------------------------------------------------- */
 
-VOUCH_API const char *vouch_policy_name(const vouch_policy *policy)
-{
-    return policy->name;
-}
-
-VOUCH_API const char *vouch_policy_description(const vouch_policy *policy)
-{
-    return policy->description;
-}
-
-VOUCH_API const char *vouch_policy_etag(const vouch_policy *policy)
-{
-    return policy->etag;
-}
-
-VOUCH_API const char *vouch_policy_update_time(const vouch_policy *policy)
-{
-    return policy->update_time;
-}
-
-VOUCH_API vouch_global_policy_mode
-vouch_policy_global_mode(const vouch_policy *policy)
-{
-    return policy->global_mode;
-}
+VOUCH__GETTER(const char *, policy, name)
+VOUCH__GETTER(const char *, policy, description)
+VOUCH__GETTER(const char *, policy, etag)
+VOUCH__GETTER(const char *, policy, update_time)
+VOUCH__GETTER(vouch_global_policy_mode, policy, global_mode)
 
 VOUCH_API const vouch_admission_rule *
 vouch_policy_default_rule(const vouch_policy *policy)
@@ -344,16 +300,7 @@ vouch_policy_patterns(const vouch_policy *policy)
     return policy->set;
 }
 
-VOUCH_API size_t vouch_policy_pattern_count(const vouch_policy *policy)
-{
-    return policy->pattern_count;
-}
-
-VOUCH_API const char *vouch_policy_pattern(const vouch_policy *policy,
-                                           size_t index)
-{
-    return index < policy->pattern_count ? policy->patterns[index] : NULL;
-}
+VOUCH__ARRAY_GETTERS(const char *, policy, pattern, patterns)
 
 VOUCH_API size_t vouch_policy_rule_map_count(const vouch_policy *policy,
                                              vouch_rule_map map)
@@ -402,17 +349,7 @@ vouch_admission_rule_enforcement_mode(const vouch_admission_rule *rule)
     return rule->enforcement;
 }
 
-VOUCH_API size_t
-vouch_admission_rule_attestor_count(const vouch_admission_rule *rule)
-{
-    return rule->attestor_count;
-}
-
-VOUCH_API const char *
-vouch_admission_rule_attestor(const vouch_admission_rule *rule, size_t index)
-{
-    return index < rule->attestor_count ? rule->attestors[index] : NULL;
-}
+VOUCH__ARRAY_GETTERS(const char *, admission_rule, attestor, attestors)
 
 VOUCH_API const char *vouch_evaluation_mode_name(vouch_evaluation_mode m)
 {

@@ -228,27 +228,26 @@ static int read_rule(const vouch__doc *doc, vouch__node *node,
     };
     vouch__node *list;
     size_t saved;
-    int value = 0;
+    int evaluation = 0;
+    int enforcement = 0;
     int rc;
 
     rc = vouch__doc_expect_mapping(doc, node, path, fields, err);
+    if (rc == 0) {
+        rc = read_required_enum(doc, node, path, "evaluationMode",
+                                vouch__evaluation_names,
+                                VOUCH__EVALUATION_NAMES, &evaluation, err);
+    }
+    if (rc == 0) {
+        rc = read_required_enum(doc, node, path, "enforcementMode",
+                                vouch__enforcement_names,
+                                VOUCH__ENFORCEMENT_NAMES, &enforcement, err);
+    }
     if (rc < 0) {
         return rc;
     }
-    rc = read_required_enum(doc, node, path, "evaluationMode",
-                            vouch__evaluation_names,
-                            VOUCH__EVALUATION_NAMES, &value, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rule->evaluation = (vouch_evaluation_mode)value;
-    rc = read_required_enum(doc, node, path, "enforcementMode",
-                            vouch__enforcement_names,
-                            VOUCH__ENFORCEMENT_NAMES, &value, err);
-    if (rc < 0) {
-        return rc;
-    }
-    rule->enforcement = (vouch_enforcement_mode)value;
+    rule->evaluation = (vouch_evaluation_mode)evaluation;
+    rule->enforcement = (vouch_enforcement_mode)enforcement;
     list = vouch__doc_get(doc, node, "requireAttestationsBy");
     saved = vouch__path_push_key(path, "requireAttestationsBy");
     rc = read_attestors(doc, list, path, rule, err);
@@ -524,11 +523,7 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
     size_t m;
     int rc;
 
-    if (vouch__doc_is_sequence(doc, root)) {
-        return vouch__doc_fail(doc, root, &path, err, VOUCH_EINVAL,
-                               "a policy must be a mapping, found a list");
-    }
-    rc = vouch__doc_expect_mapping(doc, root, &path, fields, err);
+    rc = vouch__doc_expect_root_mapping(doc, "a policy", fields, err);
     if (rc < 0) {
         return rc;
     }
@@ -594,39 +589,5 @@ static int read_policy(const vouch__doc *doc, vouch_policy *policy,
     return read_rule(doc, node, &path, &policy->default_rule, err);
 }
 
-/* The vouch__doc_reader of a policy: `out` is a vouch_policy **. */
-int vouch__policy_reader(const vouch__doc *doc, void *out, vouch_error *err)
-{
-    vouch_policy *policy = calloc(1, sizeof(*policy));
-    int rc;
-
-    if (policy == NULL) {
-        return oom(doc, err);
-    }
-    rc = read_policy(doc, policy, err);
-    if (rc < 0) {
-        vouch_policy_free(policy);
-        return rc;
-    }
-    *(vouch_policy **)out = policy;
-    return 0;
-}
-
-VOUCH_API int vouch_policy_parse(vouch_policy **out, const char *data,
-                                 size_t len, vouch_format format,
-                                 const char *source, vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse(data, len, format, VOUCH_POLICY_MAX_BYTES, source,
-                            vouch__policy_reader, out, err);
-}
-
-VOUCH_API int vouch_policy_from_json_value(vouch_policy **out,
-                                           const json_t *value,
-                                           const char *source,
-                                           vouch_error *err)
-{
-    *out = NULL;
-    return vouch__doc_parse_value(value, source, vouch__policy_reader, out,
-                                  err);
-}
+VOUCH__MODEL_READER(vouch__policy_reader, policy, read_policy)
+VOUCH__MODEL_PARSERS(policy, VOUCH_POLICY_MAX_BYTES, vouch__policy_reader)

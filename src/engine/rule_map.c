@@ -40,17 +40,22 @@ static bool gke_name(const char *s, size_t n)
            lower_alnum(s[n - 1]);
 }
 
+/* The offset of the first `c` in the `n` bytes of `s`; `n` when absent. */
+static size_t offset_of(const char *s, size_t n, char c)
+{
+    const char *found = memchr(s, c, n);
+
+    return found != NULL ? (size_t)(found - s) : n;
+}
+
+/* LOCATION.CLUSTER (rule_map.h) */
 static bool cluster_key_ok(const char *s, size_t n)
 {
-    const char *dot = memchr(s, '.', n);
-    size_t loc;
+    size_t loc = offset_of(s, n, '.');
 
-    if (dot == NULL) {
-        return false;
-    }
-    loc = (size_t)(dot - s);
-    return gke_name(s, loc) && n - loc - 1 <= GKE_CLUSTER_NAME_MAX &&
-           gke_name(dot + 1, n - loc - 1);
+    return loc < n && gke_name(s, loc) &&
+           n - loc - 1 <= GKE_CLUSTER_NAME_MAX &&
+           gke_name(s + loc + 1, n - loc - 1);
 }
 
 static bool namespace_key_ok(const char *s, size_t n)
@@ -65,16 +70,13 @@ static bool namespace_key_ok(const char *s, size_t n)
     return n > 0;
 }
 
+/* NAMESPACE:NAME (rule_map.h) */
 static bool service_account_key_ok(const char *s, size_t n)
 {
-    const char *colon = memchr(s, ':', n);
-    size_t i;
+    size_t colon = offset_of(s, n, ':');
 
-    if (colon == NULL) {
-        return false;
-    }
-    i = (size_t)(colon - s);
-    return lower_set(s, i, ".-") && lower_set(colon + 1, n - i - 1, ".-");
+    return colon < n && lower_set(s, colon, ".-") &&
+           lower_set(s + colon + 1, n - colon - 1, ".-");
 }
 
 static bool no_slash_segment(const char *s, size_t n)

@@ -293,13 +293,9 @@ int vutil_doc_check_fy(struct fy_document *fyd, const char *data,
                        size_t len, vouch_format format, const char *source,
                        vouch_error *err)
 {
-    vutil_doc doc;
+    vutil_doc doc = {.fyd = fyd, .tree = VUTIL_TREE_FY, .source = source,
+                     .format = format};
 
-    memset(&doc, 0, sizeof(doc));
-    doc.fyd = fyd;
-    doc.tree = VUTIL_TREE_FY;
-    doc.source = source;
-    doc.format = format;
     return check_tree(&doc, data != NULL ? data : "", len,
                       fy_document_root(fyd), 0, err);
 }
@@ -521,15 +517,11 @@ int vutil_doc_parse_value(const json_t *value, const char *source,
                           vutil_doc_reader reader, void *out,
                           vouch_error *err)
 {
-    vutil_doc doc;
-
-    memset(&doc, 0, sizeof(doc));
-    doc.source = source;
-    doc.format = VOUCH_FORMAT_JSON;
-    doc.tree = VUTIL_TREE_JSON;
     /* The readers never modify a node; the accessors of jansson that walk
      * objects take non-const pointers. */
-    doc.json = (json_t *)value;
+    vutil_doc doc = {.json = (json_t *)value, .tree = VUTIL_TREE_JSON,
+                     .source = source, .format = VOUCH_FORMAT_JSON};
+
     if (value == NULL) {
         return vutil_error_set(err, VOUCH_EINVAL, source, 0, 0,
                                "no document given");

@@ -211,6 +211,12 @@ int vutil_doc_expect_mapping(const vutil_doc *doc, vutil_node *node,
                              const vutil_path *path,
                              const char *const *allowed, vouch_error *err);
 
+/* vutil_doc_expect_mapping() for the document's root; a list there fails
+ * with "WHAT must be a mapping, found a list". */
+int vutil_doc_expect_root_mapping(const vutil_doc *doc, const char *what,
+                                  const char *const *allowed,
+                                  vouch_error *err);
+
 /* Require a sequence (null counts as empty). Returns 0 or VOUCH_EINVAL. */
 int vutil_doc_expect_sequence(const vutil_doc *doc, vutil_node *node,
                               const vutil_path *path, vouch_error *err);

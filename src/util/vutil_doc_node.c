@@ -486,6 +486,20 @@ int vutil_doc_expect_mapping(const vutil_doc *doc, vutil_node *node,
     return 0;
 }
 
+int vutil_doc_expect_root_mapping(const vutil_doc *doc, const char *what,
+                                  const char *const *allowed,
+                                  vouch_error *err)
+{
+    vutil_node *root = vutil_doc_root(doc);
+    vutil_path path = VUTIL_PATH_INIT;
+
+    if (vutil_doc_is_sequence(doc, root)) {
+        return vutil_doc_fail(doc, root, &path, err, VOUCH_EINVAL,
+                              "%s must be a mapping, found a list", what);
+    }
+    return vutil_doc_expect_mapping(doc, root, &path, allowed, err);
+}
+
 int vutil_doc_expect_sequence(const vutil_doc *doc, vutil_node *node,
                               const vutil_path *path, vouch_error *err)
 {

@@ -35,85 +35,84 @@ static int fail_at(struct fy_node *node, const char *source, int code,
 static int convert(struct fy_node *node, const char *source, int depth,
                    json_t **out, vouch_error *err);
 
-static int convert_mapping(struct fy_node *node, const char *source,
-                           int depth, json_t **out, vouch_error *err)
+/* The entries of a mapping `node` into the object `obj`. */
+static int fill_mapping(struct fy_node *node, const char *source, int depth,
+                        json_t *obj, vouch_error *err)
 {
-    json_t *obj = json_object();
     struct fy_node_pair *pair;
     void *iter = NULL;
-    int rc = 0;
 
-    if (obj == NULL) {
-        return VOUCH_ENOMEM;
-    }
     while ((pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
         struct fy_node *key = fy_node_pair_key(pair);
         const char *text = NULL;
         size_t n = 0;
         json_t *value = NULL;
+        int rc;
 
         if (key == NULL || !fy_node_is_scalar(key)) {
-            rc = fail_at(key != NULL ? key : node, source, VOUCH_EPARSE,
-                         "a mapping key must be a string", err);
-            break;
+            return fail_at(key != NULL ? key : node, source, VOUCH_EPARSE,
+                           "a mapping key must be a string", err);
         }
         text = fy_node_get_scalar(key, &n);
         if (text == NULL || memchr(text, '\0', n) != NULL) {
-            rc = fail_at(key, source, VOUCH_EPARSE,
-                         "a mapping key holds a NUL character", err);
-            break;
+            return fail_at(key, source, VOUCH_EPARSE,
+                           "a mapping key holds a NUL character", err);
         }
         if (json_object_getn(obj, text, n) != NULL) {
-            rc = fail_at(key, source, VOUCH_EPARSE, "duplicate key", err);
-            break;
+            return fail_at(key, source, VOUCH_EPARSE, "duplicate key", err);
         }
         rc = convert(fy_node_pair_value(pair), source, depth + 1, &value,
                      err);
         if (rc < 0) {
-            break;
+            return rc;
         }
         if (json_object_setn_new(obj, text, n, value) != 0) {
-            rc = fail_at(key, source, VOUCH_EPARSE,
-                         "a mapping key is not valid UTF-8", err);
-            break;
+            return fail_at(key, source, VOUCH_EPARSE,
+                           "a mapping key is not valid UTF-8", err);
         }
     }
-    if (rc < 0) {
-        json_decref(obj);
-        return rc;
-    }
-    *out = obj;
     return 0;
 }
 
-static int convert_sequence(struct fy_node *node, const char *source,
-                            int depth, json_t **out, vouch_error *err)
+/* The items of a sequence `node` appended to the array `arr`. */
+static int fill_sequence(struct fy_node *node, const char *source, int depth,
+                         json_t *arr, vouch_error *err)
 {
-    json_t *arr = json_array();
     struct fy_node *item;
     void *iter = NULL;
-    int rc = 0;
 
-    if (arr == NULL) {
-        return VOUCH_ENOMEM;
-    }
     while ((item = fy_node_sequence_iterate(node, &iter)) != NULL) {
         json_t *value = NULL;
+        int rc = convert(item, source, depth + 1, &value, err);
 
-        rc = convert(item, source, depth + 1, &value, err);
         if (rc < 0) {
-            break;
+            return rc;
         }
         if (json_array_append_new(arr, value) != 0) {
-            rc = VOUCH_ENOMEM;
-            break;
+            return VOUCH_ENOMEM;
         }
     }
+    return 0;
+}
+
+/* A mapping as an object, a sequence as an array; none on failure. */
+static int convert_collection(struct fy_node *node, const char *source,
+                              int depth, json_t **out, vouch_error *err)
+{
+    bool mapping = fy_node_is_mapping(node);
+    json_t *collection = mapping ? json_object() : json_array();
+    int rc;
+
+    if (collection == NULL) {
+        return VOUCH_ENOMEM;
+    }
+    rc = mapping ? fill_mapping(node, source, depth, collection, err)
+                 : fill_sequence(node, source, depth, collection, err);
     if (rc < 0) {
-        json_decref(arr);
+        json_decref(collection);
         return rc;
     }
-    *out = arr;
+    *out = collection;
     return 0;
 }
 
@@ -154,11 +153,8 @@ static int convert(struct fy_node *node, const char *source, int depth,
         return fail_at(node, source, VOUCH_EPARSE, "nested too deeply",
                        err);
     }
-    if (fy_node_is_mapping(node)) {
-        return convert_mapping(node, source, depth, out, err);
-    }
-    if (fy_node_is_sequence(node)) {
-        return convert_sequence(node, source, depth, out, err);
+    if (fy_node_is_mapping(node) || fy_node_is_sequence(node)) {
+        return convert_collection(node, source, depth, out, err);
     }
     return convert_scalar(node, source, out, err);
 }

@@ -95,7 +95,7 @@ bool vutil_flag_matches(const char *arg, const char *name,
     return arg[n] == '\0';
 }
 
-bool vutil_buf_append(vutil_buf *b, const void *data, size_t n)
+bool vutil_buf_reserve(vutil_buf *b, size_t n)
 {
     if (n > b->max - b->len) {
         b->too_big = true;
@@ -114,6 +114,14 @@ bool vutil_buf_append(vutil_buf *b, const void *data, size_t n)
         }
         b->data = p;
         b->cap = cap;
+    }
+    return true;
+}
+
+bool vutil_buf_append(vutil_buf *b, const void *data, size_t n)
+{
+    if (!vutil_buf_reserve(b, n)) {
+        return false;
     }
     memcpy(b->data + b->len, data, n);
     b->len += n;

@@ -79,6 +79,11 @@ typedef struct vutil_buf {
 
 #define VUTIL_BUF_INIT(max) {NULL, 0, 0, (max), false}
 
+/* Room for `n` more bytes and a NUL after `len`, for a caller that writes
+ * them in place and then adds them to `len`; false past `max` (too_big is
+ * set) or when out of memory. */
+bool vutil_buf_reserve(vutil_buf *b, size_t n);
+
 /* Append `n` bytes; false (nothing appended) past `max` (too_big is set)
  * or when out of memory. */
 bool vutil_buf_append(vutil_buf *b, const void *data, size_t n);

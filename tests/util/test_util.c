@@ -167,6 +167,28 @@ static void test_util_grow_array(void **state)
 
 /* vutil_listed: exact matches in a NULL-terminated table; none in an
  * empty or absent one. */
+/* vutil_buf: reserve makes room to write in place without moving len;
+ * past `max` both reserve and append refuse and set too_big. */
+static void test_util_buf_reserve_and_limit(void **state)
+{
+    vutil_buf b = VUTIL_BUF_INIT(8);
+
+    (void)state;
+    assert_true(vutil_buf_reserve(&b, 5));
+    assert_true(b.cap >= 6);
+    assert_int_equal(b.len, 0);
+    memcpy(b.data, "abcde", 5);
+    b.len = 5;
+    assert_true(vutil_buf_append(&b, "fgh", 3));
+    assert_string_equal(b.data, "abcdefgh");
+    assert_false(b.too_big);
+    assert_false(vutil_buf_reserve(&b, 1));
+    assert_true(b.too_big);
+    assert_false(vutil_buf_append(&b, "i", 1));
+    assert_int_equal(b.len, 8);
+    free(b.data);
+}
+
 static void test_util_listed(void **state)
 {
     static const char *const fields[] = { "name", "labels", NULL };
@@ -285,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_util_error_set_and_prefix),
         cmocka_unit_test(test_util_ids_and_base64),
         cmocka_unit_test(test_util_grow_array),
+        cmocka_unit_test(test_util_buf_reserve_and_limit),
         cmocka_unit_test(test_util_listed),
         cmocka_unit_test(test_util_rfc3339),
         cmocka_unit_test(test_util_random_ids),
