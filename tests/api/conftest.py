@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import uuid
 
@@ -183,6 +184,25 @@ def server(store_url, workdir):
 @pytest.fixture
 def project():
     return "p-" + uuid.uuid4().hex[:12]
+
+
+def in_threads(worker, count):
+    """Run worker(0) .. worker(count - 1) at once, each on its own thread;
+    the list of what they raised (empty when all returned)."""
+    errors = []
+
+    def run(n):
+        try:
+            worker(n)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def create_note(server, project, note_id="note-a"):

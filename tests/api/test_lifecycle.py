@@ -4,14 +4,13 @@ import json
 import signal
 import socket
 import subprocess
-import threading
 import time
 import uuid
 
 import pytest
 
 from conftest import (Daemon, create_attestor, create_note, data_file,
-                      data_json, policy_body, vouchd_path)
+                      data_json, in_threads, policy_body, vouchd_path)
 
 
 def run_vouchd(*args, timeout=60):
@@ -196,26 +195,16 @@ def test_lifecycle_two_daemons_share_one_database(store_url, workdir,
 
 def test_lifecycle_concurrent_requests(server, project):
     note = create_note(server, project)
-    errors = []
 
     def worker(n):
-        try:
-            for i in range(5):
-                r = server.request("POST", "/v1/projects/%s/attestors?"
-                                   "attestorId=c%d-%d" % (project, n, i),
-                                   {"userOwnedGrafeasNote": {
-                                       "noteReference": note}})
-                if r.status != 200:
-                    errors.append(r)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
+        for i in range(5):
+            r = server.request("POST", "/v1/projects/%s/attestors?"
+                               "attestorId=c%d-%d" % (project, n, i),
+                               {"userOwnedGrafeasNote": {
+                                   "noteReference": note}})
+            assert r.status == 200, r.status
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert in_threads(worker, 8) == []
     doc = server.get("/v1/projects/%s/attestors?pageSize=1000"
                      % project).json()
     assert len(doc["attestors"]) == 40
