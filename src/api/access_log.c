@@ -89,18 +89,19 @@ void api_access_log_write(FILE *f, const char *method, const char *path,
     char when[40];
     char path_buf[512];
     char line_buf[1024];
+    /* Escaping makes a byte at most 4 ("\xNN"). */
+    size_t path_size = path != NULL ? 4 * strlen(path) + 1 : 0;
     char *p = path_buf;
     char *text = NULL;
     size_t len = 0;
     json_t *line;
 
     /* A path is escaped into the stack unless it is long. */
-    if (path != NULL && 4 * strlen(path) + 1 > sizeof(path_buf)) {
-        p = malloc(4 * strlen(path) + 1);
+    if (path_size > sizeof(path_buf)) {
+        p = malloc(path_size);
     }
     if (path != NULL && p != NULL) {
-        api_log_escape(p, p == path_buf ? sizeof(path_buf)
-                                        : 4 * strlen(path) + 1,
+        api_log_escape(p, p == path_buf ? sizeof(path_buf) : path_size,
                        path);
     }
     vutil_now_rfc3339(when, sizeof(when));
