@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server.h"
@@ -38,10 +39,15 @@ void api_log_escape(char *out, size_t size, const char *in)
     out[used] = '\0';
 }
 
-/* Write all of `line` with as few write(2) calls as the kernel allows:
- * one, in practice, so that lines of concurrent requests never mix (an
- * O_APPEND file or a pipe takes each call whole) and no lock is held
- * while the kernel works. */
+bool api_access_log_writes_whole(FILE *f)
+{
+    struct stat st;
+
+    return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Write all of `line`: one write(2) but when the kernel takes less (a
+ * full disk, a signal). */
 static void write_line(int fd, const char *line, size_t len)
 {
     while (len > 0) {
@@ -82,9 +88,9 @@ static char *print_line(json_t *line, char *buf, size_t size, size_t *len)
     return out;
 }
 
-void api_access_log_write(FILE *f, const char *method, const char *path,
-                          unsigned status, uint64_t latency_us,
-                          const char *caller)
+void api_access_log_write(FILE *f, bool writes_whole, const char *method,
+                          const char *path, unsigned status,
+                          uint64_t latency_us, const char *caller)
 {
     char when[40];
     char path_buf[512];
@@ -112,7 +118,11 @@ void api_access_log_write(FILE *f, const char *method, const char *path,
     if (line != NULL && (path == NULL || p != NULL)) {
         text = print_line(line, line_buf, sizeof(line_buf), &len);
     }
-    if (text != NULL) {
+    if (text != NULL && !writes_whole) {
+        flockfile(f);
+        write_line(fileno(f), text, len);
+        funlockfile(f);
+    } else if (text != NULL) {
         write_line(fileno(f), text, len);
     }
     if (text != line_buf) {

@@ -21,18 +21,30 @@
 void api_log_escape(char *out, size_t size, const char *in);
 
 /*
+ * Does one write(2) of any length reach `f` whole, whatever other threads
+ * write meanwhile? True for a regular file (Linux holds the file's
+ * position lock for the whole write); false for a pipe or a terminal,
+ * where only PIPE_BUF (4 KiB) bytes are written whole. Asked once, at
+ * start-up.
+ */
+bool api_access_log_writes_whole(FILE *f);
+
+/*
  * Append {"time","method","path","status","latency_us","caller"} to `f`
- * in one write(2) of its descriptor, unbuffered and without a lock
- * (whole lines even when requests end together). `method` is escaped already (api_log_escape),
+ * in one write(2) of its descriptor, unbuffered. Unless `writes_whole`
+ * (api_access_log_writes_whole(f)), the write is made holding `f`'s stdio
+ * lock, the one every fprintf to `f` takes, so that no other line, a log
+ * line or vouchd's own message, lands inside it. `method` is escaped
+ * already (api_log_escape),
  * or NULL (logged as null) when the request was refused before its
  * method was known; `path` is escaped here; `caller` is the principal
  * (an authenticated member form, printable ASCII) or NULL (null: an
  * anonymous caller, or no auth config). A line that cannot be built
  * (out of memory) is dropped. Thread-safe.
  */
-void api_access_log_write(FILE *f, const char *method, const char *path,
-                          unsigned status, uint64_t latency_us,
-                          const char *caller);
+void api_access_log_write(FILE *f, bool writes_whole, const char *method,
+                          const char *path, unsigned status,
+                          uint64_t latency_us, const char *caller);
 
 /*
  * The status to log for a request vouchd did not answer: the one

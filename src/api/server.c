@@ -353,7 +353,7 @@ static void completed(void *cls, struct MHD_Connection *connection,
         req->status = api_log_unanswered_status(connection, expired, toe);
     }
     if (s->access_log != NULL) {
-        api_access_log_write(s->access_log,
+        api_access_log_write(s->access_log, s->log_writes_whole,
                              req->begun ? req->method_text : NULL,
                              req->path, req->status, latency,
                              api_caller_name(req));
@@ -589,6 +589,8 @@ int api_server_start(api_server **out, const api_config *cfg,
     pthread_cond_init(&s->flight_cond, NULL);
 
     s->access_log = cfg->access_log;
+    s->log_writes_whole = s->access_log != NULL &&
+                          api_access_log_writes_whole(s->access_log);
     s->body_limit = cfg->body_limit;
     s->body_budget = cfg->body_budget;
     s->guard.public_hosts = cfg->public_hosts;

@@ -89,6 +89,7 @@ typedef struct api_server {
                                          none (run_v1_request.c) */
     api_metrics *metrics;
     FILE *access_log;
+    bool log_writes_whole;            /* api_access_log_writes_whole */
     size_t body_limit;
     size_t body_budget;
     uint16_t port;

@@ -1,9 +1,15 @@
 """Operations endpoints, routing errors, limits and the access log."""
 import json
+import os
+import re
+import signal
 import socket
+import subprocess
+import threading
 import time
 
-from conftest import create_note, in_threads, policy_body
+from conftest import (Daemon, create_note, in_threads, policy_body,
+                      vouchd_path)
 
 
 def test_ops_healthz_says_ok(server):
@@ -151,6 +157,56 @@ def test_ops_access_log_lines_stay_whole_under_concurrent_requests(server):
         time.sleep(0.05)
     assert seen == want
     assert text.endswith("\n")
+
+
+def test_ops_access_log_on_a_pipe_keeps_long_lines_whole(store_url):
+    # The default log is standard error, often a pipe, which takes only
+    # PIPE_BUF (4 KiB) bytes of a write whole. Lines of ~6 KB from eight
+    # threads, read slowly so that writers wait for room in the pipe, must
+    # still come out one whole JSON object each.
+    proc = subprocess.Popen([vouchd_path(), "--listen", "127.0.0.1:0",
+                             "--store", store_url, "--threads", "4"],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    chunks = []
+    first = b""
+    while b"\n" not in first:
+        part = os.read(proc.stderr.fileno(), 4096)
+        assert part, "vouchd exited"
+        first += part
+    m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", first)
+    assert m, first
+    d = Daemon(store_url, ".")
+    d.port = int(m.group(1))
+    chunks.append(first)
+
+    def read_slowly():
+        while True:
+            part = os.read(proc.stderr.fileno(), 512)
+            if not part:
+                return
+            chunks.append(part)
+            time.sleep(0.0005)
+
+    reader = threading.Thread(target=read_slowly)
+    reader.start()
+    try:
+        def worker(n):
+            for i in range(12):
+                r = d.get("/v1/projects/pipe%d-%d/%s/policy"
+                          % (n, i, "y" * 6000))
+                assert r.status == 404
+
+        assert in_threads(worker, 8) == []
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        reader.join()
+    lines = [json.loads(line) for line in b"".join(chunks).splitlines()
+             if line.startswith(b'{"time"')]
+    mine = {e["path"] for e in lines
+            if e["path"].startswith("/v1/projects/pipe")}
+    assert len(mine) == 96
 
 
 def metric_count(text, route, method, code):
