@@ -64,16 +64,6 @@ const vouch__auth_issuer *vouch__auth_config_issuer(
 int vouch__auth_read_file(const char *path, size_t max, char **out,
                           size_t *out_len, vouch_error *err);
 
-/*
- * Defines `ret name(const type *obj)`, returning obj->field: the read
- * accessors of the public types that only hand a field back.
- */
-#define VOUCH__AUTH_GETTER(ret, name, type, field) \
-    ret name(const type *obj)                      \
-    {                                              \
-        return obj->field;                         \
-    }
-
 /* The VOUCH_ETOOBIG error of an input (`what`) over its size limit. */
 static inline int vouch__auth_too_big(vouch_error *err, const char *source,
                                       const char *what, size_t len,

@@ -49,15 +49,15 @@ const char *vouch_authn_result_name(vouch_authn_result result)
 
 /* ---- identities ------------------------------------------------------- */
 
-VOUCH__AUTH_GETTER(const char *, vouch_identity_principal, vouch_identity,
+VUTIL_GETTER(const char *, vouch_identity_principal, vouch_identity,
                    principal)
-VOUCH__AUTH_GETTER(const char *, vouch_identity_email, vouch_identity, email)
-VOUCH__AUTH_GETTER(const char *, vouch_identity_subject, vouch_identity,
+VUTIL_GETTER(const char *, vouch_identity_email, vouch_identity, email)
+VUTIL_GETTER(const char *, vouch_identity_subject, vouch_identity,
                    subject)
-VOUCH__AUTH_GETTER(vouch_authn_method, vouch_identity_method, vouch_identity,
+VUTIL_GETTER(vouch_authn_method, vouch_identity_method, vouch_identity,
                    method)
-VOUCH__AUTH_GETTER(const char *, vouch_identity_issuer, vouch_identity, issuer)
-VOUCH__AUTH_GETTER(int64_t, vouch_identity_expires, vouch_identity, expires)
+VUTIL_GETTER(const char *, vouch_identity_issuer, vouch_identity, issuer)
+VUTIL_GETTER(int64_t, vouch_identity_expires, vouch_identity, expires)
 
 void vouch_identity_free(vouch_identity *id)
 {

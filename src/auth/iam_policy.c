@@ -434,11 +434,11 @@ void vouch_iam_policy_free(vouch_iam_policy *policy)
 
 /* ---- accessors and printing ------------------------------------------ */
 
-VOUCH__AUTH_GETTER(const char *, vouch_iam_policy_etag, vouch_iam_policy,
+VUTIL_GETTER(const char *, vouch_iam_policy_etag, vouch_iam_policy,
                    etag)
-VOUCH__AUTH_GETTER(const char *, vouch_iam_policy_request_etag,
+VUTIL_GETTER(const char *, vouch_iam_policy_request_etag,
                    vouch_iam_policy, request_etag)
-VOUCH__AUTH_GETTER(size_t, vouch_iam_policy_binding_count, vouch_iam_policy,
+VUTIL_GETTER(size_t, vouch_iam_policy_binding_count, vouch_iam_policy,
                    binding_count)
 
 const char *vouch_iam_policy_binding_role(const vouch_iam_policy *policy,

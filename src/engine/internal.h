@@ -62,10 +62,7 @@
  * what the value is and how long a borrowed one lives.
  */
 #define VOUCH__GETTER(ret, type, field)                                      \
-    VOUCH_API ret vouch_##type##_##field(const vouch_##type *self)           \
-    {                                                                        \
-        return self->field;                                                  \
-    }
+    VUTIL_GETTER(VOUCH_API ret, vouch_##type##_##field, vouch_##type, field)
 
 /*
  * Define the public getters of an array field ITEMS of vouch_TYPE that

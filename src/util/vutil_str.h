@@ -98,6 +98,15 @@ bool vutil_buf_append(vutil_buf *b, const void *data, size_t n);
 bool vutil_grow(void *items, size_t *cap, size_t count, size_t size,
                 size_t first);
 
+/* Define `RET NAME(const TYPE *obj)`, which returns obj->FIELD: the
+ * accessors of public types that only hand a field back (RET may carry an
+ * export attribute). */
+#define VUTIL_GETTER(ret, name, type, field)                                 \
+    ret name(const type *obj)                                                \
+    {                                                                        \
+        return obj->field;                                                   \
+    }
+
 /* Is `s` one of the strings of the NULL-terminated `list` (a NULL list
  * is empty)? For tables of accepted names, such as a body's fields. */
 bool vutil_listed(const char *const *list, const char *s);
