@@ -554,9 +554,10 @@ static void test_key_pkix_accepts_uri_ids(void **state)
     static const char *const good[] = {
         "ni:///sha-256;abc", "openpgp4fpr:ABCDEF", "https://example.com/k",
         "a:", "x+y-z.w:anything/%20?#",
-        /* gcloud's Cloud KMS key ids are network-path references. */
-        "//cloudkms.googleapis.com/v1/projects/p/locations/l/keyRings/r/"
-        "cryptoKeys/k/cryptoKeyVersions/1",
+        /* gcloud's Cloud KMS key ids are network-path references (one
+         * string, two lines: the parentheses tell clang it is meant). */
+        ("//cloudkms.googleapis.com/v1/projects/p/locations/l/keyRings/r/"
+         "cryptoKeys/k/cryptoKeyVersions/1"),
     };
     blob a = key_file("p256.pub.pem");
     size_t i;
