@@ -305,7 +305,8 @@ bench_store() {
         # the machine's speed drifts by several per cent within minutes.
         before_rate=$(verify_rate)
         validate_run validate_cold "$here/validate_cold.lua"
-        echo "openssl $before_rate $(verify_rate)"
+        after_rate=$(verify_rate)
+        echo "openssl $before_rate $after_rate"
         wrk_run healthz /healthz
     } > "$work/results"
     stop_vouchd
