@@ -24,10 +24,12 @@ const char *const vouch__policy_map_fields[VOUCH_RULE_MAP_COUNT] = {
 
 const char *const vouch__policy_map_key_forms[VOUCH_RULE_MAP_COUNT] = {
     "LOCATION.CLUSTER_ID, e.g. us-central1-a.prod-cluster",
-    "a namespace matching [a-z.-]+",
-    "NAMESPACE:SERVICE_ACCOUNT, e.g. test-ns:default",
+    "a namespace matching [a-z.-]+ of at most 63 characters",
+    ("NAMESPACE:SERVICE_ACCOUNT of at most 63 and 253 characters, e.g. "
+     "test-ns:default"),
     ("spiffe://DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT or "
-     "DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT"),
+     "DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT, each of letters, digits, "
+     "'.', '_' and '-' and of at most 255, 63 and 253 characters"),
 };
 
 const char *const vouch__evaluation_names[VOUCH__EVALUATION_NAMES] = {

@@ -8,7 +8,19 @@
 
 #include "rule_map.h"
 
+/*
+ * Lengths the names behind the keys have where they come from: a GKE
+ * cluster name (GKE), a Kubernetes namespace (an RFC 1123 label) and
+ * service account (a DNS subdomain), a SPIFFE trust domain. Besides
+ * refusing what no cluster can hold, they keep every key of a valid
+ * policy within the 1,024 characters YAML reads as a key, so any policy
+ * vouch accepts prints as YAML and reads back (vutil_yaml.h).
+ */
 #define GKE_CLUSTER_NAME_MAX 40
+#define GCP_LOCATION_MAX 63
+#define K8S_NAMESPACE_MAX 63
+#define K8S_NAME_MAX 253
+#define SPIFFE_TRUST_DOMAIN_MAX 255
 
 static bool lower_alnum(char c)
 {
@@ -53,7 +65,7 @@ static bool cluster_key_ok(const char *s, size_t n)
 {
     size_t loc = offset_of(s, n, '.');
 
-    return loc < n && gke_name(s, loc) &&
+    return loc < n && loc <= GCP_LOCATION_MAX && gke_name(s, loc) &&
            n - loc - 1 <= GKE_CLUSTER_NAME_MAX &&
            gke_name(s + loc + 1, n - loc - 1);
 }
@@ -67,7 +79,7 @@ static bool namespace_key_ok(const char *s, size_t n)
             return false;
         }
     }
-    return n > 0;
+    return n > 0 && n <= K8S_NAMESPACE_MAX;
 }
 
 /* NAMESPACE:NAME (rule_map.h) */
@@ -75,19 +87,25 @@ static bool service_account_key_ok(const char *s, size_t n)
 {
     size_t colon = offset_of(s, n, ':');
 
-    return colon < n && lower_set(s, colon, ".-") &&
+    return colon < n && colon <= K8S_NAMESPACE_MAX &&
+           lower_set(s, colon, ".-") && n - colon - 1 <= K8S_NAME_MAX &&
            lower_set(s + colon + 1, n - colon - 1, ".-");
 }
 
-static bool no_slash_segment(const char *s, size_t n)
+/* A SPIFFE ID's segment: letters, digits, '.', '_' and '-', at least one
+ * and at most `max`. */
+static bool spiffe_segment(const char *s, size_t n, size_t max)
 {
     size_t i;
 
-    if (n == 0) {
+    if (n == 0 || n > max) {
         return false;
     }
     for (i = 0; i < n; i++) {
-        if (s[i] == '/' || (unsigned char)s[i] <= 0x20 || s[i] == 0x7f) {
+        char c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
             return false;
         }
     }
@@ -96,12 +114,15 @@ static bool no_slash_segment(const char *s, size_t n)
 
 /*
  * Split an Istio identity "[spiffe://]DOMAIN/ns/NS/sa/SA" into its three
- * segments (none empty, none holding '/', a space or a control byte).
+ * segments, each a SPIFFE ID segment no longer than a trust domain, a
+ * Kubernetes namespace and a service account name may be.
  */
 static bool istio_split(const char *s, size_t n, const char *parts[3],
                         size_t lens[3])
 {
     static const char scheme[] = "spiffe://";
+    static const size_t max[3] = { SPIFFE_TRUST_DOMAIN_MAX,
+                                   K8S_NAMESPACE_MAX, K8S_NAME_MAX };
     size_t pos = 0;
     size_t k;
 
@@ -117,7 +138,7 @@ static bool istio_split(const char *s, size_t n, const char *parts[3],
         }
         parts[k] = s + start;
         lens[k] = pos - start;
-        if (!no_slash_segment(parts[k], lens[k])) {
+        if (!spiffe_segment(parts[k], lens[k], max[k])) {
             return false;
         }
         if (k == 2) {

@@ -14,13 +14,15 @@
 
 /*
  * Is the `n` bytes of `s` a key of `map`, as Google defines them?
- *   cluster          LOCATION.CLUSTER: a zone or region, then a GKE
- *                    cluster name ([a-z][a-z0-9-]*, not ending in '-',
- *                    at most 40 bytes)
- *   namespace        [a-z.-]+
- *   service account  NAMESPACE:NAME, each [a-z0-9.-]+
+ *   cluster          LOCATION.CLUSTER: a zone or region (at most 63
+ *                    bytes), then a GKE cluster name ([a-z][a-z0-9-]*,
+ *                    not ending in '-', at most 40 bytes)
+ *   namespace        [a-z.-]+, at most 63 bytes
+ *   service account  NAMESPACE:NAME, each [a-z0-9.-]+, at most 63 and
+ *                    253 bytes
  *   Istio identity   spiffe://DOMAIN/ns/NAMESPACE/sa/NAME, or the same
- *                    without "spiffe://"
+ *                    without "spiffe://"; each segment [A-Za-z0-9._-]+,
+ *                    at most 255, 63 and 253 bytes
  */
 bool vouch__rule_map_key_ok(vouch_rule_map map, const char *s, size_t n);
 

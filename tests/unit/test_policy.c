@@ -614,6 +614,118 @@ static void test_policy_parse_checks_rule_map_key_forms(void **state)
     }
 }
 
+/* `field` with one key built from `parts` (each run: a text, or a byte
+ * repeated), parsed from YAML: 0 or the error code. With `round_trip`, a
+ * parsed policy must print as YAML and JSON that read back the same. */
+typedef struct key_run {
+    const char *text;
+    char byte;
+    size_t count;
+} key_run;
+
+static int parse_long_key(const char *field, const key_run *runs,
+                          size_t nruns, bool round_trip)
+{
+    char key[1200];
+    char doc[1600];
+    size_t used = 0;
+    vouch_policy *policy = NULL;
+    vouch_error err = VOUCH_ERROR_INIT;
+    int rc;
+
+    for (size_t i = 0; i < nruns; i++) {
+        if (runs[i].text != NULL) {
+            used += (size_t)snprintf(key + used, sizeof(key) - used, "%s",
+                                     runs[i].text);
+        } else {
+            memset(key + used, runs[i].byte, runs[i].count);
+            used += runs[i].count;
+        }
+    }
+    key[used] = '\0';
+    snprintf(doc, sizeof(doc), RULE "%s:\n  %s:\n" ALLOW_RULE, field, key);
+    rc = vouch_policy_parse(&policy, doc, strlen(doc), VOUCH_FORMAT_YAML,
+                            "p.doc", &err);
+    if (rc != 0) {
+        assert_non_null(strstr(err.message, "is not"));
+        return rc;
+    }
+    if (round_trip) {
+        for (int f = 0; f < 2; f++) {
+            vouch_format format = f == 0 ? VOUCH_FORMAT_YAML
+                                         : VOUCH_FORMAT_JSON;
+            char *text = print(policy, format);
+            vouch_policy *again = parse_ok(text, format);
+            char *text2 = print(again, format);
+
+            assert_string_equal(text, text2);
+            assert_non_null(strstr(text, key));
+            vouch_free(text);
+            vouch_free(text2);
+            vouch_policy_free(again);
+        }
+    }
+    vouch_policy_free(policy);
+    return 0;
+}
+
+/* The names behind the keys are as long as Kubernetes, GKE and SPIFFE let
+ * them be, and no longer: so the longest key still prints as a YAML key
+ * (at most 1,024 characters) and reads back. fuzz_policy_json found a
+ * 1,142-character Istio key that printed as YAML no reader takes. */
+static void test_policy_rule_map_keys_have_their_names_lengths(void **state)
+{
+    static const char *const istio = "istioServiceIdentityAdmissionRules";
+    static const char *const sa = "kubernetesServiceAccountAdmissionRules";
+    static const char *const ns = "kubernetesNamespaceAdmissionRules";
+    static const char *const cluster = "clusterAdmissionRules";
+
+    (void)state;
+    {
+        key_run longest[] = { { "spiffe://", 0, 0 }, { NULL, 'd', 255 },
+                              { "/ns/", 0, 0 }, { NULL, 'n', 63 },
+                              { "/sa/", 0, 0 }, { NULL, 's', 253 } };
+        key_run domain[] = { { NULL, 'd', 256 }, { "/ns/n/sa/s", 0, 0 } };
+        key_run name_space[] = { { "d/ns/", 0, 0 }, { NULL, 'n', 64 },
+                                 { "/sa/s", 0, 0 } };
+        key_run account[] = { { "d/ns/n/sa/", 0, 0 }, { NULL, 's', 254 } };
+        key_run odd[] = { { "d(1)/ns/n/sa/s", 0, 0 } };
+
+        assert_int_equal(parse_long_key(istio, longest, 6, true), 0);
+        assert_int_equal(parse_long_key(istio, domain, 2, false),
+                         VOUCH_EINVAL);
+        assert_int_equal(parse_long_key(istio, name_space, 3, false),
+                         VOUCH_EINVAL);
+        assert_int_equal(parse_long_key(istio, account, 2, false),
+                         VOUCH_EINVAL);
+        assert_int_equal(parse_long_key(istio, odd, 1, false), VOUCH_EINVAL);
+    }
+    {
+        key_run longest[] = { { NULL, 'n', 63 }, { ":", 0, 0 },
+                              { NULL, 's', 253 } };
+        key_run name_space[] = { { NULL, 'n', 64 }, { ":s", 0, 0 } };
+        key_run account[] = { { "n:", 0, 0 }, { NULL, 's', 254 } };
+
+        assert_int_equal(parse_long_key(sa, longest, 3, true), 0);
+        assert_int_equal(parse_long_key(sa, name_space, 2, false),
+                         VOUCH_EINVAL);
+        assert_int_equal(parse_long_key(sa, account, 2, false),
+                         VOUCH_EINVAL);
+    }
+    {
+        key_run longest[] = { { NULL, 'n', 63 } };
+        key_run over[] = { { NULL, 'n', 64 } };
+        key_run location[] = { { NULL, 'l', 63 }, { ".c", 0, 0 } };
+        key_run far[] = { { NULL, 'l', 64 }, { ".c", 0, 0 } };
+
+        assert_int_equal(parse_long_key(ns, longest, 1, true), 0);
+        assert_int_equal(parse_long_key(ns, over, 1, false), VOUCH_EINVAL);
+        assert_int_equal(parse_long_key(cluster, location, 2, true), 0);
+        assert_int_equal(parse_long_key(cluster, far, 2, false),
+                         VOUCH_EINVAL);
+    }
+}
+
 static void test_policy_parse_rejects_malformed_documents(void **state)
 {
     (void)state;
@@ -778,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_policy_parse_checks_rule_map_keys),
         cmocka_unit_test(test_policy_parse_allows_one_rule_map),
         cmocka_unit_test(test_policy_parse_checks_rule_map_key_forms),
+        cmocka_unit_test(test_policy_rule_map_keys_have_their_names_lengths),
         cmocka_unit_test(test_policy_parse_rejects_malformed_documents),
         cmocka_unit_test(test_policy_parse_enforces_size_limit),
         cmocka_unit_test(test_policy_parse_reads_only_len_bytes),
