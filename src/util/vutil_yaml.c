@@ -47,6 +47,7 @@ typedef struct printer {
     struct fy_document *fyd;
     vutil_yaml_style style;
     bool too_deep;
+    bool long_key;      /* a key make_key cannot write */
     regex_t re[IMPLICIT_COUNT];
     size_t re_count;
 } printer;
@@ -227,13 +228,22 @@ static bool simple_plain(const char *s, size_t n)
     return true;
 }
 
-static struct fy_node *make_string(printer *p, const char *s, size_t n)
+/*
+ * The YAML text of the string `s` (`n` bytes) as a scalar, quoted as the
+ * printer's style says: plain (*text NULL: `s` itself is the text), or a
+ * malloc'd single- or double-quoted scalar in *text. *len is the text's
+ * length either way. Returns false when out of memory.
+ */
+static bool quote_string(const printer *p, const char *s, size_t n,
+                         char **text, size_t *len)
 {
     enum quoting q;
     char *buf = NULL;
     size_t i;
     size_t j = 0;
 
+    *text = NULL;
+    *len = n;
     if (p->style == VUTIL_YAML_SIMPLE) {
         q = simple_plain(s, n) ? QUOTE_NONE : QUOTE_DOUBLE;
     } else if (memchr(s, '\0', n) != NULL) {
@@ -245,18 +255,15 @@ static struct fy_node *make_string(printer *p, const char *s, size_t n)
         }
     }
     if (q == QUOTE_NONE) {
-        return fy_node_create_scalar_copy(p->fyd, s, n);
+        return true;
     }
     if (q == QUOTE_SINGLE) {
-        size_t cap;
-
         if (n > (SIZE_MAX - 3) / 2) {
-            return NULL;
+            return false;
         }
-        cap = 2 * n + 3;
-        buf = malloc(cap);
+        buf = malloc(2 * n + 3);
         if (buf == NULL) {
-            return NULL;
+            return false;
         }
         buf[j++] = '\'';
         for (i = 0; i < n; i++) {
@@ -266,26 +273,108 @@ static struct fy_node *make_string(printer *p, const char *s, size_t n)
             buf[j++] = s[i];
         }
         buf[j++] = '\'';
-        /* The document keeps (and later frees) the source text. */
-        return fy_node_build_from_malloc_string(p->fyd, buf, j);
+        buf[j] = '\0';
     } else {
         /* A JSON string literal is a valid YAML double-quoted scalar. */
         json_t *str = json_stringn(s, n);
 
         if (str == NULL) {
-            return NULL;
+            return false;
         }
         buf = json_dumps(str, JSON_ENCODE_ANY);
         json_decref(str);
+        buf = buf != NULL ? escape_unsafe(buf) : NULL;
         if (buf == NULL) {
-            return NULL;
+            return false;
         }
-        buf = escape_unsafe(buf);
-        if (buf == NULL) {
-            return NULL;
-        }
-        return fy_node_build_from_malloc_string(p->fyd, buf, strlen(buf));
+        j = strlen(buf);
     }
+    *text = buf;
+    *len = j;
+    return true;
+}
+
+/* A scalar node of `text` (`len` bytes, owned: NULL for plain `s`). */
+static struct fy_node *scalar_node(printer *p, const char *s, size_t n,
+                                   char *text, size_t len)
+{
+    if (text == NULL) {
+        return fy_node_create_scalar_copy(p->fyd, s, n);
+    }
+    /* The document keeps (and later frees) the source text. */
+    return fy_node_build_from_malloc_string(p->fyd, text, len);
+}
+
+static struct fy_node *make_string(printer *p, const char *s, size_t n)
+{
+    char *text;
+    size_t len;
+
+    if (!quote_string(p, s, n, &text, &len)) {
+        return NULL;
+    }
+    return scalar_node(p, s, n, text, len);
+}
+
+/* Every character of `s` may stand raw in a literal block scalar: no
+ * line break (a key with one is written explicit anyway), and nothing
+ * choose_quoting would double-quote. */
+static bool literal_ok(const char *s, size_t n)
+{
+    unsigned code;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if ((c < 0x20 && c != '\t') ||
+            unsafe_len((const unsigned char *)s + i, n - i, &code) > 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A mapping key. YAML reads an implicit key ("key: value") of at most
+ * 1024 characters, quotes included: libyaml, PyYAML and libvouch's reader
+ * refuse a longer one. libfyaml 0.7.12 writes every key without a line
+ * break that way, but a key in block (literal) style only as an explicit
+ * one ("? |-", then ": value"), so a longer key is built as a literal
+ * block. Its bytes are counted: never fewer than its characters. A key
+ * that cannot stand in a literal block (control characters) is refused.
+ */
+static struct fy_node *make_key(printer *p, const char *s, size_t n)
+{
+    char *text;
+    size_t len;
+    char *block;
+    size_t used;
+
+    if (!quote_string(p, s, n, &text, &len)) {
+        return NULL;
+    }
+    if (len <= VUTIL_YAML_IMPLICIT_KEY_MAX || memchr(s, '\n', n) != NULL ||
+        memchr(s, '\r', n) != NULL) {
+        return scalar_node(p, s, n, text, len);
+    }
+    free(text);
+    if (!literal_ok(s, n)) {
+        p->long_key = true;
+        return NULL;
+    }
+    /* "|-" (no final line break), "|2-" when the text starts with a
+     * space (its indentation cannot be guessed then), the text indented
+     * by two spaces, a line break. */
+    block = malloc(n + 8);
+    if (block == NULL) {
+        return NULL;
+    }
+    used = (size_t)snprintf(block, 8, "%s\n  ", s[0] == ' ' ? "|2-" : "|-");
+    memcpy(block + used, s, n);
+    used += n;
+    block[used++] = '\n';
+    block[used] = '\0';
+    return fy_node_build_from_malloc_string(p->fyd, block, used);
 }
 
 static int cmp_keys(const void *a, const void *b)
@@ -326,7 +415,7 @@ static struct fy_node *build(printer *p, const json_t *v, int depth)
         qsort(keys, i, sizeof(*keys), cmp_keys);
         count = i;
         for (i = 0; i < count; i++) {
-            struct fy_node *k = make_string(p, keys[i], strlen(keys[i]));
+            struct fy_node *k = make_key(p, keys[i], strlen(keys[i]));
             struct fy_node *child =
                 build(p, json_object_get(v, keys[i]), depth + 1);
 
@@ -384,6 +473,12 @@ static int print_failed(vouch_error *err, const printer *p)
         return vutil_error_set(err, VOUCH_ETOOBIG, NULL, 0, 0,
                                "nested over %d levels",
                                VUTIL_YAML_MAX_DEPTH);
+    }
+    if (p->long_key) {
+        return vutil_error_set(err, VOUCH_EINVAL, NULL, 0, 0,
+                               "a key of over %d bytes with control "
+                               "characters cannot be written as YAML "
+                               "(JSON can)", VUTIL_YAML_IMPLICIT_KEY_MAX);
     }
     return vutil_error_set(err, VOUCH_ENOMEM, NULL, 0, 0,
                            "out of memory printing YAML");

@@ -16,7 +16,10 @@
  *
  * Either way, characters libfyaml's emitter would drop or turn into line
  * breaks in a double-quoted scalar (DEL, C1 controls, U+2028, U+2029,
- * U+FEFF) are written as \uXXXX escapes.
+ * U+FEFF) are written as \uXXXX escapes, and a key whose text passes
+ * VUTIL_YAML_IMPLICIT_KEY_MAX bytes is written as an explicit key ("? |-"
+ * and the key as a literal block, then ": value"): YAML reads no longer
+ * implicit key.
  *
  * Thread safety: reentrant.
  */
@@ -37,6 +40,9 @@ typedef enum vutil_yaml_style {
 /* Deepest nesting printed. */
 #define VUTIL_YAML_MAX_DEPTH 64
 
+/* Longest implicit key YAML reads ("key: value"), in characters. */
+#define VUTIL_YAML_IMPLICIT_KEY_MAX 1024
+
 /*
  * Print `root` as one YAML document (no "---" or "..." marks).
  *
@@ -44,7 +50,9 @@ typedef enum vutil_yaml_style {
  *                      free(). NULL on failure.
  * @param[out] out_len  its length; may be NULL.
  * @return 0; VOUCH_ETOOBIG (nested deeper than VUTIL_YAML_MAX_DEPTH);
- *         VOUCH_ENOMEM.
+ *         VOUCH_EINVAL (a key over VUTIL_YAML_IMPLICIT_KEY_MAX bytes with
+ *         control characters: only a double-quoted scalar holds those, and
+ *         libfyaml writes one only as an implicit key); VOUCH_ENOMEM.
  */
 int vutil_yaml_from_json(const json_t *root, vutil_yaml_style style,
                          char **out, size_t *out_len, vouch_error *err);

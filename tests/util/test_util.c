@@ -300,6 +300,87 @@ static void test_util_yaml_too_deep(void **state)
     json_decref(v);
 }
 
+/* A key of `n` copies of `c`, after `first` (may be ""): as a JSON object
+ * {KEY: 1}, malloc'd. */
+static json_t *object_with_key(const char *first, char c, size_t n)
+{
+    size_t lead = strlen(first);
+    char *key = malloc(lead + n + 1);
+    json_t *v = json_object();
+
+    assert_non_null(key);
+    memcpy(key, first, lead);
+    memset(key + lead, c, n);
+    key[lead + n] = '\0';
+    assert_int_equal(json_object_set_new(v, key, json_integer(1)), 0);
+    free(key);
+    return v;
+}
+
+/* YAML reads no implicit key ("key: value") over 1,024 characters: a
+ * longer one is written explicit, as a literal block ("? |-"); one
+ * with a control character, which no literal block can hold, is refused
+ * with the reason. */
+static void test_util_yaml_long_keys(void **state)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    json_t *v;
+    char *text = NULL;
+    char want[1200];
+
+    (void)state;
+    v = object_with_key("", 'a', VUTIL_YAML_IMPLICIT_KEY_MAX);
+    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
+                                          &err), 0);
+    assert_int_equal(strlen(text), VUTIL_YAML_IMPLICIT_KEY_MAX + 4);
+    assert_memory_equal(text + VUTIL_YAML_IMPLICIT_KEY_MAX, ": 1\n", 4);
+    free(text);
+    json_decref(v);
+
+    v = object_with_key("", 'a', VUTIL_YAML_IMPLICIT_KEY_MAX + 1);
+    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
+                                          &err), 0);
+    memcpy(want, "? |-\n  ", 7);
+    memset(want + 7, 'a', VUTIL_YAML_IMPLICIT_KEY_MAX + 1);
+    strcpy(want + 7 + VUTIL_YAML_IMPLICIT_KEY_MAX + 1, "\n: 1\n");
+    assert_string_equal(text, want);
+    free(text);
+    json_decref(v);
+
+    /* What the quotes add counts: 1,001 characters, 1,503 single-quoted
+     * ('#' first asks for quotes, and each ' is written twice). */
+    memset(want, 0, sizeof(want));
+    want[0] = '#';
+    for (size_t i = 0; i < 500; i++) {
+        memcpy(want + 1 + 2 * i, "'a", 2);
+    }
+    v = json_object();
+    assert_int_equal(json_object_set_new(v, want, json_integer(1)), 0);
+    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
+                                          &err), 0);
+    assert_memory_equal(text, "? |-\n  #'a'a", 12);
+    free(text);
+    json_decref(v);
+
+    /* A leading space needs the indentation said: "|2-". */
+    v = object_with_key(" ", 'a', VUTIL_YAML_IMPLICIT_KEY_MAX);
+    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
+                                          &err), 0);
+    assert_memory_equal(text, "? |2-\n   aa", 11);
+    free(text);
+    json_decref(v);
+
+    v = object_with_key("\x01", 'a', VUTIL_YAML_IMPLICIT_KEY_MAX);
+    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_SIMPLE, &text, NULL,
+                                          &err),
+                     VOUCH_EINVAL);
+    assert_null(text);
+    assert_non_null(strstr(err.message, "a key of over 1024 bytes with "
+                                        "control characters cannot be "
+                                        "written as YAML"));
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_util_random_ids),
         cmocka_unit_test(test_util_yaml_styles),
         cmocka_unit_test(test_util_yaml_too_deep),
+        cmocka_unit_test(test_util_yaml_long_keys),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
