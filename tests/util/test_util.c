@@ -300,8 +300,7 @@ static void test_util_yaml_too_deep(void **state)
     json_decref(v);
 }
 
-/* A key of `n` copies of `c`, after `first` (may be ""): as a JSON object
- * {KEY: 1}, malloc'd. */
+/* {KEY: 1} with KEY `first` (may be "") then `n` copies of `c`. */
 static json_t *object_with_key(const char *first, char c, size_t n)
 {
     size_t lead = strlen(first);
@@ -317,35 +316,46 @@ static json_t *object_with_key(const char *first, char c, size_t n)
     return v;
 }
 
+/* Print `v` (taken) in gcloud's style; its text must start with the
+ * `n` bytes of `want` and be `len` bytes long (0: any length). */
+static void expect_yaml_start(json_t *v, const char *want, size_t n,
+                              size_t len)
+{
+    vouch_error err = VOUCH_ERROR_INIT;
+    char *text = NULL;
+
+    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
+                                          &err), 0);
+    assert_memory_equal(text, want, n);
+    if (len > 0) {
+        assert_int_equal(strlen(text), len);
+    }
+    free(text);
+    json_decref(v);
+}
+
 /* YAML reads no implicit key ("key: value") over 1,024 characters: a
  * longer one is written explicit, as a literal block ("? |-"); one
  * with a control character, which no literal block can hold, is refused
  * with the reason. */
 static void test_util_yaml_long_keys(void **state)
 {
+    const size_t max = VUTIL_YAML_IMPLICIT_KEY_MAX;
     vouch_error err = VOUCH_ERROR_INIT;
     json_t *v;
     char *text = NULL;
     char want[1200];
 
     (void)state;
-    v = object_with_key("", 'a', VUTIL_YAML_IMPLICIT_KEY_MAX);
-    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
-                                          &err), 0);
-    assert_int_equal(strlen(text), VUTIL_YAML_IMPLICIT_KEY_MAX + 4);
-    assert_memory_equal(text + VUTIL_YAML_IMPLICIT_KEY_MAX, ": 1\n", 4);
-    free(text);
-    json_decref(v);
-
-    v = object_with_key("", 'a', VUTIL_YAML_IMPLICIT_KEY_MAX + 1);
-    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
-                                          &err), 0);
+    /* The longest implicit key, then one byte more. */
+    memset(want, 'a', max);
+    memcpy(want + max, ": 1\n", 4);
+    expect_yaml_start(object_with_key("", 'a', max), want, max + 4, max + 4);
     memcpy(want, "? |-\n  ", 7);
-    memset(want + 7, 'a', VUTIL_YAML_IMPLICIT_KEY_MAX + 1);
-    strcpy(want + 7 + VUTIL_YAML_IMPLICIT_KEY_MAX + 1, "\n: 1\n");
-    assert_string_equal(text, want);
-    free(text);
-    json_decref(v);
+    memset(want + 7, 'a', max + 1);
+    memcpy(want + 7 + max + 1, "\n: 1\n", 5);
+    expect_yaml_start(object_with_key("", 'a', max + 1), want, max + 13,
+                      max + 13);
 
     /* What the quotes add counts: 1,001 characters, 1,503 single-quoted
      * ('#' first asks for quotes, and each ' is written twice). */
@@ -356,21 +366,12 @@ static void test_util_yaml_long_keys(void **state)
     }
     v = json_object();
     assert_int_equal(json_object_set_new(v, want, json_integer(1)), 0);
-    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
-                                          &err), 0);
-    assert_memory_equal(text, "? |-\n  #'a'a", 12);
-    free(text);
-    json_decref(v);
+    expect_yaml_start(v, "? |-\n  #'a'a", 12, 0);
 
     /* A leading space needs the indentation said: "|2-". */
-    v = object_with_key(" ", 'a', VUTIL_YAML_IMPLICIT_KEY_MAX);
-    assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_GCLOUD, &text, NULL,
-                                          &err), 0);
-    assert_memory_equal(text, "? |2-\n   aa", 11);
-    free(text);
-    json_decref(v);
+    expect_yaml_start(object_with_key(" ", 'a', max), "? |2-\n   aa", 11, 0);
 
-    v = object_with_key("\x01", 'a', VUTIL_YAML_IMPLICIT_KEY_MAX);
+    v = object_with_key("\x01", 'a', max);
     assert_int_equal(vutil_yaml_from_json(v, VUTIL_YAML_SIMPLE, &text, NULL,
                                           &err),
                      VOUCH_EINVAL);
