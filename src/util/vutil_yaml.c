@@ -63,7 +63,9 @@ static bool is_ws(char c)
  * The length of the UTF-8 sequence at `s` (of `n` bytes) that YAML does
  * not allow raw and libfyaml 0.7.12's emitter would drop or turn into a
  * line break from a double-quoted scalar: DEL, the C1 controls U+0080 to
- * U+009F, LS U+2028, PS U+2029 and BOM U+FEFF. 0 for anything else.
+ * U+009F, LS U+2028, PS U+2029 and BOM U+FEFF; or would write raw: the
+ * noncharacters U+FFFE and U+FFFF, outside YAML's printable set (found
+ * by fuzz_policy_json). 0 for anything else.
  */
 static size_t unsafe_len(const unsigned char *s, size_t n,
                          unsigned *code)
@@ -83,6 +85,11 @@ static size_t unsafe_len(const unsigned char *s, size_t n,
     }
     if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) {
         *code = 0xfeff;
+        return 3;
+    }
+    if (n >= 3 && s[0] == 0xef && s[1] == 0xbf &&
+        (s[2] == 0xbe || s[2] == 0xbf)) {
+        *code = 0xffc0u + (s[2] & 0x3fu);
         return 3;
     }
     return 0;

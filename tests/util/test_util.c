@@ -277,6 +277,10 @@ static void test_util_yaml_styles(void **state)
     expect_yaml("{\"b\": \"yes\", \"a\": \"x: y\", \"c\": \"p/n@1\"}",
                 VUTIL_YAML_SIMPLE, "a: \"x: y\"\nb: \"yes\"\nc: p/n@1\n");
     expect_yaml("{\"k\": \"a b\"}", VUTIL_YAML_SIMPLE, "k: \"a b\"\n");
+    /* U+FFFE and U+FFFF are outside YAML's printable set: escaped, or
+     * vouch's reader would refuse the print (fuzz_policy_json). */
+    expect_yaml("{\"k\": \"a\\ufffe b\\uffff\"}", VUTIL_YAML_GCLOUD,
+                "k: \"a\\uFFFE b\\uFFFF\"\n");
 }
 
 static void test_util_yaml_too_deep(void **state)
