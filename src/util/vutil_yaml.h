@@ -16,7 +16,8 @@
  *
  * Either way, characters libfyaml's emitter would drop or turn into line
  * breaks in a double-quoted scalar (DEL, C1 controls, U+2028, U+2029,
- * U+FEFF) are written as \uXXXX escapes, and a key whose text passes
+ * U+FEFF), and the noncharacters U+FFFE and U+FFFF that YAML does not
+ * allow raw, are written as \uXXXX escapes, and a key whose text passes
  * VUTIL_YAML_IMPLICIT_KEY_MAX bytes is written as an explicit key ("? |-"
  * and the key as a literal block, then ": value"): YAML reads no longer
  * implicit key.
