@@ -49,13 +49,10 @@ const char *vouch_authn_result_name(vouch_authn_result result)
 
 /* ---- identities ------------------------------------------------------- */
 
-VUTIL_GETTER(const char *, vouch_identity_principal, vouch_identity,
-                   principal)
+VUTIL_GETTER(const char *, vouch_identity_principal, vouch_identity, principal)
 VUTIL_GETTER(const char *, vouch_identity_email, vouch_identity, email)
-VUTIL_GETTER(const char *, vouch_identity_subject, vouch_identity,
-                   subject)
-VUTIL_GETTER(vouch_authn_method, vouch_identity_method, vouch_identity,
-                   method)
+VUTIL_GETTER(const char *, vouch_identity_subject, vouch_identity, subject)
+VUTIL_GETTER(vouch_authn_method, vouch_identity_method, vouch_identity, method)
 VUTIL_GETTER(const char *, vouch_identity_issuer, vouch_identity, issuer)
 VUTIL_GETTER(int64_t, vouch_identity_expires, vouch_identity, expires)
 

@@ -434,12 +434,11 @@ void vouch_iam_policy_free(vouch_iam_policy *policy)
 
 /* ---- accessors and printing ------------------------------------------ */
 
-VUTIL_GETTER(const char *, vouch_iam_policy_etag, vouch_iam_policy,
-                   etag)
-VUTIL_GETTER(const char *, vouch_iam_policy_request_etag,
-                   vouch_iam_policy, request_etag)
+VUTIL_GETTER(const char *, vouch_iam_policy_etag, vouch_iam_policy, etag)
+VUTIL_GETTER(const char *, vouch_iam_policy_request_etag, vouch_iam_policy,
+             request_etag)
 VUTIL_GETTER(size_t, vouch_iam_policy_binding_count, vouch_iam_policy,
-                   binding_count)
+             binding_count)
 
 const char *vouch_iam_policy_binding_role(const vouch_iam_policy *policy,
                                           size_t index)
