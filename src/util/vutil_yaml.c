@@ -95,6 +95,16 @@ static size_t unsafe_len(const unsigned char *s, size_t n,
     return 0;
 }
 
+/* Does the character at s[i] need a double-quoted escape: a C0 control
+ * (line breaks and tab included) or one of unsafe_len's? */
+static bool escaped_at(const char *s, size_t n, size_t i)
+{
+    unsigned code;
+
+    return (unsigned char)s[i] < 0x20 ||
+           unsafe_len((const unsigned char *)s + i, n - i, &code) > 0;
+}
+
 /* PyYAML's analyze_scalar + choose_scalar_style, for block context. */
 static enum quoting choose_quoting(const printer *p, const char *s, size_t n)
 {
@@ -105,12 +115,7 @@ static enum quoting choose_quoting(const printer *p, const char *s, size_t n)
         return QUOTE_SINGLE;
     }
     for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        unsigned code;
-
-        if (c == '\n' || c == '\r' || c < 0x20 ||
-            unsafe_len((const unsigned char *)s + i, n - i, &code) > 0) {
+        if (escaped_at(s, n, i)) {
             return QUOTE_DOUBLE;
         }
     }
@@ -323,18 +328,13 @@ static struct fy_node *make_string(printer *p, const char *s, size_t n)
     return scalar_node(p, s, n, text, len);
 }
 
-/* Every character of `s` may stand raw in a literal block scalar: no
- * line break (a key with one is written explicit anyway), and nothing
- * choose_quoting would double-quote. */
+/* Every character of `s` may stand raw in a literal block scalar: none
+ * that escaped_at asks to escape, but a tab (a key with a line break
+ * never gets here: it is written explicit anyway). */
 static bool literal_ok(const char *s, size_t n)
 {
-    unsigned code;
-
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if ((c < 0x20 && c != '\t') ||
-            unsafe_len((const unsigned char *)s + i, n - i, &code) > 0) {
+        if (s[i] != '\t' && escaped_at(s, n, i)) {
             return false;
         }
     }
