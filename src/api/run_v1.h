@@ -51,6 +51,11 @@ struct api_request;
 #define RUN_V1_ANN_CLIENT "run.googleapis.com/client-name"
 #define RUN_V1_ANN_CLIENT_VERSION "run.googleapis.com/client-version"
 #define RUN_V1_ANN_LAUNCH_STAGE "run.googleapis.com/launch-stage"
+#define RUN_V1_LABEL_LAST_UPDATED "run.googleapis.com/lastUpdatedTime"
+/* The groups of the creator and lastModifier annotations: Knative's for
+ * services and revisions, Cloud Run's for jobs, executions and tasks. */
+#define RUN_V1_GROUP_SERVING "serving.knative.dev"
+#define RUN_V1_GROUP_RUN "run.googleapis.com"
 
 /* Most items one v1 list returns (its `limit`; more come by `continue`). */
 #define RUN_V1_LIST_MAX 1000u
@@ -194,13 +199,19 @@ json_t *run_v1_containers_of(const json_t *containers2);
 /*
  * Metadata.annotations of a v1 Service or Job into the v2 body `out`:
  * binaryAuthorization from the two Binary Authorization annotations,
- * client / clientVersion / launchStage from theirs, every other annotation
- * kept. Replace semantics: an absent annotation is off.
+ * client / clientVersion / launchStage from theirs, the creator and
+ * lastModifier annotations dropped (vouchd sets them), every other
+ * annotation kept. Replace semantics: an absent annotation is off.
  */
 int run_v1_annotations_to_v2(const json_t *ann, const char *path,
                              json_t *out, vouch_error *err);
 /* The reverse: the annotations of a stored v2 Service or Job. */
 json_t *run_v1_annotations_of(const json_t *r2);
+/* Who made the stored v2 resource `r2`, as the v1 annotations
+ * GROUP/creator and GROUP/lastModifier of `meta` (RUN_V1_GROUP_*). Out of
+ * memory, they are left out, like the other optional fields of a v1
+ * object (the object itself then fails to build). */
+void run_v1_authors_of(json_t *meta, const json_t *r2, const char *group);
 
 /*
  * Metadata of a v1 Service or Job body: name (the URL's `url_id` on a

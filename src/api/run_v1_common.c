@@ -473,6 +473,48 @@ static int ann_error(vouch_error *err, const char *path, const char *key,
                            key, why);
 }
 
+/* Who made a resource is vouchd's to say: these come back in a
+ * read-modify-write (gcloud run deploy, a `replace` of an exported YAML,
+ * even one exported from Google Cloud) and are dropped. */
+static const char *const author_fields[] = { "creator", "lastModifier" };
+
+static bool is_author_annotation(const char *key)
+{
+    static const char *const groups[] = { RUN_V1_GROUP_SERVING,
+                                          RUN_V1_GROUP_RUN };
+
+    for (size_t g = 0; g < 2; g++) {
+        size_t len = strlen(groups[g]);
+        if (strncmp(key, groups[g], len) == 0 && key[len] == '/' &&
+            (strcmp(key + len + 1, author_fields[0]) == 0 ||
+             strcmp(key + len + 1, author_fields[1]) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void run_v1_authors_of(json_t *meta, const json_t *r2, const char *group)
+{
+    json_t *ann = json_object_get(meta, "annotations");
+    char key[64];
+
+    for (size_t i = 0; i < 2; i++) {
+        json_t *who = json_object_get(r2, author_fields[i]);
+        if (!json_is_string(who)) {
+            continue;
+        }
+        if (ann == NULL) {
+            ann = json_object();
+            if (json_object_set_new(meta, "annotations", ann) < 0) {
+                return;
+            }
+        }
+        snprintf(key, sizeof(key), "%s/%s", group, author_fields[i]);
+        json_object_set(ann, key, who);
+    }
+}
+
 int run_v1_annotations_to_v2(const json_t *ann, const char *path,
                              json_t *out, vouch_error *err)
 {
@@ -518,7 +560,8 @@ int run_v1_annotations_to_v2(const json_t *ann, const char *path,
     }
     json_object_foreach((json_t *)ann, key, v) {
         bool mapped = strcmp(key, RUN_V1_ANN_BINAUTHZ) == 0 ||
-                      strcmp(key, RUN_V1_ANN_BREAKGLASS) == 0;
+                      strcmp(key, RUN_V1_ANN_BREAKGLASS) == 0 ||
+                      is_author_annotation(key);
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
             if (strcmp(key, fields[i][0]) == 0) {
                 json_object_set(out, fields[i][1], v);
@@ -638,6 +681,7 @@ int run_v1_meta_to_v2(const json_t *meta, const run_v1_where *w,
     labels = json_is_object(in_labels) ? json_deep_copy(in_labels) : NULL;
     if (labels != NULL) {
         json_object_del(labels, RUN_V1_LABEL_LOCATION);
+        json_object_del(labels, RUN_V1_LABEL_LAST_UPDATED);
     }
     run_v1_set_nonempty(out, "labels", labels);
     json_t *rv = json_object_get(meta, "resourceVersion");

@@ -285,6 +285,13 @@ json_t *run_v1_job_of(const json_t *job, const run_v1_where *w)
         return NULL;
     }
     json_object_set_new(meta, "annotations", run_v1_annotations_of(job));
+    run_v1_authors_of(meta, job, RUN_V1_GROUP_RUN);
+    /* gcloud's "Last updated on" of a job reads this label. */
+    json_t *updated = json_object_get(job, "updateTime");
+    json_object_set(json_object_get(meta, "labels"),
+                    RUN_V1_LABEL_LAST_UPDATED,
+                    updated != NULL ? updated
+                                    : json_object_get(job, "createTime"));
     run_v1_set_nonempty(tmeta, "labels",
                         json_deep_copy(json_object_get(t2, "labels")));
     run_v1_set_nonempty(tmeta, "annotations",
@@ -384,6 +391,7 @@ json_t *run_v1_execution_of(const json_t *ex, const run_v1_where *w)
                         json_string(job));
     run_v1_set_nonempty(meta, "annotations",
                         json_deep_copy(json_object_get(ex, "annotations")));
+    run_v1_authors_of(meta, ex, RUN_V1_GROUP_RUN);
     json_object_set_new(meta, "ownerReferences",
                         json_pack("[{s:s,s:s,s:s,s:b}]", "apiVersion",
                                   RUN_V1_RUN, "kind", "Job", "name", job,
@@ -465,6 +473,7 @@ json_t *run_v1_task_of(const json_t *ex, json_int_t index,
                         json_string(state));
     json_object_set_new(labels, "run.googleapis.com/taskIndex",
                         json_sprintf("%lld", (long long)index));
+    run_v1_authors_of(meta, ex, RUN_V1_GROUP_RUN);
     if (started && json_object_get(ex, "startTime") != NULL) {
         json_object_set(status, "startTime",
                         json_object_get(ex, "startTime"));

@@ -594,6 +594,7 @@ json_t *run_v1_service_of(const json_t *svc, const run_v1_where *w)
         json_object_set_new(ann, ANN_INGRESS_STATUS, json_string(ingress));
     }
     json_object_set_new(meta, "annotations", ann);
+    run_v1_authors_of(meta, svc, RUN_V1_GROUP_SERVING);
     json_object_set(status, "observedGeneration",
                     json_object_get(svc, "observedGeneration"));
     json_object_set_new(status, "conditions",
@@ -710,6 +711,7 @@ json_t *run_v1_revision_of(const json_t *rev, const json_t *svc,
     json_object_set_new(labels, RUN_V1_LABEL_ROUTE, json_string(service));
     run_v1_set_nonempty(meta, "annotations",
                         json_deep_copy(json_object_get(rev, "annotations")));
+    run_v1_authors_of(meta, rev, RUN_V1_GROUP_SERVING);
     json_object_set_new(meta, "ownerReferences",
                         json_pack("[{s:s,s:s,s:s,s:b,s:b}]", "apiVersion",
                                   RUN_V1_SERVING, "kind", "Configuration",

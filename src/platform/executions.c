@@ -389,6 +389,8 @@ static int run_unit(vouch_platform_ctx *ctx, void *payload, json_t **out,
     ex = new_execution(run_job, &c->n, uid, c->exec_name, &a, &ba, now);
     if (ex == NULL) {
         rc = plat_enomem(err);
+    } else if (plat_authors_set(ctx, ex, NULL, false, err) < 0) {
+        rc = VOUCH_ENOMEM;
     } else if (validate_only) {
         rc = plat_operation(ctx->conn, c->n.project, c->n.location,
                             "Execution", ex, true, VOUCH_OK, NULL, false,

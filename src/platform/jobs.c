@@ -147,6 +147,10 @@ static int save_job(vouch_platform_ctx *ctx, const plat_names *n,
         json_object_set_new(job, "createTime", json_string(now));
         json_object_set_new(job, "generation", json_integer(1));
     }
+    rc = plat_authors_set(ctx, job, old, true, err);
+    if (rc < 0) {
+        goto cleanup;
+    }
     json_object_set(job, "observedGeneration",
                     json_object_get(job, "generation"));
     json_object_set_new(job, "terminalCondition",

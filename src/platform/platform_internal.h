@@ -129,6 +129,15 @@ json_t *plat_condition(const char *type, const char *state,
                        const char *message, const char *severity,
                        const char *now);
 
+/* ---- authors.c ---- */
+
+/* Stamp `obj` with who made it: `creator` is the caller when `old` is
+ * NULL (a create), else kept from `old`; with `modifier`, `lastModifier`
+ * is the caller. Fields of an anonymous caller are left out.
+ * 0; VOUCH_ENOMEM. */
+int plat_authors_set(const vouch_platform_ctx *ctx, json_t *obj,
+                     const json_t *old, bool modifier, vouch_error *err);
+
 /* ---- enforce.c: binaryAuthorization, admission ---- */
 
 typedef struct plat_binauthz {

@@ -232,8 +232,9 @@ int plat_revision_deploy(vouch_platform_ctx *ctx, const plat_names *n,
         json_object_get(template, "containers"), &a);
     if (containers == NULL ||
         json_object_set_new(rev, "containers", containers) < 0 ||
-        plat_annotate(rev, &a, ba) < 0) {
-        rc = VOUCH_ENOMEM;
+        plat_annotate(rev, &a, ba) < 0 ||
+        plat_authors_set(ctx, rev, NULL, false, err) < 0) {
+        rc = vutil_enomem(err);
         goto cleanup;
     }
     cond = ready_condition(&a, "Revision", rev_id, now, msg, msg_size);

@@ -543,6 +543,9 @@ static int deploy(vouch_platform_ctx *ctx, const plat_names *n,
         goto cleanup;
     }
     rc = service_from(body, n, old, traffic, &svc, err);
+    if (rc == 0) {
+        rc = plat_authors_set(ctx, svc, old, true, err);
+    }
     if (rc < 0) {
         goto cleanup;
     }

@@ -292,6 +292,9 @@ def test_revisions_list(s):
     assert len(lines) == 1 + len(names)
     for name in names:
         assert any(name in line for line in lines), out.stdout
+    # DEPLOYED BY: the caller whose token gcloud sent.
+    assert all(line.rstrip().endswith("owner@example.com")
+               for line in lines[1:]), out.stdout
     denied = [line for line in lines if "web-00002-" in line]
     assert denied[0].lstrip().startswith("X"), out.stdout
 
@@ -341,6 +344,7 @@ def test_executions_list(s):
     assert len(lines) == 3, out.stdout
     ok = [line for line in lines if s["execution"] in line]
     assert ok and "1 / 1" in ok[0]
+    assert ok[0].rstrip().endswith("owner@example.com"), out.stdout  # RUN BY
     failed = [line for line in lines[1:] if s["execution"] not in line]
     assert failed[0].lstrip().startswith("X") and "0 / 1" in failed[0]
 
