@@ -47,6 +47,41 @@
       api_iam_test_permissions, S | ANY_CALLER, NULL, RES }
 
 /*
+ * Binary Authorization's older APIs, v1beta1 and v1alpha2 (gcloud's beta
+ * and alpha tracks), under PREFIX: v1's routes, permissions and handlers,
+ * but the attestors' answers in the older shape (binauthz_beta.c).
+ */
+#define BINAUTHZ_OLD_ROUTES(PREFIX)                                         \
+    { API_GET, PREFIX "/projects/{p}/policy",                               \
+      api_get_policy, S, "binaryauthorization.policy.get", POL },           \
+    { API_PUT, PREFIX "/projects/{p}/policy",                               \
+      api_put_policy, S, "binaryauthorization.policy.update", POL },        \
+    { API_GET, PREFIX "/locations/{l}/policy",                              \
+      api_get_system_policy, 0, "binaryauthorization.policy.get", ANY },    \
+    { API_POST, PREFIX "/projects/{p}/attestors",                           \
+      api_old_create_attestor, S, "binaryauthorization.attestors.create",   \
+      PRJ },                                                                \
+    { API_GET, PREFIX "/projects/{p}/attestors",                            \
+      api_old_list_attestors, S, "binaryauthorization.attestors.list",      \
+      PRJ },                                                                \
+    { API_GET, PREFIX "/projects/{p}/attestors/{a}",                        \
+      api_old_get_attestor, S, "binaryauthorization.attestors.get", ATT },  \
+    { API_PUT, PREFIX "/projects/{p}/attestors/{a}",                        \
+      api_old_update_attestor, S, "binaryauthorization.attestors.update",   \
+      ATT },                                                                \
+    { API_DELETE, PREFIX "/projects/{p}/attestors/{a}",                     \
+      api_delete_attestor, S, "binaryauthorization.attestors.delete",       \
+      ATT },                                                                \
+    { API_POST,                                                             \
+      PREFIX "/projects/{p}/attestors/{a}:validateAttestationOccurrence",   \
+      api_validate_attestation, S,                                          \
+      "binaryauthorization.attestors.verifyImageAttested", ATT },           \
+    IAM_ROUTES(API_GET, PREFIX "/projects/{p}/policy",                      \
+               "binaryauthorization.policy", POL),                          \
+    IAM_ROUTES(API_GET, PREFIX "/projects/{p}/attestors/{a}",               \
+               "binaryauthorization.attestors", ATT)
+
+/*
  * Cloud Run Admin v1's Knative serving API answers the same routes under
  * two URL forms: /apis/serving.knative.dev/v1/namespaces/{p}/... takes the
  * location from the Host (so a service is checked as SVC_RES = V1SVC),
@@ -88,8 +123,7 @@ const api_route api_routes[] = {
       api_metrics_handler, 0, "monitoring.timeSeries.list", ANY },
     { API_GET, "/v1/vouch:whoami", api_whoami, S | ANY_CALLER, NULL, NONE },
 
-    /* Binary Authorization v1, and the IAM of policies and attestors
-     * (v1alpha2 too: gcloud 528 sends attestor IAM there) */
+    /* Binary Authorization v1, and the IAM of policies and attestors */
     { API_GET, "/v1/projects/{p}/policy",
       api_get_policy, S, "binaryauthorization.policy.get", POL },
     { API_PUT, "/v1/projects/{p}/policy",
@@ -113,10 +147,10 @@ const api_route api_routes[] = {
                "binaryauthorization.policy", POL),
     IAM_ROUTES(API_GET, "/v1/projects/{p}/attestors/{a}",
                "binaryauthorization.attestors", ATT),
-    IAM_ROUTES(API_GET, "/v1alpha2/projects/{p}/policy",
-               "binaryauthorization.policy", POL),
-    IAM_ROUTES(API_GET, "/v1alpha2/projects/{p}/attestors/{a}",
-               "binaryauthorization.attestors", ATT),
+    /* v1beta1 and v1alpha2: gcloud's beta and alpha tracks (the GA track
+     * too sends attestor IAM to v1alpha2) */
+    BINAUTHZ_OLD_ROUTES("/v1beta1"),
+    BINAUTHZ_OLD_ROUTES("/v1alpha2"),
 
     /* Container Analysis v1. Creating an occurrence also needs
      * containeranalysis.notes.attachOccurrence on its note (checked by

@@ -140,6 +140,27 @@ def test_attestors_and_keys(s):
     s.update(key=key, key_id=keys[0]["id"])
 
 
+def test_beta_and_alpha_tracks_share_the_attestors(s):
+    g, p = s["g"], s["project"]
+    g.run("beta", "container", "binauthz", "attestors", "create", "by-beta",
+          "--attestation-authority-note=ci-note",
+          "--attestation-authority-note-project=" + p, check=0)
+    g.run("beta", "container", "binauthz", "attestors", "public-keys", "add",
+          "--attestor=by-beta",
+          "--pkix-public-key-file=" + os.path.join(s["work"], "ci.pub"),
+          "--pkix-public-key-algorithm=ecdsa-p256-sha256", check=0)
+    ga = g.json("container", "binauthz", "attestors", "describe", "by-beta")
+    assert ga["userOwnedGrafeasNote"]["publicKeys"][0]["id"] == s["key_id"]
+    alpha = g.json("alpha", "container", "binauthz", "attestors", "describe",
+                   "by-beta")
+    assert alpha["userOwnedDrydockNote"] == ga["userOwnedGrafeasNote"]
+    system = g.run("alpha", "container", "binauthz", "policy",
+                   "export-system-policy", check=0)
+    assert "name: locations/global/policy" in system.stdout
+    g.run("beta", "container", "binauthz", "attestors", "delete", "by-beta",
+          check=0)
+
+
 def test_policy_import_with_source_deploy_exemption(s):
     p = s["project"]
     exempt = "%s/%s/cloud-run-source-deploy/**" % (s["reg"], p)
