@@ -224,6 +224,24 @@ describe('googleapis against vouchd', () => {
     assert.equal(missing.status, 'NOT_FOUND');
   });
 
+  test('the v1beta1 client reads the same attestor, its note renamed',
+      async () => {
+        const beta = google.binaryauthorization({
+          version: 'v1beta1', auth, rootUrl,
+        });
+        const got = await beta.projects.attestors.get({
+          name: `projects/${P}/attestors/built`,
+        });
+        assert.equal(got.data.userOwnedGrafeasNote, undefined);
+        assert.equal(got.data.userOwnedDrydockNote.noteReference,
+            `projects/${P}/notes/built`);
+        assert.equal(got.data.userOwnedDrydockNote.publicKeys[0].id, keyId);
+        const policy = await beta.projects.getPolicy({
+          name: `projects/${P}/policy`,
+        });
+        assert.equal(policy.data.name, `projects/${P}/policy`);
+      });
+
   test('projects.attestors.update changes the description', async () => {
     const got = await binauthz.projects.attestors.get({
       name: `projects/${P}/attestors/built`,
