@@ -291,6 +291,7 @@ describe('pages', () => {
     assert.match(jobRow, /nightly-report-/);
     assert.ok(jobRow.includes(facts.goodDigest));
     assert.match(jobRow, /allow/);
+    assert.match(jobRow, /by alice@example\.com/);   // who ran it
     await shot(page, 'services');
     await close(page);
   });

@@ -109,7 +109,6 @@ def seed_shop(daemon, registry, work):
         "--binary-authorization", "default", "--breakglass", BREAKGLASS)
     run("run", "jobs", "create", "nightly-report", "--image", web + ":1.0",
         "--binary-authorization", "default")
-    run("run", "jobs", "execute", "nightly-report")
     return {"good": "%s@%s" % (web, good), "bad": "%s@%s" % (web, bad),
             "goodDigest": good, "badDigest": bad}
 
@@ -131,7 +130,7 @@ USERS = ("owner", "alice", "bob", "carol")
 OWNERS = ("owner", "alice", "bob")
 
 
-def start_with_auth(store_url, work):
+def start_with_auth(store_url, work, registry):
     """vouchd on the same store with a token for each of USERS in its
     auth config; returns (daemon, {user: token})."""
     tokens = {u: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
@@ -146,7 +145,8 @@ def start_with_auth(store_url, work):
                   f)
     authed = os.path.join(work, "authed")
     os.mkdir(authed)
-    daemon = h.Daemon(store_url, authed, ["--auth-config", path]).start()
+    daemon = h.Daemon(store_url, authed, [
+        "--auth-config", path, "--registry-insecure", registry.host]).start()
     status, out = daemon.request(
         "POST", "/v1/projects/%s:setIamPolicy" % SHOP,
         {"policy": {"bindings": [{
@@ -169,7 +169,12 @@ def main():
                                  registry.host]).start()
         facts = seed_shop(daemon, registry, work)
         seed_xss(daemon, registry, work)
-        authed, tokens = start_with_auth(daemon.store_url, work)
+        authed, tokens = start_with_auth(daemon.store_url, work, registry)
+        # The job's one execution is alice's: the console names who ran it.
+        status, out = authed.request(
+            "POST", "/v2/projects/%s/locations/us-central1/jobs/"
+            "nightly-report:run" % SHOP, {}, token=tokens["alice"])
+        assert status == 200 and "error" not in out, out
         facts.update(url=daemon.url, project=SHOP, xssProject=XSS,
                      xssText=XSS_TEXT, breakglass=BREAKGLASS,
                      authUrl=authed.url, tokens=tokens)

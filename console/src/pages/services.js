@@ -39,6 +39,12 @@ function useFocusTarget(matches) {
   return ref;
 }
 
+// Who deployed a revision or started an execution (docs/run.md "Who
+// deployed"); nobody is named when vouchd has no auth config.
+function By({ who }) {
+  return who ? html`<span class="muted by">by ${who}</span>` : null;
+}
+
 function Service({ project, s, focus }) {
   const id = shortName(s.name);
   const ref = useFocusTarget(focus);
@@ -53,7 +59,7 @@ function Service({ project, s, focus }) {
           <th scope="col">Images</th><th scope="col">Decision</th><th scope="col">Reason</th></tr></thead>
         <tbody>${s.revisions.map((r) => html`<tr>
           <td class="mono nowrap" data-label="Revision">${shortName(r.name)}</td>
-          <td class="nowrap" data-label="Created">${fmtTime(r.createTime)}</td>
+          <td class="nowrap" data-label="Created">${fmtTime(r.createTime)}<${By} who=${r.creator} /></td>
           <td data-label="Ready">${ready(r)}</td>
           <td class="images-cell" data-label="Images"><${Images} project=${project} images=${imagesOf(r)} /></td>
           <${AdmissionCells} r=${r} />
@@ -76,7 +82,7 @@ function Job({ project, j, focus }) {
           <th scope="col">Images</th><th scope="col">Decision</th><th scope="col">Reason</th></tr></thead>
         <tbody>${j.executions.map((e) => html`<tr>
           <td class="mono nowrap" data-label="Execution">${shortName(e.name)}</td>
-          <td class="nowrap" data-label="Created">${fmtTime(e.createTime)}</td>
+          <td class="nowrap" data-label="Created">${fmtTime(e.createTime)}<${By} who=${e.creator} /></td>
           <td data-label="Completed">${ready(e)}</td>
           <td class="images-cell" data-label="Images"><${Images} project=${project} images=${imagesOf(e)} /></td>
           <${AdmissionCells} r=${e} />
