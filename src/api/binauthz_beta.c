@@ -5,6 +5,7 @@
  * handlers (routes.c). Their attestor holds its note as
  * `userOwnedDrydockNote` where v1 says `userOwnedGrafeasNote`: libvouch
  * reads either name from a request, so only the answers are renamed here.
+ * The writes of v1beta1 are audited under its own method names.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,15 @@ static void rename_in_message(const api_request *req, json_t *answer)
     free(out.data);
 }
 
+/* Google documents v1beta1's own method names for its audit entries
+ * (v1alpha2's it does not, so those stay v1's). */
+static void name_the_version(api_request *req)
+{
+    if (req->session != NULL && vutil_has_prefix(req->path, "/v1beta1/")) {
+        vsvc_session_set_binauthz_api(req->session, VSVC_BINAUTHZ_V1BETA1);
+    }
+}
+
 /* The answer the v1 handler set (`rc` its result), in the older shape. */
 static int in_old_shape(api_request *req, int rc)
 {
@@ -96,8 +106,15 @@ static int in_old_shape(api_request *req, int rc)
     return rc;
 }
 
+int api_old_put_policy(api_request *req)
+{
+    name_the_version(req);
+    return api_put_policy(req);
+}
+
 int api_old_create_attestor(api_request *req)
 {
+    name_the_version(req);
     return in_old_shape(req, api_create_attestor(req));
 }
 
@@ -113,5 +130,12 @@ int api_old_list_attestors(api_request *req)
 
 int api_old_update_attestor(api_request *req)
 {
+    name_the_version(req);
     return in_old_shape(req, api_update_attestor(req));
+}
+
+int api_old_delete_attestor(api_request *req)
+{
+    name_the_version(req);
+    return api_delete_attestor(req);
 }

@@ -27,12 +27,14 @@ int api_update_attestor(struct api_request *req);
 int api_delete_attestor(struct api_request *req);
 int api_validate_attestation(struct api_request *req);
 
-/* binauthz_beta.c: the attestors of v1beta1 and v1alpha2 (their other
- * routes are v1's handlers). */
+/* binauthz_beta.c: the policy writes and attestors of v1beta1 and
+ * v1alpha2 (their other routes are v1's handlers). */
+int api_old_put_policy(struct api_request *req);
 int api_old_create_attestor(struct api_request *req);
 int api_old_get_attestor(struct api_request *req);
 int api_old_list_attestors(struct api_request *req);
 int api_old_update_attestor(struct api_request *req);
+int api_old_delete_attestor(struct api_request *req);
 
 /* containeranalysis.c: Container Analysis v1 notes and occurrences; GET
  * /v1/projects/{p}/notes/{n}/occurrences lists the note's occurrences

@@ -49,13 +49,14 @@
 /*
  * Binary Authorization's older APIs, v1beta1 and v1alpha2 (gcloud's beta
  * and alpha tracks), under PREFIX: v1's routes, permissions and handlers,
- * but the attestors' answers in the older shape (binauthz_beta.c).
+ * but the attestors' answers in the older shape and v1beta1's writes
+ * audited under its method names (binauthz_beta.c).
  */
 #define BINAUTHZ_OLD_ROUTES(PREFIX)                                         \
     { API_GET, PREFIX "/projects/{p}/policy",                               \
       api_get_policy, S, "binaryauthorization.policy.get", POL },           \
     { API_PUT, PREFIX "/projects/{p}/policy",                               \
-      api_put_policy, S, "binaryauthorization.policy.update", POL },        \
+      api_old_put_policy, S, "binaryauthorization.policy.update", POL },    \
     { API_GET, PREFIX "/locations/{l}/policy",                              \
       api_get_system_policy, 0, "binaryauthorization.policy.get", ANY },    \
     { API_POST, PREFIX "/projects/{p}/attestors",                           \
@@ -70,7 +71,7 @@
       api_old_update_attestor, S, "binaryauthorization.attestors.update",   \
       ATT },                                                                \
     { API_DELETE, PREFIX "/projects/{p}/attestors/{a}",                     \
-      api_delete_attestor, S, "binaryauthorization.attestors.delete",       \
+      api_old_delete_attestor, S, "binaryauthorization.attestors.delete",   \
       ATT },                                                                \
     { API_POST,                                                             \
       PREFIX "/projects/{p}/attestors/{a}:validateAttestationOccurrence",   \

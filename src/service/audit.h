@@ -48,6 +48,9 @@
 /* protoPayload.methodName of the admin-activity entries. */
 #define VOUCH_AUDIT_BINAUTHZ_V1 \
     "google.cloud.binaryauthorization.v1.BinauthzManagementServiceV1."
+#define VOUCH_AUDIT_BINAUTHZ_V1BETA1                                  \
+    "google.cloud.binaryauthorization.v1beta1."                       \
+    "BinauthzManagementServiceV1Beta1."
 #define VOUCH_AUDIT_METHOD_UPDATE_POLICY \
     VOUCH_AUDIT_BINAUTHZ_V1 "UpdatePolicy"
 #define VOUCH_AUDIT_METHOD_CREATE_ATTESTOR \

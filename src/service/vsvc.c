@@ -154,6 +154,11 @@ void vsvc_session_caller(const vsvc_session *s, const char **email,
     *subject = s->caller_subject;
 }
 
+void vsvc_session_set_binauthz_api(vsvc_session *s, vsvc_binauthz_api api)
+{
+    s->binauthz_api = api;
+}
+
 int vsvc_ping(vsvc_session *s, vouch_error *err)
 {
     return vouch_store_ping(s->conn, err);

@@ -121,6 +121,16 @@ int vsvc_session_set_caller(vsvc_session *s, const char *email,
 void vsvc_session_caller(const vsvc_session *s, const char **email,
                          const char **subject);
 
+/** The version of Binary Authorization's API the session's request came
+ * through; its admin-activity entries name that version's methods
+ * (docs/audit.md). v1 unless set. */
+typedef enum vsvc_binauthz_api {
+    VSVC_BINAUTHZ_V1 = 0,
+    VSVC_BINAUTHZ_V1BETA1,
+} vsvc_binauthz_api;
+
+void vsvc_session_set_binauthz_api(vsvc_session *s, vsvc_binauthz_api api);
+
 /** Is the store reachable (for /readyz)? 0 or VOUCH_EIO. */
 int vsvc_ping(vsvc_session *s, vouch_error *err);
 

@@ -36,6 +36,7 @@ struct vsvc_session {
     const char *outcome;
     char *caller_email;        /* vsvc_session_set_caller */
     char *caller_subject;
+    vsvc_binauthz_api binauthz_api;
 };
 
 /* The session's connection (no transaction open between calls). */

@@ -83,3 +83,35 @@ def test_the_policy_is_the_same_in_every_version(server, project, version):
     assert v1["defaultAdmissionRule"]["evaluationMode"] == "ALWAYS_DENY"
     system = server.get("/%s/locations/global/policy" % version).json()
     assert system == server.get("/v1/locations/global/policy").json()
+
+
+def test_v1beta1_writes_are_audited_under_its_method_names(server, project):
+    note = create_note(server, project)
+    for version in ("v1beta1", "v1alpha2", "v1"):
+        base = "/%s/projects/%s/attestors" % (version, project)
+        r = server.request("POST", base + "?attestorId=" + version,
+                           old_body(note))
+        assert r.status == 200, r
+    r = server.request("PUT", "/v1beta1/projects/%s/policy" % project,
+                       policy_body())
+    assert r.status == 200, r
+    r = server.request("DELETE", "/v1beta1/projects/%s/attestors/v1beta1"
+                       % project)
+    assert r.status == 200, r
+    r = server.request("POST", "/v2/entries:list", {
+        "resourceNames": ["projects/" + project],
+        "filter": 'protoPayload.serviceName="binaryauthorization.'
+                  'googleapis.com"', "orderBy": "timestamp asc"})
+    assert r.status == 200, r
+    got = [(e["protoPayload"]["methodName"],
+            e["protoPayload"]["resourceName"].rsplit("/", 1)[1])
+           for e in r.json()["entries"]]
+    beta = ("google.cloud.binaryauthorization.v1beta1."
+            "BinauthzManagementServiceV1Beta1.")
+    # Google documents no v1alpha2 method names: its writes keep v1's.
+    v1 = "google.cloud.binaryauthorization.v1.BinauthzManagementServiceV1."
+    assert got == [(beta + "CreateAttestor", "v1beta1"),
+                   (v1 + "CreateAttestor", "v1alpha2"),
+                   (v1 + "CreateAttestor", "v1"),
+                   (beta + "UpdatePolicy", "policy"),
+                   (beta + "DeleteAttestor", "v1beta1")]
