@@ -170,6 +170,7 @@ static void revision_cells(const json_t *it, const char **cols,
     cols[1] = state_word(condition(it, "Ready"));
     cols[2] = run_str(it, "service", "");
     cols[3] = first_image(it);
+    cols[4] = run_str(it, "creator", "-");
 }
 
 static void job_cells(const json_t *it, const char **cols, char *scratch,
@@ -194,6 +195,7 @@ static void execution_cells(const json_t *it, const char **cols,
     cols[1] = run_str(it, "job", "");
     cols[2] = execution_status(it);
     cols[3] = first_image(json_object_get(it, "template"));
+    cols[4] = run_str(it, "creator", "-");
 }
 
 /* The CONFORMS column: True, False (with how many revisions), or "-"
@@ -237,9 +239,9 @@ static int print_table(run_kind kind, const json_t *items, bool conformance)
 {
     static const char *const heads[][5] = {
         {"SERVICE", "READY", "LATEST_REVISION", "URL", "CONFORMS"},
-        {"REVISION", "READY", "SERVICE", "IMAGE", NULL},
+        {"REVISION", "READY", "SERVICE", "IMAGE", "DEPLOYED_BY"},
         {"JOB", "READY", "LAST_EXECUTION", "IMAGE", "CONFORMS"},
-        {"EXECUTION", "JOB", "STATUS", "IMAGE", NULL},
+        {"EXECUTION", "JOB", "STATUS", "IMAGE", "RUN_BY"},
     };
     static const client_cells_fn cells[] = {
         service_cells, revision_cells, job_cells, execution_cells,
@@ -250,7 +252,9 @@ static int print_table(run_kind kind, const json_t *items, bool conformance)
                             kind == RUN_SERVICE ? service_conformance_cells
                                                 : job_conformance_cells);
     }
-    return client_table(heads[kind], 4, NULL, items, cells[kind]);
+    /* Revisions and executions say who made them ("-": anonymous). */
+    bool by = kind == RUN_REVISION || kind == RUN_EXECUTION;
+    return client_table(heads[kind], by ? 5 : 4, NULL, items, cells[kind]);
 }
 
 /* Every revision of every service, or every execution of every job. */

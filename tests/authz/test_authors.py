@@ -4,6 +4,7 @@ executions and tasks name the caller who made them, in v2's `creator` and
 ... by", DEPLOYED BY, CREATED BY, RUN BY). Over loopback with an auth
 config, so that every call has a caller."""
 import os
+import subprocess
 
 import pytest
 
@@ -14,6 +15,7 @@ DEPLOYER = "principal://ci.example.com/subject/deployer"
 LOC = "us-central1"
 IMAGE = "registry.example/app@sha256:" + "ab" * 32
 OTHER = "registry.example/app@sha256:" + "cd" * 32
+VOUCH = os.environ.get("VOUCH_CLI", "build/src/cli/vouch")
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +137,28 @@ def test_a_job_and_its_executions_name_who_made_and_ran_them(
                           token=owner))
     assert v1ex["metadata"]["annotations"]["run.googleapis.com/creator"] \
         == "owner@example.com"
+
+
+def test_the_cli_tables_say_who_deployed_and_who_ran(server, owner, auth,
+                                                    project):
+    alice = auth.tokens[ALICE]
+    grant_developer(server, owner, project, ALICE)
+    ok(server.call("POST", v2(project, "services?serviceId=api"),
+                   {"template": {"containers": [{"image": IMAGE}]}},
+                   token=alice))
+    ok(server.call("POST", v2(project, "jobs?jobId=nightly"),
+                   {"template": {"template": {"containers": [
+                       {"image": IMAGE}]}}}, token=owner))
+    ok(server.call("POST", v2(project, "jobs/nightly:run"), {},
+                   token=alice))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOUCH_")}
+    env.update(VOUCH_SERVER=server.url, VOUCH_PROJECT=project,
+               VOUCH_ACCESS_TOKEN=owner)
+    for what, head in (("revisions", "DEPLOYED_BY"), ("executions", "RUN_BY")):
+        out = subprocess.run([VOUCH, "run", what, "list"], capture_output=True,
+                             text=True, env=env, timeout=60)
+        assert out.returncode == 0, out.stderr
+        lines = out.stdout.splitlines()
+        assert lines[0].split()[-1] == head, out.stdout
+        assert [r.split()[-1] for r in lines[1:]] == ["alice@example.com"], \
+            out.stdout
