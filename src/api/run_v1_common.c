@@ -477,22 +477,10 @@ static int ann_error(vouch_error *err, const char *path, const char *key,
  * read-modify-write (gcloud run deploy, a `replace` of an exported YAML,
  * even one exported from Google Cloud) and are dropped. */
 static const char *const author_fields[] = { "creator", "lastModifier" };
-
-static bool is_author_annotation(const char *key)
-{
-    static const char *const groups[] = { RUN_V1_GROUP_SERVING,
-                                          RUN_V1_GROUP_RUN };
-
-    for (size_t g = 0; g < 2; g++) {
-        size_t len = strlen(groups[g]);
-        if (strncmp(key, groups[g], len) == 0 && key[len] == '/' &&
-            (strcmp(key + len + 1, author_fields[0]) == 0 ||
-             strcmp(key + len + 1, author_fields[1]) == 0)) {
-            return true;
-        }
-    }
-    return false;
-}
+static const char *const author_annotations[] = {
+    RUN_V1_GROUP_SERVING "/creator", RUN_V1_GROUP_SERVING "/lastModifier",
+    RUN_V1_GROUP_RUN "/creator", RUN_V1_GROUP_RUN "/lastModifier", NULL,
+};
 
 void run_v1_authors_of(json_t *meta, const json_t *r2, const char *group)
 {
@@ -561,7 +549,7 @@ int run_v1_annotations_to_v2(const json_t *ann, const char *path,
     json_object_foreach((json_t *)ann, key, v) {
         bool mapped = strcmp(key, RUN_V1_ANN_BINAUTHZ) == 0 ||
                       strcmp(key, RUN_V1_ANN_BREAKGLASS) == 0 ||
-                      is_author_annotation(key);
+                      vutil_listed(author_annotations, key);
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
             if (strcmp(key, fields[i][0]) == 0) {
                 json_object_set(out, fields[i][1], v);
