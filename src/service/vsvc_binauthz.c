@@ -60,17 +60,19 @@ static int finish_write(vsvc_session *s, vsvc_uow_fn fn, write_job *w,
 }
 
 /* After a change is written: its admin-activity entry (the request and
- * the stored text, when there are), then the listeners told. */
+ * the stored text, when there are), then the listeners told. `method` is
+ * a VOUCH_AUDIT_METHOD_* of v1; a request through v1beta1 is entered
+ * under v1beta1's name of the same method. */
 static int record_write(vsvc_uow *uow, const write_job *w,
-                        const char *verb, vouch_error *err)
+                        const char *method, vouch_error *err)
 {
-    char method[128];
+    char beta[128];
 
-    snprintf(method, sizeof(method), "%s%s",
-             w->session->binauthz_api == VSVC_BINAUTHZ_V1BETA1
-                 ? VOUCH_AUDIT_BINAUTHZ_V1BETA1
-                 : VOUCH_AUDIT_BINAUTHZ_V1,
-             verb);
+    if (w->session->binauthz_api == VSVC_BINAUTHZ_V1BETA1) {
+        snprintf(beta, sizeof(beta), "%s%s", VOUCH_AUDIT_BINAUTHZ_V1BETA1,
+                 method + strlen(VOUCH_AUDIT_BINAUTHZ_V1));
+        method = beta;
+    }
     int rc = vsvc__audit_admin(uow, w->project, NULL, method, w->name,
                                w->body, w->body_len, w->text, err);
 
@@ -276,7 +278,7 @@ static int put_policy(vsvc_uow *uow, void *payload, vouch_error *err)
                          etag, now, err);
     }
     if (rc == 0 && !w->validate_only) {
-        rc = record_write(uow, w, "UpdatePolicy", err);
+        rc = record_write(uow, w, VOUCH_AUDIT_METHOD_UPDATE_POLICY, err);
     }
     vouch_resource_clear(&old);
     return rc;
@@ -399,7 +401,7 @@ static int create_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
         rc = store_write(conn, VSVC_KIND_ATTESTOR, w, NULL, etag, now, err);
     }
     if (rc == 0) {
-        rc = record_write(uow, w, "CreateAttestor", err);
+        rc = record_write(uow, w, VOUCH_AUDIT_METHOD_CREATE_ATTESTOR, err);
     }
     return rc;
 }
@@ -460,7 +462,7 @@ static int update_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
         rc = store_write(conn, VSVC_KIND_ATTESTOR, w, &old, etag, now, err);
     }
     if (rc == 0) {
-        rc = record_write(uow, w, "UpdateAttestor", err);
+        rc = record_write(uow, w, VOUCH_AUDIT_METHOD_UPDATE_ATTESTOR, err);
     }
 
 cleanup:
@@ -606,7 +608,7 @@ static int delete_attestor(vsvc_uow *uow, void *payload, vouch_error *err)
         return vsvc__error_wrap(err, "store");
     }
     rc = vsvc__iam_forget(conn, w->name, err);
-    return rc == 0 ? record_write(uow, w, "DeleteAttestor",
+    return rc == 0 ? record_write(uow, w, VOUCH_AUDIT_METHOD_DELETE_ATTESTOR,
                                   err)
                    : rc;
 }
