@@ -61,13 +61,23 @@ def grant_developer(server, owner, project, member):
                    token=owner))
 
 
+def create_service(server, project, service_id, token):
+    ok(server.call("POST", v2(project, "services?serviceId=" + service_id),
+                   {"template": {"containers": [{"image": IMAGE}]}},
+                   token=token))
+
+
+def create_job(server, project, job_id, token):
+    ok(server.call("POST", v2(project, "jobs?jobId=" + job_id),
+                   {"template": {"template": {"containers": [
+                       {"image": IMAGE}]}}}, token=token))
+
+
 def test_a_service_and_its_revisions_name_who_deployed_them(server, owner,
                                                             auth, project):
     alice = auth.tokens[ALICE]
     grant_developer(server, owner, project, ALICE)
-    ok(server.call("POST", v2(project, "services?serviceId=web"),
-                   {"template": {"containers": [{"image": IMAGE}]}},
-                   token=owner))
+    create_service(server, project, "web", owner)
     ok(server.call("PATCH", v2(project, "services/web"),
                    {"template": {"containers": [{"image": OTHER}]}},
                    token=alice))
@@ -115,9 +125,7 @@ def test_a_job_and_its_executions_name_who_made_and_ran_them(
         server, owner, issuer, project):
     grant_developer(server, owner, project, DEPLOYER)
     ci = issuer.mint(issuer.claims(sub="deployer"))
-    ok(server.call("POST", v2(project, "jobs?jobId=batch"),
-                   {"template": {"template": {"containers": [
-                       {"image": IMAGE}]}}}, token=ci))
+    create_job(server, project, "batch", ci)
     ok(server.call("POST", v2(project, "jobs/batch:run"), {}, token=owner))
     job = ok(server.call("GET", v2(project, "jobs/batch"), token=owner))
     assert job["creator"] == DEPLOYER
@@ -143,12 +151,8 @@ def test_the_cli_tables_say_who_deployed_and_who_ran(server, owner, auth,
                                                     project):
     alice = auth.tokens[ALICE]
     grant_developer(server, owner, project, ALICE)
-    ok(server.call("POST", v2(project, "services?serviceId=api"),
-                   {"template": {"containers": [{"image": IMAGE}]}},
-                   token=alice))
-    ok(server.call("POST", v2(project, "jobs?jobId=nightly"),
-                   {"template": {"template": {"containers": [
-                       {"image": IMAGE}]}}}, token=owner))
+    create_service(server, project, "api", alice)
+    create_job(server, project, "nightly", owner)
     ok(server.call("POST", v2(project, "jobs/nightly:run"), {},
                    token=alice))
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOUCH_")}
